@@ -1,0 +1,121 @@
+# minictr — build, test, demo, bench.  See README.md.
+#
+#   make               build build/minictr (installs missing build deps)
+#   make test          unit + host integration + pure cgroup v2 VM suites
+#   make check-asan    the unit and host suites against an ASan+UBSan build
+#   make demo          import the built-in busybox image and show it
+#   make install       PREFIX=/usr/local DESTDIR=
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+BUILDDIR ?= build
+SANITIZE ?= 0
+V        ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := libarchive libsquashfs1 libcrypto yaml-0.1 jansson libcap libseccomp
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \
+	-Wimplicit-fallthrough -Wpointer-arith -Wcast-align -Wundef \
+	-Wnull-dereference -Wwrite-strings
+
+ifeq ($(SANITIZE),1)
+OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+SAN_LD   := -fsanitize=address,undefined
+else
+OPT      := -O2 -g -D_FORTIFY_SOURCE=2
+SAN_LD   :=
+endif
+
+CFLAGS   ?=
+CFLAGS   += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
+	-fstack-clash-protection -D_GNU_SOURCE -I. \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS  += $(SAN_LD) -Wl,-z,relro,-z,now
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRCS := $(wildcard runtime/*.c images/*.c profiles/*.c)
+CLI_SRCS := $(wildcard cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
+
+.PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
+	check-asan demo install clean lint bench
+
+all: deps $(BUILDDIR)/minictr
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+deps-bench:
+	@scripts/install-deps.sh bench
+
+$(BUILDDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILDDIR)/libminictr.a: $(LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILDDIR)/minictr: $(CLI_OBJS) $(BUILDDIR)/libminictr.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILDDIR)/libminictr.a $(LDLIBS)
+
+$(BUILDDIR)/tests/%: tests/unit/%.c $(BUILDDIR)/libminictr.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+		$(BUILDDIR)/libminictr.a $(LDLIBS) -lcmocka
+
+unit-bins: $(UNIT_BINS)
+
+# Every suite prints TAP; tests/run.sh counts it and ends with the
+# "N passed, N failed" line.
+test: deps-test all unit-bins
+	@BUILDDIR=$(BUILDDIR) tests/run.sh unit host vm
+
+check-unit: deps-test all unit-bins
+	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
+
+check-host: deps-test all
+	@BUILDDIR=$(BUILDDIR) tests/run.sh host
+
+check-vm: deps-test all
+	@BUILDDIR=$(BUILDDIR) tests/run.sh vm
+
+check-asan: deps-test
+	@$(MAKE) --no-print-directory BUILDDIR=build-asan SANITIZE=1 all unit-bins
+	@BUILDDIR=build-asan tests/run.sh unit host
+
+demo: all
+	@BUILDDIR=$(BUILDDIR) scripts/demo.sh
+
+bench: deps-bench all
+	@BUILDDIR=$(BUILDDIR) bench/image-import.sh
+
+lint: deps-test
+	shellcheck -x scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run
+	shellcheck -s bash tests/integration/*.bats tests/integration/*.bash
+
+install: all
+	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

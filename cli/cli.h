@@ -1,0 +1,43 @@
+/* The command table and argument helpers shared by every cli/ file.
+ * Each command only parses its arguments, calls the library and prints. */
+#ifndef MINICTR_CLI_H
+#define MINICTR_CLI_H
+
+#include "runtime/error.h"
+
+#include <getopt.h>
+#include <stddef.h>
+
+struct cli_command
+{
+  const char *name;
+  const char *path;    /* "image import": the words that select it */
+  const char *alias;   /* LXD's short spelling ("ls", "rm"), or NULL */
+  const char *usage;   /* after "minictr " */
+  const char *summary;
+  const char *details; /* flags and notes; may be NULL */
+  int (*run) (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
+};
+
+#define CLI_HELP_OPTION { "help", no_argument, NULL, 'h' }
+
+void cli_print_help (const struct cli_command *cmd);
+
+/* Run the subcommand of GROUP named by argv[1].  */
+int cli_dispatch (const char *group, const char *group_summary,
+                  const struct cli_command *cmds, size_t n, int argc,
+                  char **argv, mc_error_t *err);
+
+/* getopt_long for a command: returns the option, -1 when done, or -2 with
+ * a usage error in *ERR naming the bad flag.  Call with *state = 0 first. */
+int cli_getopt (const struct cli_command *cmd, int argc, char **argv,
+                const char *shortopts, const struct option *longopts,
+                mc_error_t *err);
+
+/* Check the positional argument count: MIN..MAX (MAX < 0: unbounded).  */
+int cli_want_args (const struct cli_command *cmd, int have, int min, int max,
+                   mc_error_t *err);
+
+int cli_image (int argc, char **argv, mc_error_t *err);
+
+#endif

@@ -1,0 +1,620 @@
+/* minictr image ...: LXD's `lxc image` verbs over the image store.  */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "images/store.h"
+#include "runtime/utils.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- progress on a terminal ------------------------------------------- */
+
+#define PROGRESS_MIN_SIZE (16ULL << 20)
+
+struct progress
+{
+  struct timespec start, last;
+  int shown;
+};
+
+static double
+seconds_between (const struct timespec *a, const struct timespec *b)
+{
+  return (double) (b->tv_sec - a->tv_sec) + (double) (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void
+show_progress (void *data, const char *name, uint64_t done, uint64_t total)
+{
+  struct progress *p = data;
+  struct timespec now;
+  char d[32], t[32], r[32];
+  double secs;
+
+  if (total < PROGRESS_MIN_SIZE)
+    return;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  if (p->shown && seconds_between (&p->last, &now) < 0.2 && done < total)
+    return;
+  p->last = now;
+  p->shown = 1;
+  secs = seconds_between (&p->start, &now);
+  mc_format_size (done, d, sizeof (d));
+  mc_format_size (total, t, sizeof (t));
+  mc_format_size (secs > 0 ? (uint64_t) ((double) done / secs) : 0, r, sizeof (r));
+  fprintf (stderr, "\r\033[KImporting %s: %s/%s (%d%%) %s/s", name, d, t,
+           (int) (done * 100 / total), r);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static int
+image_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "alias", required_argument, NULL, 'a' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free const char **aliases = xmalloc0 (sizeof (char *) * (size_t) argc);
+  struct mc_import_request req = { .aliases = aliases };
+  struct mc_import_result res;
+  struct progress prog = { .shown = 0 };
+  struct mc_store store;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      aliases[req.n_aliases++] = optarg;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
+    return -1;
+  req.meta_path = argv[optind];
+  req.rootfs_path = argc - optind == 2 ? argv[optind + 1] : NULL;
+  if (isatty (STDERR_FILENO))
+    {
+      clock_gettime (CLOCK_MONOTONIC, &prog.start);
+      req.progress = show_progress;
+      req.progress_data = &prog;
+    }
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  ret = mc_image_import (&store, &req, &res, err);
+  mc_store_close (&store);
+  if (prog.shown)
+    fprintf (stderr, "\r\033[K");
+  if (ret < 0)
+    return -1;
+  if (res.existed)
+    printf ("Image with fingerprint %s already present; aliases updated\n", res.fingerprint);
+  else
+    printf ("Image imported with fingerprint: %s\n", res.fingerprint);
+  return 0;
+}
+
+/* ---- list, info, show ---------------------------------------------------- */
+
+static const char *
+prop (json_t *img, const char *key)
+{
+  const char *v = json_string_value (json_object_get (json_object_get (img, "properties"), key));
+  return v ? v : "";
+}
+
+static time_t
+parse_time (const char *s)
+{
+  struct tm tm;
+
+  memset (&tm, 0, sizeof (tm));
+  if (s == NULL || strptime (s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+    return 0;
+  return timegm (&tm);
+}
+
+/* LXD's list layout: "Jan 2, 2006 at 3:04pm (MST)".  */
+static void
+format_upload_date (const char *iso, char *buf, size_t len)
+{
+  time_t t = parse_time (iso);
+  struct tm tm;
+  char ampm[8];
+
+  gmtime_r (&t, &tm);
+  strftime (ampm, sizeof (ampm), "%p", &tm);
+  ampm[0] = (char) (ampm[0] | 0x20);
+  ampm[1] = (char) (ampm[1] | 0x20);
+  snprintf (buf, len, "%.3s %d, %d at %d:%02d%s (UTC)", "JanFebMarAprMayJunJulAugSepOctNovDec" + tm.tm_mon * 3,
+            tm.tm_mday, tm.tm_year + 1900, tm.tm_hour % 12 ? tm.tm_hour % 12 : 12, tm.tm_min, ampm);
+}
+
+static void
+alias_cell (json_t *img, char *buf, size_t len)
+{
+  json_t *aliases = json_object_get (img, "aliases");
+  size_t n = json_array_size (aliases);
+  const char *first = json_string_value (json_object_get (json_array_get (aliases, 0), "name"));
+
+  if (n == 0)
+    snprintf (buf, len, "%s", "");
+  else if (n == 1)
+    snprintf (buf, len, "%s", first);
+  else
+    snprintf (buf, len, "%s (%zu more)", first, n - 1);
+}
+
+static void
+add_image_row (struct cli_table *t, json_t *img)
+{
+  char alias[512], fp[MC_FP_SHORT_LEN + 1], size[32], date[64];
+  const char *row[8];
+
+  alias_cell (img, alias, sizeof (alias));
+  snprintf (fp, sizeof (fp), "%s", json_string_value (json_object_get (img, "fingerprint")));
+  mc_format_size ((uint64_t) json_integer_value (json_object_get (img, "size")), size, sizeof (size));
+  format_upload_date (json_string_value (json_object_get (img, "uploaded_at")), date, sizeof (date));
+  row[0] = alias;
+  row[1] = fp;
+  row[2] = "no";
+  row[3] = prop (img, "description");
+  row[4] = json_string_value (json_object_get (img, "architecture"));
+  row[5] = "CONTAINER";
+  row[6] = size;
+  row[7] = date;
+  cli_table_add (t, row);
+}
+
+/* LXD's filters: a bare word matches an alias or fingerprint prefix;
+ * KEY=VALUE matches a property.  */
+static int
+image_matches (json_t *img, char **filters, int n)
+{
+  int i;
+
+  for (i = 0; i < n; i++)
+    {
+      const char *eq = strchr (filters[i], '=');
+      json_t *a;
+      size_t k;
+      int hit = 0;
+
+      if (eq)
+        {
+          cleanup_free char *key = xstrndup (filters[i], (size_t) (eq - filters[i]));
+          hit = strcmp (prop (img, key), eq + 1) == 0;
+        }
+      else
+        {
+          hit = mc_str_has_prefix (json_string_value (json_object_get (img, "fingerprint")), filters[i]);
+          json_array_foreach (json_object_get (img, "aliases"), k, a)
+            hit |= mc_str_has_prefix (json_string_value (json_object_get (a, "name")), filters[i]);
+        }
+      if (!hit)
+        return 0;
+    }
+  return 1;
+}
+
+static int
+image_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "ALIAS", "FINGERPRINT", "PUBLIC", "DESCRIPTION",
+                                         "ARCHITECTURE", "TYPE", "SIZE", "UPLOAD DATE" };
+  static const struct option longopts[] = {
+    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
+  struct cli_table t;
+  struct mc_store store;
+  json_t *images, *shown, *img;
+  size_t i;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (cli_parse_format (optarg, &fmt, err) < 0)
+        return -1;
+    }
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  images = mc_image_list (&store, err);
+  mc_store_close (&store);
+  if (images == NULL)
+    return -1;
+  cli_table_init (&t, headers, 8);
+  shown = json_array ();
+  json_array_foreach (images, i, img)
+    if (image_matches (img, argv + optind, argc - optind))
+      {
+        json_array_append (shown, img);
+        add_image_row (&t, img);
+      }
+  ret = cli_print (fmt, &t, shown, err);
+  cli_table_release (&t);
+  json_decref (shown);
+  json_decref (images);
+  return ret;
+}
+
+/* Open the store and resolve REF; the caller closes the store.  */
+static int
+open_and_resolve (struct mc_store *store, const char *ref, char fp[MC_FP_HEX_LEN + 1],
+                  mc_error_t *err)
+{
+  if (mc_store_open (store, err) < 0)
+    return -1;
+  if (mc_image_resolve (store, ref, fp, err) < 0)
+    {
+      mc_store_close (store);
+      return -1;
+    }
+  return 0;
+}
+
+static json_t *
+get_image (const char *ref, mc_error_t *err)
+{
+  char fp[MC_FP_HEX_LEN + 1];
+  struct mc_store store;
+  json_t *img;
+
+  if (open_and_resolve (&store, ref, fp, err) < 0)
+    return NULL;
+  img = mc_image_get (&store, fp, err);
+  mc_store_close (&store);
+  return img;
+}
+
+static int
+simple_opts (const struct cli_command *cmd, int argc, char **argv, int min, int max,
+             mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  int c;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      cli_print_help (cmd);
+      return 1;
+    }
+  return cli_want_args (cmd, argc - optind, min, max, err);
+}
+
+/* LXD's info layout: "2006/01/02 15:04 UTC", "never" for zero times.  */
+static void
+print_time_line (const char *label, const char *iso)
+{
+  time_t t = parse_time (iso);
+  char buf[64];
+  struct tm tm;
+
+  if (t <= 0)
+    {
+      printf ("    %s: never\n", label);
+      return;
+    }
+  gmtime_r (&t, &tm);
+  strftime (buf, sizeof (buf), "%Y/%m/%d %H:%M UTC", &tm);
+  printf ("    %s: %s\n", label, buf);
+}
+
+static void
+print_info (json_t *img)
+{
+  char size[32];
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  mc_format_size ((uint64_t) json_integer_value (json_object_get (img, "size")), size, sizeof (size));
+  printf ("Fingerprint: %s\nSize: %s\nArchitecture: %s\nType: container\nPublic: no\nTimestamps:\n",
+          json_string_value (json_object_get (img, "fingerprint")), size,
+          json_string_value (json_object_get (img, "architecture")));
+  print_time_line ("Created", json_string_value (json_object_get (img, "created_at")));
+  print_time_line ("Uploaded", json_string_value (json_object_get (img, "uploaded_at")));
+  print_time_line ("Expires", json_string_value (json_object_get (img, "expires_at")));
+  print_time_line ("Last used", json_string_value (json_object_get (img, "last_used_at")));
+  printf ("Properties:\n");
+  json_object_foreach (json_object_get (img, "properties"), key, v)
+    printf ("    %s: %s\n", key, json_string_value (v));
+  printf ("Aliases:\n");
+  json_array_foreach (json_object_get (img, "aliases"), i, v)
+    printf ("    - %s\n", json_string_value (json_object_get (v, "name")));
+  printf ("Cached: no\nAuto update: disabled\nProfiles:\n    - default\n");
+}
+
+static int
+image_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+  json_t *img;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  img = get_image (argv[optind], err);
+  if (img == NULL)
+    return -1;
+  print_info (img);
+  json_decref (img);
+  return 0;
+}
+
+static int
+image_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+  json_t *img;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  img = get_image (argv[optind], err);
+  if (img == NULL)
+    return -1;
+  r = cli_print_yaml (img, err);
+  json_decref (img);
+  return r;
+}
+
+/* ---- delete, export, verify ---------------------------------------------- */
+
+static int
+image_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  char fp[MC_FP_HEX_LEN + 1];
+  struct mc_store store;
+  int r = simple_opts (cmd, argc, argv, 1, -1, err);
+  int i;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  for (i = optind; i < argc && r == 0; i++)
+    {
+      r = mc_image_resolve (&store, argv[i], fp, err);
+      if (r == 0)
+        r = mc_image_delete (&store, fp, err);
+    }
+  mc_store_close (&store);
+  return r;
+}
+
+static int
+image_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  char fp[MC_FP_HEX_LEN + 1];
+  struct mc_store store;
+  json_t *written = NULL;
+  int r = simple_opts (cmd, argc, argv, 1, 2, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (open_and_resolve (&store, argv[optind], fp, err) < 0)
+    return -1;
+  r = mc_image_export (&store, fp, argc - optind == 2 ? argv[optind + 1] : ".", &written, err);
+  mc_store_close (&store);
+  if (r < 0)
+    return -1;
+  json_decref (written);
+  printf ("Image exported successfully!\n");
+  return 0;
+}
+
+static int
+verify_one (struct mc_store *store, const char *fp, mc_error_t *err)
+{
+  mc_error_t e = NULL;
+
+  if (mc_image_verify (store, fp, &e) == 0)
+    {
+      printf ("%.12s: OK\n", fp);
+      return 0;
+    }
+  printf ("%.12s: FAILED\n", fp);
+  if (*err == NULL)
+    *err = e;
+  else
+    {
+      fprintf (stderr, "minictr: %s\n", e->msg);
+      mc_error_release (&e);
+    }
+  return -1;
+}
+
+static int
+image_verify (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  char fp[MC_FP_HEX_LEN + 1];
+  struct mc_store store;
+  json_t *all = NULL, *img;
+  int r = simple_opts (cmd, argc, argv, 0, -1, err), ret = 0;
+  size_t i;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  if (optind == argc && (all = mc_image_list (&store, err)) == NULL)
+    ret = -1;
+  json_array_foreach (all, i, img)
+    ret |= verify_one (&store, json_string_value (json_object_get (img, "fingerprint")), err);
+  for (r = optind; r < argc && ret == 0; r++)
+    if ((ret = mc_image_resolve (&store, argv[r], fp, err)) == 0)
+      ret = verify_one (&store, fp, err);
+  json_decref (all);
+  mc_store_close (&store);
+  return ret < 0 ? -1 : 0;
+}
+
+/* ---- aliases ------------------------------------------------------------- */
+
+static int
+alias_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "description", required_argument, NULL, 'd' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  const char *desc = "";
+  char fp[MC_FP_HEX_LEN + 1];
+  struct mc_store store;
+  int c, r;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      desc = optarg;
+    }
+  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
+    return -1;
+  if (open_and_resolve (&store, argv[optind + 1], fp, err) < 0)
+    return -1;
+  r = mc_alias_create (&store, argv[optind], fp, desc, err);
+  mc_store_close (&store);
+  return r;
+}
+
+static int
+alias_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store store;
+  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  r = mc_alias_delete (&store, argv[optind], err);
+  mc_store_close (&store);
+  return r;
+}
+
+static int
+alias_rename (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store store;
+  int r = simple_opts (cmd, argc, argv, 2, 2, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  r = mc_alias_rename (&store, argv[optind], argv[optind + 1], err);
+  mc_store_close (&store);
+  return r;
+}
+
+static int
+alias_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "ALIAS", "FINGERPRINT", "TYPE", "DESCRIPTION" };
+  static const struct option longopts[] = {
+    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
+  struct mc_store store;
+  struct cli_table t;
+  json_t *list, *a;
+  size_t i;
+  int c, r;
+
+  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (cli_parse_format (optarg, &fmt, err) < 0)
+        return -1;
+    }
+  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
+    return -1;
+  list = mc_alias_list (&store, err);
+  mc_store_close (&store);
+  if (list == NULL)
+    return -1;
+  cli_table_init (&t, headers, 4);
+  json_array_foreach (list, i, a)
+    {
+      char fp[MC_FP_SHORT_LEN + 1];
+      const char *row[4];
+
+      snprintf (fp, sizeof (fp), "%s", json_string_value (json_object_get (a, "target")));
+      row[0] = json_string_value (json_object_get (a, "name"));
+      row[1] = fp;
+      row[2] = "CONTAINER";
+      row[3] = json_string_value (json_object_get (a, "description"));
+      cli_table_add (&t, row);
+    }
+  r = cli_print (fmt, &t, list, err);
+  cli_table_release (&t);
+  json_decref (list);
+  return r;
+}
+
+static const struct cli_command alias_commands[] = {
+  { "create", "image alias create", NULL, "image alias create ALIAS IMAGE [--description TEXT]",
+    "Create an alias for an image (IMAGE: an alias or fingerprint prefix).",
+    "Flags:\n      --description TEXT   Alias description\n", alias_create },
+  { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete },
+  { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml]", "List aliases.",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", alias_list },
+  { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename },
+};
+
+static int
+image_alias (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  (void) cmd;
+  return cli_dispatch ("image alias", "Manage image aliases.", alias_commands,
+                       sizeof (alias_commands) / sizeof (alias_commands[0]), argc, argv, err);
+}
+
+static const struct cli_command image_commands[] = {
+  { "import", "image import", NULL, "image import FILE [ROOTFS] [--alias ALIAS]...",
+    "Import an LXD image\n\n"
+    "FILE is a unified tarball, or a metadata tarball followed by ROOTFS (a\n"
+    "tarball or squashfs).  Formats and compression are detected by content.\n"
+    "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.",
+    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import },
+  { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml]",
+    "List images\n\nA FILTER is an alias or fingerprint prefix, or KEY=VALUE on the image\nproperties.",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", image_list },
+  { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info },
+  { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show },
+  { "delete", "image delete", "rm", "image delete IMAGE...",
+    "Delete images (refused while a container uses one).", NULL, image_delete },
+  { "export", "image export", NULL, "image export IMAGE [TARGET]",
+    "Export an image's original files\n\n"
+    "Write the image's original file(s), byte for byte, into the directory TARGET\n"
+    "(default: the current one), or to the file TARGET (a split image's rootfs\n"
+    "goes to TARGET.root).", NULL, image_export },
+  { "verify", "image verify", NULL, "image verify [IMAGE...]",
+    "Check images against their fingerprints\n\n"
+    "Re-hash the stored files of the images (default: all).  A corrupt image is\n"
+    "reported, marked, and never used again.", NULL, image_verify },
+  { "alias", "image alias", NULL, "image alias create|delete|list|rename ...",
+    "Manage image aliases.", NULL, image_alias },
+};
+
+int
+cli_image (int argc, char **argv, mc_error_t *err)
+{
+  optind = 0;
+  return cli_dispatch ("image", "Manage images: import, list, inspect, export and delete them.",
+                       image_commands, sizeof (image_commands) / sizeof (image_commands[0]),
+                       argc, argv, err);
+}

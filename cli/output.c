@@ -1,0 +1,169 @@
+#include "cli/output.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cli_table_init (struct cli_table *t, const char *const *headers, size_t ncols)
+{
+  memset (t, 0, sizeof (*t));
+  t->headers = headers;
+  t->ncols = ncols;
+}
+
+void
+cli_table_add (struct cli_table *t, const char *const *row)
+{
+  size_t i;
+
+  t->cells = xrealloc (t->cells, sizeof (char *) * t->ncols * (t->nrows + 1));
+  for (i = 0; i < t->ncols; i++)
+    t->cells[t->nrows * t->ncols + i] = xstrdup (row[i] ? row[i] : "");
+  t->nrows++;
+}
+
+void
+cli_table_release (struct cli_table *t)
+{
+  size_t i;
+
+  for (i = 0; i < t->nrows * t->ncols; i++)
+    free (t->cells[i]);
+  free (t->cells);
+  t->cells = NULL;
+  t->nrows = 0;
+}
+
+static void
+print_rule (const size_t *w, size_t ncols)
+{
+  size_t i, j;
+
+  for (i = 0; i < ncols; i++)
+    {
+      putchar ('+');
+      for (j = 0; j < w[i] + 2; j++)
+        putchar ('-');
+    }
+  puts ("+");
+}
+
+/* LXD's tables: centred headers, left-aligned cells, ASCII box.  */
+static void
+print_table (struct cli_table *t)
+{
+  cleanup_free size_t *w = xmalloc0 (sizeof (size_t) * t->ncols);
+  size_t r, c;
+
+  for (c = 0; c < t->ncols; c++)
+    w[c] = strlen (t->headers[c]);
+  for (r = 0; r < t->nrows; r++)
+    for (c = 0; c < t->ncols; c++)
+      if (strlen (t->cells[r * t->ncols + c]) > w[c])
+        w[c] = strlen (t->cells[r * t->ncols + c]);
+  print_rule (w, t->ncols);
+  for (c = 0; c < t->ncols; c++)
+    {
+      size_t pad = w[c] - strlen (t->headers[c]);
+      printf ("| %*s%s%*s ", (int) (pad / 2), "", t->headers[c], (int) (pad - pad / 2), "");
+    }
+  puts ("|");
+  print_rule (w, t->ncols);
+  for (r = 0; r < t->nrows; r++)
+    {
+      for (c = 0; c < t->ncols; c++)
+        printf ("| %-*s ", (int) w[c], t->cells[r * t->ncols + c]);
+      puts ("|");
+    }
+  if (t->nrows)
+    print_rule (w, t->ncols);
+}
+
+static void
+print_csv_cell (const char *s)
+{
+  const char *p;
+
+  if (strpbrk (s, ",\"\n\r") == NULL)
+    {
+      fputs (s, stdout);
+      return;
+    }
+  putchar ('"');
+  for (p = s; *p; p++)
+    {
+      if (*p == '"')
+        putchar ('"');
+      putchar (*p);
+    }
+  putchar ('"');
+}
+
+static void
+print_csv (struct cli_table *t)
+{
+  size_t r, c;
+
+  for (r = 0; r < t->nrows; r++)
+    {
+      for (c = 0; c < t->ncols; c++)
+        {
+          if (c)
+            putchar (',');
+          print_csv_cell (t->cells[r * t->ncols + c]);
+        }
+      putchar ('\n');
+    }
+}
+
+int
+cli_parse_format (const char *s, enum cli_format *out, mc_error_t *err)
+{
+  if (strcmp (s, "table") == 0)
+    *out = CLI_FORMAT_TABLE;
+  else if (strcmp (s, "csv") == 0)
+    *out = CLI_FORMAT_CSV;
+  else if (strcmp (s, "json") == 0)
+    *out = CLI_FORMAT_JSON;
+  else if (strcmp (s, "yaml") == 0)
+    *out = CLI_FORMAT_YAML;
+  else
+    return mc_make_usage_error (err, "invalid format `%s` (use table, csv, json or yaml)", s);
+  return 0;
+}
+
+int
+cli_print_yaml (json_t *data, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+
+  if (mc_yaml_dump (data, &buf, &len, err) < 0)
+    return -1;
+  fwrite (buf, 1, len, stdout);
+  return 0;
+}
+
+int
+cli_print (enum cli_format fmt, struct cli_table *t, json_t *data, mc_error_t *err)
+{
+  switch (fmt)
+    {
+    case CLI_FORMAT_TABLE:
+      print_table (t);
+      return 0;
+    case CLI_FORMAT_CSV:
+      print_csv (t);
+      return 0;
+    case CLI_FORMAT_JSON:
+      json_dumpf (data, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+      putchar ('\n');
+      return 0;
+    case CLI_FORMAT_YAML:
+    default:
+      return cli_print_yaml (data, err);
+    }
+}

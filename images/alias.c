@@ -1,0 +1,220 @@
+/* Image aliases: images/aliases.yaml, a mapping
+ *     NAME: {target: FINGERPRINT, description: TEXT}
+ * rewritten atomically under the store lock.  */
+#include "images/store.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIASES_NAME "aliases.yaml"
+
+/* A loaded entry must be {target: <fingerprint>, description: string}. */
+static int
+check_alias_entry (const char *name, json_t *a, mc_error_t *err)
+{
+  json_t *t = json_object_get (a, "target");
+  json_t *d = json_object_get (a, "description");
+
+  if (!json_is_object (a) || !json_is_string (t) || !mc_fingerprint_valid (json_string_value (t)))
+    return mc_make_error (err, 0, ALIASES_NAME ": alias `%s` has no valid target", name);
+  if (d == NULL || json_is_null (d))
+    json_object_set_new (a, "description", json_string (""));
+  else if (!json_is_string (d))
+    return mc_make_error (err, 0, ALIASES_NAME ": alias `%s`: description must be a string", name);
+  return 0;
+}
+
+json_t *
+mc_aliases_load (struct mc_store *s, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  mc_error_t read_err = NULL;
+  const char *name;
+  json_t *root, *a;
+  size_t len;
+
+  if (mc_read_file_at (s->imagesfd, ALIASES_NAME, 4 << 20, &buf, &len, &read_err) < 0)
+    {
+      if (read_err->status == ENOENT)
+        {
+          mc_error_release (&read_err);
+          return json_object ();
+        }
+      *err = read_err;
+      return NULL;
+    }
+  root = mc_yaml_load (buf, len, ALIASES_NAME, err);
+  if (root == NULL)
+    return NULL;
+  if (!json_is_object (root))
+    {
+      json_decref (root);
+      mc_make_error (err, 0, ALIASES_NAME ": top level must be a mapping");
+      return NULL;
+    }
+  json_object_foreach (root, name, a)
+    if (check_alias_entry (name, a, err) < 0)
+      {
+        json_decref (root);
+        return NULL;
+      }
+  return root;
+}
+
+int
+mc_aliases_save (struct mc_store *s, json_t *aliases, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+
+  if (mc_yaml_dump (aliases, &buf, &len, err) < 0)
+    return -1;
+  return mc_write_file_atomic_at (s->imagesfd, ALIASES_NAME, buf, len, 0600, err);
+}
+
+/* LXD refuses empty names, slashes and colons (remote separator); we also
+ * refuse whitespace and control characters, which break tables and
+ * scripts.  */
+int
+mc_alias_validate (const char *name, mc_error_t *err)
+{
+  const unsigned char *p;
+
+  if (*name == '\0')
+    return mc_make_usage_error (err, "alias name must not be empty");
+  if (strlen (name) > 255)
+    return mc_make_usage_error (err, "alias `%.32s...` is longer than 255 characters", name);
+  for (p = (const unsigned char *) name; *p; p++)
+    if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+      return mc_make_usage_error (err, "invalid alias `%s`: it must not contain `/`, `:`, spaces or control characters", name);
+  return 0;
+}
+
+static int
+save_locked_change (struct mc_store *s, json_t *aliases, int lockfd, mc_error_t *err)
+{
+  int ret = mc_aliases_save (s, aliases, err);
+
+  json_decref (aliases);
+  close (lockfd);
+  return ret;
+}
+
+int
+mc_alias_create (struct mc_store *s, const char *name, const char *fp,
+                 const char *description, mc_error_t *err)
+{
+  json_t *aliases, *old;
+  int lockfd;
+
+  if (mc_alias_validate (name, err) < 0)
+    return -1;
+  lockfd = mc_store_lock (s, err);
+  if (lockfd < 0)
+    return -1;
+  aliases = mc_aliases_load (s, err);
+  if (aliases == NULL)
+    {
+      close (lockfd);
+      return -1;
+    }
+  old = json_object_get (aliases, name);
+  if (old != NULL)
+    {
+      const char *target = json_string_value (json_object_get (old, "target"));
+      json_decref (aliases);
+      close (lockfd);
+      return mc_make_error (err, 0, "alias `%s` already exists (it names image %.12s)", name, target);
+    }
+  json_object_set_new (aliases, name, json_pack ("{s:s, s:s}", "target", fp,
+                                                 "description", description ? description : ""));
+  return save_locked_change (s, aliases, lockfd, err);
+}
+
+int
+mc_alias_delete (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *aliases;
+  int lockfd = mc_store_lock (s, err);
+
+  if (lockfd < 0)
+    return -1;
+  aliases = mc_aliases_load (s, err);
+  if (aliases == NULL)
+    {
+      close (lockfd);
+      return -1;
+    }
+  if (json_object_del (aliases, name) < 0)
+    {
+      json_decref (aliases);
+      close (lockfd);
+      return mc_make_error (err, 0, "alias `%s` not found", name);
+    }
+  return save_locked_change (s, aliases, lockfd, err);
+}
+
+int
+mc_alias_rename (struct mc_store *s, const char *from, const char *to, mc_error_t *err)
+{
+  json_t *aliases, *a;
+  int lockfd;
+
+  if (mc_alias_validate (to, err) < 0)
+    return -1;
+  lockfd = mc_store_lock (s, err);
+  if (lockfd < 0)
+    return -1;
+  aliases = mc_aliases_load (s, err);
+  if (aliases == NULL)
+    {
+      close (lockfd);
+      return -1;
+    }
+  a = json_object_get (aliases, from);
+  if (a == NULL || json_object_get (aliases, to) != NULL)
+    {
+      json_decref (aliases);
+      close (lockfd);
+      if (a == NULL)
+        return mc_make_error (err, 0, "alias `%s` not found", from);
+      return mc_make_error (err, 0, "alias `%s` already exists", to);
+    }
+  json_object_set (aliases, to, a);
+  json_object_del (aliases, from);
+  return save_locked_change (s, aliases, lockfd, err);
+}
+
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (json_string_value (json_object_get (*(json_t *const *) a, "name")),
+                 json_string_value (json_object_get (*(json_t *const *) b, "name")));
+}
+
+json_t *
+mc_alias_list (struct mc_store *s, mc_error_t *err)
+{
+  json_t *aliases = mc_aliases_load (s, err);
+  json_t **items, *out, *a;
+  const char *name;
+  size_t n = 0, i;
+
+  if (aliases == NULL)
+    return NULL;
+  items = xmalloc0 (sizeof (*items) * (json_object_size (aliases) + 1));
+  json_object_foreach (aliases, name, a)
+    items[n++] = json_pack ("{s:s, s:O, s:O}", "name", name, "target",
+                            json_object_get (a, "target"), "description",
+                            json_object_get (a, "description"));
+  qsort (items, n, sizeof (*items), compare_names);
+  out = json_array ();
+  for (i = 0; i < n; i++)
+    json_array_append_new (out, items[i]);
+  free (items);
+  json_decref (aliases);
+  return out;
+}

@@ -1,0 +1,311 @@
+#include "images/archive.h"
+#include "runtime/utils.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SOURCE_BUFSIZE (1 << 20)
+
+int
+mc_source_init (struct mc_source *s, int fd, const char *name,
+                struct mc_sha256 *hash, int copy_fd, mc_error_t *err)
+{
+  struct stat st;
+
+  memset (s, 0, sizeof (*s));
+  if (fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "stat `%s`", name);
+  s->fd = fd;
+  s->name = name;
+  s->size = S_ISREG (st.st_mode) ? (uint64_t) st.st_size : 0;
+  s->copy_fd = copy_fd;
+  s->hash = hash;
+  s->bufsize = SOURCE_BUFSIZE;
+  s->buf = xmalloc (s->bufsize);
+  return 0;
+}
+
+void
+mc_source_release (struct mc_source *s)
+{
+  free (s->buf);
+  s->buf = NULL;
+}
+
+ssize_t
+mc_source_read (struct mc_source *s)
+{
+  ssize_t n;
+
+  do
+    n = read (s->fd, s->buf, s->bufsize);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      s->io_errno = errno;
+      s->io_what = "read";
+      return -1;
+    }
+  if (n == 0)
+    return 0;
+  if (s->hash)
+    mc_sha256_update (s->hash, s->buf, (size_t) n);
+  if (s->copy_fd >= 0 && mc_write_all (s->copy_fd, s->buf, (size_t) n) < 0)
+    {
+      s->io_errno = errno;
+      s->io_what = "store a copy of";
+      return -1;
+    }
+  s->done += (uint64_t) n;
+  if (s->progress)
+    s->progress (s->progress_data, s->name, s->done, s->size);
+  return n;
+}
+
+int
+mc_source_drain (struct mc_source *s, mc_error_t *err)
+{
+  ssize_t n;
+
+  while ((n = mc_source_read (s)) > 0)
+    ;
+  if (n < 0)
+    return mc_make_error (err, s->io_errno, "%s `%s`", s->io_what, s->name);
+  return 0;
+}
+
+int
+mc_archive_check_path (char *path, mc_error_t *err)
+{
+  char *r = path, *w = path;
+
+  if (*path == '/')
+    return mc_make_error (err, 0, "entry `%s`: absolute path", path);
+  while (r[0] == '.' && r[1] == '/')
+    for (r += 2; *r == '/'; r++)
+      ;
+  /* Copy component by component, folding "//" and "/./".  */
+  while (*r)
+    {
+      const char *c = r;
+      size_t len = strcspn (r, "/");
+
+      r += len;
+      while (*r == '/')
+        r++;
+      if (len == 1 && c[0] == '.')
+        continue;
+      if (len == 2 && c[0] == '.' && c[1] == '.')
+        return mc_make_error (err, 0, "entry `%s`: path contains `..`", path);
+      if (w != path)
+        *w++ = '/';
+      memmove (w, c, len);
+      w += len;
+    }
+  *w = '\0';
+  return 0;
+}
+
+/* libarchive pulls data through this; every byte goes past the hash.  */
+static la_ssize_t
+source_read_cb (struct archive *a, void *data, const void **buf)
+{
+  struct mc_source *s = data;
+  ssize_t n = mc_source_read (s);
+
+  if (n < 0)
+    {
+      archive_set_error (a, s->io_errno, "%s `%s`: %s", s->io_what, s->name,
+                         strerror (s->io_errno));
+      return -1;
+    }
+  *buf = s->buf;
+  return n;
+}
+
+/* Which entries KIND keeps; the others are skipped (still hashed).  */
+static int
+entry_wanted (enum mc_unpack_kind kind, const char *path)
+{
+  size_t first = strcspn (path, "/");
+
+  if (kind == MC_UNPACK_ROOTFS)
+    return *path != '\0';
+  if (strcmp (path, "metadata.yaml") == 0)
+    return 1;
+  if (first == 9 && strncmp (path, "templates", 9) == 0)
+    return 1;
+  return kind == MC_UNPACK_UNIFIED && first == 6 && strncmp (path, "rootfs", 6) == 0;
+}
+
+static const char *
+compression_ext (struct archive *a)
+{
+  switch (archive_filter_code (a, 0))
+    {
+    case ARCHIVE_FILTER_GZIP:
+      return ".gz";
+    case ARCHIVE_FILTER_BZIP2:
+      return ".bz2";
+    case ARCHIVE_FILTER_XZ:
+      return ".xz";
+    case ARCHIVE_FILTER_LZMA:
+      return ".lzma";
+    case ARCHIVE_FILTER_ZSTD:
+      return ".zst";
+    case ARCHIVE_FILTER_LZIP:
+      return ".lz";
+    case ARCHIVE_FILTER_LZ4:
+      return ".lz4";
+    default:
+      return "";
+    }
+}
+
+static struct archive *
+open_writer (void)
+{
+  struct archive *w = archive_write_disk_new ();
+
+  /* No user/group lookup: ids stay the image's numeric ids.  The three
+   * SECURE flags make libarchive refuse `..`, absolute paths and any
+   * write through a symlink already extracted; we check the first two
+   * ourselves too, to name the entry in a clear error.  */
+  archive_write_disk_set_options (
+      w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
+             | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SPARSE
+             | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
+             | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+  return w;
+}
+
+static int
+copy_entry_data (struct archive *r, struct archive *w, const char *path,
+                 const char *name, mc_error_t *err)
+{
+  const void *buf;
+  size_t size;
+  la_int64_t off;
+  int rc;
+
+  while ((rc = archive_read_data_block (r, &buf, &size, &off)) == ARCHIVE_OK)
+    if (archive_write_data_block (w, buf, size, off) != ARCHIVE_OK)
+      return mc_make_error (err, archive_errno (w), "`%s`: entry `%s`: %s", name,
+                            path, archive_error_string (w));
+  if (rc != ARCHIVE_EOF)
+    return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name, path,
+                          archive_error_string (r));
+  return 0;
+}
+
+/* Check and normalise the entry's path and hardlink target.  */
+static int
+prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
+               const char *name, int *wanted, mc_error_t *err)
+{
+  cleanup_free char *path = xstrdup (archive_entry_pathname (e) ? archive_entry_pathname (e) : "");
+  const char *hl = archive_entry_hardlink (e);
+
+  if (mc_archive_check_path (path, err) < 0)
+    return mc_error_prefix (err, "`%s`", name);
+  *wanted = entry_wanted (kind, path);
+  if (!*wanted)
+    return 0;
+  archive_entry_set_pathname (e, path);
+  if (hl != NULL)
+    {
+      cleanup_free char *target = xstrdup (hl);
+
+      if (mc_archive_check_path (target, err) < 0)
+        return mc_error_prefix (err, "`%s`: hardlink `%s`", name, path);
+      if (!entry_wanted (kind, target))
+        return mc_make_error (err, 0, "`%s`: hardlink `%s` points outside the image: `%s`",
+                              name, path, target);
+      archive_entry_set_hardlink (e, target);
+    }
+  return 0;
+}
+
+static int
+unpack_entries (struct archive *r, struct archive *w, enum mc_unpack_kind kind,
+                const char *name, mc_error_t *err)
+{
+  struct archive_entry *e;
+  int rc, wanted = 0;
+
+  while ((rc = archive_read_next_header (r, &e)) == ARCHIVE_OK)
+    {
+      if (prepare_entry (e, kind, name, &wanted, err) < 0)
+        return -1;
+      if (!wanted)
+        continue;
+      if (archive_write_header (w, e) != ARCHIVE_OK)
+        return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name,
+                              archive_entry_pathname (e), archive_error_string (w));
+      if (archive_entry_size (e) > 0
+          && copy_entry_data (r, w, archive_entry_pathname (e), name, err) < 0)
+        return -1;
+      if (archive_write_finish_entry (w) != ARCHIVE_OK)
+        return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name,
+                              archive_entry_pathname (e), archive_error_string (w));
+    }
+  if (rc != ARCHIVE_EOF)
+    return mc_make_error (err, 0, "`%s`: %s", name, archive_error_string (r));
+  /* Directory modes and times are applied at close.  */
+  if (archive_write_close (w) != ARCHIVE_OK)
+    return mc_make_error (err, 0, "`%s`: %s", name, archive_error_string (w));
+  return 0;
+}
+
+static int
+unpack_in_cwd (struct mc_source *src, enum mc_unpack_kind kind,
+               const char **compression, mc_error_t *err)
+{
+  struct archive *r = archive_read_new ();
+  struct archive *w = open_writer ();
+  int ret = -1;
+
+  archive_read_support_filter_all (r);
+  archive_read_support_format_tar (r);
+  if (archive_read_open2 (r, src, NULL, source_read_cb, NULL, NULL) != ARCHIVE_OK)
+    {
+      mc_make_error (err, 0, "`%s`: not a tar archive (%s)", src->name,
+                     archive_error_string (r));
+      goto out;
+    }
+  if (unpack_entries (r, w, kind, src->name, err) < 0)
+    goto out;
+  if (compression)
+    *compression = compression_ext (r);
+  ret = 0;
+out:
+  archive_write_free (w);
+  archive_read_free (r);
+  return ret;
+}
+
+int
+mc_tar_unpack (struct mc_source *src, int destfd, enum mc_unpack_kind kind,
+               const char **compression, mc_error_t *err)
+{
+  cleanup_close int oldcwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int ret;
+
+  if (oldcwd < 0)
+    return mc_make_error (err, errno, "open current directory");
+  /* libarchive's symlink checks work on paths relative to the current
+   * directory, so extract from inside DESTFD.  */
+  if (fchdir (destfd) < 0)
+    return mc_make_error (err, errno, "chdir to the unpack directory");
+  ret = unpack_in_cwd (src, kind, compression, err);
+  if (fchdir (oldcwd) < 0 && ret == 0)
+    return mc_make_error (err, errno, "restore the working directory");
+  if (ret < 0)
+    return -1;
+  return mc_source_drain (src, err);
+}

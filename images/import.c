@@ -1,0 +1,355 @@
+/* `image import`: stream the file(s) once, hashing, keeping a copy and
+ * unpacking as the bytes go by, into a private .tmp-import-* directory;
+ * then, under the store lock, rename it into place as images/<fp>.
+ * Any failure, or a SIGKILL at any point, leaves at most a locked-then-
+ * orphaned temp directory that the next store open removes.  */
+#include "images/metadata.h"
+#include "images/squashfs.h"
+#include "images/store.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct import_ctx
+{
+  struct mc_store *store;
+  const struct mc_import_request *req;
+  char *tmpname;
+  int tmpfd;
+  int origfd;
+  struct mc_sha256 hash;
+  char fp[MC_FP_HEX_LEN + 1];
+  json_t *files; /* store.files: [{name, role, size, ext}] */
+  struct mc_image_metadata md;
+};
+
+static int
+open_input (const char *path, mc_error_t *err)
+{
+  struct stat st;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  if (fstat (fd, &st) < 0 || S_ISDIR (st.st_mode))
+    {
+      close (fd);
+      return mc_make_error (err, errno ? errno : EISDIR, "`%s` is not an image file", path);
+    }
+  return fd;
+}
+
+/* mkdtemp inside images/ (same filesystem, so the final rename is
+ * atomic), flock()ed for as long as we live.  */
+static int
+make_tmpdir (struct import_ctx *c, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/images/.tmp-import-XXXXXX", c->store->root);
+
+  if (mkdtemp (path) == NULL)
+    return mc_make_error (err, errno, "create a temporary directory in `%s/images`", c->store->root);
+  c->tmpname = xstrdup (strrchr (path, '/') + 1);
+  c->tmpfd = openat (c->store->imagesfd, c->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (c->tmpfd < 0 || flock (c->tmpfd, LOCK_EX) < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  if (mkdirat (c->tmpfd, "orig", 0700) < 0)
+    return mc_make_error (err, errno, "mkdir `%s/orig`", path);
+  c->origfd = openat (c->tmpfd, "orig", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (c->origfd < 0)
+    return mc_make_error (err, errno, "open `%s/orig`", path);
+  return 0;
+}
+
+static int
+create_copy (struct import_ctx *c, const char *role, mc_error_t *err)
+{
+  int fd = openat (c->origfd, role, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "create `orig/%s` in the store", role);
+  return fd;
+}
+
+static void
+record_file (struct import_ctx *c, const char *role, const char *path,
+             uint64_t size, const char *ext)
+{
+  const char *base = strrchr (path, '/');
+
+  json_array_append_new (c->files, json_pack ("{s:s, s:s, s:I, s:s}", "role", role,
+                                              "source", base ? base + 1 : path,
+                                              "size", (json_int_t) size, "ext", ext));
+}
+
+/* Stream one tarball through hash + copy + unpack.  */
+static int
+import_tarball (struct import_ctx *c, const char *path, const char *role,
+                int destfd, enum mc_unpack_kind kind, mc_error_t *err)
+{
+  cleanup_close int in = open_input (path, err);
+  cleanup_close int copy = -1;
+  struct mc_source src;
+  const char *compression = "";
+  cleanup_free char *ext = NULL;
+  int ret;
+
+  if (in < 0 || (copy = create_copy (c, role, err)) < 0)
+    return -1;
+  if (mc_source_init (&src, in, path, &c->hash, copy, err) < 0)
+    return -1;
+  src.progress = c->req->progress;
+  src.progress_data = c->req->progress_data;
+  ret = mc_tar_unpack (&src, destfd, kind, &compression, err);
+  if (ret == 0)
+    {
+      ext = xasprintf (".tar%s", compression);
+      record_file (c, role, path, src.done, ext);
+    }
+  mc_source_release (&src);
+  return ret;
+}
+
+/* squashfs needs random access: copy it into the store while hashing
+ * (the one pass over the user's file), then unpack from the copy, which
+ * is still in the page cache.  */
+static int
+import_squashfs (struct import_ctx *c, int in, const char *path, int destfd,
+                 mc_error_t *err)
+{
+  cleanup_close int copy = create_copy (c, "rootfs", err);
+  struct mc_source src;
+  int ret;
+
+  if (copy < 0 || mc_source_init (&src, in, path, &c->hash, copy, err) < 0)
+    return -1;
+  src.progress = c->req->progress;
+  src.progress_data = c->req->progress_data;
+  ret = mc_source_drain (&src, err);
+  if (ret == 0)
+    record_file (c, "rootfs", path, src.done, ".squashfs");
+  mc_source_release (&src);
+  if (ret < 0)
+    return -1;
+  return mc_squashfs_unpack (copy, path, destfd, err);
+}
+
+static int
+import_split_rootfs (struct import_ctx *c, mc_error_t *err)
+{
+  const char *path = c->req->rootfs_path;
+  cleanup_close int rootfd = -1;
+  cleanup_close int in = -1;
+
+  if (mkdirat (c->tmpfd, "rootfs", 0755) < 0)
+    return mc_make_error (err, errno, "mkdir rootfs in the store");
+  rootfd = openat (c->tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rootfd < 0)
+    return mc_make_error (err, errno, "open rootfs in the store");
+  in = open_input (path, err);
+  if (in < 0)
+    return -1;
+  if (mc_squashfs_detect (in))
+    return import_squashfs (c, in, path, rootfd, err);
+  return import_tarball (c, path, "rootfs", rootfd, MC_UNPACK_ROOTFS, err);
+}
+
+static int
+unpack_all (struct import_ctx *c, mc_error_t *err)
+{
+  const struct mc_import_request *req = c->req;
+
+  if (req->rootfs_path == NULL)
+    return import_tarball (c, req->meta_path, "image", c->tmpfd, MC_UNPACK_UNIFIED, err);
+  if (import_tarball (c, req->meta_path, "meta", c->tmpfd, MC_UNPACK_META, err) < 0)
+    return -1;
+  return import_split_rootfs (c, err);
+}
+
+static int
+load_metadata (struct import_ctx *c, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
+  size_t len;
+
+  fd = openat (c->tmpfd, "metadata.yaml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && (errno == ENOENT || errno == ELOOP))
+    return mc_make_error (err, 0, "`%s`: the image has no metadata.yaml", c->req->meta_path);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "open metadata.yaml");
+  if (!S_ISREG (st.st_mode))
+    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->req->meta_path);
+  if (mc_read_fd (fd, "metadata.yaml", MC_METADATA_MAX_SIZE, &buf, &len, err) < 0)
+    return -1;
+  if (mc_metadata_parse (buf, len, &c->md, err) < 0)
+    return mc_error_prefix (err, "`%s`", c->req->meta_path);
+  return 0;
+}
+
+static int
+check_rootfs (struct import_ctx *c, mc_error_t *err)
+{
+  struct stat st;
+
+  if (fstatat (c->tmpfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
+    return mc_make_error (err, 0, "`%s`: the image has no rootfs/ directory", c->req->meta_path);
+  if (mkdirat (c->tmpfd, "templates", 0755) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir templates in the store");
+  return 0;
+}
+
+static void
+set_time (json_t *rec, const char *key, int64_t t)
+{
+  char buf[64];
+
+  if (t > 0)
+    mc_format_time (t, buf, sizeof (buf));
+  else
+    snprintf (buf, sizeof (buf), "0001-01-01T00:00:00Z");
+  json_object_set_new (rec, key, json_string (buf));
+}
+
+static json_t *
+build_record (struct import_ctx *c)
+{
+  json_t *rec = json_object ();
+  json_t *f;
+  uint64_t size = 0;
+  size_t i;
+
+  json_array_foreach (c->files, i, f)
+    size += (uint64_t) json_integer_value (json_object_get (f, "size"));
+  json_object_set_new (rec, "fingerprint", json_string (c->fp));
+  json_object_set_new (rec, "type", json_string ("container"));
+  json_object_set (rec, "filename", json_object_get (json_array_get (c->files, 0), "source"));
+  json_object_set_new (rec, "architecture", json_string (c->md.architecture));
+  json_object_set_new (rec, "size", json_integer ((json_int_t) size));
+  set_time (rec, "created_at", c->md.creation_date);
+  set_time (rec, "expires_at", c->md.expiry_date);
+  set_time (rec, "uploaded_at", (int64_t) time (NULL));
+  set_time (rec, "last_used_at", 0);
+  json_object_set (rec, "properties", c->md.properties);
+  json_object_set_new (rec, "profiles", json_pack ("[s]", "default"));
+  json_object_set_new (rec, "store", json_pack ("{s:s, s:O, s:s}", "format",
+                                                c->req->rootfs_path ? "split" : "unified",
+                                                "files", c->files, "status", "ok"));
+  return rec;
+}
+
+/* Under the store lock: every alias must be free or already ours.  */
+static int
+check_aliases (struct import_ctx *c, json_t *aliases, mc_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < c->req->n_aliases; i++)
+    {
+      json_t *a = json_object_get (aliases, c->req->aliases[i]);
+      const char *target = a ? json_string_value (json_object_get (a, "target")) : NULL;
+
+      if (target && strcmp (target, c->fp) != 0)
+        return mc_make_error (err, 0, "alias `%s` already names image %.12s",
+                              c->req->aliases[i], target);
+    }
+  return 0;
+}
+
+static void
+add_aliases (struct import_ctx *c, json_t *aliases)
+{
+  size_t i;
+
+  for (i = 0; i < c->req->n_aliases; i++)
+    if (json_object_get (aliases, c->req->aliases[i]) == NULL)
+      json_object_set_new (aliases, c->req->aliases[i],
+                           json_pack ("{s:s, s:s}", "target", c->fp, "description", ""));
+}
+
+static int
+commit (struct import_ctx *c, bool *existed, mc_error_t *err)
+{
+  cleanup_close int lockfd = mc_store_lock (c->store, err);
+  json_t *aliases;
+  struct stat st;
+  int ret = -1;
+
+  if (lockfd < 0 || (aliases = mc_aliases_load (c->store, err)) == NULL)
+    return -1;
+  if (check_aliases (c, aliases, err) < 0)
+    goto out;
+  *existed = fstatat (c->store->imagesfd, c->fp, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!*existed && renameat (c->store->imagesfd, c->tmpname, c->store->imagesfd, c->fp) < 0)
+    {
+      mc_make_error (err, errno, "rename the new image into `%s/images/%s`", c->store->root, c->fp);
+      goto out;
+    }
+  add_aliases (c, aliases);
+  ret = mc_aliases_save (c->store, aliases, err);
+out:
+  json_decref (aliases);
+  return ret;
+}
+
+static int
+run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
+{
+  json_t *rec;
+  size_t i;
+  int ret;
+
+  for (i = 0; i < c->req->n_aliases; i++)
+    if (mc_alias_validate (c->req->aliases[i], err) < 0)
+      return -1;
+  if (make_tmpdir (c, err) < 0 || mc_sha256_init (&c->hash, err) < 0)
+    return -1;
+  if (unpack_all (c, err) < 0)
+    return -1;
+  mc_sha256_final (&c->hash, c->fp);
+  if (load_metadata (c, err) < 0 || check_rootfs (c, err) < 0)
+    return -1;
+  rec = build_record (c);
+  ret = mc_image_record_save (c->store, c->tmpfd, rec, err);
+  json_decref (rec);
+  if (ret < 0)
+    return -1;
+  memcpy (res->fingerprint, c->fp, sizeof (c->fp));
+  return commit (c, &res->existed, err);
+}
+
+int
+mc_image_import (struct mc_store *s, const struct mc_import_request *req,
+                 struct mc_import_result *res, mc_error_t *err)
+{
+  struct import_ctx c = { .store = s, .req = req, .tmpfd = -1, .origfd = -1 };
+  mc_error_t cleanup_err = NULL;
+  int ret;
+
+  c.files = json_array ();
+  ret = run_import (&c, res, err);
+  if (c.hash.ctx)
+    mc_sha256_release (&c.hash);
+  /* Whatever is left in the temp dir (all of it on failure, a duplicate
+   * on re-import) goes; it was never visible as an image.  */
+  if (c.tmpname && mc_rm_rf_at (s->imagesfd, c.tmpname, &cleanup_err) < 0 && ret == 0)
+    {
+      *err = cleanup_err;
+      ret = -1;
+    }
+  mc_error_release (&cleanup_err);
+  if (c.origfd >= 0)
+    close (c.origfd);
+  if (c.tmpfd >= 0)
+    close (c.tmpfd);
+  free (c.tmpname);
+  json_decref (c.files);
+  mc_metadata_release (&c.md);
+  return ret;
+}

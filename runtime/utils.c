@@ -1,0 +1,393 @@
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void
+cleanup_freep (void *p)
+{
+  void **pp = p;
+  free (*pp);
+}
+
+/* Never retry close() on EINTR: on Linux the fd is released either way. */
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+}
+
+void
+cleanup_fclosep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+}
+
+void
+cleanup_closedirp (DIR **d)
+{
+  if (*d)
+    closedir (*d);
+}
+
+void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xmalloc0 (size_t size)
+{
+  void *p = calloc (1, size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t size)
+{
+  void *n = realloc (p, size ? size : 1);
+  if (n == NULL)
+    abort ();
+  return n;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *r;
+
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return r;
+}
+
+int
+mc_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      p += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+int
+mc_read_file_at (int dirfd, const char *path, size_t max_size, char **out,
+                 size_t *out_len, mc_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  return mc_read_fd (fd, path, max_size, out, out_len, err);
+}
+
+int
+mc_read_fd (int fd, const char *path, size_t max_size, char **out,
+            size_t *out_len, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t used = 0, alloc = 4096;
+
+  buf = xmalloc (alloc);
+  for (;;)
+    {
+      ssize_t n;
+
+      if (alloc - used < 2)
+        {
+          alloc *= 2;
+          buf = xrealloc (buf, alloc);
+        }
+      n = read (fd, buf + used, alloc - used - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return mc_make_error (err, errno, "read `%s`", path);
+      if (n == 0)
+        break;
+      used += (size_t) n;
+      if (used > max_size)
+        return mc_make_error (err, 0, "read `%s`: file larger than %zu bytes", path, max_size);
+    }
+  buf[used] = '\0';
+  *out = steal_pointer (&buf);
+  if (out_len)
+    *out_len = used;
+  return 0;
+}
+
+int
+mc_write_file_atomic_at (int dirfd, const char *name, const void *buf,
+                         size_t len, mode_t mode, mc_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", name, (int) getpid ());
+  cleanup_close int fd = -1;
+
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return mc_make_error (err, errno, "create `%s`", tmp);
+  if (mc_write_all (fd, buf, len) < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return mc_make_error (err, saved, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return mc_make_error (err, saved, "rename `%s` to `%s`", tmp, name);
+    }
+  /* Make the rename itself durable.  */
+  if (dirfd != AT_FDCWD)
+    (void) fsync (dirfd);
+  return 0;
+}
+
+DIR *
+mc_opendir_at (int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d;
+
+  if (fd < 0)
+    return NULL;
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+    }
+  return d;
+}
+
+int
+mc_mkdir_p (const char *path, mode_t mode, mc_error_t *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *s;
+
+  for (s = p + 1; *s; s++)
+    {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir (p, mode) < 0 && errno != EEXIST)
+        return mc_make_error (err, errno, "mkdir `%s`", p);
+      *s = '/';
+    }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir `%s`", p);
+  return 0;
+}
+
+static int
+rm_rf_children (int dfd, const char *what, mc_error_t *err)
+{
+  cleanup_dir DIR *d = mc_opendir_at (dfd, ".");
+  struct dirent *de;
+
+  if (d == NULL)
+    return mc_make_error (err, errno, "opendir `%s`", what);
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (mc_rm_rf_at (dfd, de->d_name, err) < 0)
+        return -1;
+    }
+  if (errno != 0)
+    return mc_make_error (err, errno, "readdir `%s`", what);
+  return 0;
+}
+
+int
+mc_rm_rf_at (int dirfd, const char *name, mc_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return mc_make_error (err, errno, "unlink `%s`", name);
+
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return mc_make_error (err, errno, "open `%s`", name);
+    }
+  /* A directory we may not write to (a 0555 dir in an image) still has to
+   * go: we own it.  */
+  (void) fchmod (fd, 0700);
+  if (rm_rf_children (fd, name, err) < 0)
+    return -1;
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return mc_make_error (err, errno, "rmdir `%s`", name);
+  return 0;
+}
+
+int
+mc_lock_at (int dirfd, const char *name, bool exclusive, bool nonblock,
+            mc_error_t *err)
+{
+  cleanup_close int fd = -1;
+  int op = (exclusive ? LOCK_EX : LOCK_SH) | (nonblock ? LOCK_NB : 0);
+
+  fd = openat (dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open lock `%s`", name);
+  while (flock (fd, op) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      return mc_make_error (err, errno, "lock `%s`", name);
+    }
+  return steal_fd (&fd);
+}
+
+struct size_unit
+{
+  const char *suffix;
+  uint64_t mult;
+};
+
+static const struct size_unit size_units[] = {
+  { "", 1 },
+  { "B", 1 },
+  { "kB", 1000ULL },
+  { "MB", 1000ULL * 1000 },
+  { "GB", 1000ULL * 1000 * 1000 },
+  { "TB", 1000ULL * 1000 * 1000 * 1000 },
+  { "PB", 1000ULL * 1000 * 1000 * 1000 * 1000 },
+  { "EB", 1000ULL * 1000 * 1000 * 1000 * 1000 * 1000 },
+  { "KiB", 1ULL << 10 },
+  { "MiB", 1ULL << 20 },
+  { "GiB", 1ULL << 30 },
+  { "TiB", 1ULL << 40 },
+  { "PiB", 1ULL << 50 },
+  { "EiB", 1ULL << 60 },
+};
+
+int
+mc_parse_size (const char *s, uint64_t *out, mc_error_t *err)
+{
+  const char *p = s;
+  uint64_t value = 0;
+  size_t i;
+
+  if (*p < '0' || *p > '9')
+    return mc_make_error (err, 0, "invalid size `%s`: expected a whole number with an optional unit (B, kB, MB, GB, KiB, MiB, GiB, ...)", s);
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      if (value > (UINT64_MAX - (uint64_t) (*p - '0')) / 10)
+        return mc_make_error (err, 0, "invalid size `%s`: too large", s);
+      value = value * 10 + (uint64_t) (*p - '0');
+    }
+  for (i = 0; i < sizeof (size_units) / sizeof (size_units[0]); i++)
+    {
+      if (strcmp (p, size_units[i].suffix) != 0)
+        continue;
+      if (value != 0 && size_units[i].mult > UINT64_MAX / value)
+        return mc_make_error (err, 0, "invalid size `%s`: too large", s);
+      *out = value * size_units[i].mult;
+      return 0;
+    }
+  return mc_make_error (err, 0, "invalid size `%s`: unknown unit `%s` (use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)", s, p);
+}
+
+void
+mc_format_size (uint64_t bytes, char *buf, size_t len)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  double v = (double) bytes;
+  size_t i = 0;
+
+  if (bytes < 1024)
+    {
+      snprintf (buf, len, "%" PRIu64 "B", bytes);
+      return;
+    }
+  v /= 1024.0;
+  while (v >= 1024.0 && i + 1 < sizeof (units) / sizeof (units[0]))
+    {
+      v /= 1024.0;
+      i++;
+    }
+  snprintf (buf, len, "%.2f%s", v, units[i]);
+}
+
+const char *
+mc_state_dir (void)
+{
+  const char *d = getenv ("MINICTR_DIR");
+  return (d && *d) ? d : "/var/lib/minictr";
+}
+
+bool
+mc_str_has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+void
+mc_format_time (int64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t) t;
+  struct tm tm;
+
+  if (gmtime_r (&tt, &tm) == NULL)
+    {
+      snprintf (buf, len, "%" PRId64, t);
+      return;
+    }
+  strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,113 @@
+/* Small helpers shared by every part of minictr: ownership attributes,
+ * allocation that never returns NULL, atomic state writes, locks, and
+ * fd-relative filesystem walks. */
+#ifndef MINICTR_UTILS_H
+#define MINICTR_UTILS_H
+
+#include "error.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* ---- ownership (after crun's and bubblewrap's utils.h) ---------------- */
+
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+void cleanup_fclosep (FILE **f);
+void cleanup_closedirp (DIR **d);
+
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_file __attribute__ ((cleanup (cleanup_fclosep)))
+#define cleanup_dir __attribute__ ((cleanup (cleanup_closedirp)))
+
+static inline void *
+steal_pointer_impl (void *pp)
+{
+  void **p = pp;
+  void *ret = *p;
+  *p = NULL;
+  return ret;
+}
+#define steal_pointer(pp) steal_pointer_impl (pp)
+
+static inline int
+steal_fd (int *fd)
+{
+  int ret = *fd;
+  *fd = -1;
+  return ret;
+}
+
+/* ---- allocation: abort on OOM rather than thread NULL everywhere ----- */
+
+void *xmalloc (size_t size);
+void *xmalloc0 (size_t size);
+void *xrealloc (void *p, size_t size);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* ---- I/O ------------------------------------------------------------- */
+
+/* write(2) all of BUF, retrying on EINTR and short writes.  */
+int mc_write_all (int fd, const void *buf, size_t len);
+
+/* Read a whole file relative to DIRFD (AT_FDCWD allowed) into a
+ * NUL-terminated buffer; refuses files larger than MAX_SIZE.  */
+int mc_read_file_at (int dirfd, const char *path, size_t max_size,
+                     char **out, size_t *out_len, mc_error_t *err);
+
+/* The same from an open fd; PATH names it in errors.  */
+int mc_read_fd (int fd, const char *path, size_t max_size, char **out,
+                size_t *out_len, mc_error_t *err);
+
+/* Replace DIRFD/NAME atomically: write "NAME.tmp-PID", O_TRUNC, fsync,
+ * rename over NAME, fsync the directory.  A reader sees the old or the new
+ * content, never a mix; a crash leaves at worst a stray temp file.  */
+int mc_write_file_atomic_at (int dirfd, const char *name, const void *buf,
+                             size_t len, mode_t mode, mc_error_t *err);
+
+/* opendir(3) of DIRFD/NAME through a fresh fd (never a dup: a dup shares
+ * the directory offset with the original).  NULL with errno set.  */
+DIR *mc_opendir_at (int dirfd, const char *name);
+
+/* mkdir -p; existing directories are fine.  */
+int mc_mkdir_p (const char *path, mode_t mode, mc_error_t *err);
+
+/* Remove DIRFD/NAME recursively without following any symlink: every step
+ * is relative to an O_NOFOLLOW directory fd.  A missing NAME is success. */
+int mc_rm_rf_at (int dirfd, const char *name, mc_error_t *err);
+
+/* flock(2) DIRFD/NAME (created if needed).  Returns the fd holding the lock,
+ * or -1.  With NONBLOCK and the lock held elsewhere, fails with EWOULDBLOCK. */
+int mc_lock_at (int dirfd, const char *name, bool exclusive, bool nonblock,
+                mc_error_t *err);
+
+/* ---- sizes ----------------------------------------------------------- */
+
+/* Parse LXD's size syntax: "1024", "256MiB", "1GB", "512kB", "2GiB", with
+ * decimal (kB MB GB TB PB EB) and binary (KiB MiB GiB TiB PiB EiB) units;
+ * "B" alone is bytes.  Rejects negative, fractional-byte and overflowing
+ * values.  */
+int mc_parse_size (const char *s, uint64_t *out, mc_error_t *err);
+
+/* Format like LXD's list: "2.50MiB", "812B".  BUF should hold 32 bytes.  */
+void mc_format_size (uint64_t bytes, char *buf, size_t len);
+
+/* ---- misc ------------------------------------------------------------ */
+
+/* The state directory: $MINICTR_DIR, else /var/lib/minictr.  */
+const char *mc_state_dir (void);
+
+bool mc_str_has_prefix (const char *s, const char *prefix);
+
+/* RFC 3339 UTC timestamp, "2026-11-28T22:55:53Z".  */
+void mc_format_time (int64_t t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/* YAML <-> jansson tree.
+ *
+ * minictr keeps every state file as YAML for people to read, and uses
+ * jansson's json_t as the one in-memory tree for state, metadata and the
+ * --format json|yaml output.  Loading is strict because metadata.yaml comes
+ * from untrusted images: one document, no anchors or aliases (no "billion
+ * laughs"), bounded depth, string keys only.  Every scalar loads as a
+ * string except an unquoted `~`, `null` or empty value, which loads as
+ * null: callers convert with the helpers below and report bad types.
+ */
+#ifndef MINICTR_YAMLTREE_H
+#define MINICTR_YAMLTREE_H
+
+#include "runtime/error.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define MC_YAML_MAX_DEPTH 64
+
+/* Parse BUF (LEN bytes).  NAME appears in error messages.  An empty
+ * document loads as an empty object.  */
+json_t *mc_yaml_load (const char *buf, size_t len, const char *name,
+                      mc_error_t *err);
+
+/* Emit TREE as block-style YAML.  Strings that another YAML reader would
+ * take for a number, boolean or null are double-quoted, as LXD does.  */
+int mc_yaml_dump (json_t *tree, char **out, size_t *out_len, mc_error_t *err);
+
+/* Read STR, a decimal integer as a string (or a json integer), into OUT.  */
+int mc_json_get_int64 (json_t *v, int64_t *out);
+
+#endif
