@@ -180,8 +180,10 @@ load_metadata (struct import_ctx *c, mc_error_t *err)
   size_t len;
 
   fd = openat (c->tmpfd, "metadata.yaml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && (errno == ENOENT || errno == ELOOP))
+  if (fd < 0 && errno == ENOENT)
     return mc_make_error (err, 0, "`%s`: the image has no metadata.yaml", c->req->meta_path);
+  if (fd < 0 && errno == ELOOP)
+    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->req->meta_path);
   if (fd < 0 || fstat (fd, &st) < 0)
     return mc_make_error (err, errno, "open metadata.yaml");
   if (!S_ISREG (st.st_mode))

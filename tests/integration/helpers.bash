@@ -1,0 +1,163 @@
+# Shared setup for the integration suites: a private state dir per test,
+# the real binary, image fixtures built on the fly, cleanup on every path.
+# shellcheck shell=bash
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+: "${MINICTR_BIN:?MINICTR_BIN must point at the minictr binary}"
+
+setup() {
+    local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
+    MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
+    export MINICTR_DIR
+    WORK=$BATS_TEST_TMPDIR/work
+    mkdir -p "$WORK"
+}
+
+teardown() {
+    # Unmount whatever this test mounted (recorded in $MOUNTED), then drop
+    # the state dir.  Never touches a mount it did not make.
+    local m
+    for m in ${MOUNTED:-}; do
+        umount "$m" 2>/dev/null || umount -l "$m"
+    done
+    rm -rf "$MINICTR_DIR"
+}
+
+mc() {
+    "$MINICTR_BIN" "$@"
+}
+
+# Skips are loud, and under CI a missing requirement is a failure.
+require() {
+    local what=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+        if [ "${CI:-}" = true ]; then
+            fail "required environment missing under CI: $what"
+        fi
+        skip "REQUIRES $what"
+    fi
+}
+
+# A small root tree that exercises every kind of entry the store must keep.
+make_rootfs() {
+    local r=$1
+    mkdir -p "$r"/{bin,etc,dev,tmp,root,srv/deep/er}
+    printf '#!/bin/sh\necho hi\n' > "$r/bin/hello"
+    chmod 0755 "$r/bin/hello"
+    printf '%s\n' "${2:-fixture}" > "$r/etc/hostname"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
+    chmod 1777 "$r/tmp"
+    chmod 0700 "$r/root"
+    ln -s ../bin/hello "$r/bin/relative-link"
+    ln -s /etc/passwd "$r/etc/absolute-link"
+    printf 'linked\n' > "$r/srv/a"
+    ln "$r/srv/a" "$r/srv/b"
+    printf 'suid\n' > "$r/bin/suid"
+    chmod 4755 "$r/bin/suid"
+    printf 'owned\n' > "$r/srv/owned"
+    chown 1234:5678 "$r/srv/owned"
+    chown 1000:1000 "$r/srv/deep"
+    mknod "$r/dev/null" c 1 3
+    mknod "$r/dev/loopX" b 7 200
+    mkfifo "$r/srv/fifo"
+    printf 'x\n' > "$r/srv/deep/er/xattr"
+    setfattr -n user.minictr -v hello "$r/srv/deep/er/xattr"
+    printf 'cap\n' > "$r/bin/capped"
+    setcap cap_net_raw+ep "$r/bin/capped"
+    touch -h -d '2020-05-01 12:00:00 UTC' "$r/srv/a" "$r/bin/relative-link"
+}
+
+make_metadata() {
+    local dir=$1 desc=${2:-fixture image}
+    cat > "$dir/metadata.yaml" <<META
+architecture: x86_64
+creation_date: 1588334400
+properties:
+  description: $desc
+  os: fixture
+  release: "1.0"
+templates:
+  /etc/hostname:
+    when: [create, copy]
+    template: hostname.tpl
+META
+    mkdir -p "$dir/templates"
+    printf '{{ container.name }}\n' > "$dir/templates/hostname.tpl"
+}
+
+# compress NAME: read stdin, write stdout
+compress() {
+    case $1 in
+        none) cat ;;
+        gzip) gzip -c -n ;;
+        xz) xz -c -T1 ;;
+        zstd) zstd -q -c ;;
+        bzip2) bzip2 -c ;;
+        *) echo "unknown compression $1" >&2; return 1 ;;
+    esac
+}
+
+TAR_OPTS=(--numeric-owner --xattrs --xattrs-include='*' --sort=name)
+
+# make_unified OUT [COMPRESSION] [DESCRIPTION]
+make_unified() {
+    local out=$1 comp=${2:-gzip} d
+    d=$(mktemp -d "$BATS_TEST_TMPDIR/u.XXXXXX")
+    make_metadata "$d" "${3:-fixture image}"
+    make_rootfs "$d/rootfs" "${3:-fixture}"
+    tar -C "$d" "${TAR_OPTS[@]}" -cf - metadata.yaml rootfs templates | compress "$comp" > "$out"
+}
+
+# make_split META ROOTFS [META_COMPRESSION] [ROOTFS_KIND]
+#   ROOTFS_KIND: a compression for a tarball, or squashfs-gzip,
+#   squashfs-xz (mksquashfs) or tar2sqfs.
+make_split() {
+    local meta=$1 rootfs=$2 mcomp=${3:-xz} kind=${4:-xz} d
+    d=$(mktemp -d "$BATS_TEST_TMPDIR/s.XXXXXX")
+    make_metadata "$d"
+    make_rootfs "$d/rootfs"
+    tar -C "$d" "${TAR_OPTS[@]}" -cf - metadata.yaml templates | compress "$mcomp" > "$meta"
+    case $kind in
+        squashfs-gzip) mksquashfs "$d/rootfs" "$rootfs" -noappend -quiet -no-progress -comp gzip >/dev/null ;;
+        squashfs-xz) mksquashfs "$d/rootfs" "$rootfs" -noappend -quiet -no-progress -comp xz >/dev/null ;;
+        tar2sqfs) tar -C "$d/rootfs" "${TAR_OPTS[@]}" -cf - . | tar2sqfs --quiet --force "$rootfs" ;;
+        *) tar -C "$d/rootfs" "${TAR_OPTS[@]}" -cf - . | compress "$kind" > "$rootfs" ;;
+    esac
+    ROOTFS_SRC=$d/rootfs
+}
+
+sha256() {
+    sha256sum "$@" | cut -d' ' -f1
+}
+
+# import_fp ARGS...: import and print the fingerprint minictr reports.
+import_fp() {
+    mc image import "$@" | sed -n 's/^Image imported with fingerprint: //p'
+}
+
+# A listing of a tree with everything the store must keep: type and mode,
+# owner, size, link count (hardlinks), rdev, symlink target, mtime for
+# non-directories, content hash and xattrs.
+tree_listing() {
+    local dir=$1
+    (
+        cd "$dir" || exit 1
+        find . -mindepth 1 -printf '%P|%M|%U:%G|%n|%l|' -exec stat -c '%t:%T|%s' {} \; | sort
+        find . -mindepth 1 -type f -exec sha256sum {} + | sort -k2
+        # Whole seconds: tar headers and squashfs inodes keep no more.
+        find . -mindepth 1 -exec stat -c '%n %Y' {} + | sort
+        getfattr -R -h -d -m - --absolute-names . 2>/dev/null | grep -v '^$' | sort
+    )
+}
+
+image_dir() {
+    echo "$MINICTR_DIR/images/$1"
+}
+
+assert_no_debris() {
+    run find "$MINICTR_DIR/images" -maxdepth 1 -name '.tmp-*'
+    assert_output ''
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# Hostile archives: nothing outside the store is ever written, the error
+# names the entry, and no temp directory remains.
+
+load helpers
+
+# evil_base DIR: metadata.yaml + an innocent rootfs in DIR.
+evil_base() {
+    mkdir -p "$1/rootfs/etc"
+    make_metadata "$1"
+    echo ok > "$1/rootfs/etc/hostname"
+}
+
+assert_rejected_cleanly() {
+    assert_failure 1
+    run mc image list --format csv
+    assert_success
+    assert_output ''
+    assert_no_debris
+}
+
+@test "an entry ../escape is rejected and nothing is written outside" {
+    local d=$WORK/e1
+    evil_base "$d/in"
+    echo original > "$d/escape"
+    echo evil > "$d/escape.new"
+    # -P keeps the `..` that tar would otherwise strip.
+    (cd "$d/in" && tar -cPf "$d/evil.tar" metadata.yaml rootfs \
+        --transform='s,^\.\./escape\.new$,../escape,' ../escape.new)
+    run tar -tPf "$d/evil.tar"
+    assert_line '../escape'
+    run mc image import "$d/evil.tar"
+    assert_output "minictr: \`$d/evil.tar\`: entry \`../escape\`: path contains \`..\`"
+    assert_rejected_cleanly
+    assert_equal "$(cat "$d/escape")" original
+}
+
+@test "an entry rootfs/../../escape is rejected" {
+    local d=$WORK/e2
+    evil_base "$d/in"
+    echo evil > "$d/in/payload"
+    (cd "$d/in" && tar -cPf "$d/evil.tar" metadata.yaml rootfs \
+        --transform='s,^payload$,rootfs/../../escape,' payload)
+    run mc image import "$d/evil.tar"
+    assert_output --partial "entry \`rootfs/../../escape\`: path contains \`..\`"
+    assert_rejected_cleanly
+    [ ! -e "$MINICTR_DIR/escape" ] && [ ! -e "$MINICTR_DIR/images/escape" ]
+}
+
+@test "an absolute path is rejected and the target is untouched" {
+    local d=$WORK/e3 target
+    evil_base "$d/in"
+    target=$BATS_TEST_TMPDIR/victim-$$
+    echo evil > "$target"
+    (cd "$d/in" && tar -cPf "$d/evil.tar" metadata.yaml rootfs "$target")
+    echo original > "$target"
+    run mc image import "$d/evil.tar"
+    assert_output "minictr: \`$d/evil.tar\`: entry \`$target\`: absolute path"
+    assert_rejected_cleanly
+    assert_equal "$(cat "$target")" original
+}
+
+@test "a symlink to / followed by a file written through it is rejected" {
+    local d=$WORK/e4 victim
+    victim=$BATS_TEST_TMPDIR/pwned-$$
+    evil_base "$d/a"
+    ln -s / "$d/a/rootfs/evil"
+    mkdir -p "$d/b/rootfs/evil$(dirname "$victim")"
+    echo pwned > "$d/b/rootfs/evil$victim"
+    (cd "$d/a" && tar -cf "$d/evil.tar" metadata.yaml rootfs)
+    (cd "$d/b" && tar -rf "$d/evil.tar" "rootfs/evil${victim}")
+    run tar -tvf "$d/evil.tar"
+    assert_output --partial "rootfs/evil -> /"
+    run mc image import "$d/evil.tar"
+    assert_output --partial "entry \`rootfs/evil${victim}\`"
+    assert_output --partial "symlink"
+    assert_rejected_cleanly
+    [ ! -e "$victim" ] || fail "wrote $victim through the symlink"
+}
+
+@test "a relative symlink out of the rootfs (rootfs/up -> ../../..) cannot be written through" {
+    local d=$WORK/e5
+    evil_base "$d/a"
+    ln -s ../../.. "$d/a/rootfs/up"
+    mkdir -p "$d/b/rootfs/up"
+    echo pwned > "$d/b/rootfs/up/pwned-$$"
+    (cd "$d/a" && tar -cf "$d/evil.tar" metadata.yaml rootfs)
+    (cd "$d/b" && tar -rf "$d/evil.tar" "rootfs/up/pwned-$$")
+    run mc image import "$d/evil.tar"
+    assert_output --partial "entry \`rootfs/up/pwned-$$\`"
+    assert_rejected_cleanly
+    run find "$MINICTR_DIR" "$WORK" / -xdev -maxdepth 3 -name "pwned-$$" -not -path "$d/b/*"
+    assert_output ''
+}
+
+@test "a hardlink to a path outside the image is rejected" {
+    local d=$WORK/e6
+    evil_base "$d/in"
+    echo data > "$d/in/rootfs/a"
+    ln "$d/in/rootfs/a" "$d/in/rootfs/b"
+    # Rewrite only the hardlink target (flag h) of member rootfs/b.
+    (cd "$d/in" && tar -cPf "$d/evil.tar" --sort=name --transform='s,^rootfs/a$,../../etc/passwd,RSh' metadata.yaml rootfs)
+    run tar -tvPf "$d/evil.tar"
+    assert_output --partial "link to ../../etc/passwd"
+    run mc image import "$d/evil.tar"
+    assert_output --partial "hardlink \`rootfs/b\`: entry \`../../etc/passwd\`: path contains \`..\`"
+    assert_rejected_cleanly
+}
+
+@test "metadata.yaml as a symlink to a host file is not read" {
+    local d=$WORK/e7
+    mkdir -p "$d/in/rootfs"
+    ln -s /etc/shadow "$d/in/metadata.yaml"
+    (cd "$d/in" && tar -cf "$d/evil.tar" metadata.yaml rootfs)
+    run mc image import "$d/evil.tar"
+    assert_output "minictr: \`$d/evil.tar\`: metadata.yaml is not a regular file"
+    assert_rejected_cleanly
+}
+
+@test "a YAML alias bomb in metadata.yaml is refused" {
+    local d=$WORK/e8
+    mkdir -p "$d/in/rootfs"
+    cat > "$d/in/metadata.yaml" <<'Y'
+architecture: x86_64
+creation_date: 1
+properties:
+  a: &a ["x","x","x","x","x","x","x","x","x"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+Y
+    (cd "$d/in" && tar -cf "$d/evil.tar" metadata.yaml rootfs)
+    run mc image import "$d/evil.tar"
+    assert_output "minictr: \`$d/evil.tar\`: metadata.yaml: line 5: YAML aliases are not allowed"
+    assert_rejected_cleanly
+}
