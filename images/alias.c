@@ -124,10 +124,11 @@ mc_alias_create (struct mc_store *s, const char *name, const char *fp,
   old = json_object_get (aliases, name);
   if (old != NULL)
     {
-      const char *target = json_string_value (json_object_get (old, "target"));
+      mc_make_error (err, 0, "alias `%s` already exists (it names image %.12s)", name,
+                     json_string_value (json_object_get (old, "target")));
       json_decref (aliases);
       close (lockfd);
-      return mc_make_error (err, 0, "alias `%s` already exists (it names image %.12s)", name, target);
+      return -1;
     }
   json_object_set_new (aliases, name, json_pack ("{s:s, s:s}", "target", fp,
                                                  "description", description ? description : ""));

@@ -237,6 +237,38 @@ dump_write (void *data, unsigned char *buffer, size_t size)
   return 1;
 }
 
+/* YAML 1.1/1.2 number syntax: [-+] digits [. digits] [e [-+] digits], or
+ * a leading-dot fraction; also 0x/0o integers.  */
+static int
+looks_numeric (const char *s)
+{
+  const char *p = s;
+  size_t digits = 0;
+
+  if (*p == '-' || *p == '+')
+    p++;
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'o'))
+    return p[2] != '\0';
+  for (; *p >= '0' && *p <= '9'; p++)
+    digits++;
+  if (*p == '.')
+    for (p++; *p >= '0' && *p <= '9'; p++)
+      digits++;
+  if (digits == 0)
+    return 0;
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '-' || *p == '+')
+        p++;
+      if (*p < '0' || *p > '9')
+        return 0;
+      while (*p >= '0' && *p <= '9')
+        p++;
+    }
+  return *p == '\0';
+}
+
 /* True when a YAML 1.1/1.2 reader would resolve the plain scalar S to
  * something other than a string (bool, null, number).  */
 static int
@@ -245,19 +277,15 @@ needs_quotes (const char *s)
   static const char *const words[] = {
     "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
     "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off",
-    "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", "-.inf", ".nan", ".NaN",
+    "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", ".INF", "-.inf", "+.inf",
+    ".nan", ".NaN", ".NAN",
   };
-  char *end;
   size_t i;
 
   for (i = 0; i < sizeof (words) / sizeof (words[0]); i++)
     if (strcmp (s, words[i]) == 0)
       return 1;
-  errno = 0;
-  (void) strtod (s, &end);
-  if (end != s && *end == '\0')
-    return 1;
-  return s[0] == '0' && (s[1] == 'x' || s[1] == 'o');
+  return looks_numeric (s);
 }
 
 static int emit_node (struct yaml_dumper *d, json_t *v);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# The command line: help, errors and exit statuses, progress on a tty.
+
+load helpers
+
+@test "minictr --help and help for every image command" {
+    run mc --help
+    assert_success
+    assert_line --index 0 "Usage: minictr <command> [flags]"
+    assert_line --regexp '^  image +Manage images$'
+    run mc
+    assert_success
+    run mc image --help
+    assert_success
+    assert_line --regexp '^  import +Import an LXD image$'
+    local sub
+    for sub in import list info show delete export verify; do
+        run mc image "$sub" --help
+        assert_success
+        assert_line --index 0 --regexp "^Usage: minictr image $sub "
+    done
+    for sub in create delete list rename; do
+        run mc image alias "$sub" -h
+        assert_success
+        assert_line --index 0 --regexp "^Usage: minictr image alias $sub"
+    done
+    run mc help image
+    assert_success
+    assert_line --index 0 "Usage: minictr image <command> [flags]"
+}
+
+@test "unknown commands and flags exit 2 with a one-line error" {
+    run mc frobnicate
+    assert_failure 2
+    assert_output "minictr: unknown command \`frobnicate\` (see \`minictr --help\`)"
+    run mc --frob
+    assert_failure 2
+    assert_output "minictr: unknown flag \`--frob\` (see \`minictr --help\`)"
+    run mc image frob
+    assert_failure 2
+    assert_output "minictr: unknown command \`image frob\` (see \`minictr image --help\`)"
+    run mc image list --frob
+    assert_failure 2
+    assert_output "minictr: image list: unknown flag \`--frob\` (see \`minictr image list --help\`)"
+    run mc image list -z
+    assert_failure 2
+    assert_output "minictr: image list: unknown flag \`-z\` (see \`minictr image list --help\`)"
+    run mc image import
+    assert_failure 2
+    assert_output "minictr: image import: wrong number of arguments (usage: minictr image import FILE [ROOTFS] [--alias ALIAS]...)"
+    run mc image import a b c
+    assert_failure 2
+    run mc image import x --alias
+    assert_failure 2
+    assert_output "minictr: image import: flag \`--alias\` needs a value"
+    run mc image list --format xml
+    assert_failure 2
+    assert_output "minictr: invalid format \`xml\` (use table, csv, json or yaml)"
+}
+
+@test "minictr --version" {
+    run mc --version
+    assert_success
+    assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a large import shows progress on a terminal, not on a pipe" {
+    local d=$WORK/big
+    mkdir -p "$d/rootfs"
+    make_metadata "$d"
+    head -c $((40 * 1024 * 1024)) /dev/urandom > "$d/rootfs/blob"
+    tar -C "$d" -cf "$WORK/big.tar" metadata.yaml rootfs templates
+    run mc image import "$WORK/big.tar" --alias pipe
+    assert_success
+    refute_output --partial "Importing"
+    mc image delete pipe
+    # script(1) gives the command a pseudo-terminal.
+    run script -qec "$MINICTR_BIN image import $WORK/big.tar --alias tty" /dev/null
+    assert_success
+    assert_output --regexp 'Importing [^ ]*/big\.tar: [0-9.]+[KMG]iB/40\.[0-9]+MiB \([0-9]+%\) [0-9.]+[KMG]?i?B/s'
+    assert_output --partial "Image imported with fingerprint: $(sha256 "$WORK/big.tar")"
+}
