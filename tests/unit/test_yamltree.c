@@ -19,12 +19,13 @@ dump (json_t *v)
 static void
 test_quoting (void **state)
 {
-  json_t *v = json_pack ("{s:s, s:s, s:s, s:s, s:i, s:b}", "a", "true", "b", "256MiB",
-                         "c", "20.04", "d", "", "e", 42, "f", 1);
+  json_t *v = json_pack ("{s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:s, s:s, s:s}", "a", "true", "b", "256MiB",
+                         "c", "20.04", "d", "", "e", 42, "f", 1, "g", "inf", "h", "1e3",
+                         "i", "1.2.3", "j", "-5");
   char *out = dump (v);
 
   (void) state;
-  assert_string_equal (out, "a: \"true\"\nb: 256MiB\nc: \"20.04\"\nd: \"\"\ne: 42\nf: true\n");
+  assert_string_equal (out, "a: \"true\"\nb: 256MiB\nc: \"20.04\"\nd: \"\"\ne: 42\nf: true\ng: inf\nh: \"1e3\"\ni: 1.2.3\nj: \"-5\"\n");
   free (out);
   json_decref (v);
 }
