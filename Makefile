@@ -87,7 +87,7 @@ unit-bins: $(UNIT_BINS)
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
 test: deps-test all unit-bins
-	@BUILDDIR=$(BUILDDIR) tests/run.sh unit host vm
+	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit host vm
 
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
@@ -102,15 +102,14 @@ check-asan: deps-test
 	@$(MAKE) --no-print-directory BUILDDIR=build-asan SANITIZE=1 all unit-bins
 	@BUILDDIR=build-asan tests/run.sh unit host
 
-demo: all
+demo:
 	@BUILDDIR=$(BUILDDIR) scripts/demo.sh
 
 bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/image-import.sh
 
 lint: deps-test
-	shellcheck -x scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run
-	shellcheck -s bash tests/integration/*.bats tests/integration/*.bash
+	@tests/run.sh lint
 
 install: all
 	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr

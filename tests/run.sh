@@ -1,6 +1,6 @@
 #!/bin/bash
 # Run minictr's test suites and count their TAP output.
-#   tests/run.sh [unit] [host] [vm]      (default: all three)
+#   tests/run.sh [lint] [unit] [host] [vm]      (default: all four)
 # Every suite prints TAP; a suite that dies without reporting its failures
 # counts as one failure.  The last line is "N passed, N failed, N skipped".
 # With CI=true a skipped test counts as failed (bubblewrap's
@@ -13,7 +13,7 @@ BUILDDIR=${BUILDDIR:-build}
 export BUILDDIR
 export MINICTR_BIN=$root/$BUILDDIR/minictr
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit host vm)
+[ ${#suites[@]} -eq 0 ] && suites=(lint unit host vm)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -61,6 +61,27 @@ run_host() {
     count host "$status"
 }
 
+# Lint is a suite too: shellcheck over every script and the bats files.
+run_lint() {
+    local status=0 n=0 f out
+    echo "# lint (shellcheck)"
+    {
+        for f in scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run \
+                 tests/integration/*.bash tests/integration/*.bats tests/vm/*.bats; do
+            [ -e "$f" ] || continue
+            n=$((n + 1))
+            if out=$(shellcheck -x -s bash "$f" 2>&1); then
+                echo "ok $n - shellcheck $f"
+            else
+                echo "not ok $n - shellcheck $f"
+                printf '%s\n' "$out" | while IFS= read -r line; do echo "# $line"; done
+            fi
+        done
+        echo "1..$n"
+    } | tee "$log"
+    count lint "$status"
+}
+
 run_vm() {
     local status
     echo "# pure cgroup v2 VM integration (bats inside qemu)"
@@ -74,7 +95,8 @@ for s in "${suites[@]}"; do
         unit) run_unit ;;
         host) run_host ;;
         vm) run_vm ;;
-        *) echo "tests/run.sh: unknown suite '$s' (unit, host or vm)" >&2; exit 2 ;;
+        lint) run_lint ;;
+        *) echo "tests/run.sh: unknown suite '$s' (lint, unit, host or vm)" >&2; exit 2 ;;
     esac
 done
 

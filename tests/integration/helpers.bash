@@ -126,7 +126,8 @@ make_split() {
         tar2sqfs) tar -C "$d/rootfs" "${TAR_OPTS[@]}" -cf - . | tar2sqfs --quiet --force "$rootfs" ;;
         *) tar -C "$d/rootfs" "${TAR_OPTS[@]}" -cf - . | compress "$kind" > "$rootfs" ;;
     esac
-    ROOTFS_SRC=$d/rootfs
+    # The tree the rootfs was made from, for tests to compare against.
+    export ROOTFS_SRC=$d/rootfs
 }
 
 sha256() {

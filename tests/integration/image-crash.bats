@@ -15,13 +15,13 @@ make_big_unified() {
 }
 
 @test "SIGKILL during import: image list stays consistent and the retry succeeds" {
-    local pid i
+    local pid
     make_big_unified "$WORK/big.tar"
     # The binary itself, not the mc function: $! must be minictr's PID.
     "$MINICTR_BIN" image import "$WORK/big.tar" --alias big &
     pid=$!
     # Wait until the import is visibly under way, then kill it hard.
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         compgen -G "$MINICTR_DIR/images/.tmp-import-*/rootfs" >/dev/null && break
         sleep 0.01
     done
@@ -43,11 +43,11 @@ make_big_unified() {
 }
 
 @test "a live import's temp dir is not swept by a concurrent command" {
-    local pid i
+    local pid
     make_big_unified "$WORK/big.tar"
     "$MINICTR_BIN" image import "$WORK/big.tar" &
     pid=$!
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         compgen -G "$MINICTR_DIR/images/.tmp-import-*/rootfs" >/dev/null && break
         sleep 0.01
     done
@@ -62,7 +62,7 @@ make_big_unified() {
     local small=$BATS_TEST_TMPDIR/small
     mkdir -p "$small"
     mount -t tmpfs -o size=4m tmpfs "$small"
-    MOUNTED="$small"
+    export MOUNTED="$small"   # teardown unmounts it
     head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/blob"
     mkdir -p "$WORK/img/rootfs"
     make_metadata "$WORK/img"

@@ -104,7 +104,7 @@ load helpers
     # Flip the bits of one byte in the middle of the stored original.
     local off=$(( $(stat -c %s "$orig") / 2 )) byte
     byte=$(od -An -tu1 -j "$off" -N1 "$orig" | tr -d ' ')
-    printf "$(printf '\\%03o' $(( 255 - byte )))" | dd of="$orig" bs=1 seek="$off" conv=notrunc status=none
+    printf '%b' "\\$(printf '%03o' $(( 255 - byte )))" | dd of="$orig" bs=1 seek="$off" conv=notrunc status=none
     run mc image verify v
     assert_failure 1
     assert_line "${fp:0:12}: FAILED"
