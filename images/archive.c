@@ -111,6 +111,58 @@ mc_archive_check_path (char *path, mc_error_t *err)
   return 0;
 }
 
+bool
+mc_xattr_is_overlay_private (const char *name)
+{
+  return mc_str_has_prefix (name, "trusted.overlay.") || mc_str_has_prefix (name, "user.overlay.");
+}
+
+struct saved_xattr
+{
+  char *name;
+  void *value;
+  size_t size;
+};
+
+/* Rebuild E's xattr list without overlayfs' private ones.  */
+static void
+strip_overlay_xattrs (struct archive_entry *e)
+{
+  const char *name;
+  const void *value;
+  size_t size, n = 0, i;
+  int count = archive_entry_xattr_reset (e), drop = 0;
+  struct saved_xattr *keep;
+
+  if (count <= 0)
+    return;
+  keep = xmalloc0 (sizeof (*keep) * (size_t) count);
+  while (archive_entry_xattr_next (e, &name, &value, &size) == ARCHIVE_OK)
+    {
+      if (mc_xattr_is_overlay_private (name))
+        {
+          drop = 1;
+          continue;
+        }
+      keep[n].name = xstrdup (name);
+      keep[n].value = xmalloc (size);
+      memcpy (keep[n].value, value, size);
+      keep[n++].size = size;
+    }
+  if (drop)
+    {
+      archive_entry_xattr_clear (e);
+      for (i = 0; i < n; i++)
+        archive_entry_xattr_add_entry (e, keep[i].name, keep[i].value, keep[i].size);
+    }
+  for (i = 0; i < n; i++)
+    {
+      free (keep[i].name);
+      free (keep[i].value);
+    }
+  free (keep);
+}
+
 /* libarchive pulls data through this; every byte goes past the hash.  */
 static la_ssize_t
 source_read_cb (struct archive *a, void *data, const void **buf)
@@ -217,6 +269,7 @@ prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
   if (!*wanted)
     return 0;
   archive_entry_set_pathname (e, path);
+  strip_overlay_xattrs (e);
   if (hl != NULL)
     {
       cleanup_free char *target = xstrdup (hl);

@@ -7,6 +7,7 @@
 #include "images/fingerprint.h"
 #include "runtime/error.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -59,6 +60,12 @@ enum mc_unpack_kind
  * restores it.  */
 int mc_tar_unpack (struct mc_source *src, int destfd, enum mc_unpack_kind kind,
                    const char **compression, mc_error_t *err);
+
+/* True for overlayfs' own xattrs (trusted.overlay.*, user.overlay.*).
+ * The unpacked rootfs becomes an overlay lower layer: an image must not
+ * plant opaque, redirect or metacopy markers there, so these are dropped
+ * on unpack, from tarballs and squashfs alike.  */
+bool mc_xattr_is_overlay_private (const char *name);
 
 /* Normalise an archive entry path in place (drop leading "./" and
  * repeated or trailing slashes) and reject absolute paths, empty names

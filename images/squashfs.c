@@ -18,6 +18,7 @@
  *    AT_SYMLINK_NOFOLLOW, so no symlink from the image is ever followed.
  */
 #include "images/squashfs.h"
+#include "images/archive.h"
 #include "runtime/utils.h"
 
 #include <errno.h>
@@ -674,6 +675,8 @@ set_one_xattr (struct unpack *u, const sqfs_tree_node_t *n,
   name = (const char *) key->key;
   if (prefix == NULL || strlen (name) != strlen (prefix) + key->size)
     return entry_error (err, u, n, 0, "invalid xattr name");
+  if (mc_xattr_is_overlay_private (name))
+    return 0;
   if (target_setxattr (t, name, value->value, value->size) < 0)
     {
       safe = escape_name (name);

@@ -133,3 +133,25 @@ Y
     assert_output "minictr: \`$d/evil.tar\`: metadata.yaml: line 5: YAML aliases are not allowed"
     assert_rejected_cleanly
 }
+
+@test "overlayfs' private xattrs are dropped from tarball and squashfs rootfs (the rootfs is an overlay lower layer)" {
+    local d=$WORK/e9 fp kind
+    mkdir -p "$d/src/rootfs/etc/opaque"
+    make_metadata "$d/src"
+    setfattr -n trusted.overlay.opaque -v y "$d/src/rootfs/etc/opaque"
+    setfattr -n trusted.overlay.redirect -v /etc "$d/src/rootfs/etc/opaque"
+    setfattr -n user.overlay.opaque -v y "$d/src/rootfs/etc/opaque"
+    setfattr -n user.keep -v me "$d/src/rootfs/etc/opaque"
+    tar -C "$d/src" "${TAR_OPTS[@]}" -cf "$d/meta.tar" metadata.yaml templates
+    tar -C "$d/src/rootfs" "${TAR_OPTS[@]}" -cf "$d/root.tar" .
+    mksquashfs "$d/src/rootfs" "$d/root.sqfs" -noappend -quiet -no-progress >/dev/null
+    for kind in root.tar root.sqfs; do
+        run getfattr -h -d -m - "$d/src/rootfs/etc/opaque"
+        assert_output --partial 'trusted.overlay.opaque'
+        fp=$(import_fp "$d/meta.tar" "$d/$kind")
+        run getfattr -h -d -m - --absolute-names "$(image_dir "$fp")/rootfs/etc/opaque"
+        assert_output --partial 'user.keep="me"'
+        refute_output --partial 'overlay'
+        mc image delete "$fp"
+    done
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Runs inside the test VM, chrooted into the host's read-only root filesystem
+# (started by tests/vm/init.sh with a clean environment).  $1 is the io share
+# that tests/vm/run.sh filled: env (the tests' environment), bats-args (bats'
+# arguments, NUL-separated) and cwd.  Runs bats there and leaves its TAP
+# stream, byte for byte, in tap and its exit status in status; the TAP also
+# goes to the console so that the host shows progress.
+set -uo pipefail
+
+io=$1
+# shellcheck source=/dev/null
+. "$io/env"
+mapfile -d '' args <"$io/bats-args"
+cd "$(cat "$io/cwd")" || exit 125
+
+bats --tap "${args[@]}" </dev/null | tee "$io/tap"
+status=${PIPESTATUS[0]}
+sync "$io/tap" 2>/dev/null
+printf '%s\n' "$status" >"$io/status.new" && mv "$io/status.new" "$io/status"
+sync
+exit "$status"
