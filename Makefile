@@ -49,8 +49,13 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
+	images/metadata.c images/archive.c images/fingerprint.c
+
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
-	check-asan demo install clean lint bench
+	check-asan demo install clean lint bench fuzz
 
 all: deps $(BUILDDIR)/minictr
 
@@ -86,8 +91,8 @@ unit-bins: $(UNIT_BINS)
 
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
-test: deps-test all unit-bins
-	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit host vm
+test: deps-test all unit-bins $(FUZZ_BINS)
+	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit fuzz host vm
 
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
@@ -111,10 +116,21 @@ bench: deps-bench all
 lint: deps-test
 	@tests/run.sh lint
 
+# libFuzzer targets for the parsers of untrusted input (clang only).
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(WARNINGS) \
+		-Wno-unknown-warning-option -D_GNU_SOURCE -I. \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $^ $(LDLIBS)
+
+fuzz: deps-test $(FUZZ_BINS)
+	@tests/run.sh fuzz
+
 install: all
 	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int make_error_va (mc_error_t *err, int status, int exit_code,
+                          const char *fmt, va_list ap)
+  __attribute__ ((format (printf, 4, 0)));
+
 static int
 make_error_va (mc_error_t *err, int status, int exit_code, const char *fmt, va_list ap)
 {

@@ -10,7 +10,8 @@ build_pkgs=(build-essential pkg-config libarchive-dev libsquashfs-dev libssl-dev
             libyaml-dev libjansson-dev libcap-dev libseccomp-dev busybox-static)
 test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            squashfs-tools-ng zstd xz-utils bzip2 gzip cpio kmod e2fsprogs
-           qemu-system-x86 shellcheck util-linux jq attr libcap2-bin)
+           qemu-system-x86 shellcheck util-linux jq attr libcap2-bin
+           cppcheck clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine lxc debootstrap)
 
 want=()

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Run minictr's test suites and count their TAP output.
-#   tests/run.sh [lint] [unit] [host] [vm]      (default: all four)
+#   tests/run.sh [lint] [unit] [fuzz] [host] [vm]      (default: all)
 # Every suite prints TAP; a suite that dies without reporting its failures
 # counts as one failure.  The last line is "N passed, N failed, N skipped".
 # With CI=true a skipped test counts as failed (bubblewrap's
@@ -13,7 +13,7 @@ BUILDDIR=${BUILDDIR:-build}
 export BUILDDIR
 export MINICTR_BIN=$root/$BUILDDIR/minictr
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(lint unit host vm)
+[ ${#suites[@]} -eq 0 ] && suites=(lint unit fuzz host vm)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -64,7 +64,7 @@ run_host() {
 # Lint is a suite too: shellcheck over every script and the bats files.
 run_lint() {
     local status=0 n=0 f out
-    echo "# lint (shellcheck)"
+    echo "# lint (shellcheck, cppcheck)"
     {
         for f in scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run \
                  tests/integration/*.bash tests/integration/*.bats tests/vm/*.bats; do
@@ -77,9 +77,44 @@ run_lint() {
                 printf '%s\n' "$out" | while IFS= read -r line; do echo "# $line"; done
             fi
         done
+        n=$((n + 1))
+        if out=$(cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+                     --std=c11 -I. --include=/usr/include/jansson.h \
+                     --suppress=missingIncludeSystem runtime images cli 2>&1); then
+            echo "ok $n - cppcheck runtime images cli"
+        else
+            echo "not ok $n - cppcheck runtime images cli"
+            printf '%s\n' "$out" | while IFS= read -r line; do echo "# $line"; done
+        fi
         echo "1..$n"
     } | tee "$log"
     count lint "$status"
+}
+
+# Each libFuzzer target runs for FUZZ_SECONDS (default 15) from its seed
+# corpus; a crash, leak or sanitizer report fails it.
+run_fuzz() {
+    local n=0 t name corpus status=0
+    echo "# fuzz (libFuzzer, ${FUZZ_SECONDS:-15}s each)"
+    {
+        for t in build-fuzz/fuzz_*; do
+            [ -x "$t" ] || continue
+            n=$((n + 1))
+            name=${t#build-fuzz/fuzz_}
+            corpus=$(mktemp -d)
+            cp -r "tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null || true
+            if "$t" -max_total_time="${FUZZ_SECONDS:-15}" -max_len=4096 -print_final_stats=1 \
+                   -artifact_prefix="$corpus/" "$corpus" >"$corpus.log" 2>&1; then
+                echo "ok $n - fuzz $name ($(grep -oE 'stat::number_of_executed_units: [0-9]+' "$corpus.log" | grep -oE '[0-9]+$' || echo '?') runs)"
+            else
+                echo "not ok $n - fuzz $name"
+                tail -30 "$corpus.log" | while IFS= read -r line; do echo "# $line"; done
+            fi
+            rm -rf "$corpus" "$corpus.log"
+        done
+        echo "1..$n"
+    } | tee "$log"
+    count fuzz "$status"
 }
 
 run_vm() {
@@ -96,6 +131,7 @@ for s in "${suites[@]}"; do
         host) run_host ;;
         vm) run_vm ;;
         lint) run_lint ;;
+        fuzz) run_fuzz ;;
         *) echo "tests/run.sh: unknown suite '$s' (lint, unit, host or vm)" >&2; exit 2 ;;
     esac
 done
