@@ -68,6 +68,15 @@ deps-test:
 deps-bench:
 	@scripts/install-deps.sh bench
 
+# Shipped profiles are compiled in (profiles/profiles.c).
+build-gen/default-profile.h: profiles/default.yaml
+	@mkdir -p $(dir $@)
+	$(Q)awk 'BEGIN { print "static const char mc_default_profile_yaml[] =" } \
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "  \"" $$0 "\\n\"" } \
+		END { print ";" }' $< > $@.tmp && mv $@.tmp $@
+
+$(BUILDDIR)/profiles/profiles.o: build-gen/default-profile.h
+
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -87,7 +96,13 @@ $(BUILDDIR)/tests/%: tests/unit/%.c $(BUILDDIR)/libminictr.a
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
 		$(BUILDDIR)/libminictr.a $(LDLIBS) -lcmocka
 
-unit-bins: $(UNIT_BINS)
+# A static probe run inside containers: exits with the errno of one syscall.
+$(BUILDDIR)/tests/syscall-probe: tests/probe/syscall-probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (static)")
+	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+
+unit-bins: $(UNIT_BINS) $(BUILDDIR)/tests/syscall-probe
 
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
@@ -97,10 +112,10 @@ test: deps-test all unit-bins $(FUZZ_BINS)
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
 
-check-host: deps-test all
+check-host: deps-test all $(BUILDDIR)/tests/syscall-probe
 	@BUILDDIR=$(BUILDDIR) tests/run.sh host
 
-check-vm: deps-test all
+check-vm: deps-test all $(BUILDDIR)/tests/syscall-probe
 	@BUILDDIR=$(BUILDDIR) tests/run.sh vm
 
 check-asan: deps-test
@@ -131,6 +146,6 @@ install: all
 	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-gen
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

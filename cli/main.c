@@ -10,18 +10,51 @@
 static void
 print_help (void)
 {
+  size_t i;
+
   printf ("Usage: minictr <command> [flags]\n\n"
           "minictr runs system containers the way LXD's `lxc` client does, as one\n"
           "binary with no daemon.  State lives under $MINICTR_DIR (default\n"
           "/var/lib/minictr).\n\n"
-          "Commands:\n"
-          "  image      Manage images\n"
+          "Commands:\n");
+  for (i = 0; i < cli_container_commands_n; i++)
+    printf ("  %-10s %.*s\n", cli_container_commands[i].name,
+            (int) strcspn (cli_container_commands[i].summary, "\n"), cli_container_commands[i].summary);
+  printf ("  image      Manage images\n"
+          "  admin      Set up the host (admin init --auto)\n"
           "  help       Print help\n"
           "  version    Print the version\n\n"
           "Flags:\n"
           "  -h, --help      Print help\n"
           "      --version   Print the version\n\n"
           "Use \"minictr <command> --help\" for more about a command.\n");
+}
+
+static const struct cli_command *
+find_container_command (const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < cli_container_commands_n; i++)
+    if (strcmp (name, cli_container_commands[i].name) == 0
+        || (cli_container_commands[i].alias && strcmp (name, cli_container_commands[i].alias) == 0))
+      return &cli_container_commands[i];
+  return NULL;
+}
+
+static int
+run_top (const char *cmd, int argc, char **argv, mc_error_t *err)
+{
+  const struct cli_command *c = find_container_command (cmd);
+
+  if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0)
+    return cli_image (argc, argv, err);
+  if (strcmp (cmd, "admin") == 0)
+    return cli_admin (argc, argv, err);
+  if (c == NULL)
+    return 1;
+  optind = 0;
+  return c->run (c, argc, argv, err);
 }
 
 int
@@ -45,9 +78,10 @@ main (int argc, char **argv)
       printf ("%s\n", MINICTR_VERSION);
       return 0;
     }
-  if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0)
+  if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0 || strcmp (cmd, "admin") == 0
+      || find_container_command (cmd) != NULL)
     {
-      if (cli_image (argc - 1, argv + 1, &err) < 0)
+      if (run_top (cmd, argc - 1, argv + 1, &err) < 0)
         return mc_error_report (&err);
       return fflush (stdout) == 0 ? 0 : 1;
     }

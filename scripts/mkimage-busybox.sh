@@ -38,9 +38,11 @@ cat > "$root/etc/inittab" <<'INITTAB'
 ::ctrlaltdel:/sbin/reboot
 ::shutdown:/bin/umount -a -r
 INITTAB
+# The runtime sets the hostname (the container's name); rcS only mounts
+# what the image wants on top of what the runtime provides.
 cat > "$root/etc/init.d/rcS" <<'RCS'
 #!/bin/sh
-[ -r /etc/hostname ] && hostname -F /etc/hostname
+exit 0
 RCS
 chmod 0755 "$root/etc/init.d/rcS"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"

@@ -22,17 +22,19 @@ trap 'rm -f "$log"' EXIT
 # count NAME STATUS: add up the TAP in $log for one suite run.
 count() {
     local name=$1 status=$2 p f s
+    # cmocka prints a skip as "not ok N # SKIP", bats as "ok N # skip".
     p=$(grep -cE '^ok ' "$log" | head -1)
-    s=$(grep -cE '^ok .*# (skip|SKIP)' "$log" | head -1)
+    s=$(grep -cE '^(not )?ok .*# (skip|SKIP)' "$log" | head -1)
     f=$(grep -cE '^not ok ' "$log" | head -1)
-    p=$((p - s))
+    p=$((p - $(grep -cE '^ok .*# (skip|SKIP)' "$log" | head -1)))
+    f=$((f - $(grep -cE '^not ok .*# (skip|SKIP)' "$log" | head -1)))
     if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
         echo "not ok - $name exited with status $status without reporting a failure"
         f=1
     fi
     if [ "$s" -gt 0 ]; then
         echo "SKIPPED in $name:" >&2
-        grep -E '^ok .*# (skip|SKIP)' "$log" | sed 's/^/    /' >&2
+        grep -E '^(not )?ok .*# (skip|SKIP)' "$log" | sed 's/^/    /' >&2
         if [ "${CI:-}" = true ]; then
             echo "    (CI=true: skips count as failures)" >&2
             f=$((f + s))

@@ -16,9 +16,11 @@ setup() {
 }
 
 teardown() {
-    # Unmount whatever this test mounted (recorded in $MOUNTED), then drop
-    # the state dir.  Never touches a mount it did not make.
+    # Stop this test's containers, unmount whatever this test mounted
+    # (recorded in $MOUNTED), then drop the state dir.  Never touches a
+    # mount it did not make.
     local m
+    stop_all_containers
     for m in ${MOUNTED:-}; do
         umount "$m" 2>/dev/null || umount -l "$m"
     done
@@ -161,4 +163,62 @@ image_dir() {
 assert_no_debris() {
     run find "$MINICTR_DIR/images" -maxdepth 1 -name '.tmp-*'
     assert_output ''
+}
+
+# ---- containers -----------------------------------------------------------
+
+# The built-in busybox image, built once per test run.
+busybox_image() {
+    local img=$BATS_RUN_TMPDIR/busybox.tar.xz root
+    if [ ! -s "$img" ]; then
+        root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+        "$root/scripts/mkimage-busybox.sh" "$img.$$" && mv "$img.$$" "$img"
+    fi
+    echo "$img"
+}
+
+import_busybox() {
+    mc image import "$(busybox_image)" --alias busybox >/dev/null
+}
+
+# Host PID of a running container's init, from `list --format json`.
+init_pid() {
+    mc list --format json "$1" | jq -r --arg n "$1" '.[] | select(.name == $n) | .state.pid'
+}
+
+status_of() {
+    mc list --format json "$1" | jq -r --arg n "$1" '.[] | select(.name == $n) | .status'
+}
+
+# Run a command in all of a container's namespaces (until `exec` exists).
+in_ctr() {
+    local pid
+    pid=$(init_pid "$1")
+    shift
+    nsenter --target "$pid" --all --root --wd=/ "$@"
+}
+
+# The run dir and cgroup parent minictr derives from $MINICTR_DIR.
+state_id() {
+    realpath "$MINICTR_DIR" | tr -d '\n' | sha256sum | cut -c1-12
+}
+
+# Everything a state dir may leave on the host: cgroups, run dir,
+# processes, mounts.  Prints nothing when clean.
+host_leftovers() {
+    local id
+    id=$(state_id)
+    find /sys/fs/cgroup -maxdepth 3 -name "minictr-$id" 2>/dev/null
+    [ -e "/run/minictr-$id" ] && find "/run/minictr-$id" -mindepth 1
+    grep -h -F "$MINICTR_DIR" /proc/[0-9]*/mountinfo 2>/dev/null | sort -u
+    return 0
+}
+
+# Stop whatever a test left running in its state dir (by PID, ours only).
+stop_all_containers() {
+    local n
+    [ -d "$MINICTR_DIR/containers" ] || return 0
+    for n in $(mc list --format json 2>/dev/null | jq -r '.[] | select(.status != "Stopped") | .name'); do
+        mc stop --force "$n" >/dev/null 2>&1 || true
+    done
 }

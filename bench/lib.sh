@@ -1,0 +1,203 @@
+# shellcheck shell=bash
+# Helpers shared by the bench/*.sh scripts.  Source it; it defines
+# functions and the two bench_* variables below, and sets nothing else.
+#
+#   bench_log / bench_die           messages on stderr
+#   bench_workdir VAR               private temp dir, removed on every exit
+#   bench_cleanup_add PATH          one more path for the exit trap
+#   bench_run CMD…                  run CMD so that INT/TERM stop it at once
+#   bench_debian_mirror [SUITE]     this machine's Debian mirror URL
+#   bench_copy_upto DEST BYTES SRC… copy real host files until BYTES copied
+#   bench_scratch_fs DIR BYTES      mount a fresh journaled ext4 (loop) on DIR
+#   bench_median JSON N             hyperfine --export-json: median of command N
+#   bench_peak_rss_kb CMD…          peak RSS (kB) of CMD, via /usr/bin/time
+#   bench_mib BYTES                 "123.4 MiB"
+
+bench_cleanup_paths=()
+bench_run_pid=
+
+bench_log() { printf '%s\n' "$*" >&2; }
+bench_die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Unmount anything left mounted under a path (debootstrap mounts proc,
+# sys... in its target and may die before unmounting), deepest first,
+# so that rm -rf never walks into a live /proc or /sys.
+bench_umount_under() {
+    local top=$1 m
+    [ -d "$top" ] || return 0
+    top=$(realpath -- "$top")
+    # findmnt -r escapes blanks as \x20: fine, bench paths have none.
+    while IFS= read -r m; do
+        case $m in
+            "$top"/*) umount -- "$m" 2>/dev/null || umount -l -- "$m" 2>/dev/null || true ;;
+        esac
+    done < <(findmnt -rn -o TARGET 2>/dev/null | sort -r)
+}
+
+# shellcheck disable=SC2317  # run from the EXIT trap
+bench_cleanup() {
+    local p
+    if [ -n "$bench_run_pid" ]; then
+        kill -TERM -- "-$bench_run_pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 -- "-$bench_run_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        bench_run_pid=
+    fi
+    for p in "${bench_cleanup_paths[@]}"; do
+        [ -e "$p" ] || continue
+        bench_umount_under "$p"
+        rm -rf --one-file-system -- "$p" || true
+    done
+}
+
+bench_cleanup_add() { bench_cleanup_paths+=("$1"); }
+
+# bench_run CMD…: run CMD in a process group of its own and wait for it.
+# Waiting in `wait` lets INT and TERM reach the traps at once (bash
+# defers them while a foreground command runs, and hyperfine, for one,
+# ignores Ctrl-C and would carry on); the EXIT trap then stops CMD and
+# everything it started.  Call it from the main shell, not from $(…).
+bench_run() {
+    local rc=0
+    setsid -w "$@" &
+    bench_run_pid=$!
+    wait "$bench_run_pid" || rc=$?
+    bench_run_pid=
+    return "$rc"
+}
+
+# bench_workdir VAR: make a private temp dir, store its path in VAR, and
+# remove it on every exit (EXIT trap; INT and TERM exit through it),
+# together with every path handed to bench_cleanup_add.  It sets VAR
+# rather than printing, because the trap must be set in the main shell.
+bench_workdir() {
+    local dir
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/minictr-bench.XXXXXX")
+    bench_cleanup_add "$dir"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    printf -v "$1" '%s' "$dir"
+}
+
+# The first deb URI that serves SUITE (default bookworm) with `main`, from
+# the one-line and deb822 apt sources; $DEBIAN_MIRROR wins.
+bench_debian_mirror() {
+    local suite=${1:-bookworm} f uri
+    if [ -n "${DEBIAN_MIRROR:-}" ]; then
+        printf '%s\n' "$DEBIAN_MIRROR"
+        return 0
+    fi
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+             /etc/apt/sources.list.d/*.sources; do
+        [ -r "$f" ] || continue
+        case $f in
+            *.sources) uri=$(awk -v suite="$suite" '
+                function has(list, w) { return (" " list " ") ~ (" " w " ") }
+                function flush() {
+                    if (!found && enabled != "no" && has(types, "deb") &&
+                        has(suites, suite) && has(comps, "main") && uris != "") {
+                        split(uris, u, " "); print u[1]; found = 1
+                    }
+                    types = suites = comps = uris = key = ""; enabled = ""
+                }
+                /^[ \t]*#/ { next }
+                /^[ \t]*$/ { flush(); next }
+                /^[A-Za-z0-9-]+:/ {
+                    i = index($0, ":"); key = tolower(substr($0, 1, i - 1))
+                    val = substr($0, i + 1); gsub(/^[ \t]+|[ \t]+$/, "", val)
+                    if (key == "types") types = val
+                    else if (key == "uris") uris = val
+                    else if (key == "suites") suites = val
+                    else if (key == "components") comps = val
+                    else if (key == "enabled") enabled = tolower(val)
+                    next
+                }
+                { val = $0; gsub(/^[ \t]+|[ \t]+$/, "", val)
+                  if (key == "uris") uris = uris " " val
+                  else if (key == "suites") suites = suites " " val
+                  else if (key == "components") comps = comps " " val }
+                END { flush() }' "$f") ;;
+            *) uri=$(awk -v suite="$suite" '
+                $1 == "deb" && !found {
+                    i = 2
+                    if ($i ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+                    if ($(i + 1) != suite) next
+                    for (j = i + 2; j <= NF; j++)
+                        if ($j == "main") { print $i; found = 1; next }
+                }' "$f") ;;
+        esac
+        case $uri in
+            http://*|https://*|file:/*) printf '%s\n' "$uri"; return 0 ;;
+        esac
+    done
+    return 1
+}
+
+# Copy regular files and symlinks (real content, numeric owners, modes and
+# xattrs kept) from the SRC trees into DEST/<same path>, in find order,
+# until at least BYTES have been copied or the sources run out.  Files
+# over 4 MiB are left out, so that the copy has a distribution's mix of
+# many small files rather than a few big binaries.  Prints the number of
+# bytes copied.
+bench_copy_upto() {
+    local dest=$1 want=$2 list
+    shift 2
+    list=$(mktemp "${TMPDIR:-/tmp}/minictr-bench-list.XXXXXX")
+    # Paths with a tab or newline are skipped; host system trees have none.
+    { find "$@" -xdev \( -type f -o -type l \) -printf '%s\t%p\n' 2>/dev/null || true; } |
+        awk -F'\t' -v want="$want" -v list="$list" '
+            NF == 2 && $1 <= 4194304 && sum < want { sum += $1; print substr($2, 2) > list }
+            END { printf "%d\n", sum }'
+    mkdir -p -- "$dest"
+    tar -C / -cf - --no-recursion --numeric-owner --xattrs --xattrs-include='*' \
+        --files-from="$list" 2>/dev/null |
+        tar -C "$dest" -xpf - --numeric-owner --xattrs --xattrs-include='*'
+    rm -f -- "$list"
+}
+
+# A fresh ext4 as mkfs.ext4 makes it by default (journal and all), in a
+# sparse file DIR.img of BYTES, loop-mounted on DIR: the same clean
+# filesystem for every run, whatever the host's own filesystem is (a
+# journal-less ext4, for one, makes creating inodes right after deleting
+# thousands of others very slow).  Inode tables are initialised by mkfs,
+# so no ext4lazyinit thread writes behind the benchmark.  The EXIT trap of
+# bench_workdir unmounts it when DIR is under the work dir.  Returns 1
+# (and leaves nothing behind) when loop mounts are not possible here.
+bench_scratch_fs() {
+    local dir=$1 bytes=$2
+    mkdir -p -- "$dir"
+    if truncate -s "$bytes" "$dir.img" &&
+        mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$dir.img" >/dev/null 2>&1 &&
+        mount -o loop -- "$dir.img" "$dir" 2>/dev/null; then
+        return 0
+    fi
+    rm -f -- "$dir.img"
+    return 1
+}
+
+bench_median() {
+    jq -r --argjson n "$2" '.results[$n].median' "$1"
+}
+
+# Run CMD once (stdout discarded) and print its peak resident set size in
+# kB; print nothing (but still run CMD) when /usr/bin/time (Debian package
+# `time`) is missing.  Returns CMD's status.
+bench_peak_rss_kb() {
+    local out rc=0
+    if [ ! -x /usr/bin/time ]; then
+        "$@" >/dev/null
+        return
+    fi
+    out=$(mktemp "${TMPDIR:-/tmp}/minictr-bench-rss.XXXXXX")
+    /usr/bin/time -f '%M' -o "$out" "$@" >/dev/null || rc=$?
+    [ "$rc" -ne 0 ] || tail -n1 "$out"
+    rm -f -- "$out"
+    return "$rc"
+}
+
+bench_mib() {
+    awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'
+}

@@ -1,0 +1,537 @@
+/* Container commands, LXD's verbs at the top level: init, launch, start,
+ * stop, restart, pause, resume, delete, list, info, console.  */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/lifecycle.h"
+#include "runtime/start.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Run FN on NAME with the store open and the container locked.  */
+typedef int (*locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
+
+static int
+with_lock (const char *name, locked_fn fn, void *data, mc_error_t *err)
+{
+  struct mc_store store;
+  int lock, ret;
+
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  lock = mc_container_lock (&store, name, err);
+  ret = lock < 0 ? -1 : fn (&store, name, data, err);
+  if (lock >= 0)
+    close (lock);
+  mc_store_close (&store);
+  return ret;
+}
+
+static int
+do_start (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+
+  (void) data;
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  /* As in LXD, `start` thaws a frozen container.  */
+  if (status == MC_STATUS_FROZEN)
+    return mc_container_resume (s, name, err);
+  if (status == MC_STATUS_RUNNING)
+    return mc_make_error (err, 0, "container `%s` is already running", name);
+  return mc_container_start (s, name, err);
+}
+
+struct stop_opts
+{
+  bool force;
+  int timeout;
+  bool restart;
+};
+
+static int
+do_stop (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  struct stop_opts *o = data;
+
+  if (mc_container_stop (s, name, o->force, o->timeout, err) < 0)
+    return -1;
+  return o->restart ? mc_container_start (s, name, err) : 0;
+}
+
+static int
+do_pause (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  (void) data;
+  return mc_container_pause (s, name, err);
+}
+
+static int
+do_resume (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  (void) data;
+  return mc_container_resume (s, name, err);
+}
+
+static int
+do_delete (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  return mc_container_delete (s, name, *(bool *) data, err);
+}
+
+/* ---- init / launch ------------------------------------------------------ */
+
+/* `lxc init` reads a YAML config from stdin when stdin is not a terminal. */
+static int
+read_stdin_config (json_t **out, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+
+  *out = NULL;
+  if (isatty (STDIN_FILENO))
+    return 0;
+  if (mc_read_fd (STDIN_FILENO, "standard input", 1 << 20, &buf, &len, err) < 0)
+    return -1;
+  if (len == 0)
+    return 0;
+  *out = mc_yaml_load (buf, len, "standard input", err);
+  if (*out == NULL)
+    return -1;
+  if (!json_is_object (*out))
+    {
+      json_decref (*out);
+      *out = NULL;
+      return mc_make_error (err, 0, "standard input: expected a YAML mapping (config, devices, profiles)");
+    }
+  return 0;
+}
+
+static int
+create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bool start,
+                        mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "ephemeral", no_argument, NULL, 'e' }, { "profile", required_argument, NULL, 'p' },
+    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free const char **profiles = xmalloc0 (sizeof (char *) * (size_t) argc);
+  struct mc_create_request req = { .ephemeral = false };
+  struct mc_store store;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "ehp:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (c == 'e')
+        req.ephemeral = true;
+      if (c == 'p')
+        profiles[req.n_profiles++] = optarg;
+    }
+  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
+    return -1;
+  req.image = argv[optind];
+  req.name = argv[optind + 1];
+  if (mc_container_name_validate (req.name, err) < 0)
+    return -1;
+  req.profiles = req.n_profiles ? profiles : NULL;
+  if (!start && read_stdin_config (&req.overrides, err) < 0)
+    return -1;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  printf ("Creating %s\n", req.name);
+  ret = mc_container_create (&store, &req, err);
+  json_decref (req.overrides);
+  mc_store_close (&store);
+  if (ret == 0 && start)
+    {
+      printf ("Starting %s\n", req.name);
+      ret = with_lock (req.name, do_start, NULL, err);
+    }
+  return ret;
+}
+
+static int
+cmd_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return create_and_maybe_start (cmd, argc, argv, false, err);
+}
+
+static int
+cmd_launch (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return create_and_maybe_start (cmd, argc, argv, true, err);
+}
+
+/* ---- start / pause / resume / delete ----------------------------------- */
+
+static int
+names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, void *data,
+            mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  int c, i;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      return cli_print_help (cmd), 0;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
+    return -1;
+  for (i = optind; i < argc; i++)
+    if (with_lock (argv[i], fn, data, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+cmd_start (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return names_only (cmd, argc, argv, do_start, NULL, err);
+}
+
+static int
+cmd_pause (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return names_only (cmd, argc, argv, do_pause, NULL, err);
+}
+
+static int
+cmd_resume (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return names_only (cmd, argc, argv, do_resume, NULL, err);
+}
+
+static int
+cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  bool force = false;
+  int c, i;
+
+  while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      force = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
+    return -1;
+  for (i = optind; i < argc; i++)
+    if (with_lock (argv[i], do_delete, &force, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+parse_timeout (const char *s, int *out, mc_error_t *err)
+{
+  char *end;
+  long v = strtol (s, &end, 10);
+
+  if (*s == '\0' || *end != '\0' || v < 0 || v > 86400)
+    return mc_make_usage_error (err, "invalid --timeout `%s`: expected seconds (0 to 86400)", s);
+  *out = (int) v;
+  return 0;
+}
+
+static int
+stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool restart,
+                 mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "force", no_argument, NULL, 'f' }, { "timeout", required_argument, NULL, 't' },
+    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  struct stop_opts o = { .timeout = MC_STOP_TIMEOUT_DEFAULT, .restart = restart };
+  int c, i;
+
+  while ((c = cli_getopt (cmd, argc, argv, "fht:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (c == 'f')
+        o.force = true;
+      if (c == 't' && parse_timeout (optarg, &o.timeout, err) < 0)
+        return -1;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
+    return -1;
+  for (i = optind; i < argc; i++)
+    if (with_lock (argv[i], do_stop, &o, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+cmd_stop (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return stop_or_restart (cmd, argc, argv, false, err);
+}
+
+static int
+cmd_restart (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return stop_or_restart (cmd, argc, argv, true, err);
+}
+
+/* ---- list / info ---------------------------------------------------------- */
+
+static json_t *
+collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
+{
+  json_t *names = mc_container_names (s, err), *out, *n;
+  size_t i;
+  int f;
+
+  if (names == NULL)
+    return NULL;
+  out = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      const char *name = json_string_value (n);
+      json_t *info;
+      bool hit = nfilters == 0;
+
+      for (f = 0; f < nfilters; f++)
+        hit |= mc_str_has_prefix (name, filters[f]);
+      if (!hit)
+        continue;
+      info = mc_container_info (s, name, err);
+      if (info == NULL)
+        {
+          json_decref (out);
+          out = NULL;
+          break;
+        }
+      json_array_append_new (out, info);
+    }
+  json_decref (names);
+  return out;
+}
+
+static void
+add_list_row (struct cli_table *t, json_t *c)
+{
+  char state[16];
+  const char *status = json_string_value (json_object_get (c, "status"));
+  const char *row[6];
+  size_t i;
+
+  for (i = 0; status[i] && i < sizeof (state) - 1; i++)
+    state[i] = (char) (status[i] >= 'a' && status[i] <= 'z' ? status[i] - 32 : status[i]);
+  state[i] = '\0';
+  row[0] = json_string_value (json_object_get (c, "name"));
+  row[1] = state;
+  row[2] = "";
+  row[3] = "";
+  row[4] = json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER";
+  row[5] = "0";
+  cli_table_add (t, row);
+}
+
+static int
+cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "NAME", "STATE", "IPV4", "IPV6", "TYPE", "SNAPSHOTS" };
+  static const struct option longopts[] = {
+    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
+  struct mc_store store;
+  struct cli_table t;
+  json_t *all, *c;
+  size_t i;
+  int opt, ret;
+
+  while ((opt = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
+    {
+      if (opt == -2)
+        return -1;
+      if (opt == 'h')
+        return cli_print_help (cmd), 0;
+      if (cli_parse_format (optarg, &fmt, err) < 0)
+        return -1;
+    }
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  all = collect (&store, argv + optind, argc - optind, err);
+  mc_store_close (&store);
+  if (all == NULL)
+    return -1;
+  cli_table_init (&t, headers, 6);
+  json_array_foreach (all, i, c)
+    add_list_row (&t, c);
+  ret = cli_print (fmt, &t, all, err);
+  cli_table_release (&t);
+  json_decref (all);
+  return ret;
+}
+
+static void
+print_time (const char *label, const char *iso)
+{
+  struct tm tm;
+  char buf[64];
+
+  memset (&tm, 0, sizeof (tm));
+  if (iso == NULL || strptime (iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL || tm.tm_year < 70)
+    {
+      printf ("%s: never\n", label);
+      return;
+    }
+  strftime (buf, sizeof (buf), "%Y/%m/%d %H:%M UTC", &tm);
+  printf ("%s: %s\n", label, buf);
+}
+
+static void
+print_resources (json_t *state)
+{
+  char mem[32], peak[32];
+  json_t *m = json_object_get (state, "memory");
+
+  mc_format_size ((uint64_t) json_integer_value (json_object_get (m, "usage")), mem, sizeof (mem));
+  mc_format_size ((uint64_t) json_integer_value (json_object_get (m, "usage_peak")), peak, sizeof (peak));
+  printf ("\nResources:\n  Processes: %lld\n  CPU usage:\n    CPU usage (in seconds): %lld\n"
+          "  Memory usage:\n    Memory (current): %s\n    Memory (peak): %s\n",
+          (long long) json_integer_value (json_object_get (state, "processes")),
+          (long long) (json_integer_value (json_object_get (json_object_get (state, "cpu"), "usage")) / 1000000000),
+          mem, peak);
+}
+
+static void
+print_layers (json_t *layers)
+{
+  json_t *img = json_object_get (layers, "image"), *ctr = json_object_get (layers, "container");
+  json_t *alias = json_array_get (json_object_get (img, "aliases"), 0);
+  char size[32];
+
+  mc_format_size ((uint64_t) json_integer_value (json_object_get (ctr, "size")), size, sizeof (size));
+  printf ("\nLayers:\n  image: %s%s%s%s\n  container: %s (%s)\n  snapshots: none\n",
+          json_string_value (json_object_get (img, "fingerprint")), alias ? " (" : "",
+          alias ? json_string_value (json_object_get (alias, "name")) : "", alias ? ")" : "",
+          json_string_value (json_object_get (ctr, "path")), size);
+}
+
+static void
+print_info (json_t *c)
+{
+  json_t *state = json_object_get (c, "state");
+  const char *status = json_string_value (json_object_get (c, "status"));
+
+  printf ("Name: %s\nStatus: %s\nType: container%s\nArchitecture: %s\n",
+          json_string_value (json_object_get (c, "name")), status,
+          json_is_true (json_object_get (c, "ephemeral")) ? " (ephemeral)" : "",
+          json_string_value (json_object_get (c, "architecture")));
+  if (strcmp (status, "Stopped") != 0)
+    printf ("PID: %lld\n", (long long) json_integer_value (json_object_get (state, "pid")));
+  print_time ("Created", json_string_value (json_object_get (c, "created_at")));
+  print_time ("Last Used", json_string_value (json_object_get (c, "last_used_at")));
+  if (strcmp (status, "Stopped") != 0)
+    print_resources (state);
+  print_layers (json_object_get (c, "layers"));
+}
+
+static int
+cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  struct mc_store store;
+  json_t *c;
+  int opt;
+
+  while ((opt = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (opt == -2)
+        return -1;
+      return cli_print_help (cmd), 0;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0 || mc_store_open (&store, err) < 0)
+    return -1;
+  c = mc_container_info (&store, argv[optind], err);
+  mc_store_close (&store);
+  if (c == NULL)
+    return -1;
+  print_info (c);
+  json_decref (c);
+  return 0;
+}
+
+static int
+cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "show-log", no_argument, NULL, 'l' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  struct mc_store store;
+  bool show_log = false;
+  int opt, ret;
+
+  while ((opt = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (opt == -2)
+        return -1;
+      if (opt == 'h')
+        return cli_print_help (cmd), 0;
+      show_log = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0 || mc_store_open (&store, err) < 0)
+    return -1;
+  fflush (stdout);
+  ret = show_log ? mc_console_show_log (&store, argv[optind], STDOUT_FILENO, err)
+                 : (mc_container_open_dir (&store, argv[optind], err) < 0 ? -1
+                    : mc_console_attach (argv[optind], err));
+  mc_store_close (&store);
+  return ret;
+}
+
+const struct cli_command cli_container_commands[] = {
+  { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]...",
+    "Create and start a container from an image",
+    "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
+    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_launch },
+  { "init", "init", "create", "init IMAGE NAME [--ephemeral] [--profile P]... [< config.yaml]",
+    "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
+    "devices, profiles), as `minictr config show NAME` prints it.",
+    "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
+    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_init },
+  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start },
+  { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
+    "Flags:\n  -f, --force           Kill at once\n"
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop },
+  { "restart", "restart", NULL, "restart NAME... [--force] [--timeout N]", "Restart containers",
+    "Flags:\n  -f, --force           Kill at once\n"
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart },
+  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause },
+  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume },
+  { "delete", "delete", "rm", "delete NAME... [--force]", "Delete containers",
+    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete },
+  { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },
+  { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info },
+  { "console", "console", NULL, "console NAME [--show-log]",
+    "Attach to a container's console (detach with Ctrl+a q)",
+    "Flags:\n      --show-log        Print the console log instead\n", cmd_console },
+};
+
+const size_t cli_container_commands_n = sizeof (cli_container_commands) / sizeof (cli_container_commands[0]);

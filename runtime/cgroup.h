@@ -1,0 +1,129 @@
+/* Container cgroups: one API over two backends (cgroup2 and cgroup1),
+ * after crun's libcrun_cgroup_manager and LXC's cgroup ops.
+ *
+ * Where the cgroups go.  PARENT follows the OCI `cgroupsPath` rule:
+ *   - "/minictr" (absolute) is taken from the root of each hierarchy;
+ *   - "minictr" (relative) is taken from the cgroup the *calling process*
+ *     is in, hierarchy by hierarchy, as LXC does.  The containers then stay
+ *     inside whatever limits and accounting the caller was put under
+ *     (a systemd scope, a supervisor's memory cgroup); nothing is moved out
+ *     of the caller's subtree.
+ * A relative PARENT resolves again in every process that calls create or
+ * open, so the process that stops a container must sit in the same cgroup
+ * as the one that started it; use an absolute PARENT when that is not so.
+ *
+ * Nothing above PARENT is ever written to: the only change to a cgroup we
+ * did not create is the mkdir of its child.  */
+#ifndef MINICTR_CGROUP_H
+#define MINICTR_CGROUP_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mc_cgroup; /* opaque */
+
+enum mc_cgroup_layout
+{
+  MC_CGROUP_V2,
+  MC_CGROUP_V1,
+};
+
+/* V2 when /sys/fs/cgroup is a cgroup2 mount, or when the hybrid
+ * /sys/fs/cgroup/unified offers the memory and pids controllers; else V1,
+ * whose hierarchies are found in /proc/self/mountinfo wherever mounted.  */
+int mc_cgroup_detect (enum mc_cgroup_layout *out, mc_error_t *err);
+
+/* "cgroup2" / "cgroup1".  */
+const char *mc_cgroup_layout_name (enum mc_cgroup_layout l);
+
+/* Create PARENT (every missing level; "a/b" allowed) and PARENT/NAME in
+ * every hierarchy of the detected layout.  An existing NAME is reused when
+ * it has no processes and no child cgroups, else the error is EEXIST.
+ * cgroup2: the controllers available (cpu cpuset io memory pids hugetlb
+ * misc rdma) are enabled in the subtree_control of the PARENT levels this
+ * call created, never in a pre-existing cgroup and never in NAME itself
+ * (NAME holds processes; cgroup2 forbids processes in a cgroup that
+ * distributes controllers).  cgroup1: cpuset.cpus and cpuset.mems are
+ * copied down into every created cpuset level; the name=systemd and the
+ * hybrid unified (cgroup2) hierarchies get the cgroup too.  On failure
+ * everything this call created is removed again.  */
+int mc_cgroup_create (const char *parent, const char *name,
+                      struct mc_cgroup **out, mc_error_t *err);
+
+/* Open an existing cgroup.  ENOENT error when NAME exists in no
+ * hierarchy; present in only some (a destroy that was interrupted) is
+ * accepted so that destroy can finish the job.  */
+int mc_cgroup_open (const char *parent, const char *name,
+                    struct mc_cgroup **out, mc_error_t *err);
+
+void mc_cgroup_free (struct mc_cgroup *cg);
+
+enum mc_cgroup_layout mc_cgroup_layout (struct mc_cgroup *cg);
+
+/* Move PID into the cgroup in every hierarchy.  */
+int mc_cgroup_enter (struct mc_cgroup *cg, pid_t pid, mc_error_t *err);
+
+/* Freeze or thaw, and return once the kernel reports the new state
+ * (cgroup2 cgroup.events `frozen`, cgroup1 freezer.state); ETIMEDOUT error
+ * after 5 s.  */
+int mc_cgroup_freeze (struct mc_cgroup *cg, bool frozen, mc_error_t *err);
+int mc_cgroup_frozen (struct mc_cgroup *cg, bool *frozen, mc_error_t *err);
+
+/* SIGKILL every process and return once the cgroup is empty (ETIMEDOUT
+ * error after 5 s).  cgroup2 uses cgroup.kill (Linux 5.14+); without it,
+ * and on cgroup1, the cgroup is frozen so nothing can fork, every listed
+ * PID gets SIGKILL, and it is thawed so the kills are delivered.  Processes
+ * that have exited but are not yet reaped do not count.  */
+int mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err);
+
+/* Host PIDs in the cgroup and in any child cgroups the container made
+ * (cgroup.procs; on cgroup1 of the pids hierarchy, else the freezer's).
+ * *OUT is malloc'ed, NULL when *N is 0.  */
+int mc_cgroup_pids (struct mc_cgroup *cg, pid_t **out, size_t *n,
+                    mc_error_t *err);
+
+struct mc_cgroup_stats
+{
+  uint64_t memory_current;
+  uint64_t memory_peak;
+  uint64_t cpu_usage_ns;
+  uint64_t pids_current;
+  bool has_memory_peak;
+};
+
+/* cgroup2: memory.current, memory.peak (Linux 5.19+, if present), cpu.stat
+ * usage_usec * 1000, pids.current.  cgroup1: memory.usage_in_bytes,
+ * memory.max_usage_in_bytes, cpuacct.usage, pids.current.  */
+int mc_cgroup_stats (struct mc_cgroup *cg, struct mc_cgroup_stats *st,
+                     mc_error_t *err);
+
+/* Write / read one controller file named in the layout's own spelling
+ * ("memory.max" on cgroup2, "memory.limit_in_bytes" on cgroup1).  On
+ * cgroup1 the hierarchy is the one owning the controller named before the
+ * first dot ("cgroup.*" files: the pids or freezer hierarchy).  FILE may
+ * not contain '/'.  Read strips one trailing newline.  */
+int mc_cgroup_write (struct mc_cgroup *cg, const char *file,
+                     const char *value, mc_error_t *err);
+int mc_cgroup_read (struct mc_cgroup *cg, const char *file, char **out,
+                    mc_error_t *err);
+
+/* Remove the cgroup, and any child cgroups made inside it, in every
+ * hierarchy.  rmdir is retried for a while on EBUSY (exiting tasks still
+ * draining); a missing directory counts as removed.  PARENT stays.  */
+int mc_cgroup_destroy (struct mc_cgroup *cg, mc_error_t *err);
+
+/* rmdir PARENT (its last component only) in every hierarchy.  Success
+ * also when it is missing, or when it still holds child cgroups (other
+ * containers): then it is left alone.  Nothing above PARENT is touched. */
+int mc_cgroup_remove_parent (const char *parent, mc_error_t *err);
+
+/* Absolute path of the cgroup in the hierarchy owning CONTROLLER
+ * ("memory", "freezer", "name=systemd" or "systemd"; "" = the cgroup2 one,
+ * also on hybrid hosts).  NULL when there is no such hierarchy.  */
+const char *mc_cgroup_path (struct mc_cgroup *cg, const char *controller);
+
+#endif

@@ -1,0 +1,375 @@
+#include "runtime/container.h"
+#include "runtime/idmap.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define CONFIG_NAME "config.yaml"
+
+int
+mc_container_name_validate (const char *name, mc_error_t *err)
+{
+  size_t len = strlen (name), i;
+
+  if (len == 0 || len > MC_NAME_MAX)
+    return mc_make_usage_error (err, "invalid container name `%s`: it must be 1 to %d characters long",
+                                name, MC_NAME_MAX);
+  for (i = 0; i < len; i++)
+    if (!isascii ((unsigned char) name[i])
+        || !(isalnum ((unsigned char) name[i]) || name[i] == '-'))
+      return mc_make_usage_error (err, "invalid container name `%s`: only letters, digits and hyphens are allowed", name);
+  if (isdigit ((unsigned char) name[0]) || name[0] == '-')
+    return mc_make_usage_error (err, "invalid container name `%s`: it must not start with a digit or a hyphen", name);
+  if (name[len - 1] == '-')
+    return mc_make_usage_error (err, "invalid container name `%s`: it must not end with a hyphen", name);
+  return 0;
+}
+
+static int
+containers_dir (struct mc_store *s, mc_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (s->rootfd, "containers", 0711) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir `%s/containers`", s->root);
+  fd = openat (s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s/containers`", s->root);
+  return fd;
+}
+
+int
+mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int cfd = -1;
+  int fd;
+
+  if (mc_container_name_validate (name, err) < 0)
+    return -1;
+  cfd = containers_dir (s, err);
+  if (cfd < 0)
+    return -1;
+  fd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return mc_make_error (err, 0, "container `%s` not found", name);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open container `%s`", name);
+  return fd;
+}
+
+int
+mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int dfd = mc_container_open_dir (s, name, err);
+
+  if (dfd < 0)
+    return -1;
+  return mc_lock_at (dfd, ".lock", true, false, err);
+}
+
+json_t *
+mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int dfd = mc_container_open_dir (s, name, err);
+  cleanup_free char *buf = NULL;
+  size_t len;
+  json_t *cfg;
+
+  if (dfd < 0 || mc_read_file_at (dfd, CONFIG_NAME, 4 << 20, &buf, &len, err) < 0)
+    return NULL;
+  cfg = mc_yaml_load (buf, len, CONFIG_NAME, err);
+  if (cfg == NULL)
+    return NULL;
+  /* YAML scalars load as strings; these two are booleans in LXD's API. */
+  json_object_set_new (cfg, "ephemeral", json_boolean (json_is_true (json_object_get (cfg, "ephemeral"))
+                                                       || (json_is_string (json_object_get (cfg, "ephemeral"))
+                                                           && strcmp (json_string_value (json_object_get (cfg, "ephemeral")), "true") == 0)));
+  json_object_set_new (cfg, "stateful", json_false ());
+  if (!json_is_object (json_object_get (cfg, "config")))
+    json_object_set_new (cfg, "config", json_object ());
+  if (!json_is_object (json_object_get (cfg, "devices")))
+    json_object_set_new (cfg, "devices", json_object ());
+  return cfg;
+}
+
+static int
+save_config_at (int dfd, json_t *cfg, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+
+  if (mc_yaml_dump (cfg, &buf, &len, err) < 0)
+    return -1;
+  return mc_write_file_atomic_at (dfd, CONFIG_NAME, buf, len, 0600, err);
+}
+
+int
+mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg, mc_error_t *err)
+{
+  cleanup_close int dfd = mc_container_open_dir (s, name, err);
+
+  if (dfd < 0)
+    return -1;
+  return save_config_at (dfd, cfg, err);
+}
+
+const char *
+mc_config_get (json_t *cfg, const char *key, const char *dflt)
+{
+  const char *v = json_string_value (json_object_get (json_object_get (cfg, "config"), key));
+  return v ? v : dflt;
+}
+
+bool
+mc_config_get_bool (json_t *cfg, const char *key, bool dflt)
+{
+  const char *v = mc_config_get (cfg, key, NULL);
+
+  if (v == NULL)
+    return dflt;
+  return strcmp (v, "true") == 0 || strcmp (v, "1") == 0 || strcmp (v, "yes") == 0;
+}
+
+static void
+random_uuid (char out[37])
+{
+  unsigned char b[16];
+  size_t i;
+  char *p = out;
+
+  if (getrandom (b, sizeof (b), 0) != (ssize_t) sizeof (b))
+    memset (b, 0x5a, sizeof (b));
+  b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
+  b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);
+  for (i = 0; i < 16; i++)
+    {
+      p += sprintf (p, "%02x", b[i]);
+      if (i == 3 || i == 5 || i == 7 || i == 9)
+        *p++ = '-';
+    }
+  *p = '\0';
+}
+
+static void
+set_str (json_t *obj, const char *key, const char *value)
+{
+  json_object_set_new (obj, key, json_string (value));
+}
+
+/* config: image.* from the image's properties, volatile.* identity.  */
+static json_t *
+initial_config (json_t *img, const char *fp, const struct mc_idmap *map)
+{
+  json_t *config = json_object (), *v;
+  const char *key;
+  char buf[64], uuid[37];
+
+  set_str (config, "image.architecture", json_string_value (json_object_get (img, "architecture")));
+  json_object_foreach (json_object_get (img, "properties"), key, v)
+    {
+      cleanup_free char *k = xasprintf ("image.%s", key);
+      json_object_set (config, k, v);
+    }
+  set_str (config, "volatile.base_image", fp);
+  snprintf (buf, sizeof (buf), "%u", map->uid_base);
+  set_str (config, "volatile.idmap.base", buf);
+  snprintf (buf, sizeof (buf), "%u", map->uid_count);
+  set_str (config, "volatile.idmap.size", buf);
+  random_uuid (uuid);
+  set_str (config, "volatile.uuid", uuid);
+  return config;
+}
+
+static json_t *
+profiles_array (const struct mc_create_request *req)
+{
+  json_t *arr = json_array ();
+  size_t i;
+
+  if (req->profiles == NULL)
+    json_array_append_new (arr, json_string ("default"));
+  for (i = 0; req->profiles && i < req->n_profiles; i++)
+    json_array_append_new (arr, json_string (req->profiles[i]));
+  return arr;
+}
+
+/* Keys given on stdin (`minictr init IMAGE NAME < c.yaml`) win, except
+ * volatile.* ones: a copy gets a new identity.  */
+static void
+apply_overrides (json_t *cfg, json_t *over)
+{
+  json_t *config = json_object_get (cfg, "config"), *v;
+  const char *key;
+
+  json_object_foreach (json_object_get (over, "config"), key, v)
+    if (!mc_str_has_prefix (key, "volatile.") && json_is_string (v))
+      json_object_set (config, key, v);
+  if (json_is_object (json_object_get (over, "devices")))
+    json_object_set (cfg, "devices", json_object_get (over, "devices"));
+  if (json_is_array (json_object_get (over, "profiles")))
+    json_object_set (cfg, "profiles", json_object_get (over, "profiles"));
+  if (json_is_string (json_object_get (over, "description")))
+    json_object_set (cfg, "description", json_object_get (over, "description"));
+}
+
+static json_t *
+build_config (const struct mc_create_request *req, json_t *img, const char *fp,
+              const struct mc_idmap *map)
+{
+  json_t *cfg = json_object ();
+  char now[64];
+
+  mc_format_time ((int64_t) time (NULL), now, sizeof (now));
+  json_object_set (cfg, "architecture", json_object_get (img, "architecture"));
+  json_object_set_new (cfg, "config", initial_config (img, fp, map));
+  json_object_set_new (cfg, "devices", json_object ());
+  json_object_set_new (cfg, "ephemeral", json_boolean (req->ephemeral));
+  json_object_set_new (cfg, "profiles", profiles_array (req));
+  json_object_set_new (cfg, "stateful", json_false ());
+  set_str (cfg, "description", "");
+  set_str (cfg, "created_at", now);
+  set_str (cfg, "last_used_at", "0001-01-01T00:00:00Z");
+  if (req->overrides)
+    apply_overrides (cfg, req->overrides);
+  return cfg;
+}
+
+/* The upper layer's root is the merged root: give it the owner container
+ * root maps to (else / would show up as nobody inside) and the image's
+ * root mode.  */
+static int
+make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
+{
+  bool privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  uid_t owner = privileged ? 0 : (uid_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "0"), NULL, 10);
+  static const char *const dirs[] = { "upper", "work", "rootfs", "lower" };
+  struct stat st;
+  size_t i;
+
+  if (stat (image_rootfs, &st) < 0)
+    return mc_make_error (err, errno, "stat `%s`", image_rootfs);
+  for (i = 0; i < sizeof (dirs) / sizeof (dirs[0]); i++)
+    if (mkdirat (dfd, dirs[i], i == 0 ? st.st_mode & 07777 : 0700) < 0)
+      return mc_make_error (err, errno, "mkdir `%s`", dirs[i]);
+  if (fchownat (dfd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0
+      || fchmodat (dfd, "upper", st.st_mode & 07777, 0) < 0)
+    return mc_make_error (err, errno, "chown the upper layer");
+  return 0;
+}
+
+static int
+populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
+          mc_error_t *err)
+{
+  char fp[MC_FP_HEX_LEN + 1];
+  cleanup_free char *rootfs = NULL;
+  struct mc_idmap map;
+  json_t *img, *cfg;
+  int ret;
+
+  if (mc_image_resolve (s, req->image, fp, err) < 0 || mc_image_check_usable (s, fp, err) < 0)
+    return -1;
+  if (mc_idmap_host_default (&map, err) < 0 || (img = mc_image_get (s, fp, err)) == NULL)
+    return -1;
+  cfg = build_config (req, img, fp, &map);
+  json_decref (img);
+  rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  ret = make_layers (dfd, rootfs, cfg, err);
+  if (ret == 0)
+    ret = save_config_at (dfd, cfg, err);
+  json_decref (cfg);
+  return ret;
+}
+
+int
+mc_container_create (struct mc_store *s, const struct mc_create_request *req,
+                     mc_error_t *err)
+{
+  cleanup_close int cfd = -1;
+  cleanup_close int dfd = -1;
+  cleanup_free char *tmp = NULL;
+  mc_error_t e2 = NULL;
+
+  if (mc_container_name_validate (req->name, err) < 0 || (cfd = containers_dir (s, err)) < 0)
+    return -1;
+  if (faccessat (cfd, req->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return mc_make_error (err, 0, "container `%s` already exists", req->name);
+  tmp = xasprintf (".tmp-create-%s-%d", req->name, (int) getpid ());
+  if (mkdirat (cfd, tmp, 0711) < 0)
+    return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
+  dfd = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    mc_make_error (err, errno, "open `%s`", tmp);
+  else if (populate (s, dfd, req, err) == 0)
+    {
+      if (renameat2 (cfd, tmp, cfd, req->name, RENAME_NOREPLACE) == 0)
+        return 0;
+      if (errno == EEXIST)
+        mc_make_error (err, 0, "container `%s` already exists", req->name);
+      else
+        mc_make_error (err, errno, "rename `%s` into place", tmp);
+    }
+  if (mc_rm_rf_at (cfd, tmp, &e2) < 0)
+    mc_error_release (&e2);
+  return -1;
+}
+
+int
+mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int cfd = containers_dir (s, err);
+  cleanup_free char *trash = NULL;
+
+  if (cfd < 0)
+    return -1;
+  /* Rename out of sight first, so a half-removed container never shows. */
+  trash = xasprintf (".tmp-delete-%s-%d", name, (int) getpid ());
+  if (renameat (cfd, name, cfd, trash) < 0)
+    return mc_make_error (err, errno, "rename container `%s`", name);
+  return mc_rm_rf_at (cfd, trash, err);
+}
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+json_t *
+mc_container_names (struct mc_store *s, mc_error_t *err)
+{
+  cleanup_close int cfd = containers_dir (s, err);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0, i;
+  json_t *out;
+
+  if (cfd < 0 || (d = mc_opendir_at (cfd, ".")) == NULL)
+    return cfd < 0 ? NULL : (mc_make_error (err, errno, "open containers"), NULL);
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      names = xrealloc (names, sizeof (char *) * (n + 1));
+      names[n++] = xstrdup (de->d_name);
+    }
+  qsort (names, n, sizeof (char *), compare_strings);
+  out = json_array ();
+  for (i = 0; i < n; i++)
+    {
+      json_array_append_new (out, json_string (names[i]));
+      free (names[i]);
+    }
+  free (names);
+  return out;
+}

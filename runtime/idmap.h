@@ -1,0 +1,26 @@
+/* The host range container root maps to, as LXD picks it: the `root`
+ * entry of /etc/subuid and /etc/subgid, else 1000000 with 1000000000 ids. */
+#ifndef MINICTR_IDMAP_H
+#define MINICTR_IDMAP_H
+
+#include "runtime/error.h"
+
+#include <stdint.h>
+
+struct mc_idmap
+{
+  uint32_t uid_base, uid_count;
+  uint32_t gid_base, gid_count;
+};
+
+#define MC_IDMAP_DEFAULT_BASE 1000000U
+#define MC_IDMAP_DEFAULT_COUNT 1000000000U
+#define MC_IDMAP_MIN_COUNT 65536U
+
+/* Parse FILE's first line "root:START:COUNT" (COUNT >= 65536).  Missing
+ * file or entry: the default.  A malformed entry is an error.  */
+int mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count,
+                        mc_error_t *err);
+int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
+
+#endif

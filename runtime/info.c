@@ -1,0 +1,122 @@
+/* What `list` and `info` show: LXD's instance shape plus the layer chain,
+ * minictr's counterpart of `qemu-img info --backing-chain`.  */
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/lifecycle.h"
+#include "runtime/paths.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* LXD's status codes.  */
+static int
+status_code (enum mc_status s)
+{
+  return s == MC_STATUS_RUNNING ? 103 : s == MC_STATUS_FROZEN ? 110 : 102;
+}
+
+/* Bytes used by a tree (st_blocks), without following symlinks.  */
+static uint64_t
+disk_usage_at (int at, const char *name, int depth)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st;
+  uint64_t total;
+
+  if (fstatat (at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  total = (uint64_t) st.st_blocks * 512;
+  if (!S_ISDIR (st.st_mode) || depth > 256 || (d = mc_opendir_at (at, name)) == NULL)
+    return total;
+  while ((de = readdir (d)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      total += disk_usage_at (dirfd (d), de->d_name, depth + 1);
+  return total;
+}
+
+static json_t *
+cgroup_state (const char *name)
+{
+  struct mc_cgroup_stats st;
+  struct mc_cgroup *cg = NULL;
+  mc_error_t err = NULL;
+  const char *parent = mc_cgroup_parent (&err);
+  json_t *out = json_object ();
+
+  if (parent && mc_cgroup_open (parent, name, &cg, &err) == 0 && mc_cgroup_stats (cg, &st, &err) == 0)
+    {
+      json_object_set_new (out, "processes", json_integer ((json_int_t) st.pids_current));
+      json_object_set_new (out, "cpu", json_pack ("{s:I}", "usage", (json_int_t) st.cpu_usage_ns));
+      json_object_set_new (out, "memory", json_pack ("{s:I, s:I}", "usage", (json_int_t) st.memory_current,
+                                                     "usage_peak", (json_int_t) (st.has_memory_peak ? st.memory_peak : 0)));
+    }
+  mc_cgroup_free (cg);
+  mc_error_release (&err);
+  return out;
+}
+
+static json_t *
+state_object (const char *name, enum mc_status status, const struct mc_run_state *st)
+{
+  json_t *state = status == MC_STATUS_STOPPED ? json_object () : cgroup_state (name);
+
+  json_object_set_new (state, "status", json_string (mc_status_name (status)));
+  json_object_set_new (state, "status_code", json_integer (status_code (status)));
+  json_object_set_new (state, "pid", json_integer (status == MC_STATUS_STOPPED ? 0 : st->pid));
+  if (json_object_get (state, "processes") == NULL)
+    json_object_set_new (state, "processes", json_integer (0));
+  return state;
+}
+
+static json_t *
+layers (struct mc_store *s, const char *name, json_t *cfg)
+{
+  const char *fp = mc_config_get (cfg, "volatile.base_image", "");
+  cleanup_free char *upper = xasprintf ("%s/containers/%s/upper", s->root, name);
+  cleanup_close int cdir = mc_container_open_dir (s, name, NULL);
+  json_t *img_aliases = json_array (), *img;
+  mc_error_t err = NULL;
+
+  img = mc_image_get (s, fp, &err);
+  mc_error_release (&err);
+  if (img)
+    json_array_extend (img_aliases, json_object_get (img, "aliases"));
+  json_decref (img);
+  return json_pack ("{s:{s:s, s:o}, s:{s:s, s:I}, s:[]}",
+                    "image", "fingerprint", fp, "aliases", img_aliases,
+                    "container", "path", upper, "size",
+                    (json_int_t) (cdir >= 0 ? disk_usage_at (cdir, "upper", 0) : 0),
+                    "snapshots");
+}
+
+json_t *
+mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *cfg = mc_container_config_load (s, name, err);
+  struct mc_run_state st;
+  enum mc_status status;
+  bool eph;
+
+  if (cfg == NULL)
+    return NULL;
+  if (mc_container_status (name, &st, &status, err) < 0)
+    {
+      json_decref (cfg);
+      return NULL;
+    }
+  eph = json_is_true (json_object_get (cfg, "ephemeral"));
+  json_object_set_new (cfg, "name", json_string (name));
+  json_object_set_new (cfg, "status", json_string (mc_status_name (status)));
+  json_object_set_new (cfg, "status_code", json_integer (status_code (status)));
+  json_object_set_new (cfg, "type", json_string ("container"));
+  json_object_set_new (cfg, "ephemeral", json_boolean (eph));
+  json_object_set_new (cfg, "state", state_object (name, status, &st));
+  json_object_set_new (cfg, "layers", layers (s, name, cfg));
+  json_object_set_new (cfg, "snapshots", json_null ());
+  return cfg;
+}

@@ -1,0 +1,273 @@
+#include "runtime/lifecycle.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/paths.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MONITOR_WAIT_MS 10000
+
+static int
+open_cgroup (const char *name, struct mc_cgroup **cg, mc_error_t *err)
+{
+  const char *parent = mc_cgroup_parent (err);
+
+  if (parent == NULL)
+    return -1;
+  return mc_cgroup_open (parent, name, cg, err);
+}
+
+/* A pidfd for PID, only if it is still the process started at START.  */
+static int
+pidfd_for (pid_t pid, uint64_t start)
+{
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+
+  if (fd >= 0 && !mc_proc_alive (pid, start))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* true when FD (a pidfd) became readable: its process ended.  */
+static bool
+wait_pidfd (int fd, int timeout_ms)
+{
+  struct pollfd p = { fd, POLLIN, 0 };
+  int r;
+
+  if (fd < 0)
+    return true;
+  do
+    r = poll (&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+int
+mc_parse_signal (const char *s, int *sig, mc_error_t *err)
+{
+  const char *n = mc_str_has_prefix (s, "SIG") ? s + 3 : s;
+  char *end;
+  long v;
+
+  if (mc_str_has_prefix (n, "RTMIN"))
+    {
+      v = n[5] == '+' ? strtol (n + 6, &end, 10) : 0;
+      if ((n[5] != '\0' && (n[5] != '+' || *end != '\0')) || SIGRTMIN + v > SIGRTMAX)
+        return mc_make_error (err, 0, "invalid signal `%s`", s);
+      *sig = SIGRTMIN + (int) v;
+      return 0;
+    }
+  v = strtol (n, &end, 10);
+  if (*n != '\0' && *end == '\0' && v > 0 && v < NSIG)
+    return (*sig = (int) v), 0;
+  for (v = 1; v < SIGRTMIN; v++)
+    if (sigabbrev_np ((int) v) && strcmp (sigabbrev_np ((int) v), n) == 0)
+      return (*sig = (int) v), 0;
+  return mc_make_error (err, 0, "invalid signal `%s`", s);
+}
+
+/* systemd wants SIGRTMIN+3; sysvinit and busybox init halt on SIGPWR
+ * (LXC's and LXD's defaults).  */
+static int
+stop_signal (struct mc_store *s, const char *name, pid_t pid, int *sig, mc_error_t *err)
+{
+  json_t *cfg = mc_container_config_load (s, name, err);
+  const char *key;
+  char path[64], exe[4096];
+  ssize_t n;
+  int ret = 0;
+
+  if (cfg == NULL)
+    return -1;
+  key = mc_config_get (cfg, "boot.stop.signal", NULL);
+  snprintf (path, sizeof (path), "/proc/%d/exe", (int) pid);
+  n = readlink (path, exe, sizeof (exe) - 1);
+  exe[n > 0 ? n : 0] = '\0';
+  if (key)
+    ret = mc_parse_signal (key, sig, err);
+  else
+    *sig = strstr (exe, "systemd") ? SIGRTMIN + 3 : SIGPWR;
+  json_decref (cfg);
+  return ret;
+}
+
+static int
+kill_all (const char *name, mc_error_t *err)
+{
+  struct mc_cgroup *cg = NULL;
+  int ret;
+
+  if (open_cgroup (name, &cg, err) < 0)
+    return -1;
+  ret = mc_cgroup_kill (cg, err);
+  mc_cgroup_free (cg);
+  return ret;
+}
+
+static int
+thaw_if_frozen (const char *name, mc_error_t *err)
+{
+  struct mc_cgroup *cg = NULL;
+  bool frozen = false;
+  int ret = 0;
+
+  if (open_cgroup (name, &cg, err) < 0)
+    return -1;
+  if (mc_cgroup_frozen (cg, &frozen, err) < 0 || (frozen && mc_cgroup_freeze (cg, false, err) < 0))
+    ret = -1;
+  mc_cgroup_free (cg);
+  return ret;
+}
+
+static int
+graceful_stop (struct mc_store *s, const char *name, const struct mc_run_state *st,
+               int init_fd, int timeout, mc_error_t *err)
+{
+  int sig;
+
+  if (thaw_if_frozen (name, err) < 0 || stop_signal (s, name, st->pid, &sig, err) < 0)
+    return -1;
+  if (syscall (SYS_pidfd_send_signal, init_fd, sig, NULL, 0) < 0 && errno != ESRCH)
+    return mc_make_error (err, errno, "signal the init of `%s`", name);
+  if (wait_pidfd (init_fd, timeout * 1000))
+    return 0;
+  return kill_all (name, err);
+}
+
+/* The monitor normally removes the cgroup and state; if it was killed,
+ * do it here.  */
+static int
+cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  struct mc_cgroup *cg = NULL;
+  mc_error_t e = NULL;
+  const char *parent = mc_cgroup_parent (err);
+  json_t *cfg;
+
+  if (parent && mc_cgroup_open (parent, name, &cg, &e) == 0)
+    {
+      if (mc_cgroup_kill (cg, err) < 0 || mc_cgroup_destroy (cg, err) < 0)
+        {
+          mc_cgroup_free (cg);
+          return -1;
+        }
+      mc_cgroup_free (cg);
+    }
+  mc_error_release (&e);
+  if (parent)
+    (void) mc_cgroup_remove_parent (parent, &e);
+  mc_error_release (&e);
+  if (mc_state_remove (name, err) < 0)
+    return -1;
+  cfg = mc_container_config_load (s, name, &e);
+  mc_error_release (&e);
+  if (cfg && json_is_true (json_object_get (cfg, "ephemeral")))
+    {
+      json_decref (cfg);
+      return mc_container_remove (s, name, err);
+    }
+  json_decref (cfg);
+  return 0;
+}
+
+int
+mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout,
+                   mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+  int init_fd, mon_fd, ret;
+
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  if (status == MC_STATUS_STOPPED)
+    return mc_make_error (err, 0, "container `%s` is not running", name);
+  init_fd = pidfd_for (st.pid, st.pid_start);
+  mon_fd = pidfd_for (st.monitor, st.monitor_start);
+  if (force)
+    ret = kill_all (name, err);
+  else
+    ret = graceful_stop (s, name, &st, init_fd, timeout, err);
+  if (ret == 0 && !wait_pidfd (init_fd, MONITOR_WAIT_MS))
+    ret = mc_make_error (err, 0, "container `%s` did not stop", name);
+  if (ret == 0 && !wait_pidfd (mon_fd, MONITOR_WAIT_MS))
+    ret = mc_make_error (err, 0, "the monitor of `%s` did not finish its cleanup", name);
+  if (init_fd >= 0)
+    close (init_fd);
+  if (mon_fd >= 0)
+    close (mon_fd);
+  if (ret < 0)
+    return -1;
+  return cleanup_after_monitor (s, name, err);
+}
+
+static int
+set_frozen (const char *name, enum mc_status need, bool freeze, mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+  struct mc_cgroup *cg = NULL;
+  int ret;
+
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  if (status != need)
+    return mc_make_error (err, 0, "container `%s` is %s", name, status == MC_STATUS_STOPPED ? "not running"
+                          : status == MC_STATUS_FROZEN ? "already paused" : "not paused");
+  if (open_cgroup (name, &cg, err) < 0)
+    return -1;
+  ret = mc_cgroup_freeze (cg, freeze, err);
+  mc_cgroup_free (cg);
+  return ret;
+}
+
+int
+mc_container_pause (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  (void) s;
+  return set_frozen (name, MC_STATUS_RUNNING, true, err);
+}
+
+int
+mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  (void) s;
+  return set_frozen (name, MC_STATUS_FROZEN, false, err);
+}
+
+int
+mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+  int dfd = mc_container_open_dir (s, name, err);
+
+  if (dfd < 0)
+    return -1;
+  close (dfd);
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  if (status != MC_STATUS_STOPPED && !force)
+    return mc_make_error (err, 0, "container `%s` is running: stop it first, or use --force", name);
+  if (status != MC_STATUS_STOPPED && mc_container_stop (s, name, true, 0, err) < 0)
+    return -1;
+  dfd = mc_container_open_dir (s, name, err);
+  if (dfd < 0)
+    return (*err && strstr ((*err)->msg, "not found")) ? (mc_error_release (err), 0) : -1;
+  close (dfd);
+  return mc_container_remove (s, name, err);
+}

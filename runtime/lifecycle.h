@@ -1,0 +1,32 @@
+/* stop, pause, resume, delete, and what list/info show.  Callers hold the
+ * container's lock (mc_container_lock) around each of these.  */
+#ifndef MINICTR_LIFECYCLE_H
+#define MINICTR_LIFECYCLE_H
+
+#include "images/store.h"
+#include "runtime/error.h"
+#include "runtime/state.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define MC_STOP_TIMEOUT_DEFAULT 30
+
+/* Send the init its stop signal (SIGRTMIN+3 for systemd, else SIGPWR, or
+ * config `boot.stop.signal`), wait up to TIMEOUT seconds, then kill; with
+ * FORCE kill at once.  Returns once the monitor has cleaned up.  */
+int mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout,
+                       mc_error_t *err);
+int mc_container_pause (struct mc_store *s, const char *name, mc_error_t *err);
+int mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err);
+/* Refused while running unless FORCE (then stopped with force first). */
+int mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err);
+
+/* LXD's instance shape with `state` (status, pid, processes, cpu, memory)
+ * and minictr's `layers` (image, container layer, snapshots).  */
+json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err);
+
+/* Parse a signal name or number: "SIGPWR", "PWR", "30", "SIGRTMIN+3".  */
+int mc_parse_signal (const char *s, int *sig, mc_error_t *err);
+
+#endif

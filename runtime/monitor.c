@@ -1,0 +1,471 @@
+#include "runtime/monitor.h"
+#include "runtime/container.h"
+#include "runtime/paths.h"
+#include "runtime/start.h"
+#include "runtime/state.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern int mount (const char *src, const char *tgt, const char *type,
+                  unsigned long flags, const void *data);
+#ifndef MS_REC
+#define MS_REC 16384
+#define MS_PRIVATE (1 << 18)
+#endif
+
+struct monitor
+{
+  struct mc_child_spec spec;
+  int report_fd;   /* to the CLI until the first start is done */
+  int master;      /* console pty master */
+  int log_fd;
+  uint64_t log_size;
+  int listen_fd;   /* console.sock */
+  int client_fd;
+  pid_t init;
+  int init_pidfd;
+};
+
+/* ---- console log and attach ------------------------------------------- */
+
+static void
+open_log (struct monitor *m)
+{
+  cleanup_free char *path = xasprintf ("%s/console.log", m->spec.cdir);
+  struct stat st;
+
+  m->log_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  m->log_size = (m->log_fd >= 0 && fstat (m->log_fd, &st) == 0) ? (uint64_t) st.st_size : 0;
+}
+
+/* Bounded: past MC_CONSOLE_LOG_MAX the log becomes console.log.1.  */
+static void
+log_console (struct monitor *m, const char *buf, size_t n)
+{
+  if (m->log_fd < 0)
+    return;
+  if (m->log_size + n > MC_CONSOLE_LOG_MAX)
+    {
+      cleanup_free char *cur = xasprintf ("%s/console.log", m->spec.cdir);
+      cleanup_free char *old = xasprintf ("%s/console.log.1", m->spec.cdir);
+
+      close (m->log_fd);
+      rename (cur, old);
+      open_log (m);
+      if (m->log_fd < 0)
+        return;
+    }
+  if (mc_write_all (m->log_fd, buf, n) == 0)
+    m->log_size += n;
+}
+
+static int
+open_console_socket (struct monitor *m, mc_error_t *err)
+{
+  cleanup_free char *dir = mc_state_dir_of (m->spec.name, true, err);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+  if (dir == NULL)
+    return -1;
+  if ((size_t) snprintf (sa.sun_path, sizeof (sa.sun_path), "%s/console.sock", dir) >= sizeof (sa.sun_path))
+    return mc_make_error (err, 0, "console socket path too long");
+  unlink (sa.sun_path);
+  m->listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (m->listen_fd < 0 || bind (m->listen_fd, (struct sockaddr *) &sa, sizeof (sa)) < 0
+      || listen (m->listen_fd, 4) < 0)
+    return mc_make_error (err, errno, "console socket `%s`", sa.sun_path);
+  return 0;
+}
+
+static int
+open_pty (struct monitor *m, mc_error_t *err)
+{
+  char *name = m->spec.console_path;
+
+  m->master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m->master < 0 || grantpt (m->master) < 0 || unlockpt (m->master) < 0
+      || ptsname_r (m->master, name, sizeof (m->spec.console_path)) != 0)
+    return mc_make_error (err, errno, "allocate the console pty");
+  m->spec.console_fd = open (name, O_RDWR | O_NOCTTY);
+  if (m->spec.console_fd < 0)
+    return mc_make_error (err, errno, "open `%s`", name);
+  /* The console belongs to the container's root, as in LXC.  */
+  if (!m->spec.privileged
+      && fchown (m->spec.console_fd, m->spec.idmap_base, m->spec.idmap_base) < 0)
+    return mc_make_error (err, errno, "chown `%s`", name);
+  fcntl (m->master, F_SETFL, O_NONBLOCK);
+  return 0;
+}
+
+static void
+relay_master (struct monitor *m)
+{
+  char buf[8192];
+  ssize_t n = read (m->master, buf, sizeof (buf));
+
+  if (n <= 0)
+    {
+      /* EIO: no slave is open right now (init closed the console).  */
+      if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        {
+          struct timespec ts = { 0, 50 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+      return;
+    }
+  log_console (m, buf, (size_t) n);
+  if (m->client_fd >= 0 && mc_write_all (m->client_fd, buf, (size_t) n) < 0)
+    {
+      close (m->client_fd);
+      m->client_fd = -1;
+    }
+}
+
+static void
+relay_client (struct monitor *m)
+{
+  char buf[4096];
+  ssize_t n = read (m->client_fd, buf, sizeof (buf));
+
+  if (n <= 0)
+    {
+      close (m->client_fd);
+      m->client_fd = -1;
+      return;
+    }
+  (void) mc_write_all (m->master, buf, (size_t) n);
+}
+
+static void
+accept_client (struct monitor *m)
+{
+  int fd = accept4 (m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+  if (fd < 0)
+    return;
+  /* One attached console at a time: the newest wins, as with a serial
+   * line handed over.  */
+  if (m->client_fd >= 0)
+    close (m->client_fd);
+  m->client_fd = fd;
+}
+
+/* Relay until init exits; returns its wait status.  */
+static int
+relay_until_exit (struct monitor *m)
+{
+  int status = 0;
+
+  for (;;)
+    {
+      struct pollfd p[4] = { { m->init_pidfd, POLLIN, 0 }, { m->master, POLLIN, 0 },
+                             { m->listen_fd, POLLIN, 0 }, { m->client_fd, POLLIN, 0 } };
+
+      if (poll (p, m->client_fd >= 0 ? 4 : 3, -1) < 0 && errno != EINTR)
+        break;
+      if (p[1].revents)
+        relay_master (m);
+      if (p[2].revents & POLLIN)
+        accept_client (m);
+      if (m->client_fd >= 0 && p[3].revents)
+        relay_client (m);
+      if (p[0].revents & POLLIN)
+        break;
+    }
+  while (waitpid (m->init, &status, 0) < 0 && errno == EINTR)
+    ;
+  return status;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void
+report (struct monitor *m, mc_error_t *err)
+{
+  const char *msg = (err && *err) ? (*err)->msg : "OK";
+
+  if (m->report_fd < 0)
+    return;
+  (void) mc_write_all (m->report_fd, msg, strlen (msg));
+  close (m->report_fd);
+  m->report_fd = -1;
+}
+
+static int
+record_state (struct monitor *m, mc_error_t *err)
+{
+  struct mc_run_state st = {
+    .pid = m->init, .pid_start = mc_proc_start_time (m->init), .monitor = getpid (),
+    .monitor_start = mc_proc_start_time (getpid ()), .started_at = (int64_t) time (NULL),
+  };
+
+  return mc_state_write (m->spec.name, &st, err);
+}
+
+static int
+boot (struct monitor *m, mc_error_t *err)
+{
+  const char *parent = mc_cgroup_parent (err);
+
+  if (parent == NULL || mc_cgroup_create (parent, m->spec.name, &m->spec.cgroup, err) < 0)
+    return -1;
+  if (open_pty (m, err) < 0)
+    return -1;
+  m->init = mc_spawn_init (&m->spec, err);
+  close (m->spec.console_fd);
+  m->spec.console_fd = -1;
+  if (m->init < 0)
+    return -1;
+  m->init_pidfd = (int) syscall (SYS_pidfd_open, m->init, 0);
+  if (m->init_pidfd < 0)
+    return mc_make_error (err, errno, "pidfd_open");
+  return record_state (m, err);
+}
+
+/* Everything the container held on the host: its cgroup, its pty.  The
+ * mounts live in namespaces that die with their last process.  */
+static void
+teardown (struct monitor *m)
+{
+  mc_error_t err = NULL;
+
+  if (m->spec.cgroup)
+    {
+      if (mc_cgroup_kill (m->spec.cgroup, &err) < 0)
+        mc_error_release (&err);
+      if (mc_cgroup_destroy (m->spec.cgroup, &err) < 0)
+        mc_error_release (&err);
+      mc_cgroup_free (m->spec.cgroup);
+      m->spec.cgroup = NULL;
+    }
+  if (m->init_pidfd >= 0)
+    close (m->init_pidfd);
+  if (m->master >= 0)
+    close (m->master);
+  m->init_pidfd = m->master = -1;
+}
+
+/* In a PID namespace, reboot(2) ends init with SIGHUP for a restart and
+ * SIGINT for halt or power-off (kernel/pid_namespace.c).  */
+static bool
+wants_reboot (int status)
+{
+  return WIFSIGNALED (status) && WTERMSIG (status) == SIGHUP;
+}
+
+/* An ephemeral container goes with its last stop.  A CLI command
+ * holding the lock (`stop`) removes it itself once we are gone: waiting
+ * for that lock here would deadlock with it.  */
+static void
+remove_ephemeral (struct monitor *m)
+{
+  struct mc_store store;
+  mc_error_t err = NULL;
+  int dfd, lock = -1;
+
+  if (mc_store_open (&store, &err) < 0)
+    {
+      mc_error_release (&err);
+      return;
+    }
+  dfd = mc_container_open_dir (&store, m->spec.name, &err);
+  if (dfd >= 0)
+    lock = mc_lock_at (dfd, ".lock", true, true, &err);
+  if (lock >= 0 && mc_container_remove (&store, m->spec.name, &err) < 0)
+    mc_error_release (&err);
+  mc_error_release (&err);
+  if (lock >= 0)
+    close (lock);
+  if (dfd >= 0)
+    close (dfd);
+  mc_store_close (&store);
+}
+
+static void
+finish (struct monitor *m)
+{
+  mc_error_t err = NULL;
+  const char *parent = mc_cgroup_parent (&err);
+  const char *run = mc_run_dir (&err);
+
+  if (mc_state_remove (m->spec.name, &err) < 0)
+    mc_error_release (&err);
+  /* Our own parent cgroup and run dir go when the last container stops. */
+  if (parent && mc_cgroup_remove_parent (parent, &err) < 0)
+    mc_error_release (&err);
+  if (run)
+    (void) rmdir (run);
+  mc_error_release (&err);
+  if (m->spec.ephemeral)
+    remove_ephemeral (m);
+}
+
+/* Keep nothing of the CLI but the report pipe: in particular not the
+ * container's lock, which the CLI held when it forked us.  */
+static void
+isolate (struct monitor *m)
+{
+  int null;
+
+  if (m->report_fd != 3 && dup2 (m->report_fd, 3) == 3)
+    m->report_fd = 3;
+  fcntl (3, F_SETFD, FD_CLOEXEC);
+  syscall (SYS_close_range, 4, ~0U, 0);
+  null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+
+  if (null >= 0)
+    {
+      dup2 (null, 0);
+      dup2 (null, 1);
+      dup2 (null, 2);
+      close (null);
+    }
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGINT, SIG_IGN);
+  if (chdir ("/") < 0)
+    _exit (1);
+}
+
+__attribute__ ((noreturn)) static void
+monitor_main (struct monitor *m)
+{
+  mc_error_t err = NULL;
+  int status;
+
+  isolate (m);
+  /* A private mount namespace: what the monitor mounts (the idmapped
+   * lower layer) is never visible on the host and goes away with it.  */
+  if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    mc_make_error (&err, errno, "private mount namespace for the monitor");
+  open_log (m);
+  if (err == NULL)
+    open_console_socket (m, &err);
+  for (;;)
+    {
+      if (err != NULL || boot (m, &err) < 0)
+        {
+          report (m, &err);
+          teardown (m);
+          finish (m);
+          _exit (1);
+        }
+      report (m, NULL);
+      status = relay_until_exit (m);
+      teardown (m);
+      if (!wants_reboot (status))
+        break;
+    }
+  finish (m);
+  _exit (0);
+}
+
+/* ---- the CLI's side ------------------------------------------------------ */
+
+static int
+fill_spec (struct mc_store *s, const char *name, json_t *cfg, struct mc_child_spec *spec,
+           mc_error_t *err)
+{
+  const char *fp = mc_config_get (cfg, "volatile.base_image", NULL);
+
+  if (fp == NULL || mc_image_check_usable (s, fp, err) < 0)
+    return fp ? -1 : mc_make_error (err, 0, "container `%s` has no base image", name);
+  spec->name = xstrdup (name);
+  spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
+  spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
+  spec->idmap_base = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "1000000"), NULL, 10);
+  spec->idmap_size = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10);
+  spec->console_fd = -1;
+  return 0;
+}
+
+static int
+read_report (int fd, mc_error_t *err)
+{
+  char buf[2048];
+  size_t used = 0;
+  ssize_t n;
+
+  while (used < sizeof (buf) - 1 && (n = read (fd, buf + used, sizeof (buf) - 1 - used)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return mc_make_error (err, errno, "read the monitor's report");
+      used += (size_t) n;
+    }
+  buf[used] = '\0';
+  if (strcmp (buf, "OK") == 0)
+    return 0;
+  return mc_make_error (err, 0, "%s", used ? buf : "the monitor died during start");
+}
+
+/* Fork twice: the monitor must be nobody's child but init's, so that the
+ * CLI can exit (or be killed) without touching the container.  */
+static int
+fork_monitor (struct monitor *m, mc_error_t *err)
+{
+  int pipefd[2], status;
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return mc_make_error (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    return mc_make_error (err, errno, "fork");
+  if (pid == 0)
+    {
+      close (pipefd[0]);
+      setsid ();
+      if (fork () != 0)
+        _exit (0);
+      m->report_fd = pipefd[1];
+      monitor_main (m);
+    }
+  close (pipefd[1]);
+  waitpid (pid, &status, 0);
+  status = read_report (pipefd[0], err);
+  close (pipefd[0]);
+  return status;
+}
+
+int
+mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  struct monitor m = { .report_fd = -1, .master = -1, .log_fd = -1,
+                       .listen_fd = -1, .client_fd = -1, .init_pidfd = -1 };
+  json_t *cfg = mc_container_config_load (s, name, err);
+  int ret;
+
+  if (cfg == NULL)
+    return -1;
+  ret = fill_spec (s, name, cfg, &m.spec, err);
+  json_decref (cfg);
+  if (ret == 0)
+    {
+      fflush (stdout);
+      fflush (stderr);
+      ret = fork_monitor (&m, err);
+    }
+  free (m.spec.name);
+  free (m.spec.cdir);
+  free (m.spec.image_rootfs);
+  return ret;
+}

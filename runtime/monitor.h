@@ -1,0 +1,34 @@
+/* The per-container monitor (no daemon: one small process per running
+ * container).  It is the parent of the container's init, holds the
+ * console pty, keeps the console log, answers `console` attaches, and when
+ * init ends it records that, removes the cgroup and runtime state, and
+ * restarts the container if init asked for a reboot.  */
+#ifndef MINICTR_MONITOR_H
+#define MINICTR_MONITOR_H
+
+#include "runtime/cgroup.h"
+#include "runtime/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MC_CONSOLE_LOG_MAX (1 << 20)
+
+struct mc_child_spec
+{
+  char *name;
+  char *cdir;          /* containers/NAME, absolute */
+  char *image_rootfs;  /* images/<fp>/rootfs, absolute */
+  bool privileged;
+  bool ephemeral;
+  uint32_t idmap_base, idmap_size;
+  int console_fd;      /* pty slave, for the child */
+  char console_path[64];
+  struct mc_cgroup *cgroup;
+};
+
+/* Clone and set up the container's init; returns its host PID.  */
+pid_t mc_spawn_init (struct mc_child_spec *c, mc_error_t *err);
+
+#endif

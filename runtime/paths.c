@@ -1,0 +1,66 @@
+#include "runtime/paths.h"
+#include "images/fingerprint.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_STATE_DIR "/var/lib/minictr"
+
+static char run_dir[PATH_MAX];
+static char cgroup_parent[64];
+
+static int
+compute (mc_error_t *err)
+{
+  char real[PATH_MAX], hex[MC_FP_HEX_LEN + 1];
+  const char *dir = mc_state_dir ();
+  struct mc_sha256 h;
+
+  if (run_dir[0])
+    return 0;
+  if (realpath (dir, real) == NULL)
+    snprintf (real, sizeof (real), "%s", dir);
+  if (strcmp (real, DEFAULT_STATE_DIR) == 0)
+    {
+      snprintf (run_dir, sizeof (run_dir), "/run/minictr");
+      snprintf (cgroup_parent, sizeof (cgroup_parent), "minictr");
+      return 0;
+    }
+  if (mc_sha256_init (&h, err) < 0)
+    return -1;
+  mc_sha256_update (&h, real, strlen (real));
+  mc_sha256_final (&h, hex);
+  snprintf (run_dir, sizeof (run_dir), "/run/minictr-%.12s", hex);
+  snprintf (cgroup_parent, sizeof (cgroup_parent), "minictr-%.12s", hex);
+  return 0;
+}
+
+const char *
+mc_run_dir (mc_error_t *err)
+{
+  return compute (err) < 0 ? NULL : run_dir;
+}
+
+const char *
+mc_cgroup_parent (mc_error_t *err)
+{
+  return compute (err) < 0 ? NULL : cgroup_parent;
+}
+
+int
+mc_run_dir_open (mc_error_t *err)
+{
+  const char *dir = mc_run_dir (err);
+  int fd;
+
+  if (dir == NULL || mc_mkdir_p (dir, 0700, err) < 0)
+    return -1;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", dir);
+  return fd;
+}

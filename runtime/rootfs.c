@@ -1,0 +1,263 @@
+#include "runtime/rootfs.h"
+#include "runtime/syscalls.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int
+sys_pivot_root (const char *new_root, const char *put_old)
+{
+  return (int) syscall (SYS_pivot_root, new_root, put_old);
+}
+
+/* ---- monitor side ------------------------------------------------------ */
+
+/* Clone the image rootfs as a detached mount, idmap it to the container's
+ * user namespace and attach it at CDIR/lower, in the monitor's private
+ * mount namespace only (overlayfs takes layers by path).  */
+static int
+attach_idmapped_lower (const struct mc_rootfs_spec *spec, const char *lower,
+                       mc_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64) spec->userns_fd };
+  cleanup_close int tree = mc_sys_open_tree (AT_FDCWD, spec->image_rootfs,
+                                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+  if (tree < 0)
+    return mc_make_error (err, errno, "open_tree `%s`", spec->image_rootfs);
+  if (mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+    return mc_make_error (err, errno, "idmap `%s` (the filesystem must support idmapped mounts)",
+                          spec->image_rootfs);
+  if (mc_sys_move_mount (tree, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return mc_make_error (err, errno, "attach the idmapped rootfs on `%s`", lower);
+  return 0;
+}
+
+static int
+overlay_config (int fs, const char *key, const char *value, mc_error_t *err)
+{
+  if (strpbrk (value, ":,") != NULL)
+    return mc_make_error (err, 0, "overlay %s `%s`: paths with `:` or `,` are not supported", key, value);
+  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, key, value, 0) < 0)
+    return mc_make_error (err, errno, "overlay %s `%s`", key, value);
+  return 0;
+}
+
+int
+mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
+{
+  cleanup_free char *lower = xasprintf ("%s/lower", spec->cdir);
+  cleanup_free char *upper = xasprintf ("%s/upper", spec->cdir);
+  cleanup_free char *work = xasprintf ("%s/work", spec->cdir);
+  cleanup_close int fs = -1;
+  const char *lowerdir = spec->image_rootfs;
+  int mfd;
+
+  if (spec->userns_fd >= 0)
+    {
+      if (attach_idmapped_lower (spec, lower, err) < 0)
+        return -1;
+      lowerdir = lower;
+    }
+  fs = mc_sys_fsopen ("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return mc_make_error (err, errno, "fsopen overlay");
+  if (overlay_config (fs, "lowerdir", lowerdir, err) < 0
+      || overlay_config (fs, "upperdir", upper, err) < 0
+      || overlay_config (fs, "workdir", work, err) < 0)
+    return -1;
+  if (mc_sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return mc_make_error (err, errno, "create the overlay for `%s`", spec->cdir);
+  mfd = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
+  if (mfd < 0)
+    return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
+  /* overlayfs holds its own clones of the layers: the idmapped lower can
+   * go now.  */
+  if (spec->userns_fd >= 0)
+    umount2 (lower, MNT_DETACH);
+  return mfd;
+}
+
+/* ---- child side --------------------------------------------------------- */
+
+/* Open ROOTFD/NAME as a directory without following a symlink the image
+ * may have planted there (a /dev -> /etc link must not redirect a mount
+ * onto the host).  Creates it when missing.  */
+static int
+open_mountpoint (int rootfd, const char *name, mc_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (rootfd, name, 0755) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir `/%s` in the container", name);
+  fd = openat (rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "`/%s` in the container must be a directory", name);
+  return fd;
+}
+
+/* mount(2) onto an O_PATH fd through its /proc/self/fd magic link, which
+ * names exactly that dentry.  */
+static int
+mount_on_fd (const char *src, int fd, const char *type, unsigned long flags,
+             const char *data, const char *what, mc_error_t *err)
+{
+  char target[64];
+
+  snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
+  if (mount (src, target, type, flags, data) < 0)
+    return mc_make_error (err, errno, "mount %s", what);
+  return 0;
+}
+
+static int
+mount_at (int rootfd, const char *name, const char *src, const char *type,
+          unsigned long flags, const char *data, mc_error_t *err)
+{
+  cleanup_close int fd = open_mountpoint (rootfd, name, err);
+
+  if (fd < 0)
+    return -1;
+  return mount_on_fd (src, fd, type, flags, data, name, err);
+}
+
+/* A file in the container's /dev, bind-mounted from SOURCE (a host
+ * device node, or the console pty): device nodes cannot be created in a
+ * user namespace, bind mounts of them can.  */
+static int
+bind_dev_file (int devfd, const char *name, const char *source, mc_error_t *err)
+{
+  cleanup_close int fd = -1;
+  int f = openat (devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+
+  if (f < 0)
+    return mc_make_error (err, errno, "create `/dev/%s`", name);
+  close (f);
+  fd = openat (devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `/dev/%s`", name);
+  return mount_on_fd (source, fd, NULL, MS_BIND, NULL, name, err);
+}
+
+static int
+dev_links (int devfd, mc_error_t *err)
+{
+  static const char *const links[][2] = {
+    { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+    { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof (links) / sizeof (links[0]); i++)
+    if (symlinkat (links[i][1], devfd, links[i][0]) < 0)
+      return mc_make_error (err, errno, "symlink `/dev/%s`", links[i][0]);
+  return 0;
+}
+
+static int
+setup_dev (int rootfd, const char *console_path, mc_error_t *err)
+{
+  static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+  cleanup_close int devfd = -1;
+  char src[64];
+  size_t i;
+
+  if (mount_at (rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k", err) < 0)
+    return -1;
+  devfd = openat (rootfd, "dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (devfd < 0)
+    return mc_make_error (err, errno, "open the container's /dev");
+  for (i = 0; i < sizeof (nodes) / sizeof (nodes[0]); i++)
+    {
+      snprintf (src, sizeof (src), "/dev/%s", nodes[i]);
+      if (bind_dev_file (devfd, nodes[i], src, err) < 0)
+        return -1;
+    }
+  /* By path, not through /proc/self/fd: the pty was opened in the
+   * monitor's mount namespace, and a bind source must be in ours.  */
+  if (bind_dev_file (devfd, "console", console_path, err) < 0 || dev_links (devfd, err) < 0)
+    return -1;
+  if (mount_at (devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+    return -1;
+  return mount_at (devfd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   "mode=1777,size=65536k", err);
+}
+
+static int
+pivot (int rootfd, mc_error_t *err)
+{
+  if (fchdir (rootfd) < 0)
+    return mc_make_error (err, errno, "chdir to the container root");
+  /* pivot_root(".", ".") stacks the old root on top of the new one;
+   * detaching it leaves only the container's tree (as crun does).  */
+  if (sys_pivot_root (".", ".") < 0)
+    return mc_make_error (err, errno, "pivot_root");
+  if (mount (NULL, ".", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return mc_make_error (err, errno, "make the old root a slave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return mc_make_error (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return mc_make_error (err, errno, "chdir /");
+  return 0;
+}
+
+static int
+mount_kernel_fs (int rootfd, bool cgroup2, mc_error_t *err)
+{
+  unsigned long common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+  if (mount_at (rootfd, "proc", "proc", "proc", common, NULL, err) < 0
+      || mount_at (rootfd, "sys", "sysfs", "sysfs", common | MS_RDONLY, NULL, err) < 0)
+    return -1;
+  if (!cgroup2)
+    return 0;
+  {
+    cleanup_close int sysfd = openat (rootfd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int cg = sysfd < 0 ? -1 : openat (sysfd, "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (cg < 0)
+      return 0;
+    return mount_on_fd ("cgroup2", cg, "cgroup2", common, NULL, "/sys/fs/cgroup", err);
+  }
+}
+
+static bool
+host_has_cgroup2 (void)
+{
+  struct stat st;
+
+  return stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
+}
+
+int
+mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
+{
+  cleanup_free char *target = xasprintf ("%s/rootfs", cdir);
+  int rootfd;
+
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return mc_make_error (err, errno, "make / private");
+  if (mc_sys_move_mount (mount_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return mc_make_error (err, errno, "attach the root filesystem on `%s`", target);
+  rootfd = open (target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return mc_make_error (err, errno, "open `%s`", target);
+  return rootfd;
+}
+
+int
+mc_rootfs_enter (int rootfd, const char *console_path, mc_error_t *err)
+{
+  if (mount_kernel_fs (rootfd, host_has_cgroup2 (), err) < 0
+      || setup_dev (rootfd, console_path, err) < 0)
+    return -1;
+  return pivot (rootfd, err);
+}

@@ -1,0 +1,52 @@
+/* The security setup a container's init applies to itself just before
+ * execve: mask and lock /proc and /sys paths, drop capabilities, load the
+ * seccomp filter.
+ *
+ * Order, inside the container after pivot_root and after /proc and /sys are
+ * mounted:
+ *
+ *   mc_mask_paths ()            needs CAP_SYS_ADMIN and the mount API;
+ *   mc_caps_drop_privileged ()  needs CAP_SETPCAP, keeps CAP_SYS_ADMIN;
+ *   mc_seccomp_apply_default () needs CAP_SYS_ADMIN because it does not set
+ *                               no_new_privs, so it comes after the other
+ *                               two and right before execve.
+ *
+ * The first two are for privileged containers (security.privileged=true);
+ * an unprivileged container gets the same seccomp filter, and its user
+ * namespace already makes the masked paths and dropped capabilities moot.  */
+#ifndef MINICTR_SECURITY_H
+#define MINICTR_SECURITY_H
+
+#include "error.h"
+
+/* The errno a refused forced unmount gets.  LXC's `reject_force_umount`
+ * (behind LXD's default policy) answers EACCES; minictr answers EPERM,
+ * the errno umount2(2) documents for "not allowed".  */
+#define MC_SECCOMP_FORCE_UMOUNT_ERRNO EACCES
+
+/* Load LXD's default seccomp policy into the calling process: kexec_load,
+ * kexec_file_load, open_by_handle_at, init_module, finit_module and
+ * delete_module fail with ENOSYS; umount2 with MNT_FORCE in its flags fails
+ * with MC_SECCOMP_FORCE_UMOUNT_ERRNO; everything else is allowed.  The
+ * filter covers the native ABI and, on x86_64, the i386 and x32 ABIs (on
+ * aarch64 also 32-bit arm), so a compat syscall cannot go around it.
+ * no_new_privs is left off so setuid programs keep working in the
+ * container, which means the caller needs CAP_SYS_ADMIN in its user
+ * namespace.  The filter is synchronised to every thread (TSYNC).  */
+int mc_seccomp_apply_default (mc_error_t *err);
+
+/* For privileged containers: remove CAP_SYS_TIME, CAP_SYS_MODULE,
+ * CAP_SYS_RAWIO, CAP_MAC_ADMIN and CAP_MAC_OVERRIDE from the bounding,
+ * ambient, inheritable, permitted and effective sets of the calling
+ * thread.  Capabilities the running kernel does not know are skipped.  */
+int mc_caps_drop_privileged (mc_error_t *err);
+
+/* For privileged containers, in the container's mount namespace after
+ * pivot_root with /proc and /sys mounted: hide the OCI default masked paths
+ * (/dev/null bound over files, an empty read-only tmpfs over directories)
+ * and make the OCI default read-only paths read-only (recursively, keeping
+ * their nosuid/nodev/noexec/atime flags).  Paths that do not exist are
+ * skipped; a path reached through a symlink is an error.  */
+int mc_mask_paths (mc_error_t *err);
+
+#endif

@@ -1,0 +1,293 @@
+/* Starting a container.
+ *
+ *   CLI --fork--> (setsid) --fork--> monitor --clone(namespaces)--> init
+ *
+ * The intermediate exits at once so the monitor is nobody's child but
+ * init's; the CLI waits on a pipe for "started" or the real error.  The
+ * monitor runs in a private mount namespace of its own, so the idmapped
+ * lower layer it mounts never appears on the host and disappears with it.
+ * It clones the container's first process into new user (unless
+ * privileged), PID, mount, UTS, IPC and network namespaces; that process
+ * sets up its root and execs the image's /sbin/init as PID 1.  */
+#include "runtime/start.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/monitor.h"
+#include "runtime/paths.h"
+#include "runtime/rootfs.h"
+#include "runtime/security.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern int mount (const char *src, const char *tgt, const char *type,
+                  unsigned long flags, const void *data);
+#ifndef MS_REC
+#define MS_REC 16384
+#define MS_PRIVATE (1 << 18)
+#endif
+
+/* ---- the container's first process ------------------------------------- */
+
+static int
+loopback_up (mc_error_t *err)
+{
+  cleanup_close int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+
+  if (s < 0)
+    return mc_make_error (err, errno, "socket");
+  memset (&ifr, 0, sizeof (ifr));
+  snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return mc_make_error (err, errno, "get the flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return mc_make_error (err, errno, "bring lo up");
+  return 0;
+}
+
+static int
+take_console (int console_fd, mc_error_t *err)
+{
+  int i;
+
+  if (setsid () < 0)
+    return mc_make_error (err, errno, "setsid");
+  if (ioctl (console_fd, TIOCSCTTY, 0) < 0)
+    return mc_make_error (err, errno, "make the console the controlling terminal");
+  for (i = 0; i < 3; i++)
+    if (dup2 (console_fd, i) < 0)
+      return mc_make_error (err, errno, "dup2 the console");
+  return 0;
+}
+
+/* Become container root: ids map to the host range given to us.  Done
+ * once the overlay is attached, because until then we need to be host
+ * uid 0, which owns the state directory we mount from; and before /dev
+ * and friends are furnished, because files created there must be owned
+ * by an id the user namespace maps.  */
+static int
+become_root (mc_error_t *err)
+{
+  if (setresgid (0, 0, 0) < 0 || setgroups (0, NULL) < 0 || setresuid (0, 0, 0) < 0)
+    return mc_make_error (err, errno, "switch to the container's root");
+  return 0;
+}
+
+static int
+wait_for (int sock, int type, int *fd, mc_error_t *err)
+{
+  struct mc_sync_msg msg;
+  int r = mc_sync_recv (sock, &msg, fd, err);
+
+  if (r < 0)
+    return -1;
+  if (r == 0 || msg.type != type)
+    return mc_make_error (err, 0, "the monitor went away during start");
+  return 0;
+}
+
+static int
+child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
+{
+  int rootfs_fd = -1, rootfd;
+
+  if (wait_for (sock, MC_SYNC_GO, NULL, err) < 0)
+    return -1;
+  /* Joined to its cgroup by the monitor: now that becomes its root.  */
+  if (unshare (CLONE_NEWCGROUP) < 0)
+    return mc_make_error (err, errno, "unshare the cgroup namespace");
+  if (wait_for (sock, MC_SYNC_ROOTFS, &rootfs_fd, err) < 0)
+    return -1;
+  if (sethostname (c->name, strlen (c->name)) < 0)
+    return mc_make_error (err, errno, "sethostname");
+  if (loopback_up (err) < 0)
+    return -1;
+  rootfd = mc_rootfs_attach (c->cdir, rootfs_fd, err);
+  close (rootfs_fd);
+  if (rootfd < 0)
+    return -1;
+  if (!c->privileged && become_root (err) < 0)
+    return -1;
+  if (mc_rootfs_enter (rootfd, c->console_path, err) < 0)
+    return -1;
+  close (rootfd);
+  if (take_console (c->console_fd, err) < 0)
+    return -1;
+  if (c->privileged && (mc_mask_paths (err) < 0 || mc_caps_drop_privileged (err) < 0))
+    return -1;
+  return mc_seccomp_apply_default (err);
+}
+
+/* The monitor ignores SIGHUP, SIGINT and SIGPIPE; ignored signals
+ * survive execve, and an init that cannot get SIGINT cannot be asked to
+ * reboot.  */
+static void
+reset_signals (void)
+{
+  sigset_t none;
+  int sig;
+
+  for (sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+__attribute__ ((noreturn)) static void
+child_main (struct mc_child_spec *c, int sock)
+{
+  static char *const argv[] = { (char *) "/sbin/init", NULL };
+  static char *const envp[] = { (char *) "container=lxc",
+                                (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                (char *) "TERM=linux", (char *) "HOME=/root", NULL };
+  mc_error_t err = NULL;
+
+  reset_signals ();
+  if (child_setup (c, sock, &err) < 0)
+    mc_sync_die (sock, &err);
+  /* Nothing of the monitor's may cross into the container; the sync
+   * socket closes at execve, which tells the monitor we made it.  */
+  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  execve (argv[0], argv, envp);
+  mc_make_error (&err, errno, "exec /sbin/init");
+  mc_sync_die (sock, &err);
+}
+
+/* ---- the monitor's half of the start ----------------------------------- */
+
+static int
+write_map (pid_t pid, const char *file, uint32_t base, uint32_t count, mc_error_t *err)
+{
+  char path[64], line[64];
+  cleanup_close int fd = -1;
+  int n;
+
+  snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, file);
+  n = snprintf (line, sizeof (line), "0 %u %u\n", base, count);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, line, (size_t) n) != n)
+    return mc_make_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+static int
+map_ids (struct mc_child_spec *c, pid_t pid, mc_error_t *err)
+{
+  if (c->privileged)
+    return 0;
+  if (write_map (pid, "uid_map", c->idmap_base, c->idmap_size, err) < 0)
+    return -1;
+  return write_map (pid, "gid_map", c->idmap_base, c->idmap_size, err);
+}
+
+static int
+send_rootfs (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
+{
+  struct mc_rootfs_spec spec = { .image_rootfs = c->image_rootfs, .cdir = c->cdir, .userns_fd = -1 };
+  cleanup_close int userns = -1;
+  cleanup_close int mfd = -1;
+  char path[64];
+
+  if (!c->privileged)
+    {
+      snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
+      userns = open (path, O_RDONLY | O_CLOEXEC);
+      if (userns < 0)
+        return mc_make_error (err, errno, "open `%s`", path);
+      spec.userns_fd = userns;
+    }
+  mfd = mc_rootfs_prepare (&spec, err);
+  if (mfd < 0)
+    return -1;
+  if (mc_sync_send (sock, MC_SYNC_ROOTFS, 0, NULL, mfd) < 0)
+    return mc_make_error (err, errno, "send the root filesystem");
+  return 0;
+}
+
+/* EOF on the sync socket: init was exec'ed.  A message: the child's own
+ * error, passed on as is.  */
+static int
+wait_child_exec (int sock, mc_error_t *err)
+{
+  struct mc_sync_msg msg;
+  int r = mc_sync_recv (sock, &msg, NULL, err);
+
+  if (r <= 0)
+    return r;
+  if (msg.type == MC_SYNC_ERROR)
+    return mc_make_error (err, 0, "%s", msg.text);
+  return mc_make_error (err, 0, "unexpected message from the container");
+}
+
+static int
+clone_flags (const struct mc_child_spec *c)
+{
+  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+
+  return c->privileged ? flags : flags | CLONE_NEWUSER;
+}
+
+static int
+drive_child (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
+{
+  if (mc_cgroup_enter (c->cgroup, pid, err) < 0 || map_ids (c, pid, err) < 0)
+    return -1;
+  if (mc_sync_send (sock, MC_SYNC_GO, 0, NULL, -1) < 0)
+    return mc_make_error (err, errno, "signal the container's first process");
+  if (send_rootfs (c, pid, sock, err) < 0)
+    return -1;
+  return wait_child_exec (sock, err);
+}
+
+pid_t
+mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
+{
+  int sv[2];
+  pid_t pid;
+  int status;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return mc_make_error (err, errno, "socketpair");
+  /* Raw clone: fork semantics (no stack), with the namespace flags.  */
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) (clone_flags (c) | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return mc_make_error (err, errno, "clone the container's namespaces");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      child_main (c, sv[1]);
+    }
+  close (sv[1]);
+  if (drive_child (c, pid, sv[0], err) < 0)
+    {
+      close (sv[0]);
+      kill (pid, SIGKILL);
+      waitpid (pid, &status, 0);
+      return -1;
+    }
+  close (sv[0]);
+  return pid;
+}

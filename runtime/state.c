@@ -1,0 +1,192 @@
+#include "runtime/state.h"
+#include "runtime/cgroup.h"
+#include "runtime/paths.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *
+mc_status_name (enum mc_status s)
+{
+  switch (s)
+    {
+    case MC_STATUS_RUNNING:
+      return "Running";
+    case MC_STATUS_FROZEN:
+      return "Frozen";
+    case MC_STATUS_STOPPED:
+    default:
+      return "Stopped";
+    }
+}
+
+uint64_t
+mc_proc_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  const char *p;
+  ssize_t n;
+  int fd, field;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may hold spaces and parentheses: fields start after the last ')'. */
+  p = strrchr (buf, ')');
+  for (field = 2; p && field < 22; field++)
+    p = strchr (p + 1, ' ');
+  return p ? strtoull (p + 1, NULL, 10) : 0;
+}
+
+bool
+mc_proc_alive (pid_t pid, uint64_t start)
+{
+  return pid > 0 && start != 0 && mc_proc_start_time (pid) == start;
+}
+
+char *
+mc_state_dir_of (const char *name, bool create, mc_error_t *err)
+{
+  const char *run = mc_run_dir (err);
+  char *dir;
+
+  if (run == NULL)
+    return NULL;
+  dir = xasprintf ("%s/%s", run, name);
+  if (create && mc_mkdir_p (dir, 0700, err) < 0)
+    {
+      free (dir);
+      return NULL;
+    }
+  return dir;
+}
+
+int
+mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t *err)
+{
+  cleanup_free char *dir = mc_state_dir_of (name, true, err);
+  cleanup_free char *buf = NULL;
+  cleanup_close int dfd = -1;
+  json_t *doc;
+  size_t len;
+  int ret;
+
+  if (dir == NULL)
+    return -1;
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return mc_make_error (err, errno, "open `%s`", dir);
+  doc = json_pack ("{s:I, s:I, s:I, s:I, s:I}", "pid", (json_int_t) st->pid,
+                   "pid_start", (json_int_t) st->pid_start, "monitor", (json_int_t) st->monitor,
+                   "monitor_start", (json_int_t) st->monitor_start,
+                   "started_at", (json_int_t) st->started_at);
+  ret = mc_yaml_dump (doc, &buf, &len, err);
+  json_decref (doc);
+  if (ret < 0)
+    return -1;
+  return mc_write_file_atomic_at (dfd, "state.yaml", buf, len, 0600, err);
+}
+
+static int64_t
+get_int (json_t *doc, const char *key)
+{
+  int64_t v = 0;
+
+  if (mc_json_get_int64 (json_object_get (doc, key), &v) < 0)
+    return 0;
+  return v;
+}
+
+int
+mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
+{
+  cleanup_free char *dir = mc_state_dir_of (name, false, err);
+  cleanup_free char *path = NULL, *buf = NULL;
+  mc_error_t read_err = NULL;
+  json_t *doc;
+  size_t len;
+
+  memset (st, 0, sizeof (*st));
+  if (dir == NULL)
+    return -1;
+  path = xasprintf ("%s/state.yaml", dir);
+  if (mc_read_file_at (AT_FDCWD, path, 1 << 16, &buf, &len, &read_err) < 0)
+    {
+      if (read_err->status == ENOENT)
+        {
+          mc_error_release (&read_err);
+          return 0;
+        }
+      *err = read_err;
+      return -1;
+    }
+  doc = mc_yaml_load (buf, len, path, err);
+  if (doc == NULL)
+    return -1;
+  st->pid = (pid_t) get_int (doc, "pid");
+  st->pid_start = (uint64_t) get_int (doc, "pid_start");
+  st->monitor = (pid_t) get_int (doc, "monitor");
+  st->monitor_start = (uint64_t) get_int (doc, "monitor_start");
+  st->started_at = get_int (doc, "started_at");
+  json_decref (doc);
+  return 1;
+}
+
+int
+mc_state_remove (const char *name, mc_error_t *err)
+{
+  const char *run = mc_run_dir (err);
+  cleanup_close int fd = -1;
+
+  if (run == NULL)
+    return -1;
+  fd = open (run, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : mc_make_error (err, errno, "open `%s`", run);
+  return mc_rm_rf_at (fd, name, err);
+}
+
+static enum mc_status
+frozen_or_running (const char *name)
+{
+  struct mc_cgroup *cg = NULL;
+  mc_error_t e = NULL;
+  bool frozen = false;
+  const char *parent = mc_cgroup_parent (&e);
+
+  if (parent && mc_cgroup_open (parent, name, &cg, &e) == 0)
+    {
+      if (mc_cgroup_frozen (cg, &frozen, &e) < 0)
+        frozen = false;
+      mc_cgroup_free (cg);
+    }
+  mc_error_release (&e);
+  return frozen ? MC_STATUS_FROZEN : MC_STATUS_RUNNING;
+}
+
+int
+mc_container_status (const char *name, struct mc_run_state *st, enum mc_status *status,
+                     mc_error_t *err)
+{
+  int r = mc_state_read (name, st, err);
+
+  if (r < 0)
+    return -1;
+  if (r == 0 || !mc_proc_alive (st->pid, st->pid_start))
+    *status = MC_STATUS_STOPPED;
+  else
+    *status = frozen_or_running (name);
+  return 0;
+}

@@ -1,0 +1,49 @@
+/* Runtime state of a running container: <run dir>/NAME/state.yaml, written
+ * by its monitor.  A PID is always recorded with its start time (field 22
+ * of /proc/PID/stat), so a recycled PID is never taken for the container. */
+#ifndef MINICTR_STATE_H
+#define MINICTR_STATE_H
+
+#include "runtime/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mc_run_state
+{
+  pid_t pid;               /* the container's init, host PID */
+  uint64_t pid_start;
+  pid_t monitor;
+  uint64_t monitor_start;
+  int64_t started_at;
+};
+
+enum mc_status
+{
+  MC_STATUS_STOPPED,
+  MC_STATUS_RUNNING,
+  MC_STATUS_FROZEN,
+};
+
+const char *mc_status_name (enum mc_status s); /* "Running", ... as LXD */
+
+/* Start time of PID in clock ticks since boot, 0 when PID does not exist. */
+uint64_t mc_proc_start_time (pid_t pid);
+bool mc_proc_alive (pid_t pid, uint64_t start);
+
+/* <run dir>/NAME, created on demand; the returned path is malloc'ed.  */
+char *mc_state_dir_of (const char *name, bool create, mc_error_t *err);
+
+int mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t *err);
+/* 1 and *ST filled when a state file exists, 0 when none.  */
+int mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err);
+/* Remove <run dir>/NAME and everything in it.  */
+int mc_state_remove (const char *name, mc_error_t *err);
+
+/* Running when the state file names a live init; Frozen when its cgroup
+ * is frozen.  A state file whose init is gone is reported Stopped.  */
+int mc_container_status (const char *name, struct mc_run_state *st,
+                         enum mc_status *status, mc_error_t *err);
+
+#endif

@@ -1,0 +1,33 @@
+/* The sync socket between a monitor and the container child it clones:
+ * SOCK_SEQPACKET messages, optionally carrying one fd.  The child reports
+ * failures with errno and text, so `start` prints the real cause ("mount
+ * proc: Operation not permitted"), not "child exited 1" (after crun's
+ * send_error_to_sync_socket).  A successful execve closes the child's end
+ * (CLOEXEC): the monitor reads EOF.  */
+#ifndef MINICTR_SYNC_H
+#define MINICTR_SYNC_H
+
+#include "runtime/error.h"
+
+enum mc_sync_type
+{
+  MC_SYNC_GO = 1,     /* monitor -> child: ids mapped, cgroup joined */
+  MC_SYNC_ROOTFS,     /* monitor -> child: the overlay mount, as an fd */
+  MC_SYNC_ERROR,      /* child -> monitor: errno + message */
+};
+
+struct mc_sync_msg
+{
+  int type;
+  int status;
+  char text[1024];
+};
+
+int mc_sync_send (int sock, int type, int status, const char *text, int fd);
+/* Returns 1 with *MSG (and *FD when one came, else -1), 0 at EOF.  */
+int mc_sync_recv (int sock, struct mc_sync_msg *msg, int *fd, mc_error_t *err);
+
+/* In the child: send ERR over SOCK and _exit(1).  */
+__attribute__ ((noreturn)) void mc_sync_die (int sock, mc_error_t *err);
+
+#endif

@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# The container lifecycle on the real kernel: namespaces, overlay root,
+# unprivileged id mapping, cgroups, stop/pause/restart/delete.
+
+load helpers
+
+setup() {
+    local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
+    MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
+    export MINICTR_DIR
+    WORK=$BATS_TEST_TMPDIR/work
+    mkdir -p "$WORK"
+    import_busybox
+}
+
+@test "launch: Running, own namespaces, hostname is the name, sees only its own processes" {
+    local pid ns
+    run mc launch busybox c1
+    assert_success
+    assert_output "Creating c1
+Starting c1"
+    assert_equal "$(status_of c1)" Running
+    pid=$(init_pid c1)
+    [ "$pid" -gt 1 ]
+    for ns in pid mnt uts ipc net user cgroup; do
+        [ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] || fail "init shares the host's $ns namespace"
+    done
+    assert_equal "$(in_ctr c1 /bin/hostname)" c1
+    # PID 1 inside is the image's init; the host's processes are invisible.
+    assert_equal "$(in_ctr c1 /bin/cat /proc/1/comm)" init
+    run in_ctr c1 /bin/sh -c 'ls -d /proc/[0-9]* | wc -l'
+    [ "$output" -lt 10 ] || fail "container sees $output processes"
+    # Its binary comes from the container's own root, not from the host's.
+    assert_equal "$(readlink "/proc/$pid/exe")" /bin/busybox
+}
+
+@test "list and info show the container, its PID, resources and layer chain" {
+    mc launch busybox web
+    run mc list
+    assert_success
+    assert_line --index 1 --regexp '^\| +NAME +\| +STATE +\| +IPV4 +\| +IPV6 +\| +TYPE +\| SNAPSHOTS \|$'
+    assert_line --index 3 --regexp '^\| web +\| RUNNING \| +\| +\| CONTAINER \| 0 +\|$'
+    run mc list --format json
+    assert_equal "$(echo "$output" | jq -r '.[0].name')" web
+    assert_equal "$(echo "$output" | jq -r '.[0].status')" Running
+    assert_equal "$(echo "$output" | jq -r '.[0].status_code')" 103
+    assert_equal "$(echo "$output" | jq -r '.[0].state.pid')" "$(init_pid web)"
+    [ "$(echo "$output" | jq -r '.[0].state.processes')" -ge 1 ]
+    [ "$(echo "$output" | jq -r '.[0].state.memory.usage')" -gt 0 ]
+    run mc info web
+    assert_success
+    assert_line "Name: web"
+    assert_line "Status: Running"
+    assert_line "PID: $(init_pid web)"
+    assert_line --regexp '^  Processes: [1-9][0-9]*$'
+    assert_line "  image: $(sha256 "$(busybox_image)") (busybox)"
+    assert_line --regexp "^  container: $MINICTR_DIR/containers/web/upper \\([0-9.]+[KMG]?i?B\\)$"
+}
+
+@test "unprivileged by default: uid_map is 0 1000000, root's files land as uid 1000000 in the upper dir" {
+    local pid
+    mc launch busybox u1
+    pid=$(init_pid u1)
+    run cat "/proc/$pid/uid_map"
+    assert_output --regexp '^ +0 +1000000 +1000000000$'
+    run cat "/proc/$pid/gid_map"
+    assert_output --regexp '^ +0 +1000000 +1000000000$'
+    assert_equal "$(stat -c %u "/proc/$pid")" 1000000
+    in_ctr u1 /bin/sh -c 'echo hi > /root/made-inside'
+    assert_equal "$(stat -c '%u:%g' "$MINICTR_DIR/containers/u1/upper/root/made-inside")" "1000000:1000000"
+    # Inside, the image's files are owned by root.
+    assert_equal "$(in_ctr u1 /bin/stat -c %u /bin/busybox)" 0
+    # The image itself was neither copied nor chowned.
+    assert_equal "$(stat -c %u "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/bin/busybox")" 0
+    [ ! -e "$MINICTR_DIR/containers/u1/upper/bin" ]
+}
+
+@test "stop, stop --force, restart" {
+    local pid1 pid2
+    mc launch busybox s1
+    run mc stop s1 --timeout 20
+    assert_success
+    assert_equal "$(status_of s1)" Stopped
+    run mc stop s1
+    assert_failure 1
+    assert_output "minictr: container \`s1\` is not running"
+    mc start s1
+    pid1=$(init_pid s1)
+    mc restart s1
+    pid2=$(init_pid s1)
+    [ "$pid1" != "$pid2" ] || fail "restart kept PID $pid1"
+    run mc stop --force s1
+    assert_success
+    assert_equal "$(status_of s1)" Stopped
+    kill -0 "$pid2" 2>/dev/null && fail "init $pid2 still alive"
+    run host_leftovers
+    assert_output ''
+}
+
+@test "pause freezes the cgroup; start thaws it" {
+    local pid frozen
+    mc launch busybox p1
+    pid=$(init_pid p1)
+    mc pause p1
+    assert_equal "$(status_of p1)" Frozen
+    run mc list --format csv
+    assert_output --regexp '^p1,FROZEN,'
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        frozen=$(grep '^frozen ' "/sys/fs/cgroup/minictr-$(state_id)/p1/cgroup.events")
+        assert_equal "$frozen" "frozen 1"
+    else
+        assert_equal "$(cat "/sys/fs/cgroup/freezer/minictr-$(state_id)/p1/freezer.state")" FROZEN
+    fi
+    run mc pause p1
+    assert_failure 1
+    assert_output "minictr: container \`p1\` is already paused"
+    mc start p1
+    assert_equal "$(status_of p1)" Running
+    assert_equal "$(init_pid p1)" "$pid"
+    mc pause p1
+    mc resume p1
+    assert_equal "$(status_of p1)" Running
+    # A frozen container still stops.
+    mc pause p1
+    run mc stop p1 --timeout 10
+    assert_success
+    assert_equal "$(status_of p1)" Stopped
+}
+
+@test "delete: refused while running, --force works, and nothing remains" {
+    local pid
+    mc launch busybox d1
+    pid=$(init_pid d1)
+    run mc delete d1
+    assert_failure 1
+    assert_output "minictr: container \`d1\` is running: stop it first, or use --force"
+    run mc delete --force d1
+    assert_success
+    [ ! -e "$MINICTR_DIR/containers/d1" ]
+    kill -0 "$pid" 2>/dev/null && fail "init $pid still alive"
+    run mc list --format csv
+    assert_output ''
+    run host_leftovers
+    assert_output ''
+}
+
+@test "halt inside leaves it Stopped; reboot inside restarts it" {
+    local pid1 pid2 i
+    mc launch busybox h1
+    pid1=$(init_pid h1)
+    in_ctr h1 /sbin/reboot
+    for i in $(seq 1 100); do
+        pid2=$(init_pid h1)
+        [ -n "$pid2" ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ] && break
+        sleep 0.1
+    done
+    [ "$pid2" != "$pid1" ] || fail "no restart after reboot (pid still $pid1)"
+    assert_equal "$(status_of h1)" Running
+    in_ctr h1 /sbin/poweroff
+    for i in $(seq 1 100); do
+        [ "$(status_of h1)" = Stopped ] && break
+        sleep 0.1
+    done
+    assert_equal "$(status_of h1)" Stopped
+    run host_leftovers
+    assert_output ''
+}
+
+@test "the console log records the init's console; --show-log prints it" {
+    mc launch busybox con1
+    in_ctr con1 /bin/sh -c 'echo hello-from-the-console > /dev/console'
+    run mc console con1 --show-log
+    assert_success
+    assert_output --partial hello-from-the-console
+}
+
+@test "ephemeral containers are deleted when they stop" {
+    mc launch busybox eph --ephemeral
+    run mc list --format csv
+    assert_output --regexp '^eph,RUNNING,,,CONTAINER \(EPHEMERAL\),0$'
+    mc stop eph
+    [ ! -e "$MINICTR_DIR/containers/eph" ]
+}
+
+@test "init creates a stopped container, reading YAML from stdin" {
+    printf 'config:\n  user.course: cdps\n  volatile.base_image: forged\n' > "$WORK/c.yaml"
+    run mc init busybox c2 < "$WORK/c.yaml"
+    assert_success
+    assert_equal "$(status_of c2)" Stopped
+    run grep -x '  user.course: cdps' "$MINICTR_DIR/containers/c2/config.yaml"
+    assert_success
+    run grep -x "  volatile.base_image: $(sha256 "$(busybox_image)")" "$MINICTR_DIR/containers/c2/config.yaml"
+    assert_success
+    mc start c2
+    assert_equal "$(status_of c2)" Running
+}
+
+@test "bad names, duplicates and unknown images are clear errors that leave nothing" {
+    run mc launch busybox 1bad
+    assert_failure 2
+    assert_output "minictr: invalid container name \`1bad\`: it must not start with a digit or a hyphen"
+    run mc launch busybox bad_name
+    assert_failure 2
+    assert_output "minictr: invalid container name \`bad_name\`: only letters, digits and hyphens are allowed"
+    run mc launch busybox "$(printf 'a%.0s' $(seq 1 64))"
+    assert_failure 2
+    run mc launch nosuchimage ok1
+    assert_failure 1
+    assert_output --partial "minictr: image \`nosuchimage\` not found"
+    mc init busybox dup
+    run mc init busybox dup
+    assert_failure 1
+    assert_output --partial "minictr: container \`dup\` already exists"
+    run ls -A "$MINICTR_DIR/containers"
+    assert_output dup
+    run mc start nosuch
+    assert_failure 1
+    assert_output "minictr: container \`nosuch\` not found"
+}
+
+@test "two concurrent starts: one wins, the other gets a clear error" {
+    mc init busybox race
+    run bash -c "'$MINICTR_BIN' start race & '$MINICTR_BIN' start race; wait"
+    assert_output --partial "minictr: container \`race\` is already running"
+    assert_equal "$(status_of race)" Running
+}
+
+@test "50 containers from one image: launch, list, delete; upper dirs hold only their changes" {
+    local i
+    for i in $(seq 1 50); do
+        mc launch busybox "m$i" >/dev/null
+    done
+    run mc list --format json
+    assert_equal "$(echo "$output" | jq '[.[] | select(.status == "Running")] | length')" 50
+    # Nothing of the image was copied up: no binaries in any upper dir.
+    run find "$MINICTR_DIR"/containers/m*/upper -type f -path '*bin*'
+    assert_output ''
+    for i in $(seq 1 50); do
+        mc delete --force "m$i"
+    done
+    run mc list --format csv
+    assert_output ''
+    run host_leftovers
+    assert_output ''
+}
