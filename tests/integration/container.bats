@@ -243,3 +243,117 @@ Starting c1"
     run host_leftovers
     assert_output ''
 }
+
+# Make the container's init run /probe.sh at boot (sysinit), through the
+# upper layer of a stopped container: the probe then runs under the same
+# seccomp filter and credentials as init's own children.
+install_probe() {
+    local name=$1 upper=$MINICTR_DIR/containers/$1/upper owner probe
+    probe=$(dirname "$MINICTR_BIN")/tests/syscall-probe
+    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
+    owner=$(stat -c %u "$upper")
+    mkdir -p "$upper/etc" "$upper/root"
+    cp "$probe" "$upper/syscall-probe"
+    cat > "$upper/probe.sh" <<'SH'
+#!/bin/sh
+for s in kexec_load kexec_file_load open_by_handle_at init_module finit_module delete_module umount2-force umount2 getpid; do
+    /syscall-probe "$s" >/dev/null 2>&1
+    echo "$s $?" >> /root/probe-results.tmp
+done
+mv /root/probe-results.tmp /root/probe-results
+SH
+    printf '::sysinit:/bin/sh /probe.sh\n::respawn:-/bin/sh\n' > "$upper/etc/inittab"
+    chown -R "$owner:$owner" "$upper/etc" "$upper/root" "$upper/syscall-probe" "$upper/probe.sh"
+    chmod 0755 "$upper/syscall-probe" "$upper/probe.sh"
+}
+
+wait_for_file() {
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "timed out waiting for $1"
+}
+
+@test "blocked syscalls fail with exactly ENOSYS inside; forced umount with EACCES" {
+    mc init busybox sc1
+    install_probe sc1
+    mc start sc1
+    wait_for_file "$MINICTR_DIR/containers/sc1/upper/root/probe-results"
+    run cat "$MINICTR_DIR/containers/sc1/upper/root/probe-results"
+    # ENOSYS = 38, EACCES = 13, ENOENT = 2 (a plain umount2 still works).
+    assert_output "kexec_load 38
+kexec_file_load 38
+open_by_handle_at 38
+init_module 38
+finit_module 38
+delete_module 38
+umount2-force 13
+umount2 2
+getpid 0"
+}
+
+@test "privileged containers: host root, capabilities dropped, masked and read-only /proc paths" {
+    local pid bnd
+    printf 'config:\n  security.privileged: "true"\n' | mc init busybox priv1
+    mc start priv1
+    pid=$(init_pid priv1)
+    run cat "/proc/$pid/uid_map"
+    assert_output --regexp '^ +0 +0 +4294967295$'
+    bnd=$(awk '/^CapBnd/ {print $2}' "/proc/$pid/status")
+    # CAP_SYS_MODULE 16, CAP_SYS_RAWIO 17, CAP_SYS_TIME 25, CAP_MAC_OVERRIDE 32,
+    # CAP_MAC_ADMIN 33 are gone; CAP_SYS_ADMIN 21 stays.
+    for bit in 16 17 25 32 33; do
+        [ $(( 0x$bnd >> bit & 1 )) -eq 0 ] || fail "capability $bit still in the bounding set ($bnd)"
+    done
+    [ $(( 0x$bnd >> 21 & 1 )) -eq 1 ] || fail "CAP_SYS_ADMIN missing ($bnd)"
+    run in_ctr priv1 /bin/sh -c 'echo x > /proc/sys/kernel/hostname'
+    assert_failure
+    assert_output --partial "Read-only file system"
+    run in_ctr priv1 /bin/sh -c 'wc -c < /proc/keys'
+    assert_output 0
+    run in_ctr priv1 /bin/ls -A /sys/firmware
+    assert_output ''
+}
+
+@test "a killed monitor leaves the container running; stop and delete --force still work" {
+    local pid mon
+    mc launch busybox orphan
+    pid=$(init_pid orphan)
+    mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+    [ "$(cat "/proc/$mon/comm")" = minictr ] || fail "parent of init is not the monitor"
+    kill -KILL "$mon"
+    sleep 0.2
+    assert_equal "$(status_of orphan)" Running
+    assert_equal "$(init_pid orphan)" "$pid"
+    run mc stop orphan --timeout 10
+    assert_success
+    assert_equal "$(status_of orphan)" Stopped
+    mc start orphan
+    mon=$(ps -o ppid= -p "$(init_pid orphan)" | tr -d ' ')
+    kill -KILL "$mon"
+    run mc delete --force orphan
+    assert_success
+    [ ! -e "$MINICTR_DIR/containers/orphan" ]
+    run host_leftovers
+    assert_output ''
+}
+
+@test "creating a container costs the same for a 100 MB image as for busybox: nothing is copied" {
+    local d=$WORK/big
+    mkdir -p "$d/rootfs/usr/share/blob"
+    make_metadata "$d"
+    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    head -c $((100 * 1024 * 1024)) /dev/urandom > "$d/rootfs/usr/share/blob/data"
+    tar -C "$d" -cf "$WORK/big.tar" metadata.yaml rootfs templates
+    mc image import "$WORK/big.tar" --alias big >/dev/null
+    mc init big cbig
+    mc init busybox csmall
+    # The container layers hold no data: a few empty directories each.
+    assert_equal "$(du -s --block-size=1 "$MINICTR_DIR/containers/cbig" | cut -f1)" \
+                 "$(du -s --block-size=1 "$MINICTR_DIR/containers/csmall" | cut -f1)"
+    mc start cbig
+    assert_equal "$(in_ctr cbig /bin/sh -c 'wc -c < /usr/share/blob/data')" 104857600
+    [ "$(du -s "$MINICTR_DIR/containers/cbig/upper" | cut -f1)" -lt 100 ]
+}
