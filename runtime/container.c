@@ -363,7 +363,8 @@ mc_container_names (struct mc_store *s, mc_error_t *err)
       names = xrealloc (names, sizeof (char *) * (n + 1));
       names[n++] = xstrdup (de->d_name);
     }
-  qsort (names, n, sizeof (char *), compare_strings);
+  if (n > 1)
+    qsort (names, n, sizeof (char *), compare_strings);
   out = json_array ();
   for (i = 0; i < n; i++)
     {
