@@ -447,6 +447,10 @@ print_info (json_t *c)
     printf ("PID: %lld\n", (long long) json_integer_value (json_object_get (state, "pid")));
   print_time ("Created", json_string_value (json_object_get (c, "created_at")));
   print_time ("Last Used", json_string_value (json_object_get (c, "last_used_at")));
+  if (json_is_object (json_object_get (c, "last_exit")))
+    printf ("Last exit: %s at %s\n",
+            json_string_value (json_object_get (json_object_get (c, "last_exit"), "exit")),
+            json_string_value (json_object_get (json_object_get (c, "last_exit"), "at")));
   if (strcmp (status, "Stopped") != 0)
     print_resources (state);
   print_layers (json_object_get (c, "layers"));

@@ -5,6 +5,7 @@
 #include "runtime/lifecycle.h"
 #include "runtime/paths.h"
 #include "runtime/utils.h"
+#include "runtime/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,22 @@ layers (struct mc_store *s, const char *name, json_t *cfg)
                     "snapshots");
 }
 
+/* How init ended last time (written by the monitor), or null.  */
+static json_t *
+last_exit (struct mc_store *s, const char *name)
+{
+  cleanup_close int dfd = mc_container_open_dir (s, name, NULL);
+  cleanup_free char *buf = NULL;
+  mc_error_t err = NULL;
+  json_t *doc = NULL;
+  size_t len;
+
+  if (dfd >= 0 && mc_read_file_at (dfd, "last-exit.yaml", 1 << 16, &buf, &len, &err) == 0)
+    doc = mc_yaml_load (buf, len, "last-exit.yaml", &err);
+  mc_error_release (&err);
+  return doc ? doc : json_null ();
+}
+
 json_t *
 mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
 {
@@ -118,5 +135,6 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set_new (cfg, "state", state_object (name, status, &st));
   json_object_set_new (cfg, "layers", layers (s, name, cfg));
   json_object_set_new (cfg, "snapshots", json_null ());
+  json_object_set_new (cfg, "last_exit", last_exit (s, name));
   return cfg;
 }

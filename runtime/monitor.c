@@ -4,6 +4,7 @@
 #include "runtime/start.h"
 #include "runtime/state.h"
 #include "runtime/utils.h"
+#include "runtime/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,6 +261,30 @@ teardown (struct monitor *m)
   m->init_pidfd = m->master = -1;
 }
 
+/* containers/NAME/last-exit.yaml: how init ended, for `info`.  */
+static void
+record_exit (struct monitor *m, int status)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_close int dfd = open (m->spec.cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char how[64], when[64];
+  mc_error_t err = NULL;
+  json_t *doc;
+  size_t len;
+
+  if (WIFSIGNALED (status))
+    snprintf (how, sizeof (how), "killed by signal %d (%s)", WTERMSIG (status),
+              sigabbrev_np (WTERMSIG (status)) ? sigabbrev_np (WTERMSIG (status)) : "?");
+  else
+    snprintf (how, sizeof (how), "exited with status %d", WEXITSTATUS (status));
+  mc_format_time ((int64_t) time (NULL), when, sizeof (when));
+  doc = json_pack ("{s:s, s:s}", "exit", how, "at", when);
+  if (dfd >= 0 && mc_yaml_dump (doc, &buf, &len, &err) == 0)
+    (void) mc_write_file_atomic_at (dfd, "last-exit.yaml", buf, len, 0600, &err);
+  mc_error_release (&err);
+  json_decref (doc);
+}
+
 /* In a PID namespace, reboot(2) ends init with SIGHUP for a restart and
  * SIGINT for halt or power-off (kernel/pid_namespace.c).  */
 static bool
@@ -367,6 +392,7 @@ monitor_main (struct monitor *m)
         }
       report (m, NULL);
       status = relay_until_exit (m);
+      record_exit (m, status);
       teardown (m);
       if (!wants_reboot (status))
         break;
@@ -394,6 +420,16 @@ fill_spec (struct mc_store *s, const char *name, json_t *cfg, struct mc_child_sp
   spec->idmap_size = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10);
   spec->console_fd = -1;
   return 0;
+}
+
+static int
+touch_last_used (struct mc_store *s, const char *name, json_t *cfg, mc_error_t *err)
+{
+  char now[64];
+
+  mc_format_time ((int64_t) time (NULL), now, sizeof (now));
+  json_object_set_new (cfg, "last_used_at", json_string (now));
+  return mc_container_config_save (s, name, cfg, err);
 }
 
 static int
@@ -457,13 +493,15 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
   if (cfg == NULL)
     return -1;
   ret = fill_spec (s, name, cfg, &m.spec, err);
-  json_decref (cfg);
   if (ret == 0)
     {
       fflush (stdout);
       fflush (stderr);
       ret = fork_monitor (&m, err);
     }
+  if (ret == 0)
+    ret = touch_last_used (s, name, cfg, err);
+  json_decref (cfg);
   free (m.spec.name);
   free (m.spec.cdir);
   free (m.spec.image_rootfs);

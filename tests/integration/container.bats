@@ -92,6 +92,9 @@ Starting c1"
     run mc stop --force s1
     assert_success
     assert_equal "$(status_of s1)" Stopped
+    run mc info s1
+    assert_line --regexp '^Last exit: killed by signal 9 \(KILL\) at '
+    refute_line --partial 'PID:'
     kill -0 "$pid2" 2>/dev/null && fail "init $pid2 still alive"
     run host_leftovers
     assert_output ''
@@ -162,6 +165,10 @@ Starting c1"
         sleep 0.1
     done
     assert_equal "$(status_of h1)" Stopped
+    # reboot(2) with HALT/POWER_OFF in a PID namespace ends init by SIGINT.
+    run mc info h1
+    assert_line --regexp '^Last exit: killed by signal 2 \(INT\) at 20[0-9-]+T[0-9:]+Z$'
+    assert_line --regexp '^Last Used: 20[0-9]{2}/'
     run host_leftovers
     assert_output ''
 }

@@ -114,3 +114,10 @@ words() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort; }
     run cat /proc/sys/kernel/modprobe
     assert_output --partial kmod-helper
 }
+
+@test "user and mount namespaces can be created (the tests are not chrooted)" {
+    run unshare --user --map-root-user --mount true
+    assert_success
+    run unshare --mount --pid --fork --mount-proc true
+    assert_success
+}

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Runs inside the test VM, chrooted into the host's read-only root filesystem
-# (started by tests/vm/init.sh with a clean environment).  $1 is the io share
+# Runs inside the test VM, whose root is the host's root filesystem, read-only
+# (PID 1, tests/vm/init.sh, runs it with a clean environment).  $1 is the io share
 # that tests/vm/run.sh filled: env (the tests' environment), bats-args (bats'
 # arguments, NUL-separated) and cwd.  Runs bats there and leaves its TAP
 # stream, byte for byte, in tap and its exit status in status; the TAP also

@@ -1,20 +1,23 @@
 #!/bin/sh
 # shellcheck shell=sh
 # /init of the test VM's initramfs (built by tests/vm/run.sh), run by busybox
-# sh as PID 1.  It loads the kernel modules listed in /modules/list, mounts
-# the host's root filesystem read-only over 9p at /newroot, gives it writable
-# tmpfs scratch dirs, a pure cgroup v2 hierarchy with every controller
-# enabled and the ext4 state disk, then runs tests/vm/guest.sh chrooted in
-# it.  guest.sh leaves bats' TAP and exit status in the "minictrio" 9p share;
-# this script only reports progress and errors on the console (ttyS0).
+# sh as PID 1, in two stages:
 #
-# Kernel command line: minictr.probe=1 only prints the probe marker and powers
-# off (run.sh uses it to find out whether KVM works).
+#  1. (in the initramfs) loads the kernel modules listed in /modules/list,
+#     mounts the host's root filesystem read-only over 9p at /newroot, gives
+#     it writable tmpfs scratch dirs, /proc, /sys, /dev, a pure cgroup v2
+#     hierarchy with every controller enabled and the ext4 state disk, then
+#     switch_root's into it (a chroot would not do: the kernel refuses
+#     CLONE_NEWUSER to chrooted processes) and re-executes itself as
+#  2. (PID 1 in the host root) runs tests/vm/guest.sh, which leaves bats' TAP
+#     and exit status in the "minictrio" 9p share, and powers off.
+#
+# Only progress and errors go to the console (ttyS0).  Kernel command line:
+# minictr.probe=1 only prints the probe marker and powers off (run.sh uses it
+# to find out whether KVM works).
 
-PATH=/bin
-export PATH
-
-/bin/busybox --install -s /bin
+VMDIR=/run/minictr-vm # in the new root: tmpfs, made here
+IO=$VMDIR/io          # the io share
 
 log() { echo "minictr-vm: $*"; }
 
@@ -29,6 +32,30 @@ fatal() {
     log "FATAL: $*"
     halt
 }
+
+if [ "${1:-}" = stage2 ]; then
+    PATH=$VMDIR/bin
+    export PATH
+    # The kernel's module autoloader runs modprobe from here too.
+    echo "$IO/kmod-helper" >/proc/sys/kernel/modprobe ||
+        log "warning: cannot set kernel.modprobe"
+    # Sets GUEST_SCRIPT and STATE_DIR (paths as the VM sees them).
+    # shellcheck source=/dev/null  # written by run.sh
+    . "$IO/init.conf"
+    log "booted in $(cut -d' ' -f1 /proc/uptime)s, running the tests"
+    cd / || fatal "cd /"
+    /usr/bin/env -i \
+        PATH=$IO/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root LANG=C.UTF-8 TERM=dumb \
+        /bin/bash "$GUEST_SCRIPT" "$IO"
+    log "guest script exited with status $? after $(cut -d' ' -f1 /proc/uptime)s"
+    umount "$STATE_DIR" 2>/dev/null
+    halt
+fi
+
+PATH=/bin
+export PATH
+/bin/busybox --install -s /bin
 
 mkdir -p /proc /sys /dev /newroot
 mount -t proc -o nosuid,nodev,noexec proc /proc
@@ -58,40 +85,54 @@ mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose \
 
 # Everything below the host root that the tests must be able to write, or
 # that must be the VM's own, is a fresh mount.  run.sh maps host paths that
-# these hide to /run/minictr-vm/host/... (see guest_path in run.sh).
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /newroot/tmp || fatal "tmpfs /tmp"
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /newroot/var/tmp || fatal "tmpfs /var/tmp"
+# these hide to $VMDIR/host/... (see guest_path in run.sh).
+mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || fatal "tmpfs /tmp"
+mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp || fatal "tmpfs /var/tmp"
 mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /newroot/run || fatal "tmpfs /run"
-mount -t tmpfs -o nosuid,nodev,mode=0700 tmpfs /newroot/root || fatal "tmpfs /root"
-mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /newroot/mnt || fatal "tmpfs /mnt"
-mkdir -p /newroot/run/minictr-vm/host /newroot/run/minictr-vm/io \
-    /newroot/mnt/state
+mount -t tmpfs -o mode=0700 tmpfs /newroot/root || fatal "tmpfs /root"
+mount -t tmpfs -o mode=0755 tmpfs /newroot/mnt || fatal "tmpfs /mnt"
+mkdir -p "/newroot$VMDIR/host" "/newroot$IO" "/newroot$VMDIR/bin"
 # A non-recursive bind: the plain 9p view, without the mounts above.
-mount --bind /newroot /newroot/run/minictr-vm/host || fatal "bind host root"
+mount --bind /newroot "/newroot$VMDIR/host" || fatal "bind host root"
+# Stage 2's shell, independent of what the host has.
+cp /bin/busybox "/newroot$VMDIR/bin/busybox"
+for applet in sh poweroff sync umount cut sleep; do
+    ln -s busybox "/newroot$VMDIR/bin/$applet"
+done
+cp /init "/newroot$VMDIR/init"
 
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
-    minictrio /newroot/run/minictr-vm/io || fatal "cannot mount the io share (9p)"
-io=/newroot/run/minictr-vm/io
-[ -r "$io/init.conf" ] || fatal "no init.conf in the io share"
+    minictrio "/newroot$IO" || fatal "cannot mount the io share (9p)"
+[ -r "/newroot$IO/init.conf" ] || fatal "no init.conf in the io share"
 # shellcheck source=/dev/null  # written by run.sh
-# Sets GUEST_SCRIPT, GUEST_IO and STATE_DIR (paths as the guest sees them).
-. "$io/init.conf"
+. "/newroot$IO/init.conf"
 
-mount -t proc -o nosuid,nodev,noexec proc /newroot/proc || fatal "proc"
-mount -t sysfs -o nosuid,nodev,noexec sysfs /newroot/sys || fatal "sysfs"
+# The state disk: virtio-blk probing may finish after insmod returns.
+i=0
+while [ ! -b /dev/vda ] && [ "$i" -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ -b /dev/vda ] || fatal "the state disk /dev/vda did not appear"
+mkdir -p "/newroot$STATE_DIR"
+mount -t ext4 /dev/vda "/newroot$STATE_DIR" || fatal "cannot mount the state disk"
+
+mount --move /proc /newroot/proc || fatal "move /proc"
+mount --move /sys /newroot/sys || fatal "move /sys"
+mount --move /dev /newroot/dev || fatal "move /dev"
+cg=/newroot/sys/fs/cgroup
 mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot \
-    cgroup2 /newroot/sys/fs/cgroup || fatal "cannot mount cgroup2"
-read -r controllers </newroot/sys/fs/cgroup/cgroup.controllers
+    cgroup2 $cg || fatal "cannot mount cgroup2"
+read -r controllers <$cg/cgroup.controllers
 for c in $controllers; do
-    echo "+$c" >/newroot/sys/fs/cgroup/cgroup.subtree_control ||
+    echo "+$c" >$cg/cgroup.subtree_control ||
         log "warning: cannot enable cgroup controller $c"
 done
-mount -t devtmpfs -o nosuid,mode=0755 devtmpfs /newroot/dev || fatal "devtmpfs"
 mkdir -p /newroot/dev/pts /newroot/dev/shm /newroot/dev/mqueue
 mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5 \
     devpts /newroot/dev/pts || fatal "devpts"
-ln -sf pts/ptmx /newroot/dev/ptmx 2>/dev/null || true
 # What udev would add: bash's process substitution needs /dev/fd.
+ln -sf pts/ptmx /newroot/dev/ptmx
 ln -sf /proc/self/fd /newroot/dev/fd
 ln -sf /proc/self/fd/0 /newroot/dev/stdin
 ln -sf /proc/self/fd/1 /newroot/dev/stdout
@@ -101,30 +142,7 @@ mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /newroot/dev/shm || fatal "/dev/s
 mount -t mqueue -o nosuid,nodev,noexec mqueue /newroot/dev/mqueue ||
     log "warning: cannot mount mqueue"
 
-# The state disk: virtio-blk probing may finish after insmod returns.
-i=0
-while [ ! -b /dev/vda ] && [ "$i" -lt 300 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-[ -b /dev/vda ] || fatal "the state disk /dev/vda did not appear"
-mount -t ext4 /dev/vda "/newroot$STATE_DIR" || fatal "cannot mount the state disk"
-
 hostname minictr-vm
 ip link set lo up || log "warning: cannot bring lo up"
 
-# modprobe for the VM's kernel, whose modules live in the cached kernel tree
-# on the host share: run.sh writes the wrappers into the io share.  The
-# kernel's module autoloader runs in this (initramfs) root; commands in the
-# tests find io/bin/modprobe first in their PATH.
-echo "$io/kmod-helper" >/proc/sys/kernel/modprobe ||
-    log "warning: cannot set kernel.modprobe"
-
-log "booted in $(cut -d' ' -f1 /proc/uptime)s, running the tests"
-chroot /newroot /usr/bin/env -i \
-    PATH=/run/minictr-vm/io/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb \
-    /bin/bash "$GUEST_SCRIPT" "$GUEST_IO"
-log "guest script exited with status $? after $(cut -d' ' -f1 /proc/uptime)s"
-umount "/newroot$STATE_DIR" 2>/dev/null
-halt
+exec switch_root /newroot "$VMDIR/bin/sh" "$VMDIR/init" stage2

@@ -50,7 +50,6 @@ required_modules=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 overlay)
 optional_modules=(veth bridge nf_tables tun loop squashfs)
 
 # Where the VM sees things (init.sh makes these).
-guest_io=/run/minictr-vm/io
 guest_host=/run/minictr-vm/host
 guest_state=/mnt/state
 # Host directories that the VM covers with its own mounts.
@@ -83,13 +82,24 @@ stop_vm() {
     [ -n "$runner_pid" ] || return 0
     [ -s "$qemu_pidfile" ] && pid=$(cat "$qemu_pidfile" 2>/dev/null || true)
     case $pid in
-    '' | *[!0-9]*) ;;
-    *)
-        if grep -q '^qemu-system' "/proc/$pid/comm" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        ;;
+    '' | *[!0-9]*) pid= ;;
+    *) grep -q '^qemu-system' "/proc/$pid/comm" 2>/dev/null || pid= ;;
     esac
+    # timeout passes a TERM on to qemu; a known qemu is killed outright.
+    # Either way timeout then reaps it and exits.
+    if [ -n "$pid" ]; then
+        kill -KILL "$pid" 2>/dev/null || true
+    else
+        kill -TERM "$runner_pid" 2>/dev/null || true
+    fi
+    local state n=0
+    while [ "$n" -lt 50 ]; do
+        # Gone, or a zombie that only waits for our wait.
+        state=$(cut -d' ' -f3 "/proc/$runner_pid/stat" 2>/dev/null || true)
+        case $state in '' | Z) break ;; esac
+        sleep 0.1
+        n=$((n + 1))
+    done
     kill -KILL "$runner_pid" 2>/dev/null || true
     wait "$runner_pid" 2>/dev/null || true
     runner_pid=
@@ -98,7 +108,7 @@ stop_vm() {
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
     local d
-    stop_vm
+    stop_vm 2>/dev/null  # no "Killed" job notice
     if [ -n "$tmp" ]; then rm -rf -- "$tmp"; fi
     for d in "${tmp_extra[@]}"; do rm -rf -- "$d"; done
 }
@@ -282,11 +292,17 @@ ensure_initramfs() {
 
 # --- qemu --------------------------------------------------------------------
 
-# run_qemu SECONDS ACCEL APPEND EXTRA_ARGS... ; console on stdout.
+# run_qemu SECONDS ACCEL APPEND LOG EXTRA_ARGS...
+# The console goes to file LOG, or with LOG empty to stderr, prefixed "vm| ".
 # Returns qemu's (or timeout's) status.
 run_qemu() {
-    local secs=$1 accel=$2 append=$3 rc=0
-    shift 3
+    local secs=$1 accel=$2 append=$3 log=$4 rc=0
+    shift 4
+    if [ -n "$log" ]; then
+        exec 3>"$log"
+    else
+        exec 3> >(sed -u 's/\r$//; s/^/vm| /' >&2)
+    fi
     qemu_pidfile=$tmp/qemu.pid
     rm -f "$qemu_pidfile"
     timeout -k 5 "$secs" qemu-system-x86_64 \
@@ -296,8 +312,9 @@ run_qemu() {
         -pidfile "$qemu_pidfile" \
         -kernel "$ktree/boot/vmlinuz-$kver" -initrd "$initramfs" \
         -append "console=ttyS0 quiet loglevel=0 panic=-1 mitigations=off $append" \
-        "$@" </dev/null &
+        "$@" </dev/null >&3 2>&3 &
     runner_pid=$!
+    exec 3>&-
     wait "$runner_pid" || rc=$?
     runner_pid=
     rm -f "$qemu_pidfile"
@@ -322,11 +339,12 @@ pick_accel() {
         return
     fi
     say "probing KVM (up to ${probe_timeout}s)"
-    run_qemu "$probe_timeout" kvm minictr.probe=1 >"$tmp/probe.log" 2>&1 || rc=$?
+    run_qemu "$probe_timeout" kvm minictr.probe=1 "$tmp/probe.log" || rc=$?
     if grep -q MINICTR-VM-PROBE-OK "$tmp/probe.log"; then
         accel=kvm
     else
-        say "KVM does not work here (status $rc), using TCG: $(grep -m1 -i error "$tmp/probe.log" || true)"
+        say "KVM does not work here (probe status $rc), using TCG"
+        grep -i -m3 error "$tmp/probe.log" | sed 's/^/  /' >&2 || true
     fi
     printf '%s %s\n' "$boot_id" "$accel" >"$cache/accel"
 }
@@ -375,23 +393,20 @@ printf '%s\0' "${bats_args[@]}" >"$tmp/io/bats-args"
 guest_path "$repo" >"$tmp/io/cwd"
 {
     printf 'GUEST_SCRIPT=%s\n' "$(shq "$(guest_path "$here/guest.sh")")"
-    printf 'GUEST_IO=%s\n' "$(shq "$guest_io")"
     printf 'STATE_DIR=%s\n' "$(shq "$guest_state")"
 } >"$tmp/io/init.conf"
 gktree=$(guest_path "$ktree")
 printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "$(shq "$gktree")" >"$tmp/io/bin/modprobe"
-printf '#!/bin/sh\nexec /bin/busybox chroot /newroot /sbin/modprobe -d %s "$@"\n' \
-    "$(shq "$gktree")" >"$tmp/io/kmod-helper"
+cp "$tmp/io/bin/modprobe" "$tmp/io/kmod-helper"
 chmod 0755 "$tmp/io/bin/modprobe" "$tmp/io/kmod-helper"
 
 say "booting kernel $kver ($accel, ${vm_mem} MiB, $vm_cpus CPUs) after $((SECONDS - t0))s of preparation"
 t1=$SECONDS
 rc=0
-run_qemu "$vm_timeout" "$accel" "" \
+run_qemu "$vm_timeout" "$accel" "" "" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
     -virtfs "local,path=$tmp/io,mount_tag=minictrio,security_model=none" \
-    -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" \
-    > >(sed -u 's/\r$//; s/^/vm| /' >&2) 2>&1 || rc=$?
+    -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" || rc=$?
 say "VM finished after $((SECONDS - t1))s (qemu status $rc)"
 
 if [ -f "$tmp/io/status" ]; then
@@ -417,7 +432,7 @@ fi
 if [ -s "$tmp/io/tap" ]; then
     cat "$tmp/io/tap"
     tap_printed=1
-    last=$(grep -Eo '^(not )?ok [0-9]+' "$tmp/io/tap" | grep -Eo '[0-9]+$' | tail -n1)
+    last=$(grep -Eo '^(not )?ok [0-9]+' "$tmp/io/tap" | grep -Eo '[0-9]+$' | tail -n1 || true)
     [ -n "$(tail -c1 "$tmp/io/tap")" ] && echo
     printf 'not ok %s - tests/vm/run.sh: %s\n' "$((${last:-0} + 1))" "$why"
     say "error: $why"
