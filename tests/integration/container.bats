@@ -364,3 +364,17 @@ getpid 0"
     assert_equal "$(in_ctr cbig /bin/sh -c 'wc -c < /usr/share/blob/data')" 104857600
     [ "$(du -s "$MINICTR_DIR/containers/cbig/upper" | cut -f1)" -lt 100 ]
 }
+
+@test "console attaches a terminal to the container's console; Ctrl+a q detaches" {
+    mc launch busybox tty1
+    # script(1) gives `minictr console` a pseudo-terminal; the shell on the
+    # console computes 6*7, so the answer proves the round trip.
+    run timeout 20 script -qec "$MINICTR_BIN console tty1" /dev/null < <(
+        sleep 1; printf 'echo answer-$((6*7))\r'; sleep 1; printf '\001q')
+    assert_success
+    assert_output --partial "To detach from the console, press: <ctrl>+a q"
+    assert_output --partial "answer-42"
+    assert_equal "$(status_of tty1)" Running
+    run mc console tty1 --show-log
+    assert_output --partial "answer-42"
+}
