@@ -102,7 +102,14 @@ $(BUILDDIR)/tests/syscall-probe: tests/probe/syscall-probe.c
 	@$(if $(Q),echo "  CC      $< (static)")
 	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
 
-unit-bins: $(UNIT_BINS) $(BUILDDIR)/tests/syscall-probe
+# LD_PRELOAD shim: mount_setattr fails with ENOSYS (shifted-copy fallback).
+$(BUILDDIR)/tests/no_idmap.so: tests/preload/no_idmap.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/no_idmap.so
+
+unit-bins: $(UNIT_BINS) $(TEST_HELPERS)
 
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
@@ -112,10 +119,10 @@ test: deps-test all unit-bins $(FUZZ_BINS)
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
 
-check-host: deps-test all $(BUILDDIR)/tests/syscall-probe
+check-host: deps-test all $(TEST_HELPERS)
 	@BUILDDIR=$(BUILDDIR) tests/run.sh host
 
-check-vm: deps-test all $(BUILDDIR)/tests/syscall-probe
+check-vm: deps-test all $(TEST_HELPERS)
 	@BUILDDIR=$(BUILDDIR) tests/run.sh vm
 
 check-asan: deps-test

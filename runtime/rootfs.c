@@ -1,4 +1,5 @@
 #include "runtime/rootfs.h"
+#include "runtime/shift.h"
 #include "runtime/syscalls.h"
 #include "runtime/utils.h"
 
@@ -50,21 +51,50 @@ overlay_config (int fs, const char *key, const char *value, mc_error_t *err)
   return 0;
 }
 
+/* Kernels or filesystems without idmapped mounts answer EINVAL (the
+ * filesystem lacks FS_ALLOW_IDMAP), ENOSYS (before 5.12) or EPERM.  */
+static bool
+idmap_unsupported (mc_error_t *err)
+{
+  int st = *err ? (*err)->status : 0;
+
+  return st == EINVAL || st == ENOSYS || st == EPERM || st == EOPNOTSUPP;
+}
+
+/* The lower layer for an unprivileged container: the idmapped image
+ * rootfs, or the shifted copy where idmapping is not available.  */
+static char *
+unprivileged_lower (const struct mc_rootfs_spec *spec, const char *lower, mc_error_t *err)
+{
+  cleanup_free char *image_dir = xstrdup (spec->image_rootfs);
+  char *slash = strrchr (image_dir, '/');
+
+  if (attach_idmapped_lower (spec, lower, err) == 0)
+    return xstrdup (lower);
+  if (!idmap_unsupported (err) || slash == NULL)
+    return NULL;
+  mc_error_release (err);
+  *slash = '\0';
+  return mc_shifted_rootfs (image_dir, spec->idmap_base, spec->idmap_size, err);
+}
+
 int
 mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
 {
   cleanup_free char *lower = xasprintf ("%s/lower", spec->cdir);
   cleanup_free char *upper = xasprintf ("%s/upper", spec->cdir);
   cleanup_free char *work = xasprintf ("%s/work", spec->cdir);
+  cleanup_free char *unpriv_lower = NULL;
   cleanup_close int fs = -1;
   const char *lowerdir = spec->image_rootfs;
   int mfd;
 
   if (spec->userns_fd >= 0)
     {
-      if (attach_idmapped_lower (spec, lower, err) < 0)
+      unpriv_lower = unprivileged_lower (spec, lower, err);
+      if (unpriv_lower == NULL)
         return -1;
-      lowerdir = lower;
+      lowerdir = unpriv_lower;
     }
   fs = mc_sys_fsopen ("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
@@ -80,7 +110,7 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
     return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
   /* overlayfs holds its own clones of the layers: the idmapped lower can
    * go now.  */
-  if (spec->userns_fd >= 0)
+  if (spec->userns_fd >= 0 && strcmp (lowerdir, lower) == 0)
     umount2 (lower, MNT_DETACH);
   return mfd;
 }

@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct mc_rootfs_spec
@@ -15,11 +16,13 @@ struct mc_rootfs_spec
   const char *image_rootfs; /* images/<fp>/rootfs */
   const char *cdir;         /* containers/NAME */
   int userns_fd;            /* -1: privileged, no idmapping */
+  uint32_t idmap_base, idmap_size;
 };
 
 /* Monitor side, in its private mount namespace: returns a detached
  * overlay mount fd (new mount API, Linux 5.2+; idmapped lower layer with
- * mount_setattr, Linux 5.12+ and a filesystem that supports it).  */
+ * mount_setattr, Linux 5.12+ and a filesystem that supports it — else the
+ * shared shifted copy of shift.h).  */
 int mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err);
 
 /* Child side, still as host uid 0 (the owner of the state directory):

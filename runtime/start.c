@@ -202,7 +202,8 @@ map_ids (struct mc_child_spec *c, pid_t pid, mc_error_t *err)
 static int
 send_rootfs (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
 {
-  struct mc_rootfs_spec spec = { .image_rootfs = c->image_rootfs, .cdir = c->cdir, .userns_fd = -1 };
+  struct mc_rootfs_spec spec = { .image_rootfs = c->image_rootfs, .cdir = c->cdir, .userns_fd = -1,
+                                 .idmap_base = c->idmap_base, .idmap_size = c->idmap_size };
   cleanup_close int userns = -1;
   cleanup_close int mfd = -1;
   char path[64];

@@ -378,3 +378,34 @@ getpid 0"
     run mc console tty1 --show-log
     assert_output --partial "answer-42"
 }
+
+@test "without idmapped mounts, a shifted copy of the image is made once and shared" {
+    local shim img fp
+    shim=$(dirname "$MINICTR_BIN")/tests/no_idmap.so
+    [ -f "$shim" ] || fail "no $shim (make unit-bins)"
+    fp=$(sha256 "$(busybox_image)")
+    img=$MINICTR_DIR/images/$fp
+    # ASan wants to come first among preloads; the shim is harmless to it.
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+    LD_PRELOAD=$shim mc launch busybox sh1
+    LD_PRELOAD=$shim mc launch busybox sh2
+    run find "$img" -maxdepth 1 -name 'shifted-*'
+    assert_output "$img/shifted-1000000-1000000000"
+    assert_equal "$(stat -c %u "$img/shifted-1000000-1000000000/bin/busybox")" 1000000
+    assert_equal "$(stat -c %u "$img/rootfs/bin/busybox")" 0
+    # Inside, the files still belong to root, and root can write.
+    assert_equal "$(in_ctr sh1 /bin/stat -c %u /bin/busybox)" 0
+    in_ctr sh2 /bin/sh -c 'echo x > /etc/made-in-sh2'
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/sh2/upper/etc/made-in-sh2")" 1000000
+    # Same tree: modes, links and device-free content as the image.
+    (cd "$img/rootfs" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/want"
+    (cd "$img/shifted-1000000-1000000000" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/got"
+    run diff "$WORK/want" "$WORK/got"
+    assert_success
+    # Deleting the image is refused while they use it; afterwards it goes.
+    run mc image delete busybox
+    assert_failure 1
+    mc delete --force sh1 sh2
+    mc image delete busybox
+    [ ! -e "$img" ]
+}

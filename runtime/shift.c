@@ -1,0 +1,255 @@
+#include "runtime/shift.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 512
+
+struct link_seen
+{
+  dev_t dev;
+  ino_t ino;
+  char *path;
+};
+
+struct shift
+{
+  uint32_t base, size;
+  int dst_top;
+  struct link_seen *links;
+  size_t nlinks;
+};
+
+static uint32_t
+shifted (const struct shift *sh, uint32_t id)
+{
+  /* Ids beyond the range would be unmapped inside: nobody, as LXD does. */
+  return id < sh->size ? sh->base + id : sh->base + 65534;
+}
+
+static int
+copy_data (int in, int out, const char *path, mc_error_t *err)
+{
+  char buf[65536];
+  ssize_t n;
+
+  for (;;)
+    {
+      n = copy_file_range (in, NULL, out, NULL, 1 << 30, 0);
+      if (n == 0)
+        return 0;
+      if (n < 0)
+        break;
+    }
+  if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+    return mc_make_error (err, errno, "copy `%s`", path);
+  while ((n = read (in, buf, sizeof (buf))) > 0)
+    if (mc_write_all (out, buf, (size_t) n) < 0)
+      return mc_make_error (err, errno, "write `%s`", path);
+  return n < 0 ? mc_make_error (err, errno, "read `%s`", path) : 0;
+}
+
+static int
+copy_xattrs (int in, int out, const char *path, mc_error_t *err)
+{
+  char names[65536], value[65536];
+  ssize_t len = flistxattr (in, names, sizeof (names)), v;
+  char *n;
+
+  if (len < 0)
+    return (errno == ENOTSUP) ? 0 : mc_make_error (err, errno, "list xattrs of `%s`", path);
+  for (n = names; n < names + len; n += strlen (n) + 1)
+    {
+      v = fgetxattr (in, n, value, sizeof (value));
+      if (v < 0 || fsetxattr (out, n, value, (size_t) v, 0) < 0)
+        return mc_make_error (err, errno, "copy xattr `%s` of `%s`", n, path);
+    }
+  return 0;
+}
+
+static int
+copy_regular (int src, int dst, const char *name, const char *path, mc_error_t *err)
+{
+  cleanup_close int in = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int out = -1;
+
+  if (in < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  out = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out < 0)
+    return mc_make_error (err, errno, "create `%s`", path);
+  if (copy_data (in, out, path, err) < 0)
+    return -1;
+  return copy_xattrs (in, out, path, err);
+}
+
+/* A second name of an inode already copied becomes a hard link to it.  */
+static const char *
+seen_link (struct shift *sh, const struct stat *st, const char *path)
+{
+  size_t i;
+
+  for (i = 0; i < sh->nlinks; i++)
+    if (sh->links[i].dev == st->st_dev && sh->links[i].ino == st->st_ino)
+      return sh->links[i].path;
+  sh->links = xrealloc (sh->links, sizeof (*sh->links) * (sh->nlinks + 1));
+  sh->links[sh->nlinks].dev = st->st_dev;
+  sh->links[sh->nlinks].ino = st->st_ino;
+  sh->links[sh->nlinks++].path = xstrdup (path);
+  return NULL;
+}
+
+static int copy_dir (struct shift *sh, int src, int dst, const char *path, int depth,
+                     mc_error_t *err);
+
+static int
+copy_one (struct shift *sh, int src, int dst, const char *name, const char *path,
+          const struct stat *st, int depth, mc_error_t *err)
+{
+  char target[4096];
+  ssize_t n;
+
+  if (S_ISDIR (st->st_mode))
+    {
+      cleanup_close int s = -1, d = -1;
+
+      if (mkdirat (dst, name, 0700) < 0)
+        return mc_make_error (err, errno, "mkdir `%s`", path);
+      s = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      d = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0)
+        return mc_make_error (err, errno, "open `%s`", path);
+      if (copy_dir (sh, s, d, path, depth + 1, err) < 0)
+        return -1;
+      return copy_xattrs (s, d, path, err);
+    }
+  if (S_ISREG (st->st_mode))
+    return copy_regular (src, dst, name, path, err);
+  if (S_ISLNK (st->st_mode))
+    {
+      n = readlinkat (src, name, target, sizeof (target) - 1);
+      if (n < 0)
+        return mc_make_error (err, errno, "readlink `%s`", path);
+      target[n] = '\0';
+      return symlinkat (target, dst, name) < 0 ? mc_make_error (err, errno, "symlink `%s`", path) : 0;
+    }
+  if (mknodat (dst, name, st->st_mode & (S_IFMT | 07777), st->st_rdev) < 0)
+    return mc_make_error (err, errno, "mknod `%s`", path);
+  return 0;
+}
+
+/* Owner first (chown clears setuid bits), then mode, then times.  */
+static int
+set_attrs (struct shift *sh, int dst, const char *name, const char *path,
+           const struct stat *st, mc_error_t *err)
+{
+  struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+  if (fchownat (dst, name, shifted (sh, st->st_uid), shifted (sh, st->st_gid), AT_SYMLINK_NOFOLLOW) < 0)
+    return mc_make_error (err, errno, "chown `%s`", path);
+  if (!S_ISLNK (st->st_mode) && fchmodat (dst, name, st->st_mode & 07777, 0) < 0)
+    return mc_make_error (err, errno, "chmod `%s`", path);
+  if (utimensat (dst, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+    return mc_make_error (err, errno, "set times of `%s`", path);
+  return 0;
+}
+
+static int
+copy_entry (struct shift *sh, int src, int dst, const char *name, const char *dirpath,
+            int depth, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s%s%s", dirpath, *dirpath ? "/" : "", name);
+  const char *first;
+  struct stat st;
+
+  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return mc_make_error (err, errno, "stat `%s`", path);
+  if (!S_ISDIR (st.st_mode) && st.st_nlink > 1 && (first = seen_link (sh, &st, path)) != NULL)
+    return linkat (sh->dst_top, first, dst, name, 0) < 0 ? mc_make_error (err, errno, "link `%s`", path) : 0;
+  if (copy_one (sh, src, dst, name, path, &st, depth, err) < 0)
+    return -1;
+  return set_attrs (sh, dst, name, path, &st, err);
+}
+
+static int
+copy_dir (struct shift *sh, int src, int dst, const char *path, int depth, mc_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (depth > MAX_DEPTH)
+    return mc_make_error (err, 0, "`%s`: nested deeper than %d levels", path, MAX_DEPTH);
+  d = mc_opendir_at (src, ".");
+  if (d == NULL)
+    return mc_make_error (err, errno, "opendir `%s`", path);
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (copy_entry (sh, src, dst, de->d_name, path, depth, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+build_copy (int imgfd, const char *tmp, uint32_t base, uint32_t size, mc_error_t *err)
+{
+  struct shift sh = { .base = base, .size = size, .dst_top = -1 };
+  cleanup_close int src = openat (imgfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  size_t i;
+  int ret;
+
+  if (src < 0 || fstat (src, &st) < 0)
+    return mc_make_error (err, errno, "open the image rootfs");
+  if (mkdirat (imgfd, tmp, 0700) < 0)
+    return mc_make_error (err, errno, "mkdir `%s`", tmp);
+  sh.dst_top = openat (imgfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sh.dst_top < 0)
+    return mc_make_error (err, errno, "open `%s`", tmp);
+  ret = copy_dir (&sh, src, sh.dst_top, "", 0, err);
+  if (ret == 0)
+    ret = set_attrs (&sh, imgfd, tmp, tmp, &st, err);
+  for (i = 0; i < sh.nlinks; i++)
+    free (sh.links[i].path);
+  free (sh.links);
+  close (sh.dst_top);
+  return ret;
+}
+
+char *
+mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error_t *err)
+{
+  cleanup_close int imgfd = open (image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int lock = -1;
+  cleanup_free char *name = xasprintf ("shifted-%u-%u", base, size);
+  cleanup_free char *tmp = xasprintf (".tmp-%s-%d", name, (int) getpid ());
+  mc_error_t e2 = NULL;
+
+  if (imgfd < 0)
+    return mc_make_error (err, errno, "open `%s`", image_dir), NULL;
+  lock = mc_lock_at (imgfd, ".shift.lock", true, false, err);
+  if (lock < 0)
+    return NULL;
+  if (faccessat (imgfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return xasprintf ("%s/%s", image_dir, name);
+  (void) mc_rm_rf_at (imgfd, tmp, &e2);
+  mc_error_release (&e2);
+  if (build_copy (imgfd, tmp, base, size, err) < 0 || renameat (imgfd, tmp, imgfd, name) < 0)
+    {
+      if (*err == NULL)
+        mc_make_error (err, errno, "rename `%s`", tmp);
+      (void) mc_rm_rf_at (imgfd, tmp, &e2);
+      mc_error_release (&e2);
+      return NULL;
+    }
+  return xasprintf ("%s/%s", image_dir, name);
+}
