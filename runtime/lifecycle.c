@@ -148,6 +148,20 @@ graceful_stop (struct mc_store *s, const char *name, const struct mc_run_state *
   return kill_all (name, err);
 }
 
+/* SIGKILL to the init of a PID namespace takes every process of the
+ * namespace with it (zap_pid_ns_processes): one signal, no cgroup walk.
+ * A v1-frozen task cannot die until thawed, so thaw first; the cgroup
+ * kill remains for the case the init is gone already.  */
+static int
+force_stop (const char *name, enum mc_status status, int init_fd, mc_error_t *err)
+{
+  if (status == MC_STATUS_FROZEN && thaw_if_frozen (name, err) < 0)
+    return -1;
+  if (init_fd >= 0 && syscall (SYS_pidfd_send_signal, init_fd, SIGKILL, NULL, 0) == 0)
+    return 0;
+  return kill_all (name, err);
+}
+
 /* The monitor normally removes the cgroup and state; if it was killed,
  * do it here.  */
 static int
@@ -199,7 +213,7 @@ mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout
   init_fd = pidfd_for (st.pid, st.pid_start);
   mon_fd = pidfd_for (st.monitor, st.monitor_start);
   if (force)
-    ret = kill_all (name, err);
+    ret = force_stop (name, status, init_fd, err);
   else
     ret = graceful_stop (s, name, &st, init_fd, timeout, err);
   if (ret == 0 && !wait_pidfd (init_fd, MONITOR_WAIT_MS))

@@ -34,6 +34,7 @@ struct monitor
   struct mc_child_spec spec;
   int report_fd;   /* to the CLI until the first start is done */
   int master;      /* console pty master */
+  int slave_keep;  /* our own open slave: the master never sees a hangup */
   int log_fd;
   uint64_t log_size;
   int listen_fd;   /* console.sock */
@@ -105,6 +106,12 @@ open_pty (struct monitor *m, mc_error_t *err)
   m->spec.console_fd = open (name, O_RDWR | O_NOCTTY);
   if (m->spec.console_fd < 0)
     return mc_make_error (err, errno, "open `%s`", name);
+  /* While one slave fd stays open here, the master never reports EIO or
+   * POLLHUP when the container closes its console, so the relay loop
+   * never has to back off.  */
+  m->slave_keep = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m->slave_keep < 0)
+    return mc_make_error (err, errno, "open `%s`", name);
   /* The console belongs to the container's root, as in LXC.  */
   if (!m->spec.privileged
       && fchown (m->spec.console_fd, m->spec.idmap_base, m->spec.idmap_base) < 0)
@@ -120,15 +127,7 @@ relay_master (struct monitor *m)
   ssize_t n = read (m->master, buf, sizeof (buf));
 
   if (n <= 0)
-    {
-      /* EIO: no slave is open right now (init closed the console).  */
-      if (n == 0 || (errno != EAGAIN && errno != EINTR))
-        {
-          struct timespec ts = { 0, 50 * 1000 * 1000 };
-          nanosleep (&ts, NULL);
-        }
-      return;
-    }
+    return;
   log_console (m, buf, (size_t) n);
   if (m->client_fd >= 0 && mc_write_all (m->client_fd, buf, (size_t) n) < 0)
     {
@@ -258,7 +257,9 @@ teardown (struct monitor *m)
     close (m->init_pidfd);
   if (m->master >= 0)
     close (m->master);
-  m->init_pidfd = m->master = -1;
+  if (m->slave_keep >= 0)
+    close (m->slave_keep);
+  m->init_pidfd = m->master = m->slave_keep = -1;
 }
 
 /* containers/NAME/last-exit.yaml: how init ended, for `info`.  */
@@ -485,7 +486,7 @@ fork_monitor (struct monitor *m, mc_error_t *err)
 int
 mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  struct monitor m = { .report_fd = -1, .master = -1, .log_fd = -1,
+  struct monitor m = { .report_fd = -1, .master = -1, .slave_keep = -1, .log_fd = -1,
                        .listen_fd = -1, .client_fd = -1, .init_pidfd = -1 };
   json_t *cfg = mc_container_config_load (s, name, err);
   int ret;

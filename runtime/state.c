@@ -155,7 +155,12 @@ mc_state_remove (const char *name, mc_error_t *err)
   fd = open (run, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? 0 : mc_make_error (err, errno, "open `%s`", run);
-  return mc_rm_rf_at (fd, name, err);
+  if (mc_rm_rf_at (fd, name, err) < 0)
+    return -1;
+  /* The run dir itself goes with its last container (ENOTEMPTY: others
+   * are running).  */
+  (void) rmdir (run);
+  return 0;
 }
 
 static enum mc_status

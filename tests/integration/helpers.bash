@@ -209,7 +209,7 @@ host_leftovers() {
     local id
     id=$(state_id)
     find /sys/fs/cgroup -maxdepth 3 -name "minictr-$id" 2>/dev/null
-    [ -e "/run/minictr-$id" ] && find "/run/minictr-$id" -mindepth 1
+    [ -e "/run/minictr-$id" ] && find "/run/minictr-$id"
     grep -h -F "$MINICTR_DIR" /proc/[0-9]*/mountinfo 2>/dev/null | sort -u
     return 0
 }
