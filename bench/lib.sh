@@ -12,6 +12,10 @@
 #   bench_median JSON N             hyperfine --export-json: median of command N
 #   bench_peak_rss_kb CMD…          peak RSS (kB) of CMD, via /usr/bin/time
 #   bench_mib BYTES                 "123.4 MiB"
+#   bench_stop_run                  stop what bench_run runs (the EXIT trap's first step)
+#   bench_cgroup_dirs NAME          NAME below this process's own cgroup, per hierarchy
+#   bench_cgroup_rmtree NAME        remove the cgroup trees NAME this bench made
+#   bench_smaps_kb PID FIELD…       fields of /proc/PID/smaps_rollup, in kB
 
 bench_cleanup_paths=()
 bench_run_pid=
@@ -200,4 +204,94 @@ bench_peak_rss_kb() {
 
 bench_mib() {
     awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'
+}
+
+# Stop what bench_run is running (its whole process group) and wait up
+# to 5 s for it to go; bench_cleanup does the same first.  For scripts
+# whose own EXIT trap must stop the benchmark before undoing what it
+# set up (containers, cgroups), and only then call bench_cleanup.
+# shellcheck disable=SC2317  # run from EXIT traps
+bench_stop_run() {
+    [ -n "$bench_run_pid" ] || return 0
+    kill -TERM -- "-$bench_run_pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 -- "-$bench_run_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    bench_run_pid=
+}
+
+# For every mounted cgroup hierarchy, the path NAME has (or would have)
+# right below this process's own cgroup there, one a line:
+# /sys/fs/cgroup/memory/<own memory cgroup>/NAME, /sys/fs/cgroup/cpu/NAME
+# when the own cpu cgroup is the root...  Hierarchies whose mount does
+# not show the hierarchy's root are skipped.
+bench_cgroup_dirs() {
+    local name=$1 id ctrls path mnt fstype opts fsroot c ok
+    while IFS=: read -r id ctrls path; do
+        [ -n "$id" ] || continue
+        while read -r mnt fstype opts fsroot; do
+            [ "$fsroot" = / ] || continue
+            if [ -z "$ctrls" ]; then
+                [ "$fstype" = cgroup2 ] || continue
+            else
+                [ "$fstype" = cgroup ] || continue
+                ok=1
+                for c in ${ctrls//,/ }; do
+                    case ",$opts," in *",$c,"*) ;; *) ok=0 ;; esac
+                done
+                [ "$ok" = 1 ] || continue
+            fi
+            path=${path%/}
+            printf '%s%s/%s\n' "$mnt" "$path" "$name"
+            break
+        done < <(findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,OPTIONS,FSROOT)
+    done </proc/self/cgroup
+}
+
+# Remove the cgroup NAME, with everything below it, in every hierarchy:
+# below this process's own cgroup (bench_cgroup_dirs) and, should a tool
+# have escaped there, at the hierarchy's root.  Only for names this run
+# made up (a random tag, a hash of a private directory): whatever is
+# found there was created by this run.  A frozen freezer cgroup in it is
+# thawed and processes still inside (the run's own containers, which a
+# failed stop left behind) are killed by PID before the rmdirs, deepest
+# first.  Returns 1 when something could not be removed.
+bench_cgroup_rmtree() {
+    local name=$1 dir d pid ret=0
+    case $name in '' | . | .. | */*) return 1 ;; esac
+    while IFS= read -r dir; do
+        [ -d "$dir" ] || continue
+        while IFS= read -r d; do
+            if [ -f "$d/freezer.state" ] && [ "$(cat -- "$d/freezer.state")" != THAWED ]; then
+                echo THAWED >"$d/freezer.state" 2>/dev/null || true
+            fi
+        done < <(find "$dir" -type d 2>/dev/null)
+        for _ in $(seq 50); do
+            while read -r pid; do
+                kill -KILL "$pid" 2>/dev/null || true
+            done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+            find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+            [ -d "$dir" ] || break
+            sleep 0.1
+        done
+        if [ -d "$dir" ]; then
+            bench_log "could not remove the cgroup $dir"
+            ret=1
+        fi
+    done < <({ bench_cgroup_dirs "$name"
+               findmnt -rn -t cgroup,cgroup2 -o TARGET | sed "s|\$|/$name|"; } | sort -u)
+    return "$ret"
+}
+
+# bench_smaps_kb PID FIELD…: the FIELDs (Rss, Pss, Pss_Anon...) of
+# /proc/PID/smaps_rollup in kB, blank-separated, in the order asked.
+bench_smaps_kb() {
+    local pid=$1
+    shift
+    awk -v want="$*" '
+        BEGIN { n = split(want, w, " ") }
+        { sub(":", "", $1); v[$1] = $2 }
+        END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), (w[i] in v ? v[w[i]] : "?"); print "" }' \
+        "/proc/$pid/smaps_rollup"
 }

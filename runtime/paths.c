@@ -45,9 +45,17 @@ mc_run_dir (mc_error_t *err)
   return compute (err) < 0 ? NULL : run_dir;
 }
 
+/* $MINICTR_CGROUP_PARENT overrides: "/minictr" puts containers at the
+ * root of each hierarchy (what a dedicated host wants); the default is
+ * relative, below the cgroup of the command that starts the container,
+ * so a supervisor's or session's limits keep applying to it.  */
 const char *
 mc_cgroup_parent (mc_error_t *err)
 {
+  const char *env = getenv ("MINICTR_CGROUP_PARENT");
+
+  if (env && *env)
+    return env;
   return compute (err) < 0 ? NULL : cgroup_parent;
 }
 

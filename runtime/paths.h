@@ -8,7 +8,8 @@
 
 #include "runtime/error.h"
 
-/* Both return static storage, computed once.  */
+/* Both return static storage, computed once.  $MINICTR_CGROUP_PARENT
+ * overrides the cgroup parent (e.g. "/minictr" for the hierarchy roots). */
 const char *mc_run_dir (mc_error_t *err);
 const char *mc_cgroup_parent (mc_error_t *err);
 

@@ -306,7 +306,7 @@ run_qemu() {
     qemu_pidfile=$tmp/qemu.pid
     rm -f "$qemu_pidfile"
     timeout -k 5 "$secs" qemu-system-x86_64 \
-        -name minictr-test-vm -accel "$accel" -m "$vm_mem" -smp "$vm_cpus" \
+        -name minictr-test-vm -accel "$accel" ${XQ:-} -m "$vm_mem" -smp "$vm_cpus" \
         -nodefaults -no-user-config -nic none -display none -no-reboot \
         -chardev stdio,id=con,signal=off -serial chardev:con \
         -pidfile "$qemu_pidfile" \
