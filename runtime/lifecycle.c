@@ -105,6 +105,8 @@ stop_signal (struct mc_store *s, const char *name, pid_t pid, int *sig, mc_error
   return ret;
 }
 
+/* The monitor may remove the cgroup while we kill what is in it: a
+ * cgroup that is gone is a cgroup that is empty.  */
 static int
 kill_all (const char *name, mc_error_t *err)
 {
@@ -112,9 +114,14 @@ kill_all (const char *name, mc_error_t *err)
   int ret;
 
   if (open_cgroup (name, &cg, err) < 0)
-    return -1;
+    return ((*err)->status == ENOENT) ? (mc_error_release (err), 0) : -1;
   ret = mc_cgroup_kill (cg, err);
   mc_cgroup_free (cg);
+  if (ret < 0 && (*err)->status == ENOENT)
+    {
+      mc_error_release (err);
+      ret = 0;
+    }
   return ret;
 }
 
@@ -133,6 +140,9 @@ thaw_if_frozen (const char *name, mc_error_t *err)
   return ret;
 }
 
+static int force_stop (const char *name, enum mc_status status, int init_fd,
+                       mc_error_t *err);
+
 static int
 graceful_stop (struct mc_store *s, const char *name, const struct mc_run_state *st,
                int init_fd, int timeout, mc_error_t *err)
@@ -145,7 +155,7 @@ graceful_stop (struct mc_store *s, const char *name, const struct mc_run_state *
     return mc_make_error (err, errno, "signal the init of `%s`", name);
   if (wait_pidfd (init_fd, timeout * 1000))
     return 0;
-  return kill_all (name, err);
+  return force_stop (name, MC_STATUS_RUNNING, init_fd, err);
 }
 
 /* SIGKILL to the init of a PID namespace takes every process of the

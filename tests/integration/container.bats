@@ -409,3 +409,39 @@ getpid 0"
     mc image delete busybox
     [ ! -e "$img" ]
 }
+
+@test "boot.stop.signal picks the stop signal; past --timeout the container is killed" {
+    # SIGCHLD is ignored by init: the clean stop cannot succeed.
+    printf 'config:\n  boot.stop.signal: SIGCHLD\n' | mc init busybox stubborn
+    mc start stubborn
+    run mc stop stubborn --timeout 1
+    assert_success
+    assert_equal "$(status_of stubborn)" Stopped
+    run mc info stubborn
+    assert_line --regexp '^Last exit: killed by signal 9 \(KILL\) at '
+    # SIGUSR2 is busybox init's power-off: a clean stop, ended by SIGINT.
+    printf 'config:\n  boot.stop.signal: "12"\n' | mc init busybox polite
+    mc start polite
+    run mc stop polite --timeout 20
+    assert_success
+    run mc info polite
+    assert_line --regexp '^Last exit: killed by signal 2 \(INT\) at '
+    printf 'config:\n  boot.stop.signal: SIGNOPE\n' | mc init busybox badsig
+    mc start badsig
+    run mc stop badsig
+    assert_failure 1
+    assert_output "minictr: invalid signal \`SIGNOPE\`"
+    run mc stop badsig --timeout x
+    assert_failure 2
+    assert_output "minictr: invalid --timeout \`x\`: expected seconds (0 to 86400)"
+}
+
+@test "admin init --auto is idempotent and installs the default profile" {
+    run mc admin init --auto
+    assert_success
+    assert_output "minictr is set up in $MINICTR_DIR"
+    run mc admin init --auto
+    assert_success
+    run grep -x 'description: Default minictr profile' "$MINICTR_DIR/profiles/default.yaml"
+    assert_success
+}
