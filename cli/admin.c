@@ -14,7 +14,7 @@ admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
     { "auto", no_argument, NULL, 'a' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
   };
   struct mc_store store;
-  int c, ret, rfd;
+  int c, ret;
 
   while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
     {
@@ -25,11 +25,8 @@ admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
     }
   if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
     return -1;
+  /* The run dir is made by the first start and goes with the last stop. */
   ret = mc_profiles_install_defaults (&store, err);
-  if (ret == 0 && (rfd = mc_run_dir_open (err)) >= 0)
-    close (rfd);
-  else if (ret == 0)
-    ret = -1;
   if (ret == 0)
     printf ("minictr is set up in %s\n", store.root);
   mc_store_close (&store);

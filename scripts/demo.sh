@@ -27,3 +27,11 @@ run image import "$image" --alias busybox
 run image list
 run image info busybox
 run image verify busybox
+
+# A container from it: launched, inspected, stopped, removed.
+name=demo-$$
+run launch busybox "$name"
+run list
+run info "$name"
+run stop "$name"
+run delete "$name"

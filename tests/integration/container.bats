@@ -444,4 +444,6 @@ getpid 0"
     assert_success
     run grep -x 'description: Default minictr profile' "$MINICTR_DIR/profiles/default.yaml"
     assert_success
+    run host_leftovers
+    assert_output ''
 }
