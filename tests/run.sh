@@ -55,11 +55,29 @@ run_unit() {
     done
 }
 
+# What a run may leave on the host: run dirs, cgroups, mounts of test
+# state dirs, loop devices, container processes (uid 1000000+).
+host_footprint() {
+    ls -d /run/minictr-* 2>/dev/null
+    find /sys/fs/cgroup -name 'minictr-*' -type d 2>/dev/null
+    grep -h 'mc-state\.' /proc/self/mountinfo 2>/dev/null
+    losetup -n -O NAME,BACK-FILE 2>/dev/null
+    ps -e -o uid=,pid=,comm= 2>/dev/null | awk '$1 >= 1000000'
+}
+
 run_host() {
-    local status
+    local status before after
     echo "# host integration (bats)"
+    before=$(host_footprint | sort)
     bats --tap tests/integration 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
+    after=$(host_footprint | sort)
+    if [ "$before" = "$after" ]; then
+        echo "ok - host leftovers: none (run dirs, cgroups, mounts, loop devices, processes)" | tee -a "$log"
+    else
+        echo "not ok - host leftovers after the suite" | tee -a "$log"
+        diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | tee -a "$log"
+    fi
     count host "$status"
 }
 
