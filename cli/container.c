@@ -338,7 +338,7 @@ add_list_row (struct cli_table *t, json_t *c)
   const char *row[6];
   size_t i;
 
-  for (i = 0; status[i] && i < sizeof (state) - 1; i++)
+  for (i = 0; i < sizeof (state) - 1 && status[i]; i++)
     state[i] = (char) (status[i] >= 'a' && status[i] <= 'z' ? status[i] - 32 : status[i]);
   state[i] = '\0';
   row[0] = json_string_value (json_object_get (c, "name"));

@@ -227,6 +227,7 @@ Starting c1"
 
 @test "two concurrent starts: one wins, the other gets a clear error" {
     mc init busybox race
+    # shellcheck disable=SC2153 # set by the runner, checked in helpers.bash
     run bash -c "'$MINICTR_BIN' start race & '$MINICTR_BIN' start race; wait"
     assert_output --partial "minictr: container \`race\` is already running"
     assert_equal "$(status_of race)" Running
@@ -255,7 +256,7 @@ Starting c1"
 # upper layer of a stopped container: the probe then runs under the same
 # seccomp filter and credentials as init's own children.
 install_probe() {
-    local name=$1 upper=$MINICTR_DIR/containers/$1/upper owner probe
+    local upper=$MINICTR_DIR/containers/$1/upper owner probe
     probe=$(dirname "$MINICTR_BIN")/tests/syscall-probe
     [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
     owner=$(stat -c %u "$upper")
@@ -369,6 +370,7 @@ getpid 0"
     mc launch busybox tty1
     # script(1) gives `minictr console` a pseudo-terminal; the shell on the
     # console computes 6*7, so the answer proves the round trip.
+    # shellcheck disable=SC2016 # $((6*7)) is for the container's shell
     run timeout 20 script -qec "$MINICTR_BIN console tty1" /dev/null < <(
         sleep 1; printf 'echo answer-$((6*7))\r'; sleep 1; printf '\001q')
     assert_success
