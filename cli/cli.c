@@ -53,7 +53,9 @@ int
 cli_getopt (const struct cli_command *cmd, int argc, char **argv,
             const char *shortopts, const struct option *longopts, mc_error_t *err)
 {
-  cleanup_free char *opts = xasprintf (":%s", shortopts);
+  /* A leading "+" (stop at the first non-option) must stay first.  */
+  cleanup_free char *opts = shortopts[0] == '+' ? xasprintf ("+:%s", shortopts + 1)
+                                                 : xasprintf (":%s", shortopts);
   int c;
 
   opterr = 0;

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "runtime/console.h"
+#include "runtime/exec.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/start.h"
@@ -509,6 +510,113 @@ cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
   return ret;
 }
 
+/* ---- exec -------------------------------------------------------------------- */
+
+struct exec_opts
+{
+  struct mc_exec_request req;
+  const char **env;
+  int mode; /* 0 auto, 1 interactive, 2 non-interactive */
+};
+
+static int
+parse_id (const char *s, const char *what, unsigned *out, mc_error_t *err)
+{
+  char *end;
+  unsigned long v = strtoul (s, &end, 10);
+
+  if (*s == '\0' || *end != '\0' || v > 0xfffffffeUL)
+    return mc_make_usage_error (err, "invalid %s `%s`: expected a number", what, s);
+  *out = (unsigned) v;
+  return 0;
+}
+
+static int
+exec_option (struct exec_opts *o, int c, mc_error_t *err)
+{
+  unsigned id = 0;
+
+  switch (c)
+    {
+    case 'e':
+      if (strchr (optarg, '=') == NULL)
+        return mc_make_usage_error (err, "invalid --env `%s`: expected KEY=VALUE", optarg);
+      o->env[o->req.n_env++] = optarg;
+      return 0;
+    case 'c':
+      o->req.cwd = optarg;
+      return 0;
+    case 'u':
+      return parse_id (optarg, "--user", &id, err) < 0 ? -1 : (o->req.uid = id, 0);
+    case 'g':
+      return parse_id (optarg, "--group", &id, err) < 0 ? -1 : (o->req.gid = id, 0);
+    case 't':
+      o->mode = 1;
+      return 0;
+    case 'T':
+      o->mode = 2;
+      return 0;
+    case 'm':
+      if (strcmp (optarg, "auto") && strcmp (optarg, "interactive") && strcmp (optarg, "non-interactive"))
+        return mc_make_usage_error (err, "invalid --mode `%s` (use auto, interactive or non-interactive)", optarg);
+      o->mode = optarg[0] == 'a' ? 0 : optarg[0] == 'i' ? 1 : 2;
+      return 0;
+    default:
+      return mc_make_usage_error (err, "exec: unexpected option");
+    }
+}
+
+static int
+cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "env", required_argument, NULL, 'e' }, { "cwd", required_argument, NULL, 'c' },
+    { "user", required_argument, NULL, 'u' }, { "group", required_argument, NULL, 'g' },
+    { "force-interactive", no_argument, NULL, 't' },
+    { "force-noninteractive", no_argument, NULL, 'T' },
+    { "mode", required_argument, NULL, 'm' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t) argc);
+  struct exec_opts o = { .env = env };
+  struct mc_store store;
+  int c, status = 0, ret, dd;
+
+  /* Flags may sit anywhere before `--` (LXD's `exec c --env K=V -- cmd`);
+   * without `--` they stop at the first word after the name.  */
+  for (dd = 1; dd < argc && strcmp (argv[dd], "--") != 0; dd++)
+    ;
+  while ((c = cli_getopt (cmd, dd, argv, dd < argc ? "htTe:" : "+htTe:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (exec_option (&o, c, err) < 0)
+        return -1;
+    }
+  if (optind >= dd && dd < argc)
+    return mc_make_usage_error (err, "exec: the container name comes before `--`");
+  if (optind >= argc)
+    return mc_make_usage_error (err, "exec: wrong number of arguments (usage: minictr %s)", cmd->usage);
+  o.req.name = argv[optind];
+  if (dd < argc && optind + 1 != dd)
+    return mc_make_usage_error (err, "exec: unexpected `%s` before `--`", argv[optind + 1]);
+  o.req.argv = dd < argc ? argv + dd + 1 : argv + optind + 1;
+  if (o.req.argv[0] == NULL)
+    return mc_make_usage_error (err, "exec: no command given (usage: minictr %s)", cmd->usage);
+  o.req.env = o.env;
+  o.req.pty = o.mode == 1 || (o.mode == 0 && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  ret = mc_container_exec (&store, &o.req, &status, err);
+  mc_store_close (&store);
+  if (ret < 0)
+    return -1;
+  fflush (stdout);
+  /* The command's status is ours, as with `lxc exec`.  */
+  exit (status);
+}
+
 const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]...",
     "Create and start a container from an image",
@@ -533,6 +641,18 @@ const struct cli_command cli_container_commands[] = {
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },
   { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info },
+  { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
+    "Run a command in a running container\n\n"
+    "The exit status is the command's (128+N when killed by signal N; 127 when\n"
+    "it does not exist, 126 when it cannot be run).",
+    "Flags:\n      --env KEY=VALUE    Set an environment variable (repeatable)\n"
+    "      --cwd DIR          Working directory (default /root)\n"
+    "      --user UID         User id inside (default 0)\n"
+    "      --group GID        Group id inside (default 0)\n"
+    "  -t, --force-interactive     Allocate a terminal\n"
+    "  -T, --force-noninteractive  Never allocate a terminal\n"
+    "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"
+    "                         non-interactive\n", cmd_exec },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
     "Flags:\n      --show-log        Print the console log instead\n", cmd_console },

@@ -1,0 +1,382 @@
+/* exec: the CLI forks a helper that joins the container's cgroup and,
+ * through init's pidfd, all its namespaces at once (setns with a pidfd,
+ * Linux 5.8+).  Joining a PID namespace only places future children in
+ * it, so the helper forks the command itself.  The helper is made
+ * non-dumpable before it enters: it still holds host file descriptors and
+ * is the host's minictr binary, which a process of the container must
+ * never reach through /proc (the CVE-2019-5736 class).  */
+#include "runtime/exec.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/paths.h"
+#include "runtime/security.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/syscalls.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct exec_ctx
+{
+  const struct mc_exec_request *req;
+  char **envp;
+  int init_pidfd;
+  int ns_flags;
+  bool privileged;
+  struct mc_cgroup *cg;
+  int sock;           /* helper -> CLI: pty master, then the status */
+};
+
+/* ---- environment ---------------------------------------------------------- */
+
+static void
+env_set (char ***envp, size_t *n, const char *kv)
+{
+  size_t klen = strcspn (kv, "="), i;
+
+  for (i = 0; i < *n; i++)
+    if (strncmp ((*envp)[i], kv, klen) == 0 && (*envp)[i][klen] == '=')
+      {
+        free ((*envp)[i]);
+        (*envp)[i] = xstrdup (kv);
+        return;
+      }
+  *envp = xrealloc (*envp, sizeof (char *) * (*n + 2));
+  (*envp)[(*n)++] = xstrdup (kv);
+  (*envp)[*n] = NULL;
+}
+
+/* LXD's defaults, then environment.* from the config, then --env.  */
+static char **
+build_env (json_t *cfg, const struct mc_exec_request *req)
+{
+  char **envp = NULL;
+  size_t n = 0, i;
+  const char *key, *term = getenv ("TERM");
+  json_t *v;
+
+  env_set (&envp, &n, "PATH=" DEFAULT_PATH);
+  env_set (&envp, &n, req->uid == 0 ? "HOME=/root" : "HOME=/");
+  env_set (&envp, &n, "USER=root");
+  env_set (&envp, &n, "LANG=C.UTF-8");
+  if (req->pty && term)
+    {
+      cleanup_free char *t = xasprintf ("TERM=%s", term);
+      env_set (&envp, &n, t);
+    }
+  json_object_foreach (json_object_get (cfg, "config"), key, v)
+    if (mc_str_has_prefix (key, "environment.") && json_is_string (v))
+      {
+        cleanup_free char *kv = xasprintf ("%s=%s", key + 12, json_string_value (v));
+        env_set (&envp, &n, kv);
+      }
+  for (i = 0; i < req->n_env; i++)
+    env_set (&envp, &n, req->env[i]);
+  return envp;
+}
+
+/* ---- inside the container ------------------------------------------------ */
+
+static int
+send_status (int sock, int status)
+{
+  char text[32];
+
+  snprintf (text, sizeof (text), "%d", status);
+  return mc_sync_send (sock, MC_SYNC_GO, 0, text, -1);
+}
+
+/* Open a pty on the container's own devpts (so `tty` inside names
+ * /dev/pts/N) and hand the master to the CLI.  Returns the master.  */
+static int
+container_pty (int sock, mc_error_t *err)
+{
+  int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+  if (master < 0 || unlockpt (master) < 0)
+    return mc_make_error (err, errno, "open the container's /dev/ptmx");
+  if (mc_sync_send (sock, MC_SYNC_ROOTFS, 0, NULL, master) < 0)
+    return mc_make_error (err, errno, "pass the pty");
+  return master;
+}
+
+static int
+take_pty (int master, mc_error_t *err)
+{
+  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  int i;
+
+  if (slave < 0)
+    return mc_make_error (err, errno, "open the pty slave");
+  if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
+    return mc_make_error (err, errno, "make the pty the controlling terminal");
+  for (i = 0; i < 3; i++)
+    if (dup2 (slave, i) < 0)
+      return mc_make_error (err, errno, "dup2 the pty");
+  close (slave);
+  return 0;
+}
+
+static int
+drop_to (const struct mc_exec_request *req, mc_error_t *err)
+{
+  if (setgroups (0, NULL) < 0 || setresgid (req->gid, req->gid, req->gid) < 0
+      || setresuid (req->uid, req->uid, req->uid) < 0)
+    return mc_make_error (err, errno, "switch to uid %u gid %u", (unsigned) req->uid,
+                          (unsigned) req->gid);
+  return 0;
+}
+
+/* Shell conventions: 127 not found, 126 found but not executable.  */
+__attribute__ ((noreturn)) static void
+run_command (struct exec_ctx *x, int master)
+{
+  const struct mc_exec_request *req = x->req;
+  const char *cwd = req->cwd ? req->cwd : (req->uid == 0 ? "/root" : "/");
+  mc_error_t err = NULL;
+  int code;
+
+  if ((master >= 0 && take_pty (master, &err) < 0)
+      || (chdir (cwd) < 0 && (req->cwd || chdir ("/") < 0)
+          && mc_make_error (&err, errno, "chdir `%s`", cwd) < 0)
+      || (x->privileged && mc_caps_drop_privileged (&err) < 0)
+      /* The filter first: loading it needs CAP_SYS_ADMIN (no NNP), which
+       * a non-root --user no longer has.  */
+      || mc_seccomp_apply_default (&err) < 0 || drop_to (req, &err) < 0)
+    {
+      fprintf (stderr, "minictr: %s\n", err->msg);
+      _exit (126);
+    }
+  mc_sys_close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
+  execvpe (req->argv[0], req->argv, x->envp);
+  code = (errno == ENOENT || errno == ENOTDIR) ? 127 : 126;
+  fprintf (stderr, "minictr: exec `%s`: %s\n", req->argv[0], strerror (errno));
+  _exit (code);
+}
+
+static int
+enter (struct exec_ctx *x, mc_error_t *err)
+{
+  /* Until exec, nothing of the container may ptrace us or open our
+   * /proc entries: we hold host fds and are the host's binary.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+  if (mc_cgroup_enter (x->cg, getpid (), err) < 0)
+    return -1;
+  if (setns (x->init_pidfd, x->ns_flags) < 0)
+    return mc_make_error (err, errno, "join the namespaces of `%s`", x->req->name);
+  /* Container root, so new ptys and files get mapped owners.  */
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return mc_make_error (err, errno, "become the container's root");
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+helper_main (struct exec_ctx *x)
+{
+  mc_error_t err = NULL;
+  int master = -1, status;
+  pid_t pid;
+
+  if (enter (x, &err) < 0 || (x->req->pty && (master = container_pty (x->sock, &err)) < 0))
+    mc_sync_die (x->sock, &err);
+  pid = fork ();
+  if (pid < 0)
+    {
+      mc_make_error (&err, errno, "fork");
+      mc_sync_die (x->sock, &err);
+    }
+  if (pid == 0)
+    run_command (x, master);
+  if (master >= 0)
+    close (master);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  send_status (x->sock, status);
+  _exit (0);
+}
+
+/* ---- the CLI's side -------------------------------------------------------- */
+
+static volatile sig_atomic_t winch;
+
+static void
+on_winch (int sig)
+{
+  (void) sig;
+  winch = 1;
+}
+
+static void
+copy_winsize (int master)
+{
+  struct winsize ws;
+
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl (master, TIOCSWINSZ, &ws);
+}
+
+/* Relay the terminal until the helper reports; returns its message.  */
+static int
+relay_pty (int master, int sock, struct mc_sync_msg *msg, mc_error_t *err)
+{
+  char buf[8192];
+  bool in_open = true;
+
+  copy_winsize (master);
+  for (;;)
+    {
+      struct pollfd p[3] = { { sock, POLLIN, 0 }, { master, POLLIN, 0 },
+                             { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+      ssize_t n;
+
+      if (winch && !(winch = 0))
+        copy_winsize (master);
+      if (poll (p, 3, -1) < 0 && errno != EINTR)
+        return mc_make_error (err, errno, "poll");
+      if (p[1].revents & POLLIN && (n = read (master, buf, sizeof (buf))) > 0)
+        (void) mc_write_all (STDOUT_FILENO, buf, (size_t) n);
+      else if (p[0].revents)
+        break;
+      if (p[2].revents && ((n = read (STDIN_FILENO, buf, sizeof (buf))) <= 0
+                           || mc_write_all (master, buf, (size_t) n) < 0))
+        in_open = false;
+    }
+  return mc_sync_recv (sock, msg, NULL, err) > 0 ? 0 : mc_make_error (err, 0, "the exec helper died");
+}
+
+static int
+wait_result (struct exec_ctx *x, int *status, mc_error_t *err)
+{
+  struct mc_sync_msg msg;
+  struct termios saved, raw;
+  bool tty = false;
+  int master = -1, r;
+
+  r = mc_sync_recv (x->sock, &msg, &master, err);
+  if (r > 0 && msg.type == MC_SYNC_ROOTFS && master >= 0)
+    {
+      tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+      if (tty)
+        {
+          raw = saved;
+          cfmakeraw (&raw);
+          tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+        }
+      signal (SIGWINCH, on_winch);
+      r = relay_pty (master, x->sock, &msg, err) == 0 ? 1 : -1;
+      if (tty)
+        tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      close (master);
+    }
+  if (r <= 0)
+    return r < 0 ? -1 : mc_make_error (err, 0, "the exec helper died");
+  if (msg.type == MC_SYNC_ERROR)
+    return mc_make_error (err, 0, "%s", msg.text);
+  r = atoi (msg.text);
+  *status = WIFSIGNALED (r) ? 128 + WTERMSIG (r) : WEXITSTATUS (r);
+  return 0;
+}
+
+static int
+user_namespace_flag (pid_t pid)
+{
+  char a[64], b[64], path[64];
+  ssize_t n, m;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
+  n = readlink (path, a, sizeof (a) - 1);
+  m = readlink ("/proc/self/ns/user", b, sizeof (b) - 1);
+  if (n <= 0 || m <= 0)
+    return 0;
+  return (n != m || memcmp (a, b, (size_t) n) != 0) ? CLONE_NEWUSER : 0;
+}
+
+static int
+prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+  const char *parent;
+  json_t *cfg;
+  int dfd = mc_container_open_dir (s, x->req->name, err);
+
+  if (dfd < 0)
+    return -1;
+  close (dfd);
+  if (mc_container_status (x->req->name, &st, &status, err) < 0)
+    return -1;
+  if (status != MC_STATUS_RUNNING)
+    return mc_make_error (err, 0, "container `%s` is %s", x->req->name,
+                          status == MC_STATUS_FROZEN ? "paused" : "not running");
+  x->init_pidfd = mc_sys_pidfd_open (st.pid, 0);
+  if (x->init_pidfd < 0 || !mc_proc_alive (st.pid, st.pid_start))
+    return mc_make_error (err, 0, "container `%s` is not running", x->req->name);
+  x->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
+                | CLONE_NEWCGROUP | user_namespace_flag (st.pid);
+  if ((cfg = mc_container_config_load (s, x->req->name, err)) == NULL)
+    return -1;
+  x->privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  x->envp = build_env (cfg, x->req);
+  json_decref (cfg);
+  parent = mc_cgroup_parent (err);
+  return parent ? mc_cgroup_open (parent, x->req->name, &x->cg, err) : -1;
+}
+
+int
+mc_container_exec (struct mc_store *s, const struct mc_exec_request *req, int *status,
+                   mc_error_t *err)
+{
+  struct exec_ctx x = { .req = req, .init_pidfd = -1, .sock = -1 };
+  int sv[2] = { -1, -1 }, ret = -1, st;
+  pid_t pid;
+  size_t i;
+
+  if (prepare (s, &x, err) < 0)
+    goto out;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      mc_make_error (err, errno, "socketpair");
+      goto out;
+    }
+  fflush (stdout);
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (sv[0]);
+      x.sock = sv[1];
+      helper_main (&x);
+    }
+  close (sv[1]);
+  x.sock = sv[0];
+  ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, status, err);
+  if (pid > 0)
+    waitpid (pid, &st, 0);
+out:
+  if (x.sock >= 0)
+    close (x.sock);
+  if (x.init_pidfd >= 0)
+    close (x.init_pidfd);
+  for (i = 0; x.envp && x.envp[i]; i++)
+    free (x.envp[i]);
+  free (x.envp);
+  mc_cgroup_free (x.cg);
+  return ret;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# exec: exit statuses, binary-safe pipes, terminals, and what the entering
+# process carries into the container.
+
+load helpers
+
+setup() {
+    local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
+    MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
+    export MINICTR_DIR
+    WORK=$BATS_TEST_TMPDIR/work
+    mkdir -p "$WORK"
+    import_busybox
+    mc launch busybox ex >/dev/null
+}
+
+@test "exit statuses: 0, 1, 42, SIGKILL (137), missing command (127), not executable (126)" {
+    run mc exec ex -- true
+    assert_success
+    run mc exec ex -- false
+    assert_failure 1
+    run mc exec ex -- sh -c 'exit 42'
+    assert_failure 42
+    run mc exec ex -- sh -c 'kill -9 $$'
+    assert_failure 137
+    run -127 mc exec ex -- /no/such/command
+    assert_output "minictr: exec \`/no/such/command\`: No such file or directory"
+    run mc exec ex -- /etc/passwd
+    assert_failure 126
+    assert_output "minictr: exec \`/etc/passwd\`: Permission denied"
+}
+
+@test "a 10 MiB random file piped through cat comes back sha256-identical" {
+    head -c $((10 * 1024 * 1024)) /dev/urandom > "$WORK/blob"
+    mc exec ex -- cat < "$WORK/blob" > "$WORK/back"
+    assert_equal "$(sha256 "$WORK/back")" "$(sha256 "$WORK/blob")"
+    # stdin EOF reaches the command.
+    run mc exec ex -- wc -c < "$WORK/blob"
+    assert_output 10485760
+}
+
+@test "the command runs in the container's PID namespace and cgroup, with only fds 0 1 2" {
+    local pid
+    pid=$(init_pid ex)
+    assert_equal "$(mc exec ex -- readlink /proc/self/ns/pid)" "$(readlink "/proc/$pid/ns/pid")"
+    assert_equal "$(mc exec ex -- readlink /proc/self/ns/mnt)" "$(readlink "/proc/$pid/ns/mnt")"
+    # In its cgroup namespace the container's cgroup is the root.
+    run mc exec ex -- sh -c 'grep -c ":/$" /proc/self/cgroup'
+    assert_output "$(wc -l < /proc/self/cgroup)"
+    # `; true` keeps sh from exec'ing ls in its own place.
+    run mc exec ex -- sh -c 'ls /proc/$$/fd; true'
+    assert_output "0
+1
+2"
+    run mc exec ex -- cat /proc/self/status
+    assert_line --regexp '^Seccomp:[[:space:]]+2$'
+    assert_line --regexp '^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0$'
+}
+
+@test "exec returns when the command exits, even with a background child holding stdout" {
+    # To a file: a pipe would keep bats itself waiting for the sleep.
+    timeout 10 "$MINICTR_BIN" exec ex -- sh -c 'sleep 1000 & echo done' > "$WORK/out"
+    assert_equal "$(cat "$WORK/out")" done
+}
+
+@test "--env, environment defaults, --cwd, --user and --group" {
+    run mc exec ex --env FOO=bar --cwd /tmp -- sh -c 'echo "$FOO $(pwd) $HOME $PATH"'
+    assert_output "bar /tmp /root /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    run mc exec --user 1000 --group 1001 ex -- id
+    assert_output "uid=1000 gid=1001"
+    run mc exec ex --env NOEQUALS -- true
+    assert_failure 2
+    assert_output "minictr: invalid --env \`NOEQUALS\`: expected KEY=VALUE"
+}
+
+@test "exec -t gives a terminal from the container's devpts, and follows its size" {
+    run script -qec "stty rows 33 cols 111; $MINICTR_BIN exec ex -t -- sh -c 'tty; stty size'" /dev/null
+    assert_success
+    assert_output --regexp '/dev/pts/[0-9]+'
+    assert_output --partial "33 111"
+    run mc exec ex -T -- tty
+    assert_failure 1
+    assert_output "not a tty"
+}
+
+@test "exec into stopped, paused or missing containers is a clear error" {
+    mc pause ex
+    run mc exec ex -- true
+    assert_failure 1
+    assert_output "minictr: container \`ex\` is paused"
+    mc start ex
+    mc stop --force ex
+    run mc exec ex -- true
+    assert_failure 1
+    assert_output "minictr: container \`ex\` is not running"
+    run mc exec nosuch -- true
+    assert_failure 1
+    assert_output "minictr: container \`nosuch\` not found"
+}
