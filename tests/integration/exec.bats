@@ -3,6 +3,7 @@
 # process carries into the container.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
     local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}

@@ -42,12 +42,12 @@ vm_timeout=${MINICTR_VM_TIMEOUT:-1500}
 vm_mem=${MINICTR_VM_MEM:-2048}
 vm_cpus=${MINICTR_VM_CPUS:-2}
 disk_size=${MINICTR_VM_DISK_SIZE:-4G}
-probe_timeout=20
+probe_timeout=10
 
 # Modules loaded at boot (with their dependencies); the optional ones only
 # warn when the kernel lacks them.  The rest can be autoloaded in the VM.
 required_modules=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 overlay)
-optional_modules=(veth bridge nf_tables tun loop squashfs)
+optional_modules=(virtio_rng veth bridge nf_tables tun loop squashfs)
 
 # Where the VM sees things (init.sh makes these).
 guest_host=/run/minictr-vm/host
@@ -134,7 +134,7 @@ guest_path() {
 need_tools() {
     local t missing=()
     for t in qemu-system-x86_64 apt-get apt-cache dpkg-deb depmod modprobe \
-        cpio gzip mkfs.ext4 truncate timeout sha256sum; do
+        cpio gzip mkfs.ext4 truncate timeout sha256sum flock; do
         command -v "$t" >/dev/null || missing+=("$t")
     done
     [ -x /bin/busybox ] || missing+=(/bin/busybox)
@@ -260,7 +260,7 @@ ensure_initramfs() {
     fi
     say "building the initramfs"
     stage=$(mktemp -d "$cache/.initramfs.XXXXXX")
-    tmp_extra+=("$stage")
+    tmp_extra+=("$stage" "$stage.cpio.gz")
     mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
     cp /bin/busybox "$stage/bin/busybox"
     ln -s busybox "$stage/bin/sh"
@@ -283,9 +283,9 @@ ensure_initramfs() {
         printf '%s %s\n' "$kind" "$name" >>"$stage/modules/list"
     done < <(printf '%s' "$mods")
     (cd "$stage" && find . -print0 | sort -z |
-        cpio --null -o -H newc --quiet -R 0:0 | gzip -1) >"$initramfs.new" ||
+        cpio --null -o -H newc --quiet -R 0:0 | gzip -1) >"$stage.cpio.gz" ||
         fail 2 "cannot build the initramfs"
-    mv "$initramfs.new" "$initramfs"
+    mv "$stage.cpio.gz" "$initramfs"
     printf '%s\n' "$key" >"$initramfs.key"
     rm -rf -- "$stage"
 }
@@ -306,10 +306,10 @@ run_qemu() {
     qemu_pidfile=$tmp/qemu.pid
     rm -f "$qemu_pidfile"
     timeout -k 5 "$secs" qemu-system-x86_64 \
-        -name minictr-test-vm -accel "$accel" ${XQ:-} -m "$vm_mem" -smp "$vm_cpus" \
+        -name minictr-test-vm -accel "$accel" -m "$vm_mem" -smp "$vm_cpus" \
         -nodefaults -no-user-config -nic none -display none -no-reboot \
         -chardev stdio,id=con,signal=off -serial chardev:con \
-        -pidfile "$qemu_pidfile" \
+        -device virtio-rng-pci -pidfile "$qemu_pidfile" \
         -kernel "$ktree/boot/vmlinuz-$kver" -initrd "$initramfs" \
         -append "console=ttyS0 quiet loglevel=0 panic=-1 mitigations=off $append" \
         "$@" </dev/null >&3 2>&3 &
@@ -370,10 +370,15 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/minictr-vm.XXXXXX")
 mkdir -p "$tmp/io/bin"
 t0=$SECONDS
 
+# One run at a time prepares the cache.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 resolve_kernel
 ensure_kernel
 ensure_initramfs
 pick_accel
+exec 9>&-
 # Staging dirs of an interrupted build above would otherwise stay behind.
 for d in "${tmp_extra[@]}"; do rm -rf -- "$d"; done
 
