@@ -3,6 +3,7 @@
 #include "runtime/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
+#include "runtime/syscalls.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
 
@@ -22,12 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern int mount (const char *src, const char *tgt, const char *type,
-                  unsigned long flags, const void *data);
-#ifndef MS_REC
-#define MS_REC 16384
-#define MS_PRIVATE (1 << 18)
-#endif
 
 struct monitor
 {

@@ -18,6 +18,7 @@
 #include "runtime/security.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/syscalls.h"
 #include "runtime/utils.h"
 
 #include <errno.h>
@@ -36,12 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern int mount (const char *src, const char *tgt, const char *type,
-                  unsigned long flags, const void *data);
-#ifndef MS_REC
-#define MS_REC 16384
-#define MS_PRIVATE (1 << 18)
-#endif
 
 /* ---- the container's first process ------------------------------------- */
 

@@ -5,11 +5,7 @@
 load helpers
 
 setup() {
-    local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
-    MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
-    export MINICTR_DIR
-    WORK=$BATS_TEST_TMPDIR/work
-    mkdir -p "$WORK"
+    setup_state
     import_busybox
 }
 

@@ -6,11 +6,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-    local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
-    MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
-    export MINICTR_DIR
-    WORK=$BATS_TEST_TMPDIR/work
-    mkdir -p "$WORK"
+    setup_state
     import_busybox
     mc launch busybox ex >/dev/null
 }

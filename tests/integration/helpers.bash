@@ -7,12 +7,17 @@ load '/usr/lib/bats/bats-assert/load'
 
 : "${MINICTR_BIN:?MINICTR_BIN must point at the minictr binary}"
 
-setup() {
+# A private state dir and scratch dir per test.
+setup_state() {
     local root=${MINICTR_TEST_STATE_ROOT:-$BATS_TEST_TMPDIR}
     MINICTR_DIR=$(mktemp -d "$root/mc-state.XXXXXX")
     export MINICTR_DIR
     WORK=$BATS_TEST_TMPDIR/work
     mkdir -p "$WORK"
+}
+
+setup() {
+    setup_state
 }
 
 teardown() {
