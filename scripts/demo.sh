@@ -32,6 +32,7 @@ run image verify busybox
 name=demo-$$
 run launch busybox "$name"
 run list
+# shellcheck disable=SC2016 # expanded by the container's shell
 run exec "$name" -- sh -c 'echo "hello from $(hostname)"; id; ps'
 run info "$name"
 run stop "$name"

@@ -57,7 +57,7 @@ setup() {
 @test "exec returns when the command exits, even with a background child holding stdout" {
     # To a file: a pipe would keep bats itself waiting for the sleep.
     timeout 10 "$MINICTR_BIN" exec ex -- sh -c 'sleep 1000 & echo done' > "$WORK/out"
-    assert_equal "$(cat "$WORK/out")" done
+    assert_equal "$(cat "$WORK/out")" "done"
 }
 
 @test "--env, environment defaults, --cwd, --user and --group" {
