@@ -2,6 +2,9 @@
 # exec: exit statuses, binary-safe pipes, terminals, and what the entering
 # process carries into the container.
 
+# The command lines in single quotes are expanded by the container's shell.
+# shellcheck disable=SC2016
+
 load helpers
 bats_require_minimum_version 1.5.0
 
