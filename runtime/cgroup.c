@@ -929,6 +929,58 @@ mc_cgroup_enter (struct mc_cgroup *cg, pid_t pid, mc_error_t *err)
   return 0;
 }
 
+/* A single thread moving itself skips the cgroup_threadgroup_rwsem and
+ * the RCU grace period a move by PID waits for (~14 ms here): so the
+ * caller opens the files (the kernel checks the opener's credentials,
+ * which lets a child already in a user namespace use them) and the
+ * process to move writes "0" itself.  v1: `tasks`; a v2 domain cgroup
+ * only takes whole processes, through cgroup.procs.  */
+int
+mc_cgroup_open_self_move (struct mc_cgroup *cg, int **fds, size_t *n, mc_error_t *err)
+{
+  int *out = xmalloc0 (sizeof (int) * (cg->n_hier + 1));
+  size_t i;
+
+  for (i = 0; i < cg->n_hier; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", cg->hier[i].rel,
+                                           cg->hier[i].unified ? "cgroup.procs" : "tasks");
+
+      out[i] = openat (cg->hier[i].mountfd, path, O_WRONLY | O_CLOEXEC);
+      if (out[i] < 0)
+        {
+          int saved = errno;
+          mc_cgroup_close_self_move (out, i);
+          return mc_make_error (err, saved, "open `%s/%s`", cg->hier[i].mountpoint, path);
+        }
+    }
+  *fds = out;
+  *n = cg->n_hier;
+  return 0;
+}
+
+int
+mc_cgroup_enter_self (const int *fds, size_t n, mc_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (write (fds[i], "0", 1) != 1)
+      return mc_make_error (err, errno, "join the container's cgroup");
+  return 0;
+}
+
+void
+mc_cgroup_close_self_move (int *fds, size_t n)
+{
+  size_t i;
+
+  for (i = 0; fds && i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  free (fds);
+}
+
 int
 mc_cgroup_frozen (struct mc_cgroup *cg, bool *frozen, mc_error_t *err)
 {

@@ -67,6 +67,13 @@ enum mc_cgroup_layout mc_cgroup_layout (struct mc_cgroup *cg);
 /* Move PID into the cgroup in every hierarchy.  */
 int mc_cgroup_enter (struct mc_cgroup *cg, pid_t pid, mc_error_t *err);
 
+/* The fast way in for a process about to move itself: open the files
+ * here (any process may write to them later, with these credentials),
+ * then the moving process calls mc_cgroup_enter_self.  */
+int mc_cgroup_open_self_move (struct mc_cgroup *cg, int **fds, size_t *n, mc_error_t *err);
+int mc_cgroup_enter_self (const int *fds, size_t n, mc_error_t *err);
+void mc_cgroup_close_self_move (int *fds, size_t n);
+
 /* Freeze or thaw, and return once the kernel reports the new state
  * (cgroup2 cgroup.events `frozen`, cgroup1 freezer.state); ETIMEDOUT error
  * after 5 s.  */

@@ -41,6 +41,8 @@ struct exec_ctx
   int ns_flags;
   bool privileged;
   struct mc_cgroup *cg;
+  int *cg_fds;
+  size_t n_cg_fds;
   int sock;           /* helper -> CLI: pty master, then the status */
 };
 
@@ -178,7 +180,7 @@ enter (struct exec_ctx *x, mc_error_t *err)
    * /proc entries: we hold host fds and are the host's binary.  */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
-  if (mc_cgroup_enter (x->cg, getpid (), err) < 0)
+  if (mc_cgroup_enter_self (x->cg_fds, x->n_cg_fds, err) < 0)
     return -1;
   if (setns (x->init_pidfd, x->ns_flags) < 0)
     return mc_make_error (err, errno, "join the namespaces of `%s`", x->req->name);
@@ -337,7 +339,9 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   x->envp = build_env (cfg, x->req);
   json_decref (cfg);
   parent = mc_cgroup_parent (err);
-  return parent ? mc_cgroup_open (parent, x->req->name, &x->cg, err) : -1;
+  if (parent == NULL || mc_cgroup_open (parent, x->req->name, &x->cg, err) < 0)
+    return -1;
+  return mc_cgroup_open_self_move (x->cg, &x->cg_fds, &x->n_cg_fds, err);
 }
 
 int
@@ -377,6 +381,7 @@ out:
   for (i = 0; x.envp && x.envp[i]; i++)
     free (x.envp[i]);
   free (x.envp);
+  mc_cgroup_close_self_move (x.cg_fds, x.n_cg_fds);
   mc_cgroup_free (x.cg);
   return ret;
 }

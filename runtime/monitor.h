@@ -26,6 +26,8 @@ struct mc_child_spec
   int console_fd;      /* pty slave, for the child */
   char console_path[64];
   struct mc_cgroup *cgroup;
+  int *cgroup_fds;     /* for the child to move itself (cgroup.h) */
+  size_t n_cgroup_fds;
 };
 
 /* Clone and set up the container's init; returns its host PID.  */

@@ -104,9 +104,13 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
 {
   int rootfs_fd = -1, rootfd;
 
+  /* Into the container's cgroup by ourselves, first thing: cheaper than
+   * being moved by PID, and done before anything else runs.  */
+  if (mc_cgroup_enter_self (c->cgroup_fds, c->n_cgroup_fds, err) < 0)
+    return -1;
   if (wait_for (sock, MC_SYNC_GO, NULL, err) < 0)
     return -1;
-  /* Joined to its cgroup by the monitor: now that becomes its root.  */
+  /* In the container's cgroup: now that becomes its root.  */
   if (unshare (CLONE_NEWCGROUP) < 0)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
   if (wait_for (sock, MC_SYNC_ROOTFS, &rootfs_fd, err) < 0)
@@ -245,7 +249,7 @@ clone_flags (const struct mc_child_spec *c)
 static int
 drive_child (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
 {
-  if (mc_cgroup_enter (c->cgroup, pid, err) < 0 || map_ids (c, pid, err) < 0)
+  if (map_ids (c, pid, err) < 0)
     return -1;
   if (mc_sync_send (sock, MC_SYNC_GO, 0, NULL, -1) < 0)
     return mc_make_error (err, errno, "signal the container's first process");
@@ -261,14 +265,22 @@ mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
   pid_t pid;
   int status;
 
+  if (mc_cgroup_open_self_move (c->cgroup, &c->cgroup_fds, &c->n_cgroup_fds, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return mc_make_error (err, errno, "socketpair");
+    {
+      mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
+      c->cgroup_fds = NULL;
+      return mc_make_error (err, errno, "socketpair");
+    }
   /* Raw clone: fork semantics (no stack), with the namespace flags.  */
   pid = (pid_t) syscall (SYS_clone, (unsigned long) (clone_flags (c) | SIGCHLD), NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
       close (sv[0]);
       close (sv[1]);
+      mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
+      c->cgroup_fds = NULL;
       return mc_make_error (err, errno, "clone the container's namespaces");
     }
   if (pid == 0)
@@ -277,6 +289,8 @@ mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
       child_main (c, sv[1]);
     }
   close (sv[1]);
+  mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
+  c->cgroup_fds = NULL;
   if (drive_child (c, pid, sv[0], err) < 0)
     {
       close (sv[0]);
