@@ -8,6 +8,7 @@
 #include "runtime/yamltree.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
@@ -387,6 +388,8 @@ monitor_main (struct monitor *m)
           _exit (1);
         }
       report (m, NULL);
+      /* The CLI's heap came along with the fork: give it back.  */
+      malloc_trim (0);
       status = relay_until_exit (m);
       record_exit (m, status);
       teardown (m);
