@@ -936,27 +936,43 @@ mc_cgroup_enter (struct mc_cgroup *cg, pid_t pid, mc_error_t *err)
  * process to move writes "0" itself.  v1: `tasks`; a v2 domain cgroup
  * only takes whole processes, through cgroup.procs.  */
 int
-mc_cgroup_open_self_move (struct mc_cgroup *cg, int **fds, size_t *n, mc_error_t *err)
+mc_cgroup_open_self_move (struct mc_cgroup *cg, bool skip_unified, int **fds, size_t *n,
+                          mc_error_t *err)
 {
   int *out = xmalloc0 (sizeof (int) * (cg->n_hier + 1));
-  size_t i;
+  size_t i, k = 0;
 
   for (i = 0; i < cg->n_hier; i++)
     {
-      cleanup_free char *path = xasprintf ("%s/%s", cg->hier[i].rel,
-                                           cg->hier[i].unified ? "cgroup.procs" : "tasks");
+      cleanup_free char *path = NULL;
 
-      out[i] = openat (cg->hier[i].mountfd, path, O_WRONLY | O_CLOEXEC);
-      if (out[i] < 0)
+      if (skip_unified && cg->hier[i].unified)
+        continue;
+      path = xasprintf ("%s/%s", cg->hier[i].rel, cg->hier[i].unified ? "cgroup.procs" : "tasks");
+      out[k] = openat (cg->hier[i].mountfd, path, O_WRONLY | O_CLOEXEC);
+      if (out[k] < 0)
         {
           int saved = errno;
-          mc_cgroup_close_self_move (out, i);
+          mc_cgroup_close_self_move (out, k);
           return mc_make_error (err, saved, "open `%s/%s`", cg->hier[i].mountpoint, path);
         }
+      k++;
     }
   *fds = out;
-  *n = cg->n_hier;
+  *n = k;
   return 0;
+}
+
+int
+mc_cgroup_unified_dirfd (struct mc_cgroup *cg)
+{
+  size_t i;
+
+  for (i = 0; i < cg->n_hier; i++)
+    if (cg->hier[i].unified)
+      return openat (cg->hier[i].mountfd, cg->hier[i].rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  errno = ENOENT;
+  return -1;
 }
 
 int

@@ -70,7 +70,11 @@ int mc_cgroup_enter (struct mc_cgroup *cg, pid_t pid, mc_error_t *err);
 /* The fast way in for a process about to move itself: open the files
  * here (any process may write to them later, with these credentials),
  * then the moving process calls mc_cgroup_enter_self.  */
-int mc_cgroup_open_self_move (struct mc_cgroup *cg, int **fds, size_t *n, mc_error_t *err);
+int mc_cgroup_open_self_move (struct mc_cgroup *cg, bool skip_unified, int **fds, size_t *n,
+                              mc_error_t *err);
+/* An O_DIRECTORY fd on the cgroup in the cgroup2 (or hybrid unified)
+ * hierarchy, for clone3(CLONE_INTO_CGROUP); -1 with errno when none.  */
+int mc_cgroup_unified_dirfd (struct mc_cgroup *cg);
 int mc_cgroup_enter_self (const int *fds, size_t n, mc_error_t *err);
 void mc_cgroup_close_self_move (int *fds, size_t n);
 

@@ -341,7 +341,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   parent = mc_cgroup_parent (err);
   if (parent == NULL || mc_cgroup_open (parent, x->req->name, &x->cg, err) < 0)
     return -1;
-  return mc_cgroup_open_self_move (x->cg, &x->cg_fds, &x->n_cg_fds, err);
+  return mc_cgroup_open_self_move (x->cg, false, &x->cg_fds, &x->n_cg_fds, err);
 }
 
 int

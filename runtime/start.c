@@ -258,23 +258,73 @@ drive_child (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
   return wait_child_exec (sock, err);
 }
 
+/* clone3 with CLONE_INTO_CGROUP (Linux 5.7) places the child in the
+ * cgroup2 hierarchy as it is born, with no migration at all; the v1
+ * hierarchies it joins by itself.  Without clone3, a raw clone with fork
+ * semantics, and the child joins cgroup2 by itself too.  */
+static pid_t
+clone_container (struct mc_child_spec *c, int cgroup_fd, bool *into_cgroup)
+{
+  struct clone_args args = { .flags = (uint64_t) clone_flags (c), .exit_signal = SIGCHLD };
+  pid_t pid;
+
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+      pid = mc_sys_clone3 (&args, sizeof (args));
+      if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG))
+        {
+          *into_cgroup = true;
+          return pid;
+        }
+    }
+  *into_cgroup = false;
+  return (pid_t) syscall (SYS_clone, (unsigned long) (clone_flags (c) | SIGCHLD), NULL, NULL, NULL, NULL);
+}
+
+static int
+open_cgroup_fds (struct mc_child_spec *c, int *unified_fd, mc_error_t *err)
+{
+  *unified_fd = mc_cgroup_unified_dirfd (c->cgroup);
+  /* With clone3 the cgroup2 part is done at birth; without it (checked
+   * once clone3 failed) the child also writes cgroup.procs.  */
+  return mc_cgroup_open_self_move (c->cgroup, *unified_fd >= 0, &c->cgroup_fds,
+                                   &c->n_cgroup_fds, err);
+}
+
 pid_t
 mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
 {
-  int sv[2];
+  int sv[2], unified_fd = -1;
+  bool into_cgroup = false;
   pid_t pid;
   int status;
 
-  if (mc_cgroup_open_self_move (c->cgroup, &c->cgroup_fds, &c->n_cgroup_fds, err) < 0)
+  if (open_cgroup_fds (c, &unified_fd, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
       c->cgroup_fds = NULL;
+      if (unified_fd >= 0)
+        close (unified_fd);
       return mc_make_error (err, errno, "socketpair");
     }
-  /* Raw clone: fork semantics (no stack), with the namespace flags.  */
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) (clone_flags (c) | SIGCHLD), NULL, NULL, NULL, NULL);
+  pid = clone_container (c, unified_fd, &into_cgroup);
+  if (pid == 0 && unified_fd >= 0 && !into_cgroup)
+    {
+      /* No clone3: join the cgroup2 hierarchy by writing "0" too.  */
+      cleanup_close int procs = openat (unified_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || write (procs, "0", 1) != 1)
+        {
+          mc_error_t e = NULL;
+          mc_make_error (&e, errno, "join the container's cgroup2 cgroup");
+          mc_sync_die (sv[1], &e);
+        }
+    }
+  if (unified_fd >= 0 && pid != 0)
+    close (unified_fd);
   if (pid < 0)
     {
       close (sv[0]);
