@@ -134,6 +134,7 @@ demo:
 
 bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/image-import.sh
+	@BUILDDIR=$(BUILDDIR) bench/lifecycle.sh
 
 lint: deps-test
 	@tests/run.sh lint
