@@ -55,7 +55,8 @@ load_mapping (struct yaml_loader *l, int depth, mc_error_t *err)
           yaml_event_delete (&key);
           return obj;
         }
-      if (key.type != YAML_SCALAR_EVENT)
+      if (key.type != YAML_SCALAR_EVENT
+          || memchr (key.data.scalar.value, 0, key.data.scalar.length))
         {
           mc_make_error (err, 0, "%s: line %zu: mapping keys must be plain strings",
                          l->name, key.start_mark.line + 1);
@@ -122,6 +123,13 @@ load_node (struct yaml_loader *l, yaml_event_t *ev, int depth, mc_error_t *err)
   switch (ev->type)
     {
     case YAML_SCALAR_EVENT:
+      /* An escaped "\0" would make a string no C API can carry whole. */
+      if (memchr (ev->data.scalar.value, 0, ev->data.scalar.length))
+        {
+          mc_make_error (err, 0, "%s: line %zu: NUL byte in a value", l->name,
+                         ev->start_mark.line + 1);
+          return NULL;
+        }
       return load_scalar (ev);
     case YAML_MAPPING_START_EVENT:
       return load_mapping (l, depth, err);

@@ -79,6 +79,13 @@ test_nulls_and_non_string_keys (void **state)
   v = mc_yaml_load ("[a]: b\n", 7, "t", &err);
   assert_null (v);
   assert_error_contains (err, "mapping keys must be plain strings");
+  /* Found by fuzz_yaml: "\0" escapes cannot survive a C string.  */
+  v = mc_yaml_load ("a: \"x\\0y\"\n", 10, "t", &err);
+  assert_null (v);
+  assert_error_contains (err, "line 1: NUL byte in a value");
+  v = mc_yaml_load ("\"k\\0\": v\n", 9, "t", &err);
+  assert_null (v);
+  assert_error_contains (err, "mapping keys must be plain strings");
 }
 
 int
