@@ -79,13 +79,15 @@ words() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort; }
     rm -r "$dir"
 }
 
-@test "TMPDIR is a writable tmpfs and the host root is read-only" {
+@test "TMPDIR is writable ext4 with user xattrs, and the host root is read-only" {
     assert_equal "$TMPDIR" /tmp
-    run stat -f -c %T "$TMPDIR"
-    assert_output tmpfs
-    run stat -f -c %T "$BATS_TEST_TMPDIR"
-    assert_output tmpfs
+    assert_equal "$BATS_TMPDIR" /tmp
+    run findmnt -n -o FSTYPE --target "$BATS_TEST_TMPDIR"
+    assert_output ext4
     touch "$BATS_TEST_TMPDIR/file"
+    setfattr -n user.minictr -v hello "$BATS_TEST_TMPDIR/file"
+    run getfattr --only-values -n user.minictr "$BATS_TEST_TMPDIR/file"
+    assert_output hello
     run touch /usr/minictr-vm-must-not-exist
     assert_failure
     assert_output --partial 'Read-only file system'

@@ -5,8 +5,8 @@
 #
 #  1. (in the initramfs) loads the kernel modules listed in /modules/list,
 #     mounts the host's root filesystem read-only over 9p at /newroot, gives
-#     it writable tmpfs scratch dirs, /proc, /sys, /dev, a pure cgroup v2
-#     hierarchy with every controller enabled and the ext4 state disk, then
+#     it writable scratch dirs, /proc, /sys, /dev, a pure cgroup v2 hierarchy
+#     with every controller enabled and the two ext4 disks, then
 #     switch_root's into it (a chroot would not do: the kernel refuses
 #     CLONE_NEWUSER to chrooted processes) and re-executes itself as
 #  2. (PID 1 in the host root) runs tests/vm/guest.sh, which leaves bats' TAP
@@ -86,7 +86,6 @@ mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose \
 # Everything below the host root that the tests must be able to write, or
 # that must be the VM's own, is a fresh mount.  run.sh maps host paths that
 # these hide to $VMDIR/host/... (see guest_path in run.sh).
-mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || fatal "tmpfs /tmp"
 mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp || fatal "tmpfs /var/tmp"
 mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /newroot/run || fatal "tmpfs /run"
 mount -t tmpfs -o mode=0700 tmpfs /newroot/root || fatal "tmpfs /root"
@@ -107,15 +106,20 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
 # shellcheck source=/dev/null  # written by run.sh
 . "/newroot$IO/init.conf"
 
-# The state disk: virtio-blk probing may finish after insmod returns.
+# The two ext4 disks run.sh made, found by label: the state root and /tmp
+# (ext4 rather than tmpfs: tmpfs has no user.* xattrs before Linux 6.6).
+# virtio-blk probing may finish after insmod returns.
 i=0
-while [ ! -b /dev/vda ] && [ "$i" -lt 300 ]; do
+while { [ ! -b /dev/vda ] || [ ! -b /dev/vdb ]; } && [ "$i" -lt 300 ]; do
     sleep 0.1
     i=$((i + 1))
 done
-[ -b /dev/vda ] || fatal "the state disk /dev/vda did not appear"
+state_dev=$(findfs LABEL=minictr-state) || fatal "no disk labelled minictr-state"
+tmp_dev=$(findfs LABEL=minictr-tmp) || fatal "no disk labelled minictr-tmp"
 mkdir -p "/newroot$STATE_DIR"
-mount -t ext4 /dev/vda "/newroot$STATE_DIR" || fatal "cannot mount the state disk"
+mount -t ext4 "$state_dev" "/newroot$STATE_DIR" || fatal "cannot mount the state disk"
+mount -t ext4 "$tmp_dev" /newroot/tmp || fatal "cannot mount the /tmp disk"
+chmod 1777 /newroot/tmp
 
 mount --move /proc /newroot/proc || fatal "move /proc"
 mount --move /sys /newroot/sys || fatal "move /sys"

@@ -15,17 +15,20 @@
 #
 # The VM: Debian's generic kernel (linux-image-amd64, fetched with apt-get
 # download and cached in $BUILDDIR/vm/), a busybox initramfs (init.sh, cached
-# there too), the host's root filesystem read-only over 9p with tmpfs on /tmp,
-# /var/tmp, /run, /root and /mnt, a fresh sparse ext4 disk at /mnt/state, no
-# network card.  Tests see MINICTR_BIN, MINICTR_TEST_ENV=vm, CI (if set here),
-# MINICTR_TEST_STATE_ROOT=/mnt/state, TMPDIR=BATS_TMPDIR=/tmp, cwd = the repo.
+# there too), the host's root filesystem read-only over 9p with tmpfs on
+# /var/tmp, /run, /root and /mnt, two fresh sparse ext4 disks at /mnt/state and
+# /tmp (not tmpfs: Linux 6.1's has no user.* xattrs), no network card.  Tests
+# see MINICTR_BIN, MINICTR_TEST_ENV=vm, CI (if set here),
+# MINICTR_TEST_STATE_ROOT=/mnt/state, TMPDIR=BATS_TMPDIR=/tmp, cwd = the repo,
+# and BATS_TEST_TIMEOUT when it is set here.
 #
 # Environment: BUILDDIR (default build), CI, and optionally
 #   MINICTR_VM_TIMEOUT   seconds for the whole VM run (default 1500)
 #   MINICTR_VM_ACCEL     kvm or tcg (default: kvm if it really boots, else tcg)
 #   MINICTR_VM_MEM       guest memory in MiB (default 2048)
 #   MINICTR_VM_CPUS      guest CPUs (default 2)
-#   MINICTR_VM_DISK_SIZE size of the sparse state disk (default 4G)
+#   BATS_TEST_TIMEOUT    passed on to bats in the VM: seconds per test
+#   MINICTR_VM_DISK_SIZE size of each sparse disk, state and /tmp (default 4G)
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 export LC_ALL=C
@@ -382,8 +385,11 @@ exec 9>&-
 # Staging dirs of an interrupted build above would otherwise stay behind.
 for d in "${tmp_extra[@]}"; do rm -rf -- "$d"; done
 
-truncate -s "$disk_size" "$tmp/state.img"
-mkfs.ext4 -q -F -L minictr-state "$tmp/state.img" >&2 || fail 2 "mkfs.ext4 failed"
+for disk in state tmp; do
+    truncate -s "$disk_size" "$tmp/$disk.img"
+    mkfs.ext4 -q -F -L "minictr-$disk" "$tmp/$disk.img" >&2 ||
+        fail 2 "mkfs.ext4 failed"
+done
 
 bin=$(realpath -m -- "$builddir/minictr")
 [ -x "$bin" ] || say "warning: $bin does not exist (yet)"
@@ -393,6 +399,9 @@ bin=$(realpath -m -- "$builddir/minictr")
     printf 'export MINICTR_TEST_STATE_ROOT=%s\n' "$(shq "$guest_state")"
     printf 'export TMPDIR=/tmp BATS_TMPDIR=/tmp\n'
     if [ -n "${CI+set}" ]; then printf 'export CI=%s\n' "$(shq "$CI")"; fi
+    if [ -n "${BATS_TEST_TIMEOUT:-}" ]; then
+        printf 'export BATS_TEST_TIMEOUT=%s\n' "$(shq "$BATS_TEST_TIMEOUT")"
+    fi
 } >"$tmp/io/env"
 printf '%s\0' "${bats_args[@]}" >"$tmp/io/bats-args"
 guest_path "$repo" >"$tmp/io/cwd"
@@ -411,7 +420,8 @@ rc=0
 run_qemu "$vm_timeout" "$accel" "" "" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
     -virtfs "local,path=$tmp/io,mount_tag=minictrio,security_model=none" \
-    -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" || rc=$?
+    -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" \
+    -drive "file=$tmp/tmp.img,format=raw,if=virtio,cache=unsafe" || rc=$?
 say "VM finished after $((SECONDS - t1))s (qemu status $rc)"
 
 if [ -f "$tmp/io/status" ]; then
