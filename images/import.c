@@ -46,12 +46,16 @@ open_input (const char *path, mc_error_t *err)
 }
 
 /* mkdtemp inside images/ (same filesystem, so the final rename is
- * atomic), flock()ed for as long as we live.  */
+ * atomic), flock()ed for as long as we live.  Created and locked under
+ * the store lock, which sweeps take too: a sweep never finds it unlocked. */
 static int
 make_tmpdir (struct import_ctx *c, mc_error_t *err)
 {
   cleanup_free char *path = xasprintf ("%s/images/.tmp-import-XXXXXX", c->store->root);
+  cleanup_close int lockfd = mc_store_lock (c->store, err);
 
+  if (lockfd < 0)
+    return -1;
   if (mkdtemp (path) == NULL)
     return mc_make_error (err, errno, "create a temporary directory in `%s/images`", c->store->root);
   c->tmpname = xstrdup (strrchr (path, '/') + 1);

@@ -35,17 +35,24 @@ sweep_one (int imagesfd, const char *name)
     mc_error_release (&err);
 }
 
+/* Under the store lock: an importer creates and flock()s its temp dir
+ * while holding it, so no sweep can see a live temp dir unlocked.  */
 static int
 sweep_debris (struct mc_store *s, mc_error_t *err)
 {
   cleanup_dir DIR *d = mc_opendir_at (s->imagesfd, ".");
+  cleanup_close int lockfd = -1;
   struct dirent *de;
 
   if (d == NULL)
     return mc_make_error (err, errno, "open `%s/images`", s->root);
   while ((de = readdir (d)) != NULL)
     if (mc_str_has_prefix (de->d_name, ".tmp-"))
-      sweep_one (s->imagesfd, de->d_name);
+      {
+        if (lockfd < 0 && (lockfd = mc_store_lock (s, err)) < 0)
+          return -1;
+        sweep_one (s->imagesfd, de->d_name);
+      }
   return 0;
 }
 

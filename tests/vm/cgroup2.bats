@@ -86,7 +86,7 @@ words() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort; }
     assert_output ext4
     touch "$BATS_TEST_TMPDIR/file"
     setfattr -n user.minictr -v hello "$BATS_TEST_TMPDIR/file"
-    run getfattr --only-values -n user.minictr "$BATS_TEST_TMPDIR/file"
+    run getfattr --absolute-names --only-values -n user.minictr "$BATS_TEST_TMPDIR/file"
     assert_output hello
     run touch /usr/minictr-vm-must-not-exist
     assert_failure
