@@ -66,6 +66,14 @@ mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
   return fd;
 }
 
+bool
+mc_container_exists (struct mc_store *s, const char *name)
+{
+  cleanup_free char *path = xasprintf ("containers/%s", name);
+
+  return faccessat (s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int
 mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
 {

@@ -47,6 +47,8 @@ int mc_container_create (struct mc_store *s, const struct mc_create_request *req
 /* Open containers/NAME (O_PATH-free directory fd); ENOENT -> clear error. */
 int mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err);
 
+bool mc_container_exists (struct mc_store *s, const char *name);
+
 /* Take the container's lock (blocking), after checking it exists.  */
 int mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err);
 

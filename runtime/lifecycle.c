@@ -289,9 +289,8 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
     return mc_make_error (err, 0, "container `%s` is running: stop it first, or use --force", name);
   if (status != MC_STATUS_STOPPED && mc_container_stop (s, name, true, 0, err) < 0)
     return -1;
-  dfd = mc_container_open_dir (s, name, err);
-  if (dfd < 0)
-    return (*err && strstr ((*err)->msg, "not found")) ? (mc_error_release (err), 0) : -1;
-  close (dfd);
+  /* Stopping an ephemeral container has removed it already.  */
+  if (status != MC_STATUS_STOPPED && !mc_container_exists (s, name))
+    return 0;
   return mc_container_remove (s, name, err);
 }

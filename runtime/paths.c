@@ -58,17 +58,3 @@ mc_cgroup_parent (mc_error_t *err)
     return env;
   return compute (err) < 0 ? NULL : cgroup_parent;
 }
-
-int
-mc_run_dir_open (mc_error_t *err)
-{
-  const char *dir = mc_run_dir (err);
-  int fd;
-
-  if (dir == NULL || mc_mkdir_p (dir, 0700, err) < 0)
-    return -1;
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return mc_make_error (err, errno, "open `%s`", dir);
-  return fd;
-}

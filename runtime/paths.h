@@ -13,7 +13,4 @@
 const char *mc_run_dir (mc_error_t *err);
 const char *mc_cgroup_parent (mc_error_t *err);
 
-/* mkdir -p the run dir and open it.  */
-int mc_run_dir_open (mc_error_t *err);
-
 #endif

@@ -11,7 +11,4 @@
  * init has been exec'ed, or with the child's own error message.  */
 int mc_container_start (struct mc_store *s, const char *name, mc_error_t *err);
 
-/* Internal, start.c <-> monitor.c.  */
-struct mc_start_ctx;
-
 #endif
