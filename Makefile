@@ -19,7 +19,10 @@ else
 Q := @
 endif
 
-PKGS := libarchive libsquashfs1 libcrypto yaml-0.1 jansson libcap libseccomp
+# Linked: what every command needs.  Loaded with dlopen() by images/dl.c on
+# first use (headers only at build time): what only image commands need.
+PKGS    := yaml-0.1 jansson libcap libseccomp
+DL_PKGS := libarchive libsquashfs1 libcrypto
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \
@@ -38,7 +41,7 @@ endif
 CFLAGS   ?=
 CFLAGS   += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
 	-fstack-clash-protection -D_GNU_SOURCE -I. \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 LDFLAGS  += $(SAN_LD) -Wl,-z,relro,-z,now
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -52,7 +55,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
-	images/metadata.c images/archive.c images/fingerprint.c
+	images/metadata.c images/archive.c images/fingerprint.c images/dl.c
 
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
 	check-asan demo install clean lint bench fuzz
@@ -76,6 +79,12 @@ build-gen/default-profile.h: profiles/default.yaml
 		END { print ";" }' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILDDIR)/profiles/profiles.o: build-gen/default-profile.h
+
+build-gen/sonames.h: scripts/gen-sonames.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/gen-sonames.sh > $@.tmp && mv $@.tmp $@
+
+$(BUILDDIR)/images/dl.o: build-gen/sonames.h
 
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -140,12 +149,13 @@ lint: deps-test
 	@tests/run.sh lint
 
 # libFuzzer targets for the parsers of untrusted input (clang only).
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS) build-gen/sonames.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(WARNINGS) \
 		-Wno-unknown-warning-option -D_GNU_SOURCE -I. \
-		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $^ $(LDLIBS)
+		$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null) \
+		-o $@ $(filter %.c,$^) $(LDLIBS)
 
 fuzz: deps-test $(FUZZ_BINS)
 	@tests/run.sh fuzz

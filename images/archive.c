@@ -1,8 +1,7 @@
 #include "images/archive.h"
+#include "images/dl.h"
 #include "runtime/utils.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -131,13 +130,13 @@ strip_overlay_xattrs (struct archive_entry *e)
   const char *name;
   const void *value;
   size_t size, n = 0, i;
-  int count = archive_entry_xattr_reset (e), drop = 0;
+  int count = sym_archive_entry_xattr_reset (e), drop = 0;
   struct saved_xattr *keep;
 
   if (count <= 0)
     return;
   keep = xmalloc0 (sizeof (*keep) * (size_t) count);
-  while (archive_entry_xattr_next (e, &name, &value, &size) == ARCHIVE_OK)
+  while (sym_archive_entry_xattr_next (e, &name, &value, &size) == ARCHIVE_OK)
     {
       if (mc_xattr_is_overlay_private (name))
         {
@@ -151,9 +150,9 @@ strip_overlay_xattrs (struct archive_entry *e)
     }
   if (drop)
     {
-      archive_entry_xattr_clear (e);
+      sym_archive_entry_xattr_clear (e);
       for (i = 0; i < n; i++)
-        archive_entry_xattr_add_entry (e, keep[i].name, keep[i].value, keep[i].size);
+        sym_archive_entry_xattr_add_entry (e, keep[i].name, keep[i].value, keep[i].size);
     }
   for (i = 0; i < n; i++)
     {
@@ -172,7 +171,7 @@ source_read_cb (struct archive *a, void *data, const void **buf)
 
   if (n < 0)
     {
-      archive_set_error (a, s->io_errno, "%s `%s`: %s", s->io_what, s->name,
+      sym_archive_set_error (a, s->io_errno, "%s `%s`: %s", s->io_what, s->name,
                          strerror (s->io_errno));
       return -1;
     }
@@ -198,7 +197,7 @@ entry_wanted (enum mc_unpack_kind kind, const char *path)
 static const char *
 compression_ext (struct archive *a)
 {
-  switch (archive_filter_code (a, 0))
+  switch (sym_archive_filter_code (a, 0))
     {
     case ARCHIVE_FILTER_GZIP:
       return ".gz";
@@ -222,13 +221,13 @@ compression_ext (struct archive *a)
 static struct archive *
 open_writer (void)
 {
-  struct archive *w = archive_write_disk_new ();
+  struct archive *w = sym_archive_write_disk_new ();
 
   /* No user/group lookup: ids stay the image's numeric ids.  The three
    * SECURE flags make libarchive refuse `..`, absolute paths and any
    * write through a symlink already extracted; we check the first two
    * ourselves too, to name the entry in a clear error.  */
-  archive_write_disk_set_options (
+  sym_archive_write_disk_set_options (
       w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
              | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SPARSE
              | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
@@ -245,13 +244,13 @@ copy_entry_data (struct archive *r, struct archive *w, const char *path,
   la_int64_t off;
   int rc;
 
-  while ((rc = archive_read_data_block (r, &buf, &size, &off)) == ARCHIVE_OK)
-    if (archive_write_data_block (w, buf, size, off) != ARCHIVE_OK)
-      return mc_make_error (err, archive_errno (w), "`%s`: entry `%s`: %s", name,
-                            path, archive_error_string (w));
+  while ((rc = sym_archive_read_data_block (r, &buf, &size, &off)) == ARCHIVE_OK)
+    if (sym_archive_write_data_block (w, buf, size, off) != ARCHIVE_OK)
+      return mc_make_error (err, sym_archive_errno (w), "`%s`: entry `%s`: %s", name,
+                            path, sym_archive_error_string (w));
   if (rc != ARCHIVE_EOF)
     return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name, path,
-                          archive_error_string (r));
+                          sym_archive_error_string (r));
   return 0;
 }
 
@@ -260,15 +259,15 @@ static int
 prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
                const char *name, int *wanted, mc_error_t *err)
 {
-  cleanup_free char *path = xstrdup (archive_entry_pathname (e) ? archive_entry_pathname (e) : "");
-  const char *hl = archive_entry_hardlink (e);
+  cleanup_free char *path = xstrdup (sym_archive_entry_pathname (e) ? sym_archive_entry_pathname (e) : "");
+  const char *hl = sym_archive_entry_hardlink (e);
 
   if (mc_archive_check_path (path, err) < 0)
     return mc_error_prefix (err, "`%s`", name);
   *wanted = entry_wanted (kind, path);
   if (!*wanted)
     return 0;
-  archive_entry_set_pathname (e, path);
+  sym_archive_entry_set_pathname (e, path);
   strip_overlay_xattrs (e);
   if (hl != NULL)
     {
@@ -279,7 +278,7 @@ prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
       if (!entry_wanted (kind, target))
         return mc_make_error (err, 0, "`%s`: hardlink `%s` points outside the image: `%s`",
                               name, path, target);
-      archive_entry_set_hardlink (e, target);
+      sym_archive_entry_set_hardlink (e, target);
     }
   return 0;
 }
@@ -291,27 +290,27 @@ unpack_entries (struct archive *r, struct archive *w, enum mc_unpack_kind kind,
   struct archive_entry *e;
   int rc, wanted = 0;
 
-  while ((rc = archive_read_next_header (r, &e)) == ARCHIVE_OK)
+  while ((rc = sym_archive_read_next_header (r, &e)) == ARCHIVE_OK)
     {
       if (prepare_entry (e, kind, name, &wanted, err) < 0)
         return -1;
       if (!wanted)
         continue;
-      if (archive_write_header (w, e) != ARCHIVE_OK)
+      if (sym_archive_write_header (w, e) != ARCHIVE_OK)
         return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name,
-                              archive_entry_pathname (e), archive_error_string (w));
-      if (archive_entry_size (e) > 0
-          && copy_entry_data (r, w, archive_entry_pathname (e), name, err) < 0)
+                              sym_archive_entry_pathname (e), sym_archive_error_string (w));
+      if (sym_archive_entry_size (e) > 0
+          && copy_entry_data (r, w, sym_archive_entry_pathname (e), name, err) < 0)
         return -1;
-      if (archive_write_finish_entry (w) != ARCHIVE_OK)
+      if (sym_archive_write_finish_entry (w) != ARCHIVE_OK)
         return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name,
-                              archive_entry_pathname (e), archive_error_string (w));
+                              sym_archive_entry_pathname (e), sym_archive_error_string (w));
     }
   if (rc != ARCHIVE_EOF)
-    return mc_make_error (err, 0, "`%s`: %s", name, archive_error_string (r));
+    return mc_make_error (err, 0, "`%s`: %s", name, sym_archive_error_string (r));
   /* Directory modes and times are applied at close.  */
-  if (archive_write_close (w) != ARCHIVE_OK)
-    return mc_make_error (err, 0, "`%s`: %s", name, archive_error_string (w));
+  if (sym_archive_write_close (w) != ARCHIVE_OK)
+    return mc_make_error (err, 0, "`%s`: %s", name, sym_archive_error_string (w));
   return 0;
 }
 
@@ -319,16 +318,16 @@ static int
 unpack_in_cwd (struct mc_source *src, enum mc_unpack_kind kind,
                const char **compression, mc_error_t *err)
 {
-  struct archive *r = archive_read_new ();
+  struct archive *r = sym_archive_read_new ();
   struct archive *w = open_writer ();
   int ret = -1;
 
-  archive_read_support_filter_all (r);
-  archive_read_support_format_tar (r);
-  if (archive_read_open2 (r, src, NULL, source_read_cb, NULL, NULL) != ARCHIVE_OK)
+  sym_archive_read_support_filter_all (r);
+  sym_archive_read_support_format_tar (r);
+  if (sym_archive_read_open2 (r, src, NULL, source_read_cb, NULL, NULL) != ARCHIVE_OK)
     {
       mc_make_error (err, 0, "`%s`: not a tar archive (%s)", src->name,
-                     archive_error_string (r));
+                     sym_archive_error_string (r));
       goto out;
     }
   if (unpack_entries (r, w, kind, src->name, err) < 0)
@@ -337,8 +336,8 @@ unpack_in_cwd (struct mc_source *src, enum mc_unpack_kind kind,
     *compression = compression_ext (r);
   ret = 0;
 out:
-  archive_write_free (w);
-  archive_read_free (r);
+  sym_archive_write_free (w);
+  sym_archive_read_free (r);
   return ret;
 }
 
@@ -349,6 +348,8 @@ mc_tar_unpack (struct mc_source *src, int destfd, enum mc_unpack_kind kind,
   cleanup_close int oldcwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int ret;
 
+  if (mc_dl_archive (err) < 0)
+    return -1;
   if (oldcwd < 0)
     return mc_make_error (err, errno, "open current directory");
   /* libarchive's symlink checks work on paths relative to the current

@@ -1,18 +1,21 @@
 #include "images/fingerprint.h"
+#include "images/dl.h"
 #include "runtime/utils.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 int
 mc_sha256_init (struct mc_sha256 *h, mc_error_t *err)
 {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  EVP_MD_CTX *ctx;
 
-  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
+  if (mc_dl_crypto (err) < 0)
+    return -1;
+  ctx = sym_EVP_MD_CTX_new ();
+  if (ctx == NULL || sym_EVP_DigestInit_ex (ctx, sym_EVP_sha256 (), NULL) != 1)
     {
-      EVP_MD_CTX_free (ctx);
+      sym_EVP_MD_CTX_free (ctx);
       return mc_make_error (err, 0, "sha256: OpenSSL initialisation failed");
     }
   h->ctx = ctx;
@@ -23,7 +26,7 @@ void
 mc_sha256_update (struct mc_sha256 *h, const void *buf, size_t len)
 {
   /* EVP_DigestUpdate on an initialised sha256 context cannot fail.  */
-  (void) EVP_DigestUpdate (h->ctx, buf, len);
+  (void) sym_EVP_DigestUpdate (h->ctx, buf, len);
 }
 
 void
@@ -33,7 +36,7 @@ mc_sha256_final (struct mc_sha256 *h, char hex[MC_FP_HEX_LEN + 1])
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0, i;
 
-  (void) EVP_DigestFinal_ex (h->ctx, md, &len);
+  (void) sym_EVP_DigestFinal_ex (h->ctx, md, &len);
   for (i = 0; i < len && i * 2 < MC_FP_HEX_LEN; i++)
     {
       hex[i * 2] = digits[md[i] >> 4];
@@ -46,7 +49,9 @@ mc_sha256_final (struct mc_sha256 *h, char hex[MC_FP_HEX_LEN + 1])
 void
 mc_sha256_release (struct mc_sha256 *h)
 {
-  EVP_MD_CTX_free (h->ctx);
+  if (h->ctx == NULL)
+    return;
+  sym_EVP_MD_CTX_free (h->ctx);
   h->ctx = NULL;
 }
 

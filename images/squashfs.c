@@ -2,7 +2,7 @@
  *
  * The flow follows squashfs-tools-ng's rdsquashfs: read the super block,
  * create the decompressor it names, load the id, fragment and xattr
- * tables, get the whole tree with sqfs_dir_reader_get_full_hierarchy(),
+ * tables, get the whole tree with sym_sqfs_dir_reader_get_full_hierarchy(),
  * then recreate it.  What differs is that the image is untrusted and the
  * destination is reached only through directory fds:
  *
@@ -19,6 +19,7 @@
  */
 #include "images/squashfs.h"
 #include "images/archive.h"
+#include "images/dl.h"
 #include "runtime/utils.h"
 
 #include <errno.h>
@@ -38,17 +39,8 @@
 #include <unistd.h>
 
 #include <sqfs/block.h>
-#include <sqfs/compressor.h>
-#include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
-#include <sqfs/dir_reader.h>
 #include <sqfs/error.h>
-#include <sqfs/id_table.h>
-#include <sqfs/inode.h>
-#include <sqfs/io.h>
-#include <sqfs/super.h>
-#include <sqfs/xattr.h>
-#include <sqfs/xattr_reader.h>
 
 /* Deepest directory nesting accepted.  Extraction holds one directory fd
  * per level, so this stays well under the usual RLIMIT_NOFILE soft limit
@@ -69,7 +61,7 @@ cleanup_sqfs_freep (void *p)
 {
   void **pp = p;
 
-  sqfs_free (*pp);
+  sym_sqfs_free (*pp);
 }
 #define cleanup_sqfs_free __attribute__ ((cleanup (cleanup_sqfs_freep)))
 
@@ -221,7 +213,8 @@ unpack_release (struct unpack *u)
 {
   /* The readers keep pointers to the compressor and the file: those go
    * last.  */
-  sqfs_dir_tree_destroy (u->root);
+  if (u->root != NULL)
+    sym_sqfs_dir_tree_destroy (u->root);
   tdestroy (u->inodes, free);
   sqfs_destroy (u->xattr);
   sqfs_destroy (u->data);
@@ -402,14 +395,14 @@ static int
 create_compressor (struct unpack *u, mc_error_t *err)
 {
   SQFS_COMPRESSOR id = (SQFS_COMPRESSOR) u->super.compression_id;
-  const char *cname = sqfs_compressor_name_from_id (id);
+  const char *cname = sym_sqfs_compressor_name_from_id (id);
   sqfs_compressor_config_t cfg;
   int ret;
 
-  ret = sqfs_compressor_config_init (&cfg, id, u->super.block_size,
+  ret = sym_sqfs_compressor_config_init (&cfg, id, u->super.block_size,
                                      SQFS_COMP_FLAG_UNCOMPRESS);
   if (ret == 0)
-    ret = sqfs_compressor_create (&cfg, &u->cmp);
+    ret = sym_sqfs_compressor_create (&cfg, &u->cmp);
   if (ret != 0)
     return mc_make_error (err, 0, "`%s`: %s decompressor (id %u): %s",
                           u->name, cname != NULL ? cname : "unknown",
@@ -423,23 +416,23 @@ load_tables (struct unpack *u, mc_error_t *err)
   sqfs_file_t *file = &u->file->base;
   int ret;
 
-  u->idtbl = sqfs_id_table_create (0);
-  u->dirrd = sqfs_dir_reader_create (&u->super, u->cmp, file, 0);
-  u->data = sqfs_data_reader_create (file, u->super.block_size, u->cmp, 0);
+  u->idtbl = sym_sqfs_id_table_create (0);
+  u->dirrd = sym_sqfs_dir_reader_create (&u->super, u->cmp, file, 0);
+  u->data = sym_sqfs_data_reader_create (file, u->super.block_size, u->cmp, 0);
   if (u->idtbl == NULL || u->dirrd == NULL || u->data == NULL)
     return image_error (err, u, SQFS_ERROR_ALLOC, "creating readers");
-  ret = sqfs_id_table_read (u->idtbl, file, &u->super, u->cmp);
+  ret = sym_sqfs_id_table_read (u->idtbl, file, &u->super, u->cmp);
   if (ret != 0)
     return image_error (err, u, ret, "reading id table");
-  ret = sqfs_data_reader_load_fragment_table (u->data, &u->super);
+  ret = sym_sqfs_data_reader_load_fragment_table (u->data, &u->super);
   if (ret != 0)
     return image_error (err, u, ret, "reading fragment table");
   if (u->super.flags & SQFS_FLAG_NO_XATTRS)
     return 0;
-  u->xattr = sqfs_xattr_reader_create (0);
+  u->xattr = sym_sqfs_xattr_reader_create (0);
   if (u->xattr == NULL)
     return image_error (err, u, SQFS_ERROR_ALLOC, "creating xattr reader");
-  ret = sqfs_xattr_reader_load (u->xattr, &u->super, file, u->cmp);
+  ret = sym_sqfs_xattr_reader_load (u->xattr, &u->super, file, u->cmp);
   if (ret != 0)
     return image_error (err, u, ret, "reading xattr table");
   return 0;
@@ -452,7 +445,7 @@ open_image (struct unpack *u, int src_fd, mc_error_t *err)
 
   if (open_file (u, src_fd, err) < 0)
     return -1;
-  ret = sqfs_super_read (&u->super, &u->file->base);
+  ret = sym_sqfs_super_read (&u->super, &u->file->base);
   if (ret != 0)
     return image_error (err, u, ret, "reading super block");
   if (create_compressor (u, err) < 0)
@@ -481,7 +474,7 @@ subdirs_release (struct subdirs *s)
 
   for (i = 0; i < s->len; i++)
     {
-      sqfs_free (s->v[i].inode);
+      sym_sqfs_free (s->v[i].inode);
       free (s->v[i].path);
     }
   free (s->v);
@@ -512,23 +505,23 @@ list_subdirs (struct unpack *u, const sqfs_inode_generic_t *dir,
 {
   int ret;
 
-  ret = sqfs_dir_reader_open_dir (u->dirrd, dir, SQFS_DIR_OPEN_NO_DOT_ENTRIES);
+  ret = sym_sqfs_dir_reader_open_dir (u->dirrd, dir, SQFS_DIR_OPEN_NO_DOT_ENTRIES);
   while (ret == 0)
     {
       cleanup_sqfs_free sqfs_dir_entry_t *ent = NULL;
       sqfs_inode_generic_t *inode = NULL;
 
-      ret = sqfs_dir_reader_read (u->dirrd, &ent);
+      ret = sym_sqfs_dir_reader_read (u->dirrd, &ent);
       if (ret != 0)
         break;
       if (++u->entries > MAX_ENTRIES)
         return path_error (err, u, path, 0, "image has more than %u entries",
                            MAX_ENTRIES);
-      ret = sqfs_dir_reader_get_inode (u->dirrd, &inode);
+      ret = sym_sqfs_dir_reader_get_inode (u->dirrd, &inode);
       if (ret == 0 && inode_is_dir (inode))
         subdirs_push (out, inode, path, (const char *) ent->name);
       else if (ret == 0)
-        sqfs_free (inode);
+        sym_sqfs_free (inode);
     }
   if (ret < 0)
     return path_error (err, u, path, lib_status (u, ret),
@@ -569,7 +562,7 @@ check_image_tree (struct unpack *u, mc_error_t *err)
   cleanup_sqfs_free sqfs_inode_generic_t *root = NULL;
   int ret;
 
-  ret = sqfs_dir_reader_get_root_inode (u->dirrd, &root);
+  ret = sym_sqfs_dir_reader_get_root_inode (u->dirrd, &root);
   if (ret != 0)
     return image_error (err, u, ret, "reading root inode");
   if (!inode_is_dir (root))
@@ -600,9 +593,9 @@ set_owner (struct unpack *u, const sqfs_tree_node_t *n,
 
   /* Resolve the ids ourselves: the library's tree walk ignores lookup
    * errors below the root, which would leave a bad index as uid 0.  */
-  ret = sqfs_id_table_index_to_id (u->idtbl, n->inode->base.uid_idx, &uid);
+  ret = sym_sqfs_id_table_index_to_id (u->idtbl, n->inode->base.uid_idx, &uid);
   if (ret == 0)
-    ret = sqfs_id_table_index_to_id (u->idtbl, n->inode->base.gid_idx, &gid);
+    ret = sym_sqfs_id_table_index_to_id (u->idtbl, n->inode->base.gid_idx, &gid);
   if (ret != 0)
     return entry_error (err, u, n, 0, "owner: %s", sqfs_error_str (ret));
   /* (uid_t) -1 means "leave unchanged" to chown: the entry would keep our
@@ -663,15 +656,15 @@ set_one_xattr (struct unpack *u, const sqfs_tree_node_t *n,
   const char *prefix, *name;
   int ret;
 
-  ret = sqfs_xattr_reader_read_key (u->xattr, &key);
+  ret = sym_sqfs_xattr_reader_read_key (u->xattr, &key);
   if (ret == 0)
-    ret = sqfs_xattr_reader_read_value (u->xattr, key, &value);
+    ret = sym_sqfs_xattr_reader_read_value (u->xattr, key, &value);
   if (ret != 0)
     return entry_error (err, u, n, lib_status (u, ret), "reading xattr: %s",
                         sqfs_error_str (ret));
   /* The library hands back PREFIX + KEY->size bytes, NUL-terminated: an
    * embedded NUL would make us set a shorter name than the image says. */
-  prefix = sqfs_get_xattr_prefix (key->type & SQFS_XATTR_PREFIX_MASK);
+  prefix = sym_sqfs_get_xattr_prefix (key->type & SQFS_XATTR_PREFIX_MASK);
   name = (const char *) key->key;
   if (prefix == NULL || strlen (name) != strlen (prefix) + key->size)
     return entry_error (err, u, n, 0, "invalid xattr name");
@@ -693,15 +686,15 @@ set_xattrs (struct unpack *u, const sqfs_tree_node_t *n,
   sqfs_u32 idx = NO_XATTR_INDEX, i;
   int ret;
 
-  ret = sqfs_inode_get_xattr_index (n->inode, &idx);
+  ret = sym_sqfs_inode_get_xattr_index (n->inode, &idx);
   if (ret == 0 && idx == NO_XATTR_INDEX)
     return 0;
   if (ret == 0 && u->xattr == NULL)
     ret = SQFS_ERROR_CORRUPTED; /* an index, but no xattr table */
   if (ret == 0)
-    ret = sqfs_xattr_reader_get_desc (u->xattr, idx, &desc);
+    ret = sym_sqfs_xattr_reader_get_desc (u->xattr, idx, &desc);
   if (ret == 0)
-    ret = sqfs_xattr_reader_seek_kv (u->xattr, &desc);
+    ret = sym_sqfs_xattr_reader_seek_kv (u->xattr, &desc);
   if (ret != 0)
     return entry_error (err, u, n, lib_status (u, ret), "reading xattrs: %s",
                         sqfs_error_str (ret));
@@ -796,7 +789,7 @@ write_block (struct unpack *u, const sqfs_tree_node_t *n, int fd,
   size_t len = 0;
   int ret;
 
-  ret = sqfs_data_reader_get_block (u->data, n->inode, index, &len, &buf);
+  ret = sym_sqfs_data_reader_get_block (u->data, n->inode, index, &len, &buf);
   if (ret != 0)
     return entry_error (err, u, n, lib_status (u, ret),
                         "reading data block %zu: %s", index,
@@ -814,7 +807,7 @@ write_fragment (struct unpack *u, const sqfs_tree_node_t *n, int fd,
   size_t len = 0;
   int ret;
 
-  ret = sqfs_data_reader_get_fragment (u->data, n->inode, &len, &buf);
+  ret = sym_sqfs_data_reader_get_fragment (u->data, n->inode, &len, &buf);
   if (ret != 0)
     return entry_error (err, u, n, lib_status (u, ret),
                         "reading fragment: %s", sqfs_error_str (ret));
@@ -834,7 +827,7 @@ write_content (struct unpack *u, const sqfs_tree_node_t *n, int fd,
   sqfs_u64 size = 0, off = 0;
   size_t i;
 
-  if (sqfs_inode_get_file_size (inode, &size) != 0 || size > INT64_MAX)
+  if (sym_sqfs_inode_get_file_size (inode, &size) != 0 || size > INT64_MAX)
     return entry_error (err, u, n, 0, "invalid file size");
   for (i = 0; i < count; i++, off += u->super.block_size)
     {
@@ -1094,11 +1087,13 @@ mc_squashfs_unpack (int src_fd, const char *name, int dest_dirfd,
       = { .name = name, .root_fd = -1 };
   int ret;
 
+  if (mc_dl_squashfs (err) < 0)
+    return -1;
   if (open_image (&u, src_fd, err) < 0)
     return -1;
   if (check_image_tree (&u, err) < 0)
     return -1;
-  ret = sqfs_dir_reader_get_full_hierarchy (u.dirrd, u.idtbl, NULL, 0,
+  ret = sym_sqfs_dir_reader_get_full_hierarchy (u.dirrd, u.idtbl, NULL, 0,
                                             &u.root);
   if (ret != 0)
     return image_error (err, &u, ret, "reading directory tree");

@@ -204,8 +204,16 @@ in_ctr() {
 }
 
 # The run dir and cgroup parent minictr derives from $MINICTR_DIR.
+# 64-bit FNV-1a of the canonical path, first 12 hex digits (runtime/paths.c);
+# bash arithmetic wraps modulo 2^64 as uint64_t does.
 state_id() {
-    realpath "$MINICTR_DIR" | tr -d '\n' | sha256sum | cut -c1-12
+    local path h=-3750763034362895579 i c LC_ALL=C
+    path=$(realpath "$MINICTR_DIR")
+    for ((i = 0; i < ${#path}; i++)); do
+        printf -v c '%d' "'${path:i:1}"
+        h=$(( (h ^ (c & 255)) * 1099511628211 ))
+    done
+    printf '%016x' "$h" | cut -c1-12
 }
 
 # Everything a state dir may leave on the host: cgroups, run dir,

@@ -1,0 +1,108 @@
+/* The image libraries (libcrypto, libarchive, libsquashfs) are loaded with
+ * dlopen() on first use instead of being linked.  Only image import, verify
+ * and export need them, and together with what they pull in (ICU, libxml2,
+ * libstdc++, five compressors) they cost every minictr process ~2 ms of
+ * start-up and every container monitor ~700 kB of relocated library data
+ * it would never use.  The pattern is systemd's: each function is reached
+ * through a pointer `sym_NAME` whose type is taken from the library's own
+ * header, so the compiler checks every call as if it were direct; the
+ * linker catches a direct call because the libraries are not linked.  */
+#ifndef MINICTR_IMAGES_DL_H
+#define MINICTR_IMAGES_DL_H
+
+#include "runtime/error.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+#include <sqfs/compressor.h>
+#include <sqfs/data_reader.h>
+#include <sqfs/dir_reader.h>
+#include <sqfs/id_table.h>
+#include <sqfs/inode.h>
+#include <sqfs/io.h>
+#include <sqfs/super.h>
+#include <sqfs/xattr.h>
+#include <sqfs/xattr_reader.h>
+
+#define MC_DL_CRYPTO_SYMS(X)                                                  \
+  X (EVP_DigestFinal_ex)                                                      \
+  X (EVP_DigestInit_ex)                                                       \
+  X (EVP_DigestUpdate)                                                        \
+  X (EVP_MD_CTX_free)                                                         \
+  X (EVP_MD_CTX_new)                                                          \
+  X (EVP_sha256)
+
+#define MC_DL_ARCHIVE_SYMS(X)                                                 \
+  X (archive_entry_hardlink)                                                  \
+  X (archive_entry_pathname)                                                  \
+  X (archive_entry_set_hardlink)                                              \
+  X (archive_entry_set_pathname)                                              \
+  X (archive_entry_size)                                                      \
+  X (archive_entry_xattr_add_entry)                                           \
+  X (archive_entry_xattr_clear)                                               \
+  X (archive_entry_xattr_next)                                                \
+  X (archive_entry_xattr_reset)                                               \
+  X (archive_errno)                                                           \
+  X (archive_error_string)                                                    \
+  X (archive_filter_code)                                                     \
+  X (archive_read_data_block)                                                 \
+  X (archive_read_free)                                                       \
+  X (archive_read_new)                                                        \
+  X (archive_read_next_header)                                                \
+  X (archive_read_open2)                                                      \
+  X (archive_read_support_filter_all)                                         \
+  X (archive_read_support_format_tar)                                         \
+  X (archive_set_error)                                                       \
+  X (archive_write_close)                                                     \
+  X (archive_write_data_block)                                                \
+  X (archive_write_disk_new)                                                  \
+  X (archive_write_disk_set_options)                                          \
+  X (archive_write_finish_entry)                                              \
+  X (archive_write_free)                                                      \
+  X (archive_write_header)
+
+#define MC_DL_SQUASHFS_SYMS(X)                                                \
+  X (sqfs_compressor_config_init)                                             \
+  X (sqfs_compressor_create)                                                  \
+  X (sqfs_compressor_name_from_id)                                            \
+  X (sqfs_data_reader_create)                                                 \
+  X (sqfs_data_reader_get_block)                                              \
+  X (sqfs_data_reader_get_fragment)                                           \
+  X (sqfs_data_reader_load_fragment_table)                                    \
+  X (sqfs_dir_reader_create)                                                  \
+  X (sqfs_dir_reader_get_full_hierarchy)                                      \
+  X (sqfs_dir_reader_get_inode)                                               \
+  X (sqfs_dir_reader_get_root_inode)                                          \
+  X (sqfs_dir_reader_open_dir)                                                \
+  X (sqfs_dir_reader_read)                                                    \
+  X (sqfs_dir_tree_destroy)                                                   \
+  X (sqfs_free)                                                               \
+  X (sqfs_get_xattr_prefix)                                                   \
+  X (sqfs_id_table_create)                                                    \
+  X (sqfs_id_table_index_to_id)                                               \
+  X (sqfs_id_table_read)                                                      \
+  X (sqfs_inode_get_file_size)                                                \
+  X (sqfs_inode_get_xattr_index)                                              \
+  X (sqfs_super_read)                                                         \
+  X (sqfs_xattr_reader_create)                                                \
+  X (sqfs_xattr_reader_get_desc)                                              \
+  X (sqfs_xattr_reader_load)                                                  \
+  X (sqfs_xattr_reader_read_key)                                              \
+  X (sqfs_xattr_reader_read_value)                                            \
+  X (sqfs_xattr_reader_seek_kv)
+
+#define MC_DL_DECLARE(name) extern __typeof__ (name) *sym_##name;
+MC_DL_CRYPTO_SYMS (MC_DL_DECLARE)
+MC_DL_ARCHIVE_SYMS (MC_DL_DECLARE)
+MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
+#undef MC_DL_DECLARE
+
+/* Load the library and resolve all of its symbols, once per process.  On
+   failure nothing is half-resolved: the error names the library (and the
+   missing symbol), and later calls retry.  */
+int mc_dl_crypto (mc_error_t *err);
+int mc_dl_archive (mc_error_t *err);
+int mc_dl_squashfs (mc_error_t *err);
+
+#endif
