@@ -71,14 +71,18 @@ deps-test:
 deps-bench:
 	@scripts/install-deps.sh bench
 
-# Shipped profiles are compiled in (profiles/profiles.c).
-build-gen/default-profile.h: profiles/default.yaml
+# Shipped profiles (profiles/*.yaml) are compiled in (profiles/profiles.c).
+SHIPPED_PROFILES := $(sort $(wildcard profiles/*.yaml))
+build-gen/shipped-profiles.h: $(SHIPPED_PROFILES) Makefile
 	@mkdir -p $(dir $@)
-	$(Q)awk 'BEGIN { print "static const char mc_default_profile_yaml[] =" } \
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "  \"" $$0 "\\n\"" } \
-		END { print ";" }' $< > $@.tmp && mv $@.tmp $@
+	$(Q)for f in $(SHIPPED_PROFILES); do \
+		n=$$(basename $$f .yaml); \
+		echo "  { \"$$n\","; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
+		echo "  },"; \
+	done > $@.tmp && mv $@.tmp $@
 
-$(BUILDDIR)/profiles/profiles.o: build-gen/default-profile.h
+$(BUILDDIR)/profiles/profiles.o: build-gen/shipped-profiles.h
 
 build-gen/sonames.h: scripts/gen-sonames.sh
 	@mkdir -p $(dir $@)

@@ -1129,6 +1129,19 @@ mc_cgroup_write (struct mc_cgroup *cg, const char *file, const char *value,
 }
 
 int
+mc_cgroup_read_parent (struct mc_cgroup *cg, const char *file, char **out,
+                       mc_error_t *err)
+{
+  struct mc_cg_hier *h = file_hier (cg, file, err);
+  cleanup_free char *dir = NULL;
+
+  if (h == NULL)
+    return -1;
+  dir = mc_cg_dirname (h->rel);
+  return mc_cg_read_at (h, dir, file, out, err);
+}
+
+int
 mc_cgroup_read (struct mc_cgroup *cg, const char *file, char **out,
                 mc_error_t *err)
 {

@@ -125,6 +125,10 @@ int mc_cgroup_read (struct mc_cgroup *cg, const char *file, char **out,
 /* Remove the cgroup, and any child cgroups made inside it, in every
  * hierarchy.  rmdir is retried for a while on EBUSY (exiting tasks still
  * draining); a missing directory counts as removed.  PARENT stays.  */
+/* FILE of the cgroup's parent (to restore an inherited value).  */
+int mc_cgroup_read_parent (struct mc_cgroup *cg, const char *file, char **out,
+                           mc_error_t *err);
+
 int mc_cgroup_destroy (struct mc_cgroup *cg, mc_error_t *err);
 
 /* rmdir PARENT (its last component only) in every hierarchy.  Success

@@ -1,4 +1,6 @@
 #include "runtime/container.h"
+#include "profiles/profiles.h"
+#include "runtime/config.h"
 #include "runtime/idmap.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
@@ -298,6 +300,33 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
   return ret;
 }
 
+/* Profiles must exist and given config must validate before anything
+ * is created.  */
+static int
+check_request (struct mc_store *s, const struct mc_create_request *req, mc_error_t *err)
+{
+  json_t *profiles = json_object_get (req->overrides, "profiles"), *p, *prof;
+  size_t i;
+
+  if (req->overrides && mc_config_validate_doc (req->overrides, err) < 0)
+    return -1;
+  for (i = 0; req->profiles && i < req->n_profiles; i++)
+    {
+      if ((prof = mc_profile_load (s, req->profiles[i], err)) == NULL)
+        return -1;
+      json_decref (prof);
+    }
+  if (profiles && !json_is_array (profiles))
+    return mc_make_error (err, 0, "`profiles` must be a list of profile names");
+  json_array_foreach (profiles, i, p)
+    {
+      if (!json_is_string (p) || (prof = mc_profile_load (s, json_string_value (p), err)) == NULL)
+        return json_is_string (p) ? -1 : mc_make_error (err, 0, "`profiles` must be a list of profile names");
+      json_decref (prof);
+    }
+  return 0;
+}
+
 int
 mc_container_create (struct mc_store *s, const struct mc_create_request *req,
                      mc_error_t *err)
@@ -311,6 +340,8 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
     return -1;
   if (faccessat (cfd, req->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return mc_make_error (err, 0, "container `%s` already exists", req->name);
+  if (check_request (s, req, err) < 0)
+    return -1;
   tmp = xasprintf (".tmp-create-%s-%d", req->name, (int) getpid ());
   if (mkdirat (cfd, tmp, 0711) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);

@@ -7,6 +7,7 @@
  * never reach through /proc (the CVE-2019-5736 class).  */
 #include "runtime/exec.h"
 #include "runtime/cgroup.h"
+#include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/paths.h"
 #include "runtime/security.h"
@@ -333,7 +334,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
     return mc_make_error (err, 0, "container `%s` is not running", x->req->name);
   x->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
                 | CLONE_NEWCGROUP | user_namespace_flag (st.pid);
-  if ((cfg = mc_container_config_load (s, x->req->name, err)) == NULL)
+  if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
   x->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   x->envp = build_env (cfg, x->req);

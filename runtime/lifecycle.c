@@ -1,5 +1,6 @@
 #include "runtime/lifecycle.h"
 #include "runtime/cgroup.h"
+#include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/paths.h"
 #include "runtime/utils.h"
@@ -85,7 +86,7 @@ mc_parse_signal (const char *s, int *sig, mc_error_t *err)
 static int
 stop_signal (struct mc_store *s, const char *name, pid_t pid, int *sig, mc_error_t *err)
 {
-  json_t *cfg = mc_container_config_load (s, name, err);
+  json_t *cfg = mc_container_config_expanded (s, name, err);
   const char *key;
   char path[64], exe[4096];
   ssize_t n;

@@ -1,5 +1,7 @@
 #include "runtime/monitor.h"
+#include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/limits.h"
 #include "runtime/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
@@ -220,6 +222,8 @@ boot (struct monitor *m, mc_error_t *err)
 
   if (parent == NULL || mc_cgroup_create (parent, m->spec.name, &m->spec.cgroup, err) < 0)
     return -1;
+  if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0)
+    return -1;
   if (open_pty (m, err) < 0)
     return -1;
   m->init = mc_spawn_init (&m->spec, err);
@@ -402,14 +406,67 @@ monitor_main (struct monitor *m)
 
 /* ---- the CLI's side ------------------------------------------------------ */
 
+static bool
+str_is_true (json_t *v)
+{
+  return json_is_string (v) && strcmp (json_string_value (v), "true") == 0;
+}
+
+/* Disk devices are checked again at start: a source may have gone since
+ * `config device add`.  */
 static int
-fill_spec (struct mc_store *s, const char *name, json_t *cfg, struct mc_child_spec *spec,
+fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
+{
+  const char *dname;
+  json_t *dev;
+
+  spec->disks = xmalloc0 (sizeof (struct mc_disk) * (json_object_size (devices) + 1));
+  json_object_foreach (devices, dname, dev)
+    {
+      struct mc_disk *d = &spec->disks[spec->n_disks];
+
+      if (mc_device_validate (dname, dev, err) < 0)
+        return -1;
+      d->source = xstrdup (json_string_value (json_object_get (dev, "source")));
+      d->path = xstrdup (json_string_value (json_object_get (dev, "path")));
+      d->readonly = str_is_true (json_object_get (dev, "readonly"));
+      d->shift = str_is_true (json_object_get (dev, "shift"));
+      spec->n_disks++;
+    }
+  return 0;
+}
+
+static void
+free_spec (struct mc_child_spec *spec)
+{
+  size_t i;
+
+  for (i = 0; i < spec->n_disks; i++)
+    {
+      free (spec->disks[i].source);
+      free (spec->disks[i].path);
+    }
+  free (spec->disks);
+  json_decref (spec->config);
+  free (spec->name);
+  free (spec->cdir);
+  free (spec->image_rootfs);
+}
+
+static int
+fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_spec *spec,
            mc_error_t *err)
 {
-  const char *fp = mc_config_get (cfg, "volatile.base_image", NULL);
+  const char *fp = mc_config_get (local, "volatile.base_image", NULL);
+  json_t *cfg;
+  int ret;
 
   if (fp == NULL || mc_image_check_usable (s, fp, err) < 0)
     return fp ? -1 : mc_make_error (err, 0, "container `%s` has no base image", name);
+  if ((cfg = mc_config_expand (s, local, err)) == NULL)
+    return -1;
+  spec->config = json_incref (json_object_get (cfg, "config"));
+  ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   spec->name = xstrdup (name);
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
@@ -418,7 +475,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *cfg, struct mc_child_sp
   spec->idmap_base = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "1000000"), NULL, 10);
   spec->idmap_size = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10);
   spec->console_fd = -1;
-  return 0;
+  json_decref (cfg);
+  return ret;
 }
 
 static int
@@ -501,8 +559,6 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
   if (ret == 0)
     ret = touch_last_used (s, name, cfg, err);
   json_decref (cfg);
-  free (m.spec.name);
-  free (m.spec.cdir);
-  free (m.spec.image_rootfs);
+  free_spec (&m.spec);
   return ret;
 }

@@ -9,11 +9,19 @@
 #include "runtime/cgroup.h"
 #include "runtime/error.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define MC_CONSOLE_LOG_MAX (1 << 20)
+
+/* A disk device: SOURCE on the host bind-mounted at PATH inside.  */
+struct mc_disk
+{
+  char *source, *path;
+  bool readonly, shift;
+};
 
 struct mc_child_spec
 {
@@ -28,6 +36,9 @@ struct mc_child_spec
   struct mc_cgroup *cgroup;
   int *cgroup_fds;     /* for the child to move itself (cgroup.h) */
   size_t n_cgroup_fds;
+  json_t *config;      /* the expanded `config` (limits, environment) */
+  struct mc_disk *disks;
+  size_t n_disks;
 };
 
 /* Clone and set up the container's init; returns its host PID.  */

@@ -284,10 +284,113 @@ mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
 }
 
 int
-mc_rootfs_enter (int rootfd, const char *console_path, mc_error_t *err)
+mc_rootfs_furnish (int rootfd, const char *console_path, mc_error_t *err)
 {
-  if (mount_kernel_fs (rootfd, host_has_cgroup2 (), err) < 0
-      || setup_dev (rootfd, console_path, err) < 0)
+  if (mount_kernel_fs (rootfd, host_has_cgroup2 (), err) < 0)
     return -1;
+  return setup_dev (rootfd, console_path, err);
+}
+
+int
+mc_rootfs_pivot (int rootfd, mc_error_t *err)
+{
   return pivot (rootfd, err);
+}
+
+/* ---- disk devices -------------------------------------------------------- */
+
+int
+mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, int userns_fd,
+                        mc_error_t *err)
+{
+  struct mount_attr attr = { 0 };
+  int tree = mc_sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+  if (tree < 0)
+    return mc_make_error (err, errno, "disk source `%s`", source);
+  if (readonly)
+    attr.attr_set |= MOUNT_ATTR_RDONLY;
+  if (shift && userns_fd >= 0)
+    {
+      attr.attr_set |= MOUNT_ATTR_IDMAP;
+      attr.userns_fd = (__u64) userns_fd;
+    }
+  if (attr.attr_set != 0
+      && mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH | (shift ? 0 : AT_RECURSIVE), &attr,
+                               sizeof (attr)) < 0)
+    {
+      mc_make_error (err, errno, "%s disk source `%s`", shift ? "idmap" : "make read-only", source);
+      close (tree);
+      return -1;
+    }
+  return tree;
+}
+
+/* Open PATH below ROOTFD as the container sees it (symlinks resolved
+ * inside the root, never out of it), creating what is missing: parents as
+ * directories, the last component as a directory or, for a file source,
+ * an empty file.  */
+static int
+open_in_root (int rootfd, const char *path, bool dir, mc_error_t *err)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_free char *buf = xstrdup (path);
+  char *p = buf;
+
+  for (;;)
+    {
+      char *slash = strchr (p + 1, '/');
+      bool last = slash == NULL;
+      int fd;
+
+      if (!last)
+        *slash = '\0';
+      fd = mc_sys_openat2 (rootfd, buf, &how, sizeof (how));
+      if (fd < 0 && errno == ENOENT)
+        {
+          cleanup_free char *parent = xstrdup (buf);
+          char *cut = strrchr (parent, '/');
+          cleanup_close int pfd = -1;
+          int r;
+
+          *cut = '\0';
+          pfd = mc_sys_openat2 (rootfd, *parent ? parent : "/", &how, sizeof (how));
+          if (pfd < 0)
+            return mc_make_error (err, errno, "open `%s` in the container", *parent ? parent : "/");
+          if (!last || dir)
+            r = mkdirat (pfd, cut + 1, 0755);
+          else
+            {
+              r = openat (pfd, cut + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+              if (r >= 0)
+                r = close (r);
+            }
+          if (r < 0 && errno != EEXIST)
+            return mc_make_error (err, errno, "create `%s` in the container", buf);
+          fd = mc_sys_openat2 (rootfd, buf, &how, sizeof (how));
+        }
+      if (fd < 0)
+        return mc_make_error (err, errno, "open `%s` in the container", buf);
+      if (last)
+        return fd;
+      close (fd);
+      *slash = '/';
+      p = slash;
+    }
+}
+
+int
+mc_rootfs_mount_disk (int rootfd, const char *path, int mfd, mc_error_t *err)
+{
+  struct stat st;
+  cleanup_close int target = -1;
+
+  if (fstat (mfd, &st) < 0)
+    return mc_make_error (err, errno, "stat the disk mount for `%s`", path);
+  if ((target = open_in_root (rootfd, path, S_ISDIR (st.st_mode), err)) < 0)
+    return -1;
+  if (mc_sys_move_mount (mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return mc_make_error (err, errno, "mount a disk on `%s`", path);
+  return 0;
 }

@@ -34,6 +34,19 @@ int mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err);
  * creating them fails with EOVERFLOW): mount /proc, /sys (+cgroup2 when
  * the host has it), /dev (+pts, shm, and the console pty CONSOLE_PATH), and
  * pivot_root into ROOTFD.  */
-int mc_rootfs_enter (int rootfd, const char *console_path, mc_error_t *err);
+int mc_rootfs_furnish (int rootfd, const char *console_path, mc_error_t *err);
+/* ... then, after the disk devices are mounted, make it the root.  */
+int mc_rootfs_pivot (int rootfd, mc_error_t *err);
+
+/* Monitor side: SOURCE as a detached bind mount (read-only, idmapped to
+ * USERNS_FD when SHIFT), to hand to the child.  */
+int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift,
+                            int userns_fd, mc_error_t *err);
+
+/* Child side, as the container's root, before pivoting: attach MFD at
+ * PATH inside the root, resolved with RESOLVE_IN_ROOT, creating the
+ * mount point.  */
+int mc_rootfs_mount_disk (int rootfd, const char *path, int mfd,
+                          mc_error_t *err);
 
 #endif

@@ -103,6 +103,7 @@ static int
 child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
 {
   int rootfs_fd = -1, rootfd;
+  size_t i;
 
   /* Into the container's cgroup by ourselves, first thing: cheaper than
    * being moved by PID, and done before anything else runs.  */
@@ -125,7 +126,20 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
     return -1;
   if (!c->privileged && become_root (err) < 0)
     return -1;
-  if (mc_rootfs_enter (rootfd, c->console_path, err) < 0)
+  if (mc_rootfs_furnish (rootfd, c->console_path, err) < 0)
+    return -1;
+  for (i = 0; i < c->n_disks; i++)
+    {
+      int dfd = -1, r;
+
+      if (wait_for (sock, MC_SYNC_DISK, &dfd, err) < 0)
+        return -1;
+      r = mc_rootfs_mount_disk (rootfd, c->disks[i].path, dfd, err);
+      close (dfd);
+      if (r < 0)
+        return -1;
+    }
+  if (mc_rootfs_pivot (rootfd, err) < 0)
     return -1;
   close (rootfd);
   if (take_console (c->console_fd, err) < 0)
@@ -206,6 +220,7 @@ send_rootfs (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
   cleanup_close int userns = -1;
   cleanup_close int mfd = -1;
   char path[64];
+  size_t i;
 
   if (!c->privileged)
     {
@@ -220,6 +235,16 @@ send_rootfs (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
     return -1;
   if (mc_sync_send (sock, MC_SYNC_ROOTFS, 0, NULL, mfd) < 0)
     return mc_make_error (err, errno, "send the root filesystem");
+  for (i = 0; i < c->n_disks; i++)
+    {
+      cleanup_close int dfd = mc_rootfs_prepare_disk (c->disks[i].source, c->disks[i].readonly,
+                                                      c->disks[i].shift, userns, err);
+
+      if (dfd < 0)
+        return -1;
+      if (mc_sync_send (sock, MC_SYNC_DISK, 0, NULL, dfd) < 0)
+        return mc_make_error (err, errno, "send disk `%s`", c->disks[i].path);
+    }
   return 0;
 }
 

@@ -14,6 +14,7 @@ enum mc_sync_type
   MC_SYNC_GO = 1,     /* monitor -> child: ids mapped, cgroup joined */
   MC_SYNC_ROOTFS,     /* monitor -> child: the overlay mount, as an fd */
   MC_SYNC_ERROR,      /* child -> monitor: errno + message */
+  MC_SYNC_DISK,       /* monitor -> child: a disk device's mount, as an fd */
 };
 
 struct mc_sync_msg

@@ -1,0 +1,737 @@
+/* minictr config ... and minictr profile ...: LXD's `lxc config` and
+ * `lxc profile` verbs.  Both edit the same shape of document (config keys
+ * and devices), so one set of handlers serves both, told apart by the
+ * command table they are reached from.  */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "profiles/profiles.h"
+#include "runtime/config.h"
+#include "runtime/configure.h"
+#include "runtime/container.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool
+is_profile_cmd (const struct cli_command *cmd)
+{
+  return mc_str_has_prefix (cmd->path, "profile");
+}
+
+/* Parse -h/--help (and --expanded where allowed); 1: help was printed.  */
+static int
+parse_flags (const struct cli_command *cmd, int argc, char **argv, int min, int max,
+             bool *expanded, mc_error_t *err)
+{
+  static const struct option with_exp[] = {
+    { "expanded", no_argument, NULL, 'e' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  static const struct option plain[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  int c;
+
+  /* Commands with --expanded take flags anywhere; the others stop at the
+   * first argument, so that a value such as "-1" is not a flag.  */
+  while ((c = cli_getopt (cmd, argc, argv, expanded ? "he" : "+h", expanded ? with_exp : plain, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 1;
+      if (c == 'e')
+        *expanded = true;
+    }
+  return cli_want_args (cmd, argc - optind, min, max, err);
+}
+
+static void
+print_deferred (const char *what, json_t *deferred)
+{
+  json_t *k;
+  size_t i;
+
+  json_array_foreach (deferred, i, k)
+    fprintf (stderr, "minictr: `%s` applies to %s at its next start\n", json_string_value (k), what);
+  json_decref (deferred);
+}
+
+static int
+configure (const struct cli_command *cmd, struct mc_store *s, const char *name,
+           const struct mc_config_change *change, mc_error_t *err)
+{
+  json_t *deferred = NULL;
+  int ret;
+
+  if (is_profile_cmd (cmd))
+    ret = mc_profile_configure (s, name, change, &deferred, err);
+  else
+    ret = mc_container_configure (s, name, change, &deferred, err);
+  if (ret == 0 && deferred)
+    {
+      cleanup_free char *what = is_profile_cmd (cmd) ? xasprintf ("the containers using profile `%s`", name)
+                                                     : xasprintf ("container `%s`", name);
+      print_deferred (what, deferred);
+    }
+  return ret;
+}
+
+/* The document `config show` prints: LXD's instance fields, no times.  */
+static json_t *
+load_doc (const struct cli_command *cmd, struct mc_store *s, const char *name, bool expanded,
+          mc_error_t *err)
+{
+  static const char *const fields[] = { "architecture", "config", "devices", "ephemeral",
+                                        "profiles", "stateful", "description" };
+  json_t *cfg, *out;
+  size_t i;
+
+  if (is_profile_cmd (cmd))
+    {
+      json_t *users, *u, *refs;
+
+      if ((cfg = mc_profile_load (s, name, err)) == NULL)
+        return NULL;
+      json_object_set_new (cfg, "name", json_string (name));
+      if ((users = mc_profile_used_by (s, name, err)) == NULL)
+        return json_decref (cfg), NULL;
+      refs = json_array ();
+      json_array_foreach (users, i, u)
+        json_array_append_new (refs, json_sprintf ("/1.0/instances/%s", json_string_value (u)));
+      json_decref (users);
+      json_object_set_new (cfg, "used_by", refs);
+      return cfg;
+    }
+  cfg = expanded ? mc_container_config_expanded (s, name, err) : mc_container_config_load (s, name, err);
+  if (cfg == NULL)
+    return NULL;
+  out = json_object ();
+  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+    if (json_object_get (cfg, fields[i]))
+      json_object_set (out, fields[i], json_object_get (cfg, fields[i]));
+  json_decref (cfg);
+  return out;
+}
+
+static int
+cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  bool expanded = false;
+  struct mc_store s;
+  json_t *doc;
+  int r = parse_flags (cmd, argc, argv, 1, 1, is_profile_cmd (cmd) ? NULL : &expanded, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  doc = load_doc (cmd, &s, argv[optind], expanded, err);
+  mc_store_close (&s);
+  if (doc == NULL)
+    return -1;
+  r = cli_print_yaml (doc, err);
+  json_decref (doc);
+  return r;
+}
+
+static int
+cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  bool expanded = false;
+  struct mc_store s;
+  json_t *doc;
+  const char *v;
+  int r = parse_flags (cmd, argc, argv, 2, 2, is_profile_cmd (cmd) ? NULL : &expanded, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_config_key_find (argv[optind + 1], false, err) == NULL || mc_store_open (&s, err) < 0)
+    return -1;
+  doc = load_doc (cmd, &s, argv[optind], expanded, err);
+  mc_store_close (&s);
+  if (doc == NULL)
+    return -1;
+  /* LXD prints an empty line for a key that is not set.  */
+  v = json_string_value (json_object_get (json_object_get (doc, "config"), argv[optind + 1]));
+  printf ("%s\n", v ? v : "");
+  json_decref (doc);
+  return 0;
+}
+
+static int
+cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  cleanup_free const char **keys = NULL, **values = NULL;
+  struct mc_store s;
+  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i, n;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  n = argc - optind - 1;
+  keys = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  values = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
+  if (n == 2 && strchr (argv[optind + 1], '=') == NULL)
+    {
+      keys[0] = argv[optind + 1];
+      values[0] = argv[optind + 2];
+      change.n = 1;
+    }
+  else
+    for (i = 0; i < n; i++)
+      {
+        char *arg = argv[optind + 1 + i], *eq = strchr (arg, '=');
+
+        if (eq == NULL)
+          return mc_make_usage_error (err, "%s: expected KEY VALUE or KEY=VALUE..., got `%s`", cmd->path, arg);
+        *eq = '\0';
+        keys[change.n] = arg;
+        values[change.n++] = eq + 1;
+      }
+  change.keys = keys;
+  change.values = values;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  r = configure (cmd, &s, argv[optind], &change, err);
+  mc_store_close (&s);
+  return r;
+}
+
+static int
+cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  struct mc_store s;
+  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  change.keys = (const char *const *) argv + optind + 1;
+  change.n = (size_t) (argc - optind - 1);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  r = configure (cmd, &s, argv[optind], &change, err);
+  mc_store_close (&s);
+  return r;
+}
+
+/* ---- edit ------------------------------------------------------------------ */
+
+static int
+run_editor (const char *path, mc_error_t *err)
+{
+  const char *editor = getenv ("VISUAL");
+  int status;
+  pid_t pid;
+
+  if (editor == NULL || *editor == '\0')
+    editor = getenv ("EDITOR");
+  if (editor == NULL || *editor == '\0')
+    editor = "vi";
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    return mc_make_error (err, errno, "fork");
+  if (pid == 0)
+    {
+      /* $EDITOR may carry arguments ("code -w"), as git allows.  */
+      execl ("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *) NULL);
+      _exit (127);
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return mc_make_error (err, errno, "waitpid");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return mc_make_error (err, 0, "editor `%s` failed; nothing changed", editor);
+  return 0;
+}
+
+static json_t *
+read_doc (int fd, const char *name, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+  json_t *doc;
+
+  if (mc_read_fd (fd, name, 4 << 20, &buf, &len, err) < 0)
+    return NULL;
+  doc = mc_yaml_load (buf, len, name, err);
+  if (doc && !json_is_object (doc))
+    {
+      json_decref (doc);
+      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
+      return NULL;
+    }
+  return doc;
+}
+
+/* Like `lxc config edit`: from standard input when it is not a terminal,
+ * else in $VISUAL/$EDITOR/vi on a private temp file.  */
+static int
+cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  char path[] = "/tmp/minictr-edit-XXXXXX.yaml";
+  cleanup_free char *text = NULL;
+  cleanup_close int fd = -1;
+  struct mc_store s;
+  json_t *doc = NULL;
+  size_t len;
+  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if (!isatty (STDIN_FILENO))
+    doc = read_doc (STDIN_FILENO, "standard input", err);
+  else if ((doc = load_doc (cmd, &s, argv[optind], false, err)) != NULL)
+    {
+      json_object_del (doc, "used_by");
+      json_object_del (doc, "name");
+      r = mc_yaml_dump (doc, &text, &len, err);
+      json_decref (doc);
+      doc = NULL;
+      fd = r < 0 ? -1 : mkstemps (path, 5);
+      if (r == 0 && fd < 0)
+        mc_make_error (err, errno, "create a temp file in /tmp");
+      else if (r == 0)
+        {
+          if (write (fd, text, len) != (ssize_t) len)
+            mc_make_error (err, errno, "write `%s`", path);
+          else if (run_editor (path, err) == 0 && lseek (fd, 0, SEEK_SET) == 0)
+            doc = read_doc (fd, path, err);
+          unlink (path);
+        }
+    }
+  if (doc == NULL)
+    {
+      mc_store_close (&s);
+      return -1;
+    }
+  change.replace = doc;
+  r = configure (cmd, &s, argv[optind], &change, err);
+  json_decref (doc);
+  mc_store_close (&s);
+  return r;
+}
+
+/* ---- devices ----------------------------------------------------------------- */
+
+static int
+cmd_device_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  struct mc_store s;
+  json_t *dev;
+  int r = parse_flags (cmd, argc, argv, 3, -1, NULL, err), i;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  dev = json_object ();
+  json_object_set_new (dev, "type", json_string (argv[optind + 2]));
+  for (i = optind + 3; i < argc; i++)
+    {
+      char *eq = strchr (argv[i], '=');
+
+      if (eq == NULL || eq == argv[i])
+        {
+          json_decref (dev);
+          return mc_make_usage_error (err, "%s: expected KEY=VALUE, got `%s`", cmd->path, argv[i]);
+        }
+      *eq = '\0';
+      json_object_set_new (dev, argv[i], json_string (eq + 1));
+    }
+  change.device = argv[optind + 1];
+  change.device_conf = dev;
+  if (mc_store_open (&s, err) < 0)
+    return json_decref (dev), -1;
+  r = configure (cmd, &s, argv[optind], &change, err);
+  mc_store_close (&s);
+  json_decref (dev);
+  if (r == 0)
+    printf ("Device %s added to %s\n", change.device, argv[optind]);
+  return r;
+}
+
+static int
+cmd_device_remove (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  struct mc_store s;
+  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  for (i = optind + 1; i < argc && r == 0; i++)
+    {
+      change.device = argv[i];
+      r = configure (cmd, &s, argv[optind], &change, err);
+      if (r == 0)
+        printf ("Device %s removed from %s\n", argv[i], argv[optind]);
+    }
+  mc_store_close (&s);
+  return r;
+}
+
+static int
+device_print (const struct cli_command *cmd, int argc, char **argv, bool list, mc_error_t *err)
+{
+  struct mc_store s;
+  const char *key;
+  json_t *doc, *v;
+  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  doc = load_doc (cmd, &s, argv[optind], false, err);
+  mc_store_close (&s);
+  if (doc == NULL)
+    return -1;
+  if (list)
+    {
+      json_t *names = json_array (), *n;
+      size_t i, j;
+
+      json_object_foreach (json_object_get (doc, "devices"), key, v)
+        {
+          for (i = 0; i < json_array_size (names); i++)
+            if (strcmp (key, json_string_value (json_array_get (names, i))) < 0)
+              break;
+          json_array_insert_new (names, i, json_string (key));
+        }
+      json_array_foreach (names, j, n)
+        printf ("%s\n", json_string_value (n));
+      json_decref (names);
+    }
+  else
+    r = cli_print_yaml (json_object_get (doc, "devices"), err);
+  json_decref (doc);
+  return r;
+}
+
+static int
+cmd_device_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return device_print (cmd, argc, argv, true, err);
+}
+
+static int
+cmd_device_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  return device_print (cmd, argc, argv, false, err);
+}
+
+static const struct cli_command config_device_commands[] = {
+  { "add", "config device add", NULL, "config device add NAME DEVICE TYPE [KEY=VALUE...]",
+    "Add a device (type disk: source=HOST_PATH path=PATH [readonly=true] [shift=true])", NULL, cmd_device_add },
+  { "remove", "config device remove", "rm", "config device remove NAME DEVICE...", "Remove devices", NULL,
+    cmd_device_remove },
+  { "list", "config device list", "ls", "config device list NAME", "List devices", NULL, cmd_device_list },
+  { "show", "config device show", NULL, "config device show NAME", "Show devices as YAML", NULL, cmd_device_show },
+};
+
+static const struct cli_command profile_device_commands[] = {
+  { "add", "profile device add", NULL, "profile device add PROFILE DEVICE TYPE [KEY=VALUE...]",
+    "Add a device (type disk: source=HOST_PATH path=PATH [readonly=true] [shift=true])", NULL, cmd_device_add },
+  { "remove", "profile device remove", "rm", "profile device remove PROFILE DEVICE...", "Remove devices", NULL,
+    cmd_device_remove },
+  { "list", "profile device list", "ls", "profile device list PROFILE", "List devices", NULL, cmd_device_list },
+  { "show", "profile device show", NULL, "profile device show PROFILE", "Show devices as YAML", NULL,
+    cmd_device_show },
+};
+
+static int
+cmd_config_device (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  (void) cmd;
+  return cli_dispatch ("config device", "Manage a container's devices.", config_device_commands,
+                       sizeof (config_device_commands) / sizeof (config_device_commands[0]), argc, argv, err);
+}
+
+static int
+cmd_profile_device (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  (void) cmd;
+  return cli_dispatch ("profile device", "Manage a profile's devices.", profile_device_commands,
+                       sizeof (profile_device_commands) / sizeof (profile_device_commands[0]), argc, argv, err);
+}
+
+/* ---- config keys --------------------------------------------------------------- */
+
+static int
+cmd_keys (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  size_t n, i;
+  const struct mc_config_key *k = mc_config_keys (&n);
+  int r = parse_flags (cmd, argc, argv, 0, 0, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  printf ("%-26s %-8s %-7s %s\n", "KEY", "DEFAULT", "LIVE", "DESCRIPTION");
+  for (i = 0; i < n; i++)
+    {
+      cleanup_free char *name = k[i].prefix ? xasprintf ("%s*", k[i].name) : xstrdup (k[i].name);
+
+      printf ("%-26s %-8s %-7s %s\n", name, k[i].dflt ? k[i].dflt : "-", k[i].live ? "yes" : "restart",
+              k[i].doc);
+    }
+  return 0;
+}
+
+static const struct cli_command config_commands[] = {
+  { "show", "config show", NULL, "config show NAME [--expanded]", "Show a container's configuration as YAML",
+    "Flags:\n  -e, --expanded        The effective configuration, profiles stacked\n", cmd_show },
+  { "get", "config get", NULL, "config get NAME KEY [--expanded]", "Print a config key's value",
+    "Flags:\n  -e, --expanded        Look in the effective configuration\n", cmd_get },
+  { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE...", "Set config keys",
+    "Live keys (limits.*, environment.*, ...) apply to a running container at once;\n"
+    "the others at its next start.  `minictr config keys` lists them.\n", cmd_set },
+  { "unset", "config unset", NULL, "config unset NAME KEY...", "Unset config keys", NULL, cmd_unset },
+  { "edit", "config edit", NULL, "config edit NAME [< config.yaml]",
+    "Edit the configuration as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+  { "device", "config device", NULL, "config device add|remove|list|show ...", "Manage devices", NULL,
+    cmd_config_device },
+  { "keys", "config keys", NULL, "config keys", "List the config keys minictr knows", NULL, cmd_keys },
+};
+
+int
+cli_config (int argc, char **argv, mc_error_t *err)
+{
+  optind = 0;
+  return cli_dispatch ("config", "Manage container configuration: keys, limits and devices.", config_commands,
+                       sizeof (config_commands) / sizeof (config_commands[0]), argc, argv, err);
+}
+
+/* ---- profiles -------------------------------------------------------------------- */
+
+static int
+cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "NAME", "DESCRIPTION", "USED BY" };
+  struct cli_table t;
+  struct mc_store s;
+  json_t *names, *n, *data;
+  size_t i;
+  int r = parse_flags (cmd, argc, argv, 0, 0, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if ((names = mc_profile_names (&s, err)) == NULL)
+    return mc_store_close (&s), -1;
+  cli_table_init (&t, headers, 3);
+  data = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      json_t *p = mc_profile_load (&s, json_string_value (n), err);
+      json_t *users = p ? mc_profile_used_by (&s, json_string_value (n), err) : NULL;
+      char count[32];
+      const char *row[3];
+
+      if (users == NULL)
+        {
+          json_decref (p);
+          r = -1;
+          break;
+        }
+      snprintf (count, sizeof (count), "%zu", json_array_size (users));
+      row[0] = json_string_value (n);
+      row[1] = json_string_value (json_object_get (p, "description"));
+      row[2] = count;
+      cli_table_add (&t, row);
+      json_object_set (p, "name", n);
+      json_array_append_new (data, p);
+      json_decref (users);
+    }
+  if (r == 0)
+    r = cli_print (CLI_FORMAT_TABLE, &t, data, err);
+  cli_table_release (&t);
+  json_decref (data);
+  json_decref (names);
+  mc_store_close (&s);
+  return r;
+}
+
+static int
+cmd_profile_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_close int lock = -1;
+  struct mc_store s;
+  json_t *p = NULL;
+  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if (!isatty (STDIN_FILENO))
+    p = read_doc (STDIN_FILENO, "standard input", err);
+  else
+    p = json_object ();
+  if (p == NULL || (lock = mc_profiles_lock (&s, err)) < 0)
+    r = -1;
+  else
+    r = mc_profile_save (&s, argv[optind], p, true, err);
+  json_decref (p);
+  mc_store_close (&s);
+  if (r == 0)
+    printf ("Profile %s created\n", argv[optind]);
+  return r;
+}
+
+static int
+cmd_profile_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store s;
+  int r = parse_flags (cmd, argc, argv, 1, -1, NULL, err), i;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  for (i = optind; i < argc && r == 0; i++)
+    {
+      cleanup_close int lock = mc_profiles_lock (&s, err);
+
+      r = lock < 0 ? -1 : mc_profile_delete (&s, argv[i], err);
+      if (r == 0)
+        printf ("Profile %s deleted\n", argv[i]);
+    }
+  mc_store_close (&s);
+  return r;
+}
+
+static int
+cmd_profile_copy_rename (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_close int lock = -1;
+  bool copy = strcmp (cmd->name, "copy") == 0;
+  struct mc_store s;
+  json_t *p;
+  int r = parse_flags (cmd, argc, argv, 2, 2, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if ((lock = mc_profiles_lock (&s, err)) < 0)
+    r = -1;
+  else if (copy)
+    {
+      r = (p = mc_profile_load (&s, argv[optind], err)) == NULL ? -1
+          : mc_profile_save (&s, argv[optind + 1], p, true, err);
+      json_decref (p);
+    }
+  else
+    r = mc_profile_rename (&s, argv[optind], argv[optind + 1], err);
+  mc_store_close (&s);
+  return r;
+}
+
+/* profile add|remove|assign NAME PROFILE: edit a container's list.  */
+static int
+cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  struct mc_store s;
+  json_t *cfg, *list = NULL, *p;
+  size_t i;
+  int r = parse_flags (cmd, argc, argv, 2, 2, NULL, err);
+  const char *name, *arg;
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  name = argv[optind];
+  arg = argv[optind + 1];
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if ((cfg = mc_container_config_load (&s, name, err)) == NULL)
+    return mc_store_close (&s), -1;
+  list = json_deep_copy (json_object_get (cfg, "profiles"));
+  json_decref (cfg);
+  if (!json_is_array (list))
+    list = (json_decref (list), json_array ());
+  if (strcmp (cmd->name, "assign") == 0)
+    {
+      cleanup_free char *copy = xstrdup (arg);
+      char *save = NULL, *tok;
+
+      json_array_clear (list);
+      for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+        json_array_append_new (list, json_string (tok));
+    }
+  else if (strcmp (cmd->name, "add") == 0)
+    {
+      json_array_foreach (list, i, p)
+        if (strcmp (json_string_value (p), arg) == 0)
+          r = mc_make_error (err, 0, "container `%s` already has profile `%s`", name, arg);
+      json_array_append_new (list, json_string (arg));
+    }
+  else
+    {
+      size_t found = SIZE_MAX;
+
+      json_array_foreach (list, i, p)
+        if (strcmp (json_string_value (p), arg) == 0)
+          found = i;
+      if (found == SIZE_MAX)
+        r = mc_make_error (err, 0, "container `%s` does not have profile `%s`", name, arg);
+      else
+        json_array_remove (list, found);
+    }
+  change.profiles = list;
+  if (r == 0)
+    r = mc_container_configure (&s, name, &change, NULL, err);
+  json_decref (list);
+  mc_store_close (&s);
+  if (r == 0)
+    printf ("Profiles %s applied to %s\n", arg, name);
+  return r;
+}
+
+static const struct cli_command profile_commands[] = {
+  { "list", "profile list", "ls", "profile list", "List profiles", NULL, cmd_profile_list },
+  { "show", "profile show", NULL, "profile show PROFILE", "Show a profile as YAML", NULL, cmd_show },
+  { "create", "profile create", NULL, "profile create PROFILE [< profile.yaml]", "Create a profile", NULL,
+    cmd_profile_create },
+  { "delete", "profile delete", "rm", "profile delete PROFILE...", "Delete profiles no container uses", NULL,
+    cmd_profile_delete },
+  { "copy", "profile copy", "cp", "profile copy PROFILE NEW", "Copy a profile", NULL, cmd_profile_copy_rename },
+  { "rename", "profile rename", "mv", "profile rename PROFILE NEW", "Rename a profile (and in its containers)",
+    NULL, cmd_profile_copy_rename },
+  { "get", "profile get", NULL, "profile get PROFILE KEY", "Print a profile key's value", NULL, cmd_get },
+  { "set", "profile set", NULL, "profile set PROFILE KEY VALUE | KEY=VALUE...",
+    "Set profile keys (live keys apply at once to running containers using it)", NULL, cmd_set },
+  { "unset", "profile unset", NULL, "profile unset PROFILE KEY...", "Unset profile keys", NULL, cmd_unset },
+  { "edit", "profile edit", NULL, "profile edit PROFILE [< profile.yaml]",
+    "Edit a profile as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+  { "device", "profile device", NULL, "profile device add|remove|list|show ...", "Manage a profile's devices",
+    NULL, cmd_profile_device },
+  { "add", "profile add", NULL, "profile add NAME PROFILE", "Add a profile to a container (applied last)", NULL,
+    cmd_profile_assign },
+  { "remove", "profile remove", NULL, "profile remove NAME PROFILE", "Remove a profile from a container", NULL,
+    cmd_profile_assign },
+  { "assign", "profile assign", NULL, "profile assign NAME P1,P2,...", "Set a container's profile list", NULL,
+    cmd_profile_assign },
+};
+
+int
+cli_profile (int argc, char **argv, mc_error_t *err)
+{
+  optind = 0;
+  return cli_dispatch ("profile", "Manage profiles: stacked configuration shared by containers.", profile_commands,
+                       sizeof (profile_commands) / sizeof (profile_commands[0]), argc, argv, err);
+}

@@ -1,0 +1,463 @@
+#include "runtime/config.h"
+#include "profiles/profiles.h"
+#include "runtime/container.h"
+#include "runtime/lifecycle.h"
+#include "runtime/utils.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* LXD's keys and meanings; `live` keys are re-applied to a running
+ * container by `config set` (limits.c), the others at the next start.  */
+static const struct mc_config_key keys[] = {
+  { "boot.autostart", false, MC_KEY_BOOL, "false", true,
+    "Start the container when the host boots (recorded for a boot service)" },
+  { "boot.stop.signal", false, MC_KEY_SIGNAL, NULL, true,
+    "Signal `stop` sends to init (default: SIGRTMIN+3 for systemd, else SIGPWR)" },
+  { "environment.", true, MC_KEY_STRING, NULL, true,
+    "environment.NAME=VALUE: an environment variable of exec'd commands and, from the next start, of init" },
+  { "image.", true, MC_KEY_STRING, NULL, true, "Properties of the image the container was made from" },
+  { "limits.cpu", false, MC_KEY_CPUS, NULL, true,
+    "CPUs the container may run on: a count (2) or a set (0-1,3); sets the cpuset" },
+  { "limits.cpu.allowance", false, MC_KEY_ALLOWANCE, NULL, true,
+    "CPU time: 50% (of one CPU, per 100ms period) or 25ms/100ms (quota/period); sets cpu.max or cfs quota" },
+  { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
+    "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
+  { "limits.memory", false, MC_KEY_MEMORY, NULL, true,
+    "Memory limit: a size (256MiB, 1GB) or a percentage of host memory (50%)" },
+  { "limits.memory.enforce", false, MC_KEY_ENFORCE, "hard", true,
+    "hard: the limit is a maximum (OOM kill beyond it); soft: reclaim pressure above it" },
+  { "limits.memory.swap", false, MC_KEY_BOOL, "true", true,
+    "Whether the container may use swap (false: none)" },
+  { "limits.processes", false, MC_KEY_UINT, NULL, true,
+    "Maximum number of processes (pids.max); fork fails with EAGAIN beyond it" },
+  { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
+    "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
+  { "security.nesting", false, MC_KEY_BOOL, "false", false,
+    "Allow nested containers: delegate the container's cgroup to its root" },
+  { "security.privileged", false, MC_KEY_BOOL, "false", false,
+    "Run without a user namespace: container root is host root" },
+  { "user.", true, MC_KEY_STRING, NULL, true, "Free-form user keys" },
+  { "volatile.", true, MC_KEY_STRING, NULL, false, "Managed by minictr (read-only)" },
+};
+
+const struct mc_config_key *
+mc_config_keys (size_t *n)
+{
+  *n = sizeof (keys) / sizeof (keys[0]);
+  return keys;
+}
+
+/* Levenshtein distance, capped: close enough to suggest.  */
+static size_t
+edit_distance (const char *a, const char *b)
+{
+  size_t la = strlen (a), lb = strlen (b), i, j;
+  size_t row[128];
+
+  if (la >= 127 || lb >= 127)
+    return SIZE_MAX;
+  for (j = 0; j <= lb; j++)
+    row[j] = j;
+  for (i = 1; i <= la; i++)
+    {
+      size_t diag = row[0], tmp;
+
+      row[0] = i;
+      for (j = 1; j <= lb; j++)
+        {
+          size_t best = diag + (a[i - 1] != b[j - 1]);
+
+          if (row[j] + 1 < best)
+            best = row[j] + 1;
+          if (row[j - 1] + 1 < best)
+            best = row[j - 1] + 1;
+          tmp = row[j];
+          row[j] = best;
+          diag = tmp;
+        }
+    }
+  return row[lb];
+}
+
+static int
+unknown_key (const char *key, mc_error_t *err)
+{
+  char hint[512] = "";
+  size_t i, used = 0;
+
+  for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
+    {
+      const struct mc_config_key *k = &keys[i];
+      size_t d = edit_distance (key, k->name);
+
+      if (k->prefix || d > 3)
+        continue;
+      used += (size_t) snprintf (hint + used, sizeof (hint) - used, "%s`%s`",
+                                 used ? " or " : " (did you mean ", k->name);
+      if (used >= sizeof (hint) - 64)
+        break;
+    }
+  if (used)
+    snprintf (hint + used, sizeof (hint) - used, "?)");
+  return mc_make_error (err, 0, "unknown config key `%s`%s", key, used ? hint : " (see `minictr config keys`)");
+}
+
+const struct mc_config_key *
+mc_config_key_find (const char *key, bool for_write, mc_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
+    {
+      const struct mc_config_key *k = &keys[i];
+
+      if (k->prefix ? (mc_str_has_prefix (key, k->name) && key[strlen (k->name)] != '\0')
+                    : strcmp (key, k->name) == 0)
+        {
+          if (for_write && mc_str_has_prefix (key, "volatile."))
+            {
+              mc_make_error (err, 0, "config key `%s` is managed by minictr and cannot be changed", key);
+              return NULL;
+            }
+          return k;
+        }
+    }
+  unknown_key (key, err);
+  return NULL;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static bool
+parse_u64 (const char *s, uint64_t *out)
+{
+  char *end;
+
+  if (*s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  return errno == 0 && *end == '\0';
+}
+
+static uint64_t
+host_memory (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+
+  return pages > 0 && size > 0 ? (uint64_t) pages * (uint64_t) size : 0;
+}
+
+int
+mc_config_parse_memory (const char *value, uint64_t *bytes, mc_error_t *err)
+{
+  size_t len = strlen (value);
+  uint64_t pct;
+
+  if (len > 1 && value[len - 1] == '%')
+    {
+      cleanup_free char *num = xstrndup (value, len - 1);
+
+      if (!parse_u64 (num, &pct) || pct == 0 || pct > 100)
+        return mc_make_error (err, 0, "expected a percentage of host memory from 1%% to 100%%");
+      *bytes = host_memory () / 100 * pct;
+      return 0;
+    }
+  if (mc_parse_size (value, bytes, err) < 0)
+    {
+      mc_error_release (err);
+      return mc_make_error (err, 0, "expected a size such as 256MiB or 1GB, or a percentage of host memory such as 50%%");
+    }
+  if (*bytes < 4096)
+    return mc_make_error (err, 0, "expected at least 4096 bytes");
+  return 0;
+}
+
+static long
+online_cpus (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_CONF);
+
+  return n > 0 ? n : 1;
+}
+
+int
+mc_config_parse_cpus (const char *value, char **cpuset, mc_error_t *err)
+{
+  const char *p = value;
+  long max = online_cpus ();
+  uint64_t n;
+
+  if (parse_u64 (value, &n))
+    {
+      if (n == 0 || n > (uint64_t) max)
+        return mc_make_error (err, 0, "expected a CPU count from 1 to %ld, or a set such as 0-1,3", max);
+      *cpuset = n == 1 ? xstrdup ("0") : xasprintf ("0-%" PRIu64, n - 1);
+      return 0;
+    }
+  /* A set: comma-separated CPUs or ranges, all below the host's count.  */
+  while (*p)
+    {
+      char *end;
+      long a, b;
+
+      if (!isdigit ((unsigned char) *p))
+        goto bad;
+      a = b = strtol (p, &end, 10);
+      if (*end == '-')
+        {
+          if (!isdigit ((unsigned char) end[1]))
+            goto bad;
+          b = strtol (end + 1, &end, 10);
+        }
+      if (a > b || b >= max)
+        return mc_make_error (err, 0, "CPU set `%s` names CPUs the host does not have (0-%ld)", value, max - 1);
+      if (*end == ',' && end[1] != '\0')
+        end++;
+      else if (*end != '\0')
+        goto bad;
+      p = end;
+    }
+  if (*value == '\0')
+    goto bad;
+  *cpuset = xstrdup (value);
+  return 0;
+bad:
+  return mc_make_error (err, 0, "expected a CPU count such as 2, or a CPU set such as 0-1,3");
+}
+
+/* "25ms" -> microseconds.  */
+static bool
+parse_ms (const char *s, size_t len, uint64_t *us)
+{
+  cleanup_free char *num = NULL;
+  uint64_t v;
+
+  if (len < 3 || strncmp (s + len - 2, "ms", 2) != 0)
+    return false;
+  num = xstrndup (s, len - 2);
+  if (!parse_u64 (num, &v) || v == 0 || v > 1000000)
+    return false;
+  *us = v * 1000;
+  return true;
+}
+
+int
+mc_config_parse_allowance (const char *value, uint64_t *quota_us, uint64_t *period_us,
+                           mc_error_t *err)
+{
+  size_t len = strlen (value);
+  const char *slash = strchr (value, '/');
+  uint64_t pct;
+
+  if (len > 1 && value[len - 1] == '%')
+    {
+      cleanup_free char *num = xstrndup (value, len - 1);
+
+      if (!parse_u64 (num, &pct) || pct == 0 || pct > 100 * (uint64_t) online_cpus ())
+        return mc_make_error (err, 0, "expected a percentage from 1%% to %ld%% (100%% per CPU)", 100 * online_cpus ());
+      *period_us = 100000;
+      *quota_us = pct * 1000;
+      return 0;
+    }
+  if (slash && parse_ms (value, (size_t) (slash - value), quota_us)
+      && parse_ms (slash + 1, strlen (slash + 1), period_us) && *quota_us >= 1000)
+    return 0;
+  return mc_make_error (err, 0, "expected a percentage such as 50%% or a quota/period such as 25ms/100ms");
+}
+
+int
+mc_config_parse_signal (const char *value, int *sig, mc_error_t *err)
+{
+  if (mc_parse_signal (value, sig, err) == 0)
+    return 0;
+  mc_error_release (err);
+  return mc_make_error (err, 0, "expected a signal name or number such as SIGPWR, SIGRTMIN+3 or 30");
+}
+
+static int
+check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
+{
+  cleanup_free char *cpus = NULL;
+  uint64_t u, q;
+  int sig;
+
+  switch (k->type)
+    {
+    case MC_KEY_STRING:
+      return 0;
+    case MC_KEY_BOOL:
+      if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
+        return 0;
+      return mc_make_error (err, 0, "expected true or false");
+    case MC_KEY_UINT:
+      if (parse_u64 (value, &u) && u > 0 && u <= INT32_MAX)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 1 to %d", INT32_MAX);
+    case MC_KEY_MEMORY:
+      return mc_config_parse_memory (value, &u, err);
+    case MC_KEY_CPUS:
+      return mc_config_parse_cpus (value, &cpus, err);
+    case MC_KEY_ALLOWANCE:
+      return mc_config_parse_allowance (value, &u, &q, err);
+    case MC_KEY_PRIORITY:
+      if (parse_u64 (value, &u) && u <= 10)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 0 to 10");
+    case MC_KEY_ENFORCE:
+      if (strcmp (value, "hard") == 0 || strcmp (value, "soft") == 0)
+        return 0;
+      return mc_make_error (err, 0, "expected hard or soft");
+    case MC_KEY_SIGNAL:
+      return mc_config_parse_signal (value, &sig, err);
+    }
+  return 0;
+}
+
+int
+mc_config_validate (const char *key, const char *value, mc_error_t *err)
+{
+  const struct mc_config_key *k = mc_config_key_find (key, false, err);
+
+  if (k == NULL)
+    return -1;
+  if (check_value (k, value, err) < 0)
+    return mc_error_prefix (err, "invalid value `%s` for `%s`", value, key), -1;
+  return 0;
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+static bool
+is_bool_string (json_t *v)
+{
+  const char *s = json_string_value (v);
+
+  return s && (strcmp (s, "true") == 0 || strcmp (s, "false") == 0);
+}
+
+int
+mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
+{
+  const char *type = json_string_value (json_object_get (dev, "type"));
+  const char *source, *path, *key;
+  struct stat st;
+  json_t *v;
+
+  if (*name == '\0' || strlen (name) > 64 || strchr (name, '/'))
+    return mc_make_error (err, 0, "invalid device name `%s`", name);
+  if (!json_is_object (dev))
+    return mc_make_error (err, 0, "device `%s`: expected a mapping of keys", name);
+  if (type == NULL)
+    return mc_make_error (err, 0, "device `%s`: missing `type`", name);
+  if (strcmp (type, "disk") != 0)
+    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk)", name, type);
+  json_object_foreach (dev, key, v)
+    {
+      if (!json_is_string (v))
+        return mc_make_error (err, 0, "device `%s`: `%s` must be a string", name, key);
+      if (strcmp (key, "type") && strcmp (key, "source") && strcmp (key, "path")
+          && strcmp (key, "readonly") && strcmp (key, "shift"))
+        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a disk (source, path, readonly, shift)",
+                              name, key);
+    }
+  source = json_string_value (json_object_get (dev, "source"));
+  path = json_string_value (json_object_get (dev, "path"));
+  if (source == NULL || source[0] != '/')
+    return mc_make_error (err, 0, "device `%s`: `source` must be an absolute host path", name);
+  if (path == NULL || path[0] != '/')
+    return mc_make_error (err, 0, "device `%s`: `path` must be an absolute path in the container", name);
+  if (strcmp (path, "/") == 0)
+    return mc_make_error (err, 0, "device `%s`: `path` cannot be the container's root", name);
+  if (strstr (path, "/../") || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
+    return mc_make_error (err, 0, "device `%s`: `path` must not contain `..`", name);
+  if ((v = json_object_get (dev, "readonly")) && !is_bool_string (v))
+    return mc_make_error (err, 0, "device `%s`: `readonly` must be true or false", name);
+  if ((v = json_object_get (dev, "shift")) && !is_bool_string (v))
+    return mc_make_error (err, 0, "device `%s`: `shift` must be true or false", name);
+  if (stat (source, &st) < 0)
+    return mc_make_error (err, errno, "device `%s`: source `%s`", name, source);
+  return 0;
+}
+
+int
+mc_config_validate_doc (json_t *doc, mc_error_t *err)
+{
+  json_t *config = json_object_get (doc, "config"), *devices = json_object_get (doc, "devices"), *v;
+  const char *key;
+
+  if (config && !json_is_object (config))
+    return mc_make_error (err, 0, "`config` must be a mapping of keys to values");
+  if (devices && !json_is_object (devices))
+    return mc_make_error (err, 0, "`devices` must be a mapping of device names");
+  json_object_foreach (config, key, v)
+    {
+      if (mc_str_has_prefix (key, "volatile."))
+        continue;
+      if (!json_is_string (v))
+        return mc_make_error (err, 0, "config key `%s`: expected a string value", key);
+      if (mc_config_validate (key, json_string_value (v), err) < 0)
+        return -1;
+    }
+  json_object_foreach (devices, key, v)
+    if (mc_device_validate (key, v, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* ---- stacking ------------------------------------------------------------ */
+
+static void
+merge_into (json_t *dst, json_t *src)
+{
+  json_t *config = json_object_get (dst, "config"), *devices = json_object_get (dst, "devices"), *v;
+  const char *key;
+
+  json_object_foreach (json_object_get (src, "config"), key, v)
+    json_object_set (config, key, v);
+  json_object_foreach (json_object_get (src, "devices"), key, v)
+    json_object_set_new (devices, key, json_deep_copy (v));
+}
+
+json_t *
+mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err)
+{
+  json_t *out = json_deep_copy (cfg), *p;
+  size_t i;
+
+  json_object_set_new (out, "config", json_object ());
+  json_object_set_new (out, "devices", json_object ());
+  json_array_foreach (json_object_get (cfg, "profiles"), i, p)
+    {
+      json_t *prof = mc_profile_load (s, json_string_value (p), err);
+
+      if (prof == NULL)
+        {
+          json_decref (out);
+          return NULL;
+        }
+      merge_into (out, prof);
+      json_decref (prof);
+    }
+  merge_into (out, cfg);
+  return out;
+}
+
+json_t *
+mc_container_config_expanded (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *cfg = mc_container_config_load (s, name, err), *out;
+
+  if (cfg == NULL)
+    return NULL;
+  out = mc_config_expand (s, cfg, err);
+  json_decref (cfg);
+  return out;
+}

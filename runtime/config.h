@@ -1,0 +1,75 @@
+/* Instance configuration keys: one table states each key's type, default,
+ * whether it applies to a running container, and its documentation
+ * (`minictr config keys` prints it).  Validation, LXD's value syntax, the
+ * stacking of profiles under a container's own config, and the devices
+ * (disk) live here; turning limits into cgroup values is limits.c.  */
+#ifndef MINICTR_CONFIG_H
+#define MINICTR_CONFIG_H
+
+#include "images/store.h"
+#include "runtime/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mc_key_type
+{
+  MC_KEY_STRING,
+  MC_KEY_BOOL,
+  MC_KEY_UINT,      /* a decimal count */
+  MC_KEY_MEMORY,    /* LXD size ("256MiB", "1GB") or a percentage of host RAM */
+  MC_KEY_CPUS,      /* a count ("2") or a CPU set ("0-1,3") */
+  MC_KEY_ALLOWANCE, /* "50%" or "25ms/100ms" */
+  MC_KEY_PRIORITY,  /* 0..10 */
+  MC_KEY_ENFORCE,   /* hard | soft */
+  MC_KEY_SIGNAL,    /* a signal name or number */
+};
+
+struct mc_config_key
+{
+  const char *name;  /* "limits.memory", or a prefix "environment." */
+  bool prefix;
+  enum mc_key_type type;
+  const char *dflt;  /* NULL: unset by default */
+  bool live;         /* applied to a running container at once */
+  const char *doc;
+};
+
+const struct mc_config_key *mc_config_keys (size_t *n);
+
+/* Look KEY up; unknown keys get an error suggesting close matches, and
+ * keys minictr manages itself (volatile.*) are refused for writing.  */
+const struct mc_config_key *mc_config_key_find (const char *key, bool for_write,
+                                                mc_error_t *err);
+
+/* Check VALUE for KEY; the error names the expected form.  */
+int mc_config_validate (const char *key, const char *value, mc_error_t *err);
+
+/* Check a whole instance or profile document (config keys, devices) as
+ * `config edit`, `profile edit` and `init < file` give it.  */
+int mc_config_validate_doc (json_t *doc, mc_error_t *err);
+
+/* Devices.  Only `disk` exists so far: source (absolute host path, must
+ * exist), path (absolute container path), readonly, shift.  */
+int mc_device_validate (const char *name, json_t *dev, mc_error_t *err);
+
+/* The effective configuration: the profiles named in CFG's `profiles`, in
+ * order, then CFG's own config and devices (later wins; devices by
+ * name).  Returns a new object shaped like CFG.  */
+json_t *mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err);
+
+/* mc_container_config_load + mc_config_expand.  */
+json_t *mc_container_config_expanded (struct mc_store *s, const char *name,
+                                      mc_error_t *err);
+
+/* Parsed forms, for limits.c.  */
+int mc_config_parse_memory (const char *value, uint64_t *bytes, mc_error_t *err);
+/* A CPU count N becomes "0-(N-1)"; a set is checked and normalised.  */
+int mc_config_parse_cpus (const char *value, char **cpuset, mc_error_t *err);
+/* Quota and period in microseconds.  */
+int mc_config_parse_allowance (const char *value, uint64_t *quota_us,
+                               uint64_t *period_us, mc_error_t *err);
+int mc_config_parse_signal (const char *value, int *sig, mc_error_t *err);
+
+#endif

@@ -1,0 +1,234 @@
+#include "runtime/configure.h"
+#include "profiles/profiles.h"
+#include "runtime/cgroup.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "runtime/limits.h"
+#include "runtime/paths.h"
+#include "runtime/state.h"
+#include "runtime/utils.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void
+note_deferred (json_t *deferred, const char *what)
+{
+  if (deferred)
+    json_array_append_new (deferred, json_string (what));
+}
+
+static int
+check_profiles (struct mc_store *s, json_t *profiles, mc_error_t *err)
+{
+  json_t *p, *prof;
+  size_t i, j;
+
+  if (!json_is_array (profiles))
+    return mc_make_error (err, 0, "`profiles` must be a list of profile names");
+  json_array_foreach (profiles, i, p)
+    {
+      if (!json_is_string (p))
+        return mc_make_error (err, 0, "`profiles` must be a list of profile names");
+      for (j = 0; j < i; j++)
+        if (json_equal (json_array_get (profiles, j), p))
+          return mc_make_error (err, 0, "profile `%s` is listed twice", json_string_value (p));
+      if ((prof = mc_profile_load (s, json_string_value (p), err)) == NULL)
+        return -1;
+      json_decref (prof);
+    }
+  return 0;
+}
+
+/* Apply C to DOC (a copy: the caller throws it away on failure).  */
+static int
+change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, bool container,
+            json_t *deferred, mc_error_t *err)
+{
+  json_t *config = json_object_get (doc, "config"), *devices = json_object_get (doc, "devices"), *v;
+  const char *key;
+  size_t i;
+
+  if (c->replace)
+    {
+      json_t *newconf = json_object_get (c->replace, "config");
+
+      if (!json_is_object (c->replace))
+        return mc_make_error (err, 0, "expected a YAML mapping (config, devices%s)",
+                              container ? ", profiles" : ", description");
+      json_object_foreach (newconf, key, v)
+        if (mc_str_has_prefix (key, "volatile.") && !json_equal (v, json_object_get (config, key)))
+          return mc_make_error (err, 0, "config key `%s` is managed by minictr and cannot be changed", key);
+      if (mc_config_validate_doc (c->replace, err) < 0)
+        return -1;
+      /* volatile.* keys stay as they are, whatever the edit did to them. */
+      json_object_foreach (config, key, v)
+        if (mc_str_has_prefix (key, "volatile."))
+          json_object_set (newconf ? newconf : c->replace, key, v);
+      json_object_set_new (doc, "config", newconf ? json_deep_copy (newconf) : json_object ());
+      json_object_set_new (doc, "devices", json_is_object (json_object_get (c->replace, "devices"))
+                                               ? json_deep_copy (json_object_get (c->replace, "devices"))
+                                               : json_object ());
+      if (json_is_string (json_object_get (c->replace, "description")))
+        json_object_set (doc, "description", json_object_get (c->replace, "description"));
+      if (container && json_object_get (c->replace, "profiles"))
+        {
+          if (check_profiles (s, json_object_get (c->replace, "profiles"), err) < 0)
+            return -1;
+          json_object_set (doc, "profiles", json_object_get (c->replace, "profiles"));
+        }
+      note_deferred (deferred, "devices");
+      return 0;
+    }
+  for (i = 0; i < c->n; i++)
+    {
+      const struct mc_config_key *k = mc_config_key_find (c->keys[i], true, err);
+
+      if (k == NULL)
+        return -1;
+      if (c->values && mc_config_validate (c->keys[i], c->values[i], err) < 0)
+        return -1;
+      if (c->values)
+        json_object_set_new (config, c->keys[i], json_string (c->values[i]));
+      else
+        json_object_del (config, c->keys[i]);
+      if (!k->live)
+        note_deferred (deferred, c->keys[i]);
+    }
+  if (c->device)
+    {
+      bool exists = json_object_get (devices, c->device) != NULL;
+
+      if (c->device_conf && exists)
+        return mc_make_error (err, 0, "device `%s` already exists", c->device);
+      if (!c->device_conf && !exists)
+        return mc_make_error (err, 0, "device `%s` does not exist", c->device);
+      if (c->device_conf)
+        {
+          if (mc_device_validate (c->device, c->device_conf, err) < 0)
+            return -1;
+          json_object_set (devices, c->device, c->device_conf);
+        }
+      else
+        json_object_del (devices, c->device);
+      note_deferred (deferred, c->device);
+    }
+  if (container && c->profiles)
+    {
+      if (check_profiles (s, c->profiles, err) < 0)
+        return -1;
+      json_object_set (doc, "profiles", c->profiles);
+    }
+  return 0;
+}
+
+int
+mc_container_apply_live (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  struct mc_run_state st;
+  struct mc_cgroup *cg = NULL;
+  enum mc_status status;
+  const char *parent;
+  json_t *cfg, *exp;
+  int ret;
+
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  if (status == MC_STATUS_STOPPED)
+    return 0;
+  if ((cfg = mc_container_config_load (s, name, err)) == NULL)
+    return -1;
+  exp = mc_config_expand (s, cfg, err);
+  json_decref (cfg);
+  if (exp == NULL)
+    return -1;
+  parent = mc_cgroup_parent (err);
+  ret = parent == NULL ? -1 : mc_cgroup_open (parent, name, &cg, err);
+  if (ret == 0)
+    ret = mc_limits_apply (cg, json_object_get (exp, "config"), err);
+  mc_cgroup_free (cg);
+  json_decref (exp);
+  return ret < 0 ? mc_error_prefix (err, "apply to running container `%s`", name) : 0;
+}
+
+static bool
+is_running (const char *name)
+{
+  struct mc_run_state st;
+  enum mc_status status = MC_STATUS_STOPPED;
+  mc_error_t e = NULL;
+
+  if (mc_container_status (name, &st, &status, &e) < 0)
+    mc_error_release (&e);
+  return status != MC_STATUS_STOPPED;
+}
+
+int
+mc_container_configure (struct mc_store *s, const char *name, const struct mc_config_change *change,
+                        json_t **deferred, mc_error_t *err)
+{
+  cleanup_close int lock = mc_container_lock (s, name, err);
+  json_t *cfg, *doc, *later = json_array ();
+  int ret;
+
+  if (lock < 0 || (cfg = mc_container_config_load (s, name, err)) == NULL)
+    {
+      json_decref (later);
+      return -1;
+    }
+  doc = json_deep_copy (cfg);
+  json_decref (cfg);
+  ret = change_doc (s, doc, change, true, later, err);
+  if (ret == 0)
+    ret = mc_container_config_save (s, name, doc, err);
+  json_decref (doc);
+  if (ret == 0)
+    ret = mc_container_apply_live (s, name, err);
+  if (ret == 0 && deferred && is_running (name))
+    *deferred = json_incref (later);
+  json_decref (later);
+  return ret;
+}
+
+int
+mc_profile_configure (struct mc_store *s, const char *name, const struct mc_config_change *change,
+                      json_t **deferred, mc_error_t *err)
+{
+  cleanup_close int lock = mc_profiles_lock (s, err);
+  json_t *doc, *users, *later = json_array (), *u;
+  bool running = false;
+  size_t i;
+  int ret;
+
+  if (lock < 0 || (doc = mc_profile_load (s, name, err)) == NULL)
+    {
+      json_decref (later);
+      return -1;
+    }
+  ret = change_doc (s, doc, change, false, later, err);
+  if (ret == 0)
+    ret = mc_profile_save (s, name, doc, false, err);
+  json_decref (doc);
+  if (ret < 0 || (users = mc_profile_used_by (s, name, err)) == NULL)
+    {
+      json_decref (later);
+      return -1;
+    }
+  json_array_foreach (users, i, u)
+    {
+      const char *cname = json_string_value (u);
+      cleanup_close int clock = mc_container_lock (s, cname, err);
+
+      if (clock < 0 || mc_container_apply_live (s, cname, err) < 0)
+        {
+          ret = -1;
+          break;
+        }
+      running |= is_running (cname);
+    }
+  json_decref (users);
+  if (ret == 0 && deferred && running)
+    *deferred = json_incref (later);
+  json_decref (later);
+  return ret;
+}

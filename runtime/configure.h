@@ -1,0 +1,45 @@
+/* Changing configuration: `config set|unset|edit|device` on a container
+ * and the same on a profile.  Every change is validated before anything
+ * is written (a rejected change leaves config.yaml byte for byte as it
+ * was), written atomically under the container's (or profiles/) lock, and
+ * its live keys are applied at once to the running containers it
+ * concerns.  */
+#ifndef MINICTR_CONFIGURE_H
+#define MINICTR_CONFIGURE_H
+
+#include "images/store.h"
+#include "runtime/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* A change to a config/devices document (a container's or a profile's). */
+struct mc_config_change
+{
+  const char *const *keys;   /* set: KEYS[i] = VALUES[i]; unset: VALUES NULL */
+  const char *const *values;
+  size_t n;
+  const char *device;        /* device add/remove: its name */
+  json_t *device_conf;       /* device add: type and keys; NULL: remove */
+  json_t *replace;           /* edit: the whole new document */
+  json_t *profiles;          /* container only: the new profile list */
+};
+
+/* Apply CHANGE to container NAME.  *DEFERRED (may be NULL) gets the keys
+ * that only apply at the next start, when the container is running.  */
+int mc_container_configure (struct mc_store *s, const char *name,
+                            const struct mc_config_change *change,
+                            json_t **deferred, mc_error_t *err);
+
+/* The same for profile NAME; running containers using it get its live
+ * keys at once.  */
+int mc_profile_configure (struct mc_store *s, const char *name,
+                          const struct mc_config_change *change,
+                          json_t **deferred, mc_error_t *err);
+
+/* Re-apply the live part (cgroup limits) of NAME's expanded config if it
+ * is running; nothing when stopped.  */
+int mc_container_apply_live (struct mc_store *s, const char *name,
+                             mc_error_t *err);
+
+#endif

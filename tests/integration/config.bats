@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# Config keys, profiles, limits and disk devices (issue #5), on the host
+# (cgroup v1/hybrid) and in the VM (pure cgroup v2).
+
+load helpers
+
+setup() {
+    setup_state
+    import_busybox
+}
+
+v2() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
+
+# FILE of container NAME's cgroup, wherever its hierarchy is mounted.
+cg_file() {
+    local f
+    f=$(find /sys/fs/cgroup -path "*/minictr-$(state_id)/$1/$2" 2>/dev/null | head -n 1)
+    [ -n "$f" ] || { echo "no cgroup file $2 for $1" >&2; return 1; }
+    cat "$f"
+}
+
+mem_limit() { if v2; then cg_file "$1" memory.max; else cg_file "$1" memory.limit_in_bytes; fi; }
+
+config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f1; }
+
+@test "limits.memory: exact cgroup value, a hog is OOM-killed inside, live change without restart" {
+    local pid
+    mc init busybox m1
+    mc config set m1 limits.memory 64MiB
+    mc start m1
+    pid=$(init_pid m1)
+    assert_equal "$(mem_limit m1)" 67108864
+    if v2; then
+        run mc exec m1 -- cat /sys/fs/cgroup/memory.max
+        assert_output 67108864
+    fi
+    # A string that doubles until the limit: the OOM killer takes it
+    # (SIGKILL, 137), the container and its init stay.
+    run mc exec m1 -- awk 'BEGIN { s = "xxxxxxxxxxxxxxxx"; while (1) s = s s }'
+    assert_equal "$status" 137
+    assert_equal "$(status_of m1)" Running
+    assert_equal "$(init_pid m1)" "$pid"
+    mc config set m1 limits.memory=128MiB
+    assert_equal "$(mem_limit m1)" 134217728
+    assert_equal "$(init_pid m1)" "$pid"
+    mc config unset m1 limits.memory
+    if v2; then assert_equal "$(mem_limit m1)" max; else assert_equal "$(mem_limit m1)" 9223372036854771712; fi
+    mc config set m1 limits.memory=256MiB limits.memory.enforce=soft
+    if v2; then
+        assert_equal "$(cg_file m1 memory.high)" 268435456
+        assert_equal "$(cg_file m1 memory.max)" max
+    else
+        assert_equal "$(cg_file m1 memory.soft_limit_in_bytes)" 268435456
+    fi
+}
+
+@test "limits.processes: a fork bomb gets EAGAIN and the container still stops" {
+    mc launch busybox p1
+    mc config set p1 limits.processes 20
+    assert_equal "$(cg_file p1 pids.max)" 20
+    run mc exec p1 -- sh -c 'i=0; while [ $i -lt 40 ]; do sleep 1000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done'
+    assert_output --partial "Resource temporarily unavailable"
+    run mc stop p1 --timeout 10
+    assert_success
+    assert_equal "$(status_of p1)" Stopped
+}
+
+@test "limits.cpu sets the cpuset; limits.cpu.allowance=50% gives half a CPU" {
+    local before after t0 t1 share
+    mc launch busybox c1
+    mc config set c1 limits.cpu=1 limits.cpu.allowance=50%
+    assert_equal "$(cg_file c1 cpuset.cpus)" 0
+    if v2; then
+        assert_equal "$(cg_file c1 cpu.max)" "50000 100000"
+        before=$(cg_file c1 cpu.stat | awk '$1 == "usage_usec" { print $2 * 1000 }')
+    else
+        assert_equal "$(cg_file c1 cpu.cfs_quota_us)" 50000
+        assert_equal "$(cg_file c1 cpu.cfs_period_us)" 100000
+        before=$(cg_file c1 cpuacct.usage)
+    fi
+    t0=$(date +%s%N)
+    mc exec c1 -- timeout 3 sh -c 'while :; do :; done' || true
+    t1=$(date +%s%N)
+    if v2; then
+        after=$(cg_file c1 cpu.stat | awk '$1 == "usage_usec" { print $2 * 1000 }')
+    else
+        after=$(cg_file c1 cpuacct.usage)
+    fi
+    share=$(( (after - before) * 100 / (t1 - t0) ))
+    echo "# cpu share: $share%" >&3
+    [ "$share" -ge 35 ] && [ "$share" -le 58 ]
+    mc config set c1 limits.cpu 0-1
+    assert_equal "$(cg_file c1 cpuset.cpus)" 0-1
+    mc config unset c1 limits.cpu.allowance
+    if v2; then assert_equal "$(cg_file c1 cpu.max)" "max 100000"; else assert_equal "$(cg_file c1 cpu.cfs_quota_us)" -1; fi
+}
+
+@test "stacking: default < p1 < p2 < the container's own keys, in config and in the cgroup" {
+    mc profile set default limits.memory 100MiB
+    mc profile create p1
+    mc profile set p1 limits.memory=200MiB environment.FROM=p1
+    mc profile create p2
+    mc profile set p2 limits.memory=300MiB
+    mc launch busybox s1 -p default -p p1 -p p2
+    assert_equal "$(mc config get s1 limits.memory --expanded)" 300MiB
+    assert_equal "$(mem_limit s1)" 314572800
+    mc config set s1 limits.memory 400MiB
+    run mc config show s1 --expanded
+    assert_line "  limits.memory: 400MiB"
+    assert_line "  environment.FROM: p1"
+    assert_equal "$(mem_limit s1)" 419430400
+    run mc exec s1 -- sh -c 'echo $FROM'
+    assert_output p1
+    mc config unset s1 limits.memory
+    assert_equal "$(mem_limit s1)" 314572800
+    # A profile change reaches running containers that use it.
+    mc profile set p2 limits.memory 320MiB
+    assert_equal "$(mem_limit s1)" 335544320
+    mc profile remove s1 p2
+    assert_equal "$(mem_limit s1)" 209715200
+    run mc config show s1
+    assert_line "- default"
+    assert_line "- p1"
+    refute_line "- p2"
+    # In use: p1 cannot go, and the error names the user.
+    run mc profile delete p1
+    assert_failure 1
+    assert_output "minictr: profile \`p1\` cannot be deleted: used by s1"
+    run mc profile delete default
+    assert_failure 1
+    assert_output "minictr: the \`default\` profile cannot be deleted"
+    run mc profile rename default other
+    assert_failure 1
+    mc profile rename p1 q1
+    run mc config show s1
+    assert_line "- q1"
+    mc profile delete p2
+    run mc profile list
+    assert_output --partial "| q1 "
+    refute_output --partial "| p2 "
+}
+
+@test "disk devices: mapped ownership, readonly gives EROFS, shift maps host root, missing source" {
+    local src=$WORK/share rosrc=$WORK/rootshare
+    mkdir -p "$src" "$rosrc"
+    echo data > "$src/f"
+    echo root > "$rosrc/r"
+    chown -R 1000000:1000000 "$src"
+    mc init busybox d1
+    mc config device add d1 shared disk "source=$src" path=/mnt/shared
+    mc config device add d1 ro disk "source=$src" path=/mnt/ro readonly=true
+    mc config device add d1 shifted disk "source=$rosrc" path=/srv/host shift=true
+    run mc config device list d1
+    assert_output "$(printf 'ro\nshared\nshifted')"
+    mc start d1
+    run mc exec d1 -- stat -c '%u:%g %n' /mnt/shared/f /srv/host/r
+    assert_output "$(printf '0:0 /mnt/shared/f\n0:0 /srv/host/r')"
+    run mc exec d1 -- cat /mnt/shared/f
+    assert_output data
+    mc exec d1 -- sh -c 'echo new > /mnt/shared/g'
+    assert_equal "$(stat -c %u "$src/g")" 1000000
+    run mc exec d1 -- sh -c 'echo x > /mnt/ro/h'
+    assert_failure
+    assert_output --partial "Read-only file system"
+    run mc exec d1 -- mount -o remount,rw /mnt/ro
+    assert_failure
+    [ ! -e "$src/h" ]
+    # Missing source: refused at add time, and at start when it went away.
+    run mc config device add d1 gone disk source=/nonexistent/x path=/x
+    assert_failure 1
+    assert_output --partial "source \`/nonexistent/x\`"
+    mc stop d1 --force
+    rm -rf "$rosrc"
+    run mc start d1
+    assert_failure 1
+    assert_output --partial "device \`shifted\`: source \`$rosrc\`"
+    assert_equal "$(status_of d1)" Stopped
+    mc config device remove d1 shifted
+    mc start d1
+    assert_equal "$(status_of d1)" Running
+}
+
+@test "bad keys and values: one-line errors, exit 1, config.yaml byte-identical" {
+    local sum
+    mc init busybox b1
+    sum=$(config_sum b1)
+    run mc config set b1 limits.memroy 64MiB
+    assert_failure 1
+    assert_output "minictr: unknown config key \`limits.memroy\` (did you mean \`limits.memory\`?)"
+    run mc config set b1 limits.memory lots
+    assert_failure 1
+    assert_output "minictr: invalid value \`lots\` for \`limits.memory\`: expected a size such as 256MiB or 1GB, or a percentage of host memory such as 50%"
+    run mc config set b1 limits.cpu.allowance 50
+    assert_failure 1
+    assert_output "minictr: invalid value \`50\` for \`limits.cpu.allowance\`: expected a percentage such as 50% or a quota/period such as 25ms/100ms"
+    run mc config set b1 limits.processes -3
+    assert_failure 1
+    assert_output --partial "expected a whole number"
+    run mc config set b1 limits.cpu 999
+    assert_failure 1
+    assert_output --partial "expected a CPU count from 1 to"
+    run mc config set b1 security.privileged yes
+    assert_failure 1
+    assert_output "minictr: invalid value \`yes\` for \`security.privileged\`: expected true or false"
+    run mc config set b1 volatile.uuid x
+    assert_failure 1
+    assert_output "minictr: config key \`volatile.uuid\` is managed by minictr and cannot be changed"
+    # A rejected multi-key set changes nothing, not even the valid keys.
+    run mc config set b1 limits.memory=64MiB limits.processes=none
+    assert_failure 1
+    run mc config edit b1 <<< 'config: {limits.memory: "1 GB"}'
+    assert_failure 1
+    run mc config device add b1 x nic parent=br0
+    assert_failure 1
+    assert_output "minictr: device \`x\`: unsupported type \`nic\` (minictr supports disk)"
+    assert_equal "$(config_sum b1)" "$sum"
+    run mc config get b1 limits.memory
+    assert_output ""
+}
+
+@test "config show > file and init < file round-trip (dumpxml / create)" {
+    mc init busybox r1
+    mc config set r1 limits.memory=96MiB user.note=lab1 environment.A=b
+    mc config show r1 > "$WORK/r1.yaml"
+    mc init busybox r2 < "$WORK/r1.yaml"
+    diff <(mc config show r1 | grep -v volatile.uuid) <(mc config show r2 | grep -v volatile.uuid)
+    # edit from stdin replaces config and devices, keeps volatile.*.
+    mc config show r2 | sed 's/lab1/lab2/' | mc config edit r2
+    assert_equal "$(mc config get r2 user.note)" lab2
+    assert_equal "$(mc config get r2 volatile.base_image)" "$(mc config get r1 volatile.base_image)"
+    run mc config set r1 security.privileged true
+    assert_success
+    assert_output ""
+}
