@@ -2,6 +2,9 @@
 # Config keys, profiles, limits and disk devices (issue #5), on the host
 # (cgroup v1/hybrid) and in the VM (pure cgroup v2).
 
+# Single-quoted $vars are for the container's shell.
+# shellcheck disable=SC2016
+
 load helpers
 
 setup() {
