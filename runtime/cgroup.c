@@ -1128,6 +1128,33 @@ mc_cgroup_write (struct mc_cgroup *cg, const char *file, const char *value,
   return mc_cg_write_at (h, h->rel, file, value, err);
 }
 
+/* Delegation as the kernel documents it (cgroup-v2.rst, "Delegation
+ * Containment"): the directory and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control go to the delegatee; everything else stays
+ * root's, so the limits set on the cgroup itself cannot be lifted.  */
+int
+mc_cgroup_delegate (struct mc_cgroup *cg, uid_t uid, gid_t gid, mc_error_t *err)
+{
+  static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control" };
+  size_t i, j;
+
+  for (i = 0; i < cg->n_hier; i++)
+    {
+      struct mc_cg_hier *h = &cg->hier[i];
+
+      if (!h->unified)
+        continue;
+      for (j = 0; j < sizeof (files) / sizeof (files[0]); j++)
+        {
+          cleanup_free char *rel = xasprintf ("%s%s", h->rel, files[j]);
+
+          if (fchownat (h->mountfd, rel, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+            return mc_make_error (err, errno, "delegate `%s/%s`", h->mountpoint, rel);
+        }
+    }
+  return 0;
+}
+
 int
 mc_cgroup_read_parent (struct mc_cgroup *cg, const char *file, char **out,
                        mc_error_t *err)

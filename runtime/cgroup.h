@@ -125,6 +125,10 @@ int mc_cgroup_read (struct mc_cgroup *cg, const char *file, char **out,
 /* Remove the cgroup, and any child cgroups made inside it, in every
  * hierarchy.  rmdir is retried for a while on EBUSY (exiting tasks still
  * draining); a missing directory counts as removed.  PARENT stays.  */
+/* Hand the cgroup2 cgroup to UID:GID (security.nesting): it may create
+ * sub-cgroups and move its processes, not change its own limits.  */
+int mc_cgroup_delegate (struct mc_cgroup *cg, uid_t uid, gid_t gid, mc_error_t *err);
+
 /* FILE of the cgroup's parent (to restore an inherited value).  */
 int mc_cgroup_read_parent (struct mc_cgroup *cg, const char *file, char **out,
                            mc_error_t *err);

@@ -235,3 +235,29 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_success
     assert_output ""
 }
+
+@test "security.nesting delegates the container's cgroup2 cgroup to its root" {
+    local dir
+    mc init busybox n1
+    mc config set n1 security.nesting true
+    mc start n1
+    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
+        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    assert [ -n "$dir" ]
+    assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" | sort -u)" 1000000:1000000
+    # The limits on the cgroup itself stay root's.
+    if v2; then
+        assert_equal "$(stat -c %u "$dir/memory.max")" 0
+        mc exec n1 -- mkdir /sys/fs/cgroup/inner
+        run mc exec n1 -- sh -c 'echo $$ > /sys/fs/cgroup/inner/cgroup.procs && cat /proc/self/cgroup'
+        assert_output "0::/inner"
+        run mc exec n1 -- sh -c 'echo 1 > /sys/fs/cgroup/memory.max'
+        assert_failure
+    fi
+    mc stop n1 --force
+    mc config unset n1 security.nesting
+    mc start n1
+    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
+        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    assert_equal "$(stat -c %u "$dir")" 0
+}
