@@ -165,13 +165,40 @@ reset_signals (void)
   sigprocmask (SIG_SETMASK, &none, NULL);
 }
 
+/* init's environment: LXC's, then environment.* of the config (which
+ * may replace one of LXC's).  */
+static char **
+init_env (json_t *config)
+{
+  static const char *const base[] = { "container=lxc",
+                                      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                      "TERM=linux", "HOME=/root" };
+  size_t nb = sizeof (base) / sizeof (base[0]), n = 0, i;
+  char **envp = xmalloc0 (sizeof (char *) * (nb + json_object_size (config) + 1));
+  const char *key;
+  json_t *v;
+
+  json_object_foreach (config, key, v)
+    if (mc_str_has_prefix (key, "environment.") && key[12] != '\0' && json_is_string (v))
+      envp[n++] = xasprintf ("%s=%s", key + 12, json_string_value (v));
+  for (i = 0; i < nb; i++)
+    {
+      size_t len = strcspn (base[i], "="), j;
+      bool overridden = false;
+
+      for (j = 0; j < n && !overridden; j++)
+        overridden = strncmp (envp[j], base[i], len + 1) == 0;
+      if (!overridden)
+        envp[n++] = xstrdup (base[i]);
+    }
+  return envp;
+}
+
 __attribute__ ((noreturn)) static void
 child_main (struct mc_child_spec *c, int sock)
 {
   static char *const argv[] = { (char *) "/sbin/init", NULL };
-  static char *const envp[] = { (char *) "container=lxc",
-                                (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                (char *) "TERM=linux", (char *) "HOME=/root", NULL };
+  char **envp = init_env (c->config);
   mc_error_t err = NULL;
 
   reset_signals ();

@@ -261,3 +261,18 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
         [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
     assert_equal "$(stat -c %u "$dir")" 0
 }
+
+@test "environment.*: in exec'd commands at once, in init from the next start" {
+    mc launch busybox e1
+    mc config set e1 environment.GREETING=hola environment.TERM=xterm-mc
+    run mc exec e1 -- sh -c 'echo "$GREETING"'
+    assert_output hola
+    run mc exec e1 -- sh -c 'tr "\0" "\n" < /proc/1/environ | grep -c GREETING'
+    assert_output 0
+    mc restart e1 --force
+    run mc exec e1 -- sh -c 'tr "\0" "\n" < /proc/1/environ | sort'
+    assert_line GREETING=hola
+    assert_line TERM=xterm-mc
+    assert_line container=lxc
+    refute_line TERM=linux
+}
