@@ -3,7 +3,10 @@
 #ifndef MINICTR_IDMAP_H
 #define MINICTR_IDMAP_H
 
+#include "images/store.h"
 #include "runtime/error.h"
+
+#include <jansson.h>
 
 #include <stdint.h>
 
@@ -22,5 +25,13 @@ struct mc_idmap
 int mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count,
                         mc_error_t *err);
 int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
+
+/* Before a start (container lock held): settle which host ids container
+ * NAME uses -- the shared host range, an isolated block of 65536 of its
+ * own (security.idmap.isolated, unique among containers), or none when
+ * privileged -- re-own its upper layer if it is in other ids, and record
+ * the map in LOCAL's volatile.idmap.*.  EXPANDED: the effective config. */
+int mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local,
+                               json_t *expanded, mc_error_t *err);
 
 #endif

@@ -1,6 +1,7 @@
 #include "runtime/monitor.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/idmap.h"
 #include "runtime/limits.h"
 #include "runtime/paths.h"
 #include "runtime/start.h"
@@ -468,6 +469,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
     return fp ? -1 : mc_make_error (err, 0, "container `%s` has no base image", name);
   if ((cfg = mc_config_expand (s, local, err)) == NULL)
     return -1;
+  if (mc_container_settle_idmap (s, name, local, cfg, err) < 0)
+    return json_decref (cfg), -1;
   spec->config = json_incref (json_object_get (cfg, "config"));
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   spec->name = xstrdup (name);
@@ -476,8 +479,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
-  spec->idmap_base = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "1000000"), NULL, 10);
-  spec->idmap_size = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10);
+  spec->idmap_base = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.base", "1000000"), NULL, 10);
+  spec->idmap_size = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.size", "1000000000"), NULL, 10);
   spec->console_fd = -1;
   json_decref (cfg);
   return ret;

@@ -21,7 +21,8 @@ struct link_seen
 
 struct shift
 {
-  uint32_t base, size;
+  uint32_t from, from_size; /* source ids [from, from + from_size) ... */
+  uint32_t base, size;      /* ... become [base, base + size) */
   int dst_top;
   struct link_seen *links;
   size_t nlinks;
@@ -30,8 +31,10 @@ struct shift
 static uint32_t
 shifted (const struct shift *sh, uint32_t id)
 {
-  /* Ids beyond the range would be unmapped inside: nobody, as LXD does. */
-  return id < sh->size ? sh->base + id : sh->base + 65534;
+  /* Ids outside the ranges would be unmapped inside: nobody, as LXD does. */
+  if (id >= sh->from && id - sh->from < sh->from_size && id - sh->from < sh->size)
+    return sh->base + (id - sh->from);
+  return sh->base + 65534;
 }
 
 static int
@@ -202,7 +205,7 @@ copy_dir (struct shift *sh, int src, int dst, const char *path, int depth, mc_er
 static int
 build_copy (int imgfd, const char *tmp, uint32_t base, uint32_t size, mc_error_t *err)
 {
-  struct shift sh = { .base = base, .size = size, .dst_top = -1 };
+  struct shift sh = { .from = 0, .from_size = UINT32_MAX, .base = base, .size = size, .dst_top = -1 };
   cleanup_close int src = openat (imgfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   size_t i;
@@ -252,4 +255,45 @@ mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error
       return NULL;
     }
   return xasprintf ("%s/%s", image_dir, name);
+}
+
+/* A new tree beside the old one, then an atomic exchange: a crash leaves
+ * either tree whole, and the caller can tell which from the owner of the
+ * top directory.  */
+int
+mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, uint32_t to,
+               uint32_t to_size, mc_error_t *err)
+{
+  struct shift sh = { .from = from, .from_size = from_size, .base = to, .size = to_size, .dst_top = -1 };
+  cleanup_free char *tmp = xasprintf (".tmp-shift-%s", name);
+  cleanup_close int src = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  mc_error_t e2 = NULL;
+  struct stat st;
+  size_t i;
+  int ret;
+
+  if (src < 0 || fstat (src, &st) < 0)
+    return mc_make_error (err, errno, "open `%s`", name);
+  (void) mc_rm_rf_at (dirfd, tmp, &e2);
+  mc_error_release (&e2);
+  if (mkdirat (dirfd, tmp, 0700) < 0)
+    return mc_make_error (err, errno, "mkdir `%s`", tmp);
+  sh.dst_top = openat (dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sh.dst_top < 0)
+    ret = mc_make_error (err, errno, "open `%s`", tmp);
+  else
+    ret = copy_dir (&sh, src, sh.dst_top, "", 0, err);
+  if (ret == 0)
+    ret = set_attrs (&sh, dirfd, tmp, tmp, &st, err);
+  if (ret == 0 && renameat2 (dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0)
+    ret = mc_make_error (err, errno, "exchange `%s` with its shifted copy", name);
+  for (i = 0; i < sh.nlinks; i++)
+    free (sh.links[i].path);
+  free (sh.links);
+  if (sh.dst_top >= 0)
+    close (sh.dst_top);
+  /* Now the old tree (or, on failure, the partial copy).  */
+  (void) mc_rm_rf_at (dirfd, tmp, &e2);
+  mc_error_release (&e2);
+  return ret;
 }

@@ -15,4 +15,10 @@
 char *mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size,
                          mc_error_t *err);
 
+/* Re-own DIRFD/NAME: ids in [FROM, FROM + FROM_SIZE) become the same
+ * offsets from TO (beyond TO_SIZE: TO + 65534, nobody); by copy and
+ * RENAME_EXCHANGE, so a crash never leaves a half-shifted tree.  */
+int mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size,
+                   uint32_t to, uint32_t to_size, mc_error_t *err);
+
 #endif

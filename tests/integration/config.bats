@@ -276,3 +276,38 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_line container=lxc
     refute_line TERM=linux
 }
+
+@test "security.idmap.isolated: a range of its own, files keep their owners across the switch" {
+    local a b
+    mc launch busybox i1
+    mc exec i1 -- sh -c 'echo x > /root/mine; mkdir -p /home/u; chown 1000:1000 /home/u'
+    mc launch busybox i2
+    mc config set i1 security.idmap.isolated=true
+    mc config set i2 security.idmap.isolated=true
+    mc restart i1 --force
+    mc restart i2 --force
+    a=$(mc config get i1 volatile.idmap.base)
+    b=$(mc config get i2 volatile.idmap.base)
+    assert_equal "$(mc config get i1 volatile.idmap.size)" 65536
+    [ "$a" != "$b" ]
+    [ "$a" -ge 1065536 ] && [ "$b" -ge 1065536 ]
+    run cat "/proc/$(init_pid i1)/uid_map"
+    assert_output --regexp "^ +0 +$a +65536$"
+    run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
+    assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/root/mine")" "$a"
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" "$((a + 1000))"
+    # And back to the shared range.
+    mc config unset i1 security.idmap.isolated
+    mc restart i1 --force
+    assert_equal "$(mc config get i1 volatile.idmap.base)" 1000000
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" 1001000
+    run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
+    assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
+    # Privileged: container root is host root, so the layer is re-owned too.
+    mc config set i1 security.privileged=true
+    mc restart i1 --force
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" 1000
+    run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
+    assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
+}
