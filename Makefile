@@ -166,6 +166,10 @@ fuzz: deps-test $(FUZZ_BINS)
 
 install: all
 	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr
+	sed 's|/usr/local/bin/minictr|$(BINDIR)/minictr|' contrib/systemd/minictr-boot.service \
+		> $(BUILDDIR)/minictr-boot.service
+	install -D -m 0644 $(BUILDDIR)/minictr-boot.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-boot.service
 
 clean:
 	rm -rf build build-asan build-fuzz build-gen

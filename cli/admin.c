@@ -1,10 +1,16 @@
 /* minictr admin init --auto: LXD's `lxd init --auto`, idempotent.  */
 #include "cli/cli.h"
 #include "profiles/profiles.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
 #include "runtime/paths.h"
+#include "runtime/start.h"
+#include "runtime/state.h"
 #include "runtime/utils.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static int
@@ -33,7 +39,111 @@ admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   return ret;
 }
 
+struct boot_item
+{
+  char *name;
+  long priority, delay;
+};
+
+static int
+boot_cmp (const void *a, const void *b)
+{
+  const struct boot_item *x = a, *y = b;
+
+  if (x->priority != y->priority)
+    return x->priority > y->priority ? -1 : 1;
+  return strcmp (x->name, y->name);
+}
+
+static int
+boot_one (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int lock = mc_container_lock (s, name, err);
+  struct mc_run_state st;
+  enum mc_status status;
+
+  if (lock < 0 || mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  if (status != MC_STATUS_STOPPED)
+    return 0;
+  printf ("Starting %s\n", name);
+  fflush (stdout);
+  return mc_container_start (s, name, err);
+}
+
+/* What LXD does when its daemon starts: start the containers with
+ * boot.autostart=true, highest boot.autostart.priority first, waiting
+ * boot.autostart.delay seconds after each.  No daemon here, so the host's
+ * init system runs this (contrib/systemd/minictr-boot.service).  One
+ * container failing does not keep the others down.  */
+static int
+admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  struct boot_item *items = NULL;
+  struct mc_store store;
+  size_t n = 0, i, failed = 0;
+  json_t *names, *name;
+  int c;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      return cli_print_help (cmd), 0;
+    }
+  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
+    return -1;
+  if ((names = mc_container_names (&store, err)) == NULL)
+    return mc_store_close (&store), -1;
+  items = xmalloc0 (sizeof (*items) * (json_array_size (names) + 1));
+  json_array_foreach (names, i, name)
+    {
+      mc_error_t e = NULL;
+      json_t *cfg = mc_container_config_expanded (&store, json_string_value (name), &e);
+
+      if (cfg == NULL)
+        {
+          (void) mc_error_report (&e);
+          failed++;
+          continue;
+        }
+      if (mc_config_get_bool (cfg, "boot.autostart", false))
+        {
+          items[n].name = xstrdup (json_string_value (name));
+          items[n].priority = strtol (mc_config_get (cfg, "boot.autostart.priority", "0"), NULL, 10);
+          items[n++].delay = strtol (mc_config_get (cfg, "boot.autostart.delay", "0"), NULL, 10);
+        }
+      json_decref (cfg);
+    }
+  json_decref (names);
+  qsort (items, n, sizeof (*items), boot_cmp);
+  for (i = 0; i < n; i++)
+    {
+      mc_error_t e = NULL;
+
+      if (boot_one (&store, items[i].name, &e) < 0)
+        {
+          mc_error_prefix (&e, "start `%s`", items[i].name);
+          (void) mc_error_report (&e);
+          failed++;
+        }
+      else if (items[i].delay > 0 && i + 1 < n)
+        sleep ((unsigned) items[i].delay);
+      free (items[i].name);
+    }
+  free (items);
+  mc_store_close (&store);
+  if (failed)
+    return mc_make_error (err, 0, "%zu container%s could not be started", failed, failed == 1 ? "" : "s");
+  return 0;
+}
+
 static const struct cli_command admin_commands[] = {
+  { "boot", "admin boot", NULL, "admin boot",
+    "Start the containers with boot.autostart=true (run at host boot)\n\n"
+    "Highest boot.autostart.priority first, boot.autostart.delay seconds apart;\n"
+    "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot },
   { "init", "admin init", NULL, "admin init [--auto]",
     "Set up the host: state directory, default profile (idempotent)\n\n"
     "Every command also sets up what it needs on first use.",

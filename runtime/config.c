@@ -17,7 +17,11 @@
  * container by `config set` (limits.c), the others at the next start.  */
 static const struct mc_config_key keys[] = {
   { "boot.autostart", false, MC_KEY_BOOL, "false", true,
-    "Start the container when the host boots (recorded for a boot service)" },
+    "Start the container at host boot (`minictr admin boot`, run by the boot service)" },
+  { "boot.autostart.delay", false, MC_KEY_NUMBER, "0", true,
+    "Seconds `admin boot` waits after starting this container" },
+  { "boot.autostart.priority", false, MC_KEY_NUMBER, "0", true,
+    "Order of `admin boot`: higher starts first" },
   { "boot.stop.signal", false, MC_KEY_SIGNAL, NULL, true,
     "Signal `stop` sends to init (default: SIGRTMIN+3 for systemd, else SIGPWR)" },
   { "environment.", true, MC_KEY_STRING, NULL, true,
@@ -307,6 +311,10 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       return mc_config_parse_cpus (value, &cpus, err);
     case MC_KEY_ALLOWANCE:
       return mc_config_parse_allowance (value, &u, &q, err);
+    case MC_KEY_NUMBER:
+      if (parse_u64 (value, &u) && u <= INT32_MAX)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 0 to %d", INT32_MAX);
     case MC_KEY_PRIORITY:
       if (parse_u64 (value, &u) && u <= 10)
         return 0;

@@ -17,7 +17,8 @@ enum mc_key_type
 {
   MC_KEY_STRING,
   MC_KEY_BOOL,
-  MC_KEY_UINT,      /* a decimal count */
+  MC_KEY_UINT,      /* a decimal count, at least 1 */
+  MC_KEY_NUMBER,    /* a decimal number, 0 or more */
   MC_KEY_MEMORY,    /* LXD size ("256MiB", "1GB") or a percentage of host RAM */
   MC_KEY_CPUS,      /* a count ("2") or a CPU set ("0-1,3") */
   MC_KEY_ALLOWANCE, /* "50%" or "25ms/100ms" */

@@ -311,3 +311,23 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
     assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
 }
+
+@test "boot.autostart: admin boot starts the marked containers, highest priority first" {
+    mc init busybox a1
+    mc init busybox a2
+    mc init busybox a3
+    mc config set a1 boot.autostart=true boot.autostart.priority=1
+    mc config set a2 boot.autostart=true boot.autostart.priority=5
+    run mc config set a3 boot.autostart.priority=-1
+    assert_failure 1
+    run mc admin boot
+    assert_success
+    assert_output "$(printf 'Starting a2\nStarting a1')"
+    assert_equal "$(status_of a1)" Running
+    assert_equal "$(status_of a2)" Running
+    assert_equal "$(status_of a3)" Stopped
+    # Already running: nothing to do, still a success.
+    run mc admin boot
+    assert_success
+    assert_output ""
+}
