@@ -306,8 +306,17 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
         {
           if (write (fd, text, len) != (ssize_t) len)
             mc_make_error (err, errno, "write `%s`", path);
-          else if (run_editor (path, err) == 0 && lseek (fd, 0, SEEK_SET) == 0)
-            doc = read_doc (fd, path, err);
+          else if (run_editor (path, err) == 0)
+            {
+              /* By path: editors may replace the file rather than write
+               * into it (sed -i, vim's backupcopy=no).  */
+              cleanup_close int in = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+              if (in < 0)
+                mc_make_error (err, errno, "open `%s`", path);
+              else
+                doc = read_doc (in, path, err);
+            }
           unlink (path);
         }
     }

@@ -234,6 +234,17 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc config set r1 security.privileged true
     assert_success
     assert_output ""
+    # On a terminal, edit runs $EDITOR on a temp file that goes away after.
+    printf '#!/bin/sh\nsed -i "s/lab1/lab3/" "$1"\n' > "$WORK/ed"
+    chmod +x "$WORK/ed"
+    EDITOR=$WORK/ed script -qec "$MINICTR_BIN config edit r1" /dev/null
+    assert_equal "$(mc config get r1 user.note)" lab3
+    EDITOR=$WORK/ed VISUAL=false run script -qec "$MINICTR_BIN config edit r1" /dev/null
+    assert_failure
+    assert_output --partial "editor \`false\` failed; nothing changed"
+    assert_equal "$(mc config get r1 user.note)" lab3
+    run compgen -G "/tmp/minictr-edit-*"
+    assert_failure
 }
 
 @test "security.nesting delegates the container's cgroup2 cgroup to its root" {
