@@ -337,6 +337,7 @@ add_list_row (struct cli_table *t, json_t *c)
   char state[16];
   const char *status = json_string_value (json_object_get (c, "status"));
   const char *row[6];
+  char snaps[32];
   size_t i;
 
   for (i = 0; i < sizeof (state) - 1 && status[i]; i++)
@@ -347,7 +348,8 @@ add_list_row (struct cli_table *t, json_t *c)
   row[2] = "";
   row[3] = "";
   row[4] = json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER";
-  row[5] = "0";
+  snprintf (snaps, sizeof (snaps), "%zu", json_array_size (json_object_get (c, "snapshots")));
+  row[5] = snaps;
   cli_table_add (t, row);
 }
 
@@ -428,10 +430,22 @@ print_layers (json_t *layers)
   char size[32];
 
   mc_format_size ((uint64_t) json_integer_value (json_object_get (ctr, "size")), size, sizeof (size));
-  printf ("\nLayers:\n  image: %s%s%s%s\n  container: %s (%s)\n  snapshots: none\n",
+  json_t *snaps = json_object_get (layers, "snapshots"), *v;
+  size_t i;
+
+  printf ("\nLayers:\n  image: %s%s%s%s\n  container: %s (%s)\n",
           json_string_value (json_object_get (img, "fingerprint")), alias ? " (" : "",
           alias ? json_string_value (json_object_get (alias, "name")) : "", alias ? ")" : "",
           json_string_value (json_object_get (ctr, "path")), size);
+  if (json_array_size (snaps) == 0)
+    printf ("  snapshots: none\n");
+  json_array_foreach (snaps, i, v)
+    {
+      mc_format_size ((uint64_t) json_integer_value (json_object_get (v, "size")), size, sizeof (size));
+      printf ("  snapshot %s: %s (%s, taken %s)\n", json_string_value (json_object_get (v, "name")),
+              json_string_value (json_object_get (v, "path")), size,
+              json_string_value (json_object_get (v, "created_at")));
+    }
 }
 
 static void
@@ -653,6 +667,21 @@ const struct cli_command cli_container_commands[] = {
     "  -T, --force-noninteractive  Never allocate a terminal\n"
     "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"
     "                         non-interactive\n", cmd_exec },
+  { "snapshot", "snapshot", NULL, "snapshot [create] NAME [SNAP] | snapshot list NAME | "
+    "snapshot show|delete NAME/SNAP | snapshot rename NAME/SNAP NEW",
+    "Snapshot a container (its layer and config; LXD's snapN when SNAP is omitted)\n\n"
+    "A running container is frozen while its layer is copied.  The cost is the\n"
+    "container's own changes, never the image.",
+    NULL, cli_cmd_snapshot },
+  { "restore", "restore", NULL, "restore NAME SNAP [--force]",
+    "Restore a container's layer and config from a snapshot",
+    "Flags:\n  -f, --force           Stop a running container first, start it again after\n", cli_cmd_restore },
+  { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [--instance-only]",
+    "Copy a container or a snapshot into a new, independent container",
+    "Flags:\n  -e, --ephemeral       The copy is deleted when it stops\n"
+    "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
+    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy },
+  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
     "Flags:\n      --show-log        Print the console log instead\n", cmd_console },

@@ -36,8 +36,8 @@ mc_container_name_validate (const char *name, mc_error_t *err)
   return 0;
 }
 
-static int
-containers_dir (struct mc_store *s, mc_error_t *err)
+int
+mc_containers_dir (struct mc_store *s, mc_error_t *err)
 {
   int fd;
 
@@ -57,7 +57,7 @@ mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
 
   if (mc_container_name_validate (name, err) < 0)
     return -1;
-  cfd = containers_dir (s, err);
+  cfd = mc_containers_dir (s, err);
   if (cfd < 0)
     return -1;
   fd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -149,8 +149,8 @@ mc_config_get_bool (json_t *cfg, const char *key, bool dflt)
   return strcmp (v, "true") == 0 || strcmp (v, "1") == 0 || strcmp (v, "yes") == 0;
 }
 
-static void
-random_uuid (char out[37])
+void
+mc_random_uuid (char out[37])
 {
   unsigned char b[16];
   size_t i;
@@ -194,7 +194,7 @@ initial_config (json_t *img, const char *fp, const struct mc_idmap *map)
   set_str (config, "volatile.idmap.base", buf);
   snprintf (buf, sizeof (buf), "%u", map->uid_count);
   set_str (config, "volatile.idmap.size", buf);
-  random_uuid (uuid);
+  mc_random_uuid (uuid);
   set_str (config, "volatile.uuid", uuid);
   return config;
 }
@@ -336,7 +336,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
   cleanup_free char *tmp = NULL;
   mc_error_t e2 = NULL;
 
-  if (mc_container_name_validate (req->name, err) < 0 || (cfd = containers_dir (s, err)) < 0)
+  if (mc_container_name_validate (req->name, err) < 0 || (cfd = mc_containers_dir (s, err)) < 0)
     return -1;
   if (faccessat (cfd, req->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return mc_make_error (err, 0, "container `%s` already exists", req->name);
@@ -365,7 +365,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
 int
 mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  cleanup_close int cfd = containers_dir (s, err);
+  cleanup_close int cfd = mc_containers_dir (s, err);
   cleanup_free char *trash = NULL;
 
   if (cfd < 0)
@@ -386,7 +386,7 @@ compare_strings (const void *a, const void *b)
 json_t *
 mc_container_names (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int cfd = containers_dir (s, err);
+  cleanup_close int cfd = mc_containers_dir (s, err);
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   char **names = NULL;

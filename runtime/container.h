@@ -63,6 +63,12 @@ bool mc_config_get_bool (json_t *cfg, const char *key, bool dflt);
 /* Remove the container's directory (it must be stopped).  */
 int mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err);
 
+/* $MINICTR_DIR/containers, created on first use.  */
+int mc_containers_dir (struct mc_store *s, mc_error_t *err);
+
+/* A random (version 4) UUID, as LXD's volatile.uuid.  */
+void mc_random_uuid (char out[37]);
+
 /* Names of all containers, sorted.  */
 json_t *mc_container_names (struct mc_store *s, mc_error_t *err);
 

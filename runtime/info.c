@@ -4,6 +4,7 @@
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/paths.h"
+#include "runtime/snapshot.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
 
@@ -74,6 +75,28 @@ state_object (const char *name, enum mc_status status, const struct mc_run_state
   return state;
 }
 
+/* Each snapshot: name, when, and what its copy of the layer costs.  */
+static json_t *
+snapshot_layers (struct mc_store *s, const char *name, int cdir)
+{
+  mc_error_t err = NULL;
+  json_t *list = mc_snapshot_list (s, name, &err), *v;
+  size_t i;
+
+  mc_error_release (&err);
+  if (list == NULL)
+    return json_array ();
+  json_array_foreach (list, i, v)
+    {
+      cleanup_free char *rel = xasprintf ("snapshots/%s", json_string_value (json_object_get (v, "name")));
+      cleanup_close int sfd = cdir >= 0 ? openat (cdir, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+
+      json_object_set_new (v, "path", json_sprintf ("%s/containers/%s/%s/upper", s->root, name, rel));
+      json_object_set_new (v, "size", json_integer ((json_int_t) (sfd >= 0 ? disk_usage_at (sfd, "upper", 0) : 0)));
+    }
+  return list;
+}
+
 static json_t *
 layers (struct mc_store *s, const char *name, json_t *cfg)
 {
@@ -88,11 +111,11 @@ layers (struct mc_store *s, const char *name, json_t *cfg)
   if (img)
     json_array_extend (img_aliases, json_object_get (img, "aliases"));
   json_decref (img);
-  return json_pack ("{s:{s:s, s:o}, s:{s:s, s:I}, s:[]}",
+  return json_pack ("{s:{s:s, s:o}, s:{s:s, s:I}, s:o}",
                     "image", "fingerprint", fp, "aliases", img_aliases,
                     "container", "path", upper, "size",
                     (json_int_t) (cdir >= 0 ? disk_usage_at (cdir, "upper", 0) : 0),
-                    "snapshots");
+                    "snapshots", snapshot_layers (s, name, cdir));
 }
 
 /* How init ended last time (written by the monitor), or null.  */
@@ -134,7 +157,7 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set_new (cfg, "ephemeral", json_boolean (eph));
   json_object_set_new (cfg, "state", state_object (name, status, &st));
   json_object_set_new (cfg, "layers", layers (s, name, cfg));
-  json_object_set_new (cfg, "snapshots", json_null ());
+  json_object_set (cfg, "snapshots", json_object_get (json_object_get (cfg, "layers"), "snapshots"));
   json_object_set_new (cfg, "last_exit", last_exit (s, name));
   return cfg;
 }

@@ -37,26 +37,68 @@ shifted (const struct shift *sh, uint32_t id)
   return sh->base + 65534;
 }
 
+/* Copy [OFF, END) at the same offsets.  */
+static int
+copy_range (int in, int out, off_t off, off_t end, const char *path, mc_error_t *err)
+{
+  char buf[65536];
+  loff_t a = off, b = off;
+  ssize_t n;
+
+  while (a < end)
+    {
+      n = copy_file_range (in, &a, out, &b, (size_t) (end - a), 0);
+      if (n > 0)
+        continue;
+      if (n == 0)
+        return mc_make_error (err, 0, "copy `%s`: file shrank", path);
+      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+        return mc_make_error (err, errno, "copy `%s`", path);
+      break;
+    }
+  while (a < end)
+    {
+      n = pread (in, buf, (size_t) (end - a) < sizeof (buf) ? (size_t) (end - a) : sizeof (buf), a);
+      if (n <= 0)
+        return mc_make_error (err, n < 0 ? errno : 0, "read `%s`", path);
+      if (pwrite (out, buf, (size_t) n, a) != n)
+        return mc_make_error (err, errno, "write `%s`", path);
+      a += n;
+    }
+  return 0;
+}
+
+/* Data segments only, so holes stay holes (SEEK_DATA/SEEK_HOLE); the
+ * size is set last.  copy_file_range reflinks where the filesystem can. */
 static int
 copy_data (int in, int out, const char *path, mc_error_t *err)
 {
-  char buf[65536];
-  ssize_t n;
+  struct stat st;
+  off_t off = 0, data, hole;
 
-  for (;;)
+  if (fstat (in, &st) < 0)
+    return mc_make_error (err, errno, "stat `%s`", path);
+  while (off < st.st_size)
     {
-      n = copy_file_range (in, NULL, out, NULL, 1 << 30, 0);
-      if (n == 0)
-        return 0;
-      if (n < 0)
+      data = lseek (in, off, SEEK_DATA);
+      if (data < 0 && errno == ENXIO)
         break;
+      if (data < 0)
+        {
+          data = off; /* no SEEK_DATA here: all of it is data */
+          hole = st.st_size;
+        }
+      else if ((hole = lseek (in, data, SEEK_HOLE)) < 0)
+        hole = st.st_size;
+      if (hole > st.st_size)
+        hole = st.st_size;
+      if (copy_range (in, out, data, hole, path, err) < 0)
+        return -1;
+      off = hole;
     }
-  if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-    return mc_make_error (err, errno, "copy `%s`", path);
-  while ((n = read (in, buf, sizeof (buf))) > 0)
-    if (mc_write_all (out, buf, (size_t) n) < 0)
-      return mc_make_error (err, errno, "write `%s`", path);
-  return n < 0 ? mc_make_error (err, errno, "read `%s`", path) : 0;
+  if (ftruncate (out, st.st_size) < 0)
+    return mc_make_error (err, errno, "truncate `%s`", path);
+  return 0;
 }
 
 static int
@@ -295,5 +337,42 @@ mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, u
   /* Now the old tree (or, on failure, the partial copy).  */
   (void) mc_rm_rf_at (dirfd, tmp, &e2);
   mc_error_release (&e2);
+  return ret;
+}
+
+int
+mc_copy_tree (int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name,
+              mc_error_t *err)
+{
+  struct shift sh = { .from = 0, .from_size = UINT32_MAX, .base = 0, .size = UINT32_MAX, .dst_top = -1 };
+  cleanup_close int src = openat (src_dirfd, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  mc_error_t e2 = NULL;
+  struct stat st;
+  size_t i;
+  int ret;
+
+  if (src < 0 || fstat (src, &st) < 0)
+    return mc_make_error (err, errno, "open `%s`", src_name);
+  if (mkdirat (dst_dirfd, dst_name, 0700) < 0)
+    return mc_make_error (err, errno, "mkdir `%s`", dst_name);
+  sh.dst_top = openat (dst_dirfd, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sh.dst_top < 0)
+    ret = mc_make_error (err, errno, "open `%s`", dst_name);
+  else
+    ret = copy_dir (&sh, src, sh.dst_top, "", 0, err);
+  if (ret == 0)
+    ret = copy_xattrs (src, sh.dst_top, dst_name, err);
+  if (ret == 0)
+    ret = set_attrs (&sh, dst_dirfd, dst_name, dst_name, &st, err);
+  for (i = 0; i < sh.nlinks; i++)
+    free (sh.links[i].path);
+  free (sh.links);
+  if (sh.dst_top >= 0)
+    close (sh.dst_top);
+  if (ret < 0)
+    {
+      (void) mc_rm_rf_at (dst_dirfd, dst_name, &e2);
+      mc_error_release (&e2);
+    }
   return ret;
 }

@@ -21,4 +21,11 @@ char *mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size,
 int mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size,
                    uint32_t to, uint32_t to_size, mc_error_t *err);
 
+/* Copy SRC_DIRFD/SRC_NAME to DST_DIRFD/DST_NAME (which must not exist)
+ * exactly: owners, modes, times, xattrs (overlayfs' trusted.overlay.*
+ * too), hard links, device nodes (whiteouts), holes.  A failure removes
+ * the partial copy.  */
+int mc_copy_tree (int src_dirfd, const char *src_name, int dst_dirfd,
+                  const char *dst_name, mc_error_t *err);
+
 #endif
