@@ -105,7 +105,10 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
     return -1;
   if (mc_sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return mc_make_error (err, errno, "create the overlay for `%s`", spec->cdir);
-  mfd = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
+  /* nodev: a device node that came with an image or a backup, or that a
+   * privileged container made in its layer, opens nothing; the
+   * container's /dev is a mount of its own.  */
+  mfd = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
   if (mfd < 0)
     return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
   /* overlayfs holds its own clones of the layers: the idmapped lower can

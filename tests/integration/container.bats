@@ -445,3 +445,23 @@ getpid 0"
     run host_leftovers
     assert_output ''
 }
+
+@test "a device node in the container's layer opens nothing (the root is nodev)" {
+    local u dev=/dev/null
+    mc init busybox dn1
+    u=$MINICTR_DIR/containers/dn1/upper
+    # A world-writable node for the host's first disk, owned by container root.
+    mknod "$u/disk" b 7 0
+    mknod "$u/null2" c "$((16#$(stat -c %t "$dev")))" "$((16#$(stat -c %T "$dev")))"
+    chown 1000000:1000000 "$u/disk" "$u/null2"
+    chmod 666 "$u/disk" "$u/null2"
+    mc start dn1
+    run mc exec dn1 -- sh -c 'echo x > /null2'
+    assert_failure
+    assert_output --partial "Permission denied"
+    run mc exec dn1 -- head -c 1 /disk
+    assert_failure
+    # The container's own /dev works.
+    run mc exec dn1 -- sh -c 'echo x > /dev/null && echo ok'
+    assert_output ok
+}
