@@ -682,6 +682,12 @@ const struct cli_command cli_container_commands[] = {
     "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
     "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy },
   { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move },
+  { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
+    "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
+    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export },
+  { "import", "import", NULL, "import FILE.tar.gz [NAME]",
+    "Recreate a container from a backup made by export (its image must be in the store)", NULL,
+    cli_cmd_import },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
     "Flags:\n      --show-log        Print the console log instead\n", cmd_console },

@@ -3,6 +3,7 @@
  * (both containers' for a copy's source).  */
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "runtime/backup.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/snapshot.h"
@@ -244,5 +245,58 @@ cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
     r = lock < 0 ? -1 : mc_container_rename (&s, argv[optind], argv[optind + 1], err);
   }
   mc_store_close (&s);
+  return r;
+}
+
+int
+cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "instance-only", no_argument, NULL, 'i' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free char *path = NULL;
+  bool instance_only = false;
+  struct mc_store s;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      instance_only = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
+    return -1;
+  path = argc - optind == 2 ? xstrdup (argv[optind + 1]) : xasprintf ("%s.tar.gz", argv[optind]);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  {
+    cleanup_close int lock = locked (&s, argv[optind], err);
+
+    ret = lock < 0 ? -1 : mc_backup_export (&s, argv[optind], path, instance_only, err);
+  }
+  mc_store_close (&s);
+  if (ret == 0)
+    printf ("Backup exported successfully to %s\n", path);
+  return ret;
+}
+
+int
+cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_free char *made = NULL;
+  struct mc_store s;
+  int r = help_only (cmd, argc, argv, 1, 2, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &made, err);
+  mc_store_close (&s);
+  if (r == 0)
+    printf ("Container %s imported\n", made);
   return r;
 }

@@ -123,9 +123,21 @@ struct saved_xattr
   size_t size;
 };
 
-/* Rebuild E's xattr list without overlayfs' private ones.  */
+/* What a layer in a backup needs to mean the same after a restore:
+ * opaque directories and xattr whiteouts.  Everything else of overlayfs'
+ * (redirect, metacopy, origin, ...) would let a hostile backup steer
+ * overlayfs lookups.  */
+bool
+mc_xattr_is_overlay_marker (const char *name)
+{
+  return strcmp (name, "trusted.overlay.opaque") == 0 || strcmp (name, "trusted.overlay.whiteout") == 0
+         || strcmp (name, "trusted.overlay.whiteouts") == 0;
+}
+
+/* Rebuild E's xattr list without overlayfs' private ones (KEEP_MARKERS:
+ * but for the layer markers).  */
 static void
-strip_overlay_xattrs (struct archive_entry *e)
+strip_overlay_xattrs (struct archive_entry *e, bool keep_markers)
 {
   const char *name;
   const void *value;
@@ -138,7 +150,7 @@ strip_overlay_xattrs (struct archive_entry *e)
   keep = xmalloc0 (sizeof (*keep) * (size_t) count);
   while (sym_archive_entry_xattr_next (e, &name, &value, &size) == ARCHIVE_OK)
     {
-      if (mc_xattr_is_overlay_private (name))
+      if (mc_xattr_is_overlay_private (name) && !(keep_markers && mc_xattr_is_overlay_marker (name)))
         {
           drop = 1;
           continue;
@@ -187,6 +199,8 @@ entry_wanted (enum mc_unpack_kind kind, const char *path)
 
   if (kind == MC_UNPACK_ROOTFS)
     return *path != '\0';
+  if (kind == MC_UNPACK_BACKUP)
+    return first == 6 && strncmp (path, "backup", 6) == 0;
   if (strcmp (path, "metadata.yaml") == 0)
     return 1;
   if (first == 9 && strncmp (path, "templates", 9) == 0)
@@ -268,7 +282,7 @@ prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
   if (!*wanted)
     return 0;
   sym_archive_entry_set_pathname (e, path);
-  strip_overlay_xattrs (e);
+  strip_overlay_xattrs (e, kind == MC_UNPACK_BACKUP);
   if (hl != NULL)
     {
       cleanup_free char *target = xstrdup (hl);
@@ -276,7 +290,7 @@ prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
       if (mc_archive_check_path (target, err) < 0)
         return mc_error_prefix (err, "`%s`: hardlink `%s`", name, path);
       if (!entry_wanted (kind, target))
-        return mc_make_error (err, 0, "`%s`: hardlink `%s` points outside the image: `%s`",
+        return mc_make_error (err, 0, "`%s`: hardlink `%s` points outside the archive: `%s`",
                               name, path, target);
       sym_archive_entry_set_hardlink (e, target);
     }

@@ -48,6 +48,8 @@ enum mc_unpack_kind
   MC_UNPACK_UNIFIED, /* metadata.yaml, templates/, rootfs/ */
   MC_UNPACK_META,    /* metadata.yaml, templates/ */
   MC_UNPACK_ROOTFS,  /* a bare root tree */
+  MC_UNPACK_BACKUP,  /* a container backup: backup/ only; a layer's
+                        overlayfs markers (opaque, whiteout) are kept */
 };
 
 /* Unpack the tarball (any compression libarchive detects by content)
@@ -66,6 +68,9 @@ int mc_tar_unpack (struct mc_source *src, int destfd, enum mc_unpack_kind kind,
  * plant opaque, redirect or metacopy markers there, so these are dropped
  * on unpack, from tarballs and squashfs alike.  */
 bool mc_xattr_is_overlay_private (const char *name);
+/* Of those, the ones that give a layer its meaning: opaque directories
+ * and xattr whiteouts.  */
+bool mc_xattr_is_overlay_marker (const char *name);
 
 /* Normalise an archive entry path in place (drop leading "./" and
  * repeated or trailing slashes) and reject absolute paths, empty names

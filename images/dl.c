@@ -22,7 +22,7 @@ static const struct dl_sym archive_syms[] = { MC_DL_ARCHIVE_SYMS (MC_DL_ENTRY) }
 static const struct dl_sym squashfs_syms[] = { MC_DL_SQUASHFS_SYMS (MC_DL_ENTRY) };
 #undef MC_DL_ENTRY
 
-#define DL_MAX_SYMS 32
+#define DL_MAX_SYMS 64
 
 /* Resolve everything into a scratch array first so that a library missing
    one symbol leaves no pointer set.  The handle is never closed: the code

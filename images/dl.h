@@ -34,7 +34,17 @@
   X (EVP_sha256)
 
 #define MC_DL_ARCHIVE_SYMS(X)                                                 \
+  X (archive_entry_copy_stat)                                                 \
+  X (archive_entry_free)                                                      \
   X (archive_entry_hardlink)                                                  \
+  X (archive_entry_new)                                                       \
+  X (archive_entry_set_filetype)                                              \
+  X (archive_entry_set_gid)                                                   \
+  X (archive_entry_set_mtime)                                                 \
+  X (archive_entry_set_perm)                                                  \
+  X (archive_entry_set_size)                                                  \
+  X (archive_entry_set_symlink)                                               \
+  X (archive_entry_set_uid)                                                   \
   X (archive_entry_pathname)                                                  \
   X (archive_entry_set_hardlink)                                              \
   X (archive_entry_set_pathname)                                              \
@@ -54,13 +64,18 @@
   X (archive_read_support_filter_all)                                         \
   X (archive_read_support_format_tar)                                         \
   X (archive_set_error)                                                       \
+  X (archive_write_add_filter_gzip)                                           \
   X (archive_write_close)                                                     \
+  X (archive_write_data)                                                      \
   X (archive_write_data_block)                                                \
   X (archive_write_disk_new)                                                  \
   X (archive_write_disk_set_options)                                          \
   X (archive_write_finish_entry)                                              \
   X (archive_write_free)                                                      \
-  X (archive_write_header)
+  X (archive_write_header)                                                    \
+  X (archive_write_new)                                                       \
+  X (archive_write_open_fd)                                                   \
+  X (archive_write_set_format_pax_restricted)
 
 #define MC_DL_SQUASHFS_SYMS(X)                                                \
   X (sqfs_compressor_config_init)                                             \

@@ -87,18 +87,23 @@ mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
 }
 
 json_t *
-mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err)
+mc_container_config_load_at (int dfd, mc_error_t *err)
 {
-  cleanup_close int dfd = mc_container_open_dir (s, name, err);
   cleanup_free char *buf = NULL;
   size_t len;
   json_t *cfg;
 
-  if (dfd < 0 || mc_read_file_at (dfd, CONFIG_NAME, 4 << 20, &buf, &len, err) < 0)
+  if (mc_read_file_at (dfd, CONFIG_NAME, 4 << 20, &buf, &len, err) < 0)
     return NULL;
   cfg = mc_yaml_load (buf, len, CONFIG_NAME, err);
   if (cfg == NULL)
     return NULL;
+  if (!json_is_object (cfg))
+    {
+      json_decref (cfg);
+      mc_make_error (err, 0, "%s: not a YAML mapping", CONFIG_NAME);
+      return NULL;
+    }
   /* YAML scalars load as strings; these two are booleans in LXD's API. */
   json_object_set_new (cfg, "ephemeral", json_boolean (json_is_true (json_object_get (cfg, "ephemeral"))
                                                        || (json_is_string (json_object_get (cfg, "ephemeral"))
@@ -111,8 +116,18 @@ mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err)
   return cfg;
 }
 
-static int
-save_config_at (int dfd, json_t *cfg, mc_error_t *err)
+json_t *
+mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int dfd = mc_container_open_dir (s, name, err);
+
+  if (dfd < 0)
+    return NULL;
+  return mc_container_config_load_at (dfd, err);
+}
+
+int
+mc_container_config_save_at (int dfd, json_t *cfg, mc_error_t *err)
 {
   cleanup_free char *buf = NULL;
   size_t len;
@@ -129,7 +144,7 @@ mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg, mc_
 
   if (dfd < 0)
     return -1;
-  return save_config_at (dfd, cfg, err);
+  return mc_container_config_save_at (dfd, cfg, err);
 }
 
 const char *
@@ -295,7 +310,7 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
   rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
   ret = make_layers (dfd, rootfs, cfg, err);
   if (ret == 0)
-    ret = save_config_at (dfd, cfg, err);
+    ret = mc_container_config_save_at (dfd, cfg, err);
   json_decref (cfg);
   return ret;
 }

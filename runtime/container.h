@@ -55,6 +55,9 @@ int mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err);
 json_t *mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err);
 int mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg,
                               mc_error_t *err);
+/* The same on the container directory DFD.  */
+json_t *mc_container_config_load_at (int dfd, mc_error_t *err);
+int mc_container_config_save_at (int dfd, json_t *cfg, mc_error_t *err);
 
 /* A config value as a string, or DEFAULT.  */
 const char *mc_config_get (json_t *cfg, const char *key, const char *dflt);

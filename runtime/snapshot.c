@@ -77,14 +77,8 @@ open_snapshot (struct mc_store *s, const char *name, const char *snap, mc_error_
 
 /* ---- freezing a running container for a consistent copy -------------- */
 
-struct freeze
-{
-  struct mc_cgroup *cg;
-  bool thaw; /* we froze it, so we thaw it */
-};
-
-static int
-freeze_if_running (const char *name, struct freeze *f, mc_error_t *err)
+int
+mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
 {
   struct mc_run_state st;
   enum mc_status status;
@@ -112,9 +106,8 @@ freeze_if_running (const char *name, struct freeze *f, mc_error_t *err)
   return 0;
 }
 
-/* Always called, whatever happened in between.  */
-static int
-thaw (struct freeze *f, int ret, mc_error_t *err)
+int
+mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err)
 {
   mc_error_t e = NULL;
 
@@ -188,7 +181,7 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, char
 {
   cleanup_close int sfd = -1, cdir = -1, tfd = -1;
   cleanup_free char *sname = NULL, *tmp = NULL;
-  struct freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false };
   mc_error_t e2 = NULL;
   json_t *cfg = NULL, *meta;
   char now[64];
@@ -209,10 +202,10 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, char
       json_decref (cfg);
       return mc_make_error (err, errno, "mkdir snapshot `%s/%s`", name, sname);
     }
-  ret = freeze_if_running (name, &fz, err);
+  ret = mc_freeze_if_running (name, &fz, err);
   if (ret == 0)
     ret = mc_copy_tree (cdir, "upper", tfd, "upper", err);
-  ret = thaw (&fz, ret, err);
+  ret = mc_thaw (&fz, ret, err);
   snapshot_time (now, sizeof (now));
   meta = json_pack ("{s:s, s:s}", "name", sname, "created_at", now);
   if (ret == 0)
@@ -463,7 +456,7 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
 {
   cleanup_close int cfd = -1, src = -1, snapfd = -1, dst = -1;
   cleanup_free char *tmp = NULL;
-  struct freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false };
   mc_error_t e2 = NULL;
   json_t *cfg = NULL;
   int ret = 0;
@@ -485,10 +478,10 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
     ret = mc_copy_tree (snapfd, "upper", dst, "upper", err);
   else if (ret == 0)
     {
-      ret = freeze_if_running (req->src, &fz, err);
+      ret = mc_freeze_if_running (req->src, &fz, err);
       if (ret == 0)
         ret = mc_copy_tree (src, "upper", dst, "upper", err);
-      ret = thaw (&fz, ret, err);
+      ret = mc_thaw (&fz, ret, err);
     }
   if (ret == 0 && snapfd < 0 && !req->instance_only && faccessat (src, "snapshots", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     ret = mc_copy_tree (src, "snapshots", dst, "snapshots", err);

@@ -14,10 +14,22 @@
 #define MINICTR_SNAPSHOT_H
 
 #include "images/store.h"
+#include "runtime/cgroup.h"
 #include "runtime/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>
+
+/* For a consistent copy: freeze NAME if it is running (a container the
+ * user paused stays as it is); mc_thaw undoes it on every path, passing
+ * RET through (or failing with the thaw's error).  */
+struct mc_freeze
+{
+  struct mc_cgroup *cg;
+  bool thaw; /* we froze it, so we thaw it */
+};
+int mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err);
+int mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err);
 
 int mc_snapshot_name_validate (const char *snap, mc_error_t *err);
 

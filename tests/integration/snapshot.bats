@@ -182,3 +182,73 @@ layer_listing() {
     # snapshot holds the 1 MB change and nothing of the image.
     [ "$snap_kb" -ge 1024 ] && [ "$snap_kb" -lt 1200 ]
 }
+
+@test "export, delete, import: the container comes back with its snapshots; name clashes and hostile backups are refused" {
+    local u listing
+    mc launch busybox e1
+    mc exec e1 -- sh -c 'echo v1 > /root/f; mkdir -p /srv/d; chown 1000:1000 /srv/d; rm /bin/vi'
+    mc snapshot e1 first
+    mc exec e1 -- sh -c 'echo v2 > /root/f'
+    mc config set e1 user.tag=exported
+    mc stop e1 --force
+    u=$(upper e1)
+    setfattr -n trusted.overlay.opaque -v y "$u/srv"
+    # Host-specific overlayfs xattrs (origin, uuid, impure) stay behind.
+    listing=$(layer_listing "$u" | grep -v -e 'trusted.overlay.\(origin\|uuid\|impure\)' -e '^# file:')
+    mc export e1 "$WORK/e1.tar.gz"
+    run mc export e1 "$WORK/nodir/e1.tar.gz"
+    assert_failure 1
+    [ -z "$(find "$WORK" -name '.e1.tar.gz.tmp-*')" ]
+    mc delete e1
+    run mc import "$WORK/e1.tar.gz"
+    assert_success
+    assert_output "Container e1 imported"
+    assert_equal "$(layer_listing "$u" | grep -v '^# file:')" "$listing"
+    assert_equal "$(mc config get e1 user.tag)" exported
+    run mc snapshot list e1
+    assert_output --partial "| first "
+    mc start e1
+    run mc exec e1 -- sh -c 'cat /root/f; stat -c %u /srv/d; ls /bin/vi'
+    assert_output "$(printf 'v2\n1000\nls: /bin/vi: No such file or directory')"
+    mc restore e1 first --force
+    run mc exec e1 -- cat /root/f
+    assert_output v1
+    # Again under another name; the same name is a clash.
+    run mc import "$WORK/e1.tar.gz"
+    assert_failure 1
+    assert_output "minictr: import \`$WORK/e1.tar.gz\`: container \`e1\` already exists"
+    mc import "$WORK/e1.tar.gz" e2
+    [ "$(mc config get e2 volatile.uuid)" != "$(mc config get e1 volatile.uuid)" ]
+    # Hostile or broken backups: nothing is created, nothing left behind.
+    mkdir -p "$WORK/evil/backup"
+    printf 'name: evil\nformat: minictr-backup-1\nimage: %s\n' "$(mc config get e1 volatile.base_image)" \
+        > "$WORK/evil/backup/index.yaml"
+    tar -C "$WORK/evil" -czf "$WORK/evil1.tar.gz" backup/index.yaml
+    run mc import "$WORK/evil1.tar.gz"
+    assert_failure 1
+    assert_output --partial "no container/upper directory"
+    tar -C "$WORK/evil" -czf "$WORK/evil2.tar.gz" --transform 's|^backup/index.yaml|backup/../../escape|' backup/index.yaml
+    run mc import "$WORK/evil2.tar.gz"
+    assert_failure 1
+    assert_output --partial "path contains \`..\`"
+    ln -s /etc "$WORK/evil/backup/container"
+    tar -C "$WORK/evil" -czf "$WORK/evil3.tar.gz" backup/container
+    mkdir -p "$WORK/evil4/backup/container"
+    echo owned > "$WORK/evil4/backup/container/passwd"
+    tar -C "$WORK/evil" -cf "$WORK/evil3.tar" backup/container
+    tar -C "$WORK/evil4" -rf "$WORK/evil3.tar" backup/container/passwd
+    run mc import "$WORK/evil3.tar"
+    assert_failure 1
+    [ "$(cat /etc/passwd)" != owned ]
+    printf 'name: other\nformat: minictr-backup-1\nimage: %s\n' "$(printf '%064d' 0)" > "$WORK/evil/backup/index.yaml"
+    mkdir -p "$WORK/evil5/backup/container/upper"
+    cp "$WORK/evil/backup/index.yaml" "$WORK/evil5/backup/"
+    tar -C "$WORK/evil5" -czf "$WORK/evil5.tar.gz" backup
+    run mc import "$WORK/evil5.tar.gz"
+    assert_failure 1
+    assert_output --partial "the backup needs image \`000000000000\`; import it first"
+    run find "$MINICTR_DIR/containers" -maxdepth 1 -name '.tmp-*'
+    assert_output ""
+    run mc list --format csv
+    assert_output "$(printf 'e1,RUNNING,,,CONTAINER,1\ne2,STOPPED,,,CONTAINER,1')"
+}
