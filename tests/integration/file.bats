@@ -612,3 +612,29 @@ $MINICTR_DIR/containers/st1/rootfs:"
     assert_failure 2
     assert_output --partial "minictr: file push: wrong number of arguments (usage: minictr file push SRC... NAME/PATH"
 }
+
+@test "a start waits for a file operation on the stopped container to finish" {
+    local push start status=0
+    mc init busybox lk1 < /dev/null >/dev/null
+    mkfifo "$WORK/stream"
+    "$MINICTR_BIN" file push - lk1/root/streamed < "$WORK/stream" 3>&- &
+    push=$!
+    exec 4> "$WORK/stream"
+    printf 'first half\n' >&4
+    sleep 0.5
+    "$MINICTR_BIN" start lk1 3>&- 4>&- &
+    start=$!
+    sleep 1
+    # The push holds the lock: the container cannot start under it.
+    assert_equal "$(status_of lk1)" Stopped
+    printf 'second half\n' >&4
+    exec 4>&-
+    wait "$push" || status=$?
+    assert_equal "$status" 0
+    wait "$start" || status=$?
+    assert_equal "$status" 0
+    assert_equal "$(status_of lk1)" Running
+    run mc exec lk1 -- cat /root/streamed
+    assert_output "first half
+second half"
+}
