@@ -20,7 +20,8 @@ print_help (void)
   for (i = 0; i < cli_container_commands_n; i++)
     printf ("  %-10s %.*s\n", cli_container_commands[i].name,
             (int) strcspn (cli_container_commands[i].summary, "\n"), cli_container_commands[i].summary);
-  printf ("  config     Manage container configuration and devices\n"
+  printf ("  file       Manage files in containers (push, pull, edit, delete, create)\n"
+          "  config     Manage container configuration and devices\n"
           "  profile    Manage profiles\n"
           "  image      Manage images\n"
           "  admin      Set up the host (admin init --auto)\n"
@@ -57,6 +58,8 @@ run_top (const char *cmd, int argc, char **argv, mc_error_t *err)
     return cli_config (argc, argv, err);
   if (strcmp (cmd, "profile") == 0)
     return cli_profile (argc, argv, err);
+  if (strcmp (cmd, "file") == 0)
+    return cli_file (argc, argv, err);
   if (c == NULL)
     return 1;
   optind = 0;
@@ -85,7 +88,8 @@ main (int argc, char **argv)
       return 0;
     }
   if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0 || strcmp (cmd, "admin") == 0
-      || strcmp (cmd, "config") == 0 || strcmp (cmd, "profile") == 0 || find_container_command (cmd) != NULL)
+      || strcmp (cmd, "config") == 0 || strcmp (cmd, "profile") == 0 || strcmp (cmd, "file") == 0
+      || find_container_command (cmd) != NULL)
     {
       if (run_top (cmd, argc - 1, argv + 1, &err) < 0)
         return mc_error_report (&err);
