@@ -84,8 +84,18 @@ export MINICTR_DIR=$state
 # containers at the hierarchies' roots).
 unset MINICTR_CGROUP_PARENT
 # The cgroup minictr uses for this state dir: "minictr-" and the first 12
-# hex digits of the sha256 of its real path (runtime/paths.c).
-mc_cgroup=minictr-$(printf '%s' "$(realpath -m -- "$state")" | sha256sum | cut -c1-12)
+# hex digits of the 64-bit FNV-1a hash of its real path (runtime/paths.c;
+# bash arithmetic wraps modulo 2^64 as uint64_t does).
+mc_state_id() {
+    local path h=-3750763034362895579 i c LC_ALL=C
+    path=$(realpath -m -- "$1")
+    for ((i = 0; i < ${#path}; i++)); do
+        printf -v c '%d' "'${path:i:1}"
+        h=$(( (h ^ (c & 255)) * 1099511628211 ))
+    done
+    printf '%016x' "$h" | cut -c1-12
+}
+mc_cgroup=minictr-$(mc_state_id "$state")
 mc_rundir=/run/$mc_cgroup
 # LXC's cgroups go below this tag; unique to the run (the temp dir's name).
 tag=minictr-bench-${work##*.}
