@@ -117,7 +117,13 @@ $(BUILDDIR)/tests/no_idmap.so: tests/preload/no_idmap.c
 	@mkdir -p $(dir $@)
 	$(Q)gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/no_idmap.so
+# LD_PRELOAD shim: openat2 fails with ENOSYS (`minictr file` fallback).
+$(BUILDDIR)/tests/no_openat2.so: tests/preload/no_openat2.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/no_idmap.so \
+	$(BUILDDIR)/tests/no_openat2.so
 
 unit-bins: $(UNIT_BINS) $(TEST_HELPERS)
 

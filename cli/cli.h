@@ -40,6 +40,7 @@ int cli_want_args (const struct cli_command *cmd, int have, int min, int max,
 
 int cli_image (int argc, char **argv, mc_error_t *err);
 int cli_admin (int argc, char **argv, mc_error_t *err);
+int cli_file (int argc, char **argv, mc_error_t *err);
 
 extern const struct cli_command cli_container_commands[];
 extern const size_t cli_container_commands_n;

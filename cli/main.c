@@ -20,7 +20,8 @@ print_help (void)
   for (i = 0; i < cli_container_commands_n; i++)
     printf ("  %-10s %.*s\n", cli_container_commands[i].name,
             (int) strcspn (cli_container_commands[i].summary, "\n"), cli_container_commands[i].summary);
-  printf ("  image      Manage images\n"
+  printf ("  file       Manage files in containers (push, pull, edit, delete, create)\n"
+          "  image      Manage images\n"
           "  admin      Set up the host (admin init --auto)\n"
           "  help       Print help\n"
           "  version    Print the version\n\n"
@@ -51,6 +52,8 @@ run_top (const char *cmd, int argc, char **argv, mc_error_t *err)
     return cli_image (argc, argv, err);
   if (strcmp (cmd, "admin") == 0)
     return cli_admin (argc, argv, err);
+  if (strcmp (cmd, "file") == 0)
+    return cli_file (argc, argv, err);
   if (c == NULL)
     return 1;
   optind = 0;
@@ -79,7 +82,7 @@ main (int argc, char **argv)
       return 0;
     }
   if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0 || strcmp (cmd, "admin") == 0
-      || find_container_command (cmd) != NULL)
+      || strcmp (cmd, "file") == 0 || find_container_command (cmd) != NULL)
     {
       if (run_top (cmd, argc - 1, argv + 1, &err) < 0)
         return mc_error_report (&err);

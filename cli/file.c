@@ -1,0 +1,358 @@
+/* `minictr file push|pull|edit|delete|create`: LXD's `lxc file`.  Only
+ * arguments here; the work is in runtime/file.c.  */
+#include "cli/cli.h"
+#include "runtime/file.h"
+#include "runtime/utils.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum
+{
+  OPT_UID = 'U',
+  OPT_GID = 'G',
+  OPT_MODE = 'M',
+  OPT_TYPE = 'T',
+};
+
+static void
+print_warning (void *data, const char *msg)
+{
+  (void) data;
+  fflush (stdout);
+  fprintf (stderr, "minictr: warning: %s\n", msg);
+}
+
+static int
+parse_id (const char *s, const char *what, uint32_t *out, mc_error_t *err)
+{
+  char *end;
+  unsigned long v;
+
+  if (*s < '0' || *s > '9')
+    return mc_make_usage_error (err, "invalid %s `%s`: expected a number", what, s);
+  v = strtoul (s, &end, 10);
+  if (*end != '\0' || v >= MC_FILE_ID_UNSET)
+    return mc_make_usage_error (err, "invalid %s `%s`: expected a number", what, s);
+  *out = (uint32_t) v;
+  return 0;
+}
+
+struct file_args
+{
+  struct mc_file_opts o;
+  enum mc_file_type type;
+  bool type_given;
+};
+
+static int
+file_option (struct file_args *a, int c, mc_error_t *err)
+{
+  switch (c)
+    {
+    case 'r':
+      a->o.recursive = true;
+      return 0;
+    case 'p':
+      a->o.parents = true;
+      return 0;
+    case 'f':
+      a->o.force = true;
+      return 0;
+    case OPT_UID:
+      return parse_id (optarg, "--uid", &a->o.uid, err);
+    case OPT_GID:
+      return parse_id (optarg, "--gid", &a->o.gid, err);
+    case OPT_MODE:
+      return mc_file_parse_mode (optarg, &a->o.mode, err);
+    case OPT_TYPE:
+      a->type_given = true;
+      if (strcmp (optarg, "file") == 0)
+        a->type = MC_FILE_TYPE_FILE;
+      else if (strcmp (optarg, "directory") == 0)
+        a->type = MC_FILE_TYPE_DIRECTORY;
+      else if (strcmp (optarg, "symlink") == 0)
+        a->type = MC_FILE_TYPE_SYMLINK;
+      else
+        return mc_make_usage_error (err, "invalid --type `%s` (use file, directory or symlink)", optarg);
+      return 0;
+    default:
+      return mc_make_usage_error (err, "file: unexpected option");
+    }
+}
+
+/* Parse the flags of CMD; returns 1 when --help was printed.  */
+static int
+parse_flags (const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
+             const struct option *longopts, struct file_args *a, mc_error_t *err)
+{
+  int c;
+
+  memset (a, 0, sizeof (*a));
+  a->o.uid = a->o.gid = MC_FILE_ID_UNSET;
+  a->o.mode = -1;
+  a->o.warn = print_warning;
+  while ((c = cli_getopt (cmd, argc, argv, shortopts, longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 1;
+      if (file_option (a, c, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* NAME/PATH arguments, all of them or none parsed.  */
+static int
+parse_refs (char **args, int n, struct mc_file_ref *refs, mc_error_t *err)
+{
+  int i, j;
+
+  for (i = 0; i < n; i++)
+    if (mc_file_parse_ref (args[i], &refs[i], err) < 0)
+      {
+        for (j = 0; j < i; j++)
+          mc_file_ref_release (&refs[j]);
+        return -1;
+      }
+  return 0;
+}
+
+static void
+release_refs (struct mc_file_ref *refs, int n)
+{
+  int i;
+
+  for (i = 0; i < n; i++)
+    mc_file_ref_release (&refs[i]);
+}
+
+static int
+cmd_push (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "recursive", no_argument, NULL, 'r' }, { "create-dirs", no_argument, NULL, 'p' },
+    { "uid", required_argument, NULL, OPT_UID }, { "gid", required_argument, NULL, OPT_GID },
+    { "mode", required_argument, NULL, OPT_MODE }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  struct mc_file_ref dst;
+  struct file_args a;
+  struct mc_store store;
+  int r, n, ret;
+
+  if ((r = parse_flags (cmd, argc, argv, "hrp", longopts, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
+  n = argc - optind;
+  if (cli_want_args (cmd, n, 2, -1, err) < 0 || parse_refs (argv + argc - 1, 1, &dst, err) < 0)
+    return -1;
+  if (mc_store_open (&store, err) < 0)
+    {
+      mc_file_ref_release (&dst);
+      return -1;
+    }
+  ret = mc_file_push (&store, (const char *const *) argv + optind, (size_t) (n - 1), &dst, &a.o, err);
+  mc_store_close (&store);
+  mc_file_ref_release (&dst);
+  return ret;
+}
+
+static int
+cmd_pull (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "recursive", no_argument, NULL, 'r' }, { "create-dirs", no_argument, NULL, 'p' },
+    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free struct mc_file_ref *refs = NULL;
+  struct file_args a;
+  struct mc_store store;
+  int r, n, ret;
+
+  if ((r = parse_flags (cmd, argc, argv, "hrp", longopts, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
+  n = argc - optind;
+  if (cli_want_args (cmd, n, 2, -1, err) < 0)
+    return -1;
+  if (argv[argc - 1][0] == '\0')
+    return mc_make_usage_error (err, "file pull: the destination is empty");
+  refs = xmalloc0 (sizeof (*refs) * (size_t) (n - 1));
+  if (parse_refs (argv + optind, n - 1, refs, err) < 0)
+    return -1;
+  ret = mc_store_open (&store, err);
+  if (ret == 0)
+    {
+      ret = mc_file_pull (&store, refs, (size_t) (n - 1), argv[argc - 1], &a.o, err);
+      mc_store_close (&store);
+    }
+  release_refs (refs, n - 1);
+  return ret;
+}
+
+/* Run FN on one NAME/PATH argument with the store open.  */
+static int
+with_ref (const char *arg, int (*fn) (struct mc_store *, const struct mc_file_ref *, void *,
+                                      mc_error_t *),
+          void *data, mc_error_t *err)
+{
+  struct mc_file_ref ref;
+  struct mc_store store;
+  int ret;
+
+  if (mc_file_parse_ref (arg, &ref, err) < 0)
+    return -1;
+  ret = mc_store_open (&store, err);
+  if (ret == 0)
+    {
+      ret = fn (&store, &ref, data, err);
+      mc_store_close (&store);
+    }
+  mc_file_ref_release (&ref);
+  return ret;
+}
+
+static int
+do_edit (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_error_t *err)
+{
+  (void) data;
+  return mc_file_edit (s, ref, err);
+}
+
+static int
+cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  struct file_args a;
+  int r;
+
+  if ((r = parse_flags (cmd, argc, argv, "h", longopts, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
+  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0)
+    return -1;
+  return with_ref (argv[optind], do_edit, NULL, err);
+}
+
+static int
+do_delete (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_error_t *err)
+{
+  return mc_file_delete (s, ref, data, err);
+}
+
+static int
+cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free struct mc_file_ref *refs = NULL;
+  struct file_args a;
+  int r, i, n;
+
+  if ((r = parse_flags (cmd, argc, argv, "hf", longopts, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
+  n = argc - optind;
+  if (cli_want_args (cmd, n, 1, -1, err) < 0)
+    return -1;
+  /* Every argument is checked before the first deletion.  */
+  refs = xmalloc0 (sizeof (*refs) * (size_t) n);
+  if (parse_refs (argv + optind, n, refs, err) < 0)
+    return -1;
+  release_refs (refs, n);
+  for (i = optind; i < argc; i++)
+    if (with_ref (argv[i], do_delete, &a.o, err) < 0)
+      return -1;
+  return 0;
+}
+
+struct create_args
+{
+  struct file_args *a;
+  const char *target;
+};
+
+static int
+do_create (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_error_t *err)
+{
+  struct create_args *c = data;
+  enum mc_file_type type = c->a->type;
+
+  /* As LXD: a trailing slash asks for a directory.  */
+  if (!c->a->type_given && ref->dir)
+    type = MC_FILE_TYPE_DIRECTORY;
+  return mc_file_create (s, ref, type, c->target, &c->a->o, err);
+}
+
+static int
+cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "create-dirs", no_argument, NULL, 'p' }, { "force", no_argument, NULL, 'f' },
+    { "type", required_argument, NULL, OPT_TYPE }, { "uid", required_argument, NULL, OPT_UID },
+    { "gid", required_argument, NULL, OPT_GID }, { "mode", required_argument, NULL, OPT_MODE },
+    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  struct file_args a;
+  struct create_args c = { .a = &a };
+  int r, n;
+
+  if ((r = parse_flags (cmd, argc, argv, "hpf", longopts, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
+  n = argc - optind;
+  if (a.type == MC_FILE_TYPE_SYMLINK)
+    {
+      if (n != 2)
+        return mc_make_usage_error (err, "file create: a symlink needs NAME/PATH and its target (usage: minictr %s)", cmd->usage);
+      c.target = argv[optind + 1];
+    }
+  else if (cli_want_args (cmd, n, 1, 1, err) < 0)
+    return -1;
+  return with_ref (argv[optind], do_create, &c, err);
+}
+
+#define ID_FLAGS \
+  "      --uid UID          Owner inside the container (default 0)\n" \
+  "      --gid GID          Group inside the container (default 0)\n"
+
+static const struct cli_command file_commands[] = {
+  { "push", "file push", NULL, "file push SRC... NAME/PATH [-r] [-p] [--uid UID] [--gid GID] [--mode MODE]",
+    "Copy host files into a container\n\n"
+    "As scp: into NAME/PATH when it is a directory (it must be with several\n"
+    "sources), else as NAME/PATH.  `-` reads standard input.  Files are owned by\n"
+    "root inside unless --uid/--gid; modes are the sources' unless --mode.",
+    "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
+    "  -p, --create-dirs      Create missing parent directories\n" ID_FLAGS
+    "      --mode MODE        Octal mode of the files (default: the source's)\n", cmd_push },
+  { "pull", "file pull", NULL, "file pull NAME/PATH... DEST [-r] [-p]",
+    "Copy files from containers to the host\n\n"
+    "As scp: into DEST when it is a directory (it must be with several sources),\n"
+    "else as DEST.  `-` writes the files to standard output.  Modes are kept,\n"
+    "except setuid and setgid bits; files belong to the user running minictr.",
+    "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
+    "  -p, --create-dirs      Create missing parent directories of DEST\n", cmd_pull },
+  { "edit", "file edit", NULL, "file edit NAME/PATH",
+    "Edit a file in a container with $VISUAL, $EDITOR or vi\n\n"
+    "The file is copied to a private temp file and pushed back, keeping its\n"
+    "mode and owner, only when its content changed.", NULL, cmd_edit },
+  { "delete", "file delete", "rm", "file delete NAME/PATH... [-f]",
+    "Delete files, symlinks or empty directories in containers",
+    "Flags:\n  -f, --force            Delete directories with everything in them\n", cmd_delete },
+  { "create", "file create", NULL,
+    "file create NAME/PATH [SYMLINK-TARGET] [--type file|directory|symlink] [-p] [-f] [--uid UID] [--gid GID] [--mode MODE]",
+    "Create an empty file, a directory or a symlink in a container",
+    "Flags:\n      --type TYPE        file (default; directory when PATH ends with /),\n"
+    "                         directory or symlink (then give its target)\n"
+    "  -p, --create-dirs      Create missing parent directories\n"
+    "  -f, --force            Replace an existing file or symlink; keep an existing directory\n"
+    ID_FLAGS "      --mode MODE        Octal mode (default 0644, directories 0755)\n", cmd_create },
+};
+
+int
+cli_file (int argc, char **argv, mc_error_t *err)
+{
+  optind = 0;
+  return cli_dispatch ("file", "Manage files in containers: push, pull, edit, delete, create.",
+                       file_commands, sizeof (file_commands) / sizeof (file_commands[0]),
+                       argc, argv, err);
+}
