@@ -4,6 +4,7 @@
 #   make test          unit + host integration + pure cgroup v2 VM suites
 #   make check-asan    the unit and host suites against an ASan+UBSan build
 #   make demo          import the built-in busybox image and show it
+#   make bench         bench/*.sh: timings side by side with LXC and plain tools
 #   make install       PREFIX=/usr/local DESTDIR=
 
 CC       ?= gcc
@@ -154,6 +155,7 @@ demo:
 bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/image-import.sh
 	@BUILDDIR=$(BUILDDIR) bench/lifecycle.sh
+	@BUILDDIR=$(BUILDDIR) bench/exec-files.sh
 
 lint: deps-test
 	@tests/run.sh lint

@@ -44,6 +44,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lxc.sh
+. "$here/lxc.sh"
 cd "$here/.."
 
 RUNS=${RUNS:-40}
@@ -55,112 +57,20 @@ settle=${BENCH_SETTLE:-0.1}
 case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
 case $settle in '' | *[!0-9.]*) bench_die "BENCH_SETTLE must be a number of seconds" ;; esac
 [ "$RUNS" -ge 10 ] || bench_die "RUNS must be at least 10"
-[ "$(id -u)" -eq 0 ] || bench_die "run as root (LXC, cgroups, and minictr's idmapped mounts)"
 
-scripts/install-deps.sh bench
-# Incremental: a no-op when the binary is up to date, and never a stale one.
-make -s BUILDDIR="$BUILDDIR" >&2
-minictr=$(realpath -- "$BUILDDIR/minictr")
-for t in hyperfine jq lxc-start lxc-stop lxc-info findmnt; do
-    command -v "$t" >/dev/null || bench_die "$t is missing"
-done
-lxc_conf_dir=/usr/share/lxc/config
-if [ ! -r "$lxc_conf_dir/common.conf" ] || [ ! -r "$lxc_conf_dir/userns.conf" ]; then
-    bench_die "$lxc_conf_dir/common.conf or userns.conf missing (Debian package lxc)"
-fi
-
-work=""
-bench_workdir work
-# The unprivileged LXC container's root (a host id without rights here)
-# must be able to walk down to its rootfs.
-chmod 0711 "$work"
-
-state=$work/state
-lxcpath=$work/lxc
+# Work dir, private MINICTR_DIR and lxcpath, and the EXIT trap that
+# removes every container, cgroup and file the run makes (bench/lxc.sh).
+bench_sbs_setup
+minictr=$bench_minictr
+work=$bench_sbs_work
+state=$bench_sbs_state
+lxcpath=$bench_sbs_lxcpath
+tag=$bench_sbs_tag
+mc_cgroup=$bench_sbs_mc_cgroup
 helpers=$work/bin
-export MINICTR_DIR=$state
-# minictr's default cgroup parent: relative, below this script's own
-# cgroup, named after the state dir (an absolute override would put the
-# containers at the hierarchies' roots).
-unset MINICTR_CGROUP_PARENT
-# The cgroup minictr uses for this state dir: "minictr-" and the first 12
-# hex digits of the sha256 of its real path (runtime/paths.c).
-mc_cgroup=minictr-$(printf '%s' "$(realpath -m -- "$state")" | sha256sum | cut -c1-12)
-mc_rundir=/run/$mc_cgroup
-# LXC's cgroups go below this tag; unique to the run (the temp dir's name).
-tag=minictr-bench-${work##*.}
 lxc_names=(lxc-unpriv)
 [ "$BENCH_LXC_PRIV" = 0 ] || lxc_names+=(lxc-priv)
-mkdir -p "$state" "$lxcpath" "$helpers" "$work/run"
-# LXC keeps lock files in /run/lxc/lock/<lxcpath>/: that tree goes with the
-# run, and so do the parents it creates, the ones missing now.
-lxc_lockdir=/run/lxc/lock$lxcpath
-lxc_new_dirs=()
-d=$lxc_lockdir
-while [ "$d" != /run ] && [ ! -e "$d" ]; do
-    lxc_new_dirs+=("$d")
-    d=${d%/*}
-done
-
-# ------------------------------------------------------------- clean-up
-
-# The monitor of LXC container $1 (the parent of its init), if running.
-# shellcheck disable=SC2317  # used by the EXIT trap
-lxc_monitor_of() {
-    local pid
-    pid=$(lxc-info -P "$lxcpath" -n "$1" -pH 2>/dev/null) || return 0
-    [ -n "$pid" ] || return 0
-    ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' '
-}
-
-# Whether PID is still the `[lxc monitor] LXCPATH NAME` of our container.
-is_our_lxc_monitor() {
-    local cmd
-    cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-    case $cmd in "[lxc monitor] $lxcpath $2"*) return 0 ;; esac
-    return 1
-}
-
-# shellcheck disable=SC2317  # the EXIT trap
-lifecycle_cleanup() {
-    local name d mon
-    set +e
-    bench_stop_run
-    if [ -d "$state/containers" ]; then
-        for d in "$state"/containers/*/; do
-            [ -d "$d" ] || continue
-            name=${d%/}
-            name=${name##*/}
-            "$minictr" delete --force "$name" >/dev/null 2>&1 ||
-                bench_log "cleanup: minictr delete --force $name failed"
-        done
-    fi
-    for name in "${lxc_names[@]}"; do
-        [ -f "$lxcpath/$name/config" ] || continue
-        mon=$(lxc_monitor_of "$name")
-        lxc-stop -P "$lxcpath" -n "$name" -k >/dev/null 2>&1
-        for _ in $(seq 100); do
-            if [ -z "$mon" ] || ! is_our_lxc_monitor "$mon" "$name"; then
-                break
-            fi
-            sleep 0.05
-        done
-        # Last resort, by PID, and only our own container's monitor.
-        if [ -n "$mon" ] && is_our_lxc_monitor "$mon" "$name"; then
-            bench_log "cleanup: killing the monitor $mon of $name"
-            kill -KILL "$mon" 2>/dev/null
-        fi
-    done
-    bench_cgroup_rmtree "$tag"
-    bench_cgroup_rmtree "$mc_cgroup"
-    [ ! -d "$mc_rundir" ] || rm -rf --one-file-system -- "$mc_rundir"
-    [ ! -d "$lxc_lockdir" ] || rm -rf --one-file-system -- "$lxc_lockdir"
-    for d in "${lxc_new_dirs[@]}"; do
-        rmdir -- "$d" 2>/dev/null
-    done
-    bench_cleanup
-}
-trap lifecycle_cleanup EXIT
+mkdir -p "$helpers" "$work/run"
 
 # -------------------------------------------------------------- helpers
 
@@ -264,99 +174,22 @@ EOF
     chmod 0755 "$helpers"/mc-* "$helpers"/lxc-*
 }
 
-# The LXC config of container $1 with rootfs $2; unprivileged when $3 is
-# an id-map base.
-write_lxc_config() {
-    local name=$1 rootfs=$2 base=${3:-}
-    mkdir -p "$lxcpath/$name"
-    {
-        echo "# Written by bench/lifecycle.sh; removed with its temp dir."
-        echo "lxc.include = $lxc_conf_dir/common.conf"
-        if [ -n "$base" ]; then
-            echo "lxc.include = $lxc_conf_dir/userns.conf"
-            echo "lxc.idmap = u 0 $base 65536"
-            echo "lxc.idmap = g 0 $base 65536"
-        fi
-        echo "lxc.uts.name = $name"
-        echo "lxc.rootfs.path = dir:$rootfs"
-        echo "lxc.net.0.type = empty"
-        echo "lxc.init.cmd = /sbin/init"
-        echo "lxc.apparmor.profile = unconfined"
-        echo "lxc.cgroup.relative = 1"
-        echo "lxc.cgroup.dir.container = $tag/$name/payload"
-        echo "lxc.cgroup.dir.monitor = $tag/$name/monitor"
-        echo "lxc.cgroup.dir.monitor.pivot = $tag"
-        echo "lxc.log.file = $lxcpath/$name/lxc.log"
-        echo "lxc.log.level = ERROR"
-    } >"$lxcpath/$name/config"
-}
-
-# Copy rootfs $1 to $2 with every owner shifted up by $3 (0: a plain copy).
-copy_rootfs() {
-    local src=$1 dst=$2 base=$3 u g
-    cp -a -- "$src" "$dst"
-    [ "$base" -ne 0 ] || return 0
-    while read -r u g; do
-        if [ "$u" -ge 65536 ] || [ "$g" -ge 65536 ]; then
-            bench_die "rootfs owner $u:$g is outside the 65536 ids mapped"
-        fi
-        find "$dst" -uid "$u" -gid "$g" -exec chown -h "$((base + u)):$((base + g))" {} +
-    done < <(find "$src" -printf '%U %G\n' | sort -u)
-}
-
-# Check that every cgroup of PID $1 is below "<this script's own cgroup>/$2/"
-# in the same hierarchy (with $2 empty: that cgroup or below); print the
-# memory one.  Returns 1 otherwise.
-check_cgroups() {
-    local pid=$1 prefix=$2 id ctrls path own bad ret=0 mem=""
-    while IFS=: read -r id ctrls path; do
-        own=$(awk -F: -v id="$id" '$1 == id { print $3 }' /proc/self/cgroup)
-        own=${own%/}
-        bad=1
-        if [ -n "$prefix" ]; then
-            case $path in "$own/$prefix" | "$own/$prefix/"*) bad=0 ;; esac
-        else
-            case $path in "${own:-/}" | "$own/"*) bad=0 ;; esac
-        fi
-        if [ "$bad" = 1 ]; then
-            bench_log "cgroup of PID $pid in hierarchy $id ($ctrls): $path, not ${own:-/}/$prefix"
-            ret=1
-        fi
-
-        case ",$ctrls," in *,memory,*) mem=$path ;; esac
-    done <"/proc/$pid/cgroup"
-    printf '%s\n' "${mem:-?}"
-    return "$ret"
-}
-
-ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
-ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-verdict() {
-    if awk -v r="$1" -v t="$2" 'BEGIN { exit !(r <= t) }'; then echo "met"; else echo "NOT met"; fi
-}
-
 # ---------------------------------------------------------------- setup
 
-bench_log "building the busybox image and importing it..."
-scripts/mkimage-busybox.sh "$work/busybox.tar.xz"
-"$minictr" image import "$work/busybox.tar.xz" --alias busybox >/dev/null
-fp=$(find "$state/images" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n')
-if [ -z "$fp" ] || [ ! -d "$state/images/$fp/rootfs" ]; then
-    bench_die "no imported rootfs in $state/images"
-fi
+bench_sbs_import_busybox
+fp=$bench_sbs_fp
 
 # The containers minictr's commands run on; their id-map base is LXC's.
 "$minictr" init busybox bench-start >/dev/null
 "$minictr" init busybox bench-stop >/dev/null
-idbase=$("$minictr" list --format json |
-    jq -r '.[] | select(.name == "bench-start") | .config["volatile.idmap.base"] // "1000000"')
+idbase=$(bench_mc_field bench-start '.config["volatile.idmap.base"] // "1000000"')
 case $idbase in '' | *[!0-9]*) bench_die "unexpected volatile.idmap.base '$idbase'" ;; esac
 
-copy_rootfs "$state/images/$fp/rootfs" "$work/rootfs-unpriv" "$idbase"
-write_lxc_config lxc-unpriv "$work/rootfs-unpriv" "$idbase"
+bench_lxc_copy_rootfs "$bench_sbs_rootfs" "$work/rootfs-unpriv" "$idbase"
+bench_lxc_write_config lxc-unpriv "$work/rootfs-unpriv" "$idbase"
 if [ "$BENCH_LXC_PRIV" != 0 ]; then
-    copy_rootfs "$state/images/$fp/rootfs" "$work/rootfs-priv" 0
-    write_lxc_config lxc-priv "$work/rootfs-priv"
+    bench_lxc_copy_rootfs "$bench_sbs_rootfs" "$work/rootfs-priv" 0
+    bench_lxc_write_config lxc-priv "$work/rootfs-priv"
 fi
 write_helpers
 
@@ -364,18 +197,18 @@ write_helpers
 # must stay below our own cgroup), leave it stopped.
 declare -A mem_cg
 "$minictr" start bench-start
-pid=$("$minictr" list --format json | jq -r '.[] | select(.name == "bench-start") | .state.pid')
+pid=$(bench_mc_field bench-start .state.pid)
 mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
-mem_cg[minictr]=$(check_cgroups "$pid" "$mc_cgroup") ||
+mem_cg[minictr]=$(bench_check_cgroups "$pid" "$mc_cgroup") ||
     bench_die "minictr's container is not where its cgroup should be"
-check_cgroups "$mon" "" >/dev/null || bench_die "minictr's monitor left our cgroup"
+bench_check_cgroups "$mon" "" >/dev/null || bench_die "minictr's monitor left our cgroup"
 "$helpers/mc-stopped" bench-start
 for name in "${lxc_names[@]}"; do
     "$helpers/lxc-running" "$name" || bench_die "lxc-start $name failed"
     pid=$(lxc-info -P "$lxcpath" -n "$name" -pH)
     mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
-    if ! mem_cg[$name]=$(check_cgroups "$pid" "$tag/$name/payload") ||
-        ! check_cgroups "$mon" "$tag/$name/monitor" >/dev/null; then
+    if ! mem_cg[$name]=$(bench_check_cgroups "$pid" "$tag/$name/payload") ||
+        ! bench_check_cgroups "$mon" "$tag/$name/monitor" >/dev/null; then
         "$helpers/lxc-stopped" "$name" || true
         bench_die "LXC did not keep $name's cgroups below this script's own cgroup: not measuring it"
     fi
@@ -392,15 +225,8 @@ if [ "$BENCH_LXC_PRIV" != 0 ]; then
     echo "           and, for information, privileged (common.conf, no idmap; run as root)"
 fi
 echo "           lxc.net.0.type = empty, rootfs dir: a copy of minictr's unpacked image rootfs"
-echo "image:     $(tar -xOJf "$work/busybox.tar.xz" metadata.yaml | sed -n 's/^  description: //p'), fingerprint ${fp:0:12}"
-if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
-    layout="cgroup2"
-elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
-    layout="hybrid (cgroup1 controllers, cgroup2 at /sys/fs/cgroup/unified)"
-else
-    layout="cgroup1"
-fi
-echo "cgroups:   $layout"
+echo "image:     $(tar -xOJf "$bench_sbs_image" metadata.yaml | sed -n 's/^  description: //p'), fingerprint ${fp:0:12}"
+echo "cgroups:   $(bench_cgroup_layout)"
 echo "           both tools' cgroups checked to be below this script's own in every"
 echo "           hierarchy; in the memory one:"
 echo "           this script   $(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)"
@@ -455,13 +281,13 @@ missed=0
 # report NAME LXC_NAME TARGET: a summary line from med_m, med_l, med_p.
 report() {
     local what=$1 lxc_what=$2 target=$3 r v line
-    r=$(ratio_of "$med_m" "$med_l")
-    v=$(verdict "$r" "$target")
+    r=$(bench_ratio "$med_m" "$med_l")
+    v=$(bench_verdict "$r" "$target")
     [ "$v" = met ] || missed=1
     line=$(printf '%-22s %7s ms   %-14s %7s ms   ratio %s   target <= %s: %s' \
-        "minictr $what" "$(ms "$med_m")" "$lxc_what" "$(ms "$med_l")" "$r" "$target" "$v")
+        "minictr $what" "$(bench_ms "$med_m")" "$lxc_what" "$(bench_ms "$med_l")" "$r" "$target" "$v")
     if [ -n "$med_p" ]; then
-        line+=$(printf '   (privileged LXC %s ms, ratio %s)' "$(ms "$med_p")" "$(ratio_of "$med_m" "$med_p")")
+        line+=$(printf '   (privileged LXC %s ms, ratio %s)' "$(bench_ms "$med_p")" "$(bench_ratio "$med_m" "$med_p")")
     fi
     summary+=("$line")
     echo "$line"
@@ -492,7 +318,7 @@ for name in "${lxc_names[@]}"; do "$helpers/lxc-stopped" "$name"; done
 echo
 "$minictr" launch busybox bench-mem >/dev/null
 sleep 0.5
-pid=$("$minictr" list --format json | jq -r '.[] | select(.name == "bench-mem") | .state.pid')
+pid=$(bench_mc_field bench-mem .state.pid)
 mc_mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
 [ "$(readlink "/proc/$mc_mon/exe")" = "$minictr" ] || bench_die "PID $mc_mon (parent of $pid) is not minictr's monitor"
 read -r mc_rss mc_pss mc_anon mc_file < <(bench_smaps_kb "$mc_mon" Rss Pss Pss_Anon Pss_File)
@@ -507,13 +333,13 @@ for name in "${lxc_names[@]}"; do
     "$helpers/lxc-running" "$name"
     sleep 0.5
     mon=$(cut -d' ' -f1 "$work/run/$name.mon")
-    is_our_lxc_monitor "$mon" "$name" || bench_die "PID $mon is not the [lxc monitor] of $name"
+    bench_lxc_is_our_monitor "$mon" "$name" || bench_die "PID $mon is not the [lxc monitor] of $name"
     read -r "l_rss[$name]" "l_pss[$name]" "l_anon[$name]" "l_file[$name]" \
         < <(bench_smaps_kb "$mon" Rss Pss Pss_Anon Pss_File)
     "$helpers/lxc-stopped" "$name"
 done
 
-mem_v=$(verdict "$mc_pss" 1024)
+mem_v=$(bench_verdict "$mc_pss" 1024)
 [ "$mem_v" = met ] || missed=1
 mem_line=$(printf '%-22s PSS %5s kB (anon %s, file %s), RSS %s kB   target PSS <= 1024 kB: %s' \
     "minictr monitor" "$mc_pss" "$mc_anon" "$mc_file" "$mc_rss" "$mem_v")
