@@ -424,7 +424,16 @@ getpid 0"
     assert_success
     run mc info polite
     assert_line --regexp '^Last exit: killed by signal 2 \(INT\) at '
-    printf 'config:\n  boot.stop.signal: SIGNOPE\n' | mc init busybox badsig
+    # A bad value is refused when the config is given...
+    run mc init busybox badsig <<< $'config:\n  boot.stop.signal: SIGNOPE\n'
+    assert_failure 1
+    assert_output --partial "invalid value \`SIGNOPE\` for \`boot.stop.signal\`"
+    run mc list --format csv badsig
+    assert_output ""
+    # ... and named when a hand-edited config holds one.
+    mc init busybox badsig
+    printf '  boot.stop.signal: SIGNOPE\n' > "$WORK/line"
+    sed -i "/^config:/r $WORK/line" "$MINICTR_DIR/containers/badsig/config.yaml"
     mc start badsig
     run mc stop badsig
     assert_failure 1
