@@ -211,6 +211,8 @@ initial_config (json_t *img, const char *fp, const struct mc_idmap *map)
   set_str (config, "volatile.idmap.size", buf);
   mc_random_uuid (uuid);
   set_str (config, "volatile.uuid", uuid);
+  /* The image's `create` templates are applied at the first start.  */
+  set_str (config, "volatile.apply_template", "create");
   return config;
 }
 

@@ -440,6 +440,35 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
   return 0;
 }
 
+/* The image's templates for this start: LXD's `create` or `copy` ones
+ * once (volatile.apply_template, set when the container was made), then
+ * the `start` ones.  */
+static int
+render_templates (struct mc_store *s, const char *name, const char *fp, json_t *local, json_t *cfg,
+                  struct mc_child_spec *spec, mc_error_t *err)
+{
+  const char *once = mc_config_get (local, "volatile.apply_template", NULL);
+  const char *triggers[2] = { once, "start" };
+  cleanup_free char *image_dir = xasprintf ("%s/images/%s", s->root, fp);
+  size_t t;
+
+  for (t = 0; t < 2; t++)
+    {
+      struct mc_rendered *r = NULL;
+      size_t n = 0, i;
+
+      if (triggers[t] == NULL)
+        continue;
+      if (mc_templates_for (image_dir, name, cfg, triggers[t], &r, &n, err) < 0)
+        return mc_error_prefix (err, "image templates");
+      spec->templates = xrealloc (spec->templates, sizeof (*r) * (spec->n_templates + n + 1));
+      for (i = 0; i < n; i++)
+        spec->templates[spec->n_templates++] = r[i];
+      free (r);
+    }
+  return 0;
+}
+
 static void
 free_spec (struct mc_child_spec *spec)
 {
@@ -451,6 +480,7 @@ free_spec (struct mc_child_spec *spec)
       free (spec->disks[i].path);
     }
   free (spec->disks);
+  mc_rendered_free (spec->templates, spec->n_templates);
   json_decref (spec->config);
   free (spec->name);
   free (spec->cdir);
@@ -473,6 +503,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
     return json_decref (cfg), -1;
   spec->config = json_incref (json_object_get (cfg, "config"));
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
+  if (ret == 0)
+    ret = render_templates (s, name, fp, local, cfg, spec, err);
   spec->name = xstrdup (name);
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
@@ -563,6 +595,9 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
       fflush (stderr);
       ret = fork_monitor (&m, err);
     }
+  /* The create/copy templates have been applied.  */
+  if (ret == 0)
+    json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   if (ret == 0)
     ret = touch_last_used (s, name, cfg, err);
   json_decref (cfg);

@@ -8,6 +8,7 @@
 
 #include "runtime/cgroup.h"
 #include "runtime/error.h"
+#include "runtime/template.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -40,6 +41,8 @@ struct mc_child_spec
   json_t *config;      /* the expanded `config` (limits, environment) */
   struct mc_disk *disks;
   size_t n_disks;
+  struct mc_rendered *templates; /* the image's templates, rendered */
+  size_t n_templates;
 };
 
 /* Clone and set up the container's init; returns its host PID.  */

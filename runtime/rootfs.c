@@ -397,3 +397,29 @@ mc_rootfs_mount_disk (int rootfd, const char *path, int mfd, mc_error_t *err)
     return mc_make_error (err, errno, "mount a disk on `%s`", path);
   return 0;
 }
+
+int
+mc_rootfs_write_file (int rootfd, const char *path, const char *content, bool create_only,
+                      mc_error_t *err)
+{
+  struct open_how how = { .flags = O_WRONLY | O_CREAT | O_CLOEXEC | (create_only ? O_EXCL : O_TRUNC),
+                          .mode = 0644, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_free char *parent = xstrdup (path);
+  cleanup_close int pfd = -1, fd = -1;
+  char *cut = strrchr (parent, '/');
+  size_t len = strlen (content);
+
+  if (path[0] != '/' || cut == NULL || cut[1] == '\0')
+    return mc_make_error (err, 0, "`%s`: not an absolute file path", path);
+  *cut = '\0';
+  if (*parent && (pfd = open_in_root (rootfd, parent, true, err)) < 0)
+    return -1;
+  fd = mc_sys_openat2 (rootfd, path, &how, sizeof (how));
+  if (fd < 0 && errno == EEXIST && create_only)
+    return 0;
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s` in the container", path);
+  if (mc_write_all (fd, content, len) < 0)
+    return mc_make_error (err, errno, "write `%s` in the container", path);
+  return 0;
+}

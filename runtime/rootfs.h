@@ -49,4 +49,10 @@ int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift,
 int mc_rootfs_mount_disk (int rootfd, const char *path, int mfd,
                           mc_error_t *err);
 
+/* Child side, as the container's root: write CONTENT to PATH inside the
+ * root (resolved in it, parents created); CREATE_ONLY: leave an existing
+ * file alone.  */
+int mc_rootfs_write_file (int rootfd, const char *path, const char *content,
+                          bool create_only, mc_error_t *err);
+
 #endif

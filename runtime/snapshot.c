@@ -430,6 +430,7 @@ copy_config (struct mc_store *s, const struct mc_copy_request *req, int srcfd, m
       json_object_del (config, key);
   mc_random_uuid (uuid);
   json_object_set_new (config, "volatile.uuid", json_string (uuid));
+  json_object_set_new (config, "volatile.apply_template", json_string ("copy"));
   mc_format_time ((int64_t) time (NULL), now, sizeof (now));
   json_object_set_new (cfg, "created_at", json_string (now));
   json_object_set_new (cfg, "last_used_at", json_string ("0001-01-01T00:00:00Z"));

@@ -126,6 +126,10 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
     return -1;
   if (!c->privileged && become_root (err) < 0)
     return -1;
+  for (i = 0; i < c->n_templates; i++)
+    if (mc_rootfs_write_file (rootfd, c->templates[i].path, c->templates[i].content,
+                              c->templates[i].create_only, err) < 0)
+      return mc_error_prefix (err, "image template for `%s`", c->templates[i].path);
   if (mc_rootfs_furnish (rootfd, c->console_path, err) < 0)
     return -1;
   for (i = 0; i < c->n_disks; i++)

@@ -252,3 +252,85 @@ layer_listing() {
     run mc list --format csv
     assert_output "$(printf 'e1,RUNNING,,,CONTAINER,1\ne2,STOPPED,,,CONTAINER,1')"
 }
+
+# A busybox image with LXD-style templates.
+templated_image() {
+    local d=$WORK/tpl
+    mkdir -p "$d/rootfs" "$d/templates"
+    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    cat > "$d/metadata.yaml" <<'META'
+architecture: x86_64
+creation_date: 1588334400
+properties:
+  os: busybox
+templates:
+  /etc/hostname:
+    when: [create, copy]
+    template: hostname.tpl
+  /etc/hosts:
+    when: [start]
+    template: hosts.tpl
+    properties:
+      domain: lab.example
+  /etc/motd:
+    when: [create]
+    create_only: true
+    template: motd.tpl
+  /var/lib/cloud/seed/meta-data:
+    when: [create, copy]
+    template: meta.tpl
+META
+    printf '{{ container.name }}\n' > "$d/templates/hostname.tpl"
+    printf '127.0.1.1\t{{ instance.name }}.{{ properties.domain }}\n' > "$d/templates/hosts.tpl"
+    printf 'welcome to {{ container.name }}\n' > "$d/templates/motd.tpl"
+    cat > "$d/templates/meta.tpl" <<'TPL'
+instance-id: {{ container.name }}
+{% if config_get("user.meta-data", "") == "" %}local-hostname: {{ container.name }}{% else %}{{ config_get("user.meta-data", "") }}{% endif %}
+TPL
+    tar -C "$d" -cf "$WORK/tpl.tar" metadata.yaml rootfs templates
+    mc image import "$WORK/tpl.tar" --alias tpl >/dev/null
+}
+
+@test "image templates: hostname after create and after copy, start templates every start, create_only, errors" {
+    templated_image
+    mc init tpl t1
+    mc config set t1 user.meta-data="custom: yes"
+    mc start t1
+    run mc exec t1 -- cat /etc/hostname /etc/hosts /etc/motd /var/lib/cloud/seed/meta-data
+    assert_output "$(printf 't1\n127.0.1.1\tt1.lab.example\nwelcome to t1\ninstance-id: t1\ncustom: yes')"
+    # Applied once: a change inside stays across restarts (create/copy
+    # templates), start templates are written again.
+    mc exec t1 -- sh -c 'echo changed > /etc/hostname; echo changed > /etc/hosts; echo mine > /etc/motd'
+    mc restart t1 --force
+    run mc exec t1 -- cat /etc/hostname /etc/hosts /etc/motd
+    assert_output "$(printf 'changed\n127.0.1.1\tt1.lab.example\nmine')"
+    run mc config get t1 volatile.apply_template
+    assert_output ""
+    mc copy t1 t2
+    mc start t2
+    run mc exec t2 -- cat /etc/hostname /etc/motd /var/lib/cloud/seed/meta-data
+    assert_output "$(printf 't2\nmine\ninstance-id: t2\ncustom: yes')"
+    # A symlink inside pointing out of the container is followed inside it.
+    mc stop t2 --force
+    ln -sf /../../../../../tmp/minictr-escape-$$ "$MINICTR_DIR/containers/t2/upper/etc/hosts"
+    mc start t2
+    [ ! -e "/tmp/minictr-escape-$$" ]
+    run mc exec t2 -- cat "/tmp/minictr-escape-$$"
+    assert_output "$(printf '127.0.1.1\tt2.lab.example')"
+}
+
+@test "an unsupported template construct fails the start, naming the template and the line" {
+    local d=$WORK/badtpl
+    mkdir -p "$d/rootfs" "$d/templates"
+    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    printf 'architecture: x86_64\ncreation_date: 1588334400\ntemplates:\n  /etc/x:\n    when: [start]\n    template: x.tpl\n' \
+        > "$d/metadata.yaml"
+    printf 'ok\n{{ container.name | upper }}\n' > "$d/templates/x.tpl"
+    tar -C "$d" -cf "$WORK/bad.tar" metadata.yaml rootfs templates
+    mc image import "$WORK/bad.tar" --alias badtpl >/dev/null
+    mc init badtpl b1
+    run mc start b1
+    assert_failure 1
+    assert_output "minictr: image templates: template \`x.tpl\`, line 2: filters (\`|\`) are not supported"
+    assert_equal "$(status_of b1)" Stopped
+}
