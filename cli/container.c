@@ -682,6 +682,10 @@ const struct cli_command cli_container_commands[] = {
     "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
     "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy },
   { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move },
+  { "publish", "publish", NULL, "publish NAME[/SNAP] [--alias A]... [--force] [KEY=VALUE...]",
+    "Make an image from a container or a snapshot (LXD's unified format, its own fingerprint)",
+    "Flags:\n      --alias A         Alias of the new image (repeatable)\n"
+    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish },
   { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
     "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
     "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export },

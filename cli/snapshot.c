@@ -6,6 +6,7 @@
 #include "runtime/backup.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
+#include "runtime/publish.h"
 #include "runtime/snapshot.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
@@ -299,4 +300,49 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t
   if (r == 0)
     printf ("Container %s imported\n", made);
   return r;
+}
+
+int
+cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "alias", required_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
+    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  cleanup_free const char **aliases = xmalloc0 (sizeof (char *) * (size_t) argc);
+  struct mc_publish_request req = { .aliases = aliases };
+  struct mc_store s;
+  char fp[65], *snap = NULL;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (c == 'a')
+        aliases[req.n_aliases++] = optarg;
+      else
+        req.force = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
+    return -1;
+  if (strchr (argv[optind], '/') && split_snap (cmd, argv[optind], &snap, err) < 0)
+    return -1;
+  req.name = argv[optind];
+  req.snap = snap;
+  req.properties = (const char *const *) argv + optind + 1;
+  req.n_properties = (size_t) (argc - optind - 1);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  {
+    cleanup_close int lock = locked (&s, req.name, err);
+
+    ret = lock < 0 ? -1 : mc_container_publish (&s, &req, fp, err);
+  }
+  mc_store_close (&s);
+  if (ret == 0)
+    printf ("Instance published with fingerprint: %s\n", fp);
+  return ret;
 }

@@ -86,6 +86,8 @@ record_file (struct import_ctx *c, const char *role, const char *path,
 {
   const char *base = strrchr (path, '/');
 
+  if (c->req->display_name && strcmp (role, "rootfs") != 0)
+    path = c->req->display_name, base = NULL;
   json_array_append_new (c->files, json_pack ("{s:s, s:s, s:I, s:s}", "role", role,
                                               "source", base ? base + 1 : path,
                                               "size", (json_int_t) size, "ext", ext));

@@ -38,6 +38,7 @@ struct mc_import_request
 {
   const char *meta_path;   /* the unified tarball, or the metadata tarball */
   const char *rootfs_path; /* NULL for a unified image */
+  const char *display_name; /* the file name to record, if not META_PATH's */
   const char *const *aliases;
   size_t n_aliases;
   mc_progress_fn progress;

@@ -174,7 +174,8 @@ add_entry (struct mc_tar_writer *w, int dirfd, const char *name, const char *pat
   size_t i;
   int ret = 0;
 
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+  /* NAME "": DIRFD itself (a detached mount, say).  */
+  if (fstatat (dirfd, name, &st, *name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) < 0)
     return mc_make_error (err, errno, "stat `%s`", path);
   e = sym_archive_entry_new ();
   sym_archive_entry_copy_stat (e, &st);
@@ -183,7 +184,7 @@ add_entry (struct mc_tar_writer *w, int dirfd, const char *name, const char *pat
   sym_archive_entry_set_gid (e, map_id (w, st.st_gid));
   if (S_ISREG (st.st_mode) || S_ISDIR (st.st_mode))
     {
-      fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR (st.st_mode) ? O_DIRECTORY : 0));
+      fd = openat (dirfd, *name ? name : ".", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR (st.st_mode) ? O_DIRECTORY : 0));
       if (fd < 0)
         ret = mc_make_error (err, errno, "open `%s`", path);
       else

@@ -334,3 +334,39 @@ TPL
     assert_output "minictr: image templates: template \`x.tpl\`, line 2: filters (\`|\`) are not supported"
     assert_equal "$(status_of b1)" Stopped
 }
+
+@test "publish: a container or a snapshot becomes an image; a new container launches from it and outlives the source" {
+    local fp img
+    mc launch busybox pub1
+    mc exec pub1 -- sh -c 'echo v1 > /root/f; mkdir -p /home/u; chown 1000:1001 /home/u; rm /bin/vi'
+    mc snapshot pub1 s0
+    mc exec pub1 -- sh -c 'echo v2 > /root/f'
+    run mc publish pub1 --alias img2
+    assert_failure 1
+    assert_output "minictr: container \`pub1\` is running; publish --force freezes it while it is read"
+    run mc publish pub1 --alias img2 --force description="from pub1" lab=7
+    assert_success
+    assert_output --regexp '^Instance published with fingerprint: [0-9a-f]{64}$'
+    fp=${output##* }
+    assert_equal "$(status_of pub1)" Running
+    img=$MINICTR_DIR/images/$fp
+    # Ids back to the container's own; the whiteout is gone from the tree.
+    assert_equal "$(stat -c %u:%g "$img/rootfs/root/f" "$img/rootfs/home/u")" "$(printf '0:0\n1000:1001')"
+    [ ! -e "$img/rootfs/bin/vi" ]
+    # Its own fingerprint: the sha256 of what the store keeps.
+    assert_equal "$(cat "$img"/orig/* | sha256sum | cut -d' ' -f1)" "$fp"
+    run mc image show img2
+    assert_line "  description: from pub1"
+    assert_line '  lab: "7"'
+    mc publish pub1/s0 --alias img3
+    mc launch img2 c4
+    mc launch img3 c5
+    mc delete --force pub1
+    run mc exec c4 -- sh -c 'cat /root/f /etc/hostname; stat -c %u /home/u; ls /bin/vi'
+    assert_output "$(printf 'v2\nc4\n1000\nls: /bin/vi: No such file or directory')"
+    run mc exec c5 -- cat /root/f
+    assert_output v1
+    run mc publish c4 --force notaproperty
+    assert_failure 2
+    assert_output "minictr: publish: expected property=value, got \`notaproperty\`"
+}
