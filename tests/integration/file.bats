@@ -425,8 +425,9 @@ check_links_stay_inside() {
         run mc file push --uid -1 "$WORK/x" e1/tmp/x
         assert_failure 2
         assert_output "minictr: invalid --uid \`-1\`: expected a number"
-        # Nothing was written, inside or on the host.
-        run find "$(upper e1)" "$WORK/dest" -name x -o -name hostname -o -name missing
+        # Nothing was written, inside or on the host (the image's hostname
+        # template did write /etc/hostname at the first start).
+        run find "$(upper e1)" "$WORK/dest" -name x -o -name missing -o -path "$WORK/dest/hostname"
         assert_output ''
         run ls -A "$WORK/dest"
         assert_output ''
