@@ -247,6 +247,11 @@ layer_listing() {
     run mc import "$WORK/evil5.tar.gz"
     assert_failure 1
     assert_output --partial "the backup needs image \`000000000000\`; import it first"
+    # A corrupt one: the gzip stream cut short.
+    head -c 2000 "$WORK/e1.tar.gz" > "$WORK/cut.tar.gz"
+    run mc import "$WORK/cut.tar.gz" e3
+    assert_failure 1
+    assert_output --partial "minictr: import \`$WORK/cut.tar.gz\`: "
     run find "$MINICTR_DIR/containers" -maxdepth 1 -name '.tmp-*'
     assert_output ""
     run mc list --format csv
