@@ -38,6 +38,11 @@ int cli_getopt (const struct cli_command *cmd, int argc, char **argv,
 int cli_want_args (const struct cli_command *cmd, int have, int min, int max,
                    mc_error_t *err);
 
+/* Run FN on NAME with the store open and the container locked.  */
+struct mc_store;
+typedef int (*cli_locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
+int cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err);
+
 int cli_image (int argc, char **argv, mc_error_t *err);
 int cli_admin (int argc, char **argv, mc_error_t *err);
 int cli_file (int argc, char **argv, mc_error_t *err);

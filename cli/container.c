@@ -16,11 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Run FN on NAME with the store open and the container locked.  */
-typedef int (*locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
+typedef cli_locked_fn locked_fn;
 
-static int
-with_lock (const char *name, locked_fn fn, void *data, mc_error_t *err)
+int
+cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
 {
   struct mc_store store;
   int lock, ret;
@@ -159,7 +158,7 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   if (ret == 0 && start)
     {
       printf ("Starting %s\n", req.name);
-      ret = with_lock (req.name, do_start, NULL, err);
+      ret = cli_with_lock (req.name, do_start, NULL, err);
     }
   return ret;
 }
@@ -194,7 +193,7 @@ names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, 
   if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
     return -1;
   for (i = optind; i < argc; i++)
-    if (with_lock (argv[i], fn, data, err) < 0)
+    if (cli_with_lock (argv[i], fn, data, err) < 0)
       return -1;
   return 0;
 }
@@ -237,7 +236,7 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
     return -1;
   for (i = optind; i < argc; i++)
-    if (with_lock (argv[i], do_delete, &force, err) < 0)
+    if (cli_with_lock (argv[i], do_delete, &force, err) < 0)
       return -1;
   return 0;
 }
@@ -279,7 +278,7 @@ stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool rest
   if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
     return -1;
   for (i = optind; i < argc; i++)
-    if (with_lock (argv[i], do_stop, &o, err) < 0)
+    if (cli_with_lock (argv[i], do_stop, &o, err) < 0)
       return -1;
   return 0;
 }

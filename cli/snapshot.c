@@ -1,6 +1,7 @@
-/* minictr snapshot | restore | copy | move: LXD's verbs for snapshots and
- * for copying and renaming containers.  Each takes the container's lock
- * (both containers' for a copy's source).  */
+/* minictr snapshot | restore | copy | move | publish | export | import:
+ * LXD's verbs for snapshots, copies, images made from containers and
+ * backups.  Each runs with the (source) container's lock held
+ * (cli_with_lock); only import, which makes a new container, does not.  */
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "runtime/backup.h"
@@ -45,25 +46,14 @@ split_snap (const struct cli_command *cmd, char *arg, char **snap, mc_error_t *e
   return 0;
 }
 
-static int
-locked (struct mc_store *s, const char *name, mc_error_t *err)
-{
-  return mc_container_lock (s, name, err);
-}
+/* ---- snapshot ------------------------------------------------------------ */
 
-static int
-snap_create (const struct cli_command *cmd, struct mc_store *s, const char *name, const char *snap,
-             mc_error_t *err)
+struct snap_op
 {
-  cleanup_close int lock = locked (s, name, err);
-  cleanup_free char *made = NULL;
-
-  (void) cmd;
-  if (lock < 0 || mc_snapshot_create (s, name, snap, &made, err) < 0)
-    return -1;
-  printf ("Snapshot %s/%s created\n", name, made);
-  return 0;
-}
+  char op;            /* c(reate) s(how) d(elete) r(ename) l(ist) */
+  const char *snap;   /* or NULL: LXD's next snapN */
+  const char *to;     /* rename */
+};
 
 static int
 snap_list (struct mc_store *s, const char *name, mc_error_t *err)
@@ -89,61 +79,107 @@ snap_list (struct mc_store *s, const char *name, mc_error_t *err)
   return r;
 }
 
+static int
+do_snap (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  const struct snap_op *o = data;
+  cleanup_free char *made = NULL;
+  json_t *doc;
+  int r;
+
+  switch (o->op)
+    {
+    case 'c':
+      if (mc_snapshot_create (s, name, o->snap, &made, err) < 0)
+        return -1;
+      printf ("Snapshot %s/%s created\n", name, made);
+      return 0;
+    case 'l':
+      return snap_list (s, name, err);
+    case 's':
+      if ((doc = mc_snapshot_get (s, name, o->snap, err)) == NULL)
+        return -1;
+      r = cli_print_yaml (doc, err);
+      json_decref (doc);
+      return r;
+    case 'd':
+      if (mc_snapshot_delete (s, name, o->snap, err) < 0)
+        return -1;
+      printf ("Snapshot %s/%s deleted\n", name, o->snap);
+      return 0;
+    default:
+      return mc_snapshot_rename (s, name, o->snap, o->to, err);
+    }
+}
+
 int
 cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  struct mc_store s;
+  struct snap_op o = { 0 };
   const char *sub;
-  char *snap = NULL;
-  int r = help_only (cmd, argc, argv, 1, 3, err), ret = -1;
+  char *name, *snap = NULL;
+  int n, r = help_only (cmd, argc, argv, 1, 3, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
   sub = argv[optind];
-  if (strcmp (sub, "list") == 0 && argc - optind == 2)
-    ret = snap_list (&s, argv[optind + 1], err);
-  else if (strcmp (sub, "create") == 0 && argc - optind >= 2)
-    ret = snap_create (cmd, &s, argv[optind + 1], argc - optind == 3 ? argv[optind + 2] : NULL, err);
-  else if ((strcmp (sub, "show") == 0 || strcmp (sub, "delete") == 0) && argc - optind == 2)
+  n = argc - optind;
+  name = argv[optind + 1];
+  if (strcmp (sub, "list") == 0 && n == 2)
+    o.op = 'l';
+  else if (strcmp (sub, "create") == 0 && n >= 2)
+    o = (struct snap_op) { 'c', n == 3 ? argv[optind + 2] : NULL, NULL };
+  else if ((strcmp (sub, "show") == 0 || strcmp (sub, "delete") == 0) && n == 2)
+    o.op = sub[0];
+  else if (strcmp (sub, "rename") == 0 && n == 3)
     {
-      if (split_snap (cmd, argv[optind + 1], &snap, err) == 0)
-        {
-          const char *name = argv[optind + 1];
-          cleanup_close int lock = locked (&s, name, err);
+      /* LXD accepts NAME/NEW as well as NEW.  */
+      char *to = argv[optind + 2], *slash = strchr (to, '/');
 
-          if (lock >= 0 && sub[0] == 's')
-            {
-              json_t *doc = mc_snapshot_get (&s, name, snap, err);
-
-              ret = doc ? cli_print_yaml (doc, err) : -1;
-              json_decref (doc);
-            }
-          else if (lock >= 0 && (ret = mc_snapshot_delete (&s, name, snap, err)) == 0)
-            printf ("Snapshot %s/%s deleted\n", name, snap);
-        }
+      o.op = 'r';
+      o.to = slash ? slash + 1 : to;
     }
-  else if (strcmp (sub, "rename") == 0 && argc - optind == 3)
+  else if (n <= 2)
     {
-      if (split_snap (cmd, argv[optind + 1], &snap, err) == 0)
-        {
-          cleanup_close int lock = locked (&s, argv[optind + 1], err);
-          char *to = argv[optind + 2], *slash = strchr (to, '/');
-
-          /* LXD accepts NAME/NEW as well as NEW.  */
-          if (slash && strncmp (to, argv[optind + 1], (size_t) (slash - to)) == 0)
-            to = slash + 1;
-          if (lock >= 0)
-            ret = mc_snapshot_rename (&s, argv[optind + 1], snap, to, err);
-        }
+      o = (struct snap_op) { 'c', n == 2 ? argv[optind + 1] : NULL, NULL };
+      name = argv[optind];
     }
-  else if (argc - optind <= 2)
-    ret = snap_create (cmd, &s, sub, argc - optind == 2 ? argv[optind + 1] : NULL, err);
   else
-    ret = mc_make_usage_error (err, "snapshot: wrong arguments (usage: minictr %s)", cmd->usage);
-  mc_store_close (&s);
-  return ret;
+    return mc_make_usage_error (err, "snapshot: wrong arguments (usage: minictr %s)", cmd->usage);
+  if (o.op == 's' || o.op == 'd' || o.op == 'r')
+    {
+      if (split_snap (cmd, name, &snap, err) < 0)
+        return -1;
+      o.snap = snap;
+    }
+  return cli_with_lock (name, do_snap, &o, err);
+}
+
+/* ---- restore, copy, move ------------------------------------------------- */
+
+struct restore_opts
+{
+  const char *snap;
+  bool force;
+};
+
+static int
+do_restore (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  const struct restore_opts *o = data;
+  enum mc_status status = MC_STATUS_STOPPED;
+  struct mc_run_state st;
+  bool restart;
+
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  /* --force: LXD's way for a running container, stop, restore, start. */
+  restart = status != MC_STATUS_STOPPED && o->force;
+  if (restart && mc_container_stop (s, name, true, 0, err) < 0)
+    return -1;
+  if (mc_snapshot_restore (s, name, o->snap, err) < 0)
+    return -1;
+  return restart ? mc_container_start (s, name, err) : 0;
 }
 
 int
@@ -152,11 +188,8 @@ cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_
   static const struct option longopts[] = {
     { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
   };
-  struct mc_run_state st;
-  enum mc_status status = MC_STATUS_STOPPED;
-  bool force = false;
-  struct mc_store s;
-  int c, ret;
+  struct restore_opts o = { 0 };
+  int c;
 
   while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
     {
@@ -164,25 +197,19 @@ cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_
         return -1;
       if (c == 'h')
         return cli_print_help (cmd), 0;
-      force = true;
+      o.force = true;
     }
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0 || mc_store_open (&s, err) < 0)
+  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
     return -1;
-  {
-    const char *name = argv[optind];
-    cleanup_close int lock = locked (&s, name, err);
+  o.snap = argv[optind + 1];
+  return cli_with_lock (argv[optind], do_restore, &o, err);
+}
 
-    ret = lock < 0 ? -1 : mc_container_status (name, &st, &status, err);
-    /* --force: LXD's way for a running container, stop, restore, start. */
-    if (ret == 0 && status != MC_STATUS_STOPPED && force)
-      ret = mc_container_stop (&s, name, true, 0, err);
-    if (ret == 0)
-      ret = mc_snapshot_restore (&s, name, argv[optind + 1], err);
-    if (ret == 0 && status != MC_STATUS_STOPPED && force)
-      ret = mc_container_start (&s, name, err);
-  }
-  mc_store_close (&s);
-  return ret;
+static int
+do_copy (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  (void) name;
+  return mc_container_copy (s, data, err);
 }
 
 int
@@ -194,9 +221,8 @@ cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   };
   cleanup_free const char **profiles = xmalloc0 (sizeof (char *) * (size_t) argc);
   struct mc_copy_request req = { 0 };
-  struct mc_store s;
   char *snap = NULL;
-  int c, ret;
+  int c;
 
   while ((c = cli_getopt (cmd, argc, argv, "ep:h", longopts, err)) != -1)
     {
@@ -219,87 +245,37 @@ cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   req.snap = snap;
   req.dst = argv[optind + 1];
   req.profiles = req.n_profiles ? profiles : NULL;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  {
-    cleanup_close int lock = locked (&s, req.src, err);
+  return cli_with_lock (req.src, do_copy, &req, err);
+}
 
-    ret = lock < 0 ? -1 : mc_container_copy (&s, &req, err);
-  }
-  mc_store_close (&s);
-  return ret;
+static int
+do_move (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  return mc_container_rename (s, name, data, err);
 }
 
 int
 cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  struct mc_store s;
   int r = help_only (cmd, argc, argv, 2, 2, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  {
-    cleanup_close int lock = locked (&s, argv[optind], err);
-
-    r = lock < 0 ? -1 : mc_container_rename (&s, argv[optind], argv[optind + 1], err);
-  }
-  mc_store_close (&s);
-  return r;
+  return cli_with_lock (argv[optind], do_move, argv[optind + 1], err);
 }
 
-int
-cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+/* ---- publish ----------------------------------------------------------------- */
+
+static int
+do_publish (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "instance-only", no_argument, NULL, 'i' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free char *path = NULL;
-  bool instance_only = false;
-  struct mc_store s;
-  int c, ret;
+  char fp[65];
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      instance_only = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
+  (void) name;
+  if (mc_container_publish (s, data, fp, err) < 0)
     return -1;
-  path = argc - optind == 2 ? xstrdup (argv[optind + 1]) : xasprintf ("%s.tar.gz", argv[optind]);
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  {
-    cleanup_close int lock = locked (&s, argv[optind], err);
-
-    ret = lock < 0 ? -1 : mc_backup_export (&s, argv[optind], path, instance_only, err);
-  }
-  mc_store_close (&s);
-  if (ret == 0)
-    printf ("Backup exported successfully to %s\n", path);
-  return ret;
-}
-
-int
-cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
-{
-  cleanup_free char *made = NULL;
-  struct mc_store s;
-  int r = help_only (cmd, argc, argv, 1, 2, err);
-
-  if (r != 0)
-    return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &made, err);
-  mc_store_close (&s);
-  if (r == 0)
-    printf ("Container %s imported\n", made);
-  return r;
+  printf ("Instance published with fingerprint: %s\n", fp);
+  return 0;
 }
 
 int
@@ -311,9 +287,8 @@ cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_
   };
   cleanup_free const char **aliases = xmalloc0 (sizeof (char *) * (size_t) argc);
   struct mc_publish_request req = { .aliases = aliases };
-  struct mc_store s;
-  char fp[65], *snap = NULL;
-  int c, ret;
+  char *snap = NULL;
+  int c;
 
   while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
     {
@@ -334,15 +309,67 @@ cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_
   req.snap = snap;
   req.properties = (const char *const *) argv + optind + 1;
   req.n_properties = (size_t) (argc - optind - 1);
+  return cli_with_lock (req.name, do_publish, &req, err);
+}
+
+/* ---- export, import -------------------------------------------------------------- */
+
+struct export_opts
+{
+  char *path;
+  bool instance_only;
+};
+
+static int
+do_export (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  const struct export_opts *o = data;
+
+  if (mc_backup_export (s, name, o->path, o->instance_only, err) < 0)
+    return -1;
+  printf ("Backup exported successfully to %s\n", o->path);
+  return 0;
+}
+
+int
+cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "instance-only", no_argument, NULL, 'i' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  struct export_opts o = { 0 };
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      o.instance_only = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
+    return -1;
+  o.path = argc - optind == 2 ? xstrdup (argv[optind + 1]) : xasprintf ("%s.tar.gz", argv[optind]);
+  ret = cli_with_lock (argv[optind], do_export, &o, err);
+  free (o.path);
+  return ret;
+}
+
+int
+cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_free char *made = NULL;
+  struct mc_store s;
+  int r = help_only (cmd, argc, argv, 1, 2, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   if (mc_store_open (&s, err) < 0)
     return -1;
-  {
-    cleanup_close int lock = locked (&s, req.name, err);
-
-    ret = lock < 0 ? -1 : mc_container_publish (&s, &req, fp, err);
-  }
+  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &made, err);
   mc_store_close (&s);
-  if (ret == 0)
-    printf ("Instance published with fingerprint: %s\n", fp);
-  return ret;
+  if (r == 0)
+    printf ("Container %s imported\n", made);
+  return r;
 }

@@ -103,8 +103,7 @@ json_t *
 mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
 {
   cleanup_close int dfd = -1;
-  cleanup_free char *file = NULL, *buf = NULL;
-  size_t len;
+  cleanup_free char *file = NULL;
   json_t *p;
 
   if (mc_profile_name_validate (name, err) < 0)
@@ -114,22 +113,13 @@ mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
   if ((dfd = open_profiles_dir (s, err)) < 0)
     return NULL;
   file = xasprintf ("%s.yaml", name);
-  if (mc_read_file_at (dfd, file, 4 << 20, &buf, &len, err) < 0)
+  if ((p = mc_yaml_load_mapping_at (dfd, file, err)) == NULL)
     {
       if ((*err)->status == ENOENT)
         {
           mc_error_release (err);
           mc_make_error (err, 0, "profile `%s` not found", name);
         }
-      return NULL;
-    }
-  p = mc_yaml_load (buf, len, file, err);
-  if (p == NULL)
-    return NULL;
-  if (!json_is_object (p))
-    {
-      json_decref (p);
-      mc_make_error (err, 0, "profile `%s`: not a YAML mapping", name);
       return NULL;
     }
   normalise (p);

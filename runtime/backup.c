@@ -128,25 +128,6 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
 
 /* ---- import ------------------------------------------------------------------ */
 
-static json_t *
-load_yaml_at (int dfd, const char *file, mc_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t len;
-  json_t *doc;
-
-  if (mc_read_file_at (dfd, file, 4 << 20, &buf, &len, err) < 0)
-    return NULL;
-  doc = mc_yaml_load (buf, len, file, err);
-  if (doc && !json_is_object (doc))
-    {
-      json_decref (doc);
-      mc_make_error (err, 0, "`%s`: not a YAML mapping", file);
-      return NULL;
-    }
-  return doc;
-}
-
 /* What the unpacked backup/ must hold before it becomes a container.  */
 static int
 check_backup (struct mc_store *s, int bdir, json_t *index, mc_error_t *err)
@@ -164,7 +145,7 @@ check_backup (struct mc_store *s, int bdir, json_t *index, mc_error_t *err)
     return mc_error_prefix (err, "the backup needs image `%.12s`; import it first", fp ? fp : "");
   if (fstatat (bdir, "container/upper", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
     return mc_make_error (err, 0, "backup: no container/upper directory");
-  if ((cfg = load_yaml_at (bdir, "container/config.yaml", err)) == NULL)
+  if ((cfg = mc_yaml_load_mapping_at (bdir, "container/config.yaml", err)) == NULL)
     return -1;
   ret = mc_config_validate_doc (cfg, err);
   if (ret == 0 && strcmp (mc_config_get (cfg, "volatile.base_image", ""), fp) != 0)
@@ -235,7 +216,7 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, char *
     }
   if (ret == 0 && (bdir = openat (tdir, "backup", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     ret = mc_make_error (err, 0, "`%s`: not a minictr backup (no backup/ directory)", path);
-  if (ret == 0 && (index = load_yaml_at (bdir, "index.yaml", err)) == NULL)
+  if (ret == 0 && (index = mc_yaml_load_mapping_at (bdir, "index.yaml", err)) == NULL)
     ret = -1;
   if (ret == 0)
     {

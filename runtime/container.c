@@ -89,21 +89,10 @@ mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
 json_t *
 mc_container_config_load_at (int dfd, mc_error_t *err)
 {
-  cleanup_free char *buf = NULL;
-  size_t len;
-  json_t *cfg;
+  json_t *cfg = mc_yaml_load_mapping_at (dfd, CONFIG_NAME, err);
 
-  if (mc_read_file_at (dfd, CONFIG_NAME, 4 << 20, &buf, &len, err) < 0)
-    return NULL;
-  cfg = mc_yaml_load (buf, len, CONFIG_NAME, err);
   if (cfg == NULL)
     return NULL;
-  if (!json_is_object (cfg))
-    {
-      json_decref (cfg);
-      mc_make_error (err, 0, "%s: not a YAML mapping", CONFIG_NAME);
-      return NULL;
-    }
   /* YAML scalars load as strings; these two are booleans in LXD's API. */
   json_object_set_new (cfg, "ephemeral", json_boolean (json_is_true (json_object_get (cfg, "ephemeral"))
                                                        || (json_is_string (json_object_get (cfg, "ephemeral"))

@@ -299,20 +299,6 @@ wait_result (struct exec_ctx *x, int *status, mc_error_t *err)
 }
 
 static int
-user_namespace_flag (pid_t pid)
-{
-  char a[64], b[64], path[64];
-  ssize_t n, m;
-
-  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
-  n = readlink (path, a, sizeof (a) - 1);
-  m = readlink ("/proc/self/ns/user", b, sizeof (b) - 1);
-  if (n <= 0 || m <= 0)
-    return 0;
-  return (n != m || memcmp (a, b, (size_t) n) != 0) ? CLONE_NEWUSER : 0;
-}
-
-static int
 prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
 {
   struct mc_run_state st;
@@ -333,7 +319,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   if (x->init_pidfd < 0 || !mc_proc_alive (st.pid, st.pid_start))
     return mc_make_error (err, 0, "container `%s` is not running", x->req->name);
   x->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
-                | CLONE_NEWCGROUP | user_namespace_flag (st.pid);
+                | CLONE_NEWCGROUP | (mc_proc_own_userns (st.pid) ? CLONE_NEWUSER : 0);
   if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
   x->privileged = mc_config_get_bool (cfg, "security.privileged", false);

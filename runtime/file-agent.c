@@ -16,6 +16,7 @@
  * non-dumpable (nothing in the container may ptrace it or reach its fds
  * through /proc, as with exec) and keeps no fd but its socket.  */
 #include "runtime/file-internal.h"
+#include "runtime/idmap.h"
 #include "runtime/rootfs.h"
 #include "runtime/security.h"
 #include "runtime/syscalls.h"
@@ -54,21 +55,6 @@ become_root (mc_error_t *err)
   return 0;
 }
 
-static int
-write_map (pid_t pid, const char *file, uint32_t base, uint32_t size, mc_error_t *err)
-{
-  char path[64], line[64];
-  cleanup_close int fd = -1;
-  int n;
-
-  snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, file);
-  n = snprintf (line, sizeof (line), "0 %u %u\n", base, size);
-  fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write (fd, line, (size_t) n) != n)
-    return mc_make_error (err, errno, "write `%s`", path);
-  return 0;
-}
-
 /* A user namespace mapping 0 -> BASE for SIZE ids, as the container's
  * (start.c maps its init the same way): a short-lived child unshares it,
  * we write its maps and keep a reference to it by fd.  */
@@ -100,8 +86,7 @@ make_userns (uint32_t base, uint32_t size, mc_error_t *err)
     mc_make_error (err, errno, "fork");
   else if (read (ready[0], &c, 1) != 1)
     mc_make_error (err, 0, "create a user namespace for the container's idmap");
-  else if (write_map (pid, "uid_map", base, size, err) == 0
-           && write_map (pid, "gid_map", base, size, err) == 0)
+  else if (mc_idmap_write (pid, base, size, err) == 0)
     {
       snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
       fd = open (path, O_RDONLY | O_CLOEXEC);

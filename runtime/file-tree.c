@@ -20,67 +20,26 @@
 int
 fmsg_send (int sock, const struct fmsg *m, int fd)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) m, .iov_len = sizeof (*m) };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-  ssize_t n;
-
-  if (fd >= 0)
-    {
-      struct cmsghdr *c;
-
-      memset (cbuf, 0, sizeof (cbuf));
-      mh.msg_control = cbuf;
-      mh.msg_controllen = sizeof (cbuf);
-      c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &fd, sizeof (int));
-    }
-  do
-    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == (ssize_t) sizeof (*m) ? 0 : -1;
+  return mc_send_with_fd (sock, m, sizeof (*m), fd);
 }
 
 int
 fmsg_recv (int sock, struct fmsg *m, int *fd, mc_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof (*m) };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof (cbuf) };
-  struct cmsghdr *c;
-  int got = -1;
-  ssize_t n;
+  /* Only the CLI catches signals (without SA_RESTART): EINTR means it
+   * was asked to stop.  */
+  ssize_t n = mc_recv_with_fd (sock, m, sizeof (*m), fd, false);
 
-  if (fd)
-    *fd = -1;
-  n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  /* Only the CLI catches signals (without SA_RESTART): it was asked to
-   * stop.  */
   if (n < 0 && errno == EINTR)
     return mc_make_error (err, 0, "interrupted");
+  if (n < 0 && errno == EBADMSG)
+    return mc_make_error (err, 0, "malformed message from the file agent");
   if (n < 0)
     return mc_make_error (err, errno, "read from the file agent");
-  for (c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      memcpy (&got, CMSG_DATA (c), sizeof (int));
   if (n == 0)
-    return got >= 0 ? (close (got), 0) : 0;
-  if (n != (ssize_t) sizeof (*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-    {
-      if (got >= 0)
-        close (got);
-      return mc_make_error (err, 0, "malformed message from the file agent");
-    }
+    return 0;
   m->path[sizeof (m->path) - 1] = '\0';
   m->text[sizeof (m->text) - 1] = '\0';
-  if (fd)
-    *fd = got;
-  else if (got >= 0)
-    close (got);
   return 1;
 }
 

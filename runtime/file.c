@@ -149,22 +149,6 @@ struct session
   pid_t agent;
 };
 
-/* A container without its own user namespace (privileged) shares ours:
- * setns must not be asked to join it.  */
-static int
-user_namespace_flag (pid_t pid)
-{
-  char a[64], b[64], path[64];
-  ssize_t n, m;
-
-  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
-  n = readlink (path, a, sizeof (a) - 1);
-  m = readlink ("/proc/self/ns/user", b, sizeof (b) - 1);
-  if (n <= 0 || m <= 0)
-    return 0;
-  return (n != m || memcmp (a, b, (size_t) n) != 0) ? CLONE_NEWUSER : 0;
-}
-
 struct spec_storage
 {
   char *cdir;
@@ -179,7 +163,7 @@ running_spec (const char *name, const struct mc_run_state *st, struct file_agent
   spec->init_pidfd = mc_sys_pidfd_open (st->pid, 0);
   if (spec->init_pidfd < 0 || !mc_proc_alive (st->pid, st->pid_start))
     return mc_make_error (err, 0, "container `%s` stopped while being entered", name);
-  spec->ns_flags = CLONE_NEWNS | user_namespace_flag (st->pid);
+  spec->ns_flags = CLONE_NEWNS | (mc_proc_own_userns (st->pid) ? CLONE_NEWUSER : 0);
   return 0;
 }
 

@@ -169,3 +169,24 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
   json_object_set_new (json_object_get (local, "config"), "volatile.idmap.size", json_string (buf));
   return mc_container_config_save (s, name, local, err);
 }
+
+int
+mc_idmap_write (pid_t pid, uint32_t base, uint32_t size, mc_error_t *err)
+{
+  static const char *const files[] = { "uid_map", "gid_map" };
+  size_t i;
+
+  for (i = 0; i < 2; i++)
+    {
+      char path[64], line[64];
+      cleanup_close int fd = -1;
+      int n;
+
+      snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, files[i]);
+      n = snprintf (line, sizeof (line), "0 %u %u\n", base, size);
+      fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, line, (size_t) n) != n)
+        return mc_make_error (err, errno, "write `%s`", path);
+    }
+  return 0;
+}

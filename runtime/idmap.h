@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct mc_idmap
 {
@@ -33,5 +34,8 @@ int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
  * the map in LOCAL's volatile.idmap.*.  EXPANDED: the effective config. */
 int mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local,
                                json_t *expanded, mc_error_t *err);
+
+/* Map PID's user namespace: 0 -> BASE for SIZE ids, uids and gids.  */
+int mc_idmap_write (pid_t pid, uint32_t base, uint32_t size, mc_error_t *err);
 
 #endif

@@ -230,17 +230,6 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, char
 
 /* ---- list, get, delete, rename ------------------------------------------- */
 
-static json_t *
-load_yaml_at (int dfd, const char *file, mc_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t len;
-
-  if (mc_read_file_at (dfd, file, 4 << 20, &buf, &len, err) < 0)
-    return NULL;
-  return mc_yaml_load (buf, len, file, err);
-}
-
 static int
 by_created (const void *a, const void *b)
 {
@@ -277,7 +266,7 @@ mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err)
       if (de->d_name[0] == '.')
         continue;
       fd = openat (sfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || (meta = load_yaml_at (fd, "snapshot.yaml", &e)) == NULL)
+      if (fd < 0 || (meta = mc_yaml_load_mapping_at (fd, "snapshot.yaml", &e)) == NULL)
         {
           mc_error_release (&e);
           continue;
@@ -302,9 +291,9 @@ mc_snapshot_get (struct mc_store *s, const char *name, const char *snap, mc_erro
   cleanup_close int fd = open_snapshot (s, name, snap, err);
   json_t *meta, *cfg;
 
-  if (fd < 0 || (meta = load_yaml_at (fd, "snapshot.yaml", err)) == NULL)
+  if (fd < 0 || (meta = mc_yaml_load_mapping_at (fd, "snapshot.yaml", err)) == NULL)
     return NULL;
-  if ((cfg = load_yaml_at (fd, "config.yaml", err)) == NULL)
+  if ((cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)
     return json_decref (meta), NULL;
   json_object_set_new (meta, "name", json_string (snap));
   json_object_set_new (meta, "config", cfg);
@@ -340,7 +329,7 @@ mc_snapshot_rename (struct mc_store *s, const char *name, const char *from, cons
   if (renameat2 (sfd, from, sfd, to, RENAME_NOREPLACE) < 0)
     return errno == EEXIST ? mc_make_error (err, 0, "snapshot `%s/%s` already exists", name, to)
                            : mc_make_error (err, errno, "rename snapshot `%s/%s`", name, from);
-  if ((meta = load_yaml_at (fd, "snapshot.yaml", err)) == NULL)
+  if ((meta = mc_yaml_load_mapping_at (fd, "snapshot.yaml", err)) == NULL)
     return -1;
   json_object_set_new (meta, "name", json_string (to));
   ret = write_yaml_at (fd, "snapshot.yaml", meta, err);
@@ -380,7 +369,7 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
     return mc_make_error (err, 0, "container `%s` is running; stop it first (or restore --force)", name);
   if ((cdir = mc_container_open_dir (s, name, err)) < 0)
     return -1;
-  if ((cfg = load_yaml_at (fd, "config.yaml", err)) == NULL)
+  if ((cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)
     return -1;
   if ((cur = mc_container_config_load (s, name, err)) == NULL)
     return json_decref (cfg), -1;
@@ -411,7 +400,7 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
 static json_t *
 copy_config (struct mc_store *s, const struct mc_copy_request *req, int srcfd, mc_error_t *err)
 {
-  json_t *cfg = srcfd >= 0 ? load_yaml_at (srcfd, "config.yaml", err) : mc_container_config_load (s, req->src, err);
+  json_t *cfg = srcfd >= 0 ? mc_yaml_load_mapping_at (srcfd, "config.yaml", err) : mc_container_config_load (s, req->src, err);
   json_t *config, *profiles;
   char uuid[37], now[64];
   const char *key;

@@ -12,6 +12,7 @@
 #include "runtime/start.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/idmap.h"
 #include "runtime/monitor.h"
 #include "runtime/paths.h"
 #include "runtime/rootfs.h"
@@ -219,28 +220,11 @@ child_main (struct mc_child_spec *c, int sock)
 /* ---- the monitor's half of the start ----------------------------------- */
 
 static int
-write_map (pid_t pid, const char *file, uint32_t base, uint32_t count, mc_error_t *err)
-{
-  char path[64], line[64];
-  cleanup_close int fd = -1;
-  int n;
-
-  snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, file);
-  n = snprintf (line, sizeof (line), "0 %u %u\n", base, count);
-  fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write (fd, line, (size_t) n) != n)
-    return mc_make_error (err, errno, "write `%s`", path);
-  return 0;
-}
-
-static int
 map_ids (struct mc_child_spec *c, pid_t pid, mc_error_t *err)
 {
   if (c->privileged)
     return 0;
-  if (write_map (pid, "uid_map", c->idmap_base, c->idmap_size, err) < 0)
-    return -1;
-  return write_map (pid, "gid_map", c->idmap_base, c->idmap_size, err);
+  return mc_idmap_write (pid, c->idmap_base, c->idmap_size, err);
 }
 
 static int

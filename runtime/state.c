@@ -195,3 +195,19 @@ mc_container_status (const char *name, struct mc_run_state *st, enum mc_status *
     *status = frozen_or_running (name);
   return 0;
 }
+
+/* A privileged container shares our user namespace: setns must not be
+ * asked to join it.  */
+bool
+mc_proc_own_userns (pid_t pid)
+{
+  char a[64], b[64], path[64];
+  ssize_t n, m;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
+  n = readlink (path, a, sizeof (a) - 1);
+  m = readlink ("/proc/self/ns/user", b, sizeof (b) - 1);
+  if (n <= 0 || m <= 0)
+    return false;
+  return n != m || memcmp (a, b, (size_t) n) != 0;
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -390,4 +391,71 @@ mc_format_time (int64_t t, char *buf, size_t len)
       return;
     }
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- messages with a descriptor ----------------------------------------- */
+
+int
+mc_send_with_fd (int sock, const void *buf, size_t len, int fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t n;
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *c;
+
+      memset (cbuf, 0, sizeof (cbuf));
+      mh.msg_control = cbuf;
+      mh.msg_controllen = sizeof (cbuf);
+      c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  do
+    n = sendmsg (sock, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n >= 0 && (size_t) n != len)
+    errno = EMSGSIZE;
+  return n >= 0 && (size_t) n == len ? 0 : -1;
+}
+
+ssize_t
+mc_recv_with_fd (int sock, void *buf, size_t len, int *fd, bool retry_eintr)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof (cbuf) };
+  struct cmsghdr *c;
+  int got = -1;
+  ssize_t n;
+
+  if (fd)
+    *fd = -1;
+  do
+    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR && retry_eintr);
+  if (n < 0)
+    return -1;
+  for (c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      memcpy (&got, CMSG_DATA (c), sizeof (int));
+  /* A message cut short (or with its descriptor cut off) is no message. */
+  if (n > 0 && ((size_t) n != len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))))
+    {
+      if (got >= 0)
+        close (got);
+      errno = EBADMSG;
+      return -1;
+    }
+  if (fd && n > 0)
+    *fd = got;
+  else if (got >= 0)
+    close (got);
+  return n;
 }

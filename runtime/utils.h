@@ -58,6 +58,15 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* write(2) all of BUF, retrying on EINTR and short writes.  */
 int mc_write_all (int fd, const void *buf, size_t len);
 
+/* One datagram-like message of LEN bytes over a SEQPACKET socket, with FD
+ * (when >= 0) attached by SCM_RIGHTS.  0, or -1 with errno.  */
+int mc_send_with_fd (int sock, const void *buf, size_t len, int fd);
+/* The other end: exactly LEN bytes or an error (EBADMSG for a message of
+ * another size); *FD (may be NULL: closed) gets the attached descriptor
+ * or -1.  Returns LEN, 0 at EOF, -1 with errno (EINTR unless
+ * RETRY_EINTR).  */
+ssize_t mc_recv_with_fd (int sock, void *buf, size_t len, int *fd, bool retry_eintr);
+
 /* Read a whole file relative to DIRFD (AT_FDCWD allowed) into a
  * NUL-terminated buffer; refuses files larger than MAX_SIZE.  */
 int mc_read_file_at (int dirfd, const char *path, size_t max_size,
