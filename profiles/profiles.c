@@ -126,21 +126,14 @@ mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
   return p;
 }
 
-static int
-compare_strings (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 json_t *
 mc_profile_names (struct mc_store *s, mc_error_t *err)
 {
   cleanup_close int dfd = -1;
   cleanup_dir DIR *d = NULL;
   char **names = NULL;
-  size_t n = 0, i;
+  size_t n = 0;
   struct dirent *de;
-  json_t *out;
 
   if (mc_profiles_install_defaults (s, err) < 0 || (dfd = open_profiles_dir (s, err)) < 0)
     return NULL;
@@ -155,16 +148,7 @@ mc_profile_names (struct mc_store *s, mc_error_t *err)
       names = xrealloc (names, sizeof (char *) * (n + 1));
       names[n++] = xstrndup (de->d_name, len - 5);
     }
-  if (n > 1)
-    qsort (names, n, sizeof (char *), compare_strings);
-  out = json_array ();
-  for (i = 0; i < n; i++)
-    {
-      json_array_append_new (out, json_string (names[i]));
-      free (names[i]);
-    }
-  free (names);
-  return out;
+  return mc_json_sorted_strings (names, n);
 }
 
 json_t *

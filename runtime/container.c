@@ -383,12 +383,6 @@ mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err)
   return mc_rm_rf_at (cfd, trash, err);
 }
 
-static int
-compare_strings (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 json_t *
 mc_container_names (struct mc_store *s, mc_error_t *err)
 {
@@ -396,8 +390,7 @@ mc_container_names (struct mc_store *s, mc_error_t *err)
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   char **names = NULL;
-  size_t n = 0, i;
-  json_t *out;
+  size_t n = 0;
 
   if (cfd < 0 || (d = mc_opendir_at (cfd, ".")) == NULL)
     return cfd < 0 ? NULL : (mc_make_error (err, errno, "open containers"), NULL);
@@ -408,14 +401,5 @@ mc_container_names (struct mc_store *s, mc_error_t *err)
       names = xrealloc (names, sizeof (char *) * (n + 1));
       names[n++] = xstrdup (de->d_name);
     }
-  if (n > 1)
-    qsort (names, n, sizeof (char *), compare_strings);
-  out = json_array ();
-  for (i = 0; i < n; i++)
-    {
-      json_array_append_new (out, json_string (names[i]));
-      free (names[i]);
-    }
-  free (names);
-  return out;
+  return mc_json_sorted_strings (names, n);
 }

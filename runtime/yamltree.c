@@ -469,3 +469,26 @@ mc_yaml_load_mapping_at (int dirfd, const char *name, mc_error_t *err)
     }
   return doc;
 }
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+json_t *
+mc_json_sorted_strings (char **names, size_t n)
+{
+  json_t *out = json_array ();
+  size_t i;
+
+  if (n > 1)
+    qsort (names, n, sizeof (char *), compare_strings);
+  for (i = 0; i < n; i++)
+    {
+      json_array_append_new (out, json_string (names[i]));
+      free (names[i]);
+    }
+  free (names);
+  return out;
+}

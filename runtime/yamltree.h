@@ -26,6 +26,9 @@ json_t *mc_yaml_load (const char *buf, size_t len, const char *name,
 /* Read DIRFD/NAME (at most 4 MiB) and load it; it must be a mapping.  */
 json_t *mc_yaml_load_mapping_at (int dirfd, const char *name, mc_error_t *err);
 
+/* NAMES (N strings, and the array) as a sorted JSON array; frees them.  */
+json_t *mc_json_sorted_strings (char **names, size_t n);
+
 /* Emit TREE as block-style YAML.  Strings that another YAML reader would
  * take for a number, boolean or null are double-quoted, as LXD does.  */
 int mc_yaml_dump (json_t *tree, char **out, size_t *out_len, mc_error_t *err);
