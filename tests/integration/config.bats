@@ -48,6 +48,15 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_equal "$(init_pid m1)" "$pid"
     mc config unset m1 limits.memory
     if v2; then assert_equal "$(mem_limit m1)" max; else assert_equal "$(mem_limit m1)" 9223372036854771712; fi
+    # No swap: v2 memory.swap.max 0; v1 memsw capped at the limit.
+    mc config set m1 limits.memory=96MiB limits.memory.swap=false
+    if v2; then
+        assert_equal "$(cg_file m1 memory.swap.max)" 0
+    else
+        assert_equal "$(cg_file m1 memory.memsw.limit_in_bytes)" 100663296
+    fi
+    mc config unset m1 limits.memory.swap
+    if v2; then assert_equal "$(cg_file m1 memory.swap.max)" max; fi
     mc config set m1 limits.memory=256MiB limits.memory.enforce=soft
     if v2; then
         assert_equal "$(cg_file m1 memory.high)" 268435456
@@ -275,7 +284,14 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
 
 @test "environment.*: in exec'd commands at once, in init from the next start" {
     mc launch busybox e1
-    mc config set e1 environment.GREETING=hola environment.TERM=xterm-mc
+    run mc config set e1 environment.GREETING=hola environment.TERM=xterm-mc
+    assert_success
+    assert_output ""
+    # A key that is not live says so, on a running container.
+    run mc config set e1 security.nesting true
+    assert_success
+    assert_output "minictr: \`security.nesting\` applies to container \`e1\` at its next start"
+    mc config unset e1 security.nesting
     run mc exec e1 -- sh -c 'echo "$GREETING"'
     assert_output hola
     run mc exec e1 -- sh -c 'tr "\0" "\n" < /proc/1/environ | grep -c GREETING'
