@@ -531,9 +531,12 @@ context (const char *name, json_t *cfg, json_t *properties, const char *trigger,
   inst = json_pack ("{s:s, s:s, s:b, s:b, s:s}", "name", name, "architecture", arch, "privileged",
                     priv && strcmp (priv, "true") == 0, "ephemeral",
                     json_is_true (json_object_get (cfg, "ephemeral")), "type", "container");
-  return json_pack ("{s:O, s:o, s:O, s:O, s:s, s:s}", "container", inst, "instance", inst, "properties",
-                    json_is_object (properties) ? properties : json_object (), "config",
-                    json_is_object (config) ? config : json_object (), "trigger", trigger, "path", path);
+  /* "o" steals a reference: one for each place INST, PROPERTIES and
+   * CONFIG are put.  */
+  return json_pack ("{s:O, s:o, s:o, s:o, s:s, s:s}", "container", inst, "instance", inst, "properties",
+                    json_is_object (properties) ? json_incref (properties) : json_object (), "config",
+                    json_is_object (config) ? json_incref (config) : json_object (), "trigger", trigger,
+                    "path", path);
 }
 
 int
