@@ -6,6 +6,7 @@
 #include "runtime/exec.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
+#include "runtime/snapshot.h"
 #include "runtime/start.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
@@ -217,6 +218,12 @@ cmd_resume (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 }
 
 static int
+do_delete_snapshot (struct mc_store *s, const char *name, void *data, mc_error_t *err)
+{
+  return mc_snapshot_delete (s, name, data, err);
+}
+
+static int
 cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const struct option longopts[] = {
@@ -236,8 +243,17 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
     return -1;
   for (i = optind; i < argc; i++)
-    if (cli_with_lock (argv[i], do_delete, &force, err) < 0)
-      return -1;
+    {
+      /* LXD's `delete NAME/SNAP` deletes a snapshot.  */
+      char *slash = strchr (argv[i], '/');
+
+      if (slash && slash[1] != '\0')
+        *slash = '\0';
+      if (cli_with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force,
+                         err)
+          < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -649,7 +665,7 @@ const struct cli_command cli_container_commands[] = {
     "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart },
   { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause },
   { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume },
-  { "delete", "delete", "rm", "delete NAME... [--force]", "Delete containers",
+  { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
     "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete },
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },

@@ -139,6 +139,11 @@ layer_listing() {
     mc snapshot delete n1/snap0
     run mc snapshot list n1
     refute_output --partial snap0
+    # LXD's other spelling: delete NAME/SNAP.
+    mc snapshot n1 gone
+    mc delete n1/gone
+    run mc snapshot list n1
+    refute_output --partial gone
     run mc info n1
     assert_line --partial "snapshot second:"
     run mc list --format csv n1
