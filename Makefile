@@ -22,8 +22,8 @@ endif
 
 # Linked: what every command needs.  Loaded with dlopen() by images/dl.c on
 # first use (headers only at build time): what only image commands need.
-PKGS    := yaml-0.1 jansson libcap libseccomp
-DL_PKGS := libarchive libsquashfs1 libcrypto
+PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
+DL_PKGS := libarchive libsquashfs1 libcrypto libnftables
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \
@@ -85,7 +85,7 @@ build-gen/shipped-profiles.h: $(SHIPPED_PROFILES) Makefile
 
 $(BUILDDIR)/profiles/profiles.o: build-gen/shipped-profiles.h
 
-build-gen/sonames.h: scripts/gen-sonames.sh
+build-gen/sonames.h: scripts/gen-sonames.sh Makefile
 	@mkdir -p $(dir $@)
 	$(Q)scripts/gen-sonames.sh > $@.tmp && mv $@.tmp $@
 
