@@ -151,11 +151,9 @@ valid_domain (const char *d)
 }
 
 int
-mc_network_validate_key (const char *key, const char *value, bool creating, mc_error_t *err)
+mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
 {
   struct mc_cidr4 c;
-
-  (void) creating;
   if (strcmp (key, "ipv4.address") == 0)
     {
       if (strcmp (value, "auto") == 0 || strcmp (value, "none") == 0)
@@ -656,7 +654,7 @@ known_key (const char *key)
 }
 
 static int
-validate_config (json_t *config, bool creating, mc_error_t *err)
+validate_config (json_t *config, mc_error_t *err)
 {
   const char *key;
   json_t *v;
@@ -667,7 +665,7 @@ validate_config (json_t *config, bool creating, mc_error_t *err)
     {
       if (!json_is_string (v))
         return mc_make_error (err, 0, "network key `%s`: expected a string value", key);
-      if (mc_network_validate_key (key, json_string_value (v), creating, err) < 0)
+      if (mc_network_validate_key (key, json_string_value (v), err) < 0)
         return -1;
     }
   return 0;
@@ -732,7 +730,7 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
   set_default (config, "ipv4.nat", "true");
   set_default (config, "ipv6.address", "none");
   set_default (config, "dns.domain", MC_NETWORK_DOMAIN);
-  ret = validate_config (config, true, err);
+  ret = validate_config (config, err);
   if (ret == 0 && (lock = mc_networks_lock (s, err)) < 0)
     ret = -1;
   if (ret == 0 && mc_network_exists (s, name))
@@ -931,11 +929,11 @@ mc_network_configure (struct mc_store *s, const char *name, const struct mc_netw
     }
   for (i = 0; ret == 0 && i < c->n; i++)
     {
-      if (c->values && (ret = mc_network_validate_key (c->keys[i], c->values[i], false, err)) < 0)
+      if (c->values && (ret = mc_network_validate_key (c->keys[i], c->values[i], err)) < 0)
         break;
       if (!c->values && !known_key (c->keys[i]))
         {
-          ret = mc_network_validate_key (c->keys[i], "", false, err);
+          ret = mc_network_validate_key (c->keys[i], "", err);
           break;
         }
       if (c->values)
@@ -944,7 +942,7 @@ mc_network_configure (struct mc_store *s, const char *name, const struct mc_netw
         json_object_del (config, c->keys[i]);
     }
   if (ret == 0)
-    ret = validate_config (config, false, err);
+    ret = validate_config (config, err);
   if (ret == 0)
     {
       /* Unset keys fall back to what `network create` would choose.  */

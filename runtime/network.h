@@ -55,9 +55,10 @@ int mc_network_name_validate (const char *name, mc_error_t *err);
 /* The bridge interface of network NAME (see above) into OUT[16].  */
 int mc_network_bridge_name (const char *name, char out[16], mc_error_t *err);
 
-/* Check KEY=VALUE for a network (`auto` allowed for ipv4.address only
- * when CREATING); the error names the expected form.  */
-int mc_network_validate_key (const char *key, const char *value, bool creating, mc_error_t *err);
+/* Check KEY=VALUE for a network (ipv4.address may be `auto`: a free
+ * subnet is picked when it is applied); the error names the expected
+ * form.  */
+int mc_network_validate_key (const char *key, const char *value, mc_error_t *err);
 
 int mc_networks_lock (struct mc_store *s, mc_error_t *err);
 bool mc_network_exists (struct mc_store *s, const char *name);

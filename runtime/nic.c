@@ -315,7 +315,7 @@ record (json_t *local, const char *dev, const char *what, const char *value, boo
       json_object_del (config, key);
       return;
     }
-  if (json_equal (json_object_get (config, key), json_string (value)))
+  if (strcmp (json_string_value (json_object_get (config, key)) ?: "", value) == 0)
     return;
   json_object_set_new (config, key, json_string (value));
   *changed = true;
