@@ -500,11 +500,10 @@ render_hosts (struct mc_store *s, json_t *exp, mc_error_t *err)
   if (ne > 1)
     qsort (e, ne, sizeof (*e), entry_cmp);
   for (i = 0; i < ne; i++)
-    {
-      if (i == 0 || strcmp (e[i].line, e[i - 1].line) != 0)
-        append (&out, e[i].line);
-      free (e[i].line);
-    }
+    if (i == 0 || strcmp (e[i].line, e[i - 1].line) != 0)
+      append (&out, e[i].line);
+  for (i = 0; i < ne; i++)
+    free (e[i].line);
   free (e);
   return out;
 }
