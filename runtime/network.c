@@ -90,8 +90,8 @@ mc_cidr4_subnet (const struct mc_cidr4 *c, char *buf, size_t len)
 /* ---- names and keys ------------------------------------------------------------- */
 
 /* An interface name (it is the bridge's, for the default state dir):
- * 1-15 characters, letters, digits, `-`, `_`, `.`, not starting with a
- * digit-free dot or dash.  */
+ * 1-15 characters, letters, digits, `-`, `_`, `.`, not starting with `.`
+ * or `-`, and none of the names the kernel or LXD reserve.  */
 int
 mc_network_name_validate (const char *name, mc_error_t *err)
 {
