@@ -4,7 +4,8 @@
 #   make test          unit + host integration + pure cgroup v2 VM suites
 #   make check-asan    the unit and host suites against an ASan+UBSan build
 #   make demo          import the built-in busybox image and show it
-#   make bench         bench/*.sh: timings side by side with LXC and plain tools
+#   make bench         bench/*.sh: timings side by side with LXC and plain tools,
+#                      container-to-container TCP beside host loopback
 #   make install       PREFIX=/usr/local DESTDIR=
 
 CC       ?= gcc
@@ -20,10 +21,11 @@ else
 Q := @
 endif
 
-# Linked: what every command needs.  Loaded with dlopen() by images/dl.c on
-# first use (headers only at build time): what only image commands need.
-PKGS    := yaml-0.1 jansson libcap libseccomp
-DL_PKGS := libarchive libsquashfs1 libcrypto
+# Linked: what every command needs (libmnl: netlink, ~26 kB).  Loaded with
+# dlopen() by images/dl.c on first use (headers only at build time): what
+# only image commands and network commands (libnftables) need.
+PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
+DL_PKGS := libarchive libsquashfs1 libcrypto libnftables
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \
@@ -85,7 +87,7 @@ build-gen/shipped-profiles.h: $(SHIPPED_PROFILES) Makefile
 
 $(BUILDDIR)/profiles/profiles.o: build-gen/shipped-profiles.h
 
-build-gen/sonames.h: scripts/gen-sonames.sh
+build-gen/sonames.h: scripts/gen-sonames.sh Makefile
 	@mkdir -p $(dir $@)
 	$(Q)scripts/gen-sonames.sh > $@.tmp && mv $@.tmp $@
 
@@ -156,6 +158,7 @@ bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/image-import.sh
 	@BUILDDIR=$(BUILDDIR) bench/lifecycle.sh
 	@BUILDDIR=$(BUILDDIR) bench/exec-files.sh
+	@BUILDDIR=$(BUILDDIR) bench/network.sh
 
 lint: deps-test
 	@tests/run.sh lint

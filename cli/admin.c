@@ -2,7 +2,9 @@
 #include "cli/cli.h"
 #include "profiles/profiles.h"
 #include "runtime/config.h"
+#include "runtime/configure.h"
 #include "runtime/container.h"
+#include "runtime/network.h"
 #include "runtime/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
@@ -12,6 +14,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* As `lxd init --auto`: the default network (a free /24, NAT) and an eth0
+ * on it in the default profile, unless the profile has a nic already.  */
+static int
+default_network (struct mc_store *s, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  const char *key;
+  json_t *prof, *dev;
+  bool has_nic = false;
+  int ret;
+
+  if (!mc_network_exists (s, MC_NETWORK_DEFAULT) && mc_network_create (s, MC_NETWORK_DEFAULT, NULL, NULL, err) < 0)
+    return -1;
+  if ((prof = mc_profile_load (s, "default", err)) == NULL)
+    return -1;
+  json_object_foreach (json_object_get (prof, "devices"), key, dev)
+    has_nic |= json_is_string (json_object_get (dev, "type"))
+               && strcmp (json_string_value (json_object_get (dev, "type")), "nic") == 0;
+  json_decref (prof);
+  if (has_nic)
+    return 0;
+  change.device = "eth0";
+  change.device_conf = json_pack ("{s:s, s:s, s:s}", "type", "nic", "network", MC_NETWORK_DEFAULT, "name", "eth0");
+  ret = mc_profile_configure (s, "default", &change, NULL, err);
+  json_decref (change.device_conf);
+  return ret;
+}
 
 static int
 admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
@@ -33,6 +63,8 @@ admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
     return -1;
   /* The run dir is made by the first start and goes with the last stop. */
   ret = mc_profiles_install_defaults (&store, err);
+  if (ret == 0)
+    ret = default_network (&store, err);
   if (ret == 0)
     printf ("minictr is set up in %s\n", store.root);
   mc_store_close (&store);
@@ -145,8 +177,11 @@ static const struct cli_command admin_commands[] = {
     "Highest boot.autostart.priority first, boot.autostart.delay seconds apart;\n"
     "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot },
   { "init", "admin init", NULL, "admin init [--auto]",
-    "Set up the host: state directory, default profile (idempotent)\n\n"
-    "Every command also sets up what it needs on first use.",
+    "Set up the host: state directory, default profile, default network (idempotent)\n\n"
+    "The network minictrbr0 (a free /24 of the private ranges, NAT) is created and\n"
+    "the default profile gets an eth0 nic on it, unless it has a nic already.\n"
+    "Every other command sets up the state directory and profiles on first use;\n"
+    "networks come only from here or `minictr network create`.",
     "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init },
 };
 

@@ -48,6 +48,7 @@ int cli_admin (int argc, char **argv, mc_error_t *err);
 int cli_file (int argc, char **argv, mc_error_t *err);
 int cli_config (int argc, char **argv, mc_error_t *err);
 int cli_profile (int argc, char **argv, mc_error_t *err);
+int cli_network (int argc, char **argv, mc_error_t *err);
 
 int cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);

@@ -442,9 +442,16 @@ cmd_device_show (const struct cli_command *cmd, int argc, char **argv, mc_error_
   return device_print (cmd, argc, argv, false, err);
 }
 
+#define DEVICE_TYPES_HELP                                                                                \
+  "Types and keys:\n"                                                                                  \
+  "  disk   source=HOST_PATH path=PATH [readonly=true] [shift=true]\n"                                 \
+  "  nic    network=NETWORK (or nictype=bridged parent=NETWORK) [name=eth0]\n"                         \
+  "         [ipv4.address=A.B.C.D] [hwaddr=00:16:3e:..] [mtu=N]\n"
+
 static const struct cli_command config_device_commands[] = {
   { "add", "config device add", NULL, "config device add NAME DEVICE TYPE [KEY=VALUE...]",
-    "Add a device (type disk: source=HOST_PATH path=PATH [readonly=true] [shift=true])", NULL, cmd_device_add },
+    "Add a device (disk: a host path bind-mounted; nic: an interface on a network)", DEVICE_TYPES_HELP,
+    cmd_device_add },
   { "remove", "config device remove", "rm", "config device remove NAME DEVICE...", "Remove devices", NULL,
     cmd_device_remove },
   { "list", "config device list", "ls", "config device list NAME", "List devices", NULL, cmd_device_list },
@@ -453,7 +460,8 @@ static const struct cli_command config_device_commands[] = {
 
 static const struct cli_command profile_device_commands[] = {
   { "add", "profile device add", NULL, "profile device add PROFILE DEVICE TYPE [KEY=VALUE...]",
-    "Add a device (type disk: source=HOST_PATH path=PATH [readonly=true] [shift=true])", NULL, cmd_device_add },
+    "Add a device (disk: a host path bind-mounted; nic: an interface on a network)", DEVICE_TYPES_HELP,
+    cmd_device_add },
   { "remove", "profile device remove", "rm", "profile device remove PROFILE DEVICE...", "Remove devices", NULL,
     cmd_device_remove },
   { "list", "profile device list", "ls", "profile device list PROFILE", "List devices", NULL, cmd_device_list },

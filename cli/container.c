@@ -346,9 +346,40 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
   return out;
 }
 
+/* LXD's IPV4 column: "10.1.2.3 (eth0)" for each global address but
+ * loopback's.  */
+static char *
+ipv4_column (json_t *c)
+{
+  json_t *net = json_object_get (json_object_get (c, "state"), "network"), *iface, *a;
+  const char *ifname;
+  char *out = xstrdup ("");
+  size_t i;
+
+  json_object_foreach (net, ifname, iface)
+    {
+      if (strcmp (json_string_value (json_object_get (iface, "type")) ?: "", "loopback") == 0)
+        continue;
+      json_array_foreach (json_object_get (iface, "addresses"), i, a)
+        {
+          char *more;
+
+          if (strcmp (json_string_value (json_object_get (a, "family")) ?: "", "inet") != 0
+              || strcmp (json_string_value (json_object_get (a, "scope")) ?: "", "global") != 0)
+            continue;
+          more = xasprintf ("%s%s%s (%s)", out, *out ? ", " : "", json_string_value (json_object_get (a, "address")),
+                            ifname);
+          free (out);
+          out = more;
+        }
+    }
+  return out;
+}
+
 static void
 add_list_row (struct cli_table *t, json_t *c)
 {
+  cleanup_free char *ipv4 = ipv4_column (c);
   char state[16];
   const char *status = json_string_value (json_object_get (c, "status"));
   const char *row[6];
@@ -360,7 +391,7 @@ add_list_row (struct cli_table *t, json_t *c)
   state[i] = '\0';
   row[0] = json_string_value (json_object_get (c, "name"));
   row[1] = state;
-  row[2] = "";
+  row[2] = ipv4;
   row[3] = "";
   row[4] = json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER";
   snprintf (snaps, sizeof (snaps), "%zu", json_array_size (json_object_get (c, "snapshots")));
@@ -463,6 +494,43 @@ print_layers (json_t *layers)
     }
 }
 
+/* LXD's "Network usage" of `info`.  */
+static void
+print_network (json_t *state)
+{
+  json_t *net = json_object_get (state, "network"), *iface, *a, *ctr;
+  const char *ifname;
+  size_t i;
+
+  if (json_object_size (net) == 0)
+    return;
+  printf ("  Network usage:\n");
+  json_object_foreach (net, ifname, iface)
+    {
+      const char *host = json_string_value (json_object_get (iface, "host_name"));
+
+      ctr = json_object_get (iface, "counters");
+      printf ("    %s:\n      Type: %s\n      State: %s\n", ifname,
+              json_string_value (json_object_get (iface, "type")),
+              strcmp (json_string_value (json_object_get (iface, "state")) ?: "", "up") == 0 ? "UP" : "DOWN");
+      if (host && *host)
+        printf ("      Host interface: %s\n", host);
+      if (*(json_string_value (json_object_get (iface, "hwaddr")) ?: ""))
+        printf ("      MAC address: %s\n", json_string_value (json_object_get (iface, "hwaddr")));
+      printf ("      MTU: %lld\n      Bytes received: %lld\n      Bytes sent: %lld\n"
+              "      Packets received: %lld\n      Packets sent: %lld\n      IP addresses:\n",
+              (long long) json_integer_value (json_object_get (iface, "mtu")),
+              (long long) json_integer_value (json_object_get (ctr, "bytes_received")),
+              (long long) json_integer_value (json_object_get (ctr, "bytes_sent")),
+              (long long) json_integer_value (json_object_get (ctr, "packets_received")),
+              (long long) json_integer_value (json_object_get (ctr, "packets_sent")));
+      json_array_foreach (json_object_get (iface, "addresses"), i, a)
+        printf ("        %-6s %s/%s (%s)\n", json_string_value (json_object_get (a, "family")),
+                json_string_value (json_object_get (a, "address")), json_string_value (json_object_get (a, "netmask")),
+                json_string_value (json_object_get (a, "scope")));
+    }
+}
+
 static void
 print_info (json_t *c)
 {
@@ -482,7 +550,10 @@ print_info (json_t *c)
             json_string_value (json_object_get (json_object_get (c, "last_exit"), "exit")),
             json_string_value (json_object_get (json_object_get (c, "last_exit"), "at")));
   if (strcmp (status, "Stopped") != 0)
-    print_resources (state);
+    {
+      print_resources (state);
+      print_network (state);
+    }
   print_layers (json_object_get (c, "layers"));
 }
 

@@ -23,6 +23,7 @@ print_help (void)
   printf ("  file       Manage files in containers (push, pull, edit, delete, create)\n"
           "  config     Manage container configuration and devices\n"
           "  profile    Manage profiles\n"
+          "  network    Manage networks (bridges for nic devices)\n"
           "  image      Manage images\n"
           "  admin      Set up the host (admin init --auto)\n"
           "  help       Print help\n"
@@ -58,6 +59,8 @@ run_top (const char *cmd, int argc, char **argv, mc_error_t *err)
     return cli_config (argc, argv, err);
   if (strcmp (cmd, "profile") == 0)
     return cli_profile (argc, argv, err);
+  if (strcmp (cmd, "network") == 0)
+    return cli_network (argc, argv, err);
   if (strcmp (cmd, "file") == 0)
     return cli_file (argc, argv, err);
   if (c == NULL)
@@ -89,6 +92,7 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0 || strcmp (cmd, "admin") == 0
       || strcmp (cmd, "config") == 0 || strcmp (cmd, "profile") == 0 || strcmp (cmd, "file") == 0
+      || strcmp (cmd, "network") == 0
       || find_container_command (cmd) != NULL)
     {
       if (run_top (cmd, argc - 1, argv + 1, &err) < 0)

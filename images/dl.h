@@ -1,5 +1,7 @@
 /* The image libraries (libcrypto, libarchive, libsquashfs) are loaded with
- * dlopen() on first use instead of being linked.  Only image import, verify
+ * dlopen() on first use instead of being linked, and so is libnftables
+ * (with libnftnl, libxtables and libgmp behind it), which only `network`
+ * commands and the start that re-creates a missing network need.  Only image import, verify
  * and export need them, and together with what they pull in (ICU, libxml2,
  * libstdc++, five compressors) they cost every minictr process ~2 ms of
  * start-up and every container monitor ~700 kB of relocated library data
@@ -14,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <nftables/libnftables.h>
 #include <openssl/evp.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
@@ -107,10 +110,22 @@
   X (sqfs_xattr_reader_read_value)                                            \
   X (sqfs_xattr_reader_seek_kv)
 
+#define MC_DL_NFTABLES_SYMS(X)                                                \
+  X (nft_ctx_buffer_error)                                                    \
+  X (nft_ctx_buffer_output)                                                   \
+  X (nft_ctx_free)                                                            \
+  X (nft_ctx_get_error_buffer)                                                \
+  X (nft_ctx_get_output_buffer)                                               \
+  X (nft_ctx_new)                                                             \
+  X (nft_ctx_output_get_flags)                                                \
+  X (nft_ctx_output_set_flags)                                                \
+  X (nft_run_cmd_from_buffer)
+
 #define MC_DL_DECLARE(name) extern __typeof__ (name) *sym_##name;
 MC_DL_CRYPTO_SYMS (MC_DL_DECLARE)
 MC_DL_ARCHIVE_SYMS (MC_DL_DECLARE)
 MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
+MC_DL_NFTABLES_SYMS (MC_DL_DECLARE)
 #undef MC_DL_DECLARE
 
 /* Load the library and resolve all of its symbols, once per process.  On
@@ -119,5 +134,6 @@ MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
 int mc_dl_crypto (mc_error_t *err);
 int mc_dl_archive (mc_error_t *err);
 int mc_dl_squashfs (mc_error_t *err);
+int mc_dl_nftables (mc_error_t *err);
 
 #endif

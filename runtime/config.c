@@ -2,6 +2,7 @@
 #include "profiles/profiles.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
+#include "runtime/nic.h"
 #include "runtime/utils.h"
 
 #include <ctype.h>
@@ -365,8 +366,13 @@ mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
     return mc_make_error (err, 0, "device `%s`: expected a mapping of keys", name);
   if (type == NULL)
     return mc_make_error (err, 0, "device `%s`: missing `type`", name);
+  json_object_foreach (dev, key, v)
+    if (!json_is_string (v))
+      return mc_make_error (err, 0, "device `%s`: `%s` must be a string", name, key);
+  if (strcmp (type, "nic") == 0)
+    return mc_nic_validate (name, dev, err);
   if (strcmp (type, "disk") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk)", name, type);
+    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk and nic)", name, type);
   json_object_foreach (dev, key, v)
     {
       if (!json_is_string (v))

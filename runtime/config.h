@@ -51,8 +51,8 @@ int mc_config_validate (const char *key, const char *value, mc_error_t *err);
  * `config edit`, `profile edit` and `init < file` give it.  */
 int mc_config_validate_doc (json_t *doc, mc_error_t *err);
 
-/* Devices.  Only `disk` exists so far: source (absolute host path, must
- * exist), path (absolute container path), readonly, shift.  */
+/* Devices: `disk` (source: absolute host path, must exist; path:
+ * absolute container path; readonly; shift) and `nic` (nic.h).  */
 int mc_device_validate (const char *name, json_t *dev, mc_error_t *err);
 
 /* The effective configuration: the profiles named in CFG's `profiles`, in

@@ -4,6 +4,7 @@
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/limits.h"
+#include "runtime/nic.h"
 #include "runtime/paths.h"
 #include "runtime/state.h"
 #include "runtime/utils.h"
@@ -122,6 +123,21 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
   return 0;
 }
 
+/* nic devices as the container will have them: their networks exist and
+ * no static address is another container's.  */
+static int
+check_nics (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err)
+{
+  json_t *exp = mc_config_expand (s, doc, err);
+  int ret;
+
+  if (exp == NULL)
+    return -1;
+  ret = mc_nic_check_config (s, name, exp, err);
+  json_decref (exp);
+  return ret;
+}
+
 int
 mc_container_apply_live (struct mc_store *s, const char *name, mc_error_t *err)
 {
@@ -179,6 +195,8 @@ mc_container_configure (struct mc_store *s, const char *name, const struct mc_co
   doc = json_deep_copy (cfg);
   json_decref (cfg);
   ret = change_doc (s, doc, change, true, later, err);
+  if (ret == 0)
+    ret = check_nics (s, name, doc, err);
   if (ret == 0)
     ret = mc_container_config_save (s, name, doc, err);
   json_decref (doc);

@@ -272,9 +272,10 @@ session_start (struct session *ss, const struct file_agent_spec *spec, mc_error_
 }
 
 /* Lock the container (a `start` cannot race with us), work out how to
- * enter it, fork the agent and wait for it to be in.  */
+ * enter it, fork the agent and wait for it to be in.  NOWAIT: a
+ * container whose lock is held fails at once (EWOULDBLOCK).  */
 static int
-session_open (struct mc_store *s, const char *name, struct session *ss, mc_error_t *err)
+session_open (struct mc_store *s, const char *name, struct session *ss, bool nowait, mc_error_t *err)
 {
   struct file_agent_spec spec;
   struct spec_storage keep = { NULL, NULL };
@@ -283,7 +284,14 @@ session_open (struct mc_store *s, const char *name, struct session *ss, mc_error
   memset (&spec, 0, sizeof (spec));
   ss->sock = -1;
   ss->agent = 0;
-  ss->lock = mc_container_lock (s, name, err);
+  if (nowait)
+    {
+      cleanup_close int dfd = mc_container_open_dir (s, name, err);
+
+      ss->lock = dfd < 0 ? -1 : mc_lock_at (dfd, ".lock", true, true, err);
+    }
+  else
+    ss->lock = mc_container_lock (s, name, err);
   if (ss->lock < 0)
     return -1;
   ret = fill_spec (s, name, &spec, &keep, err);
@@ -403,7 +411,7 @@ mc_file_push (struct mc_store *s, const char *const *srcs, size_t n,
         goto out;
     }
   catch_signals (&sig);
-  if (session_open (s, dst->name, &ss, err) == 0)
+  if (session_open (s, dst->name, &ss, o->nowait, err) == 0)
     {
       for (i = 0; i < n; i++)
         if (push_one (&ss, &v[i], dst, flags, o, err) < 0)
@@ -527,7 +535,7 @@ pull_from (struct mc_store *s, const struct mc_file_ref *srcs, size_t n, size_t 
   size_t i;
   int ret = 0;
 
-  if (session_open (s, name, &ss, err) < 0)
+  if (session_open (s, name, &ss, false, err) < 0)
     return -1;
   for (i = first; ret == 0 && i < n; i++)
     if (strcmp (srcs[i].name, name) == 0)
@@ -575,7 +583,7 @@ one_request (struct mc_store *s, const char *name, const struct fmsg *m, mc_erro
   struct session ss;
   int ret;
 
-  if (session_open (s, name, &ss, err) < 0)
+  if (session_open (s, name, &ss, false, err) < 0)
     return -1;
   ret = call (&ss, m, -1, NULL, err);
   session_close (&ss);
@@ -713,7 +721,7 @@ edit_pull (struct mc_store *s, const struct mc_file_ref *ref, int out, struct fm
   struct tree_rx rx;
   int ret;
 
-  if (session_open (s, ref->name, &ss, err) < 0)
+  if (session_open (s, ref->name, &ss, false, err) < 0)
     return -1;
   snprintf (m.path, sizeof (m.path), "%s", ref->path);
   ret = call (&ss, &m, -1, st, err);
@@ -748,7 +756,7 @@ edit_push (struct mc_store *s, const struct mc_file_ref *ref, const char *tmp,
 
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", tmp);
-  if (session_open (s, ref->name, &ss, err) < 0)
+  if (session_open (s, ref->name, &ss, false, err) < 0)
     return -1;
   snprintf (m.path, sizeof (m.path), "%s", ref->path);
   ret = call (&ss, &m, -1, NULL, err);

@@ -48,6 +48,8 @@ struct mc_file_opts
   bool force;          /* delete: directories with content; create: replace */
   uint32_t uid, gid;   /* inside the container; MC_FILE_ID_UNSET: root */
   int mode;            /* -1: the source's (push), the default (create) */
+  bool nowait;         /* push: a container busy with another command
+                          fails at once (EWOULDBLOCK) instead of waiting */
   mc_file_warn_fn warn;
   void *warn_data;
 };

@@ -3,6 +3,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
+#include "runtime/nic.h"
 #include "runtime/paths.h"
 #include "runtime/snapshot.h"
 #include "runtime/utils.h"
@@ -63,15 +64,19 @@ cgroup_state (const char *name)
 }
 
 static json_t *
-state_object (const char *name, enum mc_status status, const struct mc_run_state *st)
+state_object (struct mc_store *s, const char *name, enum mc_status status, const struct mc_run_state *st)
 {
-  json_t *state = status == MC_STATUS_STOPPED ? json_object () : cgroup_state (name);
+  json_t *state = status == MC_STATUS_STOPPED ? json_object () : cgroup_state (name), *net;
 
   json_object_set_new (state, "status", json_string (mc_status_name (status)));
   json_object_set_new (state, "status_code", json_integer (status_code (status)));
   json_object_set_new (state, "pid", json_integer (status == MC_STATUS_STOPPED ? 0 : st->pid));
   if (json_object_get (state, "processes") == NULL)
     json_object_set_new (state, "processes", json_integer (0));
+  /* LXD's state.network: the interfaces inside, read from the
+   * container's network namespace.  */
+  if (status != MC_STATUS_STOPPED && (net = mc_nic_state (s, name, st->pid)) != NULL)
+    json_object_set_new (state, "network", net);
   return state;
 }
 
@@ -155,7 +160,7 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set_new (cfg, "status_code", json_integer (status_code (status)));
   json_object_set_new (cfg, "type", json_string ("container"));
   json_object_set_new (cfg, "ephemeral", json_boolean (eph));
-  json_object_set_new (cfg, "state", state_object (name, status, &st));
+  json_object_set_new (cfg, "state", state_object (s, name, status, &st));
   json_object_set_new (cfg, "layers", layers (s, name, cfg));
   json_object_set (cfg, "snapshots", json_object_get (json_object_get (cfg, "layers"), "snapshots"));
   json_object_set_new (cfg, "last_exit", last_exit (s, name));

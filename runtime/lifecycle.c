@@ -2,6 +2,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/nic.h"
 #include "runtime/paths.h"
 #include "runtime/utils.h"
 
@@ -198,6 +199,7 @@ cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
   mc_error_release (&e);
   if (mc_state_remove (name, err) < 0)
     return -1;
+  mc_nic_cleanup (s, name);
   cfg = mc_container_config_load (s, name, &e);
   mc_error_release (&e);
   if (cfg && json_is_true (json_object_get (cfg, "ephemeral")))

@@ -241,13 +241,15 @@ boot (struct monitor *m, mc_error_t *err)
   return record_state (m, err);
 }
 
-/* Everything the container held on the host: its cgroup, its pty.  The
- * mounts live in namespaces that die with their last process.  */
+/* Everything the container held on the host: its cgroup, its pty, the
+ * host ends of its veth pairs.  The mounts live in namespaces that die
+ * with their last process.  */
 static void
 teardown (struct monitor *m)
 {
   mc_error_t err = NULL;
 
+  mc_nic_detach (m->spec.nics, m->spec.n_nics);
   if (m->spec.cgroup)
     {
       if (mc_cgroup_kill (m->spec.cgroup, &err) < 0)
@@ -431,6 +433,8 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
 
       if (mc_device_validate (dname, dev, err) < 0)
         return -1;
+      if (strcmp (json_string_value (json_object_get (dev, "type")), "disk") != 0)
+        continue;
       d->source = xstrdup (json_string_value (json_object_get (dev, "source")));
       d->path = xstrdup (json_string_value (json_object_get (dev, "path")));
       d->readonly = str_is_true (json_object_get (dev, "readonly"));
@@ -469,6 +473,31 @@ render_templates (struct mc_store *s, const char *name, const char *fp, json_t *
   return 0;
 }
 
+/* nic devices: addresses allocated and recorded now, the veth pairs made
+ * by the monitor; /etc/hosts and /etc/resolv.conf are written by the
+ * container's first process after the image's templates.  */
+static int
+fill_nics (struct mc_store *s, const char *name, json_t *local, json_t *cfg, struct mc_child_spec *spec,
+           mc_error_t *err)
+{
+  struct mc_nic_plan plan;
+
+  if (mc_nic_prepare (s, name, local, cfg, &plan, err) < 0)
+    return -1;
+  spec->nics = steal_pointer (&plan.nics);
+  spec->n_nics = plan.n;
+  if (plan.hosts)
+    {
+      spec->templates = xrealloc (spec->templates, sizeof (*spec->templates) * (spec->n_templates + 3));
+      spec->templates[spec->n_templates++] = (struct mc_rendered) { xstrdup ("/etc/hosts"),
+                                                                    steal_pointer (&plan.hosts), false };
+      spec->templates[spec->n_templates++] = (struct mc_rendered) { xstrdup ("/etc/resolv.conf"),
+                                                                    steal_pointer (&plan.resolv), false };
+    }
+  mc_nic_plan_release (&plan);
+  return 0;
+}
+
 static void
 free_spec (struct mc_child_spec *spec)
 {
@@ -480,6 +509,7 @@ free_spec (struct mc_child_spec *spec)
       free (spec->disks[i].path);
     }
   free (spec->disks);
+  free (spec->nics);
   mc_rendered_free (spec->templates, spec->n_templates);
   json_decref (spec->config);
   free (spec->name);
@@ -505,6 +535,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
     ret = render_templates (s, name, fp, local, cfg, spec, err);
+  if (ret == 0)
+    ret = fill_nics (s, name, local, cfg, spec, err);
   spec->name = xstrdup (name);
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
@@ -600,6 +632,9 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
     json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   if (ret == 0)
     ret = touch_last_used (s, name, cfg, err);
+  /* The others on its networks learn its name.  */
+  if (ret == 0 && m.spec.n_nics)
+    mc_nic_refresh_peers (s, name);
   json_decref (cfg);
   free_spec (&m.spec);
   return ret;

@@ -8,6 +8,7 @@
 
 #include "runtime/cgroup.h"
 #include "runtime/error.h"
+#include "runtime/nic.h"
 #include "runtime/template.h"
 
 #include <jansson.h>
@@ -41,8 +42,11 @@ struct mc_child_spec
   json_t *config;      /* the expanded `config` (limits, environment) */
   struct mc_disk *disks;
   size_t n_disks;
-  struct mc_rendered *templates; /* the image's templates, rendered */
+  struct mc_rendered *templates; /* the image's templates, rendered, then
+                                    /etc/hosts and /etc/resolv.conf */
   size_t n_templates;
+  struct mc_nic *nics; /* nic devices: veth pairs the monitor makes */
+  size_t n_nics;
 };
 
 /* Clone and set up the container's init; returns its host PID.  */

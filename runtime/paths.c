@@ -12,6 +12,7 @@
 
 static char run_dir[PATH_MAX];
 static char cgroup_parent[64];
+static char state_id[13];
 
 /* The id only has to tell state dirs apart on one host, so it is the
  * 64-bit FNV-1a hash of the canonical path (first 12 hex digits), not a
@@ -19,8 +20,8 @@ static char cgroup_parent[64];
  * would cost each command its start-up and each container monitor the
  * library's relocated data.  tests/integration/helpers.bash recomputes
  * it in shell.  */
-static uint64_t
-fnv1a64 (const char *s)
+uint64_t
+mc_hash64 (const char *s)
 {
   uint64_t h = UINT64_C (0xcbf29ce484222325);
 
@@ -49,7 +50,8 @@ compute (mc_error_t *err)
       return 0;
     }
   (void) err;
-  snprintf (hex, sizeof (hex), "%016" PRIx64, fnv1a64 (real));
+  snprintf (hex, sizeof (hex), "%016" PRIx64, mc_hash64 (real));
+  snprintf (state_id, sizeof (state_id), "%.12s", hex);
   snprintf (run_dir, sizeof (run_dir), "/run/minictr-%.12s", hex);
   snprintf (cgroup_parent, sizeof (cgroup_parent), "minictr-%.12s", hex);
   return 0;
@@ -73,4 +75,10 @@ mc_cgroup_parent (mc_error_t *err)
   if (env && *env)
     return env;
   return compute (err) < 0 ? NULL : cgroup_parent;
+}
+
+const char *
+mc_state_id (mc_error_t *err)
+{
+  return compute (err) < 0 ? NULL : state_id;
 }

@@ -286,10 +286,15 @@ clone_flags (const struct mc_child_spec *c)
   return c->privileged ? flags : flags | CLONE_NEWUSER;
 }
 
+/* The network is ready before the child runs anything of the
+ * container's: the veth pairs go into its namespace while it waits for
+ * GO.  */
 static int
 drive_child (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
 {
   if (map_ids (c, pid, err) < 0)
+    return -1;
+  if (mc_nic_attach (c->nics, c->n_nics, pid, err) < 0)
     return -1;
   if (mc_sync_send (sock, MC_SYNC_GO, 0, NULL, -1) < 0)
     return mc_make_error (err, errno, "signal the container's first process");

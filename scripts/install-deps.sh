@@ -7,12 +7,13 @@
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libarchive-dev libsquashfs-dev libssl-dev
-            libyaml-dev libjansson-dev libcap-dev libseccomp-dev busybox-static)
+            libyaml-dev libjansson-dev libcap-dev libseccomp-dev libmnl-dev
+            libnftables-dev busybox-static)
 test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            squashfs-tools-ng zstd xz-utils bzip2 gzip cpio kmod e2fsprogs
            qemu-system-x86 shellcheck util-linux jq attr libcap2-bin
-           cppcheck clang libclang-rt-14-dev)
-bench_pkgs=(hyperfine lxc debootstrap time)
+           cppcheck clang libclang-rt-14-dev iproute2 nftables)
+bench_pkgs=(hyperfine lxc debootstrap time iperf3)
 
 want=()
 case "${1:-build}" in

@@ -56,13 +56,16 @@ run_unit() {
 }
 
 # What a run may leave on the host: run dirs, cgroups, mounts of test
-# state dirs, loop devices, container processes (uid 1000000+).
+# state dirs, loop devices, container processes (uid 1000000+), bridges
+# (minictr*) and veth host ends (mc*), minictr's nftables tables.
 host_footprint() {
     ls -d /run/minictr-* 2>/dev/null
     find /sys/fs/cgroup -name 'minictr-*' -type d 2>/dev/null
     grep -h 'mc-state\.' /proc/self/mountinfo 2>/dev/null
     losetup -n -O NAME,BACK-FILE 2>/dev/null
     ps -e -o uid=,pid=,comm= 2>/dev/null | awk '$1 >= 1000000'
+    ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E '^(minictr|mc)'
+    nft list tables 2>/dev/null | grep -E 'minictr|mctest'
 }
 
 run_host() {
@@ -73,7 +76,7 @@ run_host() {
     status=${PIPESTATUS[0]}
     after=$(host_footprint | sort)
     if [ "$before" = "$after" ]; then
-        echo "ok - host leftovers: none (run dirs, cgroups, mounts, loop devices, processes)" | tee -a "$log"
+        echo "ok - host leftovers: none (run dirs, cgroups, mounts, loop devices, processes, bridges, veths, nftables tables)" | tee -a "$log"
     else
         echo "not ok - host leftovers after the suite" | tee -a "$log"
         diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | tee -a "$log"
@@ -148,7 +151,7 @@ run_fuzz() {
 # overrides the list (e.g. "tests/integration" for everything).
 run_vm() {
     local status suites
-    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats}"
+    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats}"
     echo "# pure cgroup v2 VM integration (bats inside qemu): ${suites[*]}"
     MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}

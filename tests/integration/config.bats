@@ -222,9 +222,12 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_failure 1
     run mc config edit b1 <<< 'config: {limits.memory: "1 GB"}'
     assert_failure 1
+    run mc config device add b1 x gpu
+    assert_failure 1
+    assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk and nic)"
     run mc config device add b1 x nic parent=br0
     assert_failure 1
-    assert_output "minictr: device \`x\`: unsupported type \`nic\` (minictr supports disk)"
+    assert_output "minictr: device \`x\`: a nic needs \`network: NETWORK\`, or \`nictype: bridged\` with \`parent: NETWORK\`"
     assert_equal "$(config_sum b1)" "$sum"
     run mc config get b1 limits.memory
     assert_output ""

@@ -29,7 +29,22 @@ teardown() {
     for m in ${MOUNTED:-}; do
         umount "$m" 2>/dev/null || umount -l "$m"
     done
+    delete_networks
     rm -rf "$MINICTR_DIR"
+}
+
+# Networks (bridges, the nftables table) outlive containers by design:
+# delete this state dir's.  `network delete` refuses a network in use,
+# and the state dir goes anyway, so its containers and profiles go first.
+delete_networks() {
+    local n
+    [ -d "$MINICTR_DIR/networks" ] || return 0
+    rm -rf "$MINICTR_DIR/containers" "$MINICTR_DIR/profiles"
+    for n in "$MINICTR_DIR"/networks/*.yaml; do
+        [ -e "$n" ] || continue
+        n=${n##*/}
+        mc network delete "${n%.yaml}" >/dev/null
+    done
 }
 
 mc() {

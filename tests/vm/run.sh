@@ -49,8 +49,11 @@ probe_timeout=10
 
 # Modules loaded at boot (with their dependencies); the optional ones only
 # warn when the kernel lacks them.  The rest can be autoloaded in the VM.
-required_modules=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 overlay)
-optional_modules=(virtio_rng veth bridge nf_tables tun loop squashfs)
+# Networks (network.bats): bridge, veth, nf_tables with the inet family's
+# filter and NAT chains and masquerade (the VM has no NIC: nothing leaves it).
+required_modules=(virtio_pci virtio_blk 9pnet_virtio 9p ext4 overlay bridge veth nf_tables
+                  nft_chain_nat nf_nat nft_masq)
+optional_modules=(virtio_rng tun loop squashfs)
 
 # Where the VM sees things (init.sh makes these).
 guest_host=/run/minictr-vm/host

@@ -1,0 +1,459 @@
+/* minictr network ...: LXD's `lxc network` for managed bridges
+ * (runtime/network.h), plus `check`, which reports what on the host keeps
+ * a network's traffic from flowing.  */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "runtime/network.h"
+#include "runtime/utils.h"
+#include "runtime/yamltree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* -h/--help only, flags anywhere; 1: help was printed.  */
+static int
+parse_plain (const struct cli_command *cmd, int argc, char **argv, int min, int max, mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  int c;
+
+  while ((c = cli_getopt (cmd, argc, argv, "+h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      return cli_print_help (cmd), 1;
+    }
+  return cli_want_args (cmd, argc - optind, min, max, err);
+}
+
+#define PARSE(min, max)                                                                                \
+  do                                                                                                   \
+    {                                                                                                  \
+      int r_ = parse_plain (cmd, argc, argv, (min), (max), err);                                       \
+      if (r_ != 0)                                                                                     \
+        return r_ < 0 ? -1 : 0;                                                                        \
+    }                                                                                                  \
+  while (0)
+
+static int
+cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "NAME", "TYPE", "MANAGED", "IPV4", "IPV6", "DESCRIPTION", "USED BY",
+                                         "STATE" };
+  static const struct option longopts[] = {
+    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
+  struct mc_store s;
+  struct cli_table t;
+  json_t *names, *n, *all;
+  size_t i;
+  int c, ret = 0;
+
+  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (cli_parse_format (optarg, &fmt, err) < 0)
+        return -1;
+    }
+  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&s, err) < 0)
+    return -1;
+  if ((names = mc_network_names (&s, err)) == NULL)
+    return mc_store_close (&s), -1;
+  cli_table_init (&t, headers, 8);
+  all = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      json_t *d = mc_network_describe (&s, json_string_value (n), err), *cfg;
+      const char *row[8];
+      char used[32];
+
+      if (d == NULL)
+        {
+          ret = -1;
+          break;
+        }
+      cfg = json_object_get (d, "config");
+      snprintf (used, sizeof (used), "%zu", json_array_size (json_object_get (d, "used_by")));
+      row[0] = json_string_value (n);
+      row[1] = "bridge";
+      row[2] = "YES";
+      row[3] = json_string_value (json_object_get (cfg, "ipv4.address"));
+      row[4] = json_string_value (json_object_get (cfg, "ipv6.address"));
+      row[5] = json_string_value (json_object_get (d, "description"));
+      row[6] = used;
+      row[7] = strcmp (json_string_value (json_object_get (d, "status")), "Created") == 0 ? "CREATED" : "UNAVAILABLE";
+      cli_table_add (&t, row);
+      json_array_append_new (all, d);
+    }
+  if (ret == 0)
+    ret = cli_print (fmt, &t, all, err);
+  cli_table_release (&t);
+  json_decref (all);
+  json_decref (names);
+  mc_store_close (&s);
+  return ret;
+}
+
+static int
+cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store s;
+  json_t *d;
+  int ret;
+
+  PARSE (1, 1);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  d = mc_network_describe (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (d == NULL)
+    return -1;
+  ret = cli_print_yaml (d, err);
+  json_decref (d);
+  return ret;
+}
+
+static int
+cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store s;
+  const char *v;
+  json_t *d;
+
+  PARSE (2, 2);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  d = mc_network_load (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (d == NULL)
+    return -1;
+  v = json_string_value (json_object_get (json_object_get (d, "config"), argv[optind + 1]));
+  printf ("%s\n", v ? v : "");
+  json_decref (d);
+  return 0;
+}
+
+/* KEY VALUE, or KEY=VALUE...: into parallel arrays.  */
+static int
+parse_pairs (const struct cli_command *cmd, char **args, int n, const char ***keys, const char ***values,
+             size_t *count, mc_error_t *err)
+{
+  int i;
+
+  *keys = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  *values = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  *count = 0;
+  if (n == 2 && strchr (args[0], '=') == NULL)
+    {
+      (*keys)[0] = args[0];
+      (*values)[0] = args[1];
+      *count = 1;
+      return 0;
+    }
+  for (i = 0; i < n; i++)
+    {
+      char *eq = strchr (args[i], '=');
+
+      if (eq == NULL || eq == args[i])
+        return mc_make_usage_error (err, "%s: expected KEY VALUE or KEY=VALUE..., got `%s`", cmd->path, args[i]);
+      *eq = '\0';
+      (*keys)[*count] = args[i];
+      (*values)[(*count)++] = eq + 1;
+    }
+  return 0;
+}
+
+static void
+note_forwarding (struct mc_store *s, const char *name)
+{
+  struct mc_network net;
+  mc_error_t e = NULL;
+
+  if (mc_network_get (s, name, &net, &e) == 0 && net.nat && !mc_host_ip_forward ())
+    fprintf (stderr, "minictr: note: net.ipv4.ip_forward is 0, so with ipv4.nat=true containers on `%s` reach the "
+             "host and each other but nothing beyond (see `minictr network check %s`)\n", name, name);
+  mc_error_release (&e);
+}
+
+static int
+cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "description", required_argument, NULL, 'd' }, { "type", required_argument, NULL, 't' }, CLI_HELP_OPTION,
+    { NULL, 0, NULL, 0 }
+  };
+  cleanup_free const char **keys = NULL, **values = NULL;
+  const char *description = NULL;
+  struct mc_store s;
+  json_t *config;
+  size_t n = 0, i;
+  int c, ret;
+
+  while ((c = cli_getopt (cmd, argc, argv, "ht:", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      if (c == 'd')
+        description = optarg;
+      if (c == 't' && strcmp (optarg, "bridge") != 0)
+        return mc_make_usage_error (err, "network create: unsupported type `%s` (minictr makes bridges)", optarg);
+    }
+  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
+    return -1;
+  for (i = (size_t) optind + 1; i < (size_t) argc; i++)
+    if (strchr (argv[i], '=') == NULL)
+      return mc_make_usage_error (err, "network create: expected KEY=VALUE, got `%s`", argv[i]);
+  if (argc - optind > 1
+      && parse_pairs (cmd, argv + optind + 1, argc - optind - 1, &keys, &values, &n, err) < 0)
+    return -1;
+  config = json_object ();
+  for (i = 0; i < n; i++)
+    json_object_set_new (config, keys[i], json_string (values[i]));
+  if (mc_store_open (&s, err) < 0)
+    return json_decref (config), -1;
+  ret = mc_network_create (&s, argv[optind], description, config, err);
+  json_decref (config);
+  if (ret == 0)
+    {
+      printf ("Network %s created\n", argv[optind]);
+      note_forwarding (&s, argv[optind]);
+    }
+  mc_store_close (&s);
+  return ret;
+}
+
+static int
+cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store s;
+  int i, ret = 0;
+
+  PARSE (1, -1);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  for (i = optind; i < argc && ret == 0; i++)
+    if ((ret = mc_network_delete (&s, argv[i], err)) == 0)
+      printf ("Network %s deleted\n", argv[i]);
+  mc_store_close (&s);
+  return ret;
+}
+
+static int
+change (const struct cli_command *cmd, const char *name, const struct mc_network_change *c, mc_error_t *err)
+{
+  struct mc_store s;
+  int ret;
+
+  (void) cmd;
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  ret = mc_network_configure (&s, name, c, err);
+  if (ret == 0)
+    note_forwarding (&s, name);
+  mc_store_close (&s);
+  return ret;
+}
+
+static int
+cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_free const char **keys = NULL, **values = NULL;
+  struct mc_network_change c = { 0 };
+
+  PARSE (2, -1);
+  if (parse_pairs (cmd, argv + optind + 1, argc - optind - 1, &keys, &values, &c.n, err) < 0)
+    return -1;
+  c.keys = keys;
+  c.values = values;
+  return change (cmd, argv[optind], &c, err);
+}
+
+static int
+cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_network_change c = { 0 };
+
+  PARSE (2, -1);
+  c.keys = (const char *const *) argv + optind + 1;
+  c.n = (size_t) (argc - optind - 1);
+  return change (cmd, argv[optind], &c, err);
+}
+
+/* $VISUAL, $EDITOR or vi on PATH; as `config edit` does.  */
+static int
+run_editor (const char *path, mc_error_t *err)
+{
+  const char *editor = getenv ("VISUAL");
+  int status;
+  pid_t pid;
+
+  if (editor == NULL || *editor == '\0')
+    editor = getenv ("EDITOR");
+  if (editor == NULL || *editor == '\0')
+    editor = "vi";
+  fflush (stdout);
+  if ((pid = fork ()) < 0)
+    return mc_make_error (err, errno, "fork");
+  if (pid == 0)
+    {
+      execl ("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *) NULL);
+      _exit (127);
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return mc_make_error (err, errno, "waitpid");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return mc_make_error (err, 0, "editor `%s` failed; nothing changed", editor);
+  return 0;
+}
+
+static json_t *
+read_doc (int fd, const char *name, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+  json_t *doc;
+
+  if (mc_read_fd (fd, name, 1 << 20, &buf, &len, err) < 0 || (doc = mc_yaml_load (buf, len, name, err)) == NULL)
+    return NULL;
+  if (!json_is_object (doc))
+    {
+      json_decref (doc);
+      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
+      return NULL;
+    }
+  return doc;
+}
+
+static json_t *
+edit_in_editor (const char *name, mc_error_t *err)
+{
+  char path[] = "/tmp/minictr-network-XXXXXX.yaml";
+  cleanup_free char *text = NULL;
+  cleanup_close int fd = -1;
+  struct mc_store s;
+  json_t *doc, *out = NULL;
+  size_t len;
+
+  if (mc_store_open (&s, err) < 0)
+    return NULL;
+  doc = mc_network_load (&s, name, err);
+  mc_store_close (&s);
+  if (doc == NULL || mc_yaml_dump (doc, &text, &len, err) < 0)
+    return json_decref (doc), NULL;
+  json_decref (doc);
+  if ((fd = mkstemps (path, 5)) < 0)
+    return mc_make_error (err, errno, "create a temp file in /tmp"), NULL;
+  if (mc_write_all (fd, text, len) < 0)
+    mc_make_error (err, errno, "write `%s`", path);
+  else if (run_editor (path, err) == 0)
+    {
+      /* By path: editors may replace the file rather than write into it. */
+      cleanup_close int in = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+      out = in < 0 ? (mc_make_error (err, errno, "open `%s`", path), NULL) : read_doc (in, path, err);
+    }
+  unlink (path);
+  return out;
+}
+
+static int
+cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_network_change c = { 0 };
+  int ret;
+
+  PARSE (1, 1);
+  c.replace = isatty (STDIN_FILENO) ? edit_in_editor (argv[optind], err)
+                                    : read_doc (STDIN_FILENO, "standard input", err);
+  if (c.replace == NULL)
+    return -1;
+  ret = change (cmd, argv[optind], &c, err);
+  json_decref (c.replace);
+  return ret;
+}
+
+static void
+print_list (const char *label, json_t *list)
+{
+  json_t *v;
+  size_t i;
+
+  json_array_foreach (list, i, v)
+    printf ("  %s: %s\n", label, json_string_value (v));
+}
+
+static int
+cmd_check (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_store s;
+  json_t *r;
+  size_t problems;
+
+  PARSE (1, 1);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  r = mc_network_check (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (r == NULL)
+    return -1;
+  printf ("Network %s (bridge %s):\n", argv[optind], json_string_value (json_object_get (r, "interface")));
+  print_list ("ok", json_object_get (r, "ok"));
+  print_list ("problem", json_object_get (r, "problems"));
+  print_list ("note", json_object_get (r, "notes"));
+  problems = json_array_size (json_object_get (r, "problems"));
+  json_decref (r);
+  if (problems)
+    return mc_make_error (err, 0, "%zu problem%s found on network `%s`", problems, problems == 1 ? "" : "s",
+                          argv[optind]);
+  return 0;
+}
+
+static const struct cli_command network_commands[] = {
+  { "list", "network list", "ls", "network list [--format table|csv|json|yaml]", "List networks",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },
+  { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show },
+  { "create", "network create", NULL, "network create NETWORK [KEY=VALUE...] [--description D]",
+    "Create a bridge network",
+    "Keys:\n"
+    "  ipv4.address   auto (default: a free /24 of the private ranges), none, or A.B.C.D/P\n"
+    "                 (the bridge's address, the containers' gateway)\n"
+    "  ipv4.nat       true (default) or false: masquerade the subnet's traffic leaving the host\n"
+    "  ipv6.address   none (IPv6 is not supported)\n"
+    "  dns.domain     the containers' domain in /etc/hosts and resolv.conf (default minictr)\n"
+    "  user.*         free-form\n",
+    cmd_create },
+  { "delete", "network delete", "rm", "network delete NETWORK...",
+    "Delete networks no container or profile uses (the bridge and its firewall rules go)", NULL, cmd_delete },
+  { "get", "network get", NULL, "network get NETWORK KEY", "Print a network key's value", NULL, cmd_get },
+  { "set", "network set", NULL, "network set NETWORK KEY VALUE | KEY=VALUE...",
+    "Set network keys (the bridge and firewall change at once, containers at their next start)", NULL, cmd_set },
+  { "unset", "network unset", NULL, "network unset NETWORK KEY...", "Unset network keys", NULL, cmd_unset },
+  { "edit", "network edit", NULL, "network edit NETWORK [< network.yaml]",
+    "Edit a network as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+  { "check", "network check", NULL, "network check NETWORK",
+    "Report what on the host keeps the network's traffic from flowing",
+    "Looks at the bridge, minictr's nftables table, other tables' chains that drop\n"
+    "forwarded or incoming traffic by default, and net.ipv4.ip_forward when NAT is on.\n"
+    "Reads only: it changes no host setting.  Exit status 1 when a problem is found.\n",
+    cmd_check },
+};
+
+int
+cli_network (int argc, char **argv, mc_error_t *err)
+{
+  optind = 0;
+  return cli_dispatch ("network", "Manage networks: bridges the containers' nic devices join.", network_commands,
+                       sizeof (network_commands) / sizeof (network_commands[0]), argc, argv, err);
+}

@@ -1,0 +1,45 @@
+/* The nftables side of minictr's networks: one table per state dir,
+ * `inet minictr` (or `inet minictr-<id>` for another state dir, paths.h),
+ * owned by minictr and rewritten whole, in one transaction, from the list
+ * of networks whenever one is created, changed or deleted:
+ *
+ *   chain forward     (filter, hook forward)   accept to and from each bridge
+ *   chain postrouting (nat, hook postrouting)  masquerade each subnet with
+ *                                              ipv4.nat=true
+ *
+ * With no network left the table goes.  The forward rules are explicit so
+ * that `nft list ruleset` shows what the networks need; they cannot
+ * override another table's drop (every base chain of a hook sees the
+ * packet), which is why mc_firewall_check() reports such drops instead.
+ * libnftables is loaded on first use (images/dl.c).  */
+#ifndef MINICTR_FIREWALL_H
+#define MINICTR_FIREWALL_H
+
+#include "runtime/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct mc_fw_net
+{
+  const char *name;    /* the network, for the rules' comments */
+  const char *bridge;
+  const char *subnet;  /* "10.1.2.0/24", or NULL without IPv4 */
+  bool nat;
+};
+
+/* "minictr" or "minictr-<id>".  */
+const char *mc_firewall_table (mc_error_t *err);
+
+/* Make the table say exactly NETS (N may be 0: no table).  */
+int mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err);
+
+/* Report, for network NET, what keeps its traffic from flowing: into
+ * PROBLEMS (strings: a missing rule of ours, another table's chain that
+ * drops forwarded or incoming traffic by default, ip_forward off while
+ * NAT is wanted) and NOTES (strings: br_netfilter, legacy iptables).
+ * Reads only; never changes a rule it does not own.  */
+int mc_firewall_check (const struct mc_fw_net *net, json_t *problems, json_t *notes,
+                       mc_error_t *err);
+
+#endif

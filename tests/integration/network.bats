@@ -1,0 +1,414 @@
+#!/usr/bin/env bats
+# Networks and nic devices (issue #7), on the host and in the VM.
+#
+# Traffic only ever flows between the host's end of a test bridge and
+# containers, or between containers: every subnet is chosen by
+# ipv4.address=auto (which avoids every route and address of the host),
+# and no test sends anything beyond the bridge.  Bridges, veths and
+# nftables tables are named from the private state dir, and teardown
+# deletes the networks (helpers.bash) and any probe table made here.
+
+load helpers
+
+setup() {
+    setup_state
+    import_busybox
+    PROBE_TABLES=()
+}
+
+teardown() {
+    local t
+    for t in "${PROBE_TABLES[@]}"; do
+        nft delete table inet "$t" 2>/dev/null || true
+    done
+    stop_all_containers
+    delete_networks
+    rm -rf "$MINICTR_DIR"
+}
+
+# The first three octets of a /24 network's address.
+net24() {
+    mc network get "$1" ipv4.address | cut -d. -f1-3
+}
+
+bridge_of() {
+    mc network show "$1" | sed -n 's/^interface: //p'
+}
+
+# IPv4 address of interface IFACE (default eth0) in container NAME, from list.
+addr_of() {
+    mc list --format json "$1" | jq -r --arg n "$1" --arg i "${2:-eth0}" \
+        '.[] | select(.name == $n) | .state.network[$i].addresses[]? | select(.family == "inet") | .address'
+}
+
+host_end() {
+    mc list --format json "$1" | jq -r --arg n "$1" '.[] | select(.name == $n) | .state.network.eth0.host_name'
+}
+
+host_ping() {
+    /bin/busybox ping -c 1 -W 3 "$1"
+}
+
+ip2int() {
+    local a b c d
+    IFS=. read -r a b c d <<< "$1"
+    echo $(( (a << 24) | (b << 16) | (c << 8) | d ))
+}
+
+# overlaps NET/P OTHER/Q: do the two prefixes share an address?
+overlaps() {
+    local n=${1%/*} p=${1#*/} o=${2%/*} q=${2#*/} m
+    [ "$q" = "$2" ] && q=32
+    m=$(( q < p ? q : p ))
+    [ "$m" -eq 0 ] && return 1
+    [ $(( ($(ip2int "$n") ^ $(ip2int "$o")) >> (32 - m) )) -eq 0 ]
+}
+
+@test "two containers on the default network ping each other by address and by name; the host pings both" {
+    local a1 a2 net br
+    mc admin init --auto
+    net=$(net24 minictrbr0)
+    br=$(bridge_of minictrbr0)
+    mc launch busybox c1
+    mc launch busybox c2
+    a1=$(addr_of c1)
+    a2=$(addr_of c2)
+    [[ $a1 == "$net".* ]] || fail "c1 has $a1, not an address of $net.0/24"
+    [[ $a2 == "$net".* ]] || fail "c2 has $a2, not an address of $net.0/24"
+    [ "$a1" != "$a2" ] || fail "both have $a1"
+    # The host ends are ports of the bridge.
+    run ip -o link show master "$br"
+    assert_output --partial "$(host_end c1)"
+    assert_output --partial "$(host_end c2)"
+    run mc exec c1 -- ping -c 1 -W 3 "$a2"
+    assert_success
+    run mc exec c2 -- ping -c 1 -W 3 "$a1"
+    assert_success
+    run mc exec c1 -- ping -c 1 -W 3 c2
+    assert_success
+    assert_line --partial "PING c2 ($a2)"
+    run mc exec c2 -- ping -c 1 -W 3 c1
+    assert_success
+    assert_line --partial "PING c1 ($a1)"
+    run mc exec c1 -- ping -c 1 -W 3 c2.minictr
+    assert_success
+    run host_ping "$a1"
+    assert_success
+    run host_ping "$a2"
+    assert_success
+    # The default route goes through the bridge's address.
+    run mc exec c1 -- ip route
+    assert_line "default via $net.1 dev eth0 "
+    run mc exec c1 -- cat /etc/hosts
+    assert_line "$(printf '%s\tc1.minictr c1' "$a1")"
+    assert_line "$(printf '%s\tc2.minictr c2' "$a2")"
+    run mc exec c1 -- cat /etc/resolv.conf
+    assert_line "search minictr"
+    run mc list
+    assert_line --regexp "^\| c1 +\| RUNNING \| $a1 \(eth0\) +\|"
+}
+
+@test "list --format json carries state.network; info shows interfaces, addresses and byte counters" {
+    local a
+    mc admin init --auto
+    mc launch busybox i1
+    a=$(addr_of i1)
+    mc exec i1 -- ping -c 2 -W 3 "$(net24 minictrbr0).1" >/dev/null
+    run mc list --format json i1
+    assert_equal "$(jq -r '.[0].state.network.eth0.addresses[] | select(.family == "inet") | "\(.address)/\(.netmask)"' <<< "$output")" "$a/24"
+    assert_equal "$(jq -r '.[0].state.network.eth0.hwaddr' <<< "$output")" \
+        "$(mc config get i1 volatile.eth0.hwaddr)"
+    assert_equal "$(jq -r '.[0].state.network.lo.type' <<< "$output")" loopback
+    [ "$(jq -r '.[0].state.network.eth0.counters.bytes_sent' <<< "$output")" -gt 0 ]
+    run mc info i1
+    assert_line "    eth0:"
+    assert_line "      Host interface: $(host_end i1)"
+    assert_line "        inet   $a/24 (global)"
+    assert_line --regexp '^      Bytes received: [1-9][0-9]*$'
+    assert_line --regexp '^      Bytes sent: [1-9][0-9]*$'
+}
+
+@test "a static ipv4.address is honoured and survives a restart; a duplicate is refused clearly" {
+    local net mac pid
+    mc admin init --auto
+    net=$(net24 minictrbr0)
+    mc init busybox s1
+    mc config device add s1 eth0 nic network=minictrbr0 ipv4.address="$net.50"
+    mc start s1
+    assert_equal "$(addr_of s1)" "$net.50"
+    mac=$(mc config get s1 volatile.eth0.hwaddr)
+    [[ $mac == 00:16:3e:* ]] || fail "hwaddr $mac"
+    pid=$(init_pid s1)
+    mc restart s1
+    [ "$(init_pid s1)" != "$pid" ] || fail "not restarted"
+    assert_equal "$(addr_of s1)" "$net.50"
+    run mc exec s1 -- cat /sys/class/net/eth0/address
+    assert_output "$mac"
+    # A second container asking for it: refused when configured...
+    mc init busybox s2
+    run mc config device add s2 eth0 nic network=minictrbr0 ipv4.address="$net.50"
+    assert_failure
+    assert_output "minictr: device \`eth0\`: ipv4.address $net.50 is already used by container \`s1\` (device \`eth0\`) on network \`minictrbr0\`"
+    run mc config device show s2
+    assert_output '{}'
+    # ... and at start, when it came in by another way (init < yaml).
+    printf 'devices:\n  eth0:\n    type: nic\n    network: minictrbr0\n    ipv4.address: %s.50\n' "$net" | mc init busybox s3
+    run mc start s3
+    assert_failure
+    assert_output --partial "ipv4.address $net.50 is already used by container \`s1\`"
+    assert_equal "$(status_of s3)" Stopped
+    # Its failed start left no port on the bridge: s1's is the only one.
+    run ip -o link show master "$(bridge_of minictrbr0)"
+    assert_equal "$(grep -c . <<< "$output")" 1
+    assert_output --partial "$(host_end s1)"
+    # Outside the subnet, or the bridge's own address: refused.
+    run mc config device add s2 eth0 nic network=minictrbr0 ipv4.address="$net.1"
+    assert_failure
+    assert_output --partial "is not a host address of network \`minictrbr0\`"
+    # A dynamic address is recorded and kept across restarts too.
+    mc config device add s2 eth0 nic network=minictrbr0
+    mc start s2
+    run mc config get s2 volatile.eth0.ipv4.address
+    assert_output "$(addr_of s2)"
+    mc restart s2
+    assert_equal "$(addr_of s2)" "$(mc config get s2 volatile.eth0.ipv4.address)"
+    run mc exec s2 -- ping -c 1 -W 3 s1
+    assert_success
+}
+
+@test "a container with no nic device has only loopback" {
+    local hosts
+    mc admin init --auto
+    mc profile create bare </dev/null
+    mc launch busybox n1 -p bare
+    run mc exec n1 -- ls /sys/class/net
+    assert_output lo
+    run mc list --format json n1
+    assert_equal "$(jq -r '.[0].state.network | keys | join(",")' <<< "$output")" lo
+    run mc list -f csv n1
+    assert_output "n1,RUNNING,,,CONTAINER,0"
+    # Its /etc/hosts is the image's.
+    hosts=$(mc exec n1 -- cat /etc/hosts)
+    assert_equal "$hosts" "$(printf '127.0.0.1\tlocalhost\n::1\tlocalhost')"
+    run mc network list -f csv
+    assert_output "minictrbr0,bridge,YES,$(mc network get minictrbr0 ipv4.address),none,,1,CREATED"
+}
+
+@test "network create ipv4.address=auto picks a subnet that overlaps nothing on the host; a used network is not deleted" {
+    local routes addrs sub r br
+    routes=$(ip -4 route show table all | awk '$1 != "default" && $1 != "broadcast" && $1 != "local" { print $1 } $1 == "local" || $1 == "broadcast" { print $2 }')
+    addrs=$(ip -4 -o addr show | awk '{ print $4 }')
+    run mc network create t1
+    assert_success
+    assert_line "Network t1 created"
+    sub=$(mc network get t1 ipv4.address)
+    [[ $sub == */24 ]] || fail "t1 got $sub"
+    for r in $routes $addrs; do
+        if overlaps "${sub%.*}.0/24" "$r"; then fail "$sub overlaps $r on the host"; fi
+    done
+    br=$(bridge_of t1)
+    [[ $br == minictr* ]] || fail "bridge name $br"
+    [ "${#br}" -le 15 ]
+    run ip -4 -o addr show dev "$br"
+    assert_output --partial "inet $sub "
+    # A second one gets another subnet; an overlapping one is refused.
+    mc network create t2
+    [ "$(net24 t2)" != "$(net24 t1)" ] || fail "t1 and t2 share $(net24 t1).0/24"
+    run mc network create t3 ipv4.address="$(net24 t1).7/24"
+    assert_failure
+    assert_output --partial "overlaps network \`t1\`"
+    run mc network create t2
+    assert_failure
+    assert_output --partial "network \`t2\` already exists"
+    # In use: refused, and nothing changes.
+    mc init busybox u1
+    mc config device add u1 eth0 nic nictype=bridged parent=t1
+    run mc network delete t1
+    assert_failure
+    assert_output "minictr: network \`t1\` is in use by container \`u1\`; remove its nic devices first"
+    run ip link show "$br"
+    assert_success
+    run mc network show t1
+    assert_line "- /1.0/instances/u1"
+    mc start u1
+    [[ $(addr_of u1) == "$(net24 t1)".* ]] || fail "u1 has $(addr_of u1)"
+    mc stop u1
+    mc config device remove u1 eth0
+    run mc network delete t1 t2
+    assert_success
+    run ip link show "$br"
+    assert_failure
+    run mc network list -f csv
+    assert_output ''
+}
+
+@test "after stop and delete, ip link, ip addr and nft list ruleset show nothing of the containers or of deleted networks" {
+    local e1 e2 br sub table
+    mc admin init --auto
+    br=$(bridge_of minictrbr0)
+    sub=$(net24 minictrbr0)
+    table=minictr-$(state_id)
+    run nft list table inet "$table"
+    assert_success
+    assert_output --partial "iifname \"$br\" accept"
+    assert_output --partial "ip saddr $sub.0/24 ip daddr != $sub.0/24 masquerade"
+    mc launch busybox d1
+    mc launch busybox d2
+    e1=$(host_end d1)
+    e2=$(host_end d2)
+    [[ $e1 == mc* ]] && [ "${#e1}" -le 15 ] || fail "host end $e1"
+    ip link show "$e1" >/dev/null
+    mc stop d1
+    run ip link show "$e1"
+    assert_failure
+    # A killed monitor: stop removes the host end itself.
+    kill -KILL "$(ps -o ppid= -p "$(init_pid d2)" | tr -d ' ')"
+    sleep 0.2
+    mc stop d2 --timeout 10
+    run ip link show "$e2"
+    assert_failure
+    mc delete d1 d2
+    mc profile device remove default eth0
+    mc network delete minictrbr0
+    run ip link show "$br"
+    assert_failure
+    run ip -o link
+    refute_output --partial "$e1"
+    refute_output --partial "$e2"
+    refute_output --partial "$br"
+    run ip -4 -o addr
+    refute_output --partial " $sub."
+    run nft list ruleset
+    refute_output --partial "$table"
+    refute_output --partial "$br"
+    run host_leftovers
+    assert_output ''
+}
+
+@test "a bridge that went away (a host reboot) is made again by the next start" {
+    local br a
+    mc admin init --auto
+    br=$(bridge_of minictrbr0)
+    ip link del "$br"
+    nft delete table inet "minictr-$(state_id)"
+    mc launch busybox r1
+    run ip -4 -o addr show dev "$br"
+    assert_output --partial "inet $(mc network get minictrbr0 ipv4.address) "
+    run nft list table inet "minictr-$(state_id)"
+    assert_output --partial "iifname \"$br\" accept"
+    a=$(addr_of r1)
+    run host_ping "$a"
+    assert_success
+}
+
+@test "network set, unset, edit, show and keys; the firewall table follows" {
+    local sub table
+    table=minictr-$(state_id)
+    mc network create k1 ipv4.nat=false dns.domain=lab.example --description "lab net"
+    sub=$(net24 k1)
+    run nft list table inet "$table"
+    refute_output --partial masquerade
+    mc network set k1 ipv4.nat true
+    run nft list table inet "$table"
+    assert_output --partial "ip saddr $sub.0/24 ip daddr != $sub.0/24 masquerade"
+    mc network unset k1 ipv4.nat
+    run nft list table inet "$table"
+    refute_output --partial masquerade
+    run mc network get k1 dns.domain
+    assert_output lab.example
+    run mc network show k1
+    assert_line 'description: lab net'
+    assert_line '  ipv6.address: none'
+    assert_line 'status: Created'
+    run mc network set k1 ipv6.address fd42::1/64
+    assert_failure
+    assert_output --partial "minictr networks are IPv4 only"
+    run mc network set k1 ipv4.address 10.1.2.0/24
+    assert_failure
+    assert_output --partial "must be a host address of its subnet"
+    run mc network set k1 bridge.mtu 1400
+    assert_failure
+    assert_output --partial "unknown network key \`bridge.mtu\`"
+    run mc network create -bad
+    assert_failure
+    run mc network create averyveryverylongname
+    assert_failure
+    assert_output --partial "1 to 15 characters"
+    # edit from stdin: a new subnet (auto) moves the bridge's address.
+    printf 'description: edited\nconfig:\n  ipv4.address: auto\n  dns.domain: lab.example\n' | mc network edit k1
+    run mc network show k1
+    assert_line 'description: edited'
+    run ip -4 -o addr show dev "$(bridge_of k1)"
+    assert_output --partial "inet $(mc network get k1 ipv4.address) "
+    [ "$(echo "$output" | grep -c ' inet ')" -eq 1 ]
+    run mc network list --format json
+    assert_equal "$(jq -r '.[0].name + " " + .[0].status + " " + (.[0].used_by | length | tostring)' <<< "$output")" "k1 Created 0"
+    # A container on it gets the network's domain.
+    mc init busybox k
+    mc config device add k eth0 nic network=k1 name=net0 mtu=1400
+    mc start k
+    run mc exec k -- cat /sys/class/net/net0/mtu
+    assert_output 1400
+    run mc exec k -- cat /etc/resolv.conf
+    assert_line "search lab.example"
+    refute_output --partial nameserver
+    run mc exec k -- ping -c 1 -W 3 k.lab.example
+    assert_success
+}
+
+@test "nic devices: bad keys and values are refused with the expected form" {
+    mc admin init --auto
+    mc init busybox v1
+    run mc config device add v1 eth1 nic network=minictrbr0 hwaddr=01:00:00:00:00:01
+    assert_failure
+    assert_output --partial "invalid hwaddr"
+    run mc config device add v1 eth1 nic network=minictrbr0 mtu=20
+    assert_failure
+    assert_output --partial "invalid mtu"
+    run mc config device add v1 eth1 nic network=minictrbr0 ipv4.address=10.1.2
+    assert_failure
+    assert_output --partial "is not an IPv4 address"
+    run mc config device add v1 eth1 nic nictype=macvlan parent=eth0
+    assert_failure
+    assert_output --partial "unsupported nictype"
+    run mc config device add v1 eth1 nic network=nonet
+    assert_failure
+    assert_output --partial "network \`nonet\` not found"
+    run mc config device add v1 eth1 nic network=minictrbr0 vlan=5
+    assert_failure
+    assert_output --partial "unknown key \`vlan\`"
+}
+
+@test "network check: ip_forward off with NAT on, and another table's forward drop, are reported; nothing is changed" {
+    local br probe
+    probe=mctest$(state_id)
+    mc network create ck ipv4.nat=false
+    br=$(bridge_of ck)
+    run mc network check ck
+    assert_success
+    assert_line "  ok: bridge $br exists and is up"
+    assert_line "  ok: bridge $br has address $(mc network get ck ipv4.address)"
+    mc network set ck ipv4.nat=true
+    run mc network check ck
+    if [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ]; then
+        assert_failure
+        assert_line --partial "  problem: net.ipv4.ip_forward is 0"
+    fi
+    mc network set ck ipv4.nat=false
+    # A host firewall that drops forwarding by default: a table of this
+    # test, dropping only this bridge's traffic.
+    PROBE_TABLES+=("$probe")
+    nft add table inet "$probe"
+    nft add chain inet "$probe" probefwd "{ type filter hook forward priority 0; policy drop; }"
+    nft add rule inet "$probe" probefwd iifname != "$br" oifname != "$br" accept
+    run mc network check ck
+    assert_failure
+    assert_line "  problem: table inet $probe, chain probefwd drops forwarded traffic by default (policy drop): containers cannot reach beyond the host unless that table accepts the bridge's traffic"
+    assert_line "minictr: 1 problem found on network \`ck\`"
+    # Reported, not touched.
+    run nft list chain inet "$probe" probefwd
+    assert_output --partial "policy drop;"
+    nft delete table inet "$probe"
+    run mc network check ck
+    assert_success
+}
