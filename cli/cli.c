@@ -1,4 +1,10 @@
 #include "cli/cli.h"
+#include <unistd.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <errno.h>
+#include "runtime/yamltree.h"
 #include "runtime/utils.h"
 
 #include <stdio.h>
@@ -81,4 +87,55 @@ cli_want_args (const struct cli_command *cmd, int have, int min, int max,
   if (have < min || (max >= 0 && have > max))
     return mc_make_usage_error (err, "%s: wrong number of arguments (usage: minictr %s)", cmd->path, cmd->usage);
   return 0;
+}
+
+json_t *
+cli_read_yaml (int fd, const char *name, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+  json_t *doc;
+
+  if (mc_read_fd (fd, name, 4 << 20, &buf, &len, err) < 0 || (doc = mc_yaml_load (buf, len, name, err)) == NULL)
+    return NULL;
+  if (!json_is_object (doc))
+    {
+      json_decref (doc);
+      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
+      return NULL;
+    }
+  return doc;
+}
+
+json_t *
+cli_edit_yaml (json_t *doc, const char *what, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/tmp/minictr-%s-XXXXXX.yaml", what);
+  cleanup_free char *text = NULL;
+  cleanup_close int fd = -1;
+  json_t *out = NULL;
+  const char *ed;
+  size_t len;
+  int status;
+
+  if (mc_yaml_dump (doc, &text, &len, err) < 0)
+    return NULL;
+  if ((fd = mkstemps (path, 5)) < 0)
+    return mc_make_error (err, errno, "create a temp file in /tmp"), NULL;
+  if (mc_write_all (fd, text, len) < 0)
+    mc_make_error (err, errno, "write `%s`", path);
+  else if (mc_editor_run (path, &ed, &status, err) < 0)
+    ;
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    mc_make_error (err, 0, "editor `%s` failed; nothing changed", ed);
+  else
+    {
+      /* By path: editors may replace the file rather than write into it
+       * (sed -i, vim's backupcopy=no).  */
+      cleanup_close int in = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+      out = in < 0 ? (mc_make_error (err, errno, "open `%s`", path), NULL) : cli_read_yaml (in, path, err);
+    }
+  unlink (path);
+  return out;
 }

@@ -6,6 +6,7 @@
 #include "runtime/error.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stddef.h>
 
 struct cli_command
@@ -42,6 +43,13 @@ int cli_want_args (const struct cli_command *cmd, int have, int min, int max,
 struct mc_store;
 typedef int (*cli_locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
 int cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err);
+
+/* A YAML mapping from FD (standard input of `edit`, say).  */
+json_t *cli_read_yaml (int fd, const char *name, mc_error_t *err);
+/* DOC in the user's editor on a private temp file (/tmp/minictr-WHAT-*),
+ * read back and parsed; NULL with the error otherwise.  The temp file
+ * always goes.  */
+json_t *cli_edit_yaml (json_t *doc, const char *what, mc_error_t *err);
 
 int cli_image (int argc, char **argv, mc_error_t *err);
 int cli_admin (int argc, char **argv, mc_error_t *err);

@@ -224,66 +224,14 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
 
 /* ---- edit ------------------------------------------------------------------ */
 
-static int
-run_editor (const char *path, mc_error_t *err)
-{
-  const char *editor = getenv ("VISUAL");
-  int status;
-  pid_t pid;
-
-  if (editor == NULL || *editor == '\0')
-    editor = getenv ("EDITOR");
-  if (editor == NULL || *editor == '\0')
-    editor = "vi";
-  fflush (stdout);
-  pid = fork ();
-  if (pid < 0)
-    return mc_make_error (err, errno, "fork");
-  if (pid == 0)
-    {
-      /* $EDITOR may carry arguments ("code -w"), as git allows.  */
-      execl ("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *) NULL);
-      _exit (127);
-    }
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return mc_make_error (err, errno, "waitpid");
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return mc_make_error (err, 0, "editor `%s` failed; nothing changed", editor);
-  return 0;
-}
-
-static json_t *
-read_doc (int fd, const char *name, mc_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t len;
-  json_t *doc;
-
-  if (mc_read_fd (fd, name, 4 << 20, &buf, &len, err) < 0)
-    return NULL;
-  doc = mc_yaml_load (buf, len, name, err);
-  if (doc && !json_is_object (doc))
-    {
-      json_decref (doc);
-      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
-      return NULL;
-    }
-  return doc;
-}
-
 /* Like `lxc config edit`: from standard input when it is not a terminal,
  * else in $VISUAL/$EDITOR/vi on a private temp file.  */
 static int
 cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  char path[] = "/tmp/minictr-edit-XXXXXX.yaml";
-  cleanup_free char *text = NULL;
-  cleanup_close int fd = -1;
   struct mc_store s;
   json_t *doc = NULL;
-  size_t len;
   int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
 
   if (r != 0)
@@ -291,34 +239,15 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (!isatty (STDIN_FILENO))
-    doc = read_doc (STDIN_FILENO, "standard input", err);
+    doc = cli_read_yaml (STDIN_FILENO, "standard input", err);
   else if ((doc = load_doc (cmd, &s, argv[optind], false, err)) != NULL)
     {
-      json_object_del (doc, "used_by");
-      json_object_del (doc, "name");
-      r = mc_yaml_dump (doc, &text, &len, err);
-      json_decref (doc);
-      doc = NULL;
-      fd = r < 0 ? -1 : mkstemps (path, 5);
-      if (r == 0 && fd < 0)
-        mc_make_error (err, errno, "create a temp file in /tmp");
-      else if (r == 0)
-        {
-          if (write (fd, text, len) != (ssize_t) len)
-            mc_make_error (err, errno, "write `%s`", path);
-          else if (run_editor (path, err) == 0)
-            {
-              /* By path: editors may replace the file rather than write
-               * into it (sed -i, vim's backupcopy=no).  */
-              cleanup_close int in = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      json_t *shown = doc;
 
-              if (in < 0)
-                mc_make_error (err, errno, "open `%s`", path);
-              else
-                doc = read_doc (in, path, err);
-            }
-          unlink (path);
-        }
+      json_object_del (shown, "used_by");
+      json_object_del (shown, "name");
+      doc = cli_edit_yaml (shown, "edit", err);
+      json_decref (shown);
     }
   if (doc == NULL)
     {
@@ -595,7 +524,7 @@ cmd_profile_create (const struct cli_command *cmd, int argc, char **argv, mc_err
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (!isatty (STDIN_FILENO))
-    p = read_doc (STDIN_FILENO, "standard input", err);
+    p = cli_read_yaml (STDIN_FILENO, "standard input", err);
   else
     p = json_object ();
   if (p == NULL || (lock = mc_profiles_lock (&s, err)) < 0)

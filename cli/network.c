@@ -290,81 +290,20 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
   return change (cmd, argv[optind], &c, err);
 }
 
-/* $VISUAL, $EDITOR or vi on PATH; as `config edit` does.  */
-static int
-run_editor (const char *path, mc_error_t *err)
-{
-  const char *editor = getenv ("VISUAL");
-  int status;
-  pid_t pid;
-
-  if (editor == NULL || *editor == '\0')
-    editor = getenv ("EDITOR");
-  if (editor == NULL || *editor == '\0')
-    editor = "vi";
-  fflush (stdout);
-  if ((pid = fork ()) < 0)
-    return mc_make_error (err, errno, "fork");
-  if (pid == 0)
-    {
-      execl ("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *) NULL);
-      _exit (127);
-    }
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return mc_make_error (err, errno, "waitpid");
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return mc_make_error (err, 0, "editor `%s` failed; nothing changed", editor);
-  return 0;
-}
-
-static json_t *
-read_doc (int fd, const char *name, mc_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t len;
-  json_t *doc;
-
-  if (mc_read_fd (fd, name, 1 << 20, &buf, &len, err) < 0 || (doc = mc_yaml_load (buf, len, name, err)) == NULL)
-    return NULL;
-  if (!json_is_object (doc))
-    {
-      json_decref (doc);
-      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
-      return NULL;
-    }
-  return doc;
-}
-
 static json_t *
 edit_in_editor (const char *name, mc_error_t *err)
 {
-  char path[] = "/tmp/minictr-network-XXXXXX.yaml";
-  cleanup_free char *text = NULL;
-  cleanup_close int fd = -1;
   struct mc_store s;
-  json_t *doc, *out = NULL;
-  size_t len;
+  json_t *doc, *out;
 
   if (mc_store_open (&s, err) < 0)
     return NULL;
   doc = mc_network_load (&s, name, err);
   mc_store_close (&s);
-  if (doc == NULL || mc_yaml_dump (doc, &text, &len, err) < 0)
-    return json_decref (doc), NULL;
+  if (doc == NULL)
+    return NULL;
+  out = cli_edit_yaml (doc, "network", err);
   json_decref (doc);
-  if ((fd = mkstemps (path, 5)) < 0)
-    return mc_make_error (err, errno, "create a temp file in /tmp"), NULL;
-  if (mc_write_all (fd, text, len) < 0)
-    mc_make_error (err, errno, "write `%s`", path);
-  else if (run_editor (path, err) == 0)
-    {
-      /* By path: editors may replace the file rather than write into it. */
-      cleanup_close int in = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-      out = in < 0 ? (mc_make_error (err, errno, "open `%s`", path), NULL) : read_doc (in, path, err);
-    }
-  unlink (path);
   return out;
 }
 
@@ -376,7 +315,7 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   PARSE (1, 1);
   c.replace = isatty (STDIN_FILENO) ? edit_in_editor (argv[optind], err)
-                                    : read_doc (STDIN_FILENO, "standard input", err);
+                                    : cli_read_yaml (STDIN_FILENO, "standard input", err);
   if (c.replace == NULL)
     return -1;
   ret = change (cmd, argv[optind], &c, err);

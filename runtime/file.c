@@ -639,42 +639,14 @@ hash_file (const char *path, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err)
   return 0;
 }
 
-/* Run the editor as git does: `sh -c '$EDITOR "$@"' $EDITOR FILE`, so
- * EDITOR may carry arguments.  While it runs, ^C belongs to it.  */
 static int
 run_editor (const char *file, const char *what, mc_error_t *err)
 {
-  const char *ed = getenv ("VISUAL");
-  cleanup_free char *cmd = NULL;
-  struct sigaction ign, old_int, old_quit;
-  int status = 0;
-  pid_t pid;
+  const char *ed;
+  int status;
 
-  if (ed == NULL || *ed == '\0')
-    ed = getenv ("EDITOR");
-  if (ed == NULL || *ed == '\0')
-    ed = "vi";
-  cmd = xasprintf ("%s \"$@\"", ed);
-  memset (&ign, 0, sizeof (ign));
-  ign.sa_handler = SIG_IGN;
-  sigaction (SIGINT, &ign, &old_int);
-  sigaction (SIGQUIT, &ign, &old_quit);
-  fflush (stdout);
-  fflush (stderr);
-  pid = fork ();
-  if (pid == 0)
-    {
-      signal (SIGINT, SIG_DFL);
-      signal (SIGQUIT, SIG_DFL);
-      execl ("/bin/sh", "sh", "-c", cmd, ed, file, (char *) NULL);
-      _exit (127);
-    }
-  while (pid > 0 && waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  sigaction (SIGINT, &old_int, NULL);
-  sigaction (SIGQUIT, &old_quit, NULL);
-  if (pid < 0)
-    return mc_make_error (err, errno, "fork");
+  if (mc_editor_run (file, &ed, &status, err) < 0)
+    return -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return mc_make_error (err, 0, "the editor `%s` failed (%s %d); `%s` is unchanged", ed,
                           WIFEXITED (status) ? "exit status" : "signal",

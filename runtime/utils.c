@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 void
@@ -458,4 +460,42 @@ mc_recv_with_fd (int sock, void *buf, size_t len, int *fd, bool retry_eintr)
   else if (got >= 0)
     close (got);
   return n;
+}
+
+/* ---- the user's editor ----------------------------------------------------- */
+
+int
+mc_editor_run (const char *file, const char **editor, int *status, mc_error_t *err)
+{
+  const char *ed = getenv ("VISUAL");
+  cleanup_free char *cmd = NULL;
+  struct sigaction ign, old_int, old_quit;
+  pid_t pid;
+
+  if (ed == NULL || *ed == '\0')
+    ed = getenv ("EDITOR");
+  if (ed == NULL || *ed == '\0')
+    ed = "vi";
+  *editor = ed;
+  *status = 0;
+  cmd = xasprintf ("%s \"$@\"", ed);
+  memset (&ign, 0, sizeof (ign));
+  ign.sa_handler = SIG_IGN;
+  sigaction (SIGINT, &ign, &old_int);
+  sigaction (SIGQUIT, &ign, &old_quit);
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  if (pid == 0)
+    {
+      signal (SIGINT, SIG_DFL);
+      signal (SIGQUIT, SIG_DFL);
+      execl ("/bin/sh", "sh", "-c", cmd, ed, file, (char *) NULL);
+      _exit (127);
+    }
+  while (pid > 0 && waitpid (pid, status, 0) < 0 && errno == EINTR)
+    ;
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGQUIT, &old_quit, NULL);
+  return pid < 0 ? mc_make_error (err, errno, "fork") : 0;
 }

@@ -58,6 +58,12 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* write(2) all of BUF, retrying on EINTR and short writes.  */
 int mc_write_all (int fd, const void *buf, size_t len);
 
+/* Run $VISUAL, $EDITOR or vi on FILE as git does (`sh -c '$EDITOR "$@"'`,
+ * so it may carry arguments); ^C belongs to the editor meanwhile.
+ * *EDITOR gets its name, *STATUS its wait status; -1 only when it could
+ * not be started.  */
+int mc_editor_run (const char *file, const char **editor, int *status, mc_error_t *err);
+
 /* One datagram-like message of LEN bytes over a SEQPACKET socket, with FD
  * (when >= 0) attached by SCM_RIGHTS.  0, or -1 with errno.  */
 int mc_send_with_fd (int sock, const void *buf, size_t len, int fd);
