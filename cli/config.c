@@ -63,16 +63,20 @@ print_deferred (const char *what, json_t *deferred)
 }
 
 static int
-configure (const struct cli_command *cmd, struct mc_store *s, const char *name,
-           const struct mc_config_change *change, mc_error_t *err)
+configure (const struct cli_command *cmd, const char *name, const struct mc_config_change *change,
+           mc_error_t *err)
 {
   json_t *deferred = NULL;
+  struct mc_store s;
   int ret;
 
+  if (mc_store_open (&s, err) < 0)
+    return -1;
   if (is_profile_cmd (cmd))
-    ret = mc_profile_configure (s, name, change, &deferred, err);
+    ret = mc_profile_configure (&s, name, change, &deferred, err);
   else
-    ret = mc_container_configure (s, name, change, &deferred, err);
+    ret = mc_container_configure (&s, name, change, &deferred, err);
+  mc_store_close (&s);
   if (ret == 0 && deferred)
     {
       cleanup_free char *what = is_profile_cmd (cmd) ? xasprintf ("the containers using profile `%s`", name)
@@ -169,7 +173,6 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
-  struct mc_store s;
   int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i, n;
 
   if (r != 0)
@@ -197,29 +200,20 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
       }
   change.keys = keys;
   change.values = values;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  r = configure (cmd, &s, argv[optind], &change, err);
-  mc_store_close (&s);
-  return r;
+  return configure (cmd, argv[optind], &change, err);
 }
 
 static int
 cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  struct mc_store s;
   int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
   change.keys = (const char *const *) argv + optind + 1;
   change.n = (size_t) (argc - optind - 1);
-  if (mc_store_open (&s, err) < 0)
-    return -1;
-  r = configure (cmd, &s, argv[optind], &change, err);
-  mc_store_close (&s);
-  return r;
+  return configure (cmd, argv[optind], &change, err);
 }
 
 /* ---- edit ------------------------------------------------------------------ */
@@ -249,15 +243,12 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
       doc = cli_edit_yaml (shown, "edit", err);
       json_decref (shown);
     }
-  if (doc == NULL)
-    {
-      mc_store_close (&s);
-      return -1;
-    }
-  change.replace = doc;
-  r = configure (cmd, &s, argv[optind], &change, err);
-  json_decref (doc);
   mc_store_close (&s);
+  if (doc == NULL)
+    return -1;
+  change.replace = doc;
+  r = configure (cmd, argv[optind], &change, err);
+  json_decref (doc);
   return r;
 }
 
@@ -267,7 +258,6 @@ static int
 cmd_device_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  struct mc_store s;
   json_t *dev;
   int r = parse_flags (cmd, argc, argv, 3, -1, NULL, err), i;
 
@@ -289,10 +279,7 @@ cmd_device_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t
     }
   change.device = argv[optind + 1];
   change.device_conf = dev;
-  if (mc_store_open (&s, err) < 0)
-    return json_decref (dev), -1;
-  r = configure (cmd, &s, argv[optind], &change, err);
-  mc_store_close (&s);
+  r = configure (cmd, argv[optind], &change, err);
   json_decref (dev);
   if (r == 0)
     printf ("Device %s added to %s\n", change.device, argv[optind]);
@@ -303,21 +290,17 @@ static int
 cmd_device_remove (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  struct mc_store s;
   int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
-    return -1;
   for (i = optind + 1; i < argc && r == 0; i++)
     {
       change.device = argv[i];
-      r = configure (cmd, &s, argv[optind], &change, err);
+      r = configure (cmd, argv[optind], &change, err);
       if (r == 0)
         printf ("Device %s removed from %s\n", argv[i], argv[optind]);
     }
-  mc_store_close (&s);
   return r;
 }
 

@@ -130,25 +130,12 @@ json_t *
 mc_profile_names (struct mc_store *s, mc_error_t *err)
 {
   cleanup_close int dfd = -1;
-  cleanup_dir DIR *d = NULL;
-  char **names = NULL;
-  size_t n = 0;
-  struct dirent *de;
+  cleanup_free char *what = NULL;
 
   if (mc_profiles_install_defaults (s, err) < 0 || (dfd = open_profiles_dir (s, err)) < 0)
     return NULL;
-  if ((d = mc_opendir_at (dfd, ".")) == NULL)
-    return mc_make_error (err, errno, "open `%s/profiles`", s->root), NULL;
-  while ((de = readdir (d)) != NULL)
-    {
-      size_t len = strlen (de->d_name);
-
-      if (de->d_name[0] == '.' || len <= 5 || strcmp (de->d_name + len - 5, ".yaml") != 0)
-        continue;
-      names = xrealloc (names, sizeof (char *) * (n + 1));
-      names[n++] = xstrndup (de->d_name, len - 5);
-    }
-  return mc_json_sorted_strings (names, n);
+  what = xasprintf ("%s/profiles", s->root);
+  return mc_yaml_names_at (dfd, what, err);
 }
 
 json_t *

@@ -279,45 +279,16 @@ network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err
   return ret < 0 ? -1 : mc_write_file_atomic_at (dfd, file, buf, len, 0600, err);
 }
 
-static int
-compare_strings (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 json_t *
 mc_network_names (struct mc_store *s, mc_error_t *err)
 {
   cleanup_close int dfd = open_networks_dir (s, err);
-  cleanup_dir DIR *d = NULL;
-  char **names = NULL;
-  struct dirent *de;
-  size_t n = 0, i;
-  json_t *out;
+  cleanup_free char *what = NULL;
 
   if (dfd < 0)
     return NULL;
-  if ((d = mc_opendir_at (dfd, ".")) == NULL)
-    return mc_make_error (err, errno, "open `%s/networks`", s->root), NULL;
-  while ((de = readdir (d)) != NULL)
-    {
-      size_t len = strlen (de->d_name);
-
-      if (de->d_name[0] == '.' || len <= 5 || strcmp (de->d_name + len - 5, ".yaml") != 0)
-        continue;
-      names = xrealloc (names, sizeof (char *) * (n + 1));
-      names[n++] = xstrndup (de->d_name, len - 5);
-    }
-  if (n > 1)
-    qsort (names, n, sizeof (char *), compare_strings);
-  out = json_array ();
-  for (i = 0; i < n; i++)
-    {
-      json_array_append_new (out, json_string (names[i]));
-      free (names[i]);
-    }
-  free (names);
-  return out;
+  what = xasprintf ("%s/networks", s->root);
+  return mc_yaml_names_at (dfd, what, err);
 }
 
 static int

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -491,4 +492,26 @@ mc_json_sorted_strings (char **names, size_t n)
     }
   free (names);
   return out;
+}
+
+json_t *
+mc_yaml_names_at (int dirfd, const char *what, mc_error_t *err)
+{
+  cleanup_dir DIR *d = mc_opendir_at (dirfd, ".");
+  char **names = NULL;
+  struct dirent *de;
+  size_t n = 0;
+
+  if (d == NULL)
+    return mc_make_error (err, errno, "open `%s`", what), NULL;
+  while ((de = readdir (d)) != NULL)
+    {
+      size_t len = strlen (de->d_name);
+
+      if (de->d_name[0] == '.' || len <= 5 || strcmp (de->d_name + len - 5, ".yaml") != 0)
+        continue;
+      names = xrealloc (names, sizeof (char *) * (n + 1));
+      names[n++] = xstrndup (de->d_name, len - 5);
+    }
+  return mc_json_sorted_strings (names, n);
 }

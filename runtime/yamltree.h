@@ -26,6 +26,10 @@ json_t *mc_yaml_load (const char *buf, size_t len, const char *name,
 /* Read DIRFD/NAME (at most 4 MiB) and load it; it must be a mapping.  */
 json_t *mc_yaml_load_mapping_at (int dirfd, const char *name, mc_error_t *err);
 
+/* The NAMEs of the NAME.yaml files in DIRFD, sorted (WHAT names the
+ * directory in errors).  */
+json_t *mc_yaml_names_at (int dirfd, const char *what, mc_error_t *err);
+
 /* NAMES (N strings, and the array) as a sorted JSON array; frees them.  */
 json_t *mc_json_sorted_strings (char **names, size_t n);
 
