@@ -136,7 +136,7 @@ unit-bins: $(UNIT_BINS) $(TEST_HELPERS)
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
 test: deps-test all unit-bins $(FUZZ_BINS)
-	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit fuzz host vm
+	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit fuzz host host-lxd-ids vm
 
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit

@@ -58,9 +58,17 @@ mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count, mc_error_
 int
 mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err)
 {
-  if (mc_idmap_from_file ("/etc/subuid", &map->uid_base, &map->uid_count, err) < 0)
+  if (mc_idmap_from_file ("/etc/subuid", &map->uid_base, &map->uid_count, err) < 0
+      || mc_idmap_from_file ("/etc/subgid", &map->gid_base, &map->gid_count, err) < 0)
     return -1;
-  return mc_idmap_from_file ("/etc/subgid", &map->gid_base, &map->gid_count, err);
+  /* Containers map uids and gids through one range (volatile.idmap.*):
+   * a host whose two root entries differ would get gids nobody allotted. */
+  if (map->uid_base != map->gid_base || map->uid_count != map->gid_count)
+    return mc_make_error (err, 0,
+                          "the root ranges of /etc/subuid (%u:%u) and /etc/subgid (%u:%u) differ: "
+                          "minictr maps uids and gids through one range",
+                          map->uid_base, map->uid_count, map->gid_base, map->gid_count);
+  return 0;
 }
 
 /* ---- per container: shared, isolated or none ------------------------------ */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Run minictr's test suites and count their TAP output.
-#   tests/run.sh [lint] [unit] [fuzz] [host] [vm]      (default: all)
+#   tests/run.sh [lint] [unit] [fuzz] [host] [host-lxd-ids] [vm]   (default: all)
 # Every suite prints TAP; a suite that dies without reporting its failures
 # counts as one failure.  The last line is "N passed, N failed, N skipped".
 # With CI=true a skipped test counts as failed (bubblewrap's
@@ -13,7 +13,7 @@ BUILDDIR=${BUILDDIR:-build}
 export BUILDDIR
 export MINICTR_BIN=$root/$BUILDDIR/minictr
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(lint unit fuzz host vm)
+[ ${#suites[@]} -eq 0 ] && suites=(lint unit fuzz host host-lxd-ids vm)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -55,33 +55,78 @@ run_unit() {
     done
 }
 
-# What a run may leave on the host: run dirs, cgroups, mounts of test
-# state dirs, loop devices, container processes (uid 1000000+), bridges
-# (minictr*) and veth host ends (mc*), minictr's nftables tables.
-host_footprint() {
-    ls -d /run/minictr-* 2>/dev/null
-    find /sys/fs/cgroup -name 'minictr-*' -type d 2>/dev/null
-    grep -h 'mc-state\.' /proc/self/mountinfo 2>/dev/null
-    losetup -n -O NAME,BACK-FILE 2>/dev/null
-    ps -e -o uid=,pid=,comm= 2>/dev/null | awk '$1 >= 1000000'
-    ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E '^(minictr|mc)'
-    nft list tables 2>/dev/null | grep -E 'minictr|mctest'
+# What a host run left behind, counting only what this run made: the
+# state ids, bridges and veths the tests recorded in RECORD (helpers.bash)
+# and anything under the run's temp dir TMP.  So the user's own containers,
+# bridges and nftables tables, running or made during the run, never count.
+# Prints one line per leftover: run dirs, cgroups, mounts (in any mount
+# namespace), loop devices, processes (in a container's cgroup, or a
+# monitor of a state dir under TMP), links, nftables tables.
+run_leftovers() {
+    local rec=$1 tmp=$2 ids
+    ids=$(mktemp)
+    awk '$1 == "state" { print $2 }' "$rec" | sort -u > "$ids"
+    if [ -s "$ids" ]; then
+        sed 's|^|/run/minictr-|' "$ids" | while read -r d; do [ ! -e "$d" ] || echo "run dir $d"; done
+        find /sys/fs/cgroup -name 'minictr-*' -type d 2>/dev/null \
+            | awk -v ids="$ids" 'BEGIN { while ((getline l < ids) > 0) want["minictr-" l] = 1 }
+                                { n = split($0, p, "/"); if (p[n] in want) print "cgroup " $0 }'
+        # shellcheck disable=SC2062  # a glob of files, not a pattern
+        sed 's/^/minictr-/' "$ids" | grep -l -F -f - /proc/[0-9]*/cgroup 2>/dev/null \
+            | while read -r f; do f=${f%/cgroup}; echo "process ${f#/proc/} $(cat "$f/comm" 2>/dev/null) (in a container cgroup)"; done
+        nft list tables 2>/dev/null | awk -v ids="$ids" 'BEGIN { while ((getline l < ids) > 0) { want["minictr-" l] = 1; want["mctest" l] = 1 } }
+                                                         $3 in want { print "nftables " $0 }'
+    fi
+    grep -l -z -F "MINICTR_DIR=$tmp/" /proc/[0-9]*/environ 2>/dev/null \
+        | while read -r f; do f=${f%/environ}; echo "process ${f#/proc/} $(cat "$f/comm" 2>/dev/null) (state dir under $tmp)"; done
+    cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -F "$tmp/" | sort -u | sed 's/^/mount /'
+    losetup -n -O NAME,BACK-FILE 2>/dev/null | grep -F "$tmp/" | sed 's/^/loop device /'
+    awk '$1 == "link" && $2 != "" { print $2 }' "$rec" | sort -u | while read -r l; do
+        ! ip link show "$l" >/dev/null 2>&1 || echo "link $l"
+    done
+    rm -f "$ids"
+}
+
+# host_suite LABEL SUBIDS BATS_PATH...: bats on the host, then the leftover
+# check.  SUBIDS, when not empty, is the one line that /etc/subuid and
+# /etc/subgid hold for the run (tests/with-subids.sh: a private mount
+# namespace; the host's files are not touched).
+host_suite() {
+    local label=$1 subids=$2 status rec tmp left
+    shift 2
+    rec=$(mktemp)
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/minictr-tests.XXXXXX")
+    if [ -n "$subids" ]; then
+        MINICTR_TEST_RECORD=$rec TMPDIR=$tmp tests/with-subids.sh "$subids" bats --tap "$@" 2>&1 | tee "$log"
+    else
+        MINICTR_TEST_RECORD=$rec TMPDIR=$tmp bats --tap "$@" 2>&1 | tee "$log"
+    fi
+    status=${PIPESTATUS[0]}
+    left=$(run_leftovers "$rec" "$tmp")
+    if [ -z "$left" ]; then
+        echo "ok - $label: nothing of this run left on the host (run dirs, cgroups, mounts, loop devices, processes, bridges, veths, nftables tables)" | tee -a "$log"
+    else
+        echo "not ok - $label: leftovers of this run on the host" | tee -a "$log"
+        printf '%s\n' "$left" | sed 's/^/# /' | tee -a "$log"
+    fi
+    rm -rf "$rec" "$tmp"
+    count "$label" "$status"
 }
 
 run_host() {
-    local status before after
     echo "# host integration (bats)"
-    before=$(host_footprint | sort)
-    bats --tap tests/integration 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    after=$(host_footprint | sort)
-    if [ "$before" = "$after" ]; then
-        echo "ok - host leftovers: none (run dirs, cgroups, mounts, loop devices, processes, bridges, veths, nftables tables)" | tee -a "$log"
-    else
-        echo "not ok - host leftovers after the suite" | tee -a "$log"
-        diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | tee -a "$log"
-    fi
-    count host "$status"
+    host_suite host "" tests/integration
+}
+
+# The suites whose expectations depend on the host's id range, again with
+# the range Debian's lxd package puts in /etc/subuid and /etc/subgid
+# (podman and useradd add ranges of the same form), so that a host with
+# LXD installed cannot break them unnoticed.
+LXD_SUBIDS=root:100000:10000001
+run_host_lxd_ids() {
+    echo "# host integration with /etc/subuid and /etc/subgid as LXD leaves them ($LXD_SUBIDS)"
+    host_suite host-lxd-ids "$LXD_SUBIDS" tests/integration/container.bats tests/integration/config.bats \
+        tests/integration/file.bats tests/integration/snapshot.bats tests/integration/exec.bats
 }
 
 # Lint is a suite too: shellcheck over every script and the bats files.
@@ -162,10 +207,11 @@ for s in "${suites[@]}"; do
     case $s in
         unit) run_unit ;;
         host) run_host ;;
+        host-lxd-ids) run_host_lxd_ids ;;
         vm) run_vm ;;
         lint) run_lint ;;
         fuzz) run_fuzz ;;
-        *) echo "tests/run.sh: unknown suite '$s' (lint, unit, host or vm)" >&2; exit 2 ;;
+        *) echo "tests/run.sh: unknown suite '$s' (lint, unit, fuzz, host, host-lxd-ids or vm)" >&2; exit 2 ;;
     esac
 done
 

@@ -157,7 +157,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     mkdir -p "$src" "$rosrc"
     echo data > "$src/f"
     echo root > "$rosrc/r"
-    chown -R 1000000:1000000 "$src"
+    chown -R "$IDMAP_BASE:$IDMAP_BASE" "$src"
     mc init busybox d1
     mc config device add d1 shared disk "source=$src" path=/mnt/shared
     mc config device add d1 ro disk "source=$src" path=/mnt/ro readonly=true
@@ -170,7 +170,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc exec d1 -- cat /mnt/shared/f
     assert_output data
     mc exec d1 -- sh -c 'echo new > /mnt/shared/g'
-    assert_equal "$(stat -c %u "$src/g")" 1000000
+    assert_equal "$(stat -c %u "$src/g")" "$IDMAP_BASE"
     run mc exec d1 -- sh -c 'echo x > /mnt/ro/h'
     assert_failure
     assert_output --partial "Read-only file system"
@@ -267,7 +267,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
         [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
     assert [ -n "$dir" ]
-    assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" | sort -u)" 1000000:1000000
+    assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" | sort -u)" "$IDMAP_BASE:$IDMAP_BASE"
     # The limits on the cgroup itself stay root's.
     if v2; then
         assert_equal "$(stat -c %u "$dir/memory.max")" 0
@@ -307,8 +307,9 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     refute_line TERM=linux
 }
 
-@test "security.idmap.isolated: a range of its own, files keep their owners across the switch" {
-    local a b
+@test "security.idmap.isolated: a block of the host's range of its own, files keep their owners across the switch" {
+    local a b x
+    need_isolated_blocks 2
     mc launch busybox i1
     mc exec i1 -- sh -c 'echo x > /root/mine; mkdir -p /home/u; chown 1000:1000 /home/u'
     mc launch busybox i2
@@ -320,7 +321,9 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     b=$(mc config get i2 volatile.idmap.base)
     assert_equal "$(mc config get i1 volatile.idmap.size)" 65536
     [ "$a" != "$b" ]
-    [ "$a" -ge 1065536 ] && [ "$b" -ge 1065536 ]
+    for x in "$a" "$b"; do
+        assert_isolated_block "$x"
+    done
     run cat "/proc/$(init_pid i1)/uid_map"
     assert_output --regexp "^ +0 +$a +65536$"
     run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
@@ -330,8 +333,8 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     # And back to the shared range.
     mc config unset i1 security.idmap.isolated
     mc restart i1 --force
-    assert_equal "$(mc config get i1 volatile.idmap.base)" 1000000
-    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" 1001000
+    assert_equal "$(mc config get i1 volatile.idmap.base)" "$IDMAP_BASE"
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" "$((IDMAP_BASE + 1000))"
     run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
     assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
     # Privileged: container root is host root, so the layer is re-owned too.
@@ -340,6 +343,47 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_equal "$(stat -c %u "$MINICTR_DIR/containers/i1/upper/home/u")" 1000
     run mc exec i1 -- stat -c '%u:%g %n' /root/mine /home/u
     assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
+}
+
+@test "the host's range decides: LXD's range maps the container, isolated blocks stay inside a small range, bad ranges are refused" {
+    local lxd=root:100000:10000001 small=root:300000:196608 a b
+    # Debian's lxd package puts the first line in /etc/subuid and /etc/subgid.
+    mc_subids "$lxd" launch busybox r1
+    run cat "/proc/$(init_pid r1)/uid_map"
+    assert_output --regexp '^ +0 +100000 +10000001$'
+    run cat "/proc/$(init_pid r1)/gid_map"
+    assert_output --regexp '^ +0 +100000 +10000001$'
+    assert_equal "$(mc config get r1 volatile.idmap.base):$(mc config get r1 volatile.idmap.size)" 100000:10000001
+    mc stop --force r1
+    # Three blocks of 65536: the first is the shared one, so two isolated
+    # containers fit and a third is refused, naming the range.
+    mc init busybox s1
+    mc init busybox s2
+    mc init busybox s3
+    mc config set s1 security.idmap.isolated=true
+    mc config set s2 security.idmap.isolated=true
+    mc config set s3 security.idmap.isolated=true
+    mc_subids "$small" start s1
+    mc_subids "$small" start s2
+    a=$(mc config get s1 volatile.idmap.base)
+    b=$(mc config get s2 volatile.idmap.base)
+    assert_equal "$(printf '%s\n' "$a" "$b" | sort -n | tr '\n' ' ')" "365536 431072 "
+    run mc_subids "$small" start s3
+    assert_failure
+    assert_output "minictr: no free isolated id range left in 300000:196608"
+    assert_equal "$(status_of s3)" Stopped
+    mc stop --force s1 s2
+    # A root entry that is too small, malformed, or not the same in both files.
+    run mc_subids root:100000:1000 start s1
+    assert_failure
+    assert_output "minictr: /etc/subuid: the root range 100000:1000 must hold at least 65536 ids above 0"
+    run mc_subids root:100000 start s1
+    assert_failure
+    assert_output "minictr: /etc/subuid: malformed entry for root"
+    SUBGID_SPEC=root:200000:65536 run mc_subids "$lxd" start s1
+    assert_failure
+    assert_output "minictr: the root ranges of /etc/subuid (100000:10000001) and /etc/subgid (200000:65536) differ: minictr maps uids and gids through one range"
+    assert_equal "$(status_of s1)" Stopped
 }
 
 @test "boot.autostart: admin boot starts the marked containers, highest priority first" {

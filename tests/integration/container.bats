@@ -53,17 +53,17 @@ Starting c1"
     assert_line --regexp "^  container: $MINICTR_DIR/containers/web/upper \\([0-9.]+[KMG]?i?B\\)$"
 }
 
-@test "unprivileged by default: uid_map is 0 1000000, root's files land as uid 1000000 in the upper dir" {
+@test "unprivileged by default: uid_map is 0 onto the host's root range, root's files land as its first id in the upper dir" {
     local pid
     mc launch busybox u1
     pid=$(init_pid u1)
     run cat "/proc/$pid/uid_map"
-    assert_output --regexp '^ +0 +1000000 +1000000000$'
+    assert_output --regexp "^ +0 +$IDMAP_BASE +$IDMAP_COUNT\$"
     run cat "/proc/$pid/gid_map"
-    assert_output --regexp '^ +0 +1000000 +1000000000$'
-    assert_equal "$(stat -c %u "/proc/$pid")" 1000000
+    assert_output --regexp "^ +0 +$IDMAP_BASE +$IDMAP_COUNT\$"
+    assert_equal "$(stat -c %u "/proc/$pid")" "$IDMAP_BASE"
     in_ctr u1 /bin/sh -c 'echo hi > /root/made-inside'
-    assert_equal "$(stat -c '%u:%g' "$MINICTR_DIR/containers/u1/upper/root/made-inside")" "1000000:1000000"
+    assert_equal "$(stat -c '%u:%g' "$MINICTR_DIR/containers/u1/upper/root/made-inside")" "$IDMAP_BASE:$IDMAP_BASE"
     # Inside, the image's files are owned by root.
     assert_equal "$(in_ctr u1 /bin/stat -c %u /bin/busybox)" 0
     # The image itself was neither copied nor chowned.
@@ -388,16 +388,16 @@ getpid 0"
     LD_PRELOAD=$shim mc launch busybox sh1
     LD_PRELOAD=$shim mc launch busybox sh2
     run find "$img" -maxdepth 1 -name 'shifted-*'
-    assert_output "$img/shifted-1000000-1000000000"
-    assert_equal "$(stat -c %u "$img/shifted-1000000-1000000000/bin/busybox")" 1000000
+    assert_output "$img/shifted-$IDMAP_BASE-$IDMAP_COUNT"
+    assert_equal "$(stat -c %u "$img/shifted-$IDMAP_BASE-$IDMAP_COUNT/bin/busybox")" "$IDMAP_BASE"
     assert_equal "$(stat -c %u "$img/rootfs/bin/busybox")" 0
     # Inside, the files still belong to root, and root can write.
     assert_equal "$(in_ctr sh1 /bin/stat -c %u /bin/busybox)" 0
     in_ctr sh2 /bin/sh -c 'echo x > /etc/made-in-sh2'
-    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/sh2/upper/etc/made-in-sh2")" 1000000
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/sh2/upper/etc/made-in-sh2")" "$IDMAP_BASE"
     # Same tree: modes, links and device-free content as the image.
     (cd "$img/rootfs" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/want"
-    (cd "$img/shifted-1000000-1000000000" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/got"
+    (cd "$img/shifted-$IDMAP_BASE-$IDMAP_COUNT" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/got"
     run diff "$WORK/want" "$WORK/got"
     assert_success
     # Deleting the image is refused while they use it; afterwards it goes.
@@ -462,7 +462,7 @@ getpid 0"
     # A world-writable node for the host's first disk, owned by container root.
     mknod "$u/disk" b 7 0
     mknod "$u/null2" c "$((16#$(stat -c %t "$dev")))" "$((16#$(stat -c %T "$dev")))"
-    chown 1000000:1000000 "$u/disk" "$u/null2"
+    chown "$IDMAP_BASE:$IDMAP_BASE" "$u/disk" "$u/null2"
     chmod 666 "$u/disk" "$u/null2"
     mc start dn1
     run mc exec dn1 -- sh -c 'echo x > /null2'

@@ -34,13 +34,6 @@ assert_host_untouched() {
     assert_equal "$(host_list)" "$HOST_LIST"
 }
 
-# The start of the host range root maps to, as LXD picks it.
-idmap_start() {
-    local b
-    b=$(awk -F: '$1 == "root" { print $2; exit }' "$1" 2>/dev/null)
-    echo "${b:-1000000}"
-}
-
 # ASan wants to come first among preloads; the test shims are harmless to it.
 asan_allow_preload() {
     export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
@@ -79,8 +72,7 @@ $sum  /root/blob-stopped"
 
 @test "pushed files are root inside and the mapped root on the host; --uid, --gid and --mode map too" {
     local ub gb
-    ub=$(idmap_start /etc/subuid)
-    gb=$(idmap_start /etc/subgid)
+    ub=$IDMAP_BASE gb=$IDMAP_BASE
     printf 'data\n' > "$WORK/f"
     chmod 0640 "$WORK/f"
     chown 1234:5678 "$WORK/f"
@@ -575,7 +567,7 @@ $MINICTR_DIR/containers/st1/rootfs:"
     shim=$(dirname "$MINICTR_BIN")/tests/no_idmap.so
     [ -f "$shim" ] || fail "no $shim (make unit-bins)"
     asan_allow_preload
-    ub=$(idmap_start /etc/subuid)
+    ub=$IDMAP_BASE
     mc init busybox sh1 < /dev/null >/dev/null
     LD_PRELOAD=$shim mc file push --uid 3 "$WORK/payload" sh1/root/p
     assert_equal "$(stat -c %u "$(upper sh1)/root/p")" "$((ub + 3))"
@@ -642,12 +634,14 @@ second half"
 
 @test "a stopped container whose id map changed (isolated) gets pushed files in its new ids" {
     local base
+    need_isolated_blocks 1
     mc init busybox fm1
     mc config set fm1 security.idmap.isolated=true
     echo hi > "$WORK/f"
     mc file push "$WORK/f" fm1/root/f
     base=$(mc config get fm1 volatile.idmap.base)
     assert_equal "$(mc config get fm1 volatile.idmap.size)" 65536
+    assert_isolated_block "$base"
     assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/fm1/upper/root/f")" "$base:$base"
     mc start fm1
     run mc exec fm1 -- stat -c %u:%g /root/f

@@ -14,6 +14,62 @@ setup_state() {
     export MINICTR_DIR
     WORK=$BATS_TEST_TMPDIR/work
     mkdir -p "$WORK"
+    host_idmap
+    record_host_object state "$(state_id)"
+}
+
+# tests/run.sh's leftover check looks only at what this run made: the
+# state ids, bridges and veths the tests record here (one "KIND NAME" line
+# each in $MINICTR_TEST_RECORD), never at the user's own containers.
+record_host_object() {
+    [ -n "${MINICTR_TEST_RECORD:-}" ] || return 0
+    printf '%s %s\n' "$1" "$2" >> "$MINICTR_TEST_RECORD"
+}
+
+# ---- the host's id range ----------------------------------------------------
+
+# The range container root maps to, found as minictr finds it
+# (runtime/idmap.c): the first `root:START:COUNT` line of /etc/subuid
+# (/etc/subgid must say the same), else 1000000 with 1000000000 ids.
+# Sets IDMAP_BASE and IDMAP_COUNT.
+host_idmap() {
+    local line
+    line=$(grep -m 1 '^root:' /etc/subuid 2>/dev/null) || line=
+    if [ -n "$line" ]; then
+        IFS=: read -r _ IDMAP_BASE IDMAP_COUNT <<< "$line"
+    else
+        IDMAP_BASE=1000000 IDMAP_COUNT=1000000000
+    fi
+    export IDMAP_BASE IDMAP_COUNT
+}
+
+# An isolated container gets a block of 65536 ids of the host's range,
+# after its first block (LXD's layout).  Tests that need N such blocks say
+# so: a host whose range is smaller is a precondition, not a wrong answer.
+need_isolated_blocks() {
+    if [ "$IDMAP_COUNT" -lt $(( ($1 + 1) * 65536 )) ]; then
+        fail "precondition failed: the host's root range $IDMAP_BASE:$IDMAP_COUNT (/etc/subuid) holds fewer than $1 isolated blocks of 65536 ids after its first"
+    fi
+}
+
+# assert_isolated_block BASE: BASE starts a block of 65536 inside the
+# host's range, past the first block.
+assert_isolated_block() {
+    local b=$1
+    if [ "$b" -lt $((IDMAP_BASE + 65536)) ] || [ $((b + 65536)) -gt $((IDMAP_BASE + IDMAP_COUNT)) ] \
+           || [ $(( (b - IDMAP_BASE) % 65536 )) -ne 0 ]; then
+        fail "isolated base $b is not a block of 65536 inside the host's range $IDMAP_BASE:$IDMAP_COUNT"
+    fi
+}
+
+# mc_subids SPEC ARGS...: minictr ARGS with /etc/subuid and /etc/subgid
+# holding the one line SPEC, in a private mount namespace (a monitor it
+# starts stays in that namespace, so the range holds for the container's
+# life).  For tests that need a range of their own, whatever the host's.
+mc_subids() {
+    local spec=$1
+    shift
+    "$BATS_TEST_DIRNAME/../with-subids.sh" "$spec" "$MINICTR_BIN" "$@"
 }
 
 setup() {
@@ -43,6 +99,7 @@ delete_networks() {
     for n in "$MINICTR_DIR"/networks/*.yaml; do
         [ -e "$n" ] || continue
         n=${n##*/}
+        record_host_object link "$(mc network show "${n%.yaml}" | sed -n 's/^interface: //p')"
         mc network delete "${n%.yaml}" >/dev/null
     done
 }
@@ -244,9 +301,14 @@ host_leftovers() {
 
 # Stop whatever a test left running in its state dir (by PID, ours only).
 stop_all_containers() {
-    local n
+    local n running
     [ -d "$MINICTR_DIR/containers" ] || return 0
-    for n in $(mc list --format json 2>/dev/null | jq -r '.[] | select(.status != "Stopped") | .name'); do
+    running=$(mc list --format json 2>/dev/null) || running='[]'
+    # The host ends of their nics, for the leftover check.
+    for n in $(jq -r '.[] | .state.network // {} | .[] | .host_name // empty' <<< "$running"); do
+        record_host_object link "$n"
+    done
+    for n in $(jq -r '.[] | select(.status != "Stopped") | .name' <<< "$running"); do
         mc stop --force "$n" >/dev/null 2>&1 || true
     done
 }

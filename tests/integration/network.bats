@@ -45,6 +45,29 @@ host_end() {
     mc list --format json "$1" | jq -r --arg n "$1" '.[] | select(.name == $n) | .state.network.eth0.host_name'
 }
 
+# Chains of the host's own firewall that `network check` reports too:
+# input or forward hook, policy drop, family ip, inet or bridge (Docker's
+# FORWARD policy, a hardened host's input policy).
+host_drop_chains() {
+    nft -j list chains 2>/dev/null | jq -r '.nftables[] | .chain? // empty
+        | select(.policy == "drop" and (.hook == "forward" or .hook == "input")
+                 and (.family == "ip" or .family == "inet" or .family == "bridge"))
+        | "\(.family) \(.table) \(.name)"'
+}
+
+# Traffic between containers and with the host crosses the host's input
+# and forward hooks (bridged traffic too, with br_netfilter).  A host
+# firewall that drops there by default (Docker sets FORWARD to drop) is
+# a precondition the test names, not a wrong answer.
+require_open_firewall() {
+    local drops
+    drops=$(host_drop_chains)
+    if [ -n "$drops" ]; then
+        fail "precondition failed: the host's firewall drops by default ($(paste -sd, <<< "$drops")," \
+             "family table chain), so container traffic cannot pass; minictr network check reports it"
+    fi
+}
+
 host_ping() {
     /bin/busybox ping -c 1 -W 3 "$1"
 }
@@ -66,6 +89,7 @@ overlaps() {
 
 @test "two containers on the default network ping each other by address and by name; the host pings both" {
     local a1 a2 net br
+    require_open_firewall
     mc admin init --auto
     net=$(net24 minictrbr0)
     br=$(bridge_of minictrbr0)
@@ -110,6 +134,7 @@ overlaps() {
 
 @test "list --format json carries state.network; info shows interfaces, addresses and byte counters" {
     local a
+    require_open_firewall
     mc admin init --auto
     mc launch busybox i1
     a=$(addr_of i1)
@@ -130,6 +155,7 @@ overlaps() {
 
 @test "a static ipv4.address is honoured and survives a restart; a duplicate is refused clearly" {
     local net mac pid
+    require_open_firewall
     mc admin init --auto
     net=$(net24 minictrbr0)
     mc init busybox s1
@@ -287,6 +313,7 @@ overlaps() {
 
 @test "a bridge that went away (a host reboot) is made again by the next start" {
     local br a
+    require_open_firewall
     mc admin init --auto
     br=$(bridge_of minictrbr0)
     ip link del "$br"
@@ -303,6 +330,7 @@ overlaps() {
 
 @test "network set, unset, edit, show and keys; the firewall table follows" {
     local sub table
+    require_open_firewall
     table=minictr-$(state_id)
     mc network create k1 ipv4.nat=false dns.domain=lab.example --description "lab net"
     sub=$(net24 k1)
@@ -379,13 +407,26 @@ overlaps() {
     assert_output --partial "unknown key \`vlan\`"
 }
 
+# assert_check_problems N NETWORK: `network check` (already run) found N
+# problems besides those the host's own drop chains ($HOST_DROPS) cause.
+assert_check_problems() {
+    local n=$(($1 + HOST_DROPS))
+    if [ "$n" -eq 0 ]; then
+        assert_success
+    else
+        assert_failure
+        assert_line "minictr: $n problem$([ "$n" -eq 1 ] || echo s) found on network \`$2\`"
+    fi
+}
+
 @test "network check: ip_forward off with NAT on, and another table's forward drop, are reported; nothing is changed" {
     local br probe
     probe=mctest$(state_id)
+    HOST_DROPS=$(host_drop_chains | wc -l)
     mc network create ck ipv4.nat=false
     br=$(bridge_of ck)
     run mc network check ck
-    assert_success
+    assert_check_problems 0 ck
     assert_line "  ok: bridge $br exists and is up"
     assert_line "  ok: bridge $br has address $(mc network get ck ipv4.address)"
     mc network set ck ipv4.nat=true
@@ -402,13 +443,12 @@ overlaps() {
     nft add chain inet "$probe" probefwd "{ type filter hook forward priority 0; policy drop; }"
     nft add rule inet "$probe" probefwd iifname != "$br" oifname != "$br" accept
     run mc network check ck
-    assert_failure
+    assert_check_problems 1 ck
     assert_line "  problem: table inet $probe, chain probefwd drops forwarded traffic by default (policy drop): containers cannot reach beyond the host unless that table accepts the bridge's traffic"
-    assert_line "minictr: 1 problem found on network \`ck\`"
     # Reported, not touched.
     run nft list chain inet "$probe" probefwd
     assert_output --partial "policy drop;"
     nft delete table inet "$probe"
     run mc network check ck
-    assert_success
+    assert_check_problems 0 ck
 }
