@@ -453,19 +453,45 @@ print_time (const char *label, const char *iso)
   printf ("%s: %s\n", label, buf);
 }
 
+/* A figure, or "unavailable" with the reason minictr gave for WHAT.  */
+static void
+print_figure (json_t *state, const char *label, const char *what, const char *value)
+{
+  json_t *why = json_object_get (state, "unavailable"), *w;
+  size_t i;
+
+  if (value)
+    {
+      printf ("%s: %s\n", label, value);
+      return;
+    }
+  json_array_foreach (why, i, w)
+    if (mc_str_has_prefix (json_string_value (w), what) || mc_str_has_prefix (json_string_value (w), "cgroup:"))
+      {
+        printf ("%s: unavailable (%s)\n", label, json_string_value (w));
+        return;
+      }
+  printf ("%s: unavailable\n", label);
+}
+
 static void
 print_resources (json_t *state)
 {
-  char mem[32], peak[32];
-  json_t *m = json_object_get (state, "memory");
+  json_t *m = json_object_get (state, "memory"), *p = json_object_get (state, "processes");
+  json_t *cpu = json_object_get (json_object_get (state, "cpu"), "usage");
+  char mem[32], peak[32], procs[32], secs[32];
 
   mc_format_size ((uint64_t) json_integer_value (json_object_get (m, "usage")), mem, sizeof (mem));
   mc_format_size ((uint64_t) json_integer_value (json_object_get (m, "usage_peak")), peak, sizeof (peak));
-  printf ("\nResources:\n  Processes: %lld\n  CPU usage:\n    CPU usage (in seconds): %lld\n"
-          "  Memory usage:\n    Memory (current): %s\n    Memory (peak): %s\n",
-          (long long) json_integer_value (json_object_get (state, "processes")),
-          (long long) (json_integer_value (json_object_get (json_object_get (state, "cpu"), "usage")) / 1000000000),
-          mem, peak);
+  snprintf (procs, sizeof (procs), "%lld", (long long) json_integer_value (p));
+  snprintf (secs, sizeof (secs), "%lld", (long long) (json_integer_value (cpu) / 1000000000));
+  printf ("\nResources:\n");
+  print_figure (state, "  Processes", "pids", p ? procs : NULL);
+  printf ("  CPU usage:\n");
+  print_figure (state, "    CPU usage (in seconds)", "cpuacct", cpu ? secs : NULL);
+  printf ("  Memory usage:\n");
+  print_figure (state, "    Memory (current)", "memory", m ? mem : NULL);
+  print_figure (state, "    Memory (peak)", "memory", m ? peak : NULL);
 }
 
 static void

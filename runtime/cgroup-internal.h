@@ -40,6 +40,9 @@ struct mc_cgroup
   const struct mc_cgroup_ops *ops;
   struct mc_cg_hier *hier;
   size_t n_hier;
+  /* The /proc/PID/cgroup text the paths are relative to, and PARENT.  */
+  char *placement;
+  char *parent;
 };
 
 struct mc_cgroup_ops

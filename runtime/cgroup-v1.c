@@ -97,20 +97,24 @@ v1_kill (struct mc_cgroup *cg, mc_error_t *err)
   return mc_cg_kill_frozen (cg, err);
 }
 
+/* Each figure whose hierarchy is mounted.  */
 static int
 v1_stats (struct mc_cgroup *cg, struct mc_cgroup_stats *st, mc_error_t *err)
 {
-  struct mc_cg_hier *mem = mc_cg_need_v1 (cg, "memory", err);
-  struct mc_cg_hier *cpu = mem ? mc_cg_need_v1 (cg, "cpuacct", err) : NULL;
-  struct mc_cg_hier *pids = cpu ? mc_cg_need_v1 (cg, "pids", err) : NULL;
+  struct mc_cg_hier *mem = mc_cg_find_v1 (cg, "memory");
+  struct mc_cg_hier *cpu = mc_cg_find_v1 (cg, "cpuacct");
+  struct mc_cg_hier *pids = mc_cg_find_v1 (cg, "pids");
 
-  if (pids == NULL
-      || mc_cg_read_u64 (mem, "memory.usage_in_bytes", &st->memory_current, err) < 0
-      || mc_cg_read_u64 (mem, "memory.max_usage_in_bytes", &st->memory_peak, err) < 0
-      || mc_cg_read_u64 (cpu, "cpuacct.usage", &st->cpu_usage_ns, err) < 0
-      || mc_cg_read_u64 (pids, "pids.current", &st->pids_current, err) < 0)
+  if (mem && (mc_cg_read_u64 (mem, "memory.usage_in_bytes", &st->memory_current, err) < 0
+              || mc_cg_read_u64 (mem, "memory.max_usage_in_bytes", &st->memory_peak, err) < 0))
     return -1;
-  st->has_memory_peak = true;
+  if (cpu && mc_cg_read_u64 (cpu, "cpuacct.usage", &st->cpu_usage_ns, err) < 0)
+    return -1;
+  if (pids && mc_cg_read_u64 (pids, "pids.current", &st->pids_current, err) < 0)
+    return -1;
+  st->has_memory = st->has_memory_peak = mem != NULL;
+  st->has_cpu = cpu != NULL;
+  st->has_pids = pids != NULL;
   return 0;
 }
 

@@ -97,19 +97,24 @@ v2_kill (struct mc_cgroup *cg, mc_error_t *err)
   return mc_cg_write_at (h, h->rel, "cgroup.kill", "1", err);
 }
 
+/* Each figure whose controller the cgroup was given (cpu.stat's
+ * usage_usec is there without the cpu controller).  */
 static int
 v2_stats (struct mc_cgroup *cg, struct mc_cgroup_stats *st, mc_error_t *err)
 {
   struct mc_cg_hier *h = &cg->hier[0];
   uint64_t usec = 0;
 
-  if (mc_cg_read_u64 (h, "memory.current", &st->memory_current, err) < 0
+  st->has_memory = has_file (h, "memory.current");
+  st->has_pids = has_file (h, "pids.current");
+  st->has_cpu = true;
+  if ((st->has_memory && mc_cg_read_u64 (h, "memory.current", &st->memory_current, err) < 0)
       || mc_cg_read_key_u64 (h, "cpu.stat", "usage_usec", &usec, err) < 0
-      || mc_cg_read_u64 (h, "pids.current", &st->pids_current, err) < 0)
+      || (st->has_pids && mc_cg_read_u64 (h, "pids.current", &st->pids_current, err) < 0))
     return -1;
   st->cpu_usage_ns = usec * 1000;
   /* memory.peak appeared in Linux 5.19.  */
-  st->has_memory_peak = has_file (h, "memory.peak");
+  st->has_memory_peak = st->has_memory && has_file (h, "memory.peak");
   if (st->has_memory_peak)
     return mc_cg_read_u64 (h, "memory.peak", &st->memory_peak, err);
   return 0;

@@ -498,21 +498,25 @@ add_hierarchy (struct mc_cgroup *cg, char *line, const struct cg_mount *m,
   return 0;
 }
 
+/* The hierarchies of PLACEMENT, a /proc/PID/cgroup text (NULL: this
+ * process's own, read now and kept in CG).  */
 static int
-load_hierarchies (struct mc_cgroup *cg, mc_error_t *err)
+load_hierarchies (struct mc_cgroup *cg, const char *placement, mc_error_t *err)
 {
-  cleanup_file FILE *f = NULL;
-  cleanup_free char *line = NULL;
+  cleanup_free char *copy = NULL;
   struct cg_mount *m = NULL;
-  size_t n = 0, cap = 0;
+  char *line, *save = NULL;
+  size_t n = 0;
   int ret = 0;
 
+  if (placement)
+    cg->placement = xstrdup (placement);
+  else if (mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &cg->placement, NULL, err) < 0)
+    return -1;
   if (read_mounts (&m, &n, err) < 0)
     return -1;
-  f = fopen ("/proc/self/cgroup", "re");
-  if (f == NULL)
-    ret = mc_make_error (err, errno, "open `/proc/self/cgroup`");
-  while (ret == 0 && getline (&line, &cap, f) > 0)
+  copy = xstrdup (cg->placement);
+  for (line = strtok_r (copy, "\n", &save); ret == 0 && line; line = strtok_r (NULL, "\n", &save))
     ret = add_hierarchy (cg, line, m, n, err);
   mounts_free (m, n);
   if (ret == 0 && cg->n_hier == 0)
@@ -548,7 +552,7 @@ cgroup_freep (struct mc_cgroup **cg)
 /* Validate the names, detect the layout and find where PARENT/NAME lives
  * in each hierarchy.  Touches nothing.  NAME may be NULL.  */
 static int
-cg_new (const char *parent, const char *name, struct mc_cgroup **out,
+cg_new (const char *placement, const char *parent, const char *name, struct mc_cgroup **out,
         mc_error_t *err)
 {
   cleanup_cgroup struct mc_cgroup *cg = NULL;
@@ -562,7 +566,8 @@ cg_new (const char *parent, const char *name, struct mc_cgroup **out,
   cg = xmalloc0 (sizeof (*cg));
   cg->layout = layout;
   cg->ops = layout == MC_CGROUP_V2 ? &mc_cgroup_ops_v2 : &mc_cgroup_ops_v1;
-  if (load_hierarchies (cg, err) < 0)
+  cg->parent = xstrdup (parent);
+  if (load_hierarchies (cg, placement, err) < 0)
     return -1;
   for (i = 0; i < cg->n_hier; i++)
     set_paths (&cg->hier[i], parent, name);
@@ -580,7 +585,21 @@ mc_cgroup_free (struct mc_cgroup *cg)
   for (i = 0; i < cg->n_hier; i++)
     hier_clear (&cg->hier[i]);
   free (cg->hier);
+  free (cg->placement);
+  free (cg->parent);
   free (cg);
+}
+
+const char *
+mc_cgroup_placement (struct mc_cgroup *cg)
+{
+  return cg->placement;
+}
+
+const char *
+mc_cgroup_parent_of (struct mc_cgroup *cg)
+{
+  return cg->parent;
 }
 
 enum mc_cgroup_layout
@@ -881,7 +900,7 @@ mc_cgroup_create (const char *parent, const char *name,
   size_t i;
   int ret = 0;
 
-  if (cg_new (parent, name, &cg, err) < 0)
+  if (cg_new (NULL, parent, name, &cg, err) < 0)
     return -1;
   for (i = 0; ret == 0 && i < cg->n_hier; i++)
     ret = create_in (cg, &cg->hier[i], &made, &reused, err);
@@ -899,11 +918,18 @@ int
 mc_cgroup_open (const char *parent, const char *name, struct mc_cgroup **out,
                 mc_error_t *err)
 {
+  return mc_cgroup_open_placed (NULL, parent, name, out, err);
+}
+
+int
+mc_cgroup_open_placed (const char *placement, const char *parent, const char *name,
+                       struct mc_cgroup **out, mc_error_t *err)
+{
   cleanup_cgroup struct mc_cgroup *cg = NULL;
   struct stat st;
   size_t i;
 
-  if (cg_new (parent, name, &cg, err) < 0)
+  if (cg_new (placement, parent, name, &cg, err) < 0)
     return -1;
   for (i = 0; i < cg->n_hier; i++)
     if (fstatat (cg->hier[i].mountfd, cg->hier[i].rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -1247,17 +1273,29 @@ remove_parent_in (struct mc_cg_hier *h, mc_error_t *err)
   return rmdir_retry (h->mountfd, h->parent_rel, shown, err);
 }
 
-int
-mc_cgroup_remove_parent (const char *parent, mc_error_t *err)
+static int
+remove_parent_placed (const char *placement, const char *parent, mc_error_t *err)
 {
   cleanup_cgroup struct mc_cgroup *cg = NULL;
   size_t i;
   int ret = 0;
 
-  if (cg_new (parent, NULL, &cg, err) < 0)
+  if (cg_new (placement, parent, NULL, &cg, err) < 0)
     return -1;
   for (i = 0; i < cg->n_hier; i++)
     if (remove_parent_in (&cg->hier[i], err) < 0)
       ret = -1;
   return ret;
+}
+
+int
+mc_cgroup_remove_parent (const char *parent, mc_error_t *err)
+{
+  return remove_parent_placed (NULL, parent, err);
+}
+
+int
+mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err)
+{
+  return remove_parent_placed (cg->placement, cg->parent, err);
 }

@@ -60,6 +60,17 @@ int mc_cgroup_create (const char *parent, const char *name,
 int mc_cgroup_open (const char *parent, const char *name,
                     struct mc_cgroup **out, mc_error_t *err);
 
+/* The same, with paths relative to PLACEMENT, the text of a
+ * /proc/PID/cgroup file (NULL: this process's own): what a container's
+ * run state recorded when it started, so that a command run from any
+ * cgroup finds it.  */
+int mc_cgroup_open_placed (const char *placement, const char *parent, const char *name,
+                           struct mc_cgroup **out, mc_error_t *err);
+
+/* The placement text and PARENT that CG's paths were computed from.  */
+const char *mc_cgroup_placement (struct mc_cgroup *cg);
+const char *mc_cgroup_parent_of (struct mc_cgroup *cg);
+
 void mc_cgroup_free (struct mc_cgroup *cg);
 
 enum mc_cgroup_layout mc_cgroup_layout (struct mc_cgroup *cg);
@@ -103,12 +114,15 @@ struct mc_cgroup_stats
   uint64_t memory_peak;
   uint64_t cpu_usage_ns;
   uint64_t pids_current;
-  bool has_memory_peak;
+  /* Which figures the cgroup's controllers provide.  */
+  bool has_memory, has_memory_peak, has_cpu, has_pids;
 };
 
 /* cgroup2: memory.current, memory.peak (Linux 5.19+, if present), cpu.stat
  * usage_usec * 1000, pids.current.  cgroup1: memory.usage_in_bytes,
- * memory.max_usage_in_bytes, cpuacct.usage, pids.current.  */
+ * memory.max_usage_in_bytes, cpuacct.usage, pids.current.  A figure whose
+ * controller the cgroup lacks is left out (its has_ flag false); an error
+ * only when a file that is there cannot be read.  */
 int mc_cgroup_stats (struct mc_cgroup *cg, struct mc_cgroup_stats *st,
                      mc_error_t *err);
 
@@ -139,6 +153,8 @@ int mc_cgroup_destroy (struct mc_cgroup *cg, mc_error_t *err);
  * also when it is missing, or when it still holds child cgroups (other
  * containers): then it is left alone.  Nothing above PARENT is touched. */
 int mc_cgroup_remove_parent (const char *parent, mc_error_t *err);
+/* The same for the parent CG was opened below, where CG was placed.  */
+int mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err);
 
 /* Absolute path of the cgroup in the hierarchy owning CONTROLLER
  * ("memory", "freezer", "name=systemd" or "systemd"; "" = the cgroup2 one,

@@ -272,10 +272,13 @@ mc_config_parse_allowance (const char *value, uint64_t *quota_us, uint64_t *peri
       *quota_us = pct * 1000;
       return 0;
     }
+  /* The kernel's bounds: a quota of at least 1 ms, a period of 1 ms to 1 s. */
   if (slash && parse_ms (value, (size_t) (slash - value), quota_us)
-      && parse_ms (slash + 1, strlen (slash + 1), period_us) && *quota_us >= 1000)
+      && parse_ms (slash + 1, strlen (slash + 1), period_us) && *quota_us >= 1000
+      && *period_us >= 1000 && *period_us <= 1000000)
     return 0;
-  return mc_make_error (err, 0, "expected a percentage such as 50%% or a quota/period such as 25ms/100ms");
+  return mc_make_error (err, 0, "expected a percentage such as 50%% or a quota/period such as 25ms/100ms "
+                        "(quota at least 1ms, period 1ms to 1000ms)");
 }
 
 int

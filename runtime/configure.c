@@ -138,33 +138,62 @@ check_nics (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err)
   return ret;
 }
 
-int
-mc_container_apply_live (struct mc_store *s, const char *name, mc_error_t *err)
+/* Apply the live part of DOC, container NAME's own config, to its
+ * cgroup if it is running.  */
+static int
+apply_live_doc (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err)
 {
   struct mc_run_state st;
   struct mc_cgroup *cg = NULL;
   enum mc_status status;
-  const char *parent;
-  json_t *cfg, *exp;
+  json_t *exp;
   int ret;
 
   if (mc_container_status (name, &st, &status, err) < 0)
     return -1;
   if (status == MC_STATUS_STOPPED)
     return 0;
-  if ((cfg = mc_container_config_load (s, name, err)) == NULL)
+  if ((exp = mc_config_expand (s, doc, err)) == NULL)
     return -1;
-  exp = mc_config_expand (s, cfg, err);
-  json_decref (cfg);
-  if (exp == NULL)
-    return -1;
-  parent = mc_cgroup_parent (err);
-  ret = parent == NULL ? -1 : mc_cgroup_open (parent, name, &cg, err);
+  ret = mc_container_cgroup_open (name, &cg, err);
   if (ret == 0)
     ret = mc_limits_apply (cg, json_object_get (exp, "config"), err);
   mc_cgroup_free (cg);
   json_decref (exp);
   return ret < 0 ? mc_error_prefix (err, "apply to running container `%s`", name) : 0;
+}
+
+/* After a failed apply: put back what OLD (the config in force) says.
+ * Limits are written one file at a time, so the failed apply may have
+ * changed some before it stopped.  */
+static void
+restore_live (struct mc_store *s, const char *name, json_t *old)
+{
+  mc_error_t e = NULL;
+
+  if (old == NULL)
+    {
+      old = mc_container_config_load (s, name, &e);
+      if (old != NULL)
+        (void) apply_live_doc (s, name, old, &e);
+      json_decref (old);
+    }
+  else
+    (void) apply_live_doc (s, name, old, &e);
+  mc_error_release (&e);
+}
+
+int
+mc_container_apply_live (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *cfg = mc_container_config_load (s, name, err);
+  int ret;
+
+  if (cfg == NULL)
+    return -1;
+  ret = apply_live_doc (s, name, cfg, err);
+  json_decref (cfg);
+  return ret;
 }
 
 static bool
@@ -193,15 +222,17 @@ mc_container_configure (struct mc_store *s, const char *name, const struct mc_co
       return -1;
     }
   doc = json_deep_copy (cfg);
-  json_decref (cfg);
   ret = change_doc (s, doc, change, true, later, err);
   if (ret == 0)
     ret = check_nics (s, name, doc, err);
-  if (ret == 0)
-    ret = mc_container_config_save (s, name, doc, err);
+  /* The running container takes the change first: what its cgroup
+   * refuses is not saved, so the next start cannot trip on it.  */
+  if (ret == 0 && (ret = apply_live_doc (s, name, doc, err)) < 0)
+    restore_live (s, name, cfg);
+  if (ret == 0 && (ret = mc_container_config_save (s, name, doc, err)) < 0)
+    restore_live (s, name, cfg);
   json_decref (doc);
-  if (ret == 0)
-    ret = mc_container_apply_live (s, name, err);
+  json_decref (cfg);
   if (ret == 0 && deferred && is_running (name))
     *deferred = json_incref (later);
   json_decref (later);
@@ -213,7 +244,7 @@ mc_profile_configure (struct mc_store *s, const char *name, const struct mc_conf
                       json_t **deferred, mc_error_t *err)
 {
   cleanup_close int lock = mc_profiles_lock (s, err);
-  json_t *doc, *users, *later = json_array (), *u;
+  json_t *doc, *old, *users, *later = json_array (), *u;
   bool running = false;
   size_t i;
   int ret;
@@ -223,12 +254,14 @@ mc_profile_configure (struct mc_store *s, const char *name, const struct mc_conf
       json_decref (later);
       return -1;
     }
+  old = json_deep_copy (doc);
   ret = change_doc (s, doc, change, false, later, err);
   if (ret == 0)
     ret = mc_profile_save (s, name, doc, false, err);
   json_decref (doc);
   if (ret < 0 || (users = mc_profile_used_by (s, name, err)) == NULL)
     {
+      json_decref (old);
       json_decref (later);
       return -1;
     }
@@ -244,6 +277,26 @@ mc_profile_configure (struct mc_store *s, const char *name, const struct mc_conf
         }
       running |= is_running (cname);
     }
+  /* A container refused it: the profile goes back to what it was, and so
+   * do the containers that had taken it (the refusing one included: its
+   * limits are written one file at a time).  */
+  if (ret < 0)
+    {
+      mc_error_t e = NULL;
+      size_t j;
+
+      if (mc_profile_save (s, name, old, false, &e) < 0)
+        mc_error_release (&e);
+      for (j = 0; j <= i && j < json_array_size (users); j++)
+        {
+          const char *cname = json_string_value (json_array_get (users, j));
+          cleanup_close int clock = mc_container_lock (s, cname, &e);
+
+          mc_error_release (&e);
+          restore_live (s, cname, NULL);
+        }
+    }
+  json_decref (old);
   json_decref (users);
   if (ret == 0 && deferred && running)
     *deferred = json_incref (later);

@@ -303,7 +303,6 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
 {
   struct mc_run_state st;
   enum mc_status status;
-  const char *parent;
   json_t *cfg;
   int dfd = mc_container_open_dir (s, x->req->name, err);
 
@@ -325,8 +324,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   x->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   x->envp = build_env (cfg, x->req);
   json_decref (cfg);
-  parent = mc_cgroup_parent (err);
-  if (parent == NULL || mc_cgroup_open (parent, x->req->name, &x->cg, err) < 0)
+  if (mc_container_cgroup_open (x->req->name, &x->cg, err) < 0)
     return -1;
   return mc_cgroup_open_self_move (x->cg, false, &x->cg_fds, &x->n_cg_fds, err);
 }

@@ -42,24 +42,58 @@ disk_usage_at (int at, const char *name, int depth)
   return total;
 }
 
+/* Why CG gives no figure for CTRL.  */
+static json_t *
+missing (struct mc_cgroup *cg, const char *ctrl)
+{
+  if (mc_cgroup_layout (cg) == MC_CGROUP_V2)
+    return json_sprintf ("%s: the %s controller is not enabled for the container's cgroup `%s`", ctrl, ctrl,
+                         mc_cgroup_path (cg, NULL));
+  return json_sprintf ("%s: no cgroup v1 hierarchy of this host mounts the %s controller", ctrl, ctrl);
+}
+
+/* LXD's processes, cpu and memory figures from the container's cgroup.
+ * What cannot be had is left out and said in `unavailable` (minictr's
+ * addition), never shown as zero.  */
 static json_t *
 cgroup_state (const char *name)
 {
   struct mc_cgroup_stats st;
   struct mc_cgroup *cg = NULL;
   mc_error_t err = NULL;
-  const char *parent = mc_cgroup_parent (&err);
-  json_t *out = json_object ();
+  json_t *out = json_object (), *why = json_array ();
+  pid_t *pids = NULL;
+  size_t n = 0;
 
-  if (parent && mc_cgroup_open (parent, name, &cg, &err) == 0 && mc_cgroup_stats (cg, &st, &err) == 0)
+  if (mc_container_cgroup_open (name, &cg, &err) < 0 || mc_cgroup_stats (cg, &st, &err) < 0)
     {
-      json_object_set_new (out, "processes", json_integer ((json_int_t) st.pids_current));
-      json_object_set_new (out, "cpu", json_pack ("{s:I}", "usage", (json_int_t) st.cpu_usage_ns));
-      json_object_set_new (out, "memory", json_pack ("{s:I, s:I}", "usage", (json_int_t) st.memory_current,
-                                                     "usage_peak", (json_int_t) (st.has_memory_peak ? st.memory_peak : 0)));
+      json_array_append_new (why, json_sprintf ("cgroup: %s", err->msg));
+      json_object_set_new (out, "unavailable", why);
+      mc_error_release (&err);
+      mc_cgroup_free (cg);
+      return out;
     }
-  mc_cgroup_free (cg);
+  /* Without the pids controller, count cgroup.procs.  */
+  if (!st.has_pids && mc_cgroup_pids (cg, &pids, &n, &err) == 0)
+    st.pids_current = n, st.has_pids = true;
+  free (pids);
   mc_error_release (&err);
+  if (st.has_pids)
+    json_object_set_new (out, "processes", json_integer ((json_int_t) st.pids_current));
+  if (st.has_cpu)
+    json_object_set_new (out, "cpu", json_pack ("{s:I}", "usage", (json_int_t) st.cpu_usage_ns));
+  else
+    json_array_append_new (why, missing (cg, "cpuacct"));
+  if (st.has_memory)
+    json_object_set_new (out, "memory", json_pack ("{s:I, s:I}", "usage", (json_int_t) st.memory_current,
+                                                   "usage_peak", (json_int_t) (st.has_memory_peak ? st.memory_peak : 0)));
+  else
+    json_array_append_new (why, missing (cg, "memory"));
+  if (json_array_size (why) > 0)
+    json_object_set_new (out, "unavailable", why);
+  else
+    json_decref (why);
+  mc_cgroup_free (cg);
   return out;
 }
 
@@ -71,7 +105,7 @@ state_object (struct mc_store *s, const char *name, enum mc_status status, const
   json_object_set_new (state, "status", json_string (mc_status_name (status)));
   json_object_set_new (state, "status_code", json_integer (status_code (status)));
   json_object_set_new (state, "pid", json_integer (status == MC_STATUS_STOPPED ? 0 : st->pid));
-  if (json_object_get (state, "processes") == NULL)
+  if (status == MC_STATUS_STOPPED)
     json_object_set_new (state, "processes", json_integer (0));
   /* LXD's state.network: the interfaces inside, read from the
    * container's network namespace.  */

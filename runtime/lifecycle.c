@@ -22,11 +22,7 @@
 static int
 open_cgroup (const char *name, struct mc_cgroup **cg, mc_error_t *err)
 {
-  const char *parent = mc_cgroup_parent (err);
-
-  if (parent == NULL)
-    return -1;
-  return mc_cgroup_open (parent, name, cg, err);
+  return mc_container_cgroup_open (name, cg, err);
 }
 
 /* A pidfd for PID, only if it is still the process started at START.  */
@@ -181,21 +177,25 @@ cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
 {
   struct mc_cgroup *cg = NULL;
   mc_error_t e = NULL;
-  const char *parent = mc_cgroup_parent (err);
+  const char *parent;
   json_t *cfg;
 
-  if (parent && mc_cgroup_open (parent, name, &cg, &e) == 0)
+  if (mc_container_cgroup_open (name, &cg, &e) == 0)
     {
       if (mc_cgroup_kill (cg, err) < 0 || mc_cgroup_destroy (cg, err) < 0)
         {
           mc_cgroup_free (cg);
           return -1;
         }
+      (void) mc_cgroup_remove_parent_of (cg, &e);
       mc_cgroup_free (cg);
     }
-  mc_error_release (&e);
-  if (parent)
-    (void) mc_cgroup_remove_parent (parent, &e);
+  else
+    {
+      mc_error_release (&e);
+      if ((parent = mc_cgroup_parent (&e)) != NULL)
+        (void) mc_cgroup_remove_parent (parent, &e);
+    }
   mc_error_release (&e);
   if (mc_state_remove (name, err) < 0)
     return -1;

@@ -10,18 +10,56 @@
 /* One write.  KEY is the config key behind it (NULL: a reset of an unset
  * key): a reset may meet a file the host does not have (no swap
  * accounting, say), a requested limit may not.  */
+/* Whether CTRL was given to CG: in its cgroup.controllers on cgroup2, a
+ * mounted hierarchy on cgroup1.  */
+static bool
+has_controller (struct mc_cgroup *cg, const char *ctrl)
+{
+  cleanup_free char *list = NULL;
+  mc_error_t e = NULL;
+  char *w, *save = NULL;
+
+  if (mc_cgroup_layout (cg) != MC_CGROUP_V2)
+    return mc_cgroup_path (cg, ctrl) != NULL;
+  if (mc_cgroup_read (cg, "cgroup.controllers", &list, &e) < 0)
+    {
+      mc_error_release (&e);
+      return false;
+    }
+  for (w = strtok_r (list, " \n", &save); w; w = strtok_r (NULL, " \n", &save))
+    if (strcmp (w, ctrl) == 0)
+      return true;
+  return false;
+}
+
 static int
 put (struct mc_cgroup *cg, const char *key, const char *file, const char *value,
      mc_error_t *err)
 {
+  cleanup_free char *ctrl = NULL;
+
   if (mc_cgroup_write (cg, file, value, err) == 0)
     return 0;
-  if (key == NULL && (*err)->status == ENOENT)
+  if ((*err)->status == ENOENT && key == NULL)
     {
       mc_error_release (err);
       return 0;
     }
-  return mc_error_prefix (err, "%s: set %s to %s", key ? key : "reset", file, value);
+  ctrl = xstrndup (file, strcspn (file, "."));
+  if ((*err)->status != ENOENT || has_controller (cg, ctrl))
+    return mc_error_prefix (err, "%s: set %s to %s", key ? key : "reset", file, value);
+  /* The file is missing because its controller was not given to this
+   * cgroup: say which, and what provides it.  */
+  mc_error_release (err);
+  if (mc_cgroup_layout (cg) == MC_CGROUP_V2)
+    return mc_make_error (err, ENOENT,
+                          "%s: the %s controller is not enabled for the container's cgroup `%s`: "
+                          "the cgroup above it must delegate it (`+%s` in its cgroup.subtree_control; "
+                          "under systemd, a unit with Delegate=yes)",
+                          key, ctrl, mc_cgroup_path (cg, NULL), ctrl);
+  return mc_make_error (err, ENOENT,
+                        "%s: the %s controller is not available: no cgroup v1 hierarchy of this host "
+                        "mounts it", key, ctrl);
 }
 
 static const char *

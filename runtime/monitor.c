@@ -211,6 +211,8 @@ record_state (struct monitor *m, mc_error_t *err)
   struct mc_run_state st = {
     .pid = m->init, .pid_start = mc_proc_start_time (m->init), .monitor = getpid (),
     .monitor_start = mc_proc_start_time (getpid ()), .started_at = (int64_t) time (NULL),
+    .cgroup_placement = mc_cgroup_placement (m->spec.cgroup),
+    .cgroup_parent = mc_cgroup_parent_of (m->spec.cgroup),
   };
 
   return mc_state_write (m->spec.name, &st, err);

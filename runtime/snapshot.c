@@ -82,7 +82,6 @@ mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
 {
   struct mc_run_state st;
   enum mc_status status;
-  const char *parent;
 
   f->cg = NULL;
   f->thaw = false;
@@ -90,7 +89,7 @@ mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
     return -1;
   if (status != MC_STATUS_RUNNING)
     return 0; /* stopped, or paused by the user (and left so) */
-  if ((parent = mc_cgroup_parent (err)) == NULL || mc_cgroup_open (parent, name, &f->cg, err) < 0)
+  if (mc_container_cgroup_open (name, &f->cg, err) < 0)
     return -1;
   if (mc_cgroup_freeze (f->cg, true, err) < 0)
     {

@@ -92,6 +92,18 @@ mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t *err
                    "pid_start", (json_int_t) st->pid_start, "monitor", (json_int_t) st->monitor,
                    "monitor_start", (json_int_t) st->monitor_start,
                    "started_at", (json_int_t) st->started_at);
+  /* cgroup: {parent, placement: [lines of /proc/self/cgroup]}.  */
+  if (st->cgroup_parent && st->cgroup_placement)
+    {
+      cleanup_free char *copy = xstrdup (st->cgroup_placement);
+      json_t *lines = json_array ();
+      char *line, *save = NULL;
+
+      for (line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+        json_array_append_new (lines, json_string (line));
+      json_object_set_new (doc, "cgroup", json_pack ("{s:s, s:o}", "parent", st->cgroup_parent,
+                                                     "placement", lines));
+    }
   ret = mc_yaml_dump (doc, &buf, &len, err);
   json_decref (doc);
   if (ret < 0)
@@ -109,16 +121,15 @@ get_int (json_t *doc, const char *key)
   return v;
 }
 
-int
-mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
+/* NAME's state.yaml: 1 and *DOC, 0 when there is none.  */
+static int
+load_state (const char *name, json_t **doc, mc_error_t *err)
 {
   cleanup_free char *dir = mc_state_dir_of (name, false, err);
   cleanup_free char *path = NULL, *buf = NULL;
   mc_error_t read_err = NULL;
-  json_t *doc;
   size_t len;
 
-  memset (st, 0, sizeof (*st));
   if (dir == NULL)
     return -1;
   path = xasprintf ("%s/state.yaml", dir);
@@ -132,9 +143,19 @@ mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
       *err = read_err;
       return -1;
     }
-  doc = mc_yaml_load (buf, len, path, err);
-  if (doc == NULL)
-    return -1;
+  *doc = mc_yaml_load (buf, len, path, err);
+  return *doc == NULL ? -1 : 1;
+}
+
+int
+mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
+{
+  json_t *doc = NULL;
+  int r;
+
+  memset (st, 0, sizeof (*st));
+  if ((r = load_state (name, &doc, err)) <= 0)
+    return r;
   st->pid = (pid_t) get_int (doc, "pid");
   st->pid_start = (uint64_t) get_int (doc, "pid_start");
   st->monitor = (pid_t) get_int (doc, "monitor");
@@ -163,15 +184,55 @@ mc_state_remove (const char *name, mc_error_t *err)
   return 0;
 }
 
+/* The recorded placement's lines joined again, NULL when none.  */
+static char *
+placement_of (json_t *cgroup)
+{
+  json_t *lines = json_object_get (cgroup, "placement"), *l;
+  size_t i, len = 0;
+  char *out;
+
+  if (!json_is_array (lines) || json_array_size (lines) == 0)
+    return NULL;
+  json_array_foreach (lines, i, l)
+    len += strlen (json_string_value (l) ?: "") + 1;
+  out = xmalloc0 (len + 1);
+  json_array_foreach (lines, i, l)
+    {
+      strcat (out, json_string_value (l) ?: "");
+      strcat (out, "\n");
+    }
+  return out;
+}
+
+int
+mc_container_cgroup_open (const char *name, struct mc_cgroup **cg, mc_error_t *err)
+{
+  cleanup_free char *placement = NULL;
+  const char *parent;
+  json_t *doc = NULL;
+  int r;
+
+  if ((r = load_state (name, &doc, err)) < 0)
+    return -1;
+  placement = placement_of (json_object_get (doc, "cgroup"));
+  parent = json_string_value (json_object_get (json_object_get (doc, "cgroup"), "parent"));
+  if (placement && parent)
+    r = mc_cgroup_open_placed (placement, parent, name, cg, err);
+  else
+    r = (parent = mc_cgroup_parent (err)) == NULL ? -1 : mc_cgroup_open (parent, name, cg, err);
+  json_decref (doc);
+  return r;
+}
+
 static enum mc_status
 frozen_or_running (const char *name)
 {
   struct mc_cgroup *cg = NULL;
   mc_error_t e = NULL;
   bool frozen = false;
-  const char *parent = mc_cgroup_parent (&e);
 
-  if (parent && mc_cgroup_open (parent, name, &cg, &e) == 0)
+  if (mc_container_cgroup_open (name, &cg, &e) == 0)
     {
       if (mc_cgroup_frozen (cg, &frozen, &e) < 0)
         frozen = false;

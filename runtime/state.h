@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct mc_cgroup;
+
 struct mc_run_state
 {
   pid_t pid;               /* the container's init, host PID */
@@ -17,6 +19,11 @@ struct mc_run_state
   pid_t monitor;
   uint64_t monitor_start;
   int64_t started_at;
+  /* Where its cgroup is: the monitor's /proc/self/cgroup text when it
+   * made it, and the cgroup parent.  Written by mc_state_write; read by
+   * mc_container_cgroup_open (mc_state_read leaves them NULL).  */
+  const char *cgroup_placement;
+  const char *cgroup_parent;
 };
 
 enum mc_status
@@ -42,6 +49,11 @@ int mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t 
 int mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err);
 /* Remove <run dir>/NAME and everything in it.  */
 int mc_state_remove (const char *name, mc_error_t *err);
+
+/* Open running container NAME's cgroup where its run state says it is,
+ * whatever the caller's own cgroup (a service, cron, another session);
+ * without a recorded place, where the caller would put it.  */
+int mc_container_cgroup_open (const char *name, struct mc_cgroup **cg, mc_error_t *err);
 
 /* Running when the state file names a live init; Frozen when its cgroup
  * is frozen.  A state file whose init is gone is reported Stopped.  */

@@ -196,7 +196,7 @@ run_fuzz() {
 # overrides the list (e.g. "tests/integration" for everything).
 run_vm() {
     local status suites
-    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats}"
+    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats}"
     echo "# pure cgroup v2 VM integration (bats inside qemu): ${suites[*]}"
     MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}

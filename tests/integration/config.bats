@@ -107,6 +107,48 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     if v2; then assert_equal "$(cg_file c1 cpu.max)" "max 100000"; else assert_equal "$(cg_file c1 cpu.cfs_quota_us)" -1; fi
 }
 
+@test "a live change the container's cgroup refuses is not saved: one clear line, the old limits in force, it still restarts" {
+    local before parent nodeleg
+    if v2; then
+        # A parent that delegates no controllers, as a login session's
+        # scope: minictr may not enable any below it.
+        parent=mctest-nodeleg-$(state_id)
+        nodeleg=/sys/fs/cgroup/$parent
+        mkdir "$nodeleg"
+        export CGROUPS_MADE="$nodeleg"
+        MINICTR_CGROUP_PARENT=/$parent/ctrs mc launch busybox lf
+        # Later commands find it where its run state says, without the variable.
+        run mc config set lf limits.memory 64MiB
+        assert_failure 1
+        assert_output "minictr: apply to running container \`lf\`: limits.memory: the memory controller is not enabled for the container's cgroup \`$nodeleg/ctrs/lf\`: the cgroup above it must delegate it (\`+memory\` in its cgroup.subtree_control; under systemd, a unit with Delegate=yes)"
+        run mc config set lf limits.processes 50
+        assert_failure 1
+        assert_output --partial "limits.processes: the pids controller is not enabled"
+        # info says why instead of showing zeros; processes are counted.
+        run mc info lf
+        assert_line "  Processes: 1"
+        assert_line "    Memory (current): unavailable (memory: the memory controller is not enabled for the container's cgroup \`$nodeleg/ctrs/lf\`)"
+        assert_equal "$(cat "$nodeleg/ctrs/lf/cgroup.controllers")" ""
+    else
+        # cgroup1 refuses a memory limit below what the container holds in
+        # a tmpfs (EBUSY; with swap off for it, swap cannot make room).
+        mc launch busybox lf
+        before=$(mem_limit lf)
+        mc exec lf -- sh -c 'head -c 20000000 /dev/zero > /dev/shm/fill'
+        run mc config set lf limits.memory=1MiB limits.memory.swap=false
+        assert_failure 1
+        assert_output --regexp "^minictr: apply to running container \`lf\`: limits.memory(.swap)?: set memory.(memsw.)?limit_in_bytes to 1048576: write .*: Device or resource busy$"
+        assert_equal "$(mem_limit lf)" "$before"
+    fi
+    run mc config get lf limits.memory
+    assert_output ""
+    run mc config get lf limits.memory.swap
+    assert_output ""
+    mc restart --force lf
+    assert_equal "$(status_of lf)" Running
+    mc stop --force lf
+}
+
 @test "stacking: default < p1 < p2 < the container's own keys, in config and in the cgroup" {
     mc profile set default limits.memory 100MiB
     mc profile create p1
@@ -204,7 +246,11 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output "minictr: invalid value \`lots\` for \`limits.memory\`: expected a size such as 256MiB or 1GB, or a percentage of host memory such as 50%"
     run mc config set b1 limits.cpu.allowance 50
     assert_failure 1
-    assert_output "minictr: invalid value \`50\` for \`limits.cpu.allowance\`: expected a percentage such as 50% or a quota/period such as 25ms/100ms"
+    assert_output "minictr: invalid value \`50\` for \`limits.cpu.allowance\`: expected a percentage such as 50% or a quota/period such as 25ms/100ms (quota at least 1ms, period 1ms to 1000ms)"
+    # The kernel takes periods of 1 ms to 1 s only: refused before any write.
+    run mc config set b1 limits.cpu.allowance 10ms/2000ms
+    assert_failure 1
+    assert_output --partial "(quota at least 1ms, period 1ms to 1000ms)"
     run mc config set b1 limits.processes -3
     assert_failure 1
     assert_output --partial "expected a whole number"

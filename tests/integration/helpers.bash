@@ -82,6 +82,10 @@ teardown() {
     # mount it did not make.
     local m
     stop_all_containers
+    # Cgroups a test made itself (never one it did not make).
+    for m in ${CGROUPS_MADE:-}; do
+        [ ! -d "$m" ] || rmdir "$m"
+    done
     for m in ${MOUNTED:-}; do
         umount "$m" 2>/dev/null || umount -l "$m"
     done
