@@ -965,6 +965,13 @@ int
 mc_cgroup_open_self_move (struct mc_cgroup *cg, bool skip_unified, int **fds, size_t *n,
                           mc_error_t *err)
 {
+  return mc_cgroup_open_self_move_to (cg, skip_unified, NULL, fds, n, err);
+}
+
+int
+mc_cgroup_open_self_move_to (struct mc_cgroup *cg, bool skip_unified, const char *unified_sub,
+                             int **fds, size_t *n, mc_error_t *err)
+{
   int *out = xmalloc0 (sizeof (int) * (cg->n_hier + 1));
   size_t i, k = 0;
 
@@ -974,7 +981,10 @@ mc_cgroup_open_self_move (struct mc_cgroup *cg, bool skip_unified, int **fds, si
 
       if (skip_unified && cg->hier[i].unified)
         continue;
-      path = xasprintf ("%s/%s", cg->hier[i].rel, cg->hier[i].unified ? "cgroup.procs" : "tasks");
+      if (cg->hier[i].unified && unified_sub && *unified_sub)
+        path = xasprintf ("%s/%s/cgroup.procs", cg->hier[i].rel, unified_sub);
+      else
+        path = xasprintf ("%s/%s", cg->hier[i].rel, cg->hier[i].unified ? "cgroup.procs" : "tasks");
       out[k] = openat (cg->hier[i].mountfd, path, O_WRONLY | O_CLOEXEC);
       if (out[k] < 0)
         {
@@ -1298,4 +1308,45 @@ int
 mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err)
 {
   return remove_parent_placed (cg->placement, cg->parent, err);
+}
+
+char *
+mc_cgroup_unified_sub_of (struct mc_cgroup *cg, pid_t pid)
+{
+  cleanup_free char *buf = NULL, *file = xasprintf ("/proc/%d/cgroup", (int) pid);
+  struct mc_cg_hier *h = NULL;
+  mc_error_t e = NULL;
+  const char *line, *rest;
+  size_t i, len;
+
+  for (i = 0; i < cg->n_hier && h == NULL; i++)
+    if (cg->hier[i].unified)
+      h = &cg->hier[i];
+  if (h == NULL || mc_read_file_at (AT_FDCWD, file, 1 << 20, &buf, NULL, &e) < 0)
+    {
+      mc_error_release (&e);
+      return NULL;
+    }
+  line = strncmp (buf, "0::", 3) == 0 ? buf : strstr (buf, "\n0::");
+  if (line == NULL)
+    return NULL;
+  line += *line == '\n' ? 4 : 3;
+  len = strcspn (line, "\n");
+  /* "/REL/SUB": below the container's own cgroup, or nothing.  */
+  if (line[0] != '/' || strncmp (line + 1, h->rel, strlen (h->rel)) != 0)
+    return NULL;
+  rest = line + 1 + strlen (h->rel);
+  if (rest >= line + len || *rest != '/')
+    return NULL;
+  rest++;
+  {
+    char *sub = xstrndup (rest, (size_t) (line + len - rest));
+
+    if (!valid_rel (sub))
+      {
+        free (sub);
+        return NULL;
+      }
+    return sub;
+  }
 }

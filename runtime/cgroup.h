@@ -86,6 +86,14 @@ int mc_cgroup_open_self_move (struct mc_cgroup *cg, bool skip_unified, int **fds
 /* An O_DIRECTORY fd on the cgroup in the cgroup2 (or hybrid unified)
  * hierarchy, for clone3(CLONE_INTO_CGROUP); -1 with errno when none.  */
 int mc_cgroup_unified_dirfd (struct mc_cgroup *cg);
+/* The same as mc_cgroup_open_self_move, into UNIFIED_SUB below the cgroup
+ * in the cgroup2 hierarchy (NULL or "": the cgroup itself).  */
+int mc_cgroup_open_self_move_to (struct mc_cgroup *cg, bool skip_unified, const char *unified_sub,
+                                 int **fds, size_t *n, mc_error_t *err);
+/* Where PID is below CG in the cgroup2 hierarchy ("init.scope"), when it
+ * is in a sub-cgroup the container made; NULL when in CG itself or
+ * elsewhere.  Malloc'ed.  */
+char *mc_cgroup_unified_sub_of (struct mc_cgroup *cg, pid_t pid);
 int mc_cgroup_enter_self (const int *fds, size_t n, mc_error_t *err);
 void mc_cgroup_close_self_move (int *fds, size_t n);
 
@@ -139,8 +147,9 @@ int mc_cgroup_read (struct mc_cgroup *cg, const char *file, char **out,
 /* Remove the cgroup, and any child cgroups made inside it, in every
  * hierarchy.  rmdir is retried for a while on EBUSY (exiting tasks still
  * draining); a missing directory counts as removed.  PARENT stays.  */
-/* Hand the cgroup2 cgroup to UID:GID (security.nesting): it may create
- * sub-cgroups and move its processes, not change its own limits.  */
+/* Hand the cgroup2 cgroup to UID:GID (every unprivileged container's
+ * root): it may create sub-cgroups and move its processes, not change
+ * its own limits.  */
 int mc_cgroup_delegate (struct mc_cgroup *cg, uid_t uid, gid_t gid, mc_error_t *err);
 
 /* FILE of the cgroup's parent (to restore an inherited value).  */

@@ -45,7 +45,7 @@ static const struct mc_config_key keys[] = {
   { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
     "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
   { "security.nesting", false, MC_KEY_BOOL, "false", false,
-    "Allow nested containers: delegate the container's cgroup to its root" },
+    "LXD's nesting switch; nothing more is needed here: every unprivileged container's cgroup2 cgroup is delegated to its root" },
   { "security.privileged", false, MC_KEY_BOOL, "false", false,
     "Run without a user namespace: container root is host root" },
   { "user.", true, MC_KEY_STRING, NULL, true, "Free-form user keys" },

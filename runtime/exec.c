@@ -1,7 +1,8 @@
-/* exec: the CLI forks a helper that joins the container's cgroup and,
- * through init's pidfd, all its namespaces at once (setns with a pidfd,
- * Linux 5.8+).  Joining a PID namespace only places future children in
- * it, so the helper forks the command itself.  The helper is made
+/* exec: the CLI forks a helper that joins, through init's pidfd, all the
+ * container's namespaces at once (setns with a pidfd, Linux 5.8+).
+ * Joining a PID namespace only places future children in it, so the
+ * helper forks the command itself, which joins the container's cgroup
+ * (the one init is in, in a tree the container organises).  The helper is made
  * non-dumpable before it enters: it still holds host file descriptors and
  * is the host's minictr binary, which a process of the container must
  * never reach through /proc (the CVE-2019-5736 class).  */
@@ -156,10 +157,15 @@ run_command (struct exec_ctx *x, int master)
   mc_error_t err = NULL;
   int code;
 
-  if ((master >= 0 && take_pty (master, &err) < 0)
+  /* Only the command joins the container's cgroup: the helper stays out
+   * of the container's PID namespace, and a process the container cannot
+   * see (PID 0 in its cgroup.procs) would trip systemd up.  The fds were
+   * opened by the CLI, whose credentials the kernel checks.  */
+  if (mc_cgroup_enter_self (x->cg_fds, x->n_cg_fds, &err) < 0
+      || (master >= 0 && take_pty (master, &err) < 0)
       || (chdir (cwd) < 0 && (req->cwd || chdir ("/") < 0)
           && mc_make_error (&err, errno, "chdir `%s`", cwd) < 0)
-      || (x->privileged && mc_caps_drop_privileged (&err) < 0)
+      || mc_caps_drop_default (&err) < 0
       /* The filter first: loading it needs CAP_SYS_ADMIN (no NNP), which
        * a non-root --user no longer has.  */
       || mc_seccomp_apply_default (&err) < 0 || drop_to (req, &err) < 0)
@@ -181,8 +187,6 @@ enter (struct exec_ctx *x, mc_error_t *err)
    * /proc entries: we hold host fds and are the host's binary.  */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
-  if (mc_cgroup_enter_self (x->cg_fds, x->n_cg_fds, err) < 0)
-    return -1;
   if (setns (x->init_pidfd, x->ns_flags) < 0)
     return mc_make_error (err, errno, "join the namespaces of `%s`", x->req->name);
   /* Container root, so new ptys and files get mapped owners.  */
@@ -303,6 +307,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
 {
   struct mc_run_state st;
   enum mc_status status;
+  cleanup_free char *sub = NULL;
   json_t *cfg;
   int dfd = mc_container_open_dir (s, x->req->name, err);
 
@@ -326,7 +331,11 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   json_decref (cfg);
   if (mc_container_cgroup_open (x->req->name, &x->cg, err) < 0)
     return -1;
-  return mc_cgroup_open_self_move (x->cg, false, &x->cg_fds, &x->n_cg_fds, err);
+  /* Where init is in the cgroup2 tree the container organises (systemd:
+   * init.scope): its root may distribute controllers, and then holds no
+   * process.  */
+  sub = mc_cgroup_unified_sub_of (x->cg, st.pid);
+  return mc_cgroup_open_self_move_to (x->cg, false, sub, &x->cg_fds, &x->n_cg_fds, err);
 }
 
 int

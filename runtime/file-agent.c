@@ -201,7 +201,7 @@ enter (struct agent *a, mc_error_t *err)
   if ((spec->running ? enter_running (spec, err) : enter_stopped (spec, err)) < 0)
     return -1;
   /* A privileged container's root lacks these; so do we.  */
-  if (spec->privileged && mc_caps_drop_privileged (err) < 0)
+  if (spec->privileged && mc_caps_drop_default (err) < 0)
     return -1;
   a->sock = drop_fds (a->sock);
   umask (0);

@@ -227,7 +227,9 @@ boot (struct monitor *m, mc_error_t *err)
     return -1;
   if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0)
     return -1;
-  if (m->spec.nesting && !m->spec.privileged
+  /* Its cgroup2 cgroup is its root's to organise, as LXD and LXC do:
+   * systemd in the container needs it.  */
+  if (!m->spec.privileged
       && mc_cgroup_delegate (m->spec.cgroup, m->spec.idmap_base, m->spec.idmap_base, err) < 0)
     return -1;
   if (open_pty (m, err) < 0)
@@ -543,7 +545,6 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
   spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
-  spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
   spec->idmap_base = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.base", "1000000"), NULL, 10);
   spec->idmap_size = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.size", "1000000000"), NULL, 10);

@@ -31,7 +31,6 @@ struct mc_child_spec
   char *cdir;          /* containers/NAME, absolute */
   char *image_rootfs;  /* images/<fp>/rootfs, absolute */
   bool privileged;
-  bool nesting;        /* security.nesting: the cgroup2 cgroup is delegated */
   bool ephemeral;
   uint32_t idmap_base, idmap_size;
   int console_fd;      /* pty slave, for the child */

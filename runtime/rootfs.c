@@ -262,12 +262,22 @@ mount_kernel_fs (int rootfd, bool cgroup2, mc_error_t *err)
   }
 }
 
+/* Whether the container has a cgroup2 cgroup to show at /sys/fs/cgroup:
+ * on a pure cgroup2 host, and on a hybrid one (cgroup2 beside the v1
+ * controllers, usually at /sys/fs/cgroup/unified, with the container in
+ * it): its "0::" line.  systemd in the container needs it either way.  */
 static bool
 host_has_cgroup2 (void)
 {
-  struct stat st;
+  cleanup_free char *buf = NULL;
+  mc_error_t e = NULL;
 
-  return stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
+  if (mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &buf, NULL, &e) < 0)
+    {
+      mc_error_release (&e);
+      return false;
+    }
+  return strncmp (buf, "0::", 3) == 0 || strstr (buf, "\n0::") != NULL;
 }
 
 int

@@ -155,14 +155,15 @@ cleanup_capp (cap_t *caps)
 }
 #define cleanup_cap __attribute__ ((cleanup (cleanup_capp)))
 
-/* What a privileged container's root may not do even so: set the host
- * clock, load kernel modules, poke at I/O ports and /dev/mem, and change
- * or bypass the host's LSM policy.  */
+/* What a container's root may not do (LXD's list; in a privileged
+ * container it would reach the host): set the host clock, load kernel
+ * modules, poke at I/O ports and /dev/mem, and change or bypass the
+ * host's LSM policy.  */
 static const struct
 {
   cap_value_t cap;
   const char *name;
-} privileged_drop[] = {
+} default_drop[] = {
   { CAP_SYS_TIME, "CAP_SYS_TIME" },
   { CAP_SYS_MODULE, "CAP_SYS_MODULE" },
   { CAP_SYS_RAWIO, "CAP_SYS_RAWIO" },
@@ -222,16 +223,16 @@ drop_from_process (const cap_value_t *caps, int n, mc_error_t *err)
 }
 
 int
-mc_caps_drop_privileged (mc_error_t *err)
+mc_caps_drop_default (mc_error_t *err)
 {
-  cap_value_t known[N_ELEMENTS (privileged_drop)];
+  cap_value_t known[N_ELEMENTS (default_drop)];
   int n = 0;
   size_t i;
 
-  for (i = 0; i < N_ELEMENTS (privileged_drop); i++)
+  for (i = 0; i < N_ELEMENTS (default_drop); i++)
     {
-      cap_value_t cap = privileged_drop[i].cap;
-      const char *name = privileged_drop[i].name;
+      cap_value_t cap = default_drop[i].cap;
+      const char *name = default_drop[i].name;
 
       if (!cap_known_to_kernel (cap))
         continue;

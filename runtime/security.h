@@ -6,7 +6,7 @@
  * mounted:
  *
  *   mc_mask_paths ()            needs CAP_SYS_ADMIN and the mount API;
- *   mc_caps_drop_privileged ()  needs CAP_SETPCAP, keeps CAP_SYS_ADMIN;
+ *   mc_caps_drop_default ()  needs CAP_SETPCAP, keeps CAP_SYS_ADMIN;
  *   mc_seccomp_apply_default () needs CAP_SYS_ADMIN because it does not set
  *                               no_new_privs, so it comes after the other
  *                               two and right before execve.
@@ -35,11 +35,13 @@
  * namespace.  The filter is synchronised to every thread (TSYNC).  */
 int mc_seccomp_apply_default (mc_error_t *err);
 
-/* For privileged containers: remove CAP_SYS_TIME, CAP_SYS_MODULE,
+/* For every container, as LXD does: remove CAP_SYS_TIME, CAP_SYS_MODULE,
  * CAP_SYS_RAWIO, CAP_MAC_ADMIN and CAP_MAC_OVERRIDE from the bounding,
  * ambient, inheritable, permitted and effective sets of the calling
- * thread.  Capabilities the running kernel does not know are skipped.  */
-int mc_caps_drop_privileged (mc_error_t *err);
+ * thread.  Capabilities the running kernel does not know are skipped.
+ * (In a user namespace they grant little; without them systemd also
+ * skips the units that need them, such as debugfs' mount.)  */
+int mc_caps_drop_default (mc_error_t *err);
 
 /* For privileged containers, in the container's mount namespace after
  * pivot_root with /proc and /sys mounted: hide the OCI default masked paths

@@ -149,7 +149,7 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
   close (rootfd);
   if (take_console (c->console_fd, err) < 0)
     return -1;
-  if (c->privileged && (mc_mask_paths (err) < 0 || mc_caps_drop_privileged (err) < 0))
+  if ((c->privileged && mc_mask_paths (err) < 0) || mc_caps_drop_default (err) < 0)
     return -1;
   return mc_seccomp_apply_default (err);
 }

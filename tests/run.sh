@@ -126,7 +126,8 @@ LXD_SUBIDS=root:100000:10000001
 run_host_lxd_ids() {
     echo "# host integration with /etc/subuid and /etc/subgid as LXD leaves them ($LXD_SUBIDS)"
     host_suite host-lxd-ids "$LXD_SUBIDS" tests/integration/container.bats tests/integration/config.bats \
-        tests/integration/file.bats tests/integration/snapshot.bats tests/integration/exec.bats
+        tests/integration/file.bats tests/integration/snapshot.bats tests/integration/exec.bats \
+        tests/integration/systemd.bats
 }
 
 # Lint is a suite too: shellcheck over every script and the bats files.
@@ -196,8 +197,16 @@ run_fuzz() {
 # overrides the list (e.g. "tests/integration" for everything).
 run_vm() {
     local status suites
-    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats}"
+    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/systemd.bats}"
     echo "# pure cgroup v2 VM integration (bats inside qemu): ${suites[*]}"
+    # The VM cannot build the systemd test image (read-only host root, no
+    # network): build it here first, into the cache it reads.
+    if [[ " ${suites[*]} " == *systemd.bats* || " ${suites[*]} " == *" tests/integration "* ]] \
+           && [ ! -s build/test-cache/debian-systemd.tar ]; then
+        mkdir -p build/test-cache
+        scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd.tar \
+            || echo "# the systemd test image could not be built; systemd.bats will say so" >&2
+    fi
     MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     count vm "$status"

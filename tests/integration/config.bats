@@ -305,28 +305,39 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_failure
 }
 
-@test "security.nesting delegates the container's cgroup2 cgroup to its root" {
+@test "every unprivileged container's cgroup2 cgroup is delegated to its root (security.nesting or not); a privileged one's stays host root's" {
     local dir
     mc init busybox n1
-    mc config set n1 security.nesting true
     mc start n1
     dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
         [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
     assert [ -n "$dir" ]
     assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" | sort -u)" "$IDMAP_BASE:$IDMAP_BASE"
-    # The limits on the cgroup itself stay root's.
+    # It sees it at /sys/fs/cgroup (cgroup2, its own cgroup as the root),
+    # and organises it; the limits on the cgroup itself stay root's.
+    run mc exec n1 -- awk '$5 == "/sys/fs/cgroup" { print $4, $(NF - 2) }' /proc/self/mountinfo
+    assert_output "/ cgroup2"
+    mc exec n1 -- mkdir /sys/fs/cgroup/inner
+    run mc exec n1 -- sh -c 'echo $$ > /sys/fs/cgroup/inner/cgroup.procs && cat /proc/self/cgroup | tail -n 1'
+    assert_output "0::/inner"
+    run mc exec n1 -- sh -c 'echo 1 > /sys/fs/cgroup/cgroup.freeze'
+    assert_failure
     if v2; then
         assert_equal "$(stat -c %u "$dir/memory.max")" 0
-        mc exec n1 -- mkdir /sys/fs/cgroup/inner
-        run mc exec n1 -- sh -c 'echo $$ > /sys/fs/cgroup/inner/cgroup.procs && cat /proc/self/cgroup'
-        assert_output "0::/inner"
         run mc exec n1 -- sh -c 'echo 1 > /sys/fs/cgroup/memory.max'
         assert_failure
     fi
+    # security.nesting (LXD's key) is accepted and changes nothing here.
     mc stop n1 --force
-    mc config unset n1 security.nesting
+    mc config set n1 security.nesting true
     mc start n1
     dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
+        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    assert_equal "$(stat -c %u "$dir")" "$IDMAP_BASE"
+    mc stop n1 --force
+    printf 'config:\n  security.privileged: "true"\n' | mc init busybox n2
+    mc start n2
+    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n2" | while read -r d; do
         [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
     assert_equal "$(stat -c %u "$dir")" 0
 }

@@ -316,3 +316,34 @@ stop_all_containers() {
         mc stop --force "$n" >/dev/null 2>&1 || true
     done
 }
+
+# ---- systemd images -------------------------------------------------------
+
+# A Debian bookworm image with systemd as init
+# (scripts/mkimage-debian-systemd.sh), built once per checkout and cached
+# in build/test-cache, whatever the build dir (the VM reads the host's
+# copy: tests/run.sh vm builds it first).
+systemd_image() {
+    local root cache img
+    root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    cache=${MINICTR_TEST_CACHE:-$root/build/test-cache}
+    img=$cache/debian-systemd.tar
+    if [ ! -s "$img" ]; then
+        mkdir -p "$cache" 2>/dev/null \
+            || fail "precondition failed: no cached $img, and $cache cannot be written (build it on the host first)"
+        "$root/scripts/mkimage-debian-systemd.sh" "$img" >&2 \
+            || fail "precondition failed: the systemd test image could not be built (debootstrap from this machine's Debian mirror)"
+    fi
+    echo "$img"
+}
+
+# wait_systemd NAME: until systemd in NAME answers on its bus, then print
+# `systemctl is-system-running --wait` (running, degraded, ...).
+wait_systemd() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        mc exec "$1" -- test -S /run/systemd/private 2>/dev/null && break
+        sleep 0.2
+    done
+    mc exec "$1" -- timeout 300 systemctl is-system-running --wait || true
+}

@@ -681,8 +681,8 @@ caps_child (const void *arg)
   child_check (syscall (SYS_settimeofday, NULL, NULL) == 0,
                "settimeofday before the drop: %s", strerror (errno));
   raise_ambient ();
-  if (mc_caps_drop_privileged (&err) < 0)
-    child_fail ("mc_caps_drop_privileged: %s", err->msg);
+  if (mc_caps_drop_default (&err) < 0)
+    child_fail ("mc_caps_drop_default: %s", err->msg);
   for (i = 0; i < N_ELEMENTS (dropped_caps); i++)
     check_dropped (dropped_caps[i]);
   child_check (prctl (PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 1,
@@ -692,7 +692,7 @@ caps_child (const void *arg)
   child_check (syscall (SYS_settimeofday, NULL, NULL) == -1 && errno == EPERM,
                "settimeofday after the drop: %s", strerror (errno));
   /* Idempotent: a second drop finds nothing to do and succeeds.  */
-  child_check (mc_caps_drop_privileged (&err) == 0, "second drop failed");
+  child_check (mc_caps_drop_default (&err) == 0, "second drop failed");
   return 0;
 }
 
@@ -711,7 +711,7 @@ caps_no_setpcap_child (const void *arg)
 
   (void) arg;
   drop_effective (CAP_SETPCAP);
-  child_check (mc_caps_drop_privileged (&err) == -1, "dropped anyway");
+  child_check (mc_caps_drop_default (&err) == -1, "dropped anyway");
   child_check (err->status == EPERM, "status %d", err->status);
   child_check (strstr (err->msg, "drop CAP_SYS_TIME from the bounding set")
                != NULL, "msg `%s`", err->msg);
