@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -422,6 +423,45 @@ str_is_true (json_t *v)
   return json_is_string (v) && strcmp (json_string_value (v), "true") == 0;
 }
 
+/* LXCFS (when it runs on the host, at $MINICTR_LXCFS_DIR or LXD's
+ * /var/lib/lxcfs): its views of these files, computed from the reader's
+ * cgroup, are bind-mounted over the container's own, as LXD arranges, so
+ * that `free` and `top` inside show the container's limits.  */
+static const char *const lxcfs_files[] = {
+  "/proc/cpuinfo", "/proc/diskstats", "/proc/loadavg", "/proc/meminfo",
+  "/proc/stat",    "/proc/swaps",     "/proc/uptime",  "/sys/devices/system/cpu",
+};
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+static void
+add_lxcfs (struct mc_child_spec *spec)
+{
+  const char *dir = getenv ("MINICTR_LXCFS_DIR");
+  struct statfs sfs;
+  size_t i;
+
+  if (dir == NULL || *dir == '\0')
+    dir = "/var/lib/lxcfs";
+  if (statfs (dir, &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC)
+    return;
+  spec->disks = xrealloc (spec->disks, sizeof (struct mc_disk)
+                                           * (spec->n_disks + (sizeof (lxcfs_files) / sizeof (lxcfs_files[0])) + 1));
+  for (i = 0; i < (sizeof (lxcfs_files) / sizeof (lxcfs_files[0])); i++)
+    {
+      cleanup_free char *source = xasprintf ("%s%s", dir, lxcfs_files[i]);
+      struct mc_disk *d = &spec->disks[spec->n_disks];
+
+      /* Older LXCFS has no sys/; a file it lacks is left alone.  */
+      if (access (source, F_OK) < 0)
+        continue;
+      memset (d, 0, sizeof (*d));
+      d->source = steal_pointer (&source);
+      d->path = xstrdup (lxcfs_files[i]);
+      spec->n_disks++;
+    }
+}
+
 /* Disk devices are checked again at start: a source may have gone since
  * `config device add`.  */
 static int
@@ -537,6 +577,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
     return json_decref (cfg), -1;
   spec->config = json_incref (json_object_get (cfg, "config"));
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
+  if (ret == 0)
+    add_lxcfs (spec);
   if (ret == 0)
     ret = render_templates (s, name, fp, local, cfg, spec, err);
   if (ret == 0)

@@ -3,7 +3,7 @@
 # image tarball (metadata.yaml + rootfs/ + templates/), for the tests that
 # boot systemd in a container (tests/integration/systemd.bats).
 #   scripts/mkimage-debian-systemd.sh OUT.tar
-# debootstrap (minbase, plus systemd-sysv and dbus) from this machine's
+# debootstrap (minbase, plus systemd-sysv, dbus and procps) from this machine's
 # Debian mirror (scripts/debian-mirror.sh), tidied as published LXD images
 # are: no .debs or apt lists, an empty /dev, an empty /etc/resolv.conf (no
 # host nameserver ever reaches a test container), /etc/hostname from a
@@ -19,7 +19,7 @@ mirror=$("$here/debian-mirror.sh" "$suite") || { echo "mkimage-debian-systemd.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
-if ! debootstrap --variant=minbase --include=systemd-sysv,dbus "$suite" "$root" "$mirror" \
+if ! debootstrap --variant=minbase --include=systemd-sysv,dbus,procps "$suite" "$root" "$mirror" \
         > "$work/debootstrap.log" 2>&1; then
     echo "mkimage-debian-systemd.sh: debootstrap failed; last lines of its log:" >&2
     tail -n 5 "$work/debootstrap.log" >&2

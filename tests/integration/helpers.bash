@@ -16,6 +16,9 @@ setup_state() {
     mkdir -p "$WORK"
     host_idmap
     record_host_object state "$(state_id)"
+    # A host LXCFS (LXD's hosts run one) stays out of the tests; lxcfs.bats
+    # starts its own.
+    export MINICTR_LXCFS_DIR=$BATS_TEST_TMPDIR/no-lxcfs
 }
 
 # tests/run.sh's leftover check looks only at what this run made: the
@@ -88,6 +91,11 @@ teardown() {
     done
     for m in ${MOUNTED:-}; do
         umount "$m" 2>/dev/null || umount -l "$m"
+    done
+    # Daemons a test started (by PID, ours only), once what they served
+    # is unmounted.
+    for m in ${STARTED_PIDS:-}; do
+        kill "$m" 2>/dev/null || true
     done
     delete_networks
     rm -rf "$MINICTR_DIR"
