@@ -52,12 +52,12 @@ put (struct mc_cgroup *cg, const char *key, const char *file, const char *value,
    * cgroup: say which, and what provides it.  */
   mc_error_release (err);
   if (mc_cgroup_layout (cg) == MC_CGROUP_V2)
-    return mc_make_error (err, ENOENT,
+    return mc_make_error (err, 0,
                           "%s: the %s controller is not enabled for the container's cgroup `%s`: "
                           "the cgroup above it must delegate it (`+%s` in its cgroup.subtree_control; "
                           "under systemd, a unit with Delegate=yes)",
                           key, ctrl, mc_cgroup_path (cg, NULL), ctrl);
-  return mc_make_error (err, ENOENT,
+  return mc_make_error (err, 0,
                         "%s: the %s controller is not available: no cgroup v1 hierarchy of this host "
                         "mounts it", key, ctrl);
 }
