@@ -163,7 +163,8 @@ apply_live_doc (struct mc_store *s, const char *name, json_t *doc, mc_error_t *e
   return ret < 0 ? mc_error_prefix (err, "apply to running container `%s`", name) : 0;
 }
 
-/* After a failed apply: put back what OLD (the config in force) says.
+/* After a failed apply: put back what OLD (the config in force, NULL:
+ * the saved one) says.
  * Limits are written one file at a time, so the failed apply may have
  * changed some before it stopped.  */
 static void
@@ -171,15 +172,8 @@ restore_live (struct mc_store *s, const char *name, json_t *old)
 {
   mc_error_t e = NULL;
 
-  if (old == NULL)
-    {
-      old = mc_container_config_load (s, name, &e);
-      if (old != NULL)
-        (void) apply_live_doc (s, name, old, &e);
-      json_decref (old);
-    }
-  else
-    (void) apply_live_doc (s, name, old, &e);
+  /* NULL: the config on disk.  */
+  (void) (old ? apply_live_doc (s, name, old, &e) : mc_container_apply_live (s, name, &e));
   mc_error_release (&e);
 }
 

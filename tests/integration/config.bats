@@ -144,6 +144,22 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output ""
     run mc config get lf limits.memory.swap
     assert_output ""
+    # The same through a profile: refused by the running user, the profile
+    # keeps its old content.
+    mc profile create lim
+    mc profile add lf lim
+    if v2; then
+        run mc profile set lim limits.memory 64MiB
+    else
+        run mc profile set lim limits.memory=1MiB limits.memory.swap=false
+    fi
+    assert_failure 1
+    assert_output --partial "minictr: apply to running container \`lf\`: limits.memory"
+    run mc profile get lim limits.memory
+    assert_output ""
+    if ! v2; then
+        assert_equal "$(mem_limit lf)" "$before"
+    fi
     mc restart --force lf
     assert_equal "$(status_of lf)" Running
     mc stop --force lf
