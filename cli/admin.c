@@ -4,6 +4,7 @@
 #include "runtime/config.h"
 #include "runtime/configure.h"
 #include "runtime/container.h"
+#include "runtime/lifecycle.h"
 #include "runtime/network.h"
 #include "runtime/paths.h"
 #include "runtime/start.h"
@@ -171,6 +172,65 @@ admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   return 0;
 }
 
+/* What LXD does when its daemon stops with the host: stop every running
+ * container gracefully, all at once, each within its
+ * boot.host_shutdown_timeout (default 30 s) before it is killed.  The
+ * boot service runs it as ExecStop.  */
+static int
+admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  struct mc_stop_item *todo;
+  struct mc_store store;
+  size_t i, failed = 0, n = 0;
+  json_t *names, *name;
+  int c;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      return cli_print_help (cmd), 0;
+    }
+  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
+    return -1;
+  if ((names = mc_container_names (&store, err)) == NULL)
+    return mc_store_close (&store), -1;
+  todo = xmalloc0 (sizeof (*todo) * (json_array_size (names) + 1));
+  json_array_foreach (names, i, name)
+    {
+      const char *cname = json_string_value (name);
+      struct mc_run_state st;
+      enum mc_status state = MC_STATUS_STOPPED;
+      mc_error_t e = NULL;
+      json_t *cfg;
+
+      if (mc_container_status (cname, &st, &state, &e) < 0 || state == MC_STATUS_STOPPED)
+        {
+          mc_error_release (&e);
+          continue;
+        }
+      if ((cfg = mc_container_config_expanded (&store, cname, &e)) == NULL)
+        {
+          (void) mc_error_report (&e);
+          failed++;
+          continue;
+        }
+      printf ("Stopping %s\n", cname);
+      todo[n].name = cname;
+      todo[n++].timeout = (int) strtol (mc_config_get (cfg, "boot.host_shutdown_timeout", "30"), NULL, 10);
+      json_decref (cfg);
+    }
+  fflush (stdout);
+  failed += mc_containers_stop_all (&store, todo, n);
+  free (todo);
+  json_decref (names);
+  mc_store_close (&store);
+  if (failed)
+    return mc_make_error (err, 0, "%zu container%s could not be stopped", failed, failed == 1 ? "" : "s");
+  return 0;
+}
+
 static const struct cli_command admin_commands[] = {
   { "boot", "admin boot", NULL, "admin boot",
     "Start the containers with boot.autostart=true (run at host boot)\n\n"
@@ -183,6 +243,11 @@ static const struct cli_command admin_commands[] = {
     "Every other command sets up the state directory and profiles on first use;\n"
     "networks come only from here or `minictr network create`.",
     "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init },
+  { "shutdown", "admin shutdown", NULL, "admin shutdown",
+    "Stop every running container, as at host shutdown\n\n"
+    "All at once, each gracefully (its stop signal) within its\n"
+    "boot.host_shutdown_timeout seconds (default 30), then killed;\n"
+    "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown },
 };
 
 int

@@ -23,6 +23,8 @@ static const struct mc_config_key keys[] = {
     "Seconds `admin boot` waits after starting this container" },
   { "boot.autostart.priority", false, MC_KEY_NUMBER, "0", true,
     "Order of `admin boot`: higher starts first" },
+  { "boot.host_shutdown_timeout", false, MC_KEY_NUMBER, "30", true,
+    "Seconds `admin shutdown` (host shutdown) waits for the container to stop before killing it" },
   { "boot.stop.signal", false, MC_KEY_SIGNAL, NULL, true,
     "Signal `stop` sends to init (default: SIGRTMIN+3 for systemd, else SIGPWR)" },
   { "environment.", true, MC_KEY_STRING, NULL, true,

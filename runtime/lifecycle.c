@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -296,4 +298,46 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   if (status != MC_STATUS_STOPPED && !mc_container_exists (s, name))
     return 0;
   return mc_container_remove (s, name, err);
+}
+
+size_t
+mc_containers_stop_all (struct mc_store *s, const struct mc_stop_item *items, size_t n)
+{
+  pid_t *pids = xmalloc0 (sizeof (pid_t) * (n + 1));
+  size_t i, failed = 0;
+  int status;
+
+  for (i = 0; i < n; i++)
+    {
+      pids[i] = fork ();
+      if (pids[i] == 0)
+        {
+          mc_error_t e = NULL;
+          cleanup_close int lock = mc_container_lock (s, items[i].name, &e);
+
+          if (lock < 0 || mc_container_stop (s, items[i].name, false, items[i].timeout, &e) < 0)
+            {
+              mc_error_prefix (&e, "stop `%s`", items[i].name);
+              (void) mc_error_report (&e);
+              _exit (1);
+            }
+          _exit (0);
+        }
+      if (pids[i] < 0)
+        {
+          fprintf (stderr, "minictr: stop `%s`: fork: %s\n", items[i].name, strerror (errno));
+          failed++;
+        }
+    }
+  for (i = 0; i < n; i++)
+    {
+      if (pids[i] <= 0)
+        continue;
+      while (waitpid (pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        failed++;
+    }
+  free (pids);
+  return failed;
 }

@@ -17,6 +17,16 @@
  * FORCE kill at once.  Returns once the monitor has cleaned up.  */
 int mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout,
                        mc_error_t *err);
+/* Stop the N containers of ITEMS all at once (a child process each, under
+ * the container's lock), each gracefully within its TIMEOUT seconds, then
+ * killed.  Errors are reported on stderr, one line each; returns how many
+ * could not be stopped.  */
+struct mc_stop_item
+{
+  const char *name;
+  int timeout;
+};
+size_t mc_containers_stop_all (struct mc_store *s, const struct mc_stop_item *items, size_t n);
 int mc_container_pause (struct mc_store *s, const char *name, mc_error_t *err);
 int mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err);
 /* Refused while running unless FORCE (then stopped with force first). */

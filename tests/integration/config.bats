@@ -459,6 +459,35 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_equal "$(status_of s1)" Stopped
 }
 
+@test "admin shutdown stops every running container at once: gracefully, or killed after boot.host_shutdown_timeout" {
+    mc launch busybox h1
+    mc launch busybox h2
+    mc init busybox h3
+    # h2 is sent a signal its init ignores (SIGCHLD), so only the kill
+    # after its 2 s ends it.
+    mc config set h2 boot.stop.signal=SIGCHLD boot.host_shutdown_timeout=2
+    run mc config set h1 boot.host_shutdown_timeout=soon
+    assert_failure 1
+    assert_output --partial "invalid value \`soon\` for \`boot.host_shutdown_timeout\`"
+    run mc admin shutdown
+    assert_success
+    assert_line "Stopping h1"
+    assert_line "Stopping h2"
+    refute_line "Stopping h3"
+    assert_equal "$(status_of h1)" Stopped
+    assert_equal "$(status_of h2)" Stopped
+    # busybox init halted on SIGPWR (the kernel's halt code for a PID
+    # namespace's init is SIGINT); h2 was killed.
+    run cat "$MINICTR_DIR/containers/h1/last-exit.yaml"
+    assert_line "exit: killed by signal 2 (INT)"
+    run cat "$MINICTR_DIR/containers/h2/last-exit.yaml"
+    assert_line "exit: killed by signal 9 (KILL)"
+    # Nothing running: nothing to do.
+    run mc admin shutdown
+    assert_success
+    assert_output ""
+}
+
 @test "boot.autostart: admin boot starts the marked containers, highest priority first" {
     mc init busybox a1
     mc init busybox a2
