@@ -104,6 +104,33 @@ boot_one (struct mc_store *s, const char *name, mc_error_t *err)
   return mc_container_start (s, name, err);
 }
 
+/* `admin boot` and `admin shutdown` take no arguments: -h, then the
+ * store and its containers' names.  1: help was printed, 0: *NAMES (and
+ * STORE, to close) are set, -1: error.  */
+static int
+open_all (const struct cli_command *cmd, int argc, char **argv, struct mc_store *store, json_t **names,
+          mc_error_t *err)
+{
+  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  int c;
+
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      cli_print_help (cmd);
+      return 1;
+    }
+  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (store, err) < 0)
+    return -1;
+  if ((*names = mc_container_names (store, err)) == NULL)
+    {
+      mc_store_close (store);
+      return -1;
+    }
+  return 0;
+}
+
 /* What LXD does when its daemon starts: start the containers with
  * boot.autostart=true, highest boot.autostart.priority first, waiting
  * boot.autostart.delay seconds after each.  No daemon here, so the host's
@@ -112,23 +139,14 @@ boot_one (struct mc_store *s, const char *name, mc_error_t *err)
 static int
 admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
   struct boot_item *items = NULL;
   struct mc_store store;
   size_t n = 0, i, failed = 0;
   json_t *names, *name;
-  int c;
+  int r;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      return cli_print_help (cmd), 0;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
-    return -1;
-  if ((names = mc_container_names (&store, err)) == NULL)
-    return mc_store_close (&store), -1;
+  if ((r = open_all (cmd, argc, argv, &store, &names, err)) != 0)
+    return r < 0 ? -1 : 0;
   items = xmalloc0 (sizeof (*items) * (json_array_size (names) + 1));
   json_array_foreach (names, i, name)
     {
@@ -179,23 +197,14 @@ admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 static int
 admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
   struct mc_stop_item *todo;
   struct mc_store store;
   size_t i, failed = 0, n = 0;
   json_t *names, *name;
-  int c;
+  int r;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      return cli_print_help (cmd), 0;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
-    return -1;
-  if ((names = mc_container_names (&store, err)) == NULL)
-    return mc_store_close (&store), -1;
+  if ((r = open_all (cmd, argc, argv, &store, &names, err)) != 0)
+    return r < 0 ? -1 : 0;
   todo = xmalloc0 (sizeof (*todo) * (json_array_size (names) + 1));
   json_array_foreach (names, i, name)
     {
