@@ -23,9 +23,10 @@ endif
 
 # Linked: what every command needs (libmnl: netlink, ~26 kB).  Loaded with
 # dlopen() by images/dl.c on first use (headers only at build time): what
-# only image commands and network commands (libnftables) need.
+# only image commands and network commands (libnftables) need, and sd-bus
+# (libsystemd), which only a container start on a systemd host needs.
 PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
-DL_PKGS := libarchive libsquashfs1 libcrypto libnftables
+DL_PKGS := libarchive libsquashfs1 libcrypto libnftables libsystemd
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \

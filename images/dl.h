@@ -19,6 +19,7 @@
 #include <nftables/libnftables.h>
 #include <openssl/evp.h>
 #include <sqfs/compressor.h>
+#include <systemd/sd-bus.h>
 #include <sqfs/data_reader.h>
 #include <sqfs/dir_reader.h>
 #include <sqfs/id_table.h>
@@ -110,6 +111,24 @@
   X (sqfs_xattr_reader_read_value)                                            \
   X (sqfs_xattr_reader_seek_kv)
 
+/* libsystemd's sd-bus, for a container's own systemd scope (runtime/systemd.c);
+   loaded only in the short-lived child that asks systemd for it.  */
+#define MC_DL_SYSTEMD_SYMS(X)                                                 \
+  X (sd_bus_call)                                                             \
+  X (sd_bus_error_free)                                                       \
+  X (sd_bus_flush_close_unref)                                                \
+  X (sd_bus_match_signal)                                                     \
+  X (sd_bus_message_append)                                                   \
+  X (sd_bus_message_close_container)                                          \
+  X (sd_bus_message_new_method_call)                                          \
+  X (sd_bus_message_open_container)                                           \
+  X (sd_bus_message_read)                                                     \
+  X (sd_bus_message_unref)                                                    \
+  X (sd_bus_open_system)                                                      \
+  X (sd_bus_process)                                                          \
+  X (sd_bus_slot_unref)                                                       \
+  X (sd_bus_wait)
+
 #define MC_DL_NFTABLES_SYMS(X)                                                \
   X (nft_ctx_buffer_error)                                                    \
   X (nft_ctx_buffer_output)                                                   \
@@ -126,6 +145,7 @@ MC_DL_CRYPTO_SYMS (MC_DL_DECLARE)
 MC_DL_ARCHIVE_SYMS (MC_DL_DECLARE)
 MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
 MC_DL_NFTABLES_SYMS (MC_DL_DECLARE)
+MC_DL_SYSTEMD_SYMS (MC_DL_DECLARE)
 #undef MC_DL_DECLARE
 
 /* Load the library and resolve all of its symbols, once per process.  On
@@ -135,5 +155,6 @@ int mc_dl_crypto (mc_error_t *err);
 int mc_dl_archive (mc_error_t *err);
 int mc_dl_squashfs (mc_error_t *err);
 int mc_dl_nftables (mc_error_t *err);
+int mc_dl_systemd (mc_error_t *err);
 
 #endif

@@ -891,30 +891,6 @@ create_in (struct mc_cgroup *cg, struct mc_cg_hier *h, struct made_list *made,
 }
 
 int
-mc_cgroup_create (const char *parent, const char *name,
-                  struct mc_cgroup **out, mc_error_t *err)
-{
-  cleanup_cgroup struct mc_cgroup *cg = NULL;
-  struct made_list made = { NULL, NULL, 0 };
-  bool reused = false;
-  size_t i;
-  int ret = 0;
-
-  if (cg_new (NULL, parent, name, &cg, err) < 0)
-    return -1;
-  for (i = 0; ret == 0 && i < cg->n_hier; i++)
-    ret = create_in (cg, &cg->hier[i], &made, &reused, err);
-  /* A reused cgroup may have been left frozen; whatever enters it next
-   * would stop dead.  */
-  if (ret == 0 && reused)
-    ret = cg->ops->request_freeze (cg, false, err);
-  made_undo_and_free (&made, ret < 0);
-  if (ret == 0)
-    *out = steal_pointer (&cg);
-  return ret;
-}
-
-int
 mc_cgroup_open (const char *parent, const char *name, struct mc_cgroup **out,
                 mc_error_t *err)
 {
@@ -1349,4 +1325,89 @@ mc_cgroup_unified_sub_of (struct mc_cgroup *cg, pid_t pid)
       }
     return sub;
   }
+}
+
+int
+mc_cgroup_create_placed (const char *placement, const char *parent, const char *name,
+                         struct mc_cgroup **out, mc_error_t *err)
+{
+  cleanup_cgroup struct mc_cgroup *cg = NULL;
+  struct made_list made = { NULL, NULL, 0 };
+  bool reused = false;
+  size_t i;
+  int ret = 0;
+
+  if (cg_new (placement, parent, name, &cg, err) < 0)
+    return -1;
+  for (i = 0; ret == 0 && i < cg->n_hier; i++)
+    ret = create_in (cg, &cg->hier[i], &made, &reused, err);
+  /* A reused cgroup may have been left frozen; whatever enters it next
+   * would stop dead.  */
+  if (ret == 0 && reused)
+    ret = cg->ops->request_freeze (cg, false, err);
+  made_undo_and_free (&made, ret < 0);
+  if (ret == 0)
+    *out = steal_pointer (&cg);
+  return ret;
+}
+
+int
+mc_cgroup_create (const char *parent, const char *name, struct mc_cgroup **out,
+                  mc_error_t *err)
+{
+  return mc_cgroup_create_placed (NULL, parent, name, out, err);
+}
+
+int
+mc_cgroup_remove_parent_placed (const char *placement, const char *parent, mc_error_t *err)
+{
+  return remove_parent_placed (placement, parent, err);
+}
+
+int
+mc_cgroup_split_self (const char *sub, char **placement, mc_error_t *err)
+{
+  cleanup_free char *text = NULL, *dir = NULL, *avail = NULL, *enable = NULL;
+  cleanup_close int dfd = -1, procs = -1, ctl = -1;
+  const char *line;
+  char *tok, *save = NULL;
+  size_t len;
+
+  if (mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &text, NULL, err) < 0)
+    return -1;
+  if (strncmp (text, "0::/", 4) != 0 || strchr (text, '\n') != text + strlen (text) - 1)
+    return mc_make_error (err, 0, "not in a pure cgroup2 hierarchy: %s", text);
+  line = text + 3;
+  len = strcspn (line, "\n");
+  dir = xasprintf ("/sys/fs/cgroup%.*s", (int) len, line);
+  if ((dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open cgroup `%s`", dir);
+  if (mkdirat (dfd, sub, 0755) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir `%s/%s`", dir, sub);
+  {
+    cleanup_free char *p = xasprintf ("%s/cgroup.procs", sub);
+
+    if ((procs = openat (dfd, p, O_WRONLY | O_CLOEXEC)) < 0 || mc_write_all (procs, "0", 1) < 0)
+      return mc_make_error (err, errno, "move the monitor into `%s/%s`", dir, sub);
+  }
+  /* What the parent offers us, for our other children (the payload).  */
+  if (mc_read_file_at (dfd, "cgroup.controllers", CG_FILE_MAX, &avail, NULL, err) < 0)
+    return -1;
+  enable = xstrdup ("");
+  for (tok = strtok_r (avail, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
+    {
+      char *more = xasprintf ("%s%s+%s", enable, *enable ? " " : "", tok);
+
+      free (enable);
+      enable = more;
+    }
+  if (*enable)
+    {
+      if ((ctl = openat (dfd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC)) < 0
+          || mc_write_all (ctl, enable, strlen (enable)) < 0)
+        return mc_make_error (err, errno, "enable `%s` in `%s/cgroup.subtree_control`", enable,
+                              dir);
+    }
+  *placement = steal_pointer (&text);
+  return 0;
 }

@@ -53,6 +53,19 @@ const char *mc_cgroup_layout_name (enum mc_cgroup_layout l);
  * everything this call created is removed again.  */
 int mc_cgroup_create (const char *parent, const char *name,
                       struct mc_cgroup **out, mc_error_t *err);
+/* The same, relative to PLACEMENT (a /proc/PID/cgroup text; NULL: this
+ * process's own) instead of the caller's cgroup.  */
+int mc_cgroup_create_placed (const char *placement, const char *parent, const char *name,
+                             struct mc_cgroup **out, mc_error_t *err);
+
+/* Pure cgroup v2, for a delegated cgroup that holds only this process (a
+ * systemd scope with Delegate=yes): move this process into SUB below it
+ * (made if missing), then enable every controller the cgroup has for its
+ * children, so that a sibling of SUB can hold a container that gets them
+ * all (cgroup2 allows no process in a cgroup that hands controllers
+ * down).  *PLACEMENT gets the /proc/self/cgroup text from before the
+ * move: the cgroup to create the container's below.  */
+int mc_cgroup_split_self (const char *sub, char **placement, mc_error_t *err);
 
 /* Open an existing cgroup.  ENOENT error when NAME exists in no
  * hierarchy; present in only some (a destroy that was interrupted) is
@@ -162,6 +175,7 @@ int mc_cgroup_destroy (struct mc_cgroup *cg, mc_error_t *err);
  * also when it is missing, or when it still holds child cgroups (other
  * containers): then it is left alone.  Nothing above PARENT is touched. */
 int mc_cgroup_remove_parent (const char *parent, mc_error_t *err);
+int mc_cgroup_remove_parent_placed (const char *placement, const char *parent, mc_error_t *err);
 /* The same for the parent CG was opened below, where CG was placed.  */
 int mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err);
 

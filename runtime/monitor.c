@@ -6,6 +6,7 @@
 #include "runtime/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
+#include "runtime/systemd.h"
 #include "runtime/syscalls.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
@@ -41,6 +42,10 @@ struct monitor
   int client_fd;
   pid_t init;
   int init_pidfd;
+  /* Where the container's cgroup goes: below PLACEMENT (a /proc/PID/cgroup
+   * text; NULL: the monitor's own cgroup) at CG_PARENT/NAME.  */
+  char *placement;
+  const char *cg_parent;
 };
 
 /* ---- console log and attach ------------------------------------------- */
@@ -219,12 +224,41 @@ record_state (struct monitor *m, mc_error_t *err)
   return mc_state_write (m->spec.name, &st, err);
 }
 
+/* Once, before the first boot.  On a systemd host with pure cgroup v2
+ * the monitor moves into a scope of the container's own, then into its
+ * "monitor" sub-cgroup, and the container goes to "payload/NAME" beside
+ * it (LXC 4 splits lxc.monitor.NAME and lxc.payload.NAME alike): the
+ * payload gets every controller, the monitor is neither charged to the
+ * container nor in reach of its root, and no login session, unit or
+ * caller's cgroup decides where it lives.  Elsewhere the container goes
+ * below the monitor's cgroup, the caller's (runtime/cgroup.h).  */
+static int
+place (struct monitor *m, mc_error_t *err)
+{
+  cleanup_free char *unit = NULL, *what = NULL;
+  const char *parent = mc_cgroup_parent (err);
+
+  if (parent == NULL)
+    return -1;
+  if (!mc_systemd_wanted ())
+    {
+      m->cg_parent = parent;
+      return 0;
+    }
+  unit = xasprintf ("%s-%s.scope", parent, m->spec.name);
+  what = xasprintf ("minictr container %s", m->spec.name);
+  if (mc_systemd_scope_enter (unit, what, err) < 0
+      || mc_cgroup_split_self ("monitor", &m->placement, err) < 0)
+    return -1;
+  m->cg_parent = "payload";
+  return 0;
+}
+
 static int
 boot (struct monitor *m, mc_error_t *err)
 {
-  const char *parent = mc_cgroup_parent (err);
-
-  if (parent == NULL || mc_cgroup_create (parent, m->spec.name, &m->spec.cgroup, err) < 0)
+  if (mc_cgroup_create_placed (m->placement, m->cg_parent, m->spec.name, &m->spec.cgroup, err)
+      < 0)
     return -1;
   if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0)
     return -1;
@@ -337,13 +371,13 @@ static void
 finish (struct monitor *m)
 {
   mc_error_t err = NULL;
-  const char *parent = mc_cgroup_parent (&err);
   const char *run = mc_run_dir (&err);
 
   if (mc_state_remove (m->spec.name, &err) < 0)
     mc_error_release (&err);
-  /* Our own parent cgroup and run dir go when the last container stops. */
-  if (parent && mc_cgroup_remove_parent (parent, &err) < 0)
+  /* Our own parent cgroup and run dir go when the last container stops
+   * (a systemd scope goes once the monitor has left it empty).  */
+  if (m->cg_parent && mc_cgroup_remove_parent_placed (m->placement, m->cg_parent, &err) < 0)
     mc_error_release (&err);
   if (run)
     (void) rmdir (run);
@@ -393,6 +427,8 @@ monitor_main (struct monitor *m)
   open_log (m);
   if (err == NULL)
     open_console_socket (m, &err);
+  if (err == NULL)
+    place (m, &err);
   for (;;)
     {
       if (err != NULL || boot (m, &err) < 0)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Write a C header with the sonames of the libraries minictr dlopen()s
-# (images/dl.c: the image libraries and libnftables), read from the development symlinks pkg-config points at,
+# (images/dl.c: the image libraries, libnftables and libsystemd), read from the development symlinks pkg-config points at,
 # so the binary asks for exactly the ABI it was compiled against.
 set -euo pipefail
 
@@ -18,4 +18,5 @@ cat <<HDR
 #define MC_SONAME_ARCHIVE "$(soname libarchive archive)"
 #define MC_SONAME_SQUASHFS "$(soname libsquashfs1 squashfs)"
 #define MC_SONAME_NFTABLES "$(soname libnftables nftables)"
+#define MC_SONAME_SYSTEMD "$(soname libsystemd systemd)"
 HDR
