@@ -38,7 +38,8 @@
 # Environment: RUNS (timed runs per command, >= 10, default 40),
 # BENCH_SETTLE (seconds, default 0.1), BENCH_LXC_PRIV=0 (leave out the
 # privileged LXC container), BENCH_STRICT=1 (exit 1 when a target is
-# missed), BUILDDIR (default build).
+# missed), BUILDDIR (default build), BENCH_NO_BUILD=1 (no install-deps,
+# no make: bench/lifecycle-systemd-vm.sh runs this in the systemd test VM).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -199,9 +200,20 @@ declare -A mem_cg
 "$minictr" start bench-start
 pid=$(bench_mc_field bench-start .state.pid)
 mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
-mem_cg[minictr]=$(bench_check_cgroups "$pid" "$mc_cgroup") ||
-    bench_die "minictr's container is not where its cgroup should be"
-bench_check_cgroups "$mon" "" >/dev/null || bench_die "minictr's monitor left our cgroup"
+if bench_mc_systemd; then
+    # A systemd host: the container in its own scope, payload and
+    # monitor apart (runtime/systemd.h).
+    scope=/minictr.slice/$mc_cgroup-bench-start.scope
+    mem_cg[minictr]=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+    [ "${mem_cg[minictr]}" = "$scope/payload/bench-start" ] ||
+        bench_die "minictr's container is in ${mem_cg[minictr]}, not $scope/payload/bench-start"
+    [ "$(sed -n 's/^0:://p' "/proc/$mon/cgroup")" = "$scope/monitor" ] ||
+        bench_die "minictr's monitor is not in $scope/monitor"
+else
+    mem_cg[minictr]=$(bench_check_cgroups "$pid" "$mc_cgroup") ||
+        bench_die "minictr's container is not where its cgroup should be"
+    bench_check_cgroups "$mon" "" >/dev/null || bench_die "minictr's monitor left our cgroup"
+fi
 "$helpers/mc-stopped" bench-start
 for name in "${lxc_names[@]}"; do
     "$helpers/lxc-running" "$name" || bench_die "lxc-start $name failed"
@@ -227,8 +239,14 @@ fi
 echo "           lxc.net.0.type = empty, rootfs dir: a copy of minictr's unpacked image rootfs"
 echo "image:     $(tar -xOJf "$bench_sbs_image" metadata.yaml | sed -n 's/^  description: //p'), fingerprint ${fp:0:12}"
 echo "cgroups:   $(bench_cgroup_layout)"
+if bench_mc_systemd; then
+echo "           a systemd host: minictr's container checked to be in its own scope"
+echo "           (D-Bus StartTransientUnit per start), LXC's below this script's own"
+echo "           cgroup; in the memory one:"
+else
 echo "           both tools' cgroups checked to be below this script's own in every"
 echo "           hierarchy; in the memory one:"
+fi
 echo "           this script   $(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)"
 echo "           minictr       ${mem_cg[minictr]}"
 for name in "${lxc_names[@]}"; do

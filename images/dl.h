@@ -116,6 +116,7 @@
 #define MC_DL_SYSTEMD_SYMS(X)                                                 \
   X (sd_bus_call)                                                             \
   X (sd_bus_error_free)                                                       \
+  X (sd_bus_error_has_name)                                                   \
   X (sd_bus_flush_close_unref)                                                \
   X (sd_bus_match_signal)                                                     \
   X (sd_bus_message_append)                                                   \

@@ -65,8 +65,34 @@ bus_error (mc_error_t *err, int r, const sd_bus_error *e, const char *what, cons
   return mc_make_error (err, -r, "systemd: %s %s", what, unit);
 }
 
-/* StartTransientUnit(UNIT, "fail", properties, no aux units), then wait
- * for its JobRemoved signal (sent to the client that queued the job).  */
+/* StartTransientUnit(UNIT, "fail", properties, no aux units).  */
+static int
+build_request (sd_bus *bus, sd_bus_message **req, const char *unit, const char *description,
+               pid_t pid)
+{
+  int r;
+
+  r = sym_sd_bus_message_new_method_call (bus, req, SD_DEST, SD_PATH, SD_MANAGER,
+                                          "StartTransientUnit");
+  if (r >= 0)
+    r = sym_sd_bus_message_append (*req, "ss", unit, "fail");
+  if (r >= 0)
+    r = sym_sd_bus_message_open_container (*req, 'a', "(sv)");
+  if (r >= 0)
+    r = sym_sd_bus_message_append (*req, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s",
+                                   description, "Slice", "s", "minictr.slice", "Delegate", "b",
+                                   1, "PIDs", "au", 1, (uint32_t) pid, "CollectMode", "s",
+                                   "inactive-or-failed", "Before", "as", 1,
+                                   "minictr-boot.service");
+  if (r >= 0)
+    r = sym_sd_bus_message_close_container (*req);
+  if (r >= 0)
+    r = sym_sd_bus_message_append (*req, "a(sa(sv))", 0);
+  return r;
+}
+
+/* Start the scope, then wait for its job's JobRemoved signal (which
+ * systemd sends to the client that queued the job).  */
 static int
 start_scope (const char *unit, const char *description, pid_t pid, mc_error_t *err)
 {
@@ -76,7 +102,7 @@ start_scope (const char *unit, const char *description, pid_t pid, mc_error_t *e
   sd_bus_error e = SD_BUS_ERROR_NULL;
   struct job_wait w = { 0 };
   uint64_t waited = 0;
-  int r, ret = -1;
+  int r, ret = -1, tries;
 
   if (mc_dl_systemd (err) < 0)
     return -1;
@@ -84,29 +110,29 @@ start_scope (const char *unit, const char *description, pid_t pid, mc_error_t *e
     return mc_make_error (err, -r, "systemd: connect to the system bus");
   r = sym_sd_bus_match_signal (bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                                on_job_removed, &w);
-  if (r >= 0)
-    r = sym_sd_bus_message_new_method_call (bus, &req, SD_DEST, SD_PATH, SD_MANAGER,
-                                            "StartTransientUnit");
-  if (r >= 0)
-    r = sym_sd_bus_message_append (req, "ss", unit, "fail");
-  if (r >= 0)
-    r = sym_sd_bus_message_open_container (req, 'a', "(sv)");
-  if (r >= 0)
-    r = sym_sd_bus_message_append (req, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description,
-                                   "Slice", "s", "minictr.slice", "Delegate", "b", 1, "PIDs",
-                                   "au", 1, (uint32_t) pid, "CollectMode", "s",
-                                   "inactive-or-failed", "Before", "as", 1,
-                                   "minictr-boot.service");
-  if (r >= 0)
-    r = sym_sd_bus_message_close_container (req);
-  if (r >= 0)
-    r = sym_sd_bus_message_append (req, "a(sa(sv))", 0);
   if (r < 0)
     {
-      bus_error (err, r, NULL, "build the request for", unit);
+      bus_error (err, r, NULL, "subscribe to the jobs of", unit);
       goto out;
     }
-  if ((r = sym_sd_bus_call (bus, req, SCOPE_TIMEOUT_USEC, &e, &reply)) < 0)
+  /* A scope of that name that is still there has just been left empty
+   * (a container stopped by `stop --force` after its monitor died):
+   * systemd collects it within moments.  */
+  for (tries = 0;; tries++)
+    {
+      req = sym_sd_bus_message_unref (req);
+      if ((r = build_request (bus, &req, unit, description, pid)) < 0)
+        {
+          bus_error (err, r, NULL, "build the request for", unit);
+          goto out;
+        }
+      if ((r = sym_sd_bus_call (bus, req, SCOPE_TIMEOUT_USEC, &e, &reply)) >= 0
+          || !sym_sd_bus_error_has_name (&e, "org.freedesktop.systemd1.UnitExists") || tries >= 30)
+        break;
+      sym_sd_bus_error_free (&e);
+      (void) usleep (100 * 1000);
+    }
+  if (r < 0)
     {
       bus_error (err, r, &e, "cannot start", unit);
       goto out;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run minictr's test suites and count their TAP output.
-#   tests/run.sh [lint] [unit] [fuzz] [host] [host-lxd-ids] [vm]   (default: all)
+#   tests/run.sh [lint] [unit] [fuzz] [host] [host-lxd-ids] [vm] [vm-systemd]
+#   (default: all)
 # Every suite prints TAP; a suite that dies without reporting its failures
 # counts as one failure.  The last line is "N passed, N failed, N skipped".
 # With CI=true a skipped test counts as failed (bubblewrap's
@@ -13,7 +14,7 @@ BUILDDIR=${BUILDDIR:-build}
 export BUILDDIR
 export MINICTR_BIN=$root/$BUILDDIR/minictr
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(lint unit fuzz host host-lxd-ids vm)
+[ ${#suites[@]} -eq 0 ] && suites=(lint unit fuzz host host-lxd-ids vm vm-systemd)
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -190,15 +191,28 @@ run_fuzz() {
     count fuzz "$status"
 }
 
-# The VM runs the suites whose behaviour depends on the kernel's cgroup
-# layout (containers, exec, and the VM's own checks) plus the CLI suite;
-# the image store's suites do not touch cgroups and run on the host only,
-# because under TCG emulation every test costs ~20x.  MINICTR_VM_SUITES
-# overrides the list (e.g. "tests/integration" for everything).
+# The VMs run the suites whose behaviour depends on the kernel's cgroup
+# layout and on what the host's init does; the image store's suites do not
+# touch cgroups and run on the host only, because under TCG emulation every
+# test costs ~20x.
+#   vm          pure cgroup v2 without systemd (PID 1 is a script): the
+#               VM's own checks, placement below the caller, containers
+#               and limits;
+#   vm-systemd  a Debian host with systemd as PID 1 and pure cgroup v2,
+#               bats in a logind session: systemd-host.bats (scopes, cross
+#               context, sessions, the boot unit), a reboot with
+#               autostart, and the container, exec, config, snapshot,
+#               network and systemd-image suites.
+# MINICTR_VM_SUITES / MINICTR_VM_SYSTEMD_SUITES override the lists.
 run_vm() {
-    local status suites
-    read -r -a suites <<< "${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/systemd.bats}"
-    echo "# pure cgroup v2 VM integration (bats inside qemu): ${suites[*]}"
+    local flavour=$1 status suites list
+    if [ "$flavour" = systemd ]; then
+        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/systemd.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
+    else
+        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/container.bats tests/integration/config.bats}
+    fi
+    read -r -a suites <<< "$list"
+    echo "# $flavour VM integration (bats inside qemu): ${suites[*]}"
     # The VM cannot build the systemd test image (read-only host root, no
     # network): build it here first, into the cache it reads.
     if [[ " ${suites[*]} " == *systemd.bats* || " ${suites[*]} " == *" tests/integration "* ]] \
@@ -207,9 +221,10 @@ run_vm() {
         scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd.tar \
             || echo "# the systemd test image could not be built; systemd.bats will say so" >&2
     fi
-    MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
+    MINICTR_VM_FLAVOUR=$flavour MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} \
+        tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
-    count vm "$status"
+    count "vm-$flavour" "$status"
 }
 
 for s in "${suites[@]}"; do
@@ -217,10 +232,11 @@ for s in "${suites[@]}"; do
         unit) run_unit ;;
         host) run_host ;;
         host-lxd-ids) run_host_lxd_ids ;;
-        vm) run_vm ;;
+        vm) run_vm busybox ;;
+        vm-systemd) run_vm systemd ;;
         lint) run_lint ;;
         fuzz) run_fuzz ;;
-        *) echo "tests/run.sh: unknown suite '$s' (lint, unit, fuzz, host, host-lxd-ids or vm)" >&2; exit 2 ;;
+        *) echo "tests/run.sh: unknown suite '$s' (lint, unit, fuzz, host, host-lxd-ids, vm or vm-systemd)" >&2; exit 2 ;;
     esac
 done
 

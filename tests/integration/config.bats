@@ -17,7 +17,7 @@ v2() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
 # FILE of container NAME's cgroup, wherever its hierarchy is mounted.
 cg_file() {
     local f
-    f=$(find /sys/fs/cgroup -path "*/minictr-$(state_id)/$1/$2" 2>/dev/null | head -n 1)
+    f=$(ctr_cgroups "$1" | while read -r d; do [ -e "$d/$2" ] && echo "$d/$2"; done | head -n 1)
     [ -n "$f" ] || { echo "no cgroup file $2 for $1" >&2; return 1; }
     cat "$f"
 }
@@ -325,8 +325,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     local dir
     mc init busybox n1
     mc start n1
-    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
-        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    dir=$(ctr_cgroup2 n1)
     assert [ -n "$dir" ]
     assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control" | sort -u)" "$IDMAP_BASE:$IDMAP_BASE"
     # It sees it at /sys/fs/cgroup (cgroup2, its own cgroup as the root),
@@ -347,14 +346,12 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     mc stop n1 --force
     mc config set n1 security.nesting true
     mc start n1
-    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n1" | while read -r d; do
-        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    dir=$(ctr_cgroup2 n1)
     assert_equal "$(stat -c %u "$dir")" "$IDMAP_BASE"
     mc stop n1 --force
     printf 'config:\n  security.privileged: "true"\n' | mc init busybox n2
     mc start n2
-    dir=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/minictr-$(state_id)/n2" | while read -r d; do
-        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    dir=$(ctr_cgroup2 n2)
     assert_equal "$(stat -c %u "$dir")" 0
 }
 

@@ -105,10 +105,10 @@ Starting c1"
     run mc list --format csv
     assert_output --regexp '^p1,FROZEN,'
     if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-        frozen=$(grep '^frozen ' "/sys/fs/cgroup/minictr-$(state_id)/p1/cgroup.events")
+        frozen=$(grep '^frozen ' "$(ctr_cgroup2 p1)/cgroup.events")
         assert_equal "$frozen" "frozen 1"
     else
-        assert_equal "$(cat "/sys/fs/cgroup/freezer/minictr-$(state_id)/p1/freezer.state")" FROZEN
+        assert_equal "$(cat "$(ctr_cgroups p1 | grep /freezer/)/freezer.state")" FROZEN
     fi
     run mc pause p1
     assert_failure 1

@@ -300,12 +300,37 @@ state_id() {
     printf '%016x' "$h" | cut -c1-12
 }
 
+# ctr_cgroups NAME: container NAME's cgroup directories, one per hierarchy,
+# wherever minictr put them: PARENT/NAME below the starting command's
+# cgroup, or, on a systemd host, payload/NAME in the container's own scope
+# (minictr.slice/minictr-ID-NAME.scope; runtime/systemd.h).
+ctr_cgroups() {
+    local id
+    id=$(state_id)
+    find /sys/fs/cgroup -type d \( -path "*/minictr-$id/$1" -o -path "*/minictr-$id-$1.scope/payload/$1" \) 2>/dev/null
+}
+
+# ctr_cgroup2 NAME: the one in the cgroup2 hierarchy.
+ctr_cgroup2() {
+    local d
+    ctr_cgroups "$1" | while read -r d; do
+        [ -f "$d/cgroup.subtree_control" ] && echo "$d"
+    done | head -n 1
+}
+
 # Everything a state dir may leave on the host: cgroups, run dir,
 # processes, mounts.  Prints nothing when clean.
 host_leftovers() {
     local id
     id=$(state_id)
     find /sys/fs/cgroup -maxdepth 3 -name "minictr-$id" 2>/dev/null
+    # A container's systemd scope goes once its monitor has left it.
+    local i
+    for ((i = 0; i < 50; i++)); do
+        compgen -G "/sys/fs/cgroup/minictr.slice/minictr-$id-*.scope" >/dev/null || break
+        sleep 0.1
+    done
+    compgen -G "/sys/fs/cgroup/minictr.slice/minictr-$id-*.scope"
     [ -e "/run/minictr-$id" ] && find "/run/minictr-$id"
     grep -h -F "$MINICTR_DIR" /proc/[0-9]*/mountinfo 2>/dev/null | sort -u
     return 0

@@ -35,8 +35,7 @@ setup() {
     pid=$(init_pid sd1)
     run mc exec sd1 -- stat -f -c %T /sys/fs/cgroup
     assert_output cgroup2fs
-    dir=$(find /sys/fs/cgroup -type d -path "*/minictr-$(state_id)/sd1" | while read -r d; do
-        [ -f "$d/cgroup.subtree_control" ] && echo "$d"; done | head -n 1)
+    dir=$(ctr_cgroup2 sd1)
     assert [ -n "$dir" ]
     assert_equal "$(stat -c %u:%g "$dir" "$dir/cgroup.procs" "$dir/cgroup.threads" "$dir/cgroup.subtree_control" | sort -u)" "$IDMAP_BASE:$IDMAP_BASE"
     assert_equal "$(stat -c %u "$dir/cgroup.freeze")" 0

@@ -79,6 +79,43 @@ while read -r kind file; do
     fi
 done </modules/list
 
+# The systemd flavour: the root is the VM's own disk (a Debian image,
+# tests/vm/mkroot-systemd.sh, written to a qemu snapshot), systemd is PID 1
+# and mounts /proc, /sys, cgroup2 and the rest itself; the host's root, the
+# io share and the two scratch disks are mounted here, below /run (a tmpfs
+# that systemd keeps, being a mount point already) and /mnt/state.
+case " $(cat /proc/cmdline) " in
+*" minictr.flavour=systemd "*)
+    i=0
+    while [ ! -b /dev/vdc ] && [ "$i" -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    root_dev=$(findfs LABEL=minictr-sdroot) || fatal "no disk labelled minictr-sdroot"
+    mount -t ext4 "$root_dev" /newroot || fatal "cannot mount the root disk"
+    mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /newroot/run || fatal "tmpfs /run"
+    mkdir -p "/newroot$VMDIR/host" "/newroot$IO"
+    mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose \
+        hostroot "/newroot$VMDIR/host" || fatal "cannot mount the host root filesystem (9p)"
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
+        minictrio "/newroot$IO" || fatal "cannot mount the io share (9p)"
+    # shellcheck source=/dev/null  # written by run.sh
+    . "/newroot$IO/init.conf"
+    # The kernel's modules, for kmod and udev in the VM.
+    mkdir -p /newroot/lib/modules
+    mount --bind "/newroot$KMODDIR" /newroot/lib/modules || fatal "bind the kernel's modules"
+    state_dev=$(findfs LABEL=minictr-state) || fatal "no disk labelled minictr-state"
+    tmp_dev=$(findfs LABEL=minictr-tmp) || fatal "no disk labelled minictr-tmp"
+    mount -t ext4 "$state_dev" "/newroot$STATE_DIR" || fatal "cannot mount the state disk"
+    mount -t ext4 "$tmp_dev" /newroot/tmp || fatal "cannot mount the /tmp disk"
+    chmod 1777 /newroot/tmp
+    log "starting systemd after $(cut -d' ' -f1 /proc/uptime)s"
+    mount --move /dev /newroot/dev || fatal "move /dev"
+    umount /proc /sys
+    exec switch_root /newroot /lib/systemd/systemd
+    ;;
+esac
+
 # Host root, read-only (qemu exports it with readonly=on as well).
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose \
     hostroot /newroot || fatal "cannot mount the host root filesystem (9p)"

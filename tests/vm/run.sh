@@ -29,6 +29,17 @@
 #   MINICTR_VM_CPUS      guest CPUs (default 2)
 #   BATS_TEST_TIMEOUT    passed on to bats in the VM: seconds per test
 #   MINICTR_VM_DISK_SIZE size of each sparse disk, state and /tmp (default 4G)
+#   MINICTR_VM_VERBOSE   1: the kernel's and systemd's messages on the console
+#   MINICTR_VM_FLAVOUR   busybox (default: the above) or systemd: a real host,
+#                        booted from a cached Debian bookworm root disk
+#                        (tests/vm/mkroot-systemd.sh; written to a qemu
+#                        snapshot, so the cache stays clean) with systemd as
+#                        PID 1 and pure cgroup v2; bats runs in root's logind
+#                        session on the serial console (autologin), the host's
+#                        root is at /run/minictr-vm/host (every host path is
+#                        seen there).  Suites named *.after-reboot.bats run
+#                        after the VM rebooted once, the others before
+#                        (tests/vm/guest-systemd.sh merges the TAP).
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 export LC_ALL=C
@@ -46,6 +57,8 @@ vm_mem=${MINICTR_VM_MEM:-2048}
 vm_cpus=${MINICTR_VM_CPUS:-2}
 disk_size=${MINICTR_VM_DISK_SIZE:-4G}
 probe_timeout=10
+flavour=${MINICTR_VM_FLAVOUR:-busybox}
+case $flavour in busybox | systemd) ;; *) echo "vm/run.sh: MINICTR_VM_FLAVOUR must be busybox or systemd" >&2; exit 2 ;; esac
 
 # Modules loaded at boot (with their dependencies); the optional ones only
 # warn when the kernel lacks them.  The rest can be autoloaded in the VM.
@@ -63,6 +76,9 @@ covered_dirs=(/tmp /var/tmp /run /root /mnt /proc /sys /dev)
 
 tmp=
 tmp_extra=()
+no_reboot=(-no-reboot)
+quiet="quiet loglevel=0"
+[ "${MINICTR_VM_VERBOSE:-0}" = 1 ] && quiet="loglevel=6 systemd.log_target=console systemd.log_level=info"
 qemu_pidfile=
 runner_pid=
 tap_printed=0
@@ -129,6 +145,10 @@ shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # The path under which the VM sees host path $1 (absolute, resolved).
 guest_path() {
     local d
+    if [ "$flavour" = systemd ]; then
+        printf '%s%s\n' "$guest_host" "$1"
+        return
+    fi
     for d in "${covered_dirs[@]}"; do
         case $1 in
         "$d" | "$d"/*) printf '%s%s\n' "$guest_host" "$1"; return ;;
@@ -296,6 +316,31 @@ ensure_initramfs() {
     rm -rf -- "$stage"
 }
 
+# --- the systemd flavour's root disk ----------------------------------------
+
+# Sets sdroot: the cached root disk, rebuilt when its script, the binary's
+# libraries or the apt sources changed.
+ensure_sdroot() {
+    local key bin
+    bin=$(realpath -m -- "$builddir/minictr")
+    [ -x "$bin" ] || fail 2 "$bin does not exist: build it before a systemd VM run"
+    key=$({
+        sha256sum "$here/mkroot-systemd.sh" | cut -d' ' -f1
+        ldd "$bin" | awk '{ print $1 }'
+        cat "$repo/build-gen/sonames.h" 2>/dev/null
+        cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true
+    } | sha256sum | cut -d' ' -f1)
+    sdroot=$cache/sdroot.img
+    if [ -f "$sdroot" ] && [ "$(cat "$sdroot.key" 2>/dev/null)" = "$key" ]; then
+        return
+    fi
+    say "building the systemd VM's root disk (debootstrap, about a minute)"
+    rm -f "$sdroot" "$sdroot.key"
+    "$here/mkroot-systemd.sh" "$sdroot.new" 3G "$bin" || fail 2 "cannot build the systemd root disk"
+    mv "$sdroot.new" "$sdroot"
+    printf '%s\n' "$key" >"$sdroot.key"
+}
+
 # --- qemu --------------------------------------------------------------------
 
 # run_qemu SECONDS ACCEL APPEND LOG EXTRA_ARGS...
@@ -313,11 +358,11 @@ run_qemu() {
     rm -f "$qemu_pidfile"
     timeout -k 5 "$secs" qemu-system-x86_64 \
         -name minictr-test-vm -accel "$accel" -m "$vm_mem" -smp "$vm_cpus" \
-        -nodefaults -no-user-config -nic none -display none -no-reboot \
+        -nodefaults -no-user-config -nic none -display none "${no_reboot[@]}" \
         -chardev stdio,id=con,signal=off -serial chardev:con \
         -device virtio-rng-pci -pidfile "$qemu_pidfile" \
         -kernel "$ktree/boot/vmlinuz-$kver" -initrd "$initramfs" \
-        -append "console=ttyS0 quiet loglevel=0 panic=-1 mitigations=off $append" \
+        -append "console=ttyS0 $quiet panic=-1 mitigations=off $append" \
         "$@" </dev/null >&3 2>&3 &
     runner_pid=$!
     exec 3>&-
@@ -383,6 +428,7 @@ flock 9
 resolve_kernel
 ensure_kernel
 ensure_initramfs
+[ "$flavour" = systemd ] && ensure_sdroot
 pick_accel
 exec 9>&-
 # Staging dirs of an interrupted build above would otherwise stay behind.
@@ -398,7 +444,7 @@ bin=$(realpath -m -- "$builddir/minictr")
 [ -x "$bin" ] || say "warning: $bin does not exist (yet)"
 {
     printf 'export MINICTR_BIN=%s\n' "$(shq "$(guest_path "$bin")")"
-    printf 'export MINICTR_TEST_ENV=vm\n'
+    printf 'export MINICTR_TEST_ENV=vm MINICTR_VM_FLAVOUR=%s\n' "$flavour"
     printf 'export MINICTR_TEST_STATE_ROOT=%s\n' "$(shq "$guest_state")"
     printf 'export TMPDIR=/tmp BATS_TMPDIR=/tmp\n'
     if [ -n "${CI+set}" ]; then printf 'export CI=%s\n' "$(shq "$CI")"; fi
@@ -406,21 +452,39 @@ bin=$(realpath -m -- "$builddir/minictr")
         printf 'export BATS_TEST_TIMEOUT=%s\n' "$(shq "$BATS_TEST_TIMEOUT")"
     fi
 } >"$tmp/io/env"
-printf '%s\0' "${bats_args[@]}" >"$tmp/io/bats-args"
+: >"$tmp/io/bats-args"
+: >"$tmp/io/bats-args-2"
+for a in "${bats_args[@]}"; do
+    case $flavour:$a in
+    systemd:*.after-reboot.bats) printf '%s\0' "$a" >>"$tmp/io/bats-args-2" ;;
+    *) printf '%s\0' "$a" >>"$tmp/io/bats-args" ;;
+    esac
+done
 guest_path "$repo" >"$tmp/io/cwd"
 {
-    printf 'GUEST_SCRIPT=%s\n' "$(shq "$(guest_path "$here/guest.sh")")"
+    guest=guest.sh
+    [ "$flavour" = systemd ] && guest=guest-systemd.sh
+    printf 'GUEST_SCRIPT=%s\n' "$(shq "$(guest_path "$here/$guest")")"
     printf 'STATE_DIR=%s\n' "$(shq "$guest_state")"
+    printf 'KMODDIR=%s\n' "$(shq "$(guest_path "$ktree/lib/modules")")"
 } >"$tmp/io/init.conf"
 gktree=$(guest_path "$ktree")
 printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "$(shq "$gktree")" >"$tmp/io/bin/modprobe"
 cp "$tmp/io/bin/modprobe" "$tmp/io/kmod-helper"
 chmod 0755 "$tmp/io/bin/modprobe" "$tmp/io/kmod-helper"
 
-say "booting kernel $kver ($accel, ${vm_mem} MiB, $vm_cpus CPUs) after $((SECONDS - t0))s of preparation"
+say "booting kernel $kver ($flavour, $accel, ${vm_mem} MiB, $vm_cpus CPUs) after $((SECONDS - t0))s of preparation"
 t1=$SECONDS
 rc=0
-run_qemu "$vm_timeout" "$accel" "" "" \
+append=
+root_drive=()
+if [ "$flavour" = systemd ]; then
+    # A guest reboot is part of the run; the timeout still bounds it.
+    no_reboot=()
+    append="minictr.flavour=systemd systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 rd.udev.log_level=0"
+    root_drive=(-drive "file=$sdroot,format=raw,if=virtio,snapshot=on")
+fi
+run_qemu "$vm_timeout" "$accel" "$append" "" "${root_drive[@]}" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap" \
     -virtfs "local,path=$tmp/io,mount_tag=minictrio,security_model=none" \
     -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" \
