@@ -350,6 +350,19 @@ stop_all_containers() {
     done
 }
 
+# install_boot_unit DIR: contrib/systemd/minictr-boot.service as `make
+# install` would put it, for this test's state dir and binary, into DIR
+# (/run/systemd/system: gone at reboot; /etc/systemd/system: kept); then
+# daemon-reload.  systemd hosts only (the systemd VM).
+install_boot_unit() {
+    local root
+    root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    sed -e "s|/usr/local/bin/minictr|$MINICTR_BIN|g" \
+        -e "/^\[Service\]/a Environment=MINICTR_DIR=$MINICTR_DIR MINICTR_LXCFS_DIR=$MINICTR_LXCFS_DIR" \
+        "$root/contrib/systemd/minictr-boot.service" >"$1/minictr-boot.service"
+    systemctl daemon-reload
+}
+
 # ---- systemd images -------------------------------------------------------
 
 # A Debian bookworm image with systemd as init

@@ -23,6 +23,15 @@ finish() {
 }
 
 echo "minictr-vm: systemd reached the login after $(uptime_s)s ($(systemctl is-system-running)); session $XDG_SESSION_ID"
+# MINICTR_VM_RUN: a command instead of bats.
+cmd=$(cat "$io/run-cmd" 2>/dev/null)
+if [ -n "$cmd" ]; then
+    t=$SECONDS
+    bash -c "$cmd" </dev/null 2>&1 | tee "$io/out"
+    status=${PIPESTATUS[0]}
+    echo "minictr-vm: the command took $((SECONDS - t))s"
+    finish "$status"
+fi
 if [ ! -e "$io/phase1.status" ]; then
     mapfile -d '' args <"$io/bats-args"
     t=$SECONDS

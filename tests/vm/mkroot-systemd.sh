@@ -44,7 +44,9 @@ libpkgs() {
 }
 pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iproute2 nftables
       bats bats-assert bats-support jq attr libcap2-bin e2fsprogs busybox-static xz-utils
-      gzip zstd bzip2 cpio squashfs-tools)
+      gzip zstd bzip2 cpio squashfs-tools
+      # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
+      lxc hyperfine)
 mapfile -t extra < <(libpkgs)
 [ ${#extra[@]} -gt 0 ] || { say "cannot find the packages of $bin's libraries"; exit 1; }
 pkgs+=("${extra[@]}")

@@ -23,10 +23,7 @@ teardown() { :; }
     mc config set r1 boot.autostart=true limits.memory=72MiB boot.host_shutdown_timeout=20
     mc init busybox r2
     mc init busybox r3
-    sed -e "s|/usr/local/bin/minictr|$MINICTR_BIN|g" \
-        -e "/^\[Service\]/a Environment=MINICTR_DIR=$MINICTR_DIR MINICTR_LXCFS_DIR=$MINICTR_LXCFS_DIR" \
-        contrib/systemd/minictr-boot.service >/etc/systemd/system/minictr-boot.service
-    systemctl daemon-reload
+    install_boot_unit /etc/systemd/system
     systemctl enable --now minictr-boot.service
     assert_equal "$(status_of r1)" Running
     mc start r2

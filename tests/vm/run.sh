@@ -29,6 +29,10 @@
 #   MINICTR_VM_CPUS      guest CPUs (default 2)
 #   BATS_TEST_TIMEOUT    passed on to bats in the VM: seconds per test
 #   MINICTR_VM_DISK_SIZE size of each sparse disk, state and /tmp (default 4G)
+#   MINICTR_VM_RUN       (systemd flavour) a shell command line run in the
+#                        VM from the repository, as root in the logind
+#                        session, instead of bats: its output is printed
+#                        and its status returned (bench/lifecycle-systemd-vm.sh)
 #   MINICTR_VM_VERBOSE   1: the kernel's and systemd's messages on the console
 #   MINICTR_VM_FLAVOUR   busybox (default: the above) or systemd: a real host,
 #                        booted from a cached Debian bookworm root disk
@@ -58,6 +62,11 @@ vm_cpus=${MINICTR_VM_CPUS:-2}
 disk_size=${MINICTR_VM_DISK_SIZE:-4G}
 probe_timeout=10
 flavour=${MINICTR_VM_FLAVOUR:-busybox}
+run_cmd=${MINICTR_VM_RUN:-}
+if [ -n "$run_cmd" ] && [ "$flavour" != systemd ]; then
+    echo "vm/run.sh: MINICTR_VM_RUN needs MINICTR_VM_FLAVOUR=systemd" >&2
+    exit 2
+fi
 case $flavour in busybox | systemd) ;; *) echo "vm/run.sh: MINICTR_VM_FLAVOUR must be busybox or systemd" >&2; exit 2 ;; esac
 
 # Modules loaded at boot (with their dependencies); the optional ones only
@@ -461,9 +470,10 @@ for a in "${bats_args[@]}"; do
     esac
 done
 guest_path "$repo" >"$tmp/io/cwd"
+printf '%s\n' "$run_cmd" >"$tmp/io/run-cmd"
 {
     guest=guest.sh
-    [ "$flavour" = systemd ] && guest=guest-systemd.sh
+    [ "$flavour" = systemd ] && guest="guest-systemd.sh"
     printf 'GUEST_SCRIPT=%s\n' "$(shq "$(guest_path "$here/$guest")")"
     printf 'STATE_DIR=%s\n' "$(shq "$guest_state")"
     printf 'KMODDIR=%s\n' "$(shq "$(guest_path "$ktree/lib/modules")")"
@@ -490,6 +500,13 @@ run_qemu "$vm_timeout" "$accel" "$append" "" "${root_drive[@]}" \
     -drive "file=$tmp/state.img,format=raw,if=virtio,cache=unsafe" \
     -drive "file=$tmp/tmp.img,format=raw,if=virtio,cache=unsafe" || rc=$?
 say "VM finished after $((SECONDS - t1))s (qemu status $rc)"
+
+if [ -n "$run_cmd" ]; then
+    cat "$tmp/io/out" 2>/dev/null
+    tap_printed=1
+    [ -f "$tmp/io/status" ] || { say "error: the VM stopped before the command finished (qemu status $rc)"; exit 2; }
+    exit "$(cat "$tmp/io/status")"
+fi
 
 if [ -f "$tmp/io/status" ]; then
     status=$(cat "$tmp/io/status")

@@ -156,22 +156,12 @@ monitor_of() { awk '$1 == "monitor:" { print $2 }' "/run/minictr-$ID/$1/state.ya
     systemctl stop "mctest-$ID-sess" 2>/dev/null || true
 }
 
-# boot_unit: contrib/systemd/minictr-boot.service for this test's state
-# dir and binary, installed as a runtime unit.
-boot_unit() {
-    local dir=${1:-/run/systemd/system}
-    sed -e "s|/usr/local/bin/minictr|$MINICTR_BIN|g" \
-        -e "/^\[Service\]/a Environment=MINICTR_DIR=$MINICTR_DIR MINICTR_LXCFS_DIR=$MINICTR_LXCFS_DIR" \
-        contrib/systemd/minictr-boot.service >"$dir/minictr-boot.service"
-    systemctl daemon-reload
-}
-
 @test "the boot unit: autostarted containers live in their own scopes; restart and stop of the unit leave them running" {
-    local cgpath init
+    local init
     mc init busybox a1
     mc config set a1 boot.autostart=true limits.memory=80MiB
     mc init busybox a2
-    boot_unit
+    install_boot_unit /run/systemd/system
     UNITS_MADE=minictr-boot.service
     systemctl start minictr-boot.service
     assert_equal "$(status_of a1)" Running
