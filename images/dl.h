@@ -125,9 +125,12 @@
   X (sd_bus_message_open_container)                                           \
   X (sd_bus_message_read)                                                     \
   X (sd_bus_message_unref)                                                    \
+  X (sd_bus_new)                                                              \
   X (sd_bus_open_system)                                                      \
   X (sd_bus_process)                                                          \
+  X (sd_bus_set_address)                                                      \
   X (sd_bus_slot_unref)                                                       \
+  X (sd_bus_start)                                                            \
   X (sd_bus_wait)
 
 #define MC_DL_NFTABLES_SYMS(X)                                                \

@@ -196,8 +196,7 @@ run_fuzz() {
 # touch cgroups and run on the host only, because under TCG emulation every
 # test costs ~20x.
 #   vm          pure cgroup v2 without systemd (PID 1 is a script): the
-#               VM's own checks, placement below the caller, containers
-#               and limits;
+#               VM's own checks, placement below the caller, and limits;
 #   vm-systemd  a Debian host with systemd as PID 1 and pure cgroup v2,
 #               bats in a logind session: systemd-host.bats (scopes, cross
 #               context, sessions, the boot unit), a reboot with
@@ -209,7 +208,7 @@ run_vm() {
     if [ "$flavour" = systemd ]; then
         list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/systemd.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
     else
-        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/container.bats tests/integration/config.bats}
+        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats}
     fi
     read -r -a suites <<< "$list"
     echo "# $flavour VM integration (bats inside qemu): ${suites[*]}"
