@@ -57,6 +57,12 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
       if (!json_is_object (c->replace))
         return mc_make_error (err, 0, "expected a YAML mapping (config, devices%s)",
                               container ? ", profiles" : ", description");
+      /* No config: the user's keys go, as with LXD; volatile.* stay.  */
+      if (newconf == NULL)
+        {
+          newconf = json_object ();
+          json_object_set_new (c->replace, "config", newconf);
+        }
       json_object_foreach (newconf, key, v)
         if (mc_str_has_prefix (key, "volatile.") && !json_equal (v, json_object_get (config, key)))
           return mc_make_error (err, 0, "config key `%s` is managed by minictr and cannot be changed", key);
@@ -65,8 +71,8 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
       /* volatile.* keys stay as they are, whatever the edit did to them. */
       json_object_foreach (config, key, v)
         if (mc_str_has_prefix (key, "volatile."))
-          json_object_set (newconf ? newconf : c->replace, key, v);
-      json_object_set_new (doc, "config", newconf ? json_deep_copy (newconf) : json_object ());
+          json_object_set (newconf, key, v);
+      json_object_set_new (doc, "config", json_deep_copy (newconf));
       json_object_set_new (doc, "devices", json_is_object (json_object_get (c->replace, "devices"))
                                                ? json_deep_copy (json_object_get (c->replace, "devices"))
                                                : json_object ());

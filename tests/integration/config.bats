@@ -321,6 +321,21 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_failure
 }
 
+@test "config edit with no config: key empties the user's keys and keeps volatile.*; the container still starts" {
+    local before
+    mc init busybox e1
+    mc config set e1 user.note=x limits.memory=96MiB
+    before=$(mc config show e1 | grep -c 'volatile\.')
+    echo 'description: x' | mc config edit e1
+    assert_equal "$(mc config get e1 user.note)" ""
+    assert_equal "$(mc config get e1 limits.memory)" ""
+    assert_equal "$(mc config show e1 | grep -c 'volatile\.')" "$before"
+    assert_equal "$(mc config get e1 volatile.base_image)" "$(mc image list --format json | jq -r '.[0].fingerprint')"
+    mc start e1
+    assert_equal "$(status_of e1)" Running
+    mc stop --force e1
+}
+
 @test "every unprivileged container's cgroup2 cgroup is delegated to its root (security.nesting or not); a privileged one's stays host root's" {
     local dir
     mc init busybox n1
