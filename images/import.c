@@ -204,12 +204,28 @@ load_metadata (struct import_ctx *c, mc_error_t *err)
 static int
 check_rootfs (struct import_ctx *c, mc_error_t *err)
 {
+  const char *path;
   struct stat st;
+  json_t *t;
 
   if (fstatat (c->tmpfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
     return mc_make_error (err, 0, "`%s`: the image has no rootfs/ directory", c->req->meta_path);
   if (mkdirat (c->tmpfd, "templates", 0755) < 0 && errno != EEXIST)
     return mc_make_error (err, errno, "mkdir templates in the store");
+  /* Templates are rendered by the host at every start: each must be a
+   * regular file of the image's own, never a symlink to a host file.  */
+  if (fstatat (c->tmpfd, "templates", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
+    return mc_make_error (err, 0, "`%s`: the image's templates/ is not a directory",
+                          c->req->meta_path);
+  json_object_foreach (c->md.templates, path, t)
+    {
+      const char *file = json_string_value (json_object_get (t, "template"));
+      cleanup_free char *rel = file ? xasprintf ("templates/%s", file) : NULL;
+
+      if (rel && fstatat (c->tmpfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG (st.st_mode))
+        return mc_make_error (err, 0, "`%s`: template `%s` (for `%s`) is not a regular file in the image",
+                              c->req->meta_path, file, path);
+    }
   return 0;
 }
 

@@ -573,9 +573,10 @@ mc_templates_for (const char *image_dir, const char *name, json_t *cfg, const ch
           break;
         }
       rel = xasprintf ("templates/%s", file);
-      if (mc_read_file_at (idir, rel, 1 << 20, &text, &len, err) < 0)
+      /* The image's own file, never what a symlink in it names.  */
+      if (mc_read_untrusted_at (idir, rel, 1 << 20, &text, &len, err) < 0)
         {
-          ret = -1;
+          ret = mc_error_prefix (err, "image template for `%s`", path);
           break;
         }
       ctx = context (name, cfg, json_object_get (t, "properties"), trigger, path);

@@ -1,4 +1,5 @@
 #include "utils.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,6 +128,60 @@ mc_read_file_at (int dirfd, const char *path, size_t max_size, char **out,
   fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", path);
+  return mc_read_fd (fd, path, max_size, out, out_len, err);
+}
+
+/* Without openat2: every component opened with O_NOFOLLOW ("." and ".."
+ * refused), directories as O_PATH|O_DIRECTORY.  */
+static int
+open_nofollow_walk (int dirfd, const char *path)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_close int cur = -1;
+  char *comp, *save = NULL, *next;
+  int fd;
+
+  if (path[0] == '/')
+    return errno = EXDEV, -1;
+  for (comp = strtok_r (copy, "/", &save); comp; comp = next)
+    {
+      next = strtok_r (NULL, "/", &save);
+      if (strcmp (comp, ".") == 0 || strcmp (comp, "..") == 0)
+        return errno = EXDEV, -1;
+      fd = openat (cur >= 0 ? cur : dirfd, comp,
+                   next ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+                        : O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0)
+        return -1;
+      if (cur >= 0)
+        close (cur);
+      cur = fd;
+    }
+  return cur >= 0 ? steal_fd (&cur) : (errno = ENOENT, -1);
+}
+
+int
+mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
+                      size_t *out_len, mc_error_t *err)
+{
+  struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+                                     | RESOLVE_NO_MAGICLINKS };
+  cleanup_close int fd = mc_sys_openat2 (dirfd, path, &how, sizeof (how));
+  struct stat st;
+
+  if (fd < 0 && errno == ENOSYS)
+    fd = open_nofollow_walk (dirfd, path);
+  if (fd < 0)
+    {
+      if (errno == ELOOP || errno == EXDEV)
+        return mc_make_error (err, 0, "`%s` is a symlink or leads outside", path);
+      return mc_make_error (err, errno, "open `%s`", path);
+    }
+  if (fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "stat `%s`", path);
+  if (!S_ISREG (st.st_mode))
+    return mc_make_error (err, 0, "`%s` is not a regular file", path);
   return mc_read_fd (fd, path, max_size, out, out_len, err);
 }
 

@@ -77,6 +77,13 @@ ssize_t mc_recv_with_fd (int sock, void *buf, size_t len, int *fd, bool retry_ei
  * NUL-terminated buffer; refuses files larger than MAX_SIZE.  */
 int mc_read_file_at (int dirfd, const char *path, size_t max_size,
                      char **out, size_t *out_len, mc_error_t *err);
+/* The same for a file that came from an image, a backup or a container:
+ * PATH (relative) is resolved beneath DIRFD without following any
+ * symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS; on kernels without
+ * openat2, component by component with O_NOFOLLOW), and must be a
+ * regular file (EINVAL otherwise).  */
+int mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
+                          size_t *out_len, mc_error_t *err);
 
 /* The same from an open fd; PATH names it in errors.  */
 int mc_read_fd (int fd, const char *path, size_t max_size, char **out,

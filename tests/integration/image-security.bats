@@ -155,3 +155,37 @@ Y
         mc image delete "$fp"
     done
 }
+
+@test "templates: a symlink template is refused at import; one planted in the store is never followed at start" {
+    local d=$WORK/tpl-leak fp secret=$WORK/host-secret
+    echo "host secret" > "$secret"
+    mkdir -p "$d/templates"
+    make_rootfs "$d/rootfs"
+    cat > "$d/metadata.yaml" <<'META'
+architecture: x86_64
+creation_date: 1588334400
+templates:
+  /etc/leak:
+    when: [start]
+    template: leak.tpl
+META
+    ln -s "$secret" "$d/templates/leak.tpl"
+    tar -C "$d" -cf "$d/evil.tar" metadata.yaml rootfs templates
+    run mc image import "$d/evil.tar"
+    assert_output "minictr: \`$d/evil.tar\`: template \`leak.tpl\` (for \`/etc/leak\`) is not a regular file in the image"
+    assert_rejected_cleanly
+    # An image stored before this check, or a store tampered with: the
+    # start refuses the template rather than render the host's file.
+    rm "$d/templates/leak.tpl"
+    echo 'inside {{ container.name }}' > "$d/templates/leak.tpl"
+    tar -C "$d" -cf "$d/good.tar" metadata.yaml rootfs templates
+    fp=$(import_fp "$d/good.tar")
+    mc init "$fp" t1
+    ln -sf "$secret" "$(image_dir "$fp")/templates/leak.tpl"
+    run mc start t1
+    assert_failure 1
+    assert_output "minictr: image templates: image template for \`/etc/leak\`: \`templates/leak.tpl\` is a symlink or leads outside"
+    assert_equal "$(status_of t1)" Stopped
+    run cat "$MINICTR_DIR/containers/t1/upper/etc/leak"
+    assert_failure
+}
