@@ -14,6 +14,36 @@ cli_table_init (struct cli_table *t, const char *const *headers, size_t ncols)
   t->ncols = ncols;
 }
 
+/* Cells carry what containers and images supply (interface names,
+ * descriptions, properties): their control characters, C0, DEL and C1
+ * (U+0080-U+009F in UTF-8), are shown as \xNN escapes, never sent to the
+ * terminal, where they could recolour, move the cursor or retitle.  */
+static char *
+escape_controls (const char *s)
+{
+  const unsigned char *p;
+  size_t n = 0;
+  char *out, *o;
+
+  for (p = (const unsigned char *) s; *p; p++)
+    n += (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) ? 8 : 1;
+  o = out = xmalloc (n + 1);
+  for (p = (const unsigned char *) s; *p; p++)
+    {
+      if (*p < 0x20 || *p == 0x7f)
+        o += sprintf (o, "\\x%02x", *p);
+      else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        {
+          o += sprintf (o, "\\x%02x", p[1]);
+          p++;
+        }
+      else
+        *o++ = (char) *p;
+    }
+  *o = '\0';
+  return out;
+}
+
 void
 cli_table_add (struct cli_table *t, const char *const *row)
 {
@@ -21,7 +51,7 @@ cli_table_add (struct cli_table *t, const char *const *row)
 
   t->cells = xrealloc (t->cells, sizeof (char *) * t->ncols * (t->nrows + 1));
   for (i = 0; i < t->ncols; i++)
-    t->cells[t->nrows * t->ncols + i] = xstrdup (row[i] ? row[i] : "");
+    t->cells[t->nrows * t->ncols + i] = escape_controls (row[i] ? row[i] : "");
   t->nrows++;
 }
 

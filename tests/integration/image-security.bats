@@ -189,3 +189,22 @@ META
     run cat "$MINICTR_DIR/containers/t1/upper/etc/leak"
     assert_failure
 }
+
+@test "terminal escapes: control characters an image supplies are escaped in table and csv output" {
+    local d=$WORK/esc
+    make_rootfs "$d/rootfs"
+    printf 'architecture: x86_64\ncreation_date: 1588334400\nproperties:\n  description: "evil \\e[31mRED\\e[0m\\r\\u009b2J"\n' > "$d/metadata.yaml"
+    tar -C "$d" -cf "$d/esc.tar" metadata.yaml rootfs
+    mc image import "$d/esc.tar" --alias esc >/dev/null
+    run mc image list
+    assert_line --partial '| evil \x1b[31mRED\x1b[0m\x0d\x9b2J |'
+    refute_output --partial $'\e'
+    refute_output --partial $'\r'
+    refute_output --partial $'\u009b'
+    run mc image list --format csv
+    assert_output --partial ',evil \x1b[31mRED\x1b[0m\x0d\x9b2J,'
+    refute_output --partial $'\e'
+    # The JSON keeps the exact string, escaped as JSON does.
+    run mc image list --format json
+    assert_output --partial '"description":"evil \u001B[31mRED\u001B[0m\r'
+}
