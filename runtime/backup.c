@@ -206,7 +206,7 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, char *
   if ((cfd = mc_containers_dir (s, err)) < 0)
     return -1;
   tmp = xasprintf (".tmp-import-%d", (int) getpid ());
-  if (mkdirat (cfd, tmp, 0711) < 0 || (tdir = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+  if (mkdirat (cfd, tmp, 0700) < 0 || (tdir = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   ret = mc_source_init (&src, in, path, NULL, -1, err);
   if (ret == 0)

@@ -65,6 +65,10 @@ mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
     return mc_make_error (err, 0, "container `%s` not found", name);
   if (fd < 0)
     return mc_make_error (err, errno, "open container `%s`", name);
+  /* 0700: no host user but root reaches its layer (a setuid file that
+   * container root placed there, a host-root-owned one in a privileged
+   * container's).  Containers made by older versions were 0711.  */
+  (void) fchmod (fd, 0700);
   return fd;
 }
 
@@ -349,7 +353,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
   if (check_request (s, req, err) < 0)
     return -1;
   tmp = xasprintf (".tmp-create-%s-%d", req->name, (int) getpid ());
-  if (mkdirat (cfd, tmp, 0711) < 0)
+  if (mkdirat (cfd, tmp, 0700) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   dfd = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)

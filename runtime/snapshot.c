@@ -461,7 +461,7 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
   if ((cfg = copy_config (s, req, snapfd, err)) == NULL)
     return -1;
   tmp = xasprintf (".tmp-create-%s-%d", req->dst, (int) getpid ());
-  if (mkdirat (cfd, tmp, 0711) < 0 || (dst = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+  if (mkdirat (cfd, tmp, 0700) < 0 || (dst = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     ret = mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   if (ret == 0 && snapfd >= 0)
     ret = mc_copy_tree (snapfd, "upper", dst, "upper", err);

@@ -474,3 +474,35 @@ getpid 0"
     run mc exec dn1 -- sh -c 'echo x > /dev/null && echo ok'
     assert_output ok
 }
+
+@test "state dirs: no host user but root reaches a container's layer, snapshots or config (EACCES as nobody)" {
+    local c p
+    # A state dir host users may traverse, as /var/lib/minictr (0711):
+    # the test's own private one would hide everything below it.
+    MINICTR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/minictr-perm.XXXXXX")
+    chmod 0711 "$MINICTR_DIR"
+    setpriv --reuid=65534 --regid=65534 --clear-groups stat "$MINICTR_DIR" >/dev/null \
+        || fail "precondition failed: nobody cannot reach $MINICTR_DIR (its parents are closed)"
+    record_host_object state "$(state_id)"
+    import_busybox
+    printf 'config:\n  security.privileged: "true"\n' | mc init busybox pv
+    mc launch busybox up
+    mc snapshot up s1
+    # What a container root could plant: a setuid root shell in a
+    # privileged container's layer.
+    c=$MINICTR_DIR/containers
+    mkdir -p "$c/pv/upper/tmp"
+    cp /bin/busybox "$c/pv/upper/tmp/sh"
+    chmod 4755 "$c/pv/upper/tmp/sh"
+    for p in "$c/pv/upper" "$c/pv/upper/tmp/sh" "$c/pv/config.yaml" "$c/up/upper" \
+             "$c/up/upper/etc" "$c/up/snapshots" "$c/up/snapshots/s1/upper" "$MINICTR_DIR/images/x"; do
+        run setpriv --reuid=65534 --regid=65534 --clear-groups stat -c %n "$p"
+        assert_failure
+        assert_output --partial "Permission denied"
+    done
+    # (Through a shell: setpriv itself still holds root's capabilities
+    # while it looks up the program it executes.)
+    run setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '"$0" -c id' "$c/pv/upper/tmp/sh"
+    assert_failure
+    assert_output --partial "Permission denied"
+}
