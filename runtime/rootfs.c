@@ -316,23 +316,30 @@ int
 mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, int userns_fd,
                         mc_error_t *err)
 {
-  struct mount_attr attr = { 0 };
+  /* Always nosuid and nodev (LXD's choice: a setuid file or a device node
+   * container root made in a shared directory must not work on the host
+   * side, nor a host one inside); read-only, when asked, for every
+   * submount too.  */
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                         | (readonly ? MOUNT_ATTR_RDONLY : 0) };
+  struct mount_attr idmap = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64) userns_fd };
   int tree = mc_sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
   if (tree < 0)
     return mc_make_error (err, errno, "disk source `%s`", source);
-  if (readonly)
-    attr.attr_set |= MOUNT_ATTR_RDONLY;
-  if (shift && userns_fd >= 0)
+  if (mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
     {
-      attr.attr_set |= MOUNT_ATTR_IDMAP;
-      attr.userns_fd = (__u64) userns_fd;
+      mc_make_error (err, errno, "make disk source `%s` nosuid,nodev%s", source,
+                     readonly ? ",ro" : "");
+      close (tree);
+      return -1;
     }
-  if (attr.attr_set != 0
-      && mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH | (shift ? 0 : AT_RECURSIVE), &attr,
-                               sizeof (attr)) < 0)
+  /* The id shift applies to the source's own mount only: a submount of
+   * another filesystem may not support idmapping.  */
+  if (shift && userns_fd >= 0
+      && mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH, &idmap, sizeof (idmap)) < 0)
     {
-      mc_make_error (err, errno, "%s disk source `%s`", shift ? "idmap" : "make read-only", source);
+      mc_make_error (err, errno, "idmap disk source `%s`", source);
       close (tree);
       return -1;
     }

@@ -210,6 +210,35 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     refute_output --partial "| p2 "
 }
 
+@test "disk devices are nosuid,nodev; readonly=true covers the source's submounts too" {
+    local src=$WORK/dsrc
+    mkdir -p "$src/sub"
+    mount -t tmpfs -o size=1m tmpfs "$src/sub"
+    MOUNTED="$src/sub"
+    chown "$IDMAP_BASE:$IDMAP_BASE" "$src" "$src/sub"
+    mc init busybox ds
+    mc config device add ds rw disk "source=$src" path=/mnt/rw
+    mc config device add ds ro disk "source=$src" path=/mnt/ro readonly=true
+    mc config device add ds sh disk "source=$src" path=/mnt/sh shift=true readonly=true
+    mc start ds
+    # Each mount point and the submount below it: nosuid and nodev.
+    run mc exec ds -- awk '$5 ~ "^/mnt/" { print $5, ($6 ~ /(^|,)nosuid(,|$)/ && $6 ~ /(^|,)nodev(,|$)/) ? "nosuid,nodev" : $6, ($6 ~ /^ro(,|$)/) ? "ro" : "rw" }' /proc/self/mountinfo
+    assert_output "/mnt/rw nosuid,nodev rw
+/mnt/rw/sub nosuid,nodev rw
+/mnt/ro nosuid,nodev ro
+/mnt/ro/sub nosuid,nodev ro
+/mnt/sh nosuid,nodev ro
+/mnt/sh/sub nosuid,nodev ro"
+    run mc exec ds -- sh -c 'echo x > /mnt/ro/sub/f'
+    assert_failure
+    assert_output --partial "Read-only file system"
+    run mc exec ds -- sh -c 'echo x > /mnt/sh/sub/f'
+    assert_failure
+    assert_output --partial "Read-only file system"
+    mc exec ds -- sh -c 'echo x > /mnt/rw/sub/f'
+    mc stop --force ds
+}
+
 @test "disk devices: mapped ownership, readonly gives EROFS, shift maps host root, missing source" {
     local src=$WORK/share rosrc=$WORK/rootshare
     mkdir -p "$src" "$rosrc"
