@@ -382,6 +382,23 @@ sync_firewall (struct mc_store *s, const char *except_name, const struct mc_netw
   return ret;
 }
 
+/* minictr's networks are IPv4 only (ipv6.address: none): the bridge gets
+ * no IPv6 at all, so a router advertisement a container sends can give
+ * the host neither an address nor a route.  Nothing to do on a host
+ * without IPv6.  */
+static int
+no_ipv6 (const char *bridge, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/sys/net/ipv6/conf/%s/disable_ipv6", bridge);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 && errno == ENOENT)
+    return 0;
+  if (fd < 0 || mc_write_all (fd, "1", 1) < 0)
+    return mc_make_error (err, errno, "disable IPv6 on bridge `%s` (`%s`)", bridge, path);
+  return 0;
+}
+
 /* The bridge, up, with its address.  */
 static int
 make_bridge (struct mc_nl *nl, const struct mc_network *net, mc_error_t *err)
@@ -392,6 +409,8 @@ make_bridge (struct mc_nl *nl, const struct mc_network *net, mc_error_t *err)
     return -1;
   if ((idx = mc_nl_link_index (nl, net->bridge, err)) <= 0)
     return idx < 0 ? -1 : mc_make_error (err, ENODEV, "bridge `%s` vanished", net->bridge);
+  if (no_ipv6 (net->bridge, err) < 0)
+    return -1;
   if (net->has_ipv4 && mc_nl_addr4_add (nl, idx, net->ipv4.addr, net->ipv4.prefix, err) < 0)
     return mc_error_prefix (err, "bridge `%s`", net->bridge);
   return 0;

@@ -202,6 +202,21 @@ overlaps() {
     assert_success
 }
 
+@test "the bridge has no IPv6 (networks are IPv4 only): router advertisements from containers give the host nothing" {
+    local br
+    [ -d /proc/sys/net/ipv6 ] || skip "this host has no IPv6"
+    mc network create v6
+    br=$(bridge_of v6)
+    record_host_object link "$br"
+    assert_equal "$(cat "/proc/sys/net/ipv6/conf/$br/disable_ipv6")" 1
+    printf 'devices:\n  eth0:\n    type: nic\n    network: v6\n    name: eth0\n' | mc init busybox r6
+    mc start r6
+    # With a port up the bridge has carrier: still not even a link-local.
+    run ip -6 -o addr show dev "$br"
+    assert_output ""
+    mc stop --force r6
+}
+
 @test "a container with no nic device has only loopback" {
     local hosts
     mc admin init --auto
