@@ -801,8 +801,11 @@ const struct cli_command cli_container_commands[] = {
   { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
     "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
     "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export },
-  { "import", "import", NULL, "import FILE.tar.gz [NAME]",
-    "Recreate a container from a backup made by export (its image must be in the store)", NULL,
+  { "import", "import", NULL, "import FILE.tar.gz [NAME] [--allow-privileged]",
+    "Recreate a container from a backup made by export (its image must be in the store)",
+    "A backup whose container (or a snapshot of it) is privileged, or shares the\n"
+    "host's root directory as a disk device, is refused unless --allow-privileged.\n\n"
+    "Flags:\n      --allow-privileged  Accept such a backup (only one you trust)\n",
     cli_cmd_import },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",

@@ -359,15 +359,28 @@ cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t
 int
 cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  static const struct option longopts[] = {
+    { "allow-privileged", no_argument, NULL, 'p' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
+  };
   cleanup_free char *made = NULL;
+  bool allow_privileged = false;
   struct mc_store s;
-  int r = help_only (cmd, argc, argv, 1, 2, err);
+  int c, r;
 
-  if (r != 0)
-    return r < 0 ? -1 : 0;
+  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
+    {
+      if (c == -2)
+        return -1;
+      if (c == 'h')
+        return cli_print_help (cmd), 0;
+      allow_privileged = true;
+    }
+  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
+    return -1;
   if (mc_store_open (&s, err) < 0)
     return -1;
-  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &made, err);
+  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL,
+                        allow_privileged, &made, err);
   mc_store_close (&s);
   if (r == 0)
     printf ("Container %s imported\n", made);

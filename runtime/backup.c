@@ -128,9 +128,62 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
 
 /* ---- import ------------------------------------------------------------------ */
 
+/* Whether PATH names the root directory ("/", "//", "/.", "/..", ...).  */
+static bool
+is_root_path (const char *path)
+{
+  const char *p = path;
+  int depth = 0;
+
+  if (path[0] != '/')
+    return false;
+  while (*p)
+    {
+      size_t len;
+
+      p += strspn (p, "/");
+      len = strcspn (p, "/");
+      if (len == 0)
+        break;
+      if (len == 2 && strncmp (p, "..", 2) == 0)
+        depth = depth > 0 ? depth - 1 : 0;
+      else if (!(len == 1 && *p == '.'))
+        depth++;
+      p += len;
+    }
+  return depth == 0;
+}
+
+/* What a backup's config REL may not bring without --allow-privileged.  */
+static int
+check_trust (int bdir, const char *rel, mc_error_t *err)
+{
+  json_t *cfg = mc_yaml_load_mapping_at (bdir, rel, err), *dev;
+  const char *dname;
+  int ret = 0;
+
+  if (cfg == NULL)
+    return -1;
+  if (mc_config_get_bool (cfg, "security.privileged", false))
+    ret = mc_make_error (err, 0, "backup/%s: security.privileged is true (import with "
+                                 "--allow-privileged only a backup you trust)", rel);
+  json_object_foreach (json_object_get (cfg, "devices"), dname, dev)
+    {
+      const char *src = json_string_value (json_object_get (dev, "source"));
+
+      if (ret == 0 && strcmp (json_string_value (json_object_get (dev, "type")) ?: "", "disk") == 0
+          && src && is_root_path (src))
+        ret = mc_make_error (err, 0, "backup/%s: disk device `%s` shares the host's root directory "
+                                     "(import with --allow-privileged only a backup you trust)",
+                             rel, dname);
+    }
+  json_decref (cfg);
+  return ret;
+}
+
 /* What the unpacked backup/ must hold before it becomes a container.  */
 static int
-check_backup (struct mc_store *s, int bdir, json_t *index, mc_error_t *err)
+check_backup (struct mc_store *s, int bdir, json_t *index, bool allow_privileged, mc_error_t *err)
 {
   const char *fmt = json_string_value (json_object_get (index, "format"));
   const char *fp = json_string_value (json_object_get (index, "image"));
@@ -164,7 +217,14 @@ check_backup (struct mc_store *s, int bdir, json_t *index, mc_error_t *err)
       rel = xasprintf ("snapshots/%s/upper", json_string_value (v));
       if (fstatat (bdir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
         return mc_make_error (err, 0, "backup: snapshot `%s` has no layer", json_string_value (v));
+      free (rel);
+      rel = xasprintf ("snapshots/%s/config.yaml", json_string_value (v));
+      if (!allow_privileged && faccessat (bdir, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+          && check_trust (bdir, rel, err) < 0)
+        return -1;
     }
+  if (!allow_privileged && check_trust (bdir, "container/config.yaml", err) < 0)
+    return -1;
   return 0;
 }
 
@@ -188,8 +248,8 @@ arrange (int tdir, mc_error_t *err)
 }
 
 int
-mc_backup_import (struct mc_store *s, const char *path, const char *name, char **created,
-                  mc_error_t *err)
+mc_backup_import (struct mc_store *s, const char *path, const char *name, bool allow_privileged,
+                  char **created, mc_error_t *err)
 {
   cleanup_close int in = open (path, O_RDONLY | O_CLOEXEC);
   cleanup_close int cfd = -1, tdir = -1, bdir = -1;
@@ -229,7 +289,7 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, char *
         ret = mc_make_error (err, 0, "container `%s` already exists", target);
     }
   if (ret == 0)
-    ret = check_backup (s, bdir, index, err);
+    ret = check_backup (s, bdir, index, allow_privileged, err);
   if (ret == 0)
     ret = arrange (tdir, err);
   /* A new identity, as for a copy: the original may still exist.  */

@@ -188,6 +188,42 @@ layer_listing() {
     [ "$snap_kb" -ge 1024 ] && [ "$snap_kb" -lt 1200 ]
 }
 
+@test "import refuses a backup that is privileged or shares the host's root, unless --allow-privileged" {
+    mc init busybox p1
+    mc snapshot p1 s0
+    mc export p1 "$WORK/plain.tar.gz"
+    mc config set p1 security.privileged true
+    mc export p1 "$WORK/priv.tar.gz"
+    mc config unset p1 security.privileged
+    mc config device add p1 all disk source=//. path=/host
+    mc export p1 "$WORK/root.tar.gz"
+    mc delete p1
+    run mc import "$WORK/priv.tar.gz"
+    assert_failure 1
+    assert_output "minictr: import \`$WORK/priv.tar.gz\`: backup/container/config.yaml: security.privileged is true (import with --allow-privileged only a backup you trust)"
+    run mc import "$WORK/root.tar.gz"
+    assert_failure 1
+    assert_output "minictr: import \`$WORK/root.tar.gz\`: backup/container/config.yaml: disk device \`all\` shares the host's root directory (import with --allow-privileged only a backup you trust)"
+    run mc list --format csv
+    assert_output ""
+    run find "$MINICTR_DIR/containers" -mindepth 1 -maxdepth 1
+    assert_output ""
+    # A snapshot's config counts too: a restore would bring it back.
+    mc import "$WORK/plain.tar.gz" p2
+    mc config set p2 security.privileged true
+    mc snapshot p2 s1
+    mc config unset p2 security.privileged
+    mc export p2 "$WORK/snap.tar.gz"
+    mc delete p2
+    run mc import "$WORK/snap.tar.gz"
+    assert_failure 1
+    assert_output "minictr: import \`$WORK/snap.tar.gz\`: backup/snapshots/s1/config.yaml: security.privileged is true (import with --allow-privileged only a backup you trust)"
+    run mc import "$WORK/priv.tar.gz" --allow-privileged
+    assert_success
+    assert_output "Container p1 imported"
+    assert_equal "$(mc config get p1 security.privileged)" true
+}
+
 @test "export, delete, import: the container comes back with its snapshots; name clashes and hostile backups are refused" {
     local u listing
     mc launch busybox e1
