@@ -137,7 +137,7 @@ unit-bins: $(UNIT_BINS) $(TEST_HELPERS)
 # Every suite prints TAP; tests/run.sh counts it and ends with the
 # "N passed, N failed" line.
 test: deps-test all unit-bins $(FUZZ_BINS)
-	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit fuzz host host-lxd-ids vm
+	@BUILDDIR=$(BUILDDIR) tests/run.sh lint unit fuzz host host-lxd-ids vm vm-systemd
 
 check-unit: deps-test all unit-bins
 	@BUILDDIR=$(BUILDDIR) tests/run.sh unit
@@ -146,7 +146,7 @@ check-host: deps-test all $(TEST_HELPERS)
 	@BUILDDIR=$(BUILDDIR) tests/run.sh host
 
 check-vm: deps-test all $(TEST_HELPERS)
-	@BUILDDIR=$(BUILDDIR) tests/run.sh vm
+	@BUILDDIR=$(BUILDDIR) tests/run.sh vm vm-systemd
 
 check-asan: deps-test
 	@$(MAKE) --no-print-directory BUILDDIR=build-asan SANITIZE=1 all unit-bins

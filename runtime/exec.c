@@ -163,6 +163,8 @@ run_command (struct exec_ctx *x, int master)
    * opened by the CLI, whose credentials the kernel checks.  */
   if (mc_cgroup_enter_self (x->cg_fds, x->n_cg_fds, &err) < 0
       || (master >= 0 && take_pty (master, &err) < 0)
+      /* No pty: a session of its own, with no controlling terminal.  */
+      || (master < 0 && setsid () < 0 && mc_make_error (&err, errno, "setsid") < 0)
       || (chdir (cwd) < 0 && (req->cwd || chdir ("/") < 0)
           && mc_make_error (&err, errno, "chdir `%s`", cwd) < 0)
       || mc_caps_drop_default (&err) < 0
@@ -240,59 +242,142 @@ copy_winsize (int master)
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
-/* Relay the terminal until the helper reports; returns its message.  */
-static int
-relay_pty (int master, int sock, struct mc_sync_msg *msg, mc_error_t *err)
+/* Copy what is readable on FD to OUT; false at EOF or error.  */
+static bool
+pass_on (int fd, int out)
 {
   char buf[8192];
-  bool in_open = true;
+  ssize_t n = read (fd, buf, sizeof (buf));
 
-  copy_winsize (master);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  (void) mc_write_all (out, buf, (size_t) n);
+  return true;
+}
+
+/* What is left in the pipes once the command has ended (a background
+ * process it left may hold them open: do not wait for their EOF).  */
+static void
+drain (int fd, int out)
+{
+  if (fd < 0)
+    return;
+  fcntl (fd, F_SETFL, O_NONBLOCK);
+  while (pass_on (fd, out))
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+
+      if (poll (&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+        break;
+    }
+}
+
+/* Relay until the helper reports, then return its message.  With a pty
+ * (MASTER >= 0) the terminal goes both ways through it; without, our
+ * stdin goes to IN, and OUT and ERR come back: no fd of ours, a terminal
+ * least of all, ever enters the container (a command holding the
+ * admin's terminal could push input into it with TIOCSTI, and any
+ * process in the container could take it with pidfd_getfd).  ERR also
+ * carries, in both modes, what the command's side says before it runs.  */
+static int
+relay (int master, int *in, int out, int errfd, int sock, struct mc_sync_msg *msg, mc_error_t *err)
+{
+  bool in_open = true, out_open = out >= 0, err_open = errfd >= 0;
+  int to = master >= 0 ? master : *in;
+  char pending[65536];
+  size_t plen = 0, poff = 0;
+
+  if (master >= 0)
+    copy_winsize (master);
+  /* Our stdin goes in as fast as the command takes it, never blocking
+   * us: a command that writes while we would wait to write to it (cat)
+   * would deadlock with us.  */
+  if (to >= 0)
+    fcntl (to, F_SETFL, fcntl (to, F_GETFL) | O_NONBLOCK);
   for (;;)
     {
-      struct pollfd p[3] = { { sock, POLLIN, 0 }, { master, POLLIN, 0 },
-                             { in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+      struct pollfd p[6] = { { sock, POLLIN, 0 }, { master, POLLIN, 0 },
+                             { out_open ? out : -1, POLLIN, 0 }, { err_open ? errfd : -1, POLLIN, 0 },
+                             { in_open && plen == 0 ? STDIN_FILENO : -1, POLLIN, 0 },
+                             { in_open && plen > 0 ? to : -1, POLLOUT, 0 } };
       ssize_t n;
 
-      if (winch && !(winch = 0))
+      if (master >= 0 && winch && !(winch = 0))
         copy_winsize (master);
-      if (poll (p, 3, -1) < 0 && errno != EINTR)
+      if (poll (p, 6, -1) < 0 && errno != EINTR)
         return mc_make_error (err, errno, "poll");
-      if (p[1].revents & POLLIN && (n = read (master, buf, sizeof (buf))) > 0)
-        (void) mc_write_all (STDOUT_FILENO, buf, (size_t) n);
-      else if (p[0].revents)
+      if (p[1].revents & POLLIN)
+        (void) pass_on (master, STDOUT_FILENO);
+      if (p[2].revents)
+        out_open = pass_on (out, STDOUT_FILENO);
+      if (p[3].revents)
+        err_open = pass_on (errfd, STDERR_FILENO);
+      if (p[0].revents && !(p[1].revents & POLLIN))
         break;
-      if (p[2].revents && ((n = read (STDIN_FILENO, buf, sizeof (buf))) <= 0
-                           || mc_write_all (master, buf, (size_t) n) < 0))
-        in_open = false;
+      if (p[4].revents)
+        {
+          n = read (STDIN_FILENO, pending, sizeof (pending));
+          if (n > 0)
+            plen = (size_t) n, poff = 0;
+          else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            in_open = false;
+        }
+      if (plen > 0 && (p[5].revents || p[4].revents))
+        {
+          n = write (to, pending + poff, plen);
+          if (n > 0)
+            poff += (size_t) n, plen -= (size_t) n;
+          else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            in_open = false;
+        }
+      /* EOF for the command (with a pty, the line discipline's job).  */
+      if (!in_open && master < 0 && *in >= 0)
+        {
+          close (*in);
+          *in = -1;
+        }
     }
+  drain (out_open ? out : -1, STDOUT_FILENO);
+  drain (err_open ? errfd : -1, STDERR_FILENO);
   return mc_sync_recv (sock, msg, NULL, err) > 0 ? 0 : mc_make_error (err, 0, "the exec helper died");
 }
 
 static int
-wait_result (struct exec_ctx *x, int *status, mc_error_t *err)
+wait_result (struct exec_ctx *x, int *in, int out, int errfd, int *status, mc_error_t *err)
 {
   struct mc_sync_msg msg;
   struct termios saved, raw;
   bool tty = false;
   int master = -1, r;
 
-  r = mc_sync_recv (x->sock, &msg, &master, err);
-  if (r > 0 && msg.type == MC_SYNC_ROOTFS && master >= 0)
+  /* A closed reader (our stdout, the command's stdin) is an EPIPE, not
+   * the end of the CLI.  */
+  signal (SIGPIPE, SIG_IGN);
+  if (x->req->pty)
     {
-      tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
-      if (tty)
+      r = mc_sync_recv (x->sock, &msg, &master, err);
+      if (r > 0 && msg.type == MC_SYNC_ROOTFS && master >= 0)
         {
-          raw = saved;
-          cfmakeraw (&raw);
-          tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+          tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+          if (tty)
+            {
+              raw = saved;
+              cfmakeraw (&raw);
+              tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+            }
+          signal (SIGWINCH, on_winch);
+          r = relay (master, in, -1, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
+          if (tty)
+            tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+          close (master);
         }
-      signal (SIGWINCH, on_winch);
-      r = relay_pty (master, x->sock, &msg, err) == 0 ? 1 : -1;
-      if (tty)
-        tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-      close (master);
+      else if (r > 0)
+        drain (errfd, STDERR_FILENO);
     }
+  else
+    r = relay (-1, in, out, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
   if (r <= 0)
     return r < 0 ? -1 : mc_make_error (err, 0, "the exec helper died");
   if (msg.type == MC_SYNC_ERROR)
@@ -338,36 +423,86 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   return mc_cgroup_open_self_move_to (x->cg, false, sub, &x->cg_fds, &x->n_cg_fds, err);
 }
 
+/* The helper's fds 0-2, before it joins the container: pipes to the CLI
+ * (IN, OUT; /dev/null with a pty) and ERR.  Never the CLI's own.  */
+static void
+helper_stdio (int in, int out, int errfd)
+{
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+
+  if (dup2 (in >= 0 ? in : null, 0) < 0 || dup2 (out >= 0 ? out : null, 1) < 0
+      || dup2 (errfd >= 0 ? errfd : null, 2) < 0)
+    _exit (126);
+  /* The originals are close-on-exec, but the helper does not exec.  */
+  if (in > 2)
+    close (in);
+  if (out > 2)
+    close (out);
+  if (errfd > 2)
+    close (errfd);
+}
+
 int
 mc_container_exec (struct mc_store *s, const struct mc_exec_request *req, int *status,
                    mc_error_t *err)
 {
   struct exec_ctx x = { .req = req, .init_pidfd = -1, .sock = -1 };
-  int sv[2] = { -1, -1 }, ret = -1, st;
+  int sv[2] = { -1, -1 }, pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+  int ret = -1, st;
   pid_t pid;
   size_t i;
 
   if (prepare (s, &x, err) < 0)
     goto out;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2 (perr, O_CLOEXEC) < 0
+      || (!req->pty && (pipe2 (pin, O_CLOEXEC) < 0 || pipe2 (pout, O_CLOEXEC) < 0)))
     {
-      mc_make_error (err, errno, "socketpair");
+      mc_make_error (err, errno, "socketpair or pipe");
       goto out;
     }
   fflush (stdout);
+  fflush (stderr);
   pid = fork ();
   if (pid == 0)
     {
       close (sv[0]);
+      /* The CLI's ends: while we held one, the command would never see
+       * the end of its stdin.  */
+      if (pin[1] >= 0)
+        close (pin[1]);
+      if (pout[0] >= 0)
+        close (pout[0]);
+      close (perr[0]);
+      helper_stdio (pin[0], pout[1], perr[1]);
       x.sock = sv[1];
       helper_main (&x);
     }
   close (sv[1]);
+  sv[1] = -1;
   x.sock = sv[0];
-  ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, status, err);
+  close (perr[1]);
+  perr[1] = -1;
+  if (!req->pty)
+    {
+      close (pin[0]);
+      close (pout[1]);
+      pin[0] = pout[1] = -1;
+    }
+  ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, &pin[1], pout[0], perr[0], status, err);
   if (pid > 0)
     waitpid (pid, &st, 0);
 out:
+  for (i = 0; i < 2; i++)
+    {
+      if (sv[i] >= 0 && sv[i] != x.sock)
+        close (sv[i]);
+      if (pin[i] >= 0)
+        close (pin[i]);
+      if (pout[i] >= 0)
+        close (pout[i]);
+      if (perr[i] >= 0)
+        close (perr[i]);
+    }
   if (x.sock >= 0)
     close (x.sock);
   if (x.init_pidfd >= 0)

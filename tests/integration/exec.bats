@@ -57,6 +57,30 @@ setup() {
     assert_line --regexp '^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0$'
 }
 
+@test "no host terminal enters the container: without -t, stdio are pipes and the command has no controlling terminal (CVE-2017-5226 class)" {
+    # Run from a terminal (script), stdout to a file: stdin and stderr
+    # would be the admin's terminal.
+    cat > "$WORK/t.sh" <<'SH'
+for f in 0 1 2; do readlink /proc/self/fd/$f | sed 's/:.*//'; done
+set -- $(cat /proc/$$/stat)
+echo "tty_nr=$7"
+[ "$6" = "$$" ] && echo "session leader"
+tty || true
+SH
+    mc exec ex -- sh -c 'cat > /t.sh' < "$WORK/t.sh"
+    script -qec "$MINICTR_BIN exec ex -- sh /t.sh > $WORK/out" /dev/null
+    assert_equal "$(cat "$WORK/out")" "pipe
+pipe
+pipe
+tty_nr=0
+session leader
+not a tty"
+    # Input still flows, and the command sees its end.
+    run mc exec ex -- sh -c 'wc -c; echo end' <<< "hello"
+    assert_output "6
+end"
+}
+
 @test "exec returns when the command exits, even with a background child holding stdout" {
     # To a file: a pipe would keep bats itself waiting for the sleep.
     timeout 10 "$MINICTR_BIN" exec ex -- sh -c 'sleep 1000 & echo done' > "$WORK/out"
