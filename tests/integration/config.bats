@@ -214,7 +214,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     local src=$WORK/dsrc
     mkdir -p "$src/sub"
     mount -t tmpfs -o size=1m tmpfs "$src/sub"
-    MOUNTED="$src/sub"
+    export MOUNTED="$src/sub"
     chown "$IDMAP_BASE:$IDMAP_BASE" "$src" "$src/sub"
     mc init busybox ds
     mc config device add ds rw disk "source=$src" path=/mnt/rw

@@ -478,8 +478,9 @@ getpid 0"
 @test "state dirs: no host user but root reaches a container's layer, snapshots or config (EACCES as nobody)" {
     local c p
     # A state dir host users may traverse, as /var/lib/minictr (0711):
-    # the test's own private one would hide everything below it.
-    MINICTR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/minictr-perm.XXXXXX")
+    # the test's own private one (and the run's TMPDIR) would hide
+    # everything below it.  Removed by teardown.
+    MINICTR_DIR=$(mktemp -d /tmp/minictr-perm.XXXXXX)
     chmod 0711 "$MINICTR_DIR"
     setpriv --reuid=65534 --regid=65534 --clear-groups stat "$MINICTR_DIR" >/dev/null \
         || fail "precondition failed: nobody cannot reach $MINICTR_DIR (its parents are closed)"
@@ -502,6 +503,7 @@ getpid 0"
     done
     # (Through a shell: setpriv itself still holds root's capabilities
     # while it looks up the program it executes.)
+    # shellcheck disable=SC2016  # $0 is the inner shell's
     run setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '"$0" -c id' "$c/pv/upper/tmp/sh"
     assert_failure
     assert_output --partial "Permission denied"
