@@ -119,6 +119,12 @@ $(BUILDDIR)/tests/syscall-probe: tests/probe/syscall-probe.c
 	@$(if $(Q),echo "  CC      $< (static)")
 	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
 
+# The security suite's probe: one escape attempt per run, exits with errno.
+$(BUILDDIR)/tests/escape-probe: tests/probe/escape-probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (static)")
+	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+
 # LD_PRELOAD shim: mount_setattr fails with ENOSYS (shifted-copy fallback).
 $(BUILDDIR)/tests/no_idmap.so: tests/preload/no_idmap.c
 	@mkdir -p $(dir $@)
@@ -129,7 +135,8 @@ $(BUILDDIR)/tests/no_openat2.so: tests/preload/no_openat2.c
 	@mkdir -p $(dir $@)
 	$(Q)gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/no_idmap.so \
+TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/escape-probe \
+	$(BUILDDIR)/tests/no_idmap.so \
 	$(BUILDDIR)/tests/no_openat2.so
 
 unit-bins: $(UNIT_BINS) $(TEST_HELPERS)

@@ -623,6 +623,7 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
   spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
   spec->idmap_base = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.base", "1000000"), NULL, 10);
   spec->idmap_size = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.size", "1000000000"), NULL, 10);

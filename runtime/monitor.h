@@ -31,6 +31,7 @@ struct mc_child_spec
   char *cdir;          /* containers/NAME, absolute */
   char *image_rootfs;  /* images/<fp>/rootfs, absolute */
   bool privileged;
+  bool nesting;        /* security.nesting: no masks, so /proc can be mounted again inside */
   bool ephemeral;
   uint32_t idmap_base, idmap_size;
   int console_fd;      /* pty slave, for the child */

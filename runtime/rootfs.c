@@ -161,11 +161,24 @@ mount_at (int rootfd, const char *name, const char *src, const char *type,
   return mount_on_fd (src, fd, type, flags, data, name, err);
 }
 
+/* What the tree builder creates, it creates as host root: hand it to
+ * the container's root (O NULL or root: leave it).  */
+static int
+give_to (int dirfd, const char *name, const struct mc_owner *o, mc_error_t *err)
+{
+  if (o == NULL || (o->uid == 0 && o->gid == 0))
+    return 0;
+  if (fchownat (dirfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return mc_make_error (err, errno, "chown `%s` in the container", name);
+  return 0;
+}
+
 /* A file in the container's /dev, bind-mounted from SOURCE (a host
  * device node, or the console pty): device nodes cannot be created in a
  * user namespace, bind mounts of them can.  */
 static int
-bind_dev_file (int devfd, const char *name, const char *source, mc_error_t *err)
+bind_dev_file (int devfd, const char *name, const char *source, const struct mc_owner *o,
+               mc_error_t *err)
 {
   cleanup_close int fd = -1;
   int f = openat (devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -173,6 +186,8 @@ bind_dev_file (int devfd, const char *name, const char *source, mc_error_t *err)
   if (f < 0)
     return mc_make_error (err, errno, "create `/dev/%s`", name);
   close (f);
+  if (give_to (devfd, name, o, err) < 0)
+    return -1;
   fd = openat (devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return mc_make_error (err, errno, "open `/dev/%s`", name);
@@ -180,7 +195,7 @@ bind_dev_file (int devfd, const char *name, const char *source, mc_error_t *err)
 }
 
 static int
-dev_links (int devfd, mc_error_t *err)
+dev_links (int devfd, const struct mc_owner *o, mc_error_t *err)
 {
   static const char *const links[][2] = {
     { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
@@ -191,18 +206,24 @@ dev_links (int devfd, mc_error_t *err)
   for (i = 0; i < sizeof (links) / sizeof (links[0]); i++)
     if (symlinkat (links[i][1], devfd, links[i][0]) < 0)
       return mc_make_error (err, errno, "symlink `/dev/%s`", links[i][0]);
+    else if (give_to (devfd, links[i][0], o, err) < 0)
+      return -1;
   return 0;
 }
 
-static int
-setup_dev (int rootfd, const char *console_path, mc_error_t *err)
+int
+mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_owner *o,
+                     mc_error_t *err)
 {
   static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+  cleanup_free char *dev_opts = xasprintf ("mode=755,size=65536k,uid=%u,gid=%u", o->uid, o->gid);
+  cleanup_free char *pts_opts = xasprintf ("newinstance,ptmxmode=0666,mode=0620,gid=%u", o->gid + 5);
+  cleanup_free char *shm_opts = xasprintf ("mode=1777,size=65536k,uid=%u,gid=%u", o->uid, o->gid);
   cleanup_close int devfd = -1;
   char src[64];
   size_t i;
 
-  if (mount_at (rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k", err) < 0)
+  if (mount_at (rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, dev_opts, err) < 0)
     return -1;
   devfd = openat (rootfd, "dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (devfd < 0)
@@ -210,18 +231,17 @@ setup_dev (int rootfd, const char *console_path, mc_error_t *err)
   for (i = 0; i < sizeof (nodes) / sizeof (nodes[0]); i++)
     {
       snprintf (src, sizeof (src), "/dev/%s", nodes[i]);
-      if (bind_dev_file (devfd, nodes[i], src, err) < 0)
+      if (bind_dev_file (devfd, nodes[i], src, o, err) < 0)
         return -1;
     }
-  /* By path, not through /proc/self/fd: the pty was opened in the
-   * monitor's mount namespace, and a bind source must be in ours.  */
-  if (bind_dev_file (devfd, "console", console_path, err) < 0 || dev_links (devfd, err) < 0)
+  /* By path: the pty is the monitor's, and this namespace is a copy of
+   * the monitor's.  */
+  if (bind_dev_file (devfd, "console", console_path, o, err) < 0 || dev_links (devfd, o, err) < 0)
     return -1;
-  if (mount_at (devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
+  /* gid=: the container's tty group (5), as the host sees it.  */
+  if (mount_at (devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts_opts, err) < 0)
     return -1;
-  return mount_at (devfd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "mode=1777,size=65536k", err);
+  return mount_at (devfd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts, err);
 }
 
 static int
@@ -242,13 +262,18 @@ pivot (int rootfd, mc_error_t *err)
   return 0;
 }
 
+int
+mc_rootfs_mount_proc (int rootfd, mc_error_t *err)
+{
+  return mount_at (rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+}
+
 static int
-mount_kernel_fs (int rootfd, bool cgroup2, mc_error_t *err)
+mount_sys (int rootfd, bool cgroup2, mc_error_t *err)
 {
   unsigned long common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-  if (mount_at (rootfd, "proc", "proc", "proc", common, NULL, err) < 0
-      || mount_at (rootfd, "sys", "sysfs", "sysfs", common | MS_RDONLY, NULL, err) < 0)
+  if (mount_at (rootfd, "sys", "sysfs", "sysfs", common | MS_RDONLY, NULL, err) < 0)
     return -1;
   if (!cgroup2)
     return 0;
@@ -297,11 +322,9 @@ mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
 }
 
 int
-mc_rootfs_furnish (int rootfd, const char *console_path, mc_error_t *err)
+mc_rootfs_mount_sys (int rootfd, mc_error_t *err)
 {
-  if (mount_kernel_fs (rootfd, host_has_cgroup2 (), err) < 0)
-    return -1;
-  return setup_dev (rootfd, console_path, err);
+  return mount_sys (rootfd, host_has_cgroup2 (), err);
 }
 
 int
@@ -351,7 +374,7 @@ mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, int usern
  * directories, the last component as a directory or, for a file source,
  * an empty file.  */
 static int
-open_in_root (int rootfd, const char *path, bool dir, mc_error_t *err)
+open_in_root (int rootfd, const char *path, bool dir, const struct mc_owner *o, mc_error_t *err)
 {
   struct open_how how = { .flags = O_PATH | O_CLOEXEC,
                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
@@ -388,6 +411,8 @@ open_in_root (int rootfd, const char *path, bool dir, mc_error_t *err)
             }
           if (r < 0 && errno != EEXIST)
             return mc_make_error (err, errno, "create `%s` in the container", buf);
+          if (r == 0 && give_to (pfd, cut + 1, o, err) < 0)
+            return -1;
           fd = mc_sys_openat2 (rootfd, buf, &how, sizeof (how));
         }
       if (fd < 0)
@@ -401,14 +426,15 @@ open_in_root (int rootfd, const char *path, bool dir, mc_error_t *err)
 }
 
 int
-mc_rootfs_mount_disk (int rootfd, const char *path, int mfd, mc_error_t *err)
+mc_rootfs_mount_disk (int rootfd, const char *path, int mfd, const struct mc_owner *o,
+                      mc_error_t *err)
 {
   struct stat st;
   cleanup_close int target = -1;
 
   if (fstat (mfd, &st) < 0)
     return mc_make_error (err, errno, "stat the disk mount for `%s`", path);
-  if ((target = open_in_root (rootfd, path, S_ISDIR (st.st_mode), err)) < 0)
+  if ((target = open_in_root (rootfd, path, S_ISDIR (st.st_mode), o, err)) < 0)
     return -1;
   if (mc_sys_move_mount (mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return mc_make_error (err, errno, "mount a disk on `%s`", path);
@@ -429,7 +455,7 @@ mc_rootfs_write_file (int rootfd, const char *path, const char *content, bool cr
   if (path[0] != '/' || cut == NULL || cut[1] == '\0')
     return mc_make_error (err, 0, "`%s`: not an absolute file path", path);
   *cut = '\0';
-  if (*parent && (pfd = open_in_root (rootfd, parent, true, err)) < 0)
+  if (*parent && (pfd = open_in_root (rootfd, parent, true, NULL, err)) < 0)
     return -1;
   fd = mc_sys_openat2 (rootfd, path, &how, sizeof (how));
   if (fd < 0 && errno == EEXIST && create_only)

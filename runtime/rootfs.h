@@ -1,7 +1,8 @@
 /* The container's root: an overlay of the image rootfs (idmapped for
  * unprivileged containers) and the container's upper layer, built by the
- * monitor as a detached mount, then attached and furnished (/proc, /sys,
- * /dev) by the child inside its own mount namespace, and pivoted into.  */
+ * tree builder as a detached mount, then attached and furnished (/proc,
+ * /sys, /dev, disk devices) and pivoted into, all in a mount namespace
+ * owned by the initial user namespace (start.c explains why).  */
 #ifndef MINICTR_ROOTFS_H
 #define MINICTR_ROOTFS_H
 
@@ -25,17 +26,34 @@ struct mc_rootfs_spec
  * shared shifted copy of shift.h).  */
 int mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err);
 
-/* Child side, still as host uid 0 (the owner of the state directory):
+/* Who the container's root is on the host: what the tree builder
+ * creates (mount points, /dev entries) is handed to it.  */
+struct mc_owner
+{
+  uid_t uid;
+  gid_t gid;
+};
+
+/* The tree builder (start.c), as host root in a mount namespace of its
+ * own that the container copies at the end, so that the kernel locks
+ * every mount made here (see start.c):
  * attach MOUNT_FD on CDIR/rootfs and return an fd for it.  */
 int mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err);
 
-/* Child side, as the container's root (new files on the filesystems
- * mounted here must be owned by an id mapped in the user namespace, or
- * creating them fails with EOVERFLOW): mount /proc, /sys (+cgroup2 when
- * the host has it), /dev (+pts, shm, and the console pty CONSOLE_PATH), and
- * pivot_root into ROOTFD.  */
-int mc_rootfs_furnish (int rootfd, const char *console_path, mc_error_t *err);
-/* ... then, after the disk devices are mounted, make it the root.  */
+/* /sys (read-only, with cgroup2 at /sys/fs/cgroup when the host has it):
+ * in the container's network namespace, and cgroup namespace.  */
+int mc_rootfs_mount_sys (int rootfd, mc_error_t *err);
+
+/* /proc: by a process of the container's PID namespace.  */
+int mc_rootfs_mount_proc (int rootfd, mc_error_t *err);
+
+/* /dev: a tmpfs owned by O with the host's harmless nodes bound in, the
+ * console pty CONSOLE_PATH, a devpts instance of its own and /dev/shm.  */
+int mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_owner *o,
+                         mc_error_t *err);
+
+/* Make ROOTFD the root of this mount namespace; the old root is
+ * detached.  */
 int mc_rootfs_pivot (int rootfd, mc_error_t *err);
 
 /* Monitor side: SOURCE as a detached bind mount (read-only, idmapped to
@@ -43,10 +61,9 @@ int mc_rootfs_pivot (int rootfd, mc_error_t *err);
 int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift,
                             int userns_fd, mc_error_t *err);
 
-/* Child side, as the container's root, before pivoting: attach MFD at
- * PATH inside the root, resolved with RESOLVE_IN_ROOT, creating the
- * mount point.  */
-int mc_rootfs_mount_disk (int rootfd, const char *path, int mfd,
+/* Attach MFD at PATH inside the root, resolved with RESOLVE_IN_ROOT,
+ * creating the mount point (owned by O).  */
+int mc_rootfs_mount_disk (int rootfd, const char *path, int mfd, const struct mc_owner *o,
                           mc_error_t *err);
 
 /* Child side, as the container's root: write CONTENT to PATH inside the

@@ -549,14 +549,14 @@ readonly_path (const char *path, mc_error_t *err)
 /* Read-only paths first, then masks, as runc does; the two lists do not
  * overlap, so the order only matters for which error is seen first.  */
 int
-mc_mask_paths (mc_error_t *err)
+mc_mask_paths (bool readonly_too, mc_error_t *err)
 {
   cleanup_close int nullfd = open_null_device (err);
   size_t i;
 
   if (nullfd < 0)
     return -1;
-  for (i = 0; i < N_ELEMENTS (readonly_paths); i++)
+  for (i = 0; readonly_too && i < N_ELEMENTS (readonly_paths); i++)
     if (readonly_path (readonly_paths[i], err) < 0)
       return -1;
   for (i = 0; i < N_ELEMENTS (masked_paths); i++)

@@ -1,23 +1,24 @@
-/* The security setup a container's init applies to itself just before
- * execve: mask and lock /proc and /sys paths, drop capabilities, load the
- * seccomp filter.
+/* The security setup of a container: mask /proc and /sys paths (while
+ * its tree is built), then, in its init just before execve, drop
+ * capabilities and load the seccomp filter.
  *
- * Order, inside the container after pivot_root and after /proc and /sys are
- * mounted:
- *
- *   mc_mask_paths ()            needs CAP_SYS_ADMIN and the mount API;
+ *   mc_mask_paths ()            chrooted in the container's tree with /proc,
+ *                               /sys and /dev mounted; needs CAP_SYS_ADMIN;
  *   mc_caps_drop_default ()  needs CAP_SETPCAP, keeps CAP_SYS_ADMIN;
  *   mc_seccomp_apply_default () needs CAP_SYS_ADMIN because it does not set
  *                               no_new_privs, so it comes after the other
  *                               two and right before execve.
  *
- * The first two are for privileged containers (security.privileged=true);
- * an unprivileged container gets the same seccomp filter, and its user
- * namespace already makes the masked paths and dropped capabilities moot.  */
+ * Every container gets the masks (the read-only paths too when
+ * privileged: in a user namespace the kernel already guards them, and
+ * the container's own network sysctls stay writable), the capability
+ * drop and the seccomp filter.  */
 #ifndef MINICTR_SECURITY_H
 #define MINICTR_SECURITY_H
 
 #include "error.h"
+
+#include <stdbool.h>
 
 /* The errno a refused forced unmount gets.  LXC's `reject_force_umount`
  * (behind LXD's default policy) answers EACCES; minictr answers EPERM,
@@ -43,12 +44,12 @@ int mc_seccomp_apply_default (mc_error_t *err);
  * skips the units that need them, such as debugfs' mount.)  */
 int mc_caps_drop_default (mc_error_t *err);
 
-/* For privileged containers, in the container's mount namespace after
- * pivot_root with /proc and /sys mounted: hide the OCI default masked paths
- * (/dev/null bound over files, an empty read-only tmpfs over directories)
- * and make the OCI default read-only paths read-only (recursively, keeping
- * their nosuid/nodev/noexec/atime flags).  Paths that do not exist are
+/* Chrooted in the container's tree with /proc, /sys and /dev mounted:
+ * hide the OCI default masked paths (/dev/null bound over files, an
+ * empty read-only tmpfs over directories) and, with READONLY_TOO, make
+ * the OCI default read-only paths read-only (recursively, keeping their
+ * nosuid/nodev/noexec/atime flags).  Paths that do not exist are
  * skipped; a path reached through a symlink is an error.  */
-int mc_mask_paths (mc_error_t *err);
+int mc_mask_paths (bool readonly_too, mc_error_t *err);
 
 #endif

@@ -103,27 +103,31 @@ wait_for (int sock, int type, int *fd, mc_error_t *err)
 static int
 child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
 {
-  int rootfs_fd = -1, rootfd;
+  cleanup_close int rootfd = -1;
   size_t i;
 
   /* Into the container's cgroup by ourselves, first thing: cheaper than
-   * being moved by PID, and done before anything else runs.  */
+   * being moved by PID, and done before anything else runs.  There,
+   * that cgroup becomes the root of a cgroup namespace of our own (the
+   * builder mounts cgroup2 from it).  */
   if (mc_cgroup_enter_self (c->cgroup_fds, c->n_cgroup_fds, err) < 0)
     return -1;
-  if (wait_for (sock, MC_SYNC_GO, NULL, err) < 0)
-    return -1;
-  /* In the container's cgroup: now that becomes its root.  */
   if (unshare (CLONE_NEWCGROUP) < 0)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
-  if (wait_for (sock, MC_SYNC_ROOTFS, &rootfs_fd, err) < 0)
+  if (mc_sync_send (sock, MC_SYNC_READY, 0, NULL, -1) < 0)
+    return mc_make_error (err, errno, "tell the monitor we are ready");
+  if (wait_for (sock, MC_SYNC_ROOTFS, NULL, err) < 0)
     return -1;
+  /* The builder made our tree in its namespace, owned by the initial
+   * user namespace, and pivoted it (and us) into its root.  A copy made
+   * from inside our user namespace is what locks every mount in it.  */
+  if (!c->privileged && unshare (CLONE_NEWNS) < 0)
+    return mc_make_error (err, errno, "unshare the mount namespace");
+  if (chdir ("/") < 0 || (rootfd = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open the container's root");
   if (sethostname (c->name, strlen (c->name)) < 0)
     return mc_make_error (err, errno, "sethostname");
   if (loopback_up (err) < 0)
-    return -1;
-  rootfd = mc_rootfs_attach (c->cdir, rootfs_fd, err);
-  close (rootfs_fd);
-  if (rootfd < 0)
     return -1;
   if (!c->privileged && become_root (err) < 0)
     return -1;
@@ -131,25 +135,9 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
     if (mc_rootfs_write_file (rootfd, c->templates[i].path, c->templates[i].content,
                               c->templates[i].create_only, err) < 0)
       return mc_error_prefix (err, "image template for `%s`", c->templates[i].path);
-  if (mc_rootfs_furnish (rootfd, c->console_path, err) < 0)
-    return -1;
-  for (i = 0; i < c->n_disks; i++)
-    {
-      int dfd = -1, r;
-
-      if (wait_for (sock, MC_SYNC_DISK, &dfd, err) < 0)
-        return -1;
-      r = mc_rootfs_mount_disk (rootfd, c->disks[i].path, dfd, err);
-      close (dfd);
-      if (r < 0)
-        return -1;
-    }
-  if (mc_rootfs_pivot (rootfd, err) < 0)
-    return -1;
-  close (rootfd);
   if (take_console (c->console_fd, err) < 0)
     return -1;
-  if ((c->privileged && mc_mask_paths (err) < 0) || mc_caps_drop_default (err) < 0)
+  if (mc_caps_drop_default (err) < 0)
     return -1;
   return mc_seccomp_apply_default (err);
 }
@@ -217,49 +205,268 @@ child_main (struct mc_child_spec *c, int sock)
   mc_sync_die (sock, &err);
 }
 
-/* ---- the monitor's half of the start ----------------------------------- */
+/* ---- the tree builder ----------------------------------------------------
+ *
+ * The kernel locks a mount's flags (ro, nodev, nosuid, noexec, atime)
+ * and forbids unmounting it alone (which would reveal what it covers)
+ * only when it reaches a mount namespace by a copy across a user
+ * namespace boundary (mount_namespaces(7), "locked mounts").  A mount
+ * the container's root makes, or that is moved into its namespace
+ * ready-made, is its to remount and unmount.  So the whole tree is built
+ * by a helper, the builder, that is host root in a mount namespace owned
+ * by the initial user namespace; it pivots that namespace into the
+ * container's root; and the container's first process, which lives in
+ * it, unshares a copy of it from inside its own user namespace.  Every
+ * mount then is locked (LXC does the same for block-backed roots).
+ *
+ *   monitor --fork--> builder (new mount namespace, host root)
+ *   builder --clone(CLONE_PARENT, namespaces but mount)--> container init
+ *
+ * The builder mounts /sys from the container's network and cgroup
+ * namespaces, and a short-lived child of it, born in the container's PID
+ * namespace, mounts /proc and the masks (proc shows the PID namespace of
+ * its mounter).  The init is the monitor's child (CLONE_PARENT), as
+ * before.  */
+
+struct builder
+{
+  struct mc_child_spec *c;
+  pid_t init;
+  int sock;    /* to the monitor */
+  struct mc_owner owner;
+};
 
 static int
-map_ids (struct mc_child_spec *c, pid_t pid, mc_error_t *err)
+join_ns (pid_t pid, const char *ns, int type, mc_error_t *err)
 {
-  if (c->privileged)
-    return 0;
-  return mc_idmap_write (pid, c->idmap_base, c->idmap_size, err);
+  char path[64];
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/%s", (int) pid, ns);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  if (setns (fd, type) < 0)
+    return mc_make_error (err, errno, "join the container's %s namespace", ns);
+  return 0;
 }
 
 static int
-send_rootfs (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
+open_userns (pid_t pid, mc_error_t *err)
 {
+  char path[64];
+  int fd;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  return fd;
+}
+
+/* In the container's PID namespace: /proc, then the masks, chrooted in
+ * the tree so that they resolve as the container will see them.  */
+__attribute__ ((noreturn)) static void
+proc_helper (struct builder *b, int rootfd)
+{
+  mc_error_t err = NULL;
+
+  if (mc_rootfs_mount_proc (rootfd, &err) < 0)
+    mc_sync_die (b->sock, &err);
+  if (fchdir (rootfd) < 0 || chroot (".") < 0)
+    {
+      mc_make_error (&err, errno, "chroot into the container's tree");
+      mc_sync_die (b->sock, &err);
+    }
+  if (!b->c->nesting && mc_mask_paths (b->c->privileged, &err) < 0)
+    mc_sync_die (b->sock, &err);
+  _exit (0);
+}
+
+static int
+mount_proc (struct builder *b, int rootfd, mc_error_t *err)
+{
+  pid_t pid;
+  int status;
+
+  if (join_ns (b->init, "pid", CLONE_NEWPID, err) < 0)
+    return -1;
+  pid = fork ();
+  if (pid < 0)
+    return mc_make_error (err, errno, "fork");
+  if (pid == 0)
+    proc_helper (b, rootfd);
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return mc_make_error (err, errno, "waitpid");
+  /* It reported its own error to the monitor.  */
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    _exit (1);
+  return 0;
+}
+
+static int
+prepare_disks (struct builder *b, int userns, int **fds, mc_error_t *err)
+{
+  size_t i;
+
+  *fds = xmalloc0 (sizeof (int) * (b->c->n_disks + 1));
+  for (i = 0; i < b->c->n_disks; i++)
+    {
+      struct mc_disk *d = &b->c->disks[i];
+
+      (*fds)[i] = mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, userns, err);
+      if ((*fds)[i] < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+build_tree (struct builder *b, mc_error_t *err)
+{
+  struct mc_child_spec *c = b->c;
   struct mc_rootfs_spec spec = { .image_rootfs = c->image_rootfs, .cdir = c->cdir, .userns_fd = -1,
                                  .idmap_base = c->idmap_base, .idmap_size = c->idmap_size };
   cleanup_close int userns = -1;
   cleanup_close int mfd = -1;
-  char path[64];
+  cleanup_close int rootfd = -1;
+  cleanup_free int *disk_fds = NULL;
   size_t i;
 
   if (!c->privileged)
     {
-      snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
-      userns = open (path, O_RDONLY | O_CLOEXEC);
-      if (userns < 0)
-        return mc_make_error (err, errno, "open `%s`", path);
+      if ((userns = open_userns (b->init, err)) < 0)
+        return -1;
       spec.userns_fd = userns;
     }
-  mfd = mc_rootfs_prepare (&spec, err);
-  if (mfd < 0)
+  /* Host paths first: the rest happens in the container's namespaces.  */
+  if ((mfd = mc_rootfs_prepare (&spec, err)) < 0 || prepare_disks (b, userns, &disk_fds, err) < 0)
     return -1;
-  if (mc_sync_send (sock, MC_SYNC_ROOTFS, 0, NULL, mfd) < 0)
-    return mc_make_error (err, errno, "send the root filesystem");
+  if ((rootfd = mc_rootfs_attach (c->cdir, mfd, err)) < 0)
+    return -1;
+  if (mc_rootfs_setup_dev (rootfd, c->console_path, &b->owner, err) < 0)
+    return -1;
+  if (join_ns (b->init, "net", CLONE_NEWNET, err) < 0
+      || join_ns (b->init, "cgroup", CLONE_NEWCGROUP, err) < 0
+      || mc_rootfs_mount_sys (rootfd, err) < 0)
+    return -1;
+  if (mount_proc (b, rootfd, err) < 0)
+    return -1;
+  /* After /proc: lxcfs' files go over /proc's.  */
   for (i = 0; i < c->n_disks; i++)
-    {
-      cleanup_close int dfd = mc_rootfs_prepare_disk (c->disks[i].source, c->disks[i].readonly,
-                                                      c->disks[i].shift, userns, err);
+    if (mc_rootfs_mount_disk (rootfd, c->disks[i].path, disk_fds[i], &b->owner, err) < 0)
+      return -1;
+  return mc_rootfs_pivot (rootfd, err);
+}
 
-      if (dfd < 0)
-        return -1;
-      if (mc_sync_send (sock, MC_SYNC_DISK, 0, NULL, dfd) < 0)
-        return mc_make_error (err, errno, "send disk `%s`", c->disks[i].path);
+static int
+clone_flags (const struct mc_child_spec *c)
+{
+  int flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PARENT;
+
+  return c->privileged ? flags : flags | CLONE_NEWUSER;
+}
+
+/* clone3 with CLONE_INTO_CGROUP (Linux 5.7) places the child in the
+ * cgroup2 hierarchy as it is born, with no migration at all; the v1
+ * hierarchies it joins by itself.  Without clone3, a raw clone with fork
+ * semantics, and the child joins cgroup2 by itself too.  With
+ * CLONE_PARENT the exit signal is our own (SIGCHLD, to the monitor).  */
+static pid_t
+clone_container (struct mc_child_spec *c, int cgroup_fd, bool *into_cgroup)
+{
+  struct clone_args args = { .flags = (uint64_t) clone_flags (c) };
+  pid_t pid;
+
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+      pid = mc_sys_clone3 (&args, sizeof (args));
+      if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG))
+        {
+          *into_cgroup = true;
+          return pid;
+        }
     }
+  *into_cgroup = false;
+  return (pid_t) syscall (SYS_clone, (unsigned long) clone_flags (c), NULL, NULL, NULL, NULL);
+}
+
+__attribute__ ((noreturn)) static void
+container_child (struct mc_child_spec *c, int unified_fd, bool into_cgroup, int sock)
+{
+  if (unified_fd >= 0 && !into_cgroup)
+    {
+      /* No clone3: join the cgroup2 hierarchy by writing "0" too.  */
+      cleanup_close int procs = openat (unified_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || write (procs, "0", 1) != 1)
+        {
+          mc_error_t e = NULL;
+          mc_make_error (&e, errno, "join the container's cgroup2 cgroup");
+          mc_sync_die (sock, &e);
+        }
+    }
+  child_main (c, sock);
+}
+
+/* The builder: clone the container's init, tell the monitor its PID,
+ * build the tree once its ids are mapped, say so.  Errors go to the
+ * monitor as the container's do.  */
+__attribute__ ((noreturn)) static void
+builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
+{
+  struct builder b = { .c = c, .sock = msock,
+                       .owner = { c->privileged ? 0 : c->idmap_base, c->privileged ? 0 : c->idmap_base } };
+  bool into_cgroup = false;
+  mc_error_t err = NULL;
+
+  if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      mc_make_error (&err, errno, "a mount namespace for the container's tree");
+      mc_sync_die (msock, &err);
+    }
+  b.init = clone_container (c, unified_fd, &into_cgroup);
+  if (b.init == 0)
+    {
+      close (msock);
+      container_child (c, unified_fd, into_cgroup, csock);
+    }
+  if (b.init < 0)
+    {
+      mc_make_error (&err, errno, "clone the container's namespaces");
+      mc_sync_die (msock, &err);
+    }
+  close (csock);
+  if (unified_fd >= 0)
+    close (unified_fd);
+  if (mc_sync_send (msock, MC_SYNC_PID, (int) b.init, NULL, -1) < 0)
+    _exit (1);
+  if (wait_for (msock, MC_SYNC_GO, NULL, &err) < 0 || build_tree (&b, &err) < 0)
+    mc_sync_die (msock, &err);
+  if (mc_sync_send (msock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
+    _exit (1);
+  _exit (0);
+}
+
+/* ---- the monitor's half of the start ----------------------------------- */
+
+/* One message of TYPE from SOCK; a child's error is passed on as is.  */
+static int
+expect (int sock, int type, int *status, const char *who, mc_error_t *err)
+{
+  struct mc_sync_msg msg;
+  int r = mc_sync_recv (sock, &msg, NULL, err);
+
+  if (r < 0)
+    return -1;
+  if (r > 0 && msg.type == MC_SYNC_ERROR)
+    return mc_make_error (err, 0, "%s", msg.text);
+  if (r == 0 || msg.type != type)
+    return mc_make_error (err, 0, "%s went away during start", who);
+  if (status)
+    *status = msg.status;
   return 0;
 }
 
@@ -278,54 +485,30 @@ wait_child_exec (int sock, mc_error_t *err)
   return mc_make_error (err, 0, "unexpected message from the container");
 }
 
-static int
-clone_flags (const struct mc_child_spec *c)
-{
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
-
-  return c->privileged ? flags : flags | CLONE_NEWUSER;
-}
-
 /* The network is ready before the child runs anything of the
- * container's: the veth pairs go into its namespace while it waits for
- * GO.  */
+ * container's, and the ids are mapped before the builder idmaps mounts
+ * to its user namespace.  */
 static int
-drive_child (struct mc_child_spec *c, pid_t pid, int sock, mc_error_t *err)
+drive (struct mc_child_spec *c, pid_t *init, int bsock, int csock, mc_error_t *err)
 {
-  if (map_ids (c, pid, err) < 0)
+  int pid = -1;
+
+  if (expect (bsock, MC_SYNC_PID, &pid, "the tree builder", err) < 0)
     return -1;
-  if (mc_nic_attach (c->nics, c->n_nics, pid, err) < 0)
+  *init = (pid_t) pid;
+  if (!c->privileged && mc_idmap_write (*init, c->idmap_base, c->idmap_size, err) < 0)
     return -1;
-  if (mc_sync_send (sock, MC_SYNC_GO, 0, NULL, -1) < 0)
+  if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0)
+    return -1;
+  if (expect (csock, MC_SYNC_READY, NULL, "the container", err) < 0)
+    return -1;
+  if (mc_sync_send (bsock, MC_SYNC_GO, 0, NULL, -1) < 0)
+    return mc_make_error (err, errno, "signal the tree builder");
+  if (expect (bsock, MC_SYNC_ROOTFS, NULL, "the tree builder", err) < 0)
+    return -1;
+  if (mc_sync_send (csock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
     return mc_make_error (err, errno, "signal the container's first process");
-  if (send_rootfs (c, pid, sock, err) < 0)
-    return -1;
-  return wait_child_exec (sock, err);
-}
-
-/* clone3 with CLONE_INTO_CGROUP (Linux 5.7) places the child in the
- * cgroup2 hierarchy as it is born, with no migration at all; the v1
- * hierarchies it joins by itself.  Without clone3, a raw clone with fork
- * semantics, and the child joins cgroup2 by itself too.  */
-static pid_t
-clone_container (struct mc_child_spec *c, int cgroup_fd, bool *into_cgroup)
-{
-  struct clone_args args = { .flags = (uint64_t) clone_flags (c), .exit_signal = SIGCHLD };
-  pid_t pid;
-
-  if (cgroup_fd >= 0)
-    {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = (uint64_t) cgroup_fd;
-      pid = mc_sys_clone3 (&args, sizeof (args));
-      if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != E2BIG))
-        {
-          *into_cgroup = true;
-          return pid;
-        }
-    }
-  *into_cgroup = false;
-  return (pid_t) syscall (SYS_clone, (unsigned long) (clone_flags (c) | SIGCHLD), NULL, NULL, NULL, NULL);
+  return wait_child_exec (csock, err);
 }
 
 static int
@@ -338,61 +521,63 @@ open_cgroup_fds (struct mc_child_spec *c, int *unified_fd, mc_error_t *err)
                                    &c->n_cgroup_fds, err);
 }
 
+static void
+reap (pid_t pid)
+{
+  int status;
+
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+}
+
 pid_t
 mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
 {
-  int sv[2], unified_fd = -1;
-  bool into_cgroup = false;
-  pid_t pid;
-  int status;
+  int csv[2] = { -1, -1 }, bsv[2] = { -1, -1 }, unified_fd = -1;
+  pid_t builder, init = -1;
+  int r;
 
   if (open_cgroup_fds (c, &unified_fd, err) < 0)
     return -1;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, csv) < 0
+      || socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, bsv) < 0)
+    builder = mc_make_error (err, errno, "socketpair");
+  else if ((builder = fork ()) < 0)
+    mc_make_error (err, errno, "fork the tree builder");
+  if (builder == 0)
     {
-      mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
-      c->cgroup_fds = NULL;
-      if (unified_fd >= 0)
-        close (unified_fd);
-      return mc_make_error (err, errno, "socketpair");
+      close (csv[0]);
+      close (bsv[0]);
+      builder_main (c, unified_fd, bsv[1], csv[1]);
     }
-  pid = clone_container (c, unified_fd, &into_cgroup);
-  if (pid == 0 && unified_fd >= 0 && !into_cgroup)
-    {
-      /* No clone3: join the cgroup2 hierarchy by writing "0" too.  */
-      cleanup_close int procs = openat (unified_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-      if (procs < 0 || write (procs, "0", 1) != 1)
-        {
-          mc_error_t e = NULL;
-          mc_make_error (&e, errno, "join the container's cgroup2 cgroup");
-          mc_sync_die (sv[1], &e);
-        }
-    }
-  if (unified_fd >= 0 && pid != 0)
+  if (unified_fd >= 0)
     close (unified_fd);
-  if (pid < 0)
-    {
-      close (sv[0]);
-      close (sv[1]);
-      mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
-      c->cgroup_fds = NULL;
-      return mc_make_error (err, errno, "clone the container's namespaces");
-    }
-  if (pid == 0)
-    {
-      close (sv[0]);
-      child_main (c, sv[1]);
-    }
-  close (sv[1]);
   mc_cgroup_close_self_move (c->cgroup_fds, c->n_cgroup_fds);
   c->cgroup_fds = NULL;
-  if (drive_child (c, pid, sv[0], err) < 0)
+  if (csv[1] >= 0)
+    close (csv[1]);
+  if (bsv[1] >= 0)
+    close (bsv[1]);
+  if (builder < 0)
     {
-      close (sv[0]);
-      kill (pid, SIGKILL);
-      waitpid (pid, &status, 0);
+      if (csv[0] >= 0)
+        close (csv[0]);
+      if (bsv[0] >= 0)
+        close (bsv[0]);
       return -1;
     }
-  close (sv[0]);
-  return pid;
+  r = drive (c, &init, bsv[0], csv[0], err);
+  close (csv[0]);
+  close (bsv[0]);
+  if (r < 0)
+    {
+      kill (builder, SIGKILL);
+      if (init > 0)
+        {
+          kill (init, SIGKILL);
+          reap (init);
+        }
+    }
+  reap (builder);
+  return r < 0 ? -1 : init;
 }

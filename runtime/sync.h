@@ -11,10 +11,11 @@
 
 enum mc_sync_type
 {
-  MC_SYNC_GO = 1,     /* monitor -> child: ids mapped, cgroup joined */
-  MC_SYNC_ROOTFS,     /* monitor -> child: the overlay mount, as an fd */
-  MC_SYNC_ERROR,      /* child -> monitor: errno + message */
-  MC_SYNC_DISK,       /* monitor -> child: a disk device's mount, as an fd */
+  MC_SYNC_GO = 1,     /* monitor -> builder: ids mapped, network attached */
+  MC_SYNC_ROOTFS,     /* builder -> monitor -> child: the tree is built */
+  MC_SYNC_ERROR,      /* child or builder -> monitor: errno + message */
+  MC_SYNC_PID,        /* builder -> monitor: the child's PID, in status */
+  MC_SYNC_READY,      /* child -> monitor: in its cgroup and cgroup namespace */
 };
 
 struct mc_sync_msg

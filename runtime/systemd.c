@@ -208,7 +208,7 @@ mc_systemd_scope_enter (const char *unit, const char *description, mc_error_t *e
 {
   char msg[1024];
   pid_t self = getpid (), pid;
-  int pipefd[2], status;
+  int pipefd[2], status = -1;
   ssize_t n, got = 0;
 
   if (pipe2 (pipefd, O_CLOEXEC) < 0)

@@ -988,7 +988,7 @@ mask_child (const void *arg)
   if (c->userns)
     enter_locked_userns ();
   force_enosys (c->force);
-  if (mc_mask_paths (&err) < 0)
+  if (mc_mask_paths (true, &err) < 0)
     child_fail ("mc_mask_paths: %s", err->msg);
   check_view (&p, c->userns);
   return 0;
@@ -1107,7 +1107,7 @@ symlink_child (const void *arg)
                  && symlink ("/tmp", "/sys/devices/virtual/powercap") == 0,
                  "symlink");
   force_enosys (r->force);
-  child_check (mc_mask_paths (&err) == -1, "followed the symlink");
+  child_check (mc_mask_paths (true, &err) == -1, "followed the symlink");
   child_check (err->status == ELOOP, "status %d: %s", err->status, err->msg);
   child_check (strstr (err->msg, "open `/sys/devices/virtual/powercap`")
                != NULL, "msg `%s`", err->msg);
@@ -1139,7 +1139,7 @@ expect_fake_null_refused (void)
 {
   mc_error_t err = NULL;
 
-  child_check (mc_mask_paths (&err) == -1, "used a fake /dev/null");
+  child_check (mc_mask_paths (true, &err) == -1, "used a fake /dev/null");
   child_check (strstr (err->msg, "`/dev/null` is not the null device") != NULL,
                "msg `%s`", err->msg);
   mc_error_release (&err);
@@ -1156,7 +1156,7 @@ fake_null_child (const void *arg)
   enter_private_ns ();
   child_check (mount ("tmpfs", "/dev", "tmpfs", 0, NULL) == 0,
                "tmpfs on /dev: %s", strerror (errno));
-  child_check (mc_mask_paths (&err) == -1, "no /dev/null, yet succeeded");
+  child_check (mc_mask_paths (true, &err) == -1, "no /dev/null, yet succeeded");
   child_check (err->status == ENOENT
                && strstr (err->msg, "open `/dev/null`") != NULL,
                "msg `%s`", err->msg);
