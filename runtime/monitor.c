@@ -1,6 +1,7 @@
 #include "runtime/monitor.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/devices.h"
 #include "runtime/idmap.h"
 #include "runtime/limits.h"
 #include "runtime/paths.h"
@@ -260,7 +261,8 @@ boot (struct monitor *m, mc_error_t *err)
   if (mc_cgroup_create_placed (m->placement, m->cg_parent, m->spec.name, &m->spec.cgroup, err)
       < 0)
     return -1;
-  if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0)
+  if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0
+      || mc_devices_limit (m->spec.cgroup, err) < 0)
     return -1;
   /* Its cgroup2 cgroup is its root's to organise, as LXD and LXC do:
    * systemd in the container needs it.  */
