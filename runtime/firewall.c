@@ -92,8 +92,11 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
     return -1;
   /* `add` then `delete` works whether or not the table exists.  */
   append (&cmds, &len, "add table inet %s\ndelete table inet %s\n", t, t);
+  /* With no network, no port filter either.  */
   if (n == 0)
-    return nft_run (cmds, false, NULL, err) < 0 ? mc_error_prefix (err, "remove table inet %s", t) : 0;
+    append (&cmds, &len, "add table bridge %s\ndelete table bridge %s\n", t, t);
+  if (n == 0)
+    return nft_run (cmds, false, NULL, err) < 0 ? mc_error_prefix (err, "remove tables inet and bridge %s", t) : 0;
   append (&cmds, &len,
           "add table inet %s { comment \"minictr networks: rewritten by minictr\"; }\n"
           "add chain inet %s forward { type filter hook forward priority filter; policy accept; }\n",
@@ -115,6 +118,86 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
               t, nets[i].subnet, nets[i].subnet, nets[i].name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "write table inet %s", t);
+  return 0;
+}
+
+/* ---- container ports ---------------------------------------------------------- */
+
+/* The table, its dispatch map and base chain, and the port's chain,
+ * flushed: every port command starts so, which makes it idempotent.  */
+static void
+port_prologue (char **cmds, size_t *len, const char *t, const char *host)
+{
+  append (cmds, len,
+          "add table bridge %s { comment \"minictr container ports: managed by minictr\"; }\n"
+          "add map bridge %s ports { type ifname : verdict; }\n"
+          "add chain bridge %s prerouting { type filter hook prerouting priority filter; policy accept; }\n"
+          "flush chain bridge %s prerouting\n"
+          "add rule bridge %s prerouting iifname vmap @ports\n"
+          "add chain bridge %s port-%s\n"
+          "flush chain bridge %s port-%s\n",
+          t, t, t, t, t, t, host, t, host);
+}
+
+int
+mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
+{
+  const char *t = mc_firewall_table (err);
+  cleanup_free char *cmds = NULL;
+  char mac[18];
+  size_t len = 0;
+
+  if (t == NULL)
+    return -1;
+  snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
+            p->mac[4], p->mac[5]);
+  port_prologue (&cmds, &len, t, p->host_name);
+  append (&cmds, &len, "add rule bridge %s port-%s icmpv6 type nd-router-advert drop comment \"no router "
+          "advertisements from containers\"\n", t, p->host_name);
+  if (p->mac_filter || p->ipv4_filter)
+    append (&cmds, &len, "add rule bridge %s port-%s ether type { 8021q, 8021ad } drop\n", t, p->host_name);
+  if (p->mac_filter)
+    append (&cmds, &len,
+            "add rule bridge %s port-%s ether saddr != %s drop comment \"mac_filtering\"\n"
+            "add rule bridge %s port-%s arp saddr ether != %s drop comment \"mac_filtering\"\n",
+            t, p->host_name, mac, t, p->host_name, mac);
+  if (p->ipv4_filter)
+    {
+      const char *ip = p->ipv4 ? p->ipv4 : "0.0.0.0";
+
+      /* Without an address of its own (DHCP, which minictr does not
+       * serve), a port may only ask for one.  */
+      append (&cmds, &len,
+              "add rule bridge %s port-%s arp saddr ip != %s drop comment \"ipv4_filtering\"\n"
+              "add rule bridge %s port-%s ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 "
+              "accept comment \"ipv4_filtering: DHCP\"\n"
+              "add rule bridge %s port-%s ip saddr != %s drop comment \"ipv4_filtering\"\n",
+              t, p->host_name, ip, t, p->host_name, t, p->host_name, ip);
+    }
+  append (&cmds, &len, "add element bridge %s ports { \"%s\" : jump port-%s }\n", t, p->host_name,
+          p->host_name);
+  if (nft_run (cmds, false, NULL, err) < 0)
+    return mc_error_prefix (err, "filter for port %s (table bridge %s)", p->host_name, t);
+  return 0;
+}
+
+int
+mc_firewall_port_del (const char *host_name, mc_error_t *err)
+{
+  const char *t = mc_firewall_table (err);
+  cleanup_free char *cmds = NULL;
+  size_t len = 0;
+
+  if (t == NULL)
+    return -1;
+  port_prologue (&cmds, &len, t, host_name);
+  append (&cmds, &len,
+          "add element bridge %s ports { \"%s\" : jump port-%s }\n"
+          "delete element bridge %s ports { \"%s\" }\n"
+          "delete chain bridge %s port-%s\n",
+          t, host_name, host_name, t, host_name, t, host_name);
+  if (nft_run (cmds, false, NULL, err) < 0)
+    return mc_error_prefix (err, "remove the filter of port %s (table bridge %s)", host_name, t);
   return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct mc_fw_net
 {
@@ -27,6 +28,28 @@ struct mc_fw_net
   const char *subnet;  /* "10.1.2.0/24", or NULL without IPv4 */
   bool nat;
 };
+
+/* A container's port on a bridge: its host end, and what it may send.
+ * Every port drops IPv6 router advertisements (a container is never a
+ * router for the host nor its neighbours); with MAC_FILTER, frames and ARP
+ * must carry its own MAC; with IPV4_FILTER, IPv4 and ARP its own address
+ * (and 802.1Q-tagged frames, which would carry either past the rules, are
+ * dropped).  LXD's security.mac_filtering / security.ipv4_filtering, on
+ * by default here.  The rules live in table `bridge minictr[-<id>]`: a
+ * base chain at the bridge's prerouting hook dispatches on the input port
+ * through a verdict map to one chain per port.  */
+struct mc_fw_port
+{
+  const char *host_name;
+  const uint8_t *mac;        /* 6 bytes */
+  const char *ipv4;          /* dotted quad, or NULL */
+  bool mac_filter, ipv4_filter;
+};
+
+/* Install (or replace) the port's chain, before the container runs.  */
+int mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err);
+/* Remove it; a missing one is fine.  */
+int mc_firewall_port_del (const char *host_name, mc_error_t *err);
 
 /* "minictr" or "minictr-<id>".  */
 const char *mc_firewall_table (mc_error_t *err);

@@ -2,6 +2,7 @@
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/file.h"
+#include "runtime/firewall.h"
 #include "runtime/netlink.h"
 #include "runtime/network.h"
 #include "runtime/paths.h"
@@ -62,7 +63,8 @@ is_str (json_t *dev, const char *key, const char *want)
 int
 mc_nic_validate (const char *name, json_t *dev, mc_error_t *err)
 {
-  static const char *const keys[] = { "type", "nictype", "network", "parent", "name", "hwaddr", "ipv4.address", "mtu" };
+  static const char *const keys[] = { "type", "nictype", "network", "parent", "name", "hwaddr", "ipv4.address", "mtu",
+                                      "security.mac_filtering", "security.ipv4_filtering" };
   const char *network = json_string_value (json_object_get (dev, "network"));
   const char *parent = json_string_value (json_object_get (dev, "parent"));
   const char *nictype = json_string_value (json_object_get (dev, "nictype"));
@@ -80,7 +82,15 @@ mc_nic_validate (const char *name, json_t *dev, mc_error_t *err)
         known |= strcmp (key, keys[i]) == 0;
       if (!known)
         return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a nic (nictype, network, parent, name, "
-                              "hwaddr, ipv4.address, mtu)", name, key);
+                              "hwaddr, ipv4.address, mtu, security.mac_filtering, security.ipv4_filtering)",
+                              name, key);
+    }
+  for (i = 0; i < 2; i++)
+    {
+      const char *k = i == 0 ? "security.mac_filtering" : "security.ipv4_filtering";
+
+      if ((v = json_string_value (json_object_get (dev, k))) && strcmp (v, "true") && strcmp (v, "false"))
+        return mc_make_error (err, 0, "device `%s`: %s must be true or false, not `%s`", name, k, v);
     }
   if (nictype && strcmp (nictype, "bridged") != 0)
     return mc_make_error (err, 0, "device `%s`: unsupported nictype `%s` (minictr supports bridged)", name, nictype);
@@ -430,6 +440,8 @@ fill_nic (const char *name, const char *dev, json_t *d, const struct mc_network 
   snprintf (nic->ifname, sizeof (nic->ifname), "%s", ifname ? ifname : dev);
   snprintf (nic->bridge, sizeof (nic->bridge), "%s", net->bridge);
   nic->mtu = mtu ? (unsigned) strtoul (mtu, NULL, 10) : 0;
+  nic->mac_filter = !is_str (d, "security.mac_filtering", "false");
+  nic->ipv4_filter = !is_str (d, "security.ipv4_filtering", "false");
   return mc_nic_host_name (name, dev, nic->host_name, err);
 }
 
@@ -675,6 +687,45 @@ configure_inside (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *er
   return ret;
 }
 
+struct nic_list
+{
+  const struct mc_nic *nics;
+  size_t n;
+};
+
+static int
+add_port_filters (void *arg, mc_error_t *err)
+{
+  const struct nic_list *l = arg;
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    {
+      const struct mc_nic *c = &l->nics[i];
+      char ip[INET_ADDRSTRLEN];
+      struct mc_fw_port p = { .host_name = c->host_name, .mac = c->mac, .mac_filter = c->mac_filter,
+                              .ipv4_filter = c->ipv4_filter };
+
+      if (c->has_ipv4)
+        p.ipv4 = inet_ntop (AF_INET, &c->addr, ip, sizeof (ip));
+      if (mc_firewall_port_add (&p, err) < 0)
+        return mc_error_prefix (err, "device `%s`", c->dev);
+    }
+  return 0;
+}
+
+static int
+del_port_filters (void *arg, mc_error_t *err)
+{
+  const struct nic_list *l = arg;
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    if (mc_firewall_port_del (l->nics[i].host_name, err) < 0)
+      return -1;
+  return 0;
+}
+
 int
 mc_nic_attach (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *err)
 {
@@ -708,6 +759,9 @@ mc_nic_attach (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *err)
         mc_error_prefix (err, "device `%s`", c->dev);
     }
   mc_nl_close (&nl);
+  /* libnftables is loaded in a child: the monitor never maps it.  */
+  if (ret == 0)
+    ret = mc_run_in_child (add_port_filters, &(struct nic_list){ nics, n }, err);
   if (ret == 0)
     ret = configure_inside (nics, n, pid, err);
   return ret;
@@ -729,6 +783,8 @@ mc_nic_detach (const struct mc_nic *nics, size_t n)
     if (mc_nl_link_del (&nl, nics[i].host_name, &e) < 0)
       mc_error_release (&e);
   mc_nl_close (&nl);
+  if (mc_run_in_child (del_port_filters, &(struct nic_list){ nics, n }, &e) < 0)
+    mc_error_release (&e);
 }
 
 void
@@ -750,7 +806,11 @@ mc_nic_cleanup (struct mc_store *s, const char *name)
       char host[16];
 
       if (is_nic (dev) && mc_nic_host_name (name, dname, host, &e) == 0)
-        (void) mc_nl_link_del (&nl, host, &e);
+        {
+          (void) mc_nl_link_del (&nl, host, &e);
+          mc_error_release (&e);
+          (void) mc_firewall_port_del (host, &e);
+        }
       mc_error_release (&e);
     }
   mc_nl_close (&nl);

@@ -11,6 +11,9 @@
  *     ipv4.address: 10.x.y.z     default: the lowest free address of the
  *                                network, kept in volatile.<dev>.ipv4.address
  *     mtu: 1500
+ *     security.mac_filtering: true    the container sends only with its
+ *     security.ipv4_filtering: true   own MAC / IPv4 (firewall.h); LXD has
+ *                                     both off by default, minictr on
  *
  * At start the CLI allocates and records the addresses (under the
  * networks lock, so two starts never get the same one) and renders
@@ -46,6 +49,7 @@ struct mc_nic
   bool has_ipv4;
   struct in_addr addr, gw;
   unsigned prefix;
+  bool mac_filter, ipv4_filter; /* security.mac_filtering / ipv4_filtering */
 };
 
 /* Keys and values of a nic device (mc_device_validate calls this).  */

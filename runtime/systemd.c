@@ -203,43 +203,24 @@ out:
   return ret;
 }
 
+struct scope_req
+{
+  const char *unit, *description;
+  pid_t pid;
+};
+
+static int
+scope_in_child (void *arg, mc_error_t *err)
+{
+  struct scope_req *r = arg;
+
+  return start_scope (r->unit, r->description, r->pid, err);
+}
+
 int
 mc_systemd_scope_enter (const char *unit, const char *description, mc_error_t *err)
 {
-  char msg[1024];
-  pid_t self = getpid (), pid;
-  int pipefd[2], status = -1;
-  ssize_t n, got = 0;
+  struct scope_req r = { unit, description, getpid () };
 
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return mc_make_error (err, errno, "pipe");
-  pid = fork ();
-  if (pid < 0)
-    {
-      close (pipefd[0]);
-      close (pipefd[1]);
-      return mc_make_error (err, errno, "fork");
-    }
-  if (pid == 0)
-    {
-      mc_error_t e = NULL;
-
-      close (pipefd[0]);
-      if (start_scope (unit, description, self, &e) == 0)
-        _exit (0);
-      (void) mc_write_all (pipefd[1], e->msg, strlen (e->msg));
-      _exit (1);
-    }
-  close (pipefd[1]);
-  while ((size_t) got < sizeof (msg) - 1
-         && ((n = read (pipefd[0], msg + got, sizeof (msg) - 1 - (size_t) got)) > 0
-             || (n < 0 && errno == EINTR)))
-    got += n > 0 ? n : 0;
-  close (pipefd[0]);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-    return 0;
-  msg[got] = '\0';
-  return mc_make_error (err, 0, "%s", got > 0 ? msg : "systemd: the scope request failed");
+  return mc_run_in_child (scope_in_child, &r, err);
 }

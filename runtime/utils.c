@@ -554,3 +554,45 @@ mc_editor_run (const char *file, const char **editor, int *status, mc_error_t *e
   sigaction (SIGQUIT, &old_quit, NULL);
   return pid < 0 ? mc_make_error (err, errno, "fork") : 0;
 }
+
+int
+mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error_t *err)
+{
+  char msg[1024];
+  int pipefd[2], status = -1;
+  ssize_t n, got = 0;
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return mc_make_error (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return mc_make_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      mc_error_t e = NULL;
+
+      close (pipefd[0]);
+      if (fn (arg, &e) == 0)
+        _exit (0);
+      if (e)
+        (void) mc_write_all (pipefd[1], e->msg, strlen (e->msg));
+      _exit (1);
+    }
+  close (pipefd[1]);
+  while ((size_t) got < sizeof (msg) - 1
+         && ((n = read (pipefd[0], msg + got, sizeof (msg) - 1 - (size_t) got)) > 0
+             || (n < 0 && errno == EINTR)))
+    got += n > 0 ? n : 0;
+  close (pipefd[0]);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  msg[got] = '\0';
+  return mc_make_error (err, 0, "%s", got > 0 ? msg : "a helper process failed");
+}

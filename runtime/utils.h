@@ -132,4 +132,10 @@ bool mc_str_has_prefix (const char *s, const char *prefix);
 /* RFC 3339 UTC timestamp, "2026-11-28T22:55:53Z".  */
 void mc_format_time (int64_t t, char *buf, size_t len);
 
+/* Run FN (ARG) in a short-lived child and wait for it: for work that
+ * loads big libraries (libsystemd, libnftables) which a long-lived
+ * process, such as a monitor, should never map.  The child's error comes
+ * back as the error.  */
+int mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error_t *err);
+
 #endif

@@ -26,52 +26,6 @@ teardown() {
     rm -rf "$MINICTR_DIR"
 }
 
-# The first three octets of a /24 network's address.
-net24() {
-    mc network get "$1" ipv4.address | cut -d. -f1-3
-}
-
-bridge_of() {
-    mc network show "$1" | sed -n 's/^interface: //p'
-}
-
-# IPv4 address of interface IFACE (default eth0) in container NAME, from list.
-addr_of() {
-    mc list --format json "$1" | jq -r --arg n "$1" --arg i "${2:-eth0}" \
-        '.[] | select(.name == $n) | .state.network[$i].addresses[]? | select(.family == "inet") | .address'
-}
-
-host_end() {
-    mc list --format json "$1" | jq -r --arg n "$1" '.[] | select(.name == $n) | .state.network.eth0.host_name'
-}
-
-# Chains of the host's own firewall that `network check` reports too:
-# input or forward hook, policy drop, family ip, inet or bridge (Docker's
-# FORWARD policy, a hardened host's input policy).
-host_drop_chains() {
-    nft -j list chains 2>/dev/null | jq -r '.nftables[] | .chain? // empty
-        | select(.policy == "drop" and (.hook == "forward" or .hook == "input")
-                 and (.family == "ip" or .family == "inet" or .family == "bridge"))
-        | "\(.family) \(.table) \(.name)"'
-}
-
-# Traffic between containers and with the host crosses the host's input
-# and forward hooks (bridged traffic too, with br_netfilter).  A host
-# firewall that drops there by default (Docker sets FORWARD to drop) is
-# a precondition the test names, not a wrong answer.
-require_open_firewall() {
-    local drops
-    drops=$(host_drop_chains)
-    if [ -n "$drops" ]; then
-        fail "precondition failed: the host's firewall drops by default ($(paste -sd, <<< "$drops")," \
-             "family table chain), so container traffic cannot pass; minictr network check reports it"
-    fi
-}
-
-host_ping() {
-    /bin/busybox ping -c 1 -W 3 "$1"
-}
-
 ip2int() {
     local a b c d
     IFS=. read -r a b c d <<< "$1"

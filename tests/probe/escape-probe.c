@@ -12,17 +12,28 @@
  *   escape-probe read PATH            open PATH read-only and read a byte
  *   escape-probe tiocsti FD           push a character into FD's terminal
  *   escape-probe getfd PID FD         pidfd_getfd of PID's fd FD
+ *   escape-probe devprogs CGROUP      print how many device programs are
+ *                                     attached to the cgroup2 dir CGROUP
+ *   escape-probe ra IFACE             send an IPv6 router advertisement on
+ *                                     IFACE: default router, prefix
+ *                                     2001:db8:66::/64 for autoconfiguration
  *
  * Prints "OP: errno N (text)" and exits with N; 125 is a usage error.
  * Statically linked, so it runs in a busybox rootfs (Makefile).  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/mount.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -74,6 +85,44 @@ parse_flags (const char *s, int setattr)
   return flags;
 }
 
+/* An RA as a rogue router sends it: router lifetime 1800 s, and a prefix
+ * with the on-link and autonomous flags.  */
+static long
+send_ra (const char *iface)
+{
+  struct
+  {
+    struct nd_router_advert ra;
+    struct nd_opt_prefix_info pi;
+  } pkt;
+  struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+  int hops = 255, s = socket (AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6), i;
+
+  if (s < 0)
+    return -1;
+  memset (&pkt, 0, sizeof (pkt));
+  pkt.ra.nd_ra_type = ND_ROUTER_ADVERT;
+  pkt.ra.nd_ra_curhoplimit = 64;
+  pkt.ra.nd_ra_router_lifetime = htons (1800);
+  pkt.pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+  pkt.pi.nd_opt_pi_len = 4;
+  pkt.pi.nd_opt_pi_prefix_len = 64;
+  pkt.pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK | ND_OPT_PI_FLAG_AUTO;
+  pkt.pi.nd_opt_pi_valid_time = htonl (86400);
+  pkt.pi.nd_opt_pi_preferred_time = htonl (14400);
+  inet_pton (AF_INET6, "2001:db8:66::", &pkt.pi.nd_opt_pi_prefix);
+  inet_pton (AF_INET6, "ff02::1", &to.sin6_addr);
+  to.sin6_scope_id = if_nametoindex (iface);
+  if (to.sin6_scope_id == 0
+      || setsockopt (s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof (hops)) < 0
+      || setsockopt (s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &to.sin6_scope_id, sizeof (int)) < 0)
+    return -1;
+  for (i = 0; i < 3; i++)
+    if (sendto (s, &pkt, sizeof (pkt), 0, (struct sockaddr *) &to, sizeof (to)) < 0)
+      return -1;
+  return 0;
+}
+
 static long
 run (int argc, char **argv)
 {
@@ -115,7 +164,24 @@ run (int argc, char **argv)
         return -1;
       return syscall (SYS_pidfd_getfd, (int) pidfd, atoi (argv[3]), 0) < 0 ? -1 : 0;
     }
-  fputs ("usage: escape-probe remount|setattr|umount|detach|mknod|read|tiocsti|getfd ARGS\n",
+  if (strcmp (op, "devprogs") == 0 && argc == 3)
+    {
+      union bpf_attr attr;
+      int fd = open (argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+      if (fd < 0)
+        return -1;
+      memset (&attr, 0, sizeof (attr));
+      attr.query.target_fd = (unsigned) fd;
+      attr.query.attach_type = BPF_CGROUP_DEVICE;
+      if (syscall (SYS_bpf, BPF_PROG_QUERY, &attr, sizeof (attr)) < 0)
+        return -1;
+      printf ("%u\n", attr.query.prog_cnt);
+      return 0;
+    }
+  if (strcmp (op, "ra") == 0 && argc == 3)
+    return send_ra (argv[2]);
+  fputs ("usage: escape-probe remount|setattr|umount|detach|mknod|read|tiocsti|getfd|ra ARGS\n",
          stderr);
   exit (USAGE_EXIT);
 }
