@@ -2,6 +2,7 @@
 #include "profiles/profiles.h"
 #include "runtime/config.h"
 #include "runtime/idmap.h"
+#include "runtime/shift.h"
 #include "runtime/utils.h"
 #include "runtime/yamltree.h"
 
@@ -283,7 +284,10 @@ make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
   if (fchownat (dfd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0
       || fchmodat (dfd, "upper", st.st_mode & 07777, 0) < 0)
     return mc_make_error (err, errno, "chown the upper layer");
-  return 0;
+  return mc_layer_idmap_set (dfd, "upper", owner,
+                             privileged ? UINT32_MAX
+                                        : (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "0"), NULL, 10),
+                             err);
 }
 
 static int

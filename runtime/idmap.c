@@ -132,7 +132,8 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
   bool isolated = mc_config_get_bool (expanded, "security.idmap.isolated", false);
   uint32_t cur_base = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.base", "1000000"), NULL, 10);
   uint32_t cur_size = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.size", "1000000000"), NULL, 10);
-  uint32_t base = 0, size = 0, upper_base;
+  uint32_t base = 0, size = 0, upper_base = 0, from_size = 0;
+  int rec;
   cleanup_close int cfd = -1, dfd = -1, lock = -1;
   struct mc_idmap host;
   struct stat st;
@@ -155,20 +156,29 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
   else
     size = ISOLATED_SIZE;
 
-  /* Who the upper layer's root belongs to says which ids the layer is
-   * in, whatever a crash did to the config.  */
-  if ((dfd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
-      || fstatat (dfd, "upper", &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return mc_make_error (err, errno, "stat `%s/containers/%s/upper`", s->root, name);
-  upper_base = (uint32_t) st.st_uid;
+  /* The layer's own record says which ids it is in (shift.h), written
+   * with the shift itself, so no crash can make it lie.  */
+  if ((dfd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open `%s/containers/%s`", s->root, name);
+  if ((rec = mc_layer_idmap_get (dfd, "upper", &upper_base, &from_size, err)) < 0)
+    return -1;
+  if (rec == 0)
+    {
+      /* A layer from before the record (or from a backup): the owner of
+       * its root, the one time; the record is written below.  */
+      if (fstatat (dfd, "upper", &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return mc_make_error (err, errno, "stat `%s/containers/%s/upper`", s->root, name);
+      upper_base = (uint32_t) st.st_uid;
+      from_size = upper_base == 0 ? UINT32_MAX : upper_base == cur_base ? cur_size : ISOLATED_SIZE;
+    }
   if (privileged ? upper_base != 0 : upper_base != base)
     {
-      uint32_t from_size = upper_base == 0 ? UINT32_MAX : upper_base == cur_base ? cur_size : ISOLATED_SIZE;
-
       if (mc_shift_tree (dfd, "upper", upper_base, from_size, privileged ? 0 : base,
                          privileged ? UINT32_MAX : size, err) < 0)
         return mc_error_prefix (err, "shift the ids of container `%s`", name);
     }
+  else if (rec == 0 && mc_layer_idmap_set (dfd, "upper", upper_base, from_size, err) < 0)
+    return -1;
   if (base == cur_base && size == cur_size)
     return 0;
   snprintf (buf, sizeof (buf), "%u", base);

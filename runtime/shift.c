@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -303,6 +304,44 @@ mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error
  * either tree whole, and the caller can tell which from the owner of the
  * top directory.  */
 int
+mc_layer_idmap_get (int dirfd, const char *name, uint32_t *base, uint32_t *size, mc_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char buf[32];
+  unsigned long b, n;
+  ssize_t len;
+  char end;
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", name);
+  len = fgetxattr (fd, MC_LAYER_IDMAP_XATTR, buf, sizeof (buf) - 1);
+  if (len < 0 && errno == ENODATA)
+    return 0;
+  if (len < 0)
+    return mc_make_error (err, errno, "read the id record of `%s`", name);
+  buf[len] = '\0';
+  if (sscanf (buf, "%lu %lu%c", &b, &n, &end) != 2 || b > UINT32_MAX || n == 0 || n > UINT32_MAX)
+    return mc_make_error (err, 0, "`%s`: bad id record `%s`", name, buf);
+  *base = (uint32_t) b;
+  *size = (uint32_t) n;
+  return 1;
+}
+
+int
+mc_layer_idmap_set (int dirfd, const char *name, uint32_t base, uint32_t size, mc_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%u %u", base, size);
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s`", name);
+  if (fsetxattr (fd, MC_LAYER_IDMAP_XATTR, buf, (size_t) n, 0) < 0)
+    return mc_make_error (err, errno, "record the ids of `%s`", name);
+  return 0;
+}
+
+int
 mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, uint32_t to,
                uint32_t to_size, mc_error_t *err)
 {
@@ -327,6 +366,8 @@ mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, u
     ret = copy_dir (&sh, src, sh.dst_top, "", 0, err);
   if (ret == 0)
     ret = set_attrs (&sh, dirfd, tmp, tmp, &st, err);
+  if (ret == 0)
+    ret = mc_layer_idmap_set (dirfd, tmp, to, to_size, err);
   if (ret == 0 && renameat2 (dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0)
     ret = mc_make_error (err, errno, "exchange `%s` with its shifted copy", name);
   for (i = 0; i < sh.nlinks; i++)
