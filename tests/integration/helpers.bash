@@ -280,7 +280,8 @@ import_fp() {
 
 # A listing of a tree with everything the store must keep: type and mode,
 # owner, size, link count (hardlinks), rdev, symlink target, mtime for
-# non-directories, content hash and xattrs.
+# non-directories, content hash and xattrs (but minictr's own record of a
+# layer's ids, trusted.minictr.*, which is private to the host's store).
 tree_listing() {
     local dir=$1
     (
@@ -289,7 +290,7 @@ tree_listing() {
         find . -mindepth 1 -type f -exec sha256sum {} + | sort -k2
         # Whole seconds: tar headers and squashfs inodes keep no more.
         find . -mindepth 1 -exec stat -c '%n %Y' {} + | sort
-        getfattr -R -h -d -m - --absolute-names . 2>/dev/null | grep -v '^$' | sort
+        getfattr -R -h -d -m - --absolute-names . 2>/dev/null | grep -v -e '^$' -e '^trusted\.minictr\.' | sort
     )
 }
 
