@@ -41,7 +41,6 @@ struct exec_ctx
   char **envp;
   int init_pidfd;
   int ns_flags;
-  bool privileged;
   struct mc_cgroup *cg;
   int *cg_fds;
   size_t n_cg_fds;
@@ -170,7 +169,10 @@ run_command (struct exec_ctx *x, int master)
       || mc_caps_drop_default (&err) < 0
       /* The filter first: loading it needs CAP_SYS_ADMIN (no NNP), which
        * a non-root --user no longer has.  */
-      || mc_seccomp_apply_default (&err) < 0 || drop_to (req, &err) < 0)
+      || mc_seccomp_apply_default (&err) < 0 || drop_to (req, &err) < 0
+      /* A credential change resets "dumpable" to fs.suid_dumpable, which
+       * a host may set to 1: until execve, we are the host's binary.  */
+      || (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 && mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE") < 0))
     {
       fprintf (stderr, "minictr: %s\n", err->msg);
       _exit (126);
@@ -194,6 +196,9 @@ enter (struct exec_ctx *x, mc_error_t *err)
   /* Container root, so new ptys and files get mapped owners.  */
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     return mc_make_error (err, errno, "become the container's root");
+  /* ... which reset "dumpable" (to fs.suid_dumpable): again.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   return 0;
 }
 
@@ -411,7 +416,6 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
                 | CLONE_NEWCGROUP | (mc_proc_own_userns (st.pid) ? CLONE_NEWUSER : 0);
   if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
-  x->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   x->envp = build_env (cfg, x->req);
   json_decref (cfg);
   if (mc_container_cgroup_open (x->req->name, &x->cg, err) < 0)

@@ -200,6 +200,10 @@ enter (struct agent *a, mc_error_t *err)
     return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   if ((spec->running ? enter_running (spec, err) : enter_stopped (spec, err)) < 0)
     return -1;
+  /* Becoming container root reset "dumpable" to fs.suid_dumpable: the
+   * container's root must not ptrace us, nor open our /proc/PID/exe.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return mc_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   /* A privileged container's root lacks these; so do we.  */
   if (spec->privileged && mc_caps_drop_default (err) < 0)
     return -1;

@@ -268,7 +268,9 @@ mc_proc_own_userns (pid_t pid)
   snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
   n = readlink (path, a, sizeof (a) - 1);
   m = readlink ("/proc/self/ns/user", b, sizeof (b) - 1);
+  /* Fail closed: joining as if it had one fails (setns), where joining
+   * without would leave host root in the container.  */
   if (n <= 0 || m <= 0)
-    return false;
+    return true;
   return n != m || memcmp (a, b, (size_t) n) != 0;
 }

@@ -38,7 +38,8 @@ const char *mc_status_name (enum mc_status s); /* "Running", ... as LXD */
 /* Start time of PID in clock ticks since boot, 0 when PID does not exist. */
 uint64_t mc_proc_start_time (pid_t pid);
 bool mc_proc_alive (pid_t pid, uint64_t start);
-/* Whether PID is in a user namespace other than ours.  */
+/* Whether PID is in a user namespace other than ours (true when that
+ * cannot be told: callers then fail to join rather than join too little). */
 bool mc_proc_own_userns (pid_t pid);
 
 /* <run dir>/NAME, created on demand; the returned path is malloc'ed.  */
