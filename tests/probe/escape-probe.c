@@ -14,6 +14,8 @@
  *   escape-probe getfd PID FD         pidfd_getfd of PID's fd FD
  *   escape-probe devprogs CGROUP      print how many device programs are
  *                                     attached to the cgroup2 dir CGROUP
+ *   escape-probe int80 NR             system call NR of the i386 ABI through
+ *                                     int 0x80 (x86-64 only), no arguments
  *   escape-probe ra IFACE             send an IPv6 router advertisement on
  *                                     IFACE: default router, prefix
  *                                     2001:db8:66::/64 for autoconfiguration
@@ -178,6 +180,24 @@ run (int argc, char **argv)
         return -1;
       printf ("%u\n", attr.query.prog_cnt);
       return 0;
+    }
+  if (strcmp (op, "int80") == 0 && argc == 3)
+    {
+#if defined(__x86_64__)
+      long ret, nr = atol (argv[2]);
+
+      __asm__ volatile ("int $0x80" : "=a"(ret) : "a"(nr), "b"(0L), "c"(0L), "d"(0L), "S"(0L), "D"(0L)
+                        : "memory");
+      if (ret < 0 && ret > -4096)
+        {
+          errno = (int) -ret;
+          return -1;
+        }
+      return 0;
+#else
+      errno = ENOSYS;
+      return -1;
+#endif
     }
   if (strcmp (op, "ra") == 0 && argc == 3)
     return send_ra (argv[2]);
