@@ -59,7 +59,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
-	images/metadata.c images/archive.c images/fingerprint.c images/dl.c
+	runtime/template.c images/metadata.c images/archive.c images/fingerprint.c images/dl.c
 
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
 	check-asan demo install clean lint bench fuzz

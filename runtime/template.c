@@ -112,9 +112,11 @@ lookup (struct expr *e, const char *path)
   json_t *v = e->ctx;
   size_t i;
 
-  for (i = 0; i < sizeof (roots) / sizeof (roots[0]); i++)
+  for (i = 0; part && i < sizeof (roots) / sizeof (roots[0]); i++)
     if (strcmp (part, roots[i]) == 0)
       break;
+  if (part == NULL)
+    return fail (e, "unknown variable ", path);
   if (i == sizeof (roots) / sizeof (roots[0]))
     return fail (e, "unknown variable ", path);
   for (; part && v; part = strtok_r (NULL, ".", &save))
@@ -180,8 +182,10 @@ parse_primary (struct expr *e)
 
       e->p++;
       v = parse_or (e);
+      if (v == NULL)
+        return NULL;
       skip_space (e);
-      if (v && *e->p != ')')
+      if (*e->p != ')')
         {
           json_decref (v);
           return fail (e, "expected `)`", NULL);

@@ -74,6 +74,10 @@ test_errors (void **state)
   expect_error ("{{ upper(\"x\") }}", "template `t.tpl`, line 1: unsupported function upper");
   expect_error ("{{ \"open }}", "template `t.tpl`, line 1: unterminated string");
   expect_error ("x {{ container.name", "template `t.tpl`, line 1: `{{` is never closed");
+  /* Found by fuzz_template: a failure inside parentheses read past the
+   * end; a name of dots looked up nothing.  */
+  expect_error ("ho[stname {{(\"}}\n", "template `t.tpl`, line 1: unterminated string");
+  expect_error ("{{ . }}", "template `t.tpl`, line 1: unknown variable .");
 }
 
 int
