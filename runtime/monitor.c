@@ -435,9 +435,12 @@ monitor_main (struct monitor *m)
     {
       if (err != NULL || boot (m, &err) < 0)
         {
-          report (m, &err);
+          /* Everything goes before the CLI hears of it: it releases the
+           * container's lock then, and a next start must not meet our
+           * cgroup, veths or port filters still being removed.  */
           teardown (m);
           finish (m);
+          report (m, &err);
           _exit (1);
         }
       report (m, NULL);
