@@ -137,7 +137,7 @@ run_lint() {
     echo "# lint (shellcheck, cppcheck)"
     {
         for f in scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run \
-                 tests/integration/*.bash tests/integration/*.bats tests/security/*.bats tests/vm/*.bats; do
+                 tests/integration/*.bash tests/integration/*.bats tests/security/*.bash tests/security/*.bats tests/vm/*.bats; do
             [ -e "$f" ] || continue
             n=$((n + 1))
             if out=$(shellcheck -x -s bash "$f" 2>&1); then

@@ -6,27 +6,13 @@
 # the devices controller; cgroup v2: a device program (the VM runs this
 # file too).
 
-load ../integration/helpers
+load helpers
 
 EPERM=1
 
 setup() {
     setup_state
     import_busybox
-}
-
-push_probe() {
-    local probe
-    probe=$(dirname "$MINICTR_BIN")/tests/escape-probe
-    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
-    mc file push --mode 0755 "$probe" "$1/escape-probe"
-}
-
-probe_errno() {
-    local ctr=$1
-    shift
-    run mc exec "$ctr" -- /escape-probe "$@"
-    echo "$status"
 }
 
 # The devices hierarchy minictr uses when the host mounts one (v1 and

@@ -3,7 +3,7 @@
 # a host terminal nor a host fd (CVE-2017-5226, CVE-2024-21626 classes),
 # and never a ptraceable host binary (CVE-2019-5736 class).
 
-load ../integration/helpers
+load helpers
 
 setup() {
     setup_state
@@ -18,13 +18,6 @@ teardown() {
     fi
     stop_all_containers
     rm -rf "$MINICTR_DIR"
-}
-
-push_probe() {
-    local probe
-    probe=$(dirname "$MINICTR_BIN")/tests/escape-probe
-    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
-    mc file push --mode 0755 "$probe" "$1/escape-probe"
 }
 
 @test "CVE-2017-5226 class (TIOCSTI): a command run from a terminal with its output redirected gets no host terminal" {

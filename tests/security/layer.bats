@@ -5,7 +5,7 @@
 # controls: `chown 5:5 /` inside must not make the next start re-shift
 # (and so re-own) the whole layer.
 
-load ../integration/helpers
+load helpers
 
 setup() {
     setup_state

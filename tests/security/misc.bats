@@ -1,18 +1,11 @@
 #!/usr/bin/env bats
 # More classes of runtime escapes, tried as a hostile container root.
 
-load ../integration/helpers
+load helpers
 
 setup() {
     setup_state
     import_busybox
-}
-
-push_probe() {
-    local probe
-    probe=$(dirname "$MINICTR_BIN")/tests/escape-probe
-    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
-    mc file push --mode 0755 "$probe" "$1/escape-probe"
 }
 
 @test "CVE-2021-30465 class: a disk device's target made a symlink by container root stays inside the container" {

@@ -7,7 +7,7 @@
 # (MS_REMOUNT|MS_BIND) nor with mount_setattr.  The probe is a static
 # program pushed into the container (tests/probe/escape-probe.c).
 
-load ../integration/helpers
+load helpers
 
 setup() {
     setup_state
@@ -16,21 +16,6 @@ setup() {
 
 EPERM=1
 EINVAL=22
-
-push_probe() {
-    local probe
-    probe=$(dirname "$MINICTR_BIN")/tests/escape-probe
-    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
-    mc file push --mode 0755 "$probe" "$1/escape-probe"
-}
-
-# probe_errno CTR ARGS...: the errno the probe got inside CTR.
-probe_errno() {
-    local ctr=$1
-    shift
-    run mc exec "$ctr" -- /escape-probe "$@"
-    echo "$status"
-}
 
 @test "mount flags are locked: a readonly disk stays read-only, old API and mount_setattr (EPERM)" {
     local src=$WORK/src

@@ -5,7 +5,7 @@
 # advertisement reaches the host or a neighbour.  Traffic stays between
 # the test bridge's host end and the containers.
 
-load ../integration/helpers
+load helpers
 
 setup() {
     setup_state
@@ -16,13 +16,6 @@ teardown() {
     stop_all_containers
     delete_networks
     rm -rf "$MINICTR_DIR"
-}
-
-push_probe() {
-    local probe
-    probe=$(dirname "$MINICTR_BIN")/tests/escape-probe
-    [ -x "$probe" ] || fail "no static probe at $probe (make unit-bins)"
-    mc file push --mode 0755 "$probe" "$1/escape-probe"
 }
 
 mac_of() {
@@ -36,6 +29,22 @@ host_neigh_mac() {
     ip neigh show to "$1" dev "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
 }
 
+# The victim's and attacker's facts, once both run: VICTIM (its IPv4),
+# VMAC, AMAC; the host's neighbour entry for the victim is checked first.
+spoof_setup() {
+    victim=$(addr_of victim)
+    vmac=$(mac_of victim)
+    amac=$(mac_of attacker)
+    assert_equal "$(host_neigh_mac "$victim" "$br")" "$vmac"
+}
+
+# The attack: the victim's address on the attacker, announced by
+# gratuitous ARP.
+take_victims_address() {
+    mc exec attacker -- ip addr add "$victim/32" dev eth0
+    run mc exec attacker -- arping -U -c 3 -w 3 -I eth0 -s "$victim" "$victim"
+}
+
 @test "ARP spoofing: a container that takes its neighbour's IPv4 and announces it changes nothing on the host" {
     local br victim vmac amac gw table
     require_open_firewall
@@ -44,14 +53,9 @@ host_neigh_mac() {
     gw=$(mc network get minictrbr0 ipv4.address | cut -d/ -f1)
     mc launch busybox victim
     mc launch busybox attacker
-    victim=$(addr_of victim)
-    vmac=$(mac_of victim)
-    amac=$(mac_of attacker)
-    assert_equal "$(host_neigh_mac "$victim" "$br")" "$vmac"
-    # The attack: the victim's address on the attacker, announced by
-    # gratuitous ARP, then traffic from it.
-    mc exec attacker -- ip addr add "$victim/32" dev eth0
-    run mc exec attacker -- arping -U -c 3 -w 3 -I eth0 -s "$victim" "$victim"
+    spoof_setup
+    # The attack, then traffic from the stolen address.
+    take_victims_address
     run mc exec attacker -- ping -c 1 -W 2 -I "$victim" "$gw"
     assert_failure
     run ip neigh show to "$victim" dev "$br"
@@ -89,12 +93,8 @@ host_neigh_mac() {
     mc config device add attacker eth0 nic network=minictrbr0 security.mac_filtering=false \
         security.ipv4_filtering=false
     mc start attacker
-    victim=$(addr_of victim)
-    vmac=$(mac_of victim)
-    amac=$(mac_of attacker)
-    assert_equal "$(host_neigh_mac "$victim" "$br")" "$vmac"
-    mc exec attacker -- ip addr add "$victim/32" dev eth0
-    run mc exec attacker -- arping -U -c 3 -w 3 -I eth0 -s "$victim" "$victim"
+    spoof_setup
+    take_victims_address
     run ip neigh show to "$victim" dev "$br"
     assert_output --partial "$amac"
     run mc config device add attacker eth1 nic network=minictrbr0 security.mac_filtering=maybe
