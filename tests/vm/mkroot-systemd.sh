@@ -44,7 +44,7 @@ libpkgs() {
 }
 pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iproute2 nftables
       bats bats-assert bats-support jq attr libcap2-bin e2fsprogs busybox-static xz-utils
-      gzip zstd bzip2 cpio squashfs-tools
+      gzip zstd bzip2 cpio squashfs-tools strace
       # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
       lxc hyperfine)
 mapfile -t extra < <(libpkgs)
