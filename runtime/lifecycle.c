@@ -132,8 +132,10 @@ thaw_if_frozen (const char *name, mc_error_t *err)
   bool frozen = false;
   int ret = 0;
 
+  /* Gone (the init ended and its monitor cleaned up meanwhile): nothing
+   * is frozen.  */
   if (open_cgroup (name, &cg, err) < 0)
-    return -1;
+    return ((*err)->status == ENOENT) ? (mc_error_release (err), 0) : -1;
   if (mc_cgroup_frozen (cg, &frozen, err) < 0 || (frozen && mc_cgroup_freeze (cg, false, err) < 0))
     ret = -1;
   mc_cgroup_free (cg);
