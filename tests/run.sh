@@ -46,7 +46,15 @@ count() {
 }
 
 run_unit() {
-    local t status
+    local t src status
+    # Every unit source has its binary: a missing one is a failure, not a
+    # suite that silently shrank.
+    for src in tests/unit/test_*.c; do
+        t=$BUILDDIR/tests/$(basename "$src" .c)
+        [ -x "$t" ] && continue
+        echo "not ok - unit/$(basename "$t"): no binary at $t (make unit-bins)" | tee "$log"
+        count "unit/$(basename "$t")" 1
+    done
     for t in "$BUILDDIR"/tests/test_*; do
         [ -x "$t" ] || continue
         echo "# unit: $(basename "$t")"
@@ -170,9 +178,13 @@ run_fuzz() {
     local n=0 t name corpus status=0
     echo "# fuzz (libFuzzer, seed ${FUZZ_SEED:-1}, ${FUZZ_RUNS:-200000} runs each)"
     {
-        for t in build-fuzz/fuzz_*; do
-            [ -x "$t" ] || continue
+        for t in tests/fuzz/fuzz_*.c; do
+            t=build-fuzz/$(basename "$t" .c)
             n=$((n + 1))
+            if [ ! -x "$t" ]; then
+                echo "not ok $n - fuzz ${t#build-fuzz/fuzz_}: no binary at $t (make fuzz)"
+                continue
+            fi
             name=${t#build-fuzz/fuzz_}
             corpus=$(mktemp -d)
             cp -r "tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null || true
