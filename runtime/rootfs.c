@@ -268,6 +268,30 @@ mc_rootfs_mount_proc (int rootfd, mc_error_t *err)
   return mount_at (rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
+int
+mc_rootfs_mount_proc_of (int rootfd, pid_t pid, mc_error_t *err)
+{
+  cleanup_free char *ns = xasprintf ("/proc/%d/ns/pid", (int) pid);
+  cleanup_close int fs = mc_sys_fsopen ("proc", FSOPEN_CLOEXEC);
+  cleanup_close int mnt = -1, target = -1;
+
+  if (fs < 0)
+    return errno == ENOSYS ? 1 : mc_make_error (err, errno, "fsopen proc");
+  /* Linux 6.18's pidns= option; before it, EINVAL: unknown option.  */
+  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "pidns", ns, 0) < 0)
+    return errno == EINVAL ? 1 : mc_make_error (err, errno, "proc pidns=%s", ns);
+  if (mc_sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return mc_make_error (err, errno, "create the container's /proc");
+  mnt = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0)
+    return mc_make_error (err, errno, "fsmount the container's /proc");
+  if ((target = open_mountpoint (rootfd, "proc", err)) < 0)
+    return -1;
+  if (mc_sys_move_mount (mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return mc_make_error (err, errno, "mount /proc");
+  return 0;
+}
+
 static int
 mount_sys (int rootfd, bool cgroup2, mc_error_t *err)
 {

@@ -46,6 +46,9 @@ int mc_rootfs_mount_sys (int rootfd, mc_error_t *err);
 
 /* /proc: by a process of the container's PID namespace.  */
 int mc_rootfs_mount_proc (int rootfd, mc_error_t *err);
+/* ... or by anyone, naming the PID namespace of PID (proc's pidns=
+ * option, Linux 6.18); 1 when the kernel has no such option.  */
+int mc_rootfs_mount_proc_of (int rootfd, pid_t pid, mc_error_t *err);
 
 /* /dev: a tmpfs owned by O with the host's harmless nodes bound in, the
  * console pty CONSOLE_PATH, a devpts instance of its own and /dev/shm.  */

@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ wait_for (int sock, int type, int *fd, mc_error_t *err)
 }
 
 static int
-child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
+child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
 {
   cleanup_close int rootfd = -1;
   size_t i;
@@ -114,8 +115,10 @@ child_setup (struct mc_child_spec *c, int sock, mc_error_t *err)
     return -1;
   if (unshare (CLONE_NEWCGROUP) < 0)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
-  if (mc_sync_send (sock, MC_SYNC_READY, 0, NULL, -1) < 0)
-    return mc_make_error (err, errno, "tell the monitor we are ready");
+  /* The builder mounts cgroup2 from that namespace: tell it.  */
+  if (write (ready_fd, "1", 1) != 1)
+    return mc_make_error (err, errno, "tell the tree builder we are ready");
+  close (ready_fd);
   if (wait_for (sock, MC_SYNC_ROOTFS, NULL, err) < 0)
     return -1;
   /* The builder made our tree in its namespace, owned by the initial
@@ -188,14 +191,14 @@ init_env (json_t *config)
 }
 
 __attribute__ ((noreturn)) static void
-child_main (struct mc_child_spec *c, int sock)
+child_main (struct mc_child_spec *c, int sock, int ready_fd)
 {
   static char *const argv[] = { (char *) "/sbin/init", NULL };
   char **envp = init_env (c->config);
   mc_error_t err = NULL;
 
   reset_signals ();
-  if (child_setup (c, sock, &err) < 0)
+  if (child_setup (c, sock, ready_fd, &err) < 0)
     mc_sync_die (sock, &err);
   /* Nothing of the monitor's may cross into the container; the sync
    * socket closes at execve, which tells the monitor we made it.  */
@@ -233,6 +236,7 @@ struct builder
   struct mc_child_spec *c;
   pid_t init;
   int sock;    /* to the monitor */
+  int ready;   /* the init writes a byte once in its cgroup namespace */
   struct mc_owner owner;
 };
 
@@ -283,12 +287,16 @@ proc_helper (struct builder *b, int rootfd)
   _exit (0);
 }
 
+/* 1: mounted, the masks are to be done after the pivot; 0: mounted and
+ * masked by a helper in the PID namespace.  */
 static int
 mount_proc (struct builder *b, int rootfd, mc_error_t *err)
 {
   pid_t pid;
-  int status;
+  int status, r = mc_rootfs_mount_proc_of (rootfd, b->init, err);
 
+  if (r <= 0)
+    return r < 0 ? -1 : 1;
   if (join_ns (b->init, "pid", CLONE_NEWPID, err) < 0)
     return -1;
   pid = fork ();
@@ -302,6 +310,20 @@ mount_proc (struct builder *b, int rootfd, mc_error_t *err)
   /* It reported its own error to the monitor.  */
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     _exit (1);
+  return 0;
+}
+
+/* EOF: the init died; it told the monitor why.  */
+static int
+wait_ready (struct builder *b, mc_error_t *err)
+{
+  char byte;
+  ssize_t n;
+
+  while ((n = read (b->ready, &byte, 1)) < 0 && errno == EINTR)
+    ;
+  if (n != 1)
+    return mc_make_error (err, 0, "the container's first process went away during start");
   return 0;
 }
 
@@ -332,6 +354,7 @@ build_tree (struct builder *b, mc_error_t *err)
   cleanup_close int mfd = -1;
   cleanup_close int rootfd = -1;
   cleanup_free int *disk_fds = NULL;
+  int mask_after;
   size_t i;
 
   if (!c->privileged)
@@ -347,17 +370,22 @@ build_tree (struct builder *b, mc_error_t *err)
     return -1;
   if (mc_rootfs_setup_dev (rootfd, c->console_path, &b->owner, err) < 0)
     return -1;
-  if (join_ns (b->init, "net", CLONE_NEWNET, err) < 0
+  if (wait_ready (b, err) < 0 || join_ns (b->init, "net", CLONE_NEWNET, err) < 0
       || join_ns (b->init, "cgroup", CLONE_NEWCGROUP, err) < 0
       || mc_rootfs_mount_sys (rootfd, err) < 0)
     return -1;
-  if (mount_proc (b, rootfd, err) < 0)
+  if ((mask_after = mount_proc (b, rootfd, err)) < 0)
     return -1;
   /* After /proc: lxcfs' files go over /proc's.  */
   for (i = 0; i < c->n_disks; i++)
     if (mc_rootfs_mount_disk (rootfd, c->disks[i].path, disk_fds[i], &b->owner, err) < 0)
       return -1;
-  return mc_rootfs_pivot (rootfd, err);
+  if (mc_rootfs_pivot (rootfd, err) < 0)
+    return -1;
+  /* Pivoted: absolute paths are the container's now.  */
+  if (mask_after && !c->nesting && mc_mask_paths (c->privileged, err) < 0)
+    return -1;
+  return 0;
 }
 
 static int
@@ -395,7 +423,7 @@ clone_container (struct mc_child_spec *c, int cgroup_fd, bool *into_cgroup)
 }
 
 __attribute__ ((noreturn)) static void
-container_child (struct mc_child_spec *c, int unified_fd, bool into_cgroup, int sock)
+container_child (struct mc_child_spec *c, int unified_fd, bool into_cgroup, int sock, int ready_fd)
 {
   if (unified_fd >= 0 && !into_cgroup)
     {
@@ -408,12 +436,12 @@ container_child (struct mc_child_spec *c, int unified_fd, bool into_cgroup, int 
           mc_sync_die (sock, &e);
         }
     }
-  child_main (c, sock);
+  child_main (c, sock, ready_fd);
 }
 
-/* The builder: clone the container's init, tell the monitor its PID,
- * build the tree once its ids are mapped, say so.  Errors go to the
- * monitor as the container's do.  */
+/* The builder: clone the container's init, map its ids, tell the
+ * monitor its PID (which then attaches the nics, meanwhile), build the
+ * tree, say so.  Errors go to the monitor as the container's do.  */
 __attribute__ ((noreturn)) static void
 builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
 {
@@ -421,8 +449,9 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
                        .owner = { c->privileged ? 0 : c->idmap_base, c->privileged ? 0 : c->idmap_base } };
   bool into_cgroup = false;
   mc_error_t err = NULL;
+  int ready[2];
 
-  if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+  if (pipe2 (ready, O_CLOEXEC) < 0 || unshare (CLONE_NEWNS) < 0)
     {
       mc_make_error (&err, errno, "a mount namespace for the container's tree");
       mc_sync_die (msock, &err);
@@ -431,7 +460,8 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
   if (b.init == 0)
     {
       close (msock);
-      container_child (c, unified_fd, into_cgroup, csock);
+      close (ready[0]);
+      container_child (c, unified_fd, into_cgroup, csock, ready[1]);
     }
   if (b.init < 0)
     {
@@ -439,11 +469,18 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
       mc_sync_die (msock, &err);
     }
   close (csock);
+  close (ready[1]);
+  b.ready = ready[0];
   if (unified_fd >= 0)
     close (unified_fd);
+  if (!c->privileged && mc_idmap_write (b.init, c->idmap_base, c->idmap_size, &err) < 0)
+    {
+      kill (b.init, SIGKILL);
+      mc_sync_die (msock, &err);
+    }
   if (mc_sync_send (msock, MC_SYNC_PID, (int) b.init, NULL, -1) < 0)
     _exit (1);
-  if (wait_for (msock, MC_SYNC_GO, NULL, &err) < 0 || build_tree (&b, &err) < 0)
+  if (build_tree (&b, &err) < 0)
     mc_sync_die (msock, &err);
   if (mc_sync_send (msock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
     _exit (1);
@@ -485,27 +522,38 @@ wait_child_exec (int sock, mc_error_t *err)
   return mc_make_error (err, 0, "unexpected message from the container");
 }
 
+/* The child's own error, when it sent one before dying: it explains a
+ * builder that saw it go.  */
+static void
+prefer_child_error (int csock, mc_error_t *err)
+{
+  struct pollfd p = { csock, POLLIN, 0 };
+  struct mc_sync_msg msg;
+  mc_error_t e = NULL;
+
+  if (poll (&p, 1, 100) == 1 && mc_sync_recv (csock, &msg, NULL, &e) == 1 && msg.type == MC_SYNC_ERROR)
+    {
+      mc_error_release (err);
+      mc_make_error (err, 0, "%s", msg.text);
+    }
+  mc_error_release (&e);
+}
+
 /* The network is ready before the child runs anything of the
- * container's, and the ids are mapped before the builder idmaps mounts
- * to its user namespace.  */
+ * container's: the builder maps its ids and builds its tree while the
+ * monitor attaches its nics.  */
 static int
 drive (struct mc_child_spec *c, pid_t *init, int bsock, int csock, mc_error_t *err)
 {
   int pid = -1;
 
   if (expect (bsock, MC_SYNC_PID, &pid, "the tree builder", err) < 0)
-    return -1;
+    return prefer_child_error (csock, err), -1;
   *init = (pid_t) pid;
-  if (!c->privileged && mc_idmap_write (*init, c->idmap_base, c->idmap_size, err) < 0)
-    return -1;
   if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0)
     return -1;
-  if (expect (csock, MC_SYNC_READY, NULL, "the container", err) < 0)
-    return -1;
-  if (mc_sync_send (bsock, MC_SYNC_GO, 0, NULL, -1) < 0)
-    return mc_make_error (err, errno, "signal the tree builder");
   if (expect (bsock, MC_SYNC_ROOTFS, NULL, "the tree builder", err) < 0)
-    return -1;
+    return prefer_child_error (csock, err), -1;
   if (mc_sync_send (csock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
     return mc_make_error (err, errno, "signal the container's first process");
   return wait_child_exec (csock, err);

@@ -11,11 +11,10 @@
 
 enum mc_sync_type
 {
-  MC_SYNC_GO = 1,     /* monitor -> builder: ids mapped, network attached */
+  MC_SYNC_GO = 1,     /* exec: the command's exit status */
   MC_SYNC_ROOTFS,     /* builder -> monitor -> child: the tree is built */
   MC_SYNC_ERROR,      /* child or builder -> monitor: errno + message */
-  MC_SYNC_PID,        /* builder -> monitor: the child's PID, in status */
-  MC_SYNC_READY,      /* child -> monitor: in its cgroup and cgroup namespace */
+  MC_SYNC_PID,        /* builder -> monitor: the child's PID (ids mapped), in status */
 };
 
 struct mc_sync_msg
