@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # What `exec` and the file helper hand to a hostile container root: never
 # a host terminal nor a host fd (CVE-2017-5226, CVE-2024-21626 classes),
-# and never a ptraceable host binary (CVE-2019-5736 class).
+# and never a ptraceable host binary (CVE-2019-5736 class: in the VMs,
+# tests/vm/dumpable.bats, as it changes a host-wide sysctl).
 
 load helpers
 
@@ -13,9 +14,6 @@ setup() {
 }
 
 teardown() {
-    if [ -n "${OLD_SUID_DUMPABLE:-}" ]; then
-        echo "$OLD_SUID_DUMPABLE" > /proc/sys/fs/suid_dumpable
-    fi
     stop_all_containers
     rm -rf "$MINICTR_DIR"
 }
@@ -54,40 +52,4 @@ read: errno 6 (No such device or address)"
 /dev/null"
     assert_equal "$(mc exec ex -- /escape-probe getfd "$pid" 3; echo $?)" "getfd: errno 9 (Bad file descriptor)
 9"
-}
-
-# With fs.suid_dumpable=1 the kernel makes a process dumpable again at
-# every credential change; exec's helper and command become container
-# root while still the host's minictr binary.  Dumpable, container root
-# could ptrace them, or open their /proc/PID/exe (the host binary) and
-# overwrite it once they exec.  strace holds the command at execve entry.
-@test "CVE-2019-5736 class: with fs.suid_dumpable=1, exec's processes are not dumpable until they exec" {
-    [ -d /run/minictr-vm ] || skip "changes fs.suid_dumpable, a host-wide sysctl: runs in the test VM"
-    require "strace" command -v strace
-    local bin found=0 line tries=150 held=
-    OLD_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
-    echo 1 > /proc/sys/fs/suid_dumpable
-    bin=$(readlink -f "$MINICTR_BIN")
-    strace -f -qq -o /dev/null -e trace=execve -e inject=execve:delay_enter=10000000 \
-        "$MINICTR_BIN" exec ex -- /bin/true &
-    # Our binary, running as container root, held at execve's entry (59):
-    # /proc/PID/environ owned by host root means not dumpable
-    # (task_dump_owner; /proc/PID itself always shows the euid).
-    while [ -z "$held" ] && [ "$tries" -gt 0 ]; do
-        held=$(for p in /proc/[0-9]*; do
-                   [ "$(readlink "$p/exe" 2>/dev/null)" = "$bin" ] || continue
-                   [ "$(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null)" = "$IDMAP_BASE" ] || continue
-                   [ "$(cut -d' ' -f1 "$p/syscall" 2>/dev/null)" = 59 ] || continue
-                   echo "${p#/proc/} $(stat -c %u "$p/environ")"
-               done)
-        tries=$((tries - 1))
-        sleep 0.2
-    done
-    while read -r line; do
-        [ -n "$line" ] || continue
-        found=$((found + 1))
-        assert_equal "${line#* }" 0
-    done <<< "$held"
-    wait
-    [ "$found" -ge 1 ] || fail "no exec'd process caught at execve"
 }
