@@ -212,11 +212,14 @@ report (struct monitor *m, mc_error_t *err)
   m->report_fd = -1;
 }
 
+/* The init exists, its tree is being built: the state is written now,
+ * while the builder works (finish() removes it if the boot fails).  */
 static int
-record_state (struct monitor *m, mc_error_t *err)
+record_state (pid_t init, void *data, mc_error_t *err)
 {
+  struct monitor *m = data;
   struct mc_run_state st = {
-    .pid = m->init, .pid_start = mc_proc_start_time (m->init), .monitor = getpid (),
+    .pid = init, .pid_start = mc_proc_start_time (init), .monitor = getpid (),
     .monitor_start = mc_proc_start_time (getpid ()), .started_at = (int64_t) time (NULL),
     .cgroup_placement = mc_cgroup_placement (m->spec.cgroup),
     .cgroup_parent = mc_cgroup_parent_of (m->spec.cgroup),
@@ -271,7 +274,7 @@ boot (struct monitor *m, mc_error_t *err)
     return -1;
   if (open_pty (m, err) < 0)
     return -1;
-  m->init = mc_spawn_init (&m->spec, err);
+  m->init = mc_spawn_init (&m->spec, record_state, m, err);
   close (m->spec.console_fd);
   m->spec.console_fd = -1;
   if (m->init < 0)
@@ -279,7 +282,7 @@ boot (struct monitor *m, mc_error_t *err)
   m->init_pidfd = (int) syscall (SYS_pidfd_open, m->init, 0);
   if (m->init_pidfd < 0)
     return mc_make_error (err, errno, "pidfd_open");
-  return record_state (m, err);
+  return 0;
 }
 
 /* Everything the container held on the host: its cgroup, its pty, the
@@ -669,7 +672,8 @@ read_report (int fd, mc_error_t *err)
 }
 
 /* Fork twice: the monitor must be nobody's child but init's, so that the
- * CLI can exit (or be killed) without touching the container.  */
+ * CLI can exit (or be killed) without touching the container.  Returns
+ * the read end of the pipe that the monitor reports on.  */
 static int
 fork_monitor (struct monitor *m, mc_error_t *err)
 {
@@ -680,7 +684,12 @@ fork_monitor (struct monitor *m, mc_error_t *err)
     return mc_make_error (err, errno, "pipe");
   pid = fork ();
   if (pid < 0)
-    return mc_make_error (err, errno, "fork");
+    {
+      mc_make_error (err, errno, "fork");
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return -1;
+    }
   if (pid == 0)
     {
       close (pipefd[0]);
@@ -692,9 +701,35 @@ fork_monitor (struct monitor *m, mc_error_t *err)
     }
   close (pipefd[1]);
   waitpid (pid, &status, 0);
-  status = read_report (pipefd[0], err);
-  close (pipefd[0]);
-  return status;
+  return pipefd[0];
+}
+
+/* While the monitor boots, the CLI saves the config of a started
+ * container (create/copy templates applied, last_used_at now): that
+ * write is then off the start's critical path.  A failed boot puts the
+ * old config back.  The monitor does not touch the config meanwhile: it
+ * removes an ephemeral container only under the lock that we hold.  */
+static int
+await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc_error_t *err)
+{
+  json_t *before = json_deep_copy (cfg);
+  mc_error_t boot_err = NULL;
+  int saved;
+
+  json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
+  saved = touch_last_used (s, name, cfg, err);
+  if (read_report (report_fd, &boot_err) == 0)
+    {
+      json_decref (before);
+      return saved;
+    }
+  if (saved == 0)
+    (void) mc_container_config_save (s, name, before, NULL);
+  mc_error_release (err);
+  json_decref (before);
+  mc_make_error (err, 0, "%s", boot_err->msg);
+  mc_error_release (&boot_err);
+  return -1;
 }
 
 int
@@ -703,7 +738,7 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
   struct monitor m = { .report_fd = -1, .master = -1, .slave_keep = -1, .log_fd = -1,
                        .listen_fd = -1, .client_fd = -1, .init_pidfd = -1 };
   json_t *cfg = mc_container_config_load (s, name, err);
-  int ret;
+  int ret, report_fd;
 
   if (cfg == NULL)
     return -1;
@@ -712,13 +747,11 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
     {
       fflush (stdout);
       fflush (stderr);
-      ret = fork_monitor (&m, err);
+      report_fd = fork_monitor (&m, err);
+      ret = report_fd < 0 ? -1 : await_boot (s, name, cfg, report_fd, err);
+      if (report_fd >= 0)
+        close (report_fd);
     }
-  /* The create/copy templates have been applied.  */
-  if (ret == 0)
-    json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
-  if (ret == 0)
-    ret = touch_last_used (s, name, cfg, err);
   /* The others on its networks learn its name.  */
   if (ret == 0 && m.spec.n_nics)
     mc_nic_refresh_peers (s, name);

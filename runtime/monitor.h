@@ -49,7 +49,13 @@ struct mc_child_spec
   size_t n_nics;
 };
 
+/* Called once the init exists and its nics are attached, while its
+ * tree is still being built: the monitor records the container's state
+ * then, off the start's critical path.  */
+typedef int (*mc_init_known_fn) (pid_t init, void *data, mc_error_t *err);
+
 /* Clone and set up the container's init; returns its host PID.  */
-pid_t mc_spawn_init (struct mc_child_spec *c, mc_error_t *err);
+pid_t mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data,
+                     mc_error_t *err);
 
 #endif

@@ -541,16 +541,17 @@ prefer_child_error (int csock, mc_error_t *err)
 
 /* The network is ready before the child runs anything of the
  * container's: the builder maps its ids and builds its tree while the
- * monitor attaches its nics.  */
+ * monitor attaches its nics and calls KNOWN.  */
 static int
-drive (struct mc_child_spec *c, pid_t *init, int bsock, int csock, mc_error_t *err)
+drive (struct mc_child_spec *c, mc_init_known_fn known, void *data, pid_t *init, int bsock,
+       int csock, mc_error_t *err)
 {
   int pid = -1;
 
   if (expect (bsock, MC_SYNC_PID, &pid, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;
   *init = (pid_t) pid;
-  if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0)
+  if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0 || known (*init, data, err) < 0)
     return -1;
   if (expect (bsock, MC_SYNC_ROOTFS, NULL, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;
@@ -579,7 +580,7 @@ reap (pid_t pid)
 }
 
 pid_t
-mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
+mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data, mc_error_t *err)
 {
   int csv[2] = { -1, -1 }, bsv[2] = { -1, -1 }, unified_fd = -1;
   pid_t builder, init = -1;
@@ -614,7 +615,7 @@ mc_spawn_init (struct mc_child_spec *c, mc_error_t *err)
         close (bsv[0]);
       return -1;
     }
-  r = drive (c, &init, bsv[0], csv[0], err);
+  r = drive (c, known, data, &init, bsv[0], csv[0], err);
   close (csv[0]);
   close (bsv[0]);
   if (r < 0)

@@ -185,6 +185,30 @@ Starting c1"
     [ ! -e "$MINICTR_DIR/containers/eph" ]
 }
 
+@test "a start that fails in the monitor leaves config.yaml byte-identical; a good one applies the templates once" {
+    local cfg=$MINICTR_DIR/containers/fb/config.yaml upper=$MINICTR_DIR/containers/fb/upper sum owner
+    mc init busybox fb
+    grep -qx '  volatile.apply_template: create' "$cfg" || fail "no volatile.apply_template after init"
+    sum=$(sha256sum < "$cfg")
+    # The init's tree cannot be built: /proc is a symlink in its layer.
+    owner=$(stat -c %u "$upper")
+    rm -rf "${upper:?}/proc"
+    ln -s /etc "$upper/proc"
+    chown -h "$owner:$owner" "$upper/proc"
+    run mc start fb
+    assert_failure 1
+    assert_output --partial "must be a directory"
+    assert_equal "$(sha256sum < "$cfg")" "$sum"
+    assert_equal "$(status_of fb)" Stopped
+    rm "$upper/proc"
+    mc start fb
+    run grep -c 'volatile.apply_template' "$cfg"
+    assert_output 0
+    run grep -c '^last_used_at: ' "$cfg"
+    assert_output 1
+    mc stop --force fb
+}
+
 @test "init creates a stopped container, reading YAML from stdin" {
     printf 'config:\n  user.course: cdps\n  volatile.base_image: forged\n' > "$WORK/c.yaml"
     run mc init busybox c2 < "$WORK/c.yaml"
