@@ -396,30 +396,37 @@ static int
 prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
 {
   struct mc_run_state st;
-  enum mc_status status;
   cleanup_free char *sub = NULL;
+  bool frozen = false;
+  mc_error_t e = NULL;
   json_t *cfg;
-  int dfd = mc_container_open_dir (s, x->req->name, err);
+  int r, dfd = mc_container_open_dir (s, x->req->name, err);
 
   if (dfd < 0)
     return -1;
   close (dfd);
-  if (mc_container_status (x->req->name, &st, &status, err) < 0)
+  /* mc_container_status, with the cgroup opened once.  */
+  if ((r = mc_state_read (x->req->name, &st, err)) < 0)
     return -1;
-  if (status != MC_STATUS_RUNNING)
-    return mc_make_error (err, 0, "container `%s` is %s", x->req->name,
-                          status == MC_STATUS_FROZEN ? "paused" : "not running");
-  x->init_pidfd = mc_sys_pidfd_open (st.pid, 0);
+  if (r > 0)
+    x->init_pidfd = mc_sys_pidfd_open (st.pid, 0);
+  /* Alive after the pidfd was taken: the pidfd is that process's.  */
   if (x->init_pidfd < 0 || !mc_proc_alive (st.pid, st.pid_start))
     return mc_make_error (err, 0, "container `%s` is not running", x->req->name);
+  if (mc_container_cgroup_open (x->req->name, &x->cg, err) < 0)
+    return -1;
+  /* As mc_container_status: a freezer state that cannot be read is
+   * not frozen.  */
+  if (mc_cgroup_frozen (x->cg, &frozen, &e) < 0)
+    mc_error_release (&e);
+  if (frozen)
+    return mc_make_error (err, 0, "container `%s` is paused", x->req->name);
   x->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
                 | CLONE_NEWCGROUP | (mc_proc_own_userns (st.pid) ? CLONE_NEWUSER : 0);
   if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
   x->envp = build_env (cfg, x->req);
   json_decref (cfg);
-  if (mc_container_cgroup_open (x->req->name, &x->cg, err) < 0)
-    return -1;
   /* Where init is in the cgroup2 tree the container organises (systemd:
    * init.scope): its root may distribute controllers, and then holds no
    * process.  */
