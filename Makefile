@@ -6,6 +6,8 @@
 #   make demo          import the built-in busybox image and show it
 #   make bench         bench/*.sh: timings side by side with LXC and plain tools,
 #                      container-to-container TCP beside host loopback
+#   make bench-ab REV=R  this tree's build against revision R's, interleaved
+#                      in one run (bench/ab.sh: before/after of a change)
 #   make install       PREFIX=/usr/local DESTDIR=
 
 CC       ?= gcc
@@ -62,7 +64,7 @@ FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
 	runtime/template.c images/metadata.c images/archive.c images/fingerprint.c images/dl.c
 
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
-	check-asan demo install clean lint bench fuzz
+	check-asan demo install clean lint bench bench-ab fuzz
 
 all: deps $(BUILDDIR)/minictr
 
@@ -167,6 +169,10 @@ bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/lifecycle.sh
 	@BUILDDIR=$(BUILDDIR) bench/exec-files.sh
 	@BUILDDIR=$(BUILDDIR) bench/network.sh
+
+bench-ab: deps-bench all
+	@test -n "$(REV)" || { echo "make bench-ab: REV=<revision to compare with> is required" >&2; exit 2; }
+	@BUILDDIR=$(BUILDDIR) bench/ab.sh "$(REV)"
 
 lint: deps-test
 	@tests/run.sh lint
