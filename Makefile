@@ -1,6 +1,8 @@
 # minictr — build, test, demo, bench.  See README.md.
 #
-#   make               build build/minictr (installs missing build deps)
+#   make               build build/minictr (only builds: scripts/install-deps.sh
+#                      build, or scripts/demo.sh / scripts/test.sh, install
+#                      the libraries; make deps does too)
 #   make test          unit + host integration + pure cgroup v2 VM suites
 #   make check-asan    the unit and host suites against an ASan+UBSan build
 #   make demo          import the built-in busybox image and show it
@@ -44,12 +46,18 @@ OPT      := -O2 -g -D_FORTIFY_SOURCE=2
 SAN_LD   :=
 endif
 
+# What the code needs, then the user's CFLAGS/LDFLAGS/LDLIBS (make
+# CFLAGS=-O0 adds to these, it does not replace them).  pkg-config runs
+# when a rule needs the flags (recursive `=`), not when the Makefile is
+# read: `make deps all` on a bare machine sees the libraries it installed.
 CFLAGS   ?=
-CFLAGS   += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
+LDFLAGS  ?=
+LDLIBS   ?=
+MC_CFLAGS  = -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
 	-fstack-clash-protection -D_GNU_SOURCE -I. \
-	$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
-LDFLAGS  += $(SAN_LD) -Wl,-z,relro,-z,now
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null) $(CFLAGS)
+MC_LDFLAGS = $(SAN_LD) -Wl,-z,relro,-z,now $(LDFLAGS)
+MC_LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
 LIB_SRCS := $(wildcard runtime/*.c images/*.c profiles/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
@@ -66,7 +74,7 @@ FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
 	check-asan demo install clean lint bench bench-ab fuzz
 
-all: deps $(BUILDDIR)/minictr
+all: $(BUILDDIR)/minictr
 
 deps:
 	@scripts/install-deps.sh build
@@ -99,7 +107,7 @@ $(BUILDDIR)/images/dl.o: build-gen/sonames.h
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(MC_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILDDIR)/libminictr.a: $(LIB_OBJS)
 	@rm -f $@
@@ -107,13 +115,13 @@ $(BUILDDIR)/libminictr.a: $(LIB_OBJS)
 
 $(BUILDDIR)/minictr: $(CLI_OBJS) $(BUILDDIR)/libminictr.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILDDIR)/libminictr.a $(LDLIBS)
+	$(Q)$(CC) $(MC_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILDDIR)/libminictr.a $(MC_LDLIBS)
 
 $(BUILDDIR)/tests/%: tests/unit/%.c $(BUILDDIR)/libminictr.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
-		$(BUILDDIR)/libminictr.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(MC_CFLAGS) -Wno-missing-prototypes -MMD -MP $(MC_LDFLAGS) -o $@ $< \
+		$(BUILDDIR)/libminictr.a $(MC_LDLIBS) -lcmocka
 
 # A static probe run inside containers: exits with the errno of one syscall.
 $(BUILDDIR)/tests/syscall-probe: tests/probe/syscall-probe.c
@@ -184,7 +192,7 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS) build-gen/sonames.h
 	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(WARNINGS) \
 		-Wno-unknown-warning-option -D_GNU_SOURCE -I. \
 		$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null) \
-		-o $@ $(filter %.c,$^) $(LDLIBS)
+		-o $@ $(filter %.c,$^) $(MC_LDLIBS)
 
 fuzz: deps-test $(FUZZ_BINS)
 	@tests/run.sh fuzz
@@ -199,4 +207,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz build-gen
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d)
