@@ -26,7 +26,7 @@ Q := @
 endif
 
 # Linked: what every command needs (libmnl: netlink, ~26 kB).  Loaded with
-# dlopen() by images/dl.c on first use (headers only at build time): what
+# dlopen() by lib/dl.c on first use (headers only at build time): what
 # only image commands and network commands (libnftables) need, and sd-bus
 # (libsystemd), which only a container start on a systemd host needs.
 PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
@@ -59,7 +59,7 @@ MC_CFLAGS  = -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
 MC_LDFLAGS = $(SAN_LD) -Wl,-z,relro,-z,now $(LDFLAGS)
 MC_LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
-LIB_SRCS := $(wildcard runtime/*.c images/*.c profiles/*.c)
+LIB_SRCS := $(wildcard lib/*.c runtime/*.c images/*.c profiles/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/%.o)
@@ -68,8 +68,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
 
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LIBSRCS := runtime/error.c runtime/utils.c runtime/yamltree.c \
-	runtime/template.c images/metadata.c images/archive.c images/fingerprint.c images/dl.c
+FUZZ_LIBSRCS := lib/cleanup.c lib/error.c lib/utils.c lib/yamltree.c \
+	runtime/template.c images/metadata.c images/archive.c images/fingerprint.c lib/dl.c
 
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
 	check-asan demo install clean lint bench bench-ab fuzz
@@ -102,7 +102,7 @@ build-gen/sonames.h: scripts/gen-sonames.sh Makefile
 	@mkdir -p $(dir $@)
 	$(Q)scripts/gen-sonames.sh > $@.tmp && mv $@.tmp $@
 
-$(BUILDDIR)/images/dl.o: build-gen/sonames.h
+$(BUILDDIR)/lib/dl.o: build-gen/sonames.h
 
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -100,7 +100,7 @@ bench_sbs_setup() {
 
 # The id minictr derives from a state dir for its run dir and cgroup
 # (/run/minictr-<id>, minictr-<id>): the 64-bit FNV-1a hash of the
-# canonical path, first 12 hex digits (runtime/paths.c).  Bash arithmetic
+# canonical path, first 12 hex digits (lib/paths.c).  Bash arithmetic
 # wraps modulo 2^64 as uint64_t does.
 bench_mc_state_id() {
     local path h=-3750763034362895579 i c LC_ALL=C

@@ -6,10 +6,10 @@
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/network.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <errno.h>
-#include "runtime/yamltree.h"
-#include "runtime/utils.h"
+#include "lib/yamltree.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <string.h>

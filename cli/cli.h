@@ -3,7 +3,7 @@
 #ifndef MINICTR_CLI_H
 #define MINICTR_CLI_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <getopt.h>
 #include <jansson.h>

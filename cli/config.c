@@ -8,8 +8,8 @@
 #include "runtime/config.h"
 #include "runtime/configure.h"
 #include "runtime/container.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

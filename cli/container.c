@@ -8,8 +8,8 @@
 #include "runtime/lifecycle.h"
 #include "runtime/snapshot.h"
 #include "runtime/start.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <stdio.h>
 #include <stdlib.h>

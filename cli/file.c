@@ -2,7 +2,7 @@
  * arguments here; the work is in runtime/file.c.  */
 #include "cli/cli.h"
 #include "runtime/file.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "images/store.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* minictr: LXD's container workflow as one daemonless binary.  */
 #include "cli/cli.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <string.h>

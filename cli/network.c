@@ -4,8 +4,8 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "runtime/network.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "cli/output.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <stdio.h>
 #include <stdlib.h>

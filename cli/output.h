@@ -2,7 +2,7 @@
 #ifndef MINICTR_CLI_OUTPUT_H
 #define MINICTR_CLI_OUTPUT_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stddef.h>

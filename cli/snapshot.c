@@ -11,7 +11,7 @@
 #include "runtime/snapshot.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  *     NAME: {target: FINGERPRINT, description: TEXT}
  * rewritten atomically under the store lock.  */
 #include "images/store.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <stdlib.h>

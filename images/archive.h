@@ -5,7 +5,7 @@
 #define MINICTR_ARCHIVE_H
 
 #include "images/fingerprint.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>

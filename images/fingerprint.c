@@ -1,6 +1,6 @@
 #include "images/fingerprint.h"
-#include "images/dl.h"
-#include "runtime/utils.h"
+#include "lib/dl.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #ifndef MINICTR_FINGERPRINT_H
 #define MINICTR_FINGERPRINT_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 #include "images/metadata.h"
 #include "images/squashfs.h"
 #include "images/store.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

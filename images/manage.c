@@ -1,7 +1,7 @@
 /* Deleting, exporting and verifying stored images.  */
 #include "images/store.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

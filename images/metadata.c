@@ -1,6 +1,6 @@
 #include "images/metadata.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <string.h>
 

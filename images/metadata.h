@@ -5,7 +5,7 @@
 #ifndef MINICTR_METADATA_H
 #define MINICTR_METADATA_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -19,8 +19,8 @@
  */
 #include "images/squashfs.h"
 #include "images/archive.h"
-#include "images/dl.h"
-#include "runtime/utils.h"
+#include "lib/dl.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #ifndef MINICTR_IMAGES_SQUASHFS_H
 #define MINICTR_IMAGES_SQUASHFS_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 

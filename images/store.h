@@ -17,7 +17,7 @@
 
 #include "images/archive.h"
 #include "images/fingerprint.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

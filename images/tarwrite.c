@@ -1,7 +1,7 @@
 #include "images/tarwrite.h"
 #include "images/archive.h"
-#include "images/dl.h"
-#include "runtime/utils.h"
+#include "lib/dl.h"
+#include "lib/utils.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #ifndef MINICTR_IMAGES_TARWRITE_H
 #define MINICTR_IMAGES_TARWRITE_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

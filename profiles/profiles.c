@@ -1,8 +1,8 @@
 #include "profiles/profiles.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 #define MINICTR_PROFILES_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 

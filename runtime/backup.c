@@ -4,8 +4,8 @@
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/snapshot.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
 #define MINICTR_BACKUP_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 

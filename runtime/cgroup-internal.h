@@ -10,7 +10,7 @@
 #define MINICTR_CGROUP_INTERNAL_H
 
 #include "cgroup.h"
-#include "utils.h"
+#include "lib/utils.h"
 
 /* One mounted hierarchy and where the cgroup lives in it.  Every access
  * goes through MOUNTFD with a path relative to it; PATH is only for

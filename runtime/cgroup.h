@@ -17,7 +17,7 @@
 #ifndef MINICTR_CGROUP_H
 #define MINICTR_CGROUP_H
 
-#include "error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

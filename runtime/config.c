@@ -3,7 +3,7 @@
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/nic.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -5,9 +5,9 @@
 #include "runtime/container.h"
 #include "runtime/limits.h"
 #include "runtime/nic.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #define MINICTR_CONFIGURE_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #define MINICTR_CONSOLE_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 int mc_console_attach (const char *name, mc_error_t *err);
 /* Write the bounded console log (console.log.1 then console.log) to FD.  */

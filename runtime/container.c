@@ -3,8 +3,8 @@
 #include "runtime/config.h"
 #include "runtime/idmap.h"
 #include "runtime/shift.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <ctype.h>
 #include <errno.h>

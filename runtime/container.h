@@ -16,7 +16,7 @@
 #define MINICTR_CONTAINER_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* Device access control (devices.h).  */
 #include "runtime/devices.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,7 @@
 #define MINICTR_DEVICES_H
 
 #include "runtime/cgroup.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stddef.h>
 #include <stdint.h>

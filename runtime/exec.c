@@ -10,12 +10,12 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

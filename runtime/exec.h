@@ -4,7 +4,7 @@
 #define MINICTR_EXEC_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <sys/types.h>

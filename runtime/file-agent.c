@@ -19,8 +19,8 @@
 #include "runtime/idmap.h"
 #include "runtime/rootfs.h"
 #include "runtime/security.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

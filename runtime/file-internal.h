@@ -18,7 +18,7 @@
 #ifndef MINICTR_FILE_INTERNAL_H
 #define MINICTR_FILE_INTERNAL_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 #include "runtime/file.h"
 
 #include <limits.h>

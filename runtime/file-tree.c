@@ -2,8 +2,8 @@
  * names, path resolution inside a root, and the tree stream (sender and
  * receiver).  See file-internal.h for the protocol.  */
 #include "runtime/file-internal.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -9,8 +9,8 @@
 #include "runtime/file-internal.h"
 #include "runtime/idmap.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

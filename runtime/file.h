@@ -14,7 +14,7 @@
 #define MINICTR_FILE_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>

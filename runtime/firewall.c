@@ -1,7 +1,7 @@
 #include "runtime/firewall.h"
-#include "images/dl.h"
-#include "runtime/paths.h"
-#include "runtime/utils.h"
+#include "lib/dl.h"
+#include "lib/paths.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,11 +11,11 @@
  * that `nft list ruleset` shows what the networks need; they cannot
  * override another table's drop (every base chain of a hook sees the
  * packet), which is why mc_firewall_check() reports such drops instead.
- * libnftables is loaded on first use (images/dl.c).  */
+ * libnftables is loaded on first use (lib/dl.c).  */
 #ifndef MINICTR_FIREWALL_H
 #define MINICTR_FIREWALL_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

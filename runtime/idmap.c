@@ -1,7 +1,7 @@
 #include "runtime/idmap.h"
 #include "runtime/container.h"
 #include "runtime/shift.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

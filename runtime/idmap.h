@@ -4,7 +4,7 @@
 #define MINICTR_IDMAP_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 

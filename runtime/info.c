@@ -4,10 +4,10 @@
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/nic.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/snapshot.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/nic.h"
-#include "runtime/paths.h"
-#include "runtime/utils.h"
+#include "lib/paths.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

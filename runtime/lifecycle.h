@@ -4,7 +4,7 @@
 #define MINICTR_LIFECYCLE_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 #include "runtime/state.h"
 
 #include <jansson.h>

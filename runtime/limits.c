@@ -1,6 +1,6 @@
 #include "runtime/limits.h"
 #include "runtime/config.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <inttypes.h>

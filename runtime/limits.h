@@ -16,7 +16,7 @@
 #define MINICTR_LIMITS_H
 
 #include "runtime/cgroup.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 

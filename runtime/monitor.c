@@ -4,13 +4,13 @@
 #include "runtime/devices.h"
 #include "runtime/idmap.h"
 #include "runtime/limits.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
 #include "runtime/systemd.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <malloc.h>

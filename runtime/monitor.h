@@ -7,7 +7,7 @@
 #define MINICTR_MONITOR_H
 
 #include "runtime/cgroup.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 #include "runtime/nic.h"
 #include "runtime/template.h"
 

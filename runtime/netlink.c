@@ -1,5 +1,5 @@
 #include "runtime/netlink.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #ifndef MINICTR_NETLINK_H
 #define MINICTR_NETLINK_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>

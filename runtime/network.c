@@ -4,9 +4,9 @@
 #include "runtime/container.h"
 #include "runtime/firewall.h"
 #include "runtime/netlink.h"
-#include "runtime/paths.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/paths.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

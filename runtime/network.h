@@ -17,7 +17,7 @@
 #define MINICTR_NETWORK_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <netinet/in.h>

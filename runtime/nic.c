@@ -5,9 +5,9 @@
 #include "runtime/firewall.h"
 #include "runtime/netlink.h"
 #include "runtime/network.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

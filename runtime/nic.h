@@ -30,7 +30,7 @@
 #define MINICTR_NIC_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <netinet/in.h>

@@ -12,9 +12,9 @@
 #include "runtime/container.h"
 #include "runtime/snapshot.h"
 #include "runtime/state.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

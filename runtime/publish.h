@@ -7,7 +7,7 @@
 #define MINICTR_PUBLISH_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 #include "runtime/rootfs.h"
 #include "runtime/shift.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

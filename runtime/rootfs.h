@@ -6,7 +6,7 @@
 #ifndef MINICTR_ROOTFS_H
 #define MINICTR_ROOTFS_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>

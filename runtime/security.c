@@ -1,8 +1,8 @@
 /* The security setup a container's init applies to itself just before
  * execve.  See security.h for the order the three steps run in.  */
 #include "security.h"
-#include "syscalls.h"
-#include "utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

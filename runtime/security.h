@@ -16,7 +16,7 @@
 #ifndef MINICTR_SECURITY_H
 #define MINICTR_SECURITY_H
 
-#include "error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
 #include "runtime/shift.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

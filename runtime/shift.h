@@ -5,7 +5,7 @@
 #ifndef MINICTR_SHIFT_H
 #define MINICTR_SHIFT_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdint.h>
 

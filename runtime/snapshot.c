@@ -2,11 +2,11 @@
 #include "profiles/profiles.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/shift.h"
 #include "runtime/state.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <dirent.h>
 #include <errno.h>

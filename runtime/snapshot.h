@@ -15,7 +15,7 @@
 
 #include "images/store.h"
 #include "runtime/cgroup.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -14,13 +14,13 @@
 #include "runtime/container.h"
 #include "runtime/idmap.h"
 #include "runtime/monitor.h"
-#include "runtime/paths.h"
+#include "lib/paths.h"
 #include "runtime/rootfs.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

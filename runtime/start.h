@@ -5,7 +5,7 @@
 #define MINICTR_START_H
 
 #include "images/store.h"
-#include "runtime/error.h"
+#include "lib/error.h"
 
 /* Start NAME (stopped; the caller holds its lock).  Returns once the
  * init has been exec'ed, or with the child's own error message.  */

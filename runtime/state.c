@@ -1,8 +1,8 @@
 #include "runtime/state.h"
 #include "runtime/cgroup.h"
-#include "runtime/paths.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/paths.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #ifndef MINICTR_STATE_H
 #define MINICTR_STATE_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 #include "runtime/sync.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <stdlib.h>

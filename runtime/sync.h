@@ -7,7 +7,7 @@
 #ifndef MINICTR_SYNC_H
 #define MINICTR_SYNC_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 enum mc_sync_type
 {

@@ -1,6 +1,6 @@
 #include "runtime/systemd.h"
-#include "images/dl.h"
-#include "runtime/utils.h"
+#include "lib/dl.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
 #ifndef MINICTR_SYSTEMD_H
 #define MINICTR_SYSTEMD_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdbool.h>
 

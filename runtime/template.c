@@ -1,6 +1,6 @@
 #include "runtime/template.h"
-#include "runtime/utils.h"
-#include "runtime/yamltree.h"
+#include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <ctype.h>
 #include <errno.h>

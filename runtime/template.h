@@ -16,7 +16,7 @@
 #ifndef MINICTR_TEMPLATE_H
 #define MINICTR_TEMPLATE_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

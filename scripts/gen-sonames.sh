@@ -1,6 +1,6 @@
 #!/bin/bash
 # Write a C header with the sonames of the libraries minictr dlopen()s
-# (images/dl.c: the image libraries, libnftables and libsystemd), read from the development symlinks pkg-config points at,
+# (lib/dl.c: the image libraries, libnftables and libsystemd), read from the development symlinks pkg-config points at,
 # so the binary asks for exactly the ABI it was compiled against.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 /* libFuzzer target: archive entry paths.  Whatever is accepted must be
  * relative and free of `..` components, or the unpacker could escape.  */
 #include "images/archive.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: the YAML loader on untrusted input, and the dumper's
  * round trip: whatever loads must dump and load back to the same tree.  */
-#include "runtime/yamltree.h"
+#include "lib/yamltree.h"
 
 #include <stdint.h>
 #include <stdlib.h>

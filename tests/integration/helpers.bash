@@ -337,7 +337,7 @@ in_ctr() {
 }
 
 # The run dir and cgroup parent minictr derives from $MINICTR_DIR.
-# 64-bit FNV-1a of the canonical path, first 12 hex digits (runtime/paths.c);
+# 64-bit FNV-1a of the canonical path, first 12 hex digits (lib/paths.c);
 # bash arithmetic wraps modulo 2^64 as uint64_t does.
 state_id() {
     local path h=-3750763034362895579 i c LC_ALL=C

@@ -10,7 +10,7 @@
  * case that test failed.  */
 #include "tests/unit/unit.h"
 #include "runtime/cgroup.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

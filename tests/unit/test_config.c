@@ -1,6 +1,6 @@
 #include "tests/unit/unit.h"
 #include "runtime/config.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdlib.h>
 #include <string.h>

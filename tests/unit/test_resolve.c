@@ -1,7 +1,7 @@
 /* Alias and fingerprint-prefix resolution against a private store.  */
 #include "tests/unit/unit.h"
 #include "images/store.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <stdlib.h>
 #include <string.h>

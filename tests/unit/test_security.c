@@ -14,8 +14,8 @@
  * the default filter that must see SENTINEL.  */
 #include "tests/unit/unit.h"
 #include "runtime/security.h"
-#include "runtime/syscalls.h"
-#include "runtime/utils.h"
+#include "lib/syscalls.h"
+#include "lib/utils.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "tests/unit/unit.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <string.h>
 

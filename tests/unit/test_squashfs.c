@@ -6,7 +6,7 @@
  * Needs root (mknod, chown, setcap, trusted.* xattrs); skips visibly
  * otherwise.  Prints TAP unless CMOCKA_MESSAGE_OUTPUT says otherwise.  */
 #include "images/squashfs.h"
-#include "runtime/utils.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

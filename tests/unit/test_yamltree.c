@@ -1,5 +1,5 @@
 #include "tests/unit/unit.h"
-#include "runtime/yamltree.h"
+#include "lib/yamltree.h"
 
 #include <stdlib.h>
 #include <string.h>

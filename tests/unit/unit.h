@@ -9,7 +9,7 @@
 /* cmocka.h needs the four above first.  */
 #include <cmocka.h>
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 /* Assert that ERR holds an error whose message contains NEEDLE; free it. */
 #define assert_error_contains(err, needle)                  \

@@ -1,10 +1,11 @@
-/* Small helpers shared by every part of minictr: ownership attributes,
- * allocation that never returns NULL, atomic state writes, locks, and
- * fd-relative filesystem walks. */
+/* Small helpers shared by every part of minictr: atomic state writes,
+ * locks, fd-relative filesystem walks, messages with fds, sizes and
+ * times (ownership and allocation: lib/cleanup.h, included here).  */
 #ifndef MINICTR_UTILS_H
 #define MINICTR_UTILS_H
 
-#include "error.h"
+#include "lib/cleanup.h"
+#include "lib/error.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -13,45 +14,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <unistd.h>
-
-/* ---- ownership (after crun's and bubblewrap's utils.h) ---------------- */
-
-void cleanup_freep (void *p);
-void cleanup_closep (int *fd);
-void cleanup_fclosep (FILE **f);
-void cleanup_closedirp (DIR **d);
-
-#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
-#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
-#define cleanup_file __attribute__ ((cleanup (cleanup_fclosep)))
-#define cleanup_dir __attribute__ ((cleanup (cleanup_closedirp)))
-
-static inline void *
-steal_pointer_impl (void *pp)
-{
-  void **p = pp;
-  void *ret = *p;
-  *p = NULL;
-  return ret;
-}
-#define steal_pointer(pp) steal_pointer_impl (pp)
-
-static inline int
-steal_fd (int *fd)
-{
-  int ret = *fd;
-  *fd = -1;
-  return ret;
-}
-
-/* ---- allocation: abort on OOM rather than thread NULL everywhere ----- */
-
-void *xmalloc (size_t size);
-void *xmalloc0 (size_t size);
-void *xrealloc (void *p, size_t size);
-char *xstrdup (const char *s);
-char *xstrndup (const char *s, size_t n);
-char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* ---- I/O ------------------------------------------------------------- */
 

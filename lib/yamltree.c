@@ -1,5 +1,5 @@
-#include "runtime/yamltree.h"
-#include "runtime/utils.h"
+#include "lib/yamltree.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -12,7 +12,7 @@
 #ifndef MINICTR_IMAGES_DL_H
 #define MINICTR_IMAGES_DL_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -7,7 +7,7 @@
 #ifndef MINICTR_PATHS_H
 #define MINICTR_PATHS_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <stdint.h>
 

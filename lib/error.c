@@ -1,5 +1,5 @@
-#include "error.h"
-#include "utils.h"
+#include "lib/error.h"
+#include "lib/cleanup.h"
 
 #include <errno.h>
 #include <stdarg.h>

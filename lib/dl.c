@@ -1,4 +1,4 @@
-#include "images/dl.h"
+#include "lib/dl.h"
 #include "build-gen/sonames.h"
 
 #include <dlfcn.h>

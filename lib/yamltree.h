@@ -11,7 +11,7 @@
 #ifndef MINICTR_YAMLTREE_H
 #define MINICTR_YAMLTREE_H
 
-#include "runtime/error.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdint.h>

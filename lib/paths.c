@@ -1,5 +1,5 @@
-#include "runtime/paths.h"
-#include "runtime/utils.h"
+#include "lib/paths.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
