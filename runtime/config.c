@@ -1,12 +1,12 @@
 #include "runtime/config.h"
 #include "profiles/profiles.h"
 #include "runtime/container.h"
-#include "runtime/lifecycle.h"
-#include "runtime/nic.h"
+#include "runtime/device-config.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -284,12 +284,55 @@ mc_config_parse_allowance (const char *value, uint64_t *quota_us, uint64_t *peri
 }
 
 int
+mc_parse_signal (const char *s, int *sig, mc_error_t *err)
+{
+  const char *n = mc_str_has_prefix (s, "SIG") ? s + 3 : s;
+  char *end;
+  long v;
+
+  if (mc_str_has_prefix (n, "RTMIN"))
+    {
+      v = n[5] == '+' ? strtol (n + 6, &end, 10) : 0;
+      if ((n[5] != '\0' && (n[5] != '+' || *end != '\0')) || SIGRTMIN + v > SIGRTMAX)
+        return mc_make_error (err, 0, "invalid signal `%s`", s);
+      *sig = SIGRTMIN + (int) v;
+      return 0;
+    }
+  v = strtol (n, &end, 10);
+  if (*n != '\0' && *end == '\0' && v > 0 && v < NSIG)
+    return (*sig = (int) v), 0;
+  for (v = 1; v < SIGRTMIN; v++)
+    if (sigabbrev_np ((int) v) && strcmp (sigabbrev_np ((int) v), n) == 0)
+      return (*sig = (int) v), 0;
+  return mc_make_error (err, 0, "invalid signal `%s`", s);
+}
+
+int
 mc_config_parse_signal (const char *value, int *sig, mc_error_t *err)
 {
   if (mc_parse_signal (value, sig, err) == 0)
     return 0;
   mc_error_release (err);
   return mc_make_error (err, 0, "expected a signal name or number such as SIGPWR, SIGRTMIN+3 or 30");
+}
+
+/* ---- values in documents ------------------------------------------------ */
+
+const char *
+mc_config_get (json_t *cfg, const char *key, const char *dflt)
+{
+  const char *v = json_string_value (json_object_get (json_object_get (cfg, "config"), key));
+  return v ? v : dflt;
+}
+
+bool
+mc_config_get_bool (json_t *cfg, const char *key, bool dflt)
+{
+  const char *v = mc_config_get (cfg, key, NULL);
+
+  if (v == NULL)
+    return dflt;
+  return strcmp (v, "true") == 0 || strcmp (v, "1") == 0 || strcmp (v, "yes") == 0;
 }
 
 static int
@@ -348,63 +391,6 @@ mc_config_validate (const char *key, const char *value, mc_error_t *err)
 }
 
 /* ---- devices ------------------------------------------------------------ */
-
-static bool
-is_bool_string (json_t *v)
-{
-  const char *s = json_string_value (v);
-
-  return s && (strcmp (s, "true") == 0 || strcmp (s, "false") == 0);
-}
-
-int
-mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
-{
-  const char *type = json_string_value (json_object_get (dev, "type"));
-  const char *source, *path, *key;
-  struct stat st;
-  json_t *v;
-
-  if (*name == '\0' || strlen (name) > 64 || strchr (name, '/'))
-    return mc_make_error (err, 0, "invalid device name `%s`", name);
-  if (!json_is_object (dev))
-    return mc_make_error (err, 0, "device `%s`: expected a mapping of keys", name);
-  if (type == NULL)
-    return mc_make_error (err, 0, "device `%s`: missing `type`", name);
-  json_object_foreach (dev, key, v)
-    if (!json_is_string (v))
-      return mc_make_error (err, 0, "device `%s`: `%s` must be a string", name, key);
-  if (strcmp (type, "nic") == 0)
-    return mc_nic_validate (name, dev, err);
-  if (strcmp (type, "disk") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk and nic)", name, type);
-  json_object_foreach (dev, key, v)
-    {
-      if (!json_is_string (v))
-        return mc_make_error (err, 0, "device `%s`: `%s` must be a string", name, key);
-      if (strcmp (key, "type") && strcmp (key, "source") && strcmp (key, "path")
-          && strcmp (key, "readonly") && strcmp (key, "shift"))
-        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a disk (source, path, readonly, shift)",
-                              name, key);
-    }
-  source = json_string_value (json_object_get (dev, "source"));
-  path = json_string_value (json_object_get (dev, "path"));
-  if (source == NULL || source[0] != '/')
-    return mc_make_error (err, 0, "device `%s`: `source` must be an absolute host path", name);
-  if (path == NULL || path[0] != '/')
-    return mc_make_error (err, 0, "device `%s`: `path` must be an absolute path in the container", name);
-  if (strcmp (path, "/") == 0)
-    return mc_make_error (err, 0, "device `%s`: `path` cannot be the container's root", name);
-  if (strstr (path, "/../") || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
-    return mc_make_error (err, 0, "device `%s`: `path` must not contain `..`", name);
-  if ((v = json_object_get (dev, "readonly")) && !is_bool_string (v))
-    return mc_make_error (err, 0, "device `%s`: `readonly` must be true or false", name);
-  if ((v = json_object_get (dev, "shift")) && !is_bool_string (v))
-    return mc_make_error (err, 0, "device `%s`: `shift` must be true or false", name);
-  if (stat (source, &st) < 0)
-    return mc_make_error (err, errno, "device `%s`: source `%s`", name, source);
-  return 0;
-}
 
 int
 mc_config_validate_doc (json_t *doc, mc_error_t *err)

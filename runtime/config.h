@@ -51,10 +51,6 @@ int mc_config_validate (const char *key, const char *value, mc_error_t *err);
  * `config edit`, `profile edit` and `init < file` give it.  */
 int mc_config_validate_doc (json_t *doc, mc_error_t *err);
 
-/* Devices: `disk` (source: absolute host path, must exist; path:
- * absolute container path; readonly; shift) and `nic` (nic.h).  */
-int mc_device_validate (const char *name, json_t *dev, mc_error_t *err);
-
 /* The effective configuration: the profiles named in CFG's `profiles`, in
  * order, then CFG's own config and devices (later wins; devices by
  * name).  Returns a new object shaped like CFG.  */
@@ -72,5 +68,12 @@ int mc_config_parse_cpus (const char *value, char **cpuset, mc_error_t *err);
 int mc_config_parse_allowance (const char *value, uint64_t *quota_us,
                                uint64_t *period_us, mc_error_t *err);
 int mc_config_parse_signal (const char *value, int *sig, mc_error_t *err);
+/* A signal by name (SIGPWR, PWR, SIGRTMIN+3, RTMIN) or number.  */
+int mc_parse_signal (const char *s, int *sig, mc_error_t *err);
+
+/* DOC's config value KEY as a string, or DFLT.  */
+const char *mc_config_get (json_t *cfg, const char *key, const char *dflt);
+/* The same as a boolean: true, 1 and yes are true.  */
+bool mc_config_get_bool (json_t *cfg, const char *key, bool dflt);
 
 #endif

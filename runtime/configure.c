@@ -1,4 +1,5 @@
 #include "runtime/configure.h"
+#include "runtime/device-config.h"
 #include "profiles/profiles.h"
 #include "runtime/cgroup.h"
 #include "runtime/config.h"

@@ -141,23 +141,6 @@ mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg, mc_
   return mc_container_config_save_at (dfd, cfg, err);
 }
 
-const char *
-mc_config_get (json_t *cfg, const char *key, const char *dflt)
-{
-  const char *v = json_string_value (json_object_get (json_object_get (cfg, "config"), key));
-  return v ? v : dflt;
-}
-
-bool
-mc_config_get_bool (json_t *cfg, const char *key, bool dflt)
-{
-  const char *v = mc_config_get (cfg, key, NULL);
-
-  if (v == NULL)
-    return dflt;
-  return strcmp (v, "true") == 0 || strcmp (v, "1") == 0 || strcmp (v, "yes") == 0;
-}
-
 void
 mc_random_uuid (char out[37])
 {

@@ -59,10 +59,6 @@ int mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg,
 json_t *mc_container_config_load_at (int dfd, mc_error_t *err);
 int mc_container_config_save_at (int dfd, json_t *cfg, mc_error_t *err);
 
-/* A config value as a string, or DEFAULT.  */
-const char *mc_config_get (json_t *cfg, const char *key, const char *dflt);
-bool mc_config_get_bool (json_t *cfg, const char *key, bool dflt);
-
 /* Remove the container's directory (it must be stopped).  */
 int mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err);
 

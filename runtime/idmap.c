@@ -1,4 +1,5 @@
 #include "runtime/idmap.h"
+#include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/shift.h"
 #include "lib/utils.h"

@@ -1,6 +1,7 @@
 /* What `list` and `info` show: LXD's instance shape plus the layer chain,
  * minictr's counterpart of `qemu-img info --backing-chain`.  */
 #include "runtime/cgroup.h"
+#include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/nic.h"

@@ -56,30 +56,6 @@ wait_pidfd (int fd, int timeout_ms)
   return r > 0;
 }
 
-int
-mc_parse_signal (const char *s, int *sig, mc_error_t *err)
-{
-  const char *n = mc_str_has_prefix (s, "SIG") ? s + 3 : s;
-  char *end;
-  long v;
-
-  if (mc_str_has_prefix (n, "RTMIN"))
-    {
-      v = n[5] == '+' ? strtol (n + 6, &end, 10) : 0;
-      if ((n[5] != '\0' && (n[5] != '+' || *end != '\0')) || SIGRTMIN + v > SIGRTMAX)
-        return mc_make_error (err, 0, "invalid signal `%s`", s);
-      *sig = SIGRTMIN + (int) v;
-      return 0;
-    }
-  v = strtol (n, &end, 10);
-  if (*n != '\0' && *end == '\0' && v > 0 && v < NSIG)
-    return (*sig = (int) v), 0;
-  for (v = 1; v < SIGRTMIN; v++)
-    if (sigabbrev_np ((int) v) && strcmp (sigabbrev_np ((int) v), n) == 0)
-      return (*sig = (int) v), 0;
-  return mc_make_error (err, 0, "invalid signal `%s`", s);
-}
-
 /* systemd wants SIGRTMIN+3; sysvinit and busybox init halt on SIGPWR
  * (LXC's and LXD's defaults).  */
 static int

@@ -36,7 +36,4 @@ int mc_container_delete (struct mc_store *s, const char *name, bool force, mc_er
  * and minictr's `layers` (image, container layer, snapshots).  */
 json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err);
 
-/* Parse a signal name or number: "SIGPWR", "PWR", "30", "SIGRTMIN+3".  */
-int mc_parse_signal (const char *s, int *sig, mc_error_t *err);
-
 #endif

@@ -1,4 +1,5 @@
 #include "runtime/monitor.h"
+#include "runtime/device-config.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/devices.h"

@@ -18,6 +18,7 @@
 
 #include "images/store.h"
 #include "lib/error.h"
+#include "runtime/netaddr.h"
 
 #include <jansson.h>
 #include <netinet/in.h>
@@ -25,20 +26,6 @@
 
 #define MC_NETWORK_DEFAULT "minictrbr0"
 #define MC_NETWORK_DOMAIN "minictr"
-
-struct mc_cidr4
-{
-  struct in_addr addr;   /* as written: the bridge's own address */
-  unsigned prefix;
-};
-
-/* "A.B.C.D/P" (P 8 to 30, a host address of its subnet).  */
-int mc_cidr4_parse (const char *s, struct mc_cidr4 *out, mc_error_t *err);
-/* "A.B.C.D" alone.  */
-int mc_ipv4_parse (const char *s, struct in_addr *out, mc_error_t *err);
-bool mc_cidr4_contains (const struct mc_cidr4 *c, struct in_addr a);
-/* The subnet as "A.B.C.0/P" into BUF (at least 20 bytes).  */
-void mc_cidr4_subnet (const struct mc_cidr4 *c, char *buf, size_t len);
 
 /* A network as the runtime uses it.  */
 struct mc_network
@@ -51,7 +38,6 @@ struct mc_network
   char domain[254];
 };
 
-int mc_network_name_validate (const char *name, mc_error_t *err);
 /* The bridge interface of network NAME (see above) into OUT[16].  */
 int mc_network_bridge_name (const char *name, char out[16], mc_error_t *err);
 

@@ -25,34 +25,6 @@
 /* ---- validation ------------------------------------------------------------ */
 
 static bool
-valid_ifname (const char *s)
-{
-  size_t len = strlen (s), i;
-
-  if (len == 0 || len > 15 || strcmp (s, ".") == 0 || strcmp (s, "..") == 0 || strcmp (s, "lo") == 0)
-    return false;
-  for (i = 0; i < len; i++)
-    if (s[i] == '/' || s[i] == ':' || isspace ((unsigned char) s[i]) || !isprint ((unsigned char) s[i]))
-      return false;
-  return true;
-}
-
-static int
-parse_mac (const char *s, uint8_t mac[6])
-{
-  unsigned v[6];
-  char tail;
-  int i;
-
-  if (strlen (s) != 17
-      || sscanf (s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-    return -1;
-  for (i = 0; i < 6; i++)
-    mac[i] = (uint8_t) v[i];
-  return (mac[0] & 1) ? -1 : 0; /* multicast addresses cannot be an interface's */
-}
-
-static bool
 is_str (json_t *dev, const char *key, const char *want)
 {
   const char *v = json_string_value (json_object_get (dev, key));
@@ -60,68 +32,6 @@ is_str (json_t *dev, const char *key, const char *want)
   return v && strcmp (v, want) == 0;
 }
 
-int
-mc_nic_validate (const char *name, json_t *dev, mc_error_t *err)
-{
-  static const char *const keys[] = { "type", "nictype", "network", "parent", "name", "hwaddr", "ipv4.address", "mtu",
-                                      "security.mac_filtering", "security.ipv4_filtering" };
-  const char *network = json_string_value (json_object_get (dev, "network"));
-  const char *parent = json_string_value (json_object_get (dev, "parent"));
-  const char *nictype = json_string_value (json_object_get (dev, "nictype"));
-  const char *v, *key;
-  struct in_addr a;
-  uint8_t mac[6];
-  json_t *val;
-  size_t i;
-
-  json_object_foreach (dev, key, val)
-    {
-      bool known = false;
-
-      for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
-        known |= strcmp (key, keys[i]) == 0;
-      if (!known)
-        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a nic (nictype, network, parent, name, "
-                              "hwaddr, ipv4.address, mtu, security.mac_filtering, security.ipv4_filtering)",
-                              name, key);
-    }
-  for (i = 0; i < 2; i++)
-    {
-      const char *k = i == 0 ? "security.mac_filtering" : "security.ipv4_filtering";
-
-      if ((v = json_string_value (json_object_get (dev, k))) && strcmp (v, "true") && strcmp (v, "false"))
-        return mc_make_error (err, 0, "device `%s`: %s must be true or false, not `%s`", name, k, v);
-    }
-  if (nictype && strcmp (nictype, "bridged") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported nictype `%s` (minictr supports bridged)", name, nictype);
-  if (network && parent)
-    return mc_make_error (err, 0, "device `%s`: `network` and `parent` exclude each other", name);
-  if (network == NULL && (nictype == NULL || parent == NULL))
-    return mc_make_error (err, 0, "device `%s`: a nic needs `network: NETWORK`, or `nictype: bridged` with "
-                          "`parent: NETWORK`", name);
-  if (network && mc_network_name_validate (network, err) < 0)
-    return mc_error_prefix (err, "device `%s`", name);
-  if (parent && !valid_ifname (parent))
-    return mc_make_error (err, 0, "device `%s`: invalid parent `%s`", name, parent);
-  v = json_string_value (json_object_get (dev, "name"));
-  if (!valid_ifname (v ? v : name))
-    return mc_make_error (err, 0, "device `%s`: `%s` cannot name an interface (1 to 15 characters, no `/`, `:` "
-                          "or blanks, not lo): set `name`", name, v ? v : name);
-  if ((v = json_string_value (json_object_get (dev, "hwaddr"))) && parse_mac (v, mac) < 0)
-    return mc_make_error (err, 0, "device `%s`: invalid hwaddr `%s` (expected a unicast MAC such as "
-                          "00:16:3e:12:34:56)", name, v);
-  if ((v = json_string_value (json_object_get (dev, "ipv4.address"))) && mc_ipv4_parse (v, &a, err) < 0)
-    return mc_error_prefix (err, "device `%s`: ipv4.address", name);
-  if ((v = json_string_value (json_object_get (dev, "mtu"))))
-    {
-      char *end;
-      long m = strtol (v, &end, 10);
-
-      if (!isdigit ((unsigned char) *v) || *end || m < 68 || m > 65535)
-        return mc_make_error (err, 0, "device `%s`: invalid mtu `%s` (68 to 65535)", name, v);
-    }
-  return 0;
-}
 
 int
 mc_nic_host_name (const char *name, const char *dev, char out[16], mc_error_t *err)
@@ -338,10 +248,10 @@ pick_mac (json_t *local, const char *dev, json_t *d, uint8_t mac[6], bool *chang
   const char *v = json_string_value (json_object_get (d, "hwaddr"));
   char text[18];
 
-  if (v && parse_mac (v, mac) == 0)
+  if (v && mc_mac_parse (v, mac) == 0)
     return 0;
   v = mc_config_get (local, key, NULL);
-  if (v && parse_mac (v, mac) == 0)
+  if (v && mc_mac_parse (v, mac) == 0)
     return 0;
   /* LXD's prefix (Xensource's OUI), three random bytes.  */
   mac[0] = 0x00, mac[1] = 0x16, mac[2] = 0x3e;

@@ -52,8 +52,6 @@ struct mc_nic
   bool mac_filter, ipv4_filter; /* security.mac_filtering / ipv4_filtering */
 };
 
-/* Keys and values of a nic device (mc_device_validate calls this).  */
-int mc_nic_validate (const char *name, json_t *dev, mc_error_t *err);
 
 /* The host end's name for device DEV of container NAME.  */
 int mc_nic_host_name (const char *name, const char *dev, char out[16], mc_error_t *err);
