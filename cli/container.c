@@ -5,9 +5,10 @@
 #include "runtime/console.h"
 #include "runtime/exec.h"
 #include "runtime/container.h"
+#include "runtime/info.h"
 #include "runtime/lifecycle.h"
 #include "runtime/snapshot.h"
-#include "runtime/start.h"
+#include "runtime/monitor.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

@@ -9,7 +9,7 @@
 #include "runtime/lifecycle.h"
 #include "runtime/publish.h"
 #include "runtime/snapshot.h"
-#include "runtime/start.h"
+#include "runtime/monitor.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 

@@ -1,9 +1,9 @@
 #include "runtime/backup.h"
 #include "images/archive.h"
-#include "images/tarwrite.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/snapshot.h"
+#include "images/tarwrite.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

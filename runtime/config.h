@@ -51,14 +51,6 @@ int mc_config_validate (const char *key, const char *value, mc_error_t *err);
  * `config edit`, `profile edit` and `init < file` give it.  */
 int mc_config_validate_doc (json_t *doc, mc_error_t *err);
 
-/* The effective configuration: the profiles named in CFG's `profiles`, in
- * order, then CFG's own config and devices (later wins; devices by
- * name).  Returns a new object shaped like CFG.  */
-json_t *mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err);
-
-/* mc_container_config_load + mc_config_expand.  */
-json_t *mc_container_config_expanded (struct mc_store *s, const char *name,
-                                      mc_error_t *err);
 
 /* Parsed forms, for limits.c.  */
 int mc_config_parse_memory (const char *value, uint64_t *bytes, mc_error_t *err);

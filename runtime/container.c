@@ -1,7 +1,7 @@
 #include "runtime/container.h"
-#include "profiles/profiles.h"
 #include "runtime/config.h"
 #include "runtime/idmap.h"
+#include "runtime/profiles.h"
 #include "runtime/shift.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
@@ -254,11 +254,14 @@ static int
 make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
 {
   bool privileged = mc_config_get_bool (cfg, "security.privileged", false);
-  uid_t owner = privileged ? 0 : (uid_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "0"), NULL, 10);
+  uint32_t base, size;
+  uid_t owner;
   static const char *const dirs[] = { "upper", "work", "rootfs", "lower" };
   struct stat st;
   size_t i;
 
+  mc_idmap_of_config (cfg, &base, &size);
+  owner = privileged ? 0 : (uid_t) base;
   if (stat (image_rootfs, &st) < 0)
     return mc_make_error (err, errno, "stat `%s`", image_rootfs);
   for (i = 0; i < sizeof (dirs) / sizeof (dirs[0]); i++)
@@ -267,10 +270,7 @@ make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
   if (fchownat (dfd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0
       || fchmodat (dfd, "upper", st.st_mode & 07777, 0) < 0)
     return mc_make_error (err, errno, "chown the upper layer");
-  return mc_layer_idmap_set (dfd, "upper", owner,
-                             privileged ? UINT32_MAX
-                                        : (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "0"), NULL, 10),
-                             err);
+  return mc_layer_idmap_set (dfd, "upper", owner, privileged ? UINT32_MAX : size, err);
 }
 
 static int

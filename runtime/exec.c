@@ -7,6 +7,7 @@
  * is the host's minictr binary, which a process of the container must
  * never reach through /proc (the CVE-2019-5736 class).  */
 #include "runtime/exec.h"
+#include "runtime/stacking.h"
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/container.h"

@@ -3,6 +3,8 @@
  * comes back from the container is written here relative to directory
  * fds, never through a path the container could influence.  */
 #include "runtime/file.h"
+#include "runtime/stacking.h"
+#include "runtime/idmap-settle.h"
 #include "images/fingerprint.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
@@ -181,8 +183,7 @@ stopped_spec (struct mc_store *s, const char *name, json_t *cfg, struct file_age
   keep->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
   spec->cdir = keep->cdir;
   spec->image_rootfs = keep->image_rootfs;
-  spec->idmap_base = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "1000000"), NULL, 10);
-  spec->idmap_size = (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10);
+  mc_idmap_of_config (cfg, &spec->idmap_base, &spec->idmap_size);
   return 0;
 }
 

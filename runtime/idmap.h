@@ -27,13 +27,9 @@ int mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count,
                         mc_error_t *err);
 int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
 
-/* Before a start (container lock held): settle which host ids container
- * NAME uses -- the shared host range, an isolated block of 65536 of its
- * own (security.idmap.isolated, unique among containers), or none when
- * privileged -- re-own its upper layer if it is in other ids, and record
- * the map in LOCAL's volatile.idmap.*.  EXPANDED: the effective config. */
-int mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local,
-                               json_t *expanded, mc_error_t *err);
+/* The map recorded in CFG's volatile.idmap.base and .size; the
+ * defaults (1000000, 1000000000) when they are missing.  */
+void mc_idmap_of_config (json_t *cfg, uint32_t *base, uint32_t *size);
 
 /* Map PID's user namespace: 0 -> BASE for SIZE ids, uids and gids.  */
 int mc_idmap_write (pid_t pid, uint32_t base, uint32_t size, mc_error_t *err);

@@ -4,6 +4,7 @@
 #include "runtime/container.h"
 #include "runtime/nic.h"
 #include "lib/paths.h"
+#include "runtime/stacking.h"
 #include "lib/utils.h"
 
 #include <errno.h>

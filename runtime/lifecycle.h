@@ -32,8 +32,4 @@ int mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err);
 /* Refused while running unless FORCE (then stopped with force first). */
 int mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err);
 
-/* LXD's instance shape with `state` (status, pid, processes, cpu, memory)
- * and minictr's `layers` (image, container layer, snapshots).  */
-json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err);
-
 #endif

@@ -1,15 +1,17 @@
 #include "runtime/monitor.h"
-#include "runtime/device-config.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/device-config.h"
 #include "runtime/devices.h"
+#include "runtime/idmap-settle.h"
 #include "runtime/idmap.h"
 #include "runtime/limits.h"
 #include "lib/paths.h"
+#include "runtime/stacking.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
-#include "runtime/systemd.h"
 #include "lib/syscalls.h"
+#include "runtime/systemd.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -634,8 +636,7 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
-  spec->idmap_base = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.base", "1000000"), NULL, 10);
-  spec->idmap_size = (uint32_t) strtoul (mc_config_get (local, "volatile.idmap.size", "1000000000"), NULL, 10);
+  mc_idmap_of_config (local, &spec->idmap_base, &spec->idmap_size);
   spec->console_fd = -1;
   json_decref (cfg);
   return ret;

@@ -6,56 +6,13 @@
 #ifndef MINICTR_MONITOR_H
 #define MINICTR_MONITOR_H
 
-#include "runtime/cgroup.h"
+#include "images/store.h"
 #include "lib/error.h"
-#include "runtime/nic.h"
-#include "runtime/template.h"
-
-#include <jansson.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/types.h>
 
 #define MC_CONSOLE_LOG_MAX (1 << 20)
 
-/* A disk device: SOURCE on the host bind-mounted at PATH inside.  */
-struct mc_disk
-{
-  char *source, *path;
-  bool readonly, shift;
-};
-
-struct mc_child_spec
-{
-  char *name;
-  char *cdir;          /* containers/NAME, absolute */
-  char *image_rootfs;  /* images/<fp>/rootfs, absolute */
-  bool privileged;
-  bool nesting;        /* security.nesting: no masks, so /proc can be mounted again inside */
-  bool ephemeral;
-  uint32_t idmap_base, idmap_size;
-  int console_fd;      /* pty slave, for the child */
-  char console_path[64];
-  struct mc_cgroup *cgroup;
-  int *cgroup_fds;     /* for the child to move itself (cgroup.h) */
-  size_t n_cgroup_fds;
-  json_t *config;      /* the expanded `config` (limits, environment) */
-  struct mc_disk *disks;
-  size_t n_disks;
-  struct mc_rendered *templates; /* the image's templates, rendered, then
-                                    /etc/hosts and /etc/resolv.conf */
-  size_t n_templates;
-  struct mc_nic *nics; /* nic devices: veth pairs the monitor makes */
-  size_t n_nics;
-};
-
-/* Called once the init exists and its nics are attached, while its
- * tree is still being built: the monitor records the container's state
- * then, off the start's critical path.  */
-typedef int (*mc_init_known_fn) (pid_t init, void *data, mc_error_t *err);
-
-/* Clone and set up the container's init; returns its host PID.  */
-pid_t mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data,
-                     mc_error_t *err);
+/* Start NAME (stopped; the caller holds its lock).  Returns once the
+ * init has been exec'ed, or with the child's own error message.  */
+int mc_container_start (struct mc_store *s, const char *name, mc_error_t *err);
 
 #endif

@@ -1,10 +1,11 @@
 #include "runtime/network.h"
-#include "profiles/profiles.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/firewall.h"
 #include "runtime/netlink.h"
 #include "lib/paths.h"
+#include "runtime/profiles.h"
+#include "runtime/stacking.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

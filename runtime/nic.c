@@ -6,6 +6,7 @@
 #include "runtime/netlink.h"
 #include "runtime/network.h"
 #include "lib/paths.h"
+#include "runtime/stacking.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 

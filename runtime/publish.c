@@ -6,6 +6,7 @@
  * unnamed temp file; the image store then imports that file like any
  * other, so the new image has its own sha256 fingerprint.  */
 #include "runtime/publish.h"
+#include "runtime/idmap.h"
 #include "images/archive.h"
 #include "images/tarwrite.h"
 #include "runtime/config.h"
@@ -196,9 +197,9 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
   image_dir = xasprintf ("%s/images/%s", s->root, base_fp);
   p.upper = upper;
   p.image_dir = image_dir;
-  p.base = mc_config_get_bool (cfg, "security.privileged", false)
-               ? 0 : (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.base", "1000000"), NULL, 10);
-  p.size = p.base ? (uint32_t) strtoul (mc_config_get (cfg, "volatile.idmap.size", "1000000000"), NULL, 10) : 0;
+  mc_idmap_of_config (cfg, &p.base, &p.size);
+  if (mc_config_get_bool (cfg, "security.privileged", false))
+    p.base = p.size = 0;
   p.metadata = build_metadata (s, req, cfg, image_dir, err);
   json_decref (cfg);
   if (p.metadata == NULL)

@@ -13,7 +13,6 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/idmap.h"
-#include "runtime/monitor.h"
 #include "lib/paths.h"
 #include "runtime/rootfs.h"
 #include "runtime/security.h"

@@ -21,7 +21,7 @@ module() {
 
 edges() {
     local f dir inc
-    for f in lib/*.[ch] runtime/*.[ch] images/*.[ch] profiles/*.[ch] cli/*.[ch]; do
+    for f in lib/*.[ch] runtime/*.[ch] images/*.[ch] cli/*.[ch]; do
         [ -e "$f" ] || continue
         dir=${f%/*}
         while read -r inc; do

@@ -23,9 +23,6 @@ json_t *mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err);
 /* Sorted names.  */
 json_t *mc_profile_names (struct mc_store *s, mc_error_t *err);
 
-/* Containers whose `profiles` list NAME, sorted.  */
-json_t *mc_profile_used_by (struct mc_store *s, const char *name, mc_error_t *err);
-
 /* Lock profiles/ for a read-modify-write; returns the lock fd.  */
 int mc_profiles_lock (struct mc_store *s, mc_error_t *err);
 
@@ -34,8 +31,10 @@ int mc_profiles_lock (struct mc_store *s, mc_error_t *err);
 int mc_profile_save (struct mc_store *s, const char *name, json_t *profile,
                      bool create, mc_error_t *err);
 
-int mc_profile_delete (struct mc_store *s, const char *name, mc_error_t *err);
-int mc_profile_rename (struct mc_store *s, const char *from, const char *to,
-                       mc_error_t *err);
+/* The file alone: whether containers use the profile is the caller's
+ * business (runtime/stacking.h).  */
+int mc_profile_unlink (struct mc_store *s, const char *name, mc_error_t *err);
+/* Rename the file, never over another profile.  */
+int mc_profile_move (struct mc_store *s, const char *from, const char *to, mc_error_t *err);
 
 #endif

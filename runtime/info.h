@@ -1,0 +1,14 @@
+/* What `list` and `info` show of a container: LXD's instance shape with
+ * its `state` (status, pid, processes, cpu, memory) and minictr's
+ * `layers` (image, container layer, snapshots).  */
+#ifndef MINICTR_INFO_H
+#define MINICTR_INFO_H
+
+#include "images/store.h"
+#include "lib/error.h"
+
+#include <jansson.h>
+
+json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err);
+
+#endif
