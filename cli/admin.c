@@ -1,14 +1,14 @@
 /* minictr admin init --auto: LXD's `lxd init --auto`, idempotent.  */
 #include "cli/cli.h"
-#include "runtime/stacking.h"
-#include "runtime/profiles.h"
 #include "runtime/config.h"
 #include "runtime/configure.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
+#include "runtime/monitor.h"
 #include "runtime/network.h"
 #include "lib/paths.h"
-#include "runtime/monitor.h"
+#include "runtime/profiles.h"
+#include "runtime/stacking.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 

@@ -1,14 +1,14 @@
 /* Container commands, LXD's verbs at the top level: init, launch, start,
  * stop, restart, pause, resume, delete, list, info, console.  */
 #include "cli/cli.h"
-#include "cli/output.h"
 #include "runtime/console.h"
-#include "runtime/exec.h"
 #include "runtime/container.h"
+#include "runtime/exec.h"
 #include "runtime/info.h"
 #include "runtime/lifecycle.h"
-#include "runtime/snapshot.h"
 #include "runtime/monitor.h"
+#include "cli/output.h"
+#include "runtime/snapshot.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

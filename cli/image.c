@@ -1,5 +1,8 @@
 /* minictr image ...: LXD's `lxc image` verbs over the image store.  */
 #include "cli/cli.h"
+#include "images/alias.h"
+#include "images/import.h"
+#include "images/manage.h"
 #include "cli/output.h"
 #include "images/store.h"
 #include "lib/utils.h"

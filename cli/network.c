@@ -2,8 +2,8 @@
  * (runtime/network.h), plus `check`, which reports what on the host keeps
  * a network's traffic from flowing.  */
 #include "cli/cli.h"
-#include "cli/output.h"
 #include "runtime/network.h"
+#include "cli/output.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

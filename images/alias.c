@@ -1,6 +1,7 @@
 /* Image aliases: images/aliases.yaml, a mapping
  *     NAME: {target: FINGERPRINT, description: TEXT}
  * rewritten atomically under the store lock.  */
+#include "images/alias.h"
 #include "images/store.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"

@@ -3,6 +3,8 @@
  * then, under the store lock, rename it into place as images/<fp>.
  * Any failure, or a SIGKILL at any point, leaves at most a locked-then-
  * orphaned temp directory that the next store open removes.  */
+#include "images/import.h"
+#include "images/alias.h"
 #include "images/metadata.h"
 #include "images/squashfs.h"
 #include "images/store.h"

@@ -1,4 +1,6 @@
 /* Deleting, exporting and verifying stored images.  */
+#include "images/manage.h"
+#include "images/alias.h"
 #include "images/store.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"

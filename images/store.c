@@ -1,4 +1,5 @@
 #include "images/store.h"
+#include "images/alias.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

@@ -2,6 +2,7 @@
 #include "images/archive.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "images/manage.h"
 #include "runtime/snapshot.h"
 #include "images/tarwrite.h"
 #include "lib/utils.h"

@@ -1,6 +1,7 @@
 #include "runtime/container.h"
 #include "runtime/config.h"
 #include "runtime/idmap.h"
+#include "images/manage.h"
 #include "runtime/profiles.h"
 #include "runtime/shift.h"
 #include "lib/utils.h"

@@ -3,13 +3,14 @@
  * comes back from the container is written here relative to directory
  * fds, never through a path the container could influence.  */
 #include "runtime/file.h"
-#include "runtime/stacking.h"
-#include "runtime/idmap-settle.h"
-#include "images/fingerprint.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
 #include "runtime/file-internal.h"
+#include "images/fingerprint.h"
+#include "runtime/idmap-settle.h"
 #include "runtime/idmap.h"
+#include "images/manage.h"
+#include "runtime/stacking.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"
 #include "lib/utils.h"

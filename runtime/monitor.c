@@ -6,6 +6,7 @@
 #include "runtime/idmap-settle.h"
 #include "runtime/idmap.h"
 #include "runtime/limits.h"
+#include "images/manage.h"
 #include "lib/paths.h"
 #include "runtime/stacking.h"
 #include "runtime/start.h"

@@ -6,14 +6,16 @@
  * unnamed temp file; the image store then imports that file like any
  * other, so the new image has its own sha256 fingerprint.  */
 #include "runtime/publish.h"
-#include "runtime/idmap.h"
 #include "images/archive.h"
-#include "images/tarwrite.h"
 #include "runtime/config.h"
 #include "runtime/container.h"
+#include "runtime/idmap.h"
+#include "images/import.h"
+#include "images/manage.h"
 #include "runtime/snapshot.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"
+#include "images/tarwrite.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

@@ -1,5 +1,6 @@
 /* Alias and fingerprint-prefix resolution against a private store.  */
 #include "tests/unit/unit.h"
+#include "images/alias.h"
 #include "images/store.h"
 #include "lib/utils.h"
 
