@@ -18,8 +18,5 @@ int mc_alias_rename (struct mc_store *s, const char *from, const char *to,
 /* Array of {name, target, description}, sorted by name.  */
 json_t *mc_alias_list (struct mc_store *s, mc_error_t *err);
 
-/* Internal to images/: the aliases file (the caller holds the lock).  */
-json_t *mc_aliases_load (struct mc_store *s, mc_error_t *err);
-int mc_aliases_save (struct mc_store *s, json_t *aliases, mc_error_t *err);
 
 #endif

@@ -1,5 +1,4 @@
 #include "images/store.h"
-#include "images/alias.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -187,6 +186,74 @@ resolve_prefix (struct mc_store *s, const char *ref, char fp[MC_FP_HEX_LEN + 1],
     }
   json_decref (matches);
   return mc_make_error (err, 0, "image `%s` is ambiguous: it matches %s", ref, names);
+}
+
+/* ---- the aliases file (images/alias.c changes it) ---------------------------- */
+
+#define ALIASES_NAME "aliases.yaml"
+
+/* A loaded entry must be {target: <fingerprint>, description: string}. */
+static int
+check_alias_entry (const char *name, json_t *a, mc_error_t *err)
+{
+  json_t *t = json_object_get (a, "target");
+  json_t *d = json_object_get (a, "description");
+
+  if (!json_is_object (a) || !json_is_string (t) || !mc_fingerprint_valid (json_string_value (t)))
+    return mc_make_error (err, 0, ALIASES_NAME ": alias `%s` has no valid target", name);
+  if (d == NULL || json_is_null (d))
+    json_object_set_new (a, "description", json_string (""));
+  else if (!json_is_string (d))
+    return mc_make_error (err, 0, ALIASES_NAME ": alias `%s`: description must be a string", name);
+  return 0;
+}
+
+json_t *
+mc_aliases_load (struct mc_store *s, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  mc_error_t read_err = NULL;
+  const char *name;
+  json_t *root, *a;
+  size_t len;
+
+  if (mc_read_file_at (s->imagesfd, ALIASES_NAME, 4 << 20, &buf, &len, &read_err) < 0)
+    {
+      if (read_err->status == ENOENT)
+        {
+          mc_error_release (&read_err);
+          return json_object ();
+        }
+      *err = read_err;
+      return NULL;
+    }
+  root = mc_yaml_load (buf, len, ALIASES_NAME, err);
+  if (root == NULL)
+    return NULL;
+  if (!json_is_object (root))
+    {
+      json_decref (root);
+      mc_make_error (err, 0, ALIASES_NAME ": top level must be a mapping");
+      return NULL;
+    }
+  json_object_foreach (root, name, a)
+    if (check_alias_entry (name, a, err) < 0)
+      {
+        json_decref (root);
+        return NULL;
+      }
+  return root;
+}
+
+int
+mc_aliases_save (struct mc_store *s, json_t *aliases, mc_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len;
+
+  if (mc_yaml_dump (aliases, &buf, &len, err) < 0)
+    return -1;
+  return mc_write_file_atomic_at (s->imagesfd, ALIASES_NAME, buf, len, 0600, err);
 }
 
 int

@@ -44,7 +44,10 @@ json_t *mc_image_get (struct mc_store *s, const char *fp, mc_error_t *err);
 /* Every image, sorted by first alias then fingerprint.  */
 json_t *mc_image_list (struct mc_store *s, mc_error_t *err);
 
-/* Internal to images/: the store lock and the image records.  */
+/* Internal to images/: the aliases file (changed under the store lock),
+ * the store lock and the image records.  */
+json_t *mc_aliases_load (struct mc_store *s, mc_error_t *err);
+int mc_aliases_save (struct mc_store *s, json_t *aliases, mc_error_t *err);
 int mc_store_lock (struct mc_store *s, mc_error_t *err);
 json_t *mc_image_record_load (struct mc_store *s, const char *fp, mc_error_t *err);
 int mc_image_record_save (struct mc_store *s, int dirfd, json_t *rec, mc_error_t *err);

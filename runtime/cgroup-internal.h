@@ -9,7 +9,7 @@
 #ifndef MINICTR_CGROUP_INTERNAL_H
 #define MINICTR_CGROUP_INTERNAL_H
 
-#include "cgroup.h"
+#include "runtime/cgroup.h"
 #include "lib/utils.h"
 
 /* One mounted hierarchy and where the cgroup lives in it.  Every access

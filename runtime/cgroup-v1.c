@@ -3,7 +3,7 @@
  * plus the name=systemd and hybrid unified hierarchies, which have no
  * controllers but where the container gets a cgroup too (systemd inside
  * the container looks for its own place there).  */
-#include "cgroup-internal.h"
+#include "runtime/cgroup-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* The cgroup2 backend: one hierarchy, the kernel's own freezer
  * (cgroup.freeze, Linux 5.2+) and cgroup.kill (5.14+).  */
-#include "cgroup-internal.h"
+#include "runtime/cgroup-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

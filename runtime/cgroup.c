@@ -1,7 +1,7 @@
 /* Container cgroups: layout detection, the hierarchy table, dispatch to
  * the cgroup2 / cgroup1 backends, and what both share.  See cgroup.h for
  * the contract and cgroup-internal.h for the split.  */
-#include "cgroup-internal.h"
+#include "runtime/cgroup-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* The security setup a container's init applies to itself just before
  * execve.  See security.h for the order the three steps run in.  */
-#include "security.h"
+#include "runtime/security.h"
 #include "lib/syscalls.h"
 #include "lib/utils.h"
 

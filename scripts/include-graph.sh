@@ -1,16 +1,28 @@
 #!/bin/bash
-# scripts/include-graph.sh: the include graph between modules, in numbers.
+# scripts/include-graph.sh: the include graph between modules, in numbers,
+# and the check of the layers (docs/ARCHITECTURE.md, "Layers").
 #
-#   scripts/include-graph.sh [--cycles] [--folders]
+#   scripts/include-graph.sh            numbers: modules, includes, cycles,
+#                                       cross-folder includes per pair
+#   scripts/include-graph.sh --check    the rules below; one line per
+#                                       breach, exit 1 when there is one
 #
 # A module is a .c file and its header (runtime/config.{c,h}), with its
 # private header if it has one (runtime/cgroup-internal.h belongs to
 # runtime/cgroup); an edge is an #include "..." of another module's
-# header.  Generated headers (build-gen/) are not modules.  Prints the number of
+# header.  Generated headers (build-gen/) are not modules.  The numbers:
 # modules and edges, the include cycles between modules (strongly
 # connected components of more than one module, Tarjan's algorithm), and
-# the includes that cross folders (runtime/, images/, profiles/, cli/),
-# counted per pair.  Exit status 0; the lint step reads the numbers.
+# the includes that cross folders (lib/, images/, runtime/, cli/), counted
+# per pair.
+#
+# The rules (--check):
+#   - lib/ includes nothing outside lib/ (and build-gen/);
+#   - images/ includes only images/ and lib/;
+#   - runtime/ includes only runtime/, images/ and lib/;
+#   - no include cycle between modules;
+#   - a header declares only functions its own module defines (cli/cli.h,
+#     the CLI's command groups for main.c's table, excepted).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,7 +45,42 @@ edges() {
     done | awk '$1 != $2' | sort -u
 }
 
-edges | awk '
+check() {
+    local f inc dir bad=0 h fn def hm
+    for f in lib/*.[ch] images/*.[ch] runtime/*.[ch]; do
+        dir=${f%%/*}
+        while read -r inc; do
+            [[ $inc == build-gen/* ]] && continue
+            case $dir/${inc%%/*} in
+                lib/lib | images/images | images/lib | runtime/runtime | runtime/images | runtime/lib) ;;
+                *) echo "forbidden include: $f includes $inc ($dir/ may include ${allowed[$dir]})"; bad=1 ;;
+            esac
+        done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+    done
+    if edges | awk "$tarjan" | grep '^cycle'; then
+        bad=1
+    fi
+    for h in lib/*.h images/*.h runtime/*.h cli/*.h; do
+        [ "$h" = cli/cli.h ] && continue
+        hm=${h%.h}
+        hm=${hm%-internal}
+        while read -r fn; do
+            def=$(grep -lE "^$fn \(" lib/*.c images/*.c runtime/*.c cli/*.c 2>/dev/null | head -n 1) || true
+            [ -n "$def" ] || continue
+            [ "${def%.c}" = "$hm" ] && continue
+            [ "${def%.c}" = "$hm-internal" ] && continue
+            echo "misplaced declaration: $h declares $fn, which ${def} defines"
+            bad=1
+        done < <(grep -oE '^[a-z_][a-z0-9_ *]*\b(mc|cli)_[a-z0-9_]+ \(' "$h" | grep -oE '(mc|cli)_[a-z0-9_]+ \($' | sed 's/ ($//' | sort -u)
+    done
+    return "$bad"
+}
+
+declare -A allowed=([lib]="lib/" [images]="images/ and lib/" [runtime]="runtime/, images/ and lib/")
+
+# The awk program (its $1, $2 are awk's).
+# shellcheck disable=SC2016
+tarjan='
 { from[NR] = $1; to[NR] = $2; mod[$1] = 1; mod[$2] = 1
   adj[$1] = adj[$1] " " $2; n = NR
   split($1, a, "/"); split($2, b, "/")
@@ -57,3 +104,12 @@ END {
   for (p in cross) { printf "cross-folder: %s: %d\n", p, cross[p]; total += cross[p] }
   printf "%d cross-folder includes\n", total
 }'
+
+if [ "${1:-}" = --check ]; then
+    if check; then
+        echo "layers: lib/ <- images/ <- runtime/ <- cli/ kept; 0 include cycles; every declaration with its definition"
+        exit 0
+    fi
+    exit 1
+fi
+edges | awk "$tarjan"

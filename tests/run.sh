@@ -142,7 +142,7 @@ run_host_lxd_ids() {
 # Lint is a suite too: shellcheck over every script and the bats files.
 run_lint() {
     local status=0 n=0 f out
-    echo "# lint (shellcheck, cppcheck)"
+    echo "# lint (shellcheck, cppcheck, layers)"
     {
         for f in scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run \
                  tests/integration/*.bash tests/integration/*.bats tests/security/*.bash tests/security/*.bats tests/vm/*.bats; do
@@ -162,6 +162,13 @@ run_lint() {
             echo "ok $n - cppcheck lib runtime images cli"
         else
             echo "not ok $n - cppcheck lib runtime images cli"
+            printf '%s\n' "$out" | while IFS= read -r line; do echo "# $line"; done
+        fi
+        n=$((n + 1))
+        if out=$(scripts/include-graph.sh --check 2>&1); then
+            echo "ok $n - $out"
+        else
+            echo "not ok $n - layers and include cycles (scripts/include-graph.sh --check)"
             printf '%s\n' "$out" | while IFS= read -r line; do echo "# $line"; done
         fi
         echo "1..$n"
