@@ -425,14 +425,10 @@ verify_one (struct mc_store *store, const char *fp, mc_error_t *err)
       return 0;
     }
   printf ("%.12s: FAILED\n", fp);
-  if (*err == NULL)
-    *err = e;
-  else
-    {
-      fprintf (stderr, "minictr: %s\n", e->msg);
-      mc_error_release (&e);
-    }
-  return -1;
+  /* The first failure is the command's error; the others are printed.  */
+  if (err != NULL && *err != NULL)
+    fprintf (stderr, "minictr: %s\n", e->msg);
+  return mc_error_propagate (err, &e);
 }
 
 static int

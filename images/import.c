@@ -366,8 +366,7 @@ mc_image_import (struct mc_store *s, const struct mc_import_request *req,
    * on re-import) goes; it was never visible as an image.  */
   if (c.tmpname && mc_rm_rf_at (s->imagesfd, c.tmpname, &cleanup_err) < 0 && ret == 0)
     {
-      *err = cleanup_err;
-      ret = -1;
+      ret = mc_error_propagate (err, &cleanup_err);
     }
   mc_error_release (&cleanup_err);
   if (c.origfd >= 0)

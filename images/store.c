@@ -224,7 +224,7 @@ mc_aliases_load (struct mc_store *s, mc_error_t *err)
           mc_error_release (&read_err);
           return json_object ();
         }
-      *err = read_err;
+      mc_error_propagate (err, &read_err);
       return NULL;
     }
   root = mc_yaml_load (buf, len, ALIASES_NAME, err);

@@ -78,6 +78,21 @@ mc_error_prefix (mc_error_t *err, const char *fmt, ...)
   return -1;
 }
 
+int
+mc_error_propagate (mc_error_t *err, mc_error_t *from)
+{
+  if (from == NULL || *from == NULL)
+    return -1;
+  if (err == NULL || *err != NULL)
+    {
+      mc_error_release (from);
+      return -1;
+    }
+  *err = *from;
+  *from = NULL;
+  return -1;
+}
+
 void
 mc_error_release (mc_error_t *err)
 {

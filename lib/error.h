@@ -4,6 +4,12 @@
  * negative value on failure.  The error is created once, at the failing
  * call, with the errno and the object it concerned; callers may prefix
  * context on the way up with mc_error_prefix(); only main() prints it.
+ *
+ * ERR is never NULL: a caller that does not want the error passes a
+ * local mc_error_t and releases it (callers inspect (*ERR)->status).
+ * When *ERR already holds an error, a new one is dropped (the first cause
+ * wins).  An error received in a local mc_error_t is handed on with
+ * mc_error_propagate(), never by assigning *ERR.
  */
 #ifndef MINICTR_ERROR_H
 #define MINICTR_ERROR_H
@@ -34,6 +40,10 @@ int mc_make_usage_error (mc_error_t *err, const char *fmt, ...)
 /* Prefix context to an existing error: "CONTEXT: old message". */
 int mc_error_prefix (mc_error_t *err, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
+
+/* Move *FROM into *ERR (released instead when *ERR is already set);
+ * *FROM is NULL afterwards.  Always returns -1.  */
+int mc_error_propagate (mc_error_t *err, mc_error_t *from);
 
 void mc_error_release (mc_error_t *err);
 

@@ -143,10 +143,11 @@ layers (struct mc_store *s, const char *name, json_t *cfg)
 {
   const char *fp = mc_config_get (cfg, "volatile.base_image", "");
   cleanup_free char *upper = xasprintf ("%s/containers/%s/upper", s->root, name);
-  cleanup_close int cdir = mc_container_open_dir (s, name, NULL);
   json_t *img_aliases = json_array (), *img;
   mc_error_t err = NULL;
+  cleanup_close int cdir = mc_container_open_dir (s, name, &err);
 
+  mc_error_release (&err);
   img = mc_image_get (s, fp, &err);
   mc_error_release (&err);
   if (img)
@@ -163,12 +164,13 @@ layers (struct mc_store *s, const char *name, json_t *cfg)
 static json_t *
 last_exit (struct mc_store *s, const char *name)
 {
-  cleanup_close int dfd = mc_container_open_dir (s, name, NULL);
-  cleanup_free char *buf = NULL;
   mc_error_t err = NULL;
+  cleanup_close int dfd = mc_container_open_dir (s, name, &err);
+  cleanup_free char *buf = NULL;
   json_t *doc = NULL;
   size_t len;
 
+  mc_error_release (&err);
   if (dfd >= 0 && mc_read_file_at (dfd, "last-exit.yaml", 1 << 16, &buf, &len, &err) == 0)
     doc = mc_yaml_load (buf, len, "last-exit.yaml", &err);
   mc_error_release (&err);

@@ -726,9 +726,10 @@ await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc
       json_decref (before);
       return saved;
     }
-  if (saved == 0)
-    (void) mc_container_config_save (s, name, before, NULL);
+  /* The save's own error, if any: the boot's is the one to report.  */
   mc_error_release (err);
+  if (saved == 0 && mc_container_config_save (s, name, before, err) < 0)
+    mc_error_release (err);
   json_decref (before);
   mc_make_error (err, 0, "%s", boot_err->msg);
   mc_error_release (&boot_err);

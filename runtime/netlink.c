@@ -162,7 +162,7 @@ mc_nl_link_index (struct mc_nl *nl, const char *name, mc_error_t *err)
           mc_error_release (&e);
           return 0;
         }
-      *err = e;
+      mc_error_propagate (err, &e);
       return mc_error_prefix (err, "link `%s`", name);
     }
   return q.index;
@@ -202,7 +202,7 @@ mc_nl_link_del (struct mc_nl *nl, const char *name, mc_error_t *err)
       mc_error_release (&e);
       return 0;
     }
-  *err = e;
+  mc_error_propagate (err, &e);
   return mc_error_prefix (err, "link `%s`", name);
 }
 

@@ -114,8 +114,7 @@ mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err)
     {
       if (ret == 0)
         {
-          *err = e;
-          ret = -1;
+          ret = mc_error_propagate (err, &e);
         }
       else
         mc_error_release (&e);

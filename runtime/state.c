@@ -140,8 +140,7 @@ load_state (const char *name, json_t **doc, mc_error_t *err)
           mc_error_release (&read_err);
           return 0;
         }
-      *err = read_err;
-      return -1;
+      return mc_error_propagate (err, &read_err);
     }
   *doc = mc_yaml_load (buf, len, path, err);
   return *doc == NULL ? -1 : 1;
