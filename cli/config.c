@@ -99,19 +99,17 @@ load_doc (const struct cli_command *cmd, struct mc_store *s, const char *name, b
 
   if (is_profile_cmd (cmd))
     {
-      json_t *users, *u, *refs;
+      cleanup_json json_t *prof = mc_profile_load (s, name, err), *users = NULL;
+      json_t *u, *refs;
 
-      if ((cfg = mc_profile_load (s, name, err)) == NULL)
+      if (prof == NULL || (users = mc_profile_used_by (s, name, err)) == NULL)
         return NULL;
-      json_object_set_new (cfg, "name", json_string (name));
-      if ((users = mc_profile_used_by (s, name, err)) == NULL)
-        return json_decref (cfg), NULL;
+      json_object_set_new (prof, "name", json_string (name));
       refs = json_array ();
       json_array_foreach (users, i, u)
         json_array_append_new (refs, json_sprintf ("/1.0/instances/%s", json_string_value (u)));
-      json_decref (users);
-      json_object_set_new (cfg, "used_by", refs);
-      return cfg;
+      json_object_set_new (prof, "used_by", refs);
+      return steal_pointer (&prof);
     }
   cfg = expanded ? mc_container_config_expanded (s, name, err) : mc_container_config_load (s, name, err);
   if (cfg == NULL)
@@ -593,7 +591,10 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
   list = json_deep_copy (json_object_get (cfg, "profiles"));
   json_decref (cfg);
   if (!json_is_array (list))
-    list = (json_decref (list), json_array ());
+    {
+      json_decref (list);
+      list = json_array ();
+    }
   if (strcmp (cmd->name, "assign") == 0)
     {
       cleanup_free char *copy = xstrdup (arg);

@@ -194,7 +194,7 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   cleanup_free const char **keys = NULL, **values = NULL;
   const char *description = NULL;
   struct mc_store s;
-  json_t *config;
+  cleanup_json json_t *config = NULL;
   size_t n = 0, i;
   int c, ret;
 
@@ -221,9 +221,8 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   for (i = 0; i < n; i++)
     json_object_set_new (config, keys[i], json_string (values[i]));
   if (mc_store_open (&s, err) < 0)
-    return json_decref (config), -1;
+    return -1;
   ret = mc_network_create (&s, argv[optind], description, config, err);
-  json_decref (config);
   if (ret == 0)
     {
       printf ("Network %s created\n", argv[optind]);

@@ -614,15 +614,14 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
            mc_error_t *err)
 {
   const char *fp = mc_config_get (local, "volatile.base_image", NULL);
-  json_t *cfg;
+  cleanup_json json_t *cfg = NULL;
   int ret;
 
   if (fp == NULL || mc_image_check_usable (s, fp, err) < 0)
     return fp ? -1 : mc_make_error (err, 0, "container `%s` has no base image", name);
-  if ((cfg = mc_config_expand (s, local, err)) == NULL)
+  if ((cfg = mc_config_expand (s, local, err)) == NULL
+      || mc_container_settle_idmap (s, name, local, cfg, err) < 0)
     return -1;
-  if (mc_container_settle_idmap (s, name, local, cfg, err) < 0)
-    return json_decref (cfg), -1;
   spec->config = json_incref (json_object_get (cfg, "config"));
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
@@ -639,7 +638,6 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
   mc_idmap_of_config (local, &spec->idmap_base, &spec->idmap_size);
   spec->console_fd = -1;
-  json_decref (cfg);
   return ret;
 }
 

@@ -699,40 +699,34 @@ devices_use (json_t *devices, const char *name, const char *bridge)
 json_t *
 mc_network_used_by (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  json_t *out, *names, *n;
+  cleanup_json json_t *out = NULL, *containers = NULL, *profiles = NULL;
   char bridge[16];
+  json_t *n;
   size_t i;
 
-  if (mc_network_bridge_name (name, bridge, err) < 0)
-    return NULL;
-  if ((names = mc_container_names (s, err)) == NULL)
+  if (mc_network_bridge_name (name, bridge, err) < 0 || (containers = mc_container_names (s, err)) == NULL
+      || (profiles = mc_profile_names (s, err)) == NULL)
     return NULL;
   out = json_array ();
-  json_array_foreach (names, i, n)
+  json_array_foreach (containers, i, n)
     {
       mc_error_t e = NULL;
-      json_t *cfg = mc_container_config_expanded (s, json_string_value (n), &e);
+      cleanup_json json_t *cfg = mc_container_config_expanded (s, json_string_value (n), &e);
 
       mc_error_release (&e);
       if (cfg && devices_use (json_object_get (cfg, "devices"), name, bridge))
         json_array_append_new (out, json_sprintf ("/1.0/instances/%s", json_string_value (n)));
-      json_decref (cfg);
     }
-  json_decref (names);
-  if ((names = mc_profile_names (s, err)) == NULL)
-    return json_decref (out), NULL;
-  json_array_foreach (names, i, n)
+  json_array_foreach (profiles, i, n)
     {
       mc_error_t e = NULL;
-      json_t *p = mc_profile_load (s, json_string_value (n), &e);
+      cleanup_json json_t *p = mc_profile_load (s, json_string_value (n), &e);
 
       mc_error_release (&e);
       if (p && devices_use (json_object_get (p, "devices"), name, bridge))
         json_array_append_new (out, json_sprintf ("/1.0/profiles/%s", json_string_value (n)));
-      json_decref (p);
     }
-  json_decref (names);
-  return out;
+  return steal_pointer (&out);
 }
 
 int
@@ -878,15 +872,16 @@ mc_network_configure (struct mc_store *s, const char *name, const struct mc_netw
 json_t *
 mc_network_describe (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  json_t *doc = mc_network_load (s, name, err), *users;
+  cleanup_json json_t *doc = mc_network_load (s, name, err);
   struct mc_network net;
   struct mc_nl nl = { 0 };
+  json_t *users;
   int idx = -1;
 
   if (doc == NULL)
     return NULL;
   if (from_doc (name, doc, &net, err) < 0 || (users = mc_network_used_by (s, name, err)) == NULL)
-    return json_decref (doc), NULL;
+    return NULL;
   if (mc_nl_open (&nl, err) == 0)
     {
       idx = mc_nl_link_index (&nl, net.bridge, err);
@@ -898,7 +893,7 @@ mc_network_describe (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set_new (doc, "status", json_string (idx > 0 ? "Created" : "Unavailable"));
   json_object_set_new (doc, "interface", json_string (net.bridge));
   json_object_set_new (doc, "used_by", users);
-  return doc;
+  return steal_pointer (&doc);
 }
 
 static int

@@ -485,7 +485,8 @@ int
 mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *expanded, struct mc_nic_plan *plan,
                 mc_error_t *err)
 {
-  json_t *devices = json_object_get (expanded, "devices"), *names = nic_names (devices), *n;
+  json_t *devices = json_object_get (expanded, "devices"), *n;
+  cleanup_json json_t *names = nic_names (devices);
   struct holders mine = { NULL, 0 };
   struct mc_network *nets;
   cleanup_close int lock = -1;
@@ -495,7 +496,7 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
 
   memset (plan, 0, sizeof (*plan));
   if (json_array_size (names) == 0)
-    return json_decref (names), 0;
+    return 0;
   nets = xmalloc0 (sizeof (*nets) * json_array_size (names));
   plan->nics = xmalloc0 (sizeof (*plan->nics) * json_array_size (names));
   /* The bridges first (mc_network_ensure takes the lock itself).  */
@@ -548,7 +549,6 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
     }
   holders_release (&mine);
   free (nets);
-  json_decref (names);
   if (ret < 0)
     mc_nic_plan_release (plan);
   return ret;

@@ -161,7 +161,7 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
   struct mc_run_state st;
   enum mc_status status;
   const char *base_fp;
-  json_t *cfg = NULL;
+  cleanup_json json_t *cfg = NULL;
   struct pub p;
   size_t i;
   int ret;
@@ -184,18 +184,15 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
       if ((cfg = mc_container_config_load (s, req->name, err)) == NULL)
         return -1;
       if (mc_container_status (req->name, &st, &status, err) < 0)
-        return json_decref (cfg), -1;
+        return -1;
       if (status != MC_STATUS_STOPPED && !req->force)
-        {
-          json_decref (cfg);
-          return mc_make_error (err, 0, "container `%s` is running; publish --force freezes it while it is read",
-                                req->name);
-        }
+        return mc_make_error (err, 0, "container `%s` is running; publish --force freezes it while it is read",
+                              req->name);
       upper = xasprintf ("%s/containers/%s/upper", s->root, req->name);
     }
   base_fp = mc_config_get (cfg, "volatile.base_image", "");
   if (mc_image_check_usable (s, base_fp, err) < 0)
-    return json_decref (cfg), -1;
+    return -1;
   image_dir = xasprintf ("%s/images/%s", s->root, base_fp);
   p.upper = upper;
   p.image_dir = image_dir;
@@ -203,7 +200,6 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
   if (mc_config_get_bool (cfg, "security.privileged", false))
     p.base = p.size = 0;
   p.metadata = build_metadata (s, req, cfg, image_dir, err);
-  json_decref (cfg);
   if (p.metadata == NULL)
     return -1;
   /* An unnamed file in the store: nothing to clean up, whatever happens. */

@@ -250,11 +250,14 @@ mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err)
 
   if (sfd == -1)
     return NULL;
-  out = json_array ();
   if (sfd == -2)
-    return out;
+    return json_array ();
   if ((d = mc_opendir_at (sfd, ".")) == NULL)
-    return json_decref (out), mc_make_error (err, errno, "open snapshots of `%s`", name), NULL;
+    {
+      mc_make_error (err, errno, "open snapshots of `%s`", name);
+      return NULL;
+    }
+  out = json_array ();
   while ((de = readdir (d)) != NULL)
     {
       cleanup_close int fd = -1;
@@ -287,15 +290,15 @@ json_t *
 mc_snapshot_get (struct mc_store *s, const char *name, const char *snap, mc_error_t *err)
 {
   cleanup_close int fd = open_snapshot (s, name, snap, err);
-  json_t *meta, *cfg;
+  cleanup_json json_t *meta = NULL;
+  json_t *cfg;
 
-  if (fd < 0 || (meta = mc_yaml_load_mapping_at (fd, "snapshot.yaml", err)) == NULL)
+  if (fd < 0 || (meta = mc_yaml_load_mapping_at (fd, "snapshot.yaml", err)) == NULL
+      || (cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)
     return NULL;
-  if ((cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)
-    return json_decref (meta), NULL;
   json_object_set_new (meta, "name", json_string (snap));
   json_object_set_new (meta, "config", cfg);
-  return meta;
+  return steal_pointer (&meta);
 }
 
 int
@@ -358,7 +361,7 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   struct mc_run_state st;
   enum mc_status status;
   mc_error_t e2 = NULL;
-  json_t *cfg, *cur;
+  cleanup_json json_t *cfg = NULL, *cur = NULL;
   int ret;
 
   if (fd < 0 || mc_container_status (name, &st, &status, err) < 0)
@@ -370,13 +373,12 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   if ((cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)
     return -1;
   if ((cur = mc_container_config_load (s, name, err)) == NULL)
-    return json_decref (cfg), -1;
+    return -1;
   /* The container keeps its identity and history.  */
   json_object_set (cfg, "created_at", json_object_get (cur, "created_at"));
   json_object_set (cfg, "last_used_at", json_object_get (cur, "last_used_at"));
   json_object_set (json_object_get (cfg, "config"), "volatile.uuid",
                    json_object_get (json_object_get (cur, "config"), "volatile.uuid"));
-  json_decref (cur);
   tmp = xasprintf (".tmp-restore-%d", (int) getpid ());
   (void) mc_rm_rf_at (cdir, tmp, &e2);
   mc_error_release (&e2);
@@ -389,7 +391,6 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
     ret = fresh_workdir (cdir, err);
   if (ret == 0)
     ret = mc_container_config_save (s, name, cfg, err);
-  json_decref (cfg);
   return ret < 0 ? mc_error_prefix (err, "restore `%s/%s`", name, snap) : 0;
 }
 
@@ -398,8 +399,9 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
 static json_t *
 copy_config (struct mc_store *s, const struct mc_copy_request *req, int srcfd, mc_error_t *err)
 {
-  json_t *cfg = srcfd >= 0 ? mc_yaml_load_mapping_at (srcfd, "config.yaml", err) : mc_container_config_load (s, req->src, err);
-  json_t *config, *profiles;
+  cleanup_json json_t *cfg = srcfd >= 0 ? mc_yaml_load_mapping_at (srcfd, "config.yaml", err)
+                                        : mc_container_config_load (s, req->src, err);
+  json_t *config;
   char uuid[37], now[64];
   const char *key;
   void *tmp;
@@ -424,19 +426,19 @@ copy_config (struct mc_store *s, const struct mc_copy_request *req, int srcfd, m
   json_object_set_new (cfg, "ephemeral", json_boolean (req->ephemeral));
   if (req->profiles)
     {
-      profiles = json_array ();
+      cleanup_json json_t *profiles = json_array ();
+
       for (i = 0; i < req->n_profiles; i++)
         {
-          json_t *p = mc_profile_load (s, req->profiles[i], err);
+          cleanup_json json_t *p = mc_profile_load (s, req->profiles[i], err);
 
           if (p == NULL)
-            return json_decref (profiles), json_decref (cfg), NULL;
-          json_decref (p);
+            return NULL;
           json_array_append_new (profiles, json_string (req->profiles[i]));
         }
-      json_object_set_new (cfg, "profiles", profiles);
+      json_object_set_new (cfg, "profiles", steal_pointer (&profiles));
     }
-  return cfg;
+  return steal_pointer (&cfg);
 }
 
 int

@@ -93,19 +93,19 @@ mc_profile_used_by (struct mc_store *s, const char *name, mc_error_t *err)
 static int
 refuse_in_use (struct mc_store *s, const char *name, const char *what, mc_error_t *err)
 {
-  json_t *users = mc_profile_used_by (s, name, err), *u;
+  cleanup_json json_t *users = mc_profile_used_by (s, name, err);
   char list[512] = "";
   size_t i, used = 0;
+  json_t *u;
 
   if (users == NULL)
     return -1;
   if (json_array_size (users) == 0)
-    return json_decref (users), 0;
+    return 0;
   json_array_foreach (users, i, u)
     if (used < sizeof (list) - 1)
       used += (size_t) snprintf (list + used, sizeof (list) - used, "%s%s", i ? ", " : "",
                                  json_string_value (u));
-  json_decref (users);
   return mc_make_error (err, 0, "profile `%s` cannot be %s: used by %s", name, what, list);
 }
 

@@ -212,30 +212,26 @@ parse_primary (struct expr *e)
 static json_t *
 parse_cmp (struct expr *e)
 {
-  json_t *a = parse_primary (e), *b;
+  cleanup_json json_t *a = parse_primary (e);
+  cleanup_json json_t *b = NULL;
   bool ne;
 
   skip_space (e);
   if (a == NULL || !((e->p[0] == '=' || e->p[0] == '!') && e->p[1] == '='))
     {
       if (a && *e->p == '|')
-        {
-          json_decref (a);
-          return fail (e, "filters (`|`) are not supported", NULL);
-        }
-      return a;
+        return fail (e, "filters (`|`) are not supported", NULL);
+      return steal_pointer (&a);
     }
   ne = e->p[0] == '!';
   e->p += 2;
   b = parse_primary (e);
   if (b == NULL)
-    return json_decref (a), NULL;
+    return NULL;
   {
     cleanup_free char *x = to_text (a), *y = to_text (b);
     bool eq = json_equal (a, b) || strcmp (x, y) == 0;
 
-    json_decref (a);
-    json_decref (b);
     return json_boolean (ne ? !eq : eq);
   }
 }
@@ -263,46 +259,44 @@ parse_not (struct expr *e)
 static json_t *
 parse_and (struct expr *e)
 {
-  json_t *a = parse_not (e), *b;
+  cleanup_json json_t *a = parse_not (e);
 
   for (;;)
     {
+      cleanup_json json_t *b = NULL;
+      bool t;
+
       skip_space (e);
       if (a == NULL || !word_is (e, "and"))
-        return a;
+        return steal_pointer (&a);
       e->p += 3;
       if ((b = parse_not (e)) == NULL)
-        return json_decref (a), NULL;
-      {
-        bool t = truthy (a) && truthy (b);
-
-        json_decref (a);
-        json_decref (b);
-        a = json_boolean (t);
-      }
+        return NULL;
+      t = truthy (a) && truthy (b);
+      json_decref (a);
+      a = json_boolean (t);
     }
 }
 
 static json_t *
 parse_or (struct expr *e)
 {
-  json_t *a = parse_and (e), *b;
+  cleanup_json json_t *a = parse_and (e);
 
   for (;;)
     {
+      cleanup_json json_t *b = NULL;
+      bool t;
+
       skip_space (e);
       if (a == NULL || !word_is (e, "or"))
-        return a;
+        return steal_pointer (&a);
       e->p += 2;
       if ((b = parse_and (e)) == NULL)
-        return json_decref (a), NULL;
-      {
-        bool t = truthy (a) || truthy (b);
-
-        json_decref (a);
-        json_decref (b);
-        a = json_boolean (t);
-      }
+        return NULL;
+      t = truthy (a) || truthy (b);
+      json_decref (a);
+      a = json_boolean (t);
     }
 }
 
@@ -388,7 +382,7 @@ statement (const char *name, int line, char *inner, json_t *ctx, struct branch *
   char *rest, *kw = tag_keyword (inner, &rest);
   struct branch *b = *depth ? &st[*depth - 1] : NULL;
   bool active = b ? b->active : true;
-  json_t *v = NULL;
+  cleanup_json json_t *v = NULL;
 
   if (strcmp (kw, "if") == 0 || strcmp (kw, "elif") == 0)
     {
@@ -398,7 +392,7 @@ statement (const char *name, int line, char *inner, json_t *ctx, struct branch *
   if (strcmp (kw, "if") == 0)
     {
       if (*depth == MAX_NESTING)
-        return json_decref (v), mc_make_error (err, 0, "template `%s`, line %d: `if` nested too deep", name, line);
+        return mc_make_error (err, 0, "template `%s`, line %d: `if` nested too deep", name, line);
       st[*depth] = (struct branch) { .parent_active = active, .line = line };
       st[*depth].active = active && truthy (v);
       st[*depth].taken = st[*depth].active;
@@ -407,7 +401,7 @@ statement (const char *name, int line, char *inner, json_t *ctx, struct branch *
   else if (strcmp (kw, "elif") == 0 || strcmp (kw, "else") == 0)
     {
       if (b == NULL || b->seen_else)
-        return json_decref (v), mc_make_error (err, 0, "template `%s`, line %d: `%s` without `if`", name, line, kw);
+        return mc_make_error (err, 0, "template `%s`, line %d: `%s` without `if`", name, line, kw);
       if (kw[1] == 'l' && kw[2] == 's')
         {
           if (*rest && strspn (rest, " \t\n") != strlen (rest))
@@ -427,7 +421,6 @@ statement (const char *name, int line, char *inner, json_t *ctx, struct branch *
     }
   else
     return mc_make_error (err, 0, "template `%s`, line %d: unsupported tag `{%% %s %%}`", name, line, kw);
-  json_decref (v);
   return 0;
 }
 
