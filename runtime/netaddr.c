@@ -122,3 +122,102 @@ mc_mac_parse (const char *s, uint8_t mac[6])
     mac[i] = (uint8_t) v[i];
   return (mac[0] & 1) ? -1 : 0; /* multicast addresses cannot be an interface's */
 }
+
+/* ---- picking ------------------------------------------------------------------ */
+
+void
+mc_taken_add (struct mc_taken *t, uint32_t addr, unsigned prefix)
+{
+  t->addr = xrealloc (t->addr, sizeof (*t->addr) * (t->n + 1));
+  t->prefix = xrealloc (t->prefix, sizeof (*t->prefix) * (t->n + 1));
+  t->addr[t->n] = addr;
+  t->prefix[t->n++] = prefix;
+}
+
+void
+mc_taken_release (struct mc_taken *t)
+{
+  free (t->addr);
+  free (t->prefix);
+  t->addr = NULL;
+  t->prefix = NULL;
+  t->n = 0;
+}
+
+bool
+mc_taken_overlaps24 (const struct mc_taken *t, uint32_t net24)
+{
+  size_t i;
+
+  for (i = 0; i < t->n; i++)
+    {
+      uint32_t m = mc_ipv4_mask (t->prefix[i] < 24 ? t->prefix[i] : 24);
+
+      if ((t->addr[i] & m) == (net24 & m))
+        return true;
+    }
+  return false;
+}
+
+static bool
+try_range (const struct mc_taken *t, uint32_t base, unsigned prefix, struct mc_cidr4 *out)
+{
+  uint32_t count = 1U << (24 - prefix), i;
+
+  for (i = 0; i < count; i++)
+    {
+      uint32_t net = base + (i << 8);
+
+      if (!mc_taken_overlaps24 (t, net))
+        {
+          out->addr.s_addr = htonl (net | 1);
+          out->prefix = 24;
+          return true;
+        }
+    }
+  return false;
+}
+
+bool
+mc_subnet_pick (const struct mc_taken *t, const uint16_t *randoms, size_t n, struct mc_cidr4 *out)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      uint32_t net = (10U << 24) | ((uint32_t) randoms[i] << 8);
+
+      if (!mc_taken_overlaps24 (t, net))
+        {
+          out->addr.s_addr = htonl (net | 1);
+          out->prefix = 24;
+          return true;
+        }
+    }
+  return try_range (t, 10U << 24, 8, out) || try_range (t, (172U << 24) | (16U << 16), 12, out)
+         || try_range (t, (192U << 24) | (168U << 16), 16, out);
+}
+
+bool
+mc_ipv4_usable_host (const struct mc_cidr4 *subnet, struct in_addr a)
+{
+  uint32_t m = mc_ipv4_mask (subnet->prefix), h = ntohl (a.s_addr);
+
+  return mc_cidr4_contains (subnet, a) && (h & ~m) != 0 && (h & ~m) != ~m && a.s_addr != subnet->addr.s_addr;
+}
+
+bool
+mc_ipv4_lowest_free (const struct mc_cidr4 *subnet, bool (*held) (struct in_addr a, void *data), void *data,
+                     struct in_addr *out)
+{
+  uint32_t base = ntohl (subnet->addr.s_addr) & mc_ipv4_mask (subnet->prefix);
+  uint32_t count = 1U << (32 - subnet->prefix), i;
+
+  for (i = 1; i + 1 < count; i++)
+    {
+      out->s_addr = htonl (base + i);
+      if (mc_ipv4_usable_host (subnet, *out) && !held (*out, data))
+        return true;
+    }
+  return false;
+}

@@ -36,4 +36,32 @@ bool mc_ifname_valid (const char *s);
 /* "xx:xx:xx:xx:xx:xx", unicast only: 0, or -1.  */
 int mc_mac_parse (const char *s, uint8_t mac[6]);
 
+/* ---- picking: the pure part of choosing a subnet or an address ---------- */
+
+/* Address ranges in use (host order), each with its prefix length.  */
+struct mc_taken
+{
+  uint32_t *addr;
+  unsigned *prefix;
+  size_t n;
+};
+void mc_taken_add (struct mc_taken *t, uint32_t addr, unsigned prefix);
+void mc_taken_release (struct mc_taken *t);
+/* Whether the /24 NET24 (host order) meets any range in T: a range of
+ * prefix below 24 covers every /24 inside it, a narrower one its /24.  */
+bool mc_taken_overlaps24 (const struct mc_taken *t, uint32_t net24);
+
+/* A free /24 for a new network, as A.B.C.1/24 (the bridge's address): the
+ * first of 10.R.R.0/24 for the N random 16-bit RANDOMS that is free, else
+ * the first free one of 10/8, 172.16/12 and 192.168/16 in order.  false
+ * when every one is taken.  */
+bool mc_subnet_pick (const struct mc_taken *t, const uint16_t *randoms, size_t n, struct mc_cidr4 *out);
+
+/* A host address of SUBNET other than its network and broadcast
+ * addresses and the bridge's own (SUBNET's address as written).  */
+bool mc_ipv4_usable_host (const struct mc_cidr4 *subnet, struct in_addr a);
+/* The lowest usable host address of SUBNET that HELD says is not held. */
+bool mc_ipv4_lowest_free (const struct mc_cidr4 *subnet, bool (*held) (struct in_addr a, void *data), void *data,
+                          struct in_addr *out);
+
 #endif

@@ -373,39 +373,8 @@ mc_network_ensure (struct mc_store *s, const struct mc_network *net, mc_error_t 
 
 /* ---- a free subnet ------------------------------------------------------------------ */
 
-struct taken
-{
-  uint32_t *addr; /* host order */
-  unsigned *prefix;
-  size_t n;
-};
-
 static void
-take (struct taken *t, uint32_t addr, unsigned prefix)
-{
-  t->addr = xrealloc (t->addr, sizeof (*t->addr) * (t->n + 1));
-  t->prefix = xrealloc (t->prefix, sizeof (*t->prefix) * (t->n + 1));
-  t->addr[t->n] = addr;
-  t->prefix[t->n++] = prefix;
-}
-
-static bool
-overlaps (const struct taken *t, uint32_t net24)
-{
-  size_t i;
-
-  for (i = 0; i < t->n; i++)
-    {
-      uint32_t m = mc_ipv4_mask (t->prefix[i] < 24 ? t->prefix[i] : 24);
-
-      if ((t->addr[i] & m) == (net24 & m))
-        return true;
-    }
-  return false;
-}
-
-static void
-take_nameservers (struct taken *t)
+take_nameservers (struct mc_taken *t)
 {
   cleanup_free char *buf = NULL;
   char *line, *save = NULL;
@@ -423,12 +392,12 @@ take_nameservers (struct taken *t)
       struct in_addr a;
 
       if (sscanf (line, " nameserver %63s", ip) == 1 && inet_pton (AF_INET, ip, &a) == 1)
-        take (t, ntohl (a.s_addr), 32);
+        mc_taken_add (t, ntohl (a.s_addr), 32);
     }
 }
 
 static int
-take_host (struct taken *t, mc_error_t *err)
+take_host (struct mc_taken *t, mc_error_t *err)
 {
   struct mc_nl nl = { 0 };
   struct mc_nl_route *routes = NULL;
@@ -445,13 +414,13 @@ take_host (struct taken *t, mc_error_t *err)
   /* Default routes cover everything and say nothing about what is used. */
   for (i = 0; i < nr; i++)
     if (routes[i].prefix > 0)
-      take (t, ntohl (routes[i].dst), routes[i].prefix);
+      mc_taken_add (t, ntohl (routes[i].dst), routes[i].prefix);
   for (i = 0; i < na; i++)
     {
       uint32_t a;
 
       memcpy (&a, addrs[i].addr, 4);
-      take (t, ntohl (a), addrs[i].prefix);
+      mc_taken_add (t, ntohl (a), addrs[i].prefix);
     }
   free (routes);
   free (addrs);
@@ -459,7 +428,7 @@ take_host (struct taken *t, mc_error_t *err)
 }
 
 static void
-take_networks (struct mc_store *s, struct taken *t)
+take_networks (struct mc_store *s, struct mc_taken *t)
 {
   mc_error_t e = NULL;
   json_t *names = mc_network_names (s, &e), *n;
@@ -471,64 +440,32 @@ take_networks (struct mc_store *s, struct taken *t)
       struct mc_network net;
 
       if (mc_network_get (s, json_string_value (n), &net, &e) == 0 && net.has_ipv4)
-        take (t, ntohl (net.ipv4.addr.s_addr), net.ipv4.prefix);
+        mc_taken_add (t, ntohl (net.ipv4.addr.s_addr), net.ipv4.prefix);
       mc_error_release (&e);
     }
   json_decref (names);
 }
 
-static bool
-try_range (const struct taken *t, uint32_t base, unsigned prefix, struct mc_cidr4 *out)
-{
-  uint32_t count = 1U << (24 - prefix), i;
-
-  for (i = 0; i < count; i++)
-    {
-      uint32_t net = base + (i << 8);
-
-      if (!overlaps (t, net))
-        {
-          out->addr.s_addr = htonl (net | 1);
-          out->prefix = 24;
-          return true;
-        }
-    }
-  return false;
-}
-
 int
 mc_network_pick_subnet (struct mc_store *s, struct mc_cidr4 *out, mc_error_t *err)
 {
-  struct taken t = { NULL, NULL, 0 };
-  bool found = false;
-  int tries;
+  struct mc_taken t = { NULL, NULL, 0 };
+  uint16_t randoms[64];
+  size_t nrand;
+  bool found;
 
   if (take_host (&t, err) < 0)
-    return -1;
+    {
+      mc_taken_release (&t);
+      return -1;
+    }
   take_nameservers (&t);
   take_networks (s, &t);
   /* Random first, as LXD does: two hosts (or two test runs) rarely pick
    * the same one.  */
-  for (tries = 0; tries < 64 && !found; tries++)
-    {
-      uint8_t r[2];
-      uint32_t net;
-
-      if (getrandom (r, sizeof (r), 0) != sizeof (r))
-        break;
-      net = (10U << 24) | ((uint32_t) r[0] << 16) | ((uint32_t) r[1] << 8);
-      if (!overlaps (&t, net))
-        {
-          out->addr.s_addr = htonl (net | 1);
-          out->prefix = 24;
-          found = true;
-        }
-    }
-  if (!found)
-    found = try_range (&t, 10U << 24, 8, out) || try_range (&t, (172U << 24) | (16U << 16), 12, out)
-            || try_range (&t, (192U << 24) | (168U << 16), 16, out);
-  free (t.addr);
-  free (t.prefix);
+  nrand = getrandom (randoms, sizeof (randoms), 0) == (ssize_t) sizeof (randoms) ? 64 : 0;
+  found = mc_subnet_pick (&t, randoms, nrand, out);
+  mc_taken_release (&t);
   if (!found)
     return mc_make_error (err, 0, "no free /24 in the private ranges: set ipv4.address to a subnet yourself");
   return 0;

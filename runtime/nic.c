@@ -215,15 +215,6 @@ collect (struct mc_store *s, const struct mc_network *net, const char *except, s
 
 /* ---- allocation at start ------------------------------------------------------- */
 
-static bool
-usable_host (const struct mc_network *net, struct in_addr a)
-{
-  uint32_t m = net->ipv4.prefix ? ~0U << (32 - net->ipv4.prefix) : 0, h = ntohl (a.s_addr);
-
-  return mc_cidr4_contains (&net->ipv4, a) && (h & ~m) != 0 && (h & ~m) != ~m
-         && a.s_addr != net->ipv4.addr.s_addr;
-}
-
 static void
 record (json_t *local, const char *dev, const char *what, const char *value, bool *changed)
 {
@@ -263,6 +254,19 @@ pick_mac (json_t *local, const char *dev, json_t *d, uint8_t mac[6], bool *chang
   return 0;
 }
 
+struct held
+{
+  const struct holders *others, *mine;
+};
+
+static bool
+address_held (struct in_addr a, void *data)
+{
+  const struct held *h = data;
+
+  return holder_of (h->others, a) != NULL || holder_of (h->mine, a) != NULL;
+}
+
 static int
 pick_address (struct mc_store *s, const char *name, json_t *local, const char *dev, json_t *d,
               const struct mc_network *net, struct holders *mine, struct mc_nic *nic, bool *changed,
@@ -275,7 +279,6 @@ pick_address (struct mc_store *s, const char *name, json_t *local, const char *d
   const struct holder *h;
   char text[INET_ADDRSTRLEN];
   struct in_addr a;
-  uint32_t base, count, i;
   int ret = 0;
 
   if (!net->has_ipv4)
@@ -290,7 +293,7 @@ pick_address (struct mc_store *s, const char *name, json_t *local, const char *d
     return -1;
   if (fixed)
     {
-      if ((ret = mc_ipv4_parse (fixed, &a, err)) == 0 && !usable_host (net, a))
+      if ((ret = mc_ipv4_parse (fixed, &a, err)) == 0 && !mc_ipv4_usable_host (&net->ipv4, a))
         {
           inet_ntop (AF_INET, &net->ipv4.addr, text, sizeof (text));
           ret = mc_make_error (err, 0, "device `%s`: ipv4.address %s is not a host address of network `%s` "
@@ -305,22 +308,16 @@ pick_address (struct mc_store *s, const char *name, json_t *local, const char *d
   else
     {
       mc_error_t e = NULL;
-      bool keep = cur && mc_ipv4_parse (cur, &a, &e) == 0 && usable_host (net, a) && !holder_of (&others, a)
+      bool keep = cur && mc_ipv4_parse (cur, &a, &e) == 0 && mc_ipv4_usable_host (&net->ipv4, a) && !holder_of (&others, a)
                   && !holder_of (mine, a);
 
       mc_error_release (&e);
       if (!keep)
         {
           /* The lowest free host address: predictable for a lab.  */
-          base = ntohl (net->ipv4.addr.s_addr) & (~0U << (32 - net->ipv4.prefix));
-          count = 1U << (32 - net->ipv4.prefix);
-          for (i = 1; i + 1 < count; i++)
-            {
-              a.s_addr = htonl (base + i);
-              if (usable_host (net, a) && !holder_of (&others, a) && !holder_of (mine, a))
-                break;
-            }
-          if (i + 1 >= count)
+          struct held held = { &others, mine };
+
+          if (!mc_ipv4_lowest_free (&net->ipv4, address_held, &held, &a))
             ret = mc_make_error (err, 0, "device `%s`: network `%s` has no free address left", dev, net->name);
           else
             record (local, dev, "ipv4.address", inet_ntop (AF_INET, &a, text, sizeof (text)), changed);
@@ -913,7 +910,7 @@ mc_nic_check_config (struct mc_store *s, const char *name, json_t *doc, mc_error
                               net.name);
       if (mc_ipv4_parse (fixed, &a, err) < 0)
         return -1;
-      if (!usable_host (&net, a))
+      if (!mc_ipv4_usable_host (&net.ipv4, a))
         {
           char gw[INET_ADDRSTRLEN];
 
