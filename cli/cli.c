@@ -94,17 +94,10 @@ cli_read_yaml (int fd, const char *name, mc_error_t *err)
 {
   cleanup_free char *buf = NULL;
   size_t len;
-  json_t *doc;
 
-  if (mc_read_fd (fd, name, 4 << 20, &buf, &len, err) < 0 || (doc = mc_yaml_load (buf, len, name, err)) == NULL)
+  if (mc_read_fd (fd, name, 4 << 20, &buf, &len, err) < 0)
     return NULL;
-  if (!json_is_object (doc))
-    {
-      json_decref (doc);
-      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
-      return NULL;
-    }
-  return doc;
+  return mc_yaml_load_mapping (buf, len, name, err);
 }
 
 json_t *

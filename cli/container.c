@@ -106,16 +106,8 @@ read_stdin_config (json_t **out, mc_error_t *err)
     return -1;
   if (len == 0)
     return 0;
-  *out = mc_yaml_load (buf, len, "standard input", err);
-  if (*out == NULL)
-    return -1;
-  if (!json_is_object (*out))
-    {
-      json_decref (*out);
-      *out = NULL;
-      return mc_make_error (err, 0, "standard input: expected a YAML mapping (config, devices, profiles)");
-    }
-  return 0;
+  *out = mc_yaml_load_mapping (buf, len, "standard input", err);
+  return *out == NULL ? -1 : 0;
 }
 
 static int

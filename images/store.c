@@ -227,15 +227,9 @@ mc_aliases_load (struct mc_store *s, mc_error_t *err)
       mc_error_propagate (err, &read_err);
       return NULL;
     }
-  root = mc_yaml_load (buf, len, ALIASES_NAME, err);
+  root = mc_yaml_load_mapping (buf, len, ALIASES_NAME, err);
   if (root == NULL)
     return NULL;
-  if (!json_is_object (root))
-    {
-      json_decref (root);
-      mc_make_error (err, 0, ALIASES_NAME ": top level must be a mapping");
-      return NULL;
-    }
   json_object_foreach (root, name, a)
     if (check_alias_entry (name, a, err) < 0)
       {

@@ -453,22 +453,27 @@ mc_json_get_int64 (json_t *v, int64_t *out)
 }
 
 json_t *
+mc_yaml_load_mapping (const char *buf, size_t len, const char *name, mc_error_t *err)
+{
+  cleanup_json json_t *doc = mc_yaml_load (buf, len, name, err);
+
+  if (doc && !json_is_object (doc))
+    {
+      mc_make_error (err, 0, "%s: expected a YAML mapping", name);
+      return NULL;
+    }
+  return steal_pointer (&doc);
+}
+
+json_t *
 mc_yaml_load_mapping_at (int dirfd, const char *name, mc_error_t *err)
 {
   cleanup_free char *buf = NULL;
   size_t len;
-  json_t *doc;
 
   if (mc_read_file_at (dirfd, name, 4 << 20, &buf, &len, err) < 0)
     return NULL;
-  doc = mc_yaml_load (buf, len, name, err);
-  if (doc && !json_is_object (doc))
-    {
-      json_decref (doc);
-      mc_make_error (err, 0, "`%s`: not a YAML mapping", name);
-      return NULL;
-    }
-  return doc;
+  return mc_yaml_load_mapping (buf, len, name, err);
 }
 
 static int

@@ -23,6 +23,8 @@
 json_t *mc_yaml_load (const char *buf, size_t len, const char *name,
                       mc_error_t *err);
 
+/* mc_yaml_load, and the document must be a mapping.  */
+json_t *mc_yaml_load_mapping (const char *buf, size_t len, const char *name, mc_error_t *err);
 /* Read DIRFD/NAME (at most 4 MiB) and load it; it must be a mapping.  */
 json_t *mc_yaml_load_mapping_at (int dirfd, const char *name, mc_error_t *err);
 

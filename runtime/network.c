@@ -161,12 +161,9 @@ mc_network_load (struct mc_store *s, const char *name, mc_error_t *err)
         }
       return NULL;
     }
-  if ((doc = mc_yaml_load (buf, len, file, err)) == NULL)
-    return NULL;
-  if (!json_is_object (doc))
+  if ((doc = mc_yaml_load_mapping (buf, len, file, err)) == NULL)
     {
-      json_decref (doc);
-      mc_make_error (err, 0, "network `%s`: not a YAML mapping", name);
+      mc_error_prefix (err, "network `%s`", name);
       return NULL;
     }
   if (!json_is_object (json_object_get (doc, "config")))
