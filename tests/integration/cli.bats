@@ -3,6 +3,13 @@
 
 load helpers
 
+@test "the --help of all 84 commands is what it was before flags moved into the command table" {
+    run "$BATS_TEST_DIRNAME/../cli-help.sh" "$MINICTR_BIN"
+    assert_success
+    assert_equal "$(grep -c '^== ' <<<"$output")" 84
+    diff -u "$BATS_TEST_DIRNAME/cli-help.expected" - <<<"$output" || fail "--help changed (diff above)"
+}
+
 @test "minictr --help and help for every image command" {
     run mc --help
     assert_success

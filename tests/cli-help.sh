@@ -1,0 +1,30 @@
+#!/bin/bash
+# tests/cli-help.sh MINICTR: the --help of every command, walked from the
+# top-level help through each group's "Commands:" list, one section per
+# command.  tests/integration/cli-help.expected holds it as it was before
+# flags moved into the command table (issue #13); cli.bats compares.
+set -euo pipefail
+bin=$1
+
+# commands_of OUTPUT: the names listed under "Commands:".
+commands_of() {
+    awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1; next } on { on = 0 }' <<<"$1"
+}
+
+walk() {
+    local out cmd
+    out=$("$bin" "$@" --help 2>&1) || { echo "minictr $* --help failed: $out" >&2; return 1; }
+    printf '== minictr %s --help\n%s\n' "$*" "$out"
+    while read -r cmd; do
+        [ -n "$cmd" ] || continue
+        case $cmd in help | version) continue ;; esac
+        walk "$@" "$cmd"
+    done < <(commands_of "$out")
+}
+
+out=$("$bin" --help)
+printf '== minictr --help\n%s\n' "$out"
+while read -r cmd; do
+    case $cmd in help | version) continue ;; esac
+    walk "$cmd"
+done < <(commands_of "$out")
