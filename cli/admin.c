@@ -48,20 +48,13 @@ default_network (struct mc_store *s, mc_error_t *err)
 static int
 admin_init (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "auto", no_argument, NULL, 'a' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store store;
-  int c, ret;
+  int ret = cli_parse (cmd, argc, argv, &a, err);
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
+  if (ret != 0)
+    return ret < 0 ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
     return -1;
   /* The run dir is made by the first start and goes with the last stop. */
   ret = mc_profiles_install_defaults (&store, err);
@@ -112,17 +105,12 @@ static int
 open_all (const struct cli_command *cmd, int argc, char **argv, struct mc_store *store, json_t **names,
           mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c;
+  cleanup_args struct cli_args a = { 0 };
+  int r = cli_parse (cmd, argc, argv, &a, err);
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      cli_print_help (cmd);
-      return 1;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (store, err) < 0)
+  if (r != 0)
+    return r;
+  if (mc_store_open (store, err) < 0)
     return -1;
   if ((*names = mc_container_names (store, err)) == NULL)
     {
@@ -241,23 +229,25 @@ admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t
   return 0;
 }
 
+static const struct cli_flag init_flags[] = { { "auto", 0, false }, { NULL, 0, false } };
+
 static const struct cli_command admin_commands[] = {
   { "boot", "admin boot", NULL, "admin boot",
     "Start the containers with boot.autostart=true (run at host boot)\n\n"
     "Highest boot.autostart.priority first, boot.autostart.delay seconds apart;\n"
-    "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot },
+    "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot, NULL, 0, 0, false },
   { "init", "admin init", NULL, "admin init [--auto]",
     "Set up the host: state directory, default profile, default network (idempotent)\n\n"
     "The network minictrbr0 (a free /24 of the private ranges, NAT) is created and\n"
     "the default profile gets an eth0 nic on it, unless it has a nic already.\n"
     "Every other command sets up the state directory and profiles on first use;\n"
     "networks come only from here or `minictr network create`.",
-    "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init },
+    "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init, init_flags, 0, 0, false },
   { "shutdown", "admin shutdown", NULL, "admin shutdown",
     "Stop every running container, as at host shutdown\n\n"
     "All at once, each gracefully (its stop signal) within its\n"
     "boot.host_shutdown_timeout seconds (default 30), then killed;\n"
-    "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown },
+    "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown, NULL, 0, 0, false },
 };
 
 int

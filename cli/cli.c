@@ -55,29 +55,132 @@ cli_dispatch (const char *group, const char *group_summary,
                               group, argv[1], group);
 }
 
-int
-cli_getopt (const struct cli_command *cmd, int argc, char **argv,
-            const char *shortopts, const struct option *longopts, mc_error_t *err)
-{
-  /* A leading "+" (stop at the first non-option) must stay first.  */
-  cleanup_free char *opts = shortopts[0] == '+' ? xasprintf ("+:%s", shortopts + 1)
-                                                 : xasprintf (":%s", shortopts);
-  int c;
+/* ---- flags from the command table ------------------------------------------ */
 
-  opterr = 0;
-  c = getopt_long (argc, argv, opts, longopts, NULL);
-  if (c == '?')
+void
+cli_args_release (struct cli_args *a)
+{
+  size_t i;
+
+  for (i = 0; i < CLI_MAX_FLAGS; i++)
     {
-      if (optopt)
-        return mc_make_usage_error (err, "%s: unknown flag `-%c` (see `minictr %s --help`)",
-                                    cmd->path, optopt, cmd->path), -2;
-      return mc_make_usage_error (err, "%s: unknown flag `%s` (see `minictr %s --help`)",
-                                  cmd->path, argv[optind - 1], cmd->path), -2;
+      free (a->values[i]);
+      a->values[i] = NULL;
+      a->count[i] = 0;
     }
-  if (c == ':')
-    return mc_make_usage_error (err, "%s: flag `%s` needs a value", cmd->path,
-                                argv[optind - 1]), -2;
-  return c;
+}
+
+static int
+flag_index (const struct cli_command *cmd, const char *name)
+{
+  int i;
+
+  for (i = 0; cmd->flags && cmd->flags[i].name; i++)
+    if (strcmp (cmd->flags[i].name, name) == 0)
+      return i;
+  /* A name the command does not declare is a bug in minictr.  */
+  fprintf (stderr, "minictr: internal error: `%s` has no flag `%s`\n", cmd->path, name);
+  abort ();
+}
+
+static void
+record (struct cli_args *a, int i, const char *value)
+{
+  a->values[i] = xrealloc (a->values[i], sizeof (char *) * (a->count[i] + 2));
+  a->values[i][a->count[i]++] = value ? value : "";
+  a->values[i][a->count[i]] = NULL;
+}
+
+int
+cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_at_arg,
+               struct cli_args *a, mc_error_t *err)
+{
+  struct option longopts[CLI_MAX_FLAGS + 2];
+  char shortopts[3 * CLI_MAX_FLAGS + 8];
+  size_t s = 0;
+  int i, n = 0, c;
+
+  memset (a, 0, sizeof (*a));
+  a->cmd = cmd;
+  shortopts[s++] = stop_at_arg ? '+' : ':';
+  if (stop_at_arg)
+    shortopts[s++] = ':';
+  shortopts[s++] = 'h';
+  for (i = 0; cmd->flags && cmd->flags[i].name; i++, n++)
+    {
+      if (i >= CLI_MAX_FLAGS)
+        abort ();
+      longopts[n] = (struct option) { cmd->flags[i].name, cmd->flags[i].value ? required_argument : no_argument,
+                                      NULL, 256 + i };
+      if (cmd->flags[i].letter)
+        {
+          shortopts[s++] = (char) cmd->flags[i].letter;
+          if (cmd->flags[i].value)
+            shortopts[s++] = ':';
+        }
+    }
+  shortopts[s] = '\0';
+  longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
+  longopts[n] = (struct option) { NULL, 0, NULL, 0 };
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, shortopts, longopts, NULL)) != -1)
+    {
+      if (c == 'h')
+        {
+          cli_print_help (cmd);
+          return 1;
+        }
+      if (c == '?')
+        {
+          if (optopt)
+            return mc_make_usage_error (err, "%s: unknown flag `-%c` (see `minictr %s --help`)", cmd->path,
+                                        optopt, cmd->path);
+          return mc_make_usage_error (err, "%s: unknown flag `%s` (see `minictr %s --help`)", cmd->path,
+                                      argv[optind - 1], cmd->path);
+        }
+      if (c == ':')
+        return mc_make_usage_error (err, "%s: flag `%s` needs a value", cmd->path, argv[optind - 1]);
+      if (c < 256)
+        for (i = 0; cmd->flags[i].name; i++)
+          if (cmd->flags[i].letter == c)
+            break;
+      record (a, c < 256 ? i : c - 256, optarg);
+    }
+  a->first = optind;
+  a->n = argc - optind;
+  return cli_want_args (cmd, a->n, cmd->min_args, cmd->max_args, err);
+}
+
+int
+cli_parse (const struct cli_command *cmd, int argc, char **argv, struct cli_args *a, mc_error_t *err)
+{
+  return cli_parse_how (cmd, argc, argv, cmd->stop_at_arg, a, err);
+}
+
+const char *
+cli_value (const struct cli_args *a, const char *name)
+{
+  int i = flag_index (a->cmd, name);
+
+  return a->count[i] ? a->values[i][a->count[i] - 1] : NULL;
+}
+
+bool
+cli_has (const struct cli_args *a, const char *name)
+{
+  return a->count[flag_index (a->cmd, name)] > 0;
+}
+
+const char *const *
+cli_values (const struct cli_args *a, const char *name, size_t *n)
+{
+  static const char *const none[] = { NULL };
+  int i = flag_index (a->cmd, name);
+
+  if (n)
+    *n = a->count[i];
+  return a->count[i] ? a->values[i] : none;
 }
 
 int

@@ -7,7 +7,20 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+/* A flag of a command, declared in its entry of the command table.  */
+struct cli_flag
+{
+  const char *name;    /* the long name, without "--" */
+  int letter;          /* the short form, or 0 */
+  bool value;          /* it takes a value: --name V, --name=V, -x V */
+};
+
+#define CLI_MAX_FLAGS 10
+/* max_args: any number.  */
+#define CLI_ANY (-1)
 
 struct cli_command
 {
@@ -18,9 +31,51 @@ struct cli_command
   const char *summary;
   const char *details; /* flags and notes; may be NULL */
   int (*run) (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
+  const struct cli_flag *flags; /* ended by { NULL }; NULL: -h only */
+  int min_args, max_args;       /* positional arguments (max CLI_ANY) */
+  bool stop_at_arg;    /* flags only before the first positional argument */
 };
 
-#define CLI_HELP_OPTION { "help", no_argument, NULL, 'h' }
+/* What cli_parse found: each flag's values in the order given (a flag
+ * without a value records "" each time), and where the positional
+ * arguments start (getopt moves them to the end of argv).  */
+struct cli_args
+{
+  const struct cli_command *cmd;
+  const char **values[CLI_MAX_FLAGS];
+  size_t count[CLI_MAX_FLAGS];
+  int first;           /* argv[first..argc) are the positional arguments */
+  int n;               /* how many */
+};
+
+void cli_args_release (struct cli_args *a);
+#define cleanup_args __attribute__ ((cleanup (cli_args_release)))
+
+/* Parse CMD's flags (its table entry) and check its argument count: 0;
+ * 1 when -h/--help printed the help (the command returns 0 then); -1
+ * with a usage error naming an unknown flag, a missing value or a wrong
+ * number of arguments.  STOP_AT_ARG (or CMD's): flags only before the
+ * first positional argument.  */
+int cli_parse (const struct cli_command *cmd, int argc, char **argv, struct cli_args *a, mc_error_t *err);
+int cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_at_arg,
+                   struct cli_args *a, mc_error_t *err);
+/* The usual head of a command: its flags parsed into A, or return (0
+ * after printing the help, -1 after a usage error).  */
+#define CLI_PARSE(cmd, argc, argv, a, err)                                                           \
+  do                                                                                                 \
+    {                                                                                                \
+      int r_ = cli_parse ((cmd), (argc), (argv), (a), (err));                                       \
+      if (r_ != 0)                                                                                   \
+        return r_ < 0 ? -1 : 0;                                                                      \
+    }                                                                                                \
+  while (0)
+
+/* The last value of flag NAME, or NULL when it was not given.  */
+const char *cli_value (const struct cli_args *a, const char *name);
+/* Whether flag NAME was given.  */
+bool cli_has (const struct cli_args *a, const char *name);
+/* Every value of flag NAME, NULL-terminated (never NULL); *N their number. */
+const char *const *cli_values (const struct cli_args *a, const char *name, size_t *n);
 
 void cli_print_help (const struct cli_command *cmd);
 
@@ -28,12 +83,6 @@ void cli_print_help (const struct cli_command *cmd);
 int cli_dispatch (const char *group, const char *group_summary,
                   const struct cli_command *cmds, size_t n, int argc,
                   char **argv, mc_error_t *err);
-
-/* getopt_long for a command: returns the option, -1 when done, or -2 with
- * a usage error in *ERR naming the bad flag.  Call with *state = 0 first. */
-int cli_getopt (const struct cli_command *cmd, int argc, char **argv,
-                const char *shortopts, const struct option *longopts,
-                mc_error_t *err);
 
 /* Check the positional argument count: MIN..MAX (MAX < 0: unbounded).  */
 int cli_want_args (const struct cli_command *cmd, int have, int min, int max,

@@ -27,29 +27,19 @@ is_profile_cmd (const struct cli_command *cmd)
   return mc_str_has_prefix (cmd->path, "profile");
 }
 
-/* Parse -h/--help (and --expanded where allowed); 1: help was printed.  */
+/* The flags (the table's: --expanded where allowed) and the argument
+ * count; 1: help was printed.  Commands with --expanded take flags
+ * anywhere; the others stop at the first argument, so that a value such
+ * as "-1" is not a flag.  */
 static int
-parse_flags (const struct cli_command *cmd, int argc, char **argv, int min, int max,
-             bool *expanded, mc_error_t *err)
+parse_flags (const struct cli_command *cmd, int argc, char **argv, bool *expanded, mc_error_t *err)
 {
-  static const struct option with_exp[] = {
-    { "expanded", no_argument, NULL, 'e' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  static const struct option plain[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c;
+  cleanup_args struct cli_args a = { 0 };
+  int r = cli_parse (cmd, argc, argv, &a, err);
 
-  /* Commands with --expanded take flags anywhere; the others stop at the
-   * first argument, so that a value such as "-1" is not a flag.  */
-  while ((c = cli_getopt (cmd, argc, argv, expanded ? "he" : "+h", expanded ? with_exp : plain, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 1;
-      if (c == 'e')
-        *expanded = true;
-    }
-  return cli_want_args (cmd, argc - optind, min, max, err);
+  if (r == 0 && expanded)
+    *expanded = cli_has (&a, "expanded");
+  return r;
 }
 
 static void
@@ -128,7 +118,7 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   bool expanded = false;
   struct mc_store s;
   json_t *doc;
-  int r = parse_flags (cmd, argc, argv, 1, 1, is_profile_cmd (cmd) ? NULL : &expanded, err);
+  int r = parse_flags (cmd, argc, argv, is_profile_cmd (cmd) ? NULL : &expanded, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -150,7 +140,7 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   struct mc_store s;
   json_t *doc;
   const char *v;
-  int r = parse_flags (cmd, argc, argv, 2, 2, is_profile_cmd (cmd) ? NULL : &expanded, err);
+  int r = parse_flags (cmd, argc, argv, is_profile_cmd (cmd) ? NULL : &expanded, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -172,7 +162,7 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
-  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i, n;
+  int r = parse_flags (cmd, argc, argv, NULL, err), i, n;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -206,7 +196,7 @@ static int
 cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -225,7 +215,7 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   struct mc_config_change change = { 0 };
   struct mc_store s;
   json_t *doc = NULL;
-  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -258,7 +248,7 @@ cmd_device_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t
 {
   struct mc_config_change change = { 0 };
   json_t *dev;
-  int r = parse_flags (cmd, argc, argv, 3, -1, NULL, err), i;
+  int r = parse_flags (cmd, argc, argv, NULL, err), i;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -289,7 +279,7 @@ static int
 cmd_device_remove (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
-  int r = parse_flags (cmd, argc, argv, 2, -1, NULL, err), i;
+  int r = parse_flags (cmd, argc, argv, NULL, err), i;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -309,7 +299,7 @@ device_print (const struct cli_command *cmd, int argc, char **argv, bool list, m
   struct mc_store s;
   const char *key;
   json_t *doc, *v;
-  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -362,22 +352,22 @@ cmd_device_show (const struct cli_command *cmd, int argc, char **argv, mc_error_
 static const struct cli_command config_device_commands[] = {
   { "add", "config device add", NULL, "config device add NAME DEVICE TYPE [KEY=VALUE...]",
     "Add a device (disk: a host path bind-mounted; nic: an interface on a network)", DEVICE_TYPES_HELP,
-    cmd_device_add },
+    cmd_device_add, NULL, 3, CLI_ANY, true },
   { "remove", "config device remove", "rm", "config device remove NAME DEVICE...", "Remove devices", NULL,
-    cmd_device_remove },
-  { "list", "config device list", "ls", "config device list NAME", "List devices", NULL, cmd_device_list },
-  { "show", "config device show", NULL, "config device show NAME", "Show devices as YAML", NULL, cmd_device_show },
+    cmd_device_remove, NULL, 2, CLI_ANY, true },
+  { "list", "config device list", "ls", "config device list NAME", "List devices", NULL, cmd_device_list, NULL, 1, 1, true },
+  { "show", "config device show", NULL, "config device show NAME", "Show devices as YAML", NULL, cmd_device_show, NULL, 1, 1, true },
 };
 
 static const struct cli_command profile_device_commands[] = {
   { "add", "profile device add", NULL, "profile device add PROFILE DEVICE TYPE [KEY=VALUE...]",
     "Add a device (disk: a host path bind-mounted; nic: an interface on a network)", DEVICE_TYPES_HELP,
-    cmd_device_add },
+    cmd_device_add, NULL, 3, CLI_ANY, true },
   { "remove", "profile device remove", "rm", "profile device remove PROFILE DEVICE...", "Remove devices", NULL,
-    cmd_device_remove },
-  { "list", "profile device list", "ls", "profile device list PROFILE", "List devices", NULL, cmd_device_list },
+    cmd_device_remove, NULL, 2, CLI_ANY, true },
+  { "list", "profile device list", "ls", "profile device list PROFILE", "List devices", NULL, cmd_device_list, NULL, 1, 1, true },
   { "show", "profile device show", NULL, "profile device show PROFILE", "Show devices as YAML", NULL,
-    cmd_device_show },
+    cmd_device_show, NULL, 1, 1, true },
 };
 
 static int
@@ -403,7 +393,7 @@ cmd_keys (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   size_t n, i;
   const struct mc_config_key *k = mc_config_keys (&n);
-  int r = parse_flags (cmd, argc, argv, 0, 0, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -418,20 +408,22 @@ cmd_keys (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   return 0;
 }
 
+static const struct cli_flag expanded_flags[] = { { "expanded", 'e', false }, { NULL, 0, false } };
+
 static const struct cli_command config_commands[] = {
   { "show", "config show", NULL, "config show NAME [--expanded]", "Show a container's configuration as YAML",
-    "Flags:\n  -e, --expanded        The effective configuration, profiles stacked\n", cmd_show },
+    "Flags:\n  -e, --expanded        The effective configuration, profiles stacked\n", cmd_show, expanded_flags, 1, 1, false },
   { "get", "config get", NULL, "config get NAME KEY [--expanded]", "Print a config key's value",
-    "Flags:\n  -e, --expanded        Look in the effective configuration\n", cmd_get },
+    "Flags:\n  -e, --expanded        Look in the effective configuration\n", cmd_get, expanded_flags, 2, 2, false },
   { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE...", "Set config keys",
     "Live keys (limits.*, environment.*, ...) apply to a running container at once;\n"
-    "the others at its next start.  `minictr config keys` lists them.\n", cmd_set },
-  { "unset", "config unset", NULL, "config unset NAME KEY...", "Unset config keys", NULL, cmd_unset },
+    "the others at its next start.  `minictr config keys` lists them.\n", cmd_set, NULL, 2, CLI_ANY, true },
+  { "unset", "config unset", NULL, "config unset NAME KEY...", "Unset config keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true },
   { "edit", "config edit", NULL, "config edit NAME [< config.yaml]",
-    "Edit the configuration as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+    "Edit the configuration as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true },
   { "device", "config device", NULL, "config device add|remove|list|show ...", "Manage devices", NULL,
-    cmd_config_device },
-  { "keys", "config keys", NULL, "config keys", "List the config keys minictr knows", NULL, cmd_keys },
+    cmd_config_device, NULL, 0, CLI_ANY, false },
+  { "keys", "config keys", NULL, "config keys", "List the config keys minictr knows", NULL, cmd_keys, NULL, 0, 0, true },
 };
 
 int
@@ -452,7 +444,7 @@ cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error
   struct mc_store s;
   json_t *names, *n, *data;
   size_t i;
-  int r = parse_flags (cmd, argc, argv, 0, 0, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -499,7 +491,7 @@ cmd_profile_create (const struct cli_command *cmd, int argc, char **argv, mc_err
   cleanup_close int lock = -1;
   struct mc_store s;
   json_t *p = NULL;
-  int r = parse_flags (cmd, argc, argv, 1, 1, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -524,7 +516,7 @@ static int
 cmd_profile_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_store s;
-  int r = parse_flags (cmd, argc, argv, 1, -1, NULL, err), i;
+  int r = parse_flags (cmd, argc, argv, NULL, err), i;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -549,7 +541,7 @@ cmd_profile_copy_rename (const struct cli_command *cmd, int argc, char **argv, m
   bool copy = strcmp (cmd->name, "copy") == 0;
   struct mc_store s;
   json_t *p;
-  int r = parse_flags (cmd, argc, argv, 2, 2, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -577,7 +569,7 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
   struct mc_store s;
   json_t *cfg, *list = NULL, *p;
   size_t i;
-  int r = parse_flags (cmd, argc, argv, 2, 2, NULL, err);
+  int r = parse_flags (cmd, argc, argv, NULL, err);
   const char *name, *arg;
 
   if (r != 0)
@@ -634,29 +626,29 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
 }
 
 static const struct cli_command profile_commands[] = {
-  { "list", "profile list", "ls", "profile list", "List profiles", NULL, cmd_profile_list },
-  { "show", "profile show", NULL, "profile show PROFILE", "Show a profile as YAML", NULL, cmd_show },
+  { "list", "profile list", "ls", "profile list", "List profiles", NULL, cmd_profile_list, NULL, 0, 0, true },
+  { "show", "profile show", NULL, "profile show PROFILE", "Show a profile as YAML", NULL, cmd_show, NULL, 1, 1, true },
   { "create", "profile create", NULL, "profile create PROFILE [< profile.yaml]", "Create a profile", NULL,
-    cmd_profile_create },
+    cmd_profile_create, NULL, 1, 1, true },
   { "delete", "profile delete", "rm", "profile delete PROFILE...", "Delete profiles no container uses", NULL,
-    cmd_profile_delete },
-  { "copy", "profile copy", "cp", "profile copy PROFILE NEW", "Copy a profile", NULL, cmd_profile_copy_rename },
+    cmd_profile_delete, NULL, 1, CLI_ANY, true },
+  { "copy", "profile copy", "cp", "profile copy PROFILE NEW", "Copy a profile", NULL, cmd_profile_copy_rename, NULL, 2, 2, true },
   { "rename", "profile rename", "mv", "profile rename PROFILE NEW", "Rename a profile (and in its containers)",
-    NULL, cmd_profile_copy_rename },
-  { "get", "profile get", NULL, "profile get PROFILE KEY", "Print a profile key's value", NULL, cmd_get },
+    NULL, cmd_profile_copy_rename, NULL, 2, 2, true },
+  { "get", "profile get", NULL, "profile get PROFILE KEY", "Print a profile key's value", NULL, cmd_get, NULL, 2, 2, true },
   { "set", "profile set", NULL, "profile set PROFILE KEY VALUE | KEY=VALUE...",
-    "Set profile keys (live keys apply at once to running containers using it)", NULL, cmd_set },
-  { "unset", "profile unset", NULL, "profile unset PROFILE KEY...", "Unset profile keys", NULL, cmd_unset },
+    "Set profile keys (live keys apply at once to running containers using it)", NULL, cmd_set, NULL, 2, CLI_ANY, true },
+  { "unset", "profile unset", NULL, "profile unset PROFILE KEY...", "Unset profile keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true },
   { "edit", "profile edit", NULL, "profile edit PROFILE [< profile.yaml]",
-    "Edit a profile as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+    "Edit a profile as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true },
   { "device", "profile device", NULL, "profile device add|remove|list|show ...", "Manage a profile's devices",
-    NULL, cmd_profile_device },
+    NULL, cmd_profile_device, NULL, 0, CLI_ANY, false },
   { "add", "profile add", NULL, "profile add NAME PROFILE", "Add a profile to a container (applied last)", NULL,
-    cmd_profile_assign },
+    cmd_profile_assign, NULL, 2, 2, true },
   { "remove", "profile remove", NULL, "profile remove NAME PROFILE", "Remove a profile from a container", NULL,
-    cmd_profile_assign },
+    cmd_profile_assign, NULL, 2, 2, true },
   { "assign", "profile assign", NULL, "profile assign NAME P1,P2,...", "Set a container's profile list", NULL,
-    cmd_profile_assign },
+    cmd_profile_assign, NULL, 2, 2, true },
 };
 
 int

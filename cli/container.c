@@ -114,33 +114,20 @@ static int
 create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bool start,
                         mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "ephemeral", no_argument, NULL, 'e' }, { "profile", required_argument, NULL, 'p' },
-    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free const char **profiles = xmalloc0 (sizeof (char *) * (size_t) argc);
+  cleanup_args struct cli_args a = { 0 };
   struct mc_create_request req = { .ephemeral = false };
   struct mc_store store;
-  int c, ret;
+  int ret;
 
-  while ((c = cli_getopt (cmd, argc, argv, "ehp:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (c == 'e')
-        req.ephemeral = true;
-      if (c == 'p')
-        profiles[req.n_profiles++] = optarg;
-    }
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  req.ephemeral = cli_has (&a, "ephemeral");
+  req.profiles = cli_values (&a, "profile", &req.n_profiles);
+  if (req.n_profiles == 0)
+    req.profiles = NULL;
   req.image = argv[optind];
   req.name = argv[optind + 1];
   if (mc_container_name_validate (req.name, err) < 0)
     return -1;
-  req.profiles = req.n_profiles ? profiles : NULL;
   if (!start && read_stdin_config (&req.overrides, err) < 0)
     return -1;
   if (mc_store_open (&store, err) < 0)
@@ -175,17 +162,10 @@ static int
 names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, void *data,
             mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c, i;
+  cleanup_args struct cli_args a = { 0 };
+  int i;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      return cli_print_help (cmd), 0;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
   for (i = optind; i < argc; i++)
     if (cli_with_lock (argv[i], fn, data, err) < 0)
       return -1;
@@ -219,22 +199,12 @@ do_delete_snapshot (struct mc_store *s, const char *name, void *data, mc_error_t
 static int
 cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  bool force = false;
-  int c, i;
+  cleanup_args struct cli_args a = { 0 };
+  bool force;
+  int i;
 
-  while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      force = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  force = cli_has (&a, "force");
   for (i = optind; i < argc; i++)
     {
       /* LXD's `delete NAME/SNAP` deletes a snapshot.  */
@@ -266,26 +236,16 @@ static int
 stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool restart,
                  mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "force", no_argument, NULL, 'f' }, { "timeout", required_argument, NULL, 't' },
-    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   struct stop_opts o = { .timeout = MC_STOP_TIMEOUT_DEFAULT, .restart = restart };
-  int c, i;
+  const char *const *t;
+  int i;
 
-  while ((c = cli_getopt (cmd, argc, argv, "fht:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (c == 'f')
-        o.force = true;
-      if (c == 't' && parse_timeout (optarg, &o.timeout, err) < 0)
-        return -1;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  o.force = cli_has (&a, "force");
+  for (t = cli_values (&a, "timeout", NULL); *t; t++)
+    if (parse_timeout (*t, &o.timeout, err) < 0)
+      return -1;
   for (i = optind; i < argc; i++)
     if (cli_with_lock (argv[i], do_stop, &o, err) < 0)
       return -1;
@@ -396,25 +356,17 @@ static int
 cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "STATE", "IPV4", "IPV6", "TYPE", "SNAPSHOTS" };
-  static const struct option longopts[] = {
-    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
   struct mc_store store;
   struct cli_table t;
   json_t *all, *c;
   size_t i;
-  int opt, ret;
+  int ret;
 
-  while ((opt = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
-    {
-      if (opt == -2)
-        return -1;
-      if (opt == 'h')
-        return cli_print_help (cmd), 0;
-      if (cli_parse_format (optarg, &fmt, err) < 0)
-        return -1;
-    }
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+    return -1;
   if (mc_store_open (&store, err) < 0)
     return -1;
   all = collect (&store, argv + optind, argc - optind, err);
@@ -579,18 +531,12 @@ print_info (json_t *c)
 static int
 cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store store;
   json_t *c;
-  int opt;
 
-  while ((opt = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (opt == -2)
-        return -1;
-      return cli_print_help (cmd), 0;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0 || mc_store_open (&store, err) < 0)
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (mc_store_open (&store, err) < 0)
     return -1;
   c = mc_container_info (&store, argv[optind], err);
   mc_store_close (&store);
@@ -604,22 +550,14 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 static int
 cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "show-log", no_argument, NULL, 'l' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store store;
-  bool show_log = false;
-  int opt, ret;
+  bool show_log;
+  int ret;
 
-  while ((opt = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (opt == -2)
-        return -1;
-      if (opt == 'h')
-        return cli_print_help (cmd), 0;
-      show_log = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0 || mc_store_open (&store, err) < 0)
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  show_log = cli_has (&a, "show-log");
+  if (mc_store_open (&store, err) < 0)
     return -1;
   fflush (stdout);
   ret = show_log ? mc_console_show_log (&store, argv[optind], STDOUT_FILENO, err)
@@ -634,7 +572,6 @@ cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
 struct exec_opts
 {
   struct mc_exec_request req;
-  const char **env;
   int mode; /* 0 auto, 1 interactive, 2 non-interactive */
 };
 
@@ -650,69 +587,56 @@ parse_id (const char *s, const char *what, unsigned *out, mc_error_t *err)
   return 0;
 }
 
+/* The exec flags in ARGS into O; -t, -T and --mode exclude each other
+ * (LXD's client refuses -t with -T too).  */
 static int
-exec_option (struct exec_opts *o, int c, mc_error_t *err)
+exec_options (struct exec_opts *o, const struct cli_args *a, mc_error_t *err)
 {
+  const char *const *v;
+  const char *mode = cli_value (a, "mode");
   unsigned id = 0;
 
-  switch (c)
-    {
-    case 'e':
-      if (strchr (optarg, '=') == NULL)
-        return mc_make_usage_error (err, "invalid --env `%s`: expected KEY=VALUE", optarg);
-      o->env[o->req.n_env++] = optarg;
-      return 0;
-    case 'c':
-      o->req.cwd = optarg;
-      return 0;
-    case 'u':
-      return parse_id (optarg, "--user", &id, err) < 0 ? -1 : (o->req.uid = id, 0);
-    case 'g':
-      return parse_id (optarg, "--group", &id, err) < 0 ? -1 : (o->req.gid = id, 0);
-    case 't':
-      o->mode = 1;
-      return 0;
-    case 'T':
-      o->mode = 2;
-      return 0;
-    case 'm':
-      if (strcmp (optarg, "auto") && strcmp (optarg, "interactive") && strcmp (optarg, "non-interactive"))
-        return mc_make_usage_error (err, "invalid --mode `%s` (use auto, interactive or non-interactive)", optarg);
-      o->mode = optarg[0] == 'a' ? 0 : optarg[0] == 'i' ? 1 : 2;
-      return 0;
-    default:
-      return mc_make_usage_error (err, "exec: unexpected option");
-    }
+  for (v = cli_values (a, "env", NULL); *v; v++)
+    if (strchr (*v, '=') == NULL)
+      return mc_make_usage_error (err, "invalid --env `%s`: expected KEY=VALUE", *v);
+  o->req.env = cli_values (a, "env", &o->req.n_env);
+  o->req.cwd = cli_value (a, "cwd");
+  for (v = cli_values (a, "user", NULL); *v; v++)
+    if (parse_id (*v, "--user", &id, err) < 0)
+      return -1;
+    else
+      o->req.uid = id;
+  for (v = cli_values (a, "group", NULL); *v; v++)
+    if (parse_id (*v, "--group", &id, err) < 0)
+      return -1;
+    else
+      o->req.gid = id;
+  if ((cli_has (a, "force-interactive") + cli_has (a, "force-noninteractive") + (mode != NULL)) > 1)
+    return mc_make_usage_error (err, "exec: -t, -T and --mode exclude each other");
+  if (mode && strcmp (mode, "auto") && strcmp (mode, "interactive") && strcmp (mode, "non-interactive"))
+    return mc_make_usage_error (err, "invalid --mode `%s` (use auto, interactive or non-interactive)", mode);
+  o->mode = cli_has (a, "force-interactive") ? 1 : cli_has (a, "force-noninteractive") ? 2
+            : mode == NULL || mode[0] == 'a' ? 0 : mode[0] == 'i' ? 1 : 2;
+  return 0;
 }
 
 static int
 cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "env", required_argument, NULL, 'e' }, { "cwd", required_argument, NULL, 'c' },
-    { "user", required_argument, NULL, 'u' }, { "group", required_argument, NULL, 'g' },
-    { "force-interactive", no_argument, NULL, 't' },
-    { "force-noninteractive", no_argument, NULL, 'T' },
-    { "mode", required_argument, NULL, 'm' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t) argc);
-  struct exec_opts o = { .env = env };
+  cleanup_args struct cli_args a = { 0 };
+  struct exec_opts o = { 0 };
   struct mc_store store;
-  int c, status = 0, ret, dd;
+  int status = 0, ret, dd;
 
   /* Flags may sit anywhere before `--` (LXD's `exec c --env K=V -- cmd`);
    * without `--` they stop at the first word after the name.  */
   for (dd = 1; dd < argc && strcmp (argv[dd], "--") != 0; dd++)
     ;
-  while ((c = cli_getopt (cmd, dd, argv, dd < argc ? "htTe:" : "+htTe:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (exec_option (&o, c, err) < 0)
-        return -1;
-    }
+  ret = cli_parse_how (cmd, dd, argv, dd >= argc, &a, err);
+  if (ret != 0)
+    return ret < 0 ? -1 : 0;
+  if (exec_options (&o, &a, err) < 0)
+    return -1;
   if (optind >= dd && dd < argc)
     return mc_make_usage_error (err, "exec: the container name comes before `--`");
   if (optind >= argc)
@@ -723,7 +647,6 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   o.req.argv = dd < argc ? argv + dd + 1 : argv + optind + 1;
   if (o.req.argv[0] == NULL)
     return mc_make_usage_error (err, "exec: no command given (usage: minictr %s)", cmd->usage);
-  o.req.env = o.env;
   o.req.pty = o.mode == 1 || (o.mode == 0 && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
   if (mc_store_open (&store, err) < 0)
     return -1;
@@ -736,30 +659,46 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   exit (status);
 }
 
+static const struct cli_flag create_flags[] = { { "ephemeral", 'e', false }, { "profile", 'p', true }, { NULL, 0, false } };
+static const struct cli_flag stop_flags[] = { { "force", 'f', false }, { "timeout", 't', true }, { NULL, 0, false } };
+static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
+static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
+static const struct cli_flag exec_flags[] = {
+  { "env", 'e', true }, { "cwd", 0, true }, { "user", 0, true }, { "group", 0, true },
+  { "force-interactive", 't', false }, { "force-noninteractive", 'T', false }, { "mode", 0, true }, { NULL, 0, false }
+};
+static const struct cli_flag copy_flags[] = {
+  { "ephemeral", 'e', false }, { "profile", 'p', true }, { "instance-only", 0, false }, { NULL, 0, false }
+};
+static const struct cli_flag publish_flags[] = { { "alias", 0, true }, { "force", 'f', false }, { NULL, 0, false } };
+static const struct cli_flag instance_flags[] = { { "instance-only", 0, false }, { NULL, 0, false } };
+static const struct cli_flag import_flags[] = { { "allow-privileged", 0, false }, { NULL, 0, false } };
+static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NULL, 0, false } };
+
 const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]...",
     "Create and start a container from an image",
     "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
-    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_launch },
+    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_launch, create_flags, 2, 2, false },
   { "init", "init", "create", "init IMAGE NAME [--ephemeral] [--profile P]... [< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
     "devices, profiles), as `minictr config show NAME` prints it.",
     "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
-    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_init },
-  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start },
+    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_init, create_flags, 2, 2, false },
+  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false },
   { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
     "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop },
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop, stop_flags, 1, CLI_ANY, false },
   { "restart", "restart", NULL, "restart NAME... [--force] [--timeout N]", "Restart containers",
     "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart },
-  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause },
-  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume },
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart, stop_flags, 1, CLI_ANY, false },
+  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause, NULL, 1, CLI_ANY, false },
+  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false },
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
-    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete },
+    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false },
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },
-  { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list, format_flags, 0, CLI_ANY, false },
+  { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info, NULL, 1, 1, false },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"
     "The exit status is the command's (128+N when killed by signal N; 127 when\n"
@@ -771,38 +710,38 @@ const struct cli_command cli_container_commands[] = {
     "  -t, --force-interactive     Allocate a terminal\n"
     "  -T, --force-noninteractive  Never allocate a terminal\n"
     "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"
-    "                         non-interactive\n", cmd_exec },
+    "                         non-interactive\n", cmd_exec, exec_flags, 0, CLI_ANY, false },
   { "snapshot", "snapshot", NULL, "snapshot [create] NAME [SNAP] | snapshot list NAME | "
     "snapshot show|delete NAME/SNAP | snapshot rename NAME/SNAP NEW",
     "Snapshot a container (its layer and config; LXD's snapN when SNAP is omitted)\n\n"
     "A running container is frozen while its layer is copied.  The cost is the\n"
     "container's own changes, never the image.",
-    NULL, cli_cmd_snapshot },
+    NULL, cli_cmd_snapshot, NULL, 1, 3, false },
   { "restore", "restore", NULL, "restore NAME SNAP [--force]",
     "Restore a container's layer and config from a snapshot",
-    "Flags:\n  -f, --force           Stop a running container first, start it again after\n", cli_cmd_restore },
+    "Flags:\n  -f, --force           Stop a running container first, start it again after\n", cli_cmd_restore, force_flags, 2, 2, false },
   { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [--instance-only]",
     "Copy a container or a snapshot into a new, independent container",
     "Flags:\n  -e, --ephemeral       The copy is deleted when it stops\n"
     "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
-    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy },
-  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move },
+    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy, copy_flags, 2, 2, false },
+  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false },
   { "publish", "publish", NULL, "publish NAME[/SNAP] [--alias A]... [--force] [KEY=VALUE...]",
     "Make an image from a container or a snapshot (LXD's unified format, its own fingerprint)",
     "Flags:\n      --alias A         Alias of the new image (repeatable)\n"
-    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish },
+    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish, publish_flags, 1, CLI_ANY, false },
   { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
     "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
-    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export },
+    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export, instance_flags, 1, 2, false },
   { "import", "import", NULL, "import FILE.tar.gz [NAME] [--allow-privileged]",
     "Recreate a container from a backup made by export (its image must be in the store)",
     "A backup whose container (or a snapshot of it) is privileged, or shares the\n"
     "host's root directory as a disk device, is refused unless --allow-privileged.\n\n"
     "Flags:\n      --allow-privileged  Accept such a backup (only one you trust)\n",
-    cli_cmd_import },
+    cli_cmd_import, import_flags, 1, 2, false },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
-    "Flags:\n      --show-log        Print the console log instead\n", cmd_console },
+    "Flags:\n      --show-log        Print the console log instead\n", cmd_console, console_flags, 1, 1, false },
 };
 
 const size_t cli_container_commands_n = sizeof (cli_container_commands) / sizeof (cli_container_commands[0]);

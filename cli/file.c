@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum
-{
-  OPT_UID = 'U',
-  OPT_GID = 'G',
-  OPT_MODE = 'M',
-  OPT_TYPE = 'T',
-};
-
 static void
 print_warning (void *data, const char *msg)
 {
@@ -46,62 +38,59 @@ struct file_args
   bool type_given;
 };
 
+/* One flag of the file commands (NAME, with each of its VALUES).  */
 static int
-file_option (struct file_args *a, int c, mc_error_t *err)
+file_option (struct file_args *fa, const char *name, const char *const *values, mc_error_t *err)
 {
-  switch (c)
+  for (; *values; values++)
     {
-    case 'r':
-      a->o.recursive = true;
-      return 0;
-    case 'p':
-      a->o.parents = true;
-      return 0;
-    case 'f':
-      a->o.force = true;
-      return 0;
-    case OPT_UID:
-      return parse_id (optarg, "--uid", &a->o.uid, err);
-    case OPT_GID:
-      return parse_id (optarg, "--gid", &a->o.gid, err);
-    case OPT_MODE:
-      return mc_file_parse_mode (optarg, &a->o.mode, err);
-    case OPT_TYPE:
-      a->type_given = true;
-      if (strcmp (optarg, "file") == 0)
-        a->type = MC_FILE_TYPE_FILE;
-      else if (strcmp (optarg, "directory") == 0)
-        a->type = MC_FILE_TYPE_DIRECTORY;
-      else if (strcmp (optarg, "symlink") == 0)
-        a->type = MC_FILE_TYPE_SYMLINK;
-      else
-        return mc_make_usage_error (err, "invalid --type `%s` (use file, directory or symlink)", optarg);
-      return 0;
-    default:
-      return mc_make_usage_error (err, "file: unexpected option");
+      const char *v = *values;
+
+      if (strcmp (name, "recursive") == 0)
+        fa->o.recursive = true;
+      else if (strcmp (name, "create-dirs") == 0)
+        fa->o.parents = true;
+      else if (strcmp (name, "force") == 0)
+        fa->o.force = true;
+      else if (strcmp (name, "uid") == 0 && parse_id (v, "--uid", &fa->o.uid, err) < 0)
+        return -1;
+      else if (strcmp (name, "gid") == 0 && parse_id (v, "--gid", &fa->o.gid, err) < 0)
+        return -1;
+      else if (strcmp (name, "mode") == 0 && mc_file_parse_mode (v, &fa->o.mode, err) < 0)
+        return -1;
+      else if (strcmp (name, "type") == 0)
+        {
+          fa->type_given = true;
+          if (strcmp (v, "file") == 0)
+            fa->type = MC_FILE_TYPE_FILE;
+          else if (strcmp (v, "directory") == 0)
+            fa->type = MC_FILE_TYPE_DIRECTORY;
+          else if (strcmp (v, "symlink") == 0)
+            fa->type = MC_FILE_TYPE_SYMLINK;
+          else
+            return mc_make_usage_error (err, "invalid --type `%s` (use file, directory or symlink)", v);
+        }
     }
+  return 0;
 }
 
-/* Parse the flags of CMD; returns 1 when --help was printed.  */
+/* Parse the flags of CMD (its table's); returns 1 when --help was
+ * printed.  */
 static int
-parse_flags (const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
-             const struct option *longopts, struct file_args *a, mc_error_t *err)
+parse_flags (const struct cli_command *cmd, int argc, char **argv, struct file_args *fa, mc_error_t *err)
 {
-  int c;
+  cleanup_args struct cli_args a = { 0 };
+  int r, i;
 
-  memset (a, 0, sizeof (*a));
-  a->o.uid = a->o.gid = MC_FILE_ID_UNSET;
-  a->o.mode = -1;
-  a->o.warn = print_warning;
-  while ((c = cli_getopt (cmd, argc, argv, shortopts, longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 1;
-      if (file_option (a, c, err) < 0)
-        return -1;
-    }
+  memset (fa, 0, sizeof (*fa));
+  fa->o.uid = fa->o.gid = MC_FILE_ID_UNSET;
+  fa->o.mode = -1;
+  fa->o.warn = print_warning;
+  if ((r = cli_parse (cmd, argc, argv, &a, err)) != 0)
+    return r;
+  for (i = 0; cmd->flags && cmd->flags[i].name; i++)
+    if (file_option (fa, cmd->flags[i].name, cli_values (&a, cmd->flags[i].name, NULL), err) < 0)
+      return -1;
   return 0;
 }
 
@@ -133,20 +122,15 @@ release_refs (struct mc_file_ref *refs, int n)
 static int
 cmd_push (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "recursive", no_argument, NULL, 'r' }, { "create-dirs", no_argument, NULL, 'p' },
-    { "uid", required_argument, NULL, OPT_UID }, { "gid", required_argument, NULL, OPT_GID },
-    { "mode", required_argument, NULL, OPT_MODE }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
   struct mc_file_ref dst;
   struct file_args a;
   struct mc_store store;
   int r, n, ret;
 
-  if ((r = parse_flags (cmd, argc, argv, "hrp", longopts, &a, err)) != 0)
+  if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
   n = argc - optind;
-  if (cli_want_args (cmd, n, 2, -1, err) < 0 || parse_refs (argv + argc - 1, 1, &dst, err) < 0)
+  if (parse_refs (argv + argc - 1, 1, &dst, err) < 0)
     return -1;
   if (mc_store_open (&store, err) < 0)
     {
@@ -162,20 +146,14 @@ cmd_push (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 static int
 cmd_pull (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "recursive", no_argument, NULL, 'r' }, { "create-dirs", no_argument, NULL, 'p' },
-    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
   cleanup_free struct mc_file_ref *refs = NULL;
   struct file_args a;
   struct mc_store store;
   int r, n, ret;
 
-  if ((r = parse_flags (cmd, argc, argv, "hrp", longopts, &a, err)) != 0)
+  if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
   n = argc - optind;
-  if (cli_want_args (cmd, n, 2, -1, err) < 0)
-    return -1;
   if (argv[argc - 1][0] == '\0')
     return mc_make_usage_error (err, "file pull: the destination is empty");
   refs = xmalloc0 (sizeof (*refs) * (size_t) (n - 1));
@@ -223,14 +201,11 @@ do_edit (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_error
 static int
 cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
   struct file_args a;
   int r;
 
-  if ((r = parse_flags (cmd, argc, argv, "h", longopts, &a, err)) != 0)
+  if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
-  if (cli_want_args (cmd, argc - optind, 1, 1, err) < 0)
-    return -1;
   return with_ref (argv[optind], do_edit, NULL, err);
 }
 
@@ -243,18 +218,13 @@ do_delete (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_err
 static int
 cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
   cleanup_free struct mc_file_ref *refs = NULL;
   struct file_args a;
   int r, i, n;
 
-  if ((r = parse_flags (cmd, argc, argv, "hf", longopts, &a, err)) != 0)
+  if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
   n = argc - optind;
-  if (cli_want_args (cmd, n, 1, -1, err) < 0)
-    return -1;
   /* Every argument is checked before the first deletion.  */
   refs = xmalloc0 (sizeof (*refs) * (size_t) n);
   if (parse_refs (argv + optind, n, refs, err) < 0)
@@ -287,17 +257,11 @@ do_create (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_err
 static int
 cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "create-dirs", no_argument, NULL, 'p' }, { "force", no_argument, NULL, 'f' },
-    { "type", required_argument, NULL, OPT_TYPE }, { "uid", required_argument, NULL, OPT_UID },
-    { "gid", required_argument, NULL, OPT_GID }, { "mode", required_argument, NULL, OPT_MODE },
-    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
   struct file_args a;
   struct create_args c = { .a = &a };
   int r, n;
 
-  if ((r = parse_flags (cmd, argc, argv, "hpf", longopts, &a, err)) != 0)
+  if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
   n = argc - optind;
   if (a.type == MC_FILE_TYPE_SYMLINK)
@@ -315,6 +279,17 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   "      --uid UID          Owner inside the container (default 0)\n" \
   "      --gid GID          Group inside the container (default 0)\n"
 
+static const struct cli_flag push_flags[] = {
+  { "recursive", 'r', false }, { "create-dirs", 'p', false }, { "uid", 0, true }, { "gid", 0, true },
+  { "mode", 0, true }, { NULL, 0, false }
+};
+static const struct cli_flag pull_flags[] = { { "recursive", 'r', false }, { "create-dirs", 'p', false }, { NULL, 0, false } };
+static const struct cli_flag delete_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
+static const struct cli_flag create_flags[] = {
+  { "create-dirs", 'p', false }, { "force", 'f', false }, { "type", 0, true }, { "uid", 0, true },
+  { "gid", 0, true }, { "mode", 0, true }, { NULL, 0, false }
+};
+
 static const struct cli_command file_commands[] = {
   { "push", "file push", NULL, "file push SRC... NAME/PATH [-r] [-p] [--uid UID] [--gid GID] [--mode MODE]",
     "Copy host files into a container\n\n"
@@ -323,21 +298,21 @@ static const struct cli_command file_commands[] = {
     "root inside unless --uid/--gid; modes are the sources' unless --mode.",
     "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
     "  -p, --create-dirs      Create missing parent directories\n" ID_FLAGS
-    "      --mode MODE        Octal mode of the files (default: the source's)\n", cmd_push },
+    "      --mode MODE        Octal mode of the files (default: the source's)\n", cmd_push, push_flags, 2, CLI_ANY, false },
   { "pull", "file pull", NULL, "file pull NAME/PATH... DEST [-r] [-p]",
     "Copy files from containers to the host\n\n"
     "As scp: into DEST when it is a directory (it must be with several sources),\n"
     "else as DEST.  `-` writes the files to standard output.  Modes are kept,\n"
     "except setuid and setgid bits; files belong to the user running minictr.",
     "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
-    "  -p, --create-dirs      Create missing parent directories of DEST\n", cmd_pull },
+    "  -p, --create-dirs      Create missing parent directories of DEST\n", cmd_pull, pull_flags, 2, CLI_ANY, false },
   { "edit", "file edit", NULL, "file edit NAME/PATH",
     "Edit a file in a container with $VISUAL, $EDITOR or vi\n\n"
     "The file is copied to a private temp file and pushed back, keeping its\n"
-    "mode and owner, only when its content changed.", NULL, cmd_edit },
+    "mode and owner, only when its content changed.", NULL, cmd_edit, NULL, 1, 1, false },
   { "delete", "file delete", "rm", "file delete NAME/PATH... [-f]",
     "Delete files, symlinks or empty directories in containers",
-    "Flags:\n  -f, --force            Delete directories with everything in them\n", cmd_delete },
+    "Flags:\n  -f, --force            Delete directories with everything in them\n", cmd_delete, delete_flags, 1, CLI_ANY, false },
   { "create", "file create", NULL,
     "file create NAME/PATH [SYMLINK-TARGET] [--type file|directory|symlink] [-p] [-f] [--uid UID] [--gid GID] [--mode MODE]",
     "Create an empty file, a directory or a symlink in a container",
@@ -345,7 +320,7 @@ static const struct cli_command file_commands[] = {
     "                         directory or symlink (then give its target)\n"
     "  -p, --create-dirs      Create missing parent directories\n"
     "  -f, --force            Replace an existing file or symlink; keep an existing directory\n"
-    ID_FLAGS "      --mode MODE        Octal mode (default 0644, directories 0755)\n", cmd_create },
+    ID_FLAGS "      --mode MODE        Octal mode (default 0644, directories 0755)\n", cmd_create, create_flags, 1, 2, false },
 };
 
 int

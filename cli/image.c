@@ -57,26 +57,15 @@ show_progress (void *data, const char *name, uint64_t done, uint64_t total)
 static int
 image_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "alias", required_argument, NULL, 'a' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free const char **aliases = xmalloc0 (sizeof (char *) * (size_t) argc);
-  struct mc_import_request req = { .aliases = aliases };
+  cleanup_args struct cli_args a = { 0 };
+  struct mc_import_request req = { 0 };
   struct mc_import_result res;
   struct progress prog = { .shown = 0 };
   struct mc_store store;
-  int c, ret;
+  int ret;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      aliases[req.n_aliases++] = optarg;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  req.aliases = cli_values (&a, "alias", &req.n_aliases);
   req.meta_path = argv[optind];
   req.rootfs_path = argc - optind == 2 ? argv[optind + 1] : NULL;
   if (isatty (STDERR_FILENO))
@@ -208,25 +197,17 @@ image_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 {
   static const char *const headers[] = { "ALIAS", "FINGERPRINT", "PUBLIC", "DESCRIPTION",
                                          "ARCHITECTURE", "TYPE", "SIZE", "UPLOAD DATE" };
-  static const struct option longopts[] = {
-    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
   struct cli_table t;
   struct mc_store store;
   json_t *images, *shown, *img;
   size_t i;
-  int c, ret;
+  int ret;
 
-  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (cli_parse_format (optarg, &fmt, err) < 0)
-        return -1;
-    }
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+    return -1;
   if (mc_store_open (&store, err) < 0)
     return -1;
   images = mc_image_list (&store, err);
@@ -277,21 +258,14 @@ get_image (const char *ref, mc_error_t *err)
   return img;
 }
 
+/* -h and the argument count (the table's) only: 1 when the help was
+ * printed.  */
 static int
-simple_opts (const struct cli_command *cmd, int argc, char **argv, int min, int max,
-             mc_error_t *err)
+simple_opts (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c;
+  cleanup_args struct cli_args a = { 0 };
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      cli_print_help (cmd);
-      return 1;
-    }
-  return cli_want_args (cmd, argc - optind, min, max, err);
+  return cli_parse (cmd, argc, argv, &a, err);
 }
 
 /* LXD's info layout: "2006/01/02 15:04 UTC", "never" for zero times.  */
@@ -340,7 +314,7 @@ print_info (json_t *img)
 static int
 image_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+  int r = simple_opts (cmd, argc, argv, err);
   json_t *img;
 
   if (r != 0)
@@ -356,7 +330,7 @@ image_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 static int
 image_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+  int r = simple_opts (cmd, argc, argv, err);
   json_t *img;
 
   if (r != 0)
@@ -376,7 +350,7 @@ image_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
 {
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, 1, -1, err);
+  int r = simple_opts (cmd, argc, argv, err);
   int i;
 
   if (r != 0)
@@ -399,7 +373,7 @@ image_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
   json_t *written = NULL;
-  int r = simple_opts (cmd, argc, argv, 1, 2, err);
+  int r = simple_opts (cmd, argc, argv, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -437,7 +411,7 @@ image_verify (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
   json_t *all = NULL, *img;
-  int r = simple_opts (cmd, argc, argv, 0, -1, err), ret = 0;
+  int r = simple_opts (cmd, argc, argv, err), ret = 0;
   size_t i;
 
   if (r != 0)
@@ -461,24 +435,14 @@ image_verify (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
 static int
 alias_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "description", required_argument, NULL, 'd' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  const char *desc = "";
+  cleanup_args struct cli_args a = { 0 };
+  const char *desc;
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
-  int c, r;
+  int r;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      desc = optarg;
-    }
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  desc = cli_has (&a, "description") ? cli_value (&a, "description") : "";
   if (open_and_resolve (&store, argv[optind + 1], fp, err) < 0)
     return -1;
   r = mc_alias_create (&store, argv[optind], fp, desc, err);
@@ -490,7 +454,7 @@ static int
 alias_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, 1, 1, err);
+  int r = simple_opts (cmd, argc, argv, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -505,7 +469,7 @@ static int
 alias_rename (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, 2, 2, err);
+  int r = simple_opts (cmd, argc, argv, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -520,42 +484,34 @@ static int
 alias_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const char *const headers[] = { "ALIAS", "FINGERPRINT", "TYPE", "DESCRIPTION" };
-  static const struct option longopts[] = {
-    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
   struct mc_store store;
   struct cli_table t;
-  json_t *list, *a;
+  json_t *list, *al;
   size_t i;
-  int c, r;
+  int r;
 
-  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (cli_parse_format (optarg, &fmt, err) < 0)
-        return -1;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&store, err) < 0)
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+    return -1;
+  if (mc_store_open (&store, err) < 0)
     return -1;
   list = mc_alias_list (&store, err);
   mc_store_close (&store);
   if (list == NULL)
     return -1;
   cli_table_init (&t, headers, 4);
-  json_array_foreach (list, i, a)
+  json_array_foreach (list, i, al)
     {
       char fp[MC_FP_SHORT_LEN + 1];
       const char *row[4];
 
-      snprintf (fp, sizeof (fp), "%s", json_string_value (json_object_get (a, "target")));
-      row[0] = json_string_value (json_object_get (a, "name"));
+      snprintf (fp, sizeof (fp), "%s", json_string_value (json_object_get (al, "target")));
+      row[0] = json_string_value (json_object_get (al, "name"));
       row[1] = fp;
       row[2] = "CONTAINER";
-      row[3] = json_string_value (json_object_get (a, "description"));
+      row[3] = json_string_value (json_object_get (al, "description"));
       cli_table_add (&t, row);
     }
   r = cli_print (fmt, &t, list, err);
@@ -564,14 +520,18 @@ alias_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   return r;
 }
 
+static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
+static const struct cli_flag import_flags[] = { { "alias", 0, true }, { NULL, 0, false } };
+static const struct cli_flag alias_create_flags[] = { { "description", 0, true }, { NULL, 0, false } };
+
 static const struct cli_command alias_commands[] = {
   { "create", "image alias create", NULL, "image alias create ALIAS IMAGE [--description TEXT]",
     "Create an alias for an image (IMAGE: an alias or fingerprint prefix).",
-    "Flags:\n      --description TEXT   Alias description\n", alias_create },
-  { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete },
+    "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false },
+  { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete, NULL, 1, 1, false },
   { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml]", "List aliases.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", alias_list },
-  { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", alias_list, format_flags, 0, 0, false },
+  { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename, NULL, 2, 2, false },
 };
 
 static int
@@ -588,25 +548,25 @@ static const struct cli_command image_commands[] = {
     "FILE is a unified tarball, or a metadata tarball followed by ROOTFS (a\n"
     "tarball or squashfs).  Formats and compression are detected by content.\n"
     "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.",
-    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import },
+    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false },
   { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml]",
     "List images\n\nA FILTER is an alias or fingerprint prefix, or KEY=VALUE on the image\nproperties.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", image_list },
-  { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info },
-  { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", image_list, format_flags, 0, CLI_ANY, false },
+  { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info, NULL, 1, 1, false },
+  { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show, NULL, 1, 1, false },
   { "delete", "image delete", "rm", "image delete IMAGE...",
-    "Delete images (refused while a container uses one).", NULL, image_delete },
+    "Delete images (refused while a container uses one).", NULL, image_delete, NULL, 1, CLI_ANY, false },
   { "export", "image export", NULL, "image export IMAGE [TARGET]",
     "Export an image's original files\n\n"
     "Write the image's original file(s), byte for byte, into the directory TARGET\n"
     "(default: the current one), or to the file TARGET (a split image's rootfs\n"
-    "goes to TARGET.root).", NULL, image_export },
+    "goes to TARGET.root).", NULL, image_export, NULL, 1, 2, false },
   { "verify", "image verify", NULL, "image verify [IMAGE...]",
     "Check images against their fingerprints\n\n"
     "Re-hash the stored files of the images (default: all).  A corrupt image is\n"
-    "reported, marked, and never used again.", NULL, image_verify },
+    "reported, marked, and never used again.", NULL, image_verify, NULL, 0, CLI_ANY, false },
   { "alias", "image alias", NULL, "image alias create|delete|list|rename ...",
-    "Manage image aliases.", NULL, image_alias },
+    "Manage image aliases.", NULL, image_alias, NULL, 0, CLI_ANY, false },
 };
 
 int

@@ -15,56 +15,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* -h/--help only, flags anywhere; 1: help was printed.  */
-static int
-parse_plain (const struct cli_command *cmd, int argc, char **argv, int min, int max, mc_error_t *err)
-{
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c;
-
-  while ((c = cli_getopt (cmd, argc, argv, "+h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      return cli_print_help (cmd), 1;
-    }
-  return cli_want_args (cmd, argc - optind, min, max, err);
-}
-
-#define PARSE(min, max)                                                                                \
-  do                                                                                                   \
-    {                                                                                                  \
-      int r_ = parse_plain (cmd, argc, argv, (min), (max), err);                                       \
-      if (r_ != 0)                                                                                     \
-        return r_ < 0 ? -1 : 0;                                                                        \
-    }                                                                                                  \
-  while (0)
-
 static int
 cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "TYPE", "MANAGED", "IPV4", "IPV6", "DESCRIPTION", "USED BY",
                                          "STATE" };
-  static const struct option longopts[] = {
-    { "format", required_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
   struct mc_store s;
   struct cli_table t;
   json_t *names, *n, *all;
   size_t i;
-  int c, ret = 0;
+  int ret = 0;
 
-  while ((c = cli_getopt (cmd, argc, argv, "hf:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (cli_parse_format (optarg, &fmt, err) < 0)
-        return -1;
-    }
-  if (cli_want_args (cmd, argc - optind, 0, 0, err) < 0 || mc_store_open (&s, err) < 0)
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+      || mc_store_open (&s, err) < 0)
     return -1;
   if ((names = mc_network_names (&s, err)) == NULL)
     return mc_store_close (&s), -1;
@@ -106,11 +72,12 @@ cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 static int
 cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store s;
   json_t *d;
   int ret;
 
-  PARSE (1, 1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   d = mc_network_describe (&s, argv[optind], err);
@@ -125,11 +92,12 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 static int
 cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store s;
   const char *v;
   json_t *d;
 
-  PARSE (2, 2);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   d = mc_network_load (&s, argv[optind], err);
@@ -187,30 +155,18 @@ note_forwarding (struct mc_store *s, const char *name)
 static int
 cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "description", required_argument, NULL, 'd' }, { "type", required_argument, NULL, 't' }, CLI_HELP_OPTION,
-    { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
-  const char *description = NULL;
+  const char *description, *type;
   struct mc_store s;
   cleanup_json json_t *config = NULL;
   size_t n = 0, i;
-  int c, ret;
+  int ret;
 
-  while ((c = cli_getopt (cmd, argc, argv, "ht:", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (c == 'd')
-        description = optarg;
-      if (c == 't' && strcmp (optarg, "bridge") != 0)
-        return mc_make_usage_error (err, "network create: unsupported type `%s` (minictr makes bridges)", optarg);
-    }
-  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  description = cli_value (&a, "description");
+  if ((type = cli_value (&a, "type")) && strcmp (type, "bridge") != 0)
+    return mc_make_usage_error (err, "network create: unsupported type `%s` (minictr makes bridges)", type);
   for (i = (size_t) optind + 1; i < (size_t) argc; i++)
     if (strchr (argv[i], '=') == NULL)
       return mc_make_usage_error (err, "network create: expected KEY=VALUE, got `%s`", argv[i]);
@@ -235,10 +191,11 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 static int
 cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store s;
   int i, ret = 0;
 
-  PARSE (1, -1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   for (i = optind; i < argc && ret == 0; i++)
@@ -267,10 +224,11 @@ change (const struct cli_command *cmd, const char *name, const struct mc_network
 static int
 cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
   struct mc_network_change c = { 0 };
 
-  PARSE (2, -1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (parse_pairs (cmd, argv + optind + 1, argc - optind - 1, &keys, &values, &c.n, err) < 0)
     return -1;
   c.keys = keys;
@@ -281,9 +239,10 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 static int
 cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_network_change c = { 0 };
 
-  PARSE (2, -1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   c.keys = (const char *const *) argv + optind + 1;
   c.n = (size_t) (argc - optind - 1);
   return change (cmd, argv[optind], &c, err);
@@ -309,10 +268,11 @@ edit_in_editor (const char *name, mc_error_t *err)
 static int
 cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_network_change c = { 0 };
   int ret;
 
-  PARSE (1, 1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   c.replace = isatty (STDIN_FILENO) ? edit_in_editor (argv[optind], err)
                                     : cli_read_yaml (STDIN_FILENO, "standard input", err);
   if (c.replace == NULL)
@@ -335,11 +295,12 @@ print_list (const char *label, json_t *list)
 static int
 cmd_check (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct mc_store s;
   json_t *r;
   size_t problems;
 
-  PARSE (1, 1);
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   r = mc_network_check (&s, argv[optind], err);
@@ -358,10 +319,13 @@ cmd_check (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
   return 0;
 }
 
+static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
+static const struct cli_flag create_flags[] = { { "description", 0, true }, { "type", 't', true }, { NULL, 0, false } };
+
 static const struct cli_command network_commands[] = {
   { "list", "network list", "ls", "network list [--format table|csv|json|yaml]", "List networks",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list },
-  { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list, format_flags, 0, 0, false },
+  { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true },
   { "create", "network create", NULL, "network create NETWORK [KEY=VALUE...] [--description D]",
     "Create a bridge network",
     "Keys:\n"
@@ -371,21 +335,21 @@ static const struct cli_command network_commands[] = {
     "  ipv6.address   none (IPv6 is not supported)\n"
     "  dns.domain     the containers' domain in /etc/hosts and resolv.conf (default minictr)\n"
     "  user.*         free-form\n",
-    cmd_create },
+    cmd_create, create_flags, 1, CLI_ANY, false },
   { "delete", "network delete", "rm", "network delete NETWORK...",
-    "Delete networks no container or profile uses (the bridge and its firewall rules go)", NULL, cmd_delete },
-  { "get", "network get", NULL, "network get NETWORK KEY", "Print a network key's value", NULL, cmd_get },
+    "Delete networks no container or profile uses (the bridge and its firewall rules go)", NULL, cmd_delete, NULL, 1, CLI_ANY, true },
+  { "get", "network get", NULL, "network get NETWORK KEY", "Print a network key's value", NULL, cmd_get, NULL, 2, 2, true },
   { "set", "network set", NULL, "network set NETWORK KEY VALUE | KEY=VALUE...",
-    "Set network keys (the bridge and firewall change at once, containers at their next start)", NULL, cmd_set },
-  { "unset", "network unset", NULL, "network unset NETWORK KEY...", "Unset network keys", NULL, cmd_unset },
+    "Set network keys (the bridge and firewall change at once, containers at their next start)", NULL, cmd_set, NULL, 2, CLI_ANY, true },
+  { "unset", "network unset", NULL, "network unset NETWORK KEY...", "Unset network keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true },
   { "edit", "network edit", NULL, "network edit NETWORK [< network.yaml]",
-    "Edit a network as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit },
+    "Edit a network as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true },
   { "check", "network check", NULL, "network check NETWORK",
     "Report what on the host keeps the network's traffic from flowing",
     "Looks at the bridge, minictr's nftables table, other tables' chains that drop\n"
     "forwarded or incoming traffic by default, and net.ipv4.ip_forward when NAT is on.\n"
     "Reads only: it changes no host setting.  Exit status 1 when a problem is found.\n",
-    cmd_check },
+    cmd_check, NULL, 1, 1, true },
 };
 
 int

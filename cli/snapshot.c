@@ -18,19 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* -h and the argument count (the table's) only: 1 when the help was
+ * printed.  */
 static int
-help_only (const struct cli_command *cmd, int argc, char **argv, int min, int max, mc_error_t *err)
+help_only (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = { CLI_HELP_OPTION, { NULL, 0, NULL, 0 } };
-  int c;
+  cleanup_args struct cli_args a = { 0 };
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      return cli_print_help (cmd), 1;
-    }
-  return cli_want_args (cmd, argc - optind, min, max, err);
+  return cli_parse (cmd, argc, argv, &a, err);
 }
 
 /* "NAME/SNAP" -> NAME, SNAP (in place).  */
@@ -118,7 +113,7 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
   struct snap_op o = { 0 };
   const char *sub;
   char *name, *snap = NULL;
-  int n, r = help_only (cmd, argc, argv, 1, 3, err);
+  int n, r = help_only (cmd, argc, argv, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -185,22 +180,11 @@ do_restore (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "force", no_argument, NULL, 'f' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   struct restore_opts o = { 0 };
-  int c;
 
-  while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      o.force = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  o.force = cli_has (&a, "force");
   o.snap = argv[optind + 1];
   return cli_with_lock (argv[optind], do_restore, &o, err);
 }
@@ -215,36 +199,21 @@ do_copy (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "ephemeral", no_argument, NULL, 'e' }, { "profile", required_argument, NULL, 'p' },
-    { "instance-only", no_argument, NULL, 'i' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free const char **profiles = xmalloc0 (sizeof (char *) * (size_t) argc);
+  cleanup_args struct cli_args a = { 0 };
   struct mc_copy_request req = { 0 };
   char *snap = NULL;
-  int c;
 
-  while ((c = cli_getopt (cmd, argc, argv, "ep:h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (c == 'e')
-        req.ephemeral = true;
-      else if (c == 'i')
-        req.instance_only = true;
-      else if (c == 'p')
-        profiles[req.n_profiles++] = optarg;
-    }
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  req.ephemeral = cli_has (&a, "ephemeral");
+  req.instance_only = cli_has (&a, "instance-only");
+  req.profiles = cli_values (&a, "profile", &req.n_profiles);
   if (strchr (argv[optind], '/') && split_snap (cmd, argv[optind], &snap, err) < 0)
     return -1;
   req.src = argv[optind];
   req.snap = snap;
   req.dst = argv[optind + 1];
-  req.profiles = req.n_profiles ? profiles : NULL;
+  if (req.n_profiles == 0)
+    req.profiles = NULL;
   return cli_with_lock (req.src, do_copy, &req, err);
 }
 
@@ -257,7 +226,7 @@ do_move (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = help_only (cmd, argc, argv, 2, 2, err);
+  int r = help_only (cmd, argc, argv, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -281,28 +250,13 @@ do_publish (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "alias", required_argument, NULL, 'a' }, { "force", no_argument, NULL, 'f' },
-    CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
-  cleanup_free const char **aliases = xmalloc0 (sizeof (char *) * (size_t) argc);
-  struct mc_publish_request req = { .aliases = aliases };
+  cleanup_args struct cli_args a = { 0 };
+  struct mc_publish_request req = { 0 };
   char *snap = NULL;
-  int c;
 
-  while ((c = cli_getopt (cmd, argc, argv, "fh", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      if (c == 'a')
-        aliases[req.n_aliases++] = optarg;
-      else
-        req.force = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, -1, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  req.aliases = cli_values (&a, "alias", &req.n_aliases);
+  req.force = cli_has (&a, "force");
   if (strchr (argv[optind], '/') && split_snap (cmd, argv[optind], &snap, err) < 0)
     return -1;
   req.name = argv[optind];
@@ -334,22 +288,12 @@ do_export (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "instance-only", no_argument, NULL, 'i' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   struct export_opts o = { 0 };
-  int c, ret;
+  int ret;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      o.instance_only = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  o.instance_only = cli_has (&a, "instance-only");
   o.path = argc - optind == 2 ? xstrdup (argv[optind + 1]) : xasprintf ("%s.tar.gz", argv[optind]);
   ret = cli_with_lock (argv[optind], do_export, &o, err);
   free (o.path);
@@ -359,28 +303,16 @@ cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t
 int
 cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const struct option longopts[] = {
-    { "allow-privileged", no_argument, NULL, 'p' }, CLI_HELP_OPTION, { NULL, 0, NULL, 0 }
-  };
+  cleanup_args struct cli_args a = { 0 };
   cleanup_free char *made = NULL;
-  bool allow_privileged = false;
   struct mc_store s;
-  int c, r;
+  int r;
 
-  while ((c = cli_getopt (cmd, argc, argv, "h", longopts, err)) != -1)
-    {
-      if (c == -2)
-        return -1;
-      if (c == 'h')
-        return cli_print_help (cmd), 0;
-      allow_privileged = true;
-    }
-  if (cli_want_args (cmd, argc - optind, 1, 2, err) < 0)
-    return -1;
+  CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL,
-                        allow_privileged, &made, err);
+                        cli_has (&a, "allow-privileged"), &made, err);
   mc_store_close (&s);
   if (r == 0)
     printf ("Container %s imported\n", made);
