@@ -12,16 +12,6 @@
 #define RECORD_NAME "image.yaml"
 #define RECORD_MAX_SIZE (4 << 20)
 
-static int
-open_dir_at (int dirfd, const char *name, mc_error_t *err)
-{
-  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-  if (fd < 0)
-    return mc_make_error (err, errno, "open `%s`", name);
-  return fd;
-}
-
 /* A .tmp-* directory whose flock we can take belongs to a dead process.  */
 static void
 sweep_one (int imagesfd, const char *name)
@@ -57,6 +47,19 @@ sweep_debris (struct mc_store *s, mc_error_t *err)
 }
 
 int
+mc_store_subdir (struct mc_store *s, const char *name, mode_t mode, mc_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (s->rootfd, name, mode) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir `%s/%s`", s->root, name);
+  fd = openat (s->rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return mc_make_error (err, errno, "open `%s/%s`", s->root, name);
+  return fd;
+}
+
+int
 mc_store_open (struct mc_store *s, mc_error_t *err)
 {
   memset (s, 0, sizeof (*s));
@@ -70,12 +73,7 @@ mc_store_open (struct mc_store *s, mc_error_t *err)
       mc_make_error (err, errno, "open state directory `%s`", s->root);
       goto fail;
     }
-  if (mkdirat (s->rootfd, "images", 0700) < 0 && errno != EEXIST)
-    {
-      mc_make_error (err, errno, "mkdir `%s/images`", s->root);
-      goto fail;
-    }
-  s->imagesfd = open_dir_at (s->rootfd, "images", err);
+  s->imagesfd = mc_store_subdir (s, "images", 0700, err);
   if (s->imagesfd < 0 || sweep_debris (s, err) < 0)
     goto fail;
   return 0;

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct mc_store
 {
@@ -33,6 +34,9 @@ struct mc_store
  * and sweep away debris left by killed imports.  */
 int mc_store_open (struct mc_store *s, mc_error_t *err);
 void mc_store_close (struct mc_store *s);
+/* $MINICTR_DIR/NAME (containers, profiles, networks, images), made with
+ * MODE on first use; an fd of it, never through a symlink.  */
+int mc_store_subdir (struct mc_store *s, const char *name, mode_t mode, mc_error_t *err);
 
 /* An alias, else a unique fingerprint prefix.  */
 int mc_image_resolve (struct mc_store *s, const char *ref,

@@ -509,3 +509,24 @@ mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error_t *
   msg[got] = '\0';
   return mc_make_error (err, 0, "%s", got > 0 ? msg : "a helper process failed");
 }
+
+int
+mc_plain_name_validate (const char *what, const char *name, mc_error_t *err)
+{
+  size_t i, len = strlen (name);
+
+  if (len == 0 || len > 63)
+    return mc_make_error (err, 0, "invalid %s name `%s`: 1 to 63 characters", what, name);
+  if (name[0] == '.' || name[0] == '-')
+    return mc_make_error (err, 0, "invalid %s name `%s`: must not start with `.` or `-`", what, name);
+  for (i = 0; i < len; i++)
+    {
+      char c = name[i];
+
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+            || c == '_' || c == '.'))
+        return mc_make_error (err, 0, "invalid %s name `%s`: letters, digits, `-`, `_` and `.` only", what,
+                              name);
+    }
+  return 0;
+}

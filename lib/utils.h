@@ -100,4 +100,8 @@ void mc_format_time (int64_t t, char *buf, size_t len);
  * back as the error.  */
 int mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error_t *err);
 
+/* A name that is also a file name: 1 to 63 characters, letters, digits,
+ * `-`, `_` and `.`, not starting with `.` or `-` (profiles, snapshots);
+ * the error says "invalid WHAT name".  */
+int mc_plain_name_validate (const char *what, const char *name, mc_error_t *err);
 #endif

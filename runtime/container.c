@@ -41,14 +41,8 @@ mc_container_name_validate (const char *name, mc_error_t *err)
 int
 mc_containers_dir (struct mc_store *s, mc_error_t *err)
 {
-  int fd;
-
-  if (mkdirat (s->rootfd, "containers", 0711) < 0 && errno != EEXIST)
-    return mc_make_error (err, errno, "mkdir `%s/containers`", s->root);
-  fd = openat (s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return mc_make_error (err, errno, "open `%s/containers`", s->root);
-  return fd;
+  /* 0711: the per-container dirs below are 0700 (runtime/container.h).  */
+  return mc_store_subdir (s, "containers", 0711, err);
 }
 
 int

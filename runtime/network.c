@@ -109,14 +109,7 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
 static int
 open_networks_dir (struct mc_store *s, mc_error_t *err)
 {
-  int dfd;
-
-  if (mkdirat (s->rootfd, "networks", 0700) < 0 && errno != EEXIST)
-    return mc_make_error (err, errno, "mkdir `%s/networks`", s->root);
-  dfd = openat (s->rootfd, "networks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
-    return mc_make_error (err, errno, "open `%s/networks`", s->root);
-  return dfd;
+  return mc_store_subdir (s, "networks", 0700, err);
 }
 
 int

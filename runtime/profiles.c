@@ -25,14 +25,7 @@ static const struct shipped shipped[] = {
 static int
 open_profiles_dir (struct mc_store *s, mc_error_t *err)
 {
-  int dfd;
-
-  if (mkdirat (s->rootfd, "profiles", 0700) < 0 && errno != EEXIST)
-    return mc_make_error (err, errno, "mkdir `%s/profiles`", s->root);
-  dfd = openat (s->rootfd, "profiles", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
-    return mc_make_error (err, errno, "open `%s/profiles`", s->root);
-  return dfd;
+  return mc_store_subdir (s, "profiles", 0700, err);
 }
 
 int
@@ -60,21 +53,7 @@ mc_profiles_install_defaults (struct mc_store *s, mc_error_t *err)
 int
 mc_profile_name_validate (const char *name, mc_error_t *err)
 {
-  size_t i, len = strlen (name);
-
-  if (len == 0 || len > 63)
-    return mc_make_error (err, 0, "invalid profile name `%s`: 1 to 63 characters", name);
-  if (name[0] == '.' || name[0] == '-')
-    return mc_make_error (err, 0, "invalid profile name `%s`: must not start with `.` or `-`", name);
-  for (i = 0; i < len; i++)
-    {
-      char c = name[i];
-
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-            || c == '_' || c == '.'))
-        return mc_make_error (err, 0, "invalid profile name `%s`: letters, digits, `-`, `_` and `.` only", name);
-    }
-  return 0;
+  return mc_plain_name_validate ("profile", name, err);
 }
 
 int

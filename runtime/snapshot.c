@@ -20,21 +20,7 @@
 int
 mc_snapshot_name_validate (const char *snap, mc_error_t *err)
 {
-  size_t i, len = strlen (snap);
-
-  if (len == 0 || len > 63)
-    return mc_make_error (err, 0, "invalid snapshot name `%s`: 1 to 63 characters", snap);
-  if (snap[0] == '.' || snap[0] == '-')
-    return mc_make_error (err, 0, "invalid snapshot name `%s`: must not start with `.` or `-`", snap);
-  for (i = 0; i < len; i++)
-    {
-      char c = snap[i];
-
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-            || c == '_' || c == '.'))
-        return mc_make_error (err, 0, "invalid snapshot name `%s`: letters, digits, `-`, `_` and `.` only", snap);
-    }
-  return 0;
+  return mc_plain_name_validate ("snapshot", snap, err);
 }
 
 /* containers/NAME/snapshots, created when CREATE.  */
