@@ -106,16 +106,10 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static int
-open_networks_dir (struct mc_store *s, mc_error_t *err)
-{
-  return mc_store_subdir (s, "networks", 0700, err);
-}
-
 int
 mc_networks_lock (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = open_networks_dir (s, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
 
   return dfd < 0 ? -1 : mc_lock_at (dfd, ".lock", true, false, err);
 }
@@ -142,7 +136,7 @@ mc_network_load (struct mc_store *s, const char *name, mc_error_t *err)
   json_t *doc;
   size_t len;
 
-  if (mc_network_name_validate (name, err) < 0 || (dfd = open_networks_dir (s, err)) < 0)
+  if (mc_network_name_validate (name, err) < 0 || (dfd = mc_store_subdir (s, "networks", 0700, err)) < 0)
     return NULL;
   file = xasprintf ("%s.yaml", name);
   if (mc_read_file_at (dfd, file, 1 << 20, &buf, &len, err) < 0)
@@ -170,7 +164,7 @@ mc_network_load (struct mc_store *s, const char *name, mc_error_t *err)
 static int
 network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err)
 {
-  cleanup_close int dfd = open_networks_dir (s, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
   cleanup_free char *file = xasprintf ("%s.yaml", name), *buf = NULL;
   json_t *out;
   size_t len;
@@ -188,7 +182,7 @@ network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err
 json_t *
 mc_network_names (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = open_networks_dir (s, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
   cleanup_free char *what = NULL;
 
   if (dfd < 0)
@@ -696,7 +690,7 @@ mc_network_delete (struct mc_store *s, const char *name, mc_error_t *err)
   mc_nl_close (&nl);
   if (ret == 0)
     ret = sync_firewall (s, name, NULL, err);
-  if (ret == 0 && (dfd = open_networks_dir (s, err)) < 0)
+  if (ret == 0 && (dfd = mc_store_subdir (s, "networks", 0700, err)) < 0)
     ret = -1;
   if (ret == 0 && unlinkat (dfd, file, 0) < 0)
     ret = mc_make_error (err, errno, "remove `%s/networks/%s`", s->root, file);

@@ -22,16 +22,10 @@ static const struct shipped shipped[] = {
 #include "build-gen/shipped-profiles.h"
 };
 
-static int
-open_profiles_dir (struct mc_store *s, mc_error_t *err)
-{
-  return mc_store_subdir (s, "profiles", 0700, err);
-}
-
 int
 mc_profiles_install_defaults (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = open_profiles_dir (s, err);
+  cleanup_close int dfd = mc_store_subdir (s, "profiles", 0700, err);
   size_t i;
 
   if (dfd < 0)
@@ -59,7 +53,7 @@ mc_profile_name_validate (const char *name, mc_error_t *err)
 int
 mc_profiles_lock (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = open_profiles_dir (s, err);
+  cleanup_close int dfd = mc_store_subdir (s, "profiles", 0700, err);
 
   if (dfd < 0)
     return -1;
@@ -88,7 +82,7 @@ mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
     return NULL;
   if (mc_profiles_install_defaults (s, err) < 0)
     return NULL;
-  if ((dfd = open_profiles_dir (s, err)) < 0)
+  if ((dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
     return NULL;
   file = xasprintf ("%s.yaml", name);
   if ((p = mc_yaml_load_mapping_at (dfd, file, err)) == NULL)
@@ -110,7 +104,7 @@ mc_profile_names (struct mc_store *s, mc_error_t *err)
   cleanup_close int dfd = -1;
   cleanup_free char *what = NULL;
 
-  if (mc_profiles_install_defaults (s, err) < 0 || (dfd = open_profiles_dir (s, err)) < 0)
+  if (mc_profiles_install_defaults (s, err) < 0 || (dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
     return NULL;
   what = xasprintf ("%s/profiles", s->root);
   return mc_yaml_names_at (dfd, what, err);
@@ -132,7 +126,7 @@ mc_profile_save (struct mc_store *s, const char *name, json_t *profile, bool cre
     return mc_make_error (err, 0, "profile `%s`: expected a YAML mapping (description, config, devices)", name);
   if (mc_config_validate_doc (profile, err) < 0)
     return -1;
-  if ((dfd = open_profiles_dir (s, err)) < 0)
+  if ((dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
     return -1;
   file = xasprintf ("%s.yaml", name);
   if (create && faccessat (dfd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
@@ -155,7 +149,7 @@ mc_profile_unlink (struct mc_store *s, const char *name, mc_error_t *err)
   cleanup_close int dfd = -1;
   cleanup_free char *file = NULL;
 
-  if ((dfd = open_profiles_dir (s, err)) < 0)
+  if ((dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
     return -1;
   file = xasprintf ("%s.yaml", name);
   if (unlinkat (dfd, file, 0) < 0)
@@ -169,7 +163,7 @@ mc_profile_move (struct mc_store *s, const char *from, const char *to, mc_error_
   cleanup_close int dfd = -1;
   cleanup_free char *src = NULL, *dst = NULL;
 
-  if ((dfd = open_profiles_dir (s, err)) < 0)
+  if ((dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
     return -1;
   src = xasprintf ("%s.yaml", from);
   dst = xasprintf ("%s.yaml", to);
