@@ -2,10 +2,27 @@
 #include "cli/cli.h"
 #include "lib/utils.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MINICTR_VERSION "0.1.0"
+
+/* The command groups, after the container commands, in --help order.  */
+static const struct
+{
+  const char *name, *alias, *summary;
+  int (*run) (int argc, char **argv, mc_error_t *err);
+} groups[] = {
+  { "file", NULL, "Manage files in containers (push, pull, edit, delete, create)", cli_file },
+  { "config", NULL, "Manage container configuration and devices", cli_config },
+  { "profile", NULL, "Manage profiles", cli_profile },
+  { "network", NULL, "Manage networks (bridges for nic devices)", cli_network },
+  { "image", "images", "Manage images", cli_image },
+  { "admin", NULL, "Set up the host (admin init --auto)", cli_admin },
+};
+
+#define N_GROUPS (sizeof (groups) / sizeof (groups[0]))
 
 static void
 print_help (void)
@@ -20,13 +37,9 @@ print_help (void)
   for (i = 0; i < cli_container_commands_n; i++)
     printf ("  %-10s %.*s\n", cli_container_commands[i].name,
             (int) strcspn (cli_container_commands[i].summary, "\n"), cli_container_commands[i].summary);
-  printf ("  file       Manage files in containers (push, pull, edit, delete, create)\n"
-          "  config     Manage container configuration and devices\n"
-          "  profile    Manage profiles\n"
-          "  network    Manage networks (bridges for nic devices)\n"
-          "  image      Manage images\n"
-          "  admin      Set up the host (admin init --auto)\n"
-          "  help       Print help\n"
+  for (i = 0; i < N_GROUPS; i++)
+    printf ("  %-10s %s\n", groups[i].name, groups[i].summary);
+  printf ("  help       Print help\n"
           "  version    Print the version\n\n"
           "Flags:\n"
           "  -h, --help      Print help\n"
@@ -34,39 +47,23 @@ print_help (void)
           "Use \"minictr <command> --help\" for more about a command.\n");
 }
 
-static const struct cli_command *
-find_container_command (const char *name)
+/* Run the container command or group NAME; *FOUND false when NAME is
+ * neither.  */
+static int
+run_top (const char *name, int argc, char **argv, bool *found, mc_error_t *err)
 {
   size_t i;
 
+  *found = true;
   for (i = 0; i < cli_container_commands_n; i++)
     if (strcmp (name, cli_container_commands[i].name) == 0
         || (cli_container_commands[i].alias && strcmp (name, cli_container_commands[i].alias) == 0))
-      return &cli_container_commands[i];
-  return NULL;
-}
-
-static int
-run_top (const char *cmd, int argc, char **argv, mc_error_t *err)
-{
-  const struct cli_command *c = find_container_command (cmd);
-
-  if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0)
-    return cli_image (argc, argv, err);
-  if (strcmp (cmd, "admin") == 0)
-    return cli_admin (argc, argv, err);
-  if (strcmp (cmd, "config") == 0)
-    return cli_config (argc, argv, err);
-  if (strcmp (cmd, "profile") == 0)
-    return cli_profile (argc, argv, err);
-  if (strcmp (cmd, "network") == 0)
-    return cli_network (argc, argv, err);
-  if (strcmp (cmd, "file") == 0)
-    return cli_file (argc, argv, err);
-  if (c == NULL)
-    return 1;
-  optind = 0;
-  return c->run (c, argc, argv, err);
+      return cli_container_commands[i].run (&cli_container_commands[i], argc, argv, err);
+  for (i = 0; i < N_GROUPS; i++)
+    if (strcmp (name, groups[i].name) == 0 || (groups[i].alias && strcmp (name, groups[i].alias) == 0))
+      return groups[i].run (argc, argv, err);
+  *found = false;
+  return 0;
 }
 
 int
@@ -75,12 +72,19 @@ main (int argc, char **argv)
   mc_error_t err = NULL;
   const char *cmd = argc > 1 ? argv[1] : "help";
 
+  bool found;
+  int r;
+
   if (strcmp (cmd, "help") == 0 || strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0)
     {
-      if (argc > 2 && strcmp (cmd, "help") == 0 && strcmp (argv[2], "image") == 0)
+      /* `help COMMAND` is `COMMAND --help`.  */
+      if (argc > 2 && strcmp (cmd, "help") == 0)
         {
           char *args[] = { argv[2], (char *) "--help", NULL };
-          return cli_image (2, args, &err) < 0 ? mc_error_report (&err) : 0;
+
+          r = run_top (argv[2], 2, args, &found, &err);
+          if (found)
+            return r < 0 ? mc_error_report (&err) : 0;
         }
       print_help ();
       return 0;
@@ -90,12 +94,10 @@ main (int argc, char **argv)
       printf ("%s\n", MINICTR_VERSION);
       return 0;
     }
-  if (strcmp (cmd, "image") == 0 || strcmp (cmd, "images") == 0 || strcmp (cmd, "admin") == 0
-      || strcmp (cmd, "config") == 0 || strcmp (cmd, "profile") == 0 || strcmp (cmd, "file") == 0
-      || strcmp (cmd, "network") == 0
-      || find_container_command (cmd) != NULL)
+  r = run_top (cmd, argc - 1, argv + 1, &found, &err);
+  if (found)
     {
-      if (run_top (cmd, argc - 1, argv + 1, &err) < 0)
+      if (r < 0)
         return mc_error_report (&err);
       return fflush (stdout) == 0 ? 0 : 1;
     }
