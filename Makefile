@@ -59,7 +59,7 @@ MC_CFLAGS  = -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
 MC_LDFLAGS = $(SAN_LD) -Wl,-z,relro,-z,now $(LDFLAGS)
 MC_LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
-LIB_SRCS := $(wildcard lib/*.c runtime/*.c images/*.c)
+LIB_SRCS := $(wildcard lib/*.c runtime/*.c runtime/*/*.c images/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/%.o)
@@ -85,7 +85,7 @@ deps-test:
 deps-bench:
 	@scripts/install-deps.sh bench
 
-# Shipped profiles (profiles/*.yaml) are compiled in (runtime/profiles.c).
+# Shipped profiles (profiles/*.yaml) are compiled in (runtime/config/profiles.c).
 SHIPPED_PROFILES := $(sort $(wildcard profiles/*.yaml))
 build-gen/shipped-profiles.h: $(SHIPPED_PROFILES) Makefile
 	@mkdir -p $(dir $@)
@@ -96,7 +96,7 @@ build-gen/shipped-profiles.h: $(SHIPPED_PROFILES) Makefile
 		echo "  },"; \
 	done > $@.tmp && mv $@.tmp $@
 
-$(BUILDDIR)/runtime/profiles.o: build-gen/shipped-profiles.h
+$(BUILDDIR)/runtime/config/profiles.o: build-gen/shipped-profiles.h
 
 build-gen/sonames.h: scripts/gen-sonames.sh Makefile
 	@mkdir -p $(dir $@)

@@ -202,7 +202,7 @@ pid=$(bench_mc_field bench-start .state.pid)
 mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
 if bench_mc_systemd; then
     # A systemd host: the container in its own scope, payload and
-    # monitor apart (runtime/systemd.h).
+    # monitor apart (runtime/cgroup/systemd.h).
     scope=/minictr.slice/$mc_cgroup-bench-start.scope
     mem_cg[minictr]=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
     [ "${mem_cg[minictr]}" = "$scope/payload/bench-start" ] ||

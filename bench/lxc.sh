@@ -278,7 +278,7 @@ bench_check_cgroups() {
 }
 
 # Whether minictr gives each container a systemd scope here
-# (runtime/systemd.h): systemd as init, pure cgroup v2, no override.
+# (runtime/cgroup/systemd.h): systemd as init, pure cgroup v2, no override.
 bench_mc_systemd() {
     [ -d /run/systemd/system ] && [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
         [ -z "${MINICTR_CGROUP_PARENT:-}" ] && [ "${MINICTR_SYSTEMD:-1}" != 0 ]

@@ -3,12 +3,12 @@
  * and devices), so one set of handlers serves both, told apart by the
  * command table they are reached from.  */
 #include "cli/cli.h"
-#include "runtime/config.h"
-#include "runtime/configure.h"
+#include "runtime/config/config.h"
+#include "runtime/config/configure.h"
 #include "runtime/container.h"
 #include "cli/output.h"
-#include "runtime/profiles.h"
-#include "runtime/stacking.h"
+#include "runtime/config/profiles.h"
+#include "runtime/config/stacking.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

@@ -8,7 +8,7 @@
 #include "runtime/lifecycle.h"
 #include "runtime/monitor.h"
 #include "cli/output.h"
-#include "runtime/snapshot.h"
+#include "runtime/history/snapshot.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

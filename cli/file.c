@@ -1,7 +1,7 @@
 /* `minictr file push|pull|edit|delete|create`: LXD's `lxc file`.  Only
- * arguments here; the work is in runtime/file.c.  */
+ * arguments here; the work is in runtime/files/file.c.  */
 #include "cli/cli.h"
-#include "runtime/file.h"
+#include "runtime/files/file.h"
 #include "lib/utils.h"
 
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* minictr network ...: LXD's `lxc network` for managed bridges
- * (runtime/network.h), plus `check`, which reports what on the host keeps
+ * (runtime/net/network.h), plus `check`, which reports what on the host keeps
  * a network's traffic from flowing.  */
 #include "cli/cli.h"
-#include "runtime/network.h"
+#include "runtime/net/network.h"
 #include "cli/output.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"

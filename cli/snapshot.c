@@ -3,13 +3,13 @@
  * backups.  Each runs with the (source) container's lock held
  * (cli_with_lock); only import, which makes a new container, does not.  */
 #include "cli/cli.h"
-#include "runtime/backup.h"
+#include "runtime/history/backup.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/monitor.h"
 #include "cli/output.h"
-#include "runtime/publish.h"
-#include "runtime/snapshot.h"
+#include "runtime/history/publish.h"
+#include "runtime/history/snapshot.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 

@@ -113,7 +113,7 @@ mc_archive_check_path (char *path, mc_error_t *err)
 bool
 mc_xattr_is_overlay_private (const char *name)
 {
-  /* minictr's own record of a layer's ids (runtime/shift.h) is private
+  /* minictr's own record of a layer's ids (runtime/files/shift.h) is private
    * to this host too: it never leaves in an archive, nor comes in.  */
   return mc_str_has_prefix (name, "trusted.overlay.") || mc_str_has_prefix (name, "user.overlay.")
          || mc_str_has_prefix (name, "trusted.minictr.");

@@ -111,7 +111,7 @@
   X (sqfs_xattr_reader_read_value)                                            \
   X (sqfs_xattr_reader_seek_kv)
 
-/* libsystemd's sd-bus, for a container's own systemd scope (runtime/systemd.c);
+/* libsystemd's sd-bus, for a container's own systemd scope (runtime/cgroup/systemd.c);
    loaded only in the short-lived child that asks systemd for it.  */
 #define MC_DL_SYSTEMD_SYMS(X)                                                 \
   X (sd_bus_call)                                                             \

@@ -1,9 +1,9 @@
 #include "runtime/container.h"
-#include "runtime/config.h"
-#include "runtime/idmap.h"
+#include "runtime/config/config.h"
+#include "runtime/config/idmap.h"
 #include "images/manage.h"
-#include "runtime/profiles.h"
-#include "runtime/shift.h"
+#include "runtime/config/profiles.h"
+#include "runtime/files/shift.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 

@@ -7,12 +7,12 @@
  * is the host's minictr binary, which a process of the container must
  * never reach through /proc (the CVE-2019-5736 class).  */
 #include "runtime/exec.h"
-#include "runtime/cgroup.h"
-#include "runtime/config.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "lib/paths.h"
 #include "runtime/security.h"
-#include "runtime/stacking.h"
+#include "runtime/config/stacking.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "lib/syscalls.h"

@@ -1,12 +1,12 @@
 /* What `list` and `info` show: LXD's instance shape plus the layer chain,
  * minictr's counterpart of `qemu-img info --backing-chain`.  */
 #include "runtime/info.h"
-#include "runtime/cgroup.h"
-#include "runtime/config.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
-#include "runtime/nic.h"
+#include "runtime/net/nic.h"
 #include "lib/paths.h"
-#include "runtime/snapshot.h"
+#include "runtime/history/snapshot.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"

@@ -1,10 +1,10 @@
 #include "runtime/lifecycle.h"
-#include "runtime/cgroup.h"
-#include "runtime/config.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
-#include "runtime/nic.h"
+#include "runtime/net/nic.h"
 #include "lib/paths.h"
-#include "runtime/stacking.h"
+#include "runtime/config/stacking.h"
 #include "lib/utils.h"
 
 #include <errno.h>

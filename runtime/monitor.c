@@ -1,18 +1,18 @@
 #include "runtime/monitor.h"
-#include "runtime/config.h"
+#include "runtime/config/config.h"
 #include "runtime/container.h"
-#include "runtime/device-config.h"
-#include "runtime/devices.h"
-#include "runtime/idmap-settle.h"
-#include "runtime/idmap.h"
-#include "runtime/limits.h"
+#include "runtime/config/device-config.h"
+#include "runtime/cgroup/devices.h"
+#include "runtime/config/idmap-settle.h"
+#include "runtime/config/idmap.h"
+#include "runtime/cgroup/limits.h"
 #include "images/manage.h"
 #include "lib/paths.h"
-#include "runtime/stacking.h"
+#include "runtime/config/stacking.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"
-#include "runtime/systemd.h"
+#include "runtime/cgroup/systemd.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -239,7 +239,7 @@ record_state (pid_t init, void *data, mc_error_t *err)
  * payload gets every controller, the monitor is neither charged to the
  * container nor in reach of its root, and no login session, unit or
  * caller's cgroup decides where it lives.  Elsewhere the container goes
- * below the monitor's cgroup, the caller's (runtime/cgroup.h).  */
+ * below the monitor's cgroup, the caller's (runtime/cgroup/cgroup.h).  */
 static int
 place (struct monitor *m, mc_error_t *err)
 {

@@ -1,5 +1,5 @@
 #include "runtime/rootfs.h"
-#include "runtime/shift.h"
+#include "runtime/files/shift.h"
 #include "lib/syscalls.h"
 #include "lib/utils.h"
 

@@ -10,9 +10,9 @@
  * privileged), PID, mount, UTS, IPC and network namespaces; that process
  * sets up its root and execs the image's /sbin/init as PID 1.  */
 #include "runtime/start.h"
-#include "runtime/cgroup.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
-#include "runtime/idmap.h"
+#include "runtime/config/idmap.h"
 #include "lib/paths.h"
 #include "runtime/rootfs.h"
 #include "runtime/security.h"

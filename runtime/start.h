@@ -5,9 +5,9 @@
 #ifndef MINICTR_START_H
 #define MINICTR_START_H
 
-#include "runtime/cgroup.h"
+#include "runtime/cgroup/cgroup.h"
 #include "lib/error.h"
-#include "runtime/nic.h"
+#include "runtime/net/nic.h"
 #include "runtime/template.h"
 
 #include <jansson.h>

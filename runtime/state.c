@@ -1,5 +1,5 @@
 #include "runtime/state.h"
-#include "runtime/cgroup.h"
+#include "runtime/cgroup/cgroup.h"
 #include "lib/paths.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"

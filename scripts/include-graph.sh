@@ -7,9 +7,9 @@
 #   scripts/include-graph.sh --check    the rules below; one line per
 #                                       breach, exit 1 when there is one
 #
-# A module is a .c file and its header (runtime/config.{c,h}), with its
-# private header if it has one (runtime/cgroup-internal.h belongs to
-# runtime/cgroup); an edge is an #include "..." of another module's
+# A module is a .c file and its header (runtime/config/config.{c,h}), with its
+# private header if it has one (runtime/cgroup/cgroup-internal.h belongs to
+# runtime/cgroup/cgroup); an edge is an #include "..." of another module's
 # header.  Generated headers (build-gen/) are not modules.  The numbers:
 # modules and edges, the include cycles between modules (strongly
 # connected components of more than one module, Tarjan's algorithm), and
@@ -33,7 +33,7 @@ module() {
 
 edges() {
     local f dir inc
-    for f in lib/*.[ch] runtime/*.[ch] images/*.[ch] cli/*.[ch]; do
+    for f in lib/*.[ch] runtime/*.[ch] runtime/*/*.[ch] images/*.[ch] cli/*.[ch]; do
         [ -e "$f" ] || continue
         dir=${f%/*}
         while read -r inc; do
@@ -47,7 +47,7 @@ edges() {
 
 check() {
     local f inc dir bad=0 h fn def hm
-    for f in lib/*.[ch] images/*.[ch] runtime/*.[ch]; do
+    for f in lib/*.[ch] images/*.[ch] runtime/*.[ch] runtime/*/*.[ch]; do
         dir=${f%%/*}
         while read -r inc; do
             [[ $inc == build-gen/* ]] && continue
@@ -60,12 +60,12 @@ check() {
     if edges | awk "$tarjan" | grep '^cycle'; then
         bad=1
     fi
-    for h in lib/*.h images/*.h runtime/*.h cli/*.h; do
+    for h in lib/*.h images/*.h runtime/*.h runtime/*/*.h cli/*.h; do
         [ "$h" = cli/cli.h ] && continue
         hm=${h%.h}
         hm=${hm%-internal}
         while read -r fn; do
-            def=$(grep -lE "^$fn \(" lib/*.c images/*.c runtime/*.c cli/*.c 2>/dev/null | head -n 1) || true
+            def=$(grep -lE "^$fn \(" lib/*.c images/*.c runtime/*.c runtime/*/*.c cli/*.c 2>/dev/null | head -n 1) || true
             [ -n "$def" ] || continue
             [ "${def%.c}" = "$hm" ] && continue
             [ "${def%.c}" = "$hm-internal" ] && continue

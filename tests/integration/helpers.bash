@@ -32,7 +32,7 @@ record_host_object() {
 # ---- the host's id range ----------------------------------------------------
 
 # The range container root maps to, found as minictr finds it
-# (runtime/idmap.c): the first `root:START:COUNT` line of /etc/subuid
+# (runtime/config/idmap.c): the first `root:START:COUNT` line of /etc/subuid
 # (/etc/subgid must say the same), else 1000000 with 1000000000 ids.
 # Sets IDMAP_BASE and IDMAP_COUNT.
 host_idmap() {
@@ -352,7 +352,7 @@ state_id() {
 # ctr_cgroups NAME: container NAME's cgroup directories, one per hierarchy,
 # wherever minictr put them: PARENT/NAME below the starting command's
 # cgroup, or, on a systemd host, payload/NAME in the container's own scope
-# (minictr.slice/minictr-ID-NAME.scope; runtime/systemd.h).
+# (minictr.slice/minictr-ID-NAME.scope; runtime/cgroup/systemd.h).
 ctr_cgroups() {
     local id
     id=$(state_id)

@@ -16,7 +16,7 @@ setup() {
 }
 
 # The devices hierarchy minictr uses when the host mounts one (v1 and
-# hybrid hosts), as runtime/devices.c picks it.
+# hybrid hosts), as runtime/cgroup/devices.c picks it.
 v1_devices_dir() {
     local cg
     cg=$(awk -F: '$2 ~ /(^|,)devices(,|$)/ { print $3 }' "/proc/$(init_pid "$1")/cgroup")

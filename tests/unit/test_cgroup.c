@@ -9,7 +9,7 @@
  * last test removes the parent; the group teardown removes it again in
  * case that test failed.  */
 #include "tests/unit/unit.h"
-#include "runtime/cgroup.h"
+#include "runtime/cgroup/cgroup.h"
 #include "lib/utils.h"
 
 #include <errno.h>

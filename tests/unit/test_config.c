@@ -1,6 +1,6 @@
 #include "tests/unit/unit.h"
-#include "runtime/config.h"
-#include "runtime/device-config.h"
+#include "runtime/config/config.h"
+#include "runtime/config/device-config.h"
 #include "lib/utils.h"
 
 #include <stdlib.h>

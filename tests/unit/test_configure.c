@@ -1,12 +1,12 @@
-/* Profiles stacked on a container (runtime/stacking.c) and every kind of
+/* Profiles stacked on a container (runtime/config/stacking.c) and every kind of
  * change to a stopped container's or a profile's config
- * (runtime/configure.c), against a private store: a container here is a
+ * (runtime/config/configure.c), against a private store: a container here is a
  * directory with a config.yaml, which is all these modules read.  */
 #include "tests/unit/unit.h"
-#include "runtime/configure.h"
+#include "runtime/config/configure.h"
 #include "runtime/container.h"
-#include "runtime/profiles.h"
-#include "runtime/stacking.h"
+#include "runtime/config/profiles.h"
+#include "runtime/config/stacking.h"
 #include "images/store.h"
 #include "lib/utils.h"
 

@@ -3,7 +3,7 @@
  * verifier accepts is checked by the VM suite (devices.bats), what the
  * program decides is checked here for every rule and its neighbours.  */
 #include "tests/unit/unit.h"
-#include "runtime/devices.h"
+#include "runtime/cgroup/devices.h"
 
 #include <linux/bpf.h>
 #include <stdlib.h>

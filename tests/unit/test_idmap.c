@@ -1,7 +1,7 @@
-/* The host range container root maps to (runtime/idmap.c): /etc/subuid
+/* The host range container root maps to (runtime/config/idmap.c): /etc/subuid
  * parsing as minictr reads it, and volatile.idmap.* in a config.  */
 #include "tests/unit/unit.h"
-#include "runtime/idmap.h"
+#include "runtime/config/idmap.h"
 #include "lib/utils.h"
 
 #include <stdio.h>

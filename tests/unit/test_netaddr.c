@@ -1,7 +1,7 @@
-/* Addresses and names (runtime/netaddr.c): parsing, and the pure part of
+/* Addresses and names (runtime/net/netaddr.c): parsing, and the pure part of
  * picking a network's subnet and a nic's address.  */
 #include "tests/unit/unit.h"
-#include "runtime/netaddr.h"
+#include "runtime/net/netaddr.h"
 
 #include <arpa/inet.h>
 #include <string.h>

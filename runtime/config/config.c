@@ -1,0 +1,416 @@
+#include "runtime/config/config.h"
+#include "runtime/config/device-config.h"
+#include "lib/utils.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* LXD's keys and meanings; `live` keys are re-applied to a running
+ * container by `config set` (limits.c), the others at the next start.  */
+static const struct mc_config_key keys[] = {
+  { "boot.autostart", false, MC_KEY_BOOL, "false", true,
+    "Start the container at host boot (`minictr admin boot`, run by the boot service)" },
+  { "boot.autostart.delay", false, MC_KEY_NUMBER, "0", true,
+    "Seconds `admin boot` waits after starting this container" },
+  { "boot.autostart.priority", false, MC_KEY_NUMBER, "0", true,
+    "Order of `admin boot`: higher starts first" },
+  { "boot.host_shutdown_timeout", false, MC_KEY_NUMBER, "30", true,
+    "Seconds `admin shutdown` (host shutdown) waits for the container to stop before killing it" },
+  { "boot.stop.signal", false, MC_KEY_SIGNAL, NULL, true,
+    "Signal `stop` sends to init (default: SIGRTMIN+3 for systemd, else SIGPWR)" },
+  { "environment.", true, MC_KEY_STRING, NULL, true,
+    "environment.NAME=VALUE: an environment variable of exec'd commands and, from the next start, of init" },
+  { "image.", true, MC_KEY_STRING, NULL, true, "Properties of the image the container was made from" },
+  { "limits.cpu", false, MC_KEY_CPUS, NULL, true,
+    "CPUs the container may run on: a count (2) or a set (0-1,3); sets the cpuset" },
+  { "limits.cpu.allowance", false, MC_KEY_ALLOWANCE, NULL, true,
+    "CPU time: 50% (of one CPU, per 100ms period) or 25ms/100ms (quota/period); sets cpu.max or cfs quota" },
+  { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
+    "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
+  { "limits.memory", false, MC_KEY_MEMORY, NULL, true,
+    "Memory limit: a size (256MiB, 1GB) or a percentage of host memory (50%)" },
+  { "limits.memory.enforce", false, MC_KEY_ENFORCE, "hard", true,
+    "hard: the limit is a maximum (OOM kill beyond it); soft: reclaim pressure above it" },
+  { "limits.memory.swap", false, MC_KEY_BOOL, "true", true,
+    "Whether the container may use swap (false: none)" },
+  { "limits.processes", false, MC_KEY_UINT, NULL, true,
+    "Maximum number of processes (pids.max); fork fails with EAGAIN beyond it" },
+  { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
+    "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
+  { "security.nesting", false, MC_KEY_BOOL, "false", false,
+    "LXD's nesting switch; nothing more is needed here: every unprivileged container's cgroup2 cgroup is delegated to its root" },
+  { "security.privileged", false, MC_KEY_BOOL, "false", false,
+    "Run without a user namespace: container root is host root" },
+  { "user.", true, MC_KEY_STRING, NULL, true, "Free-form user keys" },
+  { "volatile.", true, MC_KEY_STRING, NULL, false, "Managed by minictr (read-only)" },
+};
+
+const struct mc_config_key *
+mc_config_keys (size_t *n)
+{
+  *n = sizeof (keys) / sizeof (keys[0]);
+  return keys;
+}
+
+/* Levenshtein distance, capped: close enough to suggest.  */
+static size_t
+edit_distance (const char *a, const char *b)
+{
+  size_t la = strlen (a), lb = strlen (b), i, j;
+  size_t row[128];
+
+  if (la >= 127 || lb >= 127)
+    return SIZE_MAX;
+  for (j = 0; j <= lb; j++)
+    row[j] = j;
+  for (i = 1; i <= la; i++)
+    {
+      size_t diag = row[0], tmp;
+
+      row[0] = i;
+      for (j = 1; j <= lb; j++)
+        {
+          size_t best = diag + (a[i - 1] != b[j - 1]);
+
+          if (row[j] + 1 < best)
+            best = row[j] + 1;
+          if (row[j - 1] + 1 < best)
+            best = row[j - 1] + 1;
+          tmp = row[j];
+          row[j] = best;
+          diag = tmp;
+        }
+    }
+  return row[lb];
+}
+
+static int
+unknown_key (const char *key, mc_error_t *err)
+{
+  char hint[512] = "";
+  size_t i, used = 0;
+
+  for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
+    {
+      const struct mc_config_key *k = &keys[i];
+      size_t d = edit_distance (key, k->name);
+
+      if (k->prefix || d > 3)
+        continue;
+      used += (size_t) snprintf (hint + used, sizeof (hint) - used, "%s`%s`",
+                                 used ? " or " : " (did you mean ", k->name);
+      if (used >= sizeof (hint) - 64)
+        break;
+    }
+  if (used)
+    snprintf (hint + used, sizeof (hint) - used, "?)");
+  return mc_make_error (err, 0, "unknown config key `%s`%s", key, used ? hint : " (see `minictr config keys`)");
+}
+
+const struct mc_config_key *
+mc_config_key_find (const char *key, bool for_write, mc_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
+    {
+      const struct mc_config_key *k = &keys[i];
+
+      if (k->prefix ? (mc_str_has_prefix (key, k->name) && key[strlen (k->name)] != '\0')
+                    : strcmp (key, k->name) == 0)
+        {
+          if (for_write && mc_str_has_prefix (key, "volatile."))
+            {
+              mc_make_error (err, 0, "config key `%s` is managed by minictr and cannot be changed", key);
+              return NULL;
+            }
+          return k;
+        }
+    }
+  unknown_key (key, err);
+  return NULL;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static bool
+parse_u64 (const char *s, uint64_t *out)
+{
+  char *end;
+
+  if (*s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  return errno == 0 && *end == '\0';
+}
+
+static uint64_t
+host_memory (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+
+  return pages > 0 && size > 0 ? (uint64_t) pages * (uint64_t) size : 0;
+}
+
+int
+mc_config_parse_memory (const char *value, uint64_t *bytes, mc_error_t *err)
+{
+  size_t len = strlen (value);
+  uint64_t pct;
+
+  if (len > 1 && value[len - 1] == '%')
+    {
+      cleanup_free char *num = xstrndup (value, len - 1);
+
+      if (!parse_u64 (num, &pct) || pct == 0 || pct > 100)
+        return mc_make_error (err, 0, "expected a percentage of host memory from 1%% to 100%%");
+      *bytes = host_memory () / 100 * pct;
+      return 0;
+    }
+  if (mc_parse_size (value, bytes, err) < 0)
+    {
+      mc_error_release (err);
+      return mc_make_error (err, 0, "expected a size such as 256MiB or 1GB, or a percentage of host memory such as 50%%");
+    }
+  if (*bytes < 4096)
+    return mc_make_error (err, 0, "expected at least 4096 bytes");
+  return 0;
+}
+
+static long
+online_cpus (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_CONF);
+
+  return n > 0 ? n : 1;
+}
+
+int
+mc_config_parse_cpus (const char *value, char **cpuset, mc_error_t *err)
+{
+  const char *p = value;
+  long max = online_cpus ();
+  uint64_t n;
+
+  if (parse_u64 (value, &n))
+    {
+      if (n == 0 || n > (uint64_t) max)
+        return mc_make_error (err, 0, "expected a CPU count from 1 to %ld, or a set such as 0-1,3", max);
+      *cpuset = n == 1 ? xstrdup ("0") : xasprintf ("0-%" PRIu64, n - 1);
+      return 0;
+    }
+  /* A set: comma-separated CPUs or ranges, all below the host's count.  */
+  while (*p)
+    {
+      char *end;
+      long a, b;
+
+      if (!isdigit ((unsigned char) *p))
+        goto bad;
+      a = b = strtol (p, &end, 10);
+      if (*end == '-')
+        {
+          if (!isdigit ((unsigned char) end[1]))
+            goto bad;
+          b = strtol (end + 1, &end, 10);
+        }
+      if (a > b || b >= max)
+        return mc_make_error (err, 0, "CPU set `%s` names CPUs the host does not have (0-%ld)", value, max - 1);
+      if (*end == ',' && end[1] != '\0')
+        end++;
+      else if (*end != '\0')
+        goto bad;
+      p = end;
+    }
+  if (*value == '\0')
+    goto bad;
+  *cpuset = xstrdup (value);
+  return 0;
+bad:
+  return mc_make_error (err, 0, "expected a CPU count such as 2, or a CPU set such as 0-1,3");
+}
+
+/* "25ms" -> microseconds.  */
+static bool
+parse_ms (const char *s, size_t len, uint64_t *us)
+{
+  cleanup_free char *num = NULL;
+  uint64_t v;
+
+  if (len < 3 || strncmp (s + len - 2, "ms", 2) != 0)
+    return false;
+  num = xstrndup (s, len - 2);
+  if (!parse_u64 (num, &v) || v == 0 || v > 1000000)
+    return false;
+  *us = v * 1000;
+  return true;
+}
+
+int
+mc_config_parse_allowance (const char *value, uint64_t *quota_us, uint64_t *period_us,
+                           mc_error_t *err)
+{
+  size_t len = strlen (value);
+  const char *slash = strchr (value, '/');
+  uint64_t pct;
+
+  if (len > 1 && value[len - 1] == '%')
+    {
+      cleanup_free char *num = xstrndup (value, len - 1);
+
+      if (!parse_u64 (num, &pct) || pct == 0 || pct > 100 * (uint64_t) online_cpus ())
+        return mc_make_error (err, 0, "expected a percentage from 1%% to %ld%% (100%% per CPU)", 100 * online_cpus ());
+      *period_us = 100000;
+      *quota_us = pct * 1000;
+      return 0;
+    }
+  /* The kernel's bounds: a quota of at least 1 ms, a period of 1 ms to 1 s. */
+  if (slash && parse_ms (value, (size_t) (slash - value), quota_us)
+      && parse_ms (slash + 1, strlen (slash + 1), period_us) && *quota_us >= 1000
+      && *period_us >= 1000 && *period_us <= 1000000)
+    return 0;
+  return mc_make_error (err, 0, "expected a percentage such as 50%% or a quota/period such as 25ms/100ms "
+                        "(quota at least 1ms, period 1ms to 1000ms)");
+}
+
+int
+mc_parse_signal (const char *s, int *sig, mc_error_t *err)
+{
+  const char *n = mc_str_has_prefix (s, "SIG") ? s + 3 : s;
+  char *end;
+  long v;
+
+  if (mc_str_has_prefix (n, "RTMIN"))
+    {
+      v = n[5] == '+' ? strtol (n + 6, &end, 10) : 0;
+      if ((n[5] != '\0' && (n[5] != '+' || *end != '\0')) || SIGRTMIN + v > SIGRTMAX)
+        return mc_make_error (err, 0, "invalid signal `%s`", s);
+      *sig = SIGRTMIN + (int) v;
+      return 0;
+    }
+  v = strtol (n, &end, 10);
+  if (*n != '\0' && *end == '\0' && v > 0 && v < NSIG)
+    return (*sig = (int) v), 0;
+  for (v = 1; v < SIGRTMIN; v++)
+    if (sigabbrev_np ((int) v) && strcmp (sigabbrev_np ((int) v), n) == 0)
+      return (*sig = (int) v), 0;
+  return mc_make_error (err, 0, "invalid signal `%s`", s);
+}
+
+int
+mc_config_parse_signal (const char *value, int *sig, mc_error_t *err)
+{
+  if (mc_parse_signal (value, sig, err) == 0)
+    return 0;
+  mc_error_release (err);
+  return mc_make_error (err, 0, "expected a signal name or number such as SIGPWR, SIGRTMIN+3 or 30");
+}
+
+/* ---- values in documents ------------------------------------------------ */
+
+const char *
+mc_config_get (json_t *cfg, const char *key, const char *dflt)
+{
+  const char *v = json_string_value (json_object_get (json_object_get (cfg, "config"), key));
+  return v ? v : dflt;
+}
+
+bool
+mc_config_get_bool (json_t *cfg, const char *key, bool dflt)
+{
+  const char *v = mc_config_get (cfg, key, NULL);
+
+  if (v == NULL)
+    return dflt;
+  return strcmp (v, "true") == 0 || strcmp (v, "1") == 0 || strcmp (v, "yes") == 0;
+}
+
+static int
+check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
+{
+  cleanup_free char *cpus = NULL;
+  uint64_t u, q;
+  int sig;
+
+  switch (k->type)
+    {
+    case MC_KEY_STRING:
+      return 0;
+    case MC_KEY_BOOL:
+      if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
+        return 0;
+      return mc_make_error (err, 0, "expected true or false");
+    case MC_KEY_UINT:
+      if (parse_u64 (value, &u) && u > 0 && u <= INT32_MAX)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 1 to %d", INT32_MAX);
+    case MC_KEY_MEMORY:
+      return mc_config_parse_memory (value, &u, err);
+    case MC_KEY_CPUS:
+      return mc_config_parse_cpus (value, &cpus, err);
+    case MC_KEY_ALLOWANCE:
+      return mc_config_parse_allowance (value, &u, &q, err);
+    case MC_KEY_NUMBER:
+      if (parse_u64 (value, &u) && u <= INT32_MAX)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 0 to %d", INT32_MAX);
+    case MC_KEY_PRIORITY:
+      if (parse_u64 (value, &u) && u <= 10)
+        return 0;
+      return mc_make_error (err, 0, "expected a whole number from 0 to 10");
+    case MC_KEY_ENFORCE:
+      if (strcmp (value, "hard") == 0 || strcmp (value, "soft") == 0)
+        return 0;
+      return mc_make_error (err, 0, "expected hard or soft");
+    case MC_KEY_SIGNAL:
+      return mc_config_parse_signal (value, &sig, err);
+    }
+  return 0;
+}
+
+int
+mc_config_validate (const char *key, const char *value, mc_error_t *err)
+{
+  const struct mc_config_key *k = mc_config_key_find (key, false, err);
+
+  if (k == NULL)
+    return -1;
+  if (check_value (k, value, err) < 0)
+    return mc_error_prefix (err, "invalid value `%s` for `%s`", value, key), -1;
+  return 0;
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+int
+mc_config_validate_doc (json_t *doc, mc_error_t *err)
+{
+  json_t *config = json_object_get (doc, "config"), *devices = json_object_get (doc, "devices"), *v;
+  const char *key;
+
+  if (config && !json_is_object (config))
+    return mc_make_error (err, 0, "`config` must be a mapping of keys to values");
+  if (devices && !json_is_object (devices))
+    return mc_make_error (err, 0, "`devices` must be a mapping of device names");
+  json_object_foreach (config, key, v)
+    {
+      if (mc_str_has_prefix (key, "volatile."))
+        continue;
+      if (!json_is_string (v))
+        return mc_make_error (err, 0, "config key `%s`: expected a string value", key);
+      if (mc_config_validate (key, json_string_value (v), err) < 0)
+        return -1;
+    }
+  json_object_foreach (devices, key, v)
+    if (mc_device_validate (key, v, err) < 0)
+      return -1;
+  return 0;
+}

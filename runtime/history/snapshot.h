@@ -1,0 +1,77 @@
+/* Snapshots, copies and renames of containers.  On disk:
+ *
+ *   containers/NAME/snapshots/SNAP/
+ *     upper/          an exact copy of the container's layer at that time
+ *     config.yaml     the container's configuration at that time
+ *     snapshot.yaml   name, created_at
+ *
+ * Everything is proportional to the container's own changes: the image
+ * (the overlay's lower layer) is shared, never copied.  A snapshot of a
+ * running container is taken with its cgroup frozen, so the copy is
+ * consistent; it is thawed on every path.  Callers hold the container's
+ * lock.  */
+#ifndef MINICTR_SNAPSHOT_H
+#define MINICTR_SNAPSHOT_H
+
+#include "images/store.h"
+#include "runtime/cgroup/cgroup.h"
+#include "lib/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* For a consistent copy: freeze NAME if it is running (a container the
+ * user paused stays as it is); mc_thaw undoes it on every path, passing
+ * RET through (or failing with the thaw's error).  */
+struct mc_freeze
+{
+  struct mc_cgroup *cg;
+  bool thaw; /* we froze it, so we thaw it */
+};
+int mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err);
+int mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err);
+
+int mc_snapshot_name_validate (const char *snap, mc_error_t *err);
+
+/* SNAP NULL: LXD's next `snapN`.  *CREATED (may be NULL) gets the name
+ * (malloc'ed).  */
+int mc_snapshot_create (struct mc_store *s, const char *name, const char *snap,
+                        char **created, mc_error_t *err);
+
+/* [{name, created_at}], oldest first.  */
+json_t *mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err);
+
+/* {name, created_at, config: the saved configuration}.  */
+json_t *mc_snapshot_get (struct mc_store *s, const char *name, const char *snap,
+                         mc_error_t *err);
+
+int mc_snapshot_delete (struct mc_store *s, const char *name, const char *snap,
+                        mc_error_t *err);
+int mc_snapshot_rename (struct mc_store *s, const char *name, const char *from,
+                        const char *to, mc_error_t *err);
+
+/* Bring back the layer and the configuration of SNAP; NAME must be
+ * stopped.  */
+int mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap,
+                         mc_error_t *err);
+
+struct mc_copy_request
+{
+  const char *src;       /* container */
+  const char *snap;      /* or one of its snapshots; NULL: the container */
+  const char *dst;
+  bool ephemeral;
+  bool instance_only;    /* do not copy the source's snapshots */
+  const char *const *profiles; /* NULL: the source's */
+  size_t n_profiles;
+};
+
+/* A new, independent container (new volatile.uuid; stopped).  */
+int mc_container_copy (struct mc_store *s, const struct mc_copy_request *req,
+                       mc_error_t *err);
+
+/* Rename a stopped container.  */
+int mc_container_rename (struct mc_store *s, const char *from, const char *to,
+                         mc_error_t *err);
+
+#endif
