@@ -92,6 +92,9 @@ int file_copy_fd (int in, int out, cancel_fn cancelled, void *cdata, const char 
 /* Create DIRFD/<random>.minictr-tmp (O_EXCL, O_NOFOLLOW) for writing; the
  * name goes to NAME (NAME_MAX + 1 bytes).  */
 int file_temp_at (int dirfd, char *name, mc_error_t *err);
+/* PATH without its last component ("." or "/" when there is none) and
+ * that component, trailing slashes ignored; both allocated.  */
+void file_path_split (const char *path, char **dir, char **base);
 /* The same for a symlink.  */
 int file_temp_symlink_at (const char *target, int dirfd, char *name, mc_error_t *err);
 

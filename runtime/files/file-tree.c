@@ -260,10 +260,8 @@ file_open_in (int rootfd, const char *path, int flags, mode_t mode)
   return fd;
 }
 
-/* PATH without its last component ("." or "/" when there is none) and
- * that component, trailing slashes ignored.  */
-static void
-split_path (const char *path, char **dir, char **base)
+void
+file_path_split (const char *path, char **dir, char **base)
 {
   cleanup_free char *p = xstrdup (path);
   size_t n = strlen (p);
@@ -291,7 +289,7 @@ mkdir_one (int rootfd, const char *path, mode_t mode, bool chown, uid_t uid, gid
   cleanup_free char *dir = NULL, *base = NULL;
   cleanup_close int dfd = -1, fd = -1;
 
-  split_path (path, &dir, &base);
+  file_path_split (path, &dir, &base);
   if (!file_name_valid (base))
     return mc_make_error (err, EINVAL, "mkdir `%s`", path);
   dfd = file_open_in (rootfd, dir, O_PATH | O_DIRECTORY, 0);
@@ -379,7 +377,7 @@ file_resolve_target (int rootfd, const char *path, const char *src_name, uint32_
         return mc_make_error (err, errno, "`%s`", label);
       return *into_dir = true, target_into_dir (src_name, label, fd, dirfd, name, err);
     }
-  split_path (path, &dir, &base);
+  file_path_split (path, &dir, &base);
   if (!file_name_valid (base))
     return mc_make_error (err, 0, "invalid target `%s`", label);
   if ((flags & FF_PARENTS) && file_mkdir_p (rootfd, dir, 0755, chown, uid, gid, err) < 0)

@@ -82,14 +82,14 @@ mc_file_parse_mode (const char *s, int *mode, mc_error_t *err)
 static char *
 base_name (const char *path)
 {
-  cleanup_free char *p = xstrdup (path);
-  size_t n = strlen (p);
-  char *slash;
+  cleanup_free char *dir = NULL;
+  char *base;
 
-  while (n > 1 && p[n - 1] == '/')
-    p[--n] = '\0';
-  slash = strrchr (p, '/');
-  return file_name_valid (slash ? slash + 1 : p) ? xstrdup (slash ? slash + 1 : p) : NULL;
+  file_path_split (path, &dir, &base);
+  if (file_name_valid (base))
+    return base;
+  free (base);
+  return NULL;
 }
 
 /* ---- interruption --------------------------------------------------------- */
