@@ -617,37 +617,41 @@ devices_use (json_t *devices, const char *name, const char *bridge)
   return false;
 }
 
+/* Append "/1.0/KIND/X" to OUT for each X of NAMES whose document (LOAD)
+ * has a device on network NAME; a document that went meanwhile is
+ * skipped.  */
+static void
+add_users (struct mc_store *s, json_t *names, json_t *(*load) (struct mc_store *, const char *, mc_error_t *),
+           const char *kind, const char *name, const char *bridge, json_t *out)
+{
+  json_t *n;
+  size_t i;
+
+  json_array_foreach (names, i, n)
+    {
+      mc_error_t e = NULL;
+      cleanup_json json_t *doc = load (s, json_string_value (n), &e);
+
+      mc_error_release (&e);
+      if (doc && devices_use (json_object_get (doc, "devices"), name, bridge))
+        json_array_append_new (out, json_sprintf ("/1.0/%s/%s", kind, json_string_value (n)));
+    }
+}
+
 json_t *
 mc_network_used_by (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  cleanup_json json_t *out = NULL, *containers = NULL, *profiles = NULL;
+  cleanup_json json_t *containers = NULL, *profiles = NULL;
   char bridge[16];
-  json_t *n;
-  size_t i;
+  json_t *out;
 
   if (mc_network_bridge_name (name, bridge, err) < 0 || (containers = mc_container_names (s, err)) == NULL
       || (profiles = mc_profile_names (s, err)) == NULL)
     return NULL;
   out = json_array ();
-  json_array_foreach (containers, i, n)
-    {
-      mc_error_t e = NULL;
-      cleanup_json json_t *cfg = mc_container_config_expanded (s, json_string_value (n), &e);
-
-      mc_error_release (&e);
-      if (cfg && devices_use (json_object_get (cfg, "devices"), name, bridge))
-        json_array_append_new (out, json_sprintf ("/1.0/instances/%s", json_string_value (n)));
-    }
-  json_array_foreach (profiles, i, n)
-    {
-      mc_error_t e = NULL;
-      cleanup_json json_t *p = mc_profile_load (s, json_string_value (n), &e);
-
-      mc_error_release (&e);
-      if (p && devices_use (json_object_get (p, "devices"), name, bridge))
-        json_array_append_new (out, json_sprintf ("/1.0/profiles/%s", json_string_value (n)));
-    }
-  return steal_pointer (&out);
+  add_users (s, containers, mc_container_config_expanded, "instances", name, bridge, out);
+  add_users (s, profiles, mc_profile_load, "profiles", name, bridge, out);
+  return out;
 }
 
 int
