@@ -110,6 +110,39 @@ read_stdin_config (json_t **out, mc_error_t *err)
   return *out == NULL ? -1 : 0;
 }
 
+/* LXD's `-c KEY=VALUE` (repeatable) and `--no-profiles`, on top of what
+ * standard input gave in *OVER (made when NULL).  */
+static int
+flag_overrides (const struct cli_args *a, json_t **over, mc_error_t *err)
+{
+  const char *const *kv;
+  json_t *config;
+
+  if (*over == NULL)
+    *over = json_object ();
+  for (kv = cli_values (a, "config", NULL); *kv; kv++)
+    {
+      const char *eq = strchr (*kv, '=');
+      cleanup_free char *key = NULL;
+
+      if (eq == NULL || eq == *kv)
+        return mc_make_usage_error (err, "invalid -c `%s`: expected KEY=VALUE", *kv);
+      key = xstrndup (*kv, (size_t) (eq - *kv));
+      if (mc_str_has_prefix (key, "volatile."))
+        return mc_make_usage_error (err, "config key `%s` is managed by minictr and cannot be set", key);
+      if (!json_is_object (config = json_object_get (*over, "config")))
+        json_object_set_new (*over, "config", config = json_object ());
+      json_object_set_new (config, key, json_string (eq + 1));
+    }
+  if (cli_has (a, "no-profiles"))
+    {
+      if (cli_has (a, "profile"))
+        return mc_make_usage_error (err, "--no-profiles and --profile exclude each other");
+      json_object_set_new (*over, "profiles", json_array ());
+    }
+  return 0;
+}
+
 static int
 create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bool start,
                         mc_error_t *err)
@@ -128,10 +161,16 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   req.name = argv[optind + 1];
   if (mc_container_name_validate (req.name, err) < 0)
     return -1;
-  if (!start && read_stdin_config (&req.overrides, err) < 0)
-    return -1;
+  if ((!start && read_stdin_config (&req.overrides, err) < 0) || flag_overrides (&a, &req.overrides, err) < 0)
+    {
+      json_decref (req.overrides);
+      return -1;
+    }
   if (mc_store_open (&store, err) < 0)
-    return -1;
+    {
+      json_decref (req.overrides);
+      return -1;
+    }
   printf ("Creating %s\n", req.name);
   ret = mc_container_create (&store, &req, err);
   json_decref (req.overrides);
@@ -637,6 +676,8 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return ret < 0 ? -1 : 0;
   if (exec_options (&o, &a, err) < 0)
     return -1;
+  /* -n: the command's stdin ends at once, as from /dev/null (LXD's).  */
+  o.req.no_stdin = cli_has (&a, "disable-stdin");
   if (optind >= dd && dd < argc)
     return mc_make_usage_error (err, "exec: the container name comes before `--`");
   if (optind >= argc)
@@ -647,7 +688,7 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   o.req.argv = dd < argc ? argv + dd + 1 : argv + optind + 1;
   if (o.req.argv[0] == NULL)
     return mc_make_usage_error (err, "exec: no command given (usage: minictr %s)", cmd->usage);
-  o.req.pty = o.mode == 1 || (o.mode == 0 && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
+  o.req.pty = o.mode == 1 || (o.mode == 0 && !o.req.no_stdin && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
   if (mc_store_open (&store, err) < 0)
     return -1;
   ret = mc_container_exec (&store, &o.req, &status, err);
@@ -659,12 +700,15 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   exit (status);
 }
 
-static const struct cli_flag create_flags[] = { { "ephemeral", 'e', false }, { "profile", 'p', true }, { NULL, 0, false } };
+static const struct cli_flag create_flags[] = {
+  { "ephemeral", 'e', false }, { "profile", 'p', true }, { "config", 'c', true }, { "no-profiles", 0, false },
+  { NULL, 0, false }
+};
 static const struct cli_flag stop_flags[] = { { "force", 'f', false }, { "timeout", 't', true }, { NULL, 0, false } };
 static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
 static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
 static const struct cli_flag exec_flags[] = {
-  { "env", 'e', true }, { "cwd", 0, true }, { "user", 0, true }, { "group", 0, true },
+  { "env", 'e', true }, { "cwd", 0, true }, { "user", 0, true }, { "group", 0, true }, { "disable-stdin", 'n', false },
   { "force-interactive", 't', false }, { "force-noninteractive", 'T', false }, { "mode", 0, true }, { NULL, 0, false }
 };
 static const struct cli_flag copy_flags[] = {
@@ -675,16 +719,20 @@ static const struct cli_flag instance_flags[] = { { "instance-only", 0, false },
 static const struct cli_flag import_flags[] = { { "allow-privileged", 0, false }, { NULL, 0, false } };
 static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NULL, 0, false } };
 
+#define CREATE_FLAGS_HELP                                                                              \
+  "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"                                  \
+  "  -p, --profile P       Apply profile P (repeatable; default: default)\n"                            \
+  "  -c, --config K=V      Set config key K (repeatable)\n"                                              \
+  "      --no-profiles     Apply no profile at all\n"
+
 const struct cli_command cli_container_commands[] = {
-  { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]...",
-    "Create and start a container from an image",
-    "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
-    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_launch, create_flags, 2, 2, false },
-  { "init", "init", "create", "init IMAGE NAME [--ephemeral] [--profile P]... [< config.yaml]",
+  { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles]",
+    "Create and start a container from an image", CREATE_FLAGS_HELP, cmd_launch, create_flags, 2, 2, false },
+  { "init", "init", "create",
+    "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles] [< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
-    "devices, profiles), as `minictr config show NAME` prints it.",
-    "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"
-    "  -p, --profile P       Apply profile P (repeatable; default: default)\n", cmd_init, create_flags, 2, 2, false },
+    "devices, profiles), as `minictr config show NAME` prints it; -c and --no-profiles apply on top.",
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 2, 2, false },
   { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false },
   { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
     "Flags:\n  -f, --force           Kill at once\n"
@@ -707,6 +755,7 @@ const struct cli_command cli_container_commands[] = {
     "      --cwd DIR          Working directory (default /root)\n"
     "      --user UID         User id inside (default 0)\n"
     "      --group GID        Group id inside (default 0)\n"
+    "  -n, --disable-stdin    The command's standard input is /dev/null\n"
     "  -t, --force-interactive     Allocate a terminal\n"
     "  -T, --force-noninteractive  Never allocate a terminal\n"
     "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"

@@ -288,15 +288,22 @@ drain (int fd, int out)
  * process in the container could take it with pidfd_getfd).  ERR also
  * carries, in both modes, what the command's side says before it runs.  */
 static int
-relay (int master, int *in, int out, int errfd, int sock, struct mc_sync_msg *msg, mc_error_t *err)
+relay (int master, int *in, bool in_open, int out, int errfd, int sock, struct mc_sync_msg *msg, mc_error_t *err)
 {
-  bool in_open = true, out_open = out >= 0, err_open = errfd >= 0;
-  int to = master >= 0 ? master : *in;
+  bool out_open = out >= 0, err_open = errfd >= 0;
   char pending[65536];
+  int to;
   size_t plen = 0, poff = 0;
 
   if (master >= 0)
     copy_winsize (master);
+  /* Nothing to send (exec -n): the command sees the end of its input.  */
+  if (!in_open && master < 0 && *in >= 0)
+    {
+      close (*in);
+      *in = -1;
+    }
+  to = master >= 0 ? master : *in;
   /* Our stdin goes in as fast as the command takes it, never blocking
    * us: a command that writes while we would wait to write to it (cat)
    * would deadlock with us.  */
@@ -374,7 +381,7 @@ wait_result (struct exec_ctx *x, int *in, int out, int errfd, int *status, mc_er
               tcsetattr (STDIN_FILENO, TCSANOW, &raw);
             }
           signal (SIGWINCH, on_winch);
-          r = relay (master, in, -1, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
+          r = relay (master, in, !x->req->no_stdin, -1, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
           if (tty)
             tcsetattr (STDIN_FILENO, TCSANOW, &saved);
           close (master);
@@ -383,7 +390,7 @@ wait_result (struct exec_ctx *x, int *in, int out, int errfd, int *status, mc_er
         drain (errfd, STDERR_FILENO);
     }
   else
-    r = relay (-1, in, out, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
+    r = relay (-1, in, !x->req->no_stdin, out, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
   if (r <= 0)
     return r < 0 ? -1 : mc_make_error (err, 0, "the exec helper died");
   if (msg.type == MC_SYNC_ERROR)

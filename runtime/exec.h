@@ -19,6 +19,7 @@ struct mc_exec_request
   uid_t uid;
   gid_t gid;
   bool pty;                 /* a terminal, from the container's own devpts */
+  bool no_stdin;            /* nothing of our stdin goes in (LXD's -n): EOF at once */
 };
 
 /* Run the command; *STATUS receives the exit status as a shell reports

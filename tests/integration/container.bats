@@ -213,6 +213,41 @@ Starting c1"
     mc stop --force fb
 }
 
+@test "launch and init take LXD's -c KEY=VALUE (repeatable) and --no-profiles; bad ones leave nothing" {
+    local cfg=$MINICTR_DIR/containers/cf1/config.yaml
+    mc init busybox cf1 -c limits.memory=64MiB --config user.note=hi --no-profiles
+    run grep -x '  limits.memory: 64MiB' "$cfg"
+    assert_success
+    run grep -x '  user.note: hi' "$cfg"
+    assert_success
+    run grep -x 'profiles: \[\]' "$cfg"
+    assert_success
+    # -c wins over the same key from standard input.
+    printf 'config:\n  user.note: stdin\n  user.other: kept\n' | mc init busybox cf2 -c user.note=flag
+    run grep -x '  user.note: flag' "$MINICTR_DIR/containers/cf2/config.yaml"
+    assert_success
+    run grep -x '  user.other: kept' "$MINICTR_DIR/containers/cf2/config.yaml"
+    assert_success
+    mc launch busybox cf3 -c limits.memory=96MiB
+    assert_equal "$(status_of cf3)" Running
+    run grep -x '  limits.memory: 96MiB' "$MINICTR_DIR/containers/cf3/config.yaml"
+    assert_success
+    mc stop --force cf3
+    run mc init busybox bad -c nokey
+    assert_failure 2
+    assert_output "minictr: invalid -c \`nokey\`: expected KEY=VALUE"
+    run mc init busybox bad -c volatile.uuid=x
+    assert_failure 2
+    assert_output "minictr: config key \`volatile.uuid\` is managed by minictr and cannot be set"
+    run mc init busybox bad --no-profiles -p default
+    assert_failure 2
+    assert_output "minictr: --no-profiles and --profile exclude each other"
+    run mc launch busybox bad -c limits.memroy=1
+    assert_failure 1
+    assert_output --partial "unknown config key \`limits.memroy\` (did you mean \`limits.memory\`?)"
+    [ ! -e "$MINICTR_DIR/containers/bad" ]
+}
+
 @test "init creates a stopped container, reading YAML from stdin" {
     printf 'config:\n  user.course: cdps\n  volatile.base_image: forged\n' > "$WORK/c.yaml"
     run mc init busybox c2 < "$WORK/c.yaml"

@@ -39,6 +39,17 @@ setup() {
     assert_output 10485760
 }
 
+@test "exec -n (--disable-stdin): the command reads nothing of ours, and ends" {
+    echo "from the host" > "$WORK/in"
+    run mc exec ex -n -- cat < "$WORK/in"
+    assert_success
+    assert_output ""
+    run mc exec ex --disable-stdin -- wc -c < "$WORK/in"
+    assert_output 0
+    run mc exec ex -- cat < "$WORK/in"
+    assert_output "from the host"
+}
+
 @test "the command runs in the container's PID namespace and cgroup, with only fds 0 1 2" {
     local pid
     pid=$(init_pid ex)
