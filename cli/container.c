@@ -12,9 +12,12 @@
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
+#include <arpa/inet.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -305,10 +308,144 @@ cmd_restart (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
 
 /* ---- list / info ---------------------------------------------------------- */
 
+/* ---- LXD's list filters (lxc/list.go shouldShow) ------------------------- */
+
+/* "user.r" matches "user.role": as many dot-separated parts, each a prefix. */
+static bool
+dot_prefix_match (const char *short_key, const char *full)
+{
+  while (*short_key || *full)
+    {
+      size_t ls = strcspn (short_key, "."), lf = strcspn (full, ".");
+
+      if (ls > lf || strncmp (short_key, full, ls) != 0)
+        return false;
+      short_key += ls;
+      full += lf;
+      if ((*short_key == '.') != (*full == '.'))
+        return false;
+      if (*short_key == '.')
+        short_key++, full++;
+    }
+  return true;
+}
+
+/* PATTERN as a whole-string extended regex (anchored unless it has ^ or
+ * $); *VALID false when it does not compile.  */
+static bool
+regex_matches (const char *pattern, const char *s, bool *valid)
+{
+  cleanup_free char *anchored = strpbrk (pattern, "^$") ? xstrdup (pattern) : xasprintf ("^%s$", pattern);
+  regex_t re;
+  bool hit;
+
+  *valid = regcomp (&re, anchored, REG_EXTENDED | REG_NOSUB) == 0;
+  if (!*valid)
+    return false;
+  hit = regexec (&re, s, 0, NULL, 0) == 0;
+  regfree (&re);
+  return hit;
+}
+
+/* ipv4=/ipv6=: an address of the container's, or a subnet holding one.  */
+static bool
+address_matches (json_t *c, const char *family, const char *query)
+{
+  int af = strcmp (family, "inet") == 0 ? AF_INET : AF_INET6;
+  cleanup_free char *net = xstrdup (query);
+  unsigned char want[16], have[16];
+  char *slash = strchr (net, '/');
+  long prefix = -1;
+  json_t *iface, *a;
+  const char *ifname;
+  size_t i;
+
+  if (slash)
+    {
+      *slash = '\0';
+      prefix = strtol (slash + 1, NULL, 10);
+    }
+  if (inet_pton (af, net, want) != 1)
+    return false;
+  json_object_foreach (json_object_get (json_object_get (c, "state"), "network"), ifname, iface)
+    json_array_foreach (json_object_get (iface, "addresses"), i, a)
+    {
+      const char *addr = json_string_value (json_object_get (a, "address"));
+      long bits = prefix < 0 ? (af == AF_INET ? 32 : 128) : prefix, b;
+
+      if (!json_is_string (json_object_get (a, "family"))
+          || strcmp (json_string_value (json_object_get (a, "family")), family) != 0 || addr == NULL
+          || inet_pton (af, addr, have) != 1)
+        continue;
+      for (b = 0; b < bits; b++)
+        if (((want[b / 8] ^ have[b / 8]) >> (7 - b % 8)) & 1)
+          break;
+      if (b == bits)
+        return true;
+    }
+  return false;
+}
+
+/* status, type, architecture, location, ipv4, ipv6: any of the
+ * comma-separated VALUE, case-insensitive.  *KNOWN false for another key. */
+static bool
+shorthand_matches (json_t *c, const char *key, const char *value, bool *known)
+{
+  static const char *const keys[] = { "status", "type", "architecture", "location", "ipv4", "ipv6" };
+  cleanup_free char *values = xstrdup (value);
+  char *save = NULL, *v;
+  size_t k;
+
+  for (k = 0; k < sizeof (keys) / sizeof (keys[0]) && strcasecmp (key, keys[k]) != 0; k++)
+    ;
+  *known = k < sizeof (keys) / sizeof (keys[0]);
+  if (!*known)
+    return false;
+  for (v = strtok_r (values, ",", &save); v; v = strtok_r (NULL, ",", &save))
+    {
+      const char *have = k == 3 ? "none" : json_string_value (json_object_get (c, keys[k]));
+
+      if (k >= 4 ? address_matches (c, k == 4 ? "inet" : "inet6", v) : (have && strcasecmp (have, v) == 0))
+        return true;
+    }
+  return false;
+}
+
+static bool
+filter_matches (json_t *c, const char *name, const char *filter)
+{
+  const char *eq = strchr (filter, '=');
+  bool valid, known;
+
+  if (eq == NULL)
+    return regex_matches (filter, name, &valid) || mc_str_has_prefix (name, filter);
+  {
+    cleanup_free char *key = xstrndup (filter, (size_t) (eq - filter));
+    const char *value = eq + 1, *k, *own;
+    json_t *config = json_object_get (c, "expanded_config"), *v;
+
+    if (shorthand_matches (c, key, value, &known))
+      return true;
+    json_object_foreach (config, k, v)
+      if (json_is_string (v) && dot_prefix_match (key, k))
+        {
+          if (regex_matches (value, json_string_value (v), &valid))
+            return true;
+          if (!valid)
+            return strcmp (value, json_string_value (v)) == 0;
+        }
+    own = json_string_value (json_object_get (config, key));
+    return strcmp (own ? own : "", value) == 0;
+  }
+}
+
+/* The containers that pass every filter (LXD: they add up), with their
+ * info.  */
 static json_t *
 collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
 {
-  json_t *names = mc_container_names (s, err), *out, *n;
+  cleanup_json json_t *names = mc_container_names (s, err), *out = NULL;
+  json_t *n;
   size_t i;
   int f;
 
@@ -318,24 +455,17 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
   json_array_foreach (names, i, n)
     {
       const char *name = json_string_value (n);
-      json_t *info;
-      bool hit = nfilters == 0;
+      cleanup_json json_t *info = mc_container_info (s, name, err);
+      bool hit = true;
 
-      for (f = 0; f < nfilters; f++)
-        hit |= mc_str_has_prefix (name, filters[f]);
-      if (!hit)
-        continue;
-      info = mc_container_info (s, name, err);
       if (info == NULL)
-        {
-          json_decref (out);
-          out = NULL;
-          break;
-        }
-      json_array_append_new (out, info);
+        return NULL;
+      for (f = 0; f < nfilters && hit; f++)
+        hit = filter_matches (info, name, filters[f]);
+      if (hit)
+        json_array_append (out, info);
     }
-  json_decref (names);
-  return out;
+  return steal_pointer (&out);
 }
 
 /* LXD's IPV4 column: "10.1.2.3 (eth0)" for each global address but
@@ -745,6 +875,11 @@ const struct cli_command cli_container_commands[] = {
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
     "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false },
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
+    "Filters (LXD's; all must match):\n"
+    "  NAME                  a name prefix, or a regular expression for the whole name\n"
+    "  KEY=VALUE             a config key (dotted parts may be abbreviated: u.role=web),\n"
+    "                        VALUE a regular expression for the whole value\n"
+    "  status=, type=, architecture=, location=, ipv4=, ipv6=  (VALUE,VALUE: any of them)\n\n"
     "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list, format_flags, 0, CLI_ANY, false },
   { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info, NULL, 1, 1, false },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",

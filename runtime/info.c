@@ -7,6 +7,7 @@
 #include "runtime/net/nic.h"
 #include "lib/paths.h"
 #include "runtime/history/snapshot.h"
+#include "runtime/config/stacking.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
@@ -177,6 +178,19 @@ last_exit (struct mc_store *s, const char *name)
   return doc ? doc : json_null ();
 }
 
+/* LXD's expanded_config and expanded_devices: the profiles stacked under
+ * the container's own (its own alone when a profile went missing).  */
+static void
+expanded (struct mc_store *s, json_t *cfg)
+{
+  mc_error_t e = NULL;
+  cleanup_json json_t *x = mc_config_expand (s, cfg, &e);
+
+  mc_error_release (&e);
+  json_object_set_new (cfg, "expanded_config", json_deep_copy (json_object_get (x ? x : cfg, "config")));
+  json_object_set_new (cfg, "expanded_devices", json_deep_copy (json_object_get (x ? x : cfg, "devices")));
+}
+
 json_t *
 mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
 {
@@ -193,6 +207,7 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
       return NULL;
     }
   eph = json_is_true (json_object_get (cfg, "ephemeral"));
+  expanded (s, cfg);
   json_object_set_new (cfg, "name", json_string (name));
   json_object_set_new (cfg, "status", json_string (mc_status_name (status)));
   json_object_set_new (cfg, "status_code", json_integer (status_code (status)));

@@ -3,7 +3,8 @@
 # top-level help through each group's "Commands:" list, one section per
 # command.  tests/integration/cli-help.expected holds it as it was before
 # flags moved into the command table (issue #13), and changed since only
-# where a flag was added (issue #14: -c, --no-profiles, exec -n); cli.bats
+# where a flag was added or documented (issue #14: -c, --no-profiles,
+# exec -n, list filters); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

@@ -248,6 +248,31 @@ Starting c1"
     [ ! -e "$MINICTR_DIR/containers/bad" ]
 }
 
+@test "list takes LXD's filters: name prefix or regex, status= and other shorthands, config keys; all must match" {
+    mc launch busybox web1 -c user.role=front
+    mc init busybox web2 -c user.role=back
+    mc init busybox db1 -c user.role=front
+    names() { mc list --format csv "$@" | cut -d, -f1 | tr '\n' ' '; }
+    assert_equal "$(names)" "db1 web1 web2 "
+    assert_equal "$(names web)" "web1 web2 "
+    assert_equal "$(names 'web[0-9]')" "web1 web2 "
+    assert_equal "$(names '.*1')" "db1 web1 "
+    assert_equal "$(names status=running)" "web1 "
+    assert_equal "$(names status=STOPPED)" "db1 web2 "
+    assert_equal "$(names status=frozen,stopped)" "db1 web2 "
+    assert_equal "$(names type=container)" "db1 web1 web2 "
+    assert_equal "$(names architecture=x86_64 status=running)" "$([ "$(uname -m)" = x86_64 ] && echo 'web1 ')"
+    # Config keys, abbreviated by dotted prefix, values as whole regexes.
+    assert_equal "$(names user.role=front)" "db1 web1 "
+    assert_equal "$(names u.ro=fr.*)" "db1 web1 "
+    assert_equal "$(names web user.role=front)" "web1 "
+    assert_equal "$(names user.role=nothing)" ""
+    # The JSON carries LXD's expanded_config.
+    run mc list --format json web2
+    assert_equal "$(jq -r '.[0].expanded_config["user.role"]' <<<"$output")" back
+    mc stop --force web1
+}
+
 @test "init creates a stopped container, reading YAML from stdin" {
     printf 'config:\n  user.course: cdps\n  volatile.base_image: forged\n' > "$WORK/c.yaml"
     run mc init busybox c2 < "$WORK/c.yaml"

@@ -5,6 +5,7 @@
 # shellcheck disable=SC2016
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
     setup_state
@@ -48,8 +49,12 @@ layer_listing() {
     assert_equal "$(layer_listing "$u")" "$before"
     assert_equal "$(mc config get s1 user.step)" one
     mc start s1
-    run mc exec s1 -- sh -c 'cat /root/f; ls /bin/vi; stat -c "%u:%g %a" /home/u/d'
-    assert_output "$(printf 'one\nls: /bin/vi: No such file or directory\n1000:1001 4750')"
+    # stdout and stderr come back through two pipes, as with LXD's
+    # non-interactive exec: their relative order is not kept.
+    run --separate-stderr mc exec s1 -- sh -c 'cat /root/f; ls /bin/vi; stat -c "%u:%g %a" /home/u/d'
+    assert_output "$(printf 'one\n1000:1001 4750')"
+    # shellcheck disable=SC2154  # set by bats' run --separate-stderr
+    assert_equal "$stderr" "ls: /bin/vi: No such file or directory"
     # Restoring a running container needs --force, as LXD's stop-first.
     run mc restore s1 snap0
     assert_failure 1
