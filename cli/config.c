@@ -409,6 +409,7 @@ cmd_keys (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 }
 
 static const struct cli_flag expanded_flags[] = { { "expanded", 'e', false }, { NULL, 0, false } };
+static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
 
 static const struct cli_command config_commands[] = {
   { "show", "config show", NULL, "config show NAME [--expanded]", "Show a container's configuration as YAML",
@@ -440,15 +441,17 @@ static int
 cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "DESCRIPTION", "USED BY" };
+  cleanup_args struct cli_args a = { 0 };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
   struct cli_table t;
   struct mc_store s;
   json_t *names, *n, *data;
   size_t i;
-  int r = parse_flags (cmd, argc, argv, NULL, err);
+  int r = 0;
 
-  if (r != 0)
-    return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+      || mc_store_open (&s, err) < 0)
     return -1;
   if ((names = mc_profile_names (&s, err)) == NULL)
     return mc_store_close (&s), -1;
@@ -477,7 +480,7 @@ cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error
       json_decref (users);
     }
   if (r == 0)
-    r = cli_print (CLI_FORMAT_TABLE, &t, data, err);
+    r = cli_print (fmt, &t, data, err);
   cli_table_release (&t);
   json_decref (data);
   json_decref (names);
@@ -626,7 +629,9 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
 }
 
 static const struct cli_command profile_commands[] = {
-  { "list", "profile list", "ls", "profile list", "List profiles", NULL, cmd_profile_list, NULL, 0, 0, true },
+  { "list", "profile list", "ls", "profile list [--format table|csv|json|yaml|compact]", "List profiles",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_profile_list, format_flags, 0, 0,
+    false },
   { "show", "profile show", NULL, "profile show PROFILE", "Show a profile as YAML", NULL, cmd_show, NULL, 1, 1, true },
   { "create", "profile create", NULL, "profile create PROFILE [< profile.yaml]", "Create a profile", NULL,
     cmd_profile_create, NULL, 1, 1, true },

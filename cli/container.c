@@ -874,13 +874,13 @@ const struct cli_command cli_container_commands[] = {
   { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false },
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
     "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false },
-  { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml]", "List containers",
+  { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml|compact]", "List containers",
     "Filters (LXD's; all must match):\n"
     "  NAME                  a name prefix, or a regular expression for the whole name\n"
     "  KEY=VALUE             a config key (dotted parts may be abbreviated: u.role=web),\n"
     "                        VALUE a regular expression for the whole value\n"
     "  status=, type=, architecture=, location=, ipv4=, ipv6=  (VALUE,VALUE: any of them)\n\n"
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list, format_flags, 0, CLI_ANY, false },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, CLI_ANY, false },
   { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info, NULL, 1, 1, false },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"

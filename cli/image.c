@@ -529,8 +529,8 @@ static const struct cli_command alias_commands[] = {
     "Create an alias for an image (IMAGE: an alias or fingerprint prefix).",
     "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false },
   { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete, NULL, 1, 1, false },
-  { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml]", "List aliases.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", alias_list, format_flags, 0, 0, false },
+  { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml|compact]", "List aliases.",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", alias_list, format_flags, 0, 0, false },
   { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename, NULL, 2, 2, false },
 };
 
@@ -549,9 +549,9 @@ static const struct cli_command image_commands[] = {
     "tarball or squashfs).  Formats and compression are detected by content.\n"
     "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.",
     "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false },
-  { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml]",
+  { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml|compact]",
     "List images\n\nA FILTER is an alias or fingerprint prefix, or KEY=VALUE on the image\nproperties.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", image_list, format_flags, 0, CLI_ANY, false },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", image_list, format_flags, 0, CLI_ANY, false },
   { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info, NULL, 1, 1, false },
   { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show, NULL, 1, 1, false },
   { "delete", "image delete", "rm", "image delete IMAGE...",

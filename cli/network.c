@@ -323,8 +323,8 @@ static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL,
 static const struct cli_flag create_flags[] = { { "description", 0, true }, { "type", 't', true }, { NULL, 0, false } };
 
 static const struct cli_command network_commands[] = {
-  { "list", "network list", "ls", "network list [--format table|csv|json|yaml]", "List networks",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json or yaml\n", cmd_list, format_flags, 0, 0, false },
+  { "list", "network list", "ls", "network list [--format table|csv|json|yaml|compact]", "List networks",
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, 0, false },
   { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true },
   { "create", "network create", NULL, "network create NETWORK [KEY=VALUE...] [--description D]",
     "Create a bridge network",

@@ -81,9 +81,39 @@ print_rule (const size_t *w, size_t ncols)
   puts ("+");
 }
 
-/* LXD's tables: centred headers, left-aligned cells, ASCII box.  */
+/* One line of cells padded to the widths W: "| a | b |" boxed, or with
+ * the bars left out (compact; trailing blanks dropped).  */
 static void
-print_table (struct cli_table *t)
+print_row (const char *const *cells, const size_t *w, size_t ncols, bool centre, bool box)
+{
+  cleanup_free char *line = NULL;
+  size_t len = 0, c;
+  FILE *f = open_memstream (&line, &len);
+
+  if (f == NULL)
+    abort ();
+  for (c = 0; c < ncols; c++)
+    {
+      size_t pad = w[c] - strlen (cells[c]);
+
+      fputs (box ? "| " : c ? "  " : "", f);
+      if (centre)
+        fprintf (f, "%*s%s%*s", (int) (pad / 2), "", cells[c], (int) (pad - pad / 2), "");
+      else
+        fprintf (f, "%s%*s", cells[c], (int) pad, "");
+      fputs (box ? " " : "", f);
+    }
+  fputs (box ? "|" : "", f);
+  fclose (f);
+  while (!box && len > 0 && line[len - 1] == ' ')
+    line[--len] = '\0';
+  puts (line);
+}
+
+/* LXD's tables: centred headers, left-aligned cells, ASCII box (or, for
+ * compact, neither box nor rules).  */
+static void
+print_table (struct cli_table *t, bool box)
 {
   cleanup_free size_t *w = xmalloc0 (sizeof (size_t) * t->ncols);
   size_t r, c;
@@ -94,21 +124,14 @@ print_table (struct cli_table *t)
     for (c = 0; c < t->ncols; c++)
       if (strlen (t->cells[r * t->ncols + c]) > w[c])
         w[c] = strlen (t->cells[r * t->ncols + c]);
-  print_rule (w, t->ncols);
-  for (c = 0; c < t->ncols; c++)
-    {
-      size_t pad = w[c] - strlen (t->headers[c]);
-      printf ("| %*s%s%*s ", (int) (pad / 2), "", t->headers[c], (int) (pad - pad / 2), "");
-    }
-  puts ("|");
-  print_rule (w, t->ncols);
+  if (box)
+    print_rule (w, t->ncols);
+  print_row (t->headers, w, t->ncols, true, box);
+  if (box)
+    print_rule (w, t->ncols);
   for (r = 0; r < t->nrows; r++)
-    {
-      for (c = 0; c < t->ncols; c++)
-        printf ("| %-*s ", (int) w[c], t->cells[r * t->ncols + c]);
-      puts ("|");
-    }
-  if (t->nrows)
+    print_row ((const char *const *) t->cells + r * t->ncols, w, t->ncols, false, box);
+  if (t->nrows && box)
     print_rule (w, t->ncols);
 }
 
@@ -160,8 +183,10 @@ cli_parse_format (const char *s, enum cli_format *out, mc_error_t *err)
     *out = CLI_FORMAT_JSON;
   else if (strcmp (s, "yaml") == 0)
     *out = CLI_FORMAT_YAML;
+  else if (strcmp (s, "compact") == 0)
+    *out = CLI_FORMAT_COMPACT;
   else
-    return mc_make_usage_error (err, "invalid format `%s` (use table, csv, json or yaml)", s);
+    return mc_make_usage_error (err, "invalid format `%s` (use table, csv, json, yaml or compact)", s);
   return 0;
 }
 
@@ -183,7 +208,8 @@ cli_print (enum cli_format fmt, struct cli_table *t, json_t *data, mc_error_t *e
   switch (fmt)
     {
     case CLI_FORMAT_TABLE:
-      print_table (t);
+    case CLI_FORMAT_COMPACT:
+      print_table (t, fmt == CLI_FORMAT_TABLE);
       return 0;
     case CLI_FORMAT_CSV:
       print_csv (t);

@@ -26,6 +26,7 @@ enum cli_format
   CLI_FORMAT_CSV,
   CLI_FORMAT_JSON,
   CLI_FORMAT_YAML,
+  CLI_FORMAT_COMPACT, /* the table without its box, as LXD's `compact` */
 };
 
 int cli_parse_format (const char *s, enum cli_format *out, mc_error_t *err);

@@ -62,7 +62,32 @@ load helpers
     assert_output "minictr: image import: flag \`--alias\` needs a value"
     run mc image list --format xml
     assert_failure 2
-    assert_output "minictr: invalid format \`xml\` (use table, csv, json or yaml)"
+    assert_output "minictr: invalid format \`xml\` (use table, csv, json, yaml or compact)"
+}
+
+@test "every list takes --format compact (LXD's: the table without its box); profile list takes --format" {
+    local out
+    import_busybox
+    mc init busybox cp1
+    out=$(mc list --format compact)
+    assert_equal "$(sed -n 1p <<<"$out" | tr -s ' ')" "NAME STATE IPV4 IPV6 TYPE SNAPSHOTS"
+    assert_equal "$(sed -n 2p <<<"$out" | tr -s ' ')" "cp1 STOPPED CONTAINER 0"
+    [[ $out != *"|"* && $out != *"+--"* ]] || fail "a box in compact output: $out"
+    run mc image list -f compact
+    assert_success
+    assert_line --index 0 --regexp '^ *ALIAS +FINGERPRINT +PUBLIC +DESCRIPTION +ARCHITECTURE +TYPE +SIZE +UPLOAD DATE$'
+    run mc image alias list -f compact
+    assert_line --index 1 --regexp '^busybox +[0-9a-f]{12} +CONTAINER$'
+    run mc network list --format compact
+    assert_success
+    assert_line --index 0 --regexp '^ *NAME +TYPE +MANAGED +IPV4 +IPV6 +DESCRIPTION +USED BY +STATE$'
+    run mc profile list --format csv
+    assert_line --index 0 "default,Default minictr profile,1"
+    assert_line --index 1 'small,"Small limits (256MiB memory, half a CPU, 200 processes)",0'
+    run mc profile list --format json
+    assert_equal "$(jq -r '.[0].name' <<<"$output")" default
+    run mc profile list --format compact
+    assert_line --index 1 --regexp '^default +Default minictr profile +1$'
 }
 
 @test "minictr --version" {
