@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define MINICTR_VERSION "0.1.0"
+
 /* A flag of a command, declared in its entry of the command table.  */
 struct cli_flag
 {

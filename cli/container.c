@@ -707,12 +707,43 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&store, err) < 0)
     return -1;
+  /* No name: the host, as LXD's `lxc info` prints its server.  */
+  if (optind == argc)
+    {
+      cleanup_json json_t *env = mc_host_info (&store, err);
+      int r = -1;
+
+      mc_store_close (&store);
+      if (env)
+        {
+          cleanup_json json_t *doc = json_pack ("{s:O}", "environment", env);
+
+          json_object_set_new (env, "server", json_string ("minictr"));
+          json_object_set_new (env, "server_version", json_string (MINICTR_VERSION));
+          r = cli_print_yaml (doc, err);
+        }
+      return r;
+    }
   c = mc_container_info (&store, argv[optind], err);
-  mc_store_close (&store);
   if (c == NULL)
-    return -1;
+    {
+      mc_store_close (&store);
+      return -1;
+    }
   print_info (c);
   json_decref (c);
+  /* LXD's `info --show-log`: the console log follows.  */
+  if (cli_has (&a, "show-log"))
+    {
+      int r;
+
+      printf ("\nLog:\n\n");
+      fflush (stdout);
+      r = mc_console_show_log (&store, argv[optind], STDOUT_FILENO, err);
+      mc_store_close (&store);
+      return r;
+    }
+  mc_store_close (&store);
   return 0;
 }
 
@@ -881,7 +912,12 @@ const struct cli_command cli_container_commands[] = {
     "                        VALUE a regular expression for the whole value\n"
     "  status=, type=, architecture=, location=, ipv4=, ipv6=  (VALUE,VALUE: any of them)\n\n"
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, CLI_ANY, false },
-  { "info", "info", NULL, "info NAME", "Show a container's state, resources and layers", NULL, cmd_info, NULL, 1, 1, false },
+  { "info", "info", NULL, "info [NAME] [--show-log]",
+    "Show a container's state, resources and layers; with no NAME, the host's",
+    "With no NAME: the kernel, cgroup layout, storage, state directory and the\n"
+    "kernel features minictr finds (mount_setattr, cgroup.kill, pidfd), as YAML.\n\n"
+    "Flags:\n      --show-log        Print the container's console log after its info\n", cmd_info, console_flags, 0, 1,
+    false },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"
     "The exit status is the command's (128+N when killed by signal N; 127 when\n"

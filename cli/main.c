@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MINICTR_VERSION "0.1.0"
-
 /* The command groups, after the container commands, in --help order.  */
 static const struct
 {

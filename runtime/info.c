@@ -9,6 +9,7 @@
 #include "runtime/history/snapshot.h"
 #include "runtime/config/stacking.h"
 #include "runtime/state.h"
+#include "lib/syscalls.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -16,7 +17,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 /* LXD's status codes.  */
 static int
@@ -218,4 +224,78 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set (cfg, "snapshots", json_object_get (json_object_get (cfg, "layers"), "snapshots"));
   json_object_set_new (cfg, "last_exit", last_exit (s, name));
   return cfg;
+}
+
+/* ---- the host side (`info` with no name) ------------------------------------ */
+
+/* The cgroup2 mount: /sys/fs/cgroup (pure v2) or the hybrid unified one. */
+static const char *
+unified_mount (void)
+{
+  static const char *const where[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+  struct statfs sfs;
+  size_t i;
+
+  for (i = 0; i < 2; i++)
+    if (statfs (where[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+      return where[i];
+  return NULL;
+}
+
+/* Whether our own cgroup2 cgroup has cgroup.kill (Linux 5.14): a root
+ * cgroup never has it, so look where we are.  */
+static bool
+has_cgroup_kill (const char *mount)
+{
+  cleanup_free char *buf = NULL, *path = NULL;
+  mc_error_t e = NULL;
+  char *own;
+
+  if (mount == NULL || mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &buf, NULL, &e) < 0)
+    {
+      mc_error_release (&e);
+      return false;
+    }
+  own = strncmp (buf, "0::", 3) == 0 ? buf + 3 : strstr (buf, "\n0::");
+  if (own == NULL)
+    return false;
+  if (own != buf + 3)
+    own += 4;
+  own[strcspn (own, "\n")] = '\0';
+  if (strcmp (own, "/") == 0)
+    return false;
+  path = xasprintf ("%s%s/cgroup.kill", mount, own);
+  return access (path, F_OK) == 0;
+}
+
+json_t *
+mc_host_info (struct mc_store *s, mc_error_t *err)
+{
+  const char *mount = unified_mount ();
+  enum mc_cgroup_layout layout;
+  struct utsname u;
+  const char *cg;
+  bool pidfd;
+  int fd;
+
+  if (uname (&u) < 0)
+    {
+      mc_make_error (err, errno, "uname");
+      return NULL;
+    }
+  if (mc_cgroup_detect (&layout, err) < 0)
+    return NULL;
+  if (layout == MC_CGROUP_V2)
+    cg = mount && strcmp (mount, "/sys/fs/cgroup") == 0 ? "cgroup2" : "cgroup2 (hybrid host, controllers on cgroup2)";
+  else
+    cg = mount ? "cgroup1 (hybrid: cgroup2 at /sys/fs/cgroup/unified without controllers)" : "cgroup1";
+  fd = mc_sys_pidfd_open (getpid (), 0);
+  pidfd = fd >= 0;
+  if (fd >= 0)
+    close (fd);
+  return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:b, s:b, s:b}}", "kernel", u.sysname, "kernel_version",
+                    u.release, "kernel_architecture", u.machine, "cgroup_layout", cg, "storage",
+                    "dir (overlayfs layers)", "state_dir", s->root, "features", "mount_setattr",
+                    mc_sys_mount_setattr (-1, "", 0, NULL, 0) == 0 || errno != ENOSYS, "cgroup_kill",
+                    has_cgroup_kill (mount), "pidfd", pidfd);
 }

@@ -11,4 +11,9 @@
 
 json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err);
 
+/* The host side (LXD's `lxc info` with no name): kernel, cgroup layout,
+ * storage, the state dir, and the kernel features minictr uses when it
+ * finds them (mount_setattr, cgroup.kill, pidfd).  */
+json_t *mc_host_info (struct mc_store *s, mc_error_t *err);
+
 #endif

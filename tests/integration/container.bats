@@ -179,6 +179,38 @@ Starting c1"
     run mc console con1 --show-log
     assert_success
     assert_output --partial hello-from-the-console
+    # LXD's `info --show-log`: the info, then the log.
+    run mc info con1 --show-log
+    assert_success
+    assert_line --index 0 "Name: con1"
+    assert_line "Log:"
+    assert_output --partial hello-from-the-console
+}
+
+@test "info with no name describes the host: kernel, cgroup layout, state dir, features" {
+    local layout
+    run mc info
+    assert_success
+    assert_line --index 0 "environment:"
+    assert_line "  kernel_version: $(uname -r)"
+    assert_line "  kernel_architecture: $(uname -m)"
+    assert_line "  state_dir: $(realpath "$MINICTR_DIR")"
+    assert_line "  server: minictr"
+    # As minictr detects it (runtime/cgroup/cgroup.h): pure v2, v2 on a
+    # hybrid host when its unified hierarchy has memory and pids, else v1.
+    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        layout=cgroup2
+    elif grep -qw memory /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null &&
+        grep -qw pids /sys/fs/cgroup/unified/cgroup.controllers; then
+        layout="cgroup2 (hybrid host, controllers on cgroup2)"
+    elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+        layout="cgroup1 (hybrid: cgroup2 at /sys/fs/cgroup/unified without controllers)"
+    else
+        layout=cgroup1
+    fi
+    assert_equal "$(sed -n "s/^  cgroup_layout: '\{0,1\}\([^']*\)'\{0,1\}$/\1/p" <<<"$output")" "$layout"
+    # pidfd_open exists on every kernel minictr runs on (5.10+).
+    assert_line "    pidfd: true"
 }
 
 @test "ephemeral containers are deleted when they stop" {
