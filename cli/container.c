@@ -455,13 +455,20 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
   json_array_foreach (names, i, n)
     {
       const char *name = json_string_value (n);
-      cleanup_json json_t *info = mc_container_info (s, name, err);
+      cleanup_json json_t *info = NULL;
       bool hit = true;
 
-      if (info == NULL)
+      /* Name filters first: they need no info.  */
+      for (f = 0; f < nfilters && hit; f++)
+        if (strchr (filters[f], '=') == NULL)
+          hit = filter_matches (NULL, name, filters[f]);
+      if (!hit)
+        continue;
+      if ((info = mc_container_info (s, name, err)) == NULL)
         return NULL;
       for (f = 0; f < nfilters && hit; f++)
-        hit = filter_matches (info, name, filters[f]);
+        if (strchr (filters[f], '='))
+          hit = filter_matches (info, name, filters[f]);
       if (hit)
         json_array_append (out, info);
     }
