@@ -944,9 +944,11 @@ const struct cli_command cli_container_commands[] = {
     "A running container is frozen while its layer is copied.  The cost is the\n"
     "container's own changes, never the image.",
     NULL, cli_cmd_snapshot, NULL, 1, 3, false },
-  { "restore", "restore", NULL, "restore NAME SNAP [--force]",
-    "Restore a container's layer and config from a snapshot",
-    "Flags:\n  -f, --force           Stop a running container first, start it again after\n", cli_cmd_restore, force_flags, 2, 2, false },
+  { "restore", "restore", NULL, "restore NAME SNAP",
+    "Restore a container's layer and config from a snapshot\n\n"
+    "A running container is stopped, restored and started again, as LXD does.",
+    "Flags:\n  -f, --force           Accepted for older scripts (a running container is\n"
+    "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false },
   { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [--instance-only]",
     "Copy a container or a snapshot into a new, independent container",
     "Flags:\n  -e, --ephemeral       The copy is deleted when it stops\n"

@@ -168,8 +168,11 @@ do_restore (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 
   if (mc_container_status (name, &st, &status, err) < 0)
     return -1;
-  /* --force: LXD's way for a running container, stop, restore, start. */
-  restart = status != MC_STATUS_STOPPED && o->force;
+  /* LXD's way for a running (or paused) container: stop it (killed, as
+   * LXD's Restore stops it), restore, start it again.  --force is kept
+   * for the scripts that passed it when minictr asked for it.  */
+  (void) o->force;
+  restart = status != MC_STATUS_STOPPED;
   if (restart && mc_container_stop (s, name, true, 0, err) < 0)
     return -1;
   if (mc_snapshot_restore (s, name, o->snap, err) < 0)

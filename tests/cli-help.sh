@@ -4,7 +4,8 @@
 # command.  tests/integration/cli-help.expected holds it as it was before
 # flags moved into the command table (issue #13), and changed since only
 # where a flag was added or documented (issue #14: -c, --no-profiles,
-# exec -n, list filters, --format compact, info [NAME] --show-log); cli.bats
+# exec -n, list filters, --format compact, info [NAME] --show-log,
+# restore of a running container); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

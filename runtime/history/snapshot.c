@@ -353,7 +353,7 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   if (fd < 0 || mc_container_status (name, &st, &status, err) < 0)
     return -1;
   if (status != MC_STATUS_STOPPED)
-    return mc_make_error (err, 0, "container `%s` is running; stop it first (or restore --force)", name);
+    return mc_make_error (err, 0, "container `%s` is running; stop it first", name);
   if ((cdir = mc_container_open_dir (s, name, err)) < 0)
     return -1;
   if ((cfg = mc_yaml_load_mapping_at (fd, "config.yaml", err)) == NULL)

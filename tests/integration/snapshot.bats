@@ -22,7 +22,7 @@ layer_listing() {
 }
 
 @test "snapshot, change, restore: the layer is identical (owners, modes, xattrs, links, devices, holes) and so is the config" {
-    local u before
+    local u before pid
     mc init busybox s1
     mc start s1
     mc exec s1 -- sh -c 'echo one > /root/f; ln /root/f /root/hl; mkdir -p /home/u/d; chown -R 1000:1001 /home/u;
@@ -55,10 +55,15 @@ layer_listing() {
     assert_output "$(printf 'one\n1000:1001 4750')"
     # shellcheck disable=SC2154  # set by bats' run --separate-stderr
     assert_equal "$stderr" "ls: /bin/vi: No such file or directory"
-    # Restoring a running container needs --force, as LXD's stop-first.
-    run mc restore s1 snap0
-    assert_failure 1
-    assert_output "minictr: container \`s1\` is running; stop it first (or restore --force)"
+    # A running container is stopped, restored and started again, as LXD
+    # does; --force is still accepted.
+    pid=$(init_pid s1)
+    mc exec s1 -- sh -c 'echo three > /root/f'
+    mc restore s1 snap0
+    assert_equal "$(status_of s1)" Running
+    [ "$(init_pid s1)" != "$pid" ] || fail "s1 was not restarted"
+    run mc exec s1 -- cat /root/f
+    assert_output one
     mc restore s1 snap0 --force
     assert_equal "$(status_of s1)" Running
 }
