@@ -18,7 +18,11 @@ cli_print_help (const struct cli_command *cmd)
     printf ("\nAlias: %s\n", cmd->alias);
   if (cmd->details)
     printf ("\n%s", cmd->details);
-  printf ("\nGlobal flags:\n  -h, --help   Print help\n");
+  printf ("\nGlobal flags:\n  -h, --help          Print help\n"
+          "      --project P     LXD's project: only `default`\n"
+          "      --force-local   Accepted (minictr is always local)\n");
+  if (cmd->names)
+    printf ("\nNames may carry LXD's remote prefix `local:`.\n");
 }
 
 static void
@@ -95,7 +99,7 @@ int
 cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_at_arg,
                struct cli_args *a, mc_error_t *err)
 {
-  struct option longopts[CLI_MAX_FLAGS + 2];
+  struct option longopts[CLI_MAX_FLAGS + 4];
   char shortopts[3 * CLI_MAX_FLAGS + 8];
   size_t s = 0;
   int i, n = 0, c;
@@ -121,6 +125,8 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
     }
   shortopts[s] = '\0';
   longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
+  longopts[n++] = (struct option) { "project", required_argument, NULL, 512 };
+  longopts[n++] = (struct option) { "force-local", no_argument, NULL, 513 };
   longopts[n] = (struct option) { NULL, 0, NULL, 0 };
   optind = 0;
   opterr = 0;
@@ -141,6 +147,12 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
         }
       if (c == ':')
         return mc_make_usage_error (err, "%s: flag `%s` needs a value", cmd->path, argv[optind - 1]);
+      if (c == 512 || c == 513)
+        {
+          if (cli_global_flag (c == 512 ? "--project" : "--force-local", optarg, err) < 0)
+            return -1;
+          continue;
+        }
       if (c < 256)
         for (i = 0; cmd->flags[i].name; i++)
           if (cmd->flags[i].letter == c)
@@ -149,7 +161,58 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
     }
   a->first = optind;
   a->n = argc - optind;
+  for (i = 0; i < a->n; i++)
+    {
+      bool last = i == a->n - 1;
+
+      if ((i < 28 && (cmd->names & CLI_NAME (i))) || (last && (cmd->names & CLI_NAMES_LAST))
+          || (!last && (cmd->names & CLI_NAMES_BUT_LAST)))
+        {
+          const char *bare = cli_strip_remote (argv[optind + i], err);
+
+          if (bare == NULL)
+            return -1;
+          if (*bare == '\0' && bare != argv[optind + i])
+            {
+              /* "local:" alone names the remote only (`list local:`): the
+                 argument goes; the ones before it move up a slot.  */
+              memmove (&argv[optind + 1], &argv[optind], sizeof (char *) * (size_t) i);
+              optind++;
+              a->first = optind;
+              a->n--;
+              i--;
+              continue;
+            }
+          argv[optind + i] = (char *) bare;
+        }
+    }
   return cli_want_args (cmd, a->n, cmd->min_args, cmd->max_args, err);
+}
+
+int
+cli_global_flag (const char *flag, const char *value, mc_error_t *err)
+{
+  if (strcmp (flag, "--force-local") == 0)
+    return 0;
+  if (strcmp (value, "default") != 0)
+    return mc_make_usage_error (err, "project `%s` does not exist (minictr has only the `default` project)", value);
+  return 0;
+}
+
+const char *
+cli_strip_remote (const char *arg, mc_error_t *err)
+{
+  const char *colon = strchr (arg, ':');
+  size_t n;
+
+  /* No colon, or one inside a path ("c1/etc/a:b") or after nothing.  */
+  if (colon == NULL || colon == arg || memchr (arg, '/', (size_t) (colon - arg)))
+    return arg;
+  n = (size_t) (colon - arg);
+  if (n == 5 && strncmp (arg, "local", 5) == 0)
+    return colon + 1;
+  mc_make_usage_error (err, "unknown remote `%.*s` in `%s` (minictr has only `local`)", (int) n, arg, arg);
+  return NULL;
 }
 
 int

@@ -36,7 +36,26 @@ struct cli_command
   const struct cli_flag *flags; /* ended by { NULL }; NULL: -h only */
   int min_args, max_args;       /* positional arguments (max CLI_ANY) */
   bool stop_at_arg;    /* flags only before the first positional argument */
+  unsigned names;      /* which positional arguments may carry LXD's remote
+                          prefix ("local:NAME"): CLI_NAME (i), CLI_NAMES_* */
 };
+
+/* Positional argument I is a container, image, profile or network name
+ * (with /SNAP or /PATH after it, say), which LXD's client prefixes with its
+ * remote.  cli_parse takes "local:" off it and refuses any other remote.  */
+#define CLI_NAME(i) (1u << (i))
+#define CLI_NAMES_ALL 0x0fffffffu      /* every positional argument */
+#define CLI_NAMES_LAST 0x10000000u     /* the last one (file push's target) */
+#define CLI_NAMES_BUT_LAST 0x20000000u /* all but the last (file pull's sources) */
+
+/* LXD's global flags, accepted before the command and among its flags:
+ * --project (only "default": minictr has no projects) and --force-local
+ * (minictr is always local).  0, or -1 with a usage error.  */
+int cli_global_flag (const char *flag, const char *value, mc_error_t *err);
+/* ARG without its remote prefix ("local:c1/snap0" -> "c1/snap0"; "local:"
+ * -> ""); ARG itself when it has none; NULL with an error naming an
+ * unknown remote.  */
+const char *cli_strip_remote (const char *arg, mc_error_t *err);
 
 /* What cli_parse found: each flag's values in the order given (a flag
  * without a value records "" each time), and where the positional

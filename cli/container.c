@@ -895,36 +895,36 @@ static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NUL
 
 const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles]",
-    "Create and start a container from an image", CREATE_FLAGS_HELP, cmd_launch, create_flags, 2, 2, false },
+    "Create and start a container from an image", CREATE_FLAGS_HELP, cmd_launch, create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "init", "init", "create",
     "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles] [< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
     "devices, profiles), as `minictr config show NAME` prints it; -c and --no-profiles apply on top.",
-    CREATE_FLAGS_HELP, cmd_init, create_flags, 2, 2, false },
-  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false },
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
     "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop, stop_flags, 1, CLI_ANY, false },
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop, stop_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "restart", "restart", NULL, "restart NAME... [--force] [--timeout N]", "Restart containers",
     "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart, stop_flags, 1, CLI_ANY, false },
-  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause, NULL, 1, CLI_ANY, false },
-  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false },
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart, stop_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
+  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
+  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
-    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false },
+    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml|compact]", "List containers",
     "Filters (LXD's; all must match):\n"
     "  NAME                  a name prefix, or a regular expression for the whole name\n"
     "  KEY=VALUE             a config key (dotted parts may be abbreviated: u.role=web),\n"
     "                        VALUE a regular expression for the whole value\n"
     "  status=, type=, architecture=, location=, ipv4=, ipv6=  (VALUE,VALUE: any of them)\n\n"
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, CLI_ANY, false },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, CLI_ANY, false, CLI_NAME (0) },
   { "info", "info", NULL, "info [NAME] [--show-log]",
     "Show a container's state, resources and layers; with no NAME, the host's",
     "With no NAME: the kernel, cgroup layout, storage, state directory and the\n"
     "kernel features minictr finds (mount_setattr, cgroup.kill, pidfd), as YAML.\n\n"
     "Flags:\n      --show-log        Print the container's console log after its info\n", cmd_info, console_flags, 0, 1,
-    false },
+    false, CLI_NAME (0) },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"
     "The exit status is the command's (128+N when killed by signal N; 127 when\n"
@@ -937,40 +937,40 @@ const struct cli_command cli_container_commands[] = {
     "  -t, --force-interactive     Allocate a terminal\n"
     "  -T, --force-noninteractive  Never allocate a terminal\n"
     "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"
-    "                         non-interactive\n", cmd_exec, exec_flags, 0, CLI_ANY, false },
+    "                         non-interactive\n", cmd_exec, exec_flags, 0, CLI_ANY, false, CLI_NAME (0) },
   { "snapshot", "snapshot", NULL, "snapshot [create] NAME [SNAP] | snapshot list NAME | "
     "snapshot show|delete NAME/SNAP | snapshot rename NAME/SNAP NEW",
     "Snapshot a container (its layer and config; LXD's snapN when SNAP is omitted)\n\n"
     "A running container is frozen while its layer is copied.  The cost is the\n"
     "container's own changes, never the image.",
-    NULL, cli_cmd_snapshot, NULL, 1, 3, false },
+    NULL, cli_cmd_snapshot, NULL, 1, 3, false, CLI_NAMES_ALL },
   { "restore", "restore", NULL, "restore NAME SNAP",
     "Restore a container's layer and config from a snapshot\n\n"
     "A running container is stopped, restored and started again, as LXD does.",
     "Flags:\n  -f, --force           Accepted for older scripts (a running container is\n"
-    "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false },
+    "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false, CLI_NAME (0) },
   { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [--instance-only]",
     "Copy a container or a snapshot into a new, independent container",
     "Flags:\n  -e, --ephemeral       The copy is deleted when it stops\n"
     "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
-    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy, copy_flags, 2, 2, false },
-  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false },
+    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy, copy_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "publish", "publish", NULL, "publish NAME[/SNAP] [--alias A]... [--force] [KEY=VALUE...]",
     "Make an image from a container or a snapshot (LXD's unified format, its own fingerprint)",
     "Flags:\n      --alias A         Alias of the new image (repeatable)\n"
-    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish, publish_flags, 1, CLI_ANY, false },
+    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish, publish_flags, 1, CLI_ANY, false, CLI_NAME (0) },
   { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
     "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
-    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export, instance_flags, 1, 2, false },
+    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export, instance_flags, 1, 2, false, CLI_NAME (0) },
   { "import", "import", NULL, "import FILE.tar.gz [NAME] [--allow-privileged]",
     "Recreate a container from a backup made by export (its image must be in the store)",
     "A backup whose container (or a snapshot of it) is privileged, or shares the\n"
     "host's root directory as a disk device, is refused unless --allow-privileged.\n\n"
     "Flags:\n      --allow-privileged  Accept such a backup (only one you trust)\n",
-    cli_cmd_import, import_flags, 1, 2, false },
+    cli_cmd_import, import_flags, 1, 2, false, CLI_NAME (1) },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
-    "Flags:\n      --show-log        Print the console log instead\n", cmd_console, console_flags, 1, 1, false },
+    "Flags:\n      --show-log        Print the console log instead\n", cmd_console, console_flags, 1, 1, false, CLI_NAME (0) },
 };
 
 const size_t cli_container_commands_n = sizeof (cli_container_commands) / sizeof (cli_container_commands[0]);

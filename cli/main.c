@@ -41,7 +41,10 @@ print_help (void)
           "  version    Print the version\n\n"
           "Flags:\n"
           "  -h, --help      Print help\n"
-          "      --version   Print the version\n\n"
+          "      --version   Print the version\n"
+          "      --project P LXD's project: only `default` (minictr has no other)\n"
+          "      --force-local  Accepted (minictr is always local)\n\n"
+          "Names may carry LXD's remote prefix `local:` (local:c1, local:c1/etc/hosts).\n\n"
           "Use \"minictr <command> --help\" for more about a command.\n");
 }
 
@@ -68,11 +71,38 @@ int
 main (int argc, char **argv)
 {
   mc_error_t err = NULL;
-  const char *cmd = argc > 1 ? argv[1] : "help";
+  const char *cmd;
 
   bool found;
   int r;
 
+  /* LXD's global flags before the command: `lxc --project default exec ...`. */
+  while (argc > 1 && (strncmp (argv[1], "--project", 9) == 0 || strcmp (argv[1], "--force-local") == 0))
+    {
+      const char *value = NULL;
+      int used = 1;
+
+      if (strncmp (argv[1], "--project=", 10) == 0)
+        value = argv[1] + 10;
+      else if (strcmp (argv[1], "--project") == 0)
+        {
+          if (argc < 3)
+            {
+              mc_make_usage_error (&err, "flag `--project` needs a value");
+              return mc_error_report (&err);
+            }
+          value = argv[2];
+          used = 2;
+        }
+      else if (strcmp (argv[1], "--force-local") != 0)
+        break;
+      if (cli_global_flag (value ? "--project" : argv[1], value, &err) < 0)
+        return mc_error_report (&err);
+      argv[used] = argv[0];
+      argv += used;
+      argc -= used;
+    }
+  cmd = argc > 1 ? argv[1] : "help";
   if (strcmp (cmd, "help") == 0 || strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0)
     {
       /* `help COMMAND` is `COMMAND --help`.  */

@@ -5,7 +5,8 @@
 # flags moved into the command table (issue #13), and changed since only
 # where a flag was added or documented (issue #14: -c, --no-profiles,
 # exec -n, list filters, --format compact, info [NAME] --show-log,
-# restore of a running container); cli.bats
+# restore of a running container, global --project and --force-local,
+# the remote prefix local:); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

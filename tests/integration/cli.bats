@@ -90,6 +90,59 @@ load helpers
     assert_line --index 1 --regexp '^default +Default minictr profile +1$'
 }
 
+@test "LXD's remote prefix local: and --project default are accepted wherever a name is; other remotes and projects are refused" {
+    local f=$WORK/hello
+    import_busybox
+    mc --project default launch local:busybox local:rp1
+    run mc list local: --format csv
+    assert_success
+    assert_line --index 0 --regexp '^rp1,RUNNING,'
+    run mc list local:rp --format csv
+    assert_line --index 0 --regexp '^rp1,'
+    # The Ansible LXD connection plugin's spellings, doubled slash included.
+    run mc --project default exec local:rp1 -- /bin/sh -c 'echo hi'
+    assert_success
+    assert_output hi
+    echo pushed > "$f"
+    mc --project default file push "$f" local:rp1//root/hello
+    run mc exec rp1 -- cat /root/hello
+    assert_output pushed
+    mc --project default file pull local:rp1//root/hello "$WORK/back"
+    assert_equal "$(cat "$WORK/back")" pushed
+    mc snapshot local:rp1 s0
+    run mc info local:rp1
+    assert_line --regexp '^  snapshot s0: '
+    # A colon after the name is part of the path, not a remote.
+    mc file push "$f" local:rp1/root/a:b
+    mc file push "$f" rp1/root/c:d
+    run mc exec local:rp1 -- ls /root
+    assert_output "$(printf 'a:b\nc:d\nhello')"
+    mc config set --project default local:rp1 user.x 1
+    assert_equal "$(mc config get local:rp1 user.x)" 1
+    mc copy local:rp1/s0 local:rp2
+    assert_equal "$(mc profile show local:default | sed -n 1p)" "$(mc profile show default | sed -n 1p)"
+    run mc image info local:busybox
+    assert_success
+    mc delete --force local:rp1 local:rp2
+    run mc list --format csv
+    assert_output ''
+    # Any other remote or project: one line naming it, exit 2, nothing made.
+    run mc launch images:debian/12 rp3
+    assert_failure 2
+    assert_output "minictr: unknown remote \`images\` in \`images:debian/12\` (minictr has only \`local\`)"
+    run mc exec ubuntu:rp3 -- true
+    assert_failure 2
+    assert_output "minictr: unknown remote \`ubuntu\` in \`ubuntu:rp3\` (minictr has only \`local\`)"
+    run mc --project web list
+    assert_failure 2
+    assert_output "minictr: project \`web\` does not exist (minictr has only the \`default\` project)"
+    run mc list --project=web
+    assert_failure 2
+    run mc start local:
+    assert_failure 2
+    assert_output "minictr: start: wrong number of arguments (usage: minictr start NAME...)"
+}
+
 @test "minictr --version" {
     run mc --version
     assert_success
