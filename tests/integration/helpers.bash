@@ -415,18 +415,20 @@ install_boot_unit() {
 # ---- systemd images -------------------------------------------------------
 
 # A Debian bookworm image with systemd as init
-# (scripts/mkimage-debian-systemd.sh), built once per checkout and cached
-# in build/test-cache, whatever the build dir (the VM reads the host's
-# copy: tests/run.sh vm builds it first).
+# (scripts/mkimage-debian-systemd.sh), plus PACKAGEs if given
+# (systemd_image python3), built once per checkout and cached in
+# build/test-cache, whatever the build dir (the VM reads the host's copy:
+# tests/run.sh vm builds it first).
 systemd_image() {
-    local root cache img
+    local root cache img suffix=
     root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     cache=${MINICTR_TEST_CACHE:-$root/build/test-cache}
-    img=$cache/debian-systemd.tar
+    [ $# -eq 0 ] || suffix=-$(IFS=-; echo "$*")
+    img=$cache/debian-systemd$suffix.tar
     if [ ! -s "$img" ]; then
         mkdir -p "$cache" 2>/dev/null \
             || fail "precondition failed: no cached $img, and $cache cannot be written (build it on the host first)"
-        "$root/scripts/mkimage-debian-systemd.sh" "$img" >&2 \
+        "$root/scripts/mkimage-debian-systemd.sh" "$img" "$@" >&2 \
             || fail "precondition failed: the systemd test image could not be built (debootstrap from this machine's Debian mirror)"
     fi
     echo "$img"
