@@ -128,6 +128,11 @@ int cli_config (int argc, char **argv, mc_error_t *err);
 int cli_profile (int argc, char **argv, mc_error_t *err);
 int cli_network (int argc, char **argv, mc_error_t *err);
 
+/* LXD's `-c KEY=VALUE` (repeatable) and `--no-profiles` of A, on top of
+ * what standard input gave in *OVER (made when NULL): its `config` and
+ * `profiles`.  */
+int cli_create_overrides (const struct cli_args *a, json_t **over, mc_error_t *err);
+
 int cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);

@@ -157,38 +157,52 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   return 0;
 }
 
+/* argv[first..argc): `KEY VALUE` (two words, no `=` in KEY) or
+ * `KEY=VALUE...`, into CHANGE's keys and values (KEYS and VALUES hold
+ * them; the caller frees both).  */
+static int
+parse_pairs (const struct cli_command *cmd, int argc, char **argv, int first, struct mc_config_change *change,
+             const char ***keys, const char ***values, mc_error_t *err)
+{
+  int i, n = argc - first;
+
+  *keys = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  *values = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
+  change->n = 0;
+  if (n == 2 && strchr (argv[first], '=') == NULL)
+    {
+      (*keys)[0] = argv[first];
+      (*values)[0] = argv[first + 1];
+      change->n = 1;
+    }
+  else
+    for (i = 0; i < n; i++)
+      {
+        char *arg = argv[first + i], *eq = strchr (arg, '=');
+
+        if (eq == NULL || eq == arg)
+          return mc_make_usage_error (err, "%s: expected KEY VALUE or KEY=VALUE..., got `%s`", cmd->path, arg);
+        *eq = '\0';
+        (*keys)[change->n] = arg;
+        (*values)[change->n++] = eq + 1;
+      }
+  change->keys = *keys;
+  change->values = *values;
+  return 0;
+}
+
 static int
 cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
-  int r = parse_flags (cmd, argc, argv, NULL, err), i, n;
+  int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  n = argc - optind - 1;
-  keys = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
-  values = xmalloc0 (sizeof (char *) * (size_t) (n + 1));
   /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
-  if (n == 2 && strchr (argv[optind + 1], '=') == NULL)
-    {
-      keys[0] = argv[optind + 1];
-      values[0] = argv[optind + 2];
-      change.n = 1;
-    }
-  else
-    for (i = 0; i < n; i++)
-      {
-        char *arg = argv[optind + 1 + i], *eq = strchr (arg, '=');
-
-        if (eq == NULL)
-          return mc_make_usage_error (err, "%s: expected KEY VALUE or KEY=VALUE..., got `%s`", cmd->path, arg);
-        *eq = '\0';
-        keys[change.n] = arg;
-        values[change.n++] = eq + 1;
-      }
-  change.keys = keys;
-  change.values = values;
+  if (parse_pairs (cmd, argc, argv, optind + 1, &change, &keys, &values, err) < 0)
+    return -1;
   return configure (cmd, argv[optind], &change, err);
 }
 
@@ -294,6 +308,77 @@ cmd_device_remove (const struct cli_command *cmd, int argc, char **argv, mc_erro
 }
 
 static int
+cmd_device_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  cleanup_free const char **keys = NULL, **values = NULL;
+  bool override = strcmp (cmd->name, "override") == 0;
+  int r = parse_flags (cmd, argc, argv, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  /* `set NAME DEVICE KEY VALUE` or `set NAME DEVICE KEY=VALUE...`;
+     override takes KEY=VALUE... only, and may take none.  */
+  if (argc - optind > 2 && parse_pairs (cmd, argc, argv, optind + 2, &change, &keys, &values, err) < 0)
+    return -1;
+  change.device = argv[optind + 1];
+  change.device_op = override ? MC_DEVICE_OVERRIDE : MC_DEVICE_SET;
+  r = configure (cmd, argv[optind], &change, err);
+  if (r == 0 && override)
+    printf ("Device %s overridden for %s\n", change.device, argv[optind]);
+  return r;
+}
+
+static int
+cmd_device_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  struct mc_config_change change = { 0 };
+  int r = parse_flags (cmd, argc, argv, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  change.device = argv[optind + 1];
+  change.device_op = MC_DEVICE_SET;
+  change.keys = (const char *const *) &argv[optind + 2];
+  change.n = (size_t) (argc - optind - 2);
+  return configure (cmd, argv[optind], &change, err);
+}
+
+/* LXD's `device get`: a key of the container's (or profile's) own device;
+ * one a profile gives the container is read from the profile.  */
+static int
+cmd_device_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_json json_t *doc = NULL, *exp = NULL;
+  const char *dname, *key;
+  json_t *dev, *v;
+  struct mc_store s;
+  int r = parse_flags (cmd, argc, argv, NULL, err);
+
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  dname = argv[optind + 1];
+  key = argv[optind + 2];
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  doc = load_doc (cmd, &s, argv[optind], false, err);
+  if (doc && !is_profile_cmd (cmd) && json_object_get (json_object_get (doc, "devices"), dname) == NULL)
+    exp = mc_container_config_expanded (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (doc == NULL)
+    return -1;
+  dev = json_object_get (json_object_get (doc, "devices"), dname);
+  if (dev == NULL && exp && json_object_get (json_object_get (exp, "devices"), dname))
+    return mc_make_error (err, 0, "device `%s` comes from a profile (see `minictr config show %s --expanded`, "
+                          "or override it)", dname, argv[optind]);
+  if (dev == NULL)
+    return mc_make_error (err, 0, "device `%s` does not exist", dname);
+  v = json_object_get (dev, key);
+  printf ("%s\n", v ? json_string_value (v) : "");
+  return 0;
+}
+
+static int
 device_print (const struct cli_command *cmd, int argc, char **argv, bool list, mc_error_t *err)
 {
   struct mc_store s;
@@ -346,8 +431,11 @@ cmd_device_show (const struct cli_command *cmd, int argc, char **argv, mc_error_
 #define DEVICE_TYPES_HELP                                                                                \
   "Types and keys:\n"                                                                                  \
   "  disk   source=HOST_PATH path=PATH [readonly=true] [shift=true]\n"                                 \
+  "  disk   path=/ [pool=POOL] [size=SIZE]: the root disk (size: a project quota)\n"                   \
   "  nic    network=NETWORK (or nictype=bridged parent=NETWORK) [name=eth0]\n"                         \
-  "         [ipv4.address=A.B.C.D] [hwaddr=00:16:3e:..] [mtu=N]\n"
+  "         [ipv4.address=A.B.C.D] [hwaddr=00:16:3e:..] [mtu=N]\n"                                      \
+  "  unix-char, unix-block  source=HOST_NODE and/or path=PATH [major=N minor=N]\n"                     \
+  "         [uid=N] [gid=N] [mode=0660] [required=false]: /dev/fuse, /dev/net/tun, /dev/kvm\n"
 
 static const struct cli_command config_device_commands[] = {
   { "add", "config device add", NULL, "config device add NAME DEVICE TYPE [KEY=VALUE...]",
@@ -357,6 +445,18 @@ static const struct cli_command config_device_commands[] = {
     cmd_device_remove, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
   { "list", "config device list", "ls", "config device list NAME", "List devices", NULL, cmd_device_list, NULL, 1, 1, true, CLI_NAME (0) },
   { "show", "config device show", NULL, "config device show NAME", "Show devices as YAML", NULL, cmd_device_show, NULL, 1, 1, true, CLI_NAME (0) },
+  { "get", "config device get", NULL, "config device get NAME DEVICE KEY", "Print a device key", NULL,
+    cmd_device_get, NULL, 3, 3, true, CLI_NAME (0) },
+  { "set", "config device set", NULL, "config device set NAME DEVICE KEY VALUE | KEY=VALUE...",
+    "Set keys of the container's own device",
+    "A device that comes from a profile is overridden first (`config device override`).\n", cmd_device_set, NULL, 3,
+    CLI_ANY, true, CLI_NAME (0) },
+  { "unset", "config device unset", NULL, "config device unset NAME DEVICE KEY...", "Unset keys of a device", NULL,
+    cmd_device_unset, NULL, 3, CLI_ANY, true, CLI_NAME (0) },
+  { "override", "config device override", NULL, "config device override NAME DEVICE [KEY=VALUE...]",
+    "Copy a profile's device into the container, with keys changed",
+    "The usual way to size a container's root disk: `config device override c1 root size=2GiB`.\n",
+    cmd_device_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
 };
 
 static const struct cli_command profile_device_commands[] = {
@@ -368,6 +468,12 @@ static const struct cli_command profile_device_commands[] = {
   { "list", "profile device list", "ls", "profile device list PROFILE", "List devices", NULL, cmd_device_list, NULL, 1, 1, true, CLI_NAME (0) },
   { "show", "profile device show", NULL, "profile device show PROFILE", "Show devices as YAML", NULL,
     cmd_device_show, NULL, 1, 1, true, CLI_NAME (0) },
+  { "get", "profile device get", NULL, "profile device get PROFILE DEVICE KEY", "Print a device key", NULL,
+    cmd_device_get, NULL, 3, 3, true, CLI_NAME (0) },
+  { "set", "profile device set", NULL, "profile device set PROFILE DEVICE KEY VALUE | KEY=VALUE...",
+    "Set keys of a device", NULL, cmd_device_set, NULL, 3, CLI_ANY, true, CLI_NAME (0) },
+  { "unset", "profile device unset", NULL, "profile device unset PROFILE DEVICE KEY...", "Unset keys of a device",
+    NULL, cmd_device_unset, NULL, 3, CLI_ANY, true, CLI_NAME (0) },
 };
 
 static int

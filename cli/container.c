@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <regex.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +114,8 @@ read_stdin_config (json_t **out, mc_error_t *err)
   return *out == NULL ? -1 : 0;
 }
 
-/* LXD's `-c KEY=VALUE` (repeatable) and `--no-profiles`, on top of what
- * standard input gave in *OVER (made when NULL).  */
-static int
-flag_overrides (const struct cli_args *a, json_t **over, mc_error_t *err)
+int
+cli_create_overrides (const struct cli_args *a, json_t **over, mc_error_t *err)
 {
   const char *const *kv;
   json_t *config;
@@ -156,7 +155,14 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "empty"))
+    return mc_make_usage_error (err, "%s --empty: a minictr container is made from an image (import a root "
+                                "filesystem as one: `minictr image import META ROOTFS`)", cmd->path);
+  /* One argument is for --empty only (LXD's `init --empty NAME`).  */
+  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
+    return -1;
   req.ephemeral = cli_has (&a, "ephemeral");
+  req.device_keys = cli_values (&a, "device", &req.n_device_keys);
   req.profiles = cli_values (&a, "profile", &req.n_profiles);
   if (req.n_profiles == 0)
     req.profiles = NULL;
@@ -164,7 +170,7 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   req.name = argv[optind + 1];
   if (mc_container_name_validate (req.name, err) < 0)
     return -1;
-  if ((!start && read_stdin_config (&req.overrides, err) < 0) || flag_overrides (&a, &req.overrides, err) < 0)
+  if (read_stdin_config (&req.overrides, err) < 0 || cli_create_overrides (&a, &req.overrides, err) < 0)
     {
       json_decref (req.overrides);
       return -1;
@@ -505,56 +511,332 @@ ipv4_column (json_t *c)
   return out;
 }
 
-static void
-add_list_row (struct cli_table *t, json_t *c)
+/* ---- list columns (LXD's -c) ----------------------------------------------- */
+
+static char *
+upper_status (json_t *c)
 {
-  cleanup_free char *ipv4 = ipv4_column (c);
-  char state[16];
-  const char *status = json_string_value (json_object_get (c, "status"));
-  const char *row[6];
-  char snaps[32];
+  char *out = xstrdup (json_string_value (json_object_get (c, "status")) ?: "");
+  char *p;
+
+  for (p = out; *p; p++)
+    if (*p >= 'a' && *p <= 'z')
+      *p = (char) (*p - 32);
+  return out;
+}
+
+static char *
+ipv6_column (json_t *c)
+{
+  json_t *net = json_object_get (json_object_get (c, "state"), "network"), *iface, *a;
+  const char *ifname;
+  char *out = xstrdup ("");
   size_t i;
 
-  for (i = 0; i < sizeof (state) - 1 && status[i]; i++)
-    state[i] = (char) (status[i] >= 'a' && status[i] <= 'z' ? status[i] - 32 : status[i]);
-  state[i] = '\0';
-  row[0] = json_string_value (json_object_get (c, "name"));
-  row[1] = state;
-  row[2] = ipv4;
-  row[3] = "";
-  row[4] = json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER";
-  snprintf (snaps, sizeof (snaps), "%zu", json_array_size (json_object_get (c, "snapshots")));
-  row[5] = snaps;
-  cli_table_add (t, row);
+  json_object_foreach (net, ifname, iface)
+    json_array_foreach (json_object_get (iface, "addresses"), i, a)
+      {
+        char *more;
+
+        if (strcmp (json_string_value (json_object_get (a, "family")) ?: "", "inet6") != 0
+            || strcmp (json_string_value (json_object_get (a, "scope")) ?: "", "global") != 0)
+          continue;
+        more = xasprintf ("%s%s%s (%s)", out, *out ? ", " : "", json_string_value (json_object_get (a, "address")),
+                          ifname);
+        free (out);
+        out = more;
+      }
+  return out;
+}
+
+/* LXD's dates in tables: 2026/12/05 09:32 UTC; empty for never.  */
+static char *
+date_column (json_t *c, const char *field)
+{
+  const char *iso = json_string_value (json_object_get (c, field));
+  struct tm tm;
+  char buf[64];
+
+  memset (&tm, 0, sizeof (tm));
+  if (iso == NULL || strptime (iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL || tm.tm_year < 70)
+    return xstrdup ("");
+  strftime (buf, sizeof (buf), "%Y/%m/%d %H:%M UTC", &tm);
+  return xstrdup (buf);
+}
+
+static char *
+size_column (json_t *v)
+{
+  char buf[32];
+
+  if (!json_is_integer (v))
+    return xstrdup ("");
+  mc_format_size ((uint64_t) json_integer_value (v), buf, sizeof (buf));
+  return xstrdup (buf);
+}
+
+static char *
+memory_percent (json_t *c)
+{
+  json_t *usage = json_object_get (json_object_get (json_object_get (c, "state"), "memory"), "usage");
+  const char *limit = json_string_value (json_object_get (json_object_get (c, "expanded_config"), "limits.memory"));
+  mc_error_t e = NULL;
+  uint64_t max;
+
+  if (!json_is_integer (usage) || limit == NULL || strchr (limit, '%'))
+    return xstrdup ("");
+  if (mc_parse_size (limit, &max, &e) < 0 || max == 0)
+    {
+      mc_error_release (&e);
+      return xstrdup ("");
+    }
+  return xasprintf ("%.2f%%", 100.0 * (double) json_integer_value (usage) / (double) max);
+}
+
+/* The cell of column LETTER (or, with KEY, config key KEY cut to WIDTH
+ * bytes when WIDTH > 0) for container C.  */
+static char *
+column_cell (json_t *c, char letter, const char *key, long width)
+{
+  json_t *state = json_object_get (c, "state"), *v;
+  const char *fp;
+  size_t i;
+
+  if (key)
+    {
+      const char *val = json_string_value (json_object_get (json_object_get (c, "expanded_config"), key));
+
+      return width > 0 && val ? xstrndup (val, (size_t) width) : xstrdup (val ? val : "");
+    }
+  switch (letter)
+    {
+    case 'n': return xstrdup (json_string_value (json_object_get (c, "name")));
+    case 's': return upper_status (c);
+    case '4': return ipv4_column (c);
+    case '6': return ipv6_column (c);
+    case 't':
+      return xstrdup (json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER");
+    case 'S': return xasprintf ("%zu", json_array_size (json_object_get (c, "snapshots")));
+    case 'a': return xstrdup (json_string_value (json_object_get (c, "architecture")) ?: "");
+    case 'c': return date_column (c, "created_at");
+    case 'l': return date_column (c, "last_used_at");
+    case 'd': return xstrdup (json_string_value (json_object_get (c, "description")) ?: "");
+    case 'p':
+      v = json_object_get (state, "pid");
+      return json_integer_value (v) > 0 ? xasprintf ("%lld", (long long) json_integer_value (v)) : xstrdup ("0");
+    case 'P':
+      {
+        char *out = xstrdup ("");
+
+        json_array_foreach (json_object_get (c, "profiles"), i, v)
+          {
+            char *more = xasprintf ("%s%s%s", out, i ? ", " : "", json_string_value (v));
+
+            free (out);
+            out = more;
+          }
+        return out;
+      }
+    case 'b':
+      json_object_foreach (json_object_get (c, "expanded_devices"), fp, v)
+        if (json_string_value (json_object_get (v, "pool")) && json_string_value (json_object_get (v, "path"))
+            && strcmp (json_string_value (json_object_get (v, "path")), "/") == 0)
+          return xstrdup (json_string_value (json_object_get (v, "pool")));
+      return xstrdup ("");
+    case 'm': return size_column (json_object_get (json_object_get (state, "memory"), "usage"));
+    case 'M': return memory_percent (c);
+    case 'u':
+      v = json_object_get (json_object_get (state, "cpu"), "usage");
+      return json_is_integer (v) ? xasprintf ("%llds", (long long) (json_integer_value (v) / 1000000000)) : xstrdup ("");
+    case 'N':
+      v = json_object_get (state, "processes");
+      return json_is_integer (v) ? xasprintf ("%lld", (long long) json_integer_value (v)) : xstrdup ("");
+    case 'D': return size_column (json_object_get (json_object_get (json_object_get (c, "layers"), "container"), "size"));
+    case 'L': return xstrdup ("none");
+    case 'e': return xstrdup ("default");
+    case 'f':
+    case 'F':
+      fp = json_string_value (json_object_get (json_object_get (c, "expanded_config"), "volatile.base_image"));
+      return fp ? xstrndup (fp, letter == 'f' ? 12 : strlen (fp)) : xstrdup ("");
+    default: return xstrdup ("");
+    }
+}
+
+static const struct
+{
+  char letter;
+  const char *header;
+} list_columns[] = {
+  { 'n', "NAME" }, { 's', "STATE" }, { '4', "IPV4" }, { '6', "IPV6" }, { 't', "TYPE" }, { 'S', "SNAPSHOTS" },
+  { 'a', "ARCHITECTURE" }, { 'c', "CREATED AT" }, { 'l', "LAST USED AT" }, { 'd', "DESCRIPTION" },
+  { 'p', "PID" }, { 'P', "PROFILES" }, { 'b', "STORAGE POOL" }, { 'm', "MEMORY USAGE" },
+  { 'M', "MEMORY USAGE%" }, { 'u', "CPU USAGE" }, { 'N', "PROCESSES" }, { 'D', "DISK USAGE" },
+  { 'L', "LOCATION" }, { 'e', "PROJECT" }, { 'f', "BASE IMAGE" }, { 'F', "BASE IMAGE" },
+};
+
+#define N_LIST_COLUMNS (sizeof (list_columns) / sizeof (list_columns[0]))
+
+struct column
+{
+  char letter;         /* or 0 for a config key column */
+  char *key;           /* the config key */
+  long width;          /* > 0: cut to this many bytes */
+  char *header;
+};
+
+static void
+columns_free (struct column *cols, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      free (cols[i].key);
+      free (cols[i].header);
+    }
+  free (cols);
+}
+
+/* LXD's -c: comma-separated entries, each a run of column letters or, when
+ * it holds a dot, a config key column KEY[:NAME[:MAXWIDTH]] (MAXWIDTH 0:
+ * NAME's width; -1: no limit).  */
+static int
+parse_columns (const char *spec, struct column **out, size_t *n, mc_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (spec);
+  struct column *cols = NULL;
+  char *entry = copy, *next;
+  size_t count = 0, k;
+
+  for (;; entry = next + 1)
+    {
+      next = strchr (entry, ',');
+      if (next)
+        *next = '\0';
+      if (*entry == '\0')
+        {
+          columns_free (cols, count);
+          return mc_make_usage_error (err, "-c `%s`: an empty column entry (a stray comma)", spec);
+        }
+      if (strchr (entry, '.') == NULL)
+        for (; *entry; entry++)
+          {
+            for (k = 0; k < N_LIST_COLUMNS && list_columns[k].letter != *entry; k++)
+              ;
+            if (k == N_LIST_COLUMNS)
+              {
+                columns_free (cols, count);
+                return mc_make_usage_error (err, "-c `%s`: unknown column `%c` (minictr list --help lists them)",
+                                            spec, *entry);
+              }
+            cols = xrealloc (cols, sizeof (*cols) * (count + 1));
+            cols[count++] = (struct column) { *entry, NULL, 0, xstrdup (list_columns[k].header) };
+          }
+      else
+        {
+          char *name = strchr (entry, ':'), *width = name ? strchr (name + 1, ':') : NULL, *end;
+          long w = -1;
+
+          if (name)
+            *name++ = '\0';
+          if (width)
+            *width++ = '\0';
+          if (width && strchr (width, ':'))
+            {
+              columns_free (cols, count);
+              return mc_make_usage_error (err, "-c `%s`: a config key column is KEY[:NAME[:MAXWIDTH]]", spec);
+            }
+          if (width)
+            {
+              errno = 0;
+              w = strtol (width, &end, 10);
+              if (*width == '\0' || *end || errno || w < -1)
+                {
+                  columns_free (cols, count);
+                  return mc_make_usage_error (err, "-c `%s`: invalid max width `%s` (-1, 0 or a positive number)",
+                                              spec, width);
+                }
+            }
+          if (name && *name == '\0' && width == NULL)
+            {
+              columns_free (cols, count);
+              return mc_make_usage_error (err, "-c `%s`: an empty column name needs a max width", spec);
+            }
+          cols = xrealloc (cols, sizeof (*cols) * (count + 1));
+          cols[count] = (struct column) { 0, xstrdup (entry), w, xstrdup (name ? name : entry) };
+          if (w == 0)
+            cols[count].width = (long) strlen (cols[count].header);
+          count++;
+        }
+      if (next == NULL)
+        break;
+    }
+  *out = cols;
+  *n = count;
+  return 0;
+}
+
+static void
+add_list_row (struct cli_table *t, json_t *c, const struct column *cols, size_t n)
+{
+  char **row = xmalloc0 (sizeof (char *) * n);
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    row[i] = column_cell (c, cols[i].letter, cols[i].key, cols[i].width);
+  cli_table_add (t, (const char *const *) row);
+  for (i = 0; i < n; i++)
+    free (row[i]);
+  free (row);
 }
 
 static int
 cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const char *const headers[] = { "NAME", "STATE", "IPV4", "IPV6", "TYPE", "SNAPSHOTS" };
   cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
+  cleanup_free const char **headers = NULL;
+  const char *spec = "ns46tS";
+  struct column *cols = NULL;
   struct mc_store store;
   struct cli_table t;
+  size_t i, ncols = 0;
   json_t *all, *c;
-  size_t i;
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  if (mc_store_open (&store, err) < 0)
+  if (cli_has (&a, "fast") && cli_has (&a, "columns"))
+    return mc_make_usage_error (err, "list: --fast and -c exclude each other (--fast is -c nsacPt)");
+  if (cli_has (&a, "fast"))
+    spec = "nsacPt";
+  if (cli_has (&a, "columns"))
+    spec = cli_value (&a, "columns");
+  if (parse_columns (spec, &cols, &ncols, err) < 0)
     return -1;
+  if (mc_store_open (&store, err) < 0)
+    {
+      columns_free (cols, ncols);
+      return -1;
+    }
   all = collect (&store, argv + optind, argc - optind, err);
   mc_store_close (&store);
   if (all == NULL)
-    return -1;
-  cli_table_init (&t, headers, 6);
+    {
+      columns_free (cols, ncols);
+      return -1;
+    }
+  headers = xmalloc0 (sizeof (char *) * ncols);
+  for (i = 0; i < ncols; i++)
+    headers[i] = cols[i].header;
+  cli_table_init (&t, headers, ncols);
   json_array_foreach (all, i, c)
-    add_list_row (&t, c);
+    add_list_row (&t, c, cols, ncols);
   ret = cli_print (fmt, &t, all, err);
   cli_table_release (&t);
   json_decref (all);
+  columns_free (cols, ncols);
   return ret;
 }
 
@@ -870,17 +1152,20 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
 static const struct cli_flag create_flags[] = {
   { "ephemeral", 'e', false }, { "profile", 'p', true }, { "config", 'c', true }, { "no-profiles", 0, false },
-  { NULL, 0, false }
+  { "device", 'd', true }, { "empty", 0, false }, { NULL, 0, false }
 };
 static const struct cli_flag stop_flags[] = { { "force", 'f', false }, { "timeout", 't', true }, { NULL, 0, false } };
 static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
-static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
+static const struct cli_flag list_flags[] = {
+  { "format", 'f', true }, { "columns", 'c', true }, { "fast", 0, false }, { NULL, 0, false }
+};
 static const struct cli_flag exec_flags[] = {
   { "env", 'e', true }, { "cwd", 0, true }, { "user", 0, true }, { "group", 0, true }, { "disable-stdin", 'n', false },
   { "force-interactive", 't', false }, { "force-noninteractive", 'T', false }, { "mode", 0, true }, { NULL, 0, false }
 };
 static const struct cli_flag copy_flags[] = {
-  { "ephemeral", 'e', false }, { "profile", 'p', true }, { "instance-only", 0, false }, { NULL, 0, false }
+  { "ephemeral", 'e', false }, { "profile", 'p', true }, { "instance-only", 0, false }, { "config", 'c', true },
+  { "device", 'd', true }, { "no-profiles", 0, false }, { NULL, 0, false }
 };
 static const struct cli_flag publish_flags[] = { { "alias", 0, true }, { "force", 'f', false }, { NULL, 0, false } };
 static const struct cli_flag instance_flags[] = { { "instance-only", 0, false }, { NULL, 0, false } };
@@ -891,16 +1176,23 @@ static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NUL
   "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"                                  \
   "  -p, --profile P       Apply profile P (repeatable; default: default)\n"                            \
   "  -c, --config K=V      Set config key K (repeatable)\n"                                              \
-  "      --no-profiles     Apply no profile at all\n"
+  "      --no-profiles     Apply no profile at all\n"                                                  \
+  "  -d, --device D,K=V    Set key K of device D (repeatable): the container's own device,\n"          \
+  "                        or a profile's, copied into the container (as `config device\n"              \
+  "                        override`): -d root,size=2GiB\n"                                                  \
+  "      --empty           Refused: a minictr container is made from an image\n"
 
 const struct cli_command cli_container_commands[] = {
-  { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles]",
-    "Create and start a container from an image", CREATE_FLAGS_HELP, cmd_launch, create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+  { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
+    "[< config.yaml]",
+    "Create and start a container from an image\n\nWhen standard input is not a terminal it is read as YAML, as `init` does.",
+    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "init", "init", "create",
-    "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [--no-profiles] [< config.yaml]",
+    "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
+    "[< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
-    "devices, profiles), as `minictr config show NAME` prints it; -c and --no-profiles apply on top.",
-    CREATE_FLAGS_HELP, cmd_init, create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+    "devices, profiles), as `minictr config show NAME` prints it; -c, -d and --no-profiles apply\non top.",
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
     "Flags:\n  -f, --force           Kill at once\n"
@@ -912,13 +1204,22 @@ const struct cli_command cli_container_commands[] = {
   { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
     "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
-  { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml|compact]", "List containers",
+  { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml|compact] [-c COLUMNS] [--fast]",
+    "List containers",
     "Filters (LXD's; all must match):\n"
     "  NAME                  a name prefix, or a regular expression for the whole name\n"
     "  KEY=VALUE             a config key (dotted parts may be abbreviated: u.role=web),\n"
     "                        VALUE a regular expression for the whole value\n"
     "  status=, type=, architecture=, location=, ipv4=, ipv6=  (VALUE,VALUE: any of them)\n\n"
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, CLI_ANY, false, CLI_NAME (0) },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n"
+    "  -c, --columns COLS    LXD's columns (default ns46tS), comma-separated runs of:\n"
+    "                        n name, s state, 4 IPv4, 6 IPv6, t type, S snapshots,\n"
+    "                        a architecture, c created at, l last used at, d description,\n"
+    "                        p PID, P profiles, b storage pool, m memory usage,\n"
+    "                        M memory usage %, u CPU usage, N processes, D disk usage,\n"
+    "                        L location, e project, f base image, F its full fingerprint;\n"
+    "                        or a config key column KEY[:NAME[:MAXWIDTH]] (-c n,user.role:ROLE)\n"
+    "      --fast            -c nsacPt\n", cmd_list, list_flags, 0, CLI_ANY, false, CLI_NAME (0) },
   { "info", "info", NULL, "info [NAME] [--show-log]",
     "Show a container's state, resources and layers; with no NAME, the host's",
     "With no NAME: the kernel, cgroup layout, storage, state directory and the\n"
@@ -949,11 +1250,16 @@ const struct cli_command cli_container_commands[] = {
     "A running container is stopped, restored and started again, as LXD does.",
     "Flags:\n  -f, --force           Accepted for older scripts (a running container is\n"
     "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false, CLI_NAME (0) },
-  { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [--instance-only]",
+  { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [-c KEY=VALUE]... "
+    "[-d DEV,KEY=VALUE]... [--no-profiles] [--instance-only]",
     "Copy a container or a snapshot into a new, independent container",
     "Flags:\n  -e, --ephemeral       The copy is deleted when it stops\n"
     "  -p, --profile P       Profiles of the copy (repeatable; default: the source's)\n"
-    "      --instance-only   Leave the source's snapshots out\n", cli_cmd_copy, copy_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+    "      --instance-only   Leave the source's snapshots out\n"
+    "  -c, --config K=V      Set config key K of the copy (repeatable)\n"
+    "  -d, --device D,K=V    Set key K of device D of the copy (repeatable; a profile's is\n"
+    "                        overridden)\n"
+    "      --no-profiles     The copy has no profile\n", cli_cmd_copy, copy_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
   { "publish", "publish", NULL, "publish NAME[/SNAP] [--alias A]... [--force] [KEY=VALUE...]",
     "Make an image from a container or a snapshot (LXD's unified format, its own fingerprint)",

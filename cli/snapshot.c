@@ -204,12 +204,14 @@ cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
 {
   cleanup_args struct cli_args a = { 0 };
   struct mc_copy_request req = { 0 };
+  cleanup_json json_t *overrides = NULL;
   char *snap = NULL;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   req.ephemeral = cli_has (&a, "ephemeral");
   req.instance_only = cli_has (&a, "instance-only");
   req.profiles = cli_values (&a, "profile", &req.n_profiles);
+  req.device_keys = cli_values (&a, "device", &req.n_device_keys);
   if (strchr (argv[optind], '/') && split_snap (cmd, argv[optind], &snap, err) < 0)
     return -1;
   req.src = argv[optind];
@@ -217,6 +219,9 @@ cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   req.dst = argv[optind + 1];
   if (req.n_profiles == 0)
     req.profiles = NULL;
+  if (cli_create_overrides (&a, &overrides, err) < 0)
+    return -1;
+  req.overrides = overrides;
   return cli_with_lock (req.src, do_copy, &req, err);
 }
 

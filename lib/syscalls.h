@@ -11,7 +11,7 @@
  *
  * Kernel versions: open_tree, move_mount, fsopen, fsconfig, fsmount 5.2;
  * pidfd_send_signal 5.1; pidfd_open 5.3; clone3 5.3; close_range 5.9;
- * openat2 5.6; mount_setattr 5.12.
+ * openat2 5.6; mount_setattr 5.12; quotactl_fd 5.14.
  *
  * Headers: glibc 2.36 as released defines MOUNT_ATTR_*, struct mount_attr
  * and enum fsconfig_command in <sys/mount.h> and conflicts with
@@ -312,6 +312,20 @@ mc_sys_close_range (unsigned int first, unsigned int last, unsigned int flags)
   return (int) syscall (__NR_close_range, first, last, flags);
 #else
   (void) first, (void) last, (void) flags;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/* quotactl_fd(2), 5.14: quotactl on the filesystem holding FD, with no
+ * block device path to find.  */
+static inline int
+mc_sys_quotactl_fd (int fd, unsigned int cmd, int id, void *addr)
+{
+#ifdef __NR_quotactl_fd
+  return (int) syscall (__NR_quotactl_fd, fd, cmd, id, addr);
+#else
+  (void) fd, (void) cmd, (void) id, (void) addr;
   errno = ENOSYS;
   return -1;
 #endif

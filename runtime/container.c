@@ -1,5 +1,7 @@
 #include "runtime/container.h"
+#include "runtime/quota.h"
 #include "runtime/config/config.h"
+#include "runtime/config/device-config.h"
 #include "runtime/config/idmap.h"
 #include "images/manage.h"
 #include "runtime/config/profiles.h"
@@ -268,6 +270,16 @@ make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
   return mc_layer_idmap_set (dfd, "upper", owner, privileged ? UINT32_MAX : size, err);
 }
 
+/* The root disk's size, on the new layer.  */
+static int
+root_quota (struct mc_store *s, int dfd, const char *name, json_t *cfg, mc_error_t *err)
+{
+  cleanup_json json_t *exp = mc_config_expand (s, cfg, err);
+  cleanup_free char *cpath = xasprintf ("%s/containers/%s", s->root, name);
+
+  return exp ? mc_root_quota_apply_at (dfd, cpath, json_object_get (exp, "devices"), err) : -1;
+}
+
 static int
 populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
           mc_error_t *err)
@@ -284,8 +296,15 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
     return -1;
   cfg = build_config (req, img, fp, &map);
   json_decref (img);
+  if (mc_config_device_keys (s, cfg, req->device_keys, req->n_device_keys, err) < 0)
+    {
+      json_decref (cfg);
+      return -1;
+    }
   rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
   ret = make_layers (dfd, rootfs, cfg, err);
+  if (ret == 0)
+    ret = root_quota (s, dfd, req->name, cfg, err);
   if (ret == 0)
     ret = mc_container_config_save_at (dfd, cfg, err);
   json_decref (cfg);

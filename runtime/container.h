@@ -37,6 +37,11 @@ struct mc_create_request
   bool ephemeral;
   const char *const *profiles; /* NULL: ["default"] */
   size_t n_profiles;
+  /* LXD's `-d DEVICE,KEY=VALUE`: a key of a device, the container's own
+   * (from OVERRIDES) or a copy of its profiles' (overridden, as `config
+   * device override` does).  */
+  const char *const *device_keys;
+  size_t n_device_keys;
 };
 
 /* Create the container (stopped).  Atomic: built in a temp directory and

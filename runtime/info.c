@@ -7,6 +7,7 @@
 #include "runtime/net/nic.h"
 #include "lib/paths.h"
 #include "runtime/history/snapshot.h"
+#include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"

@@ -1,4 +1,5 @@
 #include "runtime/monitor.h"
+#include "runtime/quota.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "runtime/config/device-config.h"
@@ -8,6 +9,7 @@
 #include "runtime/cgroup/limits.h"
 #include "images/manage.h"
 #include "lib/paths.h"
+#include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
@@ -28,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -269,7 +272,7 @@ boot (struct monitor *m, mc_error_t *err)
       < 0)
     return -1;
   if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0
-      || mc_devices_limit (m->spec.cgroup, err) < 0)
+      || mc_devices_limit (m->spec.cgroup, m->spec.dev_rules, m->spec.n_dev_rules, err) < 0)
     return -1;
   /* Its cgroup2 cgroup is its root's to organise, as LXD and LXC do:
    * systemd in the container needs it.  */
@@ -518,6 +521,8 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
   const char *dname;
   json_t *dev;
 
+  if (mc_devices_root (devices, &dev, NULL, err) < 0)
+    return -1;
   spec->disks = xmalloc0 (sizeof (struct mc_disk) * (json_object_size (devices) + 1));
   json_object_foreach (devices, dname, dev)
     {
@@ -525,13 +530,114 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
 
       if (mc_device_validate (dname, dev, err) < 0)
         return -1;
-      if (strcmp (json_string_value (json_object_get (dev, "type")), "disk") != 0)
+      /* The root disk is the overlay itself (its size: runtime/files/quota.c). */
+      if (strcmp (json_string_value (json_object_get (dev, "type")), "disk") != 0 || mc_device_is_root (dev))
         continue;
       d->source = xstrdup (json_string_value (json_object_get (dev, "source")));
       d->path = xstrdup (json_string_value (json_object_get (dev, "path")));
       d->readonly = str_is_true (json_object_get (dev, "readonly"));
       d->shift = str_is_true (json_object_get (dev, "shift"));
       spec->n_disks++;
+    }
+  return 0;
+}
+
+/* A container id as the host sees it.  */
+static int
+host_id (const struct mc_child_spec *spec, const char *dname, const char *what, const char *v, uint32_t *out,
+         mc_error_t *err)
+{
+  unsigned long id = v ? strtoul (v, NULL, 10) : 0;
+
+  if (spec->privileged)
+    {
+      *out = (uint32_t) id;
+      return 0;
+    }
+  if (id >= spec->idmap_size)
+    return mc_make_error (err, 0, "device `%s`: %s %lu is outside the container's id map (0-%u)", dname, what, id,
+                          spec->idmap_size - 1);
+  *out = spec->idmap_base + (uint32_t) id;
+  return 0;
+}
+
+/* unix-char and unix-block devices: a node of their own under
+ * containers/NAME/devices/ (made by host root with the mapped owner and
+ * the mode, since nothing can make one inside a user namespace),
+ * bind-mounted at their path, and let through the device allowlist.  */
+static int
+fill_unix (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
+{
+  cleanup_free char *dir = xasprintf ("%s/devices", spec->cdir);
+  cleanup_close int dfd = -1;
+  const char *dname;
+  json_t *dev;
+
+  spec->dev_rules = xmalloc0 (sizeof (struct mc_dev_rule) * (json_object_size (devices) + 1));
+  json_object_foreach (devices, dname, dev)
+    {
+      const char *type = json_string_value (json_object_get (dev, "type"));
+      const char *source = json_string_value (json_object_get (dev, "source"));
+      const char *path = json_string_value (json_object_get (dev, "path"));
+      const char *maj = json_string_value (json_object_get (dev, "major"));
+      const char *min = json_string_value (json_object_get (dev, "minor"));
+      const char *mode = json_string_value (json_object_get (dev, "mode"));
+      bool block = type && strcmp (type, "unix-block") == 0;
+      cleanup_free char *node = NULL;
+      struct stat st;
+      dev_t num;
+      uint32_t uid, gid;
+      struct mc_disk *d;
+
+      if (type == NULL || (!block && strcmp (type, "unix-char") != 0))
+        continue;
+      /* The host node gives what major and minor leave out.  */
+      if (maj == NULL || min == NULL)
+        {
+          const char *host = source ? source : path;
+
+          if (stat (host, &st) < 0)
+            {
+              if (errno == ENOENT && json_object_get (dev, "required")
+                  && !str_is_true (json_object_get (dev, "required")))
+                continue;
+              if (errno == ENOENT)
+                return mc_make_error (err, 0, "device `%s`: `%s` does not exist on the host (required=false "
+                                      "skips a missing one)", dname, host);
+              return mc_make_error (err, errno, "device `%s`: `%s`", dname, host);
+            }
+          if (block ? !S_ISBLK (st.st_mode) : !S_ISCHR (st.st_mode))
+            return mc_make_error (err, 0, "device `%s`: `%s` is no %s device", dname, host,
+                                  block ? "block" : "character");
+          num = makedev (maj ? (unsigned) strtoul (maj, NULL, 10) : major (st.st_rdev),
+                         min ? (unsigned) strtoul (min, NULL, 10) : minor (st.st_rdev));
+        }
+      else
+        num = makedev ((unsigned) strtoul (maj, NULL, 10), (unsigned) strtoul (min, NULL, 10));
+      if (host_id (spec, dname, "uid", json_string_value (json_object_get (dev, "uid")), &uid, err) < 0
+          || host_id (spec, dname, "gid", json_string_value (json_object_get (dev, "gid")), &gid, err) < 0)
+        return -1;
+      if (dfd < 0)
+        {
+          if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+            return mc_make_error (err, errno, "mkdir `%s`", dir);
+          if ((dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+            return mc_make_error (err, errno, "open `%s`", dir);
+        }
+      node = xasprintf ("unix.%s", dname);
+      if ((unlinkat (dfd, node, 0) < 0 && errno != ENOENT)
+          || mknodat (dfd, node, (block ? S_IFBLK : S_IFCHR) | 0600, num) < 0
+          || fchownat (dfd, node, uid, gid, AT_SYMLINK_NOFOLLOW) < 0
+          || fchmodat (dfd, node, mode ? (mode_t) strtoul (mode, NULL, 8) : 0660, 0) < 0)
+        return mc_make_error (err, errno, "device `%s`: make its node `%s/%s`", dname, dir, node);
+      spec->disks = xrealloc (spec->disks, sizeof (struct mc_disk) * (spec->n_disks + 2));
+      d = &spec->disks[spec->n_disks++];
+      memset (d, 0, sizeof (*d));
+      d->source = xasprintf ("%s/%s", dir, node);
+      d->path = xstrdup (path ? path : source);
+      d->device = true;
+      spec->dev_rules[spec->n_dev_rules++] = (struct mc_dev_rule) { block ? 'b' : 'c', major (num), minor (num),
+                                                                   MC_DEV_READ | MC_DEV_WRITE | MC_DEV_MKNOD };
     }
   return 0;
 }
@@ -601,6 +707,7 @@ free_spec (struct mc_child_spec *spec)
       free (spec->disks[i].path);
     }
   free (spec->disks);
+  free (spec->dev_rules);
   free (spec->nics);
   mc_rendered_free (spec->templates, spec->n_templates);
   json_decref (spec->config);
@@ -620,10 +727,16 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   if (fp == NULL || mc_image_check_usable (s, fp, err) < 0)
     return fp ? -1 : mc_make_error (err, 0, "container `%s` has no base image", name);
   if ((cfg = mc_config_expand (s, local, err)) == NULL
-      || mc_container_settle_idmap (s, name, local, cfg, err) < 0)
+      || mc_container_settle_idmap (s, name, local, cfg, err) < 0
+      || mc_root_quota_apply (s, name, json_object_get (cfg, "devices"), err) < 0)
     return -1;
   spec->config = json_incref (json_object_get (cfg, "config"));
+  spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
+  spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  mc_idmap_of_config (local, &spec->idmap_base, &spec->idmap_size);
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
+  if (ret == 0)
+    ret = fill_unix (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
     add_lxcfs (spec);
   if (ret == 0)
@@ -631,12 +744,9 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   if (ret == 0)
     ret = fill_nics (s, name, local, cfg, spec, err);
   spec->name = xstrdup (name);
-  spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
-  spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
-  mc_idmap_of_config (local, &spec->idmap_base, &spec->idmap_size);
   spec->console_fd = -1;
   return ret;
 }

@@ -360,15 +360,17 @@ mc_rootfs_pivot (int rootfd, mc_error_t *err)
 /* ---- disk devices -------------------------------------------------------- */
 
 int
-mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, int userns_fd,
+mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, bool device, int userns_fd,
                         mc_error_t *err)
 {
   /* Always nosuid and nodev (LXD's choice: a setuid file or a device node
    * container root made in a shared directory must not work on the host
    * side, nor a host one inside); read-only, when asked, for every
-   * submount too.  */
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-                                         | (readonly ? MOUNT_ATTR_RDONLY : 0) };
+   * submount too.  A unix-char/block device's node is the one exception
+   * to nodev: minictr made it, and it is no directory.  */
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | (device ? 0 : MOUNT_ATTR_NODEV)
+                                         | (readonly ? MOUNT_ATTR_RDONLY : 0),
+                             .attr_clr = device ? MOUNT_ATTR_NODEV : 0 };
   struct mount_attr idmap = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64) userns_fd };
   int tree = mc_sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 

@@ -60,8 +60,9 @@ int mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_o
 int mc_rootfs_pivot (int rootfd, mc_error_t *err);
 
 /* Monitor side: SOURCE as a detached bind mount (read-only, idmapped to
- * USERNS_FD when SHIFT), to hand to the child.  */
-int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift,
+ * USERNS_FD when SHIFT), to hand to the child; nosuid, and nodev unless
+ * it is a DEVICE node minictr made.  */
+int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, bool device,
                             int userns_fd, mc_error_t *err);
 
 /* Attach MFD at PATH inside the root, resolved with RESOLVE_IN_ROOT,

@@ -336,7 +336,7 @@ prepare_disks (struct builder *b, int userns, int **fds, mc_error_t *err)
     {
       struct mc_disk *d = &b->c->disks[i];
 
-      (*fds)[i] = mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, userns, err);
+      (*fds)[i] = mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, d->device, userns, err);
       if ((*fds)[i] < 0)
         return -1;
     }

@@ -6,6 +6,7 @@
 #define MINICTR_START_H
 
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/cgroup/devices.h"
 #include "lib/error.h"
 #include "runtime/net/nic.h"
 #include "runtime/template.h"
@@ -15,11 +16,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A disk device: SOURCE on the host bind-mounted at PATH inside.  */
+/* A disk device: SOURCE on the host bind-mounted at PATH inside; or a
+ * unix-char/unix-block device: DEVICE, SOURCE the node minictr made for
+ * it (containers/NAME/devices/), mounted without nodev.  */
 struct mc_disk
 {
   char *source, *path;
-  bool readonly, shift;
+  bool readonly, shift, device;
 };
 
 struct mc_child_spec
@@ -39,6 +42,8 @@ struct mc_child_spec
   json_t *config;      /* the expanded `config` (limits, environment) */
   struct mc_disk *disks;
   size_t n_disks;
+  struct mc_dev_rule *dev_rules; /* the unix-char/block nodes, allowed */
+  size_t n_dev_rules;
   struct mc_rendered *templates; /* the image's templates, rendered, then
                                     /etc/hosts and /etc/resolv.conf */
   size_t n_templates;

@@ -6,7 +6,9 @@
 # where a flag was added or documented (issue #14: -c, --no-profiles,
 # exec -n, list filters, --format compact, info [NAME] --show-log,
 # restore of a running container, global --project and --force-local,
-# the remote prefix local:); cli.bats
+# the remote prefix local:, config|profile device get|set|unset and config
+# device override, launch|init|copy -c -d --no-profiles --empty and launch
+# reading YAML, list -c and --fast); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

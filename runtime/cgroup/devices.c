@@ -1,5 +1,6 @@
 /* Device access control (devices.h).  */
 #include "runtime/cgroup/devices.h"
+#include "lib/cleanup.h"
 #include "lib/utils.h"
 
 #include <errno.h>
@@ -204,12 +205,17 @@ limit_v2 (const char *dir, const struct mc_dev_rule *rules, size_t n, mc_error_t
 }
 
 int
-mc_devices_limit (struct mc_cgroup *cg, mc_error_t *err)
+mc_devices_limit (struct mc_cgroup *cg, const struct mc_dev_rule *extra, size_t n_extra, mc_error_t *err)
 {
   size_t n;
-  const struct mc_dev_rule *rules = mc_devices_default (&n);
+  const struct mc_dev_rule *defaults = mc_devices_default (&n);
+  cleanup_free struct mc_dev_rule *rules = xmalloc0 (sizeof (*rules) * (n + n_extra + 1));
   const char *dir;
 
+  memcpy (rules, defaults, sizeof (*rules) * n);
+  if (n_extra)
+    memcpy (rules + n, extra, sizeof (*rules) * n_extra);
+  n += n_extra;
   if (mc_cgroup_layout (cg) == MC_CGROUP_V1 && (dir = mc_cgroup_path (cg, "devices")) != NULL)
     return limit_v1 (dir, rules, n, err);
   dir = mc_cgroup_path (cg, "");

@@ -6,6 +6,8 @@
  *   c 5:0 tty    c 5:1 console   c 5:2 ptmx   c 136:* pts/N
  *   c 10:229 fuse   c 10:200 net/tun
  *
+ * and the nodes of the container's unix-char and unix-block devices.
+ *
  * On cgroup v1 through the devices controller (devices.deny "a", then
  * devices.allow); on cgroup v2 through a BPF_PROG_TYPE_CGROUP_DEVICE
  * program attached to the container's cgroup, generated from the same
@@ -42,8 +44,9 @@ const struct mc_dev_rule *mc_devices_default (size_t *n);
 
 /* Apply the allowlist to a new cgroup, before anything runs in it: the
  * v1 devices hierarchy when the host mounts one, else (pure cgroup v2)
- * the device program.  */
-int mc_devices_limit (struct mc_cgroup *cg, mc_error_t *err);
+ * the device program.  EXTRA (N_EXTRA of them, may be 0): the nodes of
+ * the container's unix-char and unix-block devices, allowed as well.  */
+int mc_devices_limit (struct mc_cgroup *cg, const struct mc_dev_rule *extra, size_t n_extra, mc_error_t *err);
 
 /* The eBPF program for RULES (struct bpf_insn, 8 bytes each) in *OUT;
  * returns the instruction count.  For tests.  */

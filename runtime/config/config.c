@@ -412,5 +412,5 @@ mc_config_validate_doc (json_t *doc, mc_error_t *err)
   json_object_foreach (devices, key, v)
     if (mc_device_validate (key, v, err) < 0)
       return -1;
-  return 0;
+  return mc_devices_root (devices, &v, NULL, err);
 }

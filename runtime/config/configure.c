@@ -1,4 +1,5 @@
 #include "runtime/config/configure.h"
+#include "runtime/quota.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
@@ -40,6 +41,56 @@ check_profiles (struct mc_store *s, json_t *profiles, mc_error_t *err)
         return -1;
       json_decref (prof);
     }
+  return 0;
+}
+
+/* `config device set|unset|override` and `profile device set|unset`: C's
+ * keys on device C->device of DOC.  A container's device that comes from
+ * a profile is changed only by overriding it (LXD's rule): the copy is
+ * then the container's own.  */
+static int
+change_device_keys (struct mc_store *s, json_t *doc, const struct mc_config_change *c, bool container,
+                    json_t *deferred, mc_error_t *err)
+{
+  json_t *devices = json_object_get (doc, "devices"), *dev = json_object_get (devices, c->device);
+  cleanup_json json_t *copy = NULL, *exp = NULL;
+  size_t i;
+
+  if (c->device_op == MC_DEVICE_OVERRIDE)
+    {
+      if (dev)
+        return mc_make_error (err, 0, "device `%s` is already the container's own (set its keys with `config device "
+                              "set`)", c->device);
+      if ((exp = mc_config_expand (s, doc, err)) == NULL)
+        return -1;
+      if ((dev = json_object_get (json_object_get (exp, "devices"), c->device)) == NULL)
+        return mc_make_error (err, 0, "device `%s` is in none of the container's profiles", c->device);
+    }
+  else if (dev == NULL)
+    {
+      if (container)
+        exp = mc_config_expand (s, doc, err);
+      if (exp && json_object_get (json_object_get (exp, "devices"), c->device))
+        return mc_make_error (err, 0, "device `%s` comes from a profile: override it first (`config device "
+                              "override`) or change the profile", c->device);
+      return mc_make_error (err, 0, "device `%s` does not exist", c->device);
+    }
+  copy = json_deep_copy (dev);
+  for (i = 0; i < c->n; i++)
+    {
+      if (strcmp (c->keys[i], "type") == 0)
+        return mc_make_error (err, 0, "device `%s`: its type cannot change (remove it and add another)", c->device);
+      if (c->values)
+        json_object_set_new (copy, c->keys[i], json_string (c->values[i]));
+      else if (json_object_del (copy, c->keys[i]) < 0)
+        return mc_make_error (err, 0, "device `%s` has no key `%s`", c->device, c->keys[i]);
+    }
+  if (mc_device_validate (c->device, copy, err) < 0)
+    return -1;
+  json_object_set (devices, c->device, copy);
+  /* The root disk's size applies at once (runtime/quota.h).  */
+  if (!mc_device_is_root (copy))
+    note_deferred (deferred, c->device);
   return 0;
 }
 
@@ -89,6 +140,8 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
       note_deferred (deferred, "devices");
       return 0;
     }
+  if (c->device && c->device_op != MC_DEVICE_ADD_REMOVE)
+    return change_device_keys (s, doc, c, container, deferred, err);
   for (i = 0; i < c->n; i++)
     {
       const struct mc_config_key *k = mc_config_key_find (c->keys[i], true, err);
@@ -157,12 +210,16 @@ apply_live_doc (struct mc_store *s, const char *name, json_t *doc, mc_error_t *e
   json_t *exp;
   int ret;
 
-  if (mc_container_status (name, &st, &status, err) < 0)
+  if (mc_container_status (name, &st, &status, err) < 0 || (exp = mc_config_expand (s, doc, err)) == NULL)
     return -1;
-  if (status == MC_STATUS_STOPPED)
-    return 0;
-  if ((exp = mc_config_expand (s, doc, err)) == NULL)
-    return -1;
+  /* The root disk's size holds for a stopped container's layer too
+   * (`file push`).  */
+  ret = mc_root_quota_apply (s, name, json_object_get (exp, "devices"), err);
+  if (ret < 0 || status == MC_STATUS_STOPPED)
+    {
+      json_decref (exp);
+      return ret;
+    }
   ret = mc_container_cgroup_open (name, &cg, err);
   if (ret == 0)
     ret = mc_limits_apply (cg, json_object_get (exp, "config"), err);

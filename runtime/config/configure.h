@@ -13,14 +13,24 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* What a change does to its device.  */
+enum mc_device_op
+{
+  MC_DEVICE_ADD_REMOVE,      /* add DEVICE_CONF, or remove when it is NULL */
+  MC_DEVICE_SET,             /* KEYS/VALUES are the device's keys */
+  MC_DEVICE_OVERRIDE,        /* container only: a copy of the profile's
+                                device, with KEYS/VALUES set on it */
+};
+
 /* A change to a config/devices document (a container's or a profile's). */
 struct mc_config_change
 {
   const char *const *keys;   /* set: KEYS[i] = VALUES[i]; unset: VALUES NULL */
   const char *const *values;
   size_t n;
-  const char *device;        /* device add/remove: its name */
+  const char *device;        /* device add/remove/set/override: its name */
   json_t *device_conf;       /* device add: type and keys; NULL: remove */
+  enum mc_device_op device_op;
   json_t *replace;           /* edit: the whole new document */
   json_t *profiles;          /* container only: the new profile list */
 };

@@ -71,12 +71,117 @@ nic_validate (const char *name, json_t *dev, mc_error_t *err)
   return 0;
 }
 
+
 static bool
 is_bool_string (json_t *v)
 {
   const char *s = json_string_value (v);
 
   return s && (strcmp (s, "true") == 0 || strcmp (s, "false") == 0);
+}
+
+static bool
+decimal (const char *v, unsigned long max)
+{
+  char *end;
+  unsigned long n;
+
+  if (v == NULL || !isdigit ((unsigned char) *v))
+    return false;
+  errno = 0;
+  n = strtoul (v, &end, 10);
+  return *end == '\0' && errno == 0 && n <= max;
+}
+
+/* unix-char and unix-block (LXD's): a device node at `path` inside, the
+ * host's `source` (its numbers) or `major`/`minor`, owned by `uid`/`gid`
+ * of the container with `mode`; `required: false` when the host node may
+ * be missing.  */
+static int
+unix_validate (const char *name, json_t *dev, mc_error_t *err)
+{
+  static const char *const keys[] = { "type", "source", "path", "major", "minor", "uid", "gid", "mode", "required" };
+  const char *source = json_string_value (json_object_get (dev, "source"));
+  const char *path = json_string_value (json_object_get (dev, "path"));
+  const char *v, *key;
+  json_t *val;
+  size_t i;
+
+  json_object_foreach (dev, key, val)
+    {
+      bool known = false;
+
+      for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
+        known |= strcmp (key, keys[i]) == 0;
+      if (!known)
+        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a %s (source, path, major, minor, uid, "
+                              "gid, mode, required)", name, key, json_string_value (json_object_get (dev, "type")));
+    }
+  if (source == NULL && path == NULL)
+    return mc_make_error (err, 0, "device `%s`: needs `source` (a host device node) or `path`", name);
+  for (i = 0; i < 2; i++)
+    {
+      const char *p = i == 0 ? source : path;
+
+      if (p && (p[0] != '/' || strcmp (p, "/") == 0))
+        return mc_make_error (err, 0, "device `%s`: `%s` must be an absolute path to a node", name,
+                              i == 0 ? "source" : "path");
+      if (p && (strstr (p, "/../") || (strlen (p) >= 3 && strcmp (p + strlen (p) - 3, "/..") == 0)))
+        return mc_make_error (err, 0, "device `%s`: `%s` must not contain `..`", name, i == 0 ? "source" : "path");
+    }
+  for (i = 0; i < 4; i++)
+    {
+      static const char *const nums[] = { "major", "minor", "uid", "gid" };
+
+      if ((v = json_string_value (json_object_get (dev, nums[i]))) && !decimal (v, i < 2 ? 0xfffff : 0xfffffffe))
+        return mc_make_error (err, 0, "device `%s`: invalid %s `%s`", name, nums[i], v);
+    }
+  if ((v = json_string_value (json_object_get (dev, "mode"))))
+    {
+      char *end;
+      unsigned long m = strtoul (v, &end, 8);
+
+      if (*v == '\0' || *end || m > 07777 || !isdigit ((unsigned char) *v))
+        return mc_make_error (err, 0, "device `%s`: invalid mode `%s` (octal, such as 0660)", name, v);
+    }
+  if ((val = json_object_get (dev, "required")) && !is_bool_string (val))
+    return mc_make_error (err, 0, "device `%s`: `required` must be true or false", name);
+  return 0;
+}
+
+bool
+mc_device_is_root (json_t *dev)
+{
+  const char *type = json_string_value (json_object_get (dev, "type"));
+  const char *path = json_string_value (json_object_get (dev, "path"));
+
+  return type && path && strcmp (type, "disk") == 0 && strcmp (path, "/") == 0
+         && json_object_get (dev, "source") == NULL;
+}
+
+/* LXD's root disk: the container's own tree (minictr's overlay) from
+ * storage pool `pool`, at most `size` bytes where the state directory's
+ * filesystem has project quotas (checked by runtime/files/quota.c).  */
+static int
+root_validate (const char *name, json_t *dev, mc_error_t *err)
+{
+  const char *pool = json_string_value (json_object_get (dev, "pool"));
+  const char *size = json_string_value (json_object_get (dev, "size"));
+  const char *key;
+  uint64_t bytes;
+  json_t *v;
+
+  json_object_foreach (dev, key, v)
+    if (strcmp (key, "type") && strcmp (key, "path") && strcmp (key, "pool") && strcmp (key, "size"))
+      return mc_make_error (err, 0, "device `%s`: unknown key `%s` for the root disk (pool, size; "
+                            "minictr's root is an overlay in its state directory)", name, key);
+  if (pool && mc_plain_name_validate ("storage pool", pool, err) < 0)
+    return mc_error_prefix (err, "device `%s`", name);
+  if (size && *size && mc_parse_size (size, &bytes, err) < 0)
+    return mc_error_prefix (err, "device `%s`: size", name);
+  if (size && *size && bytes < 1024 * 1024)
+    return mc_make_error (err, 0, "device `%s`: size `%s` is below 1MiB", name, size);
+  return 0;
 }
 
 int
@@ -98,8 +203,13 @@ mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
       return mc_make_error (err, 0, "device `%s`: `%s` must be a string", name, key);
   if (strcmp (type, "nic") == 0)
     return nic_validate (name, dev, err);
+  if (mc_device_is_root (dev))
+    return root_validate (name, dev, err);
+  if (strcmp (type, "unix-char") == 0 || strcmp (type, "unix-block") == 0)
+    return unix_validate (name, dev, err);
   if (strcmp (type, "disk") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk and nic)", name, type);
+    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk, nic, unix-char "
+                          "and unix-block)", name, type);
   json_object_foreach (dev, key, v)
     {
       if (!json_is_string (v))
@@ -125,5 +235,25 @@ mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
     return mc_make_error (err, 0, "device `%s`: `shift` must be true or false", name);
   if (stat (source, &st) < 0)
     return mc_make_error (err, errno, "device `%s`: source `%s`", name, source);
+  return 0;
+}
+
+int
+mc_devices_root (json_t *devices, json_t **root, const char **name, mc_error_t *err)
+{
+  const char *dname, *found = NULL;
+  json_t *dev;
+
+  *root = NULL;
+  json_object_foreach (devices, dname, dev)
+    if (mc_device_is_root (dev))
+      {
+        if (found)
+          return mc_make_error (err, 0, "devices `%s` and `%s` are both a root disk (path /)", found, dname);
+        found = dname;
+        *root = dev;
+      }
+  if (name)
+    *name = found;
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "runtime/config/profiles.h"
 #include "runtime/config/config.h"
+#include "runtime/config/device-config.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -170,5 +171,79 @@ mc_profile_move (struct mc_store *s, const char *from, const char *to, mc_error_
   if (renameat2 (dfd, src, dfd, dst, RENAME_NOREPLACE) < 0)
     return errno == EEXIST ? mc_make_error (err, 0, "profile `%s` already exists", to)
                            : mc_make_error (err, errno, "rename profile `%s`", from);
+  return 0;
+}
+
+/* ---- stacking ------------------------------------------------------------ */
+
+static void
+merge_into (json_t *dst, json_t *src)
+{
+  json_t *config = json_object_get (dst, "config"), *devices = json_object_get (dst, "devices"), *v;
+  const char *key;
+
+  json_object_foreach (json_object_get (src, "config"), key, v)
+    json_object_set (config, key, v);
+  json_object_foreach (json_object_get (src, "devices"), key, v)
+    json_object_set_new (devices, key, json_deep_copy (v));
+}
+
+json_t *
+mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err)
+{
+  json_t *out = json_deep_copy (cfg), *p;
+  size_t i;
+
+  json_object_set_new (out, "config", json_object ());
+  json_object_set_new (out, "devices", json_object ());
+  json_array_foreach (json_object_get (cfg, "profiles"), i, p)
+    {
+      json_t *prof = mc_profile_load (s, json_string_value (p), err);
+
+      if (prof == NULL)
+        {
+          json_decref (out);
+          return NULL;
+        }
+      merge_into (out, prof);
+      json_decref (prof);
+    }
+  merge_into (out, cfg);
+  return out;
+}
+
+int
+mc_config_device_keys (struct mc_store *s, json_t *cfg, const char *const *keys, size_t n, mc_error_t *err)
+{
+  json_t *devices = json_object_get (cfg, "devices");
+  cleanup_json json_t *exp = NULL;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      const char *arg = keys[i], *comma = strchr (arg, ','), *eq;
+      cleanup_free char *dname = NULL, *key = NULL;
+      json_t *dev;
+
+      if (comma == NULL || comma == arg || (eq = strchr (comma, '=')) == NULL || eq == comma + 1)
+        return mc_make_error (err, 0, "invalid -d `%s`: expected DEVICE,KEY=VALUE", arg);
+      dname = xstrndup (arg, (size_t) (comma - arg));
+      key = xstrndup (comma + 1, (size_t) (eq - comma - 1));
+      if (strcmp (key, "type") == 0)
+        return mc_make_error (err, 0, "-d `%s`: a device's type cannot change", arg);
+      if ((dev = json_object_get (devices, dname)) == NULL)
+        {
+          if (exp == NULL && (exp = mc_config_expand (s, cfg, err)) == NULL)
+            return -1;
+          if ((dev = json_object_get (json_object_get (exp, "devices"), dname)) == NULL)
+            return mc_make_error (err, 0, "-d `%s`: device `%s` is in none of the container's profiles", arg,
+                                  dname);
+          json_object_set_new (devices, dname, json_deep_copy (dev));
+          dev = json_object_get (devices, dname);
+        }
+      json_object_set_new (dev, key, json_string (eq + 1));
+      if (mc_device_validate (dname, dev, err) < 0)
+        return -1;
+    }
   return 0;
 }

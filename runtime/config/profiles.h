@@ -37,4 +37,14 @@ int mc_profile_unlink (struct mc_store *s, const char *name, mc_error_t *err);
 /* Rename the file, never over another profile.  */
 int mc_profile_move (struct mc_store *s, const char *from, const char *to, mc_error_t *err);
 
+/* The effective configuration: the profiles named in CFG's `profiles`, in
+ * order, then CFG's own config and devices (later wins; devices by
+ * name).  Returns a new object shaped like CFG.  */
+json_t *mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err);
+
+/* LXD's `-d DEVICE,KEY=VALUE` (KEYS, N of them) on CFG, a new container's
+ * config: a key of its own device, or of a copy of its profiles' device
+ * (overridden, as `config device override` does).  */
+int mc_config_device_keys (struct mc_store *s, json_t *cfg, const char *const *keys, size_t n, mc_error_t *err);
+
 #endif

@@ -6,44 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- stacking ------------------------------------------------------------ */
-
-static void
-merge_into (json_t *dst, json_t *src)
-{
-  json_t *config = json_object_get (dst, "config"), *devices = json_object_get (dst, "devices"), *v;
-  const char *key;
-
-  json_object_foreach (json_object_get (src, "config"), key, v)
-    json_object_set (config, key, v);
-  json_object_foreach (json_object_get (src, "devices"), key, v)
-    json_object_set_new (devices, key, json_deep_copy (v));
-}
-
-json_t *
-mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err)
-{
-  json_t *out = json_deep_copy (cfg), *p;
-  size_t i;
-
-  json_object_set_new (out, "config", json_object ());
-  json_object_set_new (out, "devices", json_object ());
-  json_array_foreach (json_object_get (cfg, "profiles"), i, p)
-    {
-      json_t *prof = mc_profile_load (s, json_string_value (p), err);
-
-      if (prof == NULL)
-        {
-          json_decref (out);
-          return NULL;
-        }
-      merge_into (out, prof);
-      json_decref (prof);
-    }
-  merge_into (out, cfg);
-  return out;
-}
-
 json_t *
 mc_container_config_expanded (struct mc_store *s, const char *name, mc_error_t *err)
 {

@@ -12,11 +12,7 @@
 
 #include <jansson.h>
 
-/* The effective configuration: the profiles named in CFG's `profiles`, in
- * order, then CFG's own config and devices (later wins; devices by
- * name).  Returns a new object shaped like CFG.  */
-json_t *mc_config_expand (struct mc_store *s, json_t *cfg, mc_error_t *err);
-/* mc_container_config_load + mc_config_expand.  */
+/* mc_container_config_load + mc_config_expand (runtime/config/profiles.h).  */
 json_t *mc_container_config_expanded (struct mc_store *s, const char *name,
                                       mc_error_t *err);
 

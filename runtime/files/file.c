@@ -10,6 +10,7 @@
 #include "runtime/config/idmap-settle.h"
 #include "runtime/config/idmap.h"
 #include "images/manage.h"
+#include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/state.h"
 #include "lib/syscalls.h"

@@ -2,6 +2,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "lib/paths.h"
+#include "runtime/config/config.h"
 #include "runtime/config/profiles.h"
 #include "runtime/files/shift.h"
 #include "runtime/state.h"
@@ -424,6 +425,16 @@ copy_config (struct mc_store *s, const struct mc_copy_request *req, int srcfd, m
         }
       json_object_set_new (cfg, "profiles", steal_pointer (&profiles));
     }
+  json_object_foreach (json_object_get (req->overrides, "config"), key, v)
+    {
+      if (mc_config_validate (key, json_string_value (v), err) < 0)
+        return NULL;
+      json_object_set (config, key, v);
+    }
+  if (json_is_array (json_object_get (req->overrides, "profiles")))
+    json_object_set (cfg, "profiles", json_object_get (req->overrides, "profiles"));
+  if (mc_config_device_keys (s, cfg, req->device_keys, req->n_device_keys, err) < 0)
+    return NULL;
   return steal_pointer (&cfg);
 }
 

@@ -64,6 +64,9 @@ struct mc_copy_request
   bool instance_only;    /* do not copy the source's snapshots */
   const char *const *profiles; /* NULL: the source's */
   size_t n_profiles;
+  json_t *overrides;     /* `config` keys and `profiles` (-c, --no-profiles) */
+  const char *const *device_keys; /* -d DEVICE,KEY=VALUE */
+  size_t n_device_keys;
 };
 
 /* A new, independent container (new volatile.uuid; stopped).  */

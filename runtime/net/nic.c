@@ -6,6 +6,7 @@
 #include "runtime/net/netlink.h"
 #include "runtime/net/network.h"
 #include "lib/paths.h"
+#include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/state.h"
 #include "lib/utils.h"

@@ -3,10 +3,10 @@
 
 load helpers
 
-@test "the --help of all 84 commands is cli-help.expected (recorded before flags moved into the command table; changed since only where issue #14 added to it)" {
+@test "the --help of all 91 commands is cli-help.expected (recorded before flags moved into the command table; changed since only where issue #14 added to it)" {
     run "$BATS_TEST_DIRNAME/../cli-help.sh" "$MINICTR_BIN"
     assert_success
-    assert_equal "$(grep -c '^== ' <<<"$output")" 84
+    assert_equal "$(grep -c '^== ' <<<"$output")" 91
     diff -u "$BATS_TEST_DIRNAME/cli-help.expected" - <<<"$output" || fail "--help changed (diff above)"
 }
 
@@ -141,6 +141,45 @@ load helpers
     run mc start local:
     assert_failure 2
     assert_output "minictr: start: wrong number of arguments (usage: minictr start NAME...)"
+}
+
+@test "list -c takes LXD's column letters and KEY[:NAME[:MAXWIDTH]] config columns; --fast is nsacPt; bad columns are one line" {
+    local pid fp created
+    import_busybox
+    mc profile create p2
+    mc launch busybox lc1 -p default -p p2 -c user.role=webserver -c limits.memory=64MiB </dev/null
+    mc init busybox lc2 -e </dev/null
+    pid=$(init_pid lc1)
+    fp=$(mc config get lc1 volatile.base_image)
+    created=$(date -u -d "$(mc list --format json | jq -r '.[] | select(.name == "lc1") | .created_at')" '+%Y/%m/%d %H:%M UTC')
+    run mc list -c nsPtpaLebfF -f csv
+    assert_success
+    assert_line --index 0 "lc1,RUNNING,\"default, p2\",CONTAINER,$pid,x86_64,none,default,default,${fp:0:12},$fp"
+    assert_line --index 1 "lc2,STOPPED,default,CONTAINER (EPHEMERAL),0,x86_64,none,default,default,${fp:0:12},$fp"
+    run mc list --fast -f csv lc1
+    assert_output "lc1,RUNNING,x86_64,$created,\"default, p2\",CONTAINER"
+    run mc list -c n,user.role:ROLE,user.role:R:3,user.role::0 -f compact lc1
+    assert_line --index 0 --regexp '^ *NAME +ROLE +R *$'
+    assert_line --index 1 --regexp '^lc1 +webserver +web +webserver *$'
+    run mc list -c nN,limits.memory lc1 -f csv
+    assert_output "lc1,2,64MiB"
+    run mc list -c n,m,M,u,D lc1 -f csv
+    assert_output --regexp '^lc1,[0-9.]+(B|KiB|MiB),[0-9]+\.[0-9]{2}%,[0-9]+s,[0-9.]+(B|KiB|MiB)$'
+    # The table's headers are LXD's.
+    run mc list -c 46Sdlc -f compact lc1
+    assert_line --index 0 --regexp '^ *IPV4 +IPV6 +SNAPSHOTS +DESCRIPTION +LAST USED AT +CREATED AT *$'
+    run mc list -c nZ
+    assert_failure 2
+    assert_output "minictr: -c \`nZ\`: unknown column \`Z\` (minictr list --help lists them)"
+    run mc list -c n,,s
+    assert_failure 2
+    assert_output "minictr: -c \`n,,s\`: an empty column entry (a stray comma)"
+    run mc list -c user.a:A:x
+    assert_failure 2
+    assert_output "minictr: -c \`user.a:A:x\`: invalid max width \`x\` (-1, 0 or a positive number)"
+    run mc list --fast -c n
+    assert_failure 2
+    assert_output "minictr: list: --fast and -c exclude each other (--fast is -c nsacPt)"
 }
 
 @test "minictr --version" {

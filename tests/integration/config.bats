@@ -315,7 +315,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_failure 1
     run mc config device add b1 x gpu
     assert_failure 1
-    assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk and nic)"
+    assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk, nic, unix-char and unix-block)"
     run mc config device add b1 x nic parent=br0
     assert_failure 1
     assert_output "minictr: device \`x\`: a nic needs \`network: NETWORK\`, or \`nictype: bridged\` with \`parent: NETWORK\`"
@@ -547,4 +547,184 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc admin boot
     assert_success
     assert_output ""
+}
+
+@test "the root disk: LXD's device loads and is overridden; size= is a project quota where the filesystem enforces one, else one clear line" {
+    local img=$BATS_TEST_TMPDIR/q.img mnt=$BATS_TEST_TMPDIR/q sum root big
+    # minictr's default profile has LXD's root disk; a container overrides it.
+    assert_equal "$(mc profile device get default root pool)" default
+    mc init busybox r1
+    run mc config device get r1 root pool
+    assert_failure 1
+    assert_output "minictr: device \`root\` comes from a profile (see \`minictr config show r1 --expanded\`, or override it)"
+    run mc config device set r1 root pool=fast
+    assert_failure 1
+    assert_output "minictr: device \`root\` comes from a profile: override it first (\`config device override\`) or change the profile"
+    mc config device override r1 root pool=fast
+    assert_equal "$(mc config device get r1 root pool)" fast
+    run mc config device add r1 r2 disk path=/
+    assert_failure 1
+    assert_output "minictr: devices \`root\` and \`r2\` are both a root disk (path /)"
+    run mc config device set r1 root source=/tmp
+    assert_failure 1
+    run mc config device unset r1 root type
+    assert_output "minictr: device \`root\`: its type cannot change (remove it and add another)"
+    # Where the state dir's filesystem enforces no project quota (as minictr
+    # finds it: no prjquota mount option), a size is refused, nothing kept.
+    root=$(realpath "$MINICTR_DIR")
+    if ! findmnt -no OPTIONS -T "$root" | grep -qw prjquota; then
+        sum=$(config_sum r1)
+        run mc config device set r1 root size=8MiB
+        assert_failure 1
+        assert_output "minictr: root disk size: the filesystem of \`$root/containers/r1/upper\` enforces no project quota (ext4 or xfs mounted with prjquota can; or unset the size)"
+        assert_equal "$(config_sum r1)" "$sum"
+        run mc init busybox r3 <<<'devices: {root: {type: disk, path: /, size: 8MiB}}'
+        assert_failure 1
+        assert_output --partial "enforces no project quota"
+        run mc list --format csv
+        assert_output "r1,STOPPED,,,CONTAINER,0"
+        assert_equal "$(ls -A "$root/containers")" r1
+    fi
+    mc start r1
+    # An ext4 with project quotas, for the state dir.  A kernel without
+    # quota support (CONFIG_QUOTA) cannot mount it: then only the refusal
+    # above can be tested (the VM's Debian kernel has it).
+    truncate -s 96M "$img"
+    mkfs.ext4 -q -O quota,project "$img"
+    mkdir -p "$mnt"
+    if ! mount -o loop,prjquota "$img" "$mnt" 2>/dev/null; then
+        echo "# no project quotas in this kernel: the enforcing half did not run" >&3
+        return 0
+    fi
+    export MOUNTED="${MOUNTED:-} $mnt"
+    mc stop --force r1
+    MINICTR_DIR=$mnt/state
+    record_host_object state "$(state_id)"
+    import_busybox
+    mc init busybox q1 <<<'devices: {root: {type: disk, path: /, pool: default, size: 4MiB}}'
+    mc start q1
+    run mc exec q1 -- dd if=/dev/zero of=/big bs=1M count=8
+    assert_failure 1
+    assert_output --partial "Disk quota exceeded"
+    big=$(mc exec q1 -- stat -c %s /big)
+    [ "$big" -gt $((3 * 1024 * 1024)) ] && [ "$big" -le $((4 * 1024 * 1024)) ] || fail "/big is $big bytes under a 4MiB cap"
+    # Raised live; then lifted.
+    mc config device set q1 root size=16MiB
+    mc exec q1 -- dd if=/dev/zero of=/big2 bs=1M count=8
+    run mc exec q1 -- dd if=/dev/zero of=/big3 bs=1M count=8
+    assert_failure 1
+    mc config device unset q1 root size
+    mc exec q1 -- dd if=/dev/zero of=/big3 bs=1M count=24
+    mc exec q1 -- rm /big /big2
+    # A copy's layer is a project of its own: what it holds already (the
+    # 24MiB of /big3) is charged to it when it gets a size.
+    mc stop --force q1
+    mc config device set q1 root size=40MiB
+    mc copy q1 q2
+    mc config device set q2 root size=30MiB
+    mc start q2
+    mc exec q2 -- dd if=/dev/zero of=/f1 bs=1M count=4
+    run mc exec q2 -- dd if=/dev/zero of=/f2 bs=1M count=4
+    assert_failure 1
+    assert_output --partial "Disk quota exceeded"
+}
+
+@test "launch, init and copy take -c KEY=VALUE and -d DEVICE,KEY=VALUE; launch reads YAML on stdin as init; --empty is refused" {
+    mc profile create p1
+    mc profile device add p1 data disk source="$WORK" path=/mnt/data
+    mkdir -p "$WORK/ro"
+    # -d overrides a profile's device: a copy becomes the container's own.
+    mc launch busybox d1 -p default -p p1 -d data,readonly=true -d data,source="$WORK/ro" -c user.k=v </dev/null
+    assert_equal "$(mc config device get d1 data readonly)" true
+    assert_equal "$(mc config device get d1 data source)" "$WORK/ro"
+    assert_equal "$(mc profile device get p1 data source)" "$WORK"
+    assert_equal "$(mc config get d1 user.k)" v
+    run mc exec d1 -- touch /mnt/data/x
+    assert_failure
+    assert_output --partial "Read-only file system"
+    # launch reads the same YAML init does; flags go on top.
+    mc launch busybox d2 -c user.b=flag <<<'config: {user.a: yaml, user.b: yaml}'
+    assert_equal "$(mc config get d2 user.a),$(mc config get d2 user.b)" yaml,flag
+    assert_equal "$(status_of d2)" Running
+    # Bad -d: one line, nothing made.
+    run mc init busybox d3 -d nosuch,size=1GiB </dev/null
+    assert_failure 1
+    assert_line "minictr: -d \`nosuch,size=1GiB\`: device \`nosuch\` is in none of the container's profiles"
+    run mc init busybox d3 -d data </dev/null
+    assert_failure 1
+    assert_line "minictr: invalid -d \`data\`: expected DEVICE,KEY=VALUE"
+    run mc init busybox d3 -p default -p p1 -d data,type=nic </dev/null
+    assert_failure 1
+    assert_line "minictr: -d \`data,type=nic\`: a device's type cannot change"
+    run mc init busybox d3 -p default -p p1 -d data,readonly=maybe </dev/null
+    assert_failure 1
+    assert_line "minictr: device \`data\`: \`readonly\` must be true or false"
+    run mc init --empty d3
+    assert_failure 2
+    assert_output "minictr: init --empty: a minictr container is made from an image (import a root filesystem as one: \`minictr image import META ROOTFS\`)"
+    # copy: -c, -d (the source's own device, or a profile's), --no-profiles.
+    mc copy d1 d4 -c user.k=copied -d data,readonly=false -d root,pool=other
+    assert_equal "$(mc config get d4 user.k),$(mc config device get d4 data readonly),$(mc config device get d4 root pool)" copied,false,other
+    mc copy d2 d5 --no-profiles
+    run mc config show d5
+    assert_line "profiles: []"
+    run mc copy d2 d6 -c limits.memory=lots
+    assert_failure 1
+    assert_output --partial "invalid value \`lots\` for \`limits.memory\`"
+    run mc list --format csv
+    assert_equal "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" "d1 d2 d4 d5 "
+    # profile device set|unset|get.
+    mc profile device set p1 data readonly=true
+    assert_equal "$(mc profile device get p1 data readonly)" true
+    mc profile device unset p1 data readonly
+    assert_equal "$(mc profile device get p1 data readonly)" ""
+    run mc profile device set p1 nosuch readonly=true
+    assert_failure 1
+    assert_output "minictr: device \`nosuch\` does not exist"
+}
+
+@test "unix-char and unix-block devices: the node inside with the mapped owner and mode, let through the allowlist exactly" {
+    local file=$BATS_TEST_TMPDIR/blk loop other maj min
+    mc init busybox u1 </dev/null
+    mc config device add u1 full unix-char source=/dev/full
+    mc config device add u1 mynull unix-char path=/dev/my/null major=1 minor=3 uid=1000 gid=100 mode=0600
+    mc config device add u1 gone unix-char source=/dev/minictr-nosuch required=false
+    mc start u1
+    run mc exec u1 -- stat -c '%F %t:%T %u:%g %a' /dev/full /dev/my/null
+    assert_line --index 0 "character special file 1:7 0:0 660"
+    assert_line --index 1 "character special file 1:3 1000:100 600"
+    run mc exec u1 -- sh -c 'echo hi > /dev/my/null && head -c 2 /dev/full | od -An -tx1'
+    assert_output " 00 00"
+    run mc exec u1 -- test -e /dev/minictr-nosuch
+    assert_failure
+    # On the host, the node is the container's, in its own id range.
+    assert_equal "$(stat -c '%u:%g %a' "$MINICTR_DIR/containers/u1/devices/unix.mynull")" "$((IDMAP_BASE + 1000)):$((IDMAP_BASE + 100)) 600"
+    # A required node the host lacks: the start fails in one line.
+    mc stop --force u1
+    mc config device add u1 bad unix-char source=/dev/minictr-nosuch
+    run mc start u1
+    assert_failure 1
+    assert_output "minictr: device \`bad\`: \`/dev/minictr-nosuch\` does not exist on the host (required=false skips a missing one)"
+    run mc config device add u1 bad2 unix-block path=/dev/x mode=999
+    assert_failure 1
+    assert_output "minictr: device \`bad2\`: invalid mode \`999\` (octal, such as 0660)"
+    run mc config device add u1 bad2 unix-char major=1
+    assert_output "minictr: device \`bad2\`: needs \`source\` (a host device node) or \`path\`"
+    # unix-block: a loop device of this test.  A privileged container can
+    # make nodes: only the one given is let through, its neighbour is not.
+    head -c 1M /dev/zero > "$file"
+    printf 'minictr-block' | dd of="$file" conv=notrunc 2>/dev/null
+    loop=$(losetup -f --show "$file")
+    export LOOP_DEVICES="${LOOP_DEVICES:-} $loop"
+    maj=$(stat -c '%t' "$loop"); min=$(stat -c '%T' "$loop")
+    other=$((0x$min + 1))
+    mc init busybox u2 -c security.privileged=true </dev/null
+    mc config device add u2 disk1 unix-block source="$loop" path=/dev/xvdb
+    mc start u2
+    run mc exec u2 -- head -c 13 /dev/xvdb
+    assert_output minictr-block
+    run mc exec u2 -- sh -c "mknod /dev/same b $((0x$maj)) $((0x$min)) && head -c 7 /dev/same && mknod /dev/other b $((0x$maj)) $other && head -c 1 /dev/other"
+    assert_failure
+    assert_output --partial "minictr"
+    assert_output --partial "/dev/other: Operation not permitted"
 }

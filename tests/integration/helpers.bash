@@ -92,6 +92,10 @@ teardown() {
     for m in ${MOUNTED:-}; do
         umount "$m" 2>/dev/null || umount -l "$m"
     done
+    # Loop devices a test attached (losetup -f --show), once unused.
+    for m in ${LOOP_DEVICES:-}; do
+        losetup -d "$m" 2>/dev/null || true
+    done
     # Daemons a test started (by PID, ours only), once what they served
     # is unmounted.
     for m in ${STARTED_PIDS:-}; do
