@@ -145,7 +145,13 @@ $(BUILDDIR)/tests/no_openat2.so: tests/preload/no_openat2.c
 	@mkdir -p $(dir $@)
 	$(Q)gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/escape-probe \
+# Both ends of proxy devices' traffic, static for a busybox rootfs.
+$(BUILDDIR)/tests/sock-probe: tests/probe/sock-probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (static)")
+	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+
+TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/escape-probe $(BUILDDIR)/tests/sock-probe \
 	$(BUILDDIR)/tests/no_idmap.so \
 	$(BUILDDIR)/tests/no_openat2.so
 

@@ -435,7 +435,9 @@ cmd_device_show (const struct cli_command *cmd, int argc, char **argv, mc_error_
   "  nic    network=NETWORK (or nictype=bridged parent=NETWORK) [name=eth0]\n"                         \
   "         [ipv4.address=A.B.C.D] [hwaddr=00:16:3e:..] [mtu=N]\n"                                      \
   "  unix-char, unix-block  source=HOST_NODE and/or path=PATH [major=N minor=N]\n"                     \
-  "         [uid=N] [gid=N] [mode=0660] [required=false]: /dev/fuse, /dev/net/tun, /dev/kvm\n"
+  "         [uid=N] [gid=N] [mode=0660] [required=false]: /dev/fuse, /dev/net/tun, /dev/kvm\n"    \
+  "  proxy  listen=tcp:ADDR:PORT|udp:ADDR:PORT|unix:PATH connect=... [bind=host|container]\n"            \
+  "         [uid=N gid=N mode=0644]: listen=tcp:0.0.0.0:8080 connect=tcp:127.0.0.1:80\n"
 
 static const struct cli_command config_device_commands[] = {
   { "add", "config device add", NULL, "config device add NAME DEVICE TYPE [KEY=VALUE...]",

@@ -1,5 +1,6 @@
 #include "runtime/monitor.h"
 #include "runtime/quota.h"
+#include "runtime/net/proxy.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
 #include "runtime/config/device-config.h"
@@ -50,6 +51,7 @@ struct monitor
   int client_fd;
   pid_t init;
   int init_pidfd;
+  pid_t proxy;     /* the proxy devices' process, or 0 */
   /* Where the container's cgroup goes: below PLACEMENT (a /proc/PID/cgroup
    * text; NULL: the monitor's own cgroup) at CG_PARENT/NAME.  */
   char *placement;
@@ -289,6 +291,12 @@ boot (struct monitor *m, mc_error_t *err)
   m->init_pidfd = (int) syscall (SYS_pidfd_open, m->init, 0);
   if (m->init_pidfd < 0)
     return mc_make_error (err, errno, "pidfd_open");
+  /* Proxy devices: their process listens before the start is reported.  */
+  if (m->spec.n_proxies && (m->proxy = mc_proxy_spawn (m->spec.proxies, m->spec.n_proxies, m->init, err)) < 0)
+    {
+      m->proxy = 0;
+      return -1;
+    }
   return 0;
 }
 
@@ -301,6 +309,13 @@ teardown (struct monitor *m)
   mc_error_t err = NULL;
 
   mc_nic_detach (m->spec.nics, m->spec.n_nics);
+  if (m->proxy > 0)
+    {
+      kill (m->proxy, SIGKILL);
+      while (waitpid (m->proxy, NULL, 0) < 0 && errno == EINTR)
+        ;
+      m->proxy = 0;
+    }
   if (m->spec.cgroup)
     {
       if (mc_cgroup_kill (m->spec.cgroup, &err) < 0)
@@ -708,6 +723,7 @@ free_spec (struct mc_child_spec *spec)
     }
   free (spec->disks);
   free (spec->dev_rules);
+  mc_proxies_free (spec->proxies, spec->n_proxies);
   free (spec->nics);
   mc_rendered_free (spec->templates, spec->n_templates);
   json_decref (spec->config);
@@ -737,6 +753,9 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
     ret = fill_unix (json_object_get (cfg, "devices"), spec, err);
+  if (ret == 0)
+    ret = mc_proxies_of (json_object_get (cfg, "devices"), spec->privileged, spec->idmap_base, &spec->proxies,
+                         &spec->n_proxies, err);
   if (ret == 0)
     add_lxcfs (spec);
   if (ret == 0)

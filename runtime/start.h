@@ -9,6 +9,7 @@
 #include "runtime/cgroup/devices.h"
 #include "lib/error.h"
 #include "runtime/net/nic.h"
+#include "runtime/net/proxy.h"
 #include "runtime/template.h"
 
 #include <jansson.h>
@@ -44,6 +45,8 @@ struct mc_child_spec
   size_t n_disks;
   struct mc_dev_rule *dev_rules; /* the unix-char/block nodes, allowed */
   size_t n_dev_rules;
+  struct mc_proxy *proxies;      /* proxy devices (the monitor serves them) */
+  size_t n_proxies;
   struct mc_rendered *templates; /* the image's templates, rendered, then
                                     /etc/hosts and /etc/resolv.conf */
   size_t n_templates;

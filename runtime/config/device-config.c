@@ -1,5 +1,6 @@
 #include "runtime/config/device-config.h"
 #include "runtime/net/netaddr.h"
+#include "runtime/net/proxy.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
@@ -207,9 +208,11 @@ mc_device_validate (const char *name, json_t *dev, mc_error_t *err)
     return root_validate (name, dev, err);
   if (strcmp (type, "unix-char") == 0 || strcmp (type, "unix-block") == 0)
     return unix_validate (name, dev, err);
+  if (strcmp (type, "proxy") == 0)
+    return mc_proxy_validate (name, dev, err);
   if (strcmp (type, "disk") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk, nic, unix-char "
-                          "and unix-block)", name, type);
+    return mc_make_error (err, 0, "device `%s`: unsupported type `%s` (minictr supports disk, nic, proxy, "
+                          "unix-char and unix-block)", name, type);
   json_object_foreach (dev, key, v)
     {
       if (!json_is_string (v))
