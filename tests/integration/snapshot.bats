@@ -426,3 +426,93 @@ TPL
     assert_failure 2
     assert_output "minictr: publish: expected property=value, got \`notaproperty\`"
 }
+
+# The NoCloud seed templates of LXD's cloud images (Debian's and Ubuntu's
+# /var/lib/cloud/seed/nocloud-net/), on the busybox tree.
+cloud_image() {
+    local d=$WORK/cloud
+    mkdir -p "$d/rootfs" "$d/templates"
+    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    cat > "$d/metadata.yaml" <<'META'
+architecture: x86_64
+creation_date: 1588334400
+properties:
+  os: cloudy
+templates:
+  /var/lib/cloud/seed/nocloud-net/meta-data:
+    when: [create, copy]
+    template: cloud-init-meta.tpl
+  /var/lib/cloud/seed/nocloud-net/user-data:
+    when: [create, copy]
+    template: cloud-init-user.tpl
+    properties:
+      default: |
+        #cloud-config
+        {}
+  /var/lib/cloud/seed/nocloud-net/vendor-data:
+    when: [create, copy]
+    template: cloud-init-vendor.tpl
+    properties:
+      default: |
+        #cloud-config
+        {}
+  /var/lib/cloud/seed/nocloud-net/network-config:
+    when: [create, copy]
+    template: cloud-init-network.tpl
+META
+    cat > "$d/templates/cloud-init-meta.tpl" <<'TPL'
+instance-id: {{ container.name }}
+local-hostname: {{ container.name }}
+{{ config_get("user.meta-data", "") }}
+TPL
+    cat > "$d/templates/cloud-init-user.tpl" <<'TPL'
+{% if config_get("cloud-init.user-data", "") == "" %}{{ config_get("user.user-data", properties.default) }}{% else %}{{ config_get("cloud-init.user-data", properties.default) }}{% endif %}
+TPL
+    cat > "$d/templates/cloud-init-vendor.tpl" <<'TPL'
+{% if config_get("cloud-init.vendor-data", "") == "" %}{{ config_get("user.vendor-data", properties.default) }}{% else %}{{ config_get("cloud-init.vendor-data", properties.default) }}{% endif %}
+TPL
+    cat > "$d/templates/cloud-init-network.tpl" <<'TPL'
+{% if config_get("cloud-init.network-config", "") == "" %}{% if config_get("user.network-config", "") == "" %}version: 1
+config:
+  - type: physical
+    name: eth0
+    subnets:
+      - type: dhcp
+        control: auto{% else %}{{ config_get("user.network-config", "") }}{% endif %}{% else %}{{ config_get("cloud-init.network-config", "") }}{% endif %}
+TPL
+    tar -C "$d" -cf "$WORK/cloud.tar" metadata.yaml rootfs templates
+    mc image import "$WORK/cloud.tar" --alias cloudy >/dev/null
+}
+
+@test "cloud-init keys (and the older user.* spellings) reach a cloud image's NoCloud seed through its templates" {
+    local seed=/var/lib/cloud/seed/nocloud-net ud
+    cloud_image
+    ud=$'#cloud-config\npackages:\n  - hello\nruncmd:\n  - [touch, /ran]'
+    mc init cloudy ci1 -c cloud-init.user-data="$ud" -c cloud-init.vendor-data=$'#cloud-config\nlocale: C.UTF-8' </dev/null
+    mc start ci1
+    assert_equal "$(mc exec ci1 -- cat $seed/user-data)" "$ud"
+    assert_equal "$(mc exec ci1 -- cat $seed/vendor-data)" $'#cloud-config\nlocale: C.UTF-8'
+    assert_equal "$(mc exec ci1 -- cat $seed/meta-data)" $'instance-id: ci1\nlocal-hostname: ci1'
+    run mc exec ci1 -- cat $seed/network-config
+    assert_line --index 0 "version: 1"
+    assert_line --index 5 "      - type: dhcp"
+    # The LXD 4 spellings, and a network config of one's own.
+    mc init cloudy ci2 -c user.user-data=$'#cloud-config\n{}\n# old' -c cloud-init.network-config=$'version: 2\nethernets: {}' </dev/null
+    mc start ci2
+    assert_equal "$(mc exec ci2 -- cat $seed/user-data)" $'#cloud-config\n{}\n# old'
+    assert_equal "$(mc exec ci2 -- cat $seed/network-config)" $'version: 2\nethernets: {}'
+    assert_equal "$(mc exec ci2 -- cat $seed/vendor-data)" $'#cloud-config\n{}'
+    # A copy renders them again for itself; a later change waits for the
+    # next create or copy, as in LXD (the seed is made once).
+    mc config set ci1 cloud-init.user-data $'#cloud-config\n# changed'
+    mc copy ci1 ci3
+    mc start ci3
+    assert_equal "$(mc exec ci3 -- cat $seed/user-data)" $'#cloud-config\n# changed'
+    assert_equal "$(mc exec ci3 -- cat $seed/meta-data)" $'instance-id: ci3\nlocal-hostname: ci3'
+    run mc config get ci1 cloud-init.user-data
+    assert_output $'#cloud-config\n# changed'
+    run mc config set ci1 cloud-init.userdata x
+    assert_failure 1
+    assert_output --partial "unknown config key \`cloud-init.userdata\`"
+}
+
