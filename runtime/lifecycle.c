@@ -263,10 +263,16 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   struct mc_run_state st;
   enum mc_status status;
   int dfd = mc_container_open_dir (s, name, err);
+  cleanup_json json_t *cfg = NULL;
 
   if (dfd < 0)
     return -1;
   close (dfd);
+  if ((cfg = mc_container_config_expanded (s, name, err)) == NULL)
+    return -1;
+  if (mc_config_get_bool (cfg, "security.protection.delete", false))
+    return mc_make_error (err, 0, "container `%s` is protected from deletion (security.protection.delete=true): "
+                          "unset it first", name);
   if (mc_container_status (name, &st, &status, err) < 0)
     return -1;
   if (status != MC_STATUS_STOPPED && !force)

@@ -12,6 +12,7 @@
 #include "runtime/start.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/config/config.h"
 #include "runtime/config/idmap.h"
 #include "lib/paths.h"
 #include "runtime/rootfs.h"
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -254,6 +256,63 @@ join_ns (pid_t pid, const char *ns, int type, mc_error_t *err)
   return 0;
 }
 
+/* linux.sysctl.*: written by the builder (host root, in the container's
+ * network namespace, and its IPC one when a key needs it) into the
+ * container's fresh /proc, before the masks make /proc/sys read-only and
+ * before anything of the container runs.  */
+static int
+write_sysctls (struct builder *b, int rootfd, mc_error_t *err)
+{
+  const char *key;
+  bool in_ipc = false;
+  json_t *v;
+
+  json_object_foreach (b->c->config, key, v)
+    {
+      cleanup_free char *path = NULL, *rel = NULL;
+      cleanup_close int fd = -1;
+      const char *value = json_string_value (v);
+      bool ipc;
+
+      if (!mc_str_has_prefix (key, "linux.sysctl.") || value == NULL)
+        continue;
+      if (mc_config_sysctl_path (key, &path, &ipc, err) < 0)
+        return -1;
+      if (ipc && !in_ipc)
+        {
+          if (join_ns (b->init, "ipc", CLONE_NEWIPC, err) < 0)
+            return -1;
+          in_ipc = true;
+        }
+      rel = xasprintf ("proc/sys/%s", path);
+      /* An IPC namespace's sysctls are writable by its root only (the
+         kernel's ipc_permissions), not by host root: be it, briefly.  */
+      if (ipc && setresuid (-1, b->owner.uid, -1) < 0)
+        return mc_make_error (err, errno, "`%s`: become the container's root", key);
+      fd = openat (rootfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0 && write (fd, value, strlen (value)) < 0)
+        {
+          int e = errno;
+
+          close (fd);
+          fd = -1;
+          errno = e;
+        }
+      {
+        int e = errno;
+
+        if (ipc && setresuid (-1, 0, -1) < 0)
+          _exit (1);
+        errno = e;
+      }
+      if (fd < 0 && errno == ENOENT)
+        return mc_make_error (err, 0, "`%s`: no such sysctl in the container's namespaces", key);
+      if (fd < 0)
+        return mc_make_error (err, errno, "`%s`: write `/%s`", key, rel);
+    }
+  return 0;
+}
+
 static int
 open_userns (pid_t pid, mc_error_t *err)
 {
@@ -373,7 +432,7 @@ build_tree (struct builder *b, mc_error_t *err)
       || join_ns (b->init, "cgroup", CLONE_NEWCGROUP, err) < 0
       || mc_rootfs_mount_sys (rootfd, err) < 0)
     return -1;
-  if ((mask_after = mount_proc (b, rootfd, err)) < 0)
+  if ((mask_after = mount_proc (b, rootfd, err)) < 0 || write_sysctls (b, rootfd, err) < 0)
     return -1;
   /* After /proc: lxcfs' files go over /proc's.  */
   for (i = 0; i < c->n_disks; i++)
@@ -541,6 +600,30 @@ prefer_child_error (int csock, mc_error_t *err)
 /* The network is ready before the child runs anything of the
  * container's: the builder maps its ids and builds its tree while the
  * monitor attaches its nics and calls KNOWN.  */
+/* limits.kernel.*: the init's resource limits, set by the monitor (host
+ * root may raise a hard limit; the container's root may not) while the
+ * init still waits for its tree.  */
+static int
+set_rlimits (struct mc_child_spec *c, pid_t init, mc_error_t *err)
+{
+  const char *key;
+  json_t *v;
+
+  json_object_foreach (c->config, key, v)
+    {
+      struct rlimit rl;
+      int res;
+
+      if (!mc_str_has_prefix (key, "limits.kernel.") || !json_is_string (v))
+        continue;
+      if (mc_config_parse_rlimit (key, json_string_value (v), &res, &rl, err) < 0)
+        return -1;
+      if (prlimit (init, (enum __rlimit_resource) res, &rl, NULL) < 0)
+        return mc_make_error (err, errno, "`%s`: set the limit to %s", key, json_string_value (v));
+    }
+  return 0;
+}
+
 static int
 drive (struct mc_child_spec *c, mc_init_known_fn known, void *data, pid_t *init, int bsock,
        int csock, mc_error_t *err)
@@ -550,7 +633,8 @@ drive (struct mc_child_spec *c, mc_init_known_fn known, void *data, pid_t *init,
   if (expect (bsock, MC_SYNC_PID, &pid, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;
   *init = (pid_t) pid;
-  if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0 || known (*init, data, err) < 0)
+  if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0 || set_rlimits (c, *init, err) < 0
+      || known (*init, data, err) < 0)
     return -1;
   if (expect (bsock, MC_SYNC_ROOTFS, NULL, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;

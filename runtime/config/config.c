@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,9 @@ static const struct mc_config_key keys[] = {
     "CPU time: 50% (of one CPU, per 100ms period) or 25ms/100ms (quota/period); sets cpu.max or cfs quota" },
   { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
     "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
+  { "limits.kernel.", true, MC_KEY_RLIMIT, NULL, false,
+    "limits.kernel.NAME (nofile, nproc, memlock, core, stack, ...): init's resource limit, N, unlimited or "
+    "SOFT:HARD" },
   { "limits.memory", false, MC_KEY_MEMORY, NULL, true,
     "Memory limit: a size (256MiB, 1GB) or a percentage of host memory (50%)" },
   { "limits.memory.enforce", false, MC_KEY_ENFORCE, "hard", true,
@@ -48,8 +52,13 @@ static const struct mc_config_key keys[] = {
     "Whether the container may use swap (false: none)" },
   { "limits.processes", false, MC_KEY_UINT, NULL, true,
     "Maximum number of processes (pids.max); fork fails with EAGAIN beyond it" },
+  { "linux.sysctl.", true, MC_KEY_SYSCTL, NULL, false,
+    "linux.sysctl.NAME: a sysctl of the container's own network or IPC namespace (net.*, kernel.shm*, "
+    "kernel.msg*, kernel.sem, fs.mqueue.*), set at start" },
   { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
     "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
+  { "security.protection.delete", false, MC_KEY_BOOL, "false", true,
+    "Refuse to delete the container while true" },
   { "security.nesting", false, MC_KEY_BOOL, "false", false,
     "LXD's nesting switch; nothing more is needed here: every unprivileged container's cgroup2 cgroup is delegated to its root" },
   { "security.privileged", false, MC_KEY_BOOL, "false", false,
@@ -120,10 +129,44 @@ unknown_key (const char *key, mc_error_t *err)
   return mc_make_error (err, 0, "unknown config key `%s`%s", key, used ? hint : " (see `minictr config keys`)");
 }
 
+/* LXD keys that cannot apply to minictr's containers, with the reason
+ * (a prefix when the name ends with a dot).  */
+static const struct
+{
+  const char *name, *why;
+} refused_keys[] = {
+  { "raw.lxc", "is LXC's own configuration, and minictr does not run LXC (see `minictr config keys`)" },
+  { "raw.apparmor", "needs AppArmor, which minictr does not use" },
+  { "raw.seccomp", "is LXC's seccomp policy language (minictr's filter is its own)" },
+  { "raw.qemu", "applies to virtual machines only" },
+  { "raw.qemu.", "applies to virtual machines only" },
+  { "security.secureboot", "applies to virtual machines only" },
+  { "security.csm", "applies to virtual machines only" },
+  { "security.sev", "applies to virtual machines only" },
+  { "security.sev.", "applies to virtual machines only" },
+  { "security.agent.metrics", "applies to virtual machines only" },
+  { "limits.memory.hugepages", "applies to virtual machines only" },
+  { "agent.nic_config", "applies to virtual machines only" },
+  { "boot.debug_edk2", "applies to virtual machines only" },
+  { "migration.stateful", "needs live migration (CRIU), which minictr does not do" },
+};
+
 const struct mc_config_key *
 mc_config_key_find (const char *key, bool for_write, mc_error_t *err)
 {
   size_t i;
+
+  for (i = 0; i < sizeof (refused_keys) / sizeof (refused_keys[0]); i++)
+    {
+      const char *name = refused_keys[i].name;
+      size_t n = strlen (name);
+
+      if (name[n - 1] == '.' ? strncmp (key, name, n) == 0 : strcmp (key, name) == 0)
+        {
+          mc_make_error (err, 0, "config key `%s` %s", key, refused_keys[i].why);
+          return NULL;
+        }
+    }
 
   for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
     {
@@ -378,7 +421,91 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       return mc_make_error (err, 0, "expected hard or soft");
     case MC_KEY_SIGNAL:
       return mc_config_parse_signal (value, &sig, err);
+    case MC_KEY_RLIMIT:
+    case MC_KEY_SYSCTL:
+      /* Checked with the key's name (mc_config_validate).  */
+      return 0;
     }
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimits[] = {
+  { "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU }, { "data", RLIMIT_DATA },
+  { "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS }, { "memlock", RLIMIT_MEMLOCK },
+  { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE }, { "nofile", RLIMIT_NOFILE },
+  { "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO }, { "rttime", RLIMIT_RTTIME },
+  { "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+};
+
+static bool
+rlim_value (const char *s, size_t len, rlim_t *out)
+{
+  cleanup_free char *v = xstrndup (s, len);
+  uint64_t u;
+
+  if (strcmp (v, "unlimited") == 0)
+    {
+      *out = RLIM_INFINITY;
+      return true;
+    }
+  if (!parse_u64 (v, &u))
+    return false;
+  *out = (rlim_t) u;
+  return true;
+}
+
+int
+mc_config_parse_rlimit (const char *key, const char *value, int *resource, struct rlimit *rl, mc_error_t *err)
+{
+  const char *name = key + strlen ("limits.kernel."), *colon = strchr (value, ':');
+  size_t i;
+
+  for (i = 0; i < sizeof (rlimits) / sizeof (rlimits[0]) && strcmp (rlimits[i].name, name) != 0; i++)
+    ;
+  if (i == sizeof (rlimits) / sizeof (rlimits[0]))
+    return mc_make_error (err, 0, "unknown resource `%s` in `%s` (as, core, cpu, data, fsize, locks, memlock, "
+                          "msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)", name, key);
+  *resource = rlimits[i].resource;
+  if (colon ? !rlim_value (value, (size_t) (colon - value), &rl->rlim_cur)
+                || !rlim_value (colon + 1, strlen (colon + 1), &rl->rlim_max)
+            : !rlim_value (value, strlen (value), &rl->rlim_cur))
+    return mc_make_error (err, 0, "invalid value `%s` for `%s`: expected a number, unlimited, or SOFT:HARD", value,
+                          key);
+  if (!colon)
+    rl->rlim_max = rl->rlim_cur;
+  if (rl->rlim_cur > rl->rlim_max)
+    return mc_make_error (err, 0, "invalid value `%s` for `%s`: the soft limit is above the hard one", value, key);
+  return 0;
+}
+
+int
+mc_config_sysctl_path (const char *key, char **path, bool *ipc, mc_error_t *err)
+{
+  static const char *const net[] = { "net." };
+  static const char *const ipcs[] = { "kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
+                                      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                      "kernel.auto_msgmni", "fs.mqueue." };
+  const char *name = key + strlen ("linux.sysctl.");
+  char *p;
+  size_t i;
+
+  *ipc = false;
+  for (i = 0; i < sizeof (ipcs) / sizeof (ipcs[0]); i++)
+    if (ipcs[i][strlen (ipcs[i]) - 1] == '.' ? mc_str_has_prefix (name, ipcs[i]) : strcmp (name, ipcs[i]) == 0)
+      *ipc = true;
+  if (!*ipc && !mc_str_has_prefix (name, net[0]))
+    return mc_make_error (err, 0, "`%s`: `%s` is not a sysctl of the container's own namespaces (net.*, kernel.shm*, "
+                          "kernel.msg*, kernel.sem, fs.mqueue.*): it would change the host", key, name);
+  if (strstr (name, "..") || strchr (name, '/') || name[strlen (name) - 1] == '.')
+    return mc_make_error (err, 0, "`%s`: invalid sysctl name", key);
+  *path = xstrdup (name);
+  for (p = *path; *p; p++)
+    if (*p == '.')
+      *p = '/';
   return 0;
 }
 
@@ -389,6 +516,24 @@ mc_config_validate (const char *key, const char *value, mc_error_t *err)
 
   if (k == NULL)
     return -1;
+  if (k->type == MC_KEY_RLIMIT)
+    {
+      struct rlimit rl;
+      int res;
+
+      return mc_config_parse_rlimit (key, value, &res, &rl, err);
+    }
+  if (k->type == MC_KEY_SYSCTL)
+    {
+      cleanup_free char *path = NULL;
+      bool ipc;
+
+      if (mc_config_sysctl_path (key, &path, &ipc, err) < 0)
+        return -1;
+      if (*value == '\0' || strchr (value, '\n'))
+        return mc_make_error (err, 0, "invalid value for `%s`: one line, not empty", key);
+      return 0;
+    }
   if (check_value (k, value, err) < 0)
     return mc_error_prefix (err, "invalid value `%s` for `%s`", value, key), -1;
   return 0;

@@ -25,6 +25,8 @@ enum mc_key_type
   MC_KEY_PRIORITY,  /* 0..10 */
   MC_KEY_ENFORCE,   /* hard | soft */
   MC_KEY_SIGNAL,    /* a signal name or number */
+  MC_KEY_RLIMIT,    /* limits.kernel.NAME: N, unlimited, or SOFT:HARD */
+  MC_KEY_SYSCTL,    /* linux.sysctl.NAME: a namespaced sysctl's value */
 };
 
 struct mc_config_key
@@ -62,6 +64,16 @@ int mc_config_parse_allowance (const char *value, uint64_t *quota_us,
 int mc_config_parse_signal (const char *value, int *sig, mc_error_t *err);
 /* A signal by name (SIGPWR, PWR, SIGRTMIN+3, RTMIN) or number.  */
 int mc_parse_signal (const char *s, int *sig, mc_error_t *err);
+
+/* limits.kernel.NAME=VALUE: the resource (RLIMIT_*) and its limits.  */
+struct rlimit;
+int mc_config_parse_rlimit (const char *key, const char *value, int *resource, struct rlimit *rl,
+                            mc_error_t *err);
+
+/* linux.sysctl.NAME: NAME's path below /proc/sys ("net/ipv4/ip_forward")
+ * and whether it lives in the IPC namespace (else the network one); -1
+ * for a sysctl that is not namespaced (it would change the host).  */
+int mc_config_sysctl_path (const char *key, char **path, bool *ipc, mc_error_t *err);
 
 /* DOC's config value KEY as a string, or DFLT.  */
 const char *mc_config_get (json_t *cfg, const char *key, const char *dflt);

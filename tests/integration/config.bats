@@ -728,3 +728,42 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output --partial "minictr"
     assert_output --partial "/dev/other: Operation not permitted"
 }
+
+@test "LXD's kernel keys: limits.kernel.* on init, linux.sysctl.* in the container's namespaces only, security.protection.delete; raw.lxc and VM keys refused" {
+    local fwd shm
+    fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+    shm=$(cat /proc/sys/kernel/shmmni)
+    mc init busybox k1 -c limits.kernel.nofile=1024:2048 -c limits.kernel.core=unlimited \
+        -c linux.sysctl.net.ipv4.ip_forward=1 -c linux.sysctl.kernel.shmmni=1234 \
+        -c security.protection.delete=true </dev/null
+    mc start k1
+    run mc exec k1 -- sh -c 'grep -E "^Max (open files|core file size)" /proc/1/limits | tr -s " "'
+    assert_line --index 0 "Max core file size unlimited unlimited bytes "
+    assert_line --index 1 "Max open files 1024 2048 files "
+    assert_equal "$(mc exec k1 -- cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni | tr '\n' ' ')" "1 1234 "
+    # The host's own values are untouched.
+    assert_equal "$(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/kernel/shmmni)" "$fwd $shm"
+    run mc delete --force k1
+    assert_failure 1
+    assert_output "minictr: container \`k1\` is protected from deletion (security.protection.delete=true): unset it first"
+    assert_equal "$(status_of k1)" Running
+    run mc config set k1 linux.sysctl.vm.swappiness 10
+    assert_failure 1
+    assert_output "minictr: \`linux.sysctl.vm.swappiness\`: \`vm.swappiness\` is not a sysctl of the container's own namespaces (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*): it would change the host"
+    run mc config set k1 limits.kernel.nofiles 10
+    assert_failure 1
+    assert_output --partial "unknown resource \`nofiles\` in \`limits.kernel.nofiles\`"
+    run mc config set k1 limits.kernel.nofile 3:2
+    assert_output "minictr: invalid value \`3:2\` for \`limits.kernel.nofile\`: the soft limit is above the hard one"
+    run mc config set k1 raw.lxc lxc.apparmor.profile=unconfined
+    assert_failure 1
+    assert_output "minictr: config key \`raw.lxc\` is LXC's own configuration, and minictr does not run LXC (see \`minictr config keys\`)"
+    run mc config set k1 security.secureboot false
+    assert_output "minictr: config key \`security.secureboot\` applies to virtual machines only"
+    run mc init busybox k2 -c raw.qemu.conf=x </dev/null
+    assert_failure 1
+    mc config unset k1 security.protection.delete
+    mc delete --force k1
+    run mc list --format csv
+    assert_output ""
+}
