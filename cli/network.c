@@ -3,6 +3,7 @@
  * a network's traffic from flowing.  */
 #include "cli/cli.h"
 #include "runtime/net/network.h"
+#include "runtime/net/nic.h"
 #include "cli/output.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
@@ -322,16 +323,62 @@ cmd_check (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
 static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
 static const struct cli_flag create_flags[] = { { "description", 0, true }, { "type", 't', true }, { NULL, 0, false } };
 
+static int
+cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  static const char *const headers[] = { "HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE", "LOCATION" };
+  cleanup_args struct cli_args a = { 0 };
+  enum cli_format fmt = CLI_FORMAT_TABLE;
+  struct mc_store s;
+  struct cli_table t;
+  json_t *leases, *l;
+  size_t i;
+  int ret;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
+      || mc_store_open (&s, err) < 0)
+    return -1;
+  leases = mc_nic_leases (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (leases == NULL)
+    return -1;
+  cli_table_init (&t, headers, 5);
+  json_array_foreach (leases, i, l)
+    {
+      const char *row[5] = { json_string_value (json_object_get (l, "hostname")),
+                             json_string_value (json_object_get (l, "hwaddr")),
+                             json_string_value (json_object_get (l, "address")),
+                             strcmp (json_string_value (json_object_get (l, "type")), "static") == 0 ? "STATIC"
+                                                                                                     : "DYNAMIC",
+                             json_string_value (json_object_get (l, "location")) };
+
+      cli_table_add (&t, row);
+    }
+  ret = cli_print (fmt, &t, leases, err);
+  cli_table_release (&t);
+  json_decref (leases);
+  return ret;
+}
+
 static const struct cli_command network_commands[] = {
   { "list", "network list", "ls", "network list [--format table|csv|json|yaml|compact]", "List networks",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, 0, false, CLI_NAME (0) },
   { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true, CLI_NAME (0) },
+  { "list-leases", "network list-leases", NULL, "network list-leases NETWORK [--format table|csv|json|yaml|compact]",
+    "List the addresses the network's containers have (dnsmasq's leases)",
+    "Every nic on the network: its container, MAC and address; STATIC when the device\n"
+    "sets ipv4.address, DYNAMIC when minictr picked it (dnsmasq serves both as fixed leases).\n\n"
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list_leases, format_flags, 1, 1,
+    false, CLI_NAME (0) },
   { "create", "network create", NULL, "network create NETWORK [KEY=VALUE...] [--description D]",
     "Create a bridge network",
     "Keys:\n"
     "  ipv4.address   auto (default: a free /24 of the private ranges), none, or A.B.C.D/P\n"
     "                 (the bridge's address, the containers' gateway)\n"
     "  ipv4.nat       true (default) or false: masquerade the subnet's traffic leaving the host\n"
+    "  ipv4.dhcp      true (default) or false: dnsmasq on the bridge hands each container its\n"
+    "                 address by DHCP and answers DNS for NAME and NAME.<dns.domain>\n"
     "  ipv6.address   none (IPv6 is not supported)\n"
     "  dns.domain     the containers' domain in /etc/hosts and resolv.conf (default minictr)\n"
     "  user.*         free-form\n",

@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libarchive-dev libsquashfs-dev libssl-dev
             libyaml-dev libjansson-dev libcap-dev libseccomp-dev libmnl-dev
-            libnftables-dev libsystemd-dev busybox-static)
+            libnftables-dev libsystemd-dev busybox-static dnsmasq-base)
 test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            squashfs-tools-ng zstd xz-utils bzip2 gzip cpio kmod e2fsprogs
            qemu-system-x86 shellcheck util-linux jq attr libcap2-bin

@@ -8,7 +8,8 @@
 # restore of a running container, global --project and --force-local,
 # the remote prefix local:, config|profile device get|set|unset and config
 # device override, launch|init|copy -c -d --no-profiles --empty and launch
-# reading YAML, list -c and --fast); cli.bats
+# reading YAML, list -c and --fast, the device types, network ipv4.dhcp and
+# list-leases); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

@@ -24,6 +24,12 @@
 
 /* ---- names and keys ------------------------------------------------------------- */
 
+struct mc_dnsmasq_net
+mc_network_dnsmasq (const struct mc_network *net)
+{
+  return (struct mc_dnsmasq_net) { net->name, net->bridge, net->domain, net->ipv4, net->nat };
+}
+
 int
 mc_network_bridge_name (const char *name, char out[16], mc_error_t *err)
 {
@@ -78,11 +84,11 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
         return mc_error_prefix (err, "invalid value for `ipv4.address` (auto, none or A.B.C.D/P)");
       return 0;
     }
-  if (strcmp (key, "ipv4.nat") == 0)
+  if (strcmp (key, "ipv4.nat") == 0 || strcmp (key, "ipv4.dhcp") == 0)
     {
       if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
         return 0;
-      return mc_make_error (err, 0, "invalid value `%s` for `ipv4.nat`: expected true or false", value);
+      return mc_make_error (err, 0, "invalid value `%s` for `%s`: expected true or false", value, key);
     }
   if (strcmp (key, "ipv6.address") == 0)
     {
@@ -100,8 +106,8 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
     }
   if (mc_str_has_prefix (key, "user.") && key[5] != '\0')
     return 0;
-  return mc_make_error (err, 0, "unknown network key `%s` (ipv4.address, ipv4.nat, ipv6.address, dns.domain, "
-                        "user.*)", key);
+  return mc_make_error (err, 0, "unknown network key `%s` (ipv4.address, ipv4.nat, ipv4.dhcp, ipv6.address, "
+                        "dns.domain, user.*)", key);
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -109,7 +115,7 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
 int
 mc_networks_lock (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, err);
 
   return dfd < 0 ? -1 : mc_lock_at (dfd, ".lock", true, false, err);
 }
@@ -136,7 +142,7 @@ mc_network_load (struct mc_store *s, const char *name, mc_error_t *err)
   json_t *doc;
   size_t len;
 
-  if (mc_network_name_validate (name, err) < 0 || (dfd = mc_store_subdir (s, "networks", 0700, err)) < 0)
+  if (mc_network_name_validate (name, err) < 0 || (dfd = mc_store_subdir (s, "networks", 0711, err)) < 0)
     return NULL;
   file = xasprintf ("%s.yaml", name);
   if (mc_read_file_at (dfd, file, 1 << 20, &buf, &len, err) < 0)
@@ -164,7 +170,7 @@ mc_network_load (struct mc_store *s, const char *name, mc_error_t *err)
 static int
 network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err)
 {
-  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, err);
   cleanup_free char *file = xasprintf ("%s.yaml", name), *buf = NULL;
   json_t *out;
   size_t len;
@@ -182,7 +188,7 @@ network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err
 json_t *
 mc_network_names (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = mc_store_subdir (s, "networks", 0700, err);
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, err);
   cleanup_free char *what = NULL;
 
   if (dfd < 0)
@@ -210,6 +216,11 @@ from_doc (const char *name, json_t *doc, struct mc_network *out, mc_error_t *err
       out->has_ipv4 = true;
     }
   out->nat = nat && strcmp (nat, "true") == 0;
+  {
+    const char *dhcp = json_string_value (json_object_get (config, "ipv4.dhcp"));
+
+    out->dhcp = out->has_ipv4 && !(dhcp && strcmp (dhcp, "false") == 0);
+  }
   snprintf (out->domain, sizeof (out->domain), "%s", dom && valid_domain (dom) ? dom : MC_NETWORK_DOMAIN);
   return 0;
 }
@@ -334,7 +345,7 @@ mc_network_ensure (struct mc_store *s, const struct mc_network *net, mc_error_t 
 
   if (mc_nl_open (&nl, err) < 0)
     return -1;
-  if ((idx = mc_nl_link_index (&nl, net->bridge, err)) != 0)
+  if ((idx = mc_nl_link_index (&nl, net->bridge, err)) != 0 && (idx < 0 || !net->dhcp || mc_dnsmasq_running (s, net->name)))
     {
       mc_nl_close (&nl);
       return idx < 0 ? -1 : 0;
@@ -350,6 +361,14 @@ mc_network_ensure (struct mc_store *s, const struct mc_network *net, mc_error_t 
         ret = sync_firewall (s, NULL, NULL, err);
       if (ret < 0)
         remove_bridge (&nl, net->bridge);
+    }
+  /* Its dnsmasq, gone with a reboot, or never started by an older
+   * minictr.  */
+  if (ret == 0 && net->dhcp)
+    {
+      struct mc_dnsmasq_net dm = mc_network_dnsmasq (net);
+
+      ret = mc_dnsmasq_ensure (s, &dm, err);
     }
   mc_nl_close (&nl);
   return ret < 0 ? mc_error_prefix (err, "network `%s`", net->name) : 0;
@@ -476,7 +495,8 @@ resolve_auto (struct mc_store *s, json_t *config, mc_error_t *err)
 static bool
 known_key (const char *key)
 {
-  return strcmp (key, "ipv4.address") == 0 || strcmp (key, "ipv4.nat") == 0 || strcmp (key, "ipv6.address") == 0
+  return strcmp (key, "ipv4.address") == 0 || strcmp (key, "ipv4.nat") == 0 || strcmp (key, "ipv4.dhcp") == 0
+         || strcmp (key, "ipv6.address") == 0
          || strcmp (key, "dns.domain") == 0 || (mc_str_has_prefix (key, "user.") && key[5] != '\0');
 }
 
@@ -545,6 +565,7 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
   cleanup_close int lock = -1;
   struct mc_nl nl = { 0 };
   struct mc_network net;
+  struct mc_dnsmasq_net dm;
   json_t *doc;
   int idx, ret;
 
@@ -576,10 +597,13 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
     remove_bridge (&nl, net.bridge);
   if (ret == 0 && (ret = sync_firewall (s, NULL, &net, err)) < 0)
     remove_bridge (&nl, net.bridge);
-  if (ret == 0 && (ret = network_save (s, name, doc, err)) < 0)
+  dm = mc_network_dnsmasq (&net);
+  if (ret == 0 && ((net.dhcp && (ret = mc_dnsmasq_ensure (s, &dm, err)) < 0)
+                   || (ret = network_save (s, name, doc, err)) < 0))
     {
       mc_error_t e = NULL;
 
+      mc_dnsmasq_stop (s, name, true);
       remove_bridge (&nl, net.bridge);
       if (sync_firewall (s, name, NULL, &e) < 0)
         mc_error_release (&e);
@@ -688,13 +712,14 @@ mc_network_delete (struct mc_store *s, const char *name, mc_error_t *err)
       return mc_make_error (err, 0, "network `%s` is in use by %s; remove its nic devices first", name, list);
     }
   json_decref (users);
+  mc_dnsmasq_stop (s, name, true);
   if (mc_nl_open (&nl, err) < 0)
     return -1;
   ret = mc_nl_link_del (&nl, net.bridge, err);
   mc_nl_close (&nl);
   if (ret == 0)
     ret = sync_firewall (s, name, NULL, err);
-  if (ret == 0 && (dfd = mc_store_subdir (s, "networks", 0700, err)) < 0)
+  if (ret == 0 && (dfd = mc_store_subdir (s, "networks", 0711, err)) < 0)
     ret = -1;
   if (ret == 0 && unlinkat (dfd, file, 0) < 0)
     ret = mc_make_error (err, errno, "remove `%s/networks/%s`", s->root, file);
@@ -788,6 +813,15 @@ mc_network_configure (struct mc_store *s, const char *name, const struct mc_netw
     ret = sync_firewall (s, NULL, &new, err);
   if (ret == 0)
     ret = network_save (s, name, doc, err);
+  /* dnsmasq starts again with the new settings (its host lists stay).  */
+  if (ret == 0)
+    {
+      struct mc_dnsmasq_net dmn = mc_network_dnsmasq (&new);
+
+      mc_dnsmasq_stop (s, name, false);
+      if (new.dhcp)
+        ret = mc_dnsmasq_ensure (s, &dmn, err);
+    }
   json_decref (doc);
   return ret < 0 ? mc_error_prefix (err, "network `%s`", name) : 0;
 }

@@ -18,6 +18,7 @@
 
 #include "images/store.h"
 #include "lib/error.h"
+#include "runtime/net/dnsmasq.h"
 #include "runtime/net/netaddr.h"
 
 #include <jansson.h>
@@ -35,8 +36,13 @@ struct mc_network
   bool has_ipv4;
   struct mc_cidr4 ipv4;  /* the bridge's address: the containers' gateway */
   bool nat;
+  bool dhcp;             /* ipv4.dhcp (default true, with an IPv4 subnet):
+                            dnsmasq serves DHCP and DNS (dnsmasq.h) */
   char domain[254];
 };
+
+/* NET as its dnsmasq sees it (pointing into NET).  */
+struct mc_dnsmasq_net mc_network_dnsmasq (const struct mc_network *net);
 
 /* The bridge interface of network NAME (see above) into OUT[16].  */
 int mc_network_bridge_name (const char *name, char out[16], mc_error_t *err);

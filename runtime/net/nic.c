@@ -115,6 +115,8 @@ struct holder
   struct in_addr addr;
   char *container;
   char *dev;
+  char mac[18];     /* its hwaddr, or "" before its first start */
+  bool fixed;       /* the address is the device's ipv4.address */
 };
 
 struct holders
@@ -204,9 +206,23 @@ collect (struct mc_store *s, const struct mc_network *net, const char *except, s
           if (!recorded_address (cfg, dname, dev, net, &a))
             continue;
           h->v = xrealloc (h->v, sizeof (*h->v) * (h->n + 1));
+          memset (&h->v[h->n], 0, sizeof (h->v[h->n]));
           h->v[h->n].addr = a;
           h->v[h->n].container = xstrdup (cname);
-          h->v[h->n++].dev = xstrdup (dname);
+          h->v[h->n].dev = xstrdup (dname);
+          h->v[h->n].fixed = json_object_get (dev, "ipv4.address") != NULL;
+          {
+            cleanup_free char *key = xasprintf ("volatile.%s.hwaddr", dname);
+            const char *mac = json_string_value (json_object_get (dev, "hwaddr"));
+            uint8_t b[6];
+
+            if (mac == NULL)
+              mac = mc_config_get (cfg, key, NULL);
+            if (mac && mc_mac_parse (mac, b) == 0)
+              snprintf (h->v[h->n].mac, sizeof (h->v[h->n].mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+                        b[3], b[4], b[5]);
+          }
+          h->n++;
         }
       json_decref (cfg);
     }
@@ -328,6 +344,7 @@ pick_address (struct mc_store *s, const char *name, json_t *local, const char *d
   if (ret < 0)
     return -1;
   mine->v = xrealloc (mine->v, sizeof (*mine->v) * (mine->n + 1));
+  memset (&mine->v[mine->n], 0, sizeof (mine->v[mine->n]));
   mine->v[mine->n].addr = a;
   mine->v[mine->n].container = xstrdup (name);
   mine->v[mine->n++].dev = xstrdup (dev);
@@ -429,9 +446,9 @@ render_hosts (struct mc_store *s, json_t *exp, mc_error_t *err)
   return out;
 }
 
-/* search: the networks' domains; nameservers: the host's (not its
- * loopback ones, which a container cannot reach), and only for a NAT
- * network: there is no DNS server on the bridge.  */
+/* search: the networks' domains; nameservers: the bridges' dnsmasq
+ * (ipv4.dhcp), then the host's (not its loopback ones, which a container
+ * cannot reach) for a NAT network: dnsmasq forwards nothing.  */
 static char *
 render_resolv (const struct mc_network *nets, size_t n)
 {
@@ -456,6 +473,15 @@ render_resolv (const struct mc_network *nets, size_t n)
       nat |= nets[i].nat;
     }
   append (&out, "\n");
+  /* The networks' own DNS (dnsmasq on the bridge) first.  */
+  for (i = 0; i < n; i++)
+    if (nets[i].dhcp)
+      {
+        char gw[INET_ADDRSTRLEN];
+        cleanup_free char *l = xasprintf ("nameserver %s\n", inet_ntop (AF_INET, &nets[i].ipv4.addr, gw, sizeof (gw)));
+
+        append (&out, l);
+      }
   if (!nat || mc_read_file_at (AT_FDCWD, "/etc/resolv.conf", 1 << 16, &host, &len, &e) < 0)
     {
       mc_error_release (&e);
@@ -474,6 +500,57 @@ render_resolv (const struct mc_network *nets, size_t n)
           append (&out, l);
         }
     }
+  return out;
+}
+
+/* ---- DHCP and DNS (dnsmasq.h) ---------------------------------------------------------- */
+
+static int
+update_dnsmasq (struct mc_store *s, const struct mc_network *net, mc_error_t *err)
+{
+  struct holders all = { NULL, 0 };
+  struct mc_dhcp_host *hosts;
+  struct mc_dnsmasq_net dm = mc_network_dnsmasq (net);
+  size_t i, n = 0;
+  int ret;
+
+  if (collect (s, net, NULL, &all, err) < 0)
+    return -1;
+  hosts = xmalloc0 (sizeof (*hosts) * (all.n + 1));
+  for (i = 0; i < all.n; i++)
+    if (all.v[i].mac[0])
+      {
+        memcpy (hosts[n].mac, all.v[i].mac, sizeof (hosts[n].mac));
+        hosts[n].addr = all.v[i].addr;
+        hosts[n++].name = all.v[i].container;
+      }
+  ret = mc_dnsmasq_set_hosts (s, &dm, hosts, n, err);
+  free (hosts);
+  holders_release (&all);
+  return ret;
+}
+
+json_t *
+mc_nic_leases (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  struct holders all = { NULL, 0 };
+  struct mc_network net;
+  json_t *out;
+  size_t i;
+
+  if (mc_network_get (s, name, &net, err) < 0 || collect (s, &net, NULL, &all, err) < 0)
+    return NULL;
+  out = json_array ();
+  for (i = 0; i < all.n; i++)
+    {
+      char ip[INET_ADDRSTRLEN];
+
+      inet_ntop (AF_INET, &all.v[i].addr, ip, sizeof (ip));
+      json_array_append_new (out, json_pack ("{s:s, s:s, s:s, s:s, s:s}", "hostname", all.v[i].container, "hwaddr",
+                                             all.v[i].mac, "address", ip, "type",
+                                             all.v[i].fixed ? "static" : "dynamic", "location", "none"));
+    }
+  holders_release (&all);
   return out;
 }
 
@@ -529,6 +606,17 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
   /* Recorded before the lock goes: the next start sees these as taken. */
   if (ret == 0 && changed)
     ret = mc_container_config_save (s, name, local, err);
+  /* The networks' dnsmasq learn every container's lease and name, under
+   * the lock too: two starts cannot write them out of order.  */
+  for (i = 0; ret == 0 && i < plan->n; i++)
+    {
+      bool done = false;
+
+      for (j = 0; j < i; j++)
+        done |= strcmp (nets[j].name, nets[i].name) == 0;
+      if (!done && nets[i].dhcp)
+        ret = update_dnsmasq (s, &nets[i], err);
+    }
   if (lock >= 0)
     {
       close (lock);

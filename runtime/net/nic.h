@@ -95,4 +95,10 @@ json_t *mc_nic_state (struct mc_store *s, const char *name, pid_t pid);
  * the networks named exist and no static address is another container's. */
 int mc_nic_check_config (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err);
 
+/* LXD's `network list-leases NAME`: every container address recorded on
+ * the network, [{hostname, hwaddr, address, type: static|dynamic,
+ * location}] (static: the device's own ipv4.address; dnsmasq hands each
+ * out as a fixed lease either way).  */
+json_t *mc_nic_leases (struct mc_store *s, const char *name, mc_error_t *err);
+
 #endif
