@@ -239,6 +239,13 @@ run_vm() {
         scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd.tar \
             || echo "# the systemd test image could not be built; systemd.bats will say so" >&2
     fi
+    if [[ " ${suites[*]} " == *network.bats* || " ${suites[*]} " == *" tests/integration "* ]] \
+           && [ ! -s build/test-cache/debian-systemd-ifupdown-isc-dhcp-client.tar ]; then
+        mkdir -p build/test-cache
+        scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd-ifupdown-isc-dhcp-client.tar \
+            ifupdown isc-dhcp-client \
+            || echo "# the DHCP client test image could not be built; network.bats will say so" >&2
+    fi
     MINICTR_VM_FLAVOUR=$flavour MINICTR_VM_TIMEOUT=${MINICTR_VM_TIMEOUT:-2700} \
         tests/vm/run.sh "${suites[@]}" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}

@@ -45,6 +45,8 @@ libpkgs() {
 pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iproute2 nftables
       bats bats-assert bats-support jq attr libcap2-bin e2fsprogs busybox-static xz-utils
       gzip zstd bzip2 cpio squashfs-tools strace
+      # what minictr runs: dnsmasq for managed networks' DHCP and DNS
+      dnsmasq-base
       # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
       lxc hyperfine)
 mapfile -t extra < <(libpkgs)
