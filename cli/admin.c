@@ -180,14 +180,16 @@ admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 }
 
 /* What LXD does when its daemon stops with the host: stop every running
- * container gracefully, all at once, each within its
- * boot.host_shutdown_timeout (default 30 s) before it is killed.  The
+ * container gracefully, each within its boot.host_shutdown_timeout
+ * (default 30 s) before it is killed; by boot.stop.priority, highest
+ * first, those of one priority all at once.  The
  * boot service runs it as ExecStop.  */
 static int
 admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_stop_item *todo;
   struct mc_store store;
+  long *prio;
   size_t i, failed = 0, n = 0;
   json_t *names, *name;
   int r;
@@ -195,6 +197,7 @@ admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t
   if ((r = open_all (cmd, argc, argv, &store, &names, err)) != 0)
     return r < 0 ? -1 : 0;
   todo = xmalloc0 (sizeof (*todo) * (json_array_size (names) + 1));
+  prio = xmalloc0 (sizeof (*prio) * (json_array_size (names) + 1));
   json_array_foreach (names, i, name)
     {
       const char *cname = json_string_value (name);
@@ -214,14 +217,40 @@ admin_shutdown (const struct cli_command *cmd, int argc, char **argv, mc_error_t
           failed++;
           continue;
         }
-      printf ("Stopping %s\n", cname);
-      todo[n].name = cname;
-      todo[n++].timeout = (int) strtol (mc_config_get (cfg, "boot.host_shutdown_timeout", "30"), NULL, 10);
+      /* Sorted by boot.stop.priority, highest first (insertion).  */
+      {
+        long p = strtol (mc_config_get (cfg, "boot.stop.priority", "0"), NULL, 10);
+        size_t at = n;
+
+        while (at > 0 && prio[at - 1] < p)
+          {
+            todo[at] = todo[at - 1];
+            prio[at] = prio[at - 1];
+            at--;
+          }
+        todo[at].name = cname;
+        todo[at].timeout = (int) strtol (mc_config_get (cfg, "boot.host_shutdown_timeout", "30"), NULL, 10);
+        prio[at] = p;
+        n++;
+      }
       json_decref (cfg);
     }
-  fflush (stdout);
-  failed += mc_containers_stop_all (&store, todo, n);
+  /* LXD's boot.stop.priority: the highest first; each priority's
+     containers all at once, the next ones once they have stopped.  */
+  for (i = 0; i < n;)
+    {
+      size_t j, k;
+
+      for (j = i; j < n && prio[j] == prio[i]; j++)
+        ;
+      for (k = i; k < j; k++)
+        printf ("Stopping %s\n", todo[k].name);
+      fflush (stdout);
+      failed += mc_containers_stop_all (&store, todo + i, j - i);
+      i = j;
+    }
   free (todo);
+  free (prio);
   json_decref (names);
   mc_store_close (&store);
   if (failed)
@@ -245,8 +274,9 @@ static const struct cli_command admin_commands[] = {
     "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init, init_flags, 0, 0, false, 0 },
   { "shutdown", "admin shutdown", NULL, "admin shutdown",
     "Stop every running container, as at host shutdown\n\n"
-    "All at once, each gracefully (its stop signal) within its\n"
-    "boot.host_shutdown_timeout seconds (default 30), then killed;\n"
+    "By boot.stop.priority, highest first, those of one priority all at once,\n"
+    "each gracefully (its stop signal) within its boot.host_shutdown_timeout\n"
+    "seconds (default 30), then killed;\n"
     "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown, NULL, 0, 0, false, 0 },
 };
 

@@ -42,6 +42,39 @@ parse_flags (const struct cli_command *cmd, int argc, char **argv, bool *expande
   return r;
 }
 
+/* LXD's --property (-p), which LXD users put last (`config set c1
+ * description=web --property`), where the commands that stop at their
+ * first argument would read it as a value: taken out of ARGV wherever it
+ * is (*ARGC shrinks).  */
+static bool
+take_property (int *argc, char **argv)
+{
+  bool found = false;
+  int i, j;
+
+  for (i = j = 0; i < *argc; i++)
+    if (i > 0 && (strcmp (argv[i], "--property") == 0 || strcmp (argv[i], "-p") == 0))
+      found = true;
+    else
+      argv[j++] = argv[i];
+  *argc = j;
+  argv[j] = NULL;
+  return found;
+}
+
+/* `get --property`: the field as LXD prints it.  */
+static int
+print_property (json_t *doc, const char *key, bool profile, mc_error_t *err)
+{
+  json_t *v;
+
+  if (strcmp (key, "description") && (profile || strcmp (key, "ephemeral")))
+    return mc_make_error (err, 0, "unknown property `%s` (%s)", key, profile ? "description" : "description, ephemeral");
+  v = json_object_get (doc, key);
+  printf ("%s\n", json_is_boolean (v) ? (json_is_true (v) ? "true" : "false") : json_string_value (v) ?: "");
+  return 0;
+}
+
 static void
 print_deferred (const char *what, json_t *deferred)
 {
@@ -140,16 +173,23 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   struct mc_store s;
   json_t *doc;
   const char *v;
+  bool property = take_property (&argc, argv);
   int r = parse_flags (cmd, argc, argv, is_profile_cmd (cmd) ? NULL : &expanded, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_config_key_find (argv[optind + 1], false, err) == NULL || mc_store_open (&s, err) < 0)
+  if ((!property && mc_config_key_find (argv[optind + 1], false, err) == NULL) || mc_store_open (&s, err) < 0)
     return -1;
   doc = load_doc (cmd, &s, argv[optind], expanded, err);
   mc_store_close (&s);
   if (doc == NULL)
     return -1;
+  if (property)
+    {
+      r = print_property (doc, argv[optind + 1], is_profile_cmd (cmd), err);
+      json_decref (doc);
+      return r;
+    }
   /* LXD prints an empty line for a key that is not set.  */
   v = json_string_value (json_object_get (json_object_get (doc, "config"), argv[optind + 1]));
   printf ("%s\n", v ? v : "");
@@ -196,6 +236,7 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
   cleanup_free const char **keys = NULL, **values = NULL;
+  bool property = take_property (&argc, argv);
   int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
@@ -203,6 +244,7 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
   if (parse_pairs (cmd, argc, argv, optind + 1, &change, &keys, &values, err) < 0)
     return -1;
+  change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }
 
@@ -210,12 +252,14 @@ static int
 cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_config_change change = { 0 };
+  bool property = take_property (&argc, argv);
   int r = parse_flags (cmd, argc, argv, NULL, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
   change.keys = (const char *const *) argv + optind + 1;
   change.n = (size_t) (argc - optind - 1);
+  change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }
 
@@ -522,12 +566,15 @@ static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL,
 static const struct cli_command config_commands[] = {
   { "show", "config show", NULL, "config show NAME [--expanded]", "Show a container's configuration as YAML",
     "Flags:\n  -e, --expanded        The effective configuration, profiles stacked\n", cmd_show, expanded_flags, 1, 1, false, CLI_NAME (0) },
-  { "get", "config get", NULL, "config get NAME KEY [--expanded]", "Print a config key's value",
-    "Flags:\n  -e, --expanded        Look in the effective configuration\n", cmd_get, expanded_flags, 2, 2, false, CLI_NAME (0) },
-  { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE...", "Set config keys",
+  { "get", "config get", NULL, "config get NAME KEY [--expanded] [--property]", "Print a config key's value",
+    "Flags:\n  -e, --expanded        Look in the effective configuration\n"
+    "  -p, --property        KEY is the container's own field (description, ephemeral)\n", cmd_get, expanded_flags, 2, 2, false, CLI_NAME (0) },
+  { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE... [--property]", "Set config keys",
     "Live keys (limits.*, environment.*, ...) apply to a running container at once;\n"
-    "the others at its next start.  `minictr config keys` lists them.\n", cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
-  { "unset", "config unset", NULL, "config unset NAME KEY...", "Unset config keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
+    "the others at its next start.  `minictr config keys` lists them.\n\n"
+    "Flags:\n  -p, --property        Set the container's own fields instead (description, ephemeral)\n", cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
+  { "unset", "config unset", NULL, "config unset NAME KEY... [--property]", "Unset config keys",
+    "Flags:\n  -p, --property        Unset the container's own fields instead (description, ephemeral)\n", cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
   { "edit", "config edit", NULL, "config edit NAME [< config.yaml]",
     "Edit the configuration as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true, CLI_NAME (0) },
   { "device", "config device", NULL, "config device add|remove|list|show ...", "Manage devices", NULL,
@@ -748,10 +795,13 @@ static const struct cli_command profile_commands[] = {
   { "copy", "profile copy", "cp", "profile copy PROFILE NEW", "Copy a profile", NULL, cmd_profile_copy_rename, NULL, 2, 2, true, CLI_NAME (0) | CLI_NAME (1) },
   { "rename", "profile rename", "mv", "profile rename PROFILE NEW", "Rename a profile (and in its containers)",
     NULL, cmd_profile_copy_rename, NULL, 2, 2, true, CLI_NAME (0) },
-  { "get", "profile get", NULL, "profile get PROFILE KEY", "Print a profile key's value", NULL, cmd_get, NULL, 2, 2, true, CLI_NAME (0) },
-  { "set", "profile set", NULL, "profile set PROFILE KEY VALUE | KEY=VALUE...",
-    "Set profile keys (live keys apply at once to running containers using it)", NULL, cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
-  { "unset", "profile unset", NULL, "profile unset PROFILE KEY...", "Unset profile keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
+  { "get", "profile get", NULL, "profile get PROFILE KEY [--property]", "Print a profile key's value",
+    "Flags:\n  -p, --property        KEY is the profile's own field (description)\n", cmd_get, NULL, 2, 2, true, CLI_NAME (0) },
+  { "set", "profile set", NULL, "profile set PROFILE KEY VALUE | KEY=VALUE... [--property]",
+    "Set profile keys (live keys apply at once to running containers using it)",
+    "Flags:\n  -p, --property        Set the profile's own fields instead (description)\n", cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
+  { "unset", "profile unset", NULL, "profile unset PROFILE KEY... [--property]", "Unset profile keys",
+    "Flags:\n  -p, --property        Unset the profile's own fields instead (description)\n", cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
   { "edit", "profile edit", NULL, "profile edit PROFILE [< profile.yaml]",
     "Edit a profile as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true, CLI_NAME (0) },
   { "device", "profile device", NULL, "profile device add|remove|list|show ...", "Manage a profile's devices",

@@ -996,6 +996,22 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (mc_store_open (&store, err) < 0)
     return -1;
+  if (cli_has (&a, "resources"))
+    {
+      cleanup_json json_t *res = NULL, *doc = NULL;
+
+      if (optind < argc)
+        {
+          mc_store_close (&store);
+          return mc_make_usage_error (err, "info --resources: the host's resources (give no NAME)");
+        }
+      res = mc_host_resources (&store, err);
+      mc_store_close (&store);
+      if (res == NULL)
+        return -1;
+      doc = json_pack ("{s:O}", "resources", res);
+      return cli_print_yaml (doc, err);
+    }
   /* No name: the host, as LXD's `lxc info` prints its server.  */
   if (optind == argc)
     {
@@ -1171,6 +1187,7 @@ static const struct cli_flag publish_flags[] = { { "alias", 0, true }, { "force"
 static const struct cli_flag instance_flags[] = { { "instance-only", 0, false }, { NULL, 0, false } };
 static const struct cli_flag import_flags[] = { { "allow-privileged", 0, false }, { NULL, 0, false } };
 static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NULL, 0, false } };
+static const struct cli_flag info_flags[] = { { "show-log", 0, false }, { "resources", 0, false }, { NULL, 0, false } };
 
 #define CREATE_FLAGS_HELP                                                                              \
   "Flags:\n  -e, --ephemeral       Delete the container when it stops\n"                                  \
@@ -1220,11 +1237,13 @@ const struct cli_command cli_container_commands[] = {
     "                        L location, e project, f base image, F its full fingerprint;\n"
     "                        or a config key column KEY[:NAME[:MAXWIDTH]] (-c n,user.role:ROLE)\n"
     "      --fast            -c nsacPt\n", cmd_list, list_flags, 0, CLI_ANY, false, CLI_NAME (0) },
-  { "info", "info", NULL, "info [NAME] [--show-log]",
+  { "info", "info", NULL, "info [NAME] [--show-log] [--resources]",
     "Show a container's state, resources and layers; with no NAME, the host's",
     "With no NAME: the kernel, cgroup layout, storage, state directory and the\n"
     "kernel features minictr finds (mount_setattr, cgroup.kill, pidfd), as YAML.\n\n"
-    "Flags:\n      --show-log        Print the container's console log after its info\n", cmd_info, console_flags, 0, 1,
+    "Flags:\n      --show-log        Print the container's console log after its info\n"
+    "      --resources       The host's resources (CPU, memory, storage, network cards), as YAML\n", cmd_info,
+    info_flags, 0, 1,
     false, CLI_NAME (0) },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"

@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <dirent.h>
+#include <limits.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -300,3 +303,159 @@ mc_host_info (struct mc_store *s, mc_error_t *err)
                     mc_sys_mount_setattr (-1, "", 0, NULL, 0) == 0 || errno != ENOSYS, "cgroup_kill",
                     has_cgroup_kill (mount), "pidfd", pidfd);
 }
+
+/* ---- the host's resources (`info --resources`) --------------------------------- */
+
+/* The first "KEY<tabs>: VALUE" of /proc/cpuinfo, or "".  */
+static char *
+cpuinfo_field (const char *text, const char *key)
+{
+  const char *p = text;
+  size_t n = strlen (key);
+
+  for (; p && *p; p = strchr (p, '\n') ? strchr (p, '\n') + 1 : NULL)
+    if (strncmp (p, key, n) == 0 && (p[n] == '\t' || p[n] == ' ' || p[n] == ':'))
+      {
+        const char *colon = strchr (p, ':'), *end = strchr (p, '\n');
+
+        if (colon == NULL || (end && colon > end))
+          break;
+        colon++;
+        while (*colon == ' ')
+          colon++;
+        return xstrndup (colon, end ? (size_t) (end - colon) : strlen (colon));
+      }
+  return xstrdup ("");
+}
+
+static long
+read_long (const char *path)
+{
+  cleanup_free char *buf = NULL;
+  mc_error_t e = NULL;
+  size_t len;
+
+  if (mc_read_file_at (AT_FDCWD, path, 64, &buf, &len, &e) < 0)
+    {
+      mc_error_release (&e);
+      return -1;
+    }
+  return strtol (buf, NULL, 10);
+}
+
+/* Sockets and cores: distinct package ids, distinct (package, core) pairs
+ * of the online CPUs' topology.  */
+static void
+cpu_topology (long threads, long *sockets, long *cores)
+{
+  long *pkg = xmalloc0 (sizeof (long) * (size_t) (threads + 1)), *core = xmalloc0 (sizeof (long) * (size_t) (threads + 1));
+  long i, j, n = 0;
+
+  *sockets = *cores = 0;
+  for (i = 0; n < threads && i < 4096; i++)
+    {
+      char path[128];
+      long p, c;
+      bool seen_pkg = false, seen_core = false;
+
+      snprintf (path, sizeof (path), "/sys/devices/system/cpu/cpu%ld/topology/physical_package_id", i);
+      if ((p = read_long (path)) < 0)
+        continue;
+      snprintf (path, sizeof (path), "/sys/devices/system/cpu/cpu%ld/topology/core_id", i);
+      c = read_long (path);
+      for (j = 0; j < n; j++)
+        {
+          seen_pkg |= pkg[j] == p;
+          seen_core |= pkg[j] == p && core[j] == c;
+        }
+      *sockets += !seen_pkg;
+      *cores += !seen_core;
+      pkg[n] = p;
+      core[n++] = c;
+    }
+  free (pkg);
+  free (core);
+}
+
+static uint64_t
+meminfo_kib (const char *text, const char *key)
+{
+  const char *p = strstr (text, key);
+
+  return p ? strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
+json_t *
+mc_host_resources (struct mc_store *s, mc_error_t *err)
+{
+  cleanup_free char *cpuinfo = NULL, *meminfo = NULL, *vendor = NULL, *model = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct utsname u;
+  struct statvfs vfs;
+  long threads = sysconf (_SC_NPROCESSORS_ONLN), sockets, cores, nodes = 0;
+  uint64_t total, avail;
+  json_t *nics;
+  size_t len;
+  char path[300];
+
+  if (uname (&u) < 0)
+    return mc_make_error (err, errno, "uname"), NULL;
+  if (mc_read_file_at (AT_FDCWD, "/proc/cpuinfo", 1 << 22, &cpuinfo, &len, err) < 0
+      || mc_read_file_at (AT_FDCWD, "/proc/meminfo", 1 << 16, &meminfo, &len, err) < 0)
+    return NULL;
+  if (statvfs (s->root, &vfs) < 0)
+    return mc_make_error (err, errno, "statvfs `%s`", s->root), NULL;
+  vendor = cpuinfo_field (cpuinfo, "vendor_id");
+  model = cpuinfo_field (cpuinfo, "model name");
+  cpu_topology (threads, &sockets, &cores);
+  for (nodes = 0; nodes < 1024; nodes++)
+    {
+      snprintf (path, sizeof (path), "/sys/devices/system/node/node%ld", nodes);
+      if (access (path, F_OK) < 0)
+        break;
+    }
+  total = meminfo_kib (meminfo, "MemTotal:") * 1024;
+  avail = meminfo_kib (meminfo, "MemAvailable:") * 1024;
+  /* The network cards: interfaces backed by a device (not bridges,
+   * veths or loopback).  */
+  nics = json_array ();
+  if ((d = opendir ("/sys/class/net")) != NULL)
+    while ((de = readdir (d)) != NULL)
+      {
+        cleanup_free char *mac = NULL, *driver = NULL;
+        char link[PATH_MAX];
+        ssize_t n;
+        long speed;
+
+        if (de->d_name[0] == '.')
+          continue;
+        snprintf (path, sizeof (path), "/sys/class/net/%s/device", de->d_name);
+        if (access (path, F_OK) < 0)
+          continue;
+        snprintf (path, sizeof (path), "/sys/class/net/%s/address", de->d_name);
+        if (mc_read_file_at (AT_FDCWD, path, 64, &mac, &len, err) < 0)
+          {
+            mc_error_release (err);
+            mac = xstrdup ("");
+          }
+        mac[strcspn (mac, "\n")] = '\0';
+        snprintf (path, sizeof (path), "/sys/class/net/%s/device/driver", de->d_name);
+        n = readlink (path, link, sizeof (link) - 1);
+        link[n > 0 ? n : 0] = '\0';
+        driver = xstrdup (n > 0 ? (strrchr (link, '/') ? strrchr (link, '/') + 1 : link) : "");
+        snprintf (path, sizeof (path), "/sys/class/net/%s/speed", de->d_name);
+        speed = read_long (path);
+        json_array_append_new (nics, json_pack ("{s:s, s:s, s:s, s:I}", "name", de->d_name, "address", mac,
+                                                "driver", driver, "link_speed_mbps",
+                                                (json_int_t) (speed > 0 ? speed : 0)));
+      }
+  return json_pack ("{s:{s:s, s:s, s:s, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:s, s:I, s:I}, s:o}", "cpu",
+                    "architecture", u.machine, "vendor", vendor, "name", model, "sockets", (json_int_t) sockets,
+                    "cores", (json_int_t) cores, "threads", (json_int_t) threads, "numa_nodes", (json_int_t) nodes,
+                    "memory", "total", (json_int_t) total, "used", (json_int_t) (total - avail), "free",
+                    (json_int_t) avail, "storage", "path", s->root, "total",
+                    (json_int_t) ((uint64_t) vfs.f_blocks * vfs.f_frsize), "free",
+                    (json_int_t) ((uint64_t) vfs.f_bavail * vfs.f_frsize), "network_cards", nics);
+}
+

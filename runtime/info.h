@@ -16,4 +16,11 @@ json_t *mc_container_info (struct mc_store *s, const char *name, mc_error_t *err
  * finds them (mount_setattr, cgroup.kill, pidfd).  */
 json_t *mc_host_info (struct mc_store *s, mc_error_t *err);
 
+/* LXD's `info --resources`: {cpu: {architecture, vendor, name, sockets,
+ * cores, threads, numa_nodes}, memory: {total, used, free} (bytes; free:
+ * MemAvailable), storage: {path (the state dir), total, free},
+ * network_cards: [{name, address, driver, link_speed_mbps}] (interfaces
+ * backed by a device)}.  */
+json_t *mc_host_resources (struct mc_store *s, mc_error_t *err);
+
 #endif

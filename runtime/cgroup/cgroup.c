@@ -2,6 +2,7 @@
  * the cgroup2 / cgroup1 backends, and what both share.  See cgroup.h for
  * the contract and cgroup-internal.h for the split.  */
 #include "runtime/cgroup/cgroup-internal.h"
+#include "lib/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1073,9 +1074,76 @@ mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err)
   return wait_empty (cg, err);
 }
 
+/* Whether process PID (pinned by a pidfd the caller holds) is in the
+ * cgroup at REL of its hierarchy, or below: a PID read from cgroup.procs
+ * and reused since is not.  */
+static bool
+pid_in (pid_t pid, const char *rel)
+{
+  cleanup_free char *buf = NULL, *path = xasprintf ("/proc/%d/cgroup", (int) pid);
+  cleanup_free char *want = xasprintf (":/%s", rel);
+  mc_error_t e = NULL;
+  char *line, *save = NULL;
+  size_t len, n = strlen (want);
+
+  if (mc_read_file_at (AT_FDCWD, path, 1 << 16, &buf, &len, &e) < 0)
+    {
+      mc_error_release (&e);
+      return false;
+    }
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *at = strstr (line, want);
+
+      if (at && (at[n] == '\0' || at[n] == '/'))
+        return true;
+    }
+  return false;
+}
+
+/* Without the freeze, as crun kills on cgroup v1: rounds of SIGKILL to
+ * what cgroup.procs lists until it lists nothing, each through a pidfd
+ * opened first and checked to still be in the cgroup, so that a PID
+ * reused meanwhile is never signalled.  */
+static int
+kill_unfrozen (struct mc_cgroup *cg, mc_error_t *err)
+{
+  struct mc_cg_hier *h = procs_hier (cg);
+  struct timespec end;
+
+  deadline_in (&end, CG_WAIT_MS);
+  for (;;)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0, i;
+
+      if (mc_cgroup_pids (cg, &pids, &n, err) < 0)
+        return -1;
+      if (n == 0)
+        return 0;
+      for (i = 0; i < n; i++)
+        {
+          int fd = mc_sys_pidfd_open (pids[i], 0);
+
+          if (fd < 0)
+            continue;
+          if (pid_in (pids[i], h->rel))
+            (void) mc_sys_pidfd_send_signal (fd, SIGKILL, NULL, 0);
+          close (fd);
+        }
+      if (deadline_passed (&end))
+        return mc_make_error (err, ETIMEDOUT, "kill `%s`: %zu processes left after %d s", h->path, n,
+                              CG_WAIT_MS / 1000);
+      nap ();
+    }
+}
+
 /* Frozen, nothing in the cgroup can fork or exit, so the PIDs we read
  * are exactly the ones to kill and none can be reused under us; the
- * SIGKILLs are delivered once we thaw.  */
+ * SIGKILLs are delivered once we thaw.  A cgroup that does not freeze in
+ * time (the v1 freezer cannot freeze a task in some uninterruptible
+ * waits, a vfork parent's say, until the wait ends) is thawed, never
+ * left FREEZING, and killed without the freeze.  */
 int
 mc_cg_kill_frozen (struct mc_cgroup *cg, mc_error_t *err)
 {
@@ -1084,7 +1152,16 @@ mc_cg_kill_frozen (struct mc_cgroup *cg, mc_error_t *err)
   int ret;
 
   if (mc_cgroup_freeze (cg, true, err) < 0)
-    return -1;
+    {
+      mc_error_t e = NULL;
+
+      if ((*err)->status != ETIMEDOUT)
+        return -1;
+      mc_error_release (err);
+      if (mc_cgroup_freeze (cg, false, &e) < 0)
+        mc_error_release (&e);
+      return kill_unfrozen (cg, err);
+    }
   ret = mc_cgroup_pids (cg, &pids, &n, err);
   for (i = 0; ret == 0 && i < n; i++)
     if (kill (pids[i], SIGKILL) < 0 && errno != ESRCH)

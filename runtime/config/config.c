@@ -24,6 +24,8 @@ static const struct mc_config_key keys[] = {
     "Order of `admin boot`: higher starts first" },
   { "boot.host_shutdown_timeout", false, MC_KEY_NUMBER, "30", true,
     "Seconds `admin shutdown` (host shutdown) waits for the container to stop before killing it" },
+  { "boot.stop.priority", false, MC_KEY_NUMBER, "0", true,
+    "Order of `admin shutdown`: higher stops first (those of one priority all at once)" },
   { "boot.stop.signal", false, MC_KEY_SIGNAL, NULL, true,
     "Signal `stop` sends to init (default: SIGRTMIN+3 for systemd, else SIGPWR)" },
   { "cloud-init.network-config", false, MC_KEY_STRING, NULL, false,

@@ -94,6 +94,31 @@ change_device_keys (struct mc_store *s, json_t *doc, const struct mc_config_chan
   return 0;
 }
 
+/* LXD's --property: the fields of the document itself.  */
+static int
+change_properties (json_t *doc, const struct mc_config_change *c, bool container, mc_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < c->n; i++)
+    {
+      const char *key = c->keys[i], *v = c->values ? c->values[i] : NULL;
+
+      if (strcmp (key, "description") == 0)
+        json_object_set_new (doc, "description", json_string (v ? v : ""));
+      else if (container && strcmp (key, "ephemeral") == 0)
+        {
+          if (v && strcmp (v, "true") && strcmp (v, "false"))
+            return mc_make_error (err, 0, "invalid value `%s` for property `ephemeral`: expected true or false", v);
+          json_object_set_new (doc, "ephemeral", json_boolean (v && strcmp (v, "true") == 0));
+        }
+      else
+        return mc_make_error (err, 0, "unknown property `%s` (%s)", key,
+                              container ? "description, ephemeral" : "description");
+    }
+  return 0;
+}
+
 /* Apply C to DOC (a copy: the caller throws it away on failure).  */
 static int
 change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, bool container,
@@ -142,6 +167,8 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
     }
   if (c->device && c->device_op != MC_DEVICE_ADD_REMOVE)
     return change_device_keys (s, doc, c, container, deferred, err);
+  if (c->property)
+    return change_properties (doc, c, container, err);
   for (i = 0; i < c->n; i++)
     {
       const struct mc_config_key *k = mc_config_key_find (c->keys[i], true, err);

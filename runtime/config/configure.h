@@ -31,6 +31,9 @@ struct mc_config_change
   const char *device;        /* device add/remove/set/override: its name */
   json_t *device_conf;       /* device add: type and keys; NULL: remove */
   enum mc_device_op device_op;
+  bool property;             /* KEYS are the document's own fields
+                                (description; a container's ephemeral),
+                                LXD's --property */
   json_t *replace;           /* edit: the whole new document */
   json_t *profiles;          /* container only: the new profile list */
 };

@@ -182,6 +182,24 @@ load helpers
     assert_output "minictr: list: --fast and -c exclude each other (--fast is -c nsacPt)"
 }
 
+@test "info --resources: the host's CPU, memory, storage and network cards, as the kernel reports them" {
+    local nics n
+    run mc info --resources
+    assert_success
+    assert_line --index 0 "resources:"
+    assert_line "    threads: $(nproc)"
+    assert_line "    architecture: $(uname -m)"
+    assert_line "    total: $(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024 ))"
+    assert_line "    path: $(realpath "$MINICTR_DIR")"
+    assert_line "    total: $(( $(stat -f -c '%b' "$MINICTR_DIR") * $(stat -f -c '%S' "$MINICTR_DIR") ))"
+    # Network cards: the interfaces a device backs, and only those.
+    nics=$(for n in /sys/class/net/*; do [ -e "$n/device" ] && basename "$n"; done | sort)
+    assert_equal "$(grep -E '^  - name: ' <<<"$output" | sed 's/^  - name: //' | sort)" "$nics"
+    run mc info c1 --resources
+    assert_failure 2
+    assert_output "minictr: info --resources: the host's resources (give no NAME)"
+}
+
 @test "minictr --version" {
     run mc --version
     assert_success

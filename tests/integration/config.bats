@@ -315,7 +315,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_failure 1
     run mc config device add b1 x gpu
     assert_failure 1
-    assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk, nic, unix-char and unix-block)"
+    assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk, nic, proxy, unix-char and unix-block)"
     run mc config device add b1 x nic parent=br0
     assert_failure 1
     assert_output "minictr: device \`x\`: a nic needs \`network: NETWORK\`, or \`nictype: bridged\` with \`parent: NETWORK\`"
@@ -527,6 +527,26 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc admin shutdown
     assert_success
     assert_output ""
+}
+
+@test "admin shutdown follows boot.stop.priority: the highest first, the next only once those have stopped" {
+    local t_hi t_lo
+    mc launch busybox lo1 </dev/null
+    mc launch busybox hi1 -c boot.stop.priority=10 -c boot.stop.signal=SIGCHLD -c boot.host_shutdown_timeout=2 </dev/null
+    mc launch busybox lo2 </dev/null
+    run mc admin shutdown
+    assert_success
+    assert_line --index 0 "Stopping hi1"
+    assert_line --index 1 "Stopping lo1"
+    assert_line --index 2 "Stopping lo2"
+    # hi1 took its 2 s (killed); lo1 was asked only after that.
+    t_hi=$(date -d "$(sed -n 's/^at: //p' "$MINICTR_DIR/containers/hi1/last-exit.yaml")" +%s)
+    t_lo=$(date -d "$(sed -n 's/^at: //p' "$MINICTR_DIR/containers/lo1/last-exit.yaml")" +%s)
+    [ "$t_lo" -ge "$t_hi" ] || fail "lo1 stopped at $t_lo, before hi1 at $t_hi"
+    run cat "$MINICTR_DIR/containers/hi1/last-exit.yaml"
+    assert_line "exit: killed by signal 9 (KILL)"
+    run mc config set lo1 boot.stop.priority=first
+    assert_failure 1
 }
 
 @test "boot.autostart: admin boot starts the marked containers, highest priority first" {
@@ -766,4 +786,29 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     mc delete --force k1
     run mc list --format csv
     assert_output ""
+}
+
+@test "config set|get|unset --property changes the container's own fields (description, ephemeral), as LXD's" {
+    mc init busybox pr1 </dev/null
+    mc config set pr1 description="the web server" --property
+    assert_equal "$(mc config get pr1 description --property)" "the web server"
+    run mc config show pr1
+    assert_line "description: the web server"
+    mc config set pr1 -p ephemeral true
+    assert_equal "$(mc config get pr1 ephemeral -p)" true
+    run mc list -c nt -f csv
+    assert_output "pr1,CONTAINER (EPHEMERAL)"
+    mc config unset pr1 ephemeral --property
+    mc config unset pr1 description --property
+    assert_equal "$(mc config get pr1 description --property)" ""
+    assert_equal "$(mc config get pr1 ephemeral --property)" false
+    run mc config set pr1 limits.memory=1GiB --property
+    assert_failure 1
+    assert_output "minictr: unknown property \`limits.memory\` (description, ephemeral)"
+    run mc config set pr1 ephemeral maybe --property
+    assert_output "minictr: invalid value \`maybe\` for property \`ephemeral\`: expected true or false"
+    mc profile set default description "LXD's default" --property
+    assert_equal "$(mc profile get default description --property)" "LXD's default"
+    run mc profile set default ephemeral true -p
+    assert_output "minictr: unknown property \`ephemeral\` (description)"
 }

@@ -384,7 +384,13 @@ host_leftovers() {
         sleep 0.1
     done
     compgen -G "/sys/fs/cgroup/minictr.slice/minictr-$id-*.scope"
-    [ -e "/run/minictr-$id" ] && find "/run/minictr-$id"
+    # The run dir, but the files of its networks' dnsmasq (a network
+    # outlives containers; teardown deletes it).
+    if [ -e "/run/minictr-$id/.networks" ]; then
+        find "/run/minictr-$id" -mindepth 1 -path "/run/minictr-$id/.networks" -prune -o -print
+    elif [ -e "/run/minictr-$id" ]; then
+        find "/run/minictr-$id"
+    fi
     grep -h -F "$MINICTR_DIR" /proc/[0-9]*/mountinfo 2>/dev/null | sort -u
     return 0
 }
