@@ -209,6 +209,12 @@ install: all
 		> $(BUILDDIR)/minictr-boot.service
 	install -D -m 0644 $(BUILDDIR)/minictr-boot.service \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-boot.service
+	sed 's|/usr/local/bin/minictr|$(BINDIR)/minictr|' contrib/systemd/minictr-snapshots.service \
+		> $(BUILDDIR)/minictr-snapshots.service
+	install -D -m 0644 $(BUILDDIR)/minictr-snapshots.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-snapshots.service
+	install -D -m 0644 contrib/systemd/minictr-snapshots.timer \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-snapshots.timer
 
 clean:
 	rm -rf build build-asan build-fuzz build-gen

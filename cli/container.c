@@ -1172,6 +1172,9 @@ static const struct cli_flag create_flags[] = {
 };
 static const struct cli_flag stop_flags[] = { { "force", 'f', false }, { "timeout", 't', true }, { NULL, 0, false } };
 static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
+static const struct cli_flag snapshot_flags[] = {
+  { "no-expiry", 0, false }, { "reuse", 0, false }, { "stateful", 0, false }, { NULL, 0, false }
+};
 static const struct cli_flag list_flags[] = {
   { "format", 'f', true }, { "columns", 'c', true }, { "fast", 0, false }, { NULL, 0, false }
 };
@@ -1262,8 +1265,11 @@ const struct cli_command cli_container_commands[] = {
     "snapshot show|delete NAME/SNAP | snapshot rename NAME/SNAP NEW",
     "Snapshot a container (its layer and config; LXD's snapN when SNAP is omitted)\n\n"
     "A running container is frozen while its layer is copied.  The cost is the\n"
-    "container's own changes, never the image.",
-    NULL, cli_cmd_snapshot, NULL, 1, 3, false, CLI_NAMES_ALL },
+    "container's own changes, never the image.  A snapshot expires as the\n"
+    "container's snapshots.expiry says (`admin snapshots` deletes it then).",
+    "Flags:\n      --no-expiry       Keep this snapshot until it is deleted\n"
+    "      --reuse           Replace a snapshot of that name\n"
+    "      --stateful        Refused (needs CRIU)\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL },
   { "restore", "restore", NULL, "restore NAME SNAP",
     "Restore a container's layer and config from a snapshot\n\n"
     "A running container is stopped, restored and started again, as LXD does.",

@@ -48,12 +48,13 @@ struct snap_op
   char op;            /* c(reate) s(how) d(elete) r(ename) l(ist) */
   const char *snap;   /* or NULL: LXD's next snapN */
   const char *to;     /* rename */
+  bool no_expiry, reuse;
 };
 
 static int
 snap_list (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  static const char *const headers[] = { "NAME", "TAKEN AT" };
+  static const char *const headers[] = { "NAME", "TAKEN AT", "EXPIRES AT" };
   json_t *list = mc_snapshot_list (s, name, err), *v;
   struct cli_table t;
   size_t i;
@@ -61,11 +62,12 @@ snap_list (struct mc_store *s, const char *name, mc_error_t *err)
 
   if (list == NULL)
     return -1;
-  cli_table_init (&t, headers, 2);
+  cli_table_init (&t, headers, 3);
   json_array_foreach (list, i, v)
     {
-      const char *row[2] = { json_string_value (json_object_get (v, "name")),
-                             json_string_value (json_object_get (v, "created_at")) };
+      const char *row[3] = { json_string_value (json_object_get (v, "name")),
+                             json_string_value (json_object_get (v, "created_at")),
+                             json_string_value (json_object_get (v, "expires_at")) ?: "" };
       cli_table_add (&t, row);
     }
   r = cli_print (CLI_FORMAT_TABLE, &t, list, err);
@@ -85,7 +87,20 @@ do_snap (struct mc_store *s, const char *name, void *data, mc_error_t *err)
   switch (o->op)
     {
     case 'c':
-      if (mc_snapshot_create (s, name, o->snap, &made, err) < 0)
+      /* LXD's --reuse: a snapshot of that name is replaced.  */
+      if (o->reuse && o->snap)
+        {
+          mc_error_t none = NULL;
+
+          if ((doc = mc_snapshot_get (s, name, o->snap, &none)) != NULL)
+            {
+              json_decref (doc);
+              if (mc_snapshot_delete (s, name, o->snap, err) < 0)
+                return -1;
+            }
+          mc_error_release (&none);
+        }
+      if (mc_snapshot_create (s, name, o->snap, o->no_expiry, &made, err) < 0)
         return -1;
       printf ("Snapshot %s/%s created\n", name, made);
       return 0;
@@ -110,20 +125,22 @@ do_snap (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
+  cleanup_args struct cli_args a = { 0 };
   struct snap_op o = { 0 };
   const char *sub;
   char *name, *snap = NULL;
-  int n, r = help_only (cmd, argc, argv, err);
+  int n;
 
-  if (r != 0)
-    return r < 0 ? -1 : 0;
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "stateful"))
+    return mc_make_usage_error (err, "snapshot --stateful: a stateful snapshot needs CRIU, which minictr does not use");
   sub = argv[optind];
   n = argc - optind;
   name = argv[optind + 1];
   if (strcmp (sub, "list") == 0 && n == 2)
     o.op = 'l';
   else if (strcmp (sub, "create") == 0 && n >= 2)
-    o = (struct snap_op) { 'c', n == 3 ? argv[optind + 2] : NULL, NULL };
+    o = (struct snap_op) { 'c', n == 3 ? argv[optind + 2] : NULL, NULL, false, false };
   else if ((strcmp (sub, "show") == 0 || strcmp (sub, "delete") == 0) && n == 2)
     o.op = sub[0];
   else if (strcmp (sub, "rename") == 0 && n == 3)
@@ -136,7 +153,7 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
     }
   else if (n <= 2)
     {
-      o = (struct snap_op) { 'c', n == 2 ? argv[optind + 1] : NULL, NULL };
+      o = (struct snap_op) { 'c', n == 2 ? argv[optind + 1] : NULL, NULL, false, false };
       name = argv[optind];
     }
   else
@@ -147,6 +164,8 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
         return -1;
       o.snap = snap;
     }
+  o.no_expiry = cli_has (&a, "no-expiry");
+  o.reuse = cli_has (&a, "reuse");
   return cli_with_lock (name, do_snap, &o, err);
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/config/config.h"
 #include "runtime/config/device-config.h"
+#include "runtime/history/schedule.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
@@ -65,6 +66,14 @@ static const struct mc_config_key keys[] = {
     "LXD's nesting switch; nothing more is needed here: every unprivileged container's cgroup2 cgroup is delegated to its root" },
   { "security.privileged", false, MC_KEY_BOOL, "false", false,
     "Run without a user namespace: container root is host root" },
+  { "snapshots.expiry", false, MC_KEY_EXPIRY, NULL, true,
+    "How long a snapshot is kept: 1M (minutes), 2H, 3d, 4w, 5m (months), 6y, combined (\"1w 2d\"); "
+    "`admin snapshots` deletes expired ones" },
+  { "snapshots.schedule", false, MC_KEY_SCHEDULE, NULL, true,
+    "When `admin snapshots` (minictr-snapshots.timer, every minute) takes one: a cron expression "
+    "(\"0 6 * * *\") or @hourly, @daily, @weekly, @monthly, @yearly" },
+  { "snapshots.schedule.stopped", false, MC_KEY_BOOL, "false", true,
+    "Whether scheduled snapshots are taken of the container while it is stopped" },
   { "user.", true, MC_KEY_STRING, NULL, true, "Free-form user keys" },
   { "volatile.", true, MC_KEY_STRING, NULL, false, "Managed by minictr (read-only)" },
 };
@@ -423,6 +432,10 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       return mc_make_error (err, 0, "expected hard or soft");
     case MC_KEY_SIGNAL:
       return mc_config_parse_signal (value, &sig, err);
+    case MC_KEY_SCHEDULE:
+      return mc_schedule_validate (value, err);
+    case MC_KEY_EXPIRY:
+      return mc_expiry_validate (value, err);
     case MC_KEY_RLIMIT:
     case MC_KEY_SYSCTL:
       /* Checked with the key's name (mc_config_validate).  */

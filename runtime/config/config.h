@@ -27,6 +27,8 @@ enum mc_key_type
   MC_KEY_SIGNAL,    /* a signal name or number */
   MC_KEY_RLIMIT,    /* limits.kernel.NAME: N, unlimited, or SOFT:HARD */
   MC_KEY_SYSCTL,    /* linux.sysctl.NAME: a namespaced sysctl's value */
+  MC_KEY_SCHEDULE,  /* a cron expression or @daily, ... (schedule.h) */
+  MC_KEY_EXPIRY,    /* "1w 2d" (schedule.h) */
 };
 
 struct mc_config_key

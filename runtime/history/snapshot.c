@@ -4,6 +4,7 @@
 #include "lib/paths.h"
 #include "runtime/config/config.h"
 #include "runtime/config/profiles.h"
+#include "runtime/history/schedule.h"
 #include "runtime/files/shift.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
@@ -161,7 +162,7 @@ write_yaml_at (int dfd, const char *file, json_t *doc, mc_error_t *err)
 }
 
 int
-mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, char **created,
+mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool no_expiry, char **created,
                     mc_error_t *err)
 {
   cleanup_close int sfd = -1, cdir = -1, tfd = -1;
@@ -193,6 +194,22 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, char
   ret = mc_thaw (&fz, ret, err);
   snapshot_time (now, sizeof (now));
   meta = json_pack ("{s:s, s:s}", "name", sname, "created_at", now);
+  if (!no_expiry)
+    {
+      cleanup_json json_t *exp = mc_config_expand (s, cfg, err);
+      const char *expiry = exp ? mc_config_get (exp, "snapshots.expiry", NULL) : NULL;
+
+      if (exp == NULL)
+        ret = -1;
+      else if (expiry && *expiry)
+        {
+          time_t when = mc_expiry_after (expiry, time (NULL));
+          char iso[64];
+
+          mc_format_time ((int64_t) when, iso, sizeof (iso));
+          json_object_set_new (meta, "expires_at", json_string (iso));
+        }
+    }
   if (ret == 0)
     ret = write_yaml_at (tfd, "config.yaml", cfg, err);
   if (ret == 0)
@@ -509,3 +526,65 @@ mc_container_rename (struct mc_store *s, const char *from, const char *to, mc_er
                            : mc_make_error (err, errno, "rename `%s`", from);
   return 0;
 }
+
+/* ---- schedule and expiry --------------------------------------------------------- */
+
+int
+mc_snapshots_tick (struct mc_store *s, const char *name, time_t now, json_t *done, mc_error_t *err)
+{
+  cleanup_json json_t *list = mc_snapshot_list (s, name, err), *cfg = NULL, *exp = NULL;
+  const char *schedule;
+  char minute[32], nowiso[64];
+  struct tm tm;
+  json_t *v;
+  size_t i;
+
+  if (list == NULL)
+    return -1;
+  mc_format_time ((int64_t) now, nowiso, sizeof (nowiso));
+  json_array_foreach (list, i, v)
+    {
+      const char *at = json_string_value (json_object_get (v, "expires_at"));
+      const char *snap = json_string_value (json_object_get (v, "name"));
+
+      /* ISO 8601 UTC strings of one length compare as times do.  */
+      if (at == NULL || *at == '\0' || strcmp (at, nowiso) > 0)
+        continue;
+      if (mc_snapshot_delete (s, name, snap, err) < 0)
+        return -1;
+      json_array_append_new (done, json_pack ("{s:s, s:s}", "snapshot", snap, "action", "expired"));
+    }
+  if ((cfg = mc_container_config_load (s, name, err)) == NULL || (exp = mc_config_expand (s, cfg, err)) == NULL)
+    return -1;
+  schedule = mc_config_get (exp, "snapshots.schedule", NULL);
+  localtime_r (&now, &tm);
+  if (schedule == NULL || *schedule == '\0' || !mc_schedule_due (schedule, &tm))
+    return 0;
+  if (!mc_config_get_bool (exp, "snapshots.schedule.stopped", false))
+    {
+      struct mc_run_state st;
+      enum mc_status status;
+
+      if (mc_container_status (name, &st, &status, err) < 0)
+        return -1;
+      if (status == MC_STATUS_STOPPED)
+        return 0;
+    }
+  /* Once in a minute, however often the timer fires in it.  */
+  strftime (minute, sizeof (minute), "%Y-%m-%dT%H:%M", &tm);
+  if (strcmp (mc_config_get (cfg, "volatile.snapshots.last_scheduled", ""), minute) == 0)
+    return 0;
+  {
+    cleanup_free char *made = NULL;
+
+    if (mc_snapshot_create (s, name, NULL, false, &made, err) < 0)
+      return -1;
+    json_array_append_new (done, json_pack ("{s:s, s:s}", "snapshot", made, "action", "created"));
+  }
+  json_decref (cfg);
+  if ((cfg = mc_container_config_load (s, name, err)) == NULL)
+    return -1;
+  json_object_set_new (json_object_get (cfg, "config"), "volatile.snapshots.last_scheduled", json_string (minute));
+  return mc_container_config_save (s, name, cfg, err);
+}
+

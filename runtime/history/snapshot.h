@@ -3,7 +3,7 @@
  *   containers/NAME/snapshots/SNAP/
  *     upper/          an exact copy of the container's layer at that time
  *     config.yaml     the container's configuration at that time
- *     snapshot.yaml   name, created_at
+ *     snapshot.yaml   name, created_at, expires_at (snapshots.expiry)
  *
  * Everything is proportional to the container's own changes: the image
  * (the overlay's lower layer) is shared, never copied.  A snapshot of a
@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* For a consistent copy: freeze NAME if it is running (a container the
  * user paused stays as it is); mc_thaw undoes it on every path, passing
@@ -34,11 +35,21 @@ int mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err);
 int mc_snapshot_name_validate (const char *snap, mc_error_t *err);
 
 /* SNAP NULL: LXD's next `snapN`.  *CREATED (may be NULL) gets the name
- * (malloc'ed).  */
-int mc_snapshot_create (struct mc_store *s, const char *name, const char *snap,
+ * (malloc'ed).  The snapshot expires (expires_at) as the container's
+ * snapshots.expiry says, unless NO_EXPIRY.  */
+int mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool no_expiry,
                         char **created, mc_error_t *err);
 
-/* [{name, created_at}], oldest first.  */
+/* LXD's scheduled snapshots and expiry, for `admin snapshots` (run every
+ * minute by minictr-snapshots.timer or cron): NAME's snapshots whose
+ * expires_at is past NOW are deleted, and one is taken when
+ * snapshots.schedule is due in NOW's minute (a stopped container only
+ * with snapshots.schedule.stopped=true; once a minute however often it
+ * runs, by volatile.snapshots.last_scheduled).  Callers hold NAME's lock.
+ * What it did goes to *DONE: [{snapshot, action: created|expired}].  */
+int mc_snapshots_tick (struct mc_store *s, const char *name, time_t now, json_t *done, mc_error_t *err);
+
+/* [{name, created_at[, expires_at]}], oldest first.  */
 json_t *mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err);
 
 /* {name, created_at, config: the saved configuration}.  */

@@ -516,3 +516,64 @@ TPL
     assert_output --partial "unknown config key \`cloud-init.userdata\`"
 }
 
+
+@test "snapshots.expiry, snapshot --no-expiry and --reuse; admin snapshots takes snapshots.schedule's and deletes expired ones" {
+    local exp now sched
+    mc launch busybox se1 -c snapshots.expiry="1w 2d" </dev/null
+    mc snapshot se1 s0
+    mc snapshot se1 s1 --no-expiry
+    exp=$(mc snapshot show se1/s0 | sed -n 's/^expires_at: //p')
+    now=$(date +%s)
+    # Nine days on (a minute's slack for the clock).
+    [ $(( $(date -d "$exp" +%s) - now )) -gt $((9 * 86400 - 60)) ] && [ $(( $(date -d "$exp" +%s) - now )) -le $((9 * 86400)) ] \
+        || fail "s0 expires at $exp"
+    run mc snapshot show se1/s1
+    refute_output --partial expires_at
+    run mc snapshot list se1
+    assert_line --regexp "^\| s0 +\| [0-9T:.-]+Z +\| $exp \|$"
+    # --reuse replaces, and a snapshot of that name is refused without it.
+    run mc snapshot se1 s1
+    assert_failure 1
+    mc snapshot se1 s1 --reuse --no-expiry
+    run mc snapshot se1 s9 --stateful
+    assert_failure 2
+    assert_output "minictr: snapshot --stateful: a stateful snapshot needs CRIU, which minictr does not use"
+    run mc config set se1 snapshots.expiry 3x
+    assert_failure 1
+    assert_output --partial "expected amounts such as 1M (minutes)"
+    run mc config set se1 snapshots.schedule "61 * * * *"
+    assert_failure 1
+    assert_output --partial "minute: \`61\` is outside 0-59"
+    # Expired (its time put in the past, as the clock would): the next
+    # tick deletes it, and only it.
+    sed -i 's/^expires_at: .*/expires_at: 2000-01-01T00:00:00Z/' "$MINICTR_DIR/containers/se1/snapshots/s0/snapshot.yaml"
+    run mc admin snapshots
+    assert_success
+    assert_output "Snapshot se1/s0 expired and deleted"
+    run mc snapshot list se1
+    refute_line --partial "| s0 "
+    assert_line --partial "| s1 "
+    # Every minute: one snapshot per minute however often the tick runs;
+    # a stopped container only with snapshots.schedule.stopped.
+    mc config set se1 snapshots.schedule "* * * * *"
+    mc init busybox se2 -c snapshots.schedule="* * * * *" </dev/null
+    mc init busybox se3 -c snapshots.schedule="* * * * *" -c snapshots.schedule.stopped=true </dev/null
+    mc init busybox se4 -c snapshots.schedule="0 0 31 2 *" -c snapshots.schedule.stopped=true </dev/null
+    sched=$(date +%Y-%m-%dT%H:%M)
+    run mc admin snapshots
+    assert_success
+    assert_line --regexp '^Snapshot se1/snap[0-9]+ created \(snapshots.schedule\)$'
+    assert_line --regexp '^Snapshot se3/snap0 created \(snapshots.schedule\)$'
+    refute_line --partial "se2/"
+    refute_line --partial "se4/"
+    # The same minute again: nothing (unless the minute just turned).
+    if [ "$(date +%Y-%m-%dT%H:%M)" = "$sched" ]; then
+        run mc admin snapshots
+        assert_output ""
+    fi
+    run mc config get se3 volatile.snapshots.last_scheduled
+    assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$'
+    # A scheduled snapshot expires like any other (se1 has snapshots.expiry).
+    run mc snapshot show se1/"$(mc snapshot list se1 | awk -F'|' '/snap/ { gsub(/ /, "", $2); print $2 }' | tail -n 1)"
+    assert_output --partial "expires_at: "
+}
