@@ -306,26 +306,26 @@ static const struct cli_command admin_commands[] = {
   { "boot", "admin boot", NULL, "admin boot",
     "Start the containers with boot.autostart=true (run at host boot)\n\n"
     "Highest boot.autostart.priority first, boot.autostart.delay seconds apart;\n"
-    "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot, NULL, 0, 0, false, 0 },
+    "contrib/systemd/minictr-boot.service runs it at boot.", NULL, admin_boot, NULL, 0, 0, false, 0, NULL },
   { "init", "admin init", NULL, "admin init [--auto]",
     "Set up the host: state directory, default profile, default network (idempotent)\n\n"
     "The network minictrbr0 (a free /24 of the private ranges, NAT) is created and\n"
     "the default profile gets an eth0 nic on it, unless it has a nic already.\n"
     "Every other command sets up the state directory and profiles on first use;\n"
     "networks come only from here or `minictr network create`.",
-    "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init, init_flags, 0, 0, false, 0 },
+    "Flags:\n      --auto   Accept the defaults (the only mode)\n", admin_init, init_flags, 0, 0, false, 0, NULL },
   { "shutdown", "admin shutdown", NULL, "admin shutdown",
     "Stop every running container, as at host shutdown\n\n"
     "By boot.stop.priority, highest first, those of one priority all at once,\n"
     "each gracefully (its stop signal) within its boot.host_shutdown_timeout\n"
     "seconds (default 30), then killed;\n"
-    "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown, NULL, 0, 0, false, 0 },
+    "contrib/systemd/minictr-boot.service runs it when the host stops.", NULL, admin_shutdown, NULL, 0, 0, false, 0, NULL },
   { "snapshots", "admin snapshots", NULL, "admin snapshots",
     "Take the scheduled snapshots and delete the expired ones (run every minute)\n\n"
     "snapshots.schedule (cron syntax or @daily, ...) and snapshots.expiry, as LXD's\n"
     "daemon applies them; contrib/systemd/minictr-snapshots.timer runs it every\n"
     "minute (or cron: `* * * * * root minictr admin snapshots`).", NULL, admin_snapshots, NULL, 0, 0,
-    false, 0 },
+    false, 0, NULL },
 };
 
 int

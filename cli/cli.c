@@ -18,9 +18,19 @@ cli_print_help (const struct cli_command *cmd)
     printf ("\nAlias: %s\n", cmd->alias);
   if (cmd->details)
     printf ("\n%s", cmd->details);
+  if (cmd->refused && cmd->refused[0].name)
+    {
+      size_t i;
+
+      printf ("\nRefused (LXD's, not minictr's):\n");
+      for (i = 0; cmd->refused[i].name; i++)
+        printf ("      --%-16s %s\n", cmd->refused[i].name, cmd->refused[i].why);
+    }
   printf ("\nGlobal flags:\n  -h, --help          Print help\n"
           "      --project P     LXD's project: only `default`\n"
-          "      --force-local   Accepted (minictr is always local)\n");
+          "      --all-projects  Accepted (there is one project)\n"
+          "      --force-local   Accepted (minictr is always local)\n"
+          "      --target M      Refused: minictr runs on one host, not a cluster\n");
   if (cmd->names)
     printf ("\nNames may carry LXD's remote prefix `local:`.\n");
 }
@@ -99,8 +109,8 @@ int
 cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_at_arg,
                struct cli_args *a, mc_error_t *err)
 {
-  struct option longopts[CLI_MAX_FLAGS + 4];
-  char shortopts[3 * CLI_MAX_FLAGS + 8];
+  struct option longopts[CLI_MAX_FLAGS + CLI_MAX_REFUSED + 6];
+  char shortopts[3 * (CLI_MAX_FLAGS + CLI_MAX_REFUSED) + 8];
   size_t s = 0;
   int i, n = 0, c;
 
@@ -127,6 +137,22 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
   longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
   longopts[n++] = (struct option) { "project", required_argument, NULL, 512 };
   longopts[n++] = (struct option) { "force-local", no_argument, NULL, 513 };
+  longopts[n++] = (struct option) { "all-projects", no_argument, NULL, 514 };
+  longopts[n++] = (struct option) { "target", required_argument, NULL, 515 };
+  for (i = 0; cmd->refused && cmd->refused[i].name; i++)
+    {
+      if (i >= CLI_MAX_REFUSED)
+        abort ();
+      longopts[n++] = (struct option) { cmd->refused[i].name,
+                                        cmd->refused[i].value ? required_argument : no_argument, NULL, 600 + i };
+      if (cmd->refused[i].letter)
+        {
+          shortopts[s++] = (char) cmd->refused[i].letter;
+          if (cmd->refused[i].value)
+            shortopts[s++] = ':';
+          shortopts[s] = '\0';
+        }
+    }
   longopts[n] = (struct option) { NULL, 0, NULL, 0 };
   optind = 0;
   opterr = 0;
@@ -147,9 +173,19 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
         }
       if (c == ':')
         return mc_make_usage_error (err, "%s: flag `%s` needs a value", cmd->path, argv[optind - 1]);
-      if (c == 512 || c == 513)
+      if (c >= 600)
+        return mc_make_usage_error (err, "%s --%s: %s", cmd->path, cmd->refused[c - 600].name,
+                                    cmd->refused[c - 600].why);
+      if (c < 256 && cmd->refused)
+        for (i = 0; cmd->refused[i].name; i++)
+          if (cmd->refused[i].letter == c)
+            return mc_make_usage_error (err, "%s -%c (--%s): %s", cmd->path, c, cmd->refused[i].name,
+                                        cmd->refused[i].why);
+      if (c >= 512 && c <= 515)
         {
-          if (cli_global_flag (c == 512 ? "--project" : "--force-local", optarg, err) < 0)
+          static const char *const globals[] = { "--project", "--force-local", "--all-projects", "--target" };
+
+          if (cli_global_flag (globals[c - 512], optarg, err) < 0)
             return -1;
           continue;
         }
@@ -192,8 +228,11 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
 int
 cli_global_flag (const char *flag, const char *value, mc_error_t *err)
 {
-  if (strcmp (flag, "--force-local") == 0)
+  if (strcmp (flag, "--force-local") == 0 || strcmp (flag, "--all-projects") == 0)
     return 0;
+  if (strcmp (flag, "--target") == 0)
+    return mc_make_usage_error (err, "--target %s: minictr runs on one host, not a cluster (leave --target out)",
+                                value ? value : "");
   if (strcmp (value, "default") != 0)
     return mc_make_usage_error (err, "project `%s` does not exist (minictr has only the `default` project)", value);
   return 0;

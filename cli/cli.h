@@ -20,7 +20,19 @@ struct cli_flag
   bool value;          /* it takes a value: --name V, --name=V, -x V */
 };
 
-#define CLI_MAX_FLAGS 10
+#define CLI_MAX_FLAGS 16
+
+/* An LXD flag a command does not take, and why: given, it is a usage
+ * error saying so (never silently ignored).  */
+struct cli_refused
+{
+  const char *name;    /* the long name, without "--" */
+  int letter;          /* the short form, or 0 */
+  bool value;          /* it takes a value */
+  const char *why;
+};
+
+#define CLI_MAX_REFUSED 8
 /* max_args: any number.  */
 #define CLI_ANY (-1)
 
@@ -38,6 +50,7 @@ struct cli_command
   bool stop_at_arg;    /* flags only before the first positional argument */
   unsigned names;      /* which positional arguments may carry LXD's remote
                           prefix ("local:NAME"): CLI_NAME (i), CLI_NAMES_* */
+  const struct cli_refused *refused; /* ended by { NULL }; may be NULL */
 };
 
 /* Positional argument I is a container, image, profile or network name
@@ -49,8 +62,10 @@ struct cli_command
 #define CLI_NAMES_BUT_LAST 0x20000000u /* all but the last (file pull's sources) */
 
 /* LXD's global flags, accepted before the command and among its flags:
- * --project (only "default": minictr has no projects) and --force-local
- * (minictr is always local).  0, or -1 with a usage error.  */
+ * --project (only "default": minictr has no projects), --force-local
+ * (minictr is always local), --all-projects (there is one); --target
+ * (a cluster member) is refused: minictr runs on one host.  0, or -1
+ * with a usage error.  */
 int cli_global_flag (const char *flag, const char *value, mc_error_t *err);
 /* ARG without its remote prefix ("local:c1/snap0" -> "c1/snap0"; "local:"
  * -> ""); ARG itself when it has none; NULL with an error naming an

@@ -155,6 +155,13 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "vm"))
+    return mc_make_usage_error (err, "%s --vm: minictr runs system containers, not virtual machines", cmd->path);
+  if (cli_has (&a, "type"))
+    return mc_make_usage_error (err, "%s --type %s: instance types are not supported (set limits.cpu and "
+                                "limits.memory with -c)", cmd->path, cli_value (&a, "type"));
+  if (cli_has (&a, "console") && !start)
+    return mc_make_usage_error (err, "init --console: a container that init made is not running (use launch)");
   if (cli_has (&a, "empty"))
     return mc_make_usage_error (err, "%s --empty: a minictr container is made from an image (import a root "
                                 "filesystem as one: `minictr image import META ROOTFS`)", cmd->path);
@@ -175,6 +182,21 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
       json_decref (req.overrides);
       return -1;
     }
+  /* LXD's --network NET and --storage POOL: an eth0 nic on NET and the
+   * root disk from POOL, the container's own (over its profiles').  */
+  if (cli_has (&a, "network") || cli_has (&a, "storage"))
+    {
+      json_t *devices = json_object_get (req.overrides, "devices");
+
+      if (!json_is_object (devices))
+        json_object_set_new (req.overrides, "devices", devices = json_object ());
+      if (cli_has (&a, "network"))
+        json_object_set_new (devices, "eth0", json_pack ("{s:s, s:s, s:s}", "type", "nic", "network",
+                                                         cli_value (&a, "network"), "name", "eth0"));
+      if (cli_has (&a, "storage"))
+        json_object_set_new (devices, "root", json_pack ("{s:s, s:s, s:s}", "type", "disk", "path", "/", "pool",
+                                                         cli_value (&a, "storage")));
+    }
   if (mc_store_open (&store, err) < 0)
     {
       json_decref (req.overrides);
@@ -188,6 +210,12 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
     {
       printf ("Starting %s\n", req.name);
       ret = cli_with_lock (req.name, do_start, NULL, err);
+    }
+  /* LXD's launch --console: attached once it runs.  */
+  if (ret == 0 && cli_has (&a, "console"))
+    {
+      fflush (stdout);
+      ret = mc_console_attach (req.name, err);
     }
   return ret;
 }
@@ -206,36 +234,105 @@ cmd_launch (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 
 /* ---- start / pause / resume / delete ----------------------------------- */
 
+/* Which containers LXD's --all means.  */
+enum all_of
+{
+  ALL_STOPPED,   /* start */
+  ALL_ACTIVE,    /* stop, restart: running or paused */
+  ALL_RUNNING,   /* pause */
+  ALL_PAUSED,    /* resume */
+};
+
+/* The names the command acts on: its arguments, or with LXD's --all
+ * every container in the state WHICH says.  */
+static json_t *
+target_names (const struct cli_command *cmd, const struct cli_args *a, int argc, char **argv, enum all_of which,
+              mc_error_t *err)
+{
+  json_t *out = json_array (), *names, *n;
+  struct mc_store store;
+  size_t i;
+  int k;
+
+  if (!cli_has (a, "all"))
+    {
+      if (optind == argc)
+        {
+          json_decref (out);
+          return mc_make_usage_error (err, "%s: wrong number of arguments (usage: minictr %s)", cmd->path,
+                                      cmd->usage), NULL;
+        }
+      for (k = optind; k < argc; k++)
+        json_array_append_new (out, json_string (argv[k]));
+      return out;
+    }
+  if (optind < argc)
+    {
+      json_decref (out);
+      return mc_make_usage_error (err, "%s: --all and names exclude each other", cmd->path), NULL;
+    }
+  if (mc_store_open (&store, err) < 0 || (names = mc_container_names (&store, err)) == NULL)
+    {
+      json_decref (out);
+      return NULL;
+    }
+  mc_store_close (&store);
+  json_array_foreach (names, i, n)
+    {
+      struct mc_run_state st;
+      enum mc_status status = MC_STATUS_STOPPED;
+      mc_error_t e = NULL;
+
+      if (mc_container_status (json_string_value (n), &st, &status, &e) < 0)
+        mc_error_release (&e);
+      if ((which == ALL_STOPPED && status == MC_STATUS_STOPPED) || (which == ALL_ACTIVE && status != MC_STATUS_STOPPED)
+          || (which == ALL_RUNNING && status == MC_STATUS_RUNNING) || (which == ALL_PAUSED && status == MC_STATUS_FROZEN))
+        json_array_append (out, n);
+    }
+  json_decref (names);
+  return out;
+}
+
 static int
-names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, void *data,
+names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, void *data, enum all_of which,
             mc_error_t *err)
 {
   cleanup_args struct cli_args a = { 0 };
-  int i;
+  cleanup_json json_t *names = NULL;
+  json_t *n;
+  size_t i;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  for (i = optind; i < argc; i++)
-    if (cli_with_lock (argv[i], fn, data, err) < 0)
+  if ((names = target_names (cmd, &a, argc, argv, which, err)) == NULL)
+    return -1;
+  json_array_foreach (names, i, n)
+    if (cli_with_lock (json_string_value (n), fn, data, err) < 0)
       return -1;
+  /* LXD's start --console: the (last) container's console.  */
+  if (strcmp (cmd->name, "start") == 0 && cli_has (&a, "console") && json_array_size (names) > 0)
+    {
+      fflush (stdout);
+      return mc_console_attach (json_string_value (json_array_get (names, json_array_size (names) - 1)), err);
+    }
   return 0;
 }
 
 static int
 cmd_start (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  return names_only (cmd, argc, argv, do_start, NULL, err);
+  return names_only (cmd, argc, argv, do_start, NULL, ALL_STOPPED, err);
 }
 
 static int
 cmd_pause (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  return names_only (cmd, argc, argv, do_pause, NULL, err);
+  return names_only (cmd, argc, argv, do_pause, NULL, ALL_RUNNING, err);
 }
 
 static int
 cmd_resume (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  return names_only (cmd, argc, argv, do_resume, NULL, err);
+  return names_only (cmd, argc, argv, do_resume, NULL, ALL_PAUSED, err);
 }
 
 static int
@@ -260,6 +357,19 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 
       if (slash && slash[1] != '\0')
         *slash = '\0';
+      /* LXD's -i: yes, or it is left alone.  */
+      if (cli_has (&a, "interactive"))
+        {
+          char answer[16] = "";
+
+          printf ("Remove %s%s%s (yes/no): ", argv[i], slash ? "/" : "", slash ? slash + 1 : "");
+          fflush (stdout);
+          if (fgets (answer, sizeof (answer), stdin) == NULL || (strcmp (answer, "yes\n") && strcmp (answer, "y\n")))
+            {
+              printf ("\n");
+              continue;
+            }
+        }
       if (cli_with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force,
                          err)
           < 0)
@@ -285,17 +395,21 @@ stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool rest
                  mc_error_t *err)
 {
   cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *names = NULL;
   struct stop_opts o = { .timeout = MC_STOP_TIMEOUT_DEFAULT, .restart = restart };
   const char *const *t;
-  int i;
+  json_t *n;
+  size_t i;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   o.force = cli_has (&a, "force");
   for (t = cli_values (&a, "timeout", NULL); *t; t++)
     if (parse_timeout (*t, &o.timeout, err) < 0)
       return -1;
-  for (i = optind; i < argc; i++)
-    if (cli_with_lock (argv[i], do_stop, &o, err) < 0)
+  if ((names = target_names (cmd, &a, argc, argv, ALL_ACTIVE, err)) == NULL)
+    return -1;
+  json_array_foreach (names, i, n)
+    if (cli_with_lock (json_string_value (n), do_stop, &o, err) < 0)
       return -1;
   return 0;
 }
@@ -1061,6 +1175,9 @@ cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "type") && strcmp (cli_value (&a, "type"), "console") != 0)
+    return mc_make_usage_error (err, "console --type %s: minictr containers have a text console only (console)",
+                                cli_value (&a, "type"));
   show_log = cli_has (&a, "show-log");
   if (mc_store_open (&store, err) < 0)
     return -1;
@@ -1168,13 +1285,51 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
 static const struct cli_flag create_flags[] = {
   { "ephemeral", 'e', false }, { "profile", 'p', true }, { "config", 'c', true }, { "no-profiles", 0, false },
-  { "device", 'd', true }, { "empty", 0, false }, { NULL, 0, false }
+  { "device", 'd', true }, { "empty", 0, false }, { "network", 'n', true }, { "storage", 's', true },
+  { "vm", 0, false }, { "type", 't', true }, { "console", 0, false }, { NULL, 0, false }
 };
-static const struct cli_flag stop_flags[] = { { "force", 'f', false }, { "timeout", 't', true }, { NULL, 0, false } };
+static const struct cli_flag stop_flags[] = {
+  { "force", 'f', false }, { "timeout", 't', true }, { "all", 0, false }, { NULL, 0, false }
+};
+static const struct cli_flag start_flags[] = { { "all", 0, false }, { "console", 0, false }, { NULL, 0, false } };
+static const struct cli_flag all_flags[] = { { "all", 0, false }, { NULL, 0, false } };
 static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
+static const struct cli_flag delete_flags[] = {
+  { "force", 'f', false }, { "interactive", 'i', false }, { NULL, 0, false }
+};
 static const struct cli_flag snapshot_flags[] = {
   { "no-expiry", 0, false }, { "reuse", 0, false }, { "stateful", 0, false }, { NULL, 0, false }
 };
+/* LXD flags these commands do not take, with the reason (cli.h).  */
+#define NO_CRIU "a stateful snapshot or copy needs CRIU, which minictr does not use"
+static const struct cli_refused restore_refused[] = {
+  { "stateful", 0, false, NO_CRIU },
+  { "disk-volumes", 0, true, "minictr containers have no custom storage volumes" },
+  { NULL, 0, false, NULL }
+};
+static const struct cli_refused copy_refused[] = {
+  { "refresh", 0, false, "updating an existing copy is not supported (delete it and copy again)" },
+  { "stateless", 0, false, NO_CRIU }, { "stateful", 0, false, NO_CRIU },
+  { "mode", 0, true, "there are no remote servers to copy between" },
+  { "storage", 's', true, "minictr keeps every container in its one store" },
+  { "target-project", 0, true, "minictr has only the default project" },
+  { NULL, 0, false, NULL }
+};
+static const struct cli_refused move_refused[] = {
+  { "storage", 's', true, "minictr keeps every container in its one store" },
+  { "target-project", 0, true, "minictr has only the default project" },
+  { "stateless", 0, false, NO_CRIU }, { "stateful", 0, false, NO_CRIU },
+  { "mode", 0, true, "there are no remote servers to move between" },
+  { "instance-only", 0, false, "a rename always keeps the snapshots" },
+  { NULL, 0, false, NULL }
+};
+static const struct cli_refused export_refused[] = {
+  { "export-version", 0, true, "minictr writes one backup format (backup/index.yaml)" },
+  { "compression", 0, true, "backups are gzip tarballs" },
+  { "optimized-storage", 0, false, "minictr's one store has no optimized format" },
+  { NULL, 0, false, NULL }
+};
+
 static const struct cli_flag list_flags[] = {
   { "format", 'f', true }, { "columns", 'c', true }, { "fast", 0, false }, { NULL, 0, false }
 };
@@ -1189,7 +1344,7 @@ static const struct cli_flag copy_flags[] = {
 static const struct cli_flag publish_flags[] = { { "alias", 0, true }, { "force", 'f', false }, { NULL, 0, false } };
 static const struct cli_flag instance_flags[] = { { "instance-only", 0, false }, { NULL, 0, false } };
 static const struct cli_flag import_flags[] = { { "allow-privileged", 0, false }, { NULL, 0, false } };
-static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { NULL, 0, false } };
+static const struct cli_flag console_flags[] = { { "show-log", 0, false }, { "type", 't', true }, { NULL, 0, false } };
 static const struct cli_flag info_flags[] = { { "show-log", 0, false }, { "resources", 0, false }, { NULL, 0, false } };
 
 #define CREATE_FLAGS_HELP                                                                              \
@@ -1200,30 +1355,41 @@ static const struct cli_flag info_flags[] = { { "show-log", 0, false }, { "resou
   "  -d, --device D,K=V    Set key K of device D (repeatable): the container's own device,\n"          \
   "                        or a profile's, copied into the container (as `config device\n"              \
   "                        override`): -d root,size=2GiB\n"                                                  \
-  "      --empty           Refused: a minictr container is made from an image\n"
+  "      --empty           Refused: a minictr container is made from an image\n"                          \
+  "  -n, --network NET     An eth0 nic on network NET (over the profiles' eth0)\n"                         \
+  "  -s, --storage POOL    The root disk's pool (recorded; minictr has one store)\n"                     \
+  "      --console         launch: attach to the console once it runs\n"                                 \
+  "      --vm, -t TYPE     Refused: no virtual machines, no instance types\n"
 
 const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
     "[< config.yaml]",
     "Create and start a container from an image\n\nWhen standard input is not a terminal it is read as YAML, as `init` does.",
-    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
   { "init", "init", "create",
     "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
     "[< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
     "devices, profiles), as `minictr config show NAME` prints it; -c, -d and --no-profiles apply\non top.",
-    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1) },
-  { "start", "start", NULL, "start NAME...", "Start containers (a paused one is resumed)", NULL, cmd_start, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
-  { "stop", "stop", NULL, "stop NAME... [--force] [--timeout N]", "Stop containers",
-    "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop, stop_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
-  { "restart", "restart", NULL, "restart NAME... [--force] [--timeout N]", "Restart containers",
-    "Flags:\n  -f, --force           Kill at once\n"
-    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart, stop_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
-  { "pause", "pause", "freeze", "pause NAME...", "Pause (freeze) containers", NULL, cmd_pause, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
-  { "resume", "resume", "unfreeze", "resume NAME...", "Resume paused containers", NULL, cmd_resume, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+  { "start", "start", NULL, "start NAME... | --all [--console]", "Start containers (a paused one is resumed)",
+    "Flags:\n      --all             Every stopped container\n"
+    "      --console         Attach to the console once it runs\n", cmd_start, start_flags, 0, CLI_ANY, false,
+    CLI_NAMES_ALL, NULL },
+  { "stop", "stop", NULL, "stop NAME... | --all [--force] [--timeout N]", "Stop containers",
+    "Flags:\n      --all             Every running container\n  -f, --force           Kill at once\n"
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_stop, stop_flags, 0, CLI_ANY, false, CLI_NAMES_ALL, NULL },
+  { "restart", "restart", NULL, "restart NAME... | --all [--force] [--timeout N]", "Restart containers",
+    "Flags:\n      --all             Every running container\n  -f, --force           Kill at once\n"
+    "  -t, --timeout N       Seconds to wait for a clean shutdown before killing (default 30)\n", cmd_restart, stop_flags, 0, CLI_ANY, false, CLI_NAMES_ALL, NULL },
+  { "pause", "pause", "freeze", "pause NAME... | --all", "Pause (freeze) containers",
+    "Flags:\n      --all             Every running container\n", cmd_pause, all_flags, 0, CLI_ANY, false, CLI_NAMES_ALL, NULL },
+  { "resume", "resume", "unfreeze", "resume NAME... | --all", "Resume paused containers",
+    "Flags:\n      --all             Every paused (running) container\n", cmd_resume, all_flags, 0, CLI_ANY, false,
+    CLI_NAMES_ALL, NULL },
   { "delete", "delete", "rm", "delete NAME[/SNAP]... [--force]", "Delete containers (or, with /SNAP, snapshots)",
-    "Flags:\n  -f, --force           Stop running containers first\n", cmd_delete, force_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
+    "Flags:\n  -f, --force           Stop running containers first\n"
+    "  -i, --interactive     Ask for each one first\n", cmd_delete, delete_flags, 1, CLI_ANY, false, CLI_NAMES_ALL, NULL },
   { "list", "list", "ls", "list [FILTER...] [--format table|csv|json|yaml|compact] [-c COLUMNS] [--fast]",
     "List containers",
     "Filters (LXD's; all must match):\n"
@@ -1239,7 +1405,7 @@ const struct cli_command cli_container_commands[] = {
     "                        M memory usage %, u CPU usage, N processes, D disk usage,\n"
     "                        L location, e project, f base image, F its full fingerprint;\n"
     "                        or a config key column KEY[:NAME[:MAXWIDTH]] (-c n,user.role:ROLE)\n"
-    "      --fast            -c nsacPt\n", cmd_list, list_flags, 0, CLI_ANY, false, CLI_NAME (0) },
+    "      --fast            -c nsacPt\n", cmd_list, list_flags, 0, CLI_ANY, false, CLI_NAME (0), NULL },
   { "info", "info", NULL, "info [NAME] [--show-log] [--resources]",
     "Show a container's state, resources and layers; with no NAME, the host's",
     "With no NAME: the kernel, cgroup layout, storage, state directory and the\n"
@@ -1247,7 +1413,7 @@ const struct cli_command cli_container_commands[] = {
     "Flags:\n      --show-log        Print the container's console log after its info\n"
     "      --resources       The host's resources (CPU, memory, storage, network cards), as YAML\n", cmd_info,
     info_flags, 0, 1,
-    false, CLI_NAME (0) },
+    false, CLI_NAME (0), NULL },
   { "exec", "exec", NULL, "exec NAME [flags] [--] COMMAND [ARGS...]",
     "Run a command in a running container\n\n"
     "The exit status is the command's (128+N when killed by signal N; 127 when\n"
@@ -1260,7 +1426,7 @@ const struct cli_command cli_container_commands[] = {
     "  -t, --force-interactive     Allocate a terminal\n"
     "  -T, --force-noninteractive  Never allocate a terminal\n"
     "      --mode MODE        auto (default: a terminal when both ends are), interactive,\n"
-    "                         non-interactive\n", cmd_exec, exec_flags, 0, CLI_ANY, false, CLI_NAME (0) },
+    "                         non-interactive\n", cmd_exec, exec_flags, 0, CLI_ANY, false, CLI_NAME (0), NULL },
   { "snapshot", "snapshot", NULL, "snapshot [create] NAME [SNAP] | snapshot list NAME | "
     "snapshot show|delete NAME/SNAP | snapshot rename NAME/SNAP NEW",
     "Snapshot a container (its layer and config; LXD's snapN when SNAP is omitted)\n\n"
@@ -1269,12 +1435,12 @@ const struct cli_command cli_container_commands[] = {
     "container's snapshots.expiry says (`admin snapshots` deletes it then).",
     "Flags:\n      --no-expiry       Keep this snapshot until it is deleted\n"
     "      --reuse           Replace a snapshot of that name\n"
-    "      --stateful        Refused (needs CRIU)\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL },
+    "      --stateful        Refused (needs CRIU)\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL, NULL },
   { "restore", "restore", NULL, "restore NAME SNAP",
     "Restore a container's layer and config from a snapshot\n\n"
     "A running container is stopped, restored and started again, as LXD does.",
     "Flags:\n  -f, --force           Accepted for older scripts (a running container is\n"
-    "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false, CLI_NAME (0) },
+    "                        restarted anyway)\n", cli_cmd_restore, force_flags, 2, 2, false, CLI_NAME (0), restore_refused },
   { "copy", "copy", "cp", "copy SRC[/SNAP] DST [--ephemeral] [--profile P]... [-c KEY=VALUE]... "
     "[-d DEV,KEY=VALUE]... [--no-profiles] [--instance-only]",
     "Copy a container or a snapshot into a new, independent container",
@@ -1284,24 +1450,28 @@ const struct cli_command cli_container_commands[] = {
     "  -c, --config K=V      Set config key K of the copy (repeatable)\n"
     "  -d, --device D,K=V    Set key K of device D of the copy (repeatable; a profile's is\n"
     "                        overridden)\n"
-    "      --no-profiles     The copy has no profile\n", cli_cmd_copy, copy_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
-  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
+    "      --no-profiles     The copy has no profile\n", cli_cmd_copy, copy_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1),
+    copy_refused },
+  { "move", "move", "rename", "move OLD NEW", "Rename a stopped container", NULL, cli_cmd_move, NULL, 2, 2, false, CLI_NAME (0) | CLI_NAME (1),
+    move_refused },
   { "publish", "publish", NULL, "publish NAME[/SNAP] [--alias A]... [--force] [KEY=VALUE...]",
     "Make an image from a container or a snapshot (LXD's unified format, its own fingerprint)",
     "Flags:\n      --alias A         Alias of the new image (repeatable)\n"
-    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish, publish_flags, 1, CLI_ANY, false, CLI_NAME (0) },
+    "  -f, --force           Publish a running container (frozen while it is read)\n", cli_cmd_publish, publish_flags, 1, CLI_ANY, false, CLI_NAME (0), NULL },
   { "export", "export", NULL, "export NAME [FILE.tar.gz] [--instance-only]",
     "Back a container up into one tarball (config, layer, snapshots; default NAME.tar.gz)",
-    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export, instance_flags, 1, 2, false, CLI_NAME (0) },
+    "Flags:\n      --instance-only   Leave the snapshots out\n", cli_cmd_export, instance_flags, 1, 2, false, CLI_NAME (0),
+    export_refused },
   { "import", "import", NULL, "import FILE.tar.gz [NAME] [--allow-privileged]",
     "Recreate a container from a backup made by export (its image must be in the store)",
     "A backup whose container (or a snapshot of it) is privileged, or shares the\n"
     "host's root directory as a disk device, is refused unless --allow-privileged.\n\n"
     "Flags:\n      --allow-privileged  Accept such a backup (only one you trust)\n",
-    cli_cmd_import, import_flags, 1, 2, false, CLI_NAME (1) },
+    cli_cmd_import, import_flags, 1, 2, false, CLI_NAME (1), NULL },
   { "console", "console", NULL, "console NAME [--show-log]",
     "Attach to a container's console (detach with Ctrl+a q)",
-    "Flags:\n      --show-log        Print the console log instead\n", cmd_console, console_flags, 1, 1, false, CLI_NAME (0) },
+    "Flags:\n      --show-log        Print the console log instead\n"
+    "  -t, --type TYPE       console (the only one; vga is a virtual machine's)\n", cmd_console, console_flags, 1, 1, false, CLI_NAME (0), NULL },
 };
 
 const size_t cli_container_commands_n = sizeof (cli_container_commands) / sizeof (cli_container_commands[0]);

@@ -298,21 +298,21 @@ static const struct cli_command file_commands[] = {
     "root inside unless --uid/--gid; modes are the sources' unless --mode.",
     "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
     "  -p, --create-dirs      Create missing parent directories\n" ID_FLAGS
-    "      --mode MODE        Octal mode of the files (default: the source's)\n", cmd_push, push_flags, 2, CLI_ANY, false, CLI_NAMES_LAST },
+    "      --mode MODE        Octal mode of the files (default: the source's)\n", cmd_push, push_flags, 2, CLI_ANY, false, CLI_NAMES_LAST, NULL },
   { "pull", "file pull", NULL, "file pull NAME/PATH... DEST [-r] [-p]",
     "Copy files from containers to the host\n\n"
     "As scp: into DEST when it is a directory (it must be with several sources),\n"
     "else as DEST.  `-` writes the files to standard output.  Modes are kept,\n"
     "except setuid and setgid bits; files belong to the user running minictr.",
     "Flags:\n  -r, --recursive        Copy directories (symlinks are kept as symlinks)\n"
-    "  -p, --create-dirs      Create missing parent directories of DEST\n", cmd_pull, pull_flags, 2, CLI_ANY, false, CLI_NAMES_BUT_LAST },
+    "  -p, --create-dirs      Create missing parent directories of DEST\n", cmd_pull, pull_flags, 2, CLI_ANY, false, CLI_NAMES_BUT_LAST, NULL },
   { "edit", "file edit", NULL, "file edit NAME/PATH",
     "Edit a file in a container with $VISUAL, $EDITOR or vi\n\n"
     "The file is copied to a private temp file and pushed back, keeping its\n"
-    "mode and owner, only when its content changed.", NULL, cmd_edit, NULL, 1, 1, false, CLI_NAME (0) },
+    "mode and owner, only when its content changed.", NULL, cmd_edit, NULL, 1, 1, false, CLI_NAME (0), NULL },
   { "delete", "file delete", "rm", "file delete NAME/PATH... [-f]",
     "Delete files, symlinks or empty directories in containers",
-    "Flags:\n  -f, --force            Delete directories with everything in them\n", cmd_delete, delete_flags, 1, CLI_ANY, false, CLI_NAMES_ALL },
+    "Flags:\n  -f, --force            Delete directories with everything in them\n", cmd_delete, delete_flags, 1, CLI_ANY, false, CLI_NAMES_ALL, NULL },
   { "create", "file create", NULL,
     "file create NAME/PATH [SYMLINK-TARGET] [--type file|directory|symlink] [-p] [-f] [--uid UID] [--gid GID] [--mode MODE]",
     "Create an empty file, a directory or a symlink in a container",
@@ -320,7 +320,7 @@ static const struct cli_command file_commands[] = {
     "                         directory or symlink (then give its target)\n"
     "  -p, --create-dirs      Create missing parent directories\n"
     "  -f, --force            Replace an existing file or symlink; keep an existing directory\n"
-    ID_FLAGS "      --mode MODE        Octal mode (default 0644, directories 0755)\n", cmd_create, create_flags, 1, 2, false, CLI_NAME (0) },
+    ID_FLAGS "      --mode MODE        Octal mode (default 0644, directories 0755)\n", cmd_create, create_flags, 1, 2, false, CLI_NAME (0), NULL },
 };
 
 int

@@ -527,11 +527,11 @@ static const struct cli_flag alias_create_flags[] = { { "description", 0, true }
 static const struct cli_command alias_commands[] = {
   { "create", "image alias create", NULL, "image alias create ALIAS IMAGE [--description TEXT]",
     "Create an alias for an image (IMAGE: an alias or fingerprint prefix).",
-    "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1) },
-  { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete, NULL, 1, 1, false, CLI_NAME (0) },
+    "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+  { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete, NULL, 1, 1, false, CLI_NAME (0), NULL },
   { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml|compact]", "List aliases.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", alias_list, format_flags, 0, 0, false, CLI_NAME (0) },
-  { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename, NULL, 2, 2, false, CLI_NAME (0) },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", alias_list, format_flags, 0, 0, false, CLI_NAME (0), NULL },
+  { "rename", "image alias rename", "mv", "image alias rename OLD NEW", "Rename an alias.", NULL, alias_rename, NULL, 2, 2, false, CLI_NAME (0), NULL },
 };
 
 static int
@@ -542,31 +542,35 @@ image_alias (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
                        sizeof (alias_commands) / sizeof (alias_commands[0]), argc, argv, err);
 }
 
+static const struct cli_refused image_export_refused[] = {
+  { "vm", 0, false, "minictr images are container images" }, { NULL, 0, false, NULL }
+};
+
 static const struct cli_command image_commands[] = {
   { "import", "image import", NULL, "image import FILE [ROOTFS] [--alias ALIAS]...",
     "Import an LXD image\n\n"
     "FILE is a unified tarball, or a metadata tarball followed by ROOTFS (a\n"
     "tarball or squashfs).  Formats and compression are detected by content.\n"
     "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.",
-    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false, CLI_NAMES_LAST },
+    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false, CLI_NAMES_LAST, NULL },
   { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml|compact]",
     "List images\n\nA FILTER is an alias or fingerprint prefix, or KEY=VALUE on the image\nproperties.",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", image_list, format_flags, 0, CLI_ANY, false, CLI_NAME (0) },
-  { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info, NULL, 1, 1, false, CLI_NAME (0) },
-  { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show, NULL, 1, 1, false, CLI_NAME (0) },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", image_list, format_flags, 0, CLI_ANY, false, CLI_NAME (0), NULL },
+  { "info", "image info", NULL, "image info IMAGE", "Show an image's details.", NULL, image_info, NULL, 1, 1, false, CLI_NAME (0), NULL },
+  { "show", "image show", NULL, "image show IMAGE", "Show an image's record as YAML.", NULL, image_show, NULL, 1, 1, false, CLI_NAME (0), NULL },
   { "delete", "image delete", "rm", "image delete IMAGE...",
-    "Delete images (refused while a container uses one).", NULL, image_delete, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL },
+    "Delete images (refused while a container uses one).", NULL, image_delete, NULL, 1, CLI_ANY, false, CLI_NAMES_ALL, NULL },
   { "export", "image export", NULL, "image export IMAGE [TARGET]",
     "Export an image's original files\n\n"
     "Write the image's original file(s), byte for byte, into the directory TARGET\n"
     "(default: the current one), or to the file TARGET (a split image's rootfs\n"
-    "goes to TARGET.root).", NULL, image_export, NULL, 1, 2, false, CLI_NAME (0) },
+    "goes to TARGET.root).", NULL, image_export, NULL, 1, 2, false, CLI_NAME (0), image_export_refused },
   { "verify", "image verify", NULL, "image verify [IMAGE...]",
     "Check images against their fingerprints\n\n"
     "Re-hash the stored files of the images (default: all).  A corrupt image is\n"
-    "reported, marked, and never used again.", NULL, image_verify, NULL, 0, CLI_ANY, false, CLI_NAMES_ALL },
+    "reported, marked, and never used again.", NULL, image_verify, NULL, 0, CLI_ANY, false, CLI_NAMES_ALL, NULL },
   { "alias", "image alias", NULL, "image alias create|delete|list|rename ...",
-    "Manage image aliases.", NULL, image_alias, NULL, 0, CLI_ANY, false, 0 },
+    "Manage image aliases.", NULL, image_alias, NULL, 0, CLI_ANY, false, 0, NULL },
 };
 
 int

@@ -363,14 +363,14 @@ cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_
 
 static const struct cli_command network_commands[] = {
   { "list", "network list", "ls", "network list [--format table|csv|json|yaml|compact]", "List networks",
-    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, 0, false, CLI_NAME (0) },
-  { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true, CLI_NAME (0) },
+    "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, 0, false, CLI_NAME (0), NULL },
+  { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true, CLI_NAME (0), NULL },
   { "list-leases", "network list-leases", NULL, "network list-leases NETWORK [--format table|csv|json|yaml|compact]",
     "List the addresses the network's containers have (dnsmasq's leases)",
     "Every nic on the network: its container, MAC and address; STATIC when the device\n"
     "sets ipv4.address, DYNAMIC when minictr picked it (dnsmasq serves both as fixed leases).\n\n"
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list_leases, format_flags, 1, 1,
-    false, CLI_NAME (0) },
+    false, CLI_NAME (0), NULL },
   { "create", "network create", NULL, "network create NETWORK [KEY=VALUE...] [--description D]",
     "Create a bridge network",
     "Keys:\n"
@@ -382,21 +382,21 @@ static const struct cli_command network_commands[] = {
     "  ipv6.address   none (IPv6 is not supported)\n"
     "  dns.domain     the containers' domain in /etc/hosts and resolv.conf (default minictr)\n"
     "  user.*         free-form\n",
-    cmd_create, create_flags, 1, CLI_ANY, false, CLI_NAME (0) },
+    cmd_create, create_flags, 1, CLI_ANY, false, CLI_NAME (0), NULL },
   { "delete", "network delete", "rm", "network delete NETWORK...",
-    "Delete networks no container or profile uses (the bridge and its firewall rules go)", NULL, cmd_delete, NULL, 1, CLI_ANY, true, CLI_NAMES_ALL },
-  { "get", "network get", NULL, "network get NETWORK KEY", "Print a network key's value", NULL, cmd_get, NULL, 2, 2, true, CLI_NAME (0) },
+    "Delete networks no container or profile uses (the bridge and its firewall rules go)", NULL, cmd_delete, NULL, 1, CLI_ANY, true, CLI_NAMES_ALL, NULL },
+  { "get", "network get", NULL, "network get NETWORK KEY", "Print a network key's value", NULL, cmd_get, NULL, 2, 2, true, CLI_NAME (0), NULL },
   { "set", "network set", NULL, "network set NETWORK KEY VALUE | KEY=VALUE...",
-    "Set network keys (the bridge and firewall change at once, containers at their next start)", NULL, cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
-  { "unset", "network unset", NULL, "network unset NETWORK KEY...", "Unset network keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0) },
+    "Set network keys (the bridge and firewall change at once, containers at their next start)", NULL, cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0), NULL },
+  { "unset", "network unset", NULL, "network unset NETWORK KEY...", "Unset network keys", NULL, cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0), NULL },
   { "edit", "network edit", NULL, "network edit NETWORK [< network.yaml]",
-    "Edit a network as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true, CLI_NAME (0) },
+    "Edit a network as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true, CLI_NAME (0), NULL },
   { "check", "network check", NULL, "network check NETWORK",
     "Report what on the host keeps the network's traffic from flowing",
     "Looks at the bridge, minictr's nftables table, other tables' chains that drop\n"
     "forwarded or incoming traffic by default, and net.ipv4.ip_forward when NAT is on.\n"
     "Reads only: it changes no host setting.  Exit status 1 when a problem is found.\n",
-    cmd_check, NULL, 1, 1, true, CLI_NAME (0) },
+    cmd_check, NULL, 1, 1, true, CLI_NAME (0), NULL },
 };
 
 int

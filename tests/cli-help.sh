@@ -9,7 +9,10 @@
 # the remote prefix local:, config|profile device get|set|unset and config
 # device override, launch|init|copy -c -d --no-profiles --empty and launch
 # reading YAML, list -c and --fast, the device types, network ipv4.dhcp and
-# list-leases, --property, info --resources, admin shutdown's priority); cli.bats
+# list-leases, --property, info --resources, admin shutdown's priority,
+# admin snapshots and snapshot's flags, --all, --console, delete -i, launch
+# --network/--storage, global --all-projects and --target, the refused LXD
+# flags); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

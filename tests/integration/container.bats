@@ -628,3 +628,37 @@ getpid 0"
     assert_failure
     assert_output --partial "Permission denied"
 }
+
+@test "LXD's start|stop|pause|resume --all, delete -i, and launch --network/--storage" {
+    import_busybox
+    mc init busybox a1 </dev/null
+    mc init busybox a2 </dev/null
+    mc launch busybox a3 </dev/null
+    mc start --all
+    assert_equal "$(status_of a1) $(status_of a2) $(status_of a3)" "Running Running Running"
+    mc pause --all
+    assert_equal "$(status_of a1) $(status_of a3)" "Frozen Frozen"
+    mc resume --all
+    assert_equal "$(status_of a1) $(status_of a3)" "Running Running"
+    mc stop --all --force
+    assert_equal "$(status_of a1) $(status_of a2) $(status_of a3)" "Stopped Stopped Stopped"
+    run mc start --all a1
+    assert_failure 2
+    assert_output "minictr: start: --all and names exclude each other"
+    run mc stop
+    assert_failure 2
+    assert_output --partial "stop: wrong number of arguments"
+    # delete -i: only a yes deletes.
+    run mc delete -i a1 <<<"no"
+    assert_success
+    assert_output --partial "Remove a1 (yes/no): "
+    assert_equal "$(status_of a1)" Stopped
+    mc delete -i a1 <<<"yes"
+    run mc list -c n -f csv
+    assert_output "$(printf 'a2\na3')"
+    # --network and --storage: the container's own eth0 and root.
+    mc network create ln1 ipv4.nat=false
+    mc launch busybox a4 --network ln1 --storage fast </dev/null
+    assert_equal "$(mc config device get a4 eth0 network),$(mc config device get a4 root pool)" "ln1,fast"
+    [ -n "$(addr_of a4)" ] || fail "a4 has no address on ln1"
+}
