@@ -150,13 +150,59 @@ apply_cpu (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
   return put (cg, prio ? "limits.cpu.priority" : NULL, "cpu.shares", buf, err);
 }
 
+/* limits.cpu.nodes (cpuset.mems), limits.memory.swap.priority (cgroup
+ * v1's memory.swappiness: 6 * (10 - priority), 60 the kernel's default
+ * at priority 0, never swapped at 10) and limits.hugepages.SIZE (the
+ * hugetlb controller).  */
+static int
+apply_more (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
+{
+  static const char *const sizes[] = { "64KB", "1MB", "2MB", "1GB" };
+  const char *nodes = get (config, "limits.cpu.nodes");
+  const char *swprio = get (config, "limits.memory.swap.priority");
+  cleanup_free char *mems = NULL;
+  char buf[64];
+  size_t i;
+
+  if (nodes == NULL && !v2 && mc_cgroup_read_parent (cg, "cpuset.mems", &mems, err) < 0)
+    return -1;
+  if (put (cg, nodes ? "limits.cpu.nodes" : NULL, "cpuset.mems", nodes ? nodes : mems ? mems : "", err) < 0)
+    return -1;
+  if (swprio && v2)
+    return mc_make_error (err, 0, "limits.memory.swap.priority: cgroup v2 has no per-cgroup swappiness (unset it, "
+                          "or use limits.memory.swap=false)");
+  if (!v2)
+    {
+      snprintf (buf, sizeof (buf), "%lu", 6 * (10 - (swprio ? strtoul (swprio, NULL, 10) : 0)));
+      if (put (cg, swprio ? "limits.memory.swap.priority" : NULL, "memory.swappiness", buf, err) < 0)
+        return -1;
+    }
+  for (i = 0; i < sizeof (sizes) / sizeof (sizes[0]); i++)
+    {
+      cleanup_free char *key = xasprintf ("limits.hugepages.%s", sizes[i]);
+      cleanup_free char *file = xasprintf (v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", sizes[i]);
+      const char *v = get (config, key);
+      uint64_t b;
+
+      if (v && mc_parse_size (v, &b, err) < 0)
+        return mc_error_prefix (err, "%s", key);
+      if (v)
+        snprintf (buf, sizeof (buf), "%" PRIu64, b);
+      /* Unset: the default back, where the host has that page size.  */
+      if (put (cg, v ? key : NULL, file, v ? buf : v2 ? "max" : "-1", err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 mc_limits_apply (struct mc_cgroup *cg, json_t *config, mc_error_t *err)
 {
   bool v2 = mc_cgroup_layout (cg) == MC_CGROUP_V2;
   const char *procs = get (config, "limits.processes");
 
-  if (apply_memory (cg, config, v2, err) < 0 || apply_cpu (cg, config, v2, err) < 0)
+  if (apply_memory (cg, config, v2, err) < 0 || apply_cpu (cg, config, v2, err) < 0
+      || apply_more (cg, config, v2, err) < 0)
     return -1;
   return put (cg, procs ? "limits.processes" : NULL, "pids.max", procs ? procs : "max", err);
 }

@@ -44,6 +44,12 @@ static const struct mc_config_key keys[] = {
     "CPU time: 50% (of one CPU, per 100ms period) or 25ms/100ms (quota/period); sets cpu.max or cfs quota" },
   { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
     "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
+  { "limits.cpu.nodes", false, MC_KEY_NODES, NULL, true,
+    "NUMA nodes the container's memory comes from: a set (0, 0-1,3); sets cpuset.mems" },
+  { "limits.hugepages.64KB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 64KB: a size limit (hugetlb controller)" },
+  { "limits.hugepages.1MB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 1MB: a size limit (hugetlb controller)" },
+  { "limits.hugepages.2MB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 2MB: a size limit (hugetlb controller)" },
+  { "limits.hugepages.1GB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 1GB: a size limit (hugetlb controller)" },
   { "limits.kernel.", true, MC_KEY_RLIMIT, NULL, false,
     "limits.kernel.NAME (nofile, nproc, memlock, core, stack, ...): init's resource limit, N, unlimited or "
     "SOFT:HARD" },
@@ -53,6 +59,8 @@ static const struct mc_config_key keys[] = {
     "hard: the limit is a maximum (OOM kill beyond it); soft: reclaim pressure above it" },
   { "limits.memory.swap", false, MC_KEY_BOOL, "true", true,
     "Whether the container may use swap (false: none)" },
+  { "limits.memory.swap.priority", false, MC_KEY_PRIORITY, NULL, true,
+    "0 to 10: the higher, the less the container is swapped (cgroup v1's memory.swappiness)" },
   { "limits.processes", false, MC_KEY_UINT, NULL, true,
     "Maximum number of processes (pids.max); fork fails with EAGAIN beyond it" },
   { "linux.sysctl.", true, MC_KEY_SYSCTL, NULL, false,
@@ -434,6 +442,33 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       return mc_config_parse_signal (value, &sig, err);
     case MC_KEY_SCHEDULE:
       return mc_schedule_validate (value, err);
+    case MC_KEY_SIZE:
+      return mc_parse_size (value, &u, err);
+    case MC_KEY_NODES:
+      {
+        const char *p = value;
+
+        /* N or N-M, comma-separated.  */
+        for (;;)
+          {
+            if (*p < '0' || *p > '9')
+              return mc_make_error (err, 0, "expected a set of NUMA nodes such as 0 or 0-1,3");
+            while (*p >= '0' && *p <= '9')
+              p++;
+            if (*p == '-')
+              {
+                p++;
+                if (*p < '0' || *p > '9')
+                  return mc_make_error (err, 0, "expected a set of NUMA nodes such as 0 or 0-1,3");
+                while (*p >= '0' && *p <= '9')
+                  p++;
+              }
+            if (*p == '\0')
+              return 0;
+            if (*p++ != ',')
+              return mc_make_error (err, 0, "expected a set of NUMA nodes such as 0 or 0-1,3");
+          }
+      }
     case MC_KEY_EXPIRY:
       return mc_expiry_validate (value, err);
     case MC_KEY_RLIMIT:

@@ -29,6 +29,8 @@ enum mc_key_type
   MC_KEY_SYSCTL,    /* linux.sysctl.NAME: a namespaced sysctl's value */
   MC_KEY_SCHEDULE,  /* a cron expression or @daily, ... (schedule.h) */
   MC_KEY_EXPIRY,    /* "1w 2d" (schedule.h) */
+  MC_KEY_NODES,     /* a set of NUMA nodes ("0", "0-1,3") */
+  MC_KEY_SIZE,      /* an LXD size ("64MiB") */
 };
 
 struct mc_config_key

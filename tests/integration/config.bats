@@ -812,3 +812,45 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     run mc profile set default ephemeral true -p
     assert_output "minictr: unknown property \`ephemeral\` (description)"
 }
+
+@test "limits.cpu.nodes, limits.memory.swap.priority and limits.hugepages.*: the cgroup files, or one line saying what the host lacks" {
+    local hugetlb=false
+    mc launch busybox lm1 -c limits.cpu.nodes=0 </dev/null
+    # Whether the container's cgroup has the hugetlb controller, as
+    # minictr finds it (its cgroup.controllers; a v1 hierarchy).
+    if v2; then
+        grep -qw hugetlb "$(ctr_cgroup2 lm1)/cgroup.controllers" && hugetlb=true
+    else
+        [ -d /sys/fs/cgroup/hugetlb ] && hugetlb=true
+    fi
+    assert_equal "$(cg_file lm1 cpuset.mems)" 0
+    if v2; then
+        run mc config set lm1 limits.memory.swap.priority 10
+        assert_failure 1
+        assert_output "minictr: apply to running container \`lm1\`: limits.memory.swap.priority: cgroup v2 has no per-cgroup swappiness (unset it, or use limits.memory.swap=false)"
+    else
+        mc config set lm1 limits.memory.swap.priority 10
+        assert_equal "$(cg_file lm1 memory.swappiness)" 0
+        mc config set lm1 limits.memory.swap.priority 5
+        assert_equal "$(cg_file lm1 memory.swappiness)" 30
+        mc config unset lm1 limits.memory.swap.priority
+        assert_equal "$(cg_file lm1 memory.swappiness)" 60
+    fi
+    if $hugetlb && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+        mc config set lm1 limits.hugepages.2MB 64MiB
+        if v2; then
+            assert_equal "$(cg_file lm1 hugetlb.2MB.max)" 67108864
+        else
+            assert_equal "$(cg_file lm1 hugetlb.2MB.limit_in_bytes)" 67108864
+        fi
+    elif ! $hugetlb; then
+        run mc config set lm1 limits.hugepages.2MB 64MiB
+        assert_failure 1
+        assert_output --partial "limits.hugepages.2MB: the hugetlb controller is not"
+    fi
+    run mc config set lm1 limits.cpu.nodes 0-a
+    assert_failure 1
+    assert_output "minictr: invalid value \`0-a\` for \`limits.cpu.nodes\`: expected a set of NUMA nodes such as 0 or 0-1,3"
+    run mc config set lm1 limits.hugepages.2MB lots
+    assert_failure 1
+}
