@@ -40,6 +40,7 @@ struct exec_ctx
 {
   const struct mc_exec_request *req;
   char **envp;
+  json_t *config;     /* the expanded `config`: its seccomp keys */
   int init_pidfd;
   int ns_flags;
   struct mc_cgroup *cg;
@@ -170,7 +171,7 @@ run_command (struct exec_ctx *x, int master)
       || mc_caps_drop_default (&err) < 0
       /* The filter first: loading it needs CAP_SYS_ADMIN (no NNP), which
        * a non-root --user no longer has.  */
-      || mc_seccomp_apply_default (&err) < 0 || drop_to (req, &err) < 0
+      || mc_seccomp_apply (x->config, &err) < 0 || drop_to (req, &err) < 0
       /* A credential change resets "dumpable" to fs.suid_dumpable, which
        * a host may set to 1: until execve, we are the host's binary.  */
       || (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 && mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE") < 0))
@@ -434,6 +435,7 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
   if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
   x->envp = build_env (cfg, x->req);
+  x->config = json_incref (json_object_get (cfg, "config"));
   json_decref (cfg);
   /* Where init is in the cgroup2 tree the container organises (systemd:
    * init.scope): its root may distribute controllers, and then holds no
@@ -529,6 +531,7 @@ out:
   for (i = 0; x.envp && x.envp[i]; i++)
     free (x.envp[i]);
   free (x.envp);
+  json_decref (x.config);
   mc_cgroup_close_self_move (x.cg_fds, x.n_cg_fds);
   mc_cgroup_free (x.cg);
   return ret;

@@ -126,6 +126,120 @@ seccomp_set_attrs (scmp_filter_ctx ctx, mc_error_t *err)
   return 0;
 }
 
+/* The syscalls named in LIST (commas, spaces, newlines) into OUT (each
+ * resolved for the native ABI); the error names an unknown one.  */
+static int
+syscall_list (const char *key, const char *list, int **out, size_t *n, mc_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (list);
+  char *name, *save = NULL;
+
+  *out = NULL;
+  *n = 0;
+  for (name = strtok_r (copy, ", \t\n", &save); name; name = strtok_r (NULL, ", \t\n", &save))
+    {
+      int nr = seccomp_syscall_resolve_name (name);
+
+      if (nr == __NR_SCMP_ERROR)
+        {
+          free (*out);
+          *out = NULL;
+          return mc_make_error (err, 0, "%s: unknown system call `%s`", key, name);
+        }
+      *out = xrealloc (*out, sizeof (int) * (*n + 1));
+      (*out)[(*n)++] = nr;
+    }
+  return 0;
+}
+
+static const char *
+cfg_str (json_t *config, const char *key)
+{
+  return json_string_value (json_object_get (config, key));
+}
+
+static bool
+cfg_true (json_t *config, const char *key, bool dflt)
+{
+  const char *v = cfg_str (config, key);
+
+  return v ? strcmp (v, "true") == 0 : dflt;
+}
+
+int
+mc_syscalls_validate (const char *key, const char *list, mc_error_t *err)
+{
+  cleanup_free int *nrs = NULL;
+  size_t n;
+
+  return syscall_list (key, list, &nrs, &n, err);
+}
+
+int
+mc_seccomp_check (json_t *config, mc_error_t *err)
+{
+  const char *deny = cfg_str (config, "security.syscalls.deny");
+  const char *allow = cfg_str (config, "security.syscalls.allow");
+  cleanup_free int *nrs = NULL;
+  size_t n;
+
+  if (allow && *allow && ((deny && *deny) || cfg_str (config, "security.syscalls.deny_default")
+                          || cfg_str (config, "security.syscalls.deny_compat")))
+    return mc_make_error (err, 0, "security.syscalls.allow excludes security.syscalls.deny, .deny_default and "
+                          ".deny_compat (an allowlist or a denylist, as in LXD)");
+  if (deny && syscall_list ("security.syscalls.deny", deny, &nrs, &n, err) < 0)
+    return -1;
+  free (steal_pointer (&nrs));
+  if (allow && syscall_list ("security.syscalls.allow", allow, &nrs, &n, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+mc_seccomp_apply (json_t *config, mc_error_t *err)
+{
+  const char *deny = cfg_str (config, "security.syscalls.deny");
+  const char *allow = cfg_str (config, "security.syscalls.allow");
+  bool allowlist = allow && *allow;
+  cleanup_free int *nrs = NULL;
+  cleanup_seccomp scmp_filter_ctx ctx = NULL;
+  size_t n = 0, i;
+  int ret;
+
+  if (!allowlist && !(deny && *deny) && cfg_true (config, "security.syscalls.deny_default", true)
+      && !cfg_true (config, "security.syscalls.deny_compat", false))
+    return mc_seccomp_apply_default (err);
+  if (mc_seccomp_check (config, err) < 0)
+    return -1;
+  ctx = seccomp_init (allowlist ? SCMP_ACT_ERRNO (EPERM) : SCMP_ACT_ALLOW);
+  if (ctx == NULL)
+    return mc_make_error (err, ENOMEM, "seccomp: create the filter");
+  if (seccomp_set_attrs (ctx, err) < 0)
+    return -1;
+  /* deny_compat: the 32-bit ABIs are left out, and their calls fail with
+     ENOSYS (the bad-arch action) instead of being filtered too.  */
+  if (cfg_true (config, "security.syscalls.deny_compat", false))
+    {
+      if ((ret = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO (ENOSYS))) < 0)
+        return mc_make_error (err, -ret, "seccomp: set the bad-arch action");
+    }
+  else if (seccomp_add_arches (ctx, err) < 0)
+    return -1;
+  if (!allowlist && cfg_true (config, "security.syscalls.deny_default", true) && seccomp_add_rules (ctx, err) < 0)
+    return -1;
+  if (syscall_list (allowlist ? "security.syscalls.allow" : "security.syscalls.deny", allowlist ? allow : deny ? deny : "",
+                    &nrs, &n, err) < 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    if ((ret = seccomp_rule_add (ctx, allowlist ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO (EPERM), nrs[i], 0)) < 0
+        && ret != -EEXIST)
+      return mc_make_error (err, -ret, "seccomp: rule for system call %d", nrs[i]);
+  ret = seccomp_load (ctx);
+  if (ret < 0)
+    return mc_make_error (err, -ret, "seccomp: load the filter (needs CAP_SYS_ADMIN without no_new_privs)");
+  return 0;
+}
+
 int
 mc_seccomp_apply_default (mc_error_t *err)
 {

@@ -18,6 +18,7 @@
 
 #include "lib/error.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 /* The errno a refused forced unmount gets.  LXC's `reject_force_umount`
@@ -35,6 +36,20 @@
  * container, which means the caller needs CAP_SYS_ADMIN in its user
  * namespace.  The filter is synchronised to every thread (TSYNC).  */
 int mc_seccomp_apply_default (mc_error_t *err);
+
+/* The filter as the container's config asks (LXD's keys):
+ *   security.syscalls.deny_default  false: without the default rules above
+ *   security.syscalls.deny_compat   true: no 32-bit ABI at all (ENOSYS)
+ *   security.syscalls.deny          these syscalls fail with EPERM too
+ *   security.syscalls.allow         only these are allowed (EPERM for the
+ *                                   rest); excludes the three above
+ * Names are separated by commas, spaces or newlines.  CONFIG is the
+ * expanded `config`; checked (unknown names, the exclusion) before
+ * anything is loaded.  */
+int mc_seccomp_check (json_t *config, mc_error_t *err);
+/* One key's list of syscall names (security.syscalls.deny or .allow).  */
+int mc_syscalls_validate (const char *key, const char *list, mc_error_t *err);
+int mc_seccomp_apply (json_t *config, mc_error_t *err);
 
 /* For every container, as LXD does: remove CAP_SYS_TIME, CAP_SYS_MODULE,
  * CAP_SYS_RAWIO, CAP_MAC_ADMIN and CAP_MAC_OVERRIDE from the bounding,

@@ -143,7 +143,7 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
     return -1;
   if (mc_caps_drop_default (err) < 0)
     return -1;
-  return mc_seccomp_apply_default (err);
+  return mc_seccomp_apply (c->config, err);
 }
 
 /* The monitor ignores SIGHUP, SIGINT and SIGPIPE; ignored signals

@@ -1,6 +1,7 @@
 #include "runtime/config/config.h"
 #include "runtime/config/device-config.h"
 #include "runtime/history/schedule.h"
+#include "runtime/security.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
@@ -42,14 +43,14 @@ static const struct mc_config_key keys[] = {
     "CPUs the container may run on: a count (2) or a set (0-1,3); sets the cpuset" },
   { "limits.cpu.allowance", false, MC_KEY_ALLOWANCE, NULL, true,
     "CPU time: 50% (of one CPU, per 100ms period) or 25ms/100ms (quota/period); sets cpu.max or cfs quota" },
-  { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
-    "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
   { "limits.cpu.nodes", false, MC_KEY_NODES, NULL, true,
     "NUMA nodes the container's memory comes from: a set (0, 0-1,3); sets cpuset.mems" },
-  { "limits.hugepages.64KB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 64KB: a size limit (hugetlb controller)" },
+  { "limits.cpu.priority", false, MC_KEY_PRIORITY, "10", true,
+    "CPU weight under contention, 0 (lowest) to 10 (highest); sets cpu.weight or cpu.shares" },
+  { "limits.hugepages.1GB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 1GB: a size limit (hugetlb controller)" },
   { "limits.hugepages.1MB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 1MB: a size limit (hugetlb controller)" },
   { "limits.hugepages.2MB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 2MB: a size limit (hugetlb controller)" },
-  { "limits.hugepages.1GB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 1GB: a size limit (hugetlb controller)" },
+  { "limits.hugepages.64KB", false, MC_KEY_SIZE, NULL, true, "Huge pages of 64KB: a size limit (hugetlb controller)" },
   { "limits.kernel.", true, MC_KEY_RLIMIT, NULL, false,
     "limits.kernel.NAME (nofile, nproc, memlock, core, stack, ...): init's resource limit, N, unlimited or "
     "SOFT:HARD" },
@@ -68,12 +69,20 @@ static const struct mc_config_key keys[] = {
     "kernel.msg*, kernel.sem, fs.mqueue.*), set at start" },
   { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
     "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
-  { "security.protection.delete", false, MC_KEY_BOOL, "false", true,
-    "Refuse to delete the container while true" },
   { "security.nesting", false, MC_KEY_BOOL, "false", false,
     "LXD's nesting switch; nothing more is needed here: every unprivileged container's cgroup2 cgroup is delegated to its root" },
   { "security.privileged", false, MC_KEY_BOOL, "false", false,
     "Run without a user namespace: container root is host root" },
+  { "security.protection.delete", false, MC_KEY_BOOL, "false", true,
+    "Refuse to delete the container while true" },
+  { "security.syscalls.allow", false, MC_KEY_SYSCALLS, NULL, false,
+    "Only these system calls (comma-separated) are allowed; the others fail with EPERM" },
+  { "security.syscalls.deny", false, MC_KEY_SYSCALLS, NULL, false,
+    "These system calls (comma-separated) fail with EPERM, besides LXD's default ones" },
+  { "security.syscalls.deny_compat", false, MC_KEY_BOOL, "false", false,
+    "No 32-bit system call ABI (they fail with ENOSYS)" },
+  { "security.syscalls.deny_default", false, MC_KEY_BOOL, "true", false,
+    "LXD's default denials (kexec, modules, open_by_handle_at, forced umount)" },
   { "snapshots.expiry", false, MC_KEY_EXPIRY, NULL, true,
     "How long a snapshot is kept: 1M (minutes), 2H, 3d, 4w, 5m (months), 6y, combined (\"1w 2d\"); "
     "`admin snapshots` deletes expired ones" },
@@ -473,6 +482,7 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       return mc_expiry_validate (value, err);
     case MC_KEY_RLIMIT:
     case MC_KEY_SYSCTL:
+    case MC_KEY_SYSCALLS:
       /* Checked with the key's name (mc_config_validate).  */
       return 0;
     }
@@ -573,6 +583,8 @@ mc_config_validate (const char *key, const char *value, mc_error_t *err)
 
       return mc_config_parse_rlimit (key, value, &res, &rl, err);
     }
+  if (k->type == MC_KEY_SYSCALLS)
+    return mc_syscalls_validate (key, value, err);
   if (k->type == MC_KEY_SYSCTL)
     {
       cleanup_free char *path = NULL;

@@ -31,6 +31,7 @@ enum mc_key_type
   MC_KEY_EXPIRY,    /* "1w 2d" (schedule.h) */
   MC_KEY_NODES,     /* a set of NUMA nodes ("0", "0-1,3") */
   MC_KEY_SIZE,      /* an LXD size ("64MiB") */
+  MC_KEY_SYSCALLS,  /* system call names (security.h) */
 };
 
 struct mc_config_key
