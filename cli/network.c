@@ -2,6 +2,9 @@
  * (runtime/net/network.h), plus `check`, which reports what on the host keeps
  * a network's traffic from flowing.  */
 #include "cli/cli.h"
+#include "runtime/config/configure.h"
+#include "runtime/config/profiles.h"
+#include "runtime/container.h"
 #include "runtime/net/network.h"
 #include "runtime/net/nic.h"
 #include "cli/output.h"
@@ -361,10 +364,156 @@ cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_
   return ret;
 }
 
+static int
+cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *i = NULL;
+  json_t *c, *v;
+  struct mc_store s;
+  size_t k;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  i = mc_network_info (&s, argv[optind], err);
+  mc_store_close (&s);
+  if (i == NULL)
+    return -1;
+  c = json_object_get (i, "counters");
+  printf ("Name: %s\nInterface: %s\nMAC address: %s\nMTU: %lld\nState: %s\nType: %s\n\nIP addresses:\n",
+          argv[optind], json_string_value (json_object_get (i, "interface")),
+          json_string_value (json_object_get (i, "hwaddr")), (long long) json_integer_value (json_object_get (i, "mtu")),
+          json_string_value (json_object_get (i, "state")), json_string_value (json_object_get (i, "type")));
+  json_array_foreach (json_object_get (i, "addresses"), k, v)
+    printf ("  %-6s %s/%s (%s)\n", json_string_value (json_object_get (v, "family")),
+            json_string_value (json_object_get (v, "address")), json_string_value (json_object_get (v, "netmask")),
+            json_string_value (json_object_get (v, "scope")));
+  printf ("\nNetwork usage:\n  Bytes received: %lld\n  Bytes sent: %lld\n  Packets received: %lld\n"
+          "  Packets sent: %lld\n\nBridge:\n  Upper devices:",
+          (long long) json_integer_value (json_object_get (c, "bytes_received")),
+          (long long) json_integer_value (json_object_get (c, "bytes_sent")),
+          (long long) json_integer_value (json_object_get (c, "packets_received")),
+          (long long) json_integer_value (json_object_get (c, "packets_sent")));
+  json_array_foreach (json_object_get (json_object_get (i, "bridge"), "upper_devices"), k, v)
+    printf ("%s%s", k ? ", " : " ", json_string_value (v));
+  printf ("\n");
+  return 0;
+}
+
+/* LXD's `network attach NETWORK NAME [DEVICE [INTERFACE]]` and
+ * `attach-profile`: a nic device on NETWORK (named DEVICE, default the
+ * network's name; INTERFACE inside, default DEVICE).  */
+static int
+cmd_attach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  struct mc_config_change change = { 0 };
+  cleanup_json json_t *dev = NULL;
+  bool profile = strcmp (cmd->name, "attach-profile") == 0;
+  json_t *deferred = NULL;
+  struct mc_store s;
+  const char *net, *target, *dname;
+  int n, ret;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  n = argc - optind;
+  net = argv[optind];
+  target = argv[optind + 1];
+  dname = n >= 3 ? argv[optind + 2] : net;
+  dev = json_pack ("{s:s, s:s, s:s}", "type", "nic", "network", net, "name", n >= 4 ? argv[optind + 3] : dname);
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  if (!mc_network_exists (&s, net))
+    {
+      mc_store_close (&s);
+      return mc_make_error (err, 0, "network `%s` does not exist", net);
+    }
+  change.device = dname;
+  change.device_conf = dev;
+  ret = profile ? mc_profile_configure (&s, target, &change, &deferred, err)
+                : mc_container_configure (&s, target, &change, &deferred, err);
+  mc_store_close (&s);
+  json_decref (deferred);
+  if (ret == 0)
+    printf ("Network %s attached to %s as device %s%s\n", net, target, dname,
+            profile ? "" : " (from its next start if running)");
+  return ret;
+}
+
+/* `network detach NETWORK NAME [DEVICE]` and `detach-profile`: the nic
+ * device on NETWORK (the only one, or DEVICE) goes.  */
+static int
+cmd_detach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  struct mc_config_change change = { 0 };
+  cleanup_json json_t *doc = NULL;
+  bool profile = strcmp (cmd->name, "detach-profile") == 0;
+  const char *net, *target, *key, *found = NULL;
+  json_t *deferred = NULL, *dev;
+  struct mc_store s;
+  int ret;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  net = argv[optind];
+  target = argv[optind + 1];
+  if (mc_store_open (&s, err) < 0)
+    return -1;
+  doc = profile ? mc_profile_load (&s, target, err) : mc_container_config_load (&s, target, err);
+  if (doc == NULL)
+    return mc_store_close (&s), -1;
+  json_object_foreach (json_object_get (doc, "devices"), key, dev)
+    {
+      const char *type = json_string_value (json_object_get (dev, "type"));
+      const char *dn = json_string_value (json_object_get (dev, "network"));
+      const char *parent = json_string_value (json_object_get (dev, "parent"));
+
+      if (type == NULL || strcmp (type, "nic") || !((dn && strcmp (dn, net) == 0) || (parent && strcmp (parent, net) == 0)))
+        continue;
+      if (argc - optind == 3 && strcmp (key, argv[optind + 2]) != 0)
+        continue;
+      if (found)
+        {
+          mc_store_close (&s);
+          return mc_make_error (err, 0, "%s `%s` has several nics on network `%s` (%s, %s): name the device",
+                                profile ? "profile" : "container", target, net, found, key);
+        }
+      found = key;
+    }
+  if (found == NULL)
+    {
+      mc_store_close (&s);
+      return mc_make_error (err, 0, "%s `%s` has no nic device of its own on network `%s`",
+                            profile ? "profile" : "container", target, net);
+    }
+  change.device = found;
+  ret = profile ? mc_profile_configure (&s, target, &change, &deferred, err)
+                : mc_container_configure (&s, target, &change, &deferred, err);
+  mc_store_close (&s);
+  json_decref (deferred);
+  if (ret == 0)
+    printf ("Network %s detached from %s (device %s)\n", net, target, found);
+  return ret;
+}
+
 static const struct cli_command network_commands[] = {
   { "list", "network list", "ls", "network list [--format table|csv|json|yaml|compact]", "List networks",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", cmd_list, format_flags, 0, 0, false, CLI_NAME (0), NULL },
   { "show", "network show", NULL, "network show NETWORK", "Show a network as YAML (with used_by)", NULL, cmd_show, NULL, 1, 1, true, CLI_NAME (0), NULL },
+  { "info", "network info", NULL, "network info NETWORK", "Show a network's bridge as the kernel has it",
+    "Its address, MAC, MTU, state, byte and packet counters, and the ports on it.\n", cmd_info, NULL, 1, 1, false,
+    CLI_NAME (0), NULL },
+  { "attach", "network attach", NULL, "network attach NETWORK NAME [DEVICE [INTERFACE]]",
+    "Give a container a nic on a network",
+    "DEVICE defaults to the network's name, INTERFACE (inside) to DEVICE.\n", cmd_attach, NULL, 2, 4, false,
+    CLI_NAME (0) | CLI_NAME (1), NULL },
+  { "detach", "network detach", NULL, "network detach NETWORK NAME [DEVICE]",
+    "Remove a container's nic on a network", NULL, cmd_detach, NULL, 2, 3, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+  { "attach-profile", "network attach-profile", NULL, "network attach-profile NETWORK PROFILE [DEVICE [INTERFACE]]",
+    "Give a profile a nic on a network", NULL, cmd_attach, NULL, 2, 4, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+  { "detach-profile", "network detach-profile", NULL, "network detach-profile NETWORK PROFILE [DEVICE]",
+    "Remove a profile's nic on a network", NULL, cmd_detach, NULL, 2, 3, false, CLI_NAME (0) | CLI_NAME (1), NULL },
   { "list-leases", "network list-leases", NULL, "network list-leases NETWORK [--format table|csv|json|yaml|compact]",
     "List the addresses the network's containers have (dnsmasq's leases)",
     "Every nic on the network: its container, MAC and address; STATIC when the device\n"

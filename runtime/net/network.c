@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/if.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -942,3 +943,66 @@ mc_host_ip_forward (void)
 
   return fd >= 0 && read (fd, buf, sizeof (buf) - 1) > 0 && buf[0] == '1';
 }
+
+/* ---- info ------------------------------------------------------------------------------ */
+
+json_t *
+mc_network_info (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  struct mc_nl nl = { 0 };
+  struct mc_nl_link *links = NULL;
+  struct mc_nl_addr *addrs = NULL;
+  size_t nlinks = 0, naddrs = 0, i;
+  struct mc_network net;
+  const struct mc_nl_link *br = NULL;
+  json_t *out = NULL, *list, *ports;
+  char mac[18] = "";
+
+  if (mc_network_get (s, name, &net, err) < 0 || mc_nl_open (&nl, err) < 0)
+    return NULL;
+  if (mc_nl_links (&nl, &links, &nlinks, err) < 0 || mc_nl_addrs (&nl, AF_UNSPEC, &addrs, &naddrs, err) < 0)
+    goto done;
+  for (i = 0; i < nlinks && br == NULL; i++)
+    if (strcmp (links[i].name, net.bridge) == 0)
+      br = &links[i];
+  if (br == NULL)
+    {
+      mc_make_error (err, 0, "network `%s`: its bridge `%s` is missing (the next start makes it again)", name,
+                     net.bridge);
+      goto done;
+    }
+  list = json_array ();
+  for (i = 0; i < naddrs; i++)
+    {
+      char ip[INET6_ADDRSTRLEN];
+
+      if (addrs[i].index != br->index)
+        continue;
+      inet_ntop (addrs[i].family, addrs[i].addr, ip, sizeof (ip));
+      json_array_append_new (list, json_pack ("{s:s, s:s, s:o, s:s}", "family",
+                                              addrs[i].family == AF_INET ? "inet" : "inet6", "address", ip, "netmask",
+                                              json_sprintf ("%u", addrs[i].prefix), "scope",
+                                              addrs[i].scope == RT_SCOPE_UNIVERSE ? "global"
+                                              : addrs[i].scope == RT_SCOPE_LINK  ? "link"
+                                                                                 : "local"));
+    }
+  ports = json_array ();
+  for (i = 0; i < nlinks; i++)
+    if (links[i].master == br->index)
+      json_array_append_new (ports, json_string (links[i].name));
+  if (br->has_mac)
+    snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", br->mac[0], br->mac[1], br->mac[2], br->mac[3],
+              br->mac[4], br->mac[5]);
+  out = json_pack ("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:{s:o}}", "name", name,
+                   "interface", net.bridge, "hwaddr", mac, "mtu", (json_int_t) br->mtu, "state",
+                   (br->flags & IFF_UP) ? "up" : "down", "type", "broadcast", "addresses", list, "counters",
+                   "bytes_received", (json_int_t) br->rx_bytes, "bytes_sent", (json_int_t) br->tx_bytes,
+                   "packets_received", (json_int_t) br->rx_packets, "packets_sent", (json_int_t) br->tx_packets,
+                   "bridge", "upper_devices", ports);
+done:
+  free (links);
+  free (addrs);
+  mc_nl_close (&nl);
+  return out;
+}
+

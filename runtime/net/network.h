@@ -107,4 +107,10 @@ json_t *mc_network_check (struct mc_store *s, const char *name, mc_error_t *err)
 /* net.ipv4.ip_forward is 1.  */
 bool mc_host_ip_forward (void);
 
+/* LXD's `network info`: {name, interface, hwaddr, mtu, state, type,
+ * addresses: [{family, address, netmask, scope}], counters: {bytes_received,
+ * bytes_sent, packets_received, packets_sent}, bridge: {upper_devices:
+ * [the bridge's ports]}} of the bridge as the kernel has it.  */
+json_t *mc_network_info (struct mc_store *s, const char *name, mc_error_t *err);
+
 #endif

@@ -533,3 +533,39 @@ dnsmasq_pid() {
     mc restart nd1
     assert_equal "$(cut -d, -f2 "$(dnsmasq_dir h2)/dhcp-hosts")" "$(addr_of nd1)"
 }
+
+@test "network attach|detach (and -profile) add and remove a nic on a network; network info shows the bridge as the kernel has it" {
+    local br gw
+    mc network create at1 ipv4.nat=false
+    br=$(bridge_of at1)
+    gw=$(mc network get at1 ipv4.address)
+    mc init busybox n1 </dev/null
+    mc network attach at1 n1
+    mc network attach at1 n1 eth1 net1
+    assert_equal "$(mc config device get n1 at1 network),$(mc config device get n1 eth1 name)" "at1,net1"
+    mc start n1
+    run mc exec n1 -- ip -4 -o addr show dev net1
+    assert_output --partial "inet ${gw%.*/*}."
+    run mc network info at1
+    assert_success
+    assert_line "Interface: $br"
+    assert_line "State: up"
+    assert_line "  inet   $gw (global)"
+    assert_line --regexp "^  Upper devices: .*$(mc list --format json n1 | jq -r '.[0].state.network.net1.host_name')"
+    run mc network detach at1 n1
+    assert_failure 1
+    assert_output "minictr: container \`n1\` has several nics on network \`at1\` (at1, eth1): name the device"
+    mc network detach at1 n1 eth1
+    mc network detach at1 n1
+    run mc config device list n1
+    refute_output --partial at1
+    run mc network detach at1 n1
+    assert_output "minictr: container \`n1\` has no nic device of its own on network \`at1\`"
+    run mc network attach nosuch n1
+    assert_output "minictr: network \`nosuch\` does not exist"
+    mc network attach-profile at1 default eth0
+    assert_equal "$(mc profile device get default eth0 network)" at1
+    mc network detach-profile at1 default
+    run mc profile device list default
+    refute_output --partial eth0
+}
