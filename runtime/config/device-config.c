@@ -9,6 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static bool
+is_bool_true (json_t *v)
+{
+  return json_is_string (v) && strcmp (json_string_value (v), "true") == 0;
+}
+
 static int
 nic_validate (const char *name, json_t *dev, mc_error_t *err)
 {
@@ -41,13 +47,24 @@ nic_validate (const char *name, json_t *dev, mc_error_t *err)
       if ((v = json_string_value (json_object_get (dev, k))) && strcmp (v, "true") && strcmp (v, "false"))
         return mc_make_error (err, 0, "device `%s`: %s must be true or false, not `%s`", name, k, v);
     }
-  if (nictype && strcmp (nictype, "bridged") != 0)
-    return mc_make_error (err, 0, "device `%s`: unsupported nictype `%s` (minictr supports bridged)", name, nictype);
+  if (nictype && strcmp (nictype, "bridged") != 0 && strcmp (nictype, "macvlan") != 0)
+    return mc_make_error (err, 0, "device `%s`: unsupported nictype `%s` (minictr supports bridged and macvlan)",
+                          name, nictype);
+  if (nictype && strcmp (nictype, "macvlan") == 0)
+    {
+      if (parent == NULL || network)
+        return mc_make_error (err, 0, "device `%s`: a macvlan nic needs `parent: HOST_INTERFACE` (and no network)",
+                              name);
+      if (json_object_get (dev, "ipv4.address") || is_bool_true (json_object_get (dev, "security.mac_filtering"))
+          || is_bool_true (json_object_get (dev, "security.ipv4_filtering")))
+        return mc_make_error (err, 0, "device `%s`: a macvlan nic takes no ipv4.address or filtering (the "
+                              "container configures itself on the parent's network)", name);
+    }
   if (network && parent)
     return mc_make_error (err, 0, "device `%s`: `network` and `parent` exclude each other", name);
   if (network == NULL && (nictype == NULL || parent == NULL))
     return mc_make_error (err, 0, "device `%s`: a nic needs `network: NETWORK`, or `nictype: bridged` with "
-                          "`parent: NETWORK`", name);
+                          "`parent: NETWORK` (or a host bridge), or `nictype: macvlan` with `parent: INTERFACE`", name);
   if (network && mc_network_name_validate (network, err) < 0)
     return mc_error_prefix (err, "device `%s`", name);
   if (parent && !mc_ifname_valid (parent))

@@ -252,6 +252,53 @@ mc_nl_veth_add (struct mc_nl *nl, const struct mc_veth *v, mc_error_t *err)
   return 0;
 }
 
+int
+mc_nl_macvlan_add (struct mc_nl *nl, int parent_index, const char *name, int netns_fd, const uint8_t *mac,
+                   unsigned mtu, mc_error_t *err)
+{
+  char buf[1024];
+  struct nlmsghdr *nlh = new_msg (buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  struct nlattr *info, *data;
+
+  put_ifinfo (nlh, 0);
+  mnl_attr_put_strz (nlh, IFLA_IFNAME, name);
+  mnl_attr_put_u32 (nlh, IFLA_LINK, (uint32_t) parent_index);
+  mnl_attr_put_u32 (nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
+  if (mac)
+    mnl_attr_put (nlh, IFLA_ADDRESS, 6, mac);
+  if (mtu)
+    mnl_attr_put_u32 (nlh, IFLA_MTU, mtu);
+  info = mnl_attr_nest_start (nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz (nlh, IFLA_INFO_KIND, "macvlan");
+  data = mnl_attr_nest_start (nlh, IFLA_INFO_DATA);
+  mnl_attr_put_u32 (nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
+  mnl_attr_nest_end (nlh, data);
+  mnl_attr_nest_end (nlh, info);
+  if (talk (nl, nlh, NULL, NULL, err, "create the macvlan") < 0)
+    return mc_error_prefix (err, "macvlan `%s`", name);
+  return 0;
+}
+
+bool
+mc_nl_is_bridge (struct mc_nl *nl, const char *name)
+{
+  struct mc_nl_link *links = NULL;
+  mc_error_t e = NULL;
+  size_t n = 0, i;
+  bool yes = false;
+
+  if (mc_nl_links (nl, &links, &n, &e) < 0)
+    {
+      mc_error_release (&e);
+      return false;
+    }
+  for (i = 0; i < n; i++)
+    if (strcmp (links[i].name, name) == 0)
+      yes = strcmp (links[i].kind, "bridge") == 0;
+  free (links);
+  return yes;
+}
+
 /* ---- addresses and routes -------------------------------------------------- */
 
 static int

@@ -57,6 +57,15 @@ struct mc_veth
  * host end up.  */
 int mc_nl_veth_add (struct mc_nl *nl, const struct mc_veth *v, mc_error_t *err);
 
+/* A macvlan (bridge mode) on host interface PARENT_INDEX, created
+ * directly in NETNS_FD under NAME, with MAC (or a random one) and MTU
+ * (0: the parent's).  */
+int mc_nl_macvlan_add (struct mc_nl *nl, int parent_index, const char *name, int netns_fd, const uint8_t *mac,
+                       unsigned mtu, mc_error_t *err);
+
+/* Whether interface NAME of this namespace is a bridge.  */
+bool mc_nl_is_bridge (struct mc_nl *nl, const char *name);
+
 /* IPv4 ADDR/PREFIX (with its broadcast address) on IFINDEX.  */
 int mc_nl_addr4_add (struct mc_nl *nl, int ifindex, struct in_addr addr, unsigned prefix,
                      mc_error_t *err);

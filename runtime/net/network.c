@@ -216,6 +216,7 @@ from_doc (const char *name, json_t *doc, struct mc_network *out, mc_error_t *err
         return mc_error_prefix (err, "network `%s`: ipv4.address", name);
       out->has_ipv4 = true;
     }
+  out->managed = true;
   out->nat = nat && strcmp (nat, "true") == 0;
   {
     const char *dhcp = json_string_value (json_object_get (config, "ipv4.dhcp"));
@@ -343,6 +344,18 @@ mc_network_ensure (struct mc_store *s, const struct mc_network *net, mc_error_t 
   struct mc_nl nl = { 0 };
   cleanup_close int lock = -1;
   int idx, ret = 0;
+
+  /* A host bridge or interface minictr does not manage: there or not.  */
+  if (!net->managed)
+    {
+      if (mc_nl_open (&nl, err) < 0)
+        return -1;
+      idx = mc_nl_link_index (&nl, net->bridge, err);
+      mc_nl_close (&nl);
+      if (idx == 0)
+        return mc_make_error (err, 0, "host interface `%s` does not exist", net->bridge);
+      return idx < 0 ? -1 : 0;
+    }
 
   if (mc_nl_open (&nl, err) < 0)
     return -1;

@@ -38,6 +38,9 @@ struct mc_network
   bool nat;
   bool dhcp;             /* ipv4.dhcp (default true, with an IPv4 subnet):
                             dnsmasq serves DHCP and DNS (dnsmasq.h) */
+  bool managed;          /* false: a nic's host bridge minictr does not
+                            manage, or a macvlan parent (nic.c) */
+  bool macvlan;          /* BRIDGE is a macvlan's parent interface */
   char domain[254];
 };
 

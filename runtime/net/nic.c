@@ -84,6 +84,35 @@ network_of (struct mc_store *s, const char *devname, json_t *dev, struct mc_netw
         }
       json_decref (names);
     }
+  /* nictype bridged on a host bridge of someone else's, or macvlan on a
+   * host interface: used as it is, nothing of it managed.  */
+  if (ref && json_object_get (dev, "parent"))
+    {
+      bool macvlan = is_str (dev, "nictype", "macvlan");
+      struct mc_nl nl = { 0 };
+      int idx;
+      bool bridge;
+
+      if (mc_nl_open (&nl, err) < 0)
+        return -1;
+      idx = mc_nl_link_index (&nl, ref, err);
+      bridge = idx > 0 && mc_nl_is_bridge (&nl, ref);
+      mc_nl_close (&nl);
+      if (idx < 0)
+        return -1;
+      if (idx > 0 && (macvlan || bridge))
+        {
+          memset (net, 0, sizeof (*net));
+          snprintf (net->name, sizeof (net->name), "%s", ref);
+          snprintf (net->bridge, sizeof (net->bridge), "%s", ref);
+          snprintf (net->domain, sizeof (net->domain), "%s", MC_NETWORK_DOMAIN);
+          net->macvlan = macvlan;
+          return 0;
+        }
+      if (idx > 0)
+        return mc_make_error (err, 0, "device `%s`: `%s` is no bridge and no minictr network (nictype: macvlan "
+                              "puts a nic on a host interface)", devname, ref);
+    }
   return mc_make_error (err, 0, "device `%s`: network `%s` not found (see `minictr network list`)", devname,
                         ref ? ref : "?");
 }
@@ -301,6 +330,9 @@ pick_address (struct mc_store *s, const char *name, json_t *local, const char *d
   if (!net->has_ipv4)
     {
       record (local, dev, "ipv4.address", NULL, changed);
+      if (fixed && !net->managed)
+        return mc_make_error (err, 0, "device `%s`: `%s` is not a minictr network: the container configures its "
+                              "address itself (no ipv4.address)", dev, net->name);
       if (fixed)
         return mc_make_error (err, 0, "device `%s`: network `%s` has no IPv4 subnet (ipv4.address=none)", dev,
                               net->name);
@@ -366,8 +398,12 @@ fill_nic (const char *name, const char *dev, json_t *d, const struct mc_network 
   snprintf (nic->ifname, sizeof (nic->ifname), "%s", ifname ? ifname : dev);
   snprintf (nic->bridge, sizeof (nic->bridge), "%s", net->bridge);
   nic->mtu = mtu ? (unsigned) strtoul (mtu, NULL, 10) : 0;
-  nic->mac_filter = !is_str (d, "security.mac_filtering", "false");
-  nic->ipv4_filter = !is_str (d, "security.ipv4_filtering", "false");
+  nic->macvlan = net->macvlan;
+  /* Filtering needs a port on a bridge, and IPv4 filtering an address:
+   * on a bridge minictr does not manage it is off unless asked for.  */
+  nic->mac_filter = !net->macvlan && !is_str (d, "security.mac_filtering", "false");
+  nic->ipv4_filter = net->managed ? !is_str (d, "security.ipv4_filtering", "false")
+                                  : is_str (d, "security.ipv4_filtering", "true");
   return mc_nic_host_name (name, dev, nic->host_name, err);
 }
 
@@ -458,21 +494,25 @@ render_resolv (const struct mc_network *nets, size_t n)
   bool nat = false;
   size_t len, i, j;
 
-  append (&out, "# Written by minictr at each start.\nsearch");
+  bool search = false;
+
+  append (&out, "# Written by minictr at each start.\n");
   for (i = 0; i < n; i++)
     {
-      bool dup = false;
+      bool dup = !nets[i].managed;
 
       for (j = 0; j < i; j++)
-        dup |= strcmp (nets[i].domain, nets[j].domain) == 0;
+        dup |= nets[j].managed && strcmp (nets[i].domain, nets[j].domain) == 0;
       if (!dup)
         {
-          append (&out, " ");
+          append (&out, search ? " " : "search ");
           append (&out, nets[i].domain);
+          search = true;
         }
       nat |= nets[i].nat;
     }
-  append (&out, "\n");
+  if (search)
+    append (&out, "\n");
   /* The networks' own DNS (dnsmasq on the bridge) first.  */
   for (i = 0; i < n; i++)
     if (nets[i].dhcp)
@@ -703,6 +743,8 @@ add_port_filters (void *arg, mc_error_t *err)
       struct mc_fw_port p = { .host_name = c->host_name, .mac = c->mac, .mac_filter = c->mac_filter,
                               .ipv4_filter = c->ipv4_filter };
 
+      if (c->macvlan)
+        continue;
       if (c->has_ipv4)
         p.ipv4 = inet_ntop (AF_INET, &c->addr, ip, sizeof (ip));
       if (mc_firewall_port_add (&p, err) < 0)
@@ -745,6 +787,18 @@ mc_nic_attach (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *err)
       struct mc_veth v = { .host_name = c->host_name, .peer_name = c->ifname, .peer_netns_fd = netns,
                            .peer_mac = c->mac, .mtu = c->mtu };
 
+      if (c->macvlan)
+        {
+          int parent = mc_nl_link_index (&nl, c->bridge, err);
+
+          if (parent <= 0)
+            ret = parent < 0 ? -1 : mc_make_error (err, ENODEV, "host interface `%s` is missing", c->bridge);
+          else
+            ret = mc_nl_macvlan_add (&nl, parent, c->ifname, netns, c->mac, c->mtu, err);
+          if (ret < 0)
+            mc_error_prefix (err, "device `%s`", c->dev);
+          continue;
+        }
       if ((v.master = mc_nl_link_index (&nl, c->bridge, err)) <= 0)
         ret = v.master < 0 ? -1 : mc_make_error (err, ENODEV, "bridge `%s` is missing", c->bridge);
       /* A host end left by a monitor that was killed: ours by its name. */

@@ -3,7 +3,11 @@
  *
  *   eth0:
  *     type: nic
- *     network: minictrbr0        (or nictype: bridged + parent: NETWORK)
+ *     network: minictrbr0        (or nictype: bridged + parent: NETWORK,
+ *                                or parent: a host bridge minictr does not
+ *                                manage: no address, no DNS, the container
+ *                                configures itself; or nictype: macvlan +
+ *                                parent: a host interface)
  *     name: eth0                 the interface inside (default: the
  *                                device's name)
  *     hwaddr: 00:16:3e:..        default: random, kept in
@@ -50,6 +54,7 @@ struct mc_nic
   struct in_addr addr, gw;
   unsigned prefix;
   bool mac_filter, ipv4_filter; /* security.mac_filtering / ipv4_filtering */
+  bool macvlan;         /* nictype macvlan: BRIDGE is its parent, no host end */
 };
 
 

@@ -318,7 +318,7 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output "minictr: device \`x\`: unsupported type \`gpu\` (minictr supports disk, nic, proxy, unix-char and unix-block)"
     run mc config device add b1 x nic parent=br0
     assert_failure 1
-    assert_output "minictr: device \`x\`: a nic needs \`network: NETWORK\`, or \`nictype: bridged\` with \`parent: NETWORK\`"
+    assert_output "minictr: device \`x\`: a nic needs \`network: NETWORK\`, or \`nictype: bridged\` with \`parent: NETWORK\` (or a host bridge), or \`nictype: macvlan\` with \`parent: INTERFACE\`"
     assert_equal "$(config_sum b1)" "$sum"
     run mc config get b1 limits.memory
     assert_output ""

@@ -14,6 +14,8 @@ setup() {
     setup_state
     import_busybox
     PROBE_TABLES=()
+    TEST_LINKS=()
+    TEST_NETNS=()
 }
 
 teardown() {
@@ -23,6 +25,13 @@ teardown() {
     done
     stop_all_containers
     delete_networks
+    # Host links and network namespaces a test made (ours, by name).
+    for t in "${TEST_LINKS[@]}"; do
+        ip link del "$t" 2>/dev/null || true
+    done
+    for t in "${TEST_NETNS[@]}"; do
+        ip netns del "$t" 2>/dev/null || true
+    done
     rm -rf "$MINICTR_DIR"
 }
 
@@ -569,3 +578,67 @@ dnsmasq_pid() {
     run mc profile device list default
     refute_output --partial eth0
 }
+
+@test "nictype=bridged on a host bridge minictr does not manage, and nictype=macvlan on a host interface: link-layer only, nothing of theirs touched" {
+    local id ns br va pid hostend
+    id=$(state_id | cut -c1-6)
+    br=mcb$id; va=mcva$id; ns=mctest$id
+    # A host bridge, and a namespace of this test's behind it (a veth
+    # port); a veth pair as the macvlan's parent, its peer in the same
+    # namespace.  Traffic goes only there.
+    ip netns add "$ns"
+    TEST_NETNS+=("$ns")
+    ip link add "$br" type bridge
+    TEST_LINKS+=("$br")
+    record_host_object link "$br"
+    ip link add "${br}p" type veth peer name eth0 netns "$ns"
+    TEST_LINKS+=("${br}p")
+    ip link set "${br}p" master "$br" up
+    ip link set "$br" up
+    ip link add "$va" type veth peer name eth1 netns "$ns"
+    TEST_LINKS+=("$va")
+    record_host_object link "$va"
+    ip link set "$va" up
+    ip -n "$ns" addr add 192.0.2.1/24 dev eth0
+    ip -n "$ns" addr add 198.51.100.1/24 dev eth1
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set eth1 up
+    mc init busybox u1 </dev/null
+    mc config device add u1 eth0 nic nictype=bridged parent="$br"
+    mc config device add u1 eth1 nic nictype=macvlan parent="$va"
+    run mc config device add u1 eth2 nic nictype=macvlan parent="$va" ipv4.address=198.51.100.9
+    assert_failure 1
+    assert_output "minictr: device \`eth2\`: a macvlan nic takes no ipv4.address or filtering (the container configures itself on the parent's network)"
+    mc start u1
+    pid=$(init_pid u1)
+    run nsenter -t "$pid" -n ip -d -o link show eth1
+    assert_output --partial "macvlan mode bridge"
+    # No address, no route, no search domain: the container's own business.
+    run mc exec u1 -- ip -4 -o addr show dev eth0
+    assert_output ""
+    run mc exec u1 -- cat /etc/resolv.conf
+    refute_output --partial search
+    # Its port is on the bridge; the bridge itself is as it was.
+    hostend=$(host_end u1)
+    run ip -o link show master "$br"
+    assert_output --partial "$hostend"
+    run ip -4 -o addr show dev "$br"
+    assert_output ""
+    # Configured inside, both reach this test's namespace.
+    mc exec u1 -- ip addr add 192.0.2.2/24 dev eth0
+    mc exec u1 -- ip addr add 198.51.100.2/24 dev eth1
+    run mc exec u1 -- ping -c 1 -W 3 192.0.2.1
+    assert_success
+    run mc exec u1 -- ping -c 1 -W 3 198.51.100.1
+    assert_success
+    mc stop --force u1
+    # The host end left the bridge; the bridge and the parent stay.
+    run ip -o link show master "$br"
+    assert_output --partial "${br}p"
+    refute_output --partial "$hostend"
+    ip link show "$va" >/dev/null
+    run mc config device add u1 eth3 nic nictype=bridged parent="$va"
+    assert_failure 1
+    assert_output "minictr: device \`eth3\`: \`$va\` is no bridge and no minictr network (nictype: macvlan puts a nic on a host interface)"
+}
+
