@@ -2,8 +2,10 @@
 # Config keys, profiles, limits and disk devices (issue #5), on the host
 # (cgroup v1/hybrid) and in the VM (pure cgroup v2).
 
-# Single-quoted $vars are for the container's shell.
-# shellcheck disable=SC2016
+# Single-quoted $vars are for the container's shell.  One test moves to a
+# state dir of its own (MINICTR_DIR) on a filesystem it mounts (MOUNTED):
+# teardown, run in that test's shell, must see both.
+# shellcheck disable=SC2016,SC2030,SC2031,SC2153
 
 load helpers
 

@@ -3,7 +3,10 @@
 # (bind=host) or in the container (bind=container); one process per
 # container serves them and ends with it.  Traffic stays on loopback and
 # inside the container's own network namespace.  The two ends are
-# tests/probe/sock-probe.c (static), pushed into the container.
+# tests/probe/sock-probe.c (static), pushed into the container; one
+# running on the host is in STARTED_PIDS, which teardown ends (set in the
+# test's own shell, where teardown runs).
+# shellcheck disable=SC2030,SC2031
 
 load helpers
 
@@ -47,10 +50,10 @@ serve_in() {
     tp=$(free_port); up=$(free_port); hp=$(free_port); np=$(free_port)
     mc init busybox p1 </dev/null
     mc file push --mode 0755 "$PROBE" p1/sock-probe
-    mc config device add p1 echo proxy listen=tcp:127.0.0.1:$tp connect=tcp:127.0.0.1:7000
-    mc config device add p1 dgram proxy listen=udp:127.0.0.1:$up connect=udp:127.0.0.1:7001
-    mc config device add p1 web proxy listen=tcp:127.0.0.1:$hp connect=tcp:127.0.0.1:80
-    mc config device add p1 none proxy listen=tcp:127.0.0.1:$np connect=tcp:127.0.0.1:7002
+    mc config device add p1 echo proxy listen=tcp:127.0.0.1:"$tp" connect=tcp:127.0.0.1:7000
+    mc config device add p1 dgram proxy listen=udp:127.0.0.1:"$up" connect=udp:127.0.0.1:7001
+    mc config device add p1 web proxy listen=tcp:127.0.0.1:"$hp" connect=tcp:127.0.0.1:80
+    mc config device add p1 none proxy listen=tcp:127.0.0.1:"$np" connect=tcp:127.0.0.1:7002
     mc start p1
     serve_in p1 tcp-echo 127.0.0.1 7000
     serve_in p1 udp-echo 127.0.0.1 7001
@@ -81,11 +84,11 @@ serve_in() {
     local hp
     hp=$(free_port)
     "$PROBE" tcp-echo 127.0.0.1 "$hp" >/dev/null 2>&1 &
-    export STARTED_PIDS="${STARTED_PIDS:-} $!"
+    export STARTED_PIDS="$!"   # teardown ends it
     mc init busybox p2 </dev/null
     mc file push --mode 0755 "$PROBE" p2/sock-probe
     mc config device add p2 app proxy listen=unix:"$WORK/app.sock" connect=unix:/run/app.sock
-    mc config device add p2 up proxy bind=container listen=unix:/run/up.sock connect=tcp:127.0.0.1:$hp uid=1000 gid=1000 mode=0600
+    mc config device add p2 up proxy bind=container listen=unix:/run/up.sock connect=tcp:127.0.0.1:"$hp" uid=1000 gid=1000 mode=0600
     mc start p2
     serve_in p2 unix-echo /run/app.sock
     run "$PROBE" unix-send "$WORK/app.sock" hello-unix
@@ -103,10 +106,10 @@ serve_in() {
     port=$(free_port)
     "$PROBE" tcp-echo 127.0.0.1 "$port" >/dev/null 2>&1 &
     pid=$!
-    export STARTED_PIDS="${STARTED_PIDS:-} $pid"
+    export STARTED_PIDS="$pid"   # teardown ends it
     sleep 0.2
     mc init busybox p3 </dev/null
-    mc config device add p3 web proxy listen=tcp:127.0.0.1:$port connect=tcp:127.0.0.1:80
+    mc config device add p3 web proxy listen=tcp:127.0.0.1:"$port" connect=tcp:127.0.0.1:80
     run mc start p3
     assert_failure 1
     assert_output "minictr: proxy \`web\`: listen on \`tcp:127.0.0.1:$port\`: Address already in use"
@@ -122,7 +125,7 @@ serve_in() {
     assert_output "minictr: device \`x\`: bind must be host or container, not \`guest\`"
     run mc config device add p3 x proxy listen=tcp:127.0.0.1:80
     assert_output "minictr: device \`x\`: a proxy needs \`listen\` and \`connect\`"
-    run mc config device add p3 x proxy listen=tcp:[::1]:99999 connect=tcp:127.0.0.1:80
+    run mc config device add p3 x proxy listen='tcp:[::1]:99999' connect=tcp:127.0.0.1:80
     assert_output "minictr: device \`x\`: listen: \`tcp:[::1]:99999\`: invalid port \`99999\` (1 to 65535)"
     run mc config device add p3 x proxy listen=tcp:127.0.0.1:80 connect=tcp:127.0.0.1:80 nat=true
     assert_output "minictr: device \`x\`: nat=true is not supported (the proxy process forwards; leave nat unset)"
