@@ -528,7 +528,9 @@ static const struct cli_command network_commands[] = {
     "  ipv4.nat       true (default) or false: masquerade the subnet's traffic leaving the host\n"
     "  ipv4.dhcp      true (default) or false: dnsmasq on the bridge hands each container its\n"
     "                 address by DHCP and answers DNS for NAME and NAME.<dns.domain>\n"
-    "  ipv6.address   none (IPv6 is not supported)\n"
+    "  ipv6.address   none (default), auto (a random unique local /64) or X:Y::1/64:\n"
+    "                 the bridge's address; each nic gets its SLAAC address\n"
+    "  ipv6.nat       true or false (default): masquerade the /64's traffic leaving the host\n"
     "  dns.domain     the containers' domain in /etc/hosts and resolv.conf (default minictr)\n"
     "  user.*         free-form\n",
     cmd_create, create_flags, 1, CLI_ANY, false, CLI_NAME (0), NULL },

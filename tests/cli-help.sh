@@ -12,7 +12,8 @@
 # list-leases, --property, info --resources, admin shutdown's priority,
 # admin snapshots and snapshot's flags, --all, --console, delete -i, launch
 # --network/--storage, global --all-projects and --target, the refused LXD
-# flags, network info|attach|detach|attach-profile|detach-profile); cli.bats
+# flags, network info|attach|detach|attach-profile|detach-profile, ipv6.address and
+# ipv6.nat); cli.bats
 # compares.
 set -euo pipefail
 bin=$1

@@ -217,6 +217,18 @@ mc_dnsmasq_ensure (struct mc_store *s, const struct mc_dnsmasq_net *net, mc_erro
   argv[n++] = xasprintf ("--dhcp-option=option:dns-server,%s%s", gw, ns);
   argv[n++] = xasprintf ("--domain=%s", net->domain);
   argv[n++] = xasprintf ("--local=/%s/", net->domain);
+  if (net->has_ipv6)
+    {
+      char gw6[INET6_ADDRSTRLEN];
+
+      inet_ntop (AF_INET6, &net->ipv6.addr, gw6, sizeof (gw6));
+      argv[n++] = xasprintf ("--listen-address=%s", gw6);
+      /* Router advertisements for SLAAC on the /64 (the address each nic
+         gets is the one minictr already configured), with the bridge as
+         DNS server (RDNSS).  */
+      argv[n++] = xstrdup ("--enable-ra");
+      argv[n++] = xasprintf ("--dhcp-range=::,constructor:%s,ra-stateless,64,1h", net->bridge);
+    }
   argv[n] = NULL;
   if (pipe2 (pfd, O_CLOEXEC) < 0)
     pid = -1;
@@ -301,6 +313,15 @@ mc_dnsmasq_set_hosts (struct mc_store *s, const struct mc_dnsmasq_net *net, cons
       more = xasprintf ("%s%s %s.%s %s\n", dns, ip, hosts[i].name, net->domain, hosts[i].name);
       free (dns);
       dns = more;
+      if (hosts[i].has_addr6)
+        {
+          char ip6[INET6_ADDRSTRLEN];
+
+          inet_ntop (AF_INET6, &hosts[i].addr6, ip6, sizeof (ip6));
+          more = xasprintf ("%s%s %s.%s %s\n", dns, ip6, hosts[i].name, net->domain, hosts[i].name);
+          free (dns);
+          dns = more;
+        }
     }
   if (make_dir (dir, err) < 0 || write_file (dir, "dhcp-hosts", dhcp, err) < 0
       || write_file (dir, "dns-hosts", dns, err) < 0)

@@ -37,14 +37,18 @@ struct mc_dnsmasq_net
   const char *name, *bridge, *domain;
   struct mc_cidr4 ipv4;  /* the bridge's address and prefix */
   bool nat;
+  bool has_ipv6;         /* router advertisements (SLAAC) on its /64 */
+  struct mc_cidr6 ipv6;
 };
 
-/* One static lease.  */
+/* One static lease (and its SLAAC address, for DNS).  */
 struct mc_dhcp_host
 {
   char mac[18];
   struct in_addr addr;
   const char *name;
+  bool has_addr6;
+  struct in6_addr addr6;
 };
 
 /* Start dnsmasq for NET unless it runs (the networks lock held).  */

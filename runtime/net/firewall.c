@@ -107,7 +107,7 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
             "add rule inet %s forward oifname \"%s\" accept comment \"network %s\"\n",
             t, nets[i].bridge, nets[i].name, t, nets[i].bridge, nets[i].name);
   for (i = 0; i < n; i++)
-    any_nat |= nets[i].nat && nets[i].subnet;
+    any_nat |= (nets[i].nat && nets[i].subnet) || (nets[i].nat6 && nets[i].subnet6);
   if (any_nat)
     append (&cmds, &len,
             "add chain inet %s postrouting { type nat hook postrouting priority srcnat; policy accept; }\n", t);
@@ -116,6 +116,11 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
       append (&cmds, &len,
               "add rule inet %s postrouting ip saddr %s ip daddr != %s masquerade comment \"network %s\"\n",
               t, nets[i].subnet, nets[i].subnet, nets[i].name);
+  for (i = 0; i < n; i++)
+    if (nets[i].nat6 && nets[i].subnet6)
+      append (&cmds, &len,
+              "add rule inet %s postrouting ip6 saddr %s ip6 daddr != %s masquerade comment \"network %s\"\n",
+              t, nets[i].subnet6, nets[i].subnet6, nets[i].name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "write table inet %s", t);
   return 0;

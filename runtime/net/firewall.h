@@ -5,7 +5,8 @@
  *
  *   chain forward     (filter, hook forward)   accept to and from each bridge
  *   chain postrouting (nat, hook postrouting)  masquerade each subnet with
- *                                              ipv4.nat=true
+ *                                              ipv4.nat=true (ipv6.nat=true:
+ *                                              its IPv6 /64 too)
  *
  * With no network left the table goes.  The forward rules are explicit so
  * that `nft list ruleset` shows what the networks need; they cannot
@@ -27,6 +28,8 @@ struct mc_fw_net
   const char *bridge;
   const char *subnet;  /* "10.1.2.0/24", or NULL without IPv4 */
   bool nat;
+  const char *subnet6; /* "fd42:1:2:3::/64", or NULL without IPv6 */
+  bool nat6;
 };
 
 /* A container's port on a bridge: its host end, and what it may send.

@@ -221,3 +221,64 @@ mc_ipv4_lowest_free (const struct mc_cidr4 *subnet, bool (*held) (struct in_addr
     }
   return false;
 }
+
+/* ---- IPv6 ------------------------------------------------------------------ */
+
+int
+mc_cidr6_parse (const char *s, struct mc_cidr6 *out, mc_error_t *err)
+{
+  const char *slash = strchr (s, '/');
+  cleanup_free char *ip = NULL;
+  size_t i;
+  bool host = false;
+
+  if (slash == NULL || strcmp (slash + 1, "64") != 0)
+    return mc_make_error (err, 0, "`%s`: expected an IPv6 address with prefix length 64 (SLAAC's), e.g. "
+                          "fd42:1:2:3::1/64", s);
+  ip = xstrndup (s, (size_t) (slash - s));
+  if (inet_pton (AF_INET6, ip, &out->addr) != 1)
+    return mc_make_error (err, 0, "`%s`: invalid IPv6 address `%s`", s, ip);
+  out->prefix = 64;
+  for (i = 8; i < 16; i++)
+    host |= out->addr.s6_addr[i] != 0;
+  if (!host || out->addr.s6_addr[0] == 0xff || (out->addr.s6_addr[0] == 0xfe && (out->addr.s6_addr[1] & 0xc0) == 0x80))
+    return mc_make_error (err, 0, "`%s`: the bridge's address must be a unicast host address of its /64, not "
+                          "the subnet itself, multicast or link-local (e.g. fd42:1:2:3::1/64)", s);
+  return 0;
+}
+
+void
+mc_cidr6_subnet (const struct mc_cidr6 *c, char *buf, size_t len)
+{
+  struct in6_addr net = c->addr;
+  char ip[INET6_ADDRSTRLEN];
+
+  memset (net.s6_addr + 8, 0, 8);
+  inet_ntop (AF_INET6, &net, ip, sizeof (ip));
+  snprintf (buf, len, "%s/%u", ip, c->prefix);
+}
+
+void
+mc_ipv6_eui64 (const struct mc_cidr6 *c, const uint8_t mac[6], struct in6_addr *out)
+{
+  *out = c->addr;
+  out->s6_addr[8] = mac[0] ^ 0x02;
+  out->s6_addr[9] = mac[1];
+  out->s6_addr[10] = mac[2];
+  out->s6_addr[11] = 0xff;
+  out->s6_addr[12] = 0xfe;
+  out->s6_addr[13] = mac[3];
+  out->s6_addr[14] = mac[4];
+  out->s6_addr[15] = mac[5];
+}
+
+void
+mc_ipv6_ula (const uint8_t random[7], struct mc_cidr6 *out)
+{
+  memset (out, 0, sizeof (*out));
+  out->addr.s6_addr[0] = 0xfd;
+  memcpy (out->addr.s6_addr + 1, random, 7);
+  out->addr.s6_addr[15] = 1;
+  out->prefix = 64;
+}
+

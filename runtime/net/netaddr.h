@@ -28,6 +28,24 @@ void mc_cidr4_subnet (const struct mc_cidr4 *c, char *buf, size_t len);
 /* The netmask of PREFIX, host byte order.  */
 uint32_t mc_ipv4_mask (unsigned prefix);
 
+/* An IPv6 subnet of a network: always a /64 (SLAAC's size), ADDR the
+ * bridge's own address in it.  */
+struct mc_cidr6
+{
+  struct in6_addr addr;
+  unsigned prefix;
+};
+
+/* "X:..:Y/64": a host address of its /64.  */
+int mc_cidr6_parse (const char *s, struct mc_cidr6 *out, mc_error_t *err);
+/* The subnet as "X:Y::/64" into BUF (INET6_ADDRSTRLEN + 4 bytes).  */
+void mc_cidr6_subnet (const struct mc_cidr6 *c, char *buf, size_t len);
+/* The address SLAAC gives MAC in C's /64 (the modified EUI-64 of RFC 4291).  */
+void mc_ipv6_eui64 (const struct mc_cidr6 *c, const uint8_t mac[6], struct in6_addr *out);
+/* A unique local /64 for RANDOM (7 bytes: global id and subnet), as LXD
+ * picks: fdXX:XXXX:XXXX:XXXX::1/64.  */
+void mc_ipv6_ula (const uint8_t random[7], struct mc_cidr6 *out);
+
 /* A network's name: it names an interface too (see runtime/net/network.h).  */
 int mc_network_name_validate (const char *name, mc_error_t *err);
 /* An interface name the kernel takes: 1-15 printable characters, no

@@ -352,6 +352,54 @@ mc_nl_route4_default (struct mc_nl *nl, int ifindex, struct in_addr gw, mc_error
   return talk (nl, nlh, NULL, NULL, err, "add the default route");
 }
 
+static int
+addr6 (struct mc_nl *nl, uint16_t type, uint16_t flags, int ifindex, const struct in6_addr *addr, unsigned prefix,
+       mc_error_t *err)
+{
+  char buf[512];
+  struct nlmsghdr *nlh = new_msg (buf, type, flags);
+  struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof (*ifa));
+
+  ifa->ifa_family = AF_INET6;
+  ifa->ifa_prefixlen = (uint8_t) prefix;
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = (uint32_t) ifindex;
+  ifa->ifa_flags = IFA_F_NODAD;
+  mnl_attr_put (nlh, IFA_LOCAL, sizeof (*addr), addr);
+  mnl_attr_put (nlh, IFA_ADDRESS, sizeof (*addr), addr);
+  mnl_attr_put_u32 (nlh, IFA_FLAGS, IFA_F_NODAD);
+  return talk (nl, nlh, NULL, NULL, err, type == RTM_NEWADDR ? "add an IPv6 address" : "remove an IPv6 address");
+}
+
+int
+mc_nl_addr6_add (struct mc_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix, mc_error_t *err)
+{
+  return addr6 (nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr, prefix, err);
+}
+
+int
+mc_nl_addr6_del (struct mc_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix, mc_error_t *err)
+{
+  return addr6 (nl, RTM_DELADDR, 0, ifindex, addr, prefix, err);
+}
+
+int
+mc_nl_route6_default (struct mc_nl *nl, int ifindex, const struct in6_addr *gw, mc_error_t *err)
+{
+  char buf[512];
+  struct nlmsghdr *nlh = new_msg (buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  struct rtmsg *rtm = mnl_nlmsg_put_extra_header (nlh, sizeof (*rtm));
+
+  rtm->rtm_family = AF_INET6;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_STATIC;
+  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put (nlh, RTA_GATEWAY, sizeof (*gw), gw);
+  mnl_attr_put_u32 (nlh, RTA_OIF, (uint32_t) ifindex);
+  return talk (nl, nlh, NULL, NULL, err, "add the IPv6 default route");
+}
+
 /* ---- dumps ------------------------------------------------------------------ */
 
 struct vec

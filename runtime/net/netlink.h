@@ -74,6 +74,13 @@ int mc_nl_addr4_del (struct mc_nl *nl, int ifindex, struct in_addr addr, unsigne
 /* The default route through GW on IFINDEX.  */
 int mc_nl_route4_default (struct mc_nl *nl, int ifindex, struct in_addr gw, mc_error_t *err);
 
+/* IPv6 ADDR/PREFIX on IFINDEX, usable at once (no duplicate address
+ * detection: minictr picked it).  */
+int mc_nl_addr6_add (struct mc_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix, mc_error_t *err);
+int mc_nl_addr6_del (struct mc_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix, mc_error_t *err);
+/* The IPv6 default route through GW on IFINDEX.  */
+int mc_nl_route6_default (struct mc_nl *nl, int ifindex, const struct in6_addr *gw, mc_error_t *err);
+
 /* ---- dumps ------------------------------------------------------------ */
 
 struct mc_nl_link

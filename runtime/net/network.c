@@ -28,7 +28,8 @@
 struct mc_dnsmasq_net
 mc_network_dnsmasq (const struct mc_network *net)
 {
-  return (struct mc_dnsmasq_net) { net->name, net->bridge, net->domain, net->ipv4, net->nat };
+  return (struct mc_dnsmasq_net) { net->name, net->bridge, net->domain, net->ipv4, net->nat, net->has_ipv6,
+                                   net->ipv6 };
 }
 
 int
@@ -93,10 +94,19 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
     }
   if (strcmp (key, "ipv6.address") == 0)
     {
-      if (strcmp (value, "none") == 0)
+      struct mc_cidr6 c6;
+
+      if (strcmp (value, "none") == 0 || strcmp (value, "auto") == 0)
         return 0;
-      return mc_make_error (err, 0, "invalid value `%s` for `ipv6.address`: minictr networks are IPv4 only "
-                            "(none)", value);
+      if (mc_cidr6_parse (value, &c6, err) < 0)
+        return mc_error_prefix (err, "invalid value for `ipv6.address` (auto, none or X:Y::Z/64)");
+      return 0;
+    }
+  if (strcmp (key, "ipv6.nat") == 0)
+    {
+      if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
+        return 0;
+      return mc_make_error (err, 0, "invalid value `%s` for `ipv6.nat`: expected true or false", value);
     }
   if (strcmp (key, "dns.domain") == 0)
     {
@@ -108,7 +118,7 @@ mc_network_validate_key (const char *key, const char *value, mc_error_t *err)
   if (mc_str_has_prefix (key, "user.") && key[5] != '\0')
     return 0;
   return mc_make_error (err, 0, "unknown network key `%s` (ipv4.address, ipv4.nat, ipv4.dhcp, ipv6.address, "
-                        "dns.domain, user.*)", key);
+                        "ipv6.nat, dns.domain, user.*)", key);
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -219,6 +229,18 @@ from_doc (const char *name, json_t *doc, struct mc_network *out, mc_error_t *err
   out->managed = true;
   out->nat = nat && strcmp (nat, "true") == 0;
   {
+    const char *v6 = json_string_value (json_object_get (config, "ipv6.address"));
+    const char *nat6 = json_string_value (json_object_get (config, "ipv6.nat"));
+
+    if (v6 && strcmp (v6, "none") != 0 && strcmp (v6, "auto") != 0)
+      {
+        if (mc_cidr6_parse (v6, &out->ipv6, err) < 0)
+          return mc_error_prefix (err, "network `%s`: ipv6.address", name);
+        out->has_ipv6 = true;
+      }
+    out->nat6 = out->has_ipv6 && nat6 && strcmp (nat6, "true") == 0;
+  }
+  {
     const char *dhcp = json_string_value (json_object_get (config, "ipv4.dhcp"));
 
     out->dhcp = out->has_ipv4 && !(dhcp && strcmp (dhcp, "false") == 0);
@@ -252,11 +274,13 @@ sync_firewall (struct mc_store *s, const char *except_name, const struct mc_netw
   struct mc_network *nets;
   struct mc_fw_net *fw;
   char (*subnets)[24];
+  char (*subnets6)[INET6_ADDRSTRLEN + 4];
   size_t i, k = 0;
   int ret = 0;
 
   if (names == NULL)
     return -1;
+  subnets6 = xmalloc0 (sizeof (*subnets6) * (json_array_size (names) + 1));
   nets = xmalloc0 (sizeof (*nets) * (json_array_size (names) + 1));
   fw = xmalloc0 (sizeof (*fw) * (json_array_size (names) + 1));
   subnets = xmalloc0 (sizeof (*subnets) * (json_array_size (names) + 1));
@@ -285,10 +309,17 @@ sync_firewall (struct mc_store *s, const char *except_name, const struct mc_netw
           fw[i].subnet = subnets[i];
         }
       fw[i].nat = nets[i].nat;
+      if (nets[i].has_ipv6)
+        {
+          mc_cidr6_subnet (&nets[i].ipv6, subnets6[i], sizeof (subnets6[i]));
+          fw[i].subnet6 = subnets6[i];
+        }
+      fw[i].nat6 = nets[i].nat6;
     }
   if (ret == 0)
     ret = mc_firewall_sync (fw, k, err);
   free (subnets);
+  free (subnets6);
   free (fw);
   free (nets);
   json_decref (names);
@@ -312,6 +343,37 @@ no_ipv6 (const char *bridge, mc_error_t *err)
   return 0;
 }
 
+static int
+write_sysctl (const char *path, const char *v, mc_error_t *err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 || mc_write_all (fd, v, strlen (v)) < 0)
+    return mc_make_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+/* With ipv6.address the bridge has IPv6 and its /64, but takes no router
+ * advertisement (accept_ra 0: a container's could not configure it even
+ * past the port filters) and makes no address of its own from one
+ * (autoconf 0); without, IPv6 stays off (no_ipv6).  */
+static int
+set_ipv6 (const struct mc_network *net, mc_error_t *err)
+{
+  cleanup_free char *base = xasprintf ("/proc/sys/net/ipv6/conf/%s", net->bridge);
+  cleanup_free char *ra = xasprintf ("%s/accept_ra", base), *ac = xasprintf ("%s/autoconf", base);
+  cleanup_free char *off = xasprintf ("%s/disable_ipv6", base);
+
+  if (!net->has_ipv6)
+    return no_ipv6 (net->bridge, err);
+  if (access (base, F_OK) < 0)
+    return mc_make_error (err, 0, "network `%s`: ipv6.address needs IPv6, which this host does not have",
+                          net->name);
+  if (write_sysctl (ra, "0", err) < 0 || write_sysctl (ac, "0", err) < 0 || write_sysctl (off, "0", err) < 0)
+    return mc_error_prefix (err, "bridge `%s`", net->bridge);
+  return 0;
+}
+
 /* The bridge, up, with its address.  */
 static int
 make_bridge (struct mc_nl *nl, const struct mc_network *net, mc_error_t *err)
@@ -322,9 +384,11 @@ make_bridge (struct mc_nl *nl, const struct mc_network *net, mc_error_t *err)
     return -1;
   if ((idx = mc_nl_link_index (nl, net->bridge, err)) <= 0)
     return idx < 0 ? -1 : mc_make_error (err, ENODEV, "bridge `%s` vanished", net->bridge);
-  if (no_ipv6 (net->bridge, err) < 0)
+  if (set_ipv6 (net, err) < 0)
     return -1;
   if (net->has_ipv4 && mc_nl_addr4_add (nl, idx, net->ipv4.addr, net->ipv4.prefix, err) < 0)
+    return mc_error_prefix (err, "bridge `%s`", net->bridge);
+  if (net->has_ipv6 && mc_nl_addr6_add (nl, idx, &net->ipv6.addr, 64, err) < 0)
     return mc_error_prefix (err, "bridge `%s`", net->bridge);
   return 0;
 }
@@ -492,9 +556,24 @@ static int
 resolve_auto (struct mc_store *s, json_t *config, mc_error_t *err)
 {
   const char *v4 = json_string_value (json_object_get (config, "ipv4.address"));
+  const char *v6 = json_string_value (json_object_get (config, "ipv6.address"));
   struct mc_cidr4 c;
-  char ip[INET_ADDRSTRLEN];
+  char ip[INET6_ADDRSTRLEN];
 
+  /* ipv6.address=auto: a unique local /64 of random bits (RFC 4193), as
+   * LXD picks; a clash with another network's is astronomically unlikely
+   * and refused by check_subnet_free anyway.  */
+  if (v6 && strcmp (v6, "auto") == 0)
+    {
+      uint8_t r[7];
+      struct mc_cidr6 c6;
+
+      if (getrandom (r, sizeof (r), 0) != (ssize_t) sizeof (r))
+        return mc_make_error (err, errno, "getrandom");
+      mc_ipv6_ula (r, &c6);
+      inet_ntop (AF_INET6, &c6.addr, ip, sizeof (ip));
+      json_object_set_new (config, "ipv6.address", json_sprintf ("%s/64", ip));
+    }
   if (v4 && strcmp (v4, "auto") != 0)
     return 0;
   if (mc_network_pick_subnet (s, &c, err) < 0)
@@ -510,7 +589,7 @@ static bool
 known_key (const char *key)
 {
   return strcmp (key, "ipv4.address") == 0 || strcmp (key, "ipv4.nat") == 0 || strcmp (key, "ipv4.dhcp") == 0
-         || strcmp (key, "ipv6.address") == 0
+         || strcmp (key, "ipv6.address") == 0 || strcmp (key, "ipv6.nat") == 0
          || strcmp (key, "dns.domain") == 0 || (mc_str_has_prefix (key, "user.") && key[5] != '\0');
 }
 
@@ -748,16 +827,32 @@ readdress (const struct mc_network *old, const struct mc_network *new, mc_error_
   mc_error_t e = NULL;
   int idx, ret = 0;
 
-  if (old->has_ipv4 == new->has_ipv4
-      && (!old->has_ipv4 || (old->ipv4.addr.s_addr == new->ipv4.addr.s_addr && old->ipv4.prefix == new->ipv4.prefix)))
+  bool same4 = old->has_ipv4 == new->has_ipv4
+               && (!old->has_ipv4
+                   || (old->ipv4.addr.s_addr == new->ipv4.addr.s_addr && old->ipv4.prefix == new->ipv4.prefix));
+  bool same6 = old->has_ipv6 == new->has_ipv6
+               && (!old->has_ipv6 || memcmp (&old->ipv6.addr, &new->ipv6.addr, sizeof (new->ipv6.addr)) == 0);
+
+  if (same4 && same6)
     return 0;
   if (mc_nl_open (&nl, err) < 0)
     return -1;
   idx = mc_nl_link_index (&nl, old->bridge, err);
-  if (idx > 0 && old->has_ipv4 && mc_nl_addr4_del (&nl, idx, old->ipv4.addr, old->ipv4.prefix, &e) < 0)
-    mc_error_release (&e); /* not there: nothing to remove */
-  if (idx > 0 && new->has_ipv4)
-    ret = mc_nl_addr4_add (&nl, idx, new->ipv4.addr, new->ipv4.prefix, err);
+  if (idx > 0 && !same4)
+    {
+      if (old->has_ipv4 && mc_nl_addr4_del (&nl, idx, old->ipv4.addr, old->ipv4.prefix, &e) < 0)
+        mc_error_release (&e); /* not there: nothing to remove */
+      if (new->has_ipv4)
+        ret = mc_nl_addr4_add (&nl, idx, new->ipv4.addr, new->ipv4.prefix, err);
+    }
+  if (idx > 0 && ret == 0 && !same6)
+    {
+      if (old->has_ipv6 && mc_nl_addr6_del (&nl, idx, &old->ipv6.addr, 64, &e) < 0)
+        mc_error_release (&e);
+      ret = set_ipv6 (new, err);
+      if (ret == 0 && new->has_ipv6)
+        ret = mc_nl_addr6_add (&nl, idx, &new->ipv6.addr, 64, err);
+    }
   mc_nl_close (&nl);
   return idx < 0 ? -1 : ret;
 }

@@ -36,6 +36,9 @@ struct mc_network
   bool has_ipv4;
   struct mc_cidr4 ipv4;  /* the bridge's address: the containers' gateway */
   bool nat;
+  bool has_ipv6;         /* ipv6.address: a /64, SLAAC's */
+  struct mc_cidr6 ipv6;
+  bool nat6;             /* ipv6.nat */
   bool dhcp;             /* ipv4.dhcp (default true, with an IPv4 subnet):
                             dnsmasq serves DHCP and DNS (dnsmasq.h) */
   bool managed;          /* false: a nic's host bridge minictr does not

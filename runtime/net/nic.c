@@ -560,9 +560,17 @@ update_dnsmasq (struct mc_store *s, const struct mc_network *net, mc_error_t *er
   for (i = 0; i < all.n; i++)
     if (all.v[i].mac[0])
       {
+        uint8_t mac[6];
+
         memcpy (hosts[n].mac, all.v[i].mac, sizeof (hosts[n].mac));
         hosts[n].addr = all.v[i].addr;
-        hosts[n++].name = all.v[i].container;
+        hosts[n].name = all.v[i].container;
+        if (net->has_ipv6 && mc_mac_parse (all.v[i].mac, mac) == 0)
+          {
+            hosts[n].has_addr6 = true;
+            mc_ipv6_eui64 (&net->ipv6, mac, &hosts[n].addr6);
+          }
+        n++;
       }
   ret = mc_dnsmasq_set_hosts (s, &dm, hosts, n, err);
   free (hosts);
@@ -637,6 +645,14 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
           || (ret = pick_mac (local, dev, d, nic->mac, &changed, err)) < 0
           || (ret = pick_address (s, name, local, dev, d, &nets[i], &mine, nic, &changed, err)) < 0)
         break;
+      /* IPv6: the address SLAAC gives the MAC, configured before init
+         runs as IPv4 is; the network's router advertisements agree.  */
+      if (nets[i].has_ipv6)
+        {
+          nic->has_ipv6 = true;
+          mc_ipv6_eui64 (&nets[i].ipv6, nic->mac, &nic->addr6);
+          nic->gw6 = nets[i].ipv6.addr;
+        }
       for (j = 0; j < i; j++)
         if (strcmp (plan->nics[j].ifname, nic->ifname) == 0)
           ret = mc_make_error (err, 0, "devices `%s` and `%s` both name interface `%s`", plan->nics[j].dev, dev,
@@ -695,7 +711,7 @@ static int
 configure_inside (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *err)
 {
   struct mc_nl nl = { 0 };
-  bool routed = false;
+  bool routed = false, routed6 = false;
   size_t i;
   int ret = 0, idx;
 
@@ -716,6 +732,13 @@ configure_inside (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *er
         {
           ret = mc_nl_route4_default (&nl, idx, c->gw, err);
           routed = true;
+        }
+      if (ret == 0 && c->has_ipv6)
+        ret = mc_nl_addr6_add (&nl, idx, &c->addr6, 64, err);
+      if (ret == 0 && c->has_ipv6 && !routed6)
+        {
+          ret = mc_nl_route6_default (&nl, idx, &c->gw6, err);
+          routed6 = true;
         }
       if (ret < 0)
         mc_error_prefix (err, "device `%s` (%s) inside the container", c->dev, c->ifname);

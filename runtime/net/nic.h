@@ -53,6 +53,8 @@ struct mc_nic
   bool has_ipv4;
   struct in_addr addr, gw;
   unsigned prefix;
+  bool has_ipv6;        /* the network's /64: ADDR6 its SLAAC address */
+  struct in6_addr addr6, gw6;
   bool mac_filter, ipv4_filter; /* security.mac_filtering / ipv4_filtering */
   bool macvlan;         /* nictype macvlan: BRIDGE is its parent, no host end */
 };

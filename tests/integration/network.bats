@@ -165,7 +165,7 @@ overlaps() {
     assert_success
 }
 
-@test "the bridge has no IPv6 (networks are IPv4 only): router advertisements from containers give the host nothing" {
+@test "without ipv6.address the bridge has no IPv6: router advertisements from containers give the host nothing" {
     local br
     [ -d /proc/sys/net/ipv6 ] || skip "this host has no IPv6"
     mc network create v6
@@ -326,9 +326,9 @@ overlaps() {
     assert_line 'description: lab net'
     assert_line '  ipv6.address: none'
     assert_line 'status: Created'
-    run mc network set k1 ipv6.address fd42::1/64
+    run mc network set k1 ipv6.address fd42::1/48
     assert_failure
-    assert_output --partial "minictr networks are IPv4 only"
+    assert_output --partial "expected an IPv6 address with prefix length 64 (SLAAC's)"
     run mc network set k1 ipv4.address 10.1.2.0/24
     assert_failure
     assert_output --partial "must be a host address of its subnet"
@@ -640,5 +640,45 @@ dnsmasq_pid() {
     run mc config device add u1 eth3 nic nictype=bridged parent="$va"
     assert_failure 1
     assert_output "minictr: device \`eth3\`: \`$va\` is no bridge and no minictr network (nictype: macvlan puts a nic on a host interface)"
+}
+
+@test "IPv6: ipv6.address=auto gives the bridge a unique local /64 and each nic its SLAAC address before init runs; names resolve to it; RAs stay ignored" {
+    local br gw6 net6 a1 a2 mac
+    [ -d /proc/sys/net/ipv6 ] || skip "this host has no IPv6"
+    mc network create s6 ipv4.nat=false ipv6.address=auto
+    br=$(bridge_of s6)
+    gw6=$(mc network get s6 ipv6.address)
+    [[ $gw6 =~ ^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::1/64$ ]] || fail "ipv6.address auto gave $gw6"
+    net6=${gw6%::1/64}
+    run ip -6 -o addr show dev "$br" scope global
+    assert_output --partial "inet6 $gw6 "
+    # The bridge takes no router advertisement and makes no address of its own.
+    assert_equal "$(cat "/proc/sys/net/ipv6/conf/$br/accept_ra") $(cat "/proc/sys/net/ipv6/conf/$br/autoconf")" "0 0"
+    mc profile device add default eth0 nic network=s6
+    mc launch busybox x1
+    mc launch busybox x2
+    # The modified EUI-64 of the MAC (RFC 4291): 00:16:3e:ab:cd:ef -> 216:3eff:feab:cdef.
+    mac=$(mc config get x2 volatile.eth0.hwaddr)
+    a2=$(printf '%s:%x%s:%sff:fe%s:%s%s' "$net6" $((0x${mac:0:2} ^ 2)) "${mac:3:2}" "${mac:6:2}" "${mac:9:2}" "${mac:12:2}" "${mac:15:2}" \
+        | sed -E 's/:0+([0-9a-f])/:\1/g')
+    run mc exec x2 -- ip -6 -o addr show dev eth0 scope global
+    assert_output --partial "inet6 $a2/64 "
+    run mc exec x1 -- ip -6 route
+    assert_line --partial "default via ${gw6%/64} dev eth0"
+    a1=$(mc list --format json x1 | jq -r '.[0].state.network.eth0.addresses[] | select(.family == "inet6" and .scope == "global") | .address')
+    run mc exec x1 -- ping -6 -c 1 -W 3 "$a2"
+    assert_success
+    run /bin/busybox ping -6 -c 1 -W 3 "$a1"
+    assert_success
+    run mc exec x1 -- nslookup -type=aaaa x2
+    assert_line "Address: $a2"
+    run mc list -c n6 -f csv x2
+    assert_output "x2,$a2 (eth0)"
+    # Set, changed and removed like IPv4.
+    run mc network set s6 ipv6.address fd42::/64
+    assert_failure 1
+    mc network set s6 ipv6.nat true
+    run nft list table inet "minictr-$(state_id)"
+    assert_output --partial "ip6 saddr $net6::/64 ip6 daddr != $net6::/64 masquerade"
 }
 
