@@ -52,6 +52,7 @@ struct monitor
   pid_t init;
   int init_pidfd;
   pid_t proxy;     /* the proxy devices' process, or 0 */
+  bool nat_rules;  /* nat=true proxies' DNAT table made */
   /* Where the container's cgroup goes: below PLACEMENT (a /proc/PID/cgroup
    * text; NULL: the monitor's own cgroup) at CG_PARENT/NAME.  */
   char *placement;
@@ -291,11 +292,27 @@ boot (struct monitor *m, mc_error_t *err)
   m->init_pidfd = (int) syscall (SYS_pidfd_open, m->init, 0);
   if (m->init_pidfd < 0)
     return mc_make_error (err, errno, "pidfd_open");
-  /* Proxy devices: their process listens before the start is reported.  */
-  if (m->spec.n_proxies && (m->proxy = mc_proxy_spawn (m->spec.proxies, m->spec.n_proxies, m->init, err)) < 0)
+  /* Proxy devices: their process listens before the start is reported;
+   * nat=true ones are DNAT rules to the nics' addresses.  */
+  if (m->spec.n_proxies)
     {
-      m->proxy = 0;
-      return -1;
+      struct in_addr *addrs = xmalloc0 (sizeof (*addrs) * (m->spec.n_nics + 1));
+      size_t i, k = 0;
+      int r;
+
+      for (i = 0; i < m->spec.n_nics; i++)
+        if (m->spec.nics[i].has_ipv4)
+          addrs[k++] = m->spec.nics[i].addr;
+      r = mc_proxy_nat_apply (m->spec.name, m->spec.proxies, m->spec.n_proxies, addrs, k, err);
+      free (addrs);
+      if (r < 0)
+        return -1;
+      m->nat_rules = true;
+      if ((m->proxy = mc_proxy_spawn (m->spec.proxies, m->spec.n_proxies, m->init, err)) < 0)
+        {
+          m->proxy = 0;
+          return -1;
+        }
     }
   return 0;
 }
@@ -315,6 +332,12 @@ teardown (struct monitor *m)
       while (waitpid (m->proxy, NULL, 0) < 0 && errno == EINTR)
         ;
       m->proxy = 0;
+    }
+  if (m->nat_rules)
+    {
+      if (mc_proxy_nat_apply (m->spec.name, NULL, 0, NULL, 0, &err) < 0)
+        mc_error_release (&err);
+      m->nat_rules = false;
     }
   if (m->spec.cgroup)
     {

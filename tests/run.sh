@@ -83,8 +83,9 @@ run_leftovers() {
         # shellcheck disable=SC2062  # a glob of files, not a pattern
         sed 's/^/minictr-/' "$ids" | grep -l -F -f - /proc/[0-9]*/cgroup 2>/dev/null \
             | while read -r f; do f=${f%/cgroup}; echo "process ${f#/proc/} $(cat "$f/comm" 2>/dev/null) (in a container cgroup)"; done
-        nft list tables 2>/dev/null | awk -v ids="$ids" 'BEGIN { while ((getline l < ids) > 0) { want["minictr-" l] = 1; want["mctest" l] = 1 } }
-                                                         $3 in want { print "nftables " $0 }'
+        nft list tables 2>/dev/null | awk -v ids="$ids" 'BEGIN { while ((getline l < ids) > 0) { want["minictr-" l] = 1; want["mctest" l] = 1; pre["minictr-" l "-nat-"] = 1 } }
+                                                         $3 in want { print "nftables " $0; next }
+                                                         { for (p in pre) if (index($3, p) == 1) print "nftables " $0 }'
     fi
     grep -l -z -F "MINICTR_DIR=$tmp/" /proc/[0-9]*/environ 2>/dev/null \
         | while read -r f; do f=${f%/environ}; echo "process ${f#/proc/} $(cat "$f/comm" 2>/dev/null) (state dir under $tmp)"; done

@@ -206,6 +206,43 @@ mc_firewall_port_del (const char *host_name, mc_error_t *err)
   return 0;
 }
 
+/* ---- proxy devices with nat=true --------------------------------------------------- */
+
+int
+mc_firewall_dnat (const char *name, const struct mc_fw_dnat *rules, size_t n, mc_error_t *err)
+{
+  const char *base = mc_firewall_table (err);
+  cleanup_free char *cmds = NULL, *t = NULL;
+  size_t len = 0, i;
+
+  if (base == NULL)
+    return -1;
+  t = xasprintf ("%s-nat-%s", base, name);
+  append (&cmds, &len, "add table inet %s\ndelete table inet %s\n", t, t);
+  if (n > 0)
+    append (&cmds, &len,
+            "add table inet %s { comment \"minictr proxy devices of container %s (nat=true)\"; }\n"
+            "add chain inet %s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+            "add chain inet %s output { type nat hook output priority -100; policy accept; }\n",
+            t, name, t, t);
+  for (i = 0; i < n; i++)
+    {
+      const struct mc_fw_dnat *r = &rules[i];
+      cleanup_free char *match = strcmp (r->listen_ip, "0.0.0.0") == 0
+                                     ? xstrdup ("fib daddr type local ip daddr != 127.0.0.0/8")
+                                     : xasprintf ("ip daddr %s", r->listen_ip);
+
+      append (&cmds, &len,
+              "add rule inet %s prerouting %s %s dport %u dnat ip to %s:%u\n"
+              "add rule inet %s output %s %s dport %u dnat ip to %s:%u\n",
+              t, match, r->proto, r->listen_port, r->connect_ip, r->connect_port, t, match, r->proto,
+              r->listen_port, r->connect_ip, r->connect_port);
+    }
+  if (nft_run (cmds, false, NULL, err) < 0)
+    return mc_error_prefix (err, "proxy devices of `%s` (table inet %s)", name, t);
+  return 0;
+}
+
 /* ---- checks ------------------------------------------------------------------ */
 
 static int

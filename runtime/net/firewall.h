@@ -68,4 +68,21 @@ int mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err);
 int mc_firewall_check (const struct mc_fw_net *net, json_t *problems, json_t *notes,
                        mc_error_t *err);
 
+/* A proxy device with nat=true (proxy.h): connections to LISTEN_IP:PORT
+ * (0.0.0.0: any local address but loopback) DNATed to CONNECT_IP:PORT,
+ * the container's address, for traffic arriving and traffic the host
+ * itself sends.  */
+struct mc_fw_dnat
+{
+  const char *proto;        /* "tcp" or "udp" */
+  const char *listen_ip;    /* dotted quad */
+  unsigned listen_port;
+  const char *connect_ip;
+  unsigned connect_port;
+};
+
+/* Container NAME's DNAT rules: table `inet <table>-nat-NAME`, replaced
+ * whole; N 0 removes it (a missing one is fine).  */
+int mc_firewall_dnat (const char *name, const struct mc_fw_dnat *rules, size_t n, mc_error_t *err);
+
 #endif

@@ -861,6 +861,12 @@ mc_nic_detach (const struct mc_nic *nics, size_t n)
     mc_error_release (&e);
 }
 
+static int
+del_dnat (void *arg, mc_error_t *err)
+{
+  return mc_firewall_dnat (arg, NULL, 0, err);
+}
+
 void
 mc_nic_cleanup (struct mc_store *s, const char *name)
 {
@@ -888,6 +894,9 @@ mc_nic_cleanup (struct mc_store *s, const char *name)
       mc_error_release (&e);
     }
   mc_nl_close (&nl);
+  /* nat=true proxies' table, if a killed monitor left it.  */
+  if (mc_run_in_child (del_dnat, (void *) name, &e) < 0)
+    mc_error_release (&e);
   json_decref (cfg);
 }
 

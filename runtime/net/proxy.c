@@ -1,5 +1,6 @@
 /* Proxy devices (proxy.h).  */
 #include "runtime/net/proxy.h"
+#include "runtime/net/firewall.h"
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/utils.h"
@@ -152,8 +153,20 @@ mc_proxy_validate (const char *name, json_t *dev, mc_error_t *err)
   if (nat && strcmp (nat, "true") && strcmp (nat, "false"))
     return mc_make_error (err, 0, "device `%s`: nat must be true or false, not `%s`", name, nat);
   if (nat && strcmp (nat, "true") == 0)
-    return mc_make_error (err, 0, "device `%s`: nat=true is not supported (the proxy process forwards; leave "
-                          "nat unset)", name);
+    {
+      const struct sockaddr_in *li = (const struct sockaddr_in *) &l.sa, *ci = (const struct sockaddr_in *) &c.sa;
+
+      if (l.proto == MC_PROXY_UNIX || c.proto != l.proto || l.sa.ss_family != AF_INET || c.sa.ss_family != AF_INET)
+        return mc_make_error (err, 0, "device `%s`: nat=true needs tcp or udp IPv4 addresses at both ends, of one "
+                              "protocol", name);
+      if (bind && strcmp (bind, "host") != 0)
+        return mc_make_error (err, 0, "device `%s`: nat=true listens on the host (bind=host)", name);
+      if ((ntohl (li->sin_addr.s_addr) >> 24) == 127)
+        return mc_make_error (err, 0, "device `%s`: nat=true cannot listen on loopback (use a host address, or "
+                              "0.0.0.0, or leave nat unset)", name);
+      if (ci->sin_addr.s_addr == htonl (INADDR_ANY))
+        return mc_make_error (err, 0, "device `%s`: nat=true connects to the container's own address", name);
+    }
   if ((v = json_string_value (json_object_get (dev, "uid"))) && !number (v, 10, 0xfffffffe))
     return mc_make_error (err, 0, "device `%s`: invalid uid `%s`", name, v);
   if ((v = json_string_value (json_object_get (dev, "gid"))) && !number (v, 10, 0xfffffffe))
@@ -205,6 +218,8 @@ mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, struct mc_
       (void) mc_proxy_addr_parse (json_string_value (json_object_get (dev, "listen")), &x->listen, err);
       (void) mc_proxy_addr_parse (json_string_value (json_object_get (dev, "connect")), &x->connect, err);
       x->bind_container = bind && strcmp (bind, "container") == 0;
+      x->nat = json_string_value (json_object_get (dev, "nat"))
+               && strcmp (json_string_value (json_object_get (dev, "nat")), "true") == 0;
       x->uid = (uid_t) (uid ? strtoul (uid, NULL, 10) : 0);
       x->gid = (gid_t) (gid ? strtoul (gid, NULL, 10) : 0);
       /* A listening socket inside belongs to a container id.  */
@@ -654,7 +669,7 @@ serve (const struct mc_proxy *proxies, size_t n, pid_t init, int report)
   if (sv.self_netns < 0 || sv.host.root < 0 || sv.ctr.netns < 0 || sv.ctr.root < 0)
     mc_make_error (&err, errno, "proxy: open the container's namespaces");
   for (i = 0; err == NULL && i < n; i++)
-    sv.listeners[i] = make_listener (&sv, &proxies[i], &err);
+    sv.listeners[i] = proxies[i].nat ? -1 : make_listener (&sv, &proxies[i], &err);
   if (err)
     {
       if (write (report, err->msg, strlen (err->msg)) < 0)
@@ -667,6 +682,60 @@ serve (const struct mc_proxy *proxies, size_t n, pid_t init, int report)
   serve_loop (&sv);
 }
 
+struct nat_job
+{
+  const char *name;
+  struct mc_fw_dnat *rules;
+  size_t n;
+};
+
+static int
+nat_in_child (void *arg, mc_error_t *err)
+{
+  struct nat_job *j = arg;
+
+  return mc_firewall_dnat (j->name, j->rules, j->n, err);
+}
+
+int
+mc_proxy_nat_apply (const char *name, const struct mc_proxy *proxies, size_t n, const struct in_addr *addrs,
+                    size_t n_addrs, mc_error_t *err)
+{
+  struct mc_fw_dnat *rules = xmalloc0 (sizeof (*rules) * (n + 1));
+  char (*ips)[2][INET_ADDRSTRLEN] = xmalloc0 (sizeof (*ips) * (n + 1));
+  struct nat_job job = { name, rules, 0 };
+  size_t i, k;
+  int ret = 0;
+
+  for (i = 0; ret == 0 && i < n; i++)
+    {
+      const struct sockaddr_in *li = (const struct sockaddr_in *) &proxies[i].listen.sa;
+      const struct sockaddr_in *ci = (const struct sockaddr_in *) &proxies[i].connect.sa;
+      bool mine = false;
+
+      if (!proxies[i].nat)
+        continue;
+      for (k = 0; k < n_addrs; k++)
+        mine |= addrs[k].s_addr == ci->sin_addr.s_addr;
+      inet_ntop (AF_INET, &li->sin_addr, ips[job.n][0], sizeof (ips[job.n][0]));
+      inet_ntop (AF_INET, &ci->sin_addr, ips[job.n][1], sizeof (ips[job.n][1]));
+      if (!mine)
+        {
+          ret = mc_make_error (err, 0, "proxy `%s`: nat=true connects to %s, which is not an address of the "
+                               "container's nics (give its nic that ipv4.address)", proxies[i].name, ips[job.n][1]);
+          break;
+        }
+      rules[job.n] = (struct mc_fw_dnat) { proxies[i].listen.proto == MC_PROXY_TCP ? "tcp" : "udp", ips[job.n][0],
+                                           ntohs (li->sin_port), ips[job.n][1], ntohs (ci->sin_port) };
+      job.n++;
+    }
+  if (ret == 0)
+    ret = mc_run_in_child (nat_in_child, &job, err);
+  free (rules);
+  free (ips);
+  return ret;
+}
+
 pid_t
 mc_proxy_spawn (const struct mc_proxy *proxies, size_t n, pid_t init, mc_error_t *err)
 {
@@ -674,6 +743,12 @@ mc_proxy_spawn (const struct mc_proxy *proxies, size_t n, pid_t init, mc_error_t
   char buf[1024];
   int pfd[2];
   ssize_t got;
+  size_t i, plain = 0;
+
+  for (i = 0; i < n; i++)
+    plain += !proxies[i].nat;
+  if (plain == 0)
+    return 0;
 
   if (pipe2 (pfd, O_CLOEXEC) < 0)
     return mc_make_error (err, errno, "pipe");

@@ -44,6 +44,7 @@ struct mc_proxy
   char *name;
   struct mc_proxy_addr listen, connect;
   bool bind_container;        /* listen inside, connect on the host */
+  bool nat;                   /* nat=true: DNAT rules, not the process */
   uid_t uid;                  /* a unix listening socket's owner and mode */
   gid_t gid;
   mode_t mode;
@@ -63,8 +64,16 @@ int mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, struct
                    mc_error_t *err);
 void mc_proxies_free (struct mc_proxy *p, size_t n);
 
-/* Fork the process that serves PROXIES for the container whose init is
- * INIT.  Its listening sockets exist when this returns (a bad address or
+/* nat=true proxies of PROXIES as DNAT rules for container NAME, whose
+ * nics have the IPv4 addresses ADDRS (N_ADDRS): each connect address must
+ * be one of them (LXD's rule).  With none, the rules are removed.  Runs
+ * libnftables in a short-lived child.  */
+struct in_addr;
+int mc_proxy_nat_apply (const char *name, const struct mc_proxy *proxies, size_t n, const struct in_addr *addrs,
+                        size_t n_addrs, mc_error_t *err);
+
+/* Fork the process that serves the PROXIES without nat for the container
+ * whose init is INIT (none: no process, 0).  Its listening sockets exist when this returns (a bad address or
  * a port in use is an error here, not later).  It dies with its parent.  */
 pid_t mc_proxy_spawn (const struct mc_proxy *proxies, size_t n, pid_t init, mc_error_t *err);
 

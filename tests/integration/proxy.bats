@@ -127,6 +127,40 @@ serve_in() {
     assert_output "minictr: device \`x\`: a proxy needs \`listen\` and \`connect\`"
     run mc config device add p3 x proxy listen='tcp:[::1]:99999' connect=tcp:127.0.0.1:80
     assert_output "minictr: device \`x\`: listen: \`tcp:[::1]:99999\`: invalid port \`99999\` (1 to 65535)"
-    run mc config device add p3 x proxy listen=tcp:127.0.0.1:80 connect=tcp:127.0.0.1:80 nat=true
-    assert_output "minictr: device \`x\`: nat=true is not supported (the proxy process forwards; leave nat unset)"
+    run mc config device add p3 x proxy listen=tcp:127.0.0.1:80 connect=tcp:10.0.0.2:80 nat=true
+    assert_output "minictr: device \`x\`: nat=true cannot listen on loopback (use a host address, or 0.0.0.0, or leave nat unset)"
+    run mc config device add p3 x proxy listen=tcp:0.0.0.0:80 connect=unix:/run/x.sock nat=true
+    assert_output "minictr: device \`x\`: nat=true needs tcp or udp IPv4 addresses at both ends, of one protocol"
+    run mc config device add p3 x proxy listen=tcp:0.0.0.0:80 connect=udp:10.0.0.2:80 nat=true
+    assert_output "minictr: device \`x\`: udp forwards only to udp"
+}
+
+@test "nat=true: a DNAT rule in a table of the container's own, to its nic's address, gone when it stops" {
+    local port gw a t
+    port=$(free_port)
+    mc network create pn ipv4.nat=false
+    gw=$(mc network get pn ipv4.address | cut -d/ -f1)
+    a=${gw%.*}.50
+    mc init busybox p4 </dev/null
+    mc config device add p4 eth0 nic network=pn ipv4.address="$a"
+    mc file push --mode 0755 "$PROBE" p4/sock-probe
+    mc config device add p4 web proxy listen=tcp:"$gw":"$port" connect=tcp:"$a":7000 nat=true
+    mc start p4
+    serve_in p4 tcp-echo 0.0.0.0 7000
+    t=minictr-$(state_id)-nat-p4
+    run nft list table inet "$t"
+    assert_output --partial "ip daddr $gw tcp dport $port dnat ip to $a:7000"
+    # No proxy process: the kernel forwards.
+    [ -z "$(proxy_pid p4)" ] || fail "a proxy process for nat=true"
+    run "$PROBE" tcp-send "$gw" "$port" hello-nat
+    assert_success
+    assert_output hello-nat
+    mc stop --force p4
+    run nft list table inet "$t"
+    assert_failure
+    # Its connect address must be one of the container's.
+    mc config device set p4 web connect=tcp:"${gw%.*}.51":7000
+    run mc start p4
+    assert_failure 1
+    assert_output "minictr: proxy \`web\`: nat=true connects to ${gw%.*}.51, which is not an address of the container's nics (give its nic that ipv4.address)"
 }
