@@ -1298,7 +1298,8 @@ static const struct cli_flag delete_flags[] = {
   { "force", 'f', false }, { "interactive", 'i', false }, { NULL, 0, false }
 };
 static const struct cli_flag snapshot_flags[] = {
-  { "no-expiry", 0, false }, { "reuse", 0, false }, { "stateful", 0, false }, { NULL, 0, false }
+  { "no-expiry", 0, false }, { "reuse", 0, false }, { "stateful", 0, false }, { "format", 'f', true },
+  { NULL, 0, false }
 };
 /* LXD flags these commands do not take, with the reason (cli.h).  */
 #define NO_CRIU "a stateful snapshot or copy needs CRIU, which minictr does not use"
@@ -1435,7 +1436,8 @@ const struct cli_command cli_container_commands[] = {
     "container's snapshots.expiry says (`admin snapshots` deletes it then).",
     "Flags:\n      --no-expiry       Keep this snapshot until it is deleted\n"
     "      --reuse           Replace a snapshot of that name\n"
-    "      --stateful        Refused (needs CRIU)\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL, NULL },
+    "      --stateful        Refused (needs CRIU)\n"
+    "  -f, --format FORMAT   snapshot list: table (default), csv, json, yaml or compact\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL, NULL },
   { "restore", "restore", NULL, "restore NAME SNAP",
     "Restore a container's layer and config from a snapshot\n\n"
     "A running container is stopped, restored and started again, as LXD does.",

@@ -49,10 +49,11 @@ struct snap_op
   const char *snap;   /* or NULL: LXD's next snapN */
   const char *to;     /* rename */
   bool no_expiry, reuse;
+  enum cli_format fmt; /* list */
 };
 
 static int
-snap_list (struct mc_store *s, const char *name, mc_error_t *err)
+snap_list (struct mc_store *s, const char *name, enum cli_format fmt, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "TAKEN AT", "EXPIRES AT" };
   json_t *list = mc_snapshot_list (s, name, err), *v;
@@ -70,7 +71,7 @@ snap_list (struct mc_store *s, const char *name, mc_error_t *err)
                              json_string_value (json_object_get (v, "expires_at")) ?: "" };
       cli_table_add (&t, row);
     }
-  r = cli_print (CLI_FORMAT_TABLE, &t, list, err);
+  r = cli_print (fmt, &t, list, err);
   cli_table_release (&t);
   json_decref (list);
   return r;
@@ -105,7 +106,7 @@ do_snap (struct mc_store *s, const char *name, void *data, mc_error_t *err)
       printf ("Snapshot %s/%s created\n", name, made);
       return 0;
     case 'l':
-      return snap_list (s, name, err);
+      return snap_list (s, name, o->fmt, err);
     case 's':
       if ((doc = mc_snapshot_get (s, name, o->snap, err)) == NULL)
         return -1;
@@ -140,7 +141,7 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
   if (strcmp (sub, "list") == 0 && n == 2)
     o.op = 'l';
   else if (strcmp (sub, "create") == 0 && n >= 2)
-    o = (struct snap_op) { 'c', n == 3 ? argv[optind + 2] : NULL, NULL, false, false };
+    o = (struct snap_op) { 'c', n == 3 ? argv[optind + 2] : NULL, NULL, false, false, CLI_FORMAT_TABLE };
   else if ((strcmp (sub, "show") == 0 || strcmp (sub, "delete") == 0) && n == 2)
     o.op = sub[0];
   else if (strcmp (sub, "rename") == 0 && n == 3)
@@ -153,7 +154,7 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
     }
   else if (n <= 2)
     {
-      o = (struct snap_op) { 'c', n == 2 ? argv[optind + 1] : NULL, NULL, false, false };
+      o = (struct snap_op) { 'c', n == 2 ? argv[optind + 1] : NULL, NULL, false, false, CLI_FORMAT_TABLE };
       name = argv[optind];
     }
   else
@@ -164,6 +165,8 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
         return -1;
       o.snap = snap;
     }
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &o.fmt, err) < 0)
+    return -1;
   o.no_expiry = cli_has (&a, "no-expiry");
   o.reuse = cli_has (&a, "reuse");
   return cli_with_lock (name, do_snap, &o, err);

@@ -531,6 +531,9 @@ TPL
     refute_output --partial expires_at
     run mc snapshot list se1
     assert_line --regexp "^\| s0 +\| [0-9T:.-]+Z +\| $exp \|$"
+    run mc snapshot list se1 --format csv
+    assert_line --index 0 --regexp "^s0,[0-9T:.-]+Z,$exp$"
+    assert_line --index 1 --regexp "^s1,[0-9T:.-]+Z,$"
     # --reuse replaces, and a snapshot of that name is refused without it.
     run mc snapshot se1 s1
     assert_failure 1
