@@ -177,6 +177,8 @@ static const struct
   { "agent.nic_config", "applies to virtual machines only" },
   { "boot.debug_edk2", "applies to virtual machines only" },
   { "migration.stateful", "needs live migration (CRIU), which minictr does not do" },
+  { "raw.idmap", "is not supported: a container maps one contiguous range of host ids (security.idmap.isolated "
+                 "gives it a block of its own); use `shift=true` on a disk device to share host files" },
 };
 
 const struct mc_config_key *

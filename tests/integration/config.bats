@@ -784,6 +784,9 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output "minictr: config key \`security.secureboot\` applies to virtual machines only"
     run mc init busybox k2 -c raw.qemu.conf=x </dev/null
     assert_failure 1
+    run mc config set k1 raw.idmap "both 1000 1000"
+    assert_failure 1
+    assert_output --partial "minictr: config key \`raw.idmap\` is not supported: a container maps one contiguous range of host ids"
     mc config unset k1 security.protection.delete
     mc delete --force k1
     run mc list --format csv
