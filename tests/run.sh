@@ -226,7 +226,7 @@ run_fuzz() {
 run_vm() {
     local flavour=$1 status suites list
     if [ "$flavour" = systemd ]; then
-        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/security tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
+        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/security tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
     else
         list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/vm/dumpable.bats}
     fi
@@ -239,6 +239,12 @@ run_vm() {
         mkdir -p build/test-cache
         scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd.tar \
             || echo "# the systemd test image could not be built; systemd.bats will say so" >&2
+    fi
+    if [[ " ${suites[*]} " == *ansible.bats* || " ${suites[*]} " == *" tests/integration "* ]] \
+           && [ ! -s build/test-cache/debian-systemd-python3.tar ]; then
+        mkdir -p build/test-cache
+        scripts/mkimage-debian-systemd.sh build/test-cache/debian-systemd-python3.tar python3 \
+            || echo "# the python3 test image could not be built; ansible.bats will say so" >&2
     fi
     if [[ " ${suites[*]} " == *network.bats* || " ${suites[*]} " == *" tests/integration "* ]] \
            && [ ! -s build/test-cache/debian-systemd-ifupdown-isc-dhcp-client.tar ]; then

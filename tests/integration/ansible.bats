@@ -5,9 +5,7 @@
 # ...`, `lxc file push SRC local:NAME//abs/path` and `file pull`.  The image
 # is the Debian systemd test image with python3 (Ansible's modules are
 # Python).  Hermetic: a private ANSIBLE_HOME, an empty config, no network.
-# Host only: the systemd VM's root disk is debootstrapped, and debootstrap
-# cannot configure Debian's ansible (python3-cryptography fails in its
-# base stage), so the VM has no Ansible to run.
+# On the host and in the systemd VM (whose root disk has ansible).
 
 load helpers
 

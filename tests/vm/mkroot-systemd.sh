@@ -47,6 +47,10 @@ pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iprout
       gzip zstd bzip2 cpio squashfs-tools strace
       # what minictr runs: dnsmasq for managed networks' DHCP and DNS
       dnsmasq-base
+      # tests/integration/ansible.bats: the LXD connection plugin drives minictr
+      # (debootstrap resolves no virtual package: python3-cryptography's
+      # python3-cffi-backend-api-* come from python3-cffi-backend)
+      ansible python3-cffi-backend
       # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
       lxc hyperfine)
 mapfile -t extra < <(libpkgs)
