@@ -140,7 +140,7 @@ load helpers
     assert_failure 2
     run mc start local:
     assert_failure 2
-    assert_output "minictr: start: wrong number of arguments (usage: minictr start NAME...)"
+    assert_output "minictr: start: wrong number of arguments (usage: minictr start NAME... | --all [--console])"
 }
 
 @test "list -c takes LXD's column letters and KEY[:NAME[:MAXWIDTH]] config columns; --fast is nsacPt; bad columns are one line" {
