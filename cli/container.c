@@ -595,10 +595,10 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
   return steal_pointer (&out);
 }
 
-/* LXD's IPV4 column: "10.1.2.3 (eth0)" for each global address but
- * loopback's.  */
+/* LXD's IPV4 and IPV6 columns: "10.1.2.3 (eth0)" for each global address
+ * of FAMILY (inet, inet6) but loopback's.  */
 static char *
-ipv4_column (json_t *c)
+addr_column (json_t *c, const char *family)
 {
   json_t *net = json_object_get (json_object_get (c, "state"), "network"), *iface, *a;
   const char *ifname;
@@ -613,7 +613,7 @@ ipv4_column (json_t *c)
         {
           char *more;
 
-          if (strcmp (json_string_value (json_object_get (a, "family")) ?: "", "inet") != 0
+          if (strcmp (json_string_value (json_object_get (a, "family")) ?: "", family) != 0
               || strcmp (json_string_value (json_object_get (a, "scope")) ?: "", "global") != 0)
             continue;
           more = xasprintf ("%s%s%s (%s)", out, *out ? ", " : "", json_string_value (json_object_get (a, "address")),
@@ -636,30 +636,6 @@ upper_status (json_t *c)
   for (p = out; *p; p++)
     if (*p >= 'a' && *p <= 'z')
       *p = (char) (*p - 32);
-  return out;
-}
-
-static char *
-ipv6_column (json_t *c)
-{
-  json_t *net = json_object_get (json_object_get (c, "state"), "network"), *iface, *a;
-  const char *ifname;
-  char *out = xstrdup ("");
-  size_t i;
-
-  json_object_foreach (net, ifname, iface)
-    json_array_foreach (json_object_get (iface, "addresses"), i, a)
-      {
-        char *more;
-
-        if (strcmp (json_string_value (json_object_get (a, "family")) ?: "", "inet6") != 0
-            || strcmp (json_string_value (json_object_get (a, "scope")) ?: "", "global") != 0)
-          continue;
-        more = xasprintf ("%s%s%s (%s)", out, *out ? ", " : "", json_string_value (json_object_get (a, "address")),
-                          ifname);
-        free (out);
-        out = more;
-      }
   return out;
 }
 
@@ -726,8 +702,8 @@ column_cell (json_t *c, char letter, const char *key, long width)
     {
     case 'n': return xstrdup (json_string_value (json_object_get (c, "name")));
     case 's': return upper_status (c);
-    case '4': return ipv4_column (c);
-    case '6': return ipv6_column (c);
+    case '4': return addr_column (c, "inet");
+    case '6': return addr_column (c, "inet6");
     case 't':
       return xstrdup (json_is_true (json_object_get (c, "ephemeral")) ? "CONTAINER (EPHEMERAL)" : "CONTAINER");
     case 'S': return xasprintf ("%zu", json_array_size (json_object_get (c, "snapshots")));

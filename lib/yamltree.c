@@ -520,3 +520,21 @@ mc_yaml_names_at (int dirfd, const char *what, mc_error_t *err)
     }
   return mc_json_sorted_strings (names, n);
 }
+
+const char *
+mc_json_unknown_key (json_t *obj, const char *const *keys, size_t n)
+{
+  const char *key;
+  json_t *v;
+  size_t i;
+
+  json_object_foreach (obj, key, v)
+    {
+      for (i = 0; i < n && strcmp (key, keys[i]) != 0; i++)
+        ;
+      if (i == n)
+        return key;
+    }
+  return NULL;
+}
+

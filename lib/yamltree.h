@@ -42,4 +42,7 @@ int mc_yaml_dump (json_t *tree, char **out, size_t *out_len, mc_error_t *err);
 /* Read STR, a decimal integer as a string (or a json integer), into OUT.  */
 int mc_json_get_int64 (json_t *v, int64_t *out);
 
+/* The first key of object OBJ that is none of KEYS (N of them), or NULL.  */
+const char *mc_json_unknown_key (json_t *obj, const char *const *keys, size_t n);
+
 #endif

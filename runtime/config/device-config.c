@@ -2,6 +2,7 @@
 #include "runtime/net/netaddr.h"
 #include "runtime/net/proxy.h"
 #include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,20 +27,12 @@ nic_validate (const char *name, json_t *dev, mc_error_t *err)
   const char *v, *key;
   struct in_addr a;
   uint8_t mac[6];
-  json_t *val;
   size_t i;
 
-  json_object_foreach (dev, key, val)
-    {
-      bool known = false;
-
-      for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
-        known |= strcmp (key, keys[i]) == 0;
-      if (!known)
-        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a nic (nictype, network, parent, name, "
-                              "hwaddr, ipv4.address, mtu, security.mac_filtering, security.ipv4_filtering)",
-                              name, key);
-    }
+  if ((key = mc_json_unknown_key (dev, keys, sizeof (keys) / sizeof (keys[0]))) != NULL)
+    return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a nic (nictype, network, parent, name, "
+                          "hwaddr, ipv4.address, mtu, security.mac_filtering, security.ipv4_filtering)",
+                          name, key);
   for (i = 0; i < 2; i++)
     {
       const char *k = i == 0 ? "security.mac_filtering" : "security.ipv4_filtering";
@@ -125,16 +118,9 @@ unix_validate (const char *name, json_t *dev, mc_error_t *err)
   json_t *val;
   size_t i;
 
-  json_object_foreach (dev, key, val)
-    {
-      bool known = false;
-
-      for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
-        known |= strcmp (key, keys[i]) == 0;
-      if (!known)
-        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a %s (source, path, major, minor, uid, "
-                              "gid, mode, required)", name, key, json_string_value (json_object_get (dev, "type")));
-    }
+  if ((key = mc_json_unknown_key (dev, keys, sizeof (keys) / sizeof (keys[0]))) != NULL)
+    return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a %s (source, path, major, minor, uid, "
+                          "gid, mode, required)", name, key, json_string_value (json_object_get (dev, "type")));
   if (source == NULL && path == NULL)
     return mc_make_error (err, 0, "device `%s`: needs `source` (a host device node) or `path`", name);
   for (i = 0; i < 2; i++)

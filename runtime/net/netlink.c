@@ -1,7 +1,9 @@
 #include "runtime/net/netlink.h"
 #include "lib/utils.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
@@ -580,3 +582,36 @@ mc_nl_routes4 (struct mc_nl *nl, struct mc_nl_route **out, size_t *n, mc_error_t
   *n = v.n;
   return 0;
 }
+
+json_t *
+mc_nl_addrs_json (const struct mc_nl_addr *addrs, size_t n, int index)
+{
+  json_t *list = json_array ();
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      char ip[INET6_ADDRSTRLEN];
+
+      if (addrs[i].index != index)
+        continue;
+      inet_ntop (addrs[i].family, addrs[i].addr, ip, sizeof (ip));
+      json_array_append_new (list, json_pack ("{s:s, s:s, s:o, s:s}", "family",
+                                              addrs[i].family == AF_INET ? "inet" : "inet6", "address", ip, "netmask",
+                                              json_sprintf ("%u", addrs[i].prefix), "scope",
+                                              addrs[i].scope == RT_SCOPE_HOST   ? "local"
+                                              : addrs[i].scope == RT_SCOPE_LINK ? "link"
+                                                                                : "global"));
+    }
+  return list;
+}
+
+void
+mc_nl_mac_text (const struct mc_nl_link *l, char buf[18])
+{
+  buf[0] = '\0';
+  if (l->has_mac)
+    snprintf (buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4],
+              l->mac[5]);
+}
+

@@ -14,6 +14,8 @@
 
 #include "lib/error.h"
 
+#include <jansson.h>
+
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,6 +113,13 @@ struct mc_nl_route
   uint32_t dst;      /* network byte order */
   unsigned prefix;
 };
+
+/* LXD's `addresses` of interface INDEX among ADDRS: [{family (inet or
+ * inet6), address, netmask (the prefix length), scope (global, link or
+ * local)}].  */
+json_t *mc_nl_addrs_json (const struct mc_nl_addr *addrs, size_t n, int index);
+/* "xx:xx:xx:xx:xx:xx" of L's MAC into BUF[18] ("" without one).  */
+void mc_nl_mac_text (const struct mc_nl_link *l, char buf[18]);
 
 /* Arrays are malloc'ed; free() them.  */
 int mc_nl_links (struct mc_nl *nl, struct mc_nl_link **out, size_t *n, mc_error_t *err);

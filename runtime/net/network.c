@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/if.h>
-#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -1079,28 +1078,12 @@ mc_network_info (struct mc_store *s, const char *name, mc_error_t *err)
                      net.bridge);
       goto done;
     }
-  list = json_array ();
-  for (i = 0; i < naddrs; i++)
-    {
-      char ip[INET6_ADDRSTRLEN];
-
-      if (addrs[i].index != br->index)
-        continue;
-      inet_ntop (addrs[i].family, addrs[i].addr, ip, sizeof (ip));
-      json_array_append_new (list, json_pack ("{s:s, s:s, s:o, s:s}", "family",
-                                              addrs[i].family == AF_INET ? "inet" : "inet6", "address", ip, "netmask",
-                                              json_sprintf ("%u", addrs[i].prefix), "scope",
-                                              addrs[i].scope == RT_SCOPE_UNIVERSE ? "global"
-                                              : addrs[i].scope == RT_SCOPE_LINK  ? "link"
-                                                                                 : "local"));
-    }
+  list = mc_nl_addrs_json (addrs, naddrs, br->index);
   ports = json_array ();
   for (i = 0; i < nlinks; i++)
     if (links[i].master == br->index)
       json_array_append_new (ports, json_string (links[i].name));
-  if (br->has_mac)
-    snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", br->mac[0], br->mac[1], br->mac[2], br->mac[3],
-              br->mac[4], br->mac[5]);
+  mc_nl_mac_text (br, mac);
   out = json_pack ("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:{s:o}}", "name", name,
                    "interface", net.bridge, "hwaddr", mac, "mtu", (json_int_t) br->mtu, "state",
                    (br->flags & IFF_UP) ? "up" : "down", "type", "broadcast", "addresses", list, "counters",

@@ -983,19 +983,13 @@ out:
 
 /* ---- state, for list and info -------------------------------------------------------- */
 
-static const char *
-scope_name (unsigned scope)
-{
-  return scope == RT_SCOPE_HOST ? "local" : scope == RT_SCOPE_LINK ? "link" : "global";
-}
-
 json_t *
 mc_nic_state (struct mc_store *s, const char *name, pid_t pid)
 {
   struct mc_nl nl = { 0 };
   struct mc_nl_link *links = NULL;
   struct mc_nl_addr *addrs = NULL;
-  size_t nlinks = 0, naddrs = 0, i, j;
+  size_t nlinks = 0, naddrs = 0, i;
   mc_error_t e = NULL;
   json_t *out = NULL, *cfg;
 
@@ -1012,26 +1006,12 @@ mc_nic_state (struct mc_store *s, const char *name, pid_t pid)
   for (i = 0; i < nlinks; i++)
     {
       const struct mc_nl_link *l = &links[i];
-      json_t *list = json_array (), *iface;
+      json_t *list = mc_nl_addrs_json (addrs, naddrs, l->index), *iface;
       const char *dname, *host = "";
-      char mac[18] = "", hostbuf[16];
+      char mac[18], hostbuf[16];
       json_t *dev;
 
-      for (j = 0; j < naddrs; j++)
-        {
-          char ip[INET6_ADDRSTRLEN];
-
-          if (addrs[j].index != l->index)
-            continue;
-          inet_ntop (addrs[j].family, addrs[j].addr, ip, sizeof (ip));
-          json_array_append_new (list, json_pack ("{s:s, s:s, s:o, s:s}", "family",
-                                                  addrs[j].family == AF_INET ? "inet" : "inet6", "address", ip,
-                                                  "netmask", json_sprintf ("%u", addrs[j].prefix), "scope",
-                                                  scope_name (addrs[j].scope)));
-        }
-      if (l->has_mac)
-        snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1], l->mac[2], l->mac[3],
-                  l->mac[4], l->mac[5]);
+      mc_nl_mac_text (l, mac);
       json_object_foreach (json_object_get (cfg, "devices"), dname, dev)
         {
           const char *ifname = json_string_value (json_object_get (dev, "name"));

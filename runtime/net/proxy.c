@@ -4,6 +4,7 @@
 #include "lib/cleanup.h"
 #include "lib/syscalls.h"
 #include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -127,19 +128,10 @@ mc_proxy_validate (const char *name, json_t *dev, mc_error_t *err)
   const char *nat = json_string_value (json_object_get (dev, "nat"));
   struct mc_proxy_addr l, c;
   const char *key, *v;
-  json_t *val;
-  size_t i;
 
-  json_object_foreach (dev, key, val)
-    {
-      bool known = false;
-
-      for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++)
-        known |= strcmp (key, keys[i]) == 0;
-      if (!known)
-        return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a proxy (listen, connect, bind, nat, uid, "
-                              "gid, mode)", name, key);
-    }
+  if ((key = mc_json_unknown_key (dev, keys, sizeof (keys) / sizeof (keys[0]))) != NULL)
+    return mc_make_error (err, 0, "device `%s`: unknown key `%s` for a proxy (listen, connect, bind, nat, uid, "
+                          "gid, mode)", name, key);
   if (listen == NULL || connect == NULL)
     return mc_make_error (err, 0, "device `%s`: a proxy needs `listen` and `connect`", name);
   if (mc_proxy_addr_parse (listen, &l, err) < 0)

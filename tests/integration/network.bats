@@ -375,9 +375,9 @@ overlaps() {
     run mc config device add v1 eth1 nic network=minictrbr0 ipv4.address=10.1.2
     assert_failure
     assert_output --partial "is not an IPv4 address"
-    run mc config device add v1 eth1 nic nictype=macvlan parent=eth0
+    run mc config device add v1 eth1 nic nictype=sriov parent=eth0
     assert_failure
-    assert_output --partial "unsupported nictype"
+    assert_output --partial "unsupported nictype \`sriov\` (minictr supports bridged and macvlan)"
     run mc config device add v1 eth1 nic network=nonet
     assert_failure
     assert_output --partial "network \`nonet\` not found"

@@ -309,11 +309,17 @@ layer_listing() {
     assert_output "$(printf 'e1,RUNNING,,,CONTAINER,1\ne2,STOPPED,,,CONTAINER,1')"
 }
 
+# image_dir DIR: the imported busybox tree in DIR/rootfs, and DIR/templates,
+# for an image of a test's own.
+image_dir() {
+    mkdir -p "$1/rootfs" "$1/templates"
+    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$1/rootfs/"
+}
+
 # A busybox image with LXD-style templates.
 templated_image() {
     local d=$WORK/tpl
-    mkdir -p "$d/rootfs" "$d/templates"
-    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    image_dir "$d"
     cat > "$d/metadata.yaml" <<'META'
 architecture: x86_64
 creation_date: 1588334400
@@ -431,8 +437,7 @@ TPL
 # /var/lib/cloud/seed/nocloud-net/), on the busybox tree.
 cloud_image() {
     local d=$WORK/cloud
-    mkdir -p "$d/rootfs" "$d/templates"
-    cp -a "$MINICTR_DIR/images/$(sha256 "$(busybox_image)")/rootfs/." "$d/rootfs/"
+    image_dir "$d"
     cat > "$d/metadata.yaml" <<'META'
 architecture: x86_64
 creation_date: 1588334400
