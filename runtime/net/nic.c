@@ -400,10 +400,13 @@ fill_nic (const char *name, const char *dev, json_t *d, const struct mc_network 
   nic->mtu = mtu ? (unsigned) strtoul (mtu, NULL, 10) : 0;
   nic->macvlan = net->macvlan;
   /* Filtering needs a port on a bridge, and IPv4 filtering an address:
-   * on a bridge minictr does not manage it is off unless asked for.  */
-  nic->mac_filter = !net->macvlan && !is_str (d, "security.mac_filtering", "false");
+   * on a bridge minictr does not manage both are off unless asked for
+   * (LXD's defaults there), and macvlan has no port.  */
+  nic->mac_filter = net->managed ? !is_str (d, "security.mac_filtering", "false")
+                                 : !net->macvlan && is_str (d, "security.mac_filtering", "true");
   nic->ipv4_filter = net->managed ? !is_str (d, "security.ipv4_filtering", "false")
                                   : is_str (d, "security.ipv4_filtering", "true");
+  nic->filtered = !net->macvlan && (net->managed || nic->mac_filter || nic->ipv4_filter);
   return mc_nic_host_name (name, dev, nic->host_name, err);
 }
 
@@ -766,7 +769,7 @@ add_port_filters (void *arg, mc_error_t *err)
       struct mc_fw_port p = { .host_name = c->host_name, .mac = c->mac, .mac_filter = c->mac_filter,
                               .ipv4_filter = c->ipv4_filter };
 
-      if (c->macvlan)
+      if (!c->filtered)
         continue;
       if (c->has_ipv4)
         p.ipv4 = inet_ntop (AF_INET, &c->addr, ip, sizeof (ip));
@@ -783,7 +786,7 @@ del_port_filters (void *arg, mc_error_t *err)
   size_t i;
 
   for (i = 0; i < l->n; i++)
-    if (mc_firewall_port_del (l->nics[i].host_name, err) < 0)
+    if (l->nics[i].filtered && mc_firewall_port_del (l->nics[i].host_name, err) < 0)
       return -1;
   return 0;
 }
@@ -887,9 +890,15 @@ mc_nic_cleanup (struct mc_store *s, const char *name)
 
       if (is_nic (dev) && mc_nic_host_name (name, dname, host, &e) == 0)
         {
+          struct mc_network net;
+
           (void) mc_nl_link_del (&nl, host, &e);
           mc_error_release (&e);
-          (void) mc_firewall_port_del (host, &e);
+          /* A port chain exists only where fill_nic said so.  */
+          if (network_of (s, dname, dev, &net, &e) == 0 && !net.macvlan
+              && (net.managed || is_str (dev, "security.mac_filtering", "true")
+                  || is_str (dev, "security.ipv4_filtering", "true")))
+            (void) mc_firewall_port_del (host, &e);
         }
       mc_error_release (&e);
     }

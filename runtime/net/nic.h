@@ -57,6 +57,9 @@ struct mc_nic
   struct in6_addr addr6, gw6;
   bool mac_filter, ipv4_filter; /* security.mac_filtering / ipv4_filtering */
   bool macvlan;         /* nictype macvlan: BRIDGE is its parent, no host end */
+  bool filtered;        /* its port gets a chain in the bridge table: on a
+                           managed network always (the RA drop at least),
+                           elsewhere only when a filter is asked for */
 };
 
 
