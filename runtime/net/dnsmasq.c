@@ -148,7 +148,7 @@ child_exec (const struct mc_dnsmasq_net *net, char **argv, int errfd)
     {
       mc_error_t e = NULL;
       const char *parent = mc_cgroup_parent (&e);
-      cleanup_free char *unit = parent ? xasprintf ("%s-net-%s.scope", parent, net->name) : NULL;
+      cleanup_free char *unit = parent ? xasprintf ("%s_net-%s.scope", parent, net->name) : NULL;
       cleanup_free char *what = xasprintf ("minictr network %s (dnsmasq)", net->name);
 
       if (unit == NULL || mc_systemd_scope_enter (unit, what, &e) < 0)

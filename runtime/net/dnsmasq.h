@@ -17,7 +17,8 @@
  * the bridge.  On a NAT network the DHCP answer also names the host's
  * nameservers, after the bridge, as /etc/resolv.conf does (nic.c).
  * dnsmasq drops to `nobody`; the files it reads are world-readable.  On
- * a systemd host it runs in a scope of its own (`<parent>-net-NAME.scope`),
+ * a systemd host it runs in a scope of its own (`<parent>_net-NAME.scope`:
+ * the `_` keeps it apart from the containers' scopes, whose names have none),
  * not in the caller's session.  */
 #ifndef MINICTR_DNSMASQ_H
 #define MINICTR_DNSMASQ_H

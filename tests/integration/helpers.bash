@@ -371,19 +371,31 @@ ctr_cgroup2() {
     done | head -n 1
 }
 
+# The systemd scopes of state ID's containers (not of its networks).
+container_scopes() {
+    local s
+    for s in /sys/fs/cgroup/minictr.slice/minictr-"$1"-*.scope; do
+        # minictr-ID_net-NAME.scope (a network's) does not match this.
+        [ -e "$s" ] && echo "$s"
+    done
+    return 0
+}
+
 # Everything a state dir may leave on the host: cgroups, run dir,
 # processes, mounts.  Prints nothing when clean.
 host_leftovers() {
     local id
     id=$(state_id)
     find /sys/fs/cgroup -maxdepth 3 -name "minictr-$id" 2>/dev/null
-    # A container's systemd scope goes once its monitor has left it.
+    # A container's systemd scope goes once its monitor has left it (a
+    # network's dnsmasq scope, minictr-ID_net-NAME.scope, lives as long as
+    # the network: teardown deletes it).
     local i
     for ((i = 0; i < 50; i++)); do
-        compgen -G "/sys/fs/cgroup/minictr.slice/minictr-$id-*.scope" >/dev/null || break
+        container_scopes "$id" | grep -q . || break
         sleep 0.1
     done
-    compgen -G "/sys/fs/cgroup/minictr.slice/minictr-$id-*.scope"
+    container_scopes "$id"
     # The run dir, but the files of its networks' dnsmasq (a network
     # outlives containers; teardown deletes it).
     if [ -e "/run/minictr-$id/.networks" ]; then
