@@ -274,7 +274,7 @@ boot (struct monitor *m, mc_error_t *err)
   if (mc_cgroup_create_placed (m->placement, m->cg_parent, m->spec.name, &m->spec.cgroup, err)
       < 0)
     return -1;
-  if (mc_limits_apply (m->spec.cgroup, m->spec.config, err) < 0
+  if (mc_limits_apply_new (m->spec.cgroup, m->spec.config, err) < 0
       || mc_devices_limit (m->spec.cgroup, m->spec.dev_rules, m->spec.n_dev_rules, err) < 0)
     return -1;
   /* Its cgroup2 cgroup is its root's to organise, as LXD and LXC do:

@@ -1,5 +1,6 @@
 #include "runtime/cgroup/limits.h"
 #include "runtime/config/config.h"
+#include "lib/cleanup.h"
 #include "lib/utils.h"
 
 #include <errno.h>
@@ -155,7 +156,7 @@ apply_cpu (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
  * at priority 0, never swapped at 10) and limits.hugepages.SIZE (the
  * hugetlb controller).  */
 static int
-apply_more (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
+apply_more (struct mc_cgroup *cg, json_t *config, bool v2, bool fresh, mc_error_t *err)
 {
   static const char *const sizes[] = { "64KB", "1MB", "2MB", "1GB" };
   const char *nodes = get (config, "limits.cpu.nodes");
@@ -164,17 +165,29 @@ apply_more (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
   char buf[64];
   size_t i;
 
-  if (nodes == NULL && !v2 && mc_cgroup_read_parent (cg, "cpuset.mems", &mems, err) < 0)
+  if (nodes == NULL && !v2 && !fresh && mc_cgroup_read_parent (cg, "cpuset.mems", &mems, err) < 0)
     return -1;
-  if (put (cg, nodes ? "limits.cpu.nodes" : NULL, "cpuset.mems", nodes ? nodes : mems ? mems : "", err) < 0)
+  if ((nodes || !fresh)
+      && put (cg, nodes ? "limits.cpu.nodes" : NULL, "cpuset.mems", nodes ? nodes : mems ? mems : "", err) < 0)
     return -1;
   if (swprio && v2)
     return mc_make_error (err, 0, "limits.memory.swap.priority: cgroup v2 has no per-cgroup swappiness (unset it, "
                           "or use limits.memory.swap=false)");
-  if (!v2)
+  if (!v2 && swprio)
     {
-      snprintf (buf, sizeof (buf), "%lu", 6 * (10 - (swprio ? strtoul (swprio, NULL, 10) : 0)));
-      if (put (cg, swprio ? "limits.memory.swap.priority" : NULL, "memory.swappiness", buf, err) < 0)
+      snprintf (buf, sizeof (buf), "%lu", 6 * (10 - strtoul (swprio, NULL, 10)));
+      if (put (cg, "limits.memory.swap.priority", "memory.swappiness", buf, err) < 0)
+        return -1;
+    }
+  else if (!v2 && !fresh)
+    {
+      /* Unset: the parent's swappiness again.  */
+      cleanup_free char *parent = NULL;
+
+      if (mc_cgroup_read_parent (cg, "memory.swappiness", &parent, err) < 0)
+        return -1;
+      parent[strcspn (parent, "\n")] = '\0';
+      if (put (cg, NULL, "memory.swappiness", parent, err) < 0)
         return -1;
     }
   for (i = 0; i < sizeof (sizes) / sizeof (sizes[0]); i++)
@@ -189,20 +202,32 @@ apply_more (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
       if (v)
         snprintf (buf, sizeof (buf), "%" PRIu64, b);
       /* Unset: the default back, where the host has that page size.  */
-      if (put (cg, v ? key : NULL, file, v ? buf : v2 ? "max" : "-1", err) < 0)
+      if ((v || !fresh) && put (cg, v ? key : NULL, file, v ? buf : v2 ? "max" : "-1", err) < 0)
         return -1;
     }
   return 0;
 }
 
-int
-mc_limits_apply (struct mc_cgroup *cg, json_t *config, mc_error_t *err)
+static int
+apply (struct mc_cgroup *cg, json_t *config, bool fresh, mc_error_t *err)
 {
   bool v2 = mc_cgroup_layout (cg) == MC_CGROUP_V2;
   const char *procs = get (config, "limits.processes");
 
   if (apply_memory (cg, config, v2, err) < 0 || apply_cpu (cg, config, v2, err) < 0
-      || apply_more (cg, config, v2, err) < 0)
+      || apply_more (cg, config, v2, fresh, err) < 0)
     return -1;
   return put (cg, procs ? "limits.processes" : NULL, "pids.max", procs ? procs : "max", err);
+}
+
+int
+mc_limits_apply (struct mc_cgroup *cg, json_t *config, mc_error_t *err)
+{
+  return apply (cg, config, false, err);
+}
+
+int
+mc_limits_apply_new (struct mc_cgroup *cg, json_t *config, mc_error_t *err)
+{
+  return apply (cg, config, true, err);
 }

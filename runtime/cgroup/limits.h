@@ -22,5 +22,9 @@
 
 /* CONFIG: the expanded `config` object.  */
 int mc_limits_apply (struct mc_cgroup *cg, json_t *config, mc_error_t *err);
+/* The same on a cgroup just made, at a start: keys that are unset and
+ * new since LXD's first set (limits.cpu.nodes, .memory.swap.priority,
+ * .hugepages.*) need no reset there, it has the parent's values.  */
+int mc_limits_apply_new (struct mc_cgroup *cg, json_t *config, mc_error_t *err);
 
 #endif
