@@ -1066,12 +1066,31 @@ wait_empty (struct mc_cgroup *cg, mc_error_t *err)
     }
 }
 
+/* Whether the cgroup's directory is gone: only an empty cgroup can be
+ * removed, so nothing of it runs any more (a systemd host removes a
+ * scope's cgroups once they are empty, maybe while we look).  */
+static bool
+vanished (struct mc_cgroup *cg)
+{
+  struct mc_cg_hier *h = procs_hier (cg);
+  struct stat st;
+
+  return fstatat (h->mountfd, h->rel, &st, 0) < 0 && errno == ENOENT;
+}
+
 int
 mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err)
 {
-  if (cg->ops->kill (cg, err) < 0)
-    return -1;
-  return wait_empty (cg, err);
+  if (cg->ops->kill (cg, err) < 0 || wait_empty (cg, err) < 0)
+    {
+      if ((*err)->status == ENOENT && vanished (cg))
+        {
+          mc_error_release (err);
+          return 0;
+        }
+      return -1;
+    }
+  return 0;
 }
 
 /* Whether process PID (pinned by a pidfd the caller holds) is in the
