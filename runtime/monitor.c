@@ -568,7 +568,7 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
 
       if (mc_device_validate (dname, dev, err) < 0)
         return -1;
-      /* The root disk is the overlay itself (its size: runtime/files/quota.c). */
+      /* The root disk is the overlay itself (its size: runtime/quota.c).  */
       if (strcmp (json_string_value (json_object_get (dev, "type")), "disk") != 0 || mc_device_is_root (dev))
         continue;
       d->source = xstrdup (json_string_value (json_object_get (dev, "source")));
@@ -580,23 +580,14 @@ fill_disks (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
   return 0;
 }
 
-/* A container id as the host sees it.  */
+/* Key WHAT (uid, gid) of device DEV as a host id.  */
 static int
-host_id (const struct mc_child_spec *spec, const char *dname, const char *what, const char *v, uint32_t *out,
-         mc_error_t *err)
+dev_host_id (const struct mc_child_spec *spec, json_t *dev, const char *what, uint32_t *out, mc_error_t *err)
 {
-  unsigned long id = v ? strtoul (v, NULL, 10) : 0;
+  const char *v = json_string_value (json_object_get (dev, what));
 
-  if (spec->privileged)
-    {
-      *out = (uint32_t) id;
-      return 0;
-    }
-  if (id >= spec->idmap_size)
-    return mc_make_error (err, 0, "device `%s`: %s %lu is outside the container's id map (0-%u)", dname, what, id,
-                          spec->idmap_size - 1);
-  *out = spec->idmap_base + (uint32_t) id;
-  return 0;
+  return mc_idmap_host_id (spec->idmap_base, spec->idmap_size, spec->privileged, what, v ? strtoul (v, NULL, 10) : 0,
+                           out, err);
 }
 
 /* unix-char and unix-block devices: a node of their own under
@@ -652,9 +643,8 @@ fill_unix (json_t *devices, struct mc_child_spec *spec, mc_error_t *err)
         }
       else
         num = makedev ((unsigned) strtoul (maj, NULL, 10), (unsigned) strtoul (min, NULL, 10));
-      if (host_id (spec, dname, "uid", json_string_value (json_object_get (dev, "uid")), &uid, err) < 0
-          || host_id (spec, dname, "gid", json_string_value (json_object_get (dev, "gid")), &gid, err) < 0)
-        return -1;
+      if (dev_host_id (spec, dev, "uid", &uid, err) < 0 || dev_host_id (spec, dev, "gid", &gid, err) < 0)
+        return mc_error_prefix (err, "device `%s`", dname);
       if (dfd < 0)
         {
           if (mkdir (dir, 0700) < 0 && errno != EEXIST)
@@ -777,7 +767,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   if (ret == 0)
     ret = fill_unix (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
-    ret = mc_proxies_of (json_object_get (cfg, "devices"), spec->privileged, spec->idmap_base, &spec->proxies,
+    ret = mc_proxies_of (json_object_get (cfg, "devices"), spec->privileged, spec->idmap_base, spec->idmap_size,
+                         &spec->proxies,
                          &spec->n_proxies, err);
   if (ret == 0)
     add_lxcfs (spec);

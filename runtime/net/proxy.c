@@ -179,8 +179,8 @@ mc_proxies_free (struct mc_proxy *p, size_t n)
 }
 
 int
-mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, struct mc_proxy **out, size_t *n,
-               mc_error_t *err)
+mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, uint32_t idmap_size, struct mc_proxy **out,
+               size_t *n, mc_error_t *err)
 {
   struct mc_proxy *p = NULL;
   const char *dname;
@@ -212,14 +212,23 @@ mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, struct mc_
       x->bind_container = bind && strcmp (bind, "container") == 0;
       x->nat = json_string_value (json_object_get (dev, "nat"))
                && strcmp (json_string_value (json_object_get (dev, "nat")), "true") == 0;
-      x->uid = (uid_t) (uid ? strtoul (uid, NULL, 10) : 0);
-      x->gid = (gid_t) (gid ? strtoul (gid, NULL, 10) : 0);
-      /* A listening socket inside belongs to a container id.  */
-      if (x->bind_container && !privileged)
-        {
-          x->uid += idmap_base;
-          x->gid += idmap_base;
-        }
+      /* A listening socket inside belongs to a container id; one on the
+         host to the host id given.  */
+      {
+        uint32_t hu, hg;
+        bool as_is = privileged || !x->bind_container;
+
+        if (mc_idmap_host_id (idmap_base, idmap_size, as_is, "uid", uid ? strtoul (uid, NULL, 10) : 0, &hu, err) < 0
+            || mc_idmap_host_id (idmap_base, idmap_size, as_is, "gid", gid ? strtoul (gid, NULL, 10) : 0, &hg, err)
+                   < 0)
+          {
+            mc_error_prefix (err, "device `%s`", dname);
+            mc_proxies_free (p, count);
+            return -1;
+          }
+        x->uid = (uid_t) hu;
+        x->gid = (gid_t) hg;
+      }
       x->mode = (mode_t) (mode ? strtoul (mode, NULL, 8) : 0666);
     }
   *out = p;
