@@ -28,19 +28,30 @@ suite=bookworm
 say() { printf 'mkroot-systemd.sh: %s\n' "$*" >&2; }
 
 command -v debootstrap >/dev/null || { say "debootstrap missing (scripts/install-deps.sh test)"; exit 1; }
+sonames_h=$here/../../build-gen/sonames.h
+[ -r "$sonames_h" ] || { say "$sonames_h missing: build minictr first"; exit 1; }
 mirror=$("$here/../../scripts/debian-mirror.sh" "$suite") || { say "no Debian $suite mirror in the apt sources"; exit 1; }
 
-# The packages of the libraries the binary needs, linked or dlopen()ed.
-libpkgs() {
-    local lib path
-    {
-        ldd "$bin" | awk '$3 ~ /^\// { print $3 }'
-        for lib in $(grep -o '"lib[^"]*\.so[^"]*"' "$here/../../build-gen/sonames.h" | tr -d '"'); do
-            ldconfig -p | awk -v l="$lib" '$1 == l && $NF ~ /^\// { print $NF; exit }'
-        done
-    } | while read -r path; do
-        dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true
-    done | cut -d: -f1 | sort -u
+# The sonames the binary needs: those it links (ldd) and those it
+# dlopen()s (build-gen/sonames.h).
+sonames() {
+    ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $1 }'
+    grep -o '"lib[^"]*\.so[^"]*"' "$sonames_h" | tr -d '"'
+}
+
+# The Debian package of one soname of this host's architecture: by the path
+# the dynamic linker's cache gives, else by any packaged file of that name
+# (a cache that does not list it, or a copy outside dpkg's reach first in
+# it, must not drop the package silently).
+soname_pkg() {
+    local lib=$1 arch path pkg=
+    arch=$(dpkg --print-architecture)
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && $NF ~ /^\// { print $NF; exit }')
+    if [ -n "$path" ]; then
+        pkg=$(dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
+    fi
+    [ -n "$pkg" ] || pkg=$(dpkg -S "*/$lib" 2>/dev/null || true)
+    printf '%s\n' "$pkg" | awk -F': ' -v a="$arch" '$1 ~ (":" a "$") || $1 !~ /:/ { sub(/:.*/, "", $1); print $1; exit }'
 }
 pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iproute2 nftables
       bats bats-assert bats-support jq attr libcap2-bin e2fsprogs busybox-static xz-utils
@@ -53,9 +64,13 @@ pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iprout
       ansible python3-cffi-backend
       # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
       lxc hyperfine)
-mapfile -t extra < <(libpkgs)
-[ ${#extra[@]} -gt 0 ] || { say "cannot find the packages of $bin's libraries"; exit 1; }
-pkgs+=("${extra[@]}")
+mapfile -t libs < <(sonames | sort -u)
+[ ${#libs[@]} -gt 0 ] || { say "cannot list the libraries of $bin"; exit 1; }
+for lib in "${libs[@]}"; do
+    pkg=$(soname_pkg "$lib")
+    [ -n "$pkg" ] || { say "no Debian package on this host holds $lib (needed by $bin)"; exit 1; }
+    pkgs+=("$pkg")
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkroot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -68,6 +83,16 @@ if ! debootstrap --variant=minbase --include="$list" "$suite" "$root" "$mirror" 
     tail -n 5 "$work/debootstrap.log" >&2
     exit 1
 fi
+# Every library the binary needs is in the root, or the VM would fail each
+# test with the loader's error: fail here, naming it.
+for lib in "${libs[@]}"; do
+    found=$(find "$root/usr/lib" "$root/lib" -maxdepth 2 -name "$lib" -print -quit 2>/dev/null || true)
+    [ -n "$found" ] || {
+        say "$lib is not in the debootstrapped root; debootstrap said:"
+        grep -E '^[WE]:' "$work/debootstrap.log" | tail -n 5 >&2
+        exit 1
+    }
+done
 rm -rf "${root:?}"/var/cache/apt/archives/*.deb "${root:?}"/var/lib/apt/lists/*
 echo minictr-sdvm >"$root/etc/hostname"
 : >"$root/etc/resolv.conf"
