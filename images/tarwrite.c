@@ -28,7 +28,9 @@ struct mc_tar_writer
   struct link_seen *links;
   size_t nlinks;
   /* per add_tree call */
-  uint32_t id_from, id_size;
+  const struct mc_idmap_set *ids;
+  int ids_layer;
+  size_t top_len;
   bool overlay_xattrs;
 };
 
@@ -117,11 +119,27 @@ mc_tar_writer_add_buffer (struct mc_tar_writer *w, const char *path, const void 
 }
 
 static uint32_t
-map_id (struct mc_tar_writer *w, uint32_t id)
+map_id (struct mc_tar_writer *w, bool in_layer, uint32_t id, bool gid)
 {
-  if (w->id_size && id >= w->id_from && id - w->id_from < w->id_size)
-    return id - w->id_from;
+  uint32_t ns;
+
+  if (w->ids && in_layer && mc_idmap_to_ns (gid ? &w->ids->gid : &w->ids->uid, id, &ns))
+    return ns;
   return id;
+}
+
+/* Whether the entry at PATH (the archive's name) comes from the layer
+ * whose ids W->ids describes.  */
+static bool
+in_ids_layer (struct mc_tar_writer *w, const char *path)
+{
+  const char *rel = path + w->top_len;
+  struct stat st;
+
+  if (w->ids_layer < 0)
+    return true;
+  rel += *rel == '/';
+  return fstatat (w->ids_layer, *rel ? rel : ".", &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Regular files and directories carry their xattrs here; symlinks and
@@ -180,8 +198,13 @@ add_entry (struct mc_tar_writer *w, int dirfd, const char *name, const char *pat
   e = sym_archive_entry_new ();
   sym_archive_entry_copy_stat (e, &st);
   sym_archive_entry_set_pathname (e, path);
-  sym_archive_entry_set_uid (e, map_id (w, st.st_uid));
-  sym_archive_entry_set_gid (e, map_id (w, st.st_gid));
+  if (w->ids)
+    {
+      bool layer = in_ids_layer (w, path);
+
+      sym_archive_entry_set_uid (e, map_id (w, layer, st.st_uid, false));
+      sym_archive_entry_set_gid (e, map_id (w, layer, st.st_gid, true));
+    }
   if (S_ISREG (st.st_mode) || S_ISDIR (st.st_mode))
     {
       fd = openat (dirfd, *name ? name : ".", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR (st.st_mode) ? O_DIRECTORY : 0));
@@ -264,12 +287,13 @@ add_dir (struct mc_tar_writer *w, int dirfd, const char *prefix, int depth, mc_e
 
 int
 mc_tar_writer_add_tree (struct mc_tar_writer *w, int dirfd, const char *name, const char *prefix,
-                        uint32_t id_from, uint32_t id_size, bool overlay_xattrs, mc_error_t *err)
+                        const struct mc_idmap_set *ids, int ids_layer, bool overlay_xattrs, mc_error_t *err)
 {
   int ret;
 
-  w->id_from = id_from;
-  w->id_size = id_size;
+  w->ids = ids;
+  w->ids_layer = ids_layer;
+  w->top_len = strlen (prefix);
   w->overlay_xattrs = overlay_xattrs;
   ret = add_entry (w, dirfd, name, prefix, 0, err);
   release_links (w);

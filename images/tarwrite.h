@@ -6,6 +6,7 @@
 #define MINICTR_IMAGES_TARWRITE_H
 
 #include "lib/error.h"
+#include "lib/idmapset.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,13 +23,16 @@ int mc_tar_writer_add_buffer (struct mc_tar_writer *w, const char *path, const v
                               size_t len, mode_t mode, mc_error_t *err);
 
 /* The tree DIRFD/NAME, stored as PREFIX (which names the top directory
- * itself).  Owner and group ids in [ID_FROM, ID_FROM + ID_SIZE) are
- * written less ID_FROM (host ids of an unprivileged container back to the
- * container's own); ID_SIZE 0 keeps every id.  OVERLAY_XATTRS: keep
+ * itself).  Owner and group ids that IDS maps are written as the
+ * container ids they are the host ids of (an unprivileged container's
+ * back to its own); IDS NULL, and ids it does not map, are kept.
+ * IDS_LAYER >= 0: only the ids of entries that this directory holds too
+ * are mapped (the tree is an overlay of that layer, in host ids, over
+ * layers in container ids).  OVERLAY_XATTRS: keep
  * overlayfs' layer markers (opaque, whiteout: a layer); its other,
  * host-specific xattrs (origin, uuid, ...) are always dropped.  */
 int mc_tar_writer_add_tree (struct mc_tar_writer *w, int dirfd, const char *name,
-                            const char *prefix, uint32_t id_from, uint32_t id_size,
+                            const char *prefix, const struct mc_idmap_set *ids, int ids_layer,
                             bool overlay_xattrs, mc_error_t *err);
 
 /* Finish the archive (end blocks, compressor) and free W.  */

@@ -531,18 +531,3 @@ mc_plain_name_validate (const char *what, const char *name, mc_error_t *err)
   return 0;
 }
 
-int
-mc_idmap_host_id (uint32_t base, uint32_t size, bool privileged, const char *what, unsigned long id, uint32_t *out,
-                  mc_error_t *err)
-{
-  if (privileged)
-    {
-      *out = (uint32_t) id;
-      return 0;
-    }
-  if (id >= size)
-    return mc_make_error (err, 0, "%s %lu is outside the container's id map (0-%u)", what, id, size - 1);
-  *out = base + (uint32_t) id;
-  return 0;
-}
-

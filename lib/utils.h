@@ -104,9 +104,5 @@ int mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error
  * `-`, `_` and `.`, not starting with `.` or `-` (profiles, snapshots);
  * the error says "invalid WHAT name".  */
 int mc_plain_name_validate (const char *what, const char *name, mc_error_t *err);
-/* Container id ID as the host sees it: BASE + ID, or ID itself when
- * PRIVILEGED; -1 with an error naming WHAT when ID is outside the map.  */
-int mc_idmap_host_id (uint32_t base, uint32_t size, bool privileged, const char *what, unsigned long id,
-                      uint32_t *out, mc_error_t *err);
 
 #endif

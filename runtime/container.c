@@ -253,6 +253,7 @@ make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
   bool privileged = mc_config_get_bool (cfg, "security.privileged", false);
   uint32_t base, size;
   uid_t owner;
+  struct mc_layer_ids ids;
   static const char *const dirs[] = { "upper", "work", "rootfs", "lower" };
   struct stat st;
   size_t i;
@@ -267,7 +268,8 @@ make_layers (int dfd, const char *image_rootfs, json_t *cfg, mc_error_t *err)
   if (fchownat (dfd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0
       || fchmodat (dfd, "upper", st.st_mode & 07777, 0) < 0)
     return mc_make_error (err, errno, "chown the upper layer");
-  return mc_layer_idmap_set (dfd, "upper", owner, privileged ? UINT32_MAX : size, err);
+  ids = (struct mc_layer_ids){ .base = owner, .size = privileged ? UINT32_MAX : size, .raw = NULL };
+  return mc_layer_idmap_set (dfd, "upper", &ids, err);
 }
 
 /* The root disk's size, on the new layer.  */

@@ -586,8 +586,8 @@ dev_host_id (const struct mc_child_spec *spec, json_t *dev, const char *what, ui
 {
   const char *v = json_string_value (json_object_get (dev, what));
 
-  return mc_idmap_host_id (spec->idmap_base, spec->idmap_size, spec->privileged, what, v ? strtoul (v, NULL, 10) : 0,
-                           out, err);
+  return mc_idmap_host_id (&spec->idmap, spec->privileged, what, strcmp (what, "gid") == 0,
+                           v ? strtoul (v, NULL, 10) : 0, out, err);
 }
 
 /* unix-char and unix-block devices: a node of their own under
@@ -763,12 +763,13 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->cdir = xasprintf ("%s/containers/%s", s->root, name);
   spec->privileged = mc_config_get_bool (cfg, "security.privileged", false);
   mc_idmap_of_config (local, &spec->idmap_base, &spec->idmap_size);
-  ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
+  ret = mc_idmap_set_of_config (local, &spec->idmap, err);
+  if (ret == 0)
+    ret = fill_disks (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
     ret = fill_unix (json_object_get (cfg, "devices"), spec, err);
   if (ret == 0)
-    ret = mc_proxies_of (json_object_get (cfg, "devices"), spec->privileged, spec->idmap_base, spec->idmap_size,
-                         &spec->proxies,
+    ret = mc_proxies_of (json_object_get (cfg, "devices"), spec->privileged, &spec->idmap, &spec->proxies,
                          &spec->n_proxies, err);
   if (ret == 0)
     add_lxcfs (spec);

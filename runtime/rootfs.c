@@ -73,6 +73,8 @@ unprivileged_lower (const struct mc_rootfs_spec *spec, const char *lower, mc_err
     return xstrdup (lower);
   if (!idmap_unsupported (err) || slash == NULL)
     return NULL;
+  if (spec->raw_idmap)
+    return mc_error_prefix (err, "raw.idmap needs an idmapped image layer, and this host cannot make one"), NULL;
   mc_error_release (err);
   *slash = '\0';
   return mc_shifted_rootfs (image_dir, spec->idmap_base, spec->idmap_size, err);

@@ -18,6 +18,7 @@ struct mc_rootfs_spec
   const char *cdir;         /* containers/NAME */
   int userns_fd;            /* -1: privileged, no idmapping */
   uint32_t idmap_base, idmap_size;
+  bool raw_idmap;           /* raw.idmap entries: no shifted-copy fallback */
 };
 
 /* Monitor side, in its private mount namespace: returns a detached

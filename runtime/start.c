@@ -407,7 +407,8 @@ build_tree (struct builder *b, mc_error_t *err)
 {
   struct mc_child_spec *c = b->c;
   struct mc_rootfs_spec spec = { .image_rootfs = c->image_rootfs, .cdir = c->cdir, .userns_fd = -1,
-                                 .idmap_base = c->idmap_base, .idmap_size = c->idmap_size };
+                                 .idmap_base = c->idmap_base, .idmap_size = c->idmap_size,
+                                 .raw_idmap = c->idmap.uid.n > 1 || c->idmap.gid.n > 1 };
   cleanup_close int userns = -1;
   cleanup_close int mfd = -1;
   cleanup_close int rootfd = -1;
@@ -531,7 +532,7 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
   b.ready = ready[0];
   if (unified_fd >= 0)
     close (unified_fd);
-  if (!c->privileged && mc_idmap_write (b.init, c->idmap_base, c->idmap_size, &err) < 0)
+  if (!c->privileged && mc_idmap_write (b.init, &c->idmap, &err) < 0)
     {
       kill (b.init, SIGKILL);
       mc_sync_die (msock, &err);

@@ -8,6 +8,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/devices.h"
 #include "lib/error.h"
+#include "lib/idmapset.h"
 #include "runtime/net/nic.h"
 #include "runtime/net/proxy.h"
 #include "runtime/template.h"
@@ -35,6 +36,7 @@ struct mc_child_spec
   bool nesting;        /* security.nesting: no masks, so /proc can be mounted again inside */
   bool ephemeral;
   uint32_t idmap_base, idmap_size;
+  struct mc_idmap_set idmap; /* the whole map: the range and raw.idmap */
   int console_fd;      /* pty slave, for the child */
   char console_path[64];
   struct mc_cgroup *cgroup;

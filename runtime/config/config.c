@@ -1,4 +1,5 @@
 #include "runtime/config/config.h"
+#include "lib/idmapset.h"
 #include "runtime/config/device-config.h"
 #include "runtime/history/schedule.h"
 #include "runtime/security.h"
@@ -67,6 +68,9 @@ static const struct mc_config_key keys[] = {
   { "linux.sysctl.", true, MC_KEY_SYSCTL, NULL, false,
     "linux.sysctl.NAME: a sysctl of the container's own network or IPC namespace (net.*, kernel.shm*, "
     "kernel.msg*, kernel.sem, fs.mqueue.*), set at start" },
+  { "raw.idmap", false, MC_KEY_IDMAP, NULL, false,
+    "Host ids mapped into the container as given, one `uid|gid|both HOST CONTAINER` per line (ranges N-M), "
+    "outside the container's own range: e.g. `both 1000 1000` to share a host user's files" },
   { "security.idmap.isolated", false, MC_KEY_BOOL, "false", false,
     "Give the container a uid/gid range of its own (65536 ids) instead of the shared one" },
   { "security.nesting", false, MC_KEY_BOOL, "false", false,
@@ -177,8 +181,6 @@ static const struct
   { "agent.nic_config", "applies to virtual machines only" },
   { "boot.debug_edk2", "applies to virtual machines only" },
   { "migration.stateful", "needs live migration (CRIU), which minictr does not do" },
-  { "raw.idmap", "is not supported: a container maps one contiguous range of host ids (security.idmap.isolated "
-                 "gives it a block of its own); use `shift=true` on a disk device to share host files" },
 };
 
 const struct mc_config_key *
@@ -485,6 +487,7 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
     case MC_KEY_RLIMIT:
     case MC_KEY_SYSCTL:
     case MC_KEY_SYSCALLS:
+    case MC_KEY_IDMAP:
       /* Checked with the key's name (mc_config_validate).  */
       return 0;
     }
@@ -587,6 +590,13 @@ mc_config_validate (const char *key, const char *value, mc_error_t *err)
     }
   if (k->type == MC_KEY_SYSCALLS)
     return mc_syscalls_validate (key, value, err);
+  if (k->type == MC_KEY_IDMAP)
+    {
+      /* The syntax here; the container's own range is known at start.  */
+      struct mc_idmap_set set;
+
+      return mc_idmap_set_build (&set, 0, 0, value, NULL, err);
+    }
   if (k->type == MC_KEY_SYSCTL)
     {
       cleanup_free char *path = NULL;

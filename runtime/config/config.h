@@ -32,6 +32,7 @@ enum mc_key_type
   MC_KEY_NODES,     /* a set of NUMA nodes ("0", "0-1,3") */
   MC_KEY_SIZE,      /* an LXD size ("64MiB") */
   MC_KEY_SYSCALLS,  /* system call names (security.h) */
+  MC_KEY_IDMAP,     /* LXD's raw.idmap lines (lib/idmapset.h) */
 };
 
 struct mc_config_key

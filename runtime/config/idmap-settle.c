@@ -72,10 +72,14 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
 {
   bool privileged = mc_config_get_bool (expanded, "security.privileged", false);
   bool isolated = mc_config_get_bool (expanded, "security.idmap.isolated", false);
-  uint32_t cur_base, cur_size, base = 0, size = 0, upper_base = 0, from_size = 0;
+  const char *cur_raw = mc_config_get (local, "volatile.idmap.raw", "");
+  uint32_t cur_base, cur_size, base = 0, size = 0;
+  struct mc_layer_ids have = { 0 }, want;
+  cleanup_free char *raw = NULL;
   int rec;
   cleanup_close int cfd = -1, dfd = -1, lock = -1;
   struct mc_idmap host;
+  struct mc_idmap_set set;
   struct stat st;
   char buf[16];
 
@@ -96,12 +100,20 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
     return -1;
   else
     size = ISOLATED_SIZE;
+  /* raw.idmap, checked against the range now known, in one spelling; a
+   * privileged container has no map to carve.  */
+  if (privileged)
+    raw = xstrdup ("");
+  else if (mc_idmap_set_build (&set, base, size, mc_config_get (expanded, "raw.idmap", NULL), &raw, err) < 0)
+    return mc_error_prefix (err, "container `%s`", name);
+  want = (struct mc_layer_ids){ .base = privileged ? 0 : base, .size = privileged ? UINT32_MAX : size,
+                                .raw = raw };
 
   /* The layer's own record says which ids it is in (shift.h), written
    * with the shift itself, so no crash can make it lie.  */
   if ((dfd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "open `%s/containers/%s`", s->root, name);
-  if ((rec = mc_layer_idmap_get (dfd, "upper", &upper_base, &from_size, err)) < 0)
+  if ((rec = mc_layer_idmap_get (dfd, "upper", &have, err)) < 0)
     return -1;
   if (rec == 0)
     {
@@ -109,22 +121,33 @@ mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local, 
        * its root, the one time; the record is written below.  */
       if (fstatat (dfd, "upper", &st, AT_SYMLINK_NOFOLLOW) < 0)
         return mc_make_error (err, errno, "stat `%s/containers/%s/upper`", s->root, name);
-      upper_base = (uint32_t) st.st_uid;
-      from_size = upper_base == 0 ? UINT32_MAX : upper_base == cur_base ? cur_size : ISOLATED_SIZE;
+      have.base = (uint32_t) st.st_uid;
+      have.size = have.base == 0 ? UINT32_MAX : have.base == cur_base ? cur_size : ISOLATED_SIZE;
+      have.raw = xstrdup ("");
     }
-  if (privileged ? upper_base != 0 : upper_base != base)
+  if (have.base != want.base || (!privileged && strcmp (have.raw, want.raw) != 0))
     {
-      if (mc_shift_tree (dfd, "upper", upper_base, from_size, privileged ? 0 : base,
-                         privileged ? UINT32_MAX : size, err) < 0)
-        return mc_error_prefix (err, "shift the ids of container `%s`", name);
+      if (mc_shift_tree (dfd, "upper", &have, &want, err) < 0)
+        {
+          free (have.raw);
+          return mc_error_prefix (err, "shift the ids of container `%s`", name);
+        }
     }
-  else if (rec == 0 && mc_layer_idmap_set (dfd, "upper", upper_base, from_size, err) < 0)
-    return -1;
-  if (base == cur_base && size == cur_size)
+  else if (rec == 0 && mc_layer_idmap_set (dfd, "upper", &have, err) < 0)
+    {
+      free (have.raw);
+      return -1;
+    }
+  free (have.raw);
+  if (base == cur_base && size == cur_size && strcmp (raw, cur_raw) == 0)
     return 0;
   snprintf (buf, sizeof (buf), "%u", base);
   json_object_set_new (json_object_get (local, "config"), "volatile.idmap.base", json_string (buf));
   snprintf (buf, sizeof (buf), "%u", size);
   json_object_set_new (json_object_get (local, "config"), "volatile.idmap.size", json_string (buf));
+  if (*raw)
+    json_object_set_new (json_object_get (local, "config"), "volatile.idmap.raw", json_string (raw));
+  else
+    json_object_del (json_object_get (local, "config"), "volatile.idmap.raw");
   return mc_container_config_save (s, name, local, err);
 }

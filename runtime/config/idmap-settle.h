@@ -14,8 +14,9 @@
 /* Before a start (container lock held): settle which host ids container
  * NAME uses -- the shared host range, an isolated block of 65536 of its
  * own (security.idmap.isolated, unique among containers), or none when
- * privileged -- re-own its upper layer if it is in other ids, and record
- * the map in LOCAL's volatile.idmap.*.  EXPANDED: the effective config. */
+ * privileged -- with raw.idmap's entries carved out of it, re-own its
+ * upper layer if it is in other ids, and record the map in LOCAL's
+ * volatile.idmap.* (.raw: the entries).  EXPANDED: the effective config. */
 int mc_container_settle_idmap (struct mc_store *s, const char *name, json_t *local,
                                json_t *expanded, mc_error_t *err);
 

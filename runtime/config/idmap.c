@@ -38,7 +38,7 @@ int
 mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count, mc_error_t *err)
 {
   cleanup_free char *buf = NULL;
-  mc_error_t read_err = NULL;
+  mc_error_t read_err = NULL, first = NULL;
   char *line, *save = NULL;
 
   *base = MC_IDMAP_DEFAULT_BASE;
@@ -48,9 +48,32 @@ mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count, mc_error_
       mc_error_release (&read_err);
       return 0;
     }
+  /* As LXD: the first root entry big enough for a container; smaller
+     ones are there to let raw.idmap map single host ids (LXD's docs have
+     users add `root:1000:1`).  None big enough: the first one's error.  */
   for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    if (strncmp (line, "root:", 5) == 0)
-      return parse_entry (file, line, base, count, err);
+    {
+      mc_error_t e = NULL;
+
+      if (strncmp (line, "root:", 5) != 0)
+        continue;
+      if (parse_entry (file, line, base, count, &e) == 0)
+        {
+          mc_error_release (&first);
+          return 0;
+        }
+      if (first == NULL)
+        first = e;
+      else
+        mc_error_release (&e);
+    }
+  *base = MC_IDMAP_DEFAULT_BASE;
+  *count = MC_IDMAP_DEFAULT_COUNT;
+  if (first)
+    {
+      *err = first;
+      return -1;
+    }
   return 0;
 }
 
@@ -78,22 +101,33 @@ mc_idmap_of_config (json_t *cfg, uint32_t *base, uint32_t *size)
 }
 
 int
-mc_idmap_write (pid_t pid, uint32_t base, uint32_t size, mc_error_t *err)
+mc_idmap_set_of_config (json_t *cfg, struct mc_idmap_set *set, mc_error_t *err)
+{
+  uint32_t base, size;
+
+  mc_idmap_of_config (cfg, &base, &size);
+  if (mc_idmap_set_build (set, base, size, mc_config_get (cfg, "volatile.idmap.raw", NULL), NULL, err) < 0)
+    return mc_error_prefix (err, "volatile.idmap.raw");
+  return 0;
+}
+
+int
+mc_idmap_write (pid_t pid, const struct mc_idmap_set *set, mc_error_t *err)
 {
   static const char *const files[] = { "uid_map", "gid_map" };
   size_t i;
 
   for (i = 0; i < 2; i++)
     {
-      char path[64], line[64];
+      char path[64], text[MC_IDMAP_MAX_EXTENTS * 36];
       cleanup_close int fd = -1;
-      int n;
+      size_t n = mc_idmap_list_format (i == 0 ? &set->uid : &set->gid, text, sizeof (text));
 
       snprintf (path, sizeof (path), "/proc/%d/%s", (int) pid, files[i]);
-      n = snprintf (line, sizeof (line), "0 %u %u\n", base, size);
+      /* One write: the kernel takes a map whole or not at all.  */
       fd = open (path, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write (fd, line, (size_t) n) != n)
-        return mc_make_error (err, errno, "write `%s`", path);
+      if (fd < 0 || n == 0 || write (fd, text, n) != (ssize_t) n)
+        return mc_make_error (err, n == 0 ? 0 : errno, "write `%s`", path);
     }
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "images/store.h"
 #include "lib/error.h"
+#include "lib/idmapset.h"
 
 #include <jansson.h>
 
@@ -21,8 +22,9 @@ struct mc_idmap
 #define MC_IDMAP_DEFAULT_COUNT 1000000000U
 #define MC_IDMAP_MIN_COUNT 65536U
 
-/* Parse FILE's first line "root:START:COUNT" (COUNT >= 65536).  Missing
- * file or entry: the default.  A malformed entry is an error.  */
+/* Parse FILE's first line "root:START:COUNT" with COUNT >= 65536.  Missing
+ * file or entry: the default.  Root entries, and none good: the first
+ * one's error (malformed, or too small).  */
 int mc_idmap_from_file (const char *file, uint32_t *base, uint32_t *count,
                         mc_error_t *err);
 int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
@@ -31,7 +33,12 @@ int mc_idmap_host_default (struct mc_idmap *map, mc_error_t *err);
  * defaults (1000000, 1000000000) when they are missing.  */
 void mc_idmap_of_config (json_t *cfg, uint32_t *base, uint32_t *size);
 
-/* Map PID's user namespace: 0 -> BASE for SIZE ids, uids and gids.  */
-int mc_idmap_write (pid_t pid, uint32_t base, uint32_t size, mc_error_t *err);
+/* CFG's whole map (lib/idmapset.h): volatile.idmap.base and .size, with
+ * volatile.idmap.raw, the raw.idmap in effect since the container's ids
+ * were last settled (mc_container_settle_idmap).  */
+int mc_idmap_set_of_config (json_t *cfg, struct mc_idmap_set *set, mc_error_t *err);
+
+/* Write SET as PID's uid_map and gid_map.  */
+int mc_idmap_write (pid_t pid, const struct mc_idmap_set *set, mc_error_t *err);
 
 #endif

@@ -59,7 +59,7 @@ become_root (mc_error_t *err)
  * (start.c maps its init the same way): a short-lived child unshares it,
  * we write its maps and keep a reference to it by fd.  */
 static int
-make_userns (uint32_t base, uint32_t size, mc_error_t *err)
+make_userns (const struct mc_idmap_set *idmap, mc_error_t *err)
 {
   int ready[2] = { -1, -1 }, hold[2] = { -1, -1 }, fd = -1, status;
   char path[64], c = 0;
@@ -86,7 +86,7 @@ make_userns (uint32_t base, uint32_t size, mc_error_t *err)
     mc_make_error (err, errno, "fork");
   else if (read (ready[0], &c, 1) != 1)
     mc_make_error (err, 0, "create a user namespace for the container's idmap");
-  else if (mc_idmap_write (pid, base, size, err) == 0)
+  else if (mc_idmap_write (pid, idmap, err) == 0)
     {
       snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
       fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -120,7 +120,8 @@ assemble_rootfs (const struct file_agent_spec *spec, int userns, mc_error_t *err
 {
   struct mc_rootfs_spec rs = { .image_rootfs = spec->image_rootfs, .cdir = spec->cdir,
                                .userns_fd = userns, .idmap_base = spec->idmap_base,
-                               .idmap_size = spec->idmap_size };
+                               .idmap_size = spec->idmap_size,
+                               .raw_idmap = spec->idmap.uid.n > 1 || spec->idmap.gid.n > 1 };
   cleanup_free char *target = xasprintf ("%s/rootfs", spec->cdir);
   cleanup_close int mfd = mc_rootfs_prepare (&rs, err);
   int rootfd;
@@ -147,7 +148,7 @@ enter_stopped (const struct file_agent_spec *spec, mc_error_t *err)
   if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return mc_make_error (err, errno, "private mount namespace");
   if (!spec->privileged
-      && (userns = make_userns (spec->idmap_base, spec->idmap_size, err)) < 0)
+      && (userns = make_userns (&spec->idmap, err)) < 0)
     return -1;
   rootfd = assemble_rootfs (spec, userns, err);
   if (rootfd < 0)

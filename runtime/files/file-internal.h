@@ -19,6 +19,7 @@
 #define MINICTR_FILE_INTERNAL_H
 
 #include "lib/error.h"
+#include "lib/idmapset.h"
 #include "runtime/files/file.h"
 
 #include <limits.h>
@@ -181,6 +182,7 @@ struct file_agent_spec
   const char *cdir;          /* containers/NAME, absolute */
   const char *image_rootfs;  /* images/<fp>/rootfs */
   uint32_t idmap_base, idmap_size;
+  struct mc_idmap_set idmap;
 };
 
 /* In the forked child: enter the container and serve requests on SOCK

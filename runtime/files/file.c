@@ -186,7 +186,7 @@ stopped_spec (struct mc_store *s, const char *name, json_t *cfg, struct file_age
   spec->cdir = keep->cdir;
   spec->image_rootfs = keep->image_rootfs;
   mc_idmap_of_config (cfg, &spec->idmap_base, &spec->idmap_size);
-  return 0;
+  return mc_idmap_set_of_config (cfg, &spec->idmap, err);
 }
 
 static int

@@ -22,20 +22,29 @@ struct link_seen
 
 struct shift
 {
-  uint32_t from, from_size; /* source ids [from, from + from_size) ... */
-  uint32_t base, size;      /* ... become [base, base + size) */
+  /* A source id is FROM's host id of a container id (NULL: it is the
+   * container id itself), which becomes TO's host id of it (NULL: stays
+   * the container id).  Both NULL: a plain copy.  */
+  const struct mc_idmap_set *from, *to;
   int dst_top;
   struct link_seen *links;
   size_t nlinks;
 };
 
 static uint32_t
-shifted (const struct shift *sh, uint32_t id)
+shifted (const struct shift *sh, uint32_t id, bool gid)
 {
-  /* Ids outside the ranges would be unmapped inside: nobody, as LXD does. */
-  if (id >= sh->from && id - sh->from < sh->from_size && id - sh->from < sh->size)
-    return sh->base + (id - sh->from);
-  return sh->base + 65534;
+  uint32_t ns = id, host;
+
+  /* Ids outside the maps would be unmapped inside: nobody, as LXD does. */
+  if (sh->from && !mc_idmap_to_ns (gid ? &sh->from->gid : &sh->from->uid, id, &ns))
+    ns = 65534;
+  if (sh->to == NULL)
+    return ns;
+  if (mc_idmap_to_host (gid ? &sh->to->gid : &sh->to->uid, ns, &host)
+      || mc_idmap_to_host (gid ? &sh->to->gid : &sh->to->uid, 65534, &host))
+    return host;
+  return 65534;
 }
 
 /* Copy [OFF, END) at the same offsets.  */
@@ -198,7 +207,7 @@ set_attrs (struct shift *sh, int dst, const char *name, const char *path,
 {
   struct timespec ts[2] = { st->st_atim, st->st_mtim };
 
-  if (fchownat (dst, name, shifted (sh, st->st_uid), shifted (sh, st->st_gid), AT_SYMLINK_NOFOLLOW) < 0)
+  if (fchownat (dst, name, shifted (sh, st->st_uid, false), shifted (sh, st->st_gid, true), AT_SYMLINK_NOFOLLOW) < 0)
     return mc_make_error (err, errno, "chown `%s`", path);
   if (!S_ISLNK (st->st_mode) && fchmodat (dst, name, st->st_mode & 07777, 0) < 0)
     return mc_make_error (err, errno, "chmod `%s`", path);
@@ -248,12 +257,14 @@ copy_dir (struct shift *sh, int src, int dst, const char *path, int depth, mc_er
 static int
 build_copy (int imgfd, const char *tmp, uint32_t base, uint32_t size, mc_error_t *err)
 {
-  struct shift sh = { .from = 0, .from_size = UINT32_MAX, .base = base, .size = size, .dst_top = -1 };
+  struct mc_idmap_set to;
+  struct shift sh = { .from = NULL, .to = &to, .dst_top = -1 };
   cleanup_close int src = openat (imgfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   size_t i;
   int ret;
 
+  mc_idmap_set_init (&to, base, size);
   if (src < 0 || fstat (src, &st) < 0)
     return mc_make_error (err, errno, "open the image rootfs");
   if (mkdirat (imgfd, tmp, 0700) < 0)
@@ -304,14 +315,15 @@ mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error
  * either tree whole, and the caller can tell which from the owner of the
  * top directory.  */
 int
-mc_layer_idmap_get (int dirfd, const char *name, uint32_t *base, uint32_t *size, mc_error_t *err)
+mc_layer_idmap_get (int dirfd, const char *name, struct mc_layer_ids *ids, mc_error_t *err)
 {
   cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  char buf[32];
+  char buf[MC_LAYER_IDS_MAX + 1], *nl;
   unsigned long b, n;
   ssize_t len;
   char end;
 
+  ids->raw = NULL;
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", name);
   len = fgetxattr (fd, MC_LAYER_IDMAP_XATTR, buf, sizeof (buf) - 1);
@@ -320,32 +332,52 @@ mc_layer_idmap_get (int dirfd, const char *name, uint32_t *base, uint32_t *size,
   if (len < 0)
     return mc_make_error (err, errno, "read the id record of `%s`", name);
   buf[len] = '\0';
+  /* "BASE SIZE", then raw.idmap's entries on lines of their own.  */
+  nl = strchr (buf, '\n');
+  if (nl)
+    *nl = '\0';
   if (sscanf (buf, "%lu %lu%c", &b, &n, &end) != 2 || b > UINT32_MAX || n == 0 || n > UINT32_MAX)
     return mc_make_error (err, 0, "`%s`: bad id record `%s`", name, buf);
-  *base = (uint32_t) b;
-  *size = (uint32_t) n;
+  ids->base = (uint32_t) b;
+  ids->size = (uint32_t) n;
+  ids->raw = xstrdup (nl ? nl + 1 : "");
   return 1;
 }
 
 int
-mc_layer_idmap_set (int dirfd, const char *name, uint32_t base, uint32_t size, mc_error_t *err)
+mc_layer_idmap_set (int dirfd, const char *name, const struct mc_layer_ids *ids, mc_error_t *err)
 {
   cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "%u %u", base, size);
+  const char *raw = ids->raw ? ids->raw : "";
+  cleanup_free char *buf = xasprintf ("%u %u%s%s", ids->base, ids->size, *raw ? "\n" : "", raw);
 
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", name);
-  if (fsetxattr (fd, MC_LAYER_IDMAP_XATTR, buf, (size_t) n, 0) < 0)
+  if (strlen (buf) > MC_LAYER_IDS_MAX)
+    return mc_make_error (err, 0, "record the ids of `%s`: raw.idmap too long", name);
+  if (fsetxattr (fd, MC_LAYER_IDMAP_XATTR, buf, strlen (buf), 0) < 0)
     return mc_make_error (err, errno, "record the ids of `%s`", name);
   return 0;
 }
 
-int
-mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, uint32_t to,
-               uint32_t to_size, mc_error_t *err)
+/* IDS as a map; a privileged layer's (0, UINT32_MAX) is the identity.  */
+static int
+ids_set (const struct mc_layer_ids *ids, struct mc_idmap_set *set, mc_error_t *err)
 {
-  struct shift sh = { .from = from, .from_size = from_size, .base = to, .size = to_size, .dst_top = -1 };
+  if (ids->base == 0)
+    {
+      mc_idmap_set_init (set, 0, UINT32_MAX);
+      return 0;
+    }
+  return mc_idmap_set_build (set, ids->base, ids->size, ids->raw, NULL, err);
+}
+
+int
+mc_shift_tree (int dirfd, const char *name, const struct mc_layer_ids *from, const struct mc_layer_ids *to,
+               mc_error_t *err)
+{
+  struct mc_idmap_set from_set, to_set;
+  struct shift sh = { .from = &from_set, .to = &to_set, .dst_top = -1 };
   cleanup_free char *tmp = xasprintf (".tmp-shift-%s", name);
   cleanup_close int src = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   mc_error_t e2 = NULL;
@@ -353,6 +385,8 @@ mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, u
   size_t i;
   int ret;
 
+  if (ids_set (from, &from_set, err) < 0 || ids_set (to, &to_set, err) < 0)
+    return -1;
   if (src < 0 || fstat (src, &st) < 0)
     return mc_make_error (err, errno, "open `%s`", name);
   (void) mc_rm_rf_at (dirfd, tmp, &e2);
@@ -367,7 +401,7 @@ mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size, u
   if (ret == 0)
     ret = set_attrs (&sh, dirfd, tmp, tmp, &st, err);
   if (ret == 0)
-    ret = mc_layer_idmap_set (dirfd, tmp, to, to_size, err);
+    ret = mc_layer_idmap_set (dirfd, tmp, to, err);
   if (ret == 0 && renameat2 (dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0)
     ret = mc_make_error (err, errno, "exchange `%s` with its shifted copy", name);
   for (i = 0; i < sh.nlinks; i++)
@@ -385,7 +419,7 @@ int
 mc_copy_tree (int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name,
               mc_error_t *err)
 {
-  struct shift sh = { .from = 0, .from_size = UINT32_MAX, .base = 0, .size = UINT32_MAX, .dst_top = -1 };
+  struct shift sh = { .from = NULL, .to = NULL, .dst_top = -1 };
   cleanup_close int src = openat (src_dirfd, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   mc_error_t e2 = NULL;
   struct stat st;

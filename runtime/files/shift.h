@@ -6,6 +6,7 @@
 #define MINICTR_SHIFT_H
 
 #include "lib/error.h"
+#include "lib/idmapset.h"
 
 #include <stdint.h>
 
@@ -17,23 +18,34 @@ char *mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size,
 
 /* Which host ids a layer's files are in (a container's upper layer, a
  * snapshot's): "BASE SIZE" in the trusted.minictr.idmap xattr of its
- * root directory; privileged: "0 4294967295".  Not the owner of the root,
+ * root directory, then the raw.idmap entries in effect, a line each
+ * (lib/idmapset.h's spelling); privileged: "0 4294967295".  Not the owner of the root,
  * which container root controls (`chown 5:5 /`): a trusted.* xattr only
  * host root can set, and it travels with the tree, atomically with a
  * shift (below), into snapshots and copies (mc_copy_tree).  Archives
  * never carry it (images/archive.c).  */
 #define MC_LAYER_IDMAP_XATTR "trusted.minictr.idmap"
 
-/* 1 and *BASE, *SIZE when DIRFD/NAME has the record; 0 without one.  */
-int mc_layer_idmap_get (int dirfd, const char *name, uint32_t *base, uint32_t *size, mc_error_t *err);
-int mc_layer_idmap_set (int dirfd, const char *name, uint32_t base, uint32_t size, mc_error_t *err);
+#define MC_LAYER_IDS_MAX 4000
 
-/* Re-own DIRFD/NAME: ids in [FROM, FROM + FROM_SIZE) become the same
- * offsets from TO (beyond TO_SIZE: TO + 65534, nobody); by copy and
- * RENAME_EXCHANGE, so a crash never leaves a half-shifted tree.  The new
- * tree's id record says TO, TO_SIZE.  */
-int mc_shift_tree (int dirfd, const char *name, uint32_t from, uint32_t from_size,
-                   uint32_t to, uint32_t to_size, mc_error_t *err);
+struct mc_layer_ids
+{
+  uint32_t base, size;
+  char *raw; /* raw.idmap's entries, "" or NULL for none */
+};
+
+/* 1 and *IDS (IDS->raw allocated) when DIRFD/NAME has the record; 0
+ * without one.  */
+int mc_layer_idmap_get (int dirfd, const char *name, struct mc_layer_ids *ids, mc_error_t *err);
+int mc_layer_idmap_set (int dirfd, const char *name, const struct mc_layer_ids *ids, mc_error_t *err);
+
+/* Re-own DIRFD/NAME from the ids FROM says to those TO says: a host id of
+ * FROM's map becomes TO's host id of the same container id (ids FROM does
+ * not map, and container ids TO does not: nobody, 65534 inside); by copy
+ * and RENAME_EXCHANGE, so a crash never leaves a half-shifted tree.  The
+ * new tree's id record says TO.  */
+int mc_shift_tree (int dirfd, const char *name, const struct mc_layer_ids *from, const struct mc_layer_ids *to,
+                   mc_error_t *err);
 
 /* Copy SRC_DIRFD/SRC_NAME to DST_DIRFD/DST_NAME (which must not exist)
  * exactly: owners, modes, times, xattrs (overlayfs' trusted.overlay.*

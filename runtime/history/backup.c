@@ -51,7 +51,7 @@ write_backup (struct mc_store *s, const char *name, struct mc_tar_writer *w, boo
   if (ret == 0)
     ret = add_yaml (w, "backup/container/config.yaml", cfg, err);
   if (ret == 0)
-    ret = mc_tar_writer_add_tree (w, cdir, "upper", "backup/container/upper", 0, 0, true, err);
+    ret = mc_tar_writer_add_tree (w, cdir, "upper", "backup/container/upper", NULL, -1, true, err);
   json_array_foreach (snaps, i, v)
     {
       const char *sn = json_string_value (json_object_get (v, "name"));
@@ -68,15 +68,15 @@ write_backup (struct mc_store *s, const char *name, struct mc_tar_writer *w, boo
           ret = mc_make_error (err, errno, "open snapshot `%s/%s`", name, sn);
           break;
         }
-      ret = mc_tar_writer_add_tree (w, sfd, "upper", (p1 = xasprintf ("%s/upper", prefix)), 0, 0, true, err);
+      ret = mc_tar_writer_add_tree (w, sfd, "upper", (p1 = xasprintf ("%s/upper", prefix)), NULL, -1, true, err);
       if (ret == 0)
-        ret = mc_tar_writer_add_tree (w, sfd, "config.yaml", (p2 = xasprintf ("%s/config.yaml", prefix)), 0, 0,
+        ret = mc_tar_writer_add_tree (w, sfd, "config.yaml", (p2 = xasprintf ("%s/config.yaml", prefix)), NULL, -1,
                                       true, err);
       if (ret == 0)
         {
           free (p2);
           ret = mc_tar_writer_add_tree (w, sfd, "snapshot.yaml", (p2 = xasprintf ("%s/snapshot.yaml", prefix)),
-                                        0, 0, true, err);
+                                        NULL, -1, true, err);
         }
     }
 out:

@@ -34,7 +34,8 @@ struct pub
 {
   const char *upper;       /* the layer: containers/NAME[/snapshots/SNAP]/upper */
   const char *image_dir;   /* images/<fp> */
-  uint32_t base, size;     /* the container's ids, written back as 0.. */
+  bool privileged;
+  struct mc_idmap_set ids; /* the container's map: its host ids written back as its own */
   json_t *metadata;
 };
 
@@ -79,7 +80,7 @@ write_image (const struct pub *p, int out, mc_error_t *err)
 {
   cleanup_free char *lowers = xasprintf ("%s:%s/rootfs", p->upper, p->image_dir);
   cleanup_free char *yaml = NULL;
-  cleanup_close int fs = -1, mnt = -1, idir = -1;
+  cleanup_close int fs = -1, mnt = -1, idir = -1, ufd = -1;
   struct mc_tar_writer *w;
   size_t len;
   int ret;
@@ -96,14 +97,18 @@ write_image (const struct pub *p, int out, mc_error_t *err)
     return mc_make_error (err, errno, "mount the container's tree");
   if ((idir = open (p->image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "open `%s`", p->image_dir);
+  /* The image's layer is in container ids already; only what comes from
+     the container's layer is in host ids.  */
+  if ((ufd = open (p->upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open `%s`", p->upper);
   if (mc_yaml_dump (p->metadata, &yaml, &len, err) < 0 || (w = mc_tar_writer_open (out, true, err)) == NULL)
     return -1;
   ret = mc_tar_writer_add_buffer (w, "metadata.yaml", yaml, len, 0644, err);
   if (ret == 0 && json_object_size (json_object_get (p->metadata, "templates")) > 0
       && faccessat (idir, "templates", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    ret = mc_tar_writer_add_tree (w, idir, "templates", "templates", 0, 0, false, err);
+    ret = mc_tar_writer_add_tree (w, idir, "templates", "templates", NULL, -1, false, err);
   if (ret == 0)
-    ret = mc_tar_writer_add_tree (w, mnt, "", "rootfs", p->base, p->size, false, err);
+    ret = mc_tar_writer_add_tree (w, mnt, "", "rootfs", p->privileged ? NULL : &p->ids, ufd, false, err);
   if (ret < 0)
     {
       mc_tar_writer_abort (w);
@@ -196,9 +201,9 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
   image_dir = xasprintf ("%s/images/%s", s->root, base_fp);
   p.upper = upper;
   p.image_dir = image_dir;
-  mc_idmap_of_config (cfg, &p.base, &p.size);
-  if (mc_config_get_bool (cfg, "security.privileged", false))
-    p.base = p.size = 0;
+  p.privileged = mc_config_get_bool (cfg, "security.privileged", false);
+  if (mc_idmap_set_of_config (cfg, &p.ids, err) < 0)
+    return -1;
   p.metadata = build_metadata (s, req, cfg, image_dir, err);
   if (p.metadata == NULL)
     return -1;

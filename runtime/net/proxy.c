@@ -179,7 +179,7 @@ mc_proxies_free (struct mc_proxy *p, size_t n)
 }
 
 int
-mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, uint32_t idmap_size, struct mc_proxy **out,
+mc_proxies_of (json_t *devices, bool privileged, const struct mc_idmap_set *idmap, struct mc_proxy **out,
                size_t *n, mc_error_t *err)
 {
   struct mc_proxy *p = NULL;
@@ -218,9 +218,8 @@ mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, uint32_t i
         uint32_t hu, hg;
         bool as_is = privileged || !x->bind_container;
 
-        if (mc_idmap_host_id (idmap_base, idmap_size, as_is, "uid", uid ? strtoul (uid, NULL, 10) : 0, &hu, err) < 0
-            || mc_idmap_host_id (idmap_base, idmap_size, as_is, "gid", gid ? strtoul (gid, NULL, 10) : 0, &hg, err)
-                   < 0)
+        if (mc_idmap_host_id (idmap, as_is, "uid", false, uid ? strtoul (uid, NULL, 10) : 0, &hu, err) < 0
+            || mc_idmap_host_id (idmap, as_is, "gid", true, gid ? strtoul (gid, NULL, 10) : 0, &hg, err) < 0)
           {
             mc_error_prefix (err, "device `%s`", dname);
             mc_proxies_free (p, count);

@@ -12,6 +12,7 @@
 #define MINICTR_PROXY_H
 
 #include "lib/error.h"
+#include "lib/idmapset.h"
 
 #include <jansson.h>
 #include <netinet/in.h>
@@ -59,9 +60,8 @@ int mc_proxy_validate (const char *name, json_t *dev, mc_error_t *err);
 
 /* The proxy devices of DEVICES (an expanded config's) in *OUT, N of them;
  * uid/gid of a listening socket in the container are host ids already
- * (IDMAP_BASE + the container's, inside IDMAP_SIZE; PRIVILEGED: as
- * given).  */
-int mc_proxies_of (json_t *devices, bool privileged, uint32_t idmap_base, uint32_t idmap_size, struct mc_proxy **out,
+ * (through IDMAP, the container's map; PRIVILEGED: as given).  */
+int mc_proxies_of (json_t *devices, bool privileged, const struct mc_idmap_set *idmap, struct mc_proxy **out,
                    size_t *n, mc_error_t *err);
 void mc_proxies_free (struct mc_proxy *p, size_t n);
 

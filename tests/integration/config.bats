@@ -461,6 +461,117 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output "$(printf '0:0 /root/mine\n1000:1000 /home/u')"
 }
 
+# /proc/PID/uid_map's lines for the extents "NS HOST COUNT ...".
+map_lines() {
+    while [ $# -gt 0 ]; do
+        printf '%10u %10u %10u\n' "$1" "$2" "$3"
+        shift 3
+    done
+}
+
+@test "raw.idmap (LXD's): host ids mapped in as given, a host user's files shared through a disk, the layer re-owned when the map changes" {
+    local src=$BATS_TEST_TMPDIR/share b=$IDMAP_BASE n=$IDMAP_COUNT pid
+    mkdir -p "$src"
+    echo hi > "$src/f"
+    chown 1000:1000 "$src" "$src/f"
+    mc init busybox m1
+    mc config set m1 raw.idmap "both 1000 1000"
+    mc config device add m1 share disk "source=$src" path=/mnt/share
+    mc start m1
+    pid=$(init_pid m1)
+    run cat "/proc/$pid/uid_map"
+    assert_output "$(map_lines 0 "$b" 1000 1000 1000 1 1001 $((b + 1001)) $((n - 1001)))"
+    run cat "/proc/$pid/gid_map"
+    assert_output "$(map_lines 0 "$b" 1000 1000 1000 1 1001 $((b + 1001)) $((n - 1001)))"
+    assert_equal "$(mc config get m1 volatile.idmap.raw)" "$(printf 'uid 1000 1000\ngid 1000 1000')"
+    # The host user's files are 1000's inside, and what 1000 writes there
+    # is the host user's.
+    run mc exec m1 -- stat -c '%u:%g' /mnt/share/f
+    assert_output 1000:1000
+    mc exec m1 --user 1000 --group 1000 -- sh -c 'echo inside > /mnt/share/g'
+    assert_equal "$(stat -c %u:%g "$src/g")" 1000:1000
+    # In the container's own layer: 1000 is host 1000, 1001 still the range's.
+    mc exec m1 -- sh -c 'touch /u1000 /u1001; chown 1000:1000 /u1000; chown 1001:1001 /u1001'
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m1/upper/u1000")" 1000:1000
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m1/upper/u1001")" "$((b + 1001)):$((b + 1001))"
+    # Unset: the layer's host-1000 files move into the range, so they stay
+    # 1000's inside; the shared ones are nobody's now.
+    mc config unset m1 raw.idmap
+    mc restart m1 --force
+    run cat "/proc/$(init_pid m1)/uid_map"
+    assert_output "$(map_lines 0 "$b" "$n")"
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m1/upper/u1000")" "$((b + 1000)):$((b + 1000))"
+    run mc exec m1 -- stat -c '%u:%g %n' /u1000 /u1001 /mnt/share/f
+    assert_output "$(printf '1000:1000 /u1000\n1001:1001 /u1001\n65534:65534 /mnt/share/f')"
+    run mc config get m1 volatile.idmap.raw
+    assert_output ""
+    # Uids and gids apart, ranges, back again: the layer follows.
+    mc config set m1 raw.idmap "$(printf 'uid 1000-1001 1000-1001\ngid 50 1001')"
+    mc restart m1 --force
+    pid=$(init_pid m1)
+    run cat "/proc/$pid/uid_map"
+    assert_output "$(map_lines 0 "$b" 1000 1000 1000 2 1002 $((b + 1002)) $((n - 1002)))"
+    run cat "/proc/$pid/gid_map"
+    assert_output "$(map_lines 0 "$b" 1001 1001 50 1 1002 $((b + 1002)) $((n - 1002)))"
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m1/upper/u1000")" "1000:$((b + 1000))"
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m1/upper/u1001")" 1001:50
+    run mc exec m1 -- stat -c '%u:%g %n' /u1000 /u1001 /mnt/share/f
+    assert_output "$(printf '1000:1000 /u1000\n1001:1001 /u1001\n1000:65534 /mnt/share/f')"
+}
+
+@test "raw.idmap reaches every path that maps ids: file push to a stopped container, unix devices, publish" {
+    local b=$IDMAP_BASE tmp=$BATS_TEST_TMPDIR
+    mc init busybox m2
+    mc config set m2 raw.idmap "both 1500 2000"
+    mc start m2
+    mc stop --force m2
+    # Stopped: the file agent's user namespace has the same map.
+    echo pushed > "$tmp/p"
+    mc file push "$tmp/p" m2/p2000 --uid 2000 --gid 2000
+    mc file push "$tmp/p" m2/p7 --uid 7 --gid 7
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m2/upper/p2000")" 1500:1500
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m2/upper/p7")" "$((b + 7)):$((b + 7))"
+    # A unix device node owned by 2000 inside is host 1500's.
+    mc config device add m2 mynull unix-char path=/dev/mynull major=1 minor=3 uid=2000 gid=7 mode=0600
+    mc start m2
+    assert_equal "$(stat -c %u:%g "$MINICTR_DIR/containers/m2/devices/unix.mynull")" "1500:$((b + 7))"
+    run mc exec m2 -- stat -c '%u:%g' /dev/mynull
+    assert_output 2000:7
+    mc exec m2 -- sh -c 'echo c > /c2000; chown 2000:2000 /c2000'
+    # Publish writes the container's own ids back: 2000, not host 1500.
+    mc publish m2 --alias raw-pub --force
+    mc launch raw-pub m3
+    run mc exec m3 -- stat -c '%u:%g %n' /c2000 /p2000 /p7
+    assert_output "$(printf '2000:2000 /c2000\n2000:2000 /p2000\n7:7 /p7')"
+    assert_equal "$(stat -c %u "$MINICTR_DIR/containers/m3/upper")" "$b"
+}
+
+@test "raw.idmap: bad maps are refused in one line, at set or at start, and leave the container stopped" {
+    local b=$IDMAP_BASE
+    mc init busybox m4
+    run mc config set m4 raw.idmap "both 1000"
+    assert_failure 1
+    assert_output "minictr: invalid raw.idmap line \`both 1000\`: want \`uid|gid|both HOST CONTAINER\`"
+    run mc config set m4 raw.idmap "uid 1000-1001 1000"
+    assert_failure 1
+    assert_output --partial "the host range has 2 ids, the container's 1"
+    run mc config set m4 raw.idmap "both 1000 0"
+    assert_failure 1
+    assert_output --partial "container root (uid 0) cannot be remapped"
+    run mc config get m4 raw.idmap
+    assert_output ""
+    # The container's own range is known at start.
+    mc config set m4 raw.idmap "both $((b + 5)) 5"
+    run mc start m4
+    assert_failure 1
+    assert_output "minictr: container \`m4\`: raw.idmap line \`both $((b + 5)) 5\`: host uids $((b + 5))-$((b + 5)) are in the container's own range $b-$((b + IDMAP_COUNT - 1))"
+    assert_equal "$(status_of m4)" Stopped
+    run mc config get m4 volatile.idmap.raw
+    assert_output ""
+    run mc config set m4 volatile.idmap.raw "uid 1 1"
+    assert_failure 1
+}
+
 @test "the host's range decides: LXD's range maps the container, isolated blocks stay inside a small range, bad ranges are refused" {
     local lxd=root:100000:10000001 small=root:300000:196608 a b
     # Debian's lxd package puts the first line in /etc/subuid and /etc/subgid.
@@ -784,9 +895,6 @@ config_sum() { sha256sum "$MINICTR_DIR/containers/$1/config.yaml" | cut -d' ' -f
     assert_output "minictr: config key \`security.secureboot\` applies to virtual machines only"
     run mc init busybox k2 -c raw.qemu.conf=x </dev/null
     assert_failure 1
-    run mc config set k1 raw.idmap "both 1000 1000"
-    assert_failure 1
-    assert_output --partial "minictr: config key \`raw.idmap\` is not supported: a container maps one contiguous range of host ids"
     mc config unset k1 security.protection.delete
     mc delete --force k1
     run mc list --format csv

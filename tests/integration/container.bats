@@ -520,6 +520,13 @@ getpid 0"
     (cd "$img/shifted-$IDMAP_BASE-$IDMAP_COUNT" && find . -printf '%P %M %n %l\n' | sort) > "$WORK/got"
     run diff "$WORK/want" "$WORK/got"
     assert_success
+    # raw.idmap's map has no shifted copy: refused in one line, not started.
+    mc init busybox sh3 -c raw.idmap="both 1000 1000" </dev/null
+    LD_PRELOAD=$shim run mc start sh3
+    assert_failure 1
+    assert_output --regexp '^minictr: .*raw\.idmap needs an idmapped image layer, and this host cannot make one: [^'$'\n'']+$'
+    assert_equal "$(status_of sh3)" Stopped
+    mc delete sh3
     # Deleting the image is refused while they use it; afterwards it goes.
     run mc image delete busybox
     assert_failure 1

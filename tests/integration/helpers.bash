@@ -33,11 +33,12 @@ record_host_object() {
 
 # The range container root maps to, found as minictr finds it
 # (runtime/config/idmap.c): the first `root:START:COUNT` line of /etc/subuid
-# (/etc/subgid must say the same), else 1000000 with 1000000000 ids.
+# with COUNT >= 65536 (smaller ones are raw.idmap's allowances, as in
+# LXD; /etc/subgid must say the same), else 1000000 with 1000000000 ids.
 # Sets IDMAP_BASE and IDMAP_COUNT.
 host_idmap() {
     local line
-    line=$(grep -m 1 '^root:' /etc/subuid 2>/dev/null) || line=
+    line=$(awk -F: '$1 == "root" && $3 >= 65536 { print; exit }' /etc/subuid 2>/dev/null) || line=
     if [ -n "$line" ]; then
         IFS=: read -r _ IDMAP_BASE IDMAP_COUNT <<< "$line"
     else

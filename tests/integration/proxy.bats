@@ -89,7 +89,11 @@ serve_in() {
     mc file push --mode 0755 "$PROBE" p2/sock-probe
     mc config device add p2 app proxy listen=unix:"$WORK/app.sock" connect=unix:/run/app.sock
     mc config device add p2 up proxy bind=container listen=unix:/run/up.sock connect=tcp:127.0.0.1:"$hp" uid=1000 gid=1000 mode=0600
+    # Container uid 1000 is host uid 3000 (raw.idmap): the socket's owner
+    # goes through the whole map.
+    mc config set p2 raw.idmap "uid 3000 1000"
     mc start p2
+    assert_equal "$(stat -c %u:%g "/proc/$(init_pid p2)/root/run/up.sock")" "3000:$((IDMAP_BASE + 1000))"
     serve_in p2 unix-echo /run/app.sock
     run "$PROBE" unix-send "$WORK/app.sock" hello-unix
     assert_success
