@@ -30,7 +30,7 @@ endif
 # only image commands and network commands (libnftables) need, and sd-bus
 # (libsystemd), which only a container start on a systemd host needs.
 PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
-DL_PKGS := libarchive libsquashfs1 libcrypto libnftables libsystemd
+DL_PKGS := libarchive libsquashfs1 libcrypto libnftables libsystemd libwebsockets
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \
@@ -59,7 +59,7 @@ MC_CFLAGS  = -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong \
 MC_LDFLAGS = $(SAN_LD) -Wl,-z,relro,-z,now $(LDFLAGS)
 MC_LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 
-LIB_SRCS := $(wildcard lib/*.c runtime/*.c runtime/*/*.c images/*.c)
+LIB_SRCS := $(wildcard lib/*.c runtime/*.c runtime/*/*.c images/*.c api/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/%.o)

@@ -153,6 +153,7 @@ int cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_er
 int cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
+int cli_cmd_serve (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 

@@ -43,18 +43,8 @@ cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
 static int
 do_start (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
-  struct mc_run_state st;
-  enum mc_status status;
-
   (void) data;
-  if (mc_container_status (name, &st, &status, err) < 0)
-    return -1;
-  /* As in LXD, `start` thaws a frozen container.  */
-  if (status == MC_STATUS_FROZEN)
-    return mc_container_resume (s, name, err);
-  if (status == MC_STATUS_RUNNING)
-    return mc_make_error (err, 0, "container `%s` is already running", name);
-  return mc_container_start (s, name, err);
+  return mc_container_change_state (s, name, MC_STATE_START, false, -1, err);
 }
 
 struct stop_opts
@@ -69,23 +59,22 @@ do_stop (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
   struct stop_opts *o = data;
 
-  if (mc_container_stop (s, name, o->force, o->timeout, err) < 0)
-    return -1;
-  return o->restart ? mc_container_start (s, name, err) : 0;
+  return mc_container_change_state (s, name, o->restart ? MC_STATE_RESTART : MC_STATE_STOP, o->force, o->timeout,
+                                    err);
 }
 
 static int
 do_pause (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
   (void) data;
-  return mc_container_pause (s, name, err);
+  return mc_container_change_state (s, name, MC_STATE_FREEZE, false, -1, err);
 }
 
 static int
 do_resume (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
   (void) data;
-  return mc_container_resume (s, name, err);
+  return mc_container_change_state (s, name, MC_STATE_UNFREEZE, false, -1, err);
 }
 
 static int
@@ -1267,6 +1256,7 @@ static const struct cli_flag create_flags[] = {
 static const struct cli_flag stop_flags[] = {
   { "force", 'f', false }, { "timeout", 't', true }, { "all", 0, false }, { NULL, 0, false }
 };
+static const struct cli_flag serve_flags[] = { { "socket", 0, true }, { NULL, 0, false } };
 static const struct cli_flag start_flags[] = { { "all", 0, false }, { "console", 0, false }, { NULL, 0, false } };
 static const struct cli_flag all_flags[] = { { "all", 0, false }, { NULL, 0, false } };
 static const struct cli_flag force_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
@@ -1450,6 +1440,13 @@ const struct cli_command cli_container_commands[] = {
     "Attach to a container's console (detach with Ctrl+a q)",
     "Flags:\n      --show-log        Print the console log instead\n"
     "  -t, --type TYPE       console (the only one; vga is a virtual machine's)\n", cmd_console, console_flags, 1, 1, false, CLI_NAME (0), NULL },
+  { "serve", "serve", NULL, "serve [--socket PATH]",
+    "Serve LXD's REST API on a unix socket, for LXD's clients\n\n"
+    "On $MINICTR_DIR/unix.socket (root and the `minictr` group, which is\n"
+    "root-equivalent, as LXD's `lxd` group): LXD's own `lxc` client drives\n"
+    "minictr with LXD_DIR=$MINICTR_DIR.  Containers never depend on the\n"
+    "server: stop or restart it at any time.  Until SIGTERM or SIGINT.",
+    "Flags:\n      --socket PATH     Listen there instead\n", cli_cmd_serve, serve_flags, 0, 0, false, 0, NULL },
 };
 
 const size_t cli_container_commands_n = sizeof (cli_container_commands) / sizeof (cli_container_commands[0]);

@@ -10,6 +10,7 @@ MC_DL_ARCHIVE_SYMS (MC_DL_DEFINE)
 MC_DL_SQUASHFS_SYMS (MC_DL_DEFINE)
 MC_DL_NFTABLES_SYMS (MC_DL_DEFINE)
 MC_DL_SYSTEMD_SYMS (MC_DL_DEFINE)
+MC_DL_LWS_SYMS (MC_DL_DEFINE)
 #undef MC_DL_DEFINE
 
 struct dl_sym
@@ -24,6 +25,7 @@ static const struct dl_sym archive_syms[] = { MC_DL_ARCHIVE_SYMS (MC_DL_ENTRY) }
 static const struct dl_sym squashfs_syms[] = { MC_DL_SQUASHFS_SYMS (MC_DL_ENTRY) };
 static const struct dl_sym nftables_syms[] = { MC_DL_NFTABLES_SYMS (MC_DL_ENTRY) };
 static const struct dl_sym systemd_syms[] = { MC_DL_SYSTEMD_SYMS (MC_DL_ENTRY) };
+static const struct dl_sym lws_syms[] = { MC_DL_LWS_SYMS (MC_DL_ENTRY) };
 #undef MC_DL_ENTRY
 
 #define DL_MAX_SYMS 64
@@ -78,3 +80,4 @@ DL_LOADER (mc_dl_archive, MC_SONAME_ARCHIVE, archive_syms)
 DL_LOADER (mc_dl_squashfs, MC_SONAME_SQUASHFS, squashfs_syms)
 DL_LOADER (mc_dl_nftables, MC_SONAME_NFTABLES, nftables_syms)
 DL_LOADER (mc_dl_systemd, MC_SONAME_SYSTEMD, systemd_syms)
+DL_LOADER (mc_dl_lws, MC_SONAME_LWS, lws_syms)

@@ -15,6 +15,7 @@
 #include "lib/error.h"
 
 #include <archive.h>
+#include <libwebsockets.h>
 #include <archive_entry.h>
 #include <nftables/libnftables.h>
 #include <openssl/evp.h>
@@ -144,12 +145,35 @@
   X (nft_ctx_output_set_flags)                                                \
   X (nft_run_cmd_from_buffer)
 
+/* libwebsockets, for `minictr serve` (api/server.c) only.  */
+#define MC_DL_LWS_SYMS(X)                                                     \
+  X (lws_add_http_common_headers)                                             \
+  X (lws_add_http_header_by_name)                                             \
+  X (lws_adopt_descriptor_vhost)                                              \
+  X (lws_callback_http_dummy)                                                 \
+  X (lws_callback_on_writable)                                                \
+  X (lws_cancel_service)                                                      \
+  X (lws_context_destroy)                                                     \
+  X (lws_create_context)                                                      \
+  X (lws_finalize_write_http_header)                                          \
+  X (lws_get_vhost_by_name)                                                   \
+  X (lws_hdr_copy)                                                            \
+  X (lws_hdr_copy_fragment)                                                   \
+  X (lws_hdr_total_length)                                                    \
+  X (lws_http_transaction_completed)                                          \
+  X (lws_service)                                                             \
+  X (lws_set_log_level)                                                       \
+  X (lws_set_timer_usecs)                                                     \
+  X (lws_write)                                                               \
+  X (lws_wsi_user)
+
 #define MC_DL_DECLARE(name) extern __typeof__ (name) *sym_##name;
 MC_DL_CRYPTO_SYMS (MC_DL_DECLARE)
 MC_DL_ARCHIVE_SYMS (MC_DL_DECLARE)
 MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
 MC_DL_NFTABLES_SYMS (MC_DL_DECLARE)
 MC_DL_SYSTEMD_SYMS (MC_DL_DECLARE)
+MC_DL_LWS_SYMS (MC_DL_DECLARE)
 #undef MC_DL_DECLARE
 
 /* Load the library and resolve all of its symbols, once per process.  On
@@ -160,5 +184,6 @@ int mc_dl_archive (mc_error_t *err);
 int mc_dl_squashfs (mc_error_t *err);
 int mc_dl_nftables (mc_error_t *err);
 int mc_dl_systemd (mc_error_t *err);
+int mc_dl_lws (mc_error_t *err);
 
 #endif

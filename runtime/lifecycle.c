@@ -1,4 +1,5 @@
 #include "runtime/lifecycle.h"
+#include "runtime/monitor.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
@@ -325,4 +326,52 @@ mc_containers_stop_all (struct mc_store *s, const struct mc_stop_item *items, si
     }
   free (pids);
   return failed;
+}
+
+int
+mc_state_action_parse (const char *name, enum mc_state_action *action)
+{
+  static const char *const names[] = { "start", "stop", "restart", "freeze", "unfreeze" };
+  size_t i;
+
+  for (i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    if (strcmp (name, names[i]) == 0)
+      {
+        *action = (enum mc_state_action) i;
+        return 0;
+      }
+  return -1;
+}
+
+int
+mc_container_change_state (struct mc_store *s, const char *name, enum mc_state_action action, bool force,
+                           int timeout, mc_error_t *err)
+{
+  struct mc_run_state st;
+  enum mc_status status;
+
+  if (timeout < 0)
+    timeout = MC_STOP_TIMEOUT_DEFAULT;
+  switch (action)
+    {
+    case MC_STATE_START:
+      if (mc_container_status (name, &st, &status, err) < 0)
+        return -1;
+      if (status == MC_STATUS_FROZEN)
+        return mc_container_resume (s, name, err);
+      if (status == MC_STATUS_RUNNING)
+        return mc_make_error (err, 0, "container `%s` is already running", name);
+      return mc_container_start (s, name, err);
+    case MC_STATE_STOP:
+      return mc_container_stop (s, name, force, timeout, err);
+    case MC_STATE_RESTART:
+      if (mc_container_stop (s, name, force, timeout, err) < 0)
+        return -1;
+      return mc_container_start (s, name, err);
+    case MC_STATE_FREEZE:
+      return mc_container_pause (s, name, err);
+    case MC_STATE_UNFREEZE:
+      return mc_container_resume (s, name, err);
+    }
+  return mc_make_error (err, 0, "unknown state change");
 }

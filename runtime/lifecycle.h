@@ -32,4 +32,21 @@ int mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err);
 /* Refused while running unless FORCE (then stopped with force first). */
 int mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err);
 
+/* What `start`, `stop`, `restart`, `pause` and `resume` do to one
+ * container, and LXD's PUT /1.0/instances/NAME/state (its action names:
+ * start, stop, restart, freeze, unfreeze).  Start thaws a frozen
+ * container, as LXD's does, and refuses a running one; FORCE and TIMEOUT
+ * (seconds; < 0: the default) are stop's.  */
+enum mc_state_action
+{
+  MC_STATE_START,
+  MC_STATE_STOP,
+  MC_STATE_RESTART,
+  MC_STATE_FREEZE,
+  MC_STATE_UNFREEZE,
+};
+int mc_state_action_parse (const char *name, enum mc_state_action *action);
+int mc_container_change_state (struct mc_store *s, const char *name, enum mc_state_action action, bool force,
+                               int timeout, mc_error_t *err);
+
 #endif

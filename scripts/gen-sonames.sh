@@ -1,6 +1,6 @@
 #!/bin/bash
 # Write a C header with the sonames of the libraries minictr dlopen()s
-# (lib/dl.c: the image libraries, libnftables and libsystemd), read from the development symlinks pkg-config points at,
+# (lib/dl.c: the image libraries, libnftables, libsystemd and libwebsockets), read from the development symlinks pkg-config points at,
 # so the binary asks for exactly the ABI it was compiled against.
 set -euo pipefail
 
@@ -19,4 +19,5 @@ cat <<HDR
 #define MC_SONAME_SQUASHFS "$(soname libsquashfs1 squashfs)"
 #define MC_SONAME_NFTABLES "$(soname libnftables nftables)"
 #define MC_SONAME_SYSTEMD "$(soname libsystemd systemd)"
+#define MC_SONAME_LWS "$(soname libwebsockets websockets)"
 HDR

@@ -20,6 +20,7 @@
 #   - lib/ includes nothing outside lib/ (and build-gen/);
 #   - images/ includes only images/ and lib/;
 #   - runtime/ includes only runtime/, images/ and lib/;
+#   - api/ (the REST server) includes only api/, runtime/, images/ and lib/;
 #   - no include cycle between modules;
 #   - a header declares only functions its own module defines (cli/cli.h,
 #     the CLI's command groups for main.c's table, excepted).
@@ -33,7 +34,7 @@ module() {
 
 edges() {
     local f dir inc
-    for f in lib/*.[ch] runtime/*.[ch] runtime/*/*.[ch] images/*.[ch] cli/*.[ch]; do
+    for f in lib/*.[ch] runtime/*.[ch] runtime/*/*.[ch] images/*.[ch] api/*.[ch] cli/*.[ch]; do
         [ -e "$f" ] || continue
         dir=${f%/*}
         while read -r inc; do
@@ -47,12 +48,13 @@ edges() {
 
 check() {
     local f inc dir bad=0 h fn def hm
-    for f in lib/*.[ch] images/*.[ch] runtime/*.[ch] runtime/*/*.[ch]; do
+    for f in lib/*.[ch] images/*.[ch] runtime/*.[ch] runtime/*/*.[ch] api/*.[ch]; do
         dir=${f%%/*}
         while read -r inc; do
             [[ $inc == build-gen/* ]] && continue
             case $dir/${inc%%/*} in
                 lib/lib | images/images | images/lib | runtime/runtime | runtime/images | runtime/lib) ;;
+                api/api | api/runtime | api/images | api/lib) ;;
                 *) echo "forbidden include: $f includes $inc ($dir/ may include ${allowed[$dir]})"; bad=1 ;;
             esac
         done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
@@ -60,12 +62,12 @@ check() {
     if edges | awk "$tarjan" | grep '^cycle'; then
         bad=1
     fi
-    for h in lib/*.h images/*.h runtime/*.h runtime/*/*.h cli/*.h; do
+    for h in lib/*.h images/*.h runtime/*.h runtime/*/*.h api/*.h cli/*.h; do
         [ "$h" = cli/cli.h ] && continue
         hm=${h%.h}
         hm=${hm%-internal}
         while read -r fn; do
-            def=$(grep -lE "^$fn \(" lib/*.c images/*.c runtime/*.c runtime/*/*.c cli/*.c 2>/dev/null | head -n 1) || true
+            def=$(grep -lE "^$fn \(" lib/*.c images/*.c runtime/*.c runtime/*/*.c api/*.c cli/*.c 2>/dev/null | head -n 1) || true
             [ -n "$def" ] || continue
             [ "${def%.c}" = "$hm" ] && continue
             [ "${def%.c}" = "$hm-internal" ] && continue
@@ -76,7 +78,8 @@ check() {
     return "$bad"
 }
 
-declare -A allowed=([lib]="lib/" [images]="images/ and lib/" [runtime]="runtime/, images/ and lib/")
+declare -A allowed=([lib]="lib/" [images]="images/ and lib/" [runtime]="runtime/, images/ and lib/"
+                   [api]="api/, runtime/, images/ and lib/")
 
 # The awk program (its $1, $2 are awk's).
 # shellcheck disable=SC2016
@@ -107,7 +110,7 @@ END {
 
 if [ "${1:-}" = --check ]; then
     if check; then
-        echo "layers: lib/ <- images/ <- runtime/ <- cli/ kept; 0 include cycles; every declaration with its definition"
+        echo "layers: lib/ <- images/ <- runtime/ <- api/ <- cli/ kept; 0 include cycles; every declaration with its definition"
         exit 0
     fi
     exit 1

@@ -8,12 +8,12 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libarchive-dev libsquashfs-dev libssl-dev
             libyaml-dev libjansson-dev libcap-dev libseccomp-dev libmnl-dev
-            libnftables-dev libsystemd-dev busybox-static dnsmasq-base)
+            libnftables-dev libsystemd-dev libwebsockets-dev busybox-static dnsmasq-base)
 test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            squashfs-tools-ng zstd xz-utils bzip2 gzip cpio kmod e2fsprogs
            qemu-system-x86 shellcheck util-linux jq attr libcap2-bin
            cppcheck clang libclang-rt-14-dev iproute2 nftables debootstrap
-           lxcfs strace ansible)
+           lxcfs strace ansible lxd-client curl)
 bench_pkgs=(hyperfine lxc debootstrap time iperf3)
 
 want=()

@@ -1,0 +1,58 @@
+#include "api/host.h"
+#include "runtime/info.h"
+#include "lib/utils.h"
+
+#include <string.h>
+#include <unistd.h>
+
+/* The API extensions of LXD that minictr's server implements, by LXD's
+ * names (clients test for them before they use a feature).  */
+static const char *const extensions[] = {
+  "container_full",       /* recursion=2 gives state and snapshots */
+  "operation_description",
+  "event_lifecycle",
+  "instances",            /* /1.0/instances */
+  "api_filtering",        /* ?filter= accepted (empty: all) */
+  "instance_get_full",    /* GET /1.0/instances/NAME?recursion=1 */
+};
+
+int
+mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                 struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *host = mc_host_info (ctx->store, &err), *env, *ext, *features, *v;
+  const char *k;
+  char name[256] = "";
+  size_t i;
+
+  (void) req;
+  (void) args;
+  if (host == NULL)
+    {
+      mc_api_error (r, 500, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  (void) gethostname (name, sizeof (name) - 1);
+  /* LXD's kernel_features are strings.  */
+  features = json_object ();
+  json_object_foreach (json_object_get (host, "features"), k, v)
+    json_object_set_new (features, k, json_string (json_is_true (v) ? "true" : "false"));
+  ext = json_array ();
+  for (i = 0; i < sizeof (extensions) / sizeof (extensions[0]); i++)
+    json_array_append_new (ext, json_string (extensions[i]));
+  env = json_pack ("{s:[], s:[s], s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:b, s:s, s:s, s:i, s:s, s:s, s:O, s:o}",
+                   "addresses", "architectures", "x86_64", "certificate", "", "driver", "minictr", "driver_version",
+                   ctx->version, "kernel", json_object_get (host, "kernel"), "kernel_architecture",
+                   json_object_get (host, "kernel_architecture"), "kernel_version",
+                   json_object_get (host, "kernel_version"), "project", "default", "server", "minictr",
+                   "server_clustered", 0, "server_name", name, "server_version", ctx->version, "server_pid",
+                   (int) getpid (), "storage", "dir", "storage_version", "overlayfs", "cgroup_layout",
+                   json_object_get (host, "cgroup_layout"), "kernel_features", features);
+  json_decref (host);
+  mc_api_sync (r, json_pack ("{s:o, s:s, s:s, s:s, s:b, s:[s], s:{}, s:o}", "api_extensions", ext, "api_status",
+                             "stable", "api_version", "1.0", "auth", "trusted", "public", 0, "auth_methods", "tls",
+                             "config", "environment", env));
+  return 0;
+}

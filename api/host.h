@@ -1,0 +1,11 @@
+/* GET /1.0: the server's description, LXD's shape (api_extensions,
+ * auth, environment), from runtime/info.c's host view.  */
+#ifndef MINICTR_API_HOST_H
+#define MINICTR_API_HOST_H
+
+#include "api/response.h"
+
+int mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r);
+
+#endif

@@ -1,0 +1,56 @@
+/* LXD's REST API, the pieces every handler shares: a request as the server
+ * parsed it, and LXD's response envelopes (doc/rest-api.md): sync (the
+ * answer in `metadata`), async (an operation, 202 with a Location), and
+ * error (`error_code` and `error`, the HTTP status too).  */
+#ifndef MINICTR_API_RESPONSE_H
+#define MINICTR_API_RESPONSE_H
+
+#include "images/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What every handler gets besides its request.  */
+struct mc_api_ctx
+{
+  struct mc_store *store;
+  const char *version;  /* minictr's, for /1.0 */
+};
+
+struct mc_api_req
+{
+  const char *method; /* GET, PUT, POST, PATCH, DELETE */
+  const char *path;   /* percent-decoded (by libwebsockets), without the query */
+  char **params;      /* the query's "NAME=VALUE" parts, decoded; NULL-ended */
+  json_t *body;       /* the parsed JSON body, NULL when none */
+};
+
+struct mc_op;
+
+struct mc_api_resp
+{
+  int http;           /* status */
+  json_t *doc;        /* the envelope */
+  char *location;     /* Location header (async), or NULL */
+  struct mc_op *op;   /* async: the operation started (the server watches it) */
+};
+
+/* Value of query parameter NAME (allocated), or NULL.  */
+char *mc_api_query (const struct mc_api_req *req, const char *name);
+/* ?recursion=N as a number (0 when absent or not a number).  */
+int mc_api_recursion (const struct mc_api_req *req);
+
+/* Fill R: 200 with METADATA (stolen; NULL: null).  */
+void mc_api_sync (struct mc_api_resp *r, json_t *metadata);
+/* Fill R: 202 for the operation OP_JSON (copied), at its URL.  */
+void mc_api_async (struct mc_api_resp *r, json_t *op_json);
+/* Fill R: an error of HTTP status CODE; returns 0, for handlers.  */
+int mc_api_error (struct mc_api_resp *r, int code, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+void mc_api_resp_release (struct mc_api_resp *r);
+
+/* RFC 3339 with nanoseconds, as LXD's Go time renders it, for now.  */
+char *mc_api_now (void);
+
+#endif
