@@ -14,6 +14,8 @@ static const char *const extensions[] = {
   "instances",            /* /1.0/instances */
   "api_filtering",        /* ?filter= accepted (empty: all) */
   "instance_get_full",    /* GET /1.0/instances/NAME?recursion=1 */
+  "network",              /* /1.0/networks */
+  "profile_usedby",       /* a profile's used_by */
 };
 
 int

@@ -3,6 +3,9 @@
 #include "runtime/container.h"
 #include "runtime/info.h"
 #include "runtime/lifecycle.h"
+#include "runtime/config/configure.h"
+#include "runtime/config/config.h"
+#include "runtime/history/snapshot.h"
 #include "lib/utils.h"
 
 #include <stdio.h>
@@ -118,6 +121,39 @@ mc_api_instance_state_get (struct mc_api_ctx *ctx, const struct mc_api_req *req,
   return 0;
 }
 
+/* Run FN in an operation about SOURCE (a URL), answered as LXD does.  */
+static int
+run_op (const char *what, const char *source, mc_op_fn fn, json_t *work, const char *lifecycle,
+        struct mc_api_resp *r)
+{
+  cleanup_json json_t *res = NULL, *op_json = NULL;
+  mc_error_t err = NULL;
+  struct mc_op *op;
+
+  if (strncmp (source, "/1.0/instances/", 15) == 0)
+    {
+      /* The instance itself, and the snapshot if it is one.  */
+      const char *rest = source + 15;
+      cleanup_free char *inst = xasprintf ("/1.0/instances/%.*s", (int) strcspn (rest, "/"), rest);
+
+      res = strchr (rest, '/') ? json_pack ("{s:[s], s:[s]}", "instances", inst, "instances_snapshots", source)
+                               : json_pack ("{s:[s]}", "instances", inst);
+    }
+  op = mc_op_run (what, res, fn, work, lifecycle, source, &err);
+  if (op == NULL)
+    {
+      mc_api_error (r, 500, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  return 0;
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
 /* In the operation's child.  */
 static int
 change_state (struct mc_store *s, json_t *args, mc_error_t *err)
@@ -136,7 +172,6 @@ int
 mc_api_instance_state_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                            struct mc_api_resp *r)
 {
-  struct mc_store *s = ctx->store;
   static const char *const lifecycle[] = { "instance-started", "instance-stopped", "instance-restarted",
                                            "instance-paused", "instance-resumed" };
   static const char *const what[] = { "Starting instance", "Stopping instance", "Restarting instance",
@@ -145,10 +180,8 @@ mc_api_instance_state_put (struct mc_api_ctx *ctx, const struct mc_api_req *req,
   const char *action_name = json_string_value (json_object_get (req->body, "action"));
   json_t *timeout = json_object_get (req->body, "timeout"), *force = json_object_get (req->body, "force");
   enum mc_state_action action;
-  cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
+  cleanup_json json_t *work = NULL;
   cleanup_free char *source = xasprintf ("/1.0/instances/%s", name);
-  mc_error_t err = NULL;
-  struct mc_op *op;
 
   if (!json_is_object (req->body) || action_name == NULL || mc_state_action_parse (action_name, &action) < 0)
     return mc_api_error (r, 400, "Invalid action: want start, stop, restart, freeze or unfreeze");
@@ -156,20 +189,336 @@ mc_api_instance_state_put (struct mc_api_ctx *ctx, const struct mc_api_req *req,
     return mc_api_error (r, 400, "Invalid state change: timeout is a number of seconds, force a boolean");
   if (json_is_true (json_object_get (req->body, "stateful")))
     return mc_api_error (r, 400, "Stateful stop needs live migration (CRIU), which minictr does not do");
-  if (!mc_container_exists (s, name))
+  if (!mc_container_exists (ctx->store, name))
     return mc_api_error (r, 404, "Instance not found");
   work = json_pack ("{s:s, s:i, s:b, s:I}", "name", name, "action", (int) action, "force", json_is_true (force),
                     "timeout", timeout ? json_integer_value (timeout) : (json_int_t) -1);
-  res = json_pack ("{s:[s]}", "instances", source);
-  op = mc_op_run (what[action], res, change_state, work, lifecycle[action], source, &err);
-  if (op == NULL)
+  return run_op (what[action], source, change_state, work, lifecycle[action], r);
+}
+
+/* ---- create, delete ----------------------------------------------------------- */
+
+static int
+create (struct mc_store *s, json_t *args, mc_error_t *err)
+{
+  struct mc_create_request req = {
+    .name = json_string_value (json_object_get (args, "name")),
+    .image = json_string_value (json_object_get (args, "image")),
+    .overrides = json_object_get (args, "overrides"),
+    .ephemeral = json_is_true (json_object_get (args, "ephemeral")),
+  };
+  cleanup_close int lock = -1;
+
+  if (mc_container_create (s, &req, err) < 0)
+    return -1;
+  if (!json_is_true (json_object_get (args, "start")))
+    return 0;
+  if ((lock = mc_container_lock (s, req.name, err)) < 0)
+    return -1;
+  return mc_container_change_state (s, req.name, MC_STATE_START, false, -1, err);
+}
+
+/* The writable fields of an instance body (config, devices, profiles,
+ * description) as the container's own document.  */
+static json_t *
+writable_doc (json_t *body)
+{
+  json_t *doc = json_object ();
+  static const char *const fields[] = { "config", "devices", "profiles", "description" };
+  size_t i;
+
+  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+    if (json_object_get (body, fields[i]) && !json_is_null (json_object_get (body, fields[i])))
+      json_object_set (doc, fields[i], json_object_get (body, fields[i]));
+  return doc;
+}
+
+int
+mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  json_t *body = req->body, *source = json_object_get (body, "source");
+  const char *name = json_string_value (json_object_get (body, "name"));
+  const char *type = json_string_value (json_object_get (body, "type"));
+  const char *stype = json_string_value (json_object_get (source, "type"));
+  const char *image = json_string_value (json_object_get (source, "alias"));
+  cleanup_json json_t *work = NULL, *over = NULL;
+  cleanup_free char *url = NULL;
+  mc_error_t err = NULL;
+  char fp[MC_FP_HEX_LEN + 1];
+
+  (void) args;
+  if (!json_is_object (body))
+    return mc_api_error (r, 400, "Invalid instance: expected a JSON object");
+  if (type && *type && strcmp (type, "container") != 0)
+    return mc_api_error (r, 400, "Invalid instance type `%s`: minictr runs system containers, not virtual machines",
+                         type);
+  if (name == NULL || *name == '\0')
+    return mc_api_error (r, 400, "Invalid instance: a name is required");
+  if (mc_container_name_validate (name, &err) < 0)
+    {
+      mc_api_error (r, 400, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  if (stype == NULL || strcmp (stype, "image") != 0)
+    return mc_api_error (r, 400, "Invalid source type `%s`: only a local image (alias or fingerprint)",
+                         stype ? stype : "");
+  if (json_string_value (json_object_get (source, "server")) && *json_string_value (json_object_get (source, "server")))
+    return mc_api_error (r, 400, "Images from remote servers are not supported: import the image first");
+  if (image == NULL)
+    image = json_string_value (json_object_get (source, "fingerprint"));
+  if (image == NULL || mc_image_resolve (ctx->store, image, fp, &err) < 0)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Image not found");
+    }
+  if (mc_container_exists (ctx->store, name))
+    return mc_api_error (r, 409, "Instance `%s` already exists", name);
+  /* The same checks as `init < file`.  */
+  over = writable_doc (body);
+  if (mc_config_validate_doc (over, &err) < 0)
+    {
+      mc_api_error (r, 400, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  work = json_pack ("{s:s, s:s, s:O, s:b, s:b}", "name", name, "image", fp, "overrides", over, "ephemeral",
+                    json_is_true (json_object_get (body, "ephemeral")), "start",
+                    json_is_true (json_object_get (body, "start")));
+  url = xasprintf ("/1.0/instances/%s", name);
+  return run_op ("Creating instance", url, create, work, "instance-created", r);
+}
+
+static int
+delete_one (struct mc_store *s, json_t *args, mc_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (args, "name"));
+  cleanup_close int lock = mc_container_lock (s, name, err);
+
+  if (lock < 0)
+    return -1;
+  return mc_container_delete (s, name, false, err);
+}
+
+int
+mc_api_instance_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r)
+{
+  cleanup_json json_t *work = json_pack ("{s:s}", "name", args[0]);
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
+
+  (void) req;
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  return run_op ("Deleting instance", url, delete_one, work, "instance-deleted", r);
+}
+
+/* ---- PUT, PATCH: configuration, or a restore -------------------------------------- */
+
+static int
+restore (struct mc_store *s, json_t *args, mc_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (args, "name"));
+  cleanup_close int lock = mc_container_lock (s, name, err);
+
+  if (lock < 0)
+    return -1;
+  return mc_container_restore (s, name, json_string_value (json_object_get (args, "snapshot")), err);
+}
+
+/* The change itself is quick: made here, under the container's lock, the
+ * operation only reports it (LXD answers PUT with an operation too).  */
+static int
+reconfigure (struct mc_store *s, json_t *args, mc_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (args, "name"));
+  struct mc_config_change change = { .replace = json_object_get (args, "doc") };
+
+  return mc_container_configure (s, name, &change, NULL, err);
+}
+
+static int
+update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *name, bool patch, struct mc_api_resp *r)
+{
+  const char *snap = json_string_value (json_object_get (req->body, "restore"));
+  cleanup_json json_t *work = NULL, *doc = NULL, *cur = NULL;
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s", name);
+  mc_error_t err = NULL;
+
+  if (!json_is_object (req->body))
+    return mc_api_error (r, 400, "Invalid instance: expected a JSON object");
+  if (!mc_container_exists (ctx->store, name))
+    return mc_api_error (r, 404, "Instance not found");
+  if (snap && *snap)
+    {
+      /* LXD's client says "NAME/SNAP".  */
+      size_t n = strlen (name);
+
+      if (strncmp (snap, name, n) == 0 && snap[n] == '/')
+        snap += n + 1;
+      work = json_pack ("{s:s, s:s}", "name", name, "snapshot", snap);
+      return run_op ("Restoring snapshot", url, restore, work, "instance-restored", r);
+    }
+  doc = writable_doc (req->body);
+  if (patch)
+    {
+      /* PATCH: what is given over what there is (config and devices key
+         by key).  */
+      json_t *mine, *v;
+      const char *k;
+
+      if ((cur = mc_container_config_load (ctx->store, name, &err)) == NULL)
+        {
+          mc_api_error (r, 500, "%s", err->msg);
+          mc_error_release (&err);
+          return 0;
+        }
+      mine = writable_doc (cur);
+      json_object_foreach (doc, k, v)
+        if (json_is_object (v) && json_is_object (json_object_get (mine, k)))
+          json_object_update (json_object_get (mine, k), v);
+        else
+          json_object_set (mine, k, v);
+      json_decref (doc);
+      doc = mine;
+    }
+  work = json_pack ("{s:s, s:O}", "name", name, "doc", doc);
+  return run_op ("Updating instance", url, reconfigure, work, "instance-updated", r);
+}
+
+int
+mc_api_instance_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  return update (ctx, req, args[0], false, r);
+}
+
+int
+mc_api_instance_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  return update (ctx, req, args[0], true, r);
+}
+
+/* ---- snapshots ------------------------------------------------------------------ */
+
+int
+mc_api_snapshots_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *all, *out, *sn;
+  bool full = mc_api_recursion (req) > 0;
+  size_t i;
+
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if ((all = mc_snapshot_list (ctx->store, args[0], &err)) == NULL)
     {
       mc_api_error (r, 500, "%s", err->msg);
       mc_error_release (&err);
       return 0;
     }
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
+  out = json_array ();
+  json_array_foreach (all, i, sn)
+    {
+      const char *sname = json_string_value (json_object_get (sn, "name"));
+      json_t *one;
+
+      if (!full)
+        {
+          json_array_append_new (out, json_sprintf ("/1.0/instances/%s/snapshots/%s", args[0], sname));
+          continue;
+        }
+      if ((one = mc_snapshot_get (ctx->store, args[0], sname, &err)) == NULL)
+        {
+          mc_error_release (&err);
+          continue;
+        }
+      json_array_append_new (out, one);
+    }
+  json_decref (all);
+  mc_api_sync (r, out);
   return 0;
+}
+
+int
+mc_api_snapshot_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *one;
+
+  (void) req;
+  if ((one = mc_snapshot_get (ctx->store, args[0], args[1], &err)) == NULL)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Snapshot not found");
+    }
+  mc_api_sync (r, one);
+  return 0;
+}
+
+static int
+snapshot_op (struct mc_store *s, json_t *args, mc_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (args, "name"));
+  const char *snap = json_string_value (json_object_get (args, "snapshot"));
+  cleanup_close int lock = mc_container_lock (s, name, err);
+
+  if (lock < 0)
+    return -1;
+  if (json_is_true (json_object_get (args, "delete")))
+    return mc_snapshot_delete (s, name, snap, err);
+  return mc_snapshot_create (s, name, snap, false, NULL, err);
+}
+
+int
+mc_api_snapshots_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  const char *snap = json_string_value (json_object_get (req->body, "name"));
+  cleanup_json json_t *work = NULL;
+  cleanup_free char *url = NULL;
+  cleanup_json json_t *list = NULL;
+  mc_error_t err = NULL;
+
+  if (!json_is_object (req->body))
+    return mc_api_error (r, 400, "Invalid snapshot: expected a JSON object");
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if (json_is_true (json_object_get (req->body, "stateful")))
+    return mc_api_error (r, 400, "Stateful snapshots need live migration (CRIU), which minictr does not do");
+  if (snap && *snap && mc_snapshot_name_validate (snap, &err) < 0)
+    {
+      mc_api_error (r, 400, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  /* No name: LXD's next snapN, picked in the operation.  */
+  work = snap && *snap ? json_pack ("{s:s, s:s}", "name", args[0], "snapshot", snap)
+                       : json_pack ("{s:s}", "name", args[0]);
+  url = snap && *snap ? xasprintf ("/1.0/instances/%s/snapshots/%s", args[0], snap)
+                      : xasprintf ("/1.0/instances/%s", args[0]);
+  return run_op ("Snapshotting instance", url, snapshot_op, work, "instance-snapshot-created", r);
+}
+
+int
+mc_api_snapshot_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r)
+{
+  cleanup_json json_t *work = json_pack ("{s:s, s:s, s:b}", "name", args[0], "snapshot", args[1], "delete", 1);
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s/snapshots/%s", args[0], args[1]);
+  mc_error_t err = NULL;
+  json_t *one;
+
+  (void) req;
+  if ((one = mc_snapshot_get (ctx->store, args[0], args[1], &err)) == NULL)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Snapshot not found");
+    }
+  json_decref (one);
+  return run_op ("Deleting snapshot", url, snapshot_op, work, "instance-snapshot-deleted", r);
 }

@@ -5,8 +5,10 @@
  * the operation and lifecycle events as they happen.  */
 #include "api/server.h"
 #include "api/host.h"
+#include "api/images.h"
 #include "api/instances.h"
 #include "api/operations.h"
+#include "api/profiles.h"
 #include "api/response.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -41,9 +43,25 @@ static const struct route
 } routes[] = {
   { "GET", "/1.0", mc_api_host_get },
   { "GET", "/1.0/instances", mc_api_instances_list },
+  { "POST", "/1.0/instances", mc_api_instances_post },
   { "GET", "/1.0/instances/*", mc_api_instance_get },
+  { "PUT", "/1.0/instances/*", mc_api_instance_put },
+  { "PATCH", "/1.0/instances/*", mc_api_instance_patch },
+  { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
   { "PUT", "/1.0/instances/*/state", mc_api_instance_state_put },
+  { "GET", "/1.0/instances/*/snapshots", mc_api_snapshots_list },
+  { "POST", "/1.0/instances/*/snapshots", mc_api_snapshots_post },
+  { "GET", "/1.0/instances/*/snapshots/*", mc_api_snapshot_get },
+  { "DELETE", "/1.0/instances/*/snapshots/*", mc_api_snapshot_delete },
+  { "GET", "/1.0/profiles", mc_api_profiles_list },
+  { "GET", "/1.0/profiles/*", mc_api_profile_get },
+  { "GET", "/1.0/networks", mc_api_networks_list },
+  { "GET", "/1.0/networks/*", mc_api_network_get },
+  { "GET", "/1.0/images", mc_api_images_list },
+  { "GET", "/1.0/images/aliases", mc_api_aliases_list },
+  { "GET", "/1.0/images/aliases/*", mc_api_alias_get },
+  { "GET", "/1.0/images/*", mc_api_image_get },
 };
 
 #define MAX_ARGS 4

@@ -184,22 +184,11 @@ static int
 do_restore (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 {
   const struct restore_opts *o = data;
-  enum mc_status status = MC_STATUS_STOPPED;
-  struct mc_run_state st;
-  bool restart;
 
-  if (mc_container_status (name, &st, &status, err) < 0)
-    return -1;
-  /* LXD's way for a running (or paused) container: stop it (killed, as
-   * LXD's Restore stops it), restore, start it again.  --force is kept
-   * for the scripts that passed it when minictr asked for it.  */
+  /* --force is kept for the scripts that passed it when minictr asked
+   * for it; a running container is restored as LXD's is.  */
   (void) o->force;
-  restart = status != MC_STATUS_STOPPED;
-  if (restart && mc_container_stop (s, name, true, 0, err) < 0)
-    return -1;
-  if (mc_snapshot_restore (s, name, o->snap, err) < 0)
-    return -1;
-  return restart ? mc_container_start (s, name, err) : 0;
+  return mc_container_restore (s, name, o->snap, err);
 }
 
 int

@@ -1,5 +1,6 @@
 #include "runtime/lifecycle.h"
 #include "runtime/monitor.h"
+#include "runtime/history/snapshot.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
@@ -374,4 +375,21 @@ mc_container_change_state (struct mc_store *s, const char *name, enum mc_state_a
       return mc_container_resume (s, name, err);
     }
   return mc_make_error (err, 0, "unknown state change");
+}
+
+int
+mc_container_restore (struct mc_store *s, const char *name, const char *snap, mc_error_t *err)
+{
+  enum mc_status status = MC_STATUS_STOPPED;
+  struct mc_run_state st;
+  bool restart;
+
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  restart = status != MC_STATUS_STOPPED;
+  if (restart && mc_container_stop (s, name, true, 0, err) < 0)
+    return -1;
+  if (mc_snapshot_restore (s, name, snap, err) < 0)
+    return -1;
+  return restart ? mc_container_start (s, name, err) : 0;
 }

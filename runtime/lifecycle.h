@@ -46,6 +46,11 @@ enum mc_state_action
   MC_STATE_UNFREEZE,
 };
 int mc_state_action_parse (const char *name, enum mc_state_action *action);
+
+/* `restore` and LXD's PUT {"restore": SNAP}: a running (or paused)
+ * container is stopped (killed, as LXD's restore does), restored and
+ * started again.  Caller holds the lock.  */
+int mc_container_restore (struct mc_store *s, const char *name, const char *snap, mc_error_t *err);
 int mc_container_change_state (struct mc_store *s, const char *name, enum mc_state_action action, bool force,
                                int timeout, mc_error_t *err);
 

@@ -1,0 +1,146 @@
+#include "api/profiles.h"
+#include "runtime/config/profiles.h"
+#include "runtime/config/stacking.h"
+#include "runtime/net/network.h"
+#include "lib/utils.h"
+
+#include <string.h>
+
+/* One profile as LXD shows it, or NULL (*ERR set).  */
+static json_t *
+profile_json (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *p = mc_profile_load (s, name, err), *users;
+
+  if (p == NULL)
+    return NULL;
+  if ((users = mc_profile_used_by (s, name, err)) == NULL)
+    {
+      json_decref (p);
+      return NULL;
+    }
+  json_object_set_new (p, "name", json_string (name));
+  /* As URLs, LXD's way.  */
+  {
+    json_t *urls = json_array (), *u;
+    size_t i;
+
+    json_array_foreach (users, i, u)
+      json_array_append_new (urls, json_sprintf ("/1.0/instances/%s", json_string_value (u)));
+    json_decref (users);
+    json_object_set_new (p, "used_by", urls);
+  }
+  if (json_object_get (p, "description") == NULL)
+    json_object_set_new (p, "description", json_string (""));
+  return p;
+}
+
+typedef json_t *(*names_fn) (struct mc_store *s, mc_error_t *err);
+typedef json_t *(*one_fn) (struct mc_store *s, const char *name, mc_error_t *err);
+
+/* A collection at PREFIX: URLs, or with recursion the objects.  */
+static int
+list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *prefix, names_fn names_of, one_fn one,
+      struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *names = names_of (ctx->store, &err), *out, *n;
+  bool full = mc_api_recursion (req) > 0;
+  size_t i;
+
+  if (names == NULL)
+    {
+      mc_api_error (r, 500, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  out = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      json_t *o;
+
+      if (!full)
+        {
+          json_array_append_new (out, json_sprintf ("%s/%s", prefix, json_string_value (n)));
+          continue;
+        }
+      if ((o = one (ctx->store, json_string_value (n), &err)) == NULL)
+        {
+          mc_error_release (&err);
+          continue;
+        }
+      json_array_append_new (out, o);
+    }
+  json_decref (names);
+  mc_api_sync (r, out);
+  return 0;
+}
+
+static int
+get (struct mc_api_ctx *ctx, const char *name, one_fn one, names_fn names_of, const char *what,
+     struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *names = names_of (ctx->store, &err), *n, *o;
+  bool known = false;
+  size_t i;
+
+  json_array_foreach (names, i, n)
+    if (strcmp (json_string_value (n), name) == 0)
+      known = true;
+  json_decref (names);
+  mc_error_release (&err);
+  if (!known)
+    return mc_api_error (r, 404, "%s not found", what);
+  if ((o = one (ctx->store, name, &err)) == NULL)
+    {
+      mc_api_error (r, 500, "%s", err->msg);
+      mc_error_release (&err);
+      return 0;
+    }
+  mc_api_sync (r, o);
+  return 0;
+}
+
+int
+mc_api_profiles_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  (void) args;
+  return list (ctx, req, "/1.0/profiles", mc_profile_names, profile_json, r);
+}
+
+int
+mc_api_profile_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                    struct mc_api_resp *r)
+{
+  (void) req;
+  return get (ctx, args[0], profile_json, mc_profile_names, "Profile", r);
+}
+
+/* runtime/net/network.c's description, which is LXD's shape already.  */
+static json_t *
+network_json (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  json_t *d = mc_network_describe (s, name, err);
+
+  if (d && json_object_get (d, "type") == NULL)
+    json_object_set_new (d, "type", json_string ("bridge"));
+  return d;
+}
+
+int
+mc_api_networks_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  (void) args;
+  return list (ctx, req, "/1.0/networks", mc_network_names, network_json, r);
+}
+
+int
+mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                    struct mc_api_resp *r)
+{
+  (void) req;
+  return get (ctx, args[0], network_json, mc_network_names, "Network", r);
+}

@@ -1,0 +1,17 @@
+/* /1.0/profiles and /1.0/networks, read side: LXD's objects from the
+ * profile and network stores, with their used_by.  */
+#ifndef MINICTR_API_PROFILES_H
+#define MINICTR_API_PROFILES_H
+
+#include "api/response.h"
+
+int mc_api_profiles_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_profile_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r);
+int mc_api_networks_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r);
+
+#endif
