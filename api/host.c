@@ -16,6 +16,7 @@ static const char *const extensions[] = {
   "instance_get_full",    /* GET /1.0/instances/NAME?recursion=1 */
   "network",              /* /1.0/networks */
   "profile_usedby",       /* a profile's used_by */
+  "container_exec_user_group_cwd", /* exec's user, group and cwd */
 };
 
 int

@@ -156,8 +156,9 @@ run_op (const char *what, const char *source, mc_op_fn fn, json_t *work, const c
 
 /* In the operation's child.  */
 static int
-change_state (struct mc_store *s, json_t *args, mc_error_t *err)
+change_state (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
   enum mc_state_action action = (enum mc_state_action) json_integer_value (json_object_get (args, "action"));
   cleanup_close int lock = mc_container_lock (s, name, err);
@@ -199,8 +200,9 @@ mc_api_instance_state_put (struct mc_api_ctx *ctx, const struct mc_api_req *req,
 /* ---- create, delete ----------------------------------------------------------- */
 
 static int
-create (struct mc_store *s, json_t *args, mc_error_t *err)
+create (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   struct mc_create_request req = {
     .name = json_string_value (json_object_get (args, "name")),
     .image = json_string_value (json_object_get (args, "image")),
@@ -291,8 +293,9 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
 }
 
 static int
-delete_one (struct mc_store *s, json_t *args, mc_error_t *err)
+delete_one (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
   cleanup_close int lock = mc_container_lock (s, name, err);
 
@@ -317,8 +320,9 @@ mc_api_instance_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, co
 /* ---- PUT, PATCH: configuration, or a restore -------------------------------------- */
 
 static int
-restore (struct mc_store *s, json_t *args, mc_error_t *err)
+restore (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
   cleanup_close int lock = mc_container_lock (s, name, err);
 
@@ -330,8 +334,9 @@ restore (struct mc_store *s, json_t *args, mc_error_t *err)
 /* The change itself is quick: made here, under the container's lock, the
  * operation only reports it (LXD answers PUT with an operation too).  */
 static int
-reconfigure (struct mc_store *s, json_t *args, mc_error_t *err)
+reconfigure (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
   struct mc_config_change change = { .replace = json_object_get (args, "doc") };
 
@@ -403,6 +408,43 @@ mc_api_instance_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
 
 /* ---- snapshots ------------------------------------------------------------------ */
 
+/* runtime/history/snapshot.c's {name, created_at, expires_at, config: the
+ * saved document} as LXD's InstanceSnapshot (config and devices at the
+ * top, booleans as booleans).  */
+static json_t *
+snapshot_json (struct mc_store *s, const char *name, const char *snap, mc_error_t *err)
+{
+  static const struct
+  {
+    const char *key;
+    json_type type;
+  } fields[] = { { "config", JSON_OBJECT }, { "devices", JSON_OBJECT }, { "profiles", JSON_ARRAY },
+                 { "architecture", JSON_STRING }, { "description", JSON_STRING } };
+  json_t *raw = mc_snapshot_get (s, name, snap, err), *doc, *out, *v;
+  size_t i;
+
+  if (raw == NULL)
+    return NULL;
+  doc = json_object_get (raw, "config");
+  out = json_pack ("{s:s, s:b, s:b}", "name", snap, "ephemeral", 0, "stateful", 0);
+  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+    {
+      v = json_object_get (doc, fields[i].key);
+      if (v && json_typeof (v) == fields[i].type)
+        json_object_set (out, fields[i].key, v);
+      else
+        json_object_set_new (out, fields[i].key, fields[i].type == JSON_OBJECT  ? json_object ()
+                                                 : fields[i].type == JSON_ARRAY ? json_array ()
+                                                                                : json_string (""));
+    }
+  if (json_is_string (v = json_object_get (raw, "created_at")))
+    json_object_set (out, "created_at", v);
+  if (json_is_string (v = json_object_get (raw, "expires_at")))
+    json_object_set (out, "expires_at", v);
+  json_decref (raw);
+  return out;
+}
+
 int
 mc_api_snapshots_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                        struct mc_api_resp *r)
@@ -431,7 +473,7 @@ mc_api_snapshots_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
           json_array_append_new (out, json_sprintf ("/1.0/instances/%s/snapshots/%s", args[0], sname));
           continue;
         }
-      if ((one = mc_snapshot_get (ctx->store, args[0], sname, &err)) == NULL)
+      if ((one = snapshot_json (ctx->store, args[0], sname, &err)) == NULL)
         {
           mc_error_release (&err);
           continue;
@@ -451,7 +493,7 @@ mc_api_snapshot_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   json_t *one;
 
   (void) req;
-  if ((one = mc_snapshot_get (ctx->store, args[0], args[1], &err)) == NULL)
+  if ((one = snapshot_json (ctx->store, args[0], args[1], &err)) == NULL)
     {
       mc_error_release (&err);
       return mc_api_error (r, 404, "Snapshot not found");
@@ -461,8 +503,9 @@ mc_api_snapshot_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
 }
 
 static int
-snapshot_op (struct mc_store *s, json_t *args, mc_error_t *err)
+snapshot_op (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
 {
+  (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
   const char *snap = json_string_value (json_object_get (args, "snapshot"));
   cleanup_close int lock = mc_container_lock (s, name, err);

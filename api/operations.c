@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,59 +23,59 @@ status_name (int code)
   return code == 103 ? "Running" : code == 200 ? "Success" : code == 401 ? "Cancelled" : "Failure";
 }
 
-/* In the child: nothing inherited but the pipe (fd 3 from here on), so a
- * dying server's listening socket is not held open by its operations;
- * the store opened afresh.  Never returns.  */
+/* In the child: nothing inherited but STDIO and the pipe (fd 3 from here
+ * on), so a dying server's listening socket is not held open by its
+ * operations; the store opened afresh.  The pipe gets "E" and the error's
+ * line, or "M" and the metadata.  Never returns.  */
 __attribute__ ((noreturn)) static void
-child (int wfd, mc_op_fn fn, json_t *args)
+child (int wfd, const int *stdio, bool ctty, mc_op_fn fn, json_t *args)
 {
   struct mc_store s;
   mc_error_t err = NULL;
-  int ret;
+  json_t *metadata = NULL;
+  int ret, i, hi;
 
   signal (SIGPIPE, SIG_IGN);
   signal (SIGTERM, SIG_DFL);
   signal (SIGINT, SIG_DFL);
-  if (wfd != 3 && (dup2 (wfd, 3) < 0 || close (wfd) < 0))
+  /* Out of the way of 0-3 first, then into place.  */
+  if ((hi = fcntl (wfd, F_DUPFD_CLOEXEC, 64)) < 0)
+    _exit (2);
+  for (i = 0; stdio && i < 3; i++)
+    if (dup2 (stdio[i], i) < 0)
+      _exit (2);
+  if (ctty && (setsid () < 0 || ioctl (0, TIOCSCTTY, 0) < 0))
+    _exit (2);
+  if (dup2 (hi, 3) < 0)
     _exit (2);
   close_range (4, ~0U, 0);
   ret = mc_store_open (&s, &err);
   if (ret == 0)
-    ret = fn (&s, args, &err);
+    ret = fn (&s, args, &metadata, &err);
   if (ret < 0)
     {
       const char *msg = err ? err->msg : "failed";
 
+      (void) !write (3, "E", 1);
       (void) !write (3, msg, strlen (msg));
       _exit (1);
+    }
+  if (metadata)
+    {
+      char *text = json_dumps (metadata, JSON_COMPACT);
+
+      (void) !write (3, "M", 1);
+      if (text)
+        (void) !write (3, text, strlen (text));
     }
   _exit (0);
 }
 
 struct mc_op *
-mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args, const char *lifecycle,
-           const char *source, mc_error_t *err)
+mc_op_new (const char *description, json_t *resources, const char *lifecycle, const char *source)
 {
-  struct mc_op *op;
-  int pfd[2];
-  pid_t pid;
+  struct mc_op *op = xmalloc (sizeof (*op));
 
-  if (pipe2 (pfd, O_CLOEXEC) < 0)
-    return mc_make_error (err, errno, "pipe"), NULL;
-  pid = fork ();
-  if (pid < 0)
-    {
-      close (pfd[0]);
-      close (pfd[1]);
-      return mc_make_error (err, errno, "fork"), NULL;
-    }
-  if (pid == 0)
-    {
-      close (pfd[0]);
-      child (pfd[1], fn, args);
-    }
-  close (pfd[1]);
-  op = xmalloc (sizeof (*op));
   memset (op, 0, sizeof (*op));
   mc_random_uuid (op->id);
   op->description = xstrdup (description);
@@ -82,12 +83,53 @@ mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args
   op->created_at = mc_api_now ();
   op->updated_at = xstrdup (op->created_at);
   op->status_code = 103;
-  op->pid = pid;
-  op->fd = pfd[0];
+  op->fd = -1;
   op->lifecycle = lifecycle ? xstrdup (lifecycle) : NULL;
   op->source = source ? xstrdup (source) : NULL;
   op->next = ops;
   ops = op;
+  return op;
+}
+
+int
+mc_op_spawn (struct mc_op *op, mc_op_fn fn, json_t *args, const int *stdio, bool ctty, mc_error_t *err)
+{
+  int pfd[2];
+  pid_t pid;
+
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return mc_make_error (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (pfd[0]);
+      close (pfd[1]);
+      return mc_make_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      close (pfd[0]);
+      child (pfd[1], stdio, ctty, fn, args);
+    }
+  close (pfd[1]);
+  op->pid = pid;
+  op->fd = pfd[0];
+  return 0;
+}
+
+struct mc_op *
+mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args, const char *lifecycle,
+           const char *source, mc_error_t *err)
+{
+  struct mc_op *op = mc_op_new (description, resources, lifecycle, source);
+
+  if (mc_op_spawn (op, fn, args, NULL, false, err) < 0)
+    {
+      /* Never ran: a failure, as it ended.  */
+      op->status_code = 400;
+      op->err = xstrdup ((*err)->msg);
+      return NULL;
+    }
   return op;
 }
 
@@ -111,6 +153,7 @@ op_free (struct mc_op *op)
   free (op->err);
   free (op->lifecycle);
   free (op->source);
+  json_decref (op->metadata);
   free (op);
 }
 
@@ -121,16 +164,28 @@ mc_op_finish (struct mc_op *op)
   int status = 0, done = 0;
 
   op->fd = -1;
-  while (waitpid (op->pid, &status, 0) < 0 && errno == EINTR)
+  while (op->pid > 0 && waitpid (op->pid, &status, 0) < 0 && errno == EINTR)
     ;
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-    op->status_code = 200;
+  if (op->pid > 0 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    {
+      json_t *m = op->out[0] == 'M' ? json_loads (op->out + 1, 0, NULL) : NULL;
+
+      op->status_code = 200;
+      if (json_is_object (m))
+        {
+          if (op->metadata == NULL)
+            op->metadata = json_object ();
+          json_object_update (op->metadata, m);
+        }
+      json_decref (m);
+    }
   else
     {
       op->status_code = 400;
-      op->err = xstrdup (op->out_len ? op->out
-                         : WIFSIGNALED (status) ? "the operation's process was killed"
-                                                : "the operation failed");
+      free (op->err);
+      op->err = xstrdup (op->out[0] == 'E' && op->out[1] ? op->out + 1
+                         : op->pid > 0 && WIFSIGNALED (status) ? "the operation's process was killed"
+                                                               : "the operation failed");
     }
   free (op->updated_at);
   op->updated_at = mc_api_now ();
@@ -152,10 +207,11 @@ mc_op_finish (struct mc_op *op)
 json_t *
 mc_op_json (const struct mc_op *op)
 {
-  return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:n, s:b, s:s, s:s}", "id", op->id, "class", "task",
+  return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:O, s:b, s:s, s:s}", "id", op->id, "class", "task",
                     "description", op->description, "created_at", op->created_at, "updated_at", op->updated_at,
                     "status", status_name (op->status_code), "status_code", op->status_code, "resources",
-                    op->resources ? op->resources : json_null (), "metadata", "may_cancel", 0, "err",
+                    op->resources ? op->resources : json_null (), "metadata",
+                    op->metadata ? op->metadata : json_null (), "may_cancel", 0, "err",
                     op->err ? op->err : "", "location", "none");
 }
 

@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The work, in the child.  ARGS: the handler's own (borrowed).  */
-typedef int (*mc_op_fn) (struct mc_store *s, json_t *args, mc_error_t *err);
+/* The work, in the child.  ARGS: the handler's own (borrowed).  What it
+ * puts in *METADATA (NULL at first) becomes the operation's metadata
+ * (exec's {"return": N}).  */
+typedef int (*mc_op_fn) (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err);
 
 struct mc_op
 {
@@ -26,17 +28,23 @@ struct mc_op
   char *created_at, *updated_at;
   int status_code;         /* 103 Running, 200 Success, 400 Failure */
   char *err;
-  pid_t pid;
+  json_t *metadata;        /* LXD's operation metadata, or NULL */
+  pid_t pid;               /* the child; 0 before it is spawned */
   int fd;                  /* the pipe's read end while it runs, else -1 */
-  char out[1024];          /* what the child said */
+  char out[4096];          /* what the child said */
   size_t out_len;
   char *lifecycle;         /* the lifecycle event of a success ("instance-started") */
   char *source;            /* ... and what it is about ("/1.0/instances/NAME") */
   struct mc_op *next;
 };
 
-/* Fork the child that runs FN (ARGS borrowed until the fork) and record
- * the operation, Running.  */
+/* Record an operation, Running, with no child yet.  */
+struct mc_op *mc_op_new (const char *description, json_t *resources, const char *lifecycle, const char *source);
+/* Fork OP's child, which runs FN (ARGS borrowed until the fork); STDIO
+ * (NULL: /dev/null's place is left alone) become its fds 0-2, and with
+ * CTTY fd 0 is its controlling terminal (a session of its own).  */
+int mc_op_spawn (struct mc_op *op, mc_op_fn fn, json_t *args, const int *stdio, bool ctty, mc_error_t *err);
+/* mc_op_new and mc_op_spawn.  */
 struct mc_op *mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args,
                          const char *lifecycle, const char *source, mc_error_t *err);
 

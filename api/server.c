@@ -4,6 +4,7 @@
  * by the same loop (raw file descriptors), and /1.0/events listeners get
  * the operation and lifecycle events as they happen.  */
 #include "api/server.h"
+#include "api/exec.h"
 #include "api/host.h"
 #include "api/images.h"
 #include "api/instances.h"
@@ -48,6 +49,7 @@ static const struct route
   { "PUT", "/1.0/instances/*", mc_api_instance_put },
   { "PATCH", "/1.0/instances/*", mc_api_instance_patch },
   { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
+  { "POST", "/1.0/instances/*/exec", mc_api_instance_exec },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
   { "PUT", "/1.0/instances/*/state", mc_api_instance_state_put },
   { "GET", "/1.0/instances/*/snapshots", mc_api_snapshots_list },
@@ -130,6 +132,9 @@ struct conn
   struct message *q_head, *q_tail;
   size_t q_len;
   struct conn *next_listener;
+  /* an operation's websocket (exec's streams) */
+  struct mc_exec_session *exec;
+  int exec_slot;
 };
 
 /* An operation's pipe.  */
@@ -267,6 +272,23 @@ op_event (struct server *srv, struct mc_op *op)
   cleanup_json json_t *j = mc_op_json (op);
 
   broadcast (srv, "operation", j);
+}
+
+static void op_ended (struct server *srv, struct mc_op *op);
+
+/* Watch OP's pipe; tell the listeners it runs.  */
+static void
+watch_op (struct mc_op *op)
+{
+  struct server *srv = the_server;
+  lws_sock_file_fd_type fd = { .filefd = op->fd };
+  struct lws *pw = sym_lws_adopt_descriptor_vhost (srv->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "mc-op", NULL);
+
+  op_event (srv, op);
+  if (pw == NULL)
+    op_ended (srv, op); /* the pipe is closed: reaped now */
+  else
+    ((struct pipe_conn *) sym_lws_wsi_user (pw))->op = op;
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -425,17 +447,7 @@ dispatch (struct server *srv, struct conn *c)
     }
   json_decref (req.body);
   if (r.op)
-    {
-      /* Watch its pipe; tell the listeners it runs.  */
-      lws_sock_file_fd_type fd = { .filefd = r.op->fd };
-      struct lws *pw = sym_lws_adopt_descriptor_vhost (srv->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "mc-op", NULL);
-
-      if (pw == NULL)
-        mc_op_finish (r.op); /* the pipe is closed: reaped now */
-      else
-        ((struct pipe_conn *) sym_lws_wsi_user (pw))->op = r.op;
-      op_event (srv, r.op);
-    }
+    watch_op (r.op);
   respond (c, &r);
   mc_api_resp_release (&r);
 }
@@ -447,6 +459,7 @@ op_ended (struct server *srv, struct mc_op *op)
   struct conn *c, *next;
 
   mc_op_finish (op);
+  mc_api_exec_op_ended (op);
   op_event (srv, op);
   if (op->status_code == 200 && op->lifecycle)
     {
@@ -512,17 +525,28 @@ write_http (struct conn *c)
   return sym_lws_http_transaction_completed (c->wsi) ? -1 : 0;
 }
 
-/* A websocket: only /1.0/events for now.  */
+/* A websocket: /1.0/events, or an operation's stream.  */
 static int
 ws_established (struct server *srv, struct conn *c)
 {
   char uri[256];
-  cleanup_free char *type = NULL;
+  cleanup_free char *type = NULL, *secret = NULL;
   struct mc_api_req req = { .params = c->params };
+  size_t n;
 
-  if (sym_lws_hdr_copy (c->wsi, uri, sizeof (uri), WSI_TOKEN_GET_URI) < 0 || strcmp (uri, "/1.0/events") != 0)
+  if (sym_lws_hdr_copy (c->wsi, uri, sizeof (uri), WSI_TOKEN_GET_URI) < 0)
     return -1;
   read_params (c);
+  n = strlen (uri);
+  if (strncmp (uri, "/1.0/operations/", 16) == 0 && n > 26 && strcmp (uri + n - 10, "/websocket") == 0)
+    {
+      uri[n - 10] = '\0';
+      secret = mc_api_query (&req, "secret");
+      c->exec = secret ? mc_api_exec_attach (uri + 16, secret, c->wsi, &c->exec_slot) : NULL;
+      return c->exec ? 0 : -1;
+    }
+  if (strcmp (uri, "/1.0/events") != 0)
+    return -1;
   type = mc_api_query (&req, "type");
   c->want_operation = type == NULL || *type == '\0' || strstr (type, "operation") != NULL;
   c->want_lifecycle = type == NULL || *type == '\0' || strstr (type, "lifecycle") != NULL;
@@ -632,12 +656,22 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       return ws_established (srv, c);
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (c->exec)
+        return mc_api_exec_ws_writable (c->exec, c->exec_slot);
       return ws_write (c);
 
     case LWS_CALLBACK_RECEIVE:
+      if (c->exec)
+        mc_api_exec_ws_rx (c->exec, c->exec_slot, in, len, !sym_lws_frame_is_binary (wsi),
+                           sym_lws_is_final_fragment (wsi));
       return 0;
 
     case LWS_CALLBACK_CLOSED:
+      if (c->exec)
+        {
+          mc_api_exec_ws_closed (c->exec, c->exec_slot);
+          c->exec = NULL;
+        }
       if (c->listener)
         unlink_listener (srv, c);
       conn_reset (c);
@@ -682,6 +716,7 @@ callback_op_pipe (struct lws *wsi, enum lws_callback_reasons reason, void *user,
 static const struct lws_protocols protocols[] = {
   { "http", callback_http, sizeof (struct conn), 4096, 0, NULL, 0 },
   { "mc-op", callback_op_pipe, sizeof (struct pipe_conn), 0, 0, NULL, 0 },
+  { "mc-exec-io", mc_api_exec_io_callback, sizeof (struct mc_exec_io), 0, 0, NULL, 0 },
   { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -779,6 +814,7 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
         mc_make_error (err, 0, "libwebsockets made no default vhost");
       ret = -1;
     }
+  mc_api_exec_setup (srv.vhost, watch_op);
   memset (&sa, 0, sizeof (sa));
   sa.sa_handler = on_signal;
   sigaction (SIGTERM, &sa, NULL);

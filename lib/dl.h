@@ -156,13 +156,18 @@
   X (lws_context_destroy)                                                     \
   X (lws_create_context)                                                      \
   X (lws_finalize_write_http_header)                                          \
+  X (lws_frame_is_binary)                                                     \
+  X (lws_get_socket_fd)                                                       \
   X (lws_get_vhost_by_name)                                                   \
   X (lws_hdr_copy)                                                            \
   X (lws_hdr_copy_fragment)                                                   \
   X (lws_hdr_total_length)                                                    \
   X (lws_http_transaction_completed)                                          \
+  X (lws_is_final_fragment)                                                   \
+  X (lws_rx_flow_control)                                                     \
   X (lws_service)                                                             \
   X (lws_set_log_level)                                                       \
+  X (lws_set_timeout)                                                         \
   X (lws_set_timer_usecs)                                                     \
   X (lws_write)                                                               \
   X (lws_wsi_user)

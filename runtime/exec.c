@@ -249,7 +249,8 @@ copy_winsize (int master)
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
-/* Copy what is readable on FD to OUT; false at EOF or error.  */
+/* Copy what is readable on FD to OUT; false at EOF or error, ours
+ * included (OUT's reader gone: `exec ... | head`).  */
 static bool
 pass_on (int fd, int out)
 {
@@ -260,8 +261,18 @@ pass_on (int fd, int out)
     return true;
   if (n <= 0)
     return false;
-  (void) mc_write_all (out, buf, (size_t) n);
-  return true;
+  return mc_write_all (out, buf, (size_t) n) == 0;
+}
+
+/* A stream of the command's that ended, or whose reader went: closed, so
+ * the command gets SIGPIPE (as it would writing to a closed pipe of its
+ * own) rather than a full pipe that blocks it for ever.  */
+static void
+close_stream (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
 }
 
 /* What is left in the pipes once the command has ended (a background
@@ -289,9 +300,9 @@ drain (int fd, int out)
  * process in the container could take it with pidfd_getfd).  ERR also
  * carries, in both modes, what the command's side says before it runs.  */
 static int
-relay (int master, int *in, bool in_open, int out, int errfd, int sock, struct mc_sync_msg *msg, mc_error_t *err)
+relay (int master, int *in, bool in_open, int *out, int *errfd, int sock, struct mc_sync_msg *msg, mc_error_t *err)
 {
-  bool out_open = out >= 0, err_open = errfd >= 0;
+  bool out_open = *out >= 0, err_open = *errfd >= 0;
   char pending[65536];
   int to;
   size_t plen = 0, poff = 0;
@@ -313,7 +324,7 @@ relay (int master, int *in, bool in_open, int out, int errfd, int sock, struct m
   for (;;)
     {
       struct pollfd p[6] = { { sock, POLLIN, 0 }, { master, POLLIN, 0 },
-                             { out_open ? out : -1, POLLIN, 0 }, { err_open ? errfd : -1, POLLIN, 0 },
+                             { out_open ? *out : -1, POLLIN, 0 }, { err_open ? *errfd : -1, POLLIN, 0 },
                              { in_open && plen == 0 ? STDIN_FILENO : -1, POLLIN, 0 },
                              { in_open && plen > 0 ? to : -1, POLLOUT, 0 } };
       ssize_t n;
@@ -324,10 +335,10 @@ relay (int master, int *in, bool in_open, int out, int errfd, int sock, struct m
         return mc_make_error (err, errno, "poll");
       if (p[1].revents & POLLIN)
         (void) pass_on (master, STDOUT_FILENO);
-      if (p[2].revents)
-        out_open = pass_on (out, STDOUT_FILENO);
-      if (p[3].revents)
-        err_open = pass_on (errfd, STDERR_FILENO);
+      if (p[2].revents && !(out_open = pass_on (*out, STDOUT_FILENO)))
+        close_stream (out);
+      if (p[3].revents && !(err_open = pass_on (*errfd, STDERR_FILENO)))
+        close_stream (errfd);
       if (p[0].revents && !(p[1].revents & POLLIN))
         break;
       if (p[4].revents)
@@ -353,13 +364,13 @@ relay (int master, int *in, bool in_open, int out, int errfd, int sock, struct m
           *in = -1;
         }
     }
-  drain (out_open ? out : -1, STDOUT_FILENO);
-  drain (err_open ? errfd : -1, STDERR_FILENO);
+  drain (out_open ? *out : -1, STDOUT_FILENO);
+  drain (err_open ? *errfd : -1, STDERR_FILENO);
   return mc_sync_recv (sock, msg, NULL, err) > 0 ? 0 : mc_make_error (err, 0, "the exec helper died");
 }
 
 static int
-wait_result (struct exec_ctx *x, int *in, int out, int errfd, int *status, mc_error_t *err)
+wait_result (struct exec_ctx *x, int *in, int *out, int *errfd, int *status, mc_error_t *err)
 {
   struct mc_sync_msg msg;
   struct termios saved, raw;
@@ -382,13 +393,15 @@ wait_result (struct exec_ctx *x, int *in, int out, int errfd, int *status, mc_er
               tcsetattr (STDIN_FILENO, TCSANOW, &raw);
             }
           signal (SIGWINCH, on_winch);
-          r = relay (master, in, !x->req->no_stdin, -1, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
+          int no_out = -1;
+
+          r = relay (master, in, !x->req->no_stdin, &no_out, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
           if (tty)
             tcsetattr (STDIN_FILENO, TCSANOW, &saved);
           close (master);
         }
       else if (r > 0)
-        drain (errfd, STDERR_FILENO);
+        drain (*errfd, STDERR_FILENO);
     }
   else
     r = relay (-1, in, !x->req->no_stdin, out, errfd, x->sock, &msg, err) == 0 ? 1 : -1;
@@ -509,7 +522,7 @@ mc_container_exec (struct mc_store *s, const struct mc_exec_request *req, int *s
       close (pout[1]);
       pin[0] = pout[1] = -1;
     }
-  ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, &pin[1], pout[0], perr[0], status, err);
+  ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, &pin[1], &pout[0], &perr[0], status, err);
   if (pid > 0)
     waitpid (pid, &st, 0);
 out:

@@ -166,3 +166,96 @@ api() {
     run lxc list -c ns --format csv
     assert_output "k1,RUNNING"
 }
+
+@test "lxc exec through the API: exit codes, stdin, stdout and stderr apart, large streams, a terminal with -t, user, cwd, env" {
+    local sum
+    mc launch busybox e1
+    serve
+    run lxc exec e1 -- sh -c 'exit 7'
+    assert_failure 7
+    assert_equal "$(lxc exec e1 -- sh -c 'echo out; echo err >&2' 2>"$WORK/err")" out
+    assert_equal "$(cat "$WORK/err")" err
+    assert_equal "$(echo hello | lxc exec e1 -- cat)" hello
+    assert_equal "$(lxc exec e1 -- sh -c 'cat; echo end' </dev/null)" "end"
+    # Both ways, past the server's queues (1 MiB): nothing lost.
+    assert_equal "$(seq 1 200000 | lxc exec e1 -- wc -l)" 200000
+    head -c 5000000 /dev/urandom >"$WORK/r"
+    sum=$(sha256sum <"$WORK/r" | cut -d' ' -f1)
+    assert_equal "$(lxc exec e1 -- sha256sum <"$WORK/r" | cut -d' ' -f1)" "$sum"
+    assert_equal "$(lxc exec e1 -- cat /dev/zero | head -c 3000000 | wc -c)" 3000000
+    # Its reader gone, the command ends (SIGPIPE): nothing is left running.
+    for _ in $(seq 50); do
+        mc exec e1 -- ps | grep -q '[c]at /dev/zero' || break
+        sleep 0.1
+    done
+    run mc exec e1 -- ps
+    refute_output --partial "cat /dev/zero"
+    # -t: a terminal of the container's, 80x24 when the client has none.
+    run lxc exec -t e1 -- sh -c 'tty; stty size' </dev/null
+    assert_success
+    assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
+    assert_equal "$(lxc exec e1 --user 1000 --group 1001 --cwd /tmp --env FOO=bar -- sh -c "id -u; id -g; pwd; echo \$FOO")" \
+        "$(printf '1000\n1001\n/tmp\nbar')"
+    run lxc exec nosuch -- true
+    assert_failure
+    assert_output "Error: Instance not found"
+    mc stop -f e1
+    run lxc exec e1 -- true
+    assert_failure
+    assert_output "Error: Instance is not running"
+}
+
+# FILE of container NAME's cgroup, wherever its hierarchy is mounted.
+cg_file() {
+    local f
+    f=$(ctr_cgroups "$1" | while read -r d; do [ -e "$d/$2" ] && echo "$d/$2"; done | head -n 1)
+    [ -n "$f" ] || { echo "no cgroup file $2 for $1" >&2; return 1; }
+    cat "$f"
+}
+
+@test "the lab workflow through the API: launch, config set (in the cgroup), snapshot, restore, delete -f; images, profiles, networks" {
+    local fp mem
+    serve
+    run lxc launch busybox w1 -c limits.processes=50
+    assert_success
+    assert_equal "$(status_of w1)" Running
+    assert_equal "$(mc config get w1 limits.processes)" 50
+    lxc config set w1 limits.memory 64MiB
+    assert_equal "$(mc config get w1 limits.memory)" 64MiB
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then mem=memory.max; else mem=memory.limit_in_bytes; fi
+    assert_equal "$(cg_file w1 "$mem")" $((64 * 1024 * 1024))
+    assert_equal "$(lxc config get w1 limits.memory)" 64MiB
+    # A bad value is refused as the CLI refuses it.
+    run lxc config set w1 limits.memory lots
+    assert_failure
+    assert_output --partial "limits.memory"
+    assert_equal "$(mc config get w1 limits.memory)" 64MiB
+    mc exec w1 -- sh -c 'echo before > /root/f'
+    lxc snapshot w1 s1
+    mc exec w1 -- sh -c 'echo after > /root/f'
+    run lxc info w1
+    assert_line --regexp '^\| s1 +\|'
+    lxc restore w1 s1
+    assert_equal "$(mc exec w1 -- cat /root/f)" before
+    assert_equal "$(status_of w1)" Running
+    lxc delete w1/s1
+    run mc snapshot list w1 --format csv
+    assert_output ""
+    # Images and aliases, as LXD lists them.
+    fp=$(mc image list --format json | jq -r '.[0].fingerprint')
+    run lxc image list --format csv -c lf
+    assert_output "busybox,${fp:0:12}"
+    assert_equal "$(lxc image info busybox | awk '/^Fingerprint:/ { print $2 }')" "$fp"
+    run lxc profile list --format csv
+    assert_line --regexp '^default,'
+    assert_equal "$(lxc profile show default | awk '/^used_by:/ { getline; print }')" "- /1.0/instances/w1"
+    run lxc network list --format csv
+    assert_success
+    run lxc launch nosuch w2
+    assert_failure
+    run lxc delete w1
+    assert_failure
+    lxc delete -f w1
+    run mc list --format csv
+    assert_output ""
+}

@@ -39,6 +39,14 @@ setup() {
     assert_output 10485760
 }
 
+@test "exec ... | head: the reader gone, the command gets SIGPIPE and exec returns (nothing left running)" {
+    run bash -c "timeout 20 '$MINICTR_BIN' exec ex -- cat /dev/zero | head -c 100000 | wc -c; echo \"\${PIPESTATUS[0]}\""
+    # The command's status (141: SIGPIPE), not timeout's 124.
+    assert_output "$(printf '100000\n141')"
+    run mc exec ex -- ps
+    refute_output --partial "cat /dev/zero"
+}
+
 @test "exec -n (--disable-stdin): the command reads nothing of ours, and ends" {
     echo "from the host" > "$WORK/in"
     run mc exec ex -n -- cat < "$WORK/in"
