@@ -320,11 +320,7 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
   if (mc_container_status (args[0], &st, &status, &err) < 0)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   if (status != MC_STATUS_RUNNING)
     return mc_api_error (r, 400, "Instance is not running");
 

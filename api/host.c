@@ -32,11 +32,7 @@ mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const cha
   (void) req;
   (void) args;
   if (host == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   (void) gethostname (name, sizeof (name) - 1);
   /* LXD's kernel_features are strings.  */
   features = json_object ();

@@ -15,11 +15,7 @@ mc_api_images_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
 
   (void) args;
   if (all == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   if (mc_api_recursion (req) > 0)
     {
       mc_api_sync (r, all);
@@ -51,11 +47,7 @@ mc_api_image_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
       return mc_api_error (r, 404, "Image not found");
     }
   if ((img = mc_image_get (ctx->store, fp, &err)) == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   mc_api_sync (r, img);
   return 0;
 }
@@ -80,11 +72,7 @@ mc_api_aliases_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
 
   (void) args;
   if (all == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   out = json_array ();
   json_array_foreach (all, i, a)
     json_array_append_new (out, full ? alias_json (a)
@@ -105,11 +93,7 @@ mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
 
   (void) req;
   if (all == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   json_array_foreach (all, i, a)
     if (strcmp (json_string_value (json_object_get (a, "name")), args[0]) == 0)
       {

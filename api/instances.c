@@ -52,11 +52,7 @@ mc_api_instances_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
 
   (void) args;
   if (names == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   if (filter && *filter)
     {
       json_decref (names);
@@ -141,11 +137,7 @@ run_op (const char *what, const char *source, mc_op_fn fn, json_t *work, const c
     }
   op = mc_op_run (what, res, fn, work, lifecycle, source, &err);
   if (op == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   op_json = mc_op_json (op);
   mc_api_async (r, op_json);
   r->op = op;
@@ -258,11 +250,7 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   if (name == NULL || *name == '\0')
     return mc_api_error (r, 400, "Invalid instance: a name is required");
   if (mc_container_name_validate (name, &err) < 0)
-    {
-      mc_api_error (r, 400, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 400, &err);
   if (stype == NULL || strcmp (stype, "image") != 0)
     return mc_api_error (r, 400, "Invalid source type `%s`: only a local image (alias or fingerprint)",
                          stype ? stype : "");
@@ -280,11 +268,7 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   /* The same checks as `init < file`.  */
   over = writable_doc (body);
   if (mc_config_validate_doc (over, &err) < 0)
-    {
-      mc_api_error (r, 400, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 400, &err);
   work = json_pack ("{s:s, s:s, s:O, s:b, s:b}", "name", name, "image", fp, "overrides", over, "ephemeral",
                     json_is_true (json_object_get (body, "ephemeral")), "start",
                     json_is_true (json_object_get (body, "start")));
@@ -374,11 +358,7 @@ update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *name, 
       const char *k;
 
       if ((cur = mc_container_config_load (ctx->store, name, &err)) == NULL)
-        {
-          mc_api_error (r, 500, "%s", err->msg);
-          mc_error_release (&err);
-          return 0;
-        }
+        return mc_api_fail (r, 500, &err);
       mine = writable_doc (cur);
       json_object_foreach (doc, k, v)
         if (json_is_object (v) && json_is_object (json_object_get (mine, k)))
@@ -457,11 +437,7 @@ mc_api_snapshots_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
   if ((all = mc_snapshot_list (ctx->store, args[0], &err)) == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   out = json_array ();
   json_array_foreach (all, i, sn)
     {
@@ -534,11 +510,7 @@ mc_api_snapshots_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   if (json_is_true (json_object_get (req->body, "stateful")))
     return mc_api_error (r, 400, "Stateful snapshots need live migration (CRIU), which minictr does not do");
   if (snap && *snap && mc_snapshot_name_validate (snap, &err) < 0)
-    {
-      mc_api_error (r, 400, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 400, &err);
   /* No name: LXD's next snapN, picked in the operation.  */
   work = snap && *snap ? json_pack ("{s:s, s:s}", "name", args[0], "snapshot", snap)
                        : json_pack ("{s:s}", "name", args[0]);

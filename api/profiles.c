@@ -49,11 +49,7 @@ list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *prefix, 
   size_t i;
 
   if (names == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   out = json_array ();
   json_array_foreach (names, i, n)
     {
@@ -93,11 +89,7 @@ get (struct mc_api_ctx *ctx, const char *name, one_fn one, names_fn names_of, co
   if (!known)
     return mc_api_error (r, 404, "%s not found", what);
   if ((o = one (ctx->store, name, &err)) == NULL)
-    {
-      mc_api_error (r, 500, "%s", err->msg);
-      mc_error_release (&err);
-      return 0;
-    }
+    return mc_api_fail (r, 500, &err);
   mc_api_sync (r, o);
   return 0;
 }

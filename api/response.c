@@ -67,6 +67,14 @@ mc_api_error (struct mc_api_resp *r, int code, const char *fmt, ...)
   return 0;
 }
 
+int
+mc_api_fail (struct mc_api_resp *r, int code, mc_error_t *err)
+{
+  mc_api_error (r, code, "%s", *err ? (*err)->msg : "failed");
+  mc_error_release (err);
+  return 0;
+}
+
 void
 mc_api_resp_release (struct mc_api_resp *r)
 {

@@ -6,6 +6,7 @@
 #define MINICTR_API_RESPONSE_H
 
 #include "images/store.h"
+#include "lib/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -48,6 +49,9 @@ void mc_api_async (struct mc_api_resp *r, json_t *op_json);
 /* Fill R: an error of HTTP status CODE; returns 0, for handlers.  */
 int mc_api_error (struct mc_api_resp *r, int code, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
+/* Fill R: an error of HTTP status CODE with *ERR's message, which is
+ * released; returns 0.  */
+int mc_api_fail (struct mc_api_resp *r, int code, mc_error_t *err);
 void mc_api_resp_release (struct mc_api_resp *r);
 
 /* RFC 3339 with nanoseconds, as LXD's Go time renders it, for now.  */
