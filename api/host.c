@@ -17,6 +17,8 @@ static const char *const extensions[] = {
   "network",              /* /1.0/networks */
   "profile_usedby",       /* a profile's used_by */
   "container_exec_user_group_cwd", /* exec's user, group and cwd */
+  "directory_manipulation", /* file push of directories (X-LXD-type: directory) */
+  "file_symlinks",        /* ... and of symlinks */
 };
 
 int

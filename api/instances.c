@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* runtime/info.c's object as LXD's InstanceFull has it.  */
@@ -39,6 +40,61 @@ instance_error (struct mc_store *s, const char *name, mc_error_t *err, struct mc
   return 0;
 }
 
+/* ---- LXD's filter= (the server side of `lxc list status=running NAME`) ---- */
+
+/* The value of FIELD in an instance: a top-level string ("name",
+ * "status", "type", ...) or "config.KEY" (expanded, as LXD's filter sees
+ * the config).  */
+static const char *
+field_value (json_t *inst, const char *field)
+{
+  if (strncmp (field, "config.", 7) == 0)
+    return json_string_value (json_object_get (json_object_get (inst, "expanded_config"), field + 7));
+  return json_string_value (json_object_get (inst, field));
+}
+
+/* FILTER's clauses "[not] FIELD eq|ne VALUE" joined by "and" (binding
+ * tighter) and "or", as LXD's client writes them.  -1 when malformed.  */
+static int
+filter_match (json_t *inst, const char *filter)
+{
+  cleanup_free char *buf = xstrdup (filter);
+  char *tok[256], *save = NULL, *t;
+  size_t n = 0, i = 0;
+  bool any = false, all = true;
+
+  for (t = strtok_r (buf, " ", &save); t && n < 256; t = strtok_r (NULL, " ", &save))
+    tok[n++] = t;
+  if (n == 0)
+    return 1;
+  while (i < n)
+    {
+      bool neg = false, hit;
+      const char *v;
+
+      if (strcmp (tok[i], "not") == 0)
+        neg = true, i++;
+      if (i + 3 > n || (strcmp (tok[i + 1], "eq") != 0 && strcmp (tok[i + 1], "ne") != 0))
+        return -1;
+      v = field_value (inst, tok[i]);
+      hit = v != NULL && strcasecmp (v, tok[i + 2]) == 0;
+      if (strcmp (tok[i + 1], "ne") == 0)
+        hit = !hit;
+      all = all && (neg ? !hit : hit);
+      i += 3;
+      if (i == n || strcmp (tok[i], "or") == 0)
+        {
+          any = any || all;
+          all = true;
+        }
+      else if (strcmp (tok[i], "and") != 0)
+        return -1;
+      if (i < n && ++i == n)
+        return -1;
+    }
+  return any;
+}
+
 int
 mc_api_instances_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                        struct mc_api_resp *r)
@@ -53,18 +109,14 @@ mc_api_instances_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   (void) args;
   if (names == NULL)
     return mc_api_fail (r, 500, &err);
-  if (filter && *filter)
-    {
-      json_decref (names);
-      return mc_api_error (r, 400, "filter is not supported: filter on the client side");
-    }
   out = json_array ();
   json_array_foreach (names, i, n)
     {
       const char *name = json_string_value (n);
       json_t *one;
+      int match;
 
-      if (recursion == 0)
+      if (recursion == 0 && (filter == NULL || *filter == '\0'))
         {
           json_array_append_new (out, json_sprintf ("/1.0/instances/%s", name));
           continue;
@@ -73,6 +125,22 @@ mc_api_instances_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
       if ((one = instance_json (s, name, &err)) == NULL)
         {
           mc_error_release (&err);
+          continue;
+        }
+      if (filter && *filter && (match = filter_match (one, filter)) != 1)
+        {
+          json_decref (one);
+          if (match == 0)
+            continue;
+          json_decref (names);
+          json_decref (out);
+          return mc_api_error (r, 400, "Invalid filter `%s`: want [not] FIELD eq|ne VALUE, joined by and/or",
+                               filter);
+        }
+      if (recursion == 0)
+        {
+          json_decref (one);
+          json_array_append_new (out, json_sprintf ("/1.0/instances/%s", name));
           continue;
         }
       if (recursion == 1)

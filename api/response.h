@@ -25,6 +25,8 @@ struct mc_api_req
   const char *path;   /* percent-decoded (by libwebsockets), without the query */
   char **params;      /* the query's "NAME=VALUE" parts, decoded; NULL-ended */
   json_t *body;       /* the parsed JSON body, NULL when none */
+  int body_fd;        /* a file upload's body, spooled (offset at its end), or -1 */
+  json_t *lxd_headers; /* LXD's X-LXD-* headers: {"uid": "0", "type": "file", ...} */
 };
 
 struct mc_op;
@@ -35,6 +37,10 @@ struct mc_api_resp
   json_t *doc;        /* the envelope */
   char *location;     /* Location header (async), or NULL */
   struct mc_op *op;   /* async: the operation started (the server watches it) */
+  bool sync_op;       /* ... and the answer waits for it: sync, or its error */
+  bool file_op;       /* ... a file GET's: the operation's metadata says what
+                         it found and FILE_FD holds its content */
+  int file_fd;
 };
 
 /* Value of query parameter NAME (allocated), or NULL.  */

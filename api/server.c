@@ -4,7 +4,9 @@
  * by the same loop (raw file descriptors), and /1.0/events listeners get
  * the operation and lifecycle events as they happen.  */
 #include "api/server.h"
+#include "api/chunked.h"
 #include "api/exec.h"
+#include "api/files.h"
 #include "api/host.h"
 #include "api/images.h"
 #include "api/instances.h"
@@ -50,6 +52,8 @@ static const struct route
   { "PATCH", "/1.0/instances/*", mc_api_instance_patch },
   { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
   { "POST", "/1.0/instances/*/exec", mc_api_instance_exec },
+  { "POST", "/1.0/instances/*/files", mc_api_instance_files_post },
+  { "GET", "/1.0/instances/*/files", mc_api_instance_files_get },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
   { "PUT", "/1.0/instances/*/state", mc_api_instance_state_put },
   { "GET", "/1.0/instances/*/snapshots", mc_api_snapshots_list },
@@ -117,14 +121,31 @@ struct conn
   char *body;
   size_t body_len;
   bool too_big;
+  json_t *lxd_headers;
+  bool spool;         /* the body goes to BODY_FD (a file upload) */
+  int body_fd;
+  bool spool_failed;
+  bool chunked;       /* Transfer-Encoding: chunked (decoded here) */
+  struct mc_chunked ch;
+  bool dispatched;
+  bool close_after;   /* libwebsockets lost track of the body: close after answering */
   /* the answer */
   char *out;          /* LWS_PRE bytes of headroom, then the body */
   size_t out_len, out_sent;
   int status;
   char *location;
+  const char *ctype;  /* NULL: application/json */
+  json_t *out_headers; /* more headers: {"X-LXD-uid": "0", ...} */
+  int out_fd;         /* the body comes from here (OUT_IS_FD) */
+  bool out_is_fd;
   bool headers_sent;
-  /* GET /1.0/operations/ID/wait, parked until the operation ends */
+  /* a file GET: its content, spooled by the operation */
+  int file_fd;
+  bool has_file_fd;
+  /* GET /1.0/operations/ID/wait, or a sync answer that waits for its
+     operation (a file push), parked until the operation ends */
   struct mc_op *wait_op;
+  bool wait_sync;
   struct conn *next_waiter;
   /* /1.0/events */
   bool listener;
@@ -166,6 +187,18 @@ conn_reset (struct conn *c)
   free (c->body);
   free (c->out);
   free (c->location);
+  if (c->spool)
+    close (c->body_fd);
+  if (c->has_file_fd)
+    close (c->file_fd);
+  json_decref (c->out_headers);
+  c->out_headers = NULL;
+  c->ctype = NULL;
+  c->has_file_fd = c->out_is_fd = false;
+  json_decref (c->lxd_headers);
+  c->lxd_headers = NULL;
+  c->spool = c->spool_failed = c->chunked = c->dispatched = c->close_after = c->wait_sync = false;
+  memset (&c->ch, 0, sizeof (c->ch));
   c->path = c->body = c->out = c->location = NULL;
   memset (c->params, 0, sizeof (c->params));
   c->body_len = c->out_len = c->out_sent = 0;
@@ -208,6 +241,34 @@ unlink_listener (struct server *srv, struct conn *c)
   c->q_tail = NULL;
   c->q_len = 0;
   c->listener = false;
+}
+
+/* Answer C with the raw LEN bytes of FD (its offset at 0).  */
+static void
+respond_fd (struct conn *c, int fd, size_t len)
+{
+  c->out_is_fd = true;
+  c->out_fd = fd;
+  c->out_len = len;
+  c->out_sent = 0;
+  c->status = 200;
+  c->ctype = "application/octet-stream";
+  sym_lws_callback_on_writable (c->wsi);
+}
+
+/* Answer C with the raw bytes TEXT.  */
+static void
+respond_raw (struct conn *c, const char *text)
+{
+  size_t len = strlen (text);
+
+  c->out = xmalloc (LWS_PRE + len + 1);
+  memcpy (c->out + LWS_PRE, text, len);
+  c->out_len = len;
+  c->out_sent = 0;
+  c->status = 200;
+  c->ctype = "application/octet-stream";
+  sym_lws_callback_on_writable (c->wsi);
 }
 
 /* Queue the answer R on C and ask to write it.  */
@@ -341,6 +402,62 @@ wait_answer (struct mc_op *op)
   return r;
 }
 
+static void respond (struct conn *c, struct mc_api_resp *r);
+
+/* A file GET that waited for OP: LXD's answer, raw (a file, a symlink's
+ * target) or JSON (a directory's names), with its X-LXD-* headers.  */
+static void
+file_answer (struct conn *c, struct mc_op *op)
+{
+  json_t *m = op->metadata;
+  const char *type = json_string_value (json_object_get (m, "type"));
+  struct mc_api_resp r = { 0 };
+  struct stat st;
+
+  if (op->status_code != 200 || type == NULL)
+    {
+      mc_api_error (&r, 404, "%s", op->err ? op->err : "not found");
+      respond (c, &r);
+      mc_api_resp_release (&r);
+      return;
+    }
+  c->out_headers = json_pack ("{s:o, s:o, s:o, s:s}", "X-LXD-uid:",
+                              json_sprintf ("%d", (int) json_integer_value (json_object_get (m, "uid"))), "X-LXD-gid:",
+                              json_sprintf ("%d", (int) json_integer_value (json_object_get (m, "gid"))), "X-LXD-mode:",
+                              json_sprintf ("%04o", (unsigned) json_integer_value (json_object_get (m, "mode"))),
+                              "X-LXD-type:", type);
+  if (strcmp (type, "directory") == 0)
+    {
+      mc_api_sync (&r, json_incref (json_object_get (m, "entries")));
+      respond (c, &r);
+      mc_api_resp_release (&r);
+    }
+  else if (strcmp (type, "symlink") == 0)
+    respond_raw (c, json_string_value (json_object_get (m, "target")) ? json_string_value (json_object_get (m, "target"))
+                                                                        : "");
+  else if (fstat (c->file_fd, &st) == 0 && lseek (c->file_fd, 0, SEEK_SET) == 0)
+    respond_fd (c, c->file_fd, (size_t) st.st_size);
+  else
+    {
+      mc_api_error (&r, 500, "Cannot read back the spooled file");
+      respond (c, &r);
+      mc_api_resp_release (&r);
+    }
+}
+
+/* A sync answer that waited for OP: null, or its error.  */
+static struct mc_api_resp
+sync_answer (struct mc_op *op)
+{
+  struct mc_api_resp r = { 0 };
+
+  if (op->status_code == 200)
+    mc_api_sync (&r, NULL);
+  else
+    mc_api_error (&r, 400, "%s", op->err ? op->err : "failed");
+  return r;
+}
+
 /* GET /1.0/operations, /1.0/operations/ID and /ID/wait: here, since a wait
  * parks the connection.  1 when C was parked.  */
 static int
@@ -405,14 +522,18 @@ static void
 dispatch (struct server *srv, struct conn *c)
 {
   struct mc_api_resp r = { 0 };
-  struct mc_api_req req = { .method = c->method, .path = c->path, .params = c->params };
+  struct mc_api_req req = { .method = c->method, .path = c->path, .params = c->params,
+                            .body_fd = c->spool ? c->body_fd : -1, .lxd_headers = c->lxd_headers };
   char *args[MAX_ARGS + 1] = { 0 };
   bool path_known = false;
   json_error_t jerr;
   size_t i, j;
 
+  c->dispatched = true;
   if (c->too_big)
     mc_api_error (&r, 413, "Request body too large (over %u bytes)", BODY_MAX);
+  else if (c->spool_failed)
+    mc_api_error (&r, 500, "Cannot store the request body in the state directory");
   else if (c->body_len > 0
            && (req.body = json_loadb (c->body, c->body_len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
     mc_api_error (&r, 400, "Invalid JSON body: %s", jerr.text);
@@ -448,6 +569,32 @@ dispatch (struct server *srv, struct conn *c)
   json_decref (req.body);
   if (r.op)
     watch_op (r.op);
+  if (r.file_op)
+    {
+      c->file_fd = r.file_fd;
+      c->has_file_fd = true;
+    }
+  if (r.op && r.sync_op && r.op->status_code == 103)
+    {
+      /* The answer is the operation's outcome.  */
+      c->wait_op = r.op;
+      c->wait_sync = true;
+      c->next_waiter = srv->waiters;
+      srv->waiters = c;
+      mc_api_resp_release (&r);
+      return;
+    }
+  if (r.op && r.file_op)
+    {
+      mc_api_resp_release (&r);
+      file_answer (c, r.op);
+      return;
+    }
+  if (r.op && r.sync_op)
+    {
+      mc_api_resp_release (&r);
+      r = sync_answer (r.op);
+    }
   respond (c, &r);
   mc_api_resp_release (&r);
 }
@@ -472,9 +619,14 @@ op_ended (struct server *srv, struct mc_op *op)
   for (c = srv->waiters; c; c = next)
     {
       next = c->next_waiter;
-      if (c->wait_op == op)
+      if (c->wait_op == op && c->has_file_fd)
         {
-          struct mc_api_resp r = wait_answer (op);
+          unlink_waiter (srv, c);
+          file_answer (c, op);
+        }
+      else if (c->wait_op == op)
+        {
+          struct mc_api_resp r = c->wait_sync ? sync_answer (op) : wait_answer (op);
 
           unlink_waiter (srv, c);
           sym_lws_set_timer_usecs (c->wsi, LWS_SET_TIMER_USEC_CANCEL);
@@ -492,12 +644,22 @@ write_http (struct conn *c)
   size_t n;
   bool final;
 
-  if (c->out == NULL)
+  if (c->out == NULL && !c->out_is_fd)
     return 0;
   if (!c->headers_sent)
     {
-      if (sym_lws_add_http_common_headers (c->wsi, (unsigned int) c->status, "application/json", c->out_len, &p, end)
-          || (c->location
+      const char *hk;
+      json_t *hv;
+
+      if (sym_lws_add_http_common_headers (c->wsi, (unsigned int) c->status,
+                                           c->ctype ? c->ctype : "application/json", c->out_len, &p, end))
+        return 1;
+      json_object_foreach (c->out_headers, hk, hv)
+        if (sym_lws_add_http_header_by_name (c->wsi, (const unsigned char *) hk,
+                                             (const unsigned char *) json_string_value (hv),
+                                             (int) strlen (json_string_value (hv)), &p, end))
+          return 1;
+      if ((c->location
               && sym_lws_add_http_header_by_name (c->wsi, (const unsigned char *) "Location:",
                                                   (const unsigned char *) c->location, (int) strlen (c->location),
                                                   &p, end))
@@ -511,9 +673,18 @@ write_http (struct conn *c)
   if (n > 65536)
     n = 65536;
   final = c->out_sent + n == c->out_len;
-  if (sym_lws_write (c->wsi, (unsigned char *) c->out + LWS_PRE + c->out_sent, n,
-                     final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
-      != (int) n)
+  if (c->out_is_fd)
+    {
+      static unsigned char fbuf[LWS_PRE + 65536];
+      ssize_t got = read (c->out_fd, fbuf + LWS_PRE, n);
+
+      if (got != (ssize_t) n
+          || sym_lws_write (c->wsi, fbuf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
+        return 1;
+    }
+  else if (sym_lws_write (c->wsi, (unsigned char *) c->out + LWS_PRE + c->out_sent, n,
+                          final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
+           != (int) n)
     return 1;
   c->out_sent += n;
   if (!final)
@@ -521,6 +692,8 @@ write_http (struct conn *c)
       sym_lws_callback_on_writable (c->wsi);
       return 0;
     }
+  if (c->close_after)
+    return -1;
   conn_reset (c);
   return sym_lws_http_transaction_completed (c->wsi) ? -1 : 0;
 }
@@ -578,6 +751,103 @@ ws_write (struct conn *c)
   return 0;
 }
 
+/* LXD's X-LXD-* headers (Go sends them as X-Lxd-Uid), lower-cased.  */
+static json_t *
+lxd_headers (struct lws *wsi)
+{
+  static const char *const names[] = { "uid", "gid", "mode", "type", "write" };
+  json_t *out = json_object ();
+  size_t i, j;
+
+  for (i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    {
+      char spelled[3][32], value[256];
+
+      snprintf (spelled[0], sizeof (spelled[0]), "X-LXD-%s:", names[i]);
+      snprintf (spelled[1], sizeof (spelled[1]), "X-Lxd-%c%s:", names[i][0] - 'a' + 'A', names[i] + 1);
+      snprintf (spelled[2], sizeof (spelled[2]), "x-lxd-%s:", names[i]);
+      for (j = 0; j < 3; j++)
+        {
+          int n = (int) strlen (spelled[j]);
+
+          if (sym_lws_hdr_custom_length (wsi, spelled[j], n) > 0
+              && sym_lws_hdr_custom_copy (wsi, value, sizeof (value), spelled[j], n) >= 0)
+            {
+              json_object_set_new (out, names[i], json_string (value));
+              break;
+            }
+        }
+    }
+  return out;
+}
+
+/* Whose body is a file, spooled to disk rather than held as JSON.  */
+static bool
+spooled_path (const char *path)
+{
+  char *args[MAX_ARGS + 1] = { 0 };
+  bool hit = route_match ("/1.0/instances/*/files", path, args);
+  size_t i;
+
+  for (i = 0; i < MAX_ARGS; i++)
+    free (args[i]);
+  return hit;
+}
+
+/* Request body bytes: decoded when chunked, then kept (JSON, at most
+ * BODY_MAX) or spooled.  */
+static int
+body_in (struct server *srv, struct conn *c, const void *in, size_t len)
+{
+  char buf[8192];
+  size_t off = 0;
+
+  if (c->dispatched || len == 0)
+    return 0;
+  while (off < len)
+    {
+      size_t n = len - off < sizeof (buf) ? len - off : sizeof (buf), got = n, used = n;
+
+      memcpy (buf, (const char *) in + off, n);
+      if (c->chunked && mc_chunked_feed (&c->ch, buf, n, &got, &used) < 0)
+        {
+          struct mc_api_resp r = { 0 };
+
+          c->dispatched = c->close_after = true;
+          mc_api_error (&r, 400, "Malformed chunked request body");
+          respond (c, &r);
+          mc_api_resp_release (&r);
+          return 0;
+        }
+      off += used;
+      if (c->spool)
+        {
+          if (!c->spool_failed && mc_write_all (c->body_fd, buf, got) < 0)
+            c->spool_failed = true;
+        }
+      else if (!c->too_big)
+        {
+          if (c->body_len + got > BODY_MAX)
+            c->too_big = true;
+          else
+            {
+              c->body = xrealloc (c->body, c->body_len + got + 1);
+              memcpy (c->body + c->body_len, buf, got);
+              c->body_len += got;
+            }
+        }
+      if (c->chunked && c->ch.done)
+        {
+          /* libwebsockets still counts this body: the connection ends
+             with the answer.  */
+          c->close_after = true;
+          dispatch (srv, c);
+          return 0;
+        }
+    }
+  return 0;
+}
+
 static int
 callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -592,6 +862,20 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       snprintf (c->method, sizeof (c->method), "%s", method_of (wsi));
       c->path = xstrdup (in ? (const char *) in : "/");
       read_params (c);
+      c->lxd_headers = lxd_headers (wsi);
+      if (has_token (wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
+        {
+          char te[64];
+
+          c->chunked = sym_lws_hdr_copy (wsi, te, sizeof (te), WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0
+                       && strstr (te, "chunked") != NULL;
+        }
+      if (strcmp (c->method, "POST") == 0 && spooled_path (c->path))
+        {
+          c->body_fd = openat (srv->store.rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+          c->spool = c->body_fd >= 0;
+          c->spool_failed = !c->spool;
+        }
       /* A body comes with POST, PUT and PATCH, unless it is said to be
          empty (libwebsockets ends a POST's empty body itself).  */
       if ((strcmp (c->method, "PUT") == 0 || strcmp (c->method, "PATCH") == 0)
@@ -610,19 +894,23 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       return 0;
 
     case LWS_CALLBACK_HTTP_BODY:
-      if (c->too_big || len == 0)
-        return 0;
-      if (c->body_len + len > BODY_MAX)
-        {
-          c->too_big = true;
-          return 0;
-        }
-      c->body = xrealloc (c->body, c->body_len + len);
-      memcpy (c->body + c->body_len, in, len);
-      c->body_len += len;
-      return 0;
+      return body_in (srv, c, in, len);
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (c->dispatched)
+        return 0;
+      if (c->chunked)
+        {
+          /* libwebsockets stopped at its limit for a body of no stated
+             length before the last chunk came.  */
+          struct mc_api_resp r = { 0 };
+
+          c->dispatched = c->close_after = true;
+          mc_api_error (&r, 413, "Request body too large (a chunked body over 100 MB)");
+          respond (c, &r);
+          mc_api_resp_release (&r);
+          return 0;
+        }
       dispatch (srv, c);
       return 0;
 
@@ -776,6 +1064,7 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   struct server srv;
   cleanup_free char *path = NULL;
   struct sigaction sa;
+  mode_t old_umask;
   int ret = 0;
 
   memset (&srv, 0, sizeof (srv));
@@ -791,6 +1080,9 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   srv.ctx.version = o->version;
   the_server = &srv;
   sym_lws_set_log_level (LLL_ERR, NULL);
+  /* The socket is made with no access for others, before its owner and
+     mode are set: no window in which anyone could connect.  */
+  old_umask = umask (077);
   memset (&info, 0, sizeof (info));
   info.options = LWS_SERVER_OPTION_UNIX_SOCK | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.iface = path;
@@ -801,6 +1093,7 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   info.max_http_header_data = 8192;
   info.timeout_secs = 60;
   srv.lws = sym_lws_create_context (&info);
+  umask (old_umask);
   if (srv.lws == NULL)
     {
       mc_store_close (&srv.store);

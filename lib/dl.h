@@ -161,6 +161,8 @@
   X (lws_get_vhost_by_name)                                                   \
   X (lws_hdr_copy)                                                            \
   X (lws_hdr_copy_fragment)                                                   \
+  X (lws_hdr_custom_copy)                                                     \
+  X (lws_hdr_custom_length)                                                   \
   X (lws_hdr_total_length)                                                    \
   X (lws_http_transaction_completed)                                          \
   X (lws_is_final_fragment)                                                   \

@@ -256,6 +256,51 @@ do_stat (struct agent *a, const struct fmsg *m, mc_error_t *err)
   return fmsg_send (a->sock, &r, -1);
 }
 
+/* FOP_OPEN: what the API's GET of a file needs.  Opened read-only and
+ * non-blocking (a FIFO would otherwise hang us), never through a final
+ * symlink; the fd leaves the container for the host side, which only
+ * reads a file's bytes or a directory's names from it.  */
+static int
+do_open (struct agent *a, const struct fmsg *m, mc_error_t *err)
+{
+  cleanup_free char *label = label_of (a, m->path);
+  cleanup_close int fd = file_open_in (a->rootfd, m->path, O_PATH | O_NOFOLLOW, 0);
+  cleanup_close int rfd = -1;
+  struct fmsg r = { .op = FOP_OK };
+  struct stat st;
+  ssize_t n;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "`%s`", label);
+  r.mode = st.st_mode;
+  r.uid = st.st_uid;
+  r.gid = st.st_gid;
+  r.size = (uint64_t) st.st_size;
+  if (S_ISLNK (st.st_mode))
+    {
+      if ((n = readlinkat (fd, "", r.text, sizeof (r.text) - 1)) < 0)
+        return mc_make_error (err, errno, "`%s`", label);
+      r.text[n] = '\0';
+      return fmsg_send (a->sock, &r, -1);
+    }
+  if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    return mc_make_error (err, 0, "`%s` is not a file, directory or symlink", label);
+  /* Open it for reading (not through /proc/self/fd: our pid is not in the
+   * container's procfs).  Whatever replaced it meanwhile cannot be a
+   * symlink (O_NOFOLLOW) nor block us (O_NONBLOCK), and what is sent is
+   * what this fd is.  */
+  rfd = file_open_in (a->rootfd, m->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+  if (rfd < 0 || fstat (rfd, &st) < 0)
+    return mc_make_error (err, errno, "open `%s`", label);
+  if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    return mc_make_error (err, 0, "`%s` is not a file or directory any more", label);
+  r.mode = st.st_mode;
+  r.uid = st.st_uid;
+  r.gid = st.st_gid;
+  r.size = (uint64_t) st.st_size;
+  return fmsg_send (a->sock, &r, rfd);
+}
+
 static void
 rx_stop (struct agent *a)
 {
@@ -500,6 +545,8 @@ serve_one (struct agent *a, const struct fmsg *m, int fd, mc_error_t *err)
       return do_delete (a, m, err);
     case FOP_CREATE:
       return do_create (a, m, err);
+    case FOP_OPEN:
+      return do_open (a, m, err);
     default:
       return mc_make_error (err, 0, "unknown request %u", m->op);
     }

@@ -36,6 +36,9 @@ enum fop
   FOP_PULL,       /* path: the agent answers with a tree, then DONE */
   FOP_DELETE,     /* path */
   FOP_CREATE,     /* path, mode (with S_IFMT), uid, gid, text = link target */
+  FOP_OPEN,       /* path, not following its last component: OK with its
+                     stat and, for a file or a directory, the open fd; for
+                     a symlink, the target in text */
   /* tree entries, either way */
   FOP_FILE,       /* + the open file */
   FOP_DIR,

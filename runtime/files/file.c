@@ -578,6 +578,52 @@ mc_file_pull (struct mc_store *s, const struct mc_file_ref *srcs, size_t n, cons
   return ret;
 }
 
+/* ---- open (the API's GET) ----------------------------------------------------------- */
+
+int
+mc_file_open (struct mc_store *s, const struct mc_file_ref *ref, struct mc_file_info *info, int *fd,
+              char **target, mc_error_t *err)
+{
+  struct fmsg m = { .op = FOP_OPEN }, r;
+  struct session ss;
+  int got = -1, ret;
+
+  *fd = -1;
+  *target = NULL;
+  if (!mc_container_exists (s, ref->name))
+    return mc_make_error (err, 0, "container `%s` not found", ref->name);
+  if (fmsg_set (m.path, ref->path, err) < 0 || session_open (s, ref->name, &ss, false, err) < 0)
+    return -1;
+  ret = fmsg_send (ss.sock, &m, -1) < 0 ? mc_make_error (err, errno, "ask the file agent") : 0;
+  if (ret == 0 && (ret = fmsg_recv (ss.sock, &r, &got, err)) == 0)
+    ret = mc_make_error (err, 0, "the file agent went away");
+  if (ret > 0 && r.op == FOP_ERROR)
+    {
+      ret = mc_make_error (err, 0, "%s", r.text);
+      (*err)->status = r.status;
+    }
+  else if (ret > 0)
+    {
+      info->type = S_ISDIR (r.mode) ? MC_FILE_TYPE_DIRECTORY : S_ISLNK (r.mode) ? MC_FILE_TYPE_SYMLINK
+                                                                                : MC_FILE_TYPE_FILE;
+      info->uid = r.uid;
+      info->gid = r.gid;
+      info->mode = (int) (r.mode & 07777);
+      info->size = r.size;
+      if (info->type == MC_FILE_TYPE_SYMLINK)
+        *target = xstrdup (r.text);
+      else if (got < 0)
+        ret = mc_make_error (err, 0, "the file agent sent no file");
+      else
+        *fd = got, got = -1;
+      ret = ret < 0 ? -1 : 0;
+    }
+  if (got >= 0)
+    close (got);
+  session_close (&ss);
+  return ret < 0 ? -1 : 0;
+}
+
 /* ---- delete, create ------------------------------------------------------------ */
 
 static int

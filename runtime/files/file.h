@@ -83,6 +83,20 @@ int mc_file_create (struct mc_store *s, const struct mc_file_ref *ref,
                     enum mc_file_type type, const char *link_target,
                     const struct mc_file_opts *o, mc_error_t *err);
 
+/* LXD's GET of a file (the API's): what REF is, not following its last
+ * component, with its owner and mode; a regular file's or a directory's
+ * open fd (*FD; read-only, O_NONBLOCK; a directory's names read from it),
+ * a symlink's target (*TARGET, allocated).  */
+struct mc_file_info
+{
+  enum mc_file_type type;
+  uint32_t uid, gid;
+  int mode;
+  uint64_t size;
+};
+int mc_file_open (struct mc_store *s, const struct mc_file_ref *ref, struct mc_file_info *info, int *fd,
+                  char **target, mc_error_t *err);
+
 /* Pull REF to a private temp file, run $VISUAL, $EDITOR or vi on it and
  * push it back (same mode and owner) only if the content changed.  The
  * temp file is always removed.  */

@@ -259,3 +259,60 @@ cg_file() {
     run mc list --format csv
     assert_output ""
 }
+
+@test "lxc file push and pull through the API: owner and mode, 20 MB chunked uploads, directories and symlinks with -r, stopped containers, errors" {
+    local sum
+    mc launch busybox fp1
+    mc init busybox fp2 </dev/null
+    serve
+    echo "hello file" >"$WORK/f"
+    chmod 640 "$WORK/f"
+    lxc file push -q "$WORK/f" fp1/root/f
+    assert_equal "$(mc exec fp1 -- stat -c '%a %u:%g' /root/f)" "640 0:0"
+    lxc file push -q "$WORK/f" fp1/root/g --uid 1000 --gid 1001 --mode 0600
+    assert_equal "$(mc exec fp1 -- stat -c '%a %u:%g' /root/g)" "600 1000:1001"
+    # LXD's client sends a file as a chunked body.
+    head -c 20000000 /dev/urandom >"$WORK/big"
+    sum=$(sha256sum <"$WORK/big" | cut -d' ' -f1)
+    lxc file push -q "$WORK/big" fp1/tmp/big
+    assert_equal "$(mc exec fp1 -- sha256sum /tmp/big | cut -d' ' -f1)" "$sum"
+    lxc file pull -q fp1/tmp/big "$WORK/big.back"
+    assert_equal "$(sha256sum <"$WORK/big.back" | cut -d' ' -f1)" "$sum"
+    lxc file pull -q fp1/root/g "$WORK/g.back"
+    assert_equal "$(cat "$WORK/g.back")" "hello file"
+    assert_equal "$(stat -c %a "$WORK/g.back")" 600
+    # Trees both ways.
+    mkdir -p "$WORK/tree/sub"
+    echo a >"$WORK/tree/a"
+    echo b >"$WORK/tree/sub/b"
+    ln -s a "$WORK/tree/link"
+    lxc file push -q -r "$WORK/tree" fp1/root/
+    run mc exec fp1 -- sh -c 'cd /root/tree && find . | sort && readlink link && cat sub/b'
+    assert_output "$(printf '.\n./a\n./link\n./sub\n./sub/b\na\nb')"
+    lxc file pull -q -r fp1/root/tree "$WORK/back"
+    assert_equal "$(cd "$WORK/back/tree" && find . | sort | tr '\n' ' ')" ". ./a ./link ./sub ./sub/b "
+    assert_equal "$(readlink "$WORK/back/tree/link")" a
+    # A stopped container: the same, through the agent's namespace.
+    lxc file push -q "$WORK/f" fp2/root/s
+    assert_equal "$(lxc file pull fp2/root/s -)" "hello file"
+    run lxc file pull fp1/etc/nosuch "$WORK/x"
+    assert_failure
+    assert_output --partial "No such file or directory"
+    run lxc file push -q "$WORK/f" fp1/nosuchdir/x
+    assert_failure
+    assert_output --partial "No such file or directory"
+}
+
+@test "lxc list's server-side filters (status, name) are LXD's; a malformed one is refused" {
+    mc launch busybox r1
+    mc init busybox s1 </dev/null
+    serve
+    run lxc list status=stopped -c n --format csv
+    assert_output s1
+    run lxc list status=running -c n --format csv
+    assert_output r1
+    run api GET '/1.0/instances?filter=name+eq+r1+or+status+eq+stopped'
+    assert_equal "$(head -n 1 <<<"$output" | jq -c .metadata)" '["/1.0/instances/r1","/1.0/instances/s1"]'
+    run api GET '/1.0/instances?filter=name+gt+r1'
+    assert_line --index 1 400
+}
