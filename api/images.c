@@ -1,9 +1,18 @@
 #include "api/images.h"
+#include "api/operations.h"
 #include "images/alias.h"
+#include "images/import.h"
+#include "images/manage.h"
 #include "images/store.h"
 #include "lib/utils.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 mc_api_images_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
@@ -103,4 +112,218 @@ mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
       }
   json_decref (all);
   return mc_api_error (r, 404, "Image alias not found");
+}
+
+/* ---- upload ------------------------------------------------------------------- */
+
+/* multipart/form-data's parts named NAME: written to a new unnamed file in
+ * DIRFD, its fd in *OUT.  The body is BUF[0..LEN), the delimiter
+ * "--BOUNDARY".  */
+static int
+form_part (const char *buf, size_t len, const char *boundary, const char *name, int dirfd, int *out,
+           mc_error_t *err)
+{
+  cleanup_free char *delim = xasprintf ("\r\n--%s", boundary);
+  cleanup_free char *want = xasprintf ("name=\"%s\"", name);
+  size_t dlen = strlen (delim);
+  const char *p = buf, *end = buf + len;
+
+  /* The first delimiter has no CRLF before it.  */
+  if (len < dlen - 2 || memcmp (buf, delim + 2, dlen - 2) != 0)
+    return mc_make_error (err, 0, "malformed multipart body");
+  p += dlen - 2;
+  while (p < end)
+    {
+      const char *hdr_end, *data, *next;
+
+      if (end - p >= 2 && memcmp (p, "--", 2) == 0)
+        break;
+      if (end - p < 2 || memcmp (p, "\r\n", 2) != 0
+          || (hdr_end = memmem (p, (size_t) (end - p), "\r\n\r\n", 4)) == NULL)
+        return mc_make_error (err, 0, "malformed multipart body");
+      data = hdr_end + 4;
+      if ((next = memmem (data, (size_t) (end - data), delim, dlen)) == NULL)
+        return mc_make_error (err, 0, "malformed multipart body: no closing boundary");
+      if (memmem (p, (size_t) (hdr_end - p), want, strlen (want)) != NULL)
+        {
+          int fd = openat (dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+          if (fd < 0 || mc_write_all (fd, data, (size_t) (next - data)) < 0)
+            {
+              if (fd >= 0)
+                close (fd);
+              return mc_make_error (err, errno, "store the `%s` part", name);
+            }
+          *out = fd;
+          return 0;
+        }
+      p = next + dlen;
+    }
+  return mc_make_error (err, 0, "the multipart body has no `%s` part", name);
+}
+
+/* In the operation's child: the body is its stdin.  */
+static int
+import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
+{
+  const char *ctype = json_string_value (json_object_get (work, "content_type"));
+  const char *filename = json_string_value (json_object_get (work, "filename"));
+  struct mc_import_request req = { .display_name = filename && *filename ? filename : NULL };
+  struct mc_import_result res;
+  cleanup_free char *meta = NULL, *rootfs = NULL;
+  int meta_fd = -1, rootfs_fd = -1, ret;
+  struct stat st;
+
+  if (fstat (STDIN_FILENO, &st) < 0)
+    return mc_make_error (err, errno, "the uploaded body");
+  if (ctype && strncmp (ctype, "multipart/form-data", 19) == 0)
+    {
+      const char *b = strstr (ctype, "boundary=");
+      cleanup_free char *boundary = NULL;
+      void *map;
+
+      if (b == NULL)
+        return mc_make_error (err, 0, "multipart body without a boundary");
+      b += 9;
+      boundary = *b == '"' ? xstrndup (b + 1, strcspn (b + 1, "\"")) : xstrndup (b, strcspn (b, "; "));
+      map = st.st_size > 0 ? mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, STDIN_FILENO, 0) : MAP_FAILED;
+      if (map == MAP_FAILED)
+        return mc_make_error (err, errno, "read the uploaded body");
+      ret = form_part (map, (size_t) st.st_size, boundary, "metadata", s->rootfd, &meta_fd, err);
+      if (ret == 0)
+        ret = form_part (map, (size_t) st.st_size, boundary, "rootfs", s->rootfd, &rootfs_fd, err);
+      munmap (map, (size_t) st.st_size);
+      if (ret < 0)
+        {
+          if (meta_fd >= 0)
+            close (meta_fd);
+          return -1;
+        }
+      meta = xasprintf ("/proc/self/fd/%d", meta_fd);
+      rootfs = xasprintf ("/proc/self/fd/%d", rootfs_fd);
+      req.meta_path = meta;
+      req.rootfs_path = rootfs;
+    }
+  else
+    req.meta_path = meta = xstrdup ("/proc/self/fd/0");
+  ret = mc_image_import (s, &req, &res, err);
+  if (meta_fd >= 0)
+    close (meta_fd);
+  if (rootfs_fd >= 0)
+    close (rootfs_fd);
+  if (ret < 0)
+    return -1;
+  *metadata = json_pack ("{s:s, s:s}", "fingerprint", res.fingerprint, "size", "0");
+  return 0;
+}
+
+int
+mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                    struct mc_api_resp *r)
+{
+  cleanup_json json_t *work = NULL, *op_json = NULL;
+  int devnull, stdio[3];
+  mc_error_t err = NULL;
+  struct mc_op *op;
+
+  (void) ctx;
+  (void) args;
+  if (req->body_fd < 0)
+    return mc_api_error (r, 400, "Only an uploaded image (a unified tarball, or a split one as a multipart "
+                                 "form) can be imported: remote sources are not supported");
+  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
+  work = json_pack ("{s:s, s:s}", "content_type", req->content_type ? req->content_type : "", "filename",
+                    json_string_value (json_object_get (req->lxd_headers, "filename"))
+                      ? json_string_value (json_object_get (req->lxd_headers, "filename"))
+                      : "");
+  stdio[0] = req->body_fd;
+  stdio[1] = stdio[2] = devnull;
+  op = mc_op_new ("Downloading image", NULL, "image-created", "/1.0/images");
+  /* Its body is read from the start.  */
+  if (lseek (req->body_fd, 0, SEEK_SET) < 0 || mc_op_spawn (op, import, work, stdio, false, &err) < 0)
+    {
+      close (devnull);
+      op->status_code = 400;
+      if (err == NULL)
+        mc_make_error (&err, errno, "rewind the uploaded image");
+      return mc_api_fail (r, 500, &err);
+    }
+  close (devnull);
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  return 0;
+}
+
+int
+mc_api_aliases_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  const char *name = json_string_value (json_object_get (req->body, "name"));
+  const char *target = json_string_value (json_object_get (req->body, "target"));
+  const char *desc = json_string_value (json_object_get (req->body, "description"));
+  char fp[MC_FP_HEX_LEN + 1];
+  mc_error_t err = NULL;
+
+  (void) args;
+  if (name == NULL || target == NULL)
+    return mc_api_error (r, 400, "Invalid alias: name and target are required");
+  if (mc_image_resolve (ctx->store, target, fp, &err) < 0 || strncmp (fp, target, strlen (target)) != 0)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Image not found");
+    }
+  if (mc_alias_create (ctx->store, name, fp, desc ? desc : "", &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_alias_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+
+  (void) req;
+  if (mc_alias_delete (ctx->store, args[0], &err) < 0)
+    return mc_api_fail (r, 404, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+static int
+delete_image (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
+{
+  (void) metadata;
+  return mc_image_delete (s, json_string_value (json_object_get (work, "fingerprint")), err);
+}
+
+int
+mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  cleanup_json json_t *work = NULL, *op_json = NULL;
+  cleanup_free char *url = NULL;
+  char fp[MC_FP_HEX_LEN + 1];
+  mc_error_t err = NULL;
+  struct mc_op *op;
+
+  (void) req;
+  if (strspn (args[0], "0123456789abcdef") != strlen (args[0])
+      || mc_image_resolve (ctx->store, args[0], fp, &err) < 0 || strncmp (fp, args[0], strlen (args[0])) != 0)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Image not found");
+    }
+  work = json_pack ("{s:s}", "fingerprint", fp);
+  url = xasprintf ("/1.0/images/%s", fp);
+  op = mc_op_run ("Deleting image", NULL, delete_image, work, "image-deleted", url, &err);
+  if (op == NULL)
+    return mc_api_fail (r, 500, &err);
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  return 0;
 }

@@ -17,4 +17,19 @@ int mc_api_aliases_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, c
 int mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                       struct mc_api_resp *r);
 
+/* POST /1.0/images: an uploaded image (LXD's client: a unified tarball as
+ * the body, X-LXD-filename; a split one as a multipart form with
+ * `metadata` and `rootfs`), imported by an operation's child with the CLI's
+ * `image import` (hashed, verified, unpacked, renamed into place).  */
+int mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r);
+/* DELETE /1.0/images/FINGERPRINT (refused while a container uses it).  */
+int mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r);
+/* POST /1.0/images/aliases {name, target, description}; DELETE one.  */
+int mc_api_aliases_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r);
+int mc_api_alias_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r);
+
 #endif

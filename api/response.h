@@ -27,6 +27,7 @@ struct mc_api_req
   json_t *body;       /* the parsed JSON body, NULL when none */
   int body_fd;        /* a file upload's body, spooled (offset at its end), or -1 */
   json_t *lxd_headers; /* LXD's X-LXD-* headers: {"uid": "0", "type": "file", ...} */
+  const char *content_type; /* or NULL */
 };
 
 struct mc_op;

@@ -65,9 +65,13 @@ static const struct route
   { "GET", "/1.0/networks", mc_api_networks_list },
   { "GET", "/1.0/networks/*", mc_api_network_get },
   { "GET", "/1.0/images", mc_api_images_list },
+  { "POST", "/1.0/images", mc_api_images_post },
   { "GET", "/1.0/images/aliases", mc_api_aliases_list },
+  { "POST", "/1.0/images/aliases", mc_api_aliases_post },
   { "GET", "/1.0/images/aliases/*", mc_api_alias_get },
+  { "DELETE", "/1.0/images/aliases/*", mc_api_alias_delete },
   { "GET", "/1.0/images/*", mc_api_image_get },
+  { "DELETE", "/1.0/images/*", mc_api_image_delete },
 };
 
 #define MAX_ARGS 4
@@ -122,6 +126,7 @@ struct conn
   size_t body_len;
   bool too_big;
   json_t *lxd_headers;
+  char *content_type;
   bool spool;         /* the body goes to BODY_FD (a file upload) */
   int body_fd;
   bool spool_failed;
@@ -197,6 +202,8 @@ conn_reset (struct conn *c)
   c->has_file_fd = c->out_is_fd = false;
   json_decref (c->lxd_headers);
   c->lxd_headers = NULL;
+  free (c->content_type);
+  c->content_type = NULL;
   c->spool = c->spool_failed = c->chunked = c->dispatched = c->close_after = c->wait_sync = false;
   memset (&c->ch, 0, sizeof (c->ch));
   c->path = c->body = c->out = c->location = NULL;
@@ -523,7 +530,8 @@ dispatch (struct server *srv, struct conn *c)
 {
   struct mc_api_resp r = { 0 };
   struct mc_api_req req = { .method = c->method, .path = c->path, .params = c->params,
-                            .body_fd = c->spool ? c->body_fd : -1, .lxd_headers = c->lxd_headers };
+                            .body_fd = c->spool ? c->body_fd : -1, .lxd_headers = c->lxd_headers,
+                            .content_type = c->content_type };
   char *args[MAX_ARGS + 1] = { 0 };
   bool path_known = false;
   json_error_t jerr;
@@ -755,7 +763,7 @@ ws_write (struct conn *c)
 static json_t *
 lxd_headers (struct lws *wsi)
 {
-  static const char *const names[] = { "uid", "gid", "mode", "type", "write" };
+  static const char *const names[] = { "uid", "gid", "mode", "type", "write", "filename" };
   json_t *out = json_object ();
   size_t i, j;
 
@@ -786,7 +794,7 @@ static bool
 spooled_path (const char *path)
 {
   char *args[MAX_ARGS + 1] = { 0 };
-  bool hit = route_match ("/1.0/instances/*/files", path, args);
+  bool hit = route_match ("/1.0/instances/*/files", path, args) || strcmp (path, "/1.0/images") == 0;
   size_t i;
 
   for (i = 0; i < MAX_ARGS; i++)
@@ -863,6 +871,13 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       c->path = xstrdup (in ? (const char *) in : "/");
       read_params (c);
       c->lxd_headers = lxd_headers (wsi);
+      if (has_token (wsi, WSI_TOKEN_HTTP_CONTENT_TYPE))
+        {
+          char ct[512];
+
+          if (sym_lws_hdr_copy (wsi, ct, sizeof (ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
+            c->content_type = xstrdup (ct);
+        }
       if (has_token (wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
         {
           char te[64];

@@ -316,3 +316,38 @@ cg_file() {
     run api GET '/1.0/instances?filter=name+gt+r1'
     assert_line --index 1 400
 }
+
+@test "lxc image import through the API: unified and split (a multipart upload), aliases, the fingerprint LXD computes; delete" {
+    local fp
+    serve
+    make_unified "$WORK/u.tar.gz" gzip "unified one"
+    make_split "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" xz squashfs-xz
+    run lxc image import "$WORK/u.tar.gz" --alias uni
+    assert_success
+    # The progress lines end with CRs; the last line is the answer.
+    assert_equal "$(tr '\r' '\n' <<<"$output" | tail -n 1)" "Image imported with fingerprint: $(sha256 "$WORK/u.tar.gz")"
+    run lxc image import "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" --alias spl
+    assert_success
+    fp=$(cat "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" | sha256sum | cut -d' ' -f1)
+    assert_equal "$(tr '\r' '\n' <<<"$output" | tail -n 1)" "Image imported with fingerprint: $fp"
+    run bash -c "'$MINICTR_BIN' image list --format json | jq -r '.[] | .aliases[0].name + \",\" + .fingerprint' | sort"
+    assert_output "$(printf 'busybox,%s\nspl,%s\nuni,%s' "$(sha256 "$(busybox_image)")" "$fp" "$(sha256 "$WORK/u.tar.gz")")"
+    # What was stored is what minictr's own import stores.
+    run mc image verify spl
+    assert_success
+    # (a fixture rootfs, with no init: created, not started)
+    lxc init spl sp1
+    assert_equal "$(mc file pull sp1/etc/hostname -)" fixture
+    # A corrupt upload is refused and leaves nothing.
+    head -c 1000 "$WORK/u.tar.gz" >"$WORK/cut.tar.gz"
+    run lxc image import "$WORK/cut.tar.gz" --alias cut
+    assert_failure
+    run mc image list --format csv
+    refute_output --partial cut
+    run lxc image delete spl
+    assert_failure
+    lxc delete -f sp1
+    lxc image delete spl
+    run mc image list --format csv
+    refute_output --partial spl
+}
