@@ -1,5 +1,6 @@
 #include "api/exec.h"
 #include "api/operations.h"
+#include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
 #include "runtime/state.h"
@@ -14,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <termios.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define SLOTS 4
@@ -288,6 +290,79 @@ random_secret (char out[65])
     snprintf (out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* exec without websockets (pylxd's and LXD's `record-output`): the
+ * command runs at once with no input; with record-output its stdout and
+ * stderr go to containers/NAME/logs/exec_ID.stdout and .stderr, which the
+ * operation's metadata names (GET /1.0/instances/NAME/logs/...).  */
+static int
+exec_detached (struct mc_api_ctx *ctx, json_t *body, const char *name, const char *url, struct mc_api_resp *r)
+{
+  bool record = json_is_true (json_object_get (body, "record-output"));
+  const char *cwd = json_string_value (json_object_get (body, "cwd"));
+  json_t *env = json_object_get (body, "environment"), *res;
+  cleanup_json json_t *work = NULL, *op_json = NULL;
+  cleanup_close int cdir = -1, logs = -1;
+  int devnull, stdio[3], i;
+  mc_error_t err = NULL;
+  struct mc_op *op;
+  char names[2][64];
+
+  work = json_pack ("{s:s, s:O, s:o, s:s*, s:I, s:I, s:b}", "name", name, "command", json_object_get (body, "command"),
+                    "environment", env ? json_incref (env) : json_object (), "cwd", cwd && *cwd ? cwd : NULL, "user",
+                    json_integer_value (json_object_get (body, "user")), "group",
+                    json_integer_value (json_object_get (body, "group")), "interactive", 0);
+  res = json_pack ("{s:[s]}", "instances", url);
+  op = mc_op_new ("Executing command", res, NULL, url);
+  json_decref (res);
+  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
+  stdio[0] = stdio[1] = stdio[2] = devnull;
+  op->metadata = json_object ();
+  if (record)
+    {
+      json_t *output = json_object ();
+
+      if ((cdir = mc_container_open_dir (ctx->store, name, &err)) < 0
+          || ((mkdirat (cdir, "logs", 0700) < 0 && errno != EEXIST)
+              && mc_make_error (&err, errno, "mkdir `%s/containers/%s/logs`", ctx->store->root, name) < 0)
+          || (logs = openat (cdir, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        {
+          close (devnull);
+          json_decref (output);
+          op->status_code = 400;
+          if (err == NULL)
+            mc_make_error (&err, errno, "open the logs of `%s`", name);
+          return mc_api_fail (r, 500, &err);
+        }
+      for (i = 0; i < 2; i++)
+        {
+          snprintf (names[i], sizeof (names[i]), "exec_%s.%s", op->id, i == 0 ? "stdout" : "stderr");
+          stdio[i + 1] = openat (logs, names[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+          json_object_set_new (output, i == 0 ? "1" : "2",
+                               json_sprintf ("/1.0/instances/%s/logs/%s", name, names[i]));
+        }
+      json_object_set_new (op->metadata, "output", output);
+    }
+  if ((record && (stdio[1] < 0 || stdio[2] < 0)) || mc_op_spawn (op, exec_fn, work, stdio, false, &err) < 0)
+    {
+      if (err == NULL)
+        mc_make_error (&err, errno, "create the output files");
+      op->status_code = 400;
+      mc_api_fail (r, 500, &err);
+    }
+  else
+    {
+      op_json = mc_op_json (op);
+      mc_api_async (r, op_json);
+      r->op = op;
+    }
+  for (i = 1; record && i < 3; i++)
+    if (stdio[i] >= 0)
+      close (stdio[i]);
+  close (devnull);
+  return 0;
+}
+
 int
 mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                       struct mc_api_resp *r)
@@ -315,8 +390,7 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
       return mc_api_error (r, 400, "Invalid exec: environment maps names to strings");
   if (env && !json_is_object (env))
     return mc_api_error (r, 400, "Invalid exec: environment maps names to strings");
-  if (!json_is_true (json_object_get (body, "wait-for-websocket")))
-    return mc_api_error (r, 400, "exec without wait-for-websocket (record-output) is not supported yet");
+
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
   if (mc_container_status (args[0], &st, &status, &err) < 0)
@@ -324,6 +398,8 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
   if (status != MC_STATUS_RUNNING)
     return mc_api_error (r, 400, "Instance is not running");
 
+  if (!json_is_true (json_object_get (body, "wait-for-websocket")))
+    return exec_detached (ctx, body, args[0], url, r);
   x = xmalloc (sizeof (*x));
   memset (x, 0, sizeof (*x));
   x->fd[0] = x->fd[1] = x->fd[2] = -1;
@@ -633,4 +709,132 @@ mc_api_exec_io_callback (struct lws *wsi, enum lws_callback_reasons reason, void
       break;
     }
   return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
+/* ---- logs -------------------------------------------------------------------- */
+
+/* An exec log's name: exec_<uuid>.stdout or .stderr, nothing else.  */
+static bool
+exec_log_name (const char *n)
+{
+  size_t len = strlen (n);
+
+  return strncmp (n, "exec_", 5) == 0 && strchr (n, '/') == NULL && strstr (n, "..") == NULL
+         && ((len > 12 && strcmp (n + len - 7, ".stdout") == 0) || (len > 12 && strcmp (n + len - 7, ".stderr") == 0));
+}
+
+static int
+by_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+logs_dir (struct mc_api_ctx *ctx, const char *name)
+{
+  cleanup_close int cdir = -1;
+  mc_error_t err = NULL;
+
+  if ((cdir = mc_container_open_dir (ctx->store, name, &err)) < 0)
+    {
+      mc_error_release (&err);
+      return -1;
+    }
+  return openat (cdir, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+mc_api_instance_logs_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                           struct mc_api_resp *r)
+{
+  json_t *out;
+  int dfd;
+
+  (void) req;
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  out = json_pack ("[o]", json_sprintf ("/1.0/instances/%s/logs/lxc.log", args[0]));
+  if ((dfd = logs_dir (ctx, args[0])) >= 0)
+    {
+      DIR *d = fdopendir (dfd);
+      struct dirent *de;
+      char **names = NULL;
+      size_t n = 0, i;
+
+      while (d && (de = readdir (d)) != NULL)
+        if (exec_log_name (de->d_name))
+          {
+            names = xrealloc (names, (n + 1) * sizeof (*names));
+            names[n++] = xstrdup (de->d_name);
+          }
+      if (d)
+        closedir (d);
+      else
+        close (dfd);
+      /* In name order, not the directory's.  */
+      qsort (names, n, sizeof (*names), by_name);
+      for (i = 0; i < n; i++)
+        {
+          json_array_append_new (out, json_sprintf ("/1.0/instances/%s/logs/%s", args[0], names[i]));
+          free (names[i]);
+        }
+      free (names);
+    }
+  mc_api_sync (r, out);
+  return 0;
+}
+
+int
+mc_api_instance_log_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  int fd;
+
+  (void) req;
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if (strcmp (args[1], "lxc.log") == 0)
+    {
+      if ((fd = openat (ctx->store->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+        return mc_api_error (r, 500, "Cannot spool the log: %s", strerror (errno));
+      if (mc_console_show_log (ctx->store, args[0], fd, &err) < 0)
+        {
+          close (fd);
+          return mc_api_fail (r, 500, &err);
+        }
+    }
+  else
+    {
+      cleanup_close int dfd = -1;
+
+      if (!exec_log_name (args[1]) || (dfd = logs_dir (ctx, args[0])) < 0
+          || (fd = openat (dfd, args[1], O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return mc_api_error (r, 404, "Log not found");
+    }
+  r->http = 200;
+  r->raw = true;
+  r->file_fd = fd;
+  r->doc = NULL;
+  r->location = NULL;
+  /* The server streams FILE_FD; the envelope is not used.  */
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_instance_log_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                            struct mc_api_resp *r)
+{
+  cleanup_close int dfd = -1;
+
+  (void) req;
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if (!exec_log_name (args[1]))
+    return mc_api_error (r, 400, "Only exec logs can be deleted");
+  if ((dfd = logs_dir (ctx, args[0])) < 0 || unlinkat (dfd, args[1], 0) < 0)
+    return mc_api_error (r, 404, "Log not found");
+  mc_api_sync (r, NULL);
+  return 0;
 }

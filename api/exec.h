@@ -22,6 +22,16 @@ struct mc_exec_session;
 int mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                           struct mc_api_resp *r);
 
+/* /1.0/instances/NAME/logs: lxc.log (the console log, as `info
+ * --show-log` reads it) and the exec_ID.stdout/.stderr of record-output;
+ * GET one (raw), DELETE an exec one.  */
+int mc_api_instance_logs_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                               struct mc_api_resp *r);
+int mc_api_instance_log_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                             struct mc_api_resp *r);
+int mc_api_instance_log_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                                struct mc_api_resp *r);
+
 /* The vhost whose raw descriptors carry the streams, and how the server
  * watches an operation's pipe (api/server.c's).  */
 void mc_api_exec_setup (struct lws_vhost *vh, void (*watch) (struct mc_op *op));

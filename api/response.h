@@ -42,6 +42,7 @@ struct mc_api_resp
   bool file_op;       /* ... a file GET's: the operation's metadata says what
                          it found and FILE_FD holds its content */
   int file_fd;
+  bool raw;           /* the answer is FILE_FD's bytes, as they are */
 };
 
 /* Value of query parameter NAME (allocated), or NULL.  */

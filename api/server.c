@@ -52,6 +52,9 @@ static const struct route
   { "PATCH", "/1.0/instances/*", mc_api_instance_patch },
   { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
   { "POST", "/1.0/instances/*/exec", mc_api_instance_exec },
+  { "GET", "/1.0/instances/*/logs", mc_api_instance_logs_list },
+  { "GET", "/1.0/instances/*/logs/*", mc_api_instance_log_get },
+  { "DELETE", "/1.0/instances/*/logs/*", mc_api_instance_log_delete },
   { "POST", "/1.0/instances/*/files", mc_api_instance_files_post },
   { "GET", "/1.0/instances/*/files", mc_api_instance_files_get },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
@@ -577,10 +580,25 @@ dispatch (struct server *srv, struct conn *c)
   json_decref (req.body);
   if (r.op)
     watch_op (r.op);
-  if (r.file_op)
+  if (r.file_op || r.raw)
     {
       c->file_fd = r.file_fd;
       c->has_file_fd = true;
+    }
+  if (r.raw)
+    {
+      struct stat st;
+
+      mc_api_resp_release (&r);
+      if (fstat (c->file_fd, &st) == 0 && lseek (c->file_fd, 0, SEEK_SET) == 0)
+        respond_fd (c, c->file_fd, (size_t) st.st_size);
+      else
+        {
+          mc_api_error (&r, 500, "Cannot read back the log");
+          respond (c, &r);
+          mc_api_resp_release (&r);
+        }
+      return;
     }
   if (r.op && r.sync_op && r.op->status_code == 103)
     {

@@ -351,3 +351,35 @@ cg_file() {
     run mc image list --format csv
     refute_output --partial spl
 }
+
+@test "exec without websockets, record-output (pylxd's way): the return code and the output as logs; lxc info --show-log" {
+    local op id out
+    mc launch busybox x1
+    serve
+    op=$(api POST /1.0/instances/x1/exec '{"command": ["sh", "-c", "echo out; echo err >&2; exit 5"], "wait-for-websocket": false, "record-output": true, "interactive": false}')
+    assert_equal "$(tail -n 1 <<<"$op")" 202
+    id=$(head -n 1 <<<"$op" | jq -r .metadata.id)
+    run api GET "/1.0/operations/$id/wait?timeout=30"
+    assert_equal "$(head -n 1 <<<"$output" | jq -c '[.metadata.status, .metadata.metadata.return]')" '["Success",5]'
+    out=$(head -n 1 <<<"$output" | jq -r '.metadata.metadata.output["1"]')
+    assert_equal "$out" "/1.0/instances/x1/logs/exec_$id.stdout"
+    assert_equal "$(curl -s --unix-socket "$SOCK" "http://lxd$out")" out
+    assert_equal "$(curl -s --unix-socket "$SOCK" "http://lxd/1.0/instances/x1/logs/exec_$id.stderr")" err
+    run api GET /1.0/instances/x1/logs
+    assert_equal "$(head -n 1 <<<"$output" | jq -c .metadata)" \
+        "[\"/1.0/instances/x1/logs/lxc.log\",\"/1.0/instances/x1/logs/exec_$id.stderr\",\"/1.0/instances/x1/logs/exec_$id.stdout\"]"
+    run api DELETE "$out"
+    assert_line --index 1 200
+    run api GET "$out"
+    assert_line --index 1 404
+    # Without record-output the output goes nowhere; the code still comes back.
+    op=$(api POST /1.0/instances/x1/exec '{"command": ["false"], "wait-for-websocket": false}')
+    id=$(head -n 1 <<<"$op" | jq -r .metadata.id)
+    run api GET "/1.0/operations/$id/wait?timeout=30"
+    assert_equal "$(head -n 1 <<<"$output" | jq -c .metadata.metadata.return)" 1
+    # The console log, as LXD's lxc.log.
+    mc exec x1 -- sh -c 'echo console-mark > /dev/console'
+    run lxc info --show-log x1
+    assert_success
+    assert_output --partial console-mark
+}
