@@ -1,8 +1,11 @@
 #include "api/profiles.h"
+#include "runtime/config/configure.h"
 #include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/net/network.h"
 #include "lib/utils.h"
+
+#include <unistd.h>
 
 #include <string.h>
 
@@ -135,4 +138,139 @@ mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
 {
   (void) req;
   return get (ctx, args[0], network_json, mc_network_names, "Network", r);
+}
+
+/* ---- profile changes (sync, as LXD's) ------------------------------------------- */
+
+/* A profile body's own fields: description, config, devices.  */
+static json_t *
+profile_doc (json_t *body)
+{
+  static const char *const fields[] = { "description", "config", "devices" };
+  json_t *doc = json_object ();
+  size_t i;
+
+  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+    if (json_object_get (body, fields[i]) && !json_is_null (json_object_get (body, fields[i])))
+      json_object_set (doc, fields[i], json_object_get (body, fields[i]));
+  return doc;
+}
+
+int
+mc_api_profiles_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  const char *name = json_string_value (json_object_get (req->body, "name"));
+  cleanup_json json_t *doc = NULL;
+  cleanup_close int lock = -1;
+  mc_error_t err = NULL;
+
+  (void) args;
+  if (!json_is_object (req->body) || name == NULL)
+    return mc_api_error (r, 400, "Invalid profile: a name is required");
+  if (mc_profile_name_validate (name, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  doc = profile_doc (req->body);
+  if ((lock = mc_profiles_lock (ctx->store, &err)) < 0 || mc_profile_save (ctx->store, name, doc, true, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+static int
+profile_update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *name, bool patch,
+                struct mc_api_resp *r)
+{
+  cleanup_json json_t *doc = NULL;
+  struct mc_config_change change = { 0 };
+  mc_error_t err = NULL;
+  json_t *names = mc_profile_names (ctx->store, &err), *n;
+  bool known = false;
+  size_t i;
+
+  json_array_foreach (names, i, n)
+    known = known || strcmp (json_string_value (n), name) == 0;
+  json_decref (names);
+  mc_error_release (&err);
+  if (!known)
+    return mc_api_error (r, 404, "Profile not found");
+  if (!json_is_object (req->body))
+    return mc_api_error (r, 400, "Invalid profile: expected a JSON object");
+  doc = profile_doc (req->body);
+  if (patch)
+    {
+      /* What is given over what there is, config and devices key by key. */
+      json_t *cur = mc_profile_load (ctx->store, name, &err), *mine, *v;
+      const char *k;
+
+      if (cur == NULL)
+        return mc_api_fail (r, 500, &err);
+      mine = profile_doc (cur);
+      json_decref (cur);
+      json_object_foreach (doc, k, v)
+        if (json_is_object (v) && json_is_object (json_object_get (mine, k)))
+          json_object_update (json_object_get (mine, k), v);
+        else
+          json_object_set (mine, k, v);
+      json_decref (doc);
+      doc = mine;
+    }
+  change.replace = doc;
+  if (mc_profile_configure (ctx->store, name, &change, NULL, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_profile_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                    struct mc_api_resp *r)
+{
+  return profile_update (ctx, req, args[0], false, r);
+}
+
+int
+mc_api_profile_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  return profile_update (ctx, req, args[0], true, r);
+}
+
+int
+mc_api_profile_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  cleanup_close int lock = -1;
+  mc_error_t err = NULL;
+  json_t *names = mc_profile_names (ctx->store, &err), *n;
+  bool known = false;
+  size_t i;
+
+  (void) req;
+  json_array_foreach (names, i, n)
+    known = known || strcmp (json_string_value (n), args[0]) == 0;
+  json_decref (names);
+  mc_error_release (&err);
+  if (!known)
+    return mc_api_error (r, 404, "Profile not found");
+  if ((lock = mc_profiles_lock (ctx->store, &err)) < 0 || mc_profile_delete (ctx->store, args[0], &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_profile_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  const char *to = json_string_value (json_object_get (req->body, "name"));
+  cleanup_close int lock = -1;
+  mc_error_t err = NULL;
+
+  if (to == NULL)
+    return mc_api_error (r, 400, "Invalid rename: a name is required");
+  if ((lock = mc_profiles_lock (ctx->store, &err)) < 0 || mc_profile_rename (ctx->store, args[0], to, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
 }

@@ -9,6 +9,18 @@ int mc_api_profiles_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, 
                           struct mc_api_resp *r);
 int mc_api_profile_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                         struct mc_api_resp *r);
+/* POST /1.0/profiles; PUT, PATCH, DELETE and POST (rename) a profile:
+ * the CLI's `profile` paths (validation, running users updated).  */
+int mc_api_profiles_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_profile_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r);
+int mc_api_profile_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_profile_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                           struct mc_api_resp *r);
+int mc_api_profile_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                           struct mc_api_resp *r);
 int mc_api_networks_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                           struct mc_api_resp *r);
 int mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,

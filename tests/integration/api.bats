@@ -383,3 +383,27 @@ cg_file() {
     assert_success
     assert_output --partial console-mark
 }
+
+@test "lxc profile create, set, edit, rename, add, delete through the API, with the CLI's validation" {
+    mc launch busybox pa1
+    serve
+    lxc profile create p1
+    lxc profile set p1 limits.processes 77
+    assert_equal "$(mc profile get p1 limits.processes)" 77
+    run lxc profile set p1 limits.memory nonsense
+    assert_failure
+    assert_output --partial "invalid value \`nonsense\` for \`limits.memory\`"
+    printf 'description: edited\nconfig:\n  limits.processes: "88"\n' | lxc profile edit p1
+    assert_equal "$(mc profile get p1 limits.processes)" 88
+    assert_equal "$(lxc profile show p1 | awk '/^description:/ { print $2 }')" edited
+    lxc profile rename p1 p2
+    lxc profile add pa1 p2
+    assert_equal "$(mc config show pa1 --expanded | awk '/limits.processes/ { print $2 }')" '"88"'
+    run lxc profile delete p2
+    assert_failure
+    assert_output --partial "used by pa1"
+    lxc profile remove pa1 p2
+    lxc profile delete p2
+    run mc profile list --format csv
+    refute_output --partial p2
+}
