@@ -295,6 +295,64 @@ writable_doc (json_t *body)
   return doc;
 }
 
+static int
+copy_op (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
+{
+  const char *src = json_string_value (json_object_get (args, "source"));
+  cleanup_free char *cname = xstrndup (src, strcspn (src, "/"));
+  struct mc_copy_request req = {
+    .src = cname,
+    .snap = strchr (src, '/') ? strchr (src, '/') + 1 : NULL,
+    .dst = json_string_value (json_object_get (args, "name")),
+    .ephemeral = json_is_true (json_object_get (args, "ephemeral")),
+    .instance_only = json_is_true (json_object_get (args, "instance_only")),
+    .overrides = json_object_get (args, "overrides"),
+  };
+  cleanup_close int lock = mc_container_lock (s, cname, err);
+
+  (void) metadata;
+  if (lock < 0)
+    return -1;
+  return mc_container_copy (s, &req, err);
+}
+
+/* POST /1.0/instances with {"source": {"type": "copy", "source": "NAME[/SNAP]"}}:
+ * `lxc copy` on one server.  The body's config is the source's, volatile
+ * keys and all, as the client read it: only the rest is taken over.  */
+static int
+copy_post (struct mc_api_ctx *ctx, json_t *body, const char *name, struct mc_api_resp *r)
+{
+  json_t *source = json_object_get (body, "source"), *config = json_object_get (body, "config"), *v, *over;
+  const char *src = json_string_value (json_object_get (source, "source"));
+  cleanup_json json_t *work = NULL;
+  cleanup_free char *cname = NULL, *url = xasprintf ("/1.0/instances/%s", name);
+  const char *k;
+
+  if (src == NULL || *src == '\0')
+    return mc_api_error (r, 400, "Invalid copy: the source instance is required");
+  cname = xstrndup (src, strcspn (src, "/"));
+  if (!mc_container_exists (ctx->store, cname))
+    return mc_api_error (r, 404, "Instance not found");
+  if (mc_container_exists (ctx->store, name))
+    return mc_api_error (r, 409, "Instance `%s` already exists", name);
+  over = json_object ();
+  if (json_is_object (config))
+    {
+      json_t *c = json_object ();
+
+      json_object_foreach (config, k, v)
+        if (strncmp (k, "volatile.", 9) != 0 && json_is_string (v))
+          json_object_set (c, k, v);
+      json_object_set_new (over, "config", c);
+    }
+  if (json_is_array (json_object_get (body, "profiles")))
+    json_object_set (over, "profiles", json_object_get (body, "profiles"));
+  work = json_pack ("{s:s, s:s, s:b, s:b, s:o}", "name", name, "source", src, "ephemeral",
+                    json_is_true (json_object_get (body, "ephemeral")), "instance_only",
+                    json_is_true (json_object_get (source, "instance_only")), "overrides", over);
+  return run_op ("Copying instance", url, copy_op, work, "instance-created", r);
+}
+
 int
 mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                        struct mc_api_resp *r)
@@ -319,8 +377,10 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
     return mc_api_error (r, 400, "Invalid instance: a name is required");
   if (mc_container_name_validate (name, &err) < 0)
     return mc_api_fail (r, 400, &err);
+  if (stype && strcmp (stype, "copy") == 0)
+    return copy_post (ctx, body, name, r);
   if (stype == NULL || strcmp (stype, "image") != 0)
-    return mc_api_error (r, 400, "Invalid source type `%s`: only a local image (alias or fingerprint)",
+    return mc_api_error (r, 400, "Invalid source type `%s`: a local image (alias or fingerprint) or a copy",
                          stype ? stype : "");
   if (json_string_value (json_object_get (source, "server")) && *json_string_value (json_object_get (source, "server")))
     return mc_api_error (r, 400, "Images from remote servers are not supported: import the image first");
@@ -604,4 +664,37 @@ mc_api_snapshot_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, co
     }
   json_decref (one);
   return run_op ("Deleting snapshot", url, snapshot_op, work, "instance-snapshot-deleted", r);
+}
+
+static int
+rename_op (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
+{
+  const char *from = json_string_value (json_object_get (args, "name"));
+  cleanup_close int lock = mc_container_lock (s, from, err);
+
+  (void) metadata;
+  if (lock < 0)
+    return -1;
+  return mc_container_rename (s, from, json_string_value (json_object_get (args, "to")), err);
+}
+
+int
+mc_api_instance_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r)
+{
+  const char *to = json_string_value (json_object_get (req->body, "name"));
+  cleanup_json json_t *work = NULL;
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
+  mc_error_t err = NULL;
+
+  if (json_is_true (json_object_get (req->body, "migration")))
+    return mc_api_error (r, 400, "Migration between servers is not supported (minictr runs on one host)");
+  if (to == NULL)
+    return mc_api_error (r, 400, "Invalid rename: a name is required");
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if (mc_container_name_validate (to, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  work = json_pack ("{s:s, s:s}", "name", args[0], "to", to);
+  return run_op ("Renaming instance", url, rename_op, work, "instance-renamed", r);
 }

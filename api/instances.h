@@ -34,6 +34,9 @@ int mc_api_instance_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, c
                          struct mc_api_resp *r);
 int mc_api_instance_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                            struct mc_api_resp *r);
+/* POST /1.0/instances/NAME {"name": NEW}: rename (a stopped one).  */
+int mc_api_instance_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                            struct mc_api_resp *r);
 /* /1.0/instances/NAME/snapshots[/SNAP]: list, create, get, delete.  */
 int mc_api_snapshots_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                            struct mc_api_resp *r);

@@ -51,6 +51,7 @@ static const struct route
   { "PUT", "/1.0/instances/*", mc_api_instance_put },
   { "PATCH", "/1.0/instances/*", mc_api_instance_patch },
   { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
+  { "POST", "/1.0/instances/*", mc_api_instance_rename },
   { "POST", "/1.0/instances/*/exec", mc_api_instance_exec },
   { "GET", "/1.0/instances/*/logs", mc_api_instance_logs_list },
   { "GET", "/1.0/instances/*/logs/*", mc_api_instance_log_get },

@@ -407,3 +407,24 @@ cg_file() {
     run mc profile list --format csv
     refute_output --partial p2
 }
+
+@test "lxc copy (of a container, of a snapshot, with -c) and lxc move (rename) through the API" {
+    mc launch busybox cp1
+    serve
+    mc exec cp1 -- sh -c 'echo mark > /root/m'
+    lxc snapshot cp1 s1
+    mc exec cp1 -- sh -c 'echo later > /root/m'
+    lxc copy cp1 cp2
+    lxc copy cp1/s1 cp3 -c limits.processes=33
+    assert_equal "$(mc file pull cp2/root/m -)" later
+    assert_equal "$(mc file pull cp3/root/m -)" mark
+    assert_equal "$(mc config get cp3 limits.processes)" 33
+    # A copy is a container of its own.
+    [ "$(mc config get cp2 volatile.uuid)" != "$(mc config get cp1 volatile.uuid)" ]
+    lxc move cp2 cp4
+    run lxc list -c ns --format csv
+    assert_output "$(printf 'cp1,RUNNING\ncp3,STOPPED\ncp4,STOPPED')"
+    run lxc move cp1 cp5
+    assert_failure
+    assert_output --partial "is running"
+}
