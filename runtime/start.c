@@ -118,7 +118,13 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
   /* The builder mounts cgroup2 from that namespace: tell it.  */
   if (write (ready_fd, "1", 1) != 1)
-    return mc_make_error (err, errno, "tell the tree builder we are ready");
+    {
+      /* The builder is gone: it failed, and its error is the one that
+         explains the start (the monitor prefers ours when we send one).  */
+      if (errno == EPIPE)
+        _exit (1);
+      return mc_make_error (err, errno, "tell the tree builder we are ready");
+    }
   close (ready_fd);
   if (wait_for (sock, MC_SYNC_ROOTFS, NULL, err) < 0)
     return -1;
