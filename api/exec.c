@@ -251,8 +251,7 @@ start (struct mc_exec_session *x)
     {
       if (err == NULL)
         mc_make_error (&err, errno, "set up the command's streams");
-      x->op->status_code = 400;
-      x->op->err = xstrdup (err->msg);
+      mc_op_failed (x->op, err->msg);
       mc_error_release (&err);
       ok = false;
     }
@@ -311,11 +310,11 @@ exec_detached (struct mc_api_ctx *ctx, json_t *body, const char *name, const cha
                     "environment", env ? json_incref (env) : json_object (), "cwd", cwd && *cwd ? cwd : NULL, "user",
                     json_integer_value (json_object_get (body, "user")), "group",
                     json_integer_value (json_object_get (body, "group")), "interactive", 0);
+  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
   res = json_pack ("{s:[s]}", "instances", url);
   op = mc_op_new ("Executing command", res, NULL, url);
   json_decref (res);
-  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
   stdio[0] = stdio[1] = stdio[2] = devnull;
   op->metadata = json_object ();
   if (record)
@@ -329,9 +328,9 @@ exec_detached (struct mc_api_ctx *ctx, json_t *body, const char *name, const cha
         {
           close (devnull);
           json_decref (output);
-          op->status_code = 400;
           if (err == NULL)
             mc_make_error (&err, errno, "open the logs of `%s`", name);
+          mc_op_failed (op, err->msg);
           return mc_api_fail (r, 500, &err);
         }
       for (i = 0; i < 2; i++)
@@ -346,9 +345,13 @@ exec_detached (struct mc_api_ctx *ctx, json_t *body, const char *name, const cha
   if ((record && (stdio[1] < 0 || stdio[2] < 0)) || mc_op_spawn (op, exec_fn, work, stdio, false, &err) < 0)
     {
       if (err == NULL)
-        mc_make_error (&err, errno, "create the output files");
-      op->status_code = 400;
+        mc_make_error (&err, errno, "create the output files in `%s/containers/%s/logs`", ctx->store->root, name);
+      mc_op_failed (op, err->msg);
       mc_api_fail (r, 500, &err);
+      /* No output files of a command that never ran.  */
+      for (i = 0; record && i < 2; i++)
+        if (stdio[i + 1] >= 0)
+          unlinkat (logs, names[i], 0);
     }
   else
     {
@@ -601,8 +604,7 @@ mc_api_exec_ws_closed (struct mc_exec_session *x, int slot)
     {
       /* The client left before the command ran: it never will.  */
       x->started = true;
-      x->op->status_code = 400;
-      x->op->err = xstrdup ("the client went away before the command started");
+      mc_op_failed (x->op, "the client went away before the command started");
       x->op_done = true;
     }
   else if (slot == 0 && !x->interactive)

@@ -11,6 +11,18 @@
 #include <dirent.h>
 #include <unistd.h>
 
+/* ?path=, from the container's root (LXD's client sends "root/x" for
+ * c1/root/x); NULL when absent or empty.  */
+static char *
+request_path (const struct mc_api_req *req)
+{
+  cleanup_free char *path = mc_api_query (req, "path");
+
+  if (path == NULL || *path == '\0')
+    return NULL;
+  return path[0] == '/' ? steal_pointer (&path) : xasprintf ("/%s", path);
+}
+
 /* In the operation's child: the body is its stdin.  */
 static int
 push (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
@@ -61,7 +73,7 @@ int
 mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                             struct mc_api_resp *r)
 {
-  cleanup_free char *path = mc_api_query (req, "path");
+  cleanup_free char *path = request_path (req);
   cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
   cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
   const char *type = json_string_value (json_object_get (req->lxd_headers, "type"));
@@ -71,15 +83,8 @@ mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req *req
   struct mc_op *op;
   long uid, gid, mode;
 
-  if (path == NULL || *path == '\0')
+  if (path == NULL)
     return mc_api_error (r, 400, "Missing path (want ?path=/a/path)");
-  if (path[0] != '/')
-    {
-      char *abs = xasprintf ("/%s", path);
-
-      free (path);
-      path = abs;
-    }
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
   if (type == NULL || *type == '\0')
@@ -104,7 +109,7 @@ mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req *req
   if (mc_op_spawn (op, push, work, stdio, false, &err) < 0)
     {
       close (devnull);
-      op->status_code = 400;
+      mc_op_failed (op, err->msg);
       return mc_api_fail (r, 500, &err);
     }
   close (devnull);
@@ -169,23 +174,15 @@ int
 mc_api_instance_files_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                            struct mc_api_resp *r)
 {
-  cleanup_free char *path = mc_api_query (req, "path");
+  cleanup_free char *path = request_path (req);
   cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
   cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
   int devnull, spool, stdio[3];
   mc_error_t err = NULL;
   struct mc_op *op;
 
-  if (path == NULL || *path == '\0')
+  if (path == NULL)
     return mc_api_error (r, 400, "Missing path (want ?path=/a/path)");
-  /* LXD's client sends "root/x" for c1/root/x: from the root.  */
-  if (path[0] != '/')
-    {
-      char *abs = xasprintf ("/%s", path);
-
-      free (path);
-      path = abs;
-    }
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
   if ((spool = openat (ctx->store->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
@@ -204,7 +201,7 @@ mc_api_instance_files_get (struct mc_api_ctx *ctx, const struct mc_api_req *req,
     {
       close (devnull);
       close (spool);
-      op->status_code = 400;
+      mc_op_failed (op, err->msg);
       return mc_api_fail (r, 500, &err);
     }
   close (devnull);

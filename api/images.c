@@ -244,9 +244,9 @@ mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
   if (lseek (req->body_fd, 0, SEEK_SET) < 0 || mc_op_spawn (op, import, work, stdio, false, &err) < 0)
     {
       close (devnull);
-      op->status_code = 400;
       if (err == NULL)
         mc_make_error (&err, errno, "rewind the uploaded image");
+      mc_op_failed (op, err->msg);
       return mc_api_fail (r, 500, &err);
     }
   close (devnull);

@@ -280,20 +280,9 @@ create (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
   return mc_container_change_state (s, req.name, MC_STATE_START, false, -1, err);
 }
 
-/* The writable fields of an instance body (config, devices, profiles,
- * description) as the container's own document.  */
-static json_t *
-writable_doc (json_t *body)
-{
-  json_t *doc = json_object ();
-  static const char *const fields[] = { "config", "devices", "profiles", "description" };
-  size_t i;
-
-  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
-    if (json_object_get (body, fields[i]) && !json_is_null (json_object_get (body, fields[i])))
-      json_object_set (doc, fields[i], json_object_get (body, fields[i]));
-  return doc;
-}
+/* The writable fields of an instance body, as the container's own
+ * document.  */
+static const char *const writable_fields[] = { "config", "devices", "profiles", "description", NULL };
 
 static int
 copy_op (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err)
@@ -394,7 +383,7 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   if (mc_container_exists (ctx->store, name))
     return mc_api_error (r, 409, "Instance `%s` already exists", name);
   /* The same checks as `init < file`.  */
-  over = writable_doc (body);
+  over = mc_api_doc_fields (body, writable_fields);
   if (mc_config_validate_doc (over, &err) < 0)
     return mc_api_fail (r, 400, &err);
   work = json_pack ("{s:s, s:s, s:O, s:b, s:b}", "name", name, "image", fp, "overrides", over, "ephemeral",
@@ -477,22 +466,15 @@ update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *name, 
       work = json_pack ("{s:s, s:s}", "name", name, "snapshot", snap);
       return run_op ("Restoring snapshot", url, restore, work, "instance-restored", r);
     }
-  doc = writable_doc (req->body);
+  doc = mc_api_doc_fields (req->body, writable_fields);
   if (patch)
     {
-      /* PATCH: what is given over what there is (config and devices key
-         by key).  */
-      json_t *mine, *v;
-      const char *k;
+      json_t *mine;
 
       if ((cur = mc_container_config_load (ctx->store, name, &err)) == NULL)
         return mc_api_fail (r, 500, &err);
-      mine = writable_doc (cur);
-      json_object_foreach (doc, k, v)
-        if (json_is_object (v) && json_is_object (json_object_get (mine, k)))
-          json_object_update (json_object_get (mine, k), v);
-        else
-          json_object_set (mine, k, v);
+      mine = mc_api_doc_fields (cur, writable_fields);
+      mc_api_doc_patch (mine, doc);
       json_decref (doc);
       doc = mine;
     }

@@ -117,6 +117,16 @@ mc_op_spawn (struct mc_op *op, mc_op_fn fn, json_t *args, const int *stdio, bool
   return 0;
 }
 
+void
+mc_op_failed (struct mc_op *op, const char *why)
+{
+  op->status_code = 400;
+  free (op->err);
+  op->err = xstrdup (why);
+  free (op->updated_at);
+  op->updated_at = mc_api_now ();
+}
+
 struct mc_op *
 mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args, const char *lifecycle,
            const char *source, mc_error_t *err)
@@ -125,9 +135,7 @@ mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args
 
   if (mc_op_spawn (op, fn, args, NULL, false, err) < 0)
     {
-      /* Never ran: a failure, as it ended.  */
-      op->status_code = 400;
-      op->err = xstrdup ((*err)->msg);
+      mc_op_failed (op, (*err)->msg);
       return NULL;
     }
   return op;

@@ -44,6 +44,9 @@ struct mc_op *mc_op_new (const char *description, json_t *resources, const char 
  * (NULL: /dev/null's place is left alone) become its fds 0-2, and with
  * CTTY fd 0 is its controlling terminal (a session of its own).  */
 int mc_op_spawn (struct mc_op *op, mc_op_fn fn, json_t *args, const int *stdio, bool ctty, mc_error_t *err);
+/* OP could not start: a Failure saying WHY, as an ended one.  */
+void mc_op_failed (struct mc_op *op, const char *why);
+
 /* mc_op_new and mc_op_spawn.  */
 struct mc_op *mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args,
                          const char *lifecycle, const char *source, mc_error_t *err);

@@ -142,19 +142,8 @@ mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
 
 /* ---- profile changes (sync, as LXD's) ------------------------------------------- */
 
-/* A profile body's own fields: description, config, devices.  */
-static json_t *
-profile_doc (json_t *body)
-{
-  static const char *const fields[] = { "description", "config", "devices" };
-  json_t *doc = json_object ();
-  size_t i;
-
-  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
-    if (json_object_get (body, fields[i]) && !json_is_null (json_object_get (body, fields[i])))
-      json_object_set (doc, fields[i], json_object_get (body, fields[i]));
-  return doc;
-}
+/* A profile body's own fields.  */
+static const char *const profile_fields[] = { "description", "config", "devices", NULL };
 
 int
 mc_api_profiles_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
@@ -170,7 +159,7 @@ mc_api_profiles_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
     return mc_api_error (r, 400, "Invalid profile: a name is required");
   if (mc_profile_name_validate (name, &err) < 0)
     return mc_api_fail (r, 400, &err);
-  doc = profile_doc (req->body);
+  doc = mc_api_doc_fields (req->body, profile_fields);
   if ((lock = mc_profiles_lock (ctx->store, &err)) < 0 || mc_profile_save (ctx->store, name, doc, true, &err) < 0)
     return mc_api_fail (r, 400, &err);
   mc_api_sync (r, NULL);
@@ -196,22 +185,16 @@ profile_update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char
     return mc_api_error (r, 404, "Profile not found");
   if (!json_is_object (req->body))
     return mc_api_error (r, 400, "Invalid profile: expected a JSON object");
-  doc = profile_doc (req->body);
+  doc = mc_api_doc_fields (req->body, profile_fields);
   if (patch)
     {
-      /* What is given over what there is, config and devices key by key. */
-      json_t *cur = mc_profile_load (ctx->store, name, &err), *mine, *v;
-      const char *k;
+      json_t *cur = mc_profile_load (ctx->store, name, &err), *mine;
 
       if (cur == NULL)
         return mc_api_fail (r, 500, &err);
-      mine = profile_doc (cur);
+      mine = mc_api_doc_fields (cur, profile_fields);
       json_decref (cur);
-      json_object_foreach (doc, k, v)
-        if (json_is_object (v) && json_is_object (json_object_get (mine, k)))
-          json_object_update (json_object_get (mine, k), v);
-        else
-          json_object_set (mine, k, v);
+      mc_api_doc_patch (mine, doc);
       json_decref (doc);
       doc = mine;
     }

@@ -84,15 +84,39 @@ mc_api_resp_release (struct mc_api_resp *r)
   r->location = NULL;
 }
 
+json_t *
+mc_api_doc_fields (json_t *body, const char *const *fields)
+{
+  json_t *doc = json_object (), *v;
+
+  for (; *fields; fields++)
+    if ((v = json_object_get (body, *fields)) != NULL && !json_is_null (v))
+      json_object_set (doc, *fields, v);
+  return doc;
+}
+
+void
+mc_api_doc_patch (json_t *doc, json_t *given)
+{
+  const char *k;
+  json_t *v, *mine;
+
+  json_object_foreach (given, k, v)
+    if (json_is_object (v) && json_is_object (mine = json_object_get (doc, k)))
+      {
+        mine = json_deep_copy (mine);
+        json_object_update (mine, v);
+        json_object_set_new (doc, k, mine);
+      }
+    else
+      json_object_set (doc, k, v);
+}
+
 char *
 mc_api_now (void)
 {
-  struct timespec ts;
-  struct tm tm;
   char buf[64];
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+  mc_format_now_ns (buf, sizeof (buf));
+  return xstrdup (buf);
 }

@@ -62,6 +62,14 @@ int mc_api_error (struct mc_api_resp *r, int code, const char *fmt, ...)
 int mc_api_fail (struct mc_api_resp *r, int code, mc_error_t *err);
 void mc_api_resp_release (struct mc_api_resp *r);
 
+/* BODY's fields named in FIELDS (NULL-ended) that are not null, as a new
+ * document (the values shared with BODY).  */
+json_t *mc_api_doc_fields (json_t *body, const char *const *fields);
+/* LXD's PATCH: GIVEN's fields over DOC's, an object (config, devices) key
+ * by key, anything else replaced; DOC's objects are copied first, never
+ * changed where they are shared.  */
+void mc_api_doc_patch (json_t *doc, json_t *given);
+
 /* RFC 3339 with nanoseconds, as LXD's Go time renders it, for now.  */
 char *mc_api_now (void);
 

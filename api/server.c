@@ -272,19 +272,26 @@ respond_fd (struct conn *c, int fd, size_t len)
   sym_lws_callback_on_writable (c->wsi);
 }
 
+/* Answer C with STATUS and LEN bytes of TEXT (then a newline when
+ * NEWLINE, as LXD ends its JSON), of CTYPE (NULL: application/json).  */
+static void
+respond_text (struct conn *c, int status, const char *ctype, const char *text, size_t len, bool newline)
+{
+  c->out = xmalloc (LWS_PRE + len + 1);
+  memcpy (c->out + LWS_PRE, text, len);
+  c->out[LWS_PRE + len] = '\n';
+  c->out_len = len + (newline ? 1 : 0);
+  c->out_sent = 0;
+  c->status = status;
+  c->ctype = ctype;
+  sym_lws_callback_on_writable (c->wsi);
+}
+
 /* Answer C with the raw bytes TEXT.  */
 static void
 respond_raw (struct conn *c, const char *text)
 {
-  size_t len = strlen (text);
-
-  c->out = xmalloc (LWS_PRE + len + 1);
-  memcpy (c->out + LWS_PRE, text, len);
-  c->out_len = len;
-  c->out_sent = 0;
-  c->status = 200;
-  c->ctype = "application/octet-stream";
-  sym_lws_callback_on_writable (c->wsi);
+  respond_text (c, 200, "application/octet-stream", text, strlen (text), false);
 }
 
 /* Queue the answer R on C and ask to write it.  */
@@ -292,17 +299,10 @@ static void
 respond (struct conn *c, struct mc_api_resp *r)
 {
   char *text = json_dumps (r->doc, JSON_COMPACT);
-  size_t len = text ? strlen (text) : 0;
 
-  c->out = xmalloc (LWS_PRE + len + 1);
-  memcpy (c->out + LWS_PRE, text ? text : "", len);
-  c->out[LWS_PRE + len] = '\n';
-  c->out_len = len + 1;
-  c->out_sent = 0;
-  c->status = r->http;
   c->location = r->location ? xstrdup (r->location) : NULL;
+  respond_text (c, r->http, NULL, text ? text : "", text ? strlen (text) : 0, true);
   free (text);
-  sym_lws_callback_on_writable (c->wsi);
 }
 
 /* ---- events ---------------------------------------------------------------- */

@@ -363,6 +363,19 @@ mc_format_time (int64_t t, char *buf, size_t len)
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void
+mc_format_now_ns (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  char secs[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (secs, sizeof (secs), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, len, "%s.%09ldZ", secs, ts.tv_nsec);
+}
+
 /* ---- messages with a descriptor ----------------------------------------- */
 
 int

@@ -93,6 +93,9 @@ bool mc_str_has_prefix (const char *s, const char *prefix);
 
 /* RFC 3339 UTC timestamp, "2026-11-28T22:55:53Z".  */
 void mc_format_time (int64_t t, char *buf, size_t len);
+/* Now, RFC 3339 with nanoseconds (LXD's timestamps: two in one second
+ * still sort in the order they were taken).  */
+void mc_format_now_ns (char *buf, size_t len);
 
 /* Run FN (ARG) in a short-lived child and wait for it: for work that
  * loads big libraries (libsystemd, libnftables) which a long-lived

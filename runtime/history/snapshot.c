@@ -135,20 +135,6 @@ next_name (int sfd)
   return xasprintf ("snap%ld", next);
 }
 
-/* RFC 3339 with nanoseconds, as LXD keeps snapshot times: two snapshots
- * in one second still sort in the order they were taken.  */
-static void
-snapshot_time (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char secs[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (secs, sizeof (secs), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", secs, ts.tv_nsec);
-}
 
 static int
 write_yaml_at (int dfd, const char *file, json_t *doc, mc_error_t *err)
@@ -192,7 +178,7 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool
   if (ret == 0)
     ret = mc_copy_tree (cdir, "upper", tfd, "upper", err);
   ret = mc_thaw (&fz, ret, err);
-  snapshot_time (now, sizeof (now));
+  mc_format_now_ns (now, sizeof (now));
   meta = json_pack ("{s:s, s:s}", "name", sname, "created_at", now);
   if (!no_expiry)
     {
