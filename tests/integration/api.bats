@@ -428,3 +428,25 @@ cg_file() {
     assert_failure
     assert_output --partial "is running"
 }
+
+@test "lxc network create, set, show, list, delete through the API (the CLI's bridge, refused while used)" {
+    serve
+    lxc network create n1 ipv4.address=10.213.7.1/24 ipv4.nat=false
+    assert_equal "$(mc network get n1 ipv4.address)" 10.213.7.1/24
+    assert_equal "$(ip -4 -o addr show dev "$(bridge_of n1)" | awk '{ print $4 }')" 10.213.7.1/24
+    lxc network set n1 ipv4.address 10.213.8.1/24
+    assert_equal "$(ip -4 -o addr show dev "$(bridge_of n1)" | awk '{ print $4 }')" 10.213.8.1/24
+    run lxc network list --format csv
+    assert_line --regexp '^n1,bridge,YES,'
+    assert_equal "$(lxc network show n1 | awk '/ipv4.address/ { print $2 }')" 10.213.8.1/24
+    run lxc network set n1 ipv4.address nonsense
+    assert_failure
+    mc init busybox nw1 -n n1 </dev/null
+    run lxc network delete n1
+    assert_failure
+    assert_output --partial nw1
+    mc delete nw1
+    lxc network delete n1
+    run mc network list --format csv
+    assert_output ""
+}
