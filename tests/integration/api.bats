@@ -196,6 +196,9 @@ api() {
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
     assert_equal "$(lxc exec e1 --user 1000 --group 1001 --cwd /tmp --env FOO=bar -- sh -c "id -u; id -g; pwd; echo \$FOO")" \
         "$(printf '1000\n1001\n/tmp\nbar')"
+    # The client passes the signals it gets on (the control socket).
+    run timeout -s TERM 3 lxc exec e1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
+    assert_output --partial got-term
     run lxc exec nosuch -- true
     assert_failure
     assert_output "Error: Instance not found"
