@@ -453,3 +453,53 @@ cg_file() {
     run mc network list --format csv
     assert_output ""
 }
+
+# A TCP port no socket of the host's network namespace uses.
+free_port() {
+    local p hex
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        hex=$(printf ':%04X ' "$p")
+        awk '{ print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q -- "${hex% }\$" || { echo "$p"; return; }
+    done
+}
+
+@test "HTTPS with LXD's trust: a join token (config trust add) lets lxc remote add in once; untrusted clients see GET /1.0 only" {
+    local port tok fp
+    port=$(free_port)
+    mc config set core.https_address "127.0.0.1:$port"
+    assert_equal "$(mc config get core.https_address)" "127.0.0.1:$port"
+    run mc config set core.https_address nowhere
+    assert_failure
+    assert_output "minictr: invalid value \`nowhere\` for \`core.https_address\`: expected HOST:PORT, [IPV6]:PORT or :PORT"
+    mc launch busybox h1
+    serve
+    # Loopback only, as asked; the server's certificate made on first use.
+    run ss -ltnH "sport = :$port"
+    assert_output --regexp "127\.0\.0\.1:$port "
+    run openssl x509 -in "$MINICTR_DIR/server.crt" -noout -subject -ext subjectAltName
+    assert_output --partial "O = minictr"
+    assert_output --partial "DNS:$(hostname)"
+    tok=$(mc config trust add --name tester | tail -n 1)
+    LXD_CONF=$WORK/c1 lxc remote add r1 "$tok"
+    assert_equal "$(LXD_CONF=$WORK/c1 lxc list r1: -c ns --format csv)" "h1,RUNNING"
+    assert_equal "$(LXD_CONF=$WORK/c1 lxc exec r1:h1 -- echo over-https)" over-https
+    run mc config trust list --format csv
+    assert_output --regexp '^client,tester,[0-9a-f]{12}$'
+    # A token is good once.
+    run env LXD_CONF="$WORK/c2" lxc remote add r2 "$tok"
+    assert_failure
+    assert_output --partial "not authorized"
+    # No certificate, or an untrusted one: the server's description, 403 else.
+    assert_equal "$(curl -sk "https://127.0.0.1:$port/1.0" | jq -r .metadata.auth)" untrusted
+    assert_equal "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/1.0/instances")" 403
+    run env LXD_CONF="$WORK/c3" lxc remote add r3 "https://127.0.0.1:$port" --accept-certificate --password nope
+    assert_failure
+    # Forgotten: refused again.
+    fp=$(mc config trust list --format json | jq -r '.[0].fingerprint')
+    mc config trust remove "${fp:0:12}"
+    run env LXD_CONF="$WORK/c1" lxc list r1:
+    assert_failure
+    run mc config trust list --format csv
+    assert_output ""
+}
