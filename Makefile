@@ -30,7 +30,7 @@ endif
 # only image commands and network commands (libnftables) need, and sd-bus
 # (libsystemd), which only a container start on a systemd host needs.
 PKGS    := yaml-0.1 jansson libcap libseccomp libmnl
-DL_PKGS := libarchive libsquashfs1 libcrypto libnftables libsystemd libwebsockets
+DL_PKGS := libarchive libsquashfs1 libcrypto libssl libnftables libsystemd libwebsockets
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla \

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +511,18 @@ control (struct mc_exec_session *x)
   cleanup_json json_t *m = json_loadb (x->control, x->control_len, 0, NULL);
   const char *cmd = json_string_value (json_object_get (m, "command"));
 
+  /* LXD's client passes on the signals it gets (SIGTERM, SIGINT, SIGHUP,
+     ...): to the operation's child, which passes them to the command
+     (runtime/exec.c).  */
+  if (cmd && strcmp (cmd, "signal") == 0)
+    {
+      json_int_t sig = json_integer_value (json_object_get (m, "signal"));
+
+      if ((sig == SIGHUP || sig == SIGINT || sig == SIGQUIT || sig == SIGTERM || sig == SIGUSR1 || sig == SIGUSR2)
+          && x->started && !x->op_done && x->op->pid > 0)
+        kill (x->op->pid, (int) sig);
+      return;
+    }
   if (cmd && strcmp (cmd, "window-resize") == 0 && x->interactive && x->io[0])
     {
       json_t *a = json_object_get (m, "args");

@@ -19,6 +19,7 @@ static const char *const extensions[] = {
   "container_exec_user_group_cwd", /* exec's user, group and cwd */
   "directory_manipulation", /* file push of directories (X-LXD-type: directory) */
   "file_symlinks",        /* ... and of symlinks */
+  "certificate_token",    /* join tokens (config trust add) */
 };
 
 int
@@ -31,8 +32,19 @@ mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const cha
   char name[256] = "";
   size_t i;
 
-  (void) req;
   (void) args;
+  if (!req->trusted)
+    {
+      /* An untrusted client learns what it needs to ask for trust.  */
+      json_decref (host);
+      ext = json_array ();
+      for (i = 0; i < sizeof (extensions) / sizeof (extensions[0]); i++)
+        json_array_append_new (ext, json_string (extensions[i]));
+      mc_api_sync (r, json_pack ("{s:o, s:s, s:s, s:s, s:b, s:[s], s:{}}", "api_extensions", ext, "api_status",
+                                 "stable", "api_version", "1.0", "auth", "untrusted", "public", 0, "auth_methods",
+                                 "tls", "config"));
+      return 0;
+    }
   if (host == NULL)
     return mc_api_fail (r, 500, &err);
   (void) gethostname (name, sizeof (name) - 1);

@@ -257,3 +257,98 @@ mc_api_profile_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   mc_api_sync (r, NULL);
   return 0;
 }
+
+/* ---- network changes (sync, as LXD's) -------------------------------------------- */
+
+int
+mc_api_networks_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  const char *name = json_string_value (json_object_get (req->body, "name"));
+  const char *type = json_string_value (json_object_get (req->body, "type"));
+  const char *desc = json_string_value (json_object_get (req->body, "description"));
+  json_t *config = json_object_get (req->body, "config");
+  mc_error_t err = NULL;
+
+  (void) args;
+  if (!json_is_object (req->body) || name == NULL)
+    return mc_api_error (r, 400, "Invalid network: a name is required");
+  if (type && *type && strcmp (type, "bridge") != 0)
+    return mc_api_error (r, 400, "Invalid network type `%s`: minictr manages bridges", type);
+  if (config && !json_is_object (config))
+    return mc_api_error (r, 400, "Invalid network: config maps keys to strings");
+  if (mc_network_create (ctx->store, name, desc ? desc : "", config, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+static int
+network_update (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *name, bool patch,
+                struct mc_api_resp *r)
+{
+  struct mc_network_change change = { 0 };
+  cleanup_json json_t *doc = NULL;
+  mc_error_t err = NULL;
+  json_t *cur;
+
+  if (!json_is_object (req->body))
+    return mc_api_error (r, 400, "Invalid network: expected a JSON object");
+  if ((cur = mc_network_load (ctx->store, name, &err)) == NULL)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Network not found");
+    }
+  {
+    const char *d = json_string_value (json_object_get (req->body, "description"));
+
+    if (d == NULL)
+      d = json_string_value (json_object_get (cur, "description"));
+    doc = json_pack ("{s:s, s:o}", "description", d ? d : "", "config", json_object ());
+  }
+  /* PUT: the config given; PATCH: over the current one.  */
+  if (patch && json_is_object (json_object_get (cur, "config")))
+    json_object_update (json_object_get (doc, "config"), json_object_get (cur, "config"));
+  if (json_is_object (json_object_get (req->body, "config")))
+    json_object_update (json_object_get (doc, "config"), json_object_get (req->body, "config"));
+  json_decref (cur);
+  change.replace = doc;
+  if (mc_network_configure (ctx->store, name, &change, &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_network_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                    struct mc_api_resp *r)
+{
+  return network_update (ctx, req, args[0], false, r);
+}
+
+int
+mc_api_network_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  return network_update (ctx, req, args[0], true, r);
+}
+
+int
+mc_api_network_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *cur;
+
+  (void) req;
+  if ((cur = mc_network_load (ctx->store, args[0], &err)) == NULL)
+    {
+      mc_error_release (&err);
+      return mc_api_error (r, 404, "Network not found");
+    }
+  json_decref (cur);
+  if (mc_network_delete (ctx->store, args[0], &err) < 0)
+    return mc_api_fail (r, 400, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}

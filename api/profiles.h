@@ -21,6 +21,16 @@ int mc_api_profile_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req,
                            struct mc_api_resp *r);
 int mc_api_profile_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                            struct mc_api_resp *r);
+/* POST /1.0/networks (a bridge); PUT, PATCH and DELETE a network: the
+ * CLI's `network create|edit|set|delete` paths, sync as LXD's.  */
+int mc_api_networks_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_network_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                        struct mc_api_resp *r);
+int mc_api_network_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_network_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                           struct mc_api_resp *r);
 int mc_api_networks_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                           struct mc_api_resp *r);
 int mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,

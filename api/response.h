@@ -28,6 +28,8 @@ struct mc_api_req
   int body_fd;        /* a file upload's body, spooled (offset at its end), or -1 */
   json_t *lxd_headers; /* LXD's X-LXD-* headers: {"uid": "0", "type": "file", ...} */
   const char *content_type; /* or NULL */
+  bool trusted;       /* the unix socket, or a trusted client certificate */
+  const char *peer_pem; /* over HTTPS: the client's certificate, or NULL */
 };
 
 struct mc_op;

@@ -4,6 +4,7 @@
  * by the same loop (raw file descriptors), and /1.0/events listeners get
  * the operation and lifecycle events as they happen.  */
 #include "api/server.h"
+#include "api/certificates.h"
 #include "api/chunked.h"
 #include "api/exec.h"
 #include "api/files.h"
@@ -13,6 +14,7 @@
 #include "api/operations.h"
 #include "api/profiles.h"
 #include "api/response.h"
+#include "runtime/trust.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
 
@@ -73,6 +75,14 @@ static const struct route
   { "POST", "/1.0/profiles/*", mc_api_profile_rename },
   { "GET", "/1.0/networks", mc_api_networks_list },
   { "GET", "/1.0/networks/*", mc_api_network_get },
+  { "POST", "/1.0/networks", mc_api_networks_post },
+  { "PUT", "/1.0/networks/*", mc_api_network_put },
+  { "PATCH", "/1.0/networks/*", mc_api_network_patch },
+  { "DELETE", "/1.0/networks/*", mc_api_network_delete },
+  { "GET", "/1.0/certificates", mc_api_certificates_list },
+  { "POST", "/1.0/certificates", mc_api_certificates_post },
+  { "GET", "/1.0/certificates/*", mc_api_certificate_get },
+  { "DELETE", "/1.0/certificates/*", mc_api_certificate_delete },
   { "GET", "/1.0/images", mc_api_images_list },
   { "POST", "/1.0/images", mc_api_images_post },
   { "GET", "/1.0/images/aliases", mc_api_aliases_list },
@@ -136,6 +146,8 @@ struct conn
   bool too_big;
   json_t *lxd_headers;
   char *content_type;
+  bool trusted;       /* the unix socket, or a trusted certificate */
+  char *peer_pem;     /* over HTTPS: the client's certificate */
   bool spool;         /* the body goes to BODY_FD (a file upload) */
   int body_fd;
   bool spool_failed;
@@ -184,6 +196,7 @@ struct server
   struct mc_api_ctx ctx;
   struct lws_context *lws;
   struct lws_vhost *vhost;
+  struct lws_vhost *https;   /* core.https_address's, or NULL */
   struct conn *waiters, *listeners;
 };
 
@@ -213,6 +226,8 @@ conn_reset (struct conn *c)
   c->lxd_headers = NULL;
   free (c->content_type);
   c->content_type = NULL;
+  free (c->peer_pem);
+  c->peer_pem = NULL;
   c->spool = c->spool_failed = c->chunked = c->dispatched = c->close_after = c->wait_sync = false;
   memset (&c->ch, 0, sizeof (c->ch));
   c->path = c->body = c->out = c->location = NULL;
@@ -540,14 +555,19 @@ dispatch (struct server *srv, struct conn *c)
   struct mc_api_resp r = { 0 };
   struct mc_api_req req = { .method = c->method, .path = c->path, .params = c->params,
                             .body_fd = c->spool ? c->body_fd : -1, .lxd_headers = c->lxd_headers,
-                            .content_type = c->content_type };
+                            .content_type = c->content_type, .trusted = c->trusted, .peer_pem = c->peer_pem };
   char *args[MAX_ARGS + 1] = { 0 };
   bool path_known = false;
   json_error_t jerr;
   size_t i, j;
 
   c->dispatched = true;
-  if (c->too_big)
+  /* An untrusted client over HTTPS: the server's description and the
+     join token's exchange, nothing else (LXD's rule).  */
+  if (!c->trusted && !(strcmp (c->method, "GET") == 0 && (strcmp (c->path, "/1.0") == 0 || strcmp (c->path, "/") == 0))
+      && !(strcmp (c->method, "POST") == 0 && strcmp (c->path, "/1.0/certificates") == 0))
+    mc_api_error (&r, 403, "not authorized");
+  else if (c->too_big)
     mc_api_error (&r, 413, "Request body too large (over %u bytes)", BODY_MAX);
   else if (c->spool_failed)
     mc_api_error (&r, 500, "Cannot store the request body in the state directory");
@@ -730,6 +750,8 @@ write_http (struct conn *c)
   return sym_lws_http_transaction_completed (c->wsi) ? -1 : 0;
 }
 
+static bool peer_trusted (struct server *srv, struct lws *wsi, char **pem);
+
 /* A websocket: /1.0/events, or an operation's stream.  */
 static int
 ws_established (struct server *srv, struct conn *c)
@@ -752,6 +774,14 @@ ws_established (struct server *srv, struct conn *c)
     }
   if (strcmp (uri, "/1.0/events") != 0)
     return -1;
+  {
+    char *pem = NULL;
+    bool ok = peer_trusted (srv, c->wsi, &pem);
+
+    free (pem);
+    if (!ok)
+      return -1;
+  }
   type = mc_api_query (&req, "type");
   c->want_operation = type == NULL || *type == '\0' || strstr (type, "operation") != NULL;
   c->want_lifecycle = type == NULL || *type == '\0' || strstr (type, "lifecycle") != NULL;
@@ -781,6 +811,43 @@ ws_write (struct conn *c)
   if (c->q_head)
     sym_lws_callback_on_writable (c->wsi);
   return 0;
+}
+
+/* Who is asking: on the unix socket, root or the minictr group (trusted);
+ * over HTTPS, the holder of the certificate the client presented, trusted
+ * when it is in the trust store.  *PEM gets that certificate.  */
+static bool
+peer_trusted (struct server *srv, struct lws *wsi, char **pem)
+{
+  char fp[MC_CERT_FP_LEN + 1];
+  unsigned char *der = NULL, *b64;
+  mc_error_t err = NULL;
+  bool trusted = false;
+  X509 *x;
+  int n;
+
+  *pem = NULL;
+  if (srv->https == NULL || sym_lws_get_vhost (wsi) != srv->https)
+    return true;
+  if (mc_dl_ssl (&err) < 0 || mc_dl_x509 (&err) < 0
+      || (x = sym_SSL_get1_peer_certificate ((SSL *) sym_lws_get_ssl (wsi))) == NULL)
+    {
+      mc_error_release (&err);
+      return false;
+    }
+  n = sym_i2d_X509 (x, &der);
+  sym_X509_free (x);
+  if (n <= 0)
+    return false;
+  if (mc_cert_fingerprint_der (der, (size_t) n, fp, &err) == 0)
+    trusted = mc_trust_has (&srv->store, fp);
+  mc_error_release (&err);
+  b64 = xmalloc (4 * (((size_t) n + 2) / 3) + 1);
+  sym_EVP_EncodeBlock (b64, der, n);
+  *pem = mc_cert_base64_pem ((char *) b64);
+  free (b64);
+  free (der);
+  return trusted;
 }
 
 /* LXD's X-LXD-* headers (Go sends them as X-Lxd-Uid), lower-cased.  */
@@ -895,6 +962,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       c->path = xstrdup (in ? (const char *) in : "/");
       read_params (c);
       c->lxd_headers = lxd_headers (wsi);
+      c->trusted = peer_trusted (srv, wsi, &c->peer_pem);
       if (has_token (wsi, WSI_TOKEN_HTTP_CONTENT_TYPE))
         {
           char ct[512];
@@ -981,6 +1049,11 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
     case LWS_CALLBACK_ESTABLISHED:
       c->wsi = wsi;
       return ws_established (srv, c);
+
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+      /* Any certificate, self-signed as LXD's clients' are: whether it is
+         trusted is decided per request.  */
+      return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
       if (c->exec)
@@ -1087,6 +1160,40 @@ restrict_socket (const char *path, mc_error_t *err)
   return 0;
 }
 
+/* core.https_address: a second listener, TLS with the server's own
+ * certificate (made on first use), asking clients for theirs.  */
+static int
+https_vhost (struct server *srv, mc_error_t *err)
+{
+  cleanup_json json_t *config = mc_server_config_load (&srv->store, err);
+  cleanup_free char *crt = NULL, *key = NULL, *host = NULL;
+  struct lws_context_creation_info v;
+  char fp[MC_CERT_FP_LEN + 1];
+  const char *addr, *colon;
+
+  if (config == NULL)
+    return -1;
+  if ((addr = json_string_value (json_object_get (config, "core.https_address"))) == NULL || *addr == '\0')
+    return 0;
+  if (mc_server_cert (&srv->store, &crt, &key, fp, err) < 0)
+    return -1;
+  colon = strrchr (addr, ':');
+  host = addr[0] == '[' ? xstrndup (addr + 1, (size_t) (colon - addr - 2)) : xstrndup (addr, (size_t) (colon - addr));
+  memset (&v, 0, sizeof (v));
+  v.vhost_name = "https";
+  v.port = atoi (colon + 1);
+  v.iface = *host ? host : NULL;
+  v.protocols = protocols;
+  v.ssl_cert_filepath = crt;
+  v.ssl_private_key_filepath = key;
+  v.options = LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT | LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED;
+  v.max_http_header_data = 8192;
+  v.timeout_secs = 60;
+  if ((srv->https = sym_lws_create_vhost (srv->lws, &v)) == NULL)
+    return mc_make_error (err, 0, "cannot serve HTTPS on `%s`", addr);
+  return 0;
+}
+
 static void
 on_signal (int sig)
 {
@@ -1123,7 +1230,18 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
      mode are set: no window in which anyone could connect.  */
   old_umask = umask (077);
   memset (&info, 0, sizeof (info));
-  info.options = LWS_SERVER_OPTION_UNIX_SOCK | LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.options = LWS_SERVER_OPTION_UNIX_SOCK | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* IPv6 off unless the HTTPS address is an IPv6 one: with it on, an IPv4
+     address would not be what libwebsockets binds to.  */
+  {
+    mc_error_t e = NULL;
+    cleanup_json json_t *config = mc_server_config_load (&srv.store, &e);
+    const char *a = config ? json_string_value (json_object_get (config, "core.https_address")) : NULL;
+
+    mc_error_release (&e);
+    if (a == NULL || a[0] != '[')
+      info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  }
   info.iface = path;
   info.port = 0;
   info.protocols = protocols;
@@ -1140,6 +1258,8 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
       return mc_make_error (err, 0, "cannot serve on `%s` (libwebsockets could not listen there)", path);
     }
   srv.vhost = sym_lws_get_vhost_by_name (srv.lws, "default");
+  if (srv.vhost && https_vhost (&srv, err) < 0)
+    ret = -1;
   if (srv.vhost == NULL || restrict_socket (path, err) < 0)
     {
       if (srv.vhost == NULL)

@@ -178,6 +178,11 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  /* A server key has no container: `config get core.https_address`.  */
+  if (argc - optind == 1 && strncmp (argv[optind], "core.", 5) == 0)
+    return cli_server_config ("get", argv[optind], NULL, err);
+  if (argc - optind != 2)
+    return mc_make_usage_error (err, "config get: expected NAME KEY, or a server key (core.*)");
   if ((!property && mc_config_key_find (argv[optind + 1], false, err) == NULL) || mc_store_open (&s, err) < 0)
     return -1;
   doc = load_doc (cmd, &s, argv[optind], expanded, err);
@@ -241,6 +246,8 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (argc - optind == 2 && strncmp (argv[optind], "core.", 5) == 0)
+    return cli_server_config ("set", argv[optind], argv[optind + 1], err);
   /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
   if (parse_pairs (cmd, argc, argv, optind + 1, &change, &keys, &values, err) < 0)
     return -1;
@@ -257,6 +264,10 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (argc - optind == 1 && strncmp (argv[optind], "core.", 5) == 0)
+    return cli_server_config ("unset", argv[optind], NULL, err);
+  if (argc - optind < 2)
+    return mc_make_usage_error (err, "config unset: expected NAME KEY..., or a server key (core.*)");
   change.keys = (const char *const *) argv + optind + 1;
   change.n = (size_t) (argc - optind - 1);
   change.property = property;
@@ -566,20 +577,25 @@ static const struct cli_flag format_flags[] = { { "format", 'f', true }, { NULL,
 static const struct cli_command config_commands[] = {
   { "show", "config show", NULL, "config show NAME [--expanded]", "Show a container's configuration as YAML",
     "Flags:\n  -e, --expanded        The effective configuration, profiles stacked\n", cmd_show, expanded_flags, 1, 1, false, CLI_NAME (0), NULL },
-  { "get", "config get", NULL, "config get NAME KEY [--expanded] [--property]", "Print a config key's value",
+  { "get", "config get", NULL, "config get NAME KEY [--expanded] [--property] | config get core.KEY", "Print a config key's value",
     "Flags:\n  -e, --expanded        Look in the effective configuration\n"
-    "  -p, --property        KEY is the container's own field (description, ephemeral)\n", cmd_get, expanded_flags, 2, 2, false, CLI_NAME (0), NULL },
-  { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE... [--property]", "Set config keys",
+    "  -p, --property        KEY is the container's own field (description, ephemeral)\n", cmd_get, expanded_flags, 1, 2, false, CLI_NAME (0), NULL },
+  { "set", "config set", NULL, "config set NAME KEY VALUE | KEY=VALUE... [--property] | config set core.KEY VALUE", "Set config keys",
     "Live keys (limits.*, environment.*, ...) apply to a running container at once;\n"
-    "the others at its next start.  `minictr config keys` lists them.\n\n"
+    "the others at its next start.  `minictr config keys` lists them.  The server's\n"
+    "own keys have no container: core.https_address (HOST:PORT) is where\n"
+    "`minictr serve` answers over HTTPS.\n\n"
     "Flags:\n  -p, --property        Set the container's own fields instead (description, ephemeral)\n", cmd_set, NULL, 2, CLI_ANY, true, CLI_NAME (0), NULL },
-  { "unset", "config unset", NULL, "config unset NAME KEY... [--property]", "Unset config keys",
-    "Flags:\n  -p, --property        Unset the container's own fields instead (description, ephemeral)\n", cmd_unset, NULL, 2, CLI_ANY, true, CLI_NAME (0), NULL },
+  { "unset", "config unset", NULL, "config unset NAME KEY... [--property] | config unset core.KEY", "Unset config keys",
+    "Flags:\n  -p, --property        Unset the container's own fields instead (description, ephemeral)\n", cmd_unset, NULL, 1, CLI_ANY, true, CLI_NAME (0), NULL },
   { "edit", "config edit", NULL, "config edit NAME [< config.yaml]",
     "Edit the configuration as YAML in $VISUAL/$EDITOR (or read it from standard input)", NULL, cmd_edit, NULL, 1, 1, true, CLI_NAME (0), NULL },
   { "device", "config device", NULL, "config device add|remove|list|show ...", "Manage devices", NULL,
     cmd_config_device, NULL, 0, CLI_ANY, false, 0, NULL },
   { "keys", "config keys", NULL, "config keys", "List the config keys minictr knows", NULL, cmd_keys, NULL, 0, 0, true, 0, NULL },
+  { "trust", "config trust", NULL, "config trust add|add-certificate|list|remove ...",
+    "Manage the clients the API server trusts over HTTPS", NULL, cli_cmd_config_trust, NULL, 0, CLI_ANY, false, 0,
+    NULL },
 };
 
 int

@@ -11,6 +11,8 @@ MC_DL_SQUASHFS_SYMS (MC_DL_DEFINE)
 MC_DL_NFTABLES_SYMS (MC_DL_DEFINE)
 MC_DL_SYSTEMD_SYMS (MC_DL_DEFINE)
 MC_DL_LWS_SYMS (MC_DL_DEFINE)
+MC_DL_X509_SYMS (MC_DL_DEFINE)
+MC_DL_SSL_SYMS (MC_DL_DEFINE)
 #undef MC_DL_DEFINE
 
 struct dl_sym
@@ -26,6 +28,8 @@ static const struct dl_sym squashfs_syms[] = { MC_DL_SQUASHFS_SYMS (MC_DL_ENTRY)
 static const struct dl_sym nftables_syms[] = { MC_DL_NFTABLES_SYMS (MC_DL_ENTRY) };
 static const struct dl_sym systemd_syms[] = { MC_DL_SYSTEMD_SYMS (MC_DL_ENTRY) };
 static const struct dl_sym lws_syms[] = { MC_DL_LWS_SYMS (MC_DL_ENTRY) };
+static const struct dl_sym x509_syms[] = { MC_DL_X509_SYMS (MC_DL_ENTRY) };
+static const struct dl_sym ssl_syms[] = { MC_DL_SSL_SYMS (MC_DL_ENTRY) };
 #undef MC_DL_ENTRY
 
 #define DL_MAX_SYMS 64
@@ -81,3 +85,5 @@ DL_LOADER (mc_dl_squashfs, MC_SONAME_SQUASHFS, squashfs_syms)
 DL_LOADER (mc_dl_nftables, MC_SONAME_NFTABLES, nftables_syms)
 DL_LOADER (mc_dl_systemd, MC_SONAME_SYSTEMD, systemd_syms)
 DL_LOADER (mc_dl_lws, MC_SONAME_LWS, lws_syms)
+DL_LOADER (mc_dl_x509, MC_SONAME_CRYPTO, x509_syms)
+DL_LOADER (mc_dl_ssl, MC_SONAME_SSL, ssl_syms)

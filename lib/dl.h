@@ -19,6 +19,10 @@
 #include <archive_entry.h>
 #include <nftables/libnftables.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sqfs/compressor.h>
 #include <systemd/sd-bus.h>
 #include <sqfs/data_reader.h>
@@ -145,6 +149,41 @@
   X (nft_ctx_output_set_flags)                                                \
   X (nft_run_cmd_from_buffer)
 
+/* libcrypto's X.509 and base64, for the API server's TLS identity and
+   its trust store (runtime/trust.c).  */
+#define MC_DL_X509_SYMS(X)                                                    \
+  X (ASN1_INTEGER_set_uint64)                                                 \
+  X (EVP_DecodeBlock)                                                         \
+  X (EVP_EncodeBlock)                                                         \
+  X (EVP_PKEY_Q_keygen)                                                       \
+  X (EVP_PKEY_free)                                                           \
+  X (EVP_sha384)                                                              \
+  X (PEM_read_bio_X509)                                                       \
+  X (PEM_write_PrivateKey)                                                    \
+  X (PEM_write_X509)                                                          \
+  X (BIO_new_mem_buf)                                                         \
+  X (BIO_free)                                                                \
+  X (X509_NAME_add_entry_by_txt)                                              \
+  X (X509V3_EXT_conf_nid)                                                     \
+  X (X509_add_ext)                                                            \
+  X (X509_EXTENSION_free)                                                     \
+  X (X509_free)                                                               \
+  X (X509_get_serialNumber)                                                   \
+  X (X509_get_subject_name)                                                   \
+  X (X509_getm_notAfter)                                                      \
+  X (X509_getm_notBefore)                                                     \
+  X (X509_gmtime_adj)                                                         \
+  X (X509_new)                                                                \
+  X (X509_set_issuer_name)                                                    \
+  X (X509_set_pubkey)                                                         \
+  X (X509_set_version)                                                        \
+  X (X509_sign)                                                               \
+  X (i2d_X509)
+
+/* libssl: the peer certificate of an HTTPS request (api/server.c).  */
+#define MC_DL_SSL_SYMS(X)                                                     \
+  X (SSL_get1_peer_certificate)
+
 /* libwebsockets, for `minictr serve` (api/server.c) only.  */
 #define MC_DL_LWS_SYMS(X)                                                     \
   X (lws_add_http_common_headers)                                             \
@@ -158,6 +197,9 @@
   X (lws_finalize_write_http_header)                                          \
   X (lws_frame_is_binary)                                                     \
   X (lws_get_socket_fd)                                                       \
+  X (lws_get_ssl)                                                             \
+  X (lws_get_vhost)                                                           \
+  X (lws_create_vhost)                                                        \
   X (lws_get_vhost_by_name)                                                   \
   X (lws_hdr_copy)                                                            \
   X (lws_hdr_copy_fragment)                                                   \
@@ -181,6 +223,8 @@ MC_DL_SQUASHFS_SYMS (MC_DL_DECLARE)
 MC_DL_NFTABLES_SYMS (MC_DL_DECLARE)
 MC_DL_SYSTEMD_SYMS (MC_DL_DECLARE)
 MC_DL_LWS_SYMS (MC_DL_DECLARE)
+MC_DL_X509_SYMS (MC_DL_DECLARE)
+MC_DL_SSL_SYMS (MC_DL_DECLARE)
 #undef MC_DL_DECLARE
 
 /* Load the library and resolve all of its symbols, once per process.  On
@@ -192,5 +236,7 @@ int mc_dl_squashfs (mc_error_t *err);
 int mc_dl_nftables (mc_error_t *err);
 int mc_dl_systemd (mc_error_t *err);
 int mc_dl_lws (mc_error_t *err);
+int mc_dl_x509 (mc_error_t *err);
+int mc_dl_ssl (mc_error_t *err);
 
 #endif

@@ -20,4 +20,5 @@ cat <<HDR
 #define MC_SONAME_NFTABLES "$(soname libnftables nftables)"
 #define MC_SONAME_SYSTEMD "$(soname libsystemd systemd)"
 #define MC_SONAME_LWS "$(soname libwebsockets websockets)"
+#define MC_SONAME_SSL "$(soname libssl ssl)"
 HDR

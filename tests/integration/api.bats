@@ -196,6 +196,9 @@ api() {
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
     assert_equal "$(lxc exec e1 --user 1000 --group 1001 --cwd /tmp --env FOO=bar -- sh -c "id -u; id -g; pwd; echo \$FOO")" \
         "$(printf '1000\n1001\n/tmp\nbar')"
+    # The client passes the signals it gets on (the control socket).
+    run timeout -s TERM 3 lxc exec e1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
+    assert_output --partial got-term
     run lxc exec nosuch -- true
     assert_failure
     assert_output "Error: Instance not found"
@@ -427,4 +430,76 @@ cg_file() {
     run lxc move cp1 cp5
     assert_failure
     assert_output --partial "is running"
+}
+
+@test "lxc network create, set, show, list, delete through the API (the CLI's bridge, refused while used)" {
+    serve
+    lxc network create n1 ipv4.address=10.213.7.1/24 ipv4.nat=false
+    assert_equal "$(mc network get n1 ipv4.address)" 10.213.7.1/24
+    assert_equal "$(ip -4 -o addr show dev "$(bridge_of n1)" | awk '{ print $4 }')" 10.213.7.1/24
+    lxc network set n1 ipv4.address 10.213.8.1/24
+    assert_equal "$(ip -4 -o addr show dev "$(bridge_of n1)" | awk '{ print $4 }')" 10.213.8.1/24
+    run lxc network list --format csv
+    assert_line --regexp '^n1,bridge,YES,'
+    assert_equal "$(lxc network show n1 | awk '/ipv4.address/ { print $2 }')" 10.213.8.1/24
+    run lxc network set n1 ipv4.address nonsense
+    assert_failure
+    mc init busybox nw1 -n n1 </dev/null
+    run lxc network delete n1
+    assert_failure
+    assert_output --partial nw1
+    mc delete nw1
+    lxc network delete n1
+    run mc network list --format csv
+    assert_output ""
+}
+
+# A TCP port no socket of the host's network namespace uses.
+free_port() {
+    local p hex
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        hex=$(printf ':%04X ' "$p")
+        awk '{ print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q -- "${hex% }\$" || { echo "$p"; return; }
+    done
+}
+
+@test "HTTPS with LXD's trust: a join token (config trust add) lets lxc remote add in once; untrusted clients see GET /1.0 only" {
+    local port tok fp
+    port=$(free_port)
+    mc config set core.https_address "127.0.0.1:$port"
+    assert_equal "$(mc config get core.https_address)" "127.0.0.1:$port"
+    run mc config set core.https_address nowhere
+    assert_failure
+    assert_output "minictr: invalid value \`nowhere\` for \`core.https_address\`: expected HOST:PORT, [IPV6]:PORT or :PORT"
+    mc launch busybox h1
+    serve
+    # Loopback only, as asked; the server's certificate made on first use.
+    run ss -ltnH "sport = :$port"
+    assert_output --regexp "127\.0\.0\.1:$port "
+    run openssl x509 -in "$MINICTR_DIR/server.crt" -noout -subject -ext subjectAltName
+    assert_output --partial "O = minictr"
+    assert_output --partial "DNS:$(hostname)"
+    tok=$(mc config trust add --name tester | tail -n 1)
+    LXD_CONF=$WORK/c1 lxc remote add r1 "$tok"
+    assert_equal "$(LXD_CONF=$WORK/c1 lxc list r1: -c ns --format csv)" "h1,RUNNING"
+    assert_equal "$(LXD_CONF=$WORK/c1 lxc exec r1:h1 -- echo over-https)" over-https
+    run mc config trust list --format csv
+    assert_output --regexp '^client,tester,[0-9a-f]{12}$'
+    # A token is good once.
+    run env LXD_CONF="$WORK/c2" lxc remote add r2 "$tok"
+    assert_failure
+    assert_output --partial "not authorized"
+    # No certificate, or an untrusted one: the server's description, 403 else.
+    assert_equal "$(curl -sk "https://127.0.0.1:$port/1.0" | jq -r .metadata.auth)" untrusted
+    assert_equal "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/1.0/instances")" 403
+    run env LXD_CONF="$WORK/c3" lxc remote add r3 "https://127.0.0.1:$port" --accept-certificate --password nope
+    assert_failure
+    # Forgotten: refused again.
+    fp=$(mc config trust list --format json | jq -r '.[0].fingerprint')
+    mc config trust remove "${fp:0:12}"
+    run env LXD_CONF="$WORK/c1" lxc list r1:
+    assert_failure
+    run mc config trust list --format csv
+    assert_output ""
 }

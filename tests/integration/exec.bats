@@ -47,6 +47,16 @@ setup() {
     refute_output --partial "cat /dev/zero"
 }
 
+@test "a SIGTERM (SIGINT, SIGHUP, ...) for exec is passed on to the command, as LXD's client passes it" {
+    run timeout -s TERM 2 "$MINICTR_BIN" exec ex -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
+    assert_equal "$status" 124
+    assert_output got-term
+    run timeout -s INT 2 "$MINICTR_BIN" exec ex -- sh -c 'trap "echo got-int; exit 8" INT; while :; do sleep 1; done'
+    assert_output got-int
+    run mc exec ex -- ps
+    refute_output --partial "while :"
+}
+
 @test "exec -n (--disable-stdin): the command reads nothing of ours, and ends" {
     echo "from the host" > "$WORK/in"
     run mc exec ex -n -- cat < "$WORK/in"
