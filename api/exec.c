@@ -829,10 +829,11 @@ mc_api_instance_log_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, c
     }
   r->http = 200;
   r->raw = true;
-  r->file_fd = fd;
+  r->parts[0] = fd;
+  r->n_parts = 1;
   r->doc = NULL;
   r->location = NULL;
-  /* The server streams FILE_FD; the envelope is not used.  */
+  /* The server streams the log; the envelope is not used.  */
   mc_api_sync (r, NULL);
   return 0;
 }

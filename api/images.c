@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,22 @@ mc_api_images_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
   return 0;
 }
 
+/* REF, a fingerprint or its prefix (aliases have their own URL), as the
+ * image's full fingerprint in FP.  */
+static bool
+image_by_fingerprint (struct mc_api_ctx *ctx, const char *ref, char fp[MC_FP_HEX_LEN + 1])
+{
+  mc_error_t err = NULL;
+
+  if (strspn (ref, "0123456789abcdef") != strlen (ref) || mc_image_resolve (ctx->store, ref, fp, &err) < 0
+      || strncmp (fp, ref, strlen (ref)) != 0)
+    {
+      mc_error_release (&err);
+      return false;
+    }
+  return true;
+}
+
 int
 mc_api_image_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                   struct mc_api_resp *r)
@@ -48,13 +65,8 @@ mc_api_image_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
   json_t *img;
 
   (void) req;
-  /* A fingerprint (prefix) only: aliases have their own URL.  */
-  if (strspn (args[0], "0123456789abcdef") != strlen (args[0])
-      || mc_image_resolve (ctx->store, args[0], fp, &err) < 0 || strncmp (fp, args[0], strlen (args[0])) != 0)
-    {
-      mc_error_release (&err);
-      return mc_api_error (r, 404, "Image not found");
-    }
+  if (!image_by_fingerprint (ctx, args[0], fp))
+    return mc_api_error (r, 404, "Image not found");
   if ((img = mc_image_get (ctx->store, fp, &err)) == NULL)
     return mc_api_fail (r, 500, &err);
   mc_api_sync (r, img);
@@ -311,12 +323,8 @@ mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   struct mc_op *op;
 
   (void) req;
-  if (strspn (args[0], "0123456789abcdef") != strlen (args[0])
-      || mc_image_resolve (ctx->store, args[0], fp, &err) < 0 || strncmp (fp, args[0], strlen (args[0])) != 0)
-    {
-      mc_error_release (&err);
-      return mc_api_error (r, 404, "Image not found");
-    }
+  if (!image_by_fingerprint (ctx, args[0], fp))
+    return mc_api_error (r, 404, "Image not found");
   work = json_pack ("{s:s}", "fingerprint", fp);
   url = xasprintf ("/1.0/images/%s", fp);
   op = mc_op_run ("Deleting image", NULL, delete_image, work, "image-deleted", url, &err);
@@ -326,4 +334,100 @@ mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   mc_api_async (r, op_json);
   r->op = op;
   return 0;
+}
+
+/* TEXT in a file of its own (a part of a raw answer).  */
+static int
+text_part (const char *text, mc_error_t *err)
+{
+  int fd = memfd_create ("part", MFD_CLOEXEC);
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "memfd_create");
+  if (mc_write_all (fd, text, strlen (text)) < 0)
+    {
+      int saved = errno;
+      close (fd);
+      return mc_make_error (err, saved, "write an answer's part");
+    }
+  return fd;
+}
+
+/* LXD's export: a unified image as its file (named by Content-Disposition),
+ * a split one as multipart/form-data with the parts "metadata" and
+ * "rootfs", as LXD's client reads them.  The files are streamed from the
+ * store as they are; the client checks them against the fingerprint.  */
+int
+mc_api_image_export (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  static const char *const names[2] = { "metadata", "rootfs" };
+  cleanup_json json_t *rec = NULL;
+  char fp[MC_FP_HEX_LEN + 1], boundary[33];
+  unsigned char rnd[16];
+  mc_error_t err = NULL;
+  json_t *files, *f;
+  size_t i, n = 0;
+
+  (void) req;
+  if (!image_by_fingerprint (ctx, args[0], fp))
+    return mc_api_error (r, 404, "Image not found");
+  if (mc_image_check_usable (ctx->store, fp, &err) < 0 || (rec = mc_image_record_load (ctx->store, fp, &err)) == NULL)
+    return mc_api_fail (r, 500, &err);
+  files = json_object_get (json_object_get (rec, "store"), "files");
+  if (json_array_size (files) != 1 && json_array_size (files) != 2)
+    return mc_api_error (r, 500, "Image %.12s has no files to export", fp);
+  if (getrandom (rnd, sizeof (rnd), 0) != (ssize_t) sizeof (rnd))
+    return mc_api_error (r, 500, "getrandom: %s", strerror (errno));
+  for (i = 0; i < sizeof (rnd); i++)
+    sprintf (boundary + 2 * i, "%02x", rnd[i]);
+  json_array_foreach (files, i, f)
+    {
+      const char *role = json_string_value (json_object_get (f, "role"));
+      const char *ext = json_string_value (json_object_get (f, "ext"));
+      cleanup_free char *path = xasprintf ("%s/orig/%s", fp, role ? role : "");
+      cleanup_free char *name = xasprintf ("%s%s%s", i == 0 && json_array_size (files) == 2 ? "meta-" : "", fp,
+                                           ext ? ext : "");
+      int fd;
+
+      if (json_array_size (files) == 2)
+        {
+          cleanup_free char *head = xasprintf ("%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                                               "filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                               i ? "\r\n" : "", boundary, names[i], name);
+
+          if ((r->parts[n] = text_part (head, &err)) < 0)
+            goto fail;
+          n++;
+        }
+      else
+        r->raw_headers = json_pack ("{s:o}", "Content-Disposition:",
+                                    json_sprintf ("attachment; filename=%s", name));
+      if ((fd = openat (ctx->store->imagesfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        {
+          mc_make_error (&err, errno, "open `%s/images/%s`", ctx->store->root, path);
+          goto fail;
+        }
+      r->parts[n++] = fd;
+    }
+  if (json_array_size (files) == 2)
+    {
+      cleanup_free char *tail = xasprintf ("\r\n--%s--\r\n", boundary);
+
+      if ((r->parts[n] = text_part (tail, &err)) < 0)
+        goto fail;
+      n++;
+      snprintf (r->raw_ctype, sizeof (r->raw_ctype), "multipart/form-data; boundary=%s", boundary);
+    }
+  mc_api_sync (r, NULL);
+  r->raw = true;
+  r->n_parts = n;
+  return 0;
+
+fail:
+  while (n > 0)
+    close (r->parts[--n]);
+  json_decref (r->raw_headers);
+  r->raw_headers = NULL;
+  return mc_api_fail (r, 500, &err);
 }

@@ -24,6 +24,8 @@ int mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
 int mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                         struct mc_api_resp *r);
 /* DELETE /1.0/images/FINGERPRINT (refused while a container uses it).  */
+int mc_api_image_export (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r);
 int mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                          struct mc_api_resp *r);
 /* POST /1.0/images/aliases {name, target, description}; DELETE one.  */

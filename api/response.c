@@ -79,8 +79,9 @@ void
 mc_api_resp_release (struct mc_api_resp *r)
 {
   json_decref (r->doc);
+  json_decref (r->raw_headers);
   free (r->location);
-  r->doc = NULL;
+  r->doc = r->raw_headers = NULL;
   r->location = NULL;
 }
 

@@ -34,6 +34,10 @@ struct mc_api_req
 
 struct mc_op;
 
+/* A raw answer is at most this many files in a row (a multipart export:
+ * head, metadata, separator, rootfs, tail).  */
+#define MC_API_PARTS_MAX 5
+
 struct mc_api_resp
 {
   int http;           /* status */
@@ -44,7 +48,12 @@ struct mc_api_resp
   bool file_op;       /* ... a file GET's: the operation's metadata says what
                          it found and FILE_FD holds its content */
   int file_fd;
-  bool raw;           /* the answer is FILE_FD's bytes, as they are */
+  bool raw;           /* the answer is the bytes of PARTS, one after the
+                         other, as they are (the server closes them) */
+  int parts[MC_API_PARTS_MAX];
+  size_t n_parts;
+  char raw_ctype[96];      /* "": application/octet-stream */
+  json_t *raw_headers;     /* more headers: {"Content-Disposition:": ...} */
 };
 
 /* Value of query parameter NAME (allocated), or NULL.  */

@@ -90,6 +90,7 @@ static const struct route
   { "GET", "/1.0/images/aliases/*", mc_api_alias_get },
   { "DELETE", "/1.0/images/aliases/*", mc_api_alias_delete },
   { "GET", "/1.0/images/*", mc_api_image_get },
+  { "GET", "/1.0/images/*/export", mc_api_image_export },
   { "DELETE", "/1.0/images/*", mc_api_image_delete },
 };
 
@@ -161,8 +162,10 @@ struct conn
   int status;
   char *location;
   const char *ctype;  /* NULL: application/json */
+  char ctype_buf[128]; /* a raw answer's, when given */
   json_t *out_headers; /* more headers: {"X-LXD-uid": "0", ...} */
-  int out_fd;         /* the body comes from here (OUT_IS_FD) */
+  int out_fds[MC_API_PARTS_MAX]; /* the body is these files' bytes in a row (OUT_IS_FD) */
+  size_t n_out_fds, cur_out_fd;
   bool out_is_fd;
   bool headers_sent;
   /* a file GET: its content, spooled by the operation */
@@ -218,6 +221,10 @@ conn_reset (struct conn *c)
     close (c->body_fd);
   if (c->has_file_fd)
     close (c->file_fd);
+  if (c->out_is_fd)
+    for (i = 0; i < c->n_out_fds; i++)
+      close (c->out_fds[i]);
+  c->n_out_fds = c->cur_out_fd = 0;
   json_decref (c->out_headers);
   c->out_headers = NULL;
   c->ctype = NULL;
@@ -274,16 +281,53 @@ unlink_listener (struct server *srv, struct conn *c)
   c->listener = false;
 }
 
-/* Answer C with the raw LEN bytes of FD (its offset at 0).  */
+static void respond (struct conn *c, struct mc_api_resp *r);
+
+/* Answer C with the raw bytes of the N files FDS (taken; read from their
+ * start), one after the other, as CTYPE (NULL: application/octet-stream)
+ * with the extra HEADERS (taken; or NULL) besides those already set.  */
 static void
-respond_fd (struct conn *c, int fd, size_t len)
+respond_fds (struct conn *c, const int *fds, size_t n, const char *ctype, json_t *headers)
 {
+  struct mc_api_resp r = { 0 };
+  size_t i, len = 0;
+  bool ok = true;
+
+  for (i = 0; i < n; i++)
+    {
+      struct stat st;
+
+      if (fstat (fds[i], &st) < 0 || lseek (fds[i], 0, SEEK_SET) != 0)
+        ok = false;
+      else
+        len += (size_t) st.st_size;
+    }
+  if (!ok)
+    {
+      for (i = 0; i < n; i++)
+        close (fds[i]);
+      json_decref (headers);
+      mc_api_error (&r, 500, "Cannot read back the answer's content");
+      respond (c, &r);
+      mc_api_resp_release (&r);
+      return;
+    }
   c->out_is_fd = true;
-  c->out_fd = fd;
+  memcpy (c->out_fds, fds, n * sizeof (int));
+  c->n_out_fds = n;
+  c->cur_out_fd = 0;
   c->out_len = len;
   c->out_sent = 0;
   c->status = 200;
-  c->ctype = "application/octet-stream";
+  snprintf (c->ctype_buf, sizeof (c->ctype_buf), "%s", ctype ? ctype : "application/octet-stream");
+  c->ctype = c->ctype_buf;
+  if (c->out_headers == NULL)
+    c->out_headers = headers;
+  else if (headers)
+    {
+      json_object_update (c->out_headers, headers);
+      json_decref (headers);
+    }
   sym_lws_callback_on_writable (c->wsi);
 }
 
@@ -443,7 +487,6 @@ file_answer (struct conn *c, struct mc_op *op)
   json_t *m = op->metadata;
   const char *type = json_string_value (json_object_get (m, "type"));
   struct mc_api_resp r = { 0 };
-  struct stat st;
 
   if (op->status_code != 200 || type == NULL)
     {
@@ -466,13 +509,11 @@ file_answer (struct conn *c, struct mc_op *op)
   else if (strcmp (type, "symlink") == 0)
     respond_raw (c, json_string_value (json_object_get (m, "target")) ? json_string_value (json_object_get (m, "target"))
                                                                         : "");
-  else if (fstat (c->file_fd, &st) == 0 && lseek (c->file_fd, 0, SEEK_SET) == 0)
-    respond_fd (c, c->file_fd, (size_t) st.st_size);
   else
     {
-      mc_api_error (&r, 500, "Cannot read back the spooled file");
-      respond (c, &r);
-      mc_api_resp_release (&r);
+      /* The spooled file becomes the answer's.  */
+      c->has_file_fd = false;
+      respond_fds (c, &c->file_fd, 1, NULL, NULL);
     }
 }
 
@@ -606,24 +647,18 @@ dispatch (struct server *srv, struct conn *c)
   json_decref (req.body);
   if (r.op)
     watch_op (r.op);
-  if (r.file_op || r.raw)
+  if (r.file_op)
     {
       c->file_fd = r.file_fd;
       c->has_file_fd = true;
     }
   if (r.raw)
     {
-      struct stat st;
+      json_t *headers = r.raw_headers;
 
+      r.raw_headers = NULL;
+      respond_fds (c, r.parts, r.n_parts, r.raw_ctype[0] ? r.raw_ctype : NULL, headers);
       mc_api_resp_release (&r);
-      if (fstat (c->file_fd, &st) == 0 && lseek (c->file_fd, 0, SEEK_SET) == 0)
-        respond_fd (c, c->file_fd, (size_t) st.st_size);
-      else
-        {
-          mc_api_error (&r, 500, "Cannot read back the log");
-          respond (c, &r);
-          mc_api_resp_release (&r);
-        }
       return;
     }
   if (r.op && r.sync_op && r.op->status_code == 103)
@@ -728,9 +763,22 @@ write_http (struct conn *c)
   if (c->out_is_fd)
     {
       static unsigned char fbuf[LWS_PRE + 65536];
-      ssize_t got = read (c->out_fd, fbuf + LWS_PRE, n);
+      size_t got = 0;
 
-      if (got != (ssize_t) n
+      /* N bytes from the files in turn (a short read: the next file).  */
+      while (got < n && c->cur_out_fd < c->n_out_fds)
+        {
+          ssize_t r = read (c->out_fds[c->cur_out_fd], fbuf + LWS_PRE + got, n - got);
+
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r < 0)
+            return 1;
+          if (r == 0)
+            c->cur_out_fd++;
+          got += (size_t) r;
+        }
+      if (got != n
           || sym_lws_write (c->wsi, fbuf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
         return 1;
     }

@@ -320,7 +320,7 @@ cg_file() {
     assert_line --index 1 400
 }
 
-@test "lxc image import through the API: unified and split (a multipart upload), aliases, the fingerprint LXD computes; delete" {
+@test "lxc image import and export through the API: unified and split (multipart both ways), aliases, the fingerprint LXD computes; delete" {
     local fp
     serve
     make_unified "$WORK/u.tar.gz" gzip "unified one"
@@ -347,6 +347,21 @@ cg_file() {
     assert_failure
     run mc image list --format csv
     refute_output --partial cut
+    # Export gives back the files as they were imported, named as LXD names
+    # them (the client checks them against the fingerprint).
+    mkdir "$WORK/ex"
+    run lxc image export uni "$WORK/ex/u"
+    assert_success
+    cmp "$WORK/u.tar.gz" "$WORK/ex/u.tar.gz"
+    run lxc image export spl "$WORK/ex"
+    assert_success
+    cmp "$WORK/meta.tar.xz" "$WORK/ex/meta-$fp.tar.xz"
+    cmp "$WORK/rootfs.squashfs" "$WORK/ex/$fp.squashfs"
+    run curl -s -D "$WORK/ex/h" -o /dev/null --unix-socket "$SOCK" "http://lxd/1.0/images/$(sha256 "$WORK/u.tar.gz")/export"
+    assert_equal "$(grep -i '^content-disposition' "$WORK/ex/h" | tr -d '\r')" \
+        "Content-Disposition: attachment; filename=$(sha256 "$WORK/u.tar.gz").tar.gz"
+    run api GET /1.0/images/0000/export
+    assert_line --index 1 404
     run lxc image delete spl
     assert_failure
     lxc delete -f sp1
