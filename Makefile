@@ -215,6 +215,14 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-snapshots.service
 	install -D -m 0644 contrib/systemd/minictr-snapshots.timer \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/minictr-snapshots.timer
+	sed 's|/usr/local/bin/minictr|$(BINDIR)/minictr|' contrib/systemd/minictr.service \
+		> $(BUILDDIR)/minictr.service
+	install -D -m 0644 $(BUILDDIR)/minictr.service $(DESTDIR)$(PREFIX)/lib/systemd/system/minictr.service
+	install -D -m 0644 contrib/systemd/minictr.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/minictr.socket
+	install -D -m 0644 contrib/systemd/minictr.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/minictr.conf
+	@# The socket's group, made now (a package leaves it to systemd-sysusers).
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(PREFIX)/lib/sysusers.d/minictr.conf; fi
 
 clean:
 	rm -rf build build-asan build-fuzz build-gen

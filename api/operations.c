@@ -25,7 +25,7 @@ status_name (int code)
 
 /* In the child: nothing inherited but STDIO and the pipe (fd 3 from here
  * on), so a dying server's listening socket is not held open by its
- * operations; the store opened afresh.  The pipe gets "E" and the error's
+ * operations; a session of its own; the store opened afresh.  The pipe gets "E" and the error's
  * line, or "M" and the metadata.  Never returns.  */
 __attribute__ ((noreturn)) static void
 child (int wfd, const int *stdio, bool ctty, mc_op_fn fn, json_t *args)
@@ -44,7 +44,9 @@ child (int wfd, const int *stdio, bool ctty, mc_op_fn fn, json_t *args)
   for (i = 0; stdio && i < 3; i++)
     if (dup2 (stdio[i], i) < 0)
       _exit (2);
-  if (ctty && (setsid () < 0 || ioctl (0, TIOCSCTTY, 0) < 0))
+  /* A session of its own: the server's terminal (its ^C, its hangup)
+     and the end of its process group do not end an operation midway.  */
+  if (setsid () < 0 || (ctty && ioctl (0, TIOCSCTTY, 0) < 0))
     _exit (2);
   if (dup2 (hi, 3) < 0)
     _exit (2);

@@ -201,6 +201,7 @@ struct server
   struct lws_vhost *vhost;
   struct lws_vhost *https;   /* core.https_address's, or NULL */
   struct conn *waiters, *listeners;
+  int listen_fd;             /* systemd's socket (socket activation), or -1 */
 };
 
 static volatile sig_atomic_t stopping;
@@ -1161,9 +1162,31 @@ callback_op_pipe (struct lws *wsi, enum lws_callback_reasons reason, void *user,
   return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
 }
 
+/* The socket systemd passed (socket activation): each connection it
+ * accepts becomes an HTTP connection of the unix vhost.  */
+static int
+callback_listen (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  struct server *srv = the_server;
+
+  if (reason == LWS_CALLBACK_RAW_RX_FILE)
+    {
+      lws_sock_file_fd_type fd;
+
+      fd.sockfd = accept4 (srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd.sockfd < 0)
+        return 0; /* EAGAIN, ECONNABORTED, EMFILE: the next one */
+      if (sym_lws_adopt_descriptor_vhost (srv->vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP, fd, NULL, NULL) == NULL)
+        close (fd.sockfd);
+      return 0;
+    }
+  return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
 static const struct lws_protocols protocols[] = {
   { "http", callback_http, sizeof (struct conn), 4096, 0, NULL, 0 },
   { "mc-op", callback_op_pipe, sizeof (struct pipe_conn), 0, 0, NULL, 0 },
+  { "mc-listen", callback_listen, 0, 0, 0, NULL, 0 },
   { "mc-exec-io", mc_api_exec_io_callback, sizeof (struct mc_exec_io), 0, 0, NULL, 0 },
   { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
@@ -1242,6 +1265,43 @@ https_vhost (struct server *srv, mc_error_t *err)
   return 0;
 }
 
+/* systemd's socket activation (sd_listen_fds(3)'s protocol, read here
+ * without libsystemd): LISTEN_PID is us and LISTEN_FDS=1, fd 3 a
+ * listening unix stream socket.  Returns 3, -1 when not activated, -2 on
+ * an error (in *ERR).  The variables are not passed on.  */
+static int
+activation_socket (mc_error_t *err)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  int acc = 0, domain = 0, type = 0;
+  socklen_t l = sizeof (int);
+  bool ours = pid && fds && strtol (pid, NULL, 10) == (long) getpid ();
+
+  unsetenv ("LISTEN_PID");
+  unsetenv ("LISTEN_FDS");
+  unsetenv ("LISTEN_FDNAMES");
+  if (!ours)
+    return -1;
+  if (strcmp (fds, "1") != 0)
+    {
+      mc_make_error (err, 0, "socket activation passed %s sockets; minictr serve takes one (a unix stream socket)", fds);
+      return -2;
+    }
+  if (getsockopt (3, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) < 0 || !acc
+      || getsockopt (3, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 || domain != AF_UNIX
+      || getsockopt (3, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_STREAM)
+    {
+      mc_make_error (err, 0, "socket activation: fd 3 is not a listening unix stream socket (ListenStream= a path)");
+      return -2;
+    }
+  if (fcntl (3, F_SETFD, FD_CLOEXEC) < 0 || fcntl (3, F_SETFL, fcntl (3, F_GETFL) | O_NONBLOCK) < 0)
+    {
+      mc_make_error (err, errno, "socket activation: set up fd 3");
+      return -2;
+    }
+  return 3;
+}
+
 static void
 on_signal (int sig)
 {
@@ -1262,10 +1322,12 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   int ret = 0;
 
   memset (&srv, 0, sizeof (srv));
+  if ((srv.listen_fd = activation_socket (err)) == -2)
+    return -1;
   if (mc_dl_lws (err) < 0 || mc_store_open (&srv.store, err) < 0)
     return -1;
   path = o->socket_path ? xstrdup (o->socket_path) : xasprintf ("%s/unix.socket", srv.store.root);
-  if (clear_stale_socket (path, err) < 0)
+  if (srv.listen_fd < 0 && clear_stale_socket (path, err) < 0)
     {
       mc_store_close (&srv.store);
       return -1;
@@ -1278,7 +1340,7 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
      mode are set: no window in which anyone could connect.  */
   old_umask = umask (077);
   memset (&info, 0, sizeof (info));
-  info.options = LWS_SERVER_OPTION_UNIX_SOCK | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | (srv.listen_fd < 0 ? LWS_SERVER_OPTION_UNIX_SOCK : 0);
   /* IPv6 off unless the HTTPS address is an IPv6 one: with it on, an IPv4
      address would not be what libwebsockets binds to.  */
   {
@@ -1290,8 +1352,10 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
     if (a == NULL || a[0] != '[')
       info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   }
-  info.iface = path;
-  info.port = 0;
+  /* Socket activated: systemd made the socket (owner, mode, path are its
+     unit's); libwebsockets gets the connections accepted from it.  */
+  info.iface = srv.listen_fd < 0 ? path : NULL;
+  info.port = srv.listen_fd < 0 ? 0 : CONTEXT_PORT_NO_LISTEN_SERVER;
   info.protocols = protocols;
   info.gid = (gid_t) -1;
   info.uid = (uid_t) -1;
@@ -1308,7 +1372,14 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   srv.vhost = sym_lws_get_vhost_by_name (srv.lws, "default");
   if (srv.vhost && https_vhost (&srv, err) < 0)
     ret = -1;
-  if (srv.vhost == NULL || restrict_socket (path, err) < 0)
+  if (ret == 0 && srv.vhost && srv.listen_fd >= 0)
+    {
+      lws_sock_file_fd_type fd = { .filefd = srv.listen_fd };
+
+      if (sym_lws_adopt_descriptor_vhost (srv.vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "mc-listen", NULL) == NULL)
+        ret = mc_make_error (err, 0, "cannot watch the socket systemd passed");
+    }
+  if (srv.vhost == NULL || (srv.listen_fd < 0 && restrict_socket (path, err) < 0))
     {
       if (srv.vhost == NULL)
         mc_make_error (err, 0, "libwebsockets made no default vhost");
@@ -1325,7 +1396,8 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
       break;
   sym_lws_context_destroy (srv.lws);
   srv.lws = NULL;
-  (void) unlink (path);
+  if (srv.listen_fd < 0)
+    (void) unlink (path);
   mc_store_close (&srv.store);
   the_server = NULL;
   return ret;

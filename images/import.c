@@ -8,6 +8,7 @@
 #include "images/metadata.h"
 #include "images/squashfs.h"
 #include "images/store.h"
+#include "lib/testhook.h"
 #include "lib/utils.h"
 
 #include <errno.h>
@@ -341,6 +342,7 @@ run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
   mc_sha256_final (&c->hash, c->fp);
   if (load_metadata (c, err) < 0 || check_rootfs (c, err) < 0)
     return -1;
+  mc_test_point ("image-import-unpacked");
   rec = build_record (c);
   ret = mc_image_record_save (c->store, c->tmpfd, rec, err);
   json_decref (rec);

@@ -518,3 +518,179 @@ free_port() {
     run mc config trust list --format csv
     assert_output ""
 }
+
+@test "socket activation (systemd's protocol): nothing serves until a client connects, then the server takes the passed socket; bad activations are refused" {
+    local pid mode _
+    command -v systemd-socket-activate >/dev/null \
+        || fail "precondition failed: no systemd-socket-activate (Debian's systemd package)"
+    mc launch busybox sa1
+    # (the activator passes on only the variables named)
+    systemd-socket-activate -l "$SOCK" -E PATH -E MINICTR_DIR -E MINICTR_LXCFS_DIR \
+        "$MINICTR_BIN" serve >"$WORK/sa.log" 2>&1 &
+    pid=$!
+    export STARTED_PIDS="${STARTED_PIDS:-} $pid"
+    for _ in $(seq 100); do
+        grep -q "^Listening on" "$WORK/sa.log" && break
+        sleep 0.05
+    done
+    # Listening, and not yet minictr: the activator runs it on the first
+    # connection, in its own place (the same PID).
+    [ -S "$SOCK" ]
+    mode=$(stat -c %a:%U:%G "$SOCK")
+    assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "systemd-socket-activate -l $SOCK -E PATH -E MINICTR_DIR -E MINICTR_LXCFS_DIR $MINICTR_BIN serve "
+    # (the client's first run writes its config and says so)
+    lxc info >/dev/null 2>&1
+    run lxc list -c ns --format csv
+    assert_success
+    assert_output "sa1,RUNNING"
+    assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$MINICTR_BIN serve "
+    run lxc exec sa1 -- echo through-activation
+    assert_output through-activation
+    # The socket is the activator's: the server neither replaced nor
+    # chmod-ed it (a unit's SocketMode= and SocketGroup= hold).
+    assert_equal "$(stat -c %a:%U:%G "$SOCK")" "$mode"
+    kill "$pid"
+    wait "$pid" || true
+    # What the server was started with but cannot use is refused in one line.
+    # shellcheck disable=SC2016
+    run env LISTEN_FDS=2 bash -c 'export LISTEN_PID=$$; exec "$0" serve' "$MINICTR_BIN"
+    assert_failure
+    assert_output "minictr: socket activation passed 2 sockets; minictr serve takes one (a unix stream socket)"
+    # shellcheck disable=SC2016
+    run env LISTEN_FDS=1 bash -c 'export LISTEN_PID=$$; exec "$0" serve 3</dev/null' "$MINICTR_BIN"
+    assert_failure
+    assert_output "minictr: socket activation: fd 3 is not a listening unix stream socket (ListenStream= a path)"
+    # Variables meant for another process are not ours: a normal start.
+    run env LISTEN_FDS=1 LISTEN_PID=1 timeout --preserve-status -s TERM 1 "$MINICTR_BIN" serve
+    assert_equal "$status" 0
+    [ ! -e "$SOCK" ]
+}
+
+# wait_for_file PATH: until PATH exists (a test hook's stop file).
+wait_for_file() {
+    local _
+    for _ in $(seq 600); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "$1 never appeared"
+}
+
+# gone PID: until PID (not our child) has ended.
+wait_gone() {
+    local _
+    for _ in $(seq 600); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    fail "process $1 did not end"
+}
+
+@test "the server killed during an image import (mid-upload, mid-operation) and during an exec: the store stays consistent, containers untouched, the next server works" {
+    local d init images spool child cpid fp _
+    mc launch busybox k1
+    init=$(init_pid k1)
+    # An image big enough to be caught mid-upload: 16 MiB of noise.
+    d=$WORK/big
+    mkdir -p "$d"
+    make_metadata "$d" "big image"
+    make_rootfs "$d/rootfs" big
+    head -c 16M /dev/urandom >"$d/rootfs/noise"
+    tar -C "$d" "${TAR_OPTS[@]}" -cf "$WORK/big.tar" metadata.yaml rootfs templates
+    fp=$(sha256 "$WORK/big.tar")
+    images=$(mc image list --format csv; find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+
+    # 1. Mid-upload: the body was being spooled (a file with no name).
+    serve
+    curl -s --limit-rate 2M --unix-socket "$SOCK" -X POST -H 'Content-Type: application/octet-stream' \
+        --data-binary @"$WORK/big.tar" http://lxd/1.0/images >/dev/null 2>&1 &
+    cpid=$!
+    export STARTED_PIDS="$STARTED_PIDS $cpid"
+    for _ in $(seq 600); do
+        spool=$(find "/proc/$SERVER_PID/fd" -lname '*(deleted)' 2>/dev/null | head -n 1)
+        [ -n "$spool" ] && [ "$(stat -L -c %s "$spool" 2>/dev/null || echo 0)" -gt 0 ] && break
+        sleep 0.05
+    done
+    [ "$(stat -L -c %s "$spool")" -gt 0 ]
+    kill -KILL "$SERVER_PID"
+    wait "$cpid" || true
+    assert_equal "$(mc image list --format csv; find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)" "$images"
+
+    # 2. Mid-operation: the import's own process (the operation) is held
+    # at a step after unpacking; the server dies; the operation finishes
+    # in its process, and its image is whole.
+    export MINICTR_TEST_STOP_AT=image-import-unpacked MINICTR_TEST_STOP_DIR=$WORK/stops
+    mkdir "$WORK/stops"
+    serve
+    unset MINICTR_TEST_STOP_AT MINICTR_TEST_STOP_DIR
+    lxc image import "$WORK/big.tar" --alias big >"$WORK/import.out" 2>&1 &
+    cpid=$!
+    export STARTED_PIDS="$STARTED_PIDS $cpid"
+    wait_for_file "$WORK/stops/image-import-unpacked"
+    child=$(cat "$WORK/stops/image-import-unpacked")
+    kill -KILL "$SERVER_PID"
+    run wait "$cpid"
+    assert_failure
+    # (the held operation's temp dir aside)
+    assert_equal "$(mc image list --format csv; find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 \
+        ! -name '.tmp-import-*' -printf '%f\n' | sort)" "$images"
+    echo >"$WORK/stops/image-import-unpacked.go"
+    wait_gone "$child"
+    # (the alias is the client's second request, after the import's end:
+    # it never came)
+    run mc image verify "$fp"
+    assert_success
+    assert_equal "$(mc image list --format csv | grep -c "^,${fp:0:12},")" 1
+
+    # ... and when the operation dies with it, nothing of it is left: the
+    # next import of the same image works.
+    mc image delete "$fp"
+    rm "$WORK/stops/image-import-unpacked"
+    export MINICTR_TEST_STOP_AT=image-import-unpacked MINICTR_TEST_STOP_DIR=$WORK/stops
+    serve
+    unset MINICTR_TEST_STOP_AT MINICTR_TEST_STOP_DIR
+    lxc image import "$WORK/big.tar" --alias big >"$WORK/import.out" 2>&1 &
+    cpid=$!
+    export STARTED_PIDS="$STARTED_PIDS $cpid"
+    wait_for_file "$WORK/stops/image-import-unpacked"
+    child=$(cat "$WORK/stops/image-import-unpacked")
+    kill -KILL "$SERVER_PID" "$child"
+    wait "$cpid" || true
+    wait_gone "$child"
+    serve
+    assert_equal "$(mc image list --format csv; find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)" "$images"
+    run lxc image import "$WORK/big.tar" --alias big
+    assert_success
+    run mc image verify big
+    assert_success
+
+    # 3. Mid-exec: a command reading its stdin.
+    # (its stdin a FIFO this shell holds open: no process is left over)
+    mkfifo "$WORK/stdin"
+    lxc exec k1 -T -- cat <"$WORK/stdin" >/dev/null 2>&1 3>&- &
+    cpid=$!
+    exec 7>"$WORK/stdin"
+    export STARTED_PIDS="$STARTED_PIDS $cpid"
+    for _ in $(seq 600); do
+        mc exec k1 -- ps -o comm | grep -qx cat && break
+        sleep 0.05
+    done
+    run mc exec k1 -- ps -o comm
+    assert_line cat
+    kill -KILL "$SERVER_PID"
+    wait "$cpid" || true
+    # Its stdin ended with the server: the command ended, the container
+    # did not.
+    for _ in $(seq 600); do
+        mc exec k1 -- ps -o comm | grep -qx cat || break
+        sleep 0.05
+    done
+    run mc exec k1 -- ps -o comm
+    refute_line cat
+    exec 7>&-
+    assert_equal "$(init_pid k1)" "$init"
+    assert_equal "$(status_of k1)" Running
+    serve
+    run lxc exec k1 -- echo after
+    assert_output after
+}

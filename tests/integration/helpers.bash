@@ -435,6 +435,21 @@ install_boot_unit() {
     systemctl daemon-reload
 }
 
+# install_api_units DIR: contrib/systemd/minictr.socket and .service as
+# `make install` would put them, for this test's state dir and binary, into
+# DIR, and the socket's group (sysusers); then daemon-reload.  systemd
+# hosts only (the systemd VM).
+install_api_units() {
+    local root
+    root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    systemd-sysusers "$root/contrib/systemd/minictr.sysusers"
+    sed -e "s|/var/lib/minictr|$MINICTR_DIR|g" "$root/contrib/systemd/minictr.socket" >"$1/minictr.socket"
+    sed -e "s|/usr/local/bin/minictr|$MINICTR_BIN|g" \
+        -e "/^\[Service\]/a Environment=MINICTR_DIR=$MINICTR_DIR MINICTR_LXCFS_DIR=$MINICTR_LXCFS_DIR" \
+        "$root/contrib/systemd/minictr.service" >"$1/minictr.service"
+    systemctl daemon-reload
+}
+
 # ---- systemd images -------------------------------------------------------
 
 # A Debian bookworm image with systemd as init

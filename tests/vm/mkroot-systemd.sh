@@ -54,7 +54,7 @@ soname_pkg() {
     printf '%s\n' "$pkg" | awk -F': ' -v a="$arch" '$1 ~ (":" a "$") || $1 !~ /:/ { sub(/:.*/, "", $1); print $1; exit }'
 }
 pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iproute2 nftables
-      bats bats-assert bats-support jq attr libcap2-bin e2fsprogs busybox-static xz-utils
+      bats bats-assert bats-support jq curl attr libcap2-bin e2fsprogs busybox-static xz-utils
       gzip zstd bzip2 cpio squashfs-tools strace
       # what minictr runs: dnsmasq for managed networks' DHCP and DNS
       dnsmasq-base

@@ -181,3 +181,45 @@ monitor_of() { awk '$1 == "monitor:" { print $2 }' "/run/minictr-$ID/$1/state.ya
     refute_output --partial "left-over process"
     refute_output --partial "remains running after unit stopped"
 }
+
+# api METHOD PATH [BODY]: through the unit's socket; waits for an
+# operation when the answer is one; prints the (final) JSON.
+api_unit() {
+    local out id
+    out=$(curl -sf --unix-socket "$MINICTR_DIR/unix.socket" -X "$1" ${3:+--data-binary "$3"} "http://lxd$2")
+    id=$(jq -r 'select(.type == "async") | .metadata.id' <<<"$out")
+    if [ -n "$id" ]; then
+        out=$(curl -sf --unix-socket "$MINICTR_DIR/unix.socket" "http://lxd/1.0/operations/$id/wait?timeout=60")
+    fi
+    echo "$out"
+}
+
+@test "socket activation with make install's units: the first client starts the server; what it launches is in its own scope and outlives the service" {
+    local init
+    install_api_units /run/systemd/system
+    UNITS_MADE="minictr.service minictr.socket"
+    systemctl start minictr.socket
+    assert_equal "$(systemctl is-active minictr.service)" inactive
+    assert_equal "$(stat -c %a:%U:%G "$MINICTR_DIR/unix.socket")" 660:root:minictr
+    run api_unit POST /1.0/instances '{"name": "w1", "source": {"type": "image", "alias": "busybox"}}'
+    assert_equal "$(jq -r .metadata.status <<<"$output")" Success
+    assert_equal "$(systemctl is-active minictr.service)" active
+    run api_unit PUT /1.0/instances/w1/state '{"action": "start", "timeout": 30}'
+    assert_equal "$(jq -r .metadata.status <<<"$output")" Success
+    init=$(init_pid w1)
+    # Its own scope, as from the CLI: nothing of it in the service's cgroup.
+    assert_equal "$(cg_of "$init")" "/minictr.slice/minictr-$ID-w1.scope/payload/w1"
+    assert_equal "$(cg_of "$(monitor_of w1)")" "/minictr.slice/minictr-$ID-w1.scope/monitor"
+    systemctl stop minictr.service
+    assert_equal "$(systemctl is-active minictr.socket)" active
+    assert_equal "$(init_pid w1)" "$init"
+    run mc exec w1 -- echo alive
+    assert_output alive
+    # The next client starts the server again, and it sees w1 running.
+    run api_unit GET /1.0/instances/w1/state
+    assert_equal "$(jq -r .metadata.status <<<"$output")" Running
+    assert_equal "$(systemctl is-active minictr.service)" active
+    run journalctl -q -u minictr.service --no-pager
+    refute_output --partial "left-over process"
+    refute_output --partial "remains running after unit stopped"
+}
