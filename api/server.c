@@ -1219,14 +1219,37 @@ clear_stale_socket (const char *path, mc_error_t *err)
   return 0;
 }
 
+/* The gid of the system group NAME, from /etc/group itself (where
+ * sysusers and groupadd put system groups), or -1.  Not getgrnam(): the
+ * NSS modules it loads would stay mapped in the server for good.  */
+static gid_t
+system_group (const char *name)
+{
+  FILE *f = fopen ("/etc/group", "re");
+  struct group *g;
+  gid_t gid = (gid_t) -1;
+
+  if (f == NULL)
+    return gid;
+  while ((g = fgetgrent (f)) != NULL)
+    if (strcmp (g->gr_name, name) == 0)
+      {
+        gid = g->gr_gid;
+        break;
+      }
+  fclose (f);
+  return gid;
+}
+
 /* LXD's unix socket is for root and the `lxd` group; ours for root and
  * the `minictr` group when there is one.  */
 static int
 restrict_socket (const char *path, mc_error_t *err)
 {
-  struct group *g = getgrnam ("minictr");
+  gid_t gid = system_group ("minictr");
+  bool group = gid != (gid_t) -1;
 
-  if (chown (path, 0, g ? g->gr_gid : 0) < 0 || chmod (path, g ? 0660 : 0600) < 0)
+  if (chown (path, 0, group ? gid : 0) < 0 || chmod (path, group ? 0660 : 0600) < 0)
     return mc_make_error (err, errno, "set the owner and mode of `%s`", path);
   return 0;
 }
@@ -1340,9 +1363,11 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
      mode are set: no window in which anyone could connect.  */
   old_umask = umask (077);
   memset (&info, 0, sizeof (info));
-  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | (srv.listen_fd < 0 ? LWS_SERVER_OPTION_UNIX_SOCK : 0);
+  info.options = srv.listen_fd < 0 ? LWS_SERVER_OPTION_UNIX_SOCK : 0;
   /* IPv6 off unless the HTTPS address is an IPv6 one: with it on, an IPv4
-     address would not be what libwebsockets binds to.  */
+     address would not be what libwebsockets binds to.  OpenSSL is set up
+     only for HTTPS: its initialisation alone makes the server's memory
+     twice as large.  */
   {
     mc_error_t e = NULL;
     cleanup_json json_t *config = mc_server_config_load (&srv.store, &e);
@@ -1351,6 +1376,8 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
     mc_error_release (&e);
     if (a == NULL || a[0] != '[')
       info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (a && *a)
+      info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   }
   /* Socket activated: systemd made the socket (owner, mode, path are its
      unit's); libwebsockets gets the connections accepted from it.  */
