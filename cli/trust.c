@@ -112,6 +112,7 @@ trust_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
       cli_table_add (&t, row);
     }
   r = cli_print (fmt, &t, all, err);
+  cli_table_release (&t);
   return r;
 }
 
