@@ -694,3 +694,91 @@ wait_gone() {
     run lxc exec k1 -- echo after
     assert_output after
 }
+
+@test "the acceptance list through an HTTPS remote added with a token: info, image import and list, launch, list, exec, file push/pull, config set, snapshot, restore, stop, start, pause, profile, network list, monitor, delete -f" {
+    local port tok fp mem mon
+    port=$(free_port)
+    mc config set core.https_address "127.0.0.1:$port"
+    serve
+    tok=$(mc config trust add --name acceptance | tail -n 1)
+    export LXD_CONF=$WORK/https-conf
+    lxc remote add r1 "$tok" >/dev/null
+    run lxc info r1:
+    assert_success
+    assert_line "  server: minictr"
+    assert_line "auth: trusted"
+    mon=$WORK/monitor.json
+    lxc monitor r1: --type lifecycle --format json >"$mon" 2>&1 &
+    export STARTED_PIDS="$STARTED_PIDS $!"
+    # Images: unified and split uploads, listed.
+    make_unified "$WORK/u.tar.gz" gzip "unified one"
+    make_split "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" xz squashfs-xz
+    lxc image import "$WORK/u.tar.gz" r1: --alias uni >/dev/null
+    lxc image import "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" r1: --alias spl >/dev/null
+    fp=$(cat "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" | sha256sum | cut -d' ' -f1)
+    run bash -c "lxc image list r1: --format csv -c lf | sort"
+    assert_output "$(printf 'busybox,%s\nspl,%s\nuni,%s' "$(sha256 "$(busybox_image)" | cut -c1-12)" "${fp:0:12}" \
+        "$(sha256 "$WORK/u.tar.gz" | cut -c1-12)")"
+    # The container: launch, list (table and json), exec.
+    lxc launch r1:busybox r1:w1 >/dev/null
+    assert_equal "$(status_of w1)" Running
+    run lxc list r1: -c ns
+    assert_line --regexp '^\| w1 +\| RUNNING +\|$'
+    assert_equal "$(lxc list r1: --format json | jq -r '.[0].name + " " + .[0].status')" "w1 Running"
+    run lxc exec r1:w1 -- sh -c 'exit 7'
+    assert_failure 7
+    assert_equal "$(echo hello | lxc exec r1:w1 -- cat)" hello
+    run lxc exec -t r1:w1 -- tty </dev/null
+    assert_equal "$(tr -d '\r' <<<"$output")" /dev/pts/0
+    run lxc exec -T r1:w1 -- sh -c 'test -t 0 || echo no-terminal' </dev/null
+    assert_output no-terminal
+    # Files, one and a tree.
+    head -c 100000 /dev/urandom >"$WORK/f"
+    lxc file push "$WORK/f" r1:w1/root/f
+    lxc file pull r1:w1/root/f "$WORK/f.back"
+    cmp "$WORK/f" "$WORK/f.back"
+    mkdir -p "$WORK/tree/a/b"
+    echo deep >"$WORK/tree/a/b/c"
+    lxc file push -r "$WORK/tree" r1:w1/root/
+    mkdir "$WORK/back"
+    lxc file pull -r r1:w1/root/tree "$WORK/back/"
+    assert_equal "$(cat "$WORK/back/tree/a/b/c")" deep
+    # Limits reach the cgroup.
+    lxc config set r1:w1 limits.memory 64MiB
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then mem=memory.max; else mem=memory.limit_in_bytes; fi
+    assert_equal "$(cg_file w1 "$mem")" $((64 * 1024 * 1024))
+    # Snapshot and restore.
+    mc exec w1 -- sh -c 'echo before > /root/s'
+    lxc snapshot r1:w1 s0
+    mc exec w1 -- sh -c 'echo after > /root/s'
+    lxc restore r1:w1 s0
+    assert_equal "$(mc exec w1 -- cat /root/s)" before
+    # State changes.
+    lxc stop r1:w1 --force
+    assert_equal "$(status_of w1)" Stopped
+    lxc start r1:w1
+    assert_equal "$(status_of w1)" Running
+    lxc pause r1:w1
+    assert_equal "$(status_of w1)" Frozen
+    lxc start r1:w1
+    # Profiles and networks.
+    lxc profile create r1:p1
+    lxc profile set r1:p1 limits.processes 100
+    assert_equal "$(mc profile get p1 limits.processes)" 100
+    run lxc profile list r1: --format csv
+    assert_line --regexp '^p1,'
+    run lxc network list r1: --format csv
+    assert_success
+    lxc delete -f r1:w1
+    assert_equal "$(mc list --format csv)" ""
+    # lxc monitor saw the lifecycle, over TLS too.
+    for _ in $(seq 50); do
+        grep -q instance-deleted "$mon" && break
+        sleep 0.1
+    done
+    run jq -r '.metadata.action' "$mon"
+    assert_line instance-created
+    assert_line instance-started
+    assert_line instance-stopped
+    assert_line instance-deleted
+}
