@@ -29,10 +29,12 @@ cli_print_help (const struct cli_command *cmd)
   printf ("\nGlobal flags:\n  -h, --help          Print help\n"
           "      --project P     LXD's project: only `default`\n"
           "      --all-projects  Accepted (there is one project)\n"
-          "      --force-local   Accepted (minictr is always local)\n"
+          "      --force-local   Accepted (the local store is used directly, never through a server)\n"
           "      --target M      Refused: minictr runs on one host, not a cluster\n");
-  if (cmd->names)
-    printf ("\nNames may carry LXD's remote prefix `local:`.\n");
+  if (cmd->names && cli_remote_capable (cmd->path))
+    printf ("\nNames may carry LXD's remote prefix: `local:`, or a remote's (`minictr remote add`).\n");
+  else if (cmd->names)
+    printf ("\nNames may carry LXD's remote prefix `local:` (this command works on the local store only).\n");
 }
 
 static void
@@ -82,6 +84,8 @@ cli_args_release (struct cli_args *a)
       a->values[i] = NULL;
       a->count[i] = 0;
     }
+  free (a->remote);
+  a->remote = NULL;
 }
 
 static int
@@ -111,6 +115,7 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
 {
   struct option longopts[CLI_MAX_FLAGS + CLI_MAX_REFUSED + 6];
   char shortopts[3 * (CLI_MAX_FLAGS + CLI_MAX_REFUSED) + 8];
+  bool explicit_remote = false;
   size_t s = 0;
   int i, n = 0, c;
 
@@ -204,13 +209,26 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
       if ((i < 28 && (cmd->names & CLI_NAME (i))) || (last && (cmd->names & CLI_NAMES_LAST))
           || (!last && (cmd->names & CLI_NAMES_BUT_LAST)))
         {
-          const char *bare = cli_strip_remote (argv[optind + i], err);
+          char *remote = NULL;
+          const char *bare = cli_strip_remote (argv[optind + i], &remote, err);
 
           if (bare == NULL)
             return -1;
+          if (bare != argv[optind + i])
+            explicit_remote = true;
+          if (remote && a->remote && strcmp (remote, a->remote) != 0)
+            {
+              free (remote);
+              return mc_make_usage_error (err, "%s: names on two remotes (`%s`, `%s`)", cmd->path, a->remote,
+                                          argv[optind + i]);
+            }
+          if (remote && a->remote == NULL)
+            a->remote = remote;
+          else
+            free (remote);
           if (*bare == '\0' && bare != argv[optind + i])
             {
-              /* "local:" alone names the remote only (`list local:`): the
+              /* "REMOTE:" alone names the remote only (`list local:`): the
                  argument goes; the ones before it move up a slot.  */
               memmove (&argv[optind + 1], &argv[optind], sizeof (char *) * (size_t) i);
               optind++;
@@ -222,6 +240,12 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
           argv[optind + i] = (char *) bare;
         }
     }
+  /* No prefix: the default remote (`remote switch`).  */
+  if (cmd->names && !explicit_remote && cli_remote_of (NULL, 0, NULL, &a->remote, err) < 0)
+    return -1;
+  if (a->remote && !cli_remote_capable (cmd->path))
+    return mc_make_usage_error (err, "`minictr %s` does not work on remote `%s` (on a remote: list, launch, init, "
+                                     "start, stop, restart, pause, delete, exec)", cmd->path, a->remote);
   return cli_want_args (cmd, a->n, cmd->min_args, cmd->max_args, err);
 }
 
@@ -239,7 +263,7 @@ cli_global_flag (const char *flag, const char *value, mc_error_t *err)
 }
 
 const char *
-cli_strip_remote (const char *arg, mc_error_t *err)
+cli_strip_remote (const char *arg, char **remote, mc_error_t *err)
 {
   const char *colon = strchr (arg, ':');
   size_t n;
@@ -248,10 +272,9 @@ cli_strip_remote (const char *arg, mc_error_t *err)
   if (colon == NULL || colon == arg || memchr (arg, '/', (size_t) (colon - arg)))
     return arg;
   n = (size_t) (colon - arg);
-  if (n == 5 && strncmp (arg, "local", 5) == 0)
-    return colon + 1;
-  mc_make_usage_error (err, "unknown remote `%.*s` in `%s` (minictr has only `local`)", (int) n, arg, arg);
-  return NULL;
+  if (cli_remote_of (arg, n, arg, remote, err) < 0)
+    return NULL;
+  return colon + 1;
 }
 
 int

@@ -55,7 +55,8 @@ struct cli_command
 
 /* Positional argument I is a container, image, profile or network name
  * (with /SNAP or /PATH after it, say), which LXD's client prefixes with its
- * remote.  cli_parse takes "local:" off it and refuses any other remote.  */
+ * remote.  cli_parse takes the prefix off and records the remote (a
+ * command that cannot act on one refuses it there).  */
 #define CLI_NAME(i) (1u << (i))
 #define CLI_NAMES_ALL 0x0fffffffu      /* every positional argument */
 #define CLI_NAMES_LAST 0x10000000u     /* the last one (file push's target) */
@@ -68,9 +69,9 @@ struct cli_command
  * with a usage error.  */
 int cli_global_flag (const char *flag, const char *value, mc_error_t *err);
 /* ARG without its remote prefix ("local:c1/snap0" -> "c1/snap0"; "local:"
- * -> ""); ARG itself when it has none; NULL with an error naming an
- * unknown remote.  */
-const char *cli_strip_remote (const char *arg, mc_error_t *err);
+ * -> ""), *REMOTE the remote it names (NULL: local, or no prefix); ARG
+ * itself when it has none; NULL with an error naming an unknown remote.  */
+const char *cli_strip_remote (const char *arg, char **remote, mc_error_t *err);
 
 /* What cli_parse found: each flag's values in the order given (a flag
  * without a value records "" each time), and where the positional
@@ -82,6 +83,7 @@ struct cli_args
   size_t count[CLI_MAX_FLAGS];
   int first;           /* argv[first..argc) are the positional arguments */
   int n;               /* how many */
+  char *remote;        /* the remote the names are on (REMOTE:), NULL: local */
 };
 
 void cli_args_release (struct cli_args *a);
@@ -138,6 +140,22 @@ json_t *cli_edit_yaml (json_t *doc, const char *what, mc_error_t *err);
 
 int cli_image (int argc, char **argv, mc_error_t *err);
 int cli_admin (int argc, char **argv, mc_error_t *err);
+int cli_remote (int argc, char **argv, mc_error_t *err);
+
+/* REMOTE: names (cli/remote.c).  *REMOTE: the remote PREFIX (LEN bytes,
+ * of argument ARG) names, or with PREFIX NULL the default one; NULL for
+ * `local`.  */
+int cli_remote_of (const char *prefix, size_t len, const char *arg, char **remote, mc_error_t *err);
+/* Whether command PATH works on a remote.  */
+bool cli_remote_capable (const char *path);
+json_t *cli_remote_instances (const char *remote, mc_error_t *err);
+int cli_remote_state (const char *remote, const char *name, const char *action, bool force, int timeout,
+                      mc_error_t *err);
+int cli_remote_delete (const char *remote, const char *name, bool force, mc_error_t *err);
+int cli_remote_create (const char *remote, const char *image, const char *name, json_t *overrides,
+                       const char *const *profiles, size_t n_profiles, bool ephemeral, bool start, mc_error_t *err);
+int cli_remote_exec (const char *remote, const char *name, char **argv, const char *const *env, size_t n_env,
+                     const char *cwd, int *status, mc_error_t *err);
 int cli_file (int argc, char **argv, mc_error_t *err);
 int cli_config (int argc, char **argv, mc_error_t *err);
 int cli_profile (int argc, char **argv, mc_error_t *err);

@@ -186,6 +186,17 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
         json_object_set_new (devices, "root", json_pack ("{s:s, s:s, s:s}", "type", "disk", "path", "/", "pool",
                                                          cli_value (&a, "storage")));
     }
+  if (a.remote)
+    {
+      /* On a remote: from an image of that server's.  */
+      if (cli_has (&a, "console") || req.n_device_keys > 0)
+        ret = mc_make_usage_error (err, "%s on a remote: --console and -d are not supported there", cmd->path);
+      else
+        ret = cli_remote_create (a.remote, req.image, req.name, req.overrides, req.profiles, req.n_profiles,
+                                 req.ephemeral, start, err);
+      json_decref (req.overrides);
+      return ret;
+    }
   if (mc_store_open (&store, err) < 0)
     {
       json_decref (req.overrides);
@@ -282,6 +293,24 @@ target_names (const struct cli_command *cmd, const struct cli_args *a, int argc,
   return out;
 }
 
+/* start, stop, restart, pause on a remote: each name's state changed
+ * there (--all and --console are for the local store).  */
+static int
+remote_names (const struct cli_command *cmd, const struct cli_args *a, int argc, char **argv, const char *action,
+              bool force, int timeout, mc_error_t *err)
+{
+  int k;
+
+  if (cli_has (a, "all") || (strcmp (cmd->name, "start") == 0 && cli_has (a, "console")))
+    return mc_make_usage_error (err, "%s on a remote: --all and --console are not supported there", cmd->path);
+  if (optind == argc)
+    return mc_make_usage_error (err, "%s: wrong number of arguments (usage: minictr %s)", cmd->path, cmd->usage);
+  for (k = optind; k < argc; k++)
+    if (cli_remote_state (a->remote, argv[k], action, force, timeout, err) < 0)
+      return -1;
+  return 0;
+}
+
 static int
 names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, void *data, enum all_of which,
             mc_error_t *err)
@@ -292,6 +321,8 @@ names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, 
   size_t i;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    return remote_names (cmd, &a, argc, argv, strcmp (cmd->name, "start") == 0 ? "start" : "freeze", false, -1, err);
   if ((names = target_names (cmd, &a, argc, argv, which, err)) == NULL)
     return -1;
   json_array_foreach (names, i, n)
@@ -359,6 +390,14 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
               continue;
             }
         }
+      if (a.remote)
+        {
+          if (slash)
+            return mc_make_usage_error (err, "delete on a remote: snapshots are not supported there");
+          if (cli_remote_delete (a.remote, argv[i], force, err) < 0)
+            return -1;
+          continue;
+        }
       if (cli_with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force,
                          err)
           < 0)
@@ -395,6 +434,9 @@ stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool rest
   for (t = cli_values (&a, "timeout", NULL); *t; t++)
     if (parse_timeout (*t, &o.timeout, err) < 0)
       return -1;
+  if (a.remote)
+    return remote_names (cmd, &a, argc, argv, restart ? "restart" : "stop", o.force,
+                         cli_has (&a, "timeout") ? o.timeout : -1, err);
   if ((names = target_names (cmd, &a, argc, argv, ALL_ACTIVE, err)) == NULL)
     return -1;
   json_array_foreach (names, i, n)
@@ -582,6 +624,32 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
         json_array_append (out, info);
     }
   return steal_pointer (&out);
+}
+
+/* The remote's instances (as LXD's `recursion=2` gives them, the shape
+ * of mc_container_info's) that FILTERS select.  */
+static json_t *
+remote_collect (const char *remote, char **filters, int nfilters, mc_error_t *err)
+{
+  cleanup_json json_t *all = cli_remote_instances (remote, err);
+  json_t *out, *info;
+  size_t i;
+  int f;
+
+  if (all == NULL)
+    return NULL;
+  out = json_array ();
+  json_array_foreach (all, i, info)
+    {
+      const char *name = json_string_value (json_object_get (info, "name"));
+      bool hit = name != NULL;
+
+      for (f = 0; f < nfilters && hit; f++)
+        hit = filter_matches (strchr (filters[f], '=') ? info : NULL, name, filters[f]);
+      if (hit)
+        json_array_append (out, info);
+    }
+  return out;
 }
 
 /* LXD's IPV4 and IPV6 columns: "10.1.2.3 (eth0)" for each global address
@@ -894,13 +962,18 @@ cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     spec = cli_value (&a, "columns");
   if (parse_columns (spec, &cols, &ncols, err) < 0)
     return -1;
-  if (mc_store_open (&store, err) < 0)
+  if (a.remote)
+    all = remote_collect (a.remote, argv + optind, argc - optind, err);
+  else if (mc_store_open (&store, err) < 0)
     {
       columns_free (cols, ncols);
       return -1;
     }
-  all = collect (&store, argv + optind, argc - optind, err);
-  mc_store_close (&store);
+  else
+    {
+      all = collect (&store, argv + optind, argc - optind, err);
+      mc_store_close (&store);
+    }
   if (all == NULL)
     {
       columns_free (cols, ncols);
@@ -1237,6 +1310,19 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   if (o.req.argv[0] == NULL)
     return mc_make_usage_error (err, "exec: no command given (usage: minictr %s)", cmd->usage);
   o.req.pty = o.mode == 1 || (o.mode == 0 && !o.req.no_stdin && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
+  if (a.remote)
+    {
+      /* On a remote: LXD's exec without websockets, the output recorded
+         there and printed at the end; no terminal, no input.  */
+      if (o.mode == 1)
+        return mc_make_usage_error (err, "exec -t on a remote: a terminal is not supported there (use -T)");
+      if (o.req.uid != 0 || o.req.gid != 0)
+        return mc_make_usage_error (err, "exec on a remote: --user and --group are not supported there");
+      if (cli_remote_exec (a.remote, o.req.name, o.req.argv, o.req.env, o.req.n_env, o.req.cwd, &status, err) < 0)
+        return -1;
+      fflush (stdout);
+      exit (status);
+    }
   if (mc_store_open (&store, err) < 0)
     return -1;
   ret = mc_container_exec (&store, &o.req, &status, err);

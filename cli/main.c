@@ -18,6 +18,7 @@ static const struct
   { "network", NULL, "Manage networks (bridges for nic devices)", cli_network },
   { "image", "images", "Manage images", cli_image },
   { "admin", NULL, "Set up the host (admin init --auto)", cli_admin },
+  { "remote", NULL, "Manage the servers the CLI can drive (LXD's REST API)", cli_remote },
 };
 
 #define N_GROUPS (sizeof (groups) / sizeof (groups[0]))
@@ -43,8 +44,9 @@ print_help (void)
           "  -h, --help      Print help\n"
           "      --version   Print the version\n"
           "      --project P LXD's project: only `default` (minictr has no other)\n"
-          "      --force-local  Accepted (minictr is always local)\n\n"
-          "Names may carry LXD's remote prefix `local:` (local:c1, local:c1/etc/hosts).\n\n"
+          "      --force-local  Accepted (the local store is used directly, never through a server)\n\n"
+          "Names may carry LXD's remote prefix: `local:` (local:c1, local:c1/etc/hosts), or\n"
+          "a remote added with `minictr remote add` (r1:c1).\n\n"
           "Use \"minictr <command> --help\" for more about a command.\n");
 }
 

@@ -191,6 +191,8 @@
   X (lws_adopt_descriptor_vhost)                                              \
   X (lws_callback_http_dummy)                                                 \
   X (lws_callback_on_writable)                                                \
+  X (lws_client_connect_via_info)                                             \
+  X (lws_client_http_body_pending)                                            \
   X (lws_cancel_service)                                                      \
   X (lws_context_destroy)                                                     \
   X (lws_create_context)                                                      \
@@ -206,6 +208,8 @@
   X (lws_hdr_custom_copy)                                                     \
   X (lws_hdr_custom_length)                                                   \
   X (lws_hdr_total_length)                                                    \
+  X (lws_http_client_http_response)                                           \
+  X (lws_http_client_read)                                                    \
   X (lws_http_transaction_completed)                                          \
   X (lws_is_final_fragment)                                                   \
   X (lws_rx_flow_control)                                                     \

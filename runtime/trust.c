@@ -141,12 +141,16 @@ add_ext (X509 *x, int nid, const char *value)
 }
 
 /* A new EC P-384 key and a self-signed certificate for it, ten years,
- * written to CRT and KEY (KEY 0600) through temp names.  The host name is
- * its first DNS name (LXD's clients verify a pinned server certificate
- * against that name), loopback its IP names, and it serves TLS servers.  */
+ * written to BASE.crt and BASE.key (0600) in DIRFD (WHERE, for messages)
+ * through temp names.  A server's: the host name is its first DNS name
+ * (LXD's clients verify a pinned server certificate against that name),
+ * loopback its IP names, and it serves TLS servers; a client's
+ * authenticates TLS clients.  */
 static int
-make_cert (struct mc_store *s, mc_error_t *err)
+make_cert (int dirfd, const char *where, const char *base, bool server, mc_error_t *err)
 {
+  cleanup_free char *crt = xasprintf ("%s.crt", base), *keyname = xasprintf ("%s.key", base);
+  cleanup_free char *crt_tmp = xasprintf ("%s.crt.tmp", base), *key_tmp = xasprintf ("%s.key.tmp", base);
   EVP_PKEY *key = sym_EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384");
   X509 *x = sym_X509_new ();
   char host[256] = "minictr";
@@ -166,47 +170,47 @@ make_cert (struct mc_store *s, mc_error_t *err)
                                           (const unsigned char *) host, -1, -1, 0)
       || !sym_X509_set_issuer_name (x, sym_X509_get_subject_name (x)))
     {
-      mc_make_error (err, 0, "cannot make the server's certificate");
+      mc_make_error (err, 0, "cannot make the %s's certificate", base);
       goto out;
     }
   {
     cleanup_free char *san = xasprintf ("DNS:%s, DNS:localhost, IP:127.0.0.1, IP:::1", host);
 
-    if (!add_ext (x, NID_subject_alt_name, san) || !add_ext (x, NID_ext_key_usage, "serverAuth")
+    if ((server && !add_ext (x, NID_subject_alt_name, san))
+        || !add_ext (x, NID_ext_key_usage, server ? "serverAuth" : "clientAuth")
         || !add_ext (x, NID_basic_constraints, "critical, CA:FALSE"))
       {
-        mc_make_error (err, 0, "cannot make the server's certificate (extensions)");
+        mc_make_error (err, 0, "cannot make the %s's certificate (extensions)", base);
         goto out;
       }
   }
   if (!sym_X509_sign (x, key, sym_EVP_sha384 ()))
     {
-      mc_make_error (err, 0, "cannot make the server's certificate");
+      mc_make_error (err, 0, "cannot make the %s's certificate", base);
       goto out;
     }
-  if ((fd = openat (s->rootfd, "server.key.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0
+  if ((fd = openat (dirfd, key_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0
       || (fk = fdopen (fd, "w")) == NULL)
     {
-      mc_make_error (err, errno, "write `%s/server.key`", s->root);
+      mc_make_error (err, errno, "write `%s/%s`", where, keyname);
       goto out;
     }
-  if ((fd = openat (s->rootfd, "server.crt.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0
+  if ((fd = openat (dirfd, crt_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0
       || (fc = fdopen (fd, "w")) == NULL)
     {
-      mc_make_error (err, errno, "write `%s/server.crt`", s->root);
+      mc_make_error (err, errno, "write `%s/%s`", where, crt);
       goto out;
     }
   if (!sym_PEM_write_PrivateKey (fk, key, NULL, NULL, 0, NULL, NULL) || !sym_PEM_write_X509 (fc, x)
       || fflush (fk) || fflush (fc) || fsync (fileno (fk)) || fsync (fileno (fc)))
     {
-      mc_make_error (err, errno, "write the server's certificate");
+      mc_make_error (err, errno, "write the %s's certificate", base);
       goto out;
     }
   /* The key first: a certificate is never there without its key.  */
-  if (renameat (s->rootfd, "server.key.tmp", s->rootfd, "server.key") < 0
-      || renameat (s->rootfd, "server.crt.tmp", s->rootfd, "server.crt") < 0)
+  if (renameat (dirfd, key_tmp, dirfd, keyname) < 0 || renameat (dirfd, crt_tmp, dirfd, crt) < 0)
     {
-      mc_make_error (err, errno, "install the server's certificate");
+      mc_make_error (err, errno, "install the %s's certificate", base);
       goto out;
     }
   ret = 0;
@@ -217,8 +221,8 @@ out:
     fclose (fc);
   if (ret < 0)
     {
-      unlinkat (s->rootfd, "server.key.tmp", 0);
-      unlinkat (s->rootfd, "server.crt.tmp", 0);
+      unlinkat (dirfd, key_tmp, 0);
+      unlinkat (dirfd, crt_tmp, 0);
     }
   if (x)
     sym_X509_free (x);
@@ -240,7 +244,8 @@ mc_server_cert (struct mc_store *s, char **crt, char **key, char fp[MC_CERT_FP_L
     return -1;
   if ((lock = mc_lock_at (s->rootfd, ".server.lock", true, false, err)) < 0)
     return -1;
-  if (faccessat (s->rootfd, "server.crt", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && make_cert (s, err) < 0)
+  if (faccessat (s->rootfd, "server.crt", F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && make_cert (s->rootfd, s->root, "server", true, err) < 0)
     return -1;
   if (mc_read_file_at (s->rootfd, "server.crt", 1 << 20, &pem, &len, err) < 0)
     return -1;
@@ -254,6 +259,24 @@ mc_server_cert (struct mc_store *s, char **crt, char **key, char fp[MC_CERT_FP_L
       *key = xasprintf ("%s/server.key", s->root);
     }
   return ret;
+}
+
+int
+mc_client_cert (const char *dir, char **crt, char **key, mc_error_t *err)
+{
+  cleanup_close int dfd = -1, lock = -1;
+
+  if (mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0 || mc_mkdir_p (dir, 0700, err) < 0)
+    return -1;
+  if ((dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open `%s`", dir);
+  if ((lock = mc_lock_at (dfd, ".client.lock", true, false, err)) < 0)
+    return -1;
+  if (faccessat (dfd, "client.crt", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && make_cert (dfd, dir, "client", false, err) < 0)
+    return -1;
+  *crt = xasprintf ("%s/client.crt", dir);
+  *key = xasprintf ("%s/client.key", dir);
+  return 0;
 }
 
 /* ---- the trust store ---------------------------------------------------------------- */

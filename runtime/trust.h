@@ -36,6 +36,10 @@ int mc_server_cert (struct mc_store *s, char **crt, char **key, char fp[MC_CERT_
 /* A certificate's DER, given in base64, as PEM text (malloc'ed).  */
 char *mc_cert_base64_pem (const char *b64);
 
+/* A client's certificate and key in DIR (client.crt, client.key, made on
+ * first use as the server's are, for TLS clients): their paths.  */
+int mc_client_cert (const char *dir, char **crt, char **key, mc_error_t *err);
+
 int mc_cert_fingerprint_der (const unsigned char *der, size_t len, char fp[MC_CERT_FP_LEN + 1], mc_error_t *err);
 
 /* Trust the PEM certificate PEM[0..LEN) as NAME.  */

@@ -782,3 +782,87 @@ wait_gone() {
     assert_line instance-stopped
     assert_line instance-deleted
 }
+
+@test "minictr remote: add (a unix socket; HTTPS with a join token, or a trusted client and --accept-certificate), list, switch, get-default, remove; REMOTE: names drive that server" {
+    local port tok fp
+    export MINICTR_CONF=$WORK/client-conf
+    port=$(free_port)
+    mc config set core.https_address "127.0.0.1:$port"
+    serve
+    run mc remote list --format csv
+    assert_output "local (current),unix://,lxd,file access,NO,YES,NO"
+    run mc remote add sock "unix://$SOCK"
+    assert_success
+    # The lab workflow on a remote, by its name.
+    run mc launch busybox sock:r1
+    assert_success
+    assert_output "$(printf 'Creating r1\nStarting r1')"
+    assert_equal "$(status_of r1)" Running
+    run mc list sock: -c ns --format csv
+    assert_output "r1,RUNNING"
+    # shellcheck disable=SC2016
+    run mc exec sock:r1 --env GREETING=hi -- sh -c 'echo "$GREETING out"; echo err >&2; exit 3'
+    assert_equal "$status" 3
+    assert_line --index 0 "hi out"
+    assert_line --index 1 err
+    run mc delete sock:r1
+    assert_failure
+    assert_output "minictr: the instance is running: stop it, or delete it with --force"
+    mc stop --force sock:r1
+    assert_equal "$(status_of r1)" Stopped
+    mc start sock:r1
+    mc pause sock:r1
+    assert_equal "$(status_of r1)" Frozen
+    mc stop -f sock:r1
+    # What a remote cannot do is refused in one line, before anything.
+    run mc config show sock:r1
+    assert_equal "$status" 2
+    assert_output "minictr: \`minictr config show\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec)"
+    run mc list nowhere:
+    assert_equal "$status" 2
+    assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
+    # HTTPS: unknown certificates are not taken on faith...
+    run mc remote add h "https://127.0.0.1:$port"
+    assert_failure
+    fp=$(openssl s_client -connect "127.0.0.1:$port" </dev/null 2>/dev/null | openssl x509 -outform DER | sha256sum | cut -d' ' -f1)
+    assert_output "minictr: \`https://127.0.0.1:$port\`'s certificate fingerprint is $fp: check it, then add --accept-certificate"
+    # ... accepted, the client must still be trusted...
+    run mc remote add h "https://127.0.0.1:$port" --accept-certificate
+    assert_failure
+    assert_output "minictr: \`https://127.0.0.1:$port\` does not trust this client: ask its admin for a token (\`minictr config trust add\` there) and add the remote with it"
+    [ ! -e "$MINICTR_CONF/servercerts/h.crt" ]
+    # ... which a join token does, once, with the certificate it names.
+    tok=$(mc config trust add --name cli | tail -n 1)
+    run mc remote add h "$tok"
+    assert_success
+    assert_equal "$(openssl x509 -in "$MINICTR_CONF/servercerts/h.crt" -outform DER | sha256sum | cut -d' ' -f1)" "$fp"
+    run mc config trust list --format csv
+    assert_output --partial "client,cli,"
+    run mc remote list --format csv
+    assert_line "h,https://127.0.0.1:$port,lxd,tls,NO,NO,NO"
+    # The default remote: names without a prefix go there.
+    mc remote switch h
+    assert_equal "$(mc remote get-default)" h
+    run mc list -c n --format csv
+    assert_output r1
+    run mc remote remove h
+    assert_failure
+    assert_output "minictr: remote \`h\` is the default: switch to another first"
+    run mc delete -f r1
+    assert_success
+    mc remote switch local
+    assert_equal "$(mc list --format csv)" ""
+    # A server whose certificate changed is refused until added again.
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    rm "$MINICTR_DIR/server.crt" "$MINICTR_DIR/server.key"
+    serve
+    run mc list h:
+    assert_failure
+    assert_output "minictr: \`https://127.0.0.1:$port\`: TLS refused: the server's certificate is not the one pinned in \`$MINICTR_CONF/servercerts/h.crt\` (if it changed on purpose, remove the remote and add it again)"
+    mc remote remove h
+    mc remote remove sock
+    [ ! -e "$MINICTR_CONF/servercerts/h.crt" ]
+    run mc remote list --format csv
+    assert_output "local (current),unix://,lxd,file access,NO,YES,NO"
+}

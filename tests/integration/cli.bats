@@ -3,10 +3,10 @@
 
 load helpers
 
-@test "the --help of all 104 commands is cli-help.expected (recorded before flags moved into the command table; changed since only where issues #14 and #15 added to it)" {
+@test "the --help of all 110 commands is cli-help.expected (recorded before flags moved into the command table; changed since only where issues #14 and #15 added to it)" {
     run "$BATS_TEST_DIRNAME/../cli-help.sh" "$MINICTR_BIN"
     assert_success
-    assert_equal "$(grep -c '^== ' <<<"$output")" 104
+    assert_equal "$(grep -c '^== ' <<<"$output")" 110
     diff -u "$BATS_TEST_DIRNAME/cli-help.expected" - <<<"$output" || fail "--help changed (diff above)"
 }
 
@@ -129,10 +129,10 @@ load helpers
     # Any other remote or project: one line naming it, exit 2, nothing made.
     run mc launch images:debian/12 rp3
     assert_failure 2
-    assert_output "minictr: unknown remote \`images\` in \`images:debian/12\` (minictr has only \`local\`)"
+    assert_output "minictr: unknown remote \`images\` in \`images:debian/12\` (see \`minictr remote list\`)"
     run mc exec ubuntu:rp3 -- true
     assert_failure 2
-    assert_output "minictr: unknown remote \`ubuntu\` in \`ubuntu:rp3\` (minictr has only \`local\`)"
+    assert_output "minictr: unknown remote \`ubuntu\` in \`ubuntu:rp3\` (see \`minictr remote list\`)"
     run mc --project web list
     assert_failure 2
     assert_output "minictr: project \`web\` does not exist (minictr has only the \`default\` project)"

@@ -1,0 +1,45 @@
+/* A client of LXD's REST API (another `minictr serve`, or LXD): one
+ * request at a time, over a unix socket or HTTPS with the client's
+ * certificate and the server's pinned one (libwebsockets, as the server).
+ * What `minictr remote` and `REMOTE:` names use.  */
+#ifndef MINICTR_API_CLIENT_H
+#define MINICTR_API_CLIENT_H
+
+#include "lib/error.h"
+#include "runtime/trust.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mc_client
+{
+  char *url;        /* unix:///PATH (or unix:PATH), or https://HOST[:PORT] */
+  char *server_crt; /* HTTPS: the pinned server certificate (PEM file), or
+                       NULL to accept any (the first contact only) */
+  char *client_crt, *client_key; /* HTTPS: ours */
+  /* After a request over HTTPS: the server certificate's fingerprint and
+     PEM, whatever was pinned.  */
+  char peer_fp[MC_CERT_FP_LEN + 1];
+  char *peer_pem;
+};
+
+void mc_client_release (struct mc_client *c);
+
+/* METHOD PATH with BODY (JSON, or NULL): the HTTP status in *STATUS and
+ * the answer parsed in *DOC.  Fails (in *ERR) only when there was no
+ * answer: an unreachable server, TLS refused, a body that is not JSON.  */
+int mc_client_request (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
+                       json_t **doc, mc_error_t *err);
+
+/* The same, the answer as bytes (*DATA, malloc'ed and NUL-ended, *LEN).  */
+int mc_client_request_raw (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
+                           char **data, size_t *len, mc_error_t *err);
+
+/* METHOD PATH with BODY, LXD's way: an error answer becomes *ERR (its
+ * `error`), an operation is waited for (its `err` an error); *METADATA
+ * (may be NULL) gets the answer's, or the finished operation's, metadata.  */
+int mc_client_call (struct mc_client *c, const char *method, const char *path, json_t *body, json_t **metadata,
+                    mc_error_t *err);
+
+#endif
