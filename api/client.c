@@ -7,8 +7,14 @@
 #include "lib/utils.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* The request in flight (one at a time, in the CLI).  */
 struct request
@@ -362,4 +368,381 @@ mc_client_release (struct mc_client *c)
   free (c->client_key);
   free (c->peer_pem);
   memset (c, 0, sizeof (*c));
+}
+
+/* ---- exec with websockets ------------------------------------------------------ */
+
+/* The slots of LXD's exec: stdin (or the terminal), stdout, stderr, control.  */
+#define WS_SLOTS 4
+#define WS_CONTROL 3
+#define IN_QUEUE_HIGH (1u << 20)
+
+struct exec_client
+{
+  struct lws_context *ctx;
+  struct lws *ws[WS_SLOTS];
+  bool wanted[WS_SLOTS], closed[WS_SLOTS];
+  int slot_id[WS_SLOTS];
+  struct lws *in_wsi;    /* our stdin, adopted */
+  bool no_stdin, in_eof, in_eof_sent;
+  unsigned char *in_q;   /* read from stdin, not yet sent */
+  size_t in_len;
+  unsigned char out[LWS_PRE + 65536];
+  char ctl[LWS_PRE + 512];
+  size_t ctl_len;
+  bool interactive, failed;
+  char why[256];
+};
+
+static struct exec_client *exec_current;
+static volatile sig_atomic_t exec_signal, exec_winch;
+
+static void
+exec_on_signal (int sig)
+{
+  if (sig == SIGWINCH)
+    exec_winch = 1;
+  else
+    exec_signal = sig;
+  if (exec_current && exec_current->ctx)
+    sym_lws_cancel_service (exec_current->ctx);
+}
+
+static void
+queue_control (struct exec_client *x, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+queue_control (struct exec_client *x, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  if (x->ws[WS_CONTROL] == NULL || x->ctl_len > 0)
+    return;
+  va_start (ap, fmt);
+  n = vsnprintf (x->ctl + LWS_PRE, sizeof (x->ctl) - LWS_PRE, fmt, ap);
+  va_end (ap);
+  if (n > 0 && (size_t) n < sizeof (x->ctl) - LWS_PRE)
+    {
+      x->ctl_len = (size_t) n;
+      sym_lws_callback_on_writable (x->ws[WS_CONTROL]);
+    }
+}
+
+static void
+queue_size (struct exec_client *x)
+{
+  struct winsize w;
+
+  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0)
+    queue_control (x, "{\"command\":\"window-resize\",\"args\":{\"width\":\"%u\",\"height\":\"%u\"}}",
+                   (unsigned) w.ws_col, (unsigned) w.ws_row);
+}
+
+static void stdin_ended (struct exec_client *x);
+
+static int
+exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  struct exec_client *x = exec_current;
+  int slot = user ? *(int *) user : -1;
+
+  if (x == NULL || slot < 0)
+    return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+  switch (reason)
+    {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      x->failed = true;
+      x->closed[slot] = true;
+      snprintf (x->why, sizeof (x->why), "%s", in ? (const char *) in : "websocket refused");
+      return 0;
+
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      if (slot == 0)
+        {
+          if (x->no_stdin)
+            stdin_ended (x);
+          else
+            {
+              lws_sock_file_fd_type fd = { .filefd = STDIN_FILENO };
+
+              x->in_wsi = sym_lws_adopt_descriptor_vhost (sym_lws_get_vhost (wsi), LWS_ADOPT_RAW_FILE_DESC, fd,
+                                                          "mc-stdin", NULL);
+              if (x->in_wsi == NULL)
+                stdin_ended (x);
+            }
+        }
+      if (slot == WS_CONTROL && x->interactive)
+        queue_size (x);
+      return 0;
+
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+      {
+        int out = slot == 2 ? STDERR_FILENO : STDOUT_FILENO;
+
+        if (slot != WS_CONTROL && len > 0 && mc_write_all (out, in, len) < 0)
+          return -1;
+        return 0;
+      }
+
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+      if (slot == WS_CONTROL && x->ctl_len > 0)
+        {
+          size_t n = x->ctl_len;
+
+          x->ctl_len = 0;
+          if (sym_lws_write (wsi, (unsigned char *) x->ctl + LWS_PRE, n, LWS_WRITE_TEXT) < (int) n)
+            return -1;
+        }
+      else if (slot == 0 && x->in_len > 0)
+        {
+          size_t n = x->in_len < sizeof (x->out) - LWS_PRE ? x->in_len : sizeof (x->out) - LWS_PRE;
+
+          memcpy (x->out + LWS_PRE, x->in_q, n);
+          memmove (x->in_q, x->in_q + n, x->in_len - n);
+          x->in_len -= n;
+          if (sym_lws_write (wsi, x->out + LWS_PRE, n, LWS_WRITE_BINARY) < (int) n)
+            return -1;
+          if (x->in_wsi && x->in_len < IN_QUEUE_HIGH / 2)
+            sym_lws_rx_flow_control (x->in_wsi, 1);
+          if (x->in_len > 0 || x->in_eof)
+            sym_lws_callback_on_writable (wsi);
+        }
+      else if (slot == 0 && x->in_eof && !x->in_eof_sent)
+        {
+          /* LXD's end of a stream: an empty text message.  */
+          x->in_eof_sent = true;
+          if (sym_lws_write (wsi, x->out + LWS_PRE, 0, LWS_WRITE_TEXT) < 0)
+            return -1;
+        }
+      return 0;
+
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      x->closed[slot] = true;
+      x->ws[slot] = NULL;
+      return 0;
+
+    default:
+      break;
+    }
+  return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
+/* Append up to one read of stdin to the queue: its size, 0 at its end,
+ * -1 when nothing is there now.  */
+static ssize_t
+read_stdin (struct exec_client *x)
+{
+  ssize_t n;
+
+  x->in_q = xrealloc (x->in_q, x->in_len + 65536);
+  do
+    n = read (STDIN_FILENO, x->in_q + x->in_len, 65536);
+  while (n < 0 && errno == EINTR);
+  if (n > 0)
+    x->in_len += (size_t) n;
+  return n;
+}
+
+static void
+stdin_ended (struct exec_client *x)
+{
+  x->in_eof = true;
+  x->in_wsi = NULL;
+  if (x->ws[0])
+    sym_lws_callback_on_writable (x->ws[0]);
+}
+
+static int
+exec_stdin_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  struct exec_client *x = exec_current;
+  ssize_t n;
+
+  if (x == NULL)
+    return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+  switch (reason)
+    {
+    case LWS_CALLBACK_RAW_RX_FILE:
+      n = read_stdin (x);
+      if (n < 0 && errno == EAGAIN)
+        return 0;
+      if (n <= 0)
+        {
+          stdin_ended (x);
+          return -1;
+        }
+      /* Past the high mark, stdin waits until the queue drains.  */
+      if (x->in_len > IN_QUEUE_HIGH)
+        sym_lws_rx_flow_control (wsi, 0);
+      if (x->ws[0])
+        sym_lws_callback_on_writable (x->ws[0]);
+      return 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+      /* Also a hangup (a pipe's writer gone) with data still in it: what
+         is left is read now.  */
+      if (!x->in_eof)
+        {
+          while (read_stdin (x) > 0)
+            ;
+          stdin_ended (x);
+        }
+      return 0;
+    default:
+      break;
+    }
+  return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols exec_protocols[] = {
+  { "mc-ws", exec_ws_callback, 0, 65536, 0, NULL, 0 },
+  { "mc-stdin", exec_stdin_callback, 0, 0, 0, NULL, 0 },
+  { NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+int
+mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_stdin, int *status, mc_error_t *err)
+{
+  static const char *const slot_names[WS_SLOTS] = { "0", "1", "2", "control" };
+  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  cleanup_free char *path = xasprintf ("/1.0/instances/%s/exec", name), *address = NULL, *wait = NULL;
+  cleanup_json json_t *doc = NULL, *m = NULL;
+  struct sigaction sa, old[sizeof (forwarded) / sizeof (forwarded[0])];
+  struct lws_context_creation_info info;
+  struct termios saved;
+  bool tls = false, raw = false;
+  struct exec_client *x;
+  const char *id, *e;
+  json_t *fds;
+  size_t i;
+  int port = 0, st, ret = -1;
+
+  if (mc_client_request (c, "POST", path, body, &st, &doc, err) < 0)
+    return -1;
+  if (st >= 400 || json_string_value (json_object_get (doc, "type")) == NULL
+      || strcmp (json_string_value (json_object_get (doc, "type")), "async") != 0)
+    {
+      e = json_string_value (json_object_get (doc, "error"));
+      return mc_make_error (err, 0, "%s", e && *e ? e : "the server refused the command");
+    }
+  id = json_string_value (json_object_get (json_object_get (doc, "metadata"), "id"));
+  fds = json_object_get (json_object_get (json_object_get (doc, "metadata"), "metadata"), "fds");
+  if (id == NULL || !json_is_object (fds) || parse_url (c->url, &address, &port, &tls, err) < 0)
+    return id == NULL || !json_is_object (fds) ? mc_make_error (err, 0, "the server's exec operation has no streams")
+                                               : -1;
+  wait = xasprintf ("/1.0/operations/%s/wait", id);
+  x = xmalloc0 (sizeof (*x));
+  x->interactive = json_is_true (json_object_get (body, "interactive"));
+  x->no_stdin = no_stdin;
+  memset (&info, 0, sizeof (info));
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = exec_protocols;
+  info.gid = (gid_t) -1;
+  info.uid = (uid_t) -1;
+  info.timeout_secs = 3600;
+  info.connect_timeout_secs = 20;
+  if (tls)
+    {
+      info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+      info.client_ssl_cert_filepath = c->client_crt;
+      info.client_ssl_private_key_filepath = c->client_key;
+      info.client_ssl_ca_filepath = c->server_crt;
+    }
+  exec_current = x;
+  if ((x->ctx = sym_lws_create_context (&info)) == NULL)
+    {
+      mc_make_error (err, 0, "cannot set up a connection to `%s`", c->url);
+      goto out;
+    }
+  for (i = 0; i < WS_SLOTS; i++)
+    {
+      const char *secret = json_string_value (json_object_get (fds, slot_names[i]));
+      struct lws_client_connect_info ci;
+      cleanup_free char *ws_path = NULL;
+
+      if (secret == NULL)
+        {
+          x->closed[i] = true;
+          continue;
+        }
+      ws_path = xasprintf ("/1.0/operations/%s/websocket?secret=%s", id, secret);
+      x->wanted[i] = true;
+      x->slot_id[i] = (int) i;
+      memset (&ci, 0, sizeof (ci));
+      ci.context = x->ctx;
+      ci.address = address;
+      ci.port = port;
+      ci.path = ws_path;
+      ci.host = tls ? address : "lxd";
+      ci.origin = ci.host;
+      ci.local_protocol_name = "mc-ws";
+      ci.userdata = &x->slot_id[i];
+      ci.pwsi = &x->ws[i];
+      if (tls)
+        ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
+      if (sym_lws_client_connect_via_info (&ci) == NULL)
+        {
+          mc_make_error (err, 0, "`%s`: cannot open the command's streams", c->url);
+          goto out;
+        }
+    }
+  /* The terminal is the command's: raw, and its size follows ours.  */
+  if (x->interactive && isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0)
+    {
+      struct termios t = saved;
+
+      cfmakeraw (&t);
+      raw = tcsetattr (STDIN_FILENO, TCSANOW, &t) == 0;
+    }
+  memset (&sa, 0, sizeof (sa));
+  sa.sa_handler = exec_on_signal;
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaction (forwarded[i], &sa, &old[i]);
+  /* Until the command's output has ended (the server closes its streams).  */
+  while (!x->failed && !(x->interactive ? x->closed[0] : x->closed[1] && x->closed[2]))
+    {
+      if (sym_lws_service (x->ctx, 0) < 0)
+        break;
+      if (exec_signal)
+        {
+          queue_control (x, "{\"command\":\"signal\",\"signal\":%d}", (int) exec_signal);
+          exec_signal = 0;
+        }
+      if (exec_winch)
+        {
+          exec_winch = 0;
+          if (x->interactive)
+            queue_size (x);
+        }
+    }
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaction (forwarded[i], &old[i], NULL);
+  if (raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+  if (x->failed)
+    {
+      mc_make_error (err, 0, "`%s`: %s", c->url, x->why);
+      goto out;
+    }
+  ret = 0;
+out:
+  if (x->ctx)
+    sym_lws_context_destroy (x->ctx);
+  exec_current = NULL;
+  free (x->in_q);
+  free (x);
+  if (ret < 0)
+    return -1;
+  /* The command's code is the operation's (the wait's answer is the
+     operation itself).  */
+  if (mc_client_call (c, "GET", wait, NULL, &m, err) < 0)
+    return -1;
+  if ((e = json_string_value (json_object_get (m, "status"))) == NULL || strcmp (e, "Success") != 0)
+    {
+      const char *why = json_string_value (json_object_get (m, "err"));
+
+      return mc_make_error (err, 0, "%s", why && *why ? why : "the command did not run");
+    }
+  *status = (int) json_integer_value (json_object_get (json_object_get (m, "metadata"), "return"));
+  return 0;
 }

@@ -42,4 +42,14 @@ int mc_client_request_raw (struct mc_client *c, const char *method, const char *
 int mc_client_call (struct mc_client *c, const char *method, const char *path, json_t *body, json_t **metadata,
                     mc_error_t *err);
 
+/* LXD's exec with websockets: POST BODY (command, environment, cwd, user,
+ * group, interactive, width, height; wait-for-websocket is set here) to
+ * instance NAME's exec, then our stdin (none with NO_STDIN) to the
+ * command, its stdout and stderr (or its terminal, interactive: ours put
+ * in raw mode, its size passed on) to ours, and the signals we get
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2) to it; *STATUS is its
+ * exit code.  */
+int mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_stdin, int *status,
+                    mc_error_t *err);
+
 #endif

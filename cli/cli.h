@@ -154,8 +154,8 @@ int cli_remote_state (const char *remote, const char *name, const char *action, 
 int cli_remote_delete (const char *remote, const char *name, bool force, mc_error_t *err);
 int cli_remote_create (const char *remote, const char *image, const char *name, json_t *overrides,
                        const char *const *profiles, size_t n_profiles, bool ephemeral, bool start, mc_error_t *err);
-int cli_remote_exec (const char *remote, const char *name, char **argv, const char *const *env, size_t n_env,
-                     const char *cwd, int *status, mc_error_t *err);
+struct mc_exec_request;
+int cli_remote_exec (const char *remote, const struct mc_exec_request *req, int *status, mc_error_t *err);
 int cli_file (int argc, char **argv, mc_error_t *err);
 int cli_config (int argc, char **argv, mc_error_t *err);
 int cli_profile (int argc, char **argv, mc_error_t *err);

@@ -1312,13 +1312,8 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   o.req.pty = o.mode == 1 || (o.mode == 0 && !o.req.no_stdin && isatty (STDIN_FILENO) && isatty (STDOUT_FILENO));
   if (a.remote)
     {
-      /* On a remote: LXD's exec without websockets, the output recorded
-         there and printed at the end; no terminal, no input.  */
-      if (o.mode == 1)
-        return mc_make_usage_error (err, "exec -t on a remote: a terminal is not supported there (use -T)");
-      if (o.req.uid != 0 || o.req.gid != 0)
-        return mc_make_usage_error (err, "exec on a remote: --user and --group are not supported there");
-      if (cli_remote_exec (a.remote, o.req.name, o.req.argv, o.req.env, o.req.n_env, o.req.cwd, &status, err) < 0)
+      /* On a remote: LXD's exec, its streams as websockets.  */
+      if (cli_remote_exec (a.remote, &o.req, &status, err) < 0)
         return -1;
       fflush (stdout);
       exit (status);

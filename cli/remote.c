@@ -11,6 +11,7 @@
 #include "lib/dl.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
+#include "runtime/exec.h"
 #include "runtime/trust.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* ---- the client's config ---------------------------------------------------- */
@@ -606,71 +608,48 @@ cli_remote_create (const char *remote, const char *image, const char *name, json
   return ret;
 }
 
-/* Copy the log at URL (a path on the server) to FD, then delete it.  */
-static int
-pass_log (struct mc_client *cl, const char *url, int fd, mc_error_t *err)
-{
-  char *data = NULL;
-  size_t len = 0;
-  int status, ret;
-
-  if (url == NULL)
-    return 0;
-  ret = mc_client_request_raw (cl, "GET", url, NULL, &status, &data, &len, err);
-  if (ret == 0 && status == 200 && len > 0 && mc_write_all (fd, data, len) < 0)
-    ret = mc_make_error (err, errno, "write the command's output");
-  free (data);
-  if (ret == 0)
-    {
-      cleanup_json json_t *ignored = NULL;
-
-      (void) mc_client_request (cl, "DELETE", url, NULL, &status, &ignored, err);
-      mc_error_release (err);
-    }
-  return ret;
-}
-
 int
-cli_remote_exec (const char *remote, const char *name, char **argv, const char *const *env, size_t n_env,
-                 const char *cwd, int *status, mc_error_t *err)
+cli_remote_exec (const char *remote, const struct mc_exec_request *req, int *status, mc_error_t *err)
 {
-  cleanup_free char *path = instance_path (name, "/exec");
-  cleanup_json json_t *body = NULL, *m = NULL;
+  cleanup_json json_t *body = NULL;
   json_t *cmd = json_array (), *e = json_object ();
   struct mc_client cl;
+  struct winsize w = { 0 };
+  const char *term = getenv ("TERM");
   size_t i;
   int ret;
 
-  for (i = 0; argv[i]; i++)
-    json_array_append_new (cmd, json_string (argv[i]));
-  for (i = 0; i < n_env; i++)
+  for (i = 0; req->argv[i]; i++)
+    json_array_append_new (cmd, json_string (req->argv[i]));
+  /* A terminal's type is ours, as LXD's client passes it.  */
+  if (req->pty && term && *term)
+    json_object_set_new (e, "TERM", json_string (term));
+  for (i = 0; i < req->n_env; i++)
     {
-      const char *eq = strchr (env[i], '=');
+      const char *eq = strchr (req->env[i], '=');
 
       if (eq)
         {
-          cleanup_free char *key = xstrndup (env[i], (size_t) (eq - env[i]));
+          cleanup_free char *key = xstrndup (req->env[i], (size_t) (eq - req->env[i]));
 
           json_object_set_new (e, key, json_string (eq + 1));
         }
     }
-  body = json_pack ("{s:o, s:o, s:b, s:b, s:b}", "command", cmd, "environment", e, "wait-for-websocket", 0,
-                    "record-output", 1, "interactive", 0);
-  if (cwd)
-    json_object_set_new (body, "cwd", json_string (cwd));
+  if (req->pty && ioctl (STDOUT_FILENO, TIOCGWINSZ, &w) < 0)
+    {
+      w.ws_col = 80;
+      w.ws_row = 24;
+    }
+  body = json_pack ("{s:o, s:o, s:b, s:b, s:b, s:I, s:I, s:i, s:i}", "command", cmd, "environment", e,
+                    "wait-for-websocket", 1, "record-output", 0, "interactive", req->pty, "user",
+                    (json_int_t) req->uid, "group", (json_int_t) req->gid, "width", (int) w.ws_col, "height",
+                    (int) w.ws_row);
+  if (req->cwd)
+    json_object_set_new (body, "cwd", json_string (req->cwd));
   if (cli_remote_client (remote, &cl, err) < 0)
     return -1;
-  ret = mc_client_call (&cl, "POST", path, body, &m, err);
-  if (ret == 0)
-    {
-      json_t *out = json_object_get (m, "output");
-
-      fflush (stdout);
-      ret = pass_log (&cl, json_string_value (json_object_get (out, "1")), STDOUT_FILENO, err);
-      if (ret == 0)
-        ret = pass_log (&cl, json_string_value (json_object_get (out, "2")), STDERR_FILENO, err);
-      *status = (int) json_integer_value (json_object_get (m, "return"));
-    }
+  fflush (stdout);
+  ret = mc_client_exec (&cl, req->name, body, req->no_stdin, status, err);
   mc_client_release (&cl);
   return ret;
 }

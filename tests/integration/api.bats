@@ -801,10 +801,21 @@ wait_gone() {
     run mc list sock: -c ns --format csv
     assert_output "r1,RUNNING"
     # shellcheck disable=SC2016
-    run mc exec sock:r1 --env GREETING=hi -- sh -c 'echo "$GREETING out"; echo err >&2; exit 3'
+    run mc exec sock:r1 --env GREETING=hi -- sh -c 'echo "$GREETING out"; exit 3'
     assert_equal "$status" 3
-    assert_line --index 0 "hi out"
-    assert_line --index 1 err
+    assert_output "hi out"
+    # Streams: stdin in, stdout and stderr apart, large both ways.
+    assert_equal "$(echo hello | mc exec sock:r1 -- cat)" hello
+    assert_equal "$(mc exec sock:r1 -- sh -c 'echo out; echo err >&2' 2>"$WORK/err")" out
+    assert_equal "$(cat "$WORK/err")" err
+    assert_equal "$(seq 1 200000 | mc exec sock:r1 -- wc -l)" 200000
+    assert_equal "$(mc exec sock:r1 -- sh -c 'cat; echo end' </dev/null)" end
+    # -t: a terminal of the container's.
+    run mc exec -t sock:r1 -- sh -c 'tty; stty size' </dev/null
+    assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
+    # Signals reach the command.
+    run timeout -s TERM 3 "$MINICTR_BIN" exec sock:r1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
+    assert_output --partial got-term
     run mc delete sock:r1
     assert_failure
     assert_output "minictr: the instance is running: stop it, or delete it with --force"
@@ -845,6 +856,11 @@ wait_gone() {
     assert_equal "$(mc remote get-default)" h
     run mc list -c n --format csv
     assert_output r1
+    # Over TLS, the same streams.
+    mc start r1
+    assert_equal "$(echo over-tls | mc exec r1 -- cat)" over-tls
+    run mc exec r1 -- sh -c 'exit 4'
+    assert_equal "$status" 4
     run mc remote remove h
     assert_failure
     assert_output "minictr: remote \`h\` is the default: switch to another first"
