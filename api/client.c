@@ -20,8 +20,9 @@
 struct request
 {
   struct mc_client *client;
-  const char *body;
+  const char *body;       /* JSON text, or NULL */
   size_t body_len, sent;
+  struct mc_client_xfer *xfer; /* a file's transfer, or NULL */
   char *resp;
   size_t resp_len;
   int status;
@@ -63,6 +64,33 @@ note_peer (struct request *r, struct lws *wsi)
   free (der);
 }
 
+/* LXD's X-LXD-* headers of a file's answer.  */
+static void
+note_file_headers (struct mc_client_xfer *x, struct lws *wsi)
+{
+  static const char *const names[] = { "type", "mode", "uid", "gid" };
+  size_t i, j;
+
+  for (i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    {
+      char spelled[2][32], value[64] = "";
+
+      snprintf (spelled[0], sizeof (spelled[0]), "x-lxd-%s:", names[i]);
+      snprintf (spelled[1], sizeof (spelled[1]), "X-LXD-%s:", names[i]);
+      for (j = 0; j < 2 && value[0] == '\0'; j++)
+        if (sym_lws_hdr_custom_copy (wsi, value, sizeof (value), spelled[j], (int) strlen (spelled[j])) < 0)
+          value[0] = '\0';
+      if (i == 0)
+        snprintf (x->type, sizeof (x->type), "%s", value);
+      else if (i == 1)
+        x->mode = (unsigned) strtoul (value, NULL, 8);
+      else if (i == 2)
+        x->uid = strtol (value, NULL, 10);
+      else
+        x->gid = strtol (value, NULL, 10);
+    }
+}
+
 static int
 callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -79,24 +107,67 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       return 0;
 
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-      if (r->body)
-        {
-          unsigned char **p = (unsigned char **) in, *end = *p + len;
-          char n[32];
+      {
+        unsigned char **p = (unsigned char **) in, *end = *p + len;
+        struct mc_client_xfer *x = r->xfer;
+        const char *k, *ctype = x && x->in_fd >= 0 ? "application/octet-stream" : "application/json";
+        json_t *v;
+        char n[32];
 
-          snprintf (n, sizeof (n), "%zu", r->body_len);
-          if (sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-type:",
-                                               (const unsigned char *) "application/json", 16, p, end)
-              || sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-length:",
-                                                  (const unsigned char *) n, (int) strlen (n), p, end))
-            return -1;
-          sym_lws_client_http_body_pending (wsi, 1);
-          sym_lws_callback_on_writable (wsi);
-        }
-      return 0;
+        json_object_foreach (x ? x->headers : NULL, k, v)
+          {
+            char name[64];
+
+            snprintf (name, sizeof (name), "%s:", k);
+            if (sym_lws_add_http_header_by_name (wsi, (const unsigned char *) name,
+                                                 (const unsigned char *) json_string_value (v),
+                                                 (int) strlen (json_string_value (v)), p, end))
+              return -1;
+          }
+        if (r->body || (x && x->in_fd >= 0))
+          {
+            snprintf (n, sizeof (n), "%zu", x && x->in_fd >= 0 ? (size_t) x->in_len : r->body_len);
+            if (sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-type:",
+                                                 (const unsigned char *) ctype, (int) strlen (ctype), p, end)
+                || sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-length:",
+                                                    (const unsigned char *) n, (int) strlen (n), p, end))
+              return -1;
+            sym_lws_client_http_body_pending (wsi, 1);
+            sym_lws_callback_on_writable (wsi);
+          }
+        return 0;
+      }
 
     case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
-      if (r->body && r->sent < r->body_len)
+      if (r->xfer && r->xfer->in_fd >= 0 && r->sent < (size_t) r->xfer->in_len)
+        {
+          size_t n = (size_t) r->xfer->in_len - r->sent;
+          ssize_t got;
+          bool final;
+
+          if (n > sizeof (buf) - LWS_PRE)
+            n = sizeof (buf) - LWS_PRE;
+          do
+            got = read (r->xfer->in_fd, buf + LWS_PRE, n);
+          while (got < 0 && errno == EINTR);
+          if (got <= 0)
+            {
+              r->failed = r->done = true;
+              snprintf (r->why, sizeof (r->why), "read the file to send: %s",
+                        got < 0 ? strerror (errno) : "it got shorter");
+              return -1;
+            }
+          n = (size_t) got;
+          final = r->sent + n == (size_t) r->xfer->in_len;
+          if (sym_lws_write (wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
+            return -1;
+          r->sent += n;
+          if (final)
+            sym_lws_client_http_body_pending (wsi, 0);
+          else
+            sym_lws_callback_on_writable (wsi);
+        }
+      else if (r->body && r->sent < r->body_len)
         {
           size_t n = r->body_len - r->sent;
           bool final;
@@ -119,6 +190,8 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       r->status = (int) sym_lws_http_client_http_response (wsi);
       if (sym_lws_get_ssl (wsi))
         note_peer (r, wsi);
+      if (r->xfer)
+        note_file_headers (r->xfer, wsi);
       return 0;
 
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
@@ -130,6 +203,18 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       }
 
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+      /* A file's content goes where it is wanted as it comes.  */
+      if (r->xfer && r->xfer->out_fd >= 0 && r->status == 200 && strcmp (r->xfer->type, "file") == 0)
+        {
+          if (mc_write_all (r->xfer->out_fd, in, len) < 0)
+            {
+              r->failed = r->done = true;
+              snprintf (r->why, sizeof (r->why), "write the file: %s", strerror (errno));
+              return -1;
+            }
+          r->xfer->received += len;
+          return 0;
+        }
       if (r->resp_len + len > ANSWER_MAX)
         {
           r->failed = r->done = true;
@@ -214,9 +299,9 @@ parse_url (const char *url, char **address, int *port, bool *tls, mc_error_t *er
   return 0;
 }
 
-int
-mc_client_request_raw (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
-                       char **data, size_t *len, mc_error_t *err)
+static int
+do_request (struct mc_client *c, const char *method, const char *path, json_t *body, struct mc_client_xfer *xfer,
+            int *status, char **data, size_t *len, mc_error_t *err)
 {
   struct lws_context_creation_info info;
   struct lws_client_connect_info ci;
@@ -232,6 +317,7 @@ mc_client_request_raw (struct mc_client *c, const char *method, const char *path
     return mc_make_error (err, 0, "cannot encode the request");
   memset (&r, 0, sizeof (r));
   r.client = c;
+  r.xfer = xfer;
   r.body = text;
   r.body_len = text ? strlen (text) : 0;
   sym_lws_set_log_level (0, NULL);
@@ -291,6 +377,40 @@ mc_client_request_raw (struct mc_client *c, const char *method, const char *path
   *status = r.status;
   *data = r.resp ? r.resp : xstrdup ("");
   *len = r.resp_len;
+  return 0;
+}
+
+int
+mc_client_request_raw (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
+                       char **data, size_t *len, mc_error_t *err)
+{
+  return do_request (c, method, path, body, NULL, status, data, len, err);
+}
+
+int
+mc_client_xfer (struct mc_client *c, const char *method, const char *path, struct mc_client_xfer *x,
+                mc_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_json json_t *doc = NULL;
+  size_t len;
+  const char *e;
+
+  x->type[0] = '\0';
+  x->received = 0;
+  if (do_request (c, method, path, NULL, x, &x->status, &data, &len, err) < 0)
+    return -1;
+  if (x->status >= 400)
+    {
+      doc = json_loadb (data, len, 0, NULL);
+      e = json_string_value (json_object_get (doc, "error"));
+      return mc_make_error (err, 0, "%s", e && *e ? e : "the server refused the transfer");
+    }
+  /* What was not streamed (a directory's names, a symlink's target) is
+     kept.  */
+  free (x->data);
+  x->data = steal_pointer (&data);
+  x->len = len;
   return 0;
 }
 

@@ -32,6 +32,30 @@ void mc_client_release (struct mc_client *c);
 int mc_client_request (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
                        json_t **doc, mc_error_t *err);
 
+/* A file's transfer, LXD's /files way: the request's X-LXD-* HEADERS
+ * ({"X-LXD-type": "file", ...}) and body from IN_FD (IN_LEN bytes; -1:
+ * none); a file's answer written to OUT_FD as it comes (-1: kept in DATA,
+ * as a directory's or symlink's answer always is), its X-LXD-* headers
+ * in TYPE, MODE, UID, GID.  */
+struct mc_client_xfer
+{
+  json_t *headers;
+  int in_fd;
+  off_t in_len;
+  int out_fd;
+  int status;
+  char type[32];
+  unsigned mode;
+  long uid, gid;
+  size_t received;
+  char *data;
+  size_t len;
+};
+
+/* METHOD PATH as a file transfer X; an error answer becomes *ERR.  */
+int mc_client_xfer (struct mc_client *c, const char *method, const char *path, struct mc_client_xfer *x,
+                    mc_error_t *err);
+
 /* The same, the answer as bytes (*DATA, malloc'ed and NUL-ended, *LEN).  */
 int mc_client_request_raw (struct mc_client *c, const char *method, const char *path, json_t *body, int *status,
                            char **data, size_t *len, mc_error_t *err);

@@ -149,6 +149,11 @@ int cli_remote_of (const char *prefix, size_t len, const char *arg, char **remot
 /* Whether command PATH works on a remote.  */
 bool cli_remote_capable (const char *path);
 json_t *cli_remote_instances (const char *remote, mc_error_t *err);
+struct mc_client;
+/* The client for REMOTE (its certificates when over HTTPS).  */
+int cli_remote_client_open (const char *remote, struct mc_client *cl, mc_error_t *err);
+/* S percent-encoded for a URL's query (malloc'ed).  */
+char *cli_url_escape (const char *s);
 int cli_remote_state (const char *remote, const char *name, const char *action, bool force, int timeout,
                       mc_error_t *err);
 int cli_remote_delete (const char *remote, const char *name, bool force, mc_error_t *err);

@@ -1,12 +1,17 @@
 /* `minictr file push|pull|edit|delete|create`: LXD's `lxc file`.  Only
  * arguments here; the work is in runtime/files/file.c.  */
+#include "api/client.h"
 #include "cli/cli.h"
 #include "runtime/files/file.h"
 #include "lib/utils.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 print_warning (void *data, const char *msg)
@@ -36,6 +41,7 @@ struct file_args
   struct mc_file_opts o;
   enum mc_file_type type;
   bool type_given;
+  char *remote;        /* the names' remote (push, pull), or NULL */
 };
 
 /* One flag of the file commands (NAME, with each of its VALUES).  */
@@ -91,7 +97,114 @@ parse_flags (const struct cli_command *cmd, int argc, char **argv, struct file_a
   for (i = 0; cmd->flags && cmd->flags[i].name; i++)
     if (file_option (fa, cmd->flags[i].name, cli_values (&a, cmd->flags[i].name, NULL), err) < 0)
       return -1;
+  fa->remote = a.remote ? xstrdup (a.remote) : NULL;
   return 0;
+}
+
+/* ---- on a remote: LXD's /files, one regular file (or symlink) at a time ----- */
+
+static const char *
+base_name (const char *p)
+{
+  const char *b = strrchr (p, '/');
+
+  return b ? b + 1 : p;
+}
+
+static int
+remote_push (struct file_args *fa, char **srcs, int n, const struct mc_file_ref *dst, mc_error_t *err)
+{
+  struct mc_client cl;
+  int i, ret = 0;
+
+  if (fa->o.recursive || fa->o.parents)
+    return mc_make_usage_error (err, "file push on a remote: -r and -p are not supported there");
+  if (cli_remote_client_open (fa->remote, &cl, err) < 0)
+    return -1;
+  for (i = 0; i < n && ret == 0; i++)
+    {
+      cleanup_free char *target = NULL, *url = NULL, *enc = NULL;
+      cleanup_close int fd = -1;
+      struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
+      struct stat st;
+
+      if ((fd = open (srcs[i], O_RDONLY | O_CLOEXEC)) < 0 || fstat (fd, &st) < 0)
+        {
+          ret = mc_make_error (err, errno, "open `%s`", srcs[i]);
+          break;
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          ret = mc_make_error (err, 0, "`%s` is not a regular file (on a remote, only files are pushed)", srcs[i]);
+          break;
+        }
+      target = dst->dir || n > 1 ? xasprintf ("%s/%s", dst->path, base_name (srcs[i])) : xstrdup (dst->path);
+      enc = cli_url_escape (target);
+      url = xasprintf ("/1.0/instances/%s/files?path=%s", dst->name, enc);
+      x.headers = json_pack ("{s:s, s:s, s:o}", "X-LXD-type", "file", "X-LXD-write", "overwrite", "X-LXD-mode",
+                             json_sprintf ("%04o", fa->o.mode >= 0 ? (unsigned) fa->o.mode
+                                                                   : (unsigned) (st.st_mode & 07777)));
+      if (fa->o.uid != MC_FILE_ID_UNSET)
+        json_object_set_new (x.headers, "X-LXD-uid", json_sprintf ("%u", fa->o.uid));
+      if (fa->o.gid != MC_FILE_ID_UNSET)
+        json_object_set_new (x.headers, "X-LXD-gid", json_sprintf ("%u", fa->o.gid));
+      x.in_fd = fd;
+      x.in_len = st.st_size;
+      ret = mc_client_xfer (&cl, "POST", url, &x, err);
+      json_decref (x.headers);
+      free (x.data);
+    }
+  mc_client_release (&cl);
+  return ret;
+}
+
+static int
+remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const char *dest, mc_error_t *err)
+{
+  struct mc_client cl;
+  struct stat st;
+  bool dest_dir = stat (dest, &st) == 0 && S_ISDIR (st.st_mode);
+  int i, ret = 0;
+
+  if (fa->o.recursive || fa->o.parents)
+    return mc_make_usage_error (err, "file pull on a remote: -r and -p are not supported there");
+  if (n > 1 && !dest_dir)
+    return mc_make_error (err, 0, "`%s` is not a directory (more than one file is pulled)", dest);
+  if (cli_remote_client_open (fa->remote, &cl, err) < 0)
+    return -1;
+  for (i = 0; i < n && ret == 0; i++)
+    {
+      cleanup_free char *target = dest_dir ? xasprintf ("%s/%s", dest, base_name (refs[i].path)) : xstrdup (dest);
+      cleanup_free char *tmp = xasprintf ("%s.tmp-%d", target, (int) getpid ());
+      cleanup_free char *enc = cli_url_escape (refs[i].path), *url = NULL;
+      struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
+      bool to_stdout = strcmp (dest, "-") == 0;
+
+      url = xasprintf ("/1.0/instances/%s/files?path=%s", refs[i].name, enc);
+      x.out_fd = to_stdout ? STDOUT_FILENO : open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (x.out_fd < 0)
+        {
+          ret = mc_make_error (err, errno, "create `%s`", tmp);
+          break;
+        }
+      ret = mc_client_xfer (&cl, "GET", url, &x, err);
+      if (ret == 0 && strcmp (x.type, "file") != 0)
+        ret = mc_make_error (err, 0, "`%s%s` is a %s (on a remote, only files are pulled)", refs[i].name,
+                             refs[i].path, x.type[0] ? x.type : "thing of unknown type");
+      if (!to_stdout)
+        {
+          if (ret == 0 && (fchmod (x.out_fd, x.mode & 07777) < 0 || fsync (x.out_fd) < 0))
+            ret = mc_make_error (err, errno, "write `%s`", target);
+          close (x.out_fd);
+          if (ret == 0 && rename (tmp, target) < 0)
+            ret = mc_make_error (err, errno, "rename `%s` to `%s`", tmp, target);
+          if (ret < 0)
+            unlink (tmp);
+        }
+      free (x.data);
+    }
+  mc_client_release (&cl);
+  return ret;
 }
 
 /* NAME/PATH arguments, all of them or none parsed.  */
@@ -131,7 +244,17 @@ cmd_push (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return r < 0 ? -1 : 0;
   n = argc - optind;
   if (parse_refs (argv + argc - 1, 1, &dst, err) < 0)
-    return -1;
+    {
+      free (a.remote);
+      return -1;
+    }
+  if (a.remote)
+    {
+      ret = remote_push (&a, argv + optind, n - 1, &dst, err);
+      mc_file_ref_release (&dst);
+      free (a.remote);
+      return ret;
+    }
   if (mc_store_open (&store, err) < 0)
     {
       mc_file_ref_release (&dst);
@@ -158,7 +281,17 @@ cmd_pull (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return mc_make_usage_error (err, "file pull: the destination is empty");
   refs = xmalloc0 (sizeof (*refs) * (size_t) (n - 1));
   if (parse_refs (argv + optind, n - 1, refs, err) < 0)
-    return -1;
+    {
+      free (a.remote);
+      return -1;
+    }
+  if (a.remote)
+    {
+      ret = remote_pull (&a, refs, n - 1, argv[argc - 1], err);
+      release_refs (refs, n - 1);
+      free (a.remote);
+      return ret;
+    }
   ret = mc_store_open (&store, err);
   if (ret == 0)
     {

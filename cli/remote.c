@@ -139,8 +139,8 @@ cli_remote_of (const char *prefix, size_t len, const char *arg, char **remote, m
   return 0;
 }
 
-static int
-cli_remote_client (const char *remote, struct mc_client *cl, mc_error_t *err)
+int
+cli_remote_client_open (const char *remote, struct mc_client *cl, mc_error_t *err)
 {
   cleanup_json json_t *c = conf_load (err);
 
@@ -480,7 +480,7 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 /* ---- commands on a remote ------------------------------------------------------- */
 
 static const char *const remote_capable[] = { "list", "start", "stop", "restart", "pause", "delete",
-                                              "launch", "init", "exec", NULL };
+                                              "launch", "init", "exec", "file push", "file pull", NULL };
 
 bool
 cli_remote_capable (const char *path)
@@ -505,7 +505,7 @@ cli_remote_instances (const char *remote, mc_error_t *err)
   struct mc_client cl;
   json_t *all = NULL;
 
-  if (cli_remote_client (remote, &cl, err) < 0)
+  if (cli_remote_client_open (remote, &cl, err) < 0)
     return NULL;
   if (mc_client_call (&cl, "GET", "/1.0/instances?recursion=2", NULL, &all, err) == 0 && !json_is_array (all))
     {
@@ -525,7 +525,7 @@ cli_remote_state (const char *remote, const char *name, const char *action, bool
   struct mc_client cl;
   int ret;
 
-  if (cli_remote_client (remote, &cl, err) < 0)
+  if (cli_remote_client_open (remote, &cl, err) < 0)
     return -1;
   ret = mc_client_call (&cl, "PUT", path, body, NULL, err);
   mc_client_release (&cl);
@@ -540,7 +540,7 @@ cli_remote_delete (const char *remote, const char *name, bool force, mc_error_t 
   struct mc_client cl;
   int ret;
 
-  if (cli_remote_client (remote, &cl, err) < 0)
+  if (cli_remote_client_open (remote, &cl, err) < 0)
     return -1;
   ret = mc_client_call (&cl, "GET", state, NULL, &st, err);
   if (ret == 0 && json_string_value (json_object_get (st, "status"))
@@ -593,7 +593,7 @@ cli_remote_create (const char *remote, const char *image, const char *name, json
         json_array_append_new (p, json_string (profiles[i]));
       json_object_set_new (body, "profiles", p);
     }
-  if (cli_remote_client (remote, &cl, err) < 0)
+  if (cli_remote_client_open (remote, &cl, err) < 0)
     return -1;
   printf ("Creating %s\n", name);
   fflush (stdout);
@@ -646,10 +646,24 @@ cli_remote_exec (const char *remote, const struct mc_exec_request *req, int *sta
                     (int) w.ws_row);
   if (req->cwd)
     json_object_set_new (body, "cwd", json_string (req->cwd));
-  if (cli_remote_client (remote, &cl, err) < 0)
+  if (cli_remote_client_open (remote, &cl, err) < 0)
     return -1;
   fflush (stdout);
   ret = mc_client_exec (&cl, req->name, body, req->no_stdin, status, err);
   mc_client_release (&cl);
   return ret;
+}
+
+char *
+cli_url_escape (const char *s)
+{
+  char *out = xmalloc (3 * strlen (s) + 1), *o = out;
+
+  for (; *s; s++)
+    if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr ("/-_.~", *s))
+      *o++ = *s;
+    else
+      o += sprintf (o, "%%%02X", (unsigned char) *s);
+  *o = '\0';
+  return out;
 }

@@ -813,6 +813,23 @@ wait_gone() {
     # -t: a terminal of the container's.
     run mc exec -t sock:r1 -- sh -c 'tty; stty size' </dev/null
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
+    # Files, pushed and pulled (owner and mode as asked, or the source's).
+    head -c 3000000 /dev/urandom >"$WORK/big"
+    chmod 640 "$WORK/big"
+    mc file push "$WORK/big" sock:r1/root/
+    mc file push --uid 5 --mode 600 "$WORK/big" sock:r1/root/b2
+    assert_equal "$(mc exec r1 -- stat -c '%a %u %s' /root/big /root/b2)" "$(printf '640 0 3000000\n600 5 3000000')"
+    mkdir "$WORK/out"
+    mc file pull sock:r1/root/big "$WORK/out/"
+    cmp "$WORK/big" "$WORK/out/big"
+    assert_equal "$(stat -c %a "$WORK/out/big")" 640
+    assert_equal "$(mc file pull sock:r1/etc/hostname -)" r1
+    run mc file pull sock:r1/etc "$WORK/out/x"
+    assert_failure
+    assert_output "minictr: \`r1/etc\` is a directory (on a remote, only files are pulled)"
+    run mc file pull sock:r1/nope "$WORK/out/y"
+    assert_failure
+    assert_equal "$(ls "$WORK/out")" big
     # Signals reach the command.
     run timeout -s TERM 3 "$MINICTR_BIN" exec sock:r1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
     assert_output --partial got-term
@@ -828,7 +845,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc config show sock:r1
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr config show\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec)"
+    assert_output "minictr: \`minictr config show\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec, file push, file pull)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
