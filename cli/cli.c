@@ -245,7 +245,8 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
     return -1;
   if (a->remote && !cli_remote_capable (cmd->path))
     return mc_make_usage_error (err, "`minictr %s` does not work on remote `%s` (on a remote: list, launch, init, "
-                                     "start, stop, restart, pause, delete, exec, file push, file pull)", cmd->path, a->remote);
+                                     "start, stop, restart, pause, delete, exec, file push, file pull, config show, get, set, unset, "
+                                     "snapshot, restore)", cmd->path, a->remote);
   return cli_want_args (cmd, a->n, cmd->min_args, cmd->max_args, err);
 }
 

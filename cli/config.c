@@ -31,6 +31,10 @@ is_profile_cmd (const struct cli_command *cmd)
  * count; 1: help was printed.  Commands with --expanded take flags
  * anywhere; the others stop at the first argument, so that a value such
  * as "-1" is not a flag.  */
+/* The names' remote (config show|get|set|unset), or NULL: one command
+ * per process.  */
+static char *remote;
+
 static int
 parse_flags (const struct cli_command *cmd, int argc, char **argv, bool *expanded, mc_error_t *err)
 {
@@ -39,6 +43,8 @@ parse_flags (const struct cli_command *cmd, int argc, char **argv, bool *expande
 
   if (r == 0 && expanded)
     *expanded = cli_has (&a, "expanded");
+  if (r == 0 && a.remote)
+    remote = xstrdup (a.remote);
   return r;
 }
 
@@ -155,10 +161,15 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
+  if (remote)
+    doc = cli_remote_config_doc (remote, argv[optind], expanded, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  doc = load_doc (cmd, &s, argv[optind], expanded, err);
-  mc_store_close (&s);
+  else
+    {
+      doc = load_doc (cmd, &s, argv[optind], expanded, err);
+      mc_store_close (&s);
+    }
   if (doc == NULL)
     return -1;
   r = cli_print_yaml (doc, err);
@@ -183,10 +194,20 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return cli_server_config ("get", argv[optind], NULL, err);
   if (argc - optind != 2)
     return mc_make_usage_error (err, "config get: expected NAME KEY, or a server key (core.*)");
-  if ((!property && mc_config_key_find (argv[optind + 1], false, err) == NULL) || mc_store_open (&s, err) < 0)
+  if (remote)
+    {
+      if (property)
+        return mc_make_usage_error (err, "config get --property on a remote: not supported there");
+      if ((doc = cli_remote_config_doc (remote, argv[optind], expanded, err)) == NULL)
+        return -1;
+    }
+  else if ((!property && mc_config_key_find (argv[optind + 1], false, err) == NULL) || mc_store_open (&s, err) < 0)
     return -1;
-  doc = load_doc (cmd, &s, argv[optind], expanded, err);
-  mc_store_close (&s);
+  else
+    {
+      doc = load_doc (cmd, &s, argv[optind], expanded, err);
+      mc_store_close (&s);
+    }
   if (doc == NULL)
     return -1;
   if (property)
@@ -251,6 +272,9 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
   if (parse_pairs (cmd, argc, argv, optind + 1, &change, &keys, &values, err) < 0)
     return -1;
+  if (remote)
+    return property ? mc_make_usage_error (err, "config set --property on a remote: not supported there")
+                    : cli_remote_config_set (remote, argv[optind], change.keys, change.values, change.n, err);
   change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }
@@ -270,6 +294,9 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
     return mc_make_usage_error (err, "config unset: expected NAME KEY..., or a server key (core.*)");
   change.keys = (const char *const *) argv + optind + 1;
   change.n = (size_t) (argc - optind - 1);
+  if (remote)
+    return property ? mc_make_usage_error (err, "config unset --property on a remote: not supported there")
+                    : cli_remote_config_unset (remote, argv[optind], change.keys, change.n, err);
   change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }

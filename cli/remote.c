@@ -479,8 +479,10 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 
 /* ---- commands on a remote ------------------------------------------------------- */
 
-static const char *const remote_capable[] = { "list", "start", "stop", "restart", "pause", "delete",
-                                              "launch", "init", "exec", "file push", "file pull", NULL };
+static const char *const remote_capable[] = { "list", "start", "stop", "restart", "pause", "delete", "launch",
+                                              "init", "exec", "file push", "file pull", "config show",
+                                              "config get", "config set", "config unset", "snapshot", "restore",
+                                              NULL };
 
 bool
 cli_remote_capable (const char *path)
@@ -666,4 +668,75 @@ cli_url_escape (const char *s)
       o += sprintf (o, "%%%02X", (unsigned char) *s);
   *o = '\0';
   return out;
+}
+
+/* ---- config and snapshots on a remote -------------------------------------------- */
+
+/* METHOD the instance NAME's URL (TAIL after it) with BODY on REMOTE;
+ * *OUT (may be NULL) the answer's metadata.  */
+int
+cli_remote_instance_call (const char *remote, const char *method, const char *name, const char *tail, json_t *body,
+                          json_t **out, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_escape (name), *path = xasprintf ("/1.0/instances/%s%s", enc, tail);
+  struct mc_client cl;
+  int ret;
+
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    return -1;
+  ret = mc_client_call (&cl, method, path, body, out, err);
+  mc_client_release (&cl);
+  return ret;
+}
+
+/* The instance as `config show` prints it (LXD's fields; EXPANDED: the
+ * profiles stacked).  */
+json_t *
+cli_remote_config_doc (const char *remote, const char *name, bool expanded, mc_error_t *err)
+{
+  cleanup_json json_t *inst = NULL;
+  json_t *doc;
+
+  if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
+    return NULL;
+  doc = json_pack ("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "architecture", json_object_get (inst, "architecture"),
+                   "config", json_object_get (inst, expanded ? "expanded_config" : "config"), "devices",
+                   json_object_get (inst, expanded ? "expanded_devices" : "devices"), "ephemeral",
+                   json_object_get (inst, "ephemeral"), "profiles", json_object_get (inst, "profiles"), "stateful",
+                   json_object_get (inst, "stateful"), "description", json_object_get (inst, "description"));
+  return doc;
+}
+
+int
+cli_remote_config_set (const char *remote, const char *name, const char *const *keys, const char *const *values,
+                       size_t n, mc_error_t *err)
+{
+  cleanup_json json_t *body = json_pack ("{s:{}}", "config");
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    json_object_set_new (json_object_get (body, "config"), keys[i], json_string (values[i]));
+  return cli_remote_instance_call (remote, "PATCH", name, "", body, NULL, err);
+}
+
+int
+cli_remote_config_unset (const char *remote, const char *name, const char *const *keys, size_t n, mc_error_t *err)
+{
+  cleanup_json json_t *inst = NULL, *body = NULL;
+  json_t *config;
+  size_t i;
+
+  if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
+    return -1;
+  config = json_deep_copy (json_object_get (inst, "config"));
+  for (i = 0; i < n; i++)
+    if (json_object_del (config, keys[i]) < 0)
+      {
+        json_decref (config);
+        return mc_make_error (err, 0, "config key `%s` is not set on `%s`", keys[i], name);
+      }
+  body = json_pack ("{s:o, s:O?, s:O?, s:O?, s:O?}", "config", config, "devices", json_object_get (inst, "devices"),
+                    "profiles", json_object_get (inst, "profiles"), "ephemeral", json_object_get (inst, "ephemeral"),
+                    "description", json_object_get (inst, "description"));
+  return cli_remote_instance_call (remote, "PUT", name, "", body, NULL, err);
 }

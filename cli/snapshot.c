@@ -169,6 +169,16 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
     return -1;
   o.no_expiry = cli_has (&a, "no-expiry");
   o.reuse = cli_has (&a, "reuse");
+  if (a.remote)
+    {
+      cleanup_json json_t *body = NULL;
+
+      if (o.op != 'c' || o.no_expiry || o.reuse)
+        return mc_make_usage_error (err, "snapshot on a remote: only making one (no --no-expiry, --reuse, "
+                                         "list, show, delete, rename there)");
+      body = json_pack ("{s:s}", "name", o.snap ? o.snap : "");
+      return cli_remote_instance_call (a.remote, "POST", name, "/snapshots", body, NULL, err);
+    }
   return cli_with_lock (name, do_snap, &o, err);
 }
 
@@ -200,6 +210,12 @@ cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_
   CLI_PARSE (cmd, argc, argv, &a, err);
   o.force = cli_has (&a, "force");
   o.snap = argv[optind + 1];
+  if (a.remote)
+    {
+      cleanup_json json_t *body = json_pack ("{s:s}", "restore", o.snap);
+
+      return cli_remote_instance_call (a.remote, "PUT", argv[optind], "", body, NULL, err);
+    }
   return cli_with_lock (argv[optind], do_restore, &o, err);
 }
 

@@ -830,6 +830,24 @@ wait_gone() {
     run mc file pull sock:r1/nope "$WORK/out/y"
     assert_failure
     assert_equal "$(ls "$WORK/out")" big
+    # Config, checked by the server as by the CLI; snapshots.
+    mc config set sock:r1 limits.memory 64MiB
+    assert_equal "$(mc config get sock:r1 limits.memory)" 64MiB
+    assert_equal "$(mc config get r1 limits.memory)" 64MiB
+    run mc config set sock:r1 limits.memory=lots
+    assert_failure
+    assert_output "minictr: invalid value \`lots\` for \`limits.memory\`: expected a size such as 256MiB or 1GB, or a percentage of host memory such as 50%"
+    run mc config show sock:r1
+    assert_line "  limits.memory: 64MiB"
+    mc config unset sock:r1 limits.memory
+    assert_equal "$(mc config get r1 limits.memory)" ""
+    mc exec r1 -- sh -c 'echo before > /root/s'
+    mc snapshot sock:r1 s0
+    mc snapshot sock:r1
+    assert_equal "$(mc snapshot list r1 --format csv | cut -d, -f1)" "$(printf 's0\nsnap0')"
+    mc exec r1 -- sh -c 'echo after > /root/s'
+    mc restore sock:r1 s0
+    assert_equal "$(mc exec r1 -- cat /root/s)" before
     # Signals reach the command.
     run timeout -s TERM 3 "$MINICTR_BIN" exec sock:r1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
     assert_output --partial got-term
@@ -843,9 +861,9 @@ wait_gone() {
     assert_equal "$(status_of r1)" Frozen
     mc stop -f sock:r1
     # What a remote cannot do is refused in one line, before anything.
-    run mc config show sock:r1
+    run mc config edit sock:r1
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr config show\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec, file push, file pull)"
+    assert_output "minictr: \`minictr config edit\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec, file push, file pull, config show, get, set, unset, snapshot, restore)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
