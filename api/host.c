@@ -15,6 +15,8 @@ static const char *const extensions[] = {
   "api_filtering",        /* ?filter= accepted (empty: all) */
   "instance_get_full",    /* GET /1.0/instances/NAME?recursion=1 */
   "network",              /* /1.0/networks */
+  "network_state",        /* /1.0/networks/NAME/state */
+  "network_leases",       /* /1.0/networks/NAME/leases */
   "profile_usedby",       /* a profile's used_by */
   "container_exec_user_group_cwd", /* exec's user, group and cwd */
   "directory_manipulation", /* file push of directories (X-LXD-type: directory) */

@@ -3,6 +3,7 @@
 #include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/net/network.h"
+#include "runtime/net/nic.h"
 #include "lib/utils.h"
 
 #include <unistd.h>
@@ -138,6 +139,39 @@ mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const 
 {
   (void) req;
   return get (ctx, args[0], network_json, mc_network_names, "Network", r);
+}
+
+/* LXD's network state: the bridge as the kernel has it (`lxc network
+ * info`), without the name fields LXD leaves out.  */
+int
+mc_api_network_state (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                      struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *i;
+
+  (void) req;
+  if ((i = mc_network_info (ctx->store, args[0], &err)) == NULL)
+    return mc_api_fail (r, 404, &err);
+  json_object_del (i, "name");
+  json_object_del (i, "interface");
+  mc_api_sync (r, i);
+  return 0;
+}
+
+/* `lxc network list-leases`: the addresses recorded on the network.  */
+int
+mc_api_network_leases (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                       struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  json_t *l;
+
+  (void) req;
+  if ((l = mc_nic_leases (ctx->store, args[0], &err)) == NULL)
+    return mc_api_fail (r, 404, &err);
+  mc_api_sync (r, l);
+  return 0;
 }
 
 /* ---- profile changes (sync, as LXD's) ------------------------------------------- */

@@ -36,4 +36,9 @@ int mc_api_networks_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, 
 int mc_api_network_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                         struct mc_api_resp *r);
 
+int mc_api_network_state (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                          struct mc_api_resp *r);
+int mc_api_network_leases (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                           struct mc_api_resp *r);
+
 #endif

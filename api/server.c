@@ -75,6 +75,8 @@ static const struct route
   { "POST", "/1.0/profiles/*", mc_api_profile_rename },
   { "GET", "/1.0/networks", mc_api_networks_list },
   { "GET", "/1.0/networks/*", mc_api_network_get },
+  { "GET", "/1.0/networks/*/state", mc_api_network_state },
+  { "GET", "/1.0/networks/*/leases", mc_api_network_leases },
   { "POST", "/1.0/networks", mc_api_networks_post },
   { "PUT", "/1.0/networks/*", mc_api_network_put },
   { "PATCH", "/1.0/networks/*", mc_api_network_patch },

@@ -329,7 +329,8 @@ static const struct cli_flag create_flags[] = { { "description", 0, true }, { "t
 static int
 cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  static const char *const headers[] = { "HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE", "LOCATION" };
+  /* LXD's columns; LOCATION only on a cluster, which minictr never is.  */
+  static const char *const headers[] = { "HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE" };
   cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
   struct mc_store s;
@@ -346,15 +347,14 @@ cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_
   mc_store_close (&s);
   if (leases == NULL)
     return -1;
-  cli_table_init (&t, headers, 5);
+  cli_table_init (&t, headers, 4);
   json_array_foreach (leases, i, l)
     {
-      const char *row[5] = { json_string_value (json_object_get (l, "hostname")),
+      const char *row[4] = { json_string_value (json_object_get (l, "hostname")),
                              json_string_value (json_object_get (l, "hwaddr")),
                              json_string_value (json_object_get (l, "address")),
                              strcmp (json_string_value (json_object_get (l, "type")), "static") == 0 ? "STATIC"
-                                                                                                     : "DYNAMIC",
-                             json_string_value (json_object_get (l, "location")) };
+                                                                                                     : "DYNAMIC" };
 
       cli_table_add (&t, row);
     }

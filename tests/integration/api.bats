@@ -460,10 +460,22 @@ cg_file() {
     run lxc network set n1 ipv4.address nonsense
     assert_failure
     mc init busybox nw1 -n n1 </dev/null
+    # The bridge's state and the addresses handed out, as LXD's show them.
+    run lxc network info n1
+    assert_success
+    assert_line "MTU: $(cat "/sys/class/net/$(bridge_of n1)/mtu")"
+    assert_line "State: up"
+    assert_line --regexp "^  inet[[:space:]]+10\.213\.8\.1/24 \(global\)$"
+    mc start nw1
+    run lxc network list-leases n1 --format csv
+    assert_output "$(mc network list-leases n1 --format csv)"
+    assert_output --regexp '^nw1,[0-9a-f:]{17},10\.213\.8\.[0-9]+,'
+    run lxc network info nosuch
+    assert_failure
     run lxc network delete n1
     assert_failure
     assert_output --partial nw1
-    mc delete nw1
+    mc delete -f nw1
     lxc network delete n1
     run mc network list --format csv
     assert_output ""

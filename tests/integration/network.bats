@@ -481,8 +481,8 @@ dnsmasq_pid() {
     run busybox nslookup -type=a minictr-test.invalid "$gw"
     assert_output --partial "REFUSED"
     run mc network list-leases d1 --format csv
-    assert_line --index 0 "c1,$(mc config get c1 volatile.eth0.hwaddr),$(addr_of c1),DYNAMIC,none"
-    assert_line --index 1 "c2,$(mc config get c2 volatile.eth0.hwaddr),$a2,DYNAMIC,none"
+    assert_line --index 0 "c1,$(mc config get c1 volatile.eth0.hwaddr),$(addr_of c1),DYNAMIC"
+    assert_line --index 1 "c2,$(mc config get c2 volatile.eth0.hwaddr),$a2,DYNAMIC"
     # A dnsmasq that went away (a host reboot) is started by the next start.
     kill "$pid"
     while ! ended "$pid"; do sleep 0.1; done
