@@ -9,11 +9,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/random.h>
 #include <termios.h>
 #include <dirent.h>
@@ -39,6 +42,7 @@ struct mc_exec_session
   struct mc_op *op;
   json_t *work;             /* what the child runs */
   bool interactive;
+  bool console;             /* the container's console, not a command */
   char secret[SLOTS][65];   /* "" for a slot not used */
   struct lws *ws[SLOTS];
   bool attached[SLOTS];
@@ -99,6 +103,40 @@ exec_fn (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
     return -1;
   *metadata = json_pack ("{s:i}", "return", status);
   return 0;
+}
+
+/* The console's operation: the container's console socket and our end of
+ * the session (fd 0) joined, byte for byte, until either ends.  */
+static int
+console_fn (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
+{
+  cleanup_close int sock = mc_console_connect (json_string_value (json_object_get (work, "name")), err);
+  char buf[16384];
+
+  (void) s;
+  (void) metadata;
+  if (sock < 0)
+    return -1;
+  for (;;)
+    {
+      struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { sock, POLLIN, 0 } };
+      ssize_t n;
+      int i;
+
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return mc_make_error (err, errno, "poll");
+        }
+      for (i = 0; i < 2; i++)
+        if (p[i].revents)
+          {
+            n = read (p[i].fd, buf, sizeof (buf));
+            if (n <= 0 || mc_write_all (i == 0 ? sock : STDIN_FILENO, buf, (size_t) n) < 0)
+              return 0; /* the client or the console went */
+          }
+    }
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
@@ -210,7 +248,19 @@ start (struct mc_exec_session *x)
   bool ok = true;
 
   x->started = true;
-  if (x->interactive)
+  if (x->console)
+    {
+      int sv[2];
+
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        ok = false;
+      else
+        {
+          x->fd[0] = sv[0];
+          child[0] = child[1] = child[2] = sv[1];
+        }
+    }
+  else if (x->interactive)
     {
       struct winsize wsz = { .ws_row = (unsigned short) (x->height > 0 ? x->height : 24),
                              .ws_col = (unsigned short) (x->width > 0 ? x->width : 80) };
@@ -246,7 +296,8 @@ start (struct mc_exec_session *x)
             child[i] = i == 0 ? p[0] : p[1];
           }
       }
-  if (ok && mc_op_spawn (x->op, exec_fn, x->work, child, x->interactive, &err) == 0)
+  if (ok && mc_op_spawn (x->op, x->console ? console_fn : exec_fn, x->work, child, x->interactive && !x->console, &err)
+               == 0)
     watch_op (x->op);
   else
     {
@@ -288,6 +339,39 @@ random_secret (char out[65])
     memset (b, 0, sizeof (b));
   for (i = 0; i < sizeof (b); i++)
     snprintf (out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* A session waiting for its websockets: WORK for its child (taken), a
+ * terminal's slots (0, control) when INTERACTIVE, else 0, 1, 2 and
+ * control; its operation, DESCRIPTION, about instance URL.  */
+static struct mc_exec_session *
+new_session (json_t *body, json_t *work, bool interactive, bool console, const char *description, const char *url)
+{
+  struct mc_exec_session *x = xmalloc0 (sizeof (*x));
+  json_t *fds = json_object (), *res;
+  int i;
+
+  x->fd[0] = x->fd[1] = x->fd[2] = -1;
+  x->interactive = interactive;
+  x->console = console;
+  x->width = (int) json_integer_value (json_object_get (body, "width"));
+  x->height = (int) json_integer_value (json_object_get (body, "height"));
+  x->work = work;
+  for (i = 0; i < SLOTS; i++)
+    {
+      if (x->interactive && (i == 1 || i == 2))
+        continue;
+      random_secret (x->secret[i]);
+      json_object_set_new (fds, i == SLOT_CONTROL ? "control" : (const char *[]){ "0", "1", "2" }[i],
+                           json_string (x->secret[i]));
+    }
+  res = json_pack ("{s:[s]}", "instances", url);
+  x->op = mc_op_new (description, res, NULL, url);
+  json_decref (res);
+  x->op->metadata = json_pack ("{s:o}", "fds", fds);
+  x->next = sessions;
+  sessions = x;
+  return x;
 }
 
 /* exec without websockets (pylxd's and LXD's `record-output`): the
@@ -372,7 +456,7 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
                       struct mc_api_resp *r)
 {
   json_t *body = req->body, *cmd = json_object_get (body, "command"), *env = json_object_get (body, "environment");
-  json_t *v, *fds, *res;
+  json_t *v;
   cleanup_json json_t *op_json = NULL;
   cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
   struct mc_exec_session *x;
@@ -404,31 +488,67 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
 
   if (!json_is_true (json_object_get (body, "wait-for-websocket")))
     return exec_detached (ctx, body, args[0], url, r);
-  x = xmalloc (sizeof (*x));
-  memset (x, 0, sizeof (*x));
-  x->fd[0] = x->fd[1] = x->fd[2] = -1;
-  x->interactive = json_is_true (json_object_get (body, "interactive"));
-  x->width = (int) json_integer_value (json_object_get (body, "width"));
-  x->height = (int) json_integer_value (json_object_get (body, "height"));
-  x->work = json_pack ("{s:s, s:O, s:o, s:s*, s:I, s:I, s:b}", "name", args[0], "command", cmd, "environment",
-                       env ? json_incref (env) : json_object (), "cwd", cwd && *cwd ? cwd : NULL, "user",
-                       json_integer_value (json_object_get (body, "user")), "group",
-                       json_integer_value (json_object_get (body, "group")), "interactive", x->interactive);
-  fds = json_object ();
-  for (i = 0; i < SLOTS; i++)
+  x = new_session (body, json_pack ("{s:s, s:O, s:o, s:s*, s:I, s:I, s:b}", "name", args[0], "command", cmd,
+                                     "environment", env ? json_incref (env) : json_object (), "cwd",
+                                     cwd && *cwd ? cwd : NULL, "user", json_integer_value (json_object_get (body, "user")),
+                                     "group", json_integer_value (json_object_get (body, "group")), "interactive",
+                                     json_is_true (json_object_get (body, "interactive"))),
+                   json_is_true (json_object_get (body, "interactive")), false, "Executing command", url);
+  op_json = mc_op_json (x->op);
+  mc_api_async (r, op_json);
+  return 0;
+}
+
+/* GET .../console: the console log (LXD's `lxc console --show-log`).  */
+int
+mc_api_instance_console_log (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                             struct mc_api_resp *r)
+{
+  mc_error_t err = NULL;
+  int fd;
+
+  (void) req;
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if ((fd = memfd_create ("console-log", MFD_CLOEXEC)) < 0)
+    return mc_api_error (r, 500, "memfd_create: %s", strerror (errno));
+  if (mc_console_show_log (ctx->store, args[0], fd, &err) < 0)
     {
-      if (x->interactive && (i == 1 || i == 2))
-        continue;
-      random_secret (x->secret[i]);
-      json_object_set_new (fds, i == SLOT_CONTROL ? "control" : (const char *[]){ "0", "1", "2" }[i],
-                           json_string (x->secret[i]));
+      close (fd);
+      return mc_api_fail (r, 500, &err);
     }
-  res = json_pack ("{s:[s]}", "instances", url);
-  x->op = mc_op_new ("Executing command", res, NULL, url);
-  json_decref (res);
-  x->op->metadata = json_pack ("{s:o}", "fds", fds);
-  x->next = sessions;
-  sessions = x;
+  mc_api_sync (r, NULL);
+  r->raw = true;
+  r->parts[0] = fd;
+  r->n_parts = 1;
+  return 0;
+}
+
+/* LXD's console: an operation with a terminal's websockets (0 and
+ * control), joined to the container's console.  */
+int
+mc_api_instance_console (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r)
+{
+  cleanup_json json_t *op_json = NULL;
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
+  const char *type = json_string_value (json_object_get (req->body, "type"));
+  struct mc_exec_session *x;
+  struct mc_run_state st;
+  enum mc_status status;
+  mc_error_t err = NULL;
+
+  if (req->body && !json_is_object (req->body))
+    return mc_api_error (r, 400, "Invalid console request: expected a JSON object");
+  if (type && *type && strcmp (type, "console") != 0)
+    return mc_api_error (r, 400, "Console type `%s` is not supported (containers have a text console)", type);
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  if (mc_container_status (args[0], &st, &status, &err) < 0)
+    return mc_api_fail (r, 500, &err);
+  if (status != MC_STATUS_RUNNING)
+    return mc_api_error (r, 400, "Instance is not running");
+  x = new_session (req->body, json_pack ("{s:s}", "name", args[0]), true, true, "Showing console", url);
   op_json = mc_op_json (x->op);
   mc_api_async (r, op_json);
   return 0;

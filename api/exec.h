@@ -19,6 +19,10 @@
 
 struct mc_exec_session;
 
+int mc_api_instance_console_log (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                                 struct mc_api_resp *r);
+int mc_api_instance_console (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                             struct mc_api_resp *r);
 int mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                           struct mc_api_resp *r);
 

@@ -22,6 +22,7 @@ static const char *const extensions[] = {
   "directory_manipulation", /* file push of directories (X-LXD-type: directory) */
   "file_symlinks",        /* ... and of symlinks */
   "certificate_token",    /* join tokens (config trust add) */
+  "console",              /* POST /1.0/instances/NAME/console */
 };
 
 int

@@ -55,6 +55,8 @@ static const struct route
   { "DELETE", "/1.0/instances/*", mc_api_instance_delete },
   { "POST", "/1.0/instances/*", mc_api_instance_rename },
   { "POST", "/1.0/instances/*/exec", mc_api_instance_exec },
+  { "POST", "/1.0/instances/*/console", mc_api_instance_console },
+  { "GET", "/1.0/instances/*/console", mc_api_instance_console_log },
   { "GET", "/1.0/instances/*/logs", mc_api_instance_logs_list },
   { "GET", "/1.0/instances/*/logs/*", mc_api_instance_log_get },
   { "DELETE", "/1.0/instances/*/logs/*", mc_api_instance_log_delete },

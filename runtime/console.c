@@ -16,8 +16,8 @@
 
 #define CTRL_A 0x01
 
-static int
-connect_console (const char *name, mc_error_t *err)
+int
+mc_console_connect (const char *name, mc_error_t *err)
 {
   cleanup_free char *dir = mc_state_dir_of (name, false, err);
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -94,7 +94,7 @@ relay (int sock)
 int
 mc_console_attach (const char *name, mc_error_t *err)
 {
-  cleanup_close int sock = connect_console (name, err);
+  cleanup_close int sock = mc_console_connect (name, err);
   struct termios saved, raw;
   bool tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
 

@@ -929,3 +929,28 @@ wait_gone() {
     run mc remote list --format csv
     assert_output "local (current),unix://,lxd,file access,NO,YES,NO"
 }
+
+@test "lxc console through the API: the container's console both ways, <ctrl>+a q detaches, --show-log" {
+    mc launch busybox con1
+    serve
+    # script(1) gives lxc a terminal; the console's shell computes 6*7.
+    # LXD's client reads the detach keys one byte at a time: apart.
+    # shellcheck disable=SC2016 # $((6*7)) is for the container's shell
+    run timeout 30 script -qec "lxc console con1" /dev/null < <(
+        sleep 1; printf 'echo answer-$((6*7))\r'; sleep 1; printf '\001'; sleep 0.3; printf q; sleep 3)
+    assert_success
+    assert_output --partial "answer-42"
+    assert_equal "$(status_of con1)" Running
+    run lxc console con1 --show-log
+    assert_success
+    assert_output --partial "answer-42"
+    run lxc console nosuch --show-log
+    assert_failure
+    assert_output "Error: Instance not found"
+    run api POST /1.0/instances/con1/console '{"type": "vga"}'
+    assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "Console type \`vga\` is not supported (containers have a text console)"
+    mc stop -f con1
+    run api POST /1.0/instances/con1/console '{"type": "console"}'
+    assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "Instance is not running"
+    assert_line --index 1 400
+}
