@@ -73,7 +73,7 @@ note_file_headers (struct mc_client_xfer *x, struct lws *wsi)
 
   for (i = 0; i < sizeof (names) / sizeof (names[0]); i++)
     {
-      char spelled[2][32], value[64] = "";
+      char spelled[2][32], value[32] = "";
 
       snprintf (spelled[0], sizeof (spelled[0]), "x-lxd-%s:", names[i]);
       snprintf (spelled[1], sizeof (spelled[1]), "X-LXD-%s:", names[i]);
