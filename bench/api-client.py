@@ -6,7 +6,9 @@ the HTTP exchange, not a client's start.  Prints one line per operation:
 NAME MEDIAN_SECONDS.  Operations, each waited for as LXD's client does:
 exec (POST .../exec without websockets, then GET /1.0/operations/ID/wait),
 list (GET /1.0/instances?recursion=2, what `lxc list` asks), stop --force
-and start (PUT .../state, then wait), file push (POST .../files of FILE)."""
+and start (PUT .../state, then wait), file push (POST .../files of FILE),
+launch (POST /1.0/instances from the image `busybox`, then PUT .../state
+start; the container is deleted after each round, untimed)."""
 import http.client
 import json
 import socket
@@ -58,17 +60,29 @@ def main():
                                   {"Content-Type": "application/octet-stream", "X-LXD-type": "file",
                                    "X-LXD-write": "overwrite"}),
     }
+    def launch():
+        call(conn, "POST", "/1.0/instances",
+             json.dumps({"name": "bench-api-launch", "source": {"type": "image", "alias": "busybox"}}))
+        call(conn, "PUT", "/1.0/instances/bench-api-launch/state", json.dumps({"action": "start"}))
+
+    def unlaunch():
+        call(conn, "PUT", "/1.0/instances/bench-api-launch/state", json.dumps({"action": "stop", "force": True}))
+        call(conn, "DELETE", "/1.0/instances/bench-api-launch")
+
+    ops["launch"] = launch
     times = {k: [] for k in ops}
     # Rounds on the running container first, then stop/start rounds (an
     # exec right after a start would time the container's first steps).
-    for group in (("exec", "list", "file push"), ("stop --force", "start")):
+    for group in (("exec", "list", "file push"), ("stop --force", "start"), ("launch",)):
         for i in range(runs + 3):
             for k in group:
                 t = time.perf_counter()
                 ops[k]()
                 if i >= 3:  # warm-up rounds
                     times[k].append(time.perf_counter() - t)
-    for k in ("exec", "list", "stop --force", "start", "file push"):
+                if k == "launch":
+                    unlaunch()
+    for k in ("exec", "list", "stop --force", "start", "file push", "launch"):
         print(k, statistics.median(times[k]))
 
 

@@ -168,8 +168,9 @@ bench_log "---- a connected client (bench/api-client.py, $RUNS rounds) ----"
 "$minictr" start a1 >/dev/null 2>&1 || true
 python3 bench/api-client.py "$sock" a1 "$work/f1m" "$RUNS" >"$work/client.txt" ||
     bench_die "bench/api-client.py failed"
-declare -A cli=([exec]=exec ["stop --force"]="stop --force" [start]=start [list]=list ["file push"]="file push")
-for op in exec list "stop --force" start "file push"; do
+declare -A cli=([exec]=exec ["stop --force"]="stop --force" [start]=start [list]=list ["file push"]="file push"
+    [launch]=launch)
+for op in exec list "stop --force" start "file push" launch; do
     med_a=$(awk -v k="$op" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == k) print v }' "$work/client.txt")
     med_c=$(bench_median "$work/hyperfine-${cli[$op]// /-}.json" 1)
     r=$(bench_ratio "$med_a" "$med_c")
