@@ -194,6 +194,14 @@ api() {
     run lxc exec -t e1 -- sh -c 'tty; stty size' </dev/null
     assert_success
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '/dev/pts/0\n24 80')"
+    # -T: none, whatever the client has.
+    run script -qec "lxc exec -T e1 -- sh -c 'test -t 0 || echo no-terminal'" /dev/null </dev/null
+    assert_equal "$(tr -d '\r' <<<"$output")" no-terminal
+    # The same socket added as a remote of its own, as the issue's tests do.
+    lxc remote add sock "unix://$SOCK" >/dev/null
+    assert_equal "$(echo via-remote | lxc exec sock:e1 -- cat)" via-remote
+    run lxc exec sock:e1 -- sh -c 'exit 9'
+    assert_failure 9
     assert_equal "$(lxc exec e1 --user 1000 --group 1001 --cwd /tmp --env FOO=bar -- sh -c "id -u; id -g; pwd; echo \$FOO")" \
         "$(printf '1000\n1001\n/tmp\nbar')"
     # The client passes the signals it gets on (the control socket).
