@@ -7,6 +7,7 @@
 #include "lib/utils.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -735,7 +736,7 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   const char *id, *e;
   json_t *fds;
   size_t i;
-  int port = 0, st, ret = -1;
+  int port = 0, st, ret = -1, in_keep = -1, in_flags = -1;
 
   if (mc_client_request (c, "POST", path, body, &st, &doc, err) < 0)
     return -1;
@@ -751,6 +752,12 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
     return id == NULL || !json_is_object (fds) ? mc_make_error (err, 0, "the server's exec operation has no streams")
                                                : -1;
   wait = xasprintf ("/1.0/operations/%s/wait", id);
+  /* libwebsockets makes what it watches non-blocking, and our stdin's
+     open file is shared with whoever gave it to us (a shell, the next
+     command of a pipeline): its flags are put back at the end, through a
+     copy that outlives libwebsockets closing stdin.  */
+  in_keep = no_stdin ? -1 : fcntl (STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+  in_flags = in_keep >= 0 ? fcntl (in_keep, F_GETFL) : -1;
   x = xmalloc0 (sizeof (*x));
   x->interactive = json_is_true (json_object_get (body, "interactive"));
   x->no_stdin = no_stdin;
@@ -838,7 +845,7 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
     sigaction (forwarded[i], &old[i], NULL);
   if (raw)
-    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+    tcsetattr (in_keep >= 0 ? in_keep : STDIN_FILENO, TCSANOW, &saved);
   if (x->failed)
     {
       mc_make_error (err, 0, "`%s`: %s", c->url, x->why);
@@ -848,6 +855,12 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
 out:
   if (x->ctx)
     sym_lws_context_destroy (x->ctx);
+  if (in_keep >= 0)
+    {
+      if (in_flags >= 0)
+        fcntl (in_keep, F_SETFL, in_flags);
+      close (in_keep);
+    }
   exec_current = NULL;
   free (x->in_q);
   free (x);

@@ -824,6 +824,11 @@ wait_gone() {
     run mc exec sock:r1 --env GREETING=hi -- sh -c 'echo "$GREETING out"; exit 3'
     assert_equal "$status" 3
     assert_output "hi out"
+    # Our stdin is shared (with the shell, a pipeline): it is left as it
+    # was, blocking (Ansible, for one, refuses a non-blocking one).
+    run bash -c 'sleep 1 | { "$0" exec sock:r1 -- true; sed -n "s/^flags:[[:space:]]*//p" /proc/self/fdinfo/0; }' \
+        "$MINICTR_BIN"
+    assert_equal "$(( 8#$output & 8#4000 ))" 0
     # Streams: stdin in, stdout and stderr apart, large both ways.
     assert_equal "$(echo hello | mc exec sock:r1 -- cat)" hello
     assert_equal "$(mc exec sock:r1 -- sh -c 'echo out; echo err >&2' 2>"$WORK/err")" out
