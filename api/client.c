@@ -300,11 +300,37 @@ parse_url (const char *url, char **address, int *port, bool *tls, mc_error_t *er
   return 0;
 }
 
+/* A libwebsockets context for one of our requests to C: no listener; over
+ * TLS our certificate, and the server's pinned one as the only CA.  */
+static struct lws_context *
+client_context (struct mc_client *c, bool tls, const struct lws_protocols *protocols, mc_error_t *err)
+{
+  struct lws_context_creation_info info;
+  struct lws_context *ctx;
+
+  memset (&info, 0, sizeof (info));
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = protocols;
+  info.gid = (gid_t) -1;
+  info.uid = (uid_t) -1;
+  info.timeout_secs = 3600; /* an operation's wait may be long */
+  info.connect_timeout_secs = 20;
+  if (tls)
+    {
+      info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+      info.client_ssl_cert_filepath = c->client_crt;
+      info.client_ssl_private_key_filepath = c->client_key;
+      info.client_ssl_ca_filepath = c->server_crt;
+    }
+  if ((ctx = sym_lws_create_context (&info)) == NULL)
+    mc_make_error (err, 0, "cannot set up a connection to `%s`", c->url);
+  return ctx;
+}
+
 static int
 do_request (struct mc_client *c, const char *method, const char *path, json_t *body, struct mc_client_xfer *xfer,
             int *status, char **data, size_t *len, mc_error_t *err)
 {
-  struct lws_context_creation_info info;
   struct lws_client_connect_info ci;
   cleanup_free char *address = NULL, *text = NULL;
   struct request r;
@@ -322,22 +348,8 @@ do_request (struct mc_client *c, const char *method, const char *path, json_t *b
   r.body = text;
   r.body_len = text ? strlen (text) : 0;
   sym_lws_set_log_level (0, NULL);
-  memset (&info, 0, sizeof (info));
-  info.port = CONTEXT_PORT_NO_LISTEN;
-  info.protocols = client_protocols;
-  info.gid = (gid_t) -1;
-  info.uid = (uid_t) -1;
-  info.timeout_secs = 3600; /* an operation's wait may be long */
-  info.connect_timeout_secs = 20;
-  if (tls)
-    {
-      info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-      info.client_ssl_cert_filepath = c->client_crt;
-      info.client_ssl_private_key_filepath = c->client_key;
-      info.client_ssl_ca_filepath = c->server_crt;
-    }
-  if ((ctx = sym_lws_create_context (&info)) == NULL)
-    return mc_make_error (err, 0, "cannot set up a connection to `%s`", c->url);
+  if ((ctx = client_context (c, tls, client_protocols, err)) == NULL)
+    return -1;
   memset (&ci, 0, sizeof (ci));
   ci.context = ctx;
   ci.address = address;
@@ -729,7 +741,6 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   cleanup_free char *path = xasprintf ("/1.0/instances/%s/exec", name), *address = NULL, *wait = NULL;
   cleanup_json json_t *doc = NULL, *m = NULL;
   struct sigaction sa, old[sizeof (forwarded) / sizeof (forwarded[0])];
-  struct lws_context_creation_info info;
   struct termios saved;
   bool tls = false, raw = false;
   struct exec_client *x;
@@ -761,26 +772,9 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   x = xmalloc0 (sizeof (*x));
   x->interactive = json_is_true (json_object_get (body, "interactive"));
   x->no_stdin = no_stdin;
-  memset (&info, 0, sizeof (info));
-  info.port = CONTEXT_PORT_NO_LISTEN;
-  info.protocols = exec_protocols;
-  info.gid = (gid_t) -1;
-  info.uid = (uid_t) -1;
-  info.timeout_secs = 3600;
-  info.connect_timeout_secs = 20;
-  if (tls)
-    {
-      info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-      info.client_ssl_cert_filepath = c->client_crt;
-      info.client_ssl_private_key_filepath = c->client_key;
-      info.client_ssl_ca_filepath = c->server_crt;
-    }
   exec_current = x;
-  if ((x->ctx = sym_lws_create_context (&info)) == NULL)
-    {
-      mc_make_error (err, 0, "cannot set up a connection to `%s`", c->url);
-      goto out;
-    }
+  if ((x->ctx = client_context (c, tls, exec_protocols, err)) == NULL)
+    goto out;
   for (i = 0; i < WS_SLOTS; i++)
     {
       const char *secret = json_string_value (json_object_get (fds, slot_names[i]));

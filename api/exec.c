@@ -499,29 +499,15 @@ mc_api_instance_exec (struct mc_api_ctx *ctx, const struct mc_api_req *req, cons
   return 0;
 }
 
-/* GET .../console: the console log (LXD's `lxc console --show-log`).  */
+/* GET .../console: the console log (LXD's `lxc console --show-log`),
+ * which the logs also serve as lxc.log.  */
 int
 mc_api_instance_console_log (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                              struct mc_api_resp *r)
 {
-  mc_error_t err = NULL;
-  int fd;
+  const char *const log_args[] = { args[0], "lxc.log", NULL };
 
-  (void) req;
-  if (!mc_container_exists (ctx->store, args[0]))
-    return mc_api_error (r, 404, "Instance not found");
-  if ((fd = memfd_create ("console-log", MFD_CLOEXEC)) < 0)
-    return mc_api_error (r, 500, "memfd_create: %s", strerror (errno));
-  if (mc_console_show_log (ctx->store, args[0], fd, &err) < 0)
-    {
-      close (fd);
-      return mc_api_fail (r, 500, &err);
-    }
-  mc_api_sync (r, NULL);
-  r->raw = true;
-  r->parts[0] = fd;
-  r->n_parts = 1;
-  return 0;
+  return mc_api_instance_log_get (ctx, req, log_args, r);
 }
 
 /* LXD's console: an operation with a terminal's websockets (0 and
