@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 #include <unistd.h>
 
 #define BODY_MAX (4u << 20)
+#define SERVER_MAX_FDS 1024
+#define SERVER_READ_BUF (64u << 10)
 #define PARAMS_MAX 32
 #define EVENT_QUEUE_MAX 1024
 
@@ -206,6 +209,7 @@ struct server
   struct lws_vhost *https;   /* core.https_address's, or NULL */
   struct conn *waiters, *listeners;
   int listen_fd;             /* systemd's socket (socket activation), or -1 */
+  bool trim;                 /* a connection ended: give freed memory back */
 };
 
 static volatile sig_atomic_t stopping;
@@ -946,56 +950,63 @@ spooled_path (const char *path)
   return hit;
 }
 
+/* Keep or spool N data bytes of a request body.  */
+static void
+body_keep (struct conn *c, const char *data, size_t n)
+{
+  if (c->spool)
+    {
+      if (!c->spool_failed && mc_write_all (c->body_fd, data, n) < 0)
+        c->spool_failed = true;
+    }
+  else if (!c->too_big)
+    {
+      if (c->body_len + n > BODY_MAX)
+        c->too_big = true;
+      else
+        {
+          c->body = xrealloc (c->body, c->body_len + n + 1);
+          memcpy (c->body + c->body_len, data, n);
+          c->body_len += n;
+        }
+    }
+}
+
 /* Request body bytes: decoded when chunked, then kept (JSON, at most
- * BODY_MAX) or spooled.  */
+ * BODY_MAX) or spooled, one write per read of the connection.  */
 static int
 body_in (struct server *srv, struct conn *c, const void *in, size_t len)
 {
-  char buf[8192];
-  size_t off = 0;
+  cleanup_free char *buf = NULL;
+  size_t got = len, used = len;
 
   if (c->dispatched || len == 0)
     return 0;
-  while (off < len)
+  if (!c->chunked)
     {
-      size_t n = len - off < sizeof (buf) ? len - off : sizeof (buf), got = n, used = n;
+      body_keep (c, in, len);
+      return 0;
+    }
+  /* Decoded in a copy: IN is libwebsockets' buffer.  */
+  buf = xmalloc (len);
+  memcpy (buf, in, len);
+  if (mc_chunked_feed (&c->ch, buf, len, &got, &used) < 0)
+    {
+      struct mc_api_resp r = { 0 };
 
-      memcpy (buf, (const char *) in + off, n);
-      if (c->chunked && mc_chunked_feed (&c->ch, buf, n, &got, &used) < 0)
-        {
-          struct mc_api_resp r = { 0 };
-
-          c->dispatched = c->close_after = true;
-          mc_api_error (&r, 400, "Malformed chunked request body");
-          respond (c, &r);
-          mc_api_resp_release (&r);
-          return 0;
-        }
-      off += used;
-      if (c->spool)
-        {
-          if (!c->spool_failed && mc_write_all (c->body_fd, buf, got) < 0)
-            c->spool_failed = true;
-        }
-      else if (!c->too_big)
-        {
-          if (c->body_len + got > BODY_MAX)
-            c->too_big = true;
-          else
-            {
-              c->body = xrealloc (c->body, c->body_len + got + 1);
-              memcpy (c->body + c->body_len, buf, got);
-              c->body_len += got;
-            }
-        }
-      if (c->chunked && c->ch.done)
-        {
-          /* libwebsockets still counts this body: the connection ends
-             with the answer.  */
-          c->close_after = true;
-          dispatch (srv, c);
-          return 0;
-        }
+      c->dispatched = c->close_after = true;
+      mc_api_error (&r, 400, "Malformed chunked request body");
+      respond (c, &r);
+      mc_api_resp_release (&r);
+      return 0;
+    }
+  body_keep (c, buf, got);
+  if (c->ch.done)
+    {
+      /* libwebsockets still counts this body: the connection ends with
+         the answer.  */
+      c->close_after = true;
+      dispatch (srv, c);
     }
   return 0;
 }
@@ -1097,6 +1108,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
             unlink_waiter (srv, c);
           conn_reset (c);
         }
+      srv->trim = true;
       break;
 
     case LWS_CALLBACK_ESTABLISHED:
@@ -1128,6 +1140,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       if (c->listener)
         unlink_listener (srv, c);
       conn_reset (c);
+      srv->trim = true;
       return 0;
 
     default:
@@ -1391,6 +1404,14 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   info.gid = (gid_t) -1;
   info.uid = (uid_t) -1;
   info.max_http_header_data = 8192;
+  /* libwebsockets sizes its fd tables by `ulimit -n` unless told a
+     number (at 20000 files, 320 KiB of the server's memory); the
+     connections a server of ours holds at once are far fewer.  */
+  info.fd_limit_per_thread = SERVER_MAX_FDS;
+  /* What one read of a connection takes: an uploaded file or image
+     arrives in pieces of this size (the default, 4 KiB, made a 1 MiB
+     upload 256 reads, polls and writes).  */
+  info.pt_serv_buf_size = SERVER_READ_BUF;
   info.timeout_secs = 60;
   srv.lws = sym_lws_create_context (&info);
   umask (old_umask);
@@ -1423,8 +1444,19 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   sigaction (SIGINT, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
   while (ret == 0 && !stopping)
-    if (sym_lws_service (srv.lws, 0) < 0)
-      break;
+    {
+      if (sym_lws_service (srv.lws, 0) < 0)
+        break;
+      /* A server idles most of its life: what a client's requests took
+         from the heap goes back to the system when it leaves (each
+         `lxc` command is a client of its own; a connection that stays
+         pays nothing).  */
+      if (srv.trim)
+        {
+          srv.trim = false;
+          malloc_trim (0);
+        }
+    }
   sym_lws_context_destroy (srv.lws);
   srv.lws = NULL;
   if (srv.listen_fd < 0)
