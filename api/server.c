@@ -580,8 +580,12 @@ operations (struct server *srv, struct conn *c, struct mc_api_resp *r)
       mc_api_sync (r, mc_op_json (op));
       return 0;
     }
+  /* LXD cancels what has a way to be cancelled (a download, a token);
+     none of ours has: each runs in a child that the store's locks and
+     atomic writes keep safe to let finish.  LXD's answers.  */
   if (*rest == '\0' && strcmp (c->method, "DELETE") == 0)
-    return mc_api_error (r, 403, "This operation cannot be cancelled");
+    return mc_api_error (r, 400, op->status_code == 103 ? "This operation can't be cancelled"
+                                                         : "Only running operations can be cancelled");
   if (strcmp (rest, "/wait") != 0 || strcmp (c->method, "GET") != 0)
     return mc_api_error (r, 404, "not found");
   if (op->status_code != 103)

@@ -142,6 +142,17 @@ api() {
         "Failure|400|$(mc pause o1 2>&1 | sed 's/^minictr: //')"
     run api GET /1.0/operations/00000000-0000-0000-0000-000000000000
     assert_line --index 1 404
+    # Cancelling: LXD's answers for an operation that has no way to be
+    # cancelled, and for one that has ended.
+    run api DELETE "/1.0/operations/$id"
+    assert_output "$(printf '%s\n400' '{"type":"error","status":"","status_code":0,"operation":"","error_code":400,"error":"Only running operations can be cancelled","metadata":null}')"
+    mc start o1
+    op=$(api POST /1.0/instances/o1/exec '{"command": ["sleep", "1"], "wait-for-websocket": false}')
+    id=$(head -n 1 <<<"$op" | jq -r '.metadata.id')
+    run api DELETE "/1.0/operations/$id"
+    assert_output "$(printf '%s\n400' '{"type":"error","status":"","status_code":0,"operation":"","error_code":400,"error":"This operation can'"'"'t be cancelled","metadata":null}')"
+    run api GET "/1.0/operations/$id/wait?timeout=30"
+    assert_equal "$(head -n 1 <<<"$output" | jq -c '[.metadata.status, .metadata.metadata.return]')" '["Success",0]'
 }
 
 @test "the socket is root's (and the minictr group's); a second server is refused; SIGTERM leaves the containers running" {
