@@ -23,6 +23,38 @@ request_path (const struct mc_api_req *req)
   return path[0] == '/' ? steal_pointer (&path) : xasprintf ("/%s", path);
 }
 
+/* Run FN on WORK in an operation about instance NAME, described as WHAT,
+ * its stdin IN and stdout OUT (-1: /dev/null); answered sync, as LXD
+ * answers for files.  */
+static int
+file_op (const char *name, const char *what, mc_op_fn fn, json_t *work, int in, int out, struct mc_api_resp *r)
+{
+  cleanup_free char *url = xasprintf ("/1.0/instances/%s", name);
+  cleanup_json json_t *res = json_pack ("{s:[s]}", "instances", url), *op_json = NULL;
+  mc_error_t err = NULL;
+  struct mc_op *op;
+  int devnull, stdio[3];
+
+  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
+  stdio[0] = in >= 0 ? in : devnull;
+  stdio[1] = out >= 0 ? out : devnull;
+  stdio[2] = devnull;
+  op = mc_op_new (what, res, NULL, url);
+  if (mc_op_spawn (op, fn, work, stdio, false, &err) < 0)
+    {
+      close (devnull);
+      mc_op_failed (op, err->msg);
+      return mc_api_fail (r, 500, &err);
+    }
+  close (devnull);
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  r->sync_op = true;
+  return 0;
+}
+
 /* In the operation's child: the body is its stdin.  */
 static int
 push (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
@@ -74,13 +106,9 @@ mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req *req
                             struct mc_api_resp *r)
 {
   cleanup_free char *path = request_path (req);
-  cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
-  cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
+  cleanup_json json_t *work = NULL;
   const char *type = json_string_value (json_object_get (req->lxd_headers, "type"));
   const char *write_mode = json_string_value (json_object_get (req->lxd_headers, "write"));
-  int devnull, stdio[3];
-  mc_error_t err = NULL;
-  struct mc_op *op;
   long uid, gid, mode;
 
   if (path == NULL)
@@ -100,24 +128,7 @@ mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req *req
     return mc_api_error (r, 400, "No body");
   work = json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I}", "name", args[0], "path", path, "type", type, "uid",
                     (json_int_t) uid, "gid", (json_int_t) gid, "mode", (json_int_t) mode);
-  res = json_pack ("{s:[s]}", "instances", url);
-  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
-  stdio[0] = req->body_fd;
-  stdio[1] = stdio[2] = devnull;
-  op = mc_op_new ("Pushing a file", res, NULL, url);
-  if (mc_op_spawn (op, push, work, stdio, false, &err) < 0)
-    {
-      close (devnull);
-      mc_op_failed (op, err->msg);
-      return mc_api_fail (r, 500, &err);
-    }
-  close (devnull);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  r->sync_op = true;
-  return 0;
+  return file_op (args[0], "Pushing a file", push, work, req->body_fd, -1, r);
 }
 
 /* In the operation's child: what PATH is; a file's bytes to stdout (the
@@ -175,11 +186,8 @@ mc_api_instance_files_get (struct mc_api_ctx *ctx, const struct mc_api_req *req,
                            struct mc_api_resp *r)
 {
   cleanup_free char *path = request_path (req);
-  cleanup_free char *url = xasprintf ("/1.0/instances/%s", args[0]);
-  cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
-  int devnull, spool, stdio[3];
-  mc_error_t err = NULL;
-  struct mc_op *op;
+  cleanup_json json_t *work = NULL;
+  int spool;
 
   if (path == NULL)
     return mc_api_error (r, 400, "Missing path (want ?path=/a/path)");
@@ -187,29 +195,41 @@ mc_api_instance_files_get (struct mc_api_ctx *ctx, const struct mc_api_req *req,
     return mc_api_error (r, 404, "Instance not found");
   if ((spool = openat (ctx->store->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
     return mc_api_error (r, 500, "Cannot spool the file in the state directory: %s", strerror (errno));
-  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-    {
-      close (spool);
-      return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
-    }
   work = json_pack ("{s:s, s:s}", "name", args[0], "path", path);
-  res = json_pack ("{s:[s]}", "instances", url);
-  stdio[0] = stdio[2] = devnull;
-  stdio[1] = spool;
-  op = mc_op_new ("Reading a file", res, NULL, url);
-  if (mc_op_spawn (op, inspect, work, stdio, false, &err) < 0)
+  if (file_op (args[0], "Reading a file", inspect, work, -1, spool, r) < 0 || r->op == NULL)
     {
-      close (devnull);
       close (spool);
-      mc_op_failed (op, err->msg);
-      return mc_api_fail (r, 500, &err);
+      return 0;
     }
-  close (devnull);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  r->sync_op = true;
   r->file_op = true;
   r->file_fd = spool;
   return 0;
+}
+
+/* In the operation's child: PATH goes (a file, a symlink, an empty
+ * directory: LXD's removal).  */
+static int
+unlink_path (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
+{
+  cleanup_free char *path = xstrdup (json_string_value (json_object_get (work, "path")));
+  struct mc_file_ref ref = { .name = json_string_value (json_object_get (work, "name")), .path = path };
+  struct mc_file_opts o = { .uid = MC_FILE_ID_UNSET, .gid = MC_FILE_ID_UNSET, .mode = -1 };
+
+  (void) metadata;
+  return mc_file_delete (s, &ref, &o, err);
+}
+
+int
+mc_api_instance_files_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                              struct mc_api_resp *r)
+{
+  cleanup_free char *path = request_path (req);
+  cleanup_json json_t *work = NULL;
+
+  if (path == NULL)
+    return mc_api_error (r, 400, "Missing path (want ?path=/a/path)");
+  if (!mc_container_exists (ctx->store, args[0]))
+    return mc_api_error (r, 404, "Instance not found");
+  work = json_pack ("{s:s, s:s}", "name", args[0], "path", path);
+  return file_op (args[0], "Deleting a file", unlink_path, work, -1, -1, r);
 }

@@ -15,5 +15,8 @@ int mc_api_instance_files_post (struct mc_api_ctx *ctx, const struct mc_api_req 
  * target (raw, X-LXD-type: symlink); LXD's answers.  */
 int mc_api_instance_files_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                                struct mc_api_resp *r);
+/* DELETE: a file, symlink or empty directory goes (LXD's removal; sync).  */
+int mc_api_instance_files_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                                  struct mc_api_resp *r);
 
 #endif

@@ -21,6 +21,7 @@ static const char *const extensions[] = {
   "container_exec_user_group_cwd", /* exec's user, group and cwd */
   "directory_manipulation", /* file push of directories (X-LXD-type: directory) */
   "file_symlinks",        /* ... and of symlinks */
+  "file_delete",          /* DELETE .../files */
   "certificate_token",    /* join tokens (config trust add) */
   "console",              /* POST /1.0/instances/NAME/console */
 };

@@ -65,6 +65,7 @@ static const struct route
   { "DELETE", "/1.0/instances/*/logs/*", mc_api_instance_log_delete },
   { "POST", "/1.0/instances/*/files", mc_api_instance_files_post },
   { "GET", "/1.0/instances/*/files", mc_api_instance_files_get },
+  { "DELETE", "/1.0/instances/*/files", mc_api_instance_files_delete },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
   { "PUT", "/1.0/instances/*/state", mc_api_instance_state_put },
   { "GET", "/1.0/instances/*/snapshots", mc_api_snapshots_list },

@@ -244,9 +244,12 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
   if (cmd->names && !explicit_remote && cli_remote_of (NULL, 0, NULL, &a->remote, err) < 0)
     return -1;
   if (a->remote && !cli_remote_capable (cmd->path))
-    return mc_make_usage_error (err, "`minictr %s` does not work on remote `%s` (on a remote: list, launch, init, "
-                                     "start, stop, restart, pause, delete, exec, file push, file pull, config show, get, set, unset, "
-                                     "snapshot, restore)", cmd->path, a->remote);
+    {
+      cleanup_free char *which = cli_remote_capable_list ();
+
+      return mc_make_usage_error (err, "`minictr %s` does not work on remote `%s` (on a remote: %s)", cmd->path,
+                                  a->remote, which);
+    }
   return cli_want_args (cmd, a->n, cmd->min_args, cmd->max_args, err);
 }
 

@@ -146,9 +146,14 @@ int cli_remote (int argc, char **argv, mc_error_t *err);
  * of argument ARG) names, or with PREFIX NULL the default one; NULL for
  * `local`.  */
 int cli_remote_of (const char *prefix, size_t len, const char *arg, char **remote, mc_error_t *err);
-/* Whether command PATH works on a remote.  */
+/* Whether command PATH works on a remote; the list of those that do
+ * (malloc'ed, for an error message).  */
 bool cli_remote_capable (const char *path);
-json_t *cli_remote_instances (const char *remote, mc_error_t *err);
+char *cli_remote_capable_list (void);
+/* GET PATH on REMOTE: the answer's metadata (an operation's, waited for);
+ * cli_remote_list wants it a list (LXD's recursion=1 or 2 answers).  */
+json_t *cli_remote_get (const char *remote, const char *path, mc_error_t *err);
+json_t *cli_remote_list (const char *remote, const char *path, mc_error_t *err);
 struct mc_client;
 /* The client for REMOTE (its certificates when over HTTPS).  */
 int cli_remote_client_open (const char *remote, struct mc_client *cl, mc_error_t *err);

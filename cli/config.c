@@ -117,6 +117,25 @@ configure (const struct cli_command *cmd, const char *name, const struct mc_conf
 }
 
 /* The document `config show` prints: LXD's instance fields, no times.  */
+/* Profile NAME as the API has it: with its name, and the instances that
+ * use it as URLs.  */
+static json_t *
+profile_doc (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_json json_t *prof = mc_profile_load (s, name, err), *users = NULL;
+  json_t *u, *refs;
+  size_t i;
+
+  if (prof == NULL || (users = mc_profile_used_by (s, name, err)) == NULL)
+    return NULL;
+  json_object_set_new (prof, "name", json_string (name));
+  refs = json_array ();
+  json_array_foreach (users, i, u)
+    json_array_append_new (refs, json_sprintf ("/1.0/instances/%s", json_string_value (u)));
+  json_object_set_new (prof, "used_by", refs);
+  return steal_pointer (&prof);
+}
+
 static json_t *
 load_doc (const struct cli_command *cmd, struct mc_store *s, const char *name, bool expanded,
           mc_error_t *err)
@@ -127,19 +146,7 @@ load_doc (const struct cli_command *cmd, struct mc_store *s, const char *name, b
   size_t i;
 
   if (is_profile_cmd (cmd))
-    {
-      cleanup_json json_t *prof = mc_profile_load (s, name, err), *users = NULL;
-      json_t *u, *refs;
-
-      if (prof == NULL || (users = mc_profile_used_by (s, name, err)) == NULL)
-        return NULL;
-      json_object_set_new (prof, "name", json_string (name));
-      refs = json_array ();
-      json_array_foreach (users, i, u)
-        json_array_append_new (refs, json_sprintf ("/1.0/instances/%s", json_string_value (u)));
-      json_object_set_new (prof, "used_by", refs);
-      return steal_pointer (&prof);
-    }
+    return profile_doc (s, name, err);
   cfg = expanded ? mc_container_config_expanded (s, name, err) : mc_container_config_load (s, name, err);
   if (cfg == NULL)
     return NULL;
@@ -161,7 +168,13 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (remote)
+  if (remote && is_profile_cmd (cmd))
+    {
+      cleanup_free char *enc = cli_url_escape (argv[optind]), *path = xasprintf ("/1.0/profiles/%s", enc);
+
+      doc = cli_remote_get (remote, path, err);
+    }
+  else if (remote)
     doc = cli_remote_config_doc (remote, argv[optind], expanded, err);
   else if (mc_store_open (&s, err) < 0)
     return -1;
@@ -635,54 +648,68 @@ cli_config (int argc, char **argv, mc_error_t *err)
 
 /* ---- profiles -------------------------------------------------------------------- */
 
+/* The local profiles as the API has them (with name and used_by).  */
+static json_t *
+local_profiles (mc_error_t *err)
+{
+  struct mc_store s;
+  json_t *names, *n, *all;
+  size_t i;
+
+  if (mc_store_open (&s, err) < 0)
+    return NULL;
+  if ((names = mc_profile_names (&s, err)) == NULL)
+    return mc_store_close (&s), NULL;
+  all = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      json_t *p = profile_doc (&s, json_string_value (n), err);
+
+      if (p == NULL)
+        {
+          json_decref (all);
+          all = NULL;
+          break;
+        }
+      json_array_append_new (all, p);
+    }
+  json_decref (names);
+  mc_store_close (&s);
+  return all;
+}
+
 static int
 cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "DESCRIPTION", "USED BY" };
   cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
+  cleanup_json json_t *all = NULL;
   struct cli_table t;
-  struct mc_store s;
-  json_t *names, *n, *data;
+  json_t *p;
   size_t i;
-  int r = 0;
+  int r;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
-      || mc_store_open (&s, err) < 0)
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  if ((names = mc_profile_names (&s, err)) == NULL)
-    return mc_store_close (&s), -1;
+  all = a.remote ? cli_remote_list (a.remote, "/1.0/profiles?recursion=1", err) : local_profiles (err);
+  if (all == NULL)
+    return -1;
   cli_table_init (&t, headers, 3);
-  data = json_array ();
-  json_array_foreach (names, i, n)
+  json_array_foreach (all, i, p)
     {
-      json_t *p = mc_profile_load (&s, json_string_value (n), err);
-      json_t *users = p ? mc_profile_used_by (&s, json_string_value (n), err) : NULL;
       char count[32];
       const char *row[3];
 
-      if (users == NULL)
-        {
-          json_decref (p);
-          r = -1;
-          break;
-        }
-      snprintf (count, sizeof (count), "%zu", json_array_size (users));
-      row[0] = json_string_value (n);
+      snprintf (count, sizeof (count), "%zu", json_array_size (json_object_get (p, "used_by")));
+      row[0] = json_string_value (json_object_get (p, "name"));
       row[1] = json_string_value (json_object_get (p, "description"));
       row[2] = count;
       cli_table_add (&t, row);
-      json_object_set (p, "name", n);
-      json_array_append_new (data, p);
-      json_decref (users);
     }
-  if (r == 0)
-    r = cli_print (fmt, &t, data, err);
+  r = cli_print (fmt, &t, all, err);
   cli_table_release (&t);
-  json_decref (data);
-  json_decref (names);
-  mc_store_close (&s);
   return r;
 }
 

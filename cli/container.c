@@ -1,6 +1,7 @@
 /* Container commands, LXD's verbs at the top level: init, launch, start,
  * stop, restart, pause, resume, delete, list, info, console.  */
 #include "cli/cli.h"
+#include "api/client.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
@@ -631,7 +632,7 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
 static json_t *
 remote_collect (const char *remote, char **filters, int nfilters, mc_error_t *err)
 {
-  cleanup_json json_t *all = cli_remote_instances (remote, err);
+  cleanup_json json_t *all = cli_remote_list (remote, "/1.0/instances?recursion=2", err);
   json_t *out, *info;
   size_t i;
   int f;
@@ -1138,6 +1139,53 @@ print_info (json_t *c)
   print_layers (json_object_get (c, "layers"));
 }
 
+/* `info` on a remote: the server's (GET /1.0) or an instance's, as the
+ * API has them; its console log with --show-log.  */
+static int
+remote_info (const struct cli_args *a, const char *name, mc_error_t *err)
+{
+  cleanup_free char *enc = name ? cli_url_escape (name) : NULL;
+  cleanup_free char *path = NULL;
+  cleanup_json json_t *doc = NULL;
+
+  if (cli_has (a, "resources"))
+    return mc_make_usage_error (err, "info --resources on a remote: not supported there");
+  if (name == NULL)
+    {
+      cleanup_json json_t *server = cli_remote_get (a->remote, "/1.0", err);
+
+      if (server == NULL)
+        return -1;
+      doc = json_pack ("{s:O}", "environment", json_object_get (server, "environment"));
+      return cli_print_yaml (doc, err);
+    }
+  path = xasprintf ("/1.0/instances/%s?recursion=1", enc);
+  if ((doc = cli_remote_get (a->remote, path, err)) == NULL)
+    return -1;
+  print_info (doc);
+  if (cli_has (a, "show-log"))
+    {
+      cleanup_free char *log = xasprintf ("/1.0/instances/%s/logs/lxc.log", enc);
+      struct mc_client_xfer x = { .in_fd = -1, .out_fd = STDOUT_FILENO };
+      struct mc_client cl;
+      int r;
+
+      printf ("\nLog:\n\n");
+      fflush (stdout);
+      if (cli_remote_client_open (a->remote, &cl, err) < 0)
+        return -1;
+      r = mc_client_xfer (&cl, "GET", log, &x, err);
+      mc_client_release (&cl);
+      /* A log comes as bytes (not as a file, which would be written as
+         it came).  */
+      if (r == 0 && x.data && mc_write_all (STDOUT_FILENO, x.data, x.len) < 0)
+        r = mc_make_error (err, errno, "write the log");
+      free (x.data);
+      return r;
+    }
+  return 0;
+}
+
 static int
 cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -1146,6 +1194,8 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   json_t *c;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    return remote_info (&a, optind < argc ? argv[optind] : NULL, err);
   if (mc_store_open (&store, err) < 0)
     return -1;
   if (cli_has (&a, "resources"))

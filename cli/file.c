@@ -158,6 +158,30 @@ remote_push (struct file_args *fa, char **srcs, int n, const struct mc_file_ref 
   return ret;
 }
 
+/* LXD's file delete: a file, symlink or empty directory, one request
+ * each (every argument was checked first).  */
+static int
+remote_delete (struct file_args *fa, const struct mc_file_ref *refs, int n, mc_error_t *err)
+{
+  struct mc_client cl;
+  int i, ret = 0;
+
+  if (fa->o.force)
+    return mc_make_usage_error (err, "file delete on a remote: -f is not supported there (LXD removes a file or "
+                                     "an empty directory)");
+  if (cli_remote_client_open (fa->remote, &cl, err) < 0)
+    return -1;
+  for (i = 0; i < n && ret == 0; i++)
+    {
+      cleanup_free char *name = cli_url_escape (refs[i].name), *enc = cli_url_escape (refs[i].path);
+      cleanup_free char *url = xasprintf ("/1.0/instances/%s/files?path=%s", name, enc);
+
+      ret = mc_client_call (&cl, "DELETE", url, NULL, NULL, err);
+    }
+  mc_client_release (&cl);
+  return ret;
+}
+
 static int
 remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const char *dest, mc_error_t *err)
 {
@@ -362,6 +386,13 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   refs = xmalloc0 (sizeof (*refs) * (size_t) n);
   if (parse_refs (argv + optind, n, refs, err) < 0)
     return -1;
+  if (a.remote)
+    {
+      r = remote_delete (&a, refs, n, err);
+      release_refs (refs, n);
+      free (a.remote);
+      return r;
+    }
   release_refs (refs, n);
   for (i = optind; i < argc; i++)
     if (with_ref (argv[i], do_delete, &a.o, err) < 0)

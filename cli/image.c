@@ -208,10 +208,15 @@ image_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  if (mc_store_open (&store, err) < 0)
+  if (a.remote)
+    images = cli_remote_list (a.remote, "/1.0/images?recursion=1", err);
+  else if (mc_store_open (&store, err) < 0)
     return -1;
-  images = mc_image_list (&store, err);
-  mc_store_close (&store);
+  else
+    {
+      images = mc_image_list (&store, err);
+      mc_store_close (&store);
+    }
   if (images == NULL)
     return -1;
   cli_table_init (&t, headers, 8);

@@ -19,6 +19,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The local networks as the API describes them.  */
+static json_t *
+local_networks (mc_error_t *err)
+{
+  struct mc_store s;
+  json_t *names, *n, *all;
+  size_t i;
+
+  if (mc_store_open (&s, err) < 0)
+    return NULL;
+  if ((names = mc_network_names (&s, err)) == NULL)
+    return mc_store_close (&s), NULL;
+  all = json_array ();
+  json_array_foreach (names, i, n)
+    {
+      json_t *d = mc_network_describe (&s, json_string_value (n), err);
+
+      if (d == NULL)
+        {
+          json_decref (all);
+          all = NULL;
+          break;
+        }
+      json_array_append_new (all, d);
+    }
+  json_decref (names);
+  mc_store_close (&s);
+  return all;
+}
+
 static int
 cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -26,50 +56,38 @@ cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
                                          "STATE" };
   cleanup_args struct cli_args a = { 0 };
   enum cli_format fmt = CLI_FORMAT_TABLE;
-  struct mc_store s;
   struct cli_table t;
-  json_t *names, *n, *all;
+  cleanup_json json_t *all = NULL;
+  json_t *d;
   size_t i;
-  int ret = 0;
+  int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
-      || mc_store_open (&s, err) < 0)
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  if ((names = mc_network_names (&s, err)) == NULL)
-    return mc_store_close (&s), -1;
+  all = a.remote ? cli_remote_list (a.remote, "/1.0/networks?recursion=1", err) : local_networks (err);
+  if (all == NULL)
+    return -1;
   cli_table_init (&t, headers, 8);
-  all = json_array ();
-  json_array_foreach (names, i, n)
+  json_array_foreach (all, i, d)
     {
-      json_t *d = mc_network_describe (&s, json_string_value (n), err), *cfg;
-      const char *row[8];
+      json_t *cfg = json_object_get (d, "config");
+      const char *row[8], *status = json_string_value (json_object_get (d, "status"));
       char used[32];
 
-      if (d == NULL)
-        {
-          ret = -1;
-          break;
-        }
-      cfg = json_object_get (d, "config");
       snprintf (used, sizeof (used), "%zu", json_array_size (json_object_get (d, "used_by")));
-      row[0] = json_string_value (n);
+      row[0] = json_string_value (json_object_get (d, "name"));
       row[1] = "bridge";
       row[2] = "YES";
       row[3] = json_string_value (json_object_get (cfg, "ipv4.address"));
       row[4] = json_string_value (json_object_get (cfg, "ipv6.address"));
       row[5] = json_string_value (json_object_get (d, "description"));
       row[6] = used;
-      row[7] = strcmp (json_string_value (json_object_get (d, "status")), "Created") == 0 ? "CREATED" : "UNAVAILABLE";
+      row[7] = status && strcmp (status, "Created") == 0 ? "CREATED" : "UNAVAILABLE";
       cli_table_add (&t, row);
-      json_array_append_new (all, d);
     }
-  if (ret == 0)
-    ret = cli_print (fmt, &t, all, err);
+  ret = cli_print (fmt, &t, all, err);
   cli_table_release (&t);
-  json_decref (all);
-  json_decref (names);
-  mc_store_close (&s);
   return ret;
 }
 

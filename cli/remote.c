@@ -479,10 +479,12 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 
 /* ---- commands on a remote ------------------------------------------------------- */
 
-static const char *const remote_capable[] = { "list", "start", "stop", "restart", "pause", "delete", "launch",
-                                              "init", "exec", "file push", "file pull", "config show",
-                                              "config get", "config set", "config unset", "snapshot", "restore",
-                                              NULL };
+static const char *const remote_capable[] = { "list", "info", "start", "stop", "restart", "pause", "delete",
+                                              "launch", "init", "exec", "file push", "file pull",
+                                              "file delete", "config show", "config get", "config set",
+                                              "config unset", "snapshot", "restore", "move",
+                                              "image list", "profile list", "profile show",
+                                              "network list", NULL };
 
 bool
 cli_remote_capable (const char *path)
@@ -495,6 +497,25 @@ cli_remote_capable (const char *path)
   return false;
 }
 
+char *
+cli_remote_capable_list (void)
+{
+  size_t i, len = 0;
+  char *out;
+
+  for (i = 0; remote_capable[i]; i++)
+    len += strlen (remote_capable[i]) + 2;
+  out = xmalloc (len + 1);
+  *out = '\0';
+  for (i = 0; remote_capable[i]; i++)
+    {
+      if (i)
+        strcat (out, ", ");
+      strcat (out, remote_capable[i]);
+    }
+  return out;
+}
+
 static char *
 instance_path (const char *name, const char *tail)
 {
@@ -502,20 +523,30 @@ instance_path (const char *name, const char *tail)
 }
 
 json_t *
-cli_remote_instances (const char *remote, mc_error_t *err)
+cli_remote_get (const char *remote, const char *path, mc_error_t *err)
 {
   struct mc_client cl;
-  json_t *all = NULL;
+  json_t *doc = NULL;
 
   if (cli_remote_client_open (remote, &cl, err) < 0)
     return NULL;
-  if (mc_client_call (&cl, "GET", "/1.0/instances?recursion=2", NULL, &all, err) == 0 && !json_is_array (all))
+  if (mc_client_call (&cl, "GET", path, NULL, &doc, err) < 0)
+    doc = NULL;
+  mc_client_release (&cl);
+  return doc;
+}
+
+json_t *
+cli_remote_list (const char *remote, const char *path, mc_error_t *err)
+{
+  json_t *all = cli_remote_get (remote, path, err);
+
+  if (all && !json_is_array (all))
     {
       json_decref (all);
-      all = NULL;
-      mc_make_error (err, 0, "remote `%s`: the instance list is not a list", remote);
+      mc_make_error (err, 0, "remote `%s`: the answer to %s is not a list", remote, path);
+      return NULL;
     }
-  mc_client_release (&cl);
   return all;
 }
 

@@ -18,16 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* -h and the argument count (the table's) only: 1 when the help was
- * printed.  */
-static int
-help_only (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
-{
-  cleanup_args struct cli_args a = { 0 };
-
-  return cli_parse (cmd, argc, argv, &a, err);
-}
-
 /* "NAME/SNAP" -> NAME, SNAP (in place).  */
 static int
 split_snap (const struct cli_command *cmd, char *arg, char **snap, mc_error_t *err)
@@ -261,10 +251,18 @@ do_move (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 int
 cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = help_only (cmd, argc, argv, err);
+  cleanup_args struct cli_args a = { 0 };
+  int r = cli_parse (cmd, argc, argv, &a, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  /* On a remote: LXD's rename (POST the new name), within that server.  */
+  if (a.remote)
+    {
+      cleanup_json json_t *body = json_pack ("{s:s}", "name", argv[optind + 1]);
+
+      return cli_remote_instance_call (a.remote, "POST", argv[optind], "", body, NULL, err);
+    }
   return cli_with_lock (argv[optind], do_move, argv[optind + 1], err);
 }
 

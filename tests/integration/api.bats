@@ -323,6 +323,16 @@ cg_file() {
     run lxc file push -q "$WORK/f" fp1/nosuchdir/x
     assert_failure
     assert_output --partial "No such file or directory"
+    # lxc file delete: a file, a symlink (not what it points to), an empty
+    # directory; not one with something in it.
+    lxc file delete fp1/root/tree/link fp1/root/tree/sub/b fp1/root/tree/sub
+    run lxc file delete fp1/root/tree
+    assert_failure
+    assert_output "Error: \`fp1/root/tree\` is a directory and not empty (use --force)"
+    assert_equal "$(mc exec fp1 -- find /root/tree | sort | tr '\n' ' ')" "/root/tree /root/tree/a "
+    run lxc file delete fp1/root/nosuch
+    assert_failure
+    assert_output --partial "No such file or directory"
 }
 
 @test "lxc list's server-side filters (status, name) are LXD's; a malformed one is refused" {
@@ -884,6 +894,38 @@ wait_gone() {
     mc exec r1 -- sh -c 'echo after > /root/s'
     mc restore sock:r1 s0
     assert_equal "$(mc exec r1 -- cat /root/s)" before
+    # What the remote shows is what the local store shows.
+    mc network create rnet0 ipv4.address=10.251.7.1/24 ipv4.nat=false
+    assert_equal "$(mc info sock:r1 | sed '/^Resources:/,/^Layers:/d')" "$(mc info r1 | sed '/^Resources:/,/^Layers:/d')"
+    assert_equal "$(mc image list sock: --format json)" "$(mc image list --format json)"
+    assert_equal "$(mc profile list sock: --format json)" "$(mc profile list --format json)"
+    assert_equal "$(mc profile show sock:default)" "$(mc profile show default)"
+    assert_equal "$(mc network list sock: --format csv)" "$(mc network list --format csv)"
+    assert_equal "$(mc network list sock: --format csv | cut -d, -f1,4,7)" "rnet0,10.251.7.1/24,0"
+    mc network delete rnet0
+    run mc info sock:
+    assert_line "  server: minictr"
+    assert_line "  kernel_version: $(uname -r)"
+    mc exec r1 -- sh -c 'echo on-console > /dev/console'
+    run mc info --show-log sock:r1
+    assert_line --partial on-console
+    # Files deleted (LXD's way: a file, a symlink, an empty directory).
+    mc exec r1 -- sh -c 'touch /root/f1; ln -s /nowhere /root/l1; mkdir -p /root/d1 /root/d2/sub'
+    mc file delete sock:r1/root/f1 sock:r1/root/l1 sock:r1/root/d1
+    run mc file delete sock:r1/root/d2
+    assert_failure
+    assert_output "minictr: \`r1/root/d2\` is a directory and not empty (use --force)"
+    run mc file delete -f sock:r1/root/d2
+    assert_equal "$status" 2
+    assert_output "minictr: file delete on a remote: -f is not supported there (LXD removes a file or an empty directory)"
+    assert_equal "$(mc exec r1 -- ls /root | tr '\n' ' ')" "b2 big d2 s "
+    # Renamed there (stopped, as LXD wants).
+    mc stop -f sock:r1
+    mc move sock:r1 sock:r2
+    run mc move sock:r2 r1
+    assert_success
+    assert_equal "$(mc list -c n --format csv)" r1
+    mc start sock:r1
     # Signals reach the command.
     run timeout -s TERM 3 "$MINICTR_BIN" exec sock:r1 -- sh -c 'trap "echo got-term; exit 7" TERM; while :; do sleep 1; done'
     assert_output --partial got-term
@@ -899,7 +941,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc config edit sock:r1
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr config edit\` does not work on remote \`sock\` (on a remote: list, launch, init, start, stop, restart, pause, delete, exec, file push, file pull, config show, get, set, unset, snapshot, restore)"
+    assert_output "minictr: \`minictr config edit\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, image list, profile list, profile show, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
