@@ -157,13 +157,28 @@ json_t *cli_remote_list (const char *remote, const char *path, mc_error_t *err);
 struct mc_client;
 /* The client for REMOTE (its certificates when over HTTPS).  */
 int cli_remote_client_open (const char *remote, struct mc_client *cl, mc_error_t *err);
+/* METHOD PATH with BODY on REMOTE, LXD's way (mc_client_call); *OUT (may
+ * be NULL) the answer's metadata.  */
+int cli_remote_call (const char *remote, const char *method, const char *path, json_t *body, json_t **out,
+                     mc_error_t *err);
+/* METHOD /1.0/KIND/NAME[TAIL] (KIND: instances, profiles, ...) with BODY
+ * on REMOTE, LXD's way (mc_client_call); *OUT (may be NULL) the answer's
+ * metadata.  */
+int cli_remote_object_call (const char *remote, const char *method, const char *kind, const char *name,
+                            const char *tail, json_t *body, json_t **out, mc_error_t *err);
 int cli_remote_instance_call (const char *remote, const char *method, const char *name, const char *tail,
                               json_t *body, json_t **out, mc_error_t *err);
-json_t *cli_remote_config_doc (const char *remote, const char *name, bool expanded, mc_error_t *err);
-int cli_remote_config_set (const char *remote, const char *name, const char *const *keys,
+/* The document `config show` (KIND instances; EXPANDED: profiles
+ * stacked) or `profile show` (KIND profiles) prints.  */
+json_t *cli_remote_config_doc (const char *remote, const char *kind, const char *name, bool expanded,
+                               mc_error_t *err);
+int cli_remote_config_set (const char *remote, const char *kind, const char *name, const char *const *keys,
                            const char *const *values, size_t n, mc_error_t *err);
-int cli_remote_config_unset (const char *remote, const char *name, const char *const *keys, size_t n,
-                             mc_error_t *err);
+int cli_remote_config_unset (const char *remote, const char *kind, const char *name, const char *const *keys,
+                             size_t n, mc_error_t *err);
+/* PUT DOC's writable fields (config, devices, description; an instance's
+ * profiles and ephemeral) as /1.0/KIND/NAME.  */
+int cli_remote_replace (const char *remote, const char *kind, const char *name, json_t *doc, mc_error_t *err);
 /* S percent-encoded for a URL's query (malloc'ed).  */
 char *cli_url_escape (const char *s);
 int cli_remote_state (const char *remote, const char *name, const char *action, bool force, int timeout,

@@ -35,6 +35,13 @@ is_profile_cmd (const struct cli_command *cmd)
  * per process.  */
 static char *remote;
 
+/* What a command's NAME is, as the API's collection.  */
+static const char *
+kind_of (const struct cli_command *cmd)
+{
+  return is_profile_cmd (cmd) ? "profiles" : "instances";
+}
+
 static int
 parse_flags (const struct cli_command *cmd, int argc, char **argv, bool *expanded, mc_error_t *err)
 {
@@ -168,14 +175,8 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (remote && is_profile_cmd (cmd))
-    {
-      cleanup_free char *enc = cli_url_escape (argv[optind]), *path = xasprintf ("/1.0/profiles/%s", enc);
-
-      doc = cli_remote_get (remote, path, err);
-    }
-  else if (remote)
-    doc = cli_remote_config_doc (remote, argv[optind], expanded, err);
+  if (remote)
+    doc = cli_remote_config_doc (remote, kind_of (cmd), argv[optind], expanded, err);
   else if (mc_store_open (&s, err) < 0)
     return -1;
   else
@@ -211,7 +212,7 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     {
       if (property)
         return mc_make_usage_error (err, "config get --property on a remote: not supported there");
-      if ((doc = cli_remote_config_doc (remote, argv[optind], expanded, err)) == NULL)
+      if ((doc = cli_remote_config_doc (remote, kind_of (cmd), argv[optind], expanded, err)) == NULL)
         return -1;
     }
   else if ((!property && mc_config_key_find (argv[optind + 1], false, err) == NULL) || mc_store_open (&s, err) < 0)
@@ -287,7 +288,7 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return -1;
   if (remote)
     return property ? mc_make_usage_error (err, "config set --property on a remote: not supported there")
-                    : cli_remote_config_set (remote, argv[optind], change.keys, change.values, change.n, err);
+                    : cli_remote_config_set (remote, kind_of (cmd), argv[optind], change.keys, change.values, change.n, err);
   change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }
@@ -309,7 +310,7 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
   change.n = (size_t) (argc - optind - 1);
   if (remote)
     return property ? mc_make_usage_error (err, "config unset --property on a remote: not supported there")
-                    : cli_remote_config_unset (remote, argv[optind], change.keys, change.n, err);
+                    : cli_remote_config_unset (remote, kind_of (cmd), argv[optind], change.keys, change.n, err);
   change.property = property;
   return configure (cmd, argv[optind], &change, err);
 }
@@ -328,11 +329,12 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
+  if (remote == NULL && mc_store_open (&s, err) < 0)
     return -1;
   if (!isatty (STDIN_FILENO))
     doc = cli_read_yaml (STDIN_FILENO, "standard input", err);
-  else if ((doc = load_doc (cmd, &s, argv[optind], false, err)) != NULL)
+  else if ((doc = remote ? cli_remote_config_doc (remote, kind_of (cmd), argv[optind], false, err)
+                         : load_doc (cmd, &s, argv[optind], false, err)) != NULL)
     {
       json_t *shown = doc;
 
@@ -341,9 +343,17 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
       doc = cli_edit_yaml (shown, "edit", err);
       json_decref (shown);
     }
-  mc_store_close (&s);
+  if (remote == NULL)
+    mc_store_close (&s);
   if (doc == NULL)
     return -1;
+  if (remote)
+    {
+      /* The server checks it as `edit` does here.  */
+      r = cli_remote_replace (remote, kind_of (cmd), argv[optind], doc, err);
+      json_decref (doc);
+      return r;
+    }
   change.replace = doc;
   r = configure (cmd, argv[optind], &change, err);
   json_decref (doc);
@@ -713,6 +723,25 @@ cmd_profile_list (const struct cli_command *cmd, int argc, char **argv, mc_error
   return r;
 }
 
+/* profile create on a remote: POST /1.0/profiles (the YAML on standard
+ * input, when it is not a terminal, is the new profile).  */
+static int
+remote_profile_create (const char *name, mc_error_t *err)
+{
+  cleanup_json json_t *p = isatty (STDIN_FILENO) ? json_object () : cli_read_yaml (STDIN_FILENO, "standard input", err);
+  cleanup_json json_t *body = NULL;
+  int r;
+
+  if (p == NULL)
+    return -1;
+  body = json_deep_copy (p);
+  json_object_set_new (body, "name", json_string (name));
+  r = cli_remote_call (remote, "POST", "/1.0/profiles", body, NULL, err);
+  if (r == 0)
+    printf ("Profile %s created\n", name);
+  return r;
+}
+
 static int
 cmd_profile_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -723,6 +752,8 @@ cmd_profile_create (const struct cli_command *cmd, int argc, char **argv, mc_err
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    return remote_profile_create (argv[optind], err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (!isatty (STDIN_FILENO))
@@ -748,6 +779,13 @@ cmd_profile_delete (const struct cli_command *cmd, int argc, char **argv, mc_err
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    {
+      for (i = optind; i < argc && r == 0; i++)
+        if ((r = cli_remote_object_call (remote, "DELETE", "profiles", argv[i], "", NULL, NULL, err)) == 0)
+          printf ("Profile %s deleted\n", argv[i]);
+      return r;
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
   for (i = optind; i < argc && r == 0; i++)
@@ -762,6 +800,25 @@ cmd_profile_delete (const struct cli_command *cmd, int argc, char **argv, mc_err
   return r;
 }
 
+/* profile copy (GET, then POST the copy) or rename (POST the new name)
+ * on a remote.  */
+static int
+remote_profile_copy_rename (bool copy, const char *from, const char *to, mc_error_t *err)
+{
+  cleanup_json json_t *p = NULL, *body = NULL;
+
+  if (!copy)
+    {
+      body = json_pack ("{s:s}", "name", to);
+      return cli_remote_object_call (remote, "POST", "profiles", from, "", body, NULL, err);
+    }
+  if ((p = cli_remote_config_doc (remote, "profiles", from, false, err)) == NULL)
+    return -1;
+  body = json_pack ("{s:s, s:O?, s:O?, s:O?}", "name", to, "config", json_object_get (p, "config"), "devices",
+                    json_object_get (p, "devices"), "description", json_object_get (p, "description"));
+  return cli_remote_call (remote, "POST", "/1.0/profiles", body, NULL, err);
+}
+
 static int
 cmd_profile_copy_rename (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -773,6 +830,8 @@ cmd_profile_copy_rename (const struct cli_command *cmd, int argc, char **argv, m
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    return remote_profile_copy_rename (copy, argv[optind], argv[optind + 1], err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   if ((lock = mc_profiles_lock (&s, err)) < 0)
@@ -804,10 +863,14 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
     return r < 0 ? -1 : 0;
   name = argv[optind];
   arg = argv[optind + 1];
-  if (mc_store_open (&s, err) < 0)
+  if (remote)
+    cfg = cli_remote_config_doc (remote, "instances", name, false, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  if ((cfg = mc_container_config_load (&s, name, err)) == NULL)
-    return mc_store_close (&s), -1;
+  else if ((cfg = mc_container_config_load (&s, name, err)) == NULL)
+    mc_store_close (&s);
+  if (cfg == NULL)
+    return -1;
   list = json_deep_copy (json_object_get (cfg, "profiles"));
   json_decref (cfg);
   if (!json_is_array (list))
@@ -844,10 +907,17 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
         json_array_remove (list, found);
     }
   change.profiles = list;
-  if (r == 0)
+  if (r == 0 && remote)
+    {
+      cleanup_json json_t *body = json_pack ("{s:O}", "profiles", list);
+
+      r = cli_remote_instance_call (remote, "PATCH", name, "", body, NULL, err);
+    }
+  else if (r == 0)
     r = mc_container_configure (&s, name, &change, NULL, err);
   json_decref (list);
-  mc_store_close (&s);
+  if (remote == NULL)
+    mc_store_close (&s);
   if (r == 0)
     printf ("Profiles %s applied to %s\n", arg, name);
   return r;

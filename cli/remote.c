@@ -483,8 +483,11 @@ static const char *const remote_capable[] = { "list", "info", "start", "stop", "
                                               "launch", "init", "exec", "file push", "file pull",
                                               "file delete", "config show", "config get", "config set",
                                               "config unset", "snapshot", "restore", "move",
-                                              "image list", "profile list", "profile show",
-                                              "network list", NULL };
+                                              "config edit", "image list", "profile list", "profile show",
+                                              "profile get", "profile set", "profile unset", "profile edit",
+                                              "profile create", "profile delete", "profile copy",
+                                              "profile rename", "profile add", "profile remove",
+                                              "profile assign", "network list", NULL };
 
 bool
 cli_remote_capable (const char *path)
@@ -525,15 +528,9 @@ instance_path (const char *name, const char *tail)
 json_t *
 cli_remote_get (const char *remote, const char *path, mc_error_t *err)
 {
-  struct mc_client cl;
   json_t *doc = NULL;
 
-  if (cli_remote_client_open (remote, &cl, err) < 0)
-    return NULL;
-  if (mc_client_call (&cl, "GET", path, NULL, &doc, err) < 0)
-    doc = NULL;
-  mc_client_release (&cl);
-  return doc;
+  return cli_remote_call (remote, "GET", path, NULL, &doc, err) < 0 ? NULL : doc;
 }
 
 json_t *
@@ -703,13 +700,12 @@ cli_url_escape (const char *s)
 
 /* ---- config and snapshots on a remote -------------------------------------------- */
 
-/* METHOD the instance NAME's URL (TAIL after it) with BODY on REMOTE;
- * *OUT (may be NULL) the answer's metadata.  */
+/* METHOD /1.0/KIND/NAME (TAIL after it) with BODY on REMOTE; *OUT (may
+ * be NULL) the answer's metadata.  */
 int
-cli_remote_instance_call (const char *remote, const char *method, const char *name, const char *tail, json_t *body,
-                          json_t **out, mc_error_t *err)
+cli_remote_call (const char *remote, const char *method, const char *path, json_t *body, json_t **out,
+                 mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (name), *path = xasprintf ("/1.0/instances/%s%s", enc, tail);
   struct mc_client cl;
   int ret;
 
@@ -720,54 +716,100 @@ cli_remote_instance_call (const char *remote, const char *method, const char *na
   return ret;
 }
 
-/* The instance as `config show` prints it (LXD's fields; EXPANDED: the
- * profiles stacked).  */
-json_t *
-cli_remote_config_doc (const char *remote, const char *name, bool expanded, mc_error_t *err)
+int
+cli_remote_object_call (const char *remote, const char *method, const char *kind, const char *name,
+                        const char *tail, json_t *body, json_t **out, mc_error_t *err)
 {
-  cleanup_json json_t *inst = NULL;
-  json_t *doc;
+  cleanup_free char *enc = cli_url_escape (name), *path = xasprintf ("/1.0/%s/%s%s", kind, enc, tail);
 
-  if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
-    return NULL;
-  doc = json_pack ("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "architecture", json_object_get (inst, "architecture"),
-                   "config", json_object_get (inst, expanded ? "expanded_config" : "config"), "devices",
-                   json_object_get (inst, expanded ? "expanded_devices" : "devices"), "ephemeral",
-                   json_object_get (inst, "ephemeral"), "profiles", json_object_get (inst, "profiles"), "stateful",
-                   json_object_get (inst, "stateful"), "description", json_object_get (inst, "description"));
-  return doc;
+  return cli_remote_call (remote, method, path, body, out, err);
 }
 
 int
-cli_remote_config_set (const char *remote, const char *name, const char *const *keys, const char *const *values,
-                       size_t n, mc_error_t *err)
+cli_remote_instance_call (const char *remote, const char *method, const char *name, const char *tail, json_t *body,
+                          json_t **out, mc_error_t *err)
+{
+  return cli_remote_object_call (remote, method, "instances", name, tail, body, out, err);
+}
+
+/* What of DOC (an instance or a profile as the API has it) a PUT takes
+ * back.  */
+static json_t *
+writable_fields (json_t *doc, bool profile)
+{
+  static const char *const instance_fields[] = { "config", "devices", "profiles", "ephemeral", "description", NULL };
+  static const char *const profile_fields[] = { "config", "devices", "description", NULL };
+  const char *const *f;
+  json_t *out = json_object ();
+
+  for (f = profile ? profile_fields : instance_fields; *f; f++)
+    if (json_object_get (doc, *f))
+      json_object_set (out, *f, json_object_get (doc, *f));
+  return out;
+}
+
+/* The instance as `config show` prints it (LXD's fields; EXPANDED: the
+ * profiles stacked), or the profile as `profile show` does.  */
+json_t *
+cli_remote_config_doc (const char *remote, const char *kind, const char *name, bool expanded, mc_error_t *err)
+{
+  cleanup_json json_t *inst = NULL;
+
+  if (strcmp (kind, "profiles") == 0)
+    {
+      json_t *prof = NULL;
+
+      return cli_remote_object_call (remote, "GET", kind, name, "", NULL, &prof, err) < 0 ? NULL : prof;
+    }
+  if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
+    return NULL;
+  return json_pack ("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "architecture", json_object_get (inst, "architecture"),
+                    "config", json_object_get (inst, expanded ? "expanded_config" : "config"), "devices",
+                    json_object_get (inst, expanded ? "expanded_devices" : "devices"), "ephemeral",
+                    json_object_get (inst, "ephemeral"), "profiles", json_object_get (inst, "profiles"), "stateful",
+                    json_object_get (inst, "stateful"), "description", json_object_get (inst, "description"));
+}
+
+int
+cli_remote_config_set (const char *remote, const char *kind, const char *name, const char *const *keys,
+                       const char *const *values, size_t n, mc_error_t *err)
 {
   cleanup_json json_t *body = json_pack ("{s:{}}", "config");
   size_t i;
 
   for (i = 0; i < n; i++)
     json_object_set_new (json_object_get (body, "config"), keys[i], json_string (values[i]));
-  return cli_remote_instance_call (remote, "PATCH", name, "", body, NULL, err);
+  return cli_remote_object_call (remote, "PATCH", kind, name, "", body, NULL, err);
 }
 
 int
-cli_remote_config_unset (const char *remote, const char *name, const char *const *keys, size_t n, mc_error_t *err)
+cli_remote_config_unset (const char *remote, const char *kind, const char *name, const char *const *keys, size_t n,
+                         mc_error_t *err)
 {
-  cleanup_json json_t *inst = NULL, *body = NULL;
+  cleanup_json json_t *doc = NULL, *body = NULL;
   json_t *config;
   size_t i;
 
-  if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
+  if (cli_remote_object_call (remote, "GET", kind, name, "", NULL, &doc, err) < 0)
     return -1;
-  config = json_deep_copy (json_object_get (inst, "config"));
+  body = writable_fields (doc, strcmp (kind, "profiles") == 0);
+  config = json_deep_copy (json_object_get (doc, "config"));
+  if (config == NULL)
+    config = json_object ();
   for (i = 0; i < n; i++)
     if (json_object_del (config, keys[i]) < 0)
       {
         json_decref (config);
         return mc_make_error (err, 0, "config key `%s` is not set on `%s`", keys[i], name);
       }
-  body = json_pack ("{s:o, s:O?, s:O?, s:O?, s:O?}", "config", config, "devices", json_object_get (inst, "devices"),
-                    "profiles", json_object_get (inst, "profiles"), "ephemeral", json_object_get (inst, "ephemeral"),
-                    "description", json_object_get (inst, "description"));
-  return cli_remote_instance_call (remote, "PUT", name, "", body, NULL, err);
+  json_object_set_new (body, "config", config);
+  return cli_remote_object_call (remote, "PUT", kind, name, "", body, NULL, err);
+}
+
+int
+cli_remote_replace (const char *remote, const char *kind, const char *name, json_t *doc, mc_error_t *err)
+{
+  cleanup_json json_t *body = writable_fields (doc, strcmp (kind, "profiles") == 0);
+
+  return cli_remote_object_call (remote, "PUT", kind, name, "", body, NULL, err);
 }

@@ -919,6 +919,32 @@ wait_gone() {
     assert_equal "$status" 2
     assert_output "minictr: file delete on a remote: -f is not supported there (LXD removes a file or an empty directory)"
     assert_equal "$(mc exec r1 -- ls /root | tr '\n' ' ')" "b2 big d2 s "
+    # Profiles managed there, checked there as here.
+    mc profile create sock:p1
+    mc profile set sock:p1 limits.memory 128MiB
+    mc profile set sock:p1 limits.cpu=1 environment.X=y
+    mc profile unset sock:p1 limits.cpu
+    assert_equal "$(mc profile get sock:p1 limits.memory)" 128MiB
+    assert_equal "$(mc profile show sock:p1)" "$(mc profile show p1)"
+    assert_equal "$(mc profile show p1 | sed -n '/^config:/,/^devices:/p')" "$(printf 'config:\n  limits.memory: 128MiB\n  environment.X: "y"\ndevices: {}')"
+    run mc profile set sock:p1 limits.memory lots
+    assert_failure
+    assert_output --partial "invalid value \`lots\` for \`limits.memory\`"
+    run mc profile add sock:r1 p1
+    assert_output "Profiles p1 applied to r1"
+    assert_equal "$(mc config get r1 environment.X --expanded)" y
+    mc profile remove sock:r1 p1
+    mc profile copy sock:p1 p2
+    mc profile rename sock:p2 p3
+    printf 'description: edited\nconfig:\n  limits.memory: 96MiB\ndevices: {}\n' | mc profile edit sock:p3
+    assert_equal "$(mc profile list --format csv | cut -d, -f1,2 | tr '\n' ' ')" "default,Default minictr profile p1, p3,edited small,\"Small limits (256MiB memory "
+    run mc profile delete sock:p1 sock:p3
+    assert_output "$(printf 'Profile p1 deleted\nProfile p3 deleted')"
+    run mc profile show sock:p1
+    assert_failure
+    assert_output "minictr: Profile not found"
+    printf 'config:\n  limits.memory: 200MiB\ndevices: {}\nprofiles: [default]\n' | mc config edit sock:r1
+    assert_equal "$(mc config get r1 limits.memory)" 200MiB
     # Renamed there (stopped, as LXD wants).
     mc stop -f sock:r1
     mc move sock:r1 sock:r2
@@ -939,9 +965,9 @@ wait_gone() {
     assert_equal "$(status_of r1)" Frozen
     mc stop -f sock:r1
     # What a remote cannot do is refused in one line, before anything.
-    run mc config edit sock:r1
+    run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr config edit\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, image list, profile list, profile show, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
