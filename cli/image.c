@@ -273,6 +273,38 @@ simple_opts (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
   return cli_parse (cmd, argc, argv, &a, err);
 }
 
+/* The same, with the remote the names are on (*REMOTE, malloc'ed, NULL
+ * for the local store).  */
+static int
+remote_opts (const struct cli_command *cmd, int argc, char **argv, char **remote, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  int r = cli_parse (cmd, argc, argv, &a, err);
+
+  *remote = r == 0 && a.remote ? xstrdup (a.remote) : NULL;
+  return r;
+}
+
+/* REF (an alias, or a fingerprint or its prefix) on REMOTE: the image as
+ * the API has it.  */
+static json_t *
+remote_image (const char *remote, const char *ref, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_escape (ref), *path = xasprintf ("/1.0/images/aliases/%s", enc);
+  cleanup_json json_t *alias = NULL;
+  mc_error_t not_alias = NULL;
+  const char *target;
+
+  alias = cli_remote_get (remote, path, &not_alias);
+  mc_error_release (&not_alias);
+  target = json_string_value (json_object_get (alias, "target"));
+  free (enc);
+  free (path);
+  enc = cli_url_escape (target ? target : ref);
+  path = xasprintf ("/1.0/images/%s", enc);
+  return cli_remote_get (remote, path, err);
+}
+
 /* LXD's info layout: "2006/01/02 15:04 UTC", "never" for zero times.  */
 static void
 print_time_line (const char *label, const char *iso)
@@ -319,12 +351,13 @@ print_info (json_t *img)
 static int
 image_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
   json_t *img;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  img = get_image (argv[optind], err);
+  img = remote ? remote_image (remote, argv[optind], err) : get_image (argv[optind], err);
   if (img == NULL)
     return -1;
   print_info (img);
@@ -335,12 +368,13 @@ image_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 static int
 image_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
   json_t *img;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  img = get_image (argv[optind], err);
+  img = remote ? remote_image (remote, argv[optind], err) : get_image (argv[optind], err);
   if (img == NULL)
     return -1;
   r = cli_print_yaml (img, err);
@@ -355,11 +389,25 @@ image_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
 {
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
   int i;
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    {
+      for (i = optind; i < argc && r == 0; i++)
+        {
+          cleanup_json json_t *img = remote_image (remote, argv[i], err);
+
+          r = img == NULL ? -1
+                          : cli_remote_object_call (remote, "DELETE", "images",
+                                                    json_string_value (json_object_get (img, "fingerprint")), "",
+                                                    NULL, NULL, err);
+        }
+      return r;
+    }
   if (mc_store_open (&store, err) < 0)
     return -1;
   for (i = optind; i < argc && r == 0; i++)
@@ -448,6 +496,16 @@ alias_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   desc = cli_has (&a, "description") ? cli_value (&a, "description") : "";
+  if (a.remote)
+    {
+      cleanup_json json_t *img = remote_image (a.remote, argv[optind + 1], err), *body = NULL;
+
+      if (img == NULL)
+        return -1;
+      body = json_pack ("{s:s, s:O, s:s}", "name", argv[optind], "target", json_object_get (img, "fingerprint"),
+                        "description", desc);
+      return cli_remote_call (a.remote, "POST", "/1.0/images/aliases", body, NULL, err);
+    }
   if (open_and_resolve (&store, argv[optind + 1], fp, err) < 0)
     return -1;
   r = mc_alias_create (&store, argv[optind], fp, desc, err);
@@ -459,10 +517,13 @@ static int
 alias_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    return cli_remote_object_call (remote, "DELETE", "images/aliases", argv[optind], "", NULL, NULL, err);
   if (mc_store_open (&store, err) < 0)
     return -1;
   r = mc_alias_delete (&store, argv[optind], err);
@@ -500,10 +561,15 @@ alias_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  if (mc_store_open (&store, err) < 0)
+  if (a.remote)
+    list = cli_remote_list (a.remote, "/1.0/images/aliases?recursion=1", err);
+  else if (mc_store_open (&store, err) < 0)
     return -1;
-  list = mc_alias_list (&store, err);
-  mc_store_close (&store);
+  else
+    {
+      list = mc_alias_list (&store, err);
+      mc_store_close (&store);
+    }
   if (list == NULL)
     return -1;
   cli_table_init (&t, headers, 4);

@@ -919,6 +919,21 @@ wait_gone() {
     assert_equal "$status" 2
     assert_output "minictr: file delete on a remote: -f is not supported there (LXD removes a file or an empty directory)"
     assert_equal "$(mc exec r1 -- ls /root | tr '\n' ' ')" "b2 big d2 s "
+    # Images there: by alias or fingerprint prefix, as here.
+    fp=$(mc image list --format csv | cut -d, -f2)
+    assert_equal "$(mc image info sock:busybox)" "$(mc image info busybox)"
+    assert_equal "$(mc image show "sock:$fp")" "$(mc image show busybox)"
+    mc image alias create sock:bb2 "$fp" --description two
+    assert_equal "$(mc image alias list sock: --format csv)" "$(mc image alias list --format csv)"
+    assert_equal "$(mc image alias list --format csv | head -n 1)" "bb2,$fp,CONTAINER,two"
+    mc image alias delete sock:bb2
+    assert_equal "$(mc image alias list --format csv | cut -d, -f1)" busybox
+    run mc image info sock:nosuch
+    assert_failure
+    assert_output "minictr: Image not found"
+    run mc image delete sock:busybox
+    assert_failure
+    assert_output "minictr: image $fp is in use by: r1"
     # Profiles managed there, checked there as here.
     mc profile create sock:p1
     mc profile set sock:p1 limits.memory 128MiB
@@ -967,7 +982,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
