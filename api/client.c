@@ -119,6 +119,12 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
           {
             char name[64];
 
+            /* A body of another type says so (a multipart form).  */
+            if (strcasecmp (k, "Content-Type") == 0)
+              {
+                ctype = json_string_value (v);
+                continue;
+              }
             snprintf (name, sizeof (name), "%s:", k);
             if (sym_lws_add_http_header_by_name (wsi, (const unsigned char *) name,
                                                  (const unsigned char *) json_string_value (v),
@@ -127,14 +133,20 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
           }
         if (r->body || (x && x->in_fd >= 0))
           {
-            snprintf (n, sizeof (n), "%zu", x && x->in_fd >= 0 ? (size_t) x->in_len : r->body_len);
+            size_t blen = x && x->in_fd >= 0 ? (size_t) x->in_len : r->body_len;
+
+            snprintf (n, sizeof (n), "%zu", blen);
             if (sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-type:",
                                                  (const unsigned char *) ctype, (int) strlen (ctype), p, end)
                 || sym_lws_add_http_header_by_name (wsi, (const unsigned char *) "content-length:",
                                                     (const unsigned char *) n, (int) strlen (n), p, end))
               return -1;
-            sym_lws_client_http_body_pending (wsi, 1);
-            sym_lws_callback_on_writable (wsi);
+            /* An empty body (an empty file) is its headers alone.  */
+            if (blen > 0)
+              {
+                sym_lws_client_http_body_pending (wsi, 1);
+                sym_lws_callback_on_writable (wsi);
+              }
           }
         return 0;
       }
@@ -442,19 +454,15 @@ mc_client_request (struct mc_client *c, const char *method, const char *path, js
   return 0;
 }
 
-int
-mc_client_call (struct mc_client *c, const char *method, const char *path, json_t *body, json_t **metadata,
-                mc_error_t *err)
+/* DOC, the answer (HTTP STATUS) to METHOD PATH, LXD's way: an error
+ * becomes *ERR, an operation is waited for; *METADATA (may be NULL) the
+ * answer's, or the finished operation's, metadata.  */
+static int
+answer (struct mc_client *c, json_t *doc, int status, json_t **metadata, mc_error_t *err)
 {
-  cleanup_json json_t *doc = NULL;
-  const char *type, *e;
-  int status;
+  cleanup_json json_t *op_doc = NULL;
+  const char *type = json_string_value (json_object_get (doc, "type")), *e;
 
-  if (metadata)
-    *metadata = NULL;
-  if (mc_client_request (c, method, path, body, &status, &doc, err) < 0)
-    return -1;
-  type = json_string_value (json_object_get (doc, "type"));
   if (type == NULL || strcmp (type, "error") == 0 || status >= 400)
     {
       e = json_string_value (json_object_get (doc, "error"));
@@ -469,18 +477,16 @@ mc_client_call (struct mc_client *c, const char *method, const char *path, json_
       if (id == NULL)
         return mc_make_error (err, 0, "the server's operation has no id");
       wait = xasprintf ("/1.0/operations/%s/wait", id);
-      json_decref (doc);
-      doc = NULL;
-      if (mc_client_request (c, "GET", wait, NULL, &status, &doc, err) < 0)
+      if (mc_client_request (c, "GET", wait, NULL, &status, &op_doc, err) < 0)
         return -1;
-      op = json_object_get (doc, "metadata");
+      op = json_object_get (op_doc, "metadata");
       if (status >= 400 || (e = json_string_value (json_object_get (op, "status"))) == NULL
           || strcmp (e, "Success") != 0)
         {
           const char *why = json_string_value (json_object_get (op, "err"));
 
           if (why == NULL || *why == '\0')
-            why = json_string_value (json_object_get (doc, "error"));
+            why = json_string_value (json_object_get (op_doc, "error"));
           return mc_make_error (err, 0, "%s", why && *why ? why : "the operation failed");
         }
       if (metadata)
@@ -490,6 +496,38 @@ mc_client_call (struct mc_client *c, const char *method, const char *path, json_
   if (metadata)
     *metadata = json_incref (json_object_get (doc, "metadata"));
   return 0;
+}
+
+int
+mc_client_call (struct mc_client *c, const char *method, const char *path, json_t *body, json_t **metadata,
+                mc_error_t *err)
+{
+  cleanup_json json_t *doc = NULL;
+  int status;
+
+  if (metadata)
+    *metadata = NULL;
+  if (mc_client_request (c, method, path, body, &status, &doc, err) < 0)
+    return -1;
+  return answer (c, doc, status, metadata, err);
+}
+
+int
+mc_client_upload (struct mc_client *c, const char *path, struct mc_client_xfer *x, json_t **metadata,
+                  mc_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_json json_t *doc = NULL;
+  size_t len;
+
+  if (metadata)
+    *metadata = NULL;
+  x->type[0] = '\0';
+  if (do_request (c, "POST", path, NULL, x, &x->status, &data, &len, err) < 0)
+    return -1;
+  if ((doc = json_loadb (data, len, 0, NULL)) == NULL)
+    return mc_make_error (err, 0, "`%s`: the answer to POST %s is not JSON (HTTP %d)", c->url, path, x->status);
+  return answer (c, doc, x->status, metadata, err);
 }
 
 void

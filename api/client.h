@@ -66,6 +66,12 @@ int mc_client_request_raw (struct mc_client *c, const char *method, const char *
 int mc_client_call (struct mc_client *c, const char *method, const char *path, json_t *body, json_t **metadata,
                     mc_error_t *err);
 
+/* POST PATH with X's headers and body (an upload: an image), answered
+ * as mc_client_call answers.  A "Content-Type" in X's headers replaces
+ * application/octet-stream.  */
+int mc_client_upload (struct mc_client *c, const char *path, struct mc_client_xfer *x, json_t **metadata,
+                      mc_error_t *err);
+
 /* LXD's exec with websockets: POST BODY (command, environment, cwd, user,
  * group, interactive, width, height; wait-for-websocket is set here) to
  * instance NAME's exec, then our stdin (none with NO_STDIN) to the

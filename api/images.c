@@ -128,12 +128,26 @@ mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
 
 /* ---- upload ------------------------------------------------------------------- */
 
+/* The filename="..." of a part's headers HDR[0..LEN), or NULL.  */
+static char *
+part_filename (const char *hdr, size_t len)
+{
+  static const char key[] = "filename=\"";
+  const char *f = memmem (hdr, len, key, sizeof (key) - 1), *q;
+
+  if (f == NULL)
+    return NULL;
+  f += sizeof (key) - 1;
+  q = memchr (f, '"', len - (size_t) (f - hdr));
+  return q && q > f ? xstrndup (f, (size_t) (q - f)) : NULL;
+}
+
 /* multipart/form-data's parts named NAME: written to a new unnamed file in
- * DIRFD, its fd in *OUT.  The body is BUF[0..LEN), the delimiter
- * "--BOUNDARY".  */
+ * DIRFD, its fd in *OUT, its file name in *FILENAME (or NULL).  The body
+ * is BUF[0..LEN), the delimiter "--BOUNDARY".  */
 static int
 form_part (const char *buf, size_t len, const char *boundary, const char *name, int dirfd, int *out,
-           mc_error_t *err)
+           char **filename, mc_error_t *err)
 {
   cleanup_free char *delim = xasprintf ("\r\n--%s", boundary);
   cleanup_free char *want = xasprintf ("name=\"%s\"", name);
@@ -167,6 +181,7 @@ form_part (const char *buf, size_t len, const char *boundary, const char *name, 
               return mc_make_error (err, errno, "store the `%s` part", name);
             }
           *out = fd;
+          *filename = part_filename (p, (size_t) (hdr_end - p));
           return 0;
         }
       p = next + dlen;
@@ -182,7 +197,7 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
   const char *filename = json_string_value (json_object_get (work, "filename"));
   struct mc_import_request req = { .display_name = filename && *filename ? filename : NULL };
   struct mc_import_result res;
-  cleanup_free char *meta = NULL, *rootfs = NULL;
+  cleanup_free char *meta = NULL, *rootfs = NULL, *meta_name = NULL, *rootfs_name = NULL;
   int meta_fd = -1, rootfs_fd = -1, ret;
   struct stat st;
 
@@ -201,9 +216,9 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
       map = st.st_size > 0 ? mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, STDIN_FILENO, 0) : MAP_FAILED;
       if (map == MAP_FAILED)
         return mc_make_error (err, errno, "read the uploaded body");
-      ret = form_part (map, (size_t) st.st_size, boundary, "metadata", s->rootfd, &meta_fd, err);
+      ret = form_part (map, (size_t) st.st_size, boundary, "metadata", s->rootfd, &meta_fd, &meta_name, err);
       if (ret == 0)
-        ret = form_part (map, (size_t) st.st_size, boundary, "rootfs", s->rootfd, &rootfs_fd, err);
+        ret = form_part (map, (size_t) st.st_size, boundary, "rootfs", s->rootfd, &rootfs_fd, &rootfs_name, err);
       munmap (map, (size_t) st.st_size);
       if (ret < 0)
         {
@@ -215,6 +230,8 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
       rootfs = xasprintf ("/proc/self/fd/%d", rootfs_fd);
       req.meta_path = meta;
       req.rootfs_path = rootfs;
+      req.display_name = meta_name;
+      req.rootfs_display_name = rootfs_name;
     }
   else
     req.meta_path = meta = xstrdup ("/proc/self/fd/0");

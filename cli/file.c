@@ -5,11 +5,14 @@
 #include "runtime/files/file.h"
 #include "lib/utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,48 +114,190 @@ base_name (const char *p)
   return b ? b + 1 : p;
 }
 
+/* One entry POSTed as TARGET in container NAME: X-LXD-type TYPE, the body
+ * LEN bytes of FD (-1: none), MODE, and the ids asked for (else root's,
+ * LXD's default).  */
+static int
+post_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *target,
+            const char *type, int fd, off_t len, unsigned mode, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_escape (target), *ename = cli_url_escape (name), *url = NULL;
+  struct mc_client_xfer x = { .in_fd = fd, .in_len = fd >= 0 ? len : 0, .out_fd = -1 };
+  cleanup_close int none = -1;
+  int ret;
+
+  /* No body is an empty one (Content-Length: 0), as LXD's client sends
+     for a directory.  */
+  if (fd < 0 && (x.in_fd = none = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open /dev/null");
+  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+  x.headers = json_pack ("{s:s, s:s, s:o}", "X-LXD-type", type, "X-LXD-write", "overwrite", "X-LXD-mode",
+                         json_sprintf ("%04o", mode & 07777));
+  if (fa->o.uid != MC_FILE_ID_UNSET)
+    json_object_set_new (x.headers, "X-LXD-uid", json_sprintf ("%u", fa->o.uid));
+  if (fa->o.gid != MC_FILE_ID_UNSET)
+    json_object_set_new (x.headers, "X-LXD-gid", json_sprintf ("%u", fa->o.gid));
+  ret = mc_client_xfer (cl, "POST", url, &x, err);
+  json_decref (x.headers);
+  free (x.data);
+  return ret;
+}
+
+/* The entry ENTRY of directory AT (LABEL, for messages) pushed as TARGET: a file,
+ * a symlink as a symlink, a directory with what is in it (with -r);
+ * anything else is skipped with a warning, as the local push does.  */
+static int
+push_entry (struct mc_client *cl, const struct file_args *fa, const char *cname, int at, const char *entry,
+            const char *target, const char *label, int depth, mc_error_t *err)
+{
+  struct stat st;
+
+  /* A source named on the command line is followed, as by the local
+     push; a link found in a directory is pushed as a link.  */
+  if (fstatat (at, entry, &st, depth == 0 ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+    return mc_make_error (err, errno, "stat `%s`", label);
+  if (S_ISLNK (st.st_mode))
+    {
+      char link[PATH_MAX];
+      ssize_t n = readlinkat (at, entry, link, sizeof (link));
+      cleanup_close int mfd = -1;
+
+      if (n < 0 || (size_t) n >= sizeof (link))
+        return mc_make_error (err, n < 0 ? errno : ENAMETOOLONG, "readlink `%s`", label);
+      if ((mfd = memfd_create ("minictr-link", MFD_CLOEXEC)) < 0 || mc_write_all (mfd, link, (size_t) n) < 0
+          || lseek (mfd, 0, SEEK_SET) < 0)
+        return mc_make_error (err, errno, "the target of `%s`", label);
+      return post_entry (cl, fa, cname, target, "symlink", mfd, n, 0777, err);
+    }
+  if (S_ISREG (st.st_mode))
+    {
+      cleanup_close int fd = openat (at, entry, O_RDONLY | (depth == 0 ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+      if (fd < 0 || fstat (fd, &st) < 0)
+        return mc_make_error (err, errno, "open `%s`", label);
+      if (!S_ISREG (st.st_mode))
+        return mc_make_error (err, 0, "`%s` changed while it was pushed", label);
+      return post_entry (cl, fa, cname, target, "file", fd, st.st_size,
+                         fa->o.mode >= 0 ? (unsigned) fa->o.mode : (unsigned) st.st_mode, err);
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      cleanup_dir DIR *d = NULL;
+      struct dirent *de;
+      int fd, ret;
+
+      if (!fa->o.recursive)
+        return mc_make_error (err, 0, "`%s` is a directory (use -r)", label);
+      if (depth >= 256)
+        return mc_make_error (err, 0, "`%s`: more than 256 levels of directories", label);
+      if ((fd = openat (at, entry, O_RDONLY | O_DIRECTORY | (depth == 0 ? 0 : O_NOFOLLOW) | O_CLOEXEC)) < 0
+          || (d = fdopendir (fd)) == NULL)
+        {
+          if (fd >= 0)
+            close (fd);
+          return mc_make_error (err, errno, "open `%s`", label);
+        }
+      if (post_entry (cl, fa, cname, target, "directory", -1, 0, (unsigned) st.st_mode, err) < 0)
+        return -1;
+      ret = 0;
+      while (ret == 0 && (errno = 0, de = readdir (d)) != NULL)
+        {
+          cleanup_free char *t = NULL, *l = NULL;
+
+          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+            continue;
+          t = xasprintf ("%s/%s", target, de->d_name);
+          l = xasprintf ("%s/%s", label, de->d_name);
+          ret = push_entry (cl, fa, cname, dirfd (d), de->d_name, t, l, depth + 1, err);
+        }
+      if (ret == 0 && errno != 0)
+        return mc_make_error (err, errno, "read the directory `%s`", label);
+      return ret;
+    }
+  if (depth == 0)
+    return mc_make_error (err, 0, "`%s` is not a regular file, directory or symlink", label);
+  print_warning (NULL, label);
+  return 0;
+}
+
+/* What PATH is in container NAME there: its X-LXD-type in TYPE, or ""
+ * when it does not exist.  */
+static int
+remote_type (struct mc_client *cl, const char *name, const char *path, char type[32], mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_escape (name), *url = NULL;
+  struct mc_client_xfer x = { .in_fd = -1, .out_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC) };
+  mc_error_t e = NULL;
+  int ret;
+
+  if (x.out_fd < 0)
+    return mc_make_error (err, errno, "open /dev/null");
+  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+  ret = mc_client_xfer (cl, "GET", url, &x, &e);
+  close (x.out_fd);
+  free (x.data);
+  type[0] = '\0';
+  if (ret < 0 && x.status == 404)
+    {
+      mc_error_release (&e);
+      return 0;
+    }
+  if (ret < 0)
+    return mc_error_propagate (err, &e);
+  snprintf (type, 32, "%s", x.type);
+  return 0;
+}
+
+/* mkdir -p of PATH's parents there (LXD's push -p): each POSTed as a
+ * directory, which leaves one that exists as it is.  */
+static int
+remote_parents (struct mc_client *cl, const struct file_args *fa, const char *name, const char *path,
+                mc_error_t *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *slash;
+
+  for (slash = strchr (p + 1, '/'); slash; slash = strchr (slash + 1, '/'))
+    {
+      *slash = '\0';
+      if (post_entry (cl, fa, name, p, "directory", -1, 0, 0755, err) < 0)
+        return -1;
+      *slash = '/';
+    }
+  return 0;
+}
+
 static int
 remote_push (struct file_args *fa, char **srcs, int n, const struct mc_file_ref *dst, mc_error_t *err)
 {
   struct mc_client cl;
+  char type[32] = "";
   int i, ret = 0;
 
-  if (fa->o.recursive || fa->o.parents)
-    return mc_make_usage_error (err, "file push on a remote: -r and -p are not supported there");
   if (cli_remote_client_open (fa->remote, &cl, err) < 0)
     return -1;
+  if (fa->o.parents)
+    {
+      /* The target's parents, or all of it when it is a directory.  */
+      cleanup_free char *upto = dst->dir || n > 1 ? xasprintf ("%s/", dst->path) : xstrdup (dst->path);
+
+      ret = remote_parents (&cl, fa, dst->name, upto, err);
+    }
+  /* Into a directory (`-r tree c/root/`, several sources) or as the
+     target itself (cp's way, as the local push).  */
+  if (ret == 0 && !dst->dir && n == 1)
+    ret = remote_type (&cl, dst->name, dst->path, type, err);
   for (i = 0; i < n && ret == 0; i++)
     {
-      cleanup_free char *target = NULL, *url = NULL, *enc = NULL;
-      cleanup_close int fd = -1;
-      struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
-      struct stat st;
+      cleanup_free char *target = NULL, *real = NULL;
+      const char *base = base_name (srcs[i]);
 
-      if ((fd = open (srcs[i], O_RDONLY | O_CLOEXEC)) < 0 || fstat (fd, &st) < 0)
-        {
-          ret = mc_make_error (err, errno, "open `%s`", srcs[i]);
-          break;
-        }
-      if (!S_ISREG (st.st_mode))
-        {
-          ret = mc_make_error (err, 0, "`%s` is not a regular file (on a remote, only files are pushed)", srcs[i]);
-          break;
-        }
-      target = dst->dir || n > 1 ? xasprintf ("%s/%s", dst->path, base_name (srcs[i])) : xstrdup (dst->path);
-      enc = cli_url_escape (target);
-      url = xasprintf ("/1.0/instances/%s/files?path=%s", dst->name, enc);
-      x.headers = json_pack ("{s:s, s:s, s:o}", "X-LXD-type", "file", "X-LXD-write", "overwrite", "X-LXD-mode",
-                             json_sprintf ("%04o", fa->o.mode >= 0 ? (unsigned) fa->o.mode
-                                                                   : (unsigned) (st.st_mode & 07777)));
-      if (fa->o.uid != MC_FILE_ID_UNSET)
-        json_object_set_new (x.headers, "X-LXD-uid", json_sprintf ("%u", fa->o.uid));
-      if (fa->o.gid != MC_FILE_ID_UNSET)
-        json_object_set_new (x.headers, "X-LXD-gid", json_sprintf ("%u", fa->o.gid));
-      x.in_fd = fd;
-      x.in_len = st.st_size;
-      ret = mc_client_xfer (&cl, "POST", url, &x, err);
-      json_decref (x.headers);
-      free (x.data);
+      /* `dir/`, `.`: the name is the real directory's.  */
+      if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+        base = (real = realpath (srcs[i], NULL)) ? base_name (real) : "";
+      target = dst->dir || n > 1 || strcmp (type, "directory") == 0 ? xasprintf ("%s/%s", dst->path, base)
+                                                                      : xstrdup (dst->path);
+      ret = push_entry (&cl, fa, dst->name, AT_FDCWD, srcs[i], target, srcs[i], 0, err);
     }
   mc_client_release (&cl);
   return ret;
@@ -182,49 +327,139 @@ remote_delete (struct file_args *fa, const struct mc_file_ref *refs, int n, mc_e
   return ret;
 }
 
+/* What a host file made from a container's may keep of MODE: never
+ * setuid or setgid (as the local pull).  */
+static mode_t
+host_mode (unsigned mode)
+{
+  return (mode_t) (mode & 07777 & ~(unsigned) (S_ISUID | S_ISGID));
+}
+
+/* PATH of container NAME pulled to the host path LOCAL, through a temp
+ * file renamed over it: a file (streamed), a symlink, or with -r a
+ * directory and what is in it.  */
+static int
+pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *path, const char *local,
+            int depth, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_escape (name), *url = NULL;
+  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", local, (int) getpid ());
+  cleanup_json json_t *doc = NULL;
+  struct mc_client_xfer x = { .in_fd = -1 };
+  json_t *e;
+  size_t i;
+  int ret;
+
+  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+  if ((x.out_fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+    return mc_make_error (err, errno, "create `%s`", tmp);
+  ret = mc_client_xfer (cl, "GET", url, &x, err);
+  if (ret == 0 && strcmp (x.type, "file") == 0)
+    {
+      if (fchmod (x.out_fd, host_mode (x.mode)) < 0 || fsync (x.out_fd) < 0)
+        ret = mc_make_error (err, errno, "write `%s`", local);
+      close (x.out_fd);
+      if (ret == 0 && rename (tmp, local) < 0)
+        ret = mc_make_error (err, errno, "rename `%s` to `%s`", tmp, local);
+      if (ret < 0)
+        unlink (tmp);
+      free (x.data);
+      return ret;
+    }
+  close (x.out_fd);
+  unlink (tmp);
+  if (ret == 0 && strcmp (x.type, "symlink") == 0)
+    {
+      cleanup_free char *target = xstrndup (x.data ? x.data : "", x.len);
+
+      if (symlink (target, tmp) < 0 || rename (tmp, local) < 0)
+        {
+          ret = mc_make_error (err, errno, "make the symlink `%s`", local);
+          unlink (tmp);
+        }
+    }
+  else if (ret == 0 && strcmp (x.type, "directory") == 0)
+    {
+      struct stat st;
+
+      if (!fa->o.recursive)
+        ret = mc_make_error (err, 0, "`%s%s` is a directory (use -r)", name, path);
+      else if (depth >= 256)
+        ret = mc_make_error (err, 0, "`%s%s`: more than 256 levels of directories", name, path);
+      else if ((doc = json_loadb (x.data ? x.data : "", x.len, 0, NULL)) == NULL
+               || !json_is_array (json_object_get (doc, "metadata")))
+        ret = mc_make_error (err, 0, "`%s%s`: the server's list of the directory is not a list", name, path);
+      else if (mkdir (local, host_mode (x.mode) | S_IRWXU) < 0
+               && (errno != EEXIST || lstat (local, &st) < 0 || !S_ISDIR (st.st_mode)))
+        ret = mc_make_error (err, errno == EEXIST ? ENOTDIR : errno, "make the directory `%s`", local);
+      json_array_foreach (json_object_get (doc, "metadata"), i, e)
+        {
+          const char *n = json_string_value (e);
+          cleanup_free char *sub = NULL, *lsub = NULL;
+
+          if (ret < 0)
+            break;
+          if (n == NULL || strchr (n, '/') || strcmp (n, ".") == 0 || strcmp (n, "..") == 0 || *n == '\0')
+            {
+              ret = mc_make_error (err, 0, "`%s%s`: the server named an entry `%s`", name, path, n ? n : "?");
+              break;
+            }
+          sub = xasprintf ("%s%s%s", path, path[strlen (path) - 1] == '/' ? "" : "/", n);
+          lsub = xasprintf ("%s/%s", local, n);
+          ret = pull_entry (cl, fa, name, sub, lsub, depth + 1, err);
+        }
+      if (ret == 0 && chmod (local, host_mode (x.mode)) < 0)
+        ret = mc_make_error (err, errno, "chmod `%s`", local);
+    }
+  else if (ret == 0)
+    ret = mc_make_error (err, 0, "`%s%s` is a %s", name, path, x.type[0] ? x.type : "thing of unknown type");
+  free (x.data);
+  return ret;
+}
+
 static int
 remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const char *dest, mc_error_t *err)
 {
   struct mc_client cl;
   struct stat st;
   bool dest_dir = stat (dest, &st) == 0 && S_ISDIR (st.st_mode);
+  bool to_stdout = strcmp (dest, "-") == 0;
   int i, ret = 0;
 
-  if (fa->o.recursive || fa->o.parents)
-    return mc_make_usage_error (err, "file pull on a remote: -r and -p are not supported there");
-  if (n > 1 && !dest_dir)
+  if (n > 1 && !dest_dir && !to_stdout)
     return mc_make_error (err, 0, "`%s` is not a directory (more than one file is pulled)", dest);
+  if (to_stdout && fa->o.recursive)
+    return mc_make_usage_error (err, "file pull -r: the destination cannot be standard output");
+  /* -p: DEST's missing directories (all of it when it takes several).  */
+  if (fa->o.parents && !dest_dir && !to_stdout)
+    {
+      cleanup_free char *dir = xstrdup (dest);
+      char *slash = strrchr (dir, '/');
+
+      if (n == 1 && slash)
+        *slash = '\0';
+      if ((n > 1 || slash) && *dir && mc_mkdir_p (dir, 0755, err) < 0)
+        return -1;
+      dest_dir = stat (dest, &st) == 0 && S_ISDIR (st.st_mode);
+    }
   if (cli_remote_client_open (fa->remote, &cl, err) < 0)
     return -1;
   for (i = 0; i < n && ret == 0; i++)
     {
       cleanup_free char *target = dest_dir ? xasprintf ("%s/%s", dest, base_name (refs[i].path)) : xstrdup (dest);
-      cleanup_free char *tmp = xasprintf ("%s.tmp-%d", target, (int) getpid ());
-      cleanup_free char *enc = cli_url_escape (refs[i].path), *url = NULL;
-      struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
-      bool to_stdout = strcmp (dest, "-") == 0;
+      cleanup_free char *enc = cli_url_escape (refs[i].path), *ename = cli_url_escape (refs[i].name), *url = NULL;
+      struct mc_client_xfer x = { .in_fd = -1, .out_fd = STDOUT_FILENO };
 
-      url = xasprintf ("/1.0/instances/%s/files?path=%s", refs[i].name, enc);
-      x.out_fd = to_stdout ? STDOUT_FILENO : open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (x.out_fd < 0)
-        {
-          ret = mc_make_error (err, errno, "create `%s`", tmp);
-          break;
-        }
-      ret = mc_client_xfer (&cl, "GET", url, &x, err);
-      if (ret == 0 && strcmp (x.type, "file") != 0)
-        ret = mc_make_error (err, 0, "`%s%s` is a %s (on a remote, only files are pulled)", refs[i].name,
-                             refs[i].path, x.type[0] ? x.type : "thing of unknown type");
       if (!to_stdout)
         {
-          if (ret == 0 && (fchmod (x.out_fd, x.mode & 07777) < 0 || fsync (x.out_fd) < 0))
-            ret = mc_make_error (err, errno, "write `%s`", target);
-          close (x.out_fd);
-          if (ret == 0 && rename (tmp, target) < 0)
-            ret = mc_make_error (err, errno, "rename `%s` to `%s`", tmp, target);
-          if (ret < 0)
-            unlink (tmp);
+          ret = pull_entry (&cl, fa, refs[i].name, refs[i].path, target, 0, err);
+          continue;
         }
+      url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+      ret = mc_client_xfer (&cl, "GET", url, &x, err);
+      if (ret == 0 && strcmp (x.type, "file") != 0)
+        ret = mc_make_error (err, 0, "`%s%s` is a %s (only files go to standard output)", refs[i].name,
+                             refs[i].path, x.type[0] ? x.type : "thing of unknown type");
       free (x.data);
     }
   mc_client_release (&cl);

@@ -6,10 +6,15 @@
 #include "cli/output.h"
 #include "images/store.h"
 #include "lib/utils.h"
+#include "api/client.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +59,118 @@ show_progress (void *data, const char *name, uint64_t done, uint64_t total)
 
 /* ---- import ------------------------------------------------------------- */
 
+/* Append the file PATH to OUT.  */
+static int
+append_file (int out, const char *path, mc_error_t *err)
+{
+  cleanup_close int in = open (path, O_RDONLY | O_CLOEXEC);
+  char buf[65536];
+  ssize_t n;
+
+  if (in < 0)
+    return mc_make_error (err, errno, "open `%s`", path);
+  while ((n = read (in, buf, sizeof (buf))) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0 && mc_write_all (out, buf, (size_t) n) < 0)
+      return mc_make_error (err, errno, "write the upload of `%s`", path);
+  return n < 0 ? mc_make_error (err, errno, "read `%s`", path) : 0;
+}
+
+static const char *
+last_component (const char *path)
+{
+  const char *slash = strrchr (path, '/');
+
+  return slash ? slash + 1 : path;
+}
+
+/* A split image as LXD's client uploads one: a multipart form of its
+ * `metadata` and `rootfs` parts, in an unnamed file under $TMPDIR (or
+ * /var/tmp); *BOUNDARY gets the form's boundary.  */
+static int
+multipart_body (const char *meta, const char *rootfs, char boundary[33], mc_error_t *err)
+{
+  const char *dir = getenv ("TMPDIR") && *getenv ("TMPDIR") ? getenv ("TMPDIR") : "/var/tmp";
+  unsigned char rnd[16] = { 0 };
+  cleanup_free char *head1 = NULL, *head2 = NULL, *tail = NULL;
+  int fd;
+  size_t i;
+
+  if (getrandom (rnd, sizeof (rnd), 0) != (ssize_t) sizeof (rnd))
+    return mc_make_error (err, errno, "getrandom");
+  for (i = 0; i < sizeof (rnd); i++)
+    sprintf (boundary + 2 * i, "%02x", rnd[i]);
+  if ((fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+    return mc_make_error (err, errno, "a temporary file in `%s` for the upload", dir);
+  head1 = xasprintf ("--%s\r\nContent-Disposition: form-data; name=\"metadata\"; filename=\"%s\"\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n", boundary, last_component (meta));
+  head2 = xasprintf ("\r\n--%s\r\nContent-Disposition: form-data; name=\"rootfs\"; filename=\"%s\"\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n", boundary, last_component (rootfs));
+  tail = xasprintf ("\r\n--%s--\r\n", boundary);
+  if (mc_write_all (fd, head1, strlen (head1)) < 0 || append_file (fd, meta, err) < 0
+      || mc_write_all (fd, head2, strlen (head2)) < 0 || append_file (fd, rootfs, err) < 0
+      || mc_write_all (fd, tail, strlen (tail)) < 0 || lseek (fd, 0, SEEK_SET) < 0)
+    {
+      if (*err == NULL)
+        mc_make_error (err, errno, "write the upload");
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* image import on a remote: the file (or the split image as a form)
+ * uploaded, then the aliases made there.  */
+static int
+remote_import (const char *remote, const char *meta, const char *rootfs, const char *const *aliases, size_t n,
+               mc_error_t *err)
+{
+  struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
+  cleanup_json json_t *md = NULL;
+  cleanup_close int fd = -1;
+  char boundary[33];
+  const char *fp;
+  struct stat st;
+  struct mc_client cl;
+  size_t i;
+  int r;
+
+  if (rootfs)
+    fd = multipart_body (meta, rootfs, boundary, err);
+  else if ((fd = open (meta, O_RDONLY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open `%s`", meta);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "stat `%s`", meta);
+  if (!S_ISREG (st.st_mode))
+    return mc_make_error (err, 0, "`%s` is not a regular file", meta);
+  x.in_fd = fd;
+  x.in_len = st.st_size;
+  x.headers = rootfs ? json_pack ("{s:o}", "Content-Type", json_sprintf ("multipart/form-data; boundary=%s", boundary))
+                     : json_pack ("{s:s}", "X-LXD-filename", last_component (meta));
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    {
+      json_decref (x.headers);
+      return -1;
+    }
+  r = mc_client_upload (&cl, "/1.0/images", &x, &md, err);
+  json_decref (x.headers);
+  free (x.data);
+  fp = json_string_value (json_object_get (md, "fingerprint"));
+  if (r == 0 && fp == NULL)
+    r = mc_make_error (err, 0, "remote `%s` did not say the image's fingerprint", remote);
+  for (i = 0; r == 0 && i < n; i++)
+    {
+      cleanup_json json_t *body = json_pack ("{s:s, s:s, s:s}", "name", aliases[i], "target", fp, "description", "");
+
+      r = mc_client_call (&cl, "POST", "/1.0/images/aliases", body, NULL, err);
+    }
+  mc_client_release (&cl);
+  if (r == 0)
+    printf ("Image imported with fingerprint: %s\n", fp);
+  return r;
+}
+
 static int
 image_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -68,6 +185,8 @@ image_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   req.aliases = cli_values (&a, "alias", &req.n_aliases);
   req.meta_path = argv[optind];
   req.rootfs_path = argc - optind == 2 ? argv[optind + 1] : NULL;
+  if (a.remote)
+    return remote_import (a.remote, req.meta_path, req.rootfs_path, req.aliases, req.n_aliases, err);
   if (isatty (STDERR_FILENO))
     {
       clock_gettime (CLOCK_MONOTONIC, &prog.start);

@@ -487,7 +487,7 @@ static const char *const remote_capable[] = { "list", "info", "start", "stop", "
                                               "profile get", "profile set", "profile unset", "profile edit",
                                               "profile create", "profile delete", "profile copy",
                                               "profile rename", "profile add", "profile remove",
-                                              "profile assign", "image info", "image show", "image delete",
+                                              "profile assign", "image import", "image info", "image show", "image delete",
                                               "image alias create", "image alias delete", "image alias list",
                                               "network list", NULL };
 

@@ -30,7 +30,16 @@ struct import_ctx
   char fp[MC_FP_HEX_LEN + 1];
   json_t *files; /* store.files: [{name, role, size, ext}] */
   struct mc_image_metadata md;
+  const char *meta_label, *rootfs_label; /* the files as messages name them */
 };
+
+/* How the input PATH (the request's meta_path or rootfs_path) is named:
+ * its display name when it has one (an upload's file name).  */
+static const char *
+label_of (const struct import_ctx *c, const char *path)
+{
+  return path == c->req->rootfs_path ? c->rootfs_label : c->meta_label;
+}
 
 static int
 open_input (const char *path, mc_error_t *err)
@@ -87,10 +96,10 @@ static void
 record_file (struct import_ctx *c, const char *role, const char *path,
              uint64_t size, const char *ext)
 {
-  const char *base = strrchr (path, '/');
+  const char *base;
 
-  if (c->req->display_name && strcmp (role, "rootfs") != 0)
-    path = c->req->display_name, base = NULL;
+  path = label_of (c, path);
+  base = strrchr (path, '/');
   json_array_append_new (c->files, json_pack ("{s:s, s:s, s:I, s:s}", "role", role,
                                               "source", base ? base + 1 : path,
                                               "size", (json_int_t) size, "ext", ext));
@@ -110,7 +119,7 @@ import_tarball (struct import_ctx *c, const char *path, const char *role,
 
   if (in < 0 || (copy = create_copy (c, role, err)) < 0)
     return -1;
-  if (mc_source_init (&src, in, path, &c->hash, copy, err) < 0)
+  if (mc_source_init (&src, in, label_of (c, path), &c->hash, copy, err) < 0)
     return -1;
   src.progress = c->req->progress;
   src.progress_data = c->req->progress_data;
@@ -135,7 +144,7 @@ import_squashfs (struct import_ctx *c, int in, const char *path, int destfd,
   struct mc_source src;
   int ret;
 
-  if (copy < 0 || mc_source_init (&src, in, path, &c->hash, copy, err) < 0)
+  if (copy < 0 || mc_source_init (&src, in, label_of (c, path), &c->hash, copy, err) < 0)
     return -1;
   src.progress = c->req->progress;
   src.progress_data = c->req->progress_data;
@@ -145,7 +154,7 @@ import_squashfs (struct import_ctx *c, int in, const char *path, int destfd,
   mc_source_release (&src);
   if (ret < 0)
     return -1;
-  return mc_squashfs_unpack (copy, path, destfd, err);
+  return mc_squashfs_unpack (copy, label_of (c, path), destfd, err);
 }
 
 static int
@@ -190,17 +199,17 @@ load_metadata (struct import_ctx *c, mc_error_t *err)
 
   fd = openat (c->tmpfd, "metadata.yaml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT)
-    return mc_make_error (err, 0, "`%s`: the image has no metadata.yaml", c->req->meta_path);
+    return mc_make_error (err, 0, "`%s`: the image has no metadata.yaml", c->meta_label);
   if (fd < 0 && errno == ELOOP)
-    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->req->meta_path);
+    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->meta_label);
   if (fd < 0 || fstat (fd, &st) < 0)
     return mc_make_error (err, errno, "open metadata.yaml");
   if (!S_ISREG (st.st_mode))
-    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->req->meta_path);
+    return mc_make_error (err, 0, "`%s`: metadata.yaml is not a regular file", c->meta_label);
   if (mc_read_fd (fd, "metadata.yaml", MC_METADATA_MAX_SIZE, &buf, &len, err) < 0)
     return -1;
   if (mc_metadata_parse (buf, len, &c->md, err) < 0)
-    return mc_error_prefix (err, "`%s`", c->req->meta_path);
+    return mc_error_prefix (err, "`%s`", c->meta_label);
   return 0;
 }
 
@@ -212,14 +221,13 @@ check_rootfs (struct import_ctx *c, mc_error_t *err)
   json_t *t;
 
   if (fstatat (c->tmpfd, "rootfs", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
-    return mc_make_error (err, 0, "`%s`: the image has no rootfs/ directory", c->req->meta_path);
+    return mc_make_error (err, 0, "`%s`: the image has no rootfs/ directory", c->meta_label);
   if (mkdirat (c->tmpfd, "templates", 0755) < 0 && errno != EEXIST)
     return mc_make_error (err, errno, "mkdir templates in the store");
   /* Templates are rendered by the host at every start: each must be a
    * regular file of the image's own, never a symlink to a host file.  */
   if (fstatat (c->tmpfd, "templates", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
-    return mc_make_error (err, 0, "`%s`: the image's templates/ is not a directory",
-                          c->req->meta_path);
+    return mc_make_error (err, 0, "`%s`: the image's templates/ is not a directory", c->meta_label);
   json_object_foreach (c->md.templates, path, t)
     {
       const char *file = json_string_value (json_object_get (t, "template"));
@@ -227,7 +235,7 @@ check_rootfs (struct import_ctx *c, mc_error_t *err)
 
       if (rel && fstatat (c->tmpfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG (st.st_mode))
         return mc_make_error (err, 0, "`%s`: template `%s` (for `%s`) is not a regular file in the image",
-                              c->req->meta_path, file, path);
+                              c->meta_label, file, path);
     }
   return 0;
 }
@@ -356,7 +364,9 @@ int
 mc_image_import (struct mc_store *s, const struct mc_import_request *req,
                  struct mc_import_result *res, mc_error_t *err)
 {
-  struct import_ctx c = { .store = s, .req = req, .tmpfd = -1, .origfd = -1 };
+  struct import_ctx c = { .store = s, .req = req, .tmpfd = -1, .origfd = -1,
+                          .meta_label = req->display_name ? req->display_name : req->meta_path,
+                          .rootfs_label = req->rootfs_display_name ? req->rootfs_display_name : req->rootfs_path };
   mc_error_t cleanup_err = NULL;
   int ret;
 

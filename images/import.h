@@ -16,7 +16,9 @@ struct mc_import_request
 {
   const char *meta_path;   /* the unified tarball, or the metadata tarball */
   const char *rootfs_path; /* NULL for a unified image */
-  const char *display_name; /* the file name to record, if not META_PATH's */
+  /* The names to record and show in messages, if not META_PATH's and
+     ROOTFS_PATH's (an upload's file names).  */
+  const char *display_name, *rootfs_display_name;
   const char *const *aliases;
   size_t n_aliases;
   mc_progress_fn progress;

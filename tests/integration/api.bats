@@ -872,10 +872,35 @@ wait_gone() {
     assert_equal "$(mc file pull sock:r1/etc/hostname -)" r1
     run mc file pull sock:r1/etc "$WORK/out/x"
     assert_failure
-    assert_output "minictr: \`r1/etc\` is a directory (on a remote, only files are pulled)"
+    assert_output "minictr: \`r1/etc\` is a directory (use -r)"
     run mc file pull sock:r1/nope "$WORK/out/y"
     assert_failure
     assert_equal "$(ls "$WORK/out")" big
+    # Trees (-r): what the local push and pull make, through the remote;
+    # links stay links; an empty file is a file.
+    mkdir -p "$WORK/tree/sub"
+    echo a >"$WORK/tree/a"
+    : >"$WORK/tree/empty"
+    ln -s a "$WORK/tree/link"
+    echo b >"$WORK/tree/sub/b"
+    chmod 750 "$WORK/tree/sub"
+    mc file push -r "$WORK/tree" sock:r1/root/
+    mc file push -r "$WORK/tree" sock:r1/root/copy
+    mc file push -r "$WORK/tree" r1/root/local
+    for d in tree copy; do
+        assert_equal "$(mc exec r1 -- sh -c "cd /root/$d && find . | sort && readlink link && stat -c %a sub && cat sub/b")" \
+            "$(mc exec r1 -- sh -c 'cd /root/local && find . | sort && readlink link && stat -c %a sub && cat sub/b')"
+    done
+    mc file pull -r sock:r1/root/tree "$WORK/out/"
+    mc file pull -r r1/root/tree "$WORK/local"
+    assert_equal "$(cd "$WORK/out/tree" && find . -printf '%p %y %m %l\n' | sort)" \
+        "$(cd "$WORK/local" && find . -printf '%p %y %m %l\n' | sort)"
+    run mc file push "$WORK/tree" sock:r1/root/
+    assert_failure
+    assert_output "minictr: \`$WORK/tree\` is a directory (use -r)"
+    mc file push -p "$WORK/tree/a" sock:r1/root/p/q/a
+    mc file pull -p sock:r1/root/p/q/a "$WORK/out/p/q/a"
+    assert_equal "$(cat "$WORK/out/p/q/a")" a
     # Config, checked by the server as by the CLI; snapshots.
     mc config set sock:r1 limits.memory 64MiB
     assert_equal "$(mc config get sock:r1 limits.memory)" 64MiB
@@ -918,7 +943,7 @@ wait_gone() {
     run mc file delete -f sock:r1/root/d2
     assert_equal "$status" 2
     assert_output "minictr: file delete on a remote: -f is not supported there (LXD removes a file or an empty directory)"
-    assert_equal "$(mc exec r1 -- ls /root | tr '\n' ' ')" "b2 big d2 s "
+    assert_equal "$(mc exec r1 -- ls /root | tr '\n' ' ')" "b2 big copy d2 local p s tree "
     # Images there: by alias or fingerprint prefix, as here.
     fp=$(mc image list --format csv | cut -d, -f2)
     assert_equal "$(mc image info sock:busybox)" "$(mc image info busybox)"
@@ -931,6 +956,20 @@ wait_gone() {
     run mc image info sock:nosuch
     assert_failure
     assert_output "minictr: Image not found"
+    # Imported there: unified and split, with LXD's fingerprints.
+    make_unified "$WORK/u.tar.gz" gzip "unified one"
+    make_split "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" xz squashfs-xz
+    run mc image import "$WORK/u.tar.gz" sock: --alias uni
+    assert_output "Image imported with fingerprint: $(sha256 "$WORK/u.tar.gz")"
+    run mc image import "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" sock: --alias spl --alias spl2
+    assert_output "Image imported with fingerprint: $(cat "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" | sha256sum | cut -d' ' -f1)"
+    mc image verify spl uni
+    assert_equal "$(mc image alias list --format csv | cut -d, -f1 | tr '\n' ' ')" "busybox spl spl2 uni "
+    head -c 1000 "$WORK/u.tar.gz" >"$WORK/cut.tar.gz"
+    run mc image import "$WORK/cut.tar.gz" sock:
+    assert_failure
+    assert_equal "$(mc image list --format csv | wc -l)" 3
+    mc image delete sock:uni sock:spl
     run mc image delete sock:busybox
     assert_failure
     assert_output "minictr: image $fp is in use by: r1"
@@ -982,7 +1021,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
