@@ -590,6 +590,49 @@ do_edit (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_error
   return mc_file_edit (s, ref, err);
 }
 
+/* file edit on a remote: pulled and pushed back (its mode and owner
+ * kept) through the API.  */
+struct remote_edit
+{
+  struct mc_client cl;
+  struct file_args fa; /* the pulled file's owner, for the push */
+  unsigned mode;
+};
+
+static int
+remote_edit_pull (void *data, const struct mc_file_ref *ref, int fd, mc_error_t *err)
+{
+  struct remote_edit *e = data;
+  cleanup_free char *enc = cli_url_escape (ref->path), *ename = cli_url_escape (ref->name), *url = NULL;
+  struct mc_client_xfer x = { .in_fd = -1, .out_fd = fd };
+  int ret;
+
+  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+  ret = mc_client_xfer (&e->cl, "GET", url, &x, err);
+  if (ret == 0 && strcmp (x.type, "symlink") == 0)
+    ret = mc_make_error (err, 0, "`%s%s` is a symlink to `%.*s`: edit its target", ref->name, ref->path,
+                         (int) x.len, x.data ? x.data : "");
+  else if (ret == 0 && strcmp (x.type, "file") != 0)
+    ret = mc_make_error (err, 0, "`%s%s` is not a regular file", ref->name, ref->path);
+  e->mode = x.mode;
+  e->fa.o.uid = (uint32_t) x.uid;
+  e->fa.o.gid = (uint32_t) x.gid;
+  free (x.data);
+  return ret;
+}
+
+static int
+remote_edit_push (void *data, const struct mc_file_ref *ref, const char *tmp, mc_error_t *err)
+{
+  struct remote_edit *e = data;
+  cleanup_close int fd = open (tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "open `%s`", tmp);
+  return post_entry (&e->cl, &e->fa, ref->name, ref->path, "file", fd, st.st_size, e->mode, err);
+}
+
 static int
 cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -598,6 +641,24 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 
   if ((r = parse_flags (cmd, argc, argv, &a, err)) != 0)
     return r < 0 ? -1 : 0;
+  if (a.remote)
+    {
+      struct remote_edit e = { .fa = { .o = { .uid = MC_FILE_ID_UNSET, .gid = MC_FILE_ID_UNSET, .mode = -1 } } };
+      struct mc_file_edit_io io = { remote_edit_pull, remote_edit_push, &e };
+      struct mc_file_ref ref;
+
+      r = cli_remote_client_open (a.remote, &e.cl, err);
+      free (a.remote);
+      if (r < 0)
+        return -1;
+      if ((r = mc_file_parse_ref (argv[optind], &ref, err)) == 0)
+        {
+          r = mc_file_edit_with (&ref, &io, err);
+          mc_file_ref_release (&ref);
+        }
+      mc_client_release (&e.cl);
+      return r;
+    }
   return with_ref (argv[optind], do_edit, NULL, err);
 }
 

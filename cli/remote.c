@@ -481,7 +481,7 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 
 static const char *const remote_capable[] = { "list", "info", "start", "stop", "restart", "pause", "delete",
                                               "launch", "init", "exec", "file push", "file pull",
-                                              "file delete", "config show", "config get", "config set",
+                                              "file delete", "file edit", "config show", "config get", "config set",
                                               "config unset", "snapshot", "restore", "move",
                                               "config edit", "image list", "profile list", "profile show",
                                               "profile get", "profile set", "profile unset", "profile edit",

@@ -795,20 +795,19 @@ edit_push (struct mc_store *s, const struct mc_file_ref *ref, const char *tmp,
 }
 
 int
-mc_file_edit (struct mc_store *s, const struct mc_file_ref *ref, mc_error_t *err)
+mc_file_edit_with (const struct mc_file_ref *ref, const struct mc_file_edit_io *io, mc_error_t *err)
 {
   char before[MC_FP_HEX_LEN + 1], after[MC_FP_HEX_LEN + 1];
   cleanup_free char *what = xasprintf ("%s%s", ref->name, ref->path);
   cleanup_free char *tmp = NULL;
   struct saved_signals sig;
-  struct fmsg st;
   int fd, ret;
 
   fd = edit_temp (ref->path, &tmp, err);
   if (fd < 0)
     return -1;
   catch_signals (&sig);
-  ret = edit_pull (s, ref, fd, &st, err);
+  ret = io->pull (io->data, ref, fd, err);
   close (fd);
   /* The container is not locked while the editor runs.  */
   if (ret == 0)
@@ -820,8 +819,39 @@ mc_file_edit (struct mc_store *s, const struct mc_file_ref *ref, mc_error_t *err
   if (ret == 0)
     ret = hash_file (tmp, after, err);
   if (ret == 0 && strcmp (before, after) != 0)
-    ret = edit_push (s, ref, tmp, &st, err);
+    ret = io->push (io->data, ref, tmp, err);
   unlink (tmp);
   restore_signals (&sig);
   return ret;
+}
+
+struct local_edit
+{
+  struct mc_store *s;
+  struct fmsg st;
+};
+
+static int
+local_edit_pull (void *data, const struct mc_file_ref *ref, int fd, mc_error_t *err)
+{
+  struct local_edit *e = data;
+
+  return edit_pull (e->s, ref, fd, &e->st, err);
+}
+
+static int
+local_edit_push (void *data, const struct mc_file_ref *ref, const char *tmp, mc_error_t *err)
+{
+  struct local_edit *e = data;
+
+  return edit_push (e->s, ref, tmp, &e->st, err);
+}
+
+int
+mc_file_edit (struct mc_store *s, const struct mc_file_ref *ref, mc_error_t *err)
+{
+  struct local_edit e = { .s = s };
+  struct mc_file_edit_io io = { local_edit_pull, local_edit_push, &e };
+
+  return mc_file_edit_with (ref, &io, err);
 }

@@ -102,4 +102,15 @@ int mc_file_open (struct mc_store *s, const struct mc_file_ref *ref, struct mc_f
  * temp file is always removed.  */
 int mc_file_edit (struct mc_store *s, const struct mc_file_ref *ref, mc_error_t *err);
 
+/* The same edit with the transfers done by the caller (a remote's): PULL
+ * writes REF's content to FD (and keeps what PUSH needs: its mode and
+ * owner), PUSH writes the edited TMP back.  */
+struct mc_file_edit_io
+{
+  int (*pull) (void *data, const struct mc_file_ref *ref, int fd, mc_error_t *err);
+  int (*push) (void *data, const struct mc_file_ref *ref, const char *tmp, mc_error_t *err);
+  void *data;
+};
+int mc_file_edit_with (const struct mc_file_ref *ref, const struct mc_file_edit_io *io, mc_error_t *err);
+
 #endif

@@ -934,6 +934,14 @@ wait_gone() {
     mc exec r1 -- sh -c 'echo on-console > /dev/console'
     run mc info --show-log sock:r1
     assert_line --partial on-console
+    # Edited there (mode and owner kept), not when the editor fails.
+    mc exec r1 -- sh -c 'echo a > /root/ed; chown 5:6 /root/ed; chmod 640 /root/ed'
+    EDITOR='sed -i s/a/edited/' mc file edit sock:r1/root/ed
+    assert_equal "$(mc exec r1 -- sh -c 'cat /root/ed; stat -c "%a %u %g" /root/ed')" "$(printf 'edited\n640 5 6')"
+    run env EDITOR=false "$MINICTR_BIN" file edit sock:r1/root/ed
+    assert_failure
+    assert_output "minictr: the editor \`false\` failed (exit status 1); \`r1/root/ed\` is unchanged"
+    mc exec r1 -- rm /root/ed
     # Files deleted (LXD's way: a file, a symlink, an empty directory).
     mc exec r1 -- sh -c 'touch /root/f1; ln -s /nowhere /root/l1; mkdir -p /root/d1 /root/d2/sub'
     mc file delete sock:r1/root/f1 sock:r1/root/l1 sock:r1/root/d1
@@ -1021,7 +1029,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
