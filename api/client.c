@@ -27,6 +27,7 @@ struct request
   char *resp;
   size_t resp_len;
   int status;
+  long long expect;       /* the answer's Content-Length, or -1 */
   bool done, failed;
   char why[256];
 };
@@ -103,6 +104,9 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
   switch (reason)
     {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      /* (A head-only transfer ends the connection itself.)  */
+      if (r->done)
+        return 0;
       r->failed = r->done = true;
       snprintf (r->why, sizeof (r->why), "%s", in ? (const char *) in : "connection failed");
       return 0;
@@ -200,12 +204,26 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       return 0;
 
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-      r->status = (int) sym_lws_http_client_http_response (wsi);
-      if (sym_lws_get_ssl (wsi))
-        note_peer (r, wsi);
-      if (r->xfer)
-        note_file_headers (r->xfer, wsi);
-      return 0;
+      {
+        char cl[32];
+
+        r->status = (int) sym_lws_http_client_http_response (wsi);
+        if (sym_lws_get_ssl (wsi))
+          note_peer (r, wsi);
+        r->expect = sym_lws_hdr_total_length (wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+                        && sym_lws_hdr_copy (wsi, cl, sizeof (cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+                      ? atoll (cl) : -1;
+        if (r->xfer)
+          note_file_headers (r->xfer, wsi);
+        /* What it is was all that was asked: a file itself is not
+           read (a symlink's target, a directory's names are).  */
+        if (r->xfer && r->xfer->head_only && r->status == 200 && strcmp (r->xfer->type, "file") == 0)
+          {
+            r->done = true;
+            return -1;
+          }
+        return 0;
+      }
 
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
       {
@@ -246,6 +264,14 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
         {
           r->failed = true;
           snprintf (r->why, sizeof (r->why), "the server closed the connection without an answer");
+        }
+      /* A file cut short is not a file.  */
+      else if (!r->done && r->xfer && r->xfer->out_fd >= 0 && r->status == 200 && r->expect >= 0
+               && strcmp (r->xfer->type, "file") == 0 && (long long) r->xfer->received < r->expect)
+        {
+          r->failed = true;
+          snprintf (r->why, sizeof (r->why), "the connection closed after %zu of the file's %lld bytes",
+                    r->xfer->received, r->expect);
         }
       r->done = true;
       return 0;

@@ -48,6 +48,7 @@ struct mc_client_xfer
   unsigned mode;
   long uid, gid;
   size_t received;
+  bool head_only; /* a file's X-LXD-* headers only (its type), not its bytes */
   char *data;
   size_t len;
 };
@@ -74,7 +75,7 @@ int mc_client_upload (struct mc_client *c, const char *path, struct mc_client_xf
 
 /* LXD's exec with websockets: POST BODY (command, environment, cwd, user,
  * group, interactive, width, height; wait-for-websocket is set here) to
- * instance NAME's exec, then our stdin (none with NO_STDIN) to the
+ * instance NAME's exec (NAME as a URL segment: encoded), then our stdin (none with NO_STDIN) to the
  * command, its stdout and stderr (or its terminal, interactive: ours put
  * in raw mode, its size passed on) to ours, and the signals we get
  * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2) to it; *STATUS is its

@@ -30,29 +30,9 @@ static int
 file_op (const char *name, const char *what, mc_op_fn fn, json_t *work, int in, int out, struct mc_api_resp *r)
 {
   cleanup_free char *url = xasprintf ("/1.0/instances/%s", name);
-  cleanup_json json_t *res = json_pack ("{s:[s]}", "instances", url), *op_json = NULL;
-  mc_error_t err = NULL;
-  struct mc_op *op;
-  int devnull, stdio[3];
+  cleanup_json json_t *res = json_pack ("{s:[s]}", "instances", url);
 
-  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
-  stdio[0] = in >= 0 ? in : devnull;
-  stdio[1] = out >= 0 ? out : devnull;
-  stdio[2] = devnull;
-  op = mc_op_new (what, res, NULL, url);
-  if (mc_op_spawn (op, fn, work, stdio, false, &err) < 0)
-    {
-      close (devnull);
-      mc_op_failed (op, err->msg);
-      return mc_api_fail (r, 500, &err);
-    }
-  close (devnull);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  r->sync_op = true;
-  return 0;
+  return mc_op_answer (mc_op_new (what, res, NULL, url), fn, work, in, out, true, r);
 }
 
 /* In the operation's child: the body is its stdin.  */

@@ -128,6 +128,24 @@ mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
 
 /* ---- upload ------------------------------------------------------------------- */
 
+/* Whether a part's headers HDR[0..LEN) have the parameter WANT
+ * (`name="rootfs"`) as a parameter of its own (after `;` or a space),
+ * not inside another (`filename="rootfs"`).  */
+static bool
+part_named (const char *hdr, size_t len, const char *want)
+{
+  size_t wlen = strlen (want);
+  const char *p = hdr, *end = hdr + len, *hit;
+
+  while ((hit = memmem (p, (size_t) (end - p), want, wlen)) != NULL)
+    {
+      if (hit > hdr && (hit[-1] == ';' || hit[-1] == ' ' || hit[-1] == '\t'))
+        return true;
+      p = hit + 1;
+    }
+  return false;
+}
+
 /* The filename="..." of a part's headers HDR[0..LEN), or NULL.  */
 static char *
 part_filename (const char *hdr, size_t len)
@@ -170,7 +188,7 @@ form_part (const char *buf, size_t len, const char *boundary, const char *name, 
       data = hdr_end + 4;
       if ((next = memmem (data, (size_t) (end - data), delim, dlen)) == NULL)
         return mc_make_error (err, 0, "malformed multipart body: no closing boundary");
-      if (memmem (p, (size_t) (hdr_end - p), want, strlen (want)) != NULL)
+      if (part_named (p, (size_t) (hdr_end - p), want))
         {
           int fd = openat (dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
@@ -230,7 +248,8 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
       rootfs = xasprintf ("/proc/self/fd/%d", rootfs_fd);
       req.meta_path = meta;
       req.rootfs_path = rootfs;
-      req.display_name = meta_name;
+      if (meta_name)
+        req.display_name = meta_name;
       req.rootfs_display_name = rootfs_name;
     }
   else
@@ -250,39 +269,22 @@ int
 mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                     struct mc_api_resp *r)
 {
-  cleanup_json json_t *work = NULL, *op_json = NULL;
-  int devnull, stdio[3];
-  mc_error_t err = NULL;
-  struct mc_op *op;
+  cleanup_json json_t *work = NULL;
 
   (void) ctx;
   (void) args;
   if (req->body_fd < 0)
     return mc_api_error (r, 400, "Only an uploaded image (a unified tarball, or a split one as a multipart "
                                  "form) can be imported: remote sources are not supported");
-  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-    return mc_api_error (r, 500, "open /dev/null: %s", strerror (errno));
+  /* Its body is read from the start.  */
+  if (lseek (req->body_fd, 0, SEEK_SET) < 0)
+    return mc_api_error (r, 500, "rewind the uploaded image: %s", strerror (errno));
   work = json_pack ("{s:s, s:s}", "content_type", req->content_type ? req->content_type : "", "filename",
                     json_string_value (json_object_get (req->lxd_headers, "filename"))
                       ? json_string_value (json_object_get (req->lxd_headers, "filename"))
                       : "");
-  stdio[0] = req->body_fd;
-  stdio[1] = stdio[2] = devnull;
-  op = mc_op_new ("Downloading image", NULL, "image-created", "/1.0/images");
-  /* Its body is read from the start.  */
-  if (lseek (req->body_fd, 0, SEEK_SET) < 0 || mc_op_spawn (op, import, work, stdio, false, &err) < 0)
-    {
-      close (devnull);
-      if (err == NULL)
-        mc_make_error (&err, errno, "rewind the uploaded image");
-      mc_op_failed (op, err->msg);
-      return mc_api_fail (r, 500, &err);
-    }
-  close (devnull);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  return 0;
+  return mc_op_answer (mc_op_new ("Downloading image", NULL, "image-created", "/1.0/images"), import, work,
+                       req->body_fd, -1, false, r);
 }
 
 int

@@ -143,6 +143,35 @@ mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args
   return op;
 }
 
+int
+mc_op_answer (struct mc_op *op, mc_op_fn fn, json_t *args, int in, int out, bool sync, struct mc_api_resp *r)
+{
+  cleanup_json json_t *op_json = NULL;
+  mc_error_t err = NULL;
+  int devnull, stdio[3];
+
+  if ((devnull = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    mc_make_error (&err, errno, "open /dev/null");
+  else
+    {
+      stdio[0] = in >= 0 ? in : devnull;
+      stdio[1] = out >= 0 ? out : devnull;
+      stdio[2] = devnull;
+      mc_op_spawn (op, fn, args, stdio, false, &err);
+      close (devnull);
+    }
+  if (err)
+    {
+      mc_op_failed (op, err->msg);
+      return mc_api_fail (r, 500, &err);
+    }
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  r->sync_op = sync;
+  return 0;
+}
+
 void
 mc_op_output (struct mc_op *op, const char *buf, size_t len)
 {

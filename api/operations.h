@@ -51,6 +51,13 @@ void mc_op_failed (struct mc_op *op, const char *why);
 struct mc_op *mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args,
                          const char *lifecycle, const char *source, mc_error_t *err);
 
+/* Spawn OP's child (FN on ARGS; its stdin IN and stdout OUT, -1 for
+ * /dev/null, as its stderr) and answer R with OP: 202, or with SYNC the
+ * answer once it ends (LXD's sync answers: files).  A child that cannot
+ * start fails OP and is R's error (500).  */
+struct mc_api_resp;
+int mc_op_answer (struct mc_op *op, mc_op_fn fn, json_t *args, int in, int out, bool sync, struct mc_api_resp *r);
+
 /* Append what the child wrote (up to a line's worth).  */
 void mc_op_output (struct mc_op *op, const char *buf, size_t len);
 

@@ -115,7 +115,9 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
 {
   struct option longopts[CLI_MAX_FLAGS + CLI_MAX_REFUSED + 6];
   char shortopts[3 * (CLI_MAX_FLAGS + CLI_MAX_REFUSED) + 8];
-  bool explicit_remote = false;
+  bool seen = false, image_prefixed = false;
+  cleanup_free char *image_remote = NULL;
+  const char *image_arg = NULL;
   size_t s = 0;
   int i, n = 0, c;
 
@@ -207,25 +209,45 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
       bool last = i == a->n - 1;
 
       if ((i < 28 && (cmd->names & CLI_NAME (i))) || (last && (cmd->names & CLI_NAMES_LAST))
-          || (!last && (cmd->names & CLI_NAMES_BUT_LAST)))
+          || (!last && (cmd->names & CLI_NAMES_BUT_LAST)) || (i == 0 && (cmd->names & CLI_NAME0_IMAGE)))
         {
           char *remote = NULL;
           const char *bare = cli_strip_remote (argv[optind + i], &remote, err);
 
           if (bare == NULL)
             return -1;
-          if (bare != argv[optind + i])
-            explicit_remote = true;
-          if (remote && a->remote && strcmp (remote, a->remote) != 0)
+          if (i == 0 && (cmd->names & CLI_NAME0_IMAGE))
+            {
+              /* Compared with the container's remote below.  */
+              image_prefixed = bare != argv[optind + i];
+              image_remote = remote;
+              image_arg = argv[optind + i];
+              argv[optind + i] = (char *) bare;
+              continue;
+            }
+          /* A bare name is on the default remote, `local:` on none: every
+             name must be on the same one (each command talks to one).  */
+          if (bare == argv[optind + i] && (cmd->names & CLI_NAMES_FOLLOW))
+            continue;
+          if (bare == argv[optind + i] && cli_remote_of (NULL, 0, NULL, &remote, err) < 0)
+            return -1;
+          if (seen && (remote == NULL) != (a->remote == NULL))
+            {
+              free (remote);
+              return mc_make_usage_error (err, "%s: names on two remotes (`%s`, `%s`)", cmd->path,
+                                          a->remote ? a->remote : "local", argv[optind + i]);
+            }
+          if (seen && remote && strcmp (remote, a->remote) != 0)
             {
               free (remote);
               return mc_make_usage_error (err, "%s: names on two remotes (`%s`, `%s`)", cmd->path, a->remote,
                                           argv[optind + i]);
             }
-          if (remote && a->remote == NULL)
+          if (!seen)
             a->remote = remote;
           else
             free (remote);
+          seen = true;
           if (*bare == '\0' && bare != argv[optind + i])
             {
               /* "REMOTE:" alone names the remote only (`list local:`): the
@@ -240,8 +262,19 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
           argv[optind + i] = (char *) bare;
         }
     }
+  if (image_prefixed && !seen)
+    {
+      /* `launch REMOTE:IMAGE`: there.  */
+      a->remote = steal_pointer (&image_remote);
+      seen = true;
+    }
+  else if (image_prefixed
+           && ((image_remote == NULL) != (a->remote == NULL) || (image_remote && strcmp (image_remote, a->remote))))
+    return mc_make_usage_error (err, "%s: the image `%s` is not on the container's remote (`%s`): images are "
+                                     "not copied between servers", cmd->path, image_arg,
+                                a->remote ? a->remote : "local");
   /* No prefix: the default remote (`remote switch`).  */
-  if (cmd->names && !explicit_remote && cli_remote_of (NULL, 0, NULL, &a->remote, err) < 0)
+  if (cmd->names && !seen && cli_remote_of (NULL, 0, NULL, &a->remote, err) < 0)
     return -1;
   if (a->remote && !cli_remote_capable (cmd->path))
     {

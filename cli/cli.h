@@ -61,6 +61,14 @@ struct cli_command
 #define CLI_NAMES_ALL 0x0fffffffu      /* every positional argument */
 #define CLI_NAMES_LAST 0x10000000u     /* the last one (file push's target) */
 #define CLI_NAMES_BUT_LAST 0x20000000u /* all but the last (file pull's sources) */
+/* The first is an image (launch, init): it is on the remote the container
+ * is made on (its own prefix, if any, must say that one; alone, it names
+ * it).  */
+#define CLI_NAME0_IMAGE 0x40000000u
+/* Bare names are on the remote a prefixed one names (`snapshot r:c1 s0`,
+ * where the words and the snapshot's name are not a remote's), not on
+ * the default one.  */
+#define CLI_NAMES_FOLLOW 0x80000000u
 
 /* LXD's global flags, accepted before the command and among its flags:
  * --project (only "default": minictr has no projects), --force-local
@@ -179,8 +187,10 @@ int cli_remote_config_unset (const char *remote, const char *kind, const char *n
 /* PUT DOC's writable fields (config, devices, description; an instance's
  * profiles and ephemeral) as /1.0/KIND/NAME.  */
 int cli_remote_replace (const char *remote, const char *kind, const char *name, json_t *doc, mc_error_t *err);
-/* S percent-encoded for a URL's query (malloc'ed).  */
+/* S percent-encoded for a URL's query (malloc'ed); cli_url_segment
+ * for one segment of its path (a name: `/` encoded too).  */
 char *cli_url_escape (const char *s);
+char *cli_url_segment (const char *s);
 int cli_remote_state (const char *remote, const char *name, const char *action, bool force, int timeout,
                       mc_error_t *err);
 int cli_remote_delete (const char *remote, const char *name, bool force, mc_error_t *err);

@@ -890,7 +890,7 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
   else if (strcmp (cmd->name, "add") == 0)
     {
       json_array_foreach (list, i, p)
-        if (strcmp (json_string_value (p), arg) == 0)
+        if (strcmp (json_string_value (p) ?: "", arg) == 0)
           r = mc_make_error (err, 0, "container `%s` already has profile `%s`", name, arg);
       json_array_append_new (list, json_string (arg));
     }
@@ -899,7 +899,7 @@ cmd_profile_assign (const struct cli_command *cmd, int argc, char **argv, mc_err
       size_t found = SIZE_MAX;
 
       json_array_foreach (list, i, p)
-        if (strcmp (json_string_value (p), arg) == 0)
+        if (strcmp (json_string_value (p) ?: "", arg) == 0)
           found = i;
       if (found == SIZE_MAX)
         r = mc_make_error (err, 0, "container `%s` does not have profile `%s`", name, arg);

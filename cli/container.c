@@ -1144,7 +1144,7 @@ print_info (json_t *c)
 static int
 remote_info (const struct cli_args *a, const char *name, mc_error_t *err)
 {
-  cleanup_free char *enc = name ? cli_url_escape (name) : NULL;
+  cleanup_free char *enc = name ? cli_url_segment (name) : NULL;
   cleanup_free char *path = NULL;
   cleanup_json json_t *doc = NULL;
 
@@ -1463,13 +1463,13 @@ const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
     "[< config.yaml]",
     "Create and start a container from an image\n\nWhen standard input is not a terminal it is read as YAML, as `init` does.",
-    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
   { "init", "init", "create",
     "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
     "[< config.yaml]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
     "devices, profiles), as `minictr config show NAME` prints it; -c, -d and --no-profiles apply\non top.",
-    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
   { "start", "start", NULL, "start NAME... | --all [--console]", "Start containers (a paused one is resumed)",
     "Flags:\n      --all             Every stopped container\n"
     "      --console         Attach to the console once it runs\n", cmd_start, start_flags, 0, CLI_ANY, false,
@@ -1534,7 +1534,7 @@ const struct cli_command cli_container_commands[] = {
     "Flags:\n      --no-expiry       Keep this snapshot until it is deleted\n"
     "      --reuse           Replace a snapshot of that name\n"
     "      --stateful        Refused (needs CRIU)\n"
-    "  -f, --format FORMAT   snapshot list: table (default), csv, json, yaml or compact\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL, NULL },
+    "  -f, --format FORMAT   snapshot list: table (default), csv, json, yaml or compact\n", cli_cmd_snapshot, snapshot_flags, 1, 3, false, CLI_NAMES_ALL | CLI_NAMES_FOLLOW, NULL },
   { "restore", "restore", NULL, "restore NAME SNAP",
     "Restore a container's layer and config from a snapshot\n\n"
     "A running container is stopped, restored and started again, as LXD does.",

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,6 +107,20 @@ parse_flags (const struct cli_command *cmd, int argc, char **argv, struct file_a
 
 /* ---- on a remote: LXD's /files, one regular file (or symlink) at a time ----- */
 
+/* PATH's last name, trailing slashes aside ("" for "/"; malloc'ed).  */
+static char *
+last_name (const char *path)
+{
+  size_t len = strlen (path);
+  const char *b;
+
+  while (len > 0 && path[len - 1] == '/')
+    len--;
+  for (b = path + len; b > path && b[-1] != '/'; b--)
+    ;
+  return xstrndup (b, (size_t) (path + len - b));
+}
+
 static const char *
 base_name (const char *p)
 {
@@ -121,7 +136,7 @@ static int
 post_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *target,
             const char *type, int fd, off_t len, unsigned mode, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (target), *ename = cli_url_escape (name), *url = NULL;
+  cleanup_free char *enc = cli_url_escape (target), *ename = cli_url_segment (name), *url = NULL;
   struct mc_client_xfer x = { .in_fd = fd, .in_len = fd >= 0 ? len : 0, .out_fd = -1 };
   cleanup_close int none = -1;
   int ret;
@@ -216,51 +231,91 @@ push_entry (struct mc_client *cl, const struct file_args *fa, const char *cname,
     }
   if (depth == 0)
     return mc_make_error (err, 0, "`%s` is not a regular file, directory or symlink", label);
-  print_warning (NULL, label);
+  {
+    cleanup_free char *msg = xasprintf ("skipped `%s`: not a regular file, directory or symlink", label);
+
+    print_warning (NULL, msg);
+  }
   return 0;
 }
 
-/* What PATH is in container NAME there: its X-LXD-type in TYPE, or ""
- * when it does not exist.  */
+/* What PATH is in container NAME there: its X-LXD-type in TYPE (a
+ * symlink's target in *TARGET when asked), or "" when it does not exist.  */
 static int
-remote_type (struct mc_client *cl, const char *name, const char *path, char type[32], mc_error_t *err)
+remote_type (struct mc_client *cl, const char *name, const char *path, char type[32], char **target,
+             mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_escape (name), *url = NULL;
-  struct mc_client_xfer x = { .in_fd = -1, .out_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC) };
+  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_segment (name), *url = NULL;
+  struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1, .head_only = true };
   mc_error_t e = NULL;
   int ret;
 
-  if (x.out_fd < 0)
-    return mc_make_error (err, errno, "open /dev/null");
   url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
   ret = mc_client_xfer (cl, "GET", url, &x, &e);
-  close (x.out_fd);
-  free (x.data);
   type[0] = '\0';
   if (ret < 0 && x.status == 404)
     {
+      free (x.data);
       mc_error_release (&e);
       return 0;
     }
-  if (ret < 0)
-    return mc_error_propagate (err, &e);
-  snprintf (type, 32, "%s", x.type);
-  return 0;
+  if (ret == 0)
+    snprintf (type, 32, "%s", x.type);
+  if (ret == 0 && target)
+    *target = xstrndup (x.data ? x.data : "", x.len);
+  free (x.data);
+  return ret < 0 ? mc_error_propagate (err, &e) : 0;
 }
 
-/* mkdir -p of PATH's parents there (LXD's push -p): each POSTed as a
- * directory, which leaves one that exists as it is.  */
+/* What PATH is there with its symlinks followed (as the local push
+ * follows its target), up to 16 of them.  */
+static int
+remote_type_followed (struct mc_client *cl, const char *name, const char *path, char type[32], mc_error_t *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  int hops;
+
+  for (hops = 0; hops < 16; hops++)
+    {
+      cleanup_free char *target = NULL;
+      char *slash;
+
+      if (remote_type (cl, name, p, type, &target, err) < 0)
+        return -1;
+      if (strcmp (type, "symlink") != 0)
+        return 0;
+      if (target[0] == '/')
+        {
+          free (p);
+          p = steal_pointer (&target);
+          continue;
+        }
+      {
+        cleanup_free char *dir = steal_pointer (&p);
+
+        if ((slash = strrchr (dir, '/')) != NULL)
+          *slash = '\0';
+        p = xasprintf ("%s/%s", dir, target);
+      }
+    }
+  return mc_make_error (err, ELOOP, "`%s%s`", name, path);
+}
+
+/* mkdir -p of PATH's parents there (LXD's push -p): those missing are
+ * POSTed as directories (one that is there, a link to one included, is
+ * left as it is).  */
 static int
 remote_parents (struct mc_client *cl, const struct file_args *fa, const char *name, const char *path,
                 mc_error_t *err)
 {
   cleanup_free char *p = xstrdup (path);
-  char *slash;
+  char *slash, type[32];
 
   for (slash = strchr (p + 1, '/'); slash; slash = strchr (slash + 1, '/'))
     {
       *slash = '\0';
-      if (post_entry (cl, fa, name, p, "directory", -1, 0, 0755, err) < 0)
+      if (remote_type (cl, name, p, type, NULL, err) < 0
+          || (type[0] == '\0' && post_entry (cl, fa, name, p, "directory", -1, 0, 0755, err) < 0))
         return -1;
       *slash = '/';
     }
@@ -286,7 +341,7 @@ remote_push (struct file_args *fa, char **srcs, int n, const struct mc_file_ref 
   /* Into a directory (`-r tree c/root/`, several sources) or as the
      target itself (cp's way, as the local push).  */
   if (ret == 0 && !dst->dir && n == 1)
-    ret = remote_type (&cl, dst->name, dst->path, type, err);
+    ret = remote_type_followed (&cl, dst->name, dst->path, type, err);
   for (i = 0; i < n && ret == 0; i++)
     {
       cleanup_free char *target = NULL, *real = NULL;
@@ -318,13 +373,27 @@ remote_delete (struct file_args *fa, const struct mc_file_ref *refs, int n, mc_e
     return -1;
   for (i = 0; i < n && ret == 0; i++)
     {
-      cleanup_free char *name = cli_url_escape (refs[i].name), *enc = cli_url_escape (refs[i].path);
+      cleanup_free char *name = cli_url_segment (refs[i].name), *enc = cli_url_escape (refs[i].path);
       cleanup_free char *url = xasprintf ("/1.0/instances/%s/files?path=%s", name, enc);
 
       ret = mc_client_call (&cl, "DELETE", url, NULL, NULL, err);
     }
   mc_client_release (&cl);
   return ret;
+}
+
+/* A temp name in LOCAL's directory (short: LOCAL's name may be as long
+ * as a name can be).  */
+static char *
+temp_beside (const char *local)
+{
+  const char *slash = strrchr (local, '/');
+  unsigned char r[6] = { 0 };
+
+  if (getrandom (r, sizeof (r), 0) != (ssize_t) sizeof (r))
+    memcpy (r, &(pid_t){ getpid () }, sizeof (pid_t));
+  return xasprintf ("%.*s.minictr-%02x%02x%02x%02x%02x%02x", slash ? (int) (slash - local + 1) : 0, local, r[0],
+                    r[1], r[2], r[3], r[4], r[5]);
 }
 
 /* What a host file made from a container's may keep of MODE: never
@@ -342,9 +411,9 @@ static int
 pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *path, const char *local,
             int depth, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_escape (name), *url = NULL;
-  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", local, (int) getpid ());
-  cleanup_json json_t *doc = NULL;
+  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_segment (name), *url = NULL;
+  cleanup_free char *tmp = temp_beside (local);
+  cleanup_json json_t *doc = NULL, *seen = json_object ();
   struct mc_client_xfer x = { .in_fd = -1 };
   json_t *e;
   size_t i;
@@ -389,8 +458,8 @@ pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, 
       else if ((doc = json_loadb (x.data ? x.data : "", x.len, 0, NULL)) == NULL
                || !json_is_array (json_object_get (doc, "metadata")))
         ret = mc_make_error (err, 0, "`%s%s`: the server's list of the directory is not a list", name, path);
-      else if (mkdir (local, host_mode (x.mode) | S_IRWXU) < 0
-               && (errno != EEXIST || lstat (local, &st) < 0 || !S_ISDIR (st.st_mode)))
+      /* Private while it is filled; its mode once it is complete.  */
+      else if (mkdir (local, S_IRWXU) < 0 && (errno != EEXIST || lstat (local, &st) < 0 || !S_ISDIR (st.st_mode)))
         ret = mc_make_error (err, errno == EEXIST ? ENOTDIR : errno, "make the directory `%s`", local);
       json_array_foreach (json_object_get (doc, "metadata"), i, e)
         {
@@ -399,11 +468,15 @@ pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, 
 
           if (ret < 0)
             break;
-          if (n == NULL || strchr (n, '/') || strcmp (n, ".") == 0 || strcmp (n, "..") == 0 || *n == '\0')
+          /* Plain names, each once: nothing is ever written twice, or
+             outside DEST.  */
+          if (n == NULL || strchr (n, '/') || strcmp (n, ".") == 0 || strcmp (n, "..") == 0 || *n == '\0'
+              || json_object_get (seen, n) != NULL)
             {
               ret = mc_make_error (err, 0, "`%s%s`: the server named an entry `%s`", name, path, n ? n : "?");
               break;
             }
+          json_object_set_new (seen, n, json_true ());
           sub = xasprintf ("%s%s%s", path, path[strlen (path) - 1] == '/' ? "" : "/", n);
           lsub = xasprintf ("%s/%s", local, n);
           ret = pull_entry (cl, fa, name, sub, lsub, depth + 1, err);
@@ -446,10 +519,17 @@ remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const 
     return -1;
   for (i = 0; i < n && ret == 0; i++)
     {
-      cleanup_free char *target = dest_dir ? xasprintf ("%s/%s", dest, base_name (refs[i].path)) : xstrdup (dest);
-      cleanup_free char *enc = cli_url_escape (refs[i].path), *ename = cli_url_escape (refs[i].name), *url = NULL;
+      cleanup_free char *last = last_name (refs[i].path);
+      cleanup_free char *target = dest_dir ? xasprintf ("%s/%s", dest, last) : xstrdup (dest);
+      cleanup_free char *enc = cli_url_escape (refs[i].path), *ename = cli_url_segment (refs[i].name), *url = NULL;
       struct mc_client_xfer x = { .in_fd = -1, .out_fd = STDOUT_FILENO };
 
+      if (!to_stdout && dest_dir && *last == '\0')
+        {
+          ret = mc_make_error (err, 0, "`%s%s` has no name to take in `%s`: name the destination", refs[i].name,
+                               refs[i].path, dest);
+          continue;
+        }
       if (!to_stdout)
         {
           ret = pull_entry (&cl, fa, refs[i].name, refs[i].path, target, 0, err);
@@ -603,7 +683,7 @@ static int
 remote_edit_pull (void *data, const struct mc_file_ref *ref, int fd, mc_error_t *err)
 {
   struct remote_edit *e = data;
-  cleanup_free char *enc = cli_url_escape (ref->path), *ename = cli_url_escape (ref->name), *url = NULL;
+  cleanup_free char *enc = cli_url_escape (ref->path), *ename = cli_url_segment (ref->name), *url = NULL;
   struct mc_client_xfer x = { .in_fd = -1, .out_fd = fd };
   int ret;
 

@@ -83,6 +83,19 @@ last_component (const char *path)
   return slash ? slash + 1 : path;
 }
 
+/* PATH's file name as a form's filename="..." can carry it (no quote,
+ * backslash or line break; malloc'ed).  */
+static char *
+form_filename (const char *path)
+{
+  char *f = xstrdup (last_component (path)), *p;
+
+  for (p = f; *p; p++)
+    if (*p == '"' || *p == '\\' || *p == '\r' || *p == '\n')
+      *p = '_';
+  return f;
+}
+
 /* A split image as LXD's client uploads one: a multipart form of its
  * `metadata` and `rootfs` parts, in an unnamed file under $TMPDIR (or
  * /var/tmp); *BOUNDARY gets the form's boundary.  */
@@ -92,6 +105,7 @@ multipart_body (const char *meta, const char *rootfs, char boundary[33], mc_erro
   const char *dir = getenv ("TMPDIR") && *getenv ("TMPDIR") ? getenv ("TMPDIR") : "/var/tmp";
   unsigned char rnd[16] = { 0 };
   cleanup_free char *head1 = NULL, *head2 = NULL, *tail = NULL;
+  cleanup_free char *meta_name = form_filename (meta), *rootfs_name = form_filename (rootfs);
   int fd;
   size_t i;
 
@@ -102,9 +116,9 @@ multipart_body (const char *meta, const char *rootfs, char boundary[33], mc_erro
   if ((fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
     return mc_make_error (err, errno, "a temporary file in `%s` for the upload", dir);
   head1 = xasprintf ("--%s\r\nContent-Disposition: form-data; name=\"metadata\"; filename=\"%s\"\r\n"
-                     "Content-Type: application/octet-stream\r\n\r\n", boundary, last_component (meta));
+                     "Content-Type: application/octet-stream\r\n\r\n", boundary, meta_name);
   head2 = xasprintf ("\r\n--%s\r\nContent-Disposition: form-data; name=\"rootfs\"; filename=\"%s\"\r\n"
-                     "Content-Type: application/octet-stream\r\n\r\n", boundary, last_component (rootfs));
+                     "Content-Type: application/octet-stream\r\n\r\n", boundary, rootfs_name);
   tail = xasprintf ("\r\n--%s--\r\n", boundary);
   if (mc_write_all (fd, head1, strlen (head1)) < 0 || append_file (fd, meta, err) < 0
       || mc_write_all (fd, head2, strlen (head2)) < 0 || append_file (fd, rootfs, err) < 0
@@ -409,7 +423,7 @@ remote_opts (const struct cli_command *cmd, int argc, char **argv, char **remote
 static json_t *
 remote_image (const char *remote, const char *ref, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (ref), *path = xasprintf ("/1.0/images/aliases/%s", enc);
+  cleanup_free char *enc = cli_url_segment (ref), *path = xasprintf ("/1.0/images/aliases/%s", enc);
   cleanup_json json_t *alias = NULL;
   mc_error_t not_alias = NULL;
   const char *target;
@@ -419,7 +433,7 @@ remote_image (const char *remote, const char *ref, mc_error_t *err)
   target = json_string_value (json_object_get (alias, "target"));
   free (enc);
   free (path);
-  enc = cli_url_escape (target ? target : ref);
+  enc = cli_url_segment (target ? target : ref);
   path = xasprintf ("/1.0/images/%s", enc);
   return cli_remote_get (remote, path, err);
 }
@@ -519,11 +533,12 @@ image_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
       for (i = optind; i < argc && r == 0; i++)
         {
           cleanup_json json_t *img = remote_image (remote, argv[i], err);
+          const char *full = json_string_value (json_object_get (img, "fingerprint"));
 
-          r = img == NULL ? -1
-                          : cli_remote_object_call (remote, "DELETE", "images",
-                                                    json_string_value (json_object_get (img, "fingerprint")), "",
-                                                    NULL, NULL, err);
+          if (img && full == NULL)
+            r = mc_make_error (err, 0, "remote `%s`: image `%s` has no fingerprint", remote, argv[i]);
+          else
+            r = img == NULL ? -1 : cli_remote_object_call (remote, "DELETE", "images", full, "", NULL, NULL, err);
         }
       return r;
     }
@@ -618,11 +633,13 @@ alias_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   if (a.remote)
     {
       cleanup_json json_t *img = remote_image (a.remote, argv[optind + 1], err), *body = NULL;
+      const char *full = json_string_value (json_object_get (img, "fingerprint"));
 
       if (img == NULL)
         return -1;
-      body = json_pack ("{s:s, s:O, s:s}", "name", argv[optind], "target", json_object_get (img, "fingerprint"),
-                        "description", desc);
+      if (full == NULL)
+        return mc_make_error (err, 0, "remote `%s`: image `%s` has no fingerprint", a.remote, argv[optind + 1]);
+      body = json_pack ("{s:s, s:s, s:s}", "name", argv[optind], "target", full, "description", desc);
       return cli_remote_call (a.remote, "POST", "/1.0/images/aliases", body, NULL, err);
     }
   if (open_and_resolve (&store, argv[optind + 1], fp, err) < 0)
@@ -717,7 +734,7 @@ static const struct cli_flag alias_create_flags[] = { { "description", 0, true }
 static const struct cli_command alias_commands[] = {
   { "create", "image alias create", NULL, "image alias create ALIAS IMAGE [--description TEXT]",
     "Create an alias for an image (IMAGE: an alias or fingerprint prefix).",
-    "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false, CLI_NAME (0) | CLI_NAME (1), NULL },
+    "Flags:\n      --description TEXT   Alias description\n", alias_create, alias_create_flags, 2, 2, false, CLI_NAME (0), NULL },
   { "delete", "image alias delete", "rm", "image alias delete ALIAS", "Delete an alias.", NULL, alias_delete, NULL, 1, 1, false, CLI_NAME (0), NULL },
   { "list", "image alias list", "ls", "image alias list [--format table|csv|json|yaml|compact]", "List aliases.",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", alias_list, format_flags, 0, 0, false, CLI_NAME (0), NULL },

@@ -524,7 +524,9 @@ cli_remote_capable_list (void)
 static char *
 instance_path (const char *name, const char *tail)
 {
-  return xasprintf ("/1.0/instances/%s%s", name, tail);
+  cleanup_free char *enc = cli_url_segment (name);
+
+  return xasprintf ("/1.0/instances/%s%s", enc, tail);
 }
 
 json_t *
@@ -681,23 +683,42 @@ cli_remote_exec (const char *remote, const struct mc_exec_request *req, int *sta
   if (cli_remote_client_open (remote, &cl, err) < 0)
     return -1;
   fflush (stdout);
-  ret = mc_client_exec (&cl, req->name, body, req->no_stdin, status, err);
+  {
+    cleanup_free char *enc = cli_url_segment (req->name);
+
+    ret = mc_client_exec (&cl, enc, body, req->no_stdin, status, err);
+  }
   mc_client_release (&cl);
   return ret;
 }
 
-char *
-cli_url_escape (const char *s)
+static char *
+url_escape (const char *s, const char *keep)
 {
   char *out = xmalloc (3 * strlen (s) + 1), *o = out;
 
   for (; *s; s++)
-    if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr ("/-_.~", *s))
+    if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr (keep, *s))
       *o++ = *s;
     else
       o += sprintf (o, "%%%02X", (unsigned char) *s);
   *o = '\0';
   return out;
+}
+
+char *
+cli_url_escape (const char *s)
+{
+  return url_escape (s, "/-_.~");
+}
+
+char *
+cli_url_segment (const char *s)
+{
+  /* "." and ".." would be steps in the path, not names.  */
+  if (strcmp (s, ".") == 0 || strcmp (s, "..") == 0)
+    return xstrdup (s[1] ? "%2E%2E" : "%2E");
+  return url_escape (s, "-_.~");
 }
 
 /* ---- config and snapshots on a remote -------------------------------------------- */
@@ -722,7 +743,7 @@ int
 cli_remote_object_call (const char *remote, const char *method, const char *kind, const char *name,
                         const char *tail, json_t *body, json_t **out, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (name), *path = xasprintf ("/1.0/%s/%s%s", kind, enc, tail);
+  cleanup_free char *enc = cli_url_segment (name), *path = xasprintf ("/1.0/%s/%s%s", kind, enc, tail);
 
   return cli_remote_call (remote, method, path, body, out, err);
 }

@@ -898,6 +898,14 @@ wait_gone() {
     run mc file push "$WORK/tree" sock:r1/root/
     assert_failure
     assert_output "minictr: \`$WORK/tree\` is a directory (use -r)"
+    # A link to a directory is followed, not replaced; `dir/` is named dir.
+    mc exec r1 -- sh -c 'mkdir /root/realdir && ln -s realdir /root/linkdir'
+    mc file push "$WORK/tree/a" sock:r1/root/linkdir
+    assert_equal "$(mc exec r1 -- sh -c 'readlink /root/linkdir; cat /root/realdir/a')" "$(printf 'realdir\na')"
+    mc exec r1 -- rm -r /root/realdir /root/linkdir
+    mkdir "$WORK/out2"
+    mc file pull -r sock:r1/root/tree/ "$WORK/out2"
+    assert_equal "$(ls "$WORK/out2")" tree
     mc file push -p "$WORK/tree/a" sock:r1/root/p/q/a
     mc file pull -p sock:r1/root/p/q/a "$WORK/out/p/q/a"
     assert_equal "$(cat "$WORK/out/p/q/a")" a
@@ -996,7 +1004,7 @@ wait_gone() {
     assert_output "Profiles p1 applied to r1"
     assert_equal "$(mc config get r1 environment.X --expanded)" y
     mc profile remove sock:r1 p1
-    mc profile copy sock:p1 p2
+    mc profile copy sock:p1 sock:p2
     mc profile rename sock:p2 p3
     printf 'description: edited\nconfig:\n  limits.memory: 96MiB\ndevices: {}\n' | mc profile edit sock:p3
     assert_equal "$(mc profile list --format csv | cut -d, -f1,2 | tr '\n' ' ')" "default,Default minictr profile p1, p3,edited small,\"Small limits (256MiB memory "
@@ -1010,8 +1018,17 @@ wait_gone() {
     # Renamed there (stopped, as LXD wants).
     mc stop -f sock:r1
     mc move sock:r1 sock:r2
+    # One command, one server: names on two are refused (a bare name is
+    # on the default remote, here the local store).
     run mc move sock:r2 r1
-    assert_success
+    assert_equal "$status" 2
+    assert_output "minictr: move: names on two remotes (\`sock\`, \`r1\`)"
+    run mc delete r9 sock:r2
+    assert_output "minictr: delete: names on two remotes (\`local\`, \`sock:r2\`)"
+    run mc launch local:busybox sock:r9
+    assert_equal "$status" 2
+    assert_output "minictr: launch: the image \`local:busybox\` is not on the container's remote (\`sock\`): images are not copied between servers"
+    mc move sock:r2 sock:r1
     assert_equal "$(mc list -c n --format csv)" r1
     mc start sock:r1
     # Signals reach the command.
