@@ -482,7 +482,7 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 static const char *const remote_capable[] = { "list", "info", "start", "stop", "restart", "pause", "delete",
                                               "launch", "init", "exec", "file push", "file pull",
                                               "file delete", "file edit", "config show", "config get", "config set",
-                                              "config unset", "snapshot", "restore", "move",
+                                              "config unset", "snapshot", "restore", "copy", "move",
                                               "config edit", "image list", "profile list", "profile show",
                                               "profile get", "profile set", "profile unset", "profile edit",
                                               "profile create", "profile delete", "profile copy",

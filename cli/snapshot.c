@@ -42,12 +42,14 @@ struct snap_op
   enum cli_format fmt; /* list */
 };
 
+/* LIST (the store's, or a remote's: LXD's snapshots) as FMT; LIST is
+ * taken.  */
 static int
-snap_list (struct mc_store *s, const char *name, enum cli_format fmt, mc_error_t *err)
+print_snaps (json_t *list, enum cli_format fmt, mc_error_t *err)
 {
   static const char *const headers[] = { "NAME", "TAKEN AT", "EXPIRES AT" };
-  json_t *list = mc_snapshot_list (s, name, err), *v;
   struct cli_table t;
+  json_t *v;
   size_t i;
   int r;
 
@@ -65,6 +67,12 @@ snap_list (struct mc_store *s, const char *name, enum cli_format fmt, mc_error_t
   cli_table_release (&t);
   json_decref (list);
   return r;
+}
+
+static int
+snap_list (struct mc_store *s, const char *name, enum cli_format fmt, mc_error_t *err)
+{
+  return print_snaps (mc_snapshot_list (s, name, err), fmt, err);
 }
 
 static int
@@ -163,11 +171,38 @@ cli_cmd_snapshot (const struct cli_command *cmd, int argc, char **argv, mc_error
     {
       cleanup_json json_t *body = NULL;
 
-      if (o.op != 'c' || o.no_expiry || o.reuse)
-        return mc_make_usage_error (err, "snapshot on a remote: only making one (no --no-expiry, --reuse, "
-                                         "list, show, delete, rename there)");
-      body = json_pack ("{s:s}", "name", o.snap ? o.snap : "");
-      return cli_remote_instance_call (a.remote, "POST", name, "/snapshots", body, NULL, err);
+      cleanup_free char *tail = NULL;
+      json_t *doc = NULL;
+      int r;
+
+      if (o.op == 'r' || o.no_expiry || o.reuse)
+        return mc_make_usage_error (err, "snapshot on a remote: --no-expiry, --reuse and rename are not "
+                                         "supported there");
+      if (o.op == 'l')
+        return cli_remote_instance_call (a.remote, "GET", name, "/snapshots?recursion=1", NULL, &doc, err) < 0
+                 ? -1 : print_snaps (doc, o.fmt, err);
+      if (o.op == 'c')
+        {
+          body = json_pack ("{s:s}", "name", o.snap ? o.snap : "");
+          return cli_remote_instance_call (a.remote, "POST", name, "/snapshots", body, NULL, err);
+        }
+      {
+        cleanup_free char *enc = cli_url_segment (o.snap);
+
+        tail = xasprintf ("/snapshots/%s", enc);
+      }
+      if (o.op == 's')
+        {
+          if (cli_remote_instance_call (a.remote, "GET", name, tail, NULL, &doc, err) < 0)
+            return -1;
+          r = cli_print_yaml (doc, err);
+          json_decref (doc);
+          return r;
+        }
+      if (cli_remote_instance_call (a.remote, "DELETE", name, tail, NULL, NULL, err) < 0)
+        return -1;
+      printf ("Snapshot %s/%s deleted\n", name, o.snap);
+      return 0;
     }
   return cli_with_lock (name, do_snap, &o, err);
 }
@@ -216,6 +251,34 @@ do_copy (struct mc_store *s, const char *name, void *data, mc_error_t *err)
   return mc_container_copy (s, data, err);
 }
 
+/* copy on a remote: LXD's POST /1.0/instances from a copy of SRC[/SNAP]
+ * there (its -c keys, profiles and --ephemeral with it).  */
+static int
+remote_copy (const struct cli_args *a, const struct mc_copy_request *req, mc_error_t *err)
+{
+  cleanup_free char *src = req->snap ? xasprintf ("%s/%s", req->src, req->snap) : xstrdup (req->src);
+  cleanup_json json_t *body = NULL;
+  size_t i;
+
+  if (req->n_device_keys > 0 || json_object_get (req->overrides, "devices"))
+    return mc_make_usage_error (err, "copy on a remote: -d is not supported there");
+  body = json_pack ("{s:s, s:{s:s, s:s, s:b}, s:b}", "name", req->dst, "source", "type", "copy", "source", src,
+                    "instance_only", req->instance_only, "ephemeral", req->ephemeral);
+  if (json_object_get (req->overrides, "config"))
+    json_object_set (body, "config", json_object_get (req->overrides, "config"));
+  if (json_object_get (req->overrides, "profiles"))
+    json_object_set (body, "profiles", json_object_get (req->overrides, "profiles"));
+  else if (req->profiles)
+    {
+      json_t *p = json_array ();
+
+      for (i = 0; i < req->n_profiles; i++)
+        json_array_append_new (p, json_string (req->profiles[i]));
+      json_object_set_new (body, "profiles", p);
+    }
+  return cli_remote_call (a->remote, "POST", "/1.0/instances", body, NULL, err);
+}
+
 int
 cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -239,6 +302,8 @@ cli_cmd_copy (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   if (cli_create_overrides (&a, &overrides, err) < 0)
     return -1;
   req.overrides = overrides;
+  if (a.remote)
+    return remote_copy (&a, &req, err);
   return cli_with_lock (req.src, do_copy, &req, err);
 }
 

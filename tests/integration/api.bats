@@ -927,6 +927,16 @@ wait_gone() {
     mc exec r1 -- sh -c 'echo after > /root/s'
     mc restore sock:r1 s0
     assert_equal "$(mc exec r1 -- cat /root/s)" before
+    # Snapshots listed, shown and deleted there; copies made there.
+    assert_equal "$(mc snapshot list sock:r1 --format csv)" "$(mc snapshot list r1 --format csv)"
+    assert_equal "$(mc snapshot show sock:r1/s0 | sed -n 1p)" "name: s0"
+    mc copy sock:r1/s0 sock:rc -c user.x=1
+    assert_equal "$(mc config get rc user.x)" 1
+    assert_equal "$(mc file pull rc/root/s -)" before
+    mc delete rc
+    run mc snapshot delete sock:r1/snap0
+    assert_output "Snapshot r1/snap0 deleted"
+    assert_equal "$(mc snapshot list r1 --format csv | cut -d, -f1)" s0
     # What the remote shows is what the local store shows.
     mc network create rnet0 ipv4.address=10.251.7.1/24 ipv4.nat=false
     assert_equal "$(mc info sock:r1 | sed '/^Resources:/,/^Layers:/d')" "$(mc info r1 | sed '/^Resources:/,/^Layers:/d')"
@@ -1046,7 +1056,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
