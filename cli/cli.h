@@ -177,7 +177,7 @@ int cli_remote_object_call (const char *remote, const char *method, const char *
 int cli_remote_instance_call (const char *remote, const char *method, const char *name, const char *tail,
                               json_t *body, json_t **out, mc_error_t *err);
 /* The document `config show` (KIND instances; EXPANDED: profiles
- * stacked) or `profile show` (KIND profiles) prints.  */
+ * stacked) prints, or the object /1.0/KIND/NAME (profiles, networks).  */
 json_t *cli_remote_config_doc (const char *remote, const char *kind, const char *name, bool expanded,
                                mc_error_t *err);
 int cli_remote_config_set (const char *remote, const char *kind, const char *name, const char *const *keys,

@@ -100,10 +100,15 @@ cmd_show (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if (mc_store_open (&s, err) < 0)
+  if (a.remote)
+    d = cli_remote_config_doc (a.remote, "networks", argv[optind], false, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  d = mc_network_describe (&s, argv[optind], err);
-  mc_store_close (&s);
+  else
+    {
+      d = mc_network_describe (&s, argv[optind], err);
+      mc_store_close (&s);
+    }
   if (d == NULL)
     return -1;
   ret = cli_print_yaml (d, err);
@@ -120,10 +125,15 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   json_t *d;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if (mc_store_open (&s, err) < 0)
+  if (a.remote)
+    d = cli_remote_config_doc (a.remote, "networks", argv[optind], false, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  d = mc_network_load (&s, argv[optind], err);
-  mc_store_close (&s);
+  else
+    {
+      d = mc_network_load (&s, argv[optind], err);
+      mc_store_close (&s);
+    }
   if (d == NULL)
     return -1;
   v = json_string_value (json_object_get (json_object_get (d, "config"), argv[optind + 1]));
@@ -198,6 +208,15 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   config = json_object ();
   for (i = 0; i < n; i++)
     json_object_set_new (config, keys[i], json_string (values[i]));
+  if (a.remote)
+    {
+      cleanup_json json_t *body = json_pack ("{s:s, s:s, s:s, s:O}", "name", argv[optind], "type", "bridge",
+                                             "description", description ? description : "", "config", config);
+
+      if ((ret = cli_remote_call (a.remote, "POST", "/1.0/networks", body, NULL, err)) == 0)
+        printf ("Network %s created\n", argv[optind]);
+      return ret;
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
   ret = mc_network_create (&s, argv[optind], description, config, err);
@@ -218,6 +237,13 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   int i, ret = 0;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    {
+      for (i = optind; i < argc && ret == 0; i++)
+        if ((ret = cli_remote_object_call (a.remote, "DELETE", "networks", argv[i], "", NULL, NULL, err)) == 0)
+          printf ("Network %s deleted\n", argv[i]);
+      return ret;
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
   for (i = optind; i < argc && ret == 0; i++)
@@ -253,6 +279,8 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (parse_pairs (cmd, argv + optind + 1, argc - optind - 1, &keys, &values, &c.n, err) < 0)
     return -1;
+  if (a.remote)
+    return cli_remote_config_set (a.remote, "networks", argv[optind], keys, values, c.n, err);
   c.keys = keys;
   c.values = values;
   return change (cmd, argv[optind], &c, err);
@@ -267,6 +295,8 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
   CLI_PARSE (cmd, argc, argv, &a, err);
   c.keys = (const char *const *) argv + optind + 1;
   c.n = (size_t) (argc - optind - 1);
+  if (a.remote)
+    return cli_remote_config_unset (a.remote, "networks", argv[optind], c.keys, c.n, err);
   return change (cmd, argv[optind], &c, err);
 }
 
@@ -295,6 +325,23 @@ cmd_edit (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    {
+      cleanup_json json_t *doc = NULL, *shown = NULL;
+
+      if (!isatty (STDIN_FILENO))
+        doc = cli_read_yaml (STDIN_FILENO, "standard input", err);
+      else if ((shown = cli_remote_config_doc (a.remote, "networks", argv[optind], false, err)) != NULL)
+        {
+          json_object_del (shown, "used_by");
+          json_object_del (shown, "name");
+          json_object_del (shown, "status");
+          json_object_del (shown, "type");
+          json_object_del (shown, "managed");
+          doc = cli_edit_yaml (shown, "network", err);
+        }
+      return doc ? cli_remote_replace (a.remote, "networks", argv[optind], doc, err) : -1;
+    }
   c.replace = isatty (STDIN_FILENO) ? edit_in_editor (argv[optind], err)
                                     : cli_read_yaml (STDIN_FILENO, "standard input", err);
   if (c.replace == NULL)

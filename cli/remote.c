@@ -489,7 +489,9 @@ static const char *const remote_capable[] = { "list", "info", "start", "stop", "
                                               "profile rename", "profile add", "profile remove",
                                               "profile assign", "image import", "image info", "image show", "image delete",
                                               "image alias create", "image alias delete", "image alias list",
-                                              "network list", NULL };
+                                              "network list", "network show", "network get", "network create",
+                                              "network delete", "network set", "network unset", "network edit",
+                                              NULL };
 
 bool
 cli_remote_capable (const char *path)
@@ -772,17 +774,18 @@ writable_fields (json_t *doc, bool profile)
 }
 
 /* The instance as `config show` prints it (LXD's fields; EXPANDED: the
- * profiles stacked), or the profile as `profile show` does.  */
+ * profiles stacked), or another object (a profile, a network) as the API
+ * has it.  */
 json_t *
 cli_remote_config_doc (const char *remote, const char *kind, const char *name, bool expanded, mc_error_t *err)
 {
   cleanup_json json_t *inst = NULL;
 
-  if (strcmp (kind, "profiles") == 0)
+  if (strcmp (kind, "instances") != 0)
     {
-      json_t *prof = NULL;
+      json_t *doc = NULL;
 
-      return cli_remote_object_call (remote, "GET", kind, name, "", NULL, &prof, err) < 0 ? NULL : prof;
+      return cli_remote_object_call (remote, "GET", kind, name, "", NULL, &doc, err) < 0 ? NULL : doc;
     }
   if (cli_remote_instance_call (remote, "GET", name, "", NULL, &inst, err) < 0)
     return NULL;

@@ -938,14 +938,25 @@ wait_gone() {
     assert_output "Snapshot r1/snap0 deleted"
     assert_equal "$(mc snapshot list r1 --format csv | cut -d, -f1)" s0
     # What the remote shows is what the local store shows.
-    mc network create rnet0 ipv4.address=10.251.7.1/24 ipv4.nat=false
+    run mc network create sock:rnet0 ipv4.address=10.251.7.1/24 ipv4.nat=false --description there
+    assert_output "Network rnet0 created"
+    assert_equal "$(mc network show sock:rnet0)" "$(mc network show rnet0)"
+    mc network set sock:rnet0 ipv4.dhcp false
+    assert_equal "$(mc network get sock:rnet0 ipv4.dhcp)" false
+    mc network unset sock:rnet0 ipv4.dhcp
+    assert_equal "$(mc network get rnet0 ipv4.dhcp)" ""
+    printf 'description: edited\nconfig:\n  ipv4.address: 10.251.7.1/24\n  ipv4.nat: "false"\n' | mc network edit sock:rnet0
+    assert_equal "$(mc network show rnet0 | sed -n 1p)" "description: edited"
+    run mc network set sock:rnet0 ipv4.address nonsense
+    assert_failure
     assert_equal "$(mc info sock:r1 | sed '/^Resources:/,/^Layers:/d')" "$(mc info r1 | sed '/^Resources:/,/^Layers:/d')"
     assert_equal "$(mc image list sock: --format json)" "$(mc image list --format json)"
     assert_equal "$(mc profile list sock: --format json)" "$(mc profile list --format json)"
     assert_equal "$(mc profile show sock:default)" "$(mc profile show default)"
     assert_equal "$(mc network list sock: --format csv)" "$(mc network list --format csv)"
     assert_equal "$(mc network list sock: --format csv | cut -d, -f1,4,7)" "rnet0,10.251.7.1/24,0"
-    mc network delete rnet0
+    run mc network delete sock:rnet0
+    assert_output "Network rnet0 deleted"
     run mc info sock:
     assert_line "  server: minictr"
     assert_line "  kernel_version: $(uname -r)"
@@ -1056,7 +1067,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
