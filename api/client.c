@@ -573,6 +573,7 @@ mc_client_release (struct mc_client *c)
 #define WS_SLOTS 4
 #define WS_CONTROL 3
 #define IN_QUEUE_HIGH (1u << 20)
+#define CONSOLE_CTRL_A 0x01
 
 struct exec_client
 {
@@ -588,6 +589,7 @@ struct exec_client
   char ctl[LWS_PRE + 512];
   size_t ctl_len;
   bool interactive, failed;
+  bool console, saw_ctrl_a, detached; /* a console: <ctrl>+a q detaches */
   char why[256];
 };
 
@@ -727,17 +729,53 @@ exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 /* Append up to one read of stdin to the queue: its size, 0 at its end,
  * -1 when nothing is there now.  */
+/* A console's input N bytes at P, as the console gets them: <ctrl>+a q
+ * detaches, <ctrl>+a <ctrl>+a is one <ctrl>+a, <ctrl>+a then anything
+ * else is both (as `minictr console`).  OUT has room for N + 1.  */
+static size_t
+console_filter (struct exec_client *x, const unsigned char *p, size_t n, unsigned char *out)
+{
+  size_t i, o = 0;
+
+  for (i = 0; i < n && !x->detached; i++)
+    {
+      if (x->saw_ctrl_a)
+        {
+          x->saw_ctrl_a = false;
+          if (p[i] == 'q')
+            x->detached = true;
+          else
+            {
+              if (p[i] != CONSOLE_CTRL_A)
+                out[o++] = CONSOLE_CTRL_A;
+              out[o++] = p[i];
+            }
+        }
+      else if (p[i] == CONSOLE_CTRL_A)
+        x->saw_ctrl_a = true;
+      else
+        out[o++] = p[i];
+    }
+  return o;
+}
+
 static ssize_t
 read_stdin (struct exec_client *x)
 {
+  unsigned char buf[65536];
   ssize_t n;
 
-  x->in_q = xrealloc (x->in_q, x->in_len + 65536);
+  x->in_q = xrealloc (x->in_q, x->in_len + sizeof (buf) + 1);
   do
-    n = read (STDIN_FILENO, x->in_q + x->in_len, 65536);
+    n = read (STDIN_FILENO, buf, sizeof (buf));
   while (n < 0 && errno == EINTR);
-  if (n > 0)
-    x->in_len += (size_t) n;
+  if (n > 0 && x->console)
+    x->in_len += console_filter (x, buf, (size_t) n, x->in_q + x->in_len);
+  else if (n > 0)
+    {
+      memcpy (x->in_q + x->in_len, buf, (size_t) n);
+      x->in_len += (size_t) n;
+    }
   return n;
 }
 
@@ -797,12 +835,16 @@ static const struct lws_protocols exec_protocols[] = {
   { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-int
-mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_stdin, int *status, mc_error_t *err)
+/* An exec (or, CONSOLE, a console) session: POST BODY to PATH, then the
+ * operation's websockets joined to our stdin and stdout (and stderr); an
+ * exec's exit code in *STATUS.  */
+static int
+session (struct mc_client *c, const char *path, json_t *body, bool console, bool no_stdin, int *status,
+         mc_error_t *err)
 {
   static const char *const slot_names[WS_SLOTS] = { "0", "1", "2", "control" };
   static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-  cleanup_free char *path = xasprintf ("/1.0/instances/%s/exec", name), *address = NULL, *wait = NULL;
+  cleanup_free char *address = NULL, *wait = NULL;
   cleanup_json json_t *doc = NULL, *m = NULL;
   struct sigaction sa, old[sizeof (forwarded) / sizeof (forwarded[0])];
   struct termios saved;
@@ -834,7 +876,8 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   in_keep = no_stdin ? -1 : fcntl (STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
   in_flags = in_keep >= 0 ? fcntl (in_keep, F_GETFL) : -1;
   x = xmalloc0 (sizeof (*x));
-  x->interactive = json_is_true (json_object_get (body, "interactive"));
+  x->interactive = console || json_is_true (json_object_get (body, "interactive"));
+  x->console = console;
   x->no_stdin = no_stdin;
   exec_current = x;
   if ((x->ctx = client_context (c, tls, exec_protocols, err)) == NULL)
@@ -884,11 +927,14 @@ mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_std
   for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
     sigaction (forwarded[i], &sa, &old[i]);
   /* Until the command's output has ended (the server closes its streams).  */
-  while (!x->failed && !(x->interactive ? x->closed[0] : x->closed[1] && x->closed[2]))
+  while (!x->failed && !x->detached && !(x->interactive ? x->closed[0] : x->closed[1] && x->closed[2]))
     {
       if (sym_lws_service (x->ctx, 0) < 0)
         break;
-      if (exec_signal)
+      /* A console is left on a signal (its keys go to it as bytes).  */
+      if (exec_signal && console)
+        x->detached = true;
+      else if (exec_signal)
         {
           queue_control (x, "{\"command\":\"signal\",\"signal\":%d}", (int) exec_signal);
           exec_signal = 0;
@@ -922,8 +968,12 @@ out:
   exec_current = NULL;
   free (x->in_q);
   free (x);
+  exec_signal = 0;
   if (ret < 0)
     return -1;
+  /* A console left (or ended) leaves the container as it is.  */
+  if (console)
+    return 0;
   /* The command's code is the operation's (the wait's answer is the
      operation itself).  */
   if (mc_client_call (c, "GET", wait, NULL, &m, err) < 0)
@@ -936,4 +986,29 @@ out:
     }
   *status = (int) json_integer_value (json_object_get (json_object_get (m, "metadata"), "return"));
   return 0;
+}
+
+int
+mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_stdin, int *status, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/1.0/instances/%s/exec", name);
+
+  return session (c, path, body, false, no_stdin, status, err);
+}
+
+int
+mc_client_console (struct mc_client *c, const char *name, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/1.0/instances/%s/console", name);
+  cleanup_json json_t *body = NULL;
+  struct winsize w = { 0 };
+  int status;
+
+  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &w) < 0 || w.ws_col == 0)
+    {
+      w.ws_col = 80;
+      w.ws_row = 24;
+    }
+  body = json_pack ("{s:i, s:i, s:s}", "width", (int) w.ws_col, "height", (int) w.ws_row, "type", "console");
+  return session (c, path, body, true, false, &status, err);
 }

@@ -83,4 +83,9 @@ int mc_client_upload (struct mc_client *c, const char *path, struct mc_client_xf
 int mc_client_exec (struct mc_client *c, const char *name, json_t *body, bool no_stdin, int *status,
                     mc_error_t *err);
 
+/* LXD's console of instance NAME (a URL segment): our terminal joined to
+ * it, raw, its size passed on, until <ctrl>+a q (or a signal, or its
+ * end).  */
+int mc_client_console (struct mc_client *c, const char *name, mc_error_t *err);
+
 #endif

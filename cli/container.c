@@ -1254,6 +1254,34 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   return 0;
 }
 
+/* console on a remote: LXD's console websocket, or its log (GET).  */
+static int
+remote_console (const char *remote, const char *name, bool show_log, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_segment (name), *log = xasprintf ("/1.0/instances/%s/console", enc);
+  struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1 };
+  struct mc_client cl;
+  int r;
+
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    return -1;
+  fflush (stdout);
+  if (show_log)
+    {
+      r = mc_client_xfer (&cl, "GET", log, &x, err);
+      if (r == 0 && x.data && mc_write_all (STDOUT_FILENO, x.data, x.len) < 0)
+        r = mc_make_error (err, errno, "write the log");
+      free (x.data);
+    }
+  else
+    {
+      fprintf (stderr, "To detach from the console, press: <ctrl>+a q\n");
+      r = mc_client_console (&cl, enc, err);
+    }
+  mc_client_release (&cl);
+  return r;
+}
+
 static int
 cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -1267,6 +1295,8 @@ cmd_console (const struct cli_command *cmd, int argc, char **argv, mc_error_t *e
     return mc_make_usage_error (err, "console --type %s: minictr containers have a text console only (console)",
                                 cli_value (&a, "type"));
   show_log = cli_has (&a, "show-log");
+  if (a.remote)
+    return remote_console (a.remote, argv[optind], show_log, err);
   if (mc_store_open (&store, err) < 0)
     return -1;
   fflush (stdout);

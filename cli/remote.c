@@ -479,7 +479,7 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 
 /* ---- commands on a remote ------------------------------------------------------- */
 
-static const char *const remote_capable[] = { "list", "info", "start", "stop", "restart", "pause", "delete",
+static const char *const remote_capable[] = { "list", "info", "console", "start", "stop", "restart", "pause", "delete",
                                               "launch", "init", "exec", "file push", "file pull",
                                               "file delete", "file edit", "config show", "config get", "config set",
                                               "config unset", "snapshot", "restore", "copy", "move",

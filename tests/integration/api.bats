@@ -1067,7 +1067,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
@@ -1139,6 +1139,22 @@ wait_gone() {
     run lxc console nosuch --show-log
     assert_failure
     assert_output "Error: Instance not found"
+    # minictr's own console through the socket, as a remote: the same,
+    # with the detach keys in one read.
+    mc remote add sock "unix://$SOCK"
+    # shellcheck disable=SC2016 # $((6*8)) is for the container's shell
+    run timeout 30 script -qec "$MINICTR_BIN console sock:con1" /dev/null < <(
+        sleep 1; printf 'echo remote-$((6*8))\r'; sleep 1; printf '\001q'; sleep 3)
+    assert_success
+    assert_output --partial "To detach from the console, press: <ctrl>+a q"
+    assert_output --partial "remote-48"
+    assert_equal "$(status_of con1)" Running
+    run mc console sock:con1 --show-log
+    assert_output --partial "remote-48"
+    run mc console sock:nosuch
+    assert_failure
+    assert_line --index 1 "minictr: Instance not found"
+    mc remote remove sock
     run api POST /1.0/instances/con1/console '{"type": "vga"}'
     assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "Console type \`vga\` is not supported (containers have a text console)"
     mc stop -f con1
