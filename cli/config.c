@@ -99,6 +99,27 @@ print_deferred (const char *what, json_t *deferred)
   json_decref (deferred);
 }
 
+/* A device change on a remote, LXD's client's way: the document read,
+ * changed here as the local store would change it, and put back (the
+ * server checks it again).  */
+static int
+remote_configure (const struct cli_command *cmd, const char *name, const struct mc_config_change *change,
+                  mc_error_t *err)
+{
+  cleanup_json json_t *obj = NULL, *doc = NULL;
+  bool container = !is_profile_cmd (cmd);
+
+  if (change->device == NULL)
+    return mc_make_usage_error (err, "%s on a remote: not supported there", cmd->path);
+  if (cli_remote_object_call (remote, "GET", kind_of (cmd), name, "", NULL, &obj, err) < 0)
+    return -1;
+  doc = json_deep_copy (obj);
+  if (mc_config_change_device (doc, container ? json_object_get (obj, "expanded_devices") : NULL, change,
+                               container, err) < 0)
+    return -1;
+  return cli_remote_replace (remote, kind_of (cmd), name, doc, err);
+}
+
 static int
 configure (const struct cli_command *cmd, const char *name, const struct mc_config_change *change,
            mc_error_t *err)
@@ -107,6 +128,8 @@ configure (const struct cli_command *cmd, const char *name, const struct mc_conf
   struct mc_store s;
   int ret;
 
+  if (remote)
+    return remote_configure (cmd, name, change, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (is_profile_cmd (cmd))
@@ -464,12 +487,21 @@ cmd_device_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t
     return r < 0 ? -1 : 0;
   dname = argv[optind + 1];
   key = argv[optind + 2];
-  if (mc_store_open (&s, err) < 0)
+  if (remote)
+    {
+      doc = cli_remote_config_doc (remote, kind_of (cmd), argv[optind], false, err);
+      if (doc && !is_profile_cmd (cmd) && json_object_get (json_object_get (doc, "devices"), dname) == NULL)
+        exp = cli_remote_config_doc (remote, "instances", argv[optind], true, err);
+    }
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  doc = load_doc (cmd, &s, argv[optind], false, err);
-  if (doc && !is_profile_cmd (cmd) && json_object_get (json_object_get (doc, "devices"), dname) == NULL)
-    exp = mc_container_config_expanded (&s, argv[optind], err);
-  mc_store_close (&s);
+  else
+    {
+      doc = load_doc (cmd, &s, argv[optind], false, err);
+      if (doc && !is_profile_cmd (cmd) && json_object_get (json_object_get (doc, "devices"), dname) == NULL)
+        exp = mc_container_config_expanded (&s, argv[optind], err);
+      mc_store_close (&s);
+    }
   if (doc == NULL)
     return -1;
   dev = json_object_get (json_object_get (doc, "devices"), dname);
@@ -493,10 +525,15 @@ device_print (const struct cli_command *cmd, int argc, char **argv, bool list, m
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (mc_store_open (&s, err) < 0)
+  if (remote)
+    doc = cli_remote_config_doc (remote, kind_of (cmd), argv[optind], false, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  doc = load_doc (cmd, &s, argv[optind], false, err);
-  mc_store_close (&s);
+  else
+    {
+      doc = load_doc (cmd, &s, argv[optind], false, err);
+      mc_store_close (&s);
+    }
   if (doc == NULL)
     return -1;
   if (list)

@@ -49,8 +49,8 @@ check_profiles (struct mc_store *s, json_t *profiles, mc_error_t *err)
  * a profile is changed only by overriding it (LXD's rule): the copy is
  * then the container's own.  */
 static int
-change_device_keys (struct mc_store *s, json_t *doc, const struct mc_config_change *c, bool container,
-                    json_t *deferred, mc_error_t *err)
+change_device_keys (struct mc_store *s, json_t *exp_devices, json_t *doc, const struct mc_config_change *c,
+                    bool container, json_t *deferred, mc_error_t *err)
 {
   json_t *devices = json_object_get (doc, "devices"), *dev = json_object_get (devices, c->device);
   cleanup_json json_t *copy = NULL, *exp = NULL;
@@ -61,16 +61,20 @@ change_device_keys (struct mc_store *s, json_t *doc, const struct mc_config_chan
       if (dev)
         return mc_make_error (err, 0, "device `%s` is already the container's own (set its keys with `config device "
                               "set`)", c->device);
-      if ((exp = mc_config_expand (s, doc, err)) == NULL)
-        return -1;
-      if ((dev = json_object_get (json_object_get (exp, "devices"), c->device)) == NULL)
+      if (exp_devices == NULL)
+        {
+          if ((exp = mc_config_expand (s, doc, err)) == NULL)
+            return -1;
+          exp_devices = json_object_get (exp, "devices");
+        }
+      if ((dev = json_object_get (exp_devices, c->device)) == NULL)
         return mc_make_error (err, 0, "device `%s` is in none of the container's profiles", c->device);
     }
   else if (dev == NULL)
     {
-      if (container)
-        exp = mc_config_expand (s, doc, err);
-      if (exp && json_object_get (json_object_get (exp, "devices"), c->device))
+      if (container && exp_devices == NULL && (exp = mc_config_expand (s, doc, err)) != NULL)
+        exp_devices = json_object_get (exp, "devices");
+      if (container && json_object_get (exp_devices, c->device))
         return mc_make_error (err, 0, "device `%s` comes from a profile: override it first (`config device "
                               "override`) or change the profile", c->device);
       return mc_make_error (err, 0, "device `%s` does not exist", c->device);
@@ -92,6 +96,40 @@ change_device_keys (struct mc_store *s, json_t *doc, const struct mc_config_chan
   if (!mc_device_is_root (copy))
     note_deferred (deferred, c->device);
   return 0;
+}
+
+/* `device add` (C->device_conf) or `device remove` on DEVICES.  */
+static int
+add_remove_device (json_t *devices, const struct mc_config_change *c, json_t *deferred, mc_error_t *err)
+{
+  bool exists = json_object_get (devices, c->device) != NULL;
+
+  if (c->device_conf && exists)
+    return mc_make_error (err, 0, "device `%s` already exists", c->device);
+  if (!c->device_conf && !exists)
+    return mc_make_error (err, 0, "device `%s` does not exist", c->device);
+  if (c->device_conf)
+    {
+      if (mc_device_validate (c->device, c->device_conf, err) < 0)
+        return -1;
+      json_object_set (devices, c->device, c->device_conf);
+    }
+  else
+    json_object_del (devices, c->device);
+  note_deferred (deferred, c->device);
+  return 0;
+}
+
+int
+mc_config_change_device (json_t *doc, json_t *exp_devices, const struct mc_config_change *c, bool container,
+                         mc_error_t *err)
+{
+  if (!json_is_object (json_object_get (doc, "devices")))
+    json_object_set_new (doc, "devices", json_object ());
+  if (c->device_op != MC_DEVICE_ADD_REMOVE)
+    return change_device_keys (NULL, exp_devices ? exp_devices : json_object_get (doc, "devices"), doc, c,
+                               container, NULL, err);
+  return add_remove_device (json_object_get (doc, "devices"), c, NULL, err);
 }
 
 /* LXD's --property: the fields of the document itself.  */
@@ -166,7 +204,7 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
       return 0;
     }
   if (c->device && c->device_op != MC_DEVICE_ADD_REMOVE)
-    return change_device_keys (s, doc, c, container, deferred, err);
+    return change_device_keys (s, NULL, doc, c, container, deferred, err);
   if (c->property)
     return change_properties (doc, c, container, err);
   for (i = 0; i < c->n; i++)
@@ -184,24 +222,8 @@ change_doc (struct mc_store *s, json_t *doc, const struct mc_config_change *c, b
       if (!k->live)
         note_deferred (deferred, c->keys[i]);
     }
-  if (c->device)
-    {
-      bool exists = json_object_get (devices, c->device) != NULL;
-
-      if (c->device_conf && exists)
-        return mc_make_error (err, 0, "device `%s` already exists", c->device);
-      if (!c->device_conf && !exists)
-        return mc_make_error (err, 0, "device `%s` does not exist", c->device);
-      if (c->device_conf)
-        {
-          if (mc_device_validate (c->device, c->device_conf, err) < 0)
-            return -1;
-          json_object_set (devices, c->device, c->device_conf);
-        }
-      else
-        json_object_del (devices, c->device);
-      note_deferred (deferred, c->device);
-    }
+  if (c->device && add_remove_device (devices, c, deferred, err) < 0)
+    return -1;
   if (container && c->profiles)
     {
       if (check_profiles (s, c->profiles, err) < 0)

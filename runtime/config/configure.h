@@ -50,6 +50,14 @@ int mc_profile_configure (struct mc_store *s, const char *name,
                           const struct mc_config_change *change,
                           json_t **deferred, mc_error_t *err);
 
+/* The device part of CHANGE (add, remove, set, override) applied to DOC
+ * alone, a container's or a profile's document as the API has it, with
+ * EXP_DEVICES its devices with its profiles' (a container's; NULL: its
+ * own): what a client of a remote does before it PUTs DOC back, where the
+ * server checks it again.  */
+int mc_config_change_device (json_t *doc, json_t *exp_devices, const struct mc_config_change *change,
+                             bool container, mc_error_t *err);
+
 /* Re-apply the live part (cgroup limits) of NAME's expanded config if it
  * is running; nothing when stopped.  */
 int mc_container_apply_live (struct mc_store *s, const char *name,

@@ -1034,6 +1034,27 @@ wait_gone() {
     run mc profile show sock:p1
     assert_failure
     assert_output "minictr: Profile not found"
+    # Devices there: changed here as the store would change them, checked
+    # there again.
+    mkdir "$WORK/share"
+    run mc config device add sock:r1 sh disk source="$WORK/share" path=/mnt/sh
+    assert_output "Device sh added to r1"
+    mc config device set sock:r1 sh readonly=true
+    assert_equal "$(mc config device get sock:r1 sh readonly)" true
+    assert_equal "$(mc config device show sock:r1)" "$(mc config device show r1)"
+    mc config device unset sock:r1 sh readonly
+    assert_equal "$(mc config device list sock:r1)" sh
+    run mc config device add sock:r1 sh disk source=/tmp path=/x
+    assert_output "minictr: device \`sh\` already exists"
+    run mc config device set sock:r1 root size=1GiB
+    assert_output "minictr: device \`root\` comes from a profile: override it first (\`config device override\`) or change the profile"
+    run mc config device add sock:r1 bad disk path=/x nonsense=1
+    assert_output "minictr: device \`bad\`: unknown key \`nonsense\` for a disk (source, path, readonly, shift)"
+    mc config device remove sock:r1 sh
+    mc profile device add sock:default extra disk source="$WORK/share" path=/mnt/e
+    assert_equal "$(mc profile device get default extra path)" /mnt/e
+    mc profile device remove sock:default extra
+    assert_equal "$(mc profile device list sock:default)" root
     printf 'config:\n  limits.memory: 200MiB\ndevices: {}\nprofiles: [default]\n' | mc config edit sock:r1
     assert_equal "$(mc config get r1 limits.memory)" 200MiB
     # Renamed there (stopped, as LXD wants).
@@ -1067,7 +1088,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, config device add, config device remove, config device list, config device show, config device get, config device set, config device unset, config device override, profile device add, profile device remove, profile device list, profile device show, profile device get, profile device set, profile device unset, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
