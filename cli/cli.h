@@ -184,6 +184,12 @@ int cli_remote_config_set (const char *remote, const char *kind, const char *nam
                            const char *const *values, size_t n, mc_error_t *err);
 int cli_remote_config_unset (const char *remote, const char *kind, const char *name, const char *const *keys,
                              size_t n, mc_error_t *err);
+/* A device change (add, remove, set, override) to /1.0/KIND/NAME on
+ * REMOTE, LXD's client's way: the document read, changed here as the
+ * local store would change it, put back (the server checks it again).  */
+struct mc_config_change;
+int cli_remote_change_device (const char *remote, const char *kind, const char *name,
+                              const struct mc_config_change *change, mc_error_t *err);
 /* PUT DOC's writable fields (config, devices, description; an instance's
  * profiles and ephemeral) as /1.0/KIND/NAME.  */
 int cli_remote_replace (const char *remote, const char *kind, const char *name, json_t *doc, mc_error_t *err);

@@ -99,25 +99,13 @@ print_deferred (const char *what, json_t *deferred)
   json_decref (deferred);
 }
 
-/* A device change on a remote, LXD's client's way: the document read,
- * changed here as the local store would change it, and put back (the
- * server checks it again).  */
 static int
 remote_configure (const struct cli_command *cmd, const char *name, const struct mc_config_change *change,
                   mc_error_t *err)
 {
-  cleanup_json json_t *obj = NULL, *doc = NULL;
-  bool container = !is_profile_cmd (cmd);
-
   if (change->device == NULL)
     return mc_make_usage_error (err, "%s on a remote: not supported there", cmd->path);
-  if (cli_remote_object_call (remote, "GET", kind_of (cmd), name, "", NULL, &obj, err) < 0)
-    return -1;
-  doc = json_deep_copy (obj);
-  if (mc_config_change_device (doc, container ? json_object_get (obj, "expanded_devices") : NULL, change,
-                               container, err) < 0)
-    return -1;
-  return cli_remote_replace (remote, kind_of (cmd), name, doc, err);
+  return cli_remote_change_device (remote, kind_of (cmd), name, change, err);
 }
 
 static int

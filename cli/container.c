@@ -323,7 +323,10 @@ names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, 
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (a.remote)
-    return remote_names (cmd, &a, argc, argv, strcmp (cmd->name, "start") == 0 ? "start" : "freeze", false, -1, err);
+    return remote_names (cmd, &a, argc, argv,
+                         strcmp (cmd->name, "start") == 0 ? "start" : strcmp (cmd->name, "resume") == 0 ? "unfreeze"
+                                                                                                       : "freeze",
+                         false, -1, err);
   if ((names = target_names (cmd, &a, argc, argv, which, err)) == NULL)
     return -1;
   json_array_foreach (names, i, n)

@@ -405,13 +405,25 @@ cmd_list_leases (const struct cli_command *cmd, int argc, char **argv, mc_error_
   int ret;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
-      || mc_store_open (&s, err) < 0)
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  leases = mc_nic_leases (&s, argv[optind], err);
-  mc_store_close (&s);
-  if (leases == NULL)
+  if (a.remote)
+    {
+      if (cli_remote_object_call (a.remote, "GET", "networks", argv[optind], "/leases", NULL, &leases, err) < 0)
+        return -1;
+    }
+  else if (mc_store_open (&s, err) < 0)
     return -1;
+  else
+    {
+      leases = mc_nic_leases (&s, argv[optind], err);
+      mc_store_close (&s);
+    }
+  if (!json_is_array (leases))
+    {
+      json_decref (leases);
+      return *err ? -1 : mc_make_error (err, 0, "the leases of `%s` are not a list", argv[optind]);
+    }
   cli_table_init (&t, headers, 4);
   json_array_foreach (leases, i, l)
     {
@@ -487,6 +499,17 @@ cmd_attach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   target = argv[optind + 1];
   dname = n >= 3 ? argv[optind + 2] : net;
   dev = json_pack ("{s:s, s:s, s:s}", "type", "nic", "network", net, "name", n >= 4 ? argv[optind + 3] : dname);
+  change.device = dname;
+  change.device_conf = dev;
+  if (a.remote)
+    {
+      /* (The server says when NETWORK is not there.)  */
+      ret = cli_remote_change_device (a.remote, profile ? "profiles" : "instances", target, &change, err);
+      if (ret == 0)
+        printf ("Network %s attached to %s as device %s%s\n", net, target, dname,
+                profile ? "" : " (from its next start if running)");
+      return ret;
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (!mc_network_exists (&s, net))
@@ -494,8 +517,6 @@ cmd_attach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
       mc_store_close (&s);
       return mc_make_error (err, 0, "network `%s` does not exist", net);
     }
-  change.device = dname;
-  change.device_conf = dev;
   ret = profile ? mc_profile_configure (&s, target, &change, &deferred, err)
                 : mc_container_configure (&s, target, &change, &deferred, err);
   mc_store_close (&s);
@@ -523,11 +544,17 @@ cmd_detach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   CLI_PARSE (cmd, argc, argv, &a, err);
   net = argv[optind];
   target = argv[optind + 1];
-  if (mc_store_open (&s, err) < 0)
+  if (a.remote)
+    doc = cli_remote_config_doc (a.remote, profile ? "profiles" : "instances", target, false, err);
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  doc = profile ? mc_profile_load (&s, target, err) : mc_container_config_load (&s, target, err);
+  else
+    {
+      doc = profile ? mc_profile_load (&s, target, err) : mc_container_config_load (&s, target, err);
+      mc_store_close (&s);
+    }
   if (doc == NULL)
-    return mc_store_close (&s), -1;
+    return -1;
   json_object_foreach (json_object_get (doc, "devices"), key, dev)
     {
       const char *type = json_string_value (json_object_get (dev, "type"));
@@ -539,24 +566,25 @@ cmd_detach (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
       if (argc - optind == 3 && strcmp (key, argv[optind + 2]) != 0)
         continue;
       if (found)
-        {
-          mc_store_close (&s);
-          return mc_make_error (err, 0, "%s `%s` has several nics on network `%s` (%s, %s): name the device",
-                                profile ? "profile" : "container", target, net, found, key);
-        }
+        return mc_make_error (err, 0, "%s `%s` has several nics on network `%s` (%s, %s): name the device",
+                              profile ? "profile" : "container", target, net, found, key);
       found = key;
     }
   if (found == NULL)
-    {
-      mc_store_close (&s);
-      return mc_make_error (err, 0, "%s `%s` has no nic device of its own on network `%s`",
-                            profile ? "profile" : "container", target, net);
-    }
+    return mc_make_error (err, 0, "%s `%s` has no nic device of its own on network `%s`",
+                          profile ? "profile" : "container", target, net);
   change.device = found;
-  ret = profile ? mc_profile_configure (&s, target, &change, &deferred, err)
-                : mc_container_configure (&s, target, &change, &deferred, err);
-  mc_store_close (&s);
-  json_decref (deferred);
+  if (a.remote)
+    ret = cli_remote_change_device (a.remote, profile ? "profiles" : "instances", target, &change, err);
+  else if (mc_store_open (&s, err) < 0)
+    return -1;
+  else
+    {
+      ret = profile ? mc_profile_configure (&s, target, &change, &deferred, err)
+                    : mc_container_configure (&s, target, &change, &deferred, err);
+      mc_store_close (&s);
+      json_decref (deferred);
+    }
   if (ret == 0)
     printf ("Network %s detached from %s (device %s)\n", net, target, found);
   return ret;

@@ -7,6 +7,7 @@
  * used directly: no server involved.  */
 #include "api/client.h"
 #include "cli/cli.h"
+#include "runtime/config/configure.h"
 #include "cli/output.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -494,7 +495,8 @@ static const char *const remote_capable[] = { "list", "info", "console", "start"
                                               "profile rename", "profile add", "profile remove",
                                               "profile assign", "image import", "image info", "image show", "image delete",
                                               "image alias create", "image alias delete", "image alias list",
-                                              "network list", "network show", "network get", "network create",
+                                              "resume", "network list-leases", "network attach", "network detach",
+                                              "network attach-profile", "network detach-profile", "network list", "network show", "network get", "network create",
                                               "network delete", "network set", "network unset", "network edit",
                                               NULL };
 
@@ -843,4 +845,20 @@ cli_remote_replace (const char *remote, const char *kind, const char *name, json
   cleanup_json json_t *body = writable_fields (doc, strcmp (kind, "profiles") == 0);
 
   return cli_remote_object_call (remote, "PUT", kind, name, "", body, NULL, err);
+}
+
+int
+cli_remote_change_device (const char *remote, const char *kind, const char *name,
+                          const struct mc_config_change *change, mc_error_t *err)
+{
+  cleanup_json json_t *obj = NULL, *doc = NULL;
+  bool container = strcmp (kind, "instances") == 0;
+
+  if (cli_remote_object_call (remote, "GET", kind, name, "", NULL, &obj, err) < 0)
+    return -1;
+  doc = json_deep_copy (obj);
+  if (mc_config_change_device (doc, container ? json_object_get (obj, "expanded_devices") : NULL, change, container,
+                               err) < 0)
+    return -1;
+  return cli_remote_replace (remote, kind, name, doc, err);
 }
