@@ -451,10 +451,23 @@ cmd_info (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   size_t k;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if (mc_store_open (&s, err) < 0)
+  if (a.remote)
+    {
+      /* LXD's state has no interface name: the network's record does.  */
+      cleanup_json json_t *net = cli_remote_config_doc (a.remote, "networks", argv[optind], false, err);
+
+      if (net == NULL
+          || cli_remote_object_call (a.remote, "GET", "networks", argv[optind], "/state", NULL, &i, err) < 0)
+        return -1;
+      json_object_set (i, "interface", json_object_get (net, "interface"));
+    }
+  else if (mc_store_open (&s, err) < 0)
     return -1;
-  i = mc_network_info (&s, argv[optind], err);
-  mc_store_close (&s);
+  else
+    {
+      i = mc_network_info (&s, argv[optind], err);
+      mc_store_close (&s);
+    }
   if (i == NULL)
     return -1;
   c = json_object_get (i, "counters");

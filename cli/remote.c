@@ -495,7 +495,7 @@ static const char *const remote_capable[] = { "list", "info", "console", "start"
                                               "profile rename", "profile add", "profile remove",
                                               "profile assign", "image import", "image info", "image show", "image delete",
                                               "image alias create", "image alias delete", "image alias list",
-                                              "resume", "network list-leases", "network attach", "network detach",
+                                              "resume", "network info", "network list-leases", "network attach", "network detach",
                                               "network attach-profile", "network detach-profile", "network list", "network show", "network get", "network create",
                                               "network delete", "network set", "network unset", "network edit",
                                               NULL };

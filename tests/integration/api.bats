@@ -955,6 +955,7 @@ wait_gone() {
     assert_equal "$(mc profile show sock:default)" "$(mc profile show default)"
     assert_equal "$(mc network list sock: --format csv)" "$(mc network list --format csv)"
     assert_equal "$(mc network list sock: --format csv | cut -d, -f1,4,7)" "rnet0,10.251.7.1/24,0"
+    assert_equal "$(mc network info sock:rnet0 | head -n 6)" "$(mc network info rnet0 | head -n 6)"
     run mc network attach sock:rnet0 r1
     assert_output "Network rnet0 attached to r1 as device rnet0 (from its next start if running)"
     assert_equal "$(mc config device get r1 rnet0 network)" rnet0
@@ -1097,7 +1098,7 @@ wait_gone() {
     # What a remote cannot do is refused in one line, before anything.
     run mc publish sock:r1 --alias nope
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, config device add, config device remove, config device list, config device show, config device get, config device set, config device unset, config device override, profile device add, profile device remove, profile device list, profile device show, profile device get, profile device set, profile device unset, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, resume, network list-leases, network attach, network detach, network attach-profile, network detach-profile, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
+    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, start, stop, restart, pause, delete, launch, init, exec, file push, file pull, file delete, file edit, config show, config get, config set, config unset, snapshot, restore, copy, move, config edit, config device add, config device remove, config device list, config device show, config device get, config device set, config device unset, config device override, profile device add, profile device remove, profile device list, profile device show, profile device get, profile device set, profile device unset, image list, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, image import, image info, image show, image delete, image alias create, image alias delete, image alias list, resume, network info, network list-leases, network attach, network detach, network attach-profile, network detach-profile, network list, network show, network get, network create, network delete, network set, network unset, network edit)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
