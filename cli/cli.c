@@ -115,8 +115,8 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
 {
   struct option longopts[CLI_MAX_FLAGS + CLI_MAX_REFUSED + 6];
   char shortopts[3 * (CLI_MAX_FLAGS + CLI_MAX_REFUSED) + 8];
-  bool seen = false, image_prefixed = false;
-  cleanup_free char *image_remote = NULL;
+  bool seen = false, image_prefixed = false, have_default = false;
+  cleanup_free char *image_remote = NULL, *default_remote = NULL;
   const char *image_arg = NULL;
   size_t s = 0;
   int i, n = 0, c;
@@ -229,8 +229,14 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
              name must be on the same one (each command talks to one).  */
           if (bare == argv[optind + i] && (cmd->names & CLI_NAMES_FOLLOW))
             continue;
-          if (bare == argv[optind + i] && cli_remote_of (NULL, 0, NULL, &remote, err) < 0)
-            return -1;
+          if (bare == argv[optind + i])
+            {
+              /* (The remotes' config read once, whatever the names.)  */
+              if (!have_default && cli_remote_of (NULL, 0, NULL, &default_remote, err) < 0)
+                return -1;
+              have_default = true;
+              remote = default_remote ? xstrdup (default_remote) : NULL;
+            }
           if (seen && (remote == NULL) != (a->remote == NULL))
             {
               free (remote);

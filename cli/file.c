@@ -129,6 +129,15 @@ base_name (const char *p)
   return b ? b + 1 : p;
 }
 
+/* LXD's /files URL of PATH in container NAME (malloc'ed).  */
+static char *
+files_url (const char *name, const char *path)
+{
+  cleanup_free char *ename = cli_url_segment (name), *epath = cli_url_escape (path);
+
+  return xasprintf ("/1.0/instances/%s/files?path=%s", ename, epath);
+}
+
 /* One entry POSTed as TARGET in container NAME: X-LXD-type TYPE, the body
  * LEN bytes of FD (-1: none), MODE, and the ids asked for (else root's,
  * LXD's default).  */
@@ -136,7 +145,7 @@ static int
 post_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *target,
             const char *type, int fd, off_t len, unsigned mode, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (target), *ename = cli_url_segment (name), *url = NULL;
+  cleanup_free char *url = files_url (name, target);
   struct mc_client_xfer x = { .in_fd = fd, .in_len = fd >= 0 ? len : 0, .out_fd = -1 };
   cleanup_close int none = -1;
   int ret;
@@ -145,7 +154,6 @@ post_entry (struct mc_client *cl, const struct file_args *fa, const char *name, 
      for a directory.  */
   if (fd < 0 && (x.in_fd = none = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "open /dev/null");
-  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
   x.headers = json_pack ("{s:s, s:s, s:o}", "X-LXD-type", type, "X-LXD-write", "overwrite", "X-LXD-mode",
                          json_sprintf ("%04o", mode & 07777));
   if (fa->o.uid != MC_FILE_ID_UNSET)
@@ -245,12 +253,11 @@ static int
 remote_type (struct mc_client *cl, const char *name, const char *path, char type[32], char **target,
              mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_segment (name), *url = NULL;
+  cleanup_free char *url = files_url (name, path);
   struct mc_client_xfer x = { .in_fd = -1, .out_fd = -1, .head_only = true };
   mc_error_t e = NULL;
   int ret;
 
-  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
   ret = mc_client_xfer (cl, "GET", url, &x, &e);
   type[0] = '\0';
   if (ret < 0 && x.status == 404)
@@ -373,8 +380,7 @@ remote_delete (struct file_args *fa, const struct mc_file_ref *refs, int n, mc_e
     return -1;
   for (i = 0; i < n && ret == 0; i++)
     {
-      cleanup_free char *name = cli_url_segment (refs[i].name), *enc = cli_url_escape (refs[i].path);
-      cleanup_free char *url = xasprintf ("/1.0/instances/%s/files?path=%s", name, enc);
+      cleanup_free char *url = files_url (refs[i].name, refs[i].path);
 
       ret = mc_client_call (&cl, "DELETE", url, NULL, NULL, err);
     }
@@ -411,7 +417,7 @@ static int
 pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, const char *path, const char *local,
             int depth, mc_error_t *err)
 {
-  cleanup_free char *enc = cli_url_escape (path), *ename = cli_url_segment (name), *url = NULL;
+  cleanup_free char *url = files_url (name, path);
   cleanup_free char *tmp = temp_beside (local);
   cleanup_json json_t *doc = NULL, *seen = json_object ();
   struct mc_client_xfer x = { .in_fd = -1 };
@@ -419,7 +425,6 @@ pull_entry (struct mc_client *cl, const struct file_args *fa, const char *name, 
   size_t i;
   int ret;
 
-  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
   if ((x.out_fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
     return mc_make_error (err, errno, "create `%s`", tmp);
   ret = mc_client_xfer (cl, "GET", url, &x, err);
@@ -521,7 +526,7 @@ remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const 
     {
       cleanup_free char *last = last_name (refs[i].path);
       cleanup_free char *target = dest_dir ? xasprintf ("%s/%s", dest, last) : xstrdup (dest);
-      cleanup_free char *enc = cli_url_escape (refs[i].path), *ename = cli_url_segment (refs[i].name), *url = NULL;
+      cleanup_free char *url = NULL;
       struct mc_client_xfer x = { .in_fd = -1, .out_fd = STDOUT_FILENO };
 
       if (!to_stdout && dest_dir && *last == '\0')
@@ -535,7 +540,7 @@ remote_pull (struct file_args *fa, const struct mc_file_ref *refs, int n, const 
           ret = pull_entry (&cl, fa, refs[i].name, refs[i].path, target, 0, err);
           continue;
         }
-      url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
+      url = files_url (refs[i].name, refs[i].path);
       ret = mc_client_xfer (&cl, "GET", url, &x, err);
       if (ret == 0 && strcmp (x.type, "file") != 0)
         ret = mc_make_error (err, 0, "`%s%s` is a %s (only files go to standard output)", refs[i].name,
@@ -683,11 +688,10 @@ static int
 remote_edit_pull (void *data, const struct mc_file_ref *ref, int fd, mc_error_t *err)
 {
   struct remote_edit *e = data;
-  cleanup_free char *enc = cli_url_escape (ref->path), *ename = cli_url_segment (ref->name), *url = NULL;
+  cleanup_free char *url = files_url (ref->name, ref->path);
   struct mc_client_xfer x = { .in_fd = -1, .out_fd = fd };
   int ret;
 
-  url = xasprintf ("/1.0/instances/%s/files?path=%s", ename, enc);
   ret = mc_client_xfer (&e->cl, "GET", url, &x, err);
   if (ret == 0 && strcmp (x.type, "symlink") == 0)
     ret = mc_make_error (err, 0, "`%s%s` is a symlink to `%.*s`: edit its target", ref->name, ref->path,

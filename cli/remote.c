@@ -480,25 +480,24 @@ cli_remote (int argc, char **argv, mc_error_t *err)
 
 /* ---- commands on a remote ------------------------------------------------------- */
 
-static const char *const remote_capable[] = { "list", "info", "console", "start", "stop", "restart", "pause", "delete",
-                                              "launch", "init", "exec", "file push", "file pull",
-                                              "file delete", "file edit", "config show", "config get", "config set",
-                                              "config unset", "snapshot", "restore", "copy", "move",
-                                              "config edit", "config device add", "config device remove",
-                                              "config device list", "config device show", "config device get",
-                                              "config device set", "config device unset", "config device override",
-                                              "profile device add", "profile device remove", "profile device list",
-                                              "profile device show", "profile device get", "profile device set",
-                                              "profile device unset", "image list", "profile list", "profile show",
-                                              "profile get", "profile set", "profile unset", "profile edit",
-                                              "profile create", "profile delete", "profile copy",
-                                              "profile rename", "profile add", "profile remove",
-                                              "profile assign", "image import", "image info", "image show", "image delete",
-                                              "image alias create", "image alias delete", "image alias list",
-                                              "resume", "network info", "network list-leases", "network attach", "network detach",
-                                              "network attach-profile", "network detach-profile", "network list", "network show", "network get", "network create",
-                                              "network delete", "network set", "network unset", "network edit",
-                                              NULL };
+static const char *const remote_capable[] = {
+  "list", "info", "console", "launch", "init", "start", "stop", "restart", "pause", "resume", "delete",
+  "copy", "move", "exec", "snapshot", "restore",
+  "file push", "file pull", "file delete", "file edit",
+  "config show", "config get", "config set", "config unset", "config edit",
+  "config device add", "config device remove", "config device list", "config device show", "config device get",
+  "config device set", "config device unset", "config device override",
+  "profile list", "profile show", "profile get", "profile set", "profile unset", "profile edit", "profile create",
+  "profile delete", "profile copy", "profile rename", "profile add", "profile remove", "profile assign",
+  "profile device add", "profile device remove", "profile device list", "profile device show",
+  "profile device get", "profile device set", "profile device unset",
+  "image import", "image list", "image info", "image show", "image delete",
+  "image alias create", "image alias delete", "image alias list",
+  "network list", "network show", "network info", "network get", "network set", "network unset", "network edit",
+  "network create", "network delete", "network list-leases", "network attach", "network detach",
+  "network attach-profile", "network detach-profile",
+  NULL
+};
 
 bool
 cli_remote_capable (const char *path)
