@@ -1,4 +1,5 @@
 #include "api/certificates.h"
+#include "api/operations.h"
 #include "runtime/trust.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -58,6 +59,34 @@ mc_api_certificate_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, co
   return mc_api_error (r, 404, "Certificate not found");
 }
 
+/* A join token for NAME, as LXD 5.0 answers one: an operation whose
+ * metadata holds the request, the secret, the server's fingerprint and
+ * addresses.  It has nothing left to do: it is answered as ended.  */
+static int
+token_post (struct mc_api_ctx *ctx, const char *name, struct mc_api_resp *r)
+{
+  cleanup_json json_t *config = NULL, *tok = NULL, *op_json = NULL;
+  mc_error_t err = NULL;
+  const char *addr;
+  struct mc_op *op;
+
+  if ((config = mc_server_config_load (ctx->store, &err)) == NULL)
+    return mc_api_fail (r, 500, &err);
+  if ((addr = json_string_value (json_object_get (config, "core.https_address"))) == NULL)
+    return mc_api_error (r, 400, "Can't issue a token: the server does not listen on the network (set "
+                                 "core.https_address)");
+  if ((tok = mc_trust_token_doc (ctx->store, name ? name : "", addr, &err)) == NULL)
+    return mc_api_fail (r, 500, &err);
+  op = mc_op_new ("Executing operation", NULL, NULL, NULL);
+  op->metadata = json_pack ("{s:{s:s, s:s, s:b}, s:O, s:O, s:O}", "request", "name", name ? name : "", "type",
+                            "client", "token", 1, "secret", json_object_get (tok, "secret"), "fingerprint",
+                            json_object_get (tok, "fingerprint"), "addresses", json_object_get (tok, "addresses"));
+  op->status_code = 200;
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  return 0;
+}
+
 int
 mc_api_certificates_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                           struct mc_api_resp *r)
@@ -91,6 +120,10 @@ mc_api_certificates_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, 
       mc_api_sync (r, NULL);
       return 0;
     }
+  /* Trusted, asking for a join token (`lxc config trust add`): LXD's
+     client reads it from the operation's metadata at once.  */
+  if (json_is_true (json_object_get (req->body, "token")))
+    return token_post (ctx, name, r);
   /* Trusted: a certificate given in the body, else the caller's own.  */
   if (cert64 && *cert64)
     pem = mc_cert_base64_pem (cert64);

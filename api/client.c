@@ -93,6 +93,28 @@ note_file_headers (struct mc_client_xfer *x, struct lws *wsi)
     }
 }
 
+/* The answer's Content-Type, and the file name its Content-Disposition
+ * gives (`attachment; filename=NAME`, quoted or not).  */
+static void
+note_content (struct mc_client_xfer *x, struct lws *wsi)
+{
+  char cd[512] = "";
+  const char *f;
+
+  if (sym_lws_hdr_copy (wsi, x->content_type, sizeof (x->content_type), WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
+    x->content_type[0] = '\0';
+  if (sym_lws_hdr_copy (wsi, cd, sizeof (cd), WSI_TOKEN_HTTP_CONTENT_DISPOSITION) < 0)
+    cd[0] = '\0';
+  x->filename[0] = '\0';
+  if ((f = strstr (cd, "filename=")) != NULL)
+    {
+      f += 9;
+      if (*f == '"')
+        f++;
+      snprintf (x->filename, sizeof (x->filename), "%.*s", (int) strcspn (f, "\";"), f);
+    }
+}
+
 static int
 callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -214,7 +236,10 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
                         && sym_lws_hdr_copy (wsi, cl, sizeof (cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
                       ? atoll (cl) : -1;
         if (r->xfer)
-          note_file_headers (r->xfer, wsi);
+          {
+            note_file_headers (r->xfer, wsi);
+            note_content (r->xfer, wsi);
+          }
         /* What it is was all that was asked: a file itself is not
            read (a symlink's target, a directory's names are).  */
         if (r->xfer && r->xfer->head_only && r->status == 200 && strcmp (r->xfer->type, "file") == 0)
@@ -235,7 +260,8 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
 
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
       /* A file's content goes where it is wanted as it comes.  */
-      if (r->xfer && r->xfer->out_fd >= 0 && r->status == 200 && strcmp (r->xfer->type, "file") == 0)
+      if (r->xfer && r->xfer->out_fd >= 0 && r->status == 200
+          && (r->xfer->raw || strcmp (r->xfer->type, "file") == 0))
         {
           if (mc_write_all (r->xfer->out_fd, in, len) < 0)
             {
@@ -267,7 +293,8 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
         }
       /* A file cut short is not a file.  */
       else if (!r->done && r->xfer && r->xfer->out_fd >= 0 && r->status == 200 && r->expect >= 0
-               && strcmp (r->xfer->type, "file") == 0 && (long long) r->xfer->received < r->expect)
+               && (r->xfer->raw || strcmp (r->xfer->type, "file") == 0)
+               && (long long) r->xfer->received < r->expect)
         {
           r->failed = true;
           snprintf (r->why, sizeof (r->why), "the connection closed after %zu of the file's %lld bytes",

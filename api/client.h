@@ -36,7 +36,8 @@ int mc_client_request (struct mc_client *c, const char *method, const char *path
  * ({"X-LXD-type": "file", ...}) and body from IN_FD (IN_LEN bytes; -1:
  * none); a file's answer written to OUT_FD as it comes (-1: kept in DATA,
  * as a directory's or symlink's answer always is), its X-LXD-* headers
- * in TYPE, MODE, UID, GID.  */
+ * in TYPE, MODE, UID, GID, its Content-Type and Content-Disposition's
+ * file name in CONTENT_TYPE and FILENAME.  */
 struct mc_client_xfer
 {
   json_t *headers;
@@ -49,6 +50,9 @@ struct mc_client_xfer
   long uid, gid;
   size_t received;
   bool head_only; /* a file's X-LXD-* headers only (its type), not its bytes */
+  bool raw;       /* any successful answer's body to OUT_FD (an image export) */
+  char content_type[256];
+  char filename[256]; /* Content-Disposition's filename= */
   char *data;
   size_t len;
 };

@@ -24,6 +24,10 @@ static const char *const extensions[] = {
   "file_delete",          /* DELETE .../files */
   "certificate_token",    /* join tokens (config trust add) */
   "console",              /* POST /1.0/instances/NAME/console */
+  "container_backup",     /* /1.0/instances/NAME/backups, import by POST */
+  "backup_compression",   /* a backup's compression_algorithm (gzip) */
+  "backup_override_name", /* X-LXD-name: an imported backup's new name */
+  "container_backup_override_pool", /* X-LXD-pool (only `default`) */
 };
 
 int

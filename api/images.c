@@ -1,15 +1,21 @@
 #include "api/images.h"
+#include "api/multipart.h"
 #include "api/operations.h"
 #include "images/alias.h"
 #include "images/import.h"
 #include "images/manage.h"
 #include "images/store.h"
+#include "runtime/container.h"
+#include "runtime/history/publish.h"
+#include "runtime/history/snapshot.h"
 #include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -128,83 +134,30 @@ mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const ch
 
 /* ---- upload ------------------------------------------------------------------- */
 
-/* Whether a part's headers HDR[0..LEN) have the parameter WANT
- * (`name="rootfs"`) as a parameter of its own (after `;` or a space),
- * not inside another (`filename="rootfs"`).  */
-static bool
-part_named (const char *hdr, size_t len, const char *want)
-{
-  size_t wlen = strlen (want);
-  const char *p = hdr, *end = hdr + len, *hit;
-
-  while ((hit = memmem (p, (size_t) (end - p), want, wlen)) != NULL)
-    {
-      if (hit > hdr && (hit[-1] == ';' || hit[-1] == ' ' || hit[-1] == '\t'))
-        return true;
-      p = hit + 1;
-    }
-  return false;
-}
-
-/* The filename="..." of a part's headers HDR[0..LEN), or NULL.  */
-static char *
-part_filename (const char *hdr, size_t len)
-{
-  static const char key[] = "filename=\"";
-  const char *f = memmem (hdr, len, key, sizeof (key) - 1), *q;
-
-  if (f == NULL)
-    return NULL;
-  f += sizeof (key) - 1;
-  q = memchr (f, '"', len - (size_t) (f - hdr));
-  return q && q > f ? xstrndup (f, (size_t) (q - f)) : NULL;
-}
-
-/* multipart/form-data's parts named NAME: written to a new unnamed file in
- * DIRFD, its fd in *OUT, its file name in *FILENAME (or NULL).  The body
- * is BUF[0..LEN), the delimiter "--BOUNDARY".  */
+/* The part NAME of the form BODY[0..LEN) in a new unnamed file in DIRFD
+ * (its fd in *OUT), its file name in *FILENAME (or NULL).  */
 static int
-form_part (const char *buf, size_t len, const char *boundary, const char *name, int dirfd, int *out,
-           char **filename, mc_error_t *err)
+form_part_file (const char *body, size_t len, const char *boundary, const char *name, int dirfd, int *out,
+                char **filename, mc_error_t *err)
 {
-  cleanup_free char *delim = xasprintf ("\r\n--%s", boundary);
-  cleanup_free char *want = xasprintf ("name=\"%s\"", name);
-  size_t dlen = strlen (delim);
-  const char *p = buf, *end = buf + len;
+  struct mc_form_part part;
+  int fd;
 
-  /* The first delimiter has no CRLF before it.  */
-  if (len < dlen - 2 || memcmp (buf, delim + 2, dlen - 2) != 0)
-    return mc_make_error (err, 0, "malformed multipart body");
-  p += dlen - 2;
-  while (p < end)
+  if (mc_form_part (body, len, boundary, name, &part, err) < 0)
+    return -1;
+  fd = openat (dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 || mc_write_all (fd, part.data, part.len) < 0)
     {
-      const char *hdr_end, *data, *next;
+      int saved = errno;
 
-      if (end - p >= 2 && memcmp (p, "--", 2) == 0)
-        break;
-      if (end - p < 2 || memcmp (p, "\r\n", 2) != 0
-          || (hdr_end = memmem (p, (size_t) (end - p), "\r\n\r\n", 4)) == NULL)
-        return mc_make_error (err, 0, "malformed multipart body");
-      data = hdr_end + 4;
-      if ((next = memmem (data, (size_t) (end - data), delim, dlen)) == NULL)
-        return mc_make_error (err, 0, "malformed multipart body: no closing boundary");
-      if (part_named (p, (size_t) (hdr_end - p), want))
-        {
-          int fd = openat (dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-          if (fd < 0 || mc_write_all (fd, data, (size_t) (next - data)) < 0)
-            {
-              if (fd >= 0)
-                close (fd);
-              return mc_make_error (err, errno, "store the `%s` part", name);
-            }
-          *out = fd;
-          *filename = part_filename (p, (size_t) (hdr_end - p));
-          return 0;
-        }
-      p = next + dlen;
+      if (fd >= 0)
+        close (fd);
+      free (part.filename);
+      return mc_make_error (err, saved, "store the `%s` part", name);
     }
-  return mc_make_error (err, 0, "the multipart body has no `%s` part", name);
+  *out = fd;
+  *filename = part.filename;
+  return 0;
 }
 
 /* In the operation's child: the body is its stdin.  */
@@ -223,20 +176,17 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
     return mc_make_error (err, errno, "the uploaded body");
   if (ctype && strncmp (ctype, "multipart/form-data", 19) == 0)
     {
-      const char *b = strstr (ctype, "boundary=");
-      cleanup_free char *boundary = NULL;
+      cleanup_free char *boundary = mc_form_boundary (ctype, err);
       void *map;
 
-      if (b == NULL)
-        return mc_make_error (err, 0, "multipart body without a boundary");
-      b += 9;
-      boundary = *b == '"' ? xstrndup (b + 1, strcspn (b + 1, "\"")) : xstrndup (b, strcspn (b, "; "));
+      if (boundary == NULL)
+        return -1;
       map = st.st_size > 0 ? mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, STDIN_FILENO, 0) : MAP_FAILED;
       if (map == MAP_FAILED)
         return mc_make_error (err, errno, "read the uploaded body");
-      ret = form_part (map, (size_t) st.st_size, boundary, "metadata", s->rootfd, &meta_fd, &meta_name, err);
+      ret = form_part_file (map, (size_t) st.st_size, boundary, "metadata", s->rootfd, &meta_fd, &meta_name, err);
       if (ret == 0)
-        ret = form_part (map, (size_t) st.st_size, boundary, "rootfs", s->rootfd, &rootfs_fd, &rootfs_name, err);
+        ret = form_part_file (map, (size_t) st.st_size, boundary, "rootfs", s->rootfd, &rootfs_fd, &rootfs_name, err);
       munmap (map, (size_t) st.st_size);
       if (ret < 0)
         {
@@ -265,17 +215,151 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
   return 0;
 }
 
+/* The most a JSON request to /1.0/images may be (the server's own limit
+ * for JSON bodies).  */
+#define BODY_JSON_MAX (4 << 20)
+
+/* Whether CTYPE is TYPE (parameters aside).  */
+static bool
+ctype_is (const char *ctype, const char *type)
+{
+  size_t n = strlen (type);
+
+  return ctype && strncasecmp (ctype, type, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+/* publish, in the operation's child: WORK is {name, snapshot?, aliases,
+ * properties} (checked by mc_api_images_post).  A running container is
+ * frozen while it is read (the CLI's `publish --force`): LXD's client has
+ * already refused it, or stopped it, when it should be.  */
+static int
+publish (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (work, "name"));
+  json_t *aliases = json_object_get (work, "aliases"), *props = json_object_get (work, "properties");
+  size_t n_alias = json_array_size (aliases), n_prop = json_array_size (props), i;
+  cleanup_free const char **alias_v = xmalloc ((n_alias + 1) * sizeof (char *));
+  cleanup_free const char **prop_v = xmalloc ((n_prop + 1) * sizeof (char *));
+  struct mc_publish_request preq = { .name = name,
+                                     .snap = json_string_value (json_object_get (work, "snapshot")),
+                                     .aliases = alias_v, .n_aliases = n_alias,
+                                     .properties = prop_v, .n_properties = n_prop, .force = true };
+  cleanup_close int lock = mc_container_lock (s, name, err);
+  char fp[MC_FP_HEX_LEN + 1];
+
+  if (lock < 0)
+    return -1;
+  for (i = 0; i < n_alias; i++)
+    alias_v[i] = json_string_value (json_array_get (aliases, i));
+  for (i = 0; i < n_prop; i++)
+    prop_v[i] = json_string_value (json_array_get (props, i));
+  if (mc_container_publish (s, &preq, fp, err) < 0)
+    return -1;
+  *metadata = json_pack ("{s:s, s:s}", "fingerprint", fp, "size", "0");
+  return 0;
+}
+
+/* POST /1.0/images with a JSON body: LXD's ImagesPost with an instance
+ * or a snapshot as its source (`lxc publish`).  */
+static int
+publish_post (struct mc_api_ctx *ctx, json_t *body, struct mc_api_resp *r)
+{
+  json_t *source = json_object_get (body, "source"), *props = json_object_get (body, "properties");
+  json_t *aliases = json_object_get (body, "aliases"), *v;
+  const char *type = json_string_value (json_object_get (source, "type"));
+  const char *name = json_string_value (json_object_get (source, "name"));
+  cleanup_json json_t *work = NULL, *alias_names = json_array (), *prop_list = json_array ();
+  cleanup_free char *inst = NULL, *url = NULL;
+  const char *slash, *key;
+  mc_error_t err = NULL;
+  size_t i;
+
+  if (!json_is_object (body) || !json_is_object (source))
+    return mc_api_error (r, 400, "Only an uploaded image (a unified tarball, or a split one as a multipart form) "
+                                 "or an instance can be an image's source");
+  if (type == NULL || name == NULL || *type == '\0' || *name == '\0')
+    return mc_api_error (r, 400, "No source provided");
+  slash = strchr (name, '/');
+  if (strcmp (type, "snapshot") == 0 && slash == NULL)
+    return mc_api_error (r, 400, "Not a snapshot");
+  if (strcmp (type, "snapshot") != 0 && strcmp (type, "instance") != 0 && strcmp (type, "container") != 0)
+    return mc_api_error (r, 400, "Source type `%s` is not supported (minictr publishes instances and snapshots; "
+                                 "images are imported by upload)", type);
+  if (strcmp (type, "snapshot") != 0 && slash)
+    return mc_api_error (r, 400, "This is a snapshot");
+  inst = slash ? xstrndup (name, (size_t) (slash - name)) : xstrdup (name);
+  if (!mc_container_exists (ctx->store, inst))
+    return mc_api_error (r, 404, "Instance not found");
+  if (slash)
+    {
+      json_t *snap = mc_snapshot_get (ctx->store, inst, slash + 1, &err);
+
+      if (snap == NULL)
+        {
+          mc_error_release (&err);
+          return mc_api_error (r, 404, "Snapshot not found");
+        }
+      json_decref (snap);
+    }
+  /* LXD's client sends null for none.  */
+  if (props && !json_is_null (props) && !json_is_object (props))
+    return mc_api_error (r, 400, "Invalid properties: expected an object of strings");
+  json_object_foreach (props, key, v)
+    {
+      if (!json_is_string (v) || *key == '\0' || strchr (key, '='))
+        return mc_api_error (r, 400, "Invalid property `%s`: a name without `=` and a string value", key);
+      json_array_append_new (prop_list, json_sprintf ("%s=%s", key, json_string_value (v)));
+    }
+  if (aliases && !json_is_null (aliases) && !json_is_array (aliases))
+    return mc_api_error (r, 400, "Invalid aliases: expected a list of {name, description}");
+  json_array_foreach (aliases, i, v)
+    {
+      const char *an = json_string_value (json_object_get (v, "name"));
+
+      if (an == NULL || *an == '\0')
+        return mc_api_error (r, 400, "Invalid aliases: each needs a name");
+      json_array_append_new (alias_names, json_string (an));
+    }
+  work = json_pack ("{s:s, s:O, s:O}", "name", inst, "aliases", alias_names, "properties", prop_list);
+  if (slash)
+    json_object_set_new (work, "snapshot", json_string (slash + 1));
+  url = xasprintf ("/1.0/instances/%s", name);
+  return mc_op_answer (mc_op_new ("Publishing instance", NULL, "image-created", url), publish, work, -1, -1,
+                       false, r);
+}
+
 int
 mc_api_images_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                     struct mc_api_resp *r)
 {
   cleanup_json json_t *work = NULL;
 
-  (void) ctx;
   (void) args;
   if (req->body_fd < 0)
-    return mc_api_error (r, 400, "Only an uploaded image (a unified tarball, or a split one as a multipart "
-                                 "form) can be imported: remote sources are not supported");
+    return publish_post (ctx, req->body, r);
+  /* LXD's rule: a body that is JSON is a request (publish), anything
+     else an upload; JSON said to be JSON must be.  */
+  if (ctype_is (req->content_type, "application/json")
+      || !(ctype_is (req->content_type, "application/octet-stream")
+           || ctype_is (req->content_type, "multipart/form-data")))
+    {
+      cleanup_json json_t *body = NULL;
+      json_error_t jerr;
+      struct stat st;
+      char *buf;
+
+      snprintf (jerr.text, sizeof (jerr.text), "empty, or larger than %d bytes", BODY_JSON_MAX);
+      if (fstat (req->body_fd, &st) == 0 && st.st_size > 0 && st.st_size <= BODY_JSON_MAX
+          && (buf = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, req->body_fd, 0)) != MAP_FAILED)
+        {
+          body = json_loadb (buf, (size_t) st.st_size, JSON_REJECT_DUPLICATES, &jerr);
+          munmap (buf, (size_t) st.st_size);
+        }
+      if (json_is_object (body))
+        return publish_post (ctx, body, r);
+      if (ctype_is (req->content_type, "application/json"))
+        return mc_api_error (r, 400, "Invalid JSON body: %s", body ? "expected an object" : jerr.text);
+    }
   /* Its body is read from the start.  */
   if (lseek (req->body_fd, 0, SEEK_SET) < 0)
     return mc_api_error (r, 500, "rewind the uploaded image: %s", strerror (errno));
@@ -320,6 +404,22 @@ mc_api_alias_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   (void) req;
   if (mc_alias_delete (ctx->store, args[0], &err) < 0)
     return mc_api_fail (r, 404, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+/* POST /1.0/images/aliases/NAME {name}: LXD's rename.  */
+int
+mc_api_alias_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                     struct mc_api_resp *r)
+{
+  const char *to = json_string_value (json_object_get (req->body, "name"));
+  mc_error_t err = NULL;
+
+  if (to == NULL || *to == '\0')
+    return mc_api_error (r, 400, "Invalid alias rename: a new `name` is required");
+  if (mc_alias_rename (ctx->store, args[0], to, &err) < 0)
+    return mc_api_fail (r, 400, &err);
   mc_api_sync (r, NULL);
   return 0;
 }

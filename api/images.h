@@ -17,7 +17,8 @@ int mc_api_aliases_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, c
 int mc_api_alias_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                       struct mc_api_resp *r);
 
-/* POST /1.0/images: an uploaded image (LXD's client: a unified tarball as
+/* POST /1.0/images: an instance or snapshot published (a JSON body with
+ * LXD's `source`, `properties`, `aliases`), or an uploaded image (LXD's client: a unified tarball as
  * the body, X-LXD-filename; a split one as a multipart form with
  * `metadata` and `rootfs`), imported by an operation's child with the CLI's
  * `image import` (hashed, verified, unpacked, renamed into place).  */
@@ -32,6 +33,9 @@ int mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, c
 int mc_api_aliases_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                          struct mc_api_resp *r);
 int mc_api_alias_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                         struct mc_api_resp *r);
+/* POST /1.0/images/aliases/NAME {name}: rename.  */
+int mc_api_alias_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                          struct mc_api_resp *r);
 
 #endif

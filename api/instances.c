@@ -1,4 +1,5 @@
 #include "api/instances.h"
+#include "api/backups.h"
 #include "api/operations.h"
 #include "runtime/container.h"
 #include "runtime/info.h"
@@ -357,6 +358,8 @@ mc_api_instances_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, con
   char fp[MC_FP_HEX_LEN + 1];
 
   (void) args;
+  if (req->body_fd >= 0)
+    return mc_api_instances_import (ctx, req, r);
   if (!json_is_object (body))
     return mc_api_error (r, 400, "Invalid instance: expected a JSON object");
   if (type && *type && strcmp (type, "container") != 0)

@@ -4,6 +4,7 @@
  * by the same loop (raw file descriptors), and /1.0/events listeners get
  * the operation and lifecycle events as they happen.  */
 #include "api/server.h"
+#include "api/backups.h"
 #include "api/certificates.h"
 #include "api/chunked.h"
 #include "api/exec.h"
@@ -68,6 +69,11 @@ static const struct route
   { "DELETE", "/1.0/instances/*/files", mc_api_instance_files_delete },
   { "GET", "/1.0/instances/*/state", mc_api_instance_state_get },
   { "PUT", "/1.0/instances/*/state", mc_api_instance_state_put },
+  { "GET", "/1.0/instances/*/backups", mc_api_backups_list },
+  { "POST", "/1.0/instances/*/backups", mc_api_backups_post },
+  { "GET", "/1.0/instances/*/backups/*", mc_api_backup_get },
+  { "DELETE", "/1.0/instances/*/backups/*", mc_api_backup_delete },
+  { "GET", "/1.0/instances/*/backups/*/export", mc_api_backup_export },
   { "GET", "/1.0/instances/*/snapshots", mc_api_snapshots_list },
   { "POST", "/1.0/instances/*/snapshots", mc_api_snapshots_post },
   { "GET", "/1.0/instances/*/snapshots/*", mc_api_snapshot_get },
@@ -97,6 +103,7 @@ static const struct route
   { "POST", "/1.0/images/aliases", mc_api_aliases_post },
   { "GET", "/1.0/images/aliases/*", mc_api_alias_get },
   { "DELETE", "/1.0/images/aliases/*", mc_api_alias_delete },
+  { "POST", "/1.0/images/aliases/*", mc_api_alias_rename },
   { "GET", "/1.0/images/*", mc_api_image_get },
   { "GET", "/1.0/images/*/export", mc_api_image_export },
   { "DELETE", "/1.0/images/*", mc_api_image_delete },
@@ -916,7 +923,7 @@ peer_trusted (struct server *srv, struct lws *wsi, char **pem)
 static json_t *
 lxd_headers (struct lws *wsi)
 {
-  static const char *const names[] = { "uid", "gid", "mode", "type", "write", "filename" };
+  static const char *const names[] = { "uid", "gid", "mode", "type", "write", "filename", "name", "pool" };
   json_t *out = json_object ();
   size_t i, j;
 
@@ -944,10 +951,14 @@ lxd_headers (struct lws *wsi)
 
 /* Whose body is a file, spooled to disk rather than held as JSON.  */
 static bool
-spooled_path (const char *path)
+spooled_path (const char *path, const char *content_type)
 {
   char *args[MAX_ARGS + 1] = { 0 };
-  bool hit = route_match ("/1.0/instances/*/files", path, args) || strcmp (path, "/1.0/images") == 0;
+  bool octets = content_type && strncmp (content_type, "application/octet-stream", 24) == 0;
+  /* /1.0/images: an upload, or JSON (publish), told apart once it is
+     here (api/images.c); /1.0/instances: JSON, or a backup to import.  */
+  bool hit = route_match ("/1.0/instances/*/files", path, args) || strcmp (path, "/1.0/images") == 0
+             || (strcmp (path, "/1.0/instances") == 0 && octets);
   size_t i;
 
   for (i = 0; i < MAX_ARGS; i++)
@@ -1046,7 +1057,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
           c->chunked = sym_lws_hdr_copy (wsi, te, sizeof (te), WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0
                        && strstr (te, "chunked") != NULL;
         }
-      if (strcmp (c->method, "POST") == 0 && spooled_path (c->path))
+      if (strcmp (c->method, "POST") == 0 && spooled_path (c->path, c->content_type))
         {
           c->body_fd = openat (srv->store.rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
           c->spool = c->body_fd >= 0;

@@ -119,7 +119,7 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
   cleanup_free char *image_remote = NULL, *default_remote = NULL;
   const char *image_arg = NULL;
   size_t s = 0;
-  int i, n = 0, c;
+  int i, n = 0, c, gone = 0;
 
   memset (a, 0, sizeof (*a));
   a->cmd = cmd;
@@ -207,16 +207,19 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
   for (i = 0; i < a->n; i++)
     {
       bool last = i == a->n - 1;
+      /* Its place as given: a "REMOTE:" alone before it was taken out
+         (`image list r: FILTER`: FILTER is not a name).  */
+      int at = i + gone;
 
-      if ((i < 28 && (cmd->names & CLI_NAME (i))) || (last && (cmd->names & CLI_NAMES_LAST))
-          || (!last && (cmd->names & CLI_NAMES_BUT_LAST)) || (i == 0 && (cmd->names & CLI_NAME0_IMAGE)))
+      if ((at < 28 && (cmd->names & CLI_NAME (at))) || (last && (cmd->names & CLI_NAMES_LAST))
+          || (!last && (cmd->names & CLI_NAMES_BUT_LAST)) || (at == 0 && (cmd->names & CLI_NAME0_IMAGE)))
         {
           char *remote = NULL;
           const char *bare = cli_strip_remote (argv[optind + i], &remote, err);
 
           if (bare == NULL)
             return -1;
-          if (i == 0 && (cmd->names & CLI_NAME0_IMAGE))
+          if (at == 0 && (cmd->names & CLI_NAME0_IMAGE))
             {
               /* Compared with the container's remote below.  */
               image_prefixed = bare != argv[optind + i];
@@ -263,6 +266,7 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
               a->first = optind;
               a->n--;
               i--;
+              gone++;
               continue;
             }
           argv[optind + i] = (char *) bare;

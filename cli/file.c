@@ -798,6 +798,45 @@ do_create (struct mc_store *s, const struct mc_file_ref *ref, void *data, mc_err
   return mc_file_create (s, ref, type, c->target, &c->a->o, err);
 }
 
+/* LXD's file create on a remote: REF made as TYPE (SYMLINK: to TARGET),
+ * one POST; what is there is kept unless --force, as the local create
+ * (an existing directory is kept even then).  */
+static int
+remote_create (struct file_args *fa, const struct mc_file_ref *ref, enum mc_file_type type, const char *target,
+               mc_error_t *err)
+{
+  static const char *const names[] = { [MC_FILE_TYPE_FILE] = "file", [MC_FILE_TYPE_DIRECTORY] = "directory",
+                                       [MC_FILE_TYPE_SYMLINK] = "symlink" };
+  cleanup_free char *label = xasprintf ("%s%s", ref->name, ref->path);
+  cleanup_close int mfd = -1;
+  struct mc_client cl;
+  char there[32] = "";
+  unsigned mode;
+  int ret;
+
+  mode = fa->o.mode >= 0 ? (unsigned) fa->o.mode : type == MC_FILE_TYPE_DIRECTORY ? 0755u : type == MC_FILE_TYPE_SYMLINK ? 0777u : 0644u;
+  if (type == MC_FILE_TYPE_SYMLINK
+      && ((mfd = memfd_create ("minictr-link", MFD_CLOEXEC)) < 0 || mc_write_all (mfd, target, strlen (target)) < 0
+          || lseek (mfd, 0, SEEK_SET) < 0))
+    return mc_make_error (err, errno, "the target of `%s`", label);
+  if (cli_remote_client_open (fa->remote, &cl, err) < 0)
+    return -1;
+  ret = fa->o.parents ? remote_parents (&cl, fa, ref->name, ref->path, err) : 0;
+  if (ret == 0)
+    ret = remote_type (&cl, ref->name, ref->path, there, NULL, err);
+  if (ret == 0 && there[0] && !fa->o.force)
+    ret = strcmp (there, "directory") == 0 && type == MC_FILE_TYPE_DIRECTORY
+            ? mc_make_error (err, 0, "`%s` already exists", label)
+            : mc_make_error (err, 0, "`%s` already exists (use --force to replace it)", label);
+  else if (ret == 0 && strcmp (there, "directory") == 0 && type != MC_FILE_TYPE_DIRECTORY)
+    ret = mc_make_error (err, EISDIR, "create `%s`", label);
+  else if (ret == 0 && !(strcmp (there, "directory") == 0 && type == MC_FILE_TYPE_DIRECTORY))
+    ret = post_entry (&cl, fa, ref->name, ref->path, names[type], mfd, mfd >= 0 ? (off_t) strlen (target) : 0,
+                      mode, err);
+  mc_client_release (&cl);
+  return ret;
+}
+
 static int
 cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -816,6 +855,20 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
     }
   else if (cli_want_args (cmd, n, 1, 1, err) < 0)
     return -1;
+  if (a.remote)
+    {
+      struct mc_file_ref ref;
+      enum mc_file_type type = a.type;
+
+      if (parse_refs (argv + optind, 1, &ref, err) < 0)
+        return -1;
+      if (!a.type_given && ref.dir)
+        type = MC_FILE_TYPE_DIRECTORY;
+      r = remote_create (&a, &ref, type, c.target, err);
+      release_refs (&ref, 1);
+      free (a.remote);
+      return r;
+    }
   return with_ref (argv[optind], do_create, &c, err);
 }
 

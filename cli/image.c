@@ -7,12 +7,15 @@
 #include "images/store.h"
 #include "lib/utils.h"
 #include "api/client.h"
+#include "api/multipart.h"
+#include "images/fingerprint.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -554,16 +557,146 @@ image_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   return r;
 }
 
+/* DATA[0..LEN) as the file DEST, through a temp name; *WRITTEN: it was.  */
+static int
+write_export (const char *dest, const char *data, size_t len, bool *written, mc_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", dest, (int) getpid ());
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "create `%s`", tmp);
+  if (mc_write_all (fd, data, len) < 0 || fsync (fd) < 0 || close (fd) < 0 || rename (tmp, dest) < 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      unlink (tmp);
+      return mc_make_error (err, saved, "write `%s`", dest);
+    }
+  *written = true;
+  return 0;
+}
+
+/* NAME, a file name the server gave, as a name in a directory: its last
+ * component, or FALLBACK when that is empty, `.` or `..`.  */
+static const char *
+export_file_name (const char *name, const char *fallback)
+{
+  const char *base = last_component (name);
+
+  return *base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0 ? fallback : base;
+}
+
+/* FP's files from REMOTE (LXD's GET /1.0/images/FP/export: the unified
+ * file, or a form of `metadata` and `rootfs`), checked against the
+ * fingerprint before any is written, then written as the local export
+ * writes them: into the directory TARGET under the names the server
+ * gives, or as the file TARGET (and TARGET.root).  */
+static int
+remote_export (const char *remote, const char *fp, const char *target, mc_error_t *err)
+{
+  const char *dir = getenv ("TMPDIR") && *getenv ("TMPDIR") ? getenv ("TMPDIR") : "/var/tmp";
+  cleanup_free char *enc = cli_url_segment (fp), *path = xasprintf ("/1.0/images/%s/export", enc);
+  cleanup_free char *boundary = NULL, *meta_fallback = xasprintf ("meta-%s", fp);
+  cleanup_close int fd = open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  struct mc_client_xfer x = { .in_fd = -1, .raw = true };
+  struct mc_form_part parts[2] = { { NULL, 0, NULL }, { NULL, 0, NULL } };
+  const char *names[2] = { NULL, NULL };
+  char got[MC_FP_HEX_LEN + 1];
+  bool is_dir, written[2] = { false, false };
+  struct mc_client cl;
+  struct mc_sha256 h;
+  struct stat st;
+  void *map = MAP_FAILED;
+  size_t n = 1, i, map_len = 0;
+  int ret;
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "a temporary file in `%s` for the download", dir);
+  x.out_fd = fd;
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    return -1;
+  ret = mc_client_xfer (&cl, "GET", path, &x, err);
+  mc_client_release (&cl);
+  free (x.data);
+  if (ret < 0)
+    return -1;
+  if (fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "the downloaded image");
+  map_len = (size_t) st.st_size;
+  if (map_len > 0 && (map = mmap (NULL, map_len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+    return mc_make_error (err, errno, "read the downloaded image");
+  parts[0].data = map == MAP_FAILED ? "" : map;
+  parts[0].len = (size_t) st.st_size;
+  ret = 0;
+  if (strncmp (x.content_type, "multipart/", 10) == 0)
+    {
+      n = 2;
+      if ((boundary = mc_form_boundary (x.content_type, err)) == NULL
+          || mc_form_part (parts[0].data, map_len, boundary, "metadata", &parts[0], err) < 0
+          || mc_form_part (map, map_len, boundary, "rootfs", &parts[1], err) < 0)
+        ret = mc_error_prefix (err, "remote `%s`: the export of image %.12s", remote, fp);
+    }
+  else
+    parts[0].filename = x.filename[0] ? xstrdup (x.filename) : NULL;
+  if (ret == 0 && (ret = mc_sha256_init (&h, err)) == 0)
+    {
+      for (i = 0; i < n; i++)
+        mc_sha256_update (&h, parts[i].data, parts[i].len);
+      mc_sha256_final (&h, got);
+      if (strcmp (got, fp) != 0)
+        ret = mc_make_error (err, 0, "remote `%s`: the export of image %.12s does not match its fingerprint "
+                                     "(got %.12s); nothing was written", remote, fp, got);
+    }
+  is_dir = stat (target, &st) == 0 && S_ISDIR (st.st_mode);
+  for (i = 0; ret == 0 && i < n; i++)
+    {
+      cleanup_free char *dest = NULL;
+
+      names[i] = export_file_name (parts[i].filename ? parts[i].filename : "", n == 2 && i == 0 ? meta_fallback : fp);
+      dest = is_dir ? xasprintf ("%s/%s", target, names[i]) : i == 1 ? xasprintf ("%s.root", target) : xstrdup (target);
+      ret = write_export (dest, parts[i].data, parts[i].len, &written[i], err);
+      /* The first of two is taken back when the second fails.  */
+      if (ret < 0 && i == 1 && written[0])
+        {
+          cleanup_free char *first = is_dir ? xasprintf ("%s/%s", target, names[0]) : xstrdup (target);
+
+          unlink (first);
+        }
+    }
+  for (i = 0; i < 2; i++)
+    free (parts[i].filename);
+  if (map != MAP_FAILED)
+    munmap (map, map_len);
+  return ret;
+}
+
 static int
 image_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   char fp[MC_FP_HEX_LEN + 1];
   struct mc_store store;
   json_t *written = NULL;
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    {
+      cleanup_json json_t *img = remote_image (remote, argv[optind], err);
+      const char *full = json_string_value (json_object_get (img, "fingerprint"));
+
+      if (img == NULL)
+        return -1;
+      if (full == NULL || strlen (full) != MC_FP_HEX_LEN)
+        return mc_make_error (err, 0, "remote `%s`: image `%s` has no fingerprint", remote, argv[optind]);
+      if (remote_export (remote, full, argc - optind == 2 ? argv[optind + 1] : ".", err) < 0)
+        return -1;
+      printf ("Image exported successfully!\n");
+      return 0;
+    }
   if (open_and_resolve (&store, argv[optind], fp, err) < 0)
     return -1;
   r = mc_image_export (&store, fp, argc - optind == 2 ? argv[optind + 1] : ".", &written, err);
@@ -671,10 +804,17 @@ static int
 alias_rename (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
   struct mc_store store;
-  int r = simple_opts (cmd, argc, argv, err);
+  cleanup_free char *remote = NULL;
+  int r = remote_opts (cmd, argc, argv, &remote, err);
 
   if (r != 0)
     return r < 0 ? -1 : 0;
+  if (remote)
+    {
+      cleanup_json json_t *body = json_pack ("{s:s}", "name", argv[optind + 1]);
+
+      return cli_remote_object_call (remote, "POST", "images/aliases", argv[optind], "", body, NULL, err);
+    }
   if (mc_store_open (&store, err) < 0)
     return -1;
   r = mc_alias_rename (&store, argv[optind], argv[optind + 1], err);

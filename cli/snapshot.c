@@ -12,10 +12,16 @@
 #include "runtime/history/snapshot.h"
 #include "runtime/state.h"
 #include "lib/utils.h"
+#include "api/client.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* "NAME/SNAP" -> NAME, SNAP (in place).  */
@@ -345,6 +351,48 @@ do_publish (struct mc_store *s, const char *name, void *data, mc_error_t *err)
   return 0;
 }
 
+/* REQ on REMOTE: LXD's POST /1.0/images with the instance as its source.
+ * A running container needs --force, as here (the server freezes it
+ * while it is read).  */
+static int
+remote_publish (const char *remote, const struct mc_publish_request *req, mc_error_t *err)
+{
+  cleanup_json json_t *props = json_object (), *aliases = json_array (), *body = NULL, *md = NULL;
+  cleanup_free char *source = req->snap ? xasprintf ("%s/%s", req->name, req->snap) : xstrdup (req->name);
+  const char *fp;
+  size_t i;
+
+  for (i = 0; i < req->n_properties; i++)
+    {
+      const char *eq = strchr (req->properties[i], '=');
+
+      if (eq == NULL || eq == req->properties[i])
+        return mc_make_usage_error (err, "publish: expected property=value, got `%s`", req->properties[i]);
+      json_object_setn_new (props, req->properties[i], (size_t) (eq - req->properties[i]), json_string (eq + 1));
+    }
+  for (i = 0; i < req->n_aliases; i++)
+    json_array_append_new (aliases, json_pack ("{s:s, s:s}", "name", req->aliases[i], "description", ""));
+  if (req->snap == NULL && !req->force)
+    {
+      cleanup_json json_t *inst = NULL;
+      cleanup_free char *enc = cli_url_segment (req->name), *path = xasprintf ("/1.0/instances/%s", enc);
+
+      if ((inst = cli_remote_get (remote, path, err)) == NULL)
+        return -1;
+      if (json_integer_value (json_object_get (inst, "status_code")) != 102)
+        return mc_make_error (err, 0, "container `%s` is running; publish --force freezes it while it is read",
+                              req->name);
+    }
+  body = json_pack ("{s:{s:s, s:s}, s:O, s:O}", "source", "type", req->snap ? "snapshot" : "instance", "name",
+                    source, "properties", props, "aliases", aliases);
+  if (cli_remote_call (remote, "POST", "/1.0/images", body, &md, err) < 0)
+    return mc_error_prefix (err, "publish `%s`", source);
+  if ((fp = json_string_value (json_object_get (md, "fingerprint"))) == NULL)
+    return mc_make_error (err, 0, "publish `%s`: remote `%s` did not say the image's fingerprint", source, remote);
+  printf ("Instance published with fingerprint: %s\n", fp);
+  return 0;
+}
+
 int
 cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -361,6 +409,8 @@ cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_
   req.snap = snap;
   req.properties = (const char *const *) argv + optind + 1;
   req.n_properties = (size_t) (argc - optind - 1);
+  if (a.remote)
+    return remote_publish (a.remote, &req, err);
   return cli_with_lock (req.name, do_publish, &req, err);
 }
 
@@ -383,6 +433,72 @@ do_export (struct mc_store *s, const char *name, void *data, mc_error_t *err)
   return 0;
 }
 
+/* NAME's backup made by REMOTE and downloaded to O->path, LXD's client's
+ * way: a backup made there (under a name of ours, to expire in a day),
+ * its file fetched (through a temp file renamed into place), the backup
+ * deleted there, whatever happened.  */
+static int
+remote_export (const char *remote, const char *name, const struct export_opts *o, mc_error_t *err)
+{
+  cleanup_free char *enc = cli_url_segment (name), *tmp = NULL, *backup = NULL, *base = NULL;
+  cleanup_json json_t *body = NULL;
+  struct mc_client_xfer x = { .in_fd = -1, .raw = true };
+  unsigned char rnd[4] = { 0 };
+  struct mc_client cl;
+  char expires[32];
+  time_t t = time (NULL) + 24 * 3600;
+  struct tm tm;
+  int ret;
+
+  if (getrandom (rnd, sizeof (rnd), 0) != (ssize_t) sizeof (rnd))
+    memcpy (rnd, &(pid_t){ getpid () }, sizeof (rnd));
+  backup = xasprintf ("export-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+  gmtime_r (&t, &tm);
+  strftime (expires, sizeof (expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  body = json_pack ("{s:s, s:s, s:b}", "name", backup, "expires_at", expires, "instance_only", o->instance_only);
+  base = xasprintf ("/1.0/instances/%s/backups", enc);
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    return -1;
+  if (mc_client_call (&cl, "POST", base, body, NULL, err) < 0)
+    {
+      mc_client_release (&cl);
+      return -1;
+    }
+  {
+    cleanup_free char *url = xasprintf ("%s/%s/export", base, backup), *del = xasprintf ("%s/%s", base, backup);
+    mc_error_t e = NULL;
+
+    tmp = xasprintf ("%s.tmp-%d", o->path, (int) getpid ());
+    x.out_fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (x.out_fd < 0)
+      ret = mc_make_error (err, errno, "create `%s`", tmp);
+    else
+      {
+        ret = mc_client_xfer (&cl, "GET", url, &x, err);
+        if (ret == 0 && (fchmod (x.out_fd, 0644) < 0 || fsync (x.out_fd) < 0))
+          ret = mc_make_error (err, errno, "write `%s`", o->path);
+        close (x.out_fd);
+        if (ret == 0 && rename (tmp, o->path) < 0)
+          ret = mc_make_error (err, errno, "rename `%s` to `%s`", tmp, o->path);
+        if (ret < 0)
+          unlink (tmp);
+      }
+    free (x.data);
+    if (mc_client_call (&cl, "DELETE", del, NULL, NULL, &e) < 0)
+      {
+        if (ret == 0)
+          fprintf (stderr, "minictr: warning: the backup `%s` of `%s` stays on remote `%s`: %s\n", backup, name,
+                   remote, e->msg);
+        mc_error_release (&e);
+      }
+  }
+  mc_client_release (&cl);
+  if (ret < 0)
+    return -1;
+  printf ("Backup exported successfully to %s\n", o->path);
+  return 0;
+}
+
 int
 cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -393,9 +509,42 @@ cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_error_t
   CLI_PARSE (cmd, argc, argv, &a, err);
   o.instance_only = cli_has (&a, "instance-only");
   o.path = argc - optind == 2 ? xstrdup (argv[optind + 1]) : xasprintf ("%s.tar.gz", argv[optind]);
-  ret = cli_with_lock (argv[optind], do_export, &o, err);
+  ret = a.remote ? remote_export (a.remote, argv[optind], &o, err) : cli_with_lock (argv[optind], do_export, &o, err);
   free (o.path);
   return ret;
+}
+
+/* The backup FILE imported by REMOTE (as NAME, or the name it had):
+ * LXD's POST /1.0/instances with it as the body.  */
+static int
+remote_import (const char *remote, const char *file, const char *name, mc_error_t *err)
+{
+  cleanup_close int fd = open (file, O_RDONLY | O_CLOEXEC);
+  struct mc_client_xfer x = { .in_fd = fd, .out_fd = -1 };
+  cleanup_json json_t *md = NULL;
+  struct mc_client cl;
+  struct stat st;
+  int ret;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return mc_make_error (err, errno, "open `%s`", file);
+  if (!S_ISREG (st.st_mode))
+    return mc_make_error (err, 0, "`%s` is not a regular file", file);
+  x.in_len = st.st_size;
+  x.headers = name ? json_pack ("{s:s}", "X-LXD-name", name) : json_object ();
+  if (cli_remote_client_open (remote, &cl, err) < 0)
+    {
+      json_decref (x.headers);
+      return -1;
+    }
+  ret = mc_client_upload (&cl, "/1.0/instances", &x, &md, err);
+  mc_client_release (&cl);
+  json_decref (x.headers);
+  free (x.data);
+  if (ret < 0)
+    return -1;
+  printf ("Container %s imported\n", json_string_value (json_object_get (md, "name")) ? json_string_value (json_object_get (md, "name")) : name ? name : "");
+  return 0;
 }
 
 int
@@ -407,9 +556,18 @@ cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t
   int r;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    {
+      const char *name = argc - optind == 2 ? argv[optind + 1] : NULL;
+
+      if (cli_has (&a, "allow-privileged"))
+        return mc_make_usage_error (err, "import --allow-privileged: not on a remote (its server refuses a "
+                                         "privileged backup; import it there with `minictr import`)");
+      return remote_import (a.remote, argv[optind], name, err);
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
-  r = mc_backup_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL,
+  r = mc_backup_import (&s, argv[optind], NULL, argc - optind == 2 ? argv[optind + 1] : NULL,
                         cli_has (&a, "allow-privileged"), &made, err);
   mc_store_close (&s);
   if (r == 0)

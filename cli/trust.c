@@ -5,6 +5,7 @@
 #include "cli/output.h"
 #include "images/store.h"
 #include "runtime/trust.h"
+#include "lib/dl.h"
 #include "lib/utils.h"
 
 #include <fcntl.h>
@@ -32,6 +33,78 @@ cli_server_config (const char *verb, const char *key, const char *value, mc_erro
   return r;
 }
 
+/* ---- on a remote: LXD's /1.0/certificates ------------------------------------ */
+
+/* A join token made by REMOTE for NAME (LXD's: the operation's metadata,
+ * printed as the token `lxc remote add` takes).  */
+static int
+remote_token (const char *remote, const char *name, mc_error_t *err)
+{
+  cleanup_json json_t *body = json_pack ("{s:s, s:s, s:b}", "name", name, "type", "client", "token", 1);
+  cleanup_json json_t *md = NULL, *tok = NULL;
+  cleanup_free char *json = NULL;
+  cleanup_free unsigned char *b64 = NULL;
+  json_t *secret, *fp, *addrs;
+  size_t len;
+
+  if (cli_remote_call (remote, "POST", "/1.0/certificates", body, &md, err) < 0)
+    return -1;
+  secret = json_object_get (md, "secret");
+  fp = json_object_get (md, "fingerprint");
+  addrs = json_object_get (md, "addresses");
+  if (!json_is_string (secret) || !json_is_string (fp) || !json_is_array (addrs))
+    return mc_make_error (err, 0, "remote `%s` answered with no join token", remote);
+  tok = json_pack ("{s:s, s:O, s:O, s:O, s:s}", "client_name", name, "fingerprint", fp, "addresses", addrs, "secret",
+                   secret, "expires_at", "0001-01-01T00:00:00Z");
+  json = json_dumps (tok, JSON_COMPACT);
+  if (json == NULL || mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
+    return -1;
+  len = strlen (json);
+  b64 = xmalloc (4 * ((len + 2) / 3) + 1);
+  sym_EVP_EncodeBlock (b64, (const unsigned char *) json, (int) len);
+  printf ("Client %s certificate add token:\n%s\n", name, (char *) b64);
+  return 0;
+}
+
+/* The PEM certificate PEM (from FILE) trusted by REMOTE as NAME: LXD's
+ * POST /1.0/certificates with the DER in base64 (the PEM's own lines).  */
+static int
+remote_add_certificate (const char *remote, const char *file, const char *pem, const char *name, mc_error_t *err)
+{
+  static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+  const char *b = strstr (pem, begin), *e = b ? strstr (b, end) : NULL, *p;
+  cleanup_free char *b64 = NULL;
+  cleanup_free unsigned char *der = NULL;
+  cleanup_json json_t *body = NULL;
+  char fp[MC_CERT_FP_LEN + 1];
+  size_t n = 0;
+  int len;
+
+  if (b == NULL || e == NULL)
+    return mc_make_error (err, 0, "`%s` is not a PEM certificate", file);
+  b64 = xmalloc ((size_t) (e - b) + 1);
+  for (p = b + sizeof (begin) - 1; p < e; p++)
+    if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+      b64[n++] = *p;
+  b64[n] = '\0';
+  if (mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
+    return -1;
+  der = xmalloc (n + 1);
+  if (n == 0 || (len = sym_EVP_DecodeBlock (der, (const unsigned char *) b64, (int) n)) <= 0)
+    return mc_make_error (err, 0, "`%s` is not a PEM certificate", file);
+  /* (EVP_DecodeBlock counts the padding's bytes too.)  */
+  len -= (n >= 1 && b64[n - 1] == '=') + (n >= 2 && b64[n - 2] == '=');
+  if (mc_cert_fingerprint_der (der, (size_t) len, fp, err) < 0)
+    return mc_error_prefix (err, "`%s`", file);
+  body = json_pack ("{s:s, s:s, s:s}", "type", "client", "certificate", b64, "name", name ? name : "");
+  if (cli_remote_call (remote, "POST", "/1.0/certificates", body, NULL, err) < 0)
+    return -1;
+  printf ("Certificate %s trusted\n", fp);
+  return 0;
+}
+
+/* ---- the local store ------------------------------------------------------------ */
+
 static int
 trust_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -43,6 +116,8 @@ trust_add (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   name = cli_value (&a, "name") ? cli_value (&a, "name") : "client";
+  if (a.remote)
+    return remote_token (a.remote, name, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   config = mc_server_config_load (&s, err);
@@ -69,7 +144,11 @@ trust_add_certificate (const struct cli_command *cmd, int argc, char **argv, mc_
   int r;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if (mc_read_file_at (AT_FDCWD, argv[optind], 1 << 20, &pem, &len, err) < 0 || mc_store_open (&s, err) < 0)
+  if (mc_read_file_at (AT_FDCWD, argv[optind], 1 << 20, &pem, &len, err) < 0)
+    return -1;
+  if (a.remote)
+    return remote_add_certificate (a.remote, argv[optind], pem, cli_value (&a, "name"), err);
+  if (mc_store_open (&s, err) < 0)
     return -1;
   r = mc_trust_add (&s, pem, len, cli_value (&a, "name"), fp, err);
   mc_store_close (&s);
@@ -92,11 +171,17 @@ trust_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   int r;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if ((cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
-      || mc_store_open (&s, err) < 0)
+  if (cli_has (&a, "format") && cli_parse_format (cli_value (&a, "format"), &fmt, err) < 0)
     return -1;
-  all = mc_trust_list (&s, err);
-  mc_store_close (&s);
+  if (a.remote)
+    all = cli_remote_list (a.remote, "/1.0/certificates?recursion=1", err);
+  else if (mc_store_open (&s, err) < 0)
+    return -1;
+  else
+    {
+      all = mc_trust_list (&s, err);
+      mc_store_close (&s);
+    }
   if (all == NULL)
     return -1;
   cli_table_init (&t, headers, 3);
@@ -124,6 +209,8 @@ trust_remove (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
   int r;
 
   CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.remote)
+    return cli_remote_object_call (a.remote, "DELETE", "certificates", argv[optind], "", NULL, NULL, err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   r = mc_trust_remove (&s, argv[optind], err);
@@ -135,19 +222,20 @@ static const struct cli_flag name_flags[] = { { "name", 0, true }, { NULL, 0, fa
 static const struct cli_flag list_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
 
 static const struct cli_command trust_commands[] = {
-  { "add", "config trust add", NULL, "config trust add [--name NAME]",
+  { "add", "config trust add", NULL, "config trust add [REMOTE:] [--name NAME]",
     "Make a join token for a new client (LXD 5.0's flow: `lxc remote add NAME TOKEN`)",
     "The token holds this server's HTTPS address (core.https_address) and the\n"
     "fingerprint of its certificate; it trusts the first client that presents it, once.\n\n"
-    "Flags:\n      --name NAME       The client's name (default: client)\n", trust_add, name_flags, 0, 0, false, 0,
-    NULL },
-  { "add-certificate", "config trust add-certificate", NULL, "config trust add-certificate FILE [--name NAME]",
+    "Flags:\n      --name NAME       The client's name (default: client)\n", trust_add, name_flags, 0, 0, false,
+    CLI_NAME (0), NULL },
+  { "add-certificate", "config trust add-certificate", NULL, "config trust add-certificate [REMOTE:] FILE [--name NAME]",
     "Trust a client's PEM certificate", "Flags:\n      --name NAME       The client's name\n",
-    trust_add_certificate, name_flags, 1, 1, false, 0, NULL },
-  { "list", "config trust list", "ls", "config trust list [--format table|csv|json|yaml|compact]",
-    "List the trusted clients", NULL, trust_list, list_flags, 0, 0, false, 0, NULL },
-  { "remove", "config trust remove", "rm", "config trust remove FINGERPRINT",
-    "Stop trusting a client (a unique fingerprint prefix will do)", NULL, trust_remove, NULL, 1, 1, false, 0, NULL },
+    trust_add_certificate, name_flags, 1, 1, false, CLI_NAME (0), NULL },
+  { "list", "config trust list", "ls", "config trust list [REMOTE:] [--format table|csv|json|yaml|compact]",
+    "List the trusted clients", NULL, trust_list, list_flags, 0, 0, false, CLI_NAME (0), NULL },
+  { "remove", "config trust remove", "rm", "config trust remove [REMOTE:]FINGERPRINT",
+    "Stop trusting a client (a unique fingerprint prefix will do)", NULL, trust_remove, NULL, 1, 1, false,
+    CLI_NAME (0), NULL },
 };
 
 int

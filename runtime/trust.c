@@ -428,16 +428,15 @@ tokens_dir (struct mc_store *s, mc_error_t *err)
   return fd;
 }
 
-char *
-mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err)
+json_t *
+mc_trust_token_doc (struct mc_store *s, const char *name, const char *address, mc_error_t *err)
 {
-  cleanup_free char *crt = NULL, *key = NULL, *text = NULL, *json = NULL;
-  cleanup_json json_t *tok = NULL, *doc = NULL;
+  cleanup_free char *crt = NULL, *key = NULL, *text = NULL;
+  cleanup_json json_t *doc = NULL;
   cleanup_close int tfd = -1;
   unsigned char raw[32];
   char fp[MC_CERT_FP_LEN + 1], secret[65];
-  unsigned char *b64;
-  size_t i, tlen, jlen;
+  size_t i, tlen;
 
   if (mc_server_cert (s, &crt, &key, fp, err) < 0 || (tfd = tokens_dir (s, err)) < 0)
     return NULL;
@@ -448,8 +447,20 @@ mc_trust_token_new (struct mc_store *s, const char *name, const char *address, m
   doc = json_pack ("{s:s}", "name", name);
   if (mc_yaml_dump (doc, &text, &tlen, err) < 0 || mc_write_file_atomic_at (tfd, secret, text, tlen, 0600, err) < 0)
     return NULL;
-  tok = json_pack ("{s:s, s:s, s:[s], s:s, s:s}", "client_name", name, "fingerprint", fp, "addresses", address,
-                   "secret", secret, "expires_at", "0001-01-01T00:00:00Z");
+  return json_pack ("{s:s, s:s, s:[s], s:s, s:s}", "client_name", name, "fingerprint", fp, "addresses", address,
+                    "secret", secret, "expires_at", "0001-01-01T00:00:00Z");
+}
+
+char *
+mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err)
+{
+  cleanup_json json_t *tok = mc_trust_token_doc (s, name, address, err);
+  cleanup_free char *json = NULL;
+  unsigned char *b64;
+  size_t jlen;
+
+  if (tok == NULL)
+    return NULL;
   json = json_dumps (tok, JSON_COMPACT);
   jlen = strlen (json);
   b64 = xmalloc (4 * ((jlen + 2) / 3) + 1);

@@ -55,6 +55,9 @@ bool mc_trust_has (struct mc_store *s, const char *fp);
 /* A join token for NAME (LXD 5.0's: base64 of {client_name, fingerprint,
  * addresses, secret, expires_at}); ADDRESSES: the HTTPS address.  */
 char *mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err);
+/* The same token, recorded, as its JSON document (the API's operation
+ * metadata is made from it).  */
+json_t *mc_trust_token_doc (struct mc_store *s, const char *name, const char *address, mc_error_t *err);
 /* Use TOKEN (or its bare secret) once: *NAME gets the name it was made
  * for.  An unknown or used token is an error.  */
 int mc_trust_token_take (struct mc_store *s, const char *token, char **name, mc_error_t *err);

@@ -249,7 +249,7 @@ arrange (int tdir, mc_error_t *err)
 }
 
 int
-mc_backup_import (struct mc_store *s, const char *path, const char *name, bool allow_privileged,
+mc_backup_import (struct mc_store *s, const char *path, const char *label, const char *name, bool allow_privileged,
                   char **created, mc_error_t *err)
 {
   cleanup_close int in = open (path, O_RDONLY | O_CLOEXEC);
@@ -260,8 +260,10 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, bool a
   mc_error_t e2 = NULL;
   int ret;
 
+  if (label == NULL)
+    label = path;
   if (in < 0)
-    return mc_make_error (err, errno, "open `%s`", path);
+    return mc_make_error (err, errno, "open `%s`", label);
   if (name && mc_container_name_validate (name, err) < 0)
     return -1;
   if ((cfd = mc_containers_dir (s, err)) < 0)
@@ -269,14 +271,14 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, bool a
   tmp = xasprintf (".tmp-import-%d", (int) getpid ());
   if (mkdirat (cfd, tmp, 0700) < 0 || (tdir = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
-  ret = mc_source_init (&src, in, path, NULL, -1, err);
+  ret = mc_source_init (&src, in, label, NULL, -1, err);
   if (ret == 0)
     {
       ret = mc_tar_unpack (&src, tdir, MC_UNPACK_BACKUP, NULL, err);
       mc_source_release (&src);
     }
   if (ret == 0 && (bdir = openat (tdir, "backup", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-    ret = mc_make_error (err, 0, "`%s`: not a minictr backup (no backup/ directory)", path);
+    ret = mc_make_error (err, 0, "not a minictr backup (no backup/ directory)");
   if (ret == 0 && (index = mc_yaml_load_mapping_at (bdir, "index.yaml", err)) == NULL)
     ret = -1;
   if (ret == 0)
@@ -313,7 +315,7 @@ mc_backup_import (struct mc_store *s, const char *path, const char *name, bool a
     {
       (void) mc_rm_rf_at (cfd, tmp, &e2);
       mc_error_release (&e2);
-      return mc_error_prefix (err, "import `%s`", path);
+      return mc_error_prefix (err, "import `%s`", label);
     }
   if (created)
     *created = steal_pointer (&target);

@@ -23,12 +23,13 @@
 int mc_backup_export (struct mc_store *s, const char *name, const char *path,
                       bool instance_only, mc_error_t *err);
 
-/* Recreate the container in PATH, as NAME (NULL: the name it had).
+/* Recreate the container in PATH (LABEL in messages; NULL: PATH), as
+ * NAME (NULL: the name it had).
  * *CREATED gets the name (malloc'ed).  Unless ALLOW_PRIVILEGED, a backup
  * whose config (or a snapshot's) makes the container privileged or
  * shares the host's root directory as a disk is refused, naming what was
  * found: a backup is as trusted as whoever made it.  */
-int mc_backup_import (struct mc_store *s, const char *path, const char *name,
+int mc_backup_import (struct mc_store *s, const char *path, const char *label, const char *name,
                       bool allow_privileged, char **created, mc_error_t *err);
 
 #endif

@@ -476,6 +476,223 @@ cg_file() {
     assert_output --partial "is running"
 }
 
+# The operation at $1 (its URL) waited for: its status.
+op_wait() {
+    curl -s --unix-socket "$SOCK" "http://lxd$1/wait" | jq -r .metadata.status
+}
+
+@test "lxc publish, image alias rename, export and import (a backup made, fetched and deleted there), config trust add through the API" {
+    local fp port tok op
+    port=$(free_port)
+    mc config set core.https_address "127.0.0.1:$port"
+    mc launch busybox pb1
+    serve
+    mc exec pb1 -- sh -c 'echo published > /root/m'
+    # Running: LXD's client refuses, or with --force stops it and starts it
+    # again around the publish.
+    run lxc publish pb1 --alias pimg
+    assert_failure
+    assert_output "Error: The instance is currently running. Use --force to have it stopped and restarted"
+    run lxc publish pb1 --alias pimg -f k=v
+    assert_success
+    fp=$(mc image list pimg --format json | jq -r '.[0].fingerprint')
+    assert_output "Instance published with fingerprint: $fp"
+    assert_equal "$(status_of pb1)" Running
+    assert_equal "$(mc image show pimg | sed -n 's/^  k: //p')" v
+    run mc image verify pimg
+    assert_output "${fp:0:12}: OK"
+    mc launch pimg pb2
+    assert_equal "$(mc exec pb2 -- cat /root/m)" published
+    lxc snapshot pb1 s0
+    run lxc publish pb1/s0 --alias pimg2
+    assert_success
+    run lxc publish nosuch
+    assert_failure
+    assert_output "Error: Instance not found"
+    run lxc publish pb1/nosnap
+    assert_failure
+    assert_output "Error: Snapshot not found"
+    run api POST /1.0/images '{"source": {"type": "url", "name": "x"}}'
+    assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "Source type \`url\` is not supported (minictr publishes instances and snapshots; images are imported by upload)"
+    assert_line --index 1 400
+    lxc image alias rename pimg2 pimg3
+    assert_equal "$(mc image alias list --format csv | cut -d, -f1 | tr '\n' ' ')" "busybox pimg pimg3 "
+    run lxc image alias rename nope x
+    assert_failure
+    assert_output "Error: alias \`nope\` not found"
+    # Backups: lxc export makes one there, fetches it and deletes it; it
+    # holds what the CLI's export writes.
+    lxc export pb1 "$WORK/pb1.tar.gz"
+    assert_equal "$(ls -A "$MINICTR_DIR/containers/pb1/backups")" ""
+    mc export pb1 "$WORK/local.tar.gz"
+    assert_equal "$(tar tzf "$WORK/pb1.tar.gz" | sort)" "$(tar tzf "$WORK/local.tar.gz" | sort)"
+    lxc export pb1 "$WORK/only.tar.gz" --instance-only
+    assert_equal "$(tar tzf "$WORK/only.tar.gz" | grep -c '^backup/snapshots/.')" 0
+    lxc import "$WORK/pb1.tar.gz" pb3
+    assert_equal "$(mc file pull pb3/root/m -)" published
+    assert_equal "$(mc snapshot list pb3 --format csv | cut -d, -f1)" s0
+    [ "$(mc config get pb3 volatile.uuid)" != "$(mc config get pb1 volatile.uuid)" ]
+    # (after the upload's progress line)
+    run lxc import "$WORK/pb1.tar.gz"
+    assert_failure
+    assert_equal "Error: ${output##*Error: }" "Error: import \`uploaded backup\`: container \`pb1\` already exists"
+    run lxc import "$(busybox_image)" pb9
+    assert_failure
+    assert_equal "Error: ${output##*Error: }" "Error: import \`uploaded backup\`: not a minictr backup (no backup/ directory)"
+    run lxc import "$WORK/pb1.tar.gz" bad/name
+    assert_failure
+    assert_equal "Error: ${output##*Error: }" "Error: invalid container name \`bad/name\`: only letters, digits and hyphens are allowed"
+    # (no import left half-made)
+    assert_equal "$(find "$MINICTR_DIR/containers" -mindepth 1 -maxdepth 1 ! -name .idmap.lock -printf '%f ' | tr ' ' '\n' | sort | tr '\n' ' ')" "pb1 pb2 pb3 "
+    # The backups API itself: named, listed, fetched, expired, deleted.
+    op=$(api POST /1.0/instances/pb1/backups '{"name": "b1", "instance_only": true}' | head -n 1 | jq -r .operation)
+    assert_equal "$(op_wait "$op")" Success
+    run api GET /1.0/instances/pb1/backups
+    assert_equal "$(head -n 1 <<<"$output" | jq -c .metadata)" '["/1.0/instances/pb1/backups/b1"]'
+    run api GET /1.0/instances/pb1/backups/b1
+    assert_equal "$(head -n 1 <<<"$output" | jq -c '.metadata | [.name, .instance_only, .expires_at]')" '["b1",true,"0001-01-01T00:00:00Z"]'
+    curl -s --unix-socket "$SOCK" -o "$WORK/b1.tar.gz" http://lxd/1.0/instances/pb1/backups/b1/export
+    assert_equal "$(tar tzf "$WORK/b1.tar.gz" | sort)" "$(tar tzf "$WORK/only.tar.gz" | sort)"
+    op=$(api POST /1.0/instances/pb1/backups '{"name": "b2", "expires_at": "2020-01-01T00:00:00Z"}' | head -n 1 | jq -r .operation)
+    assert_equal "$(op_wait "$op")" Success
+    run api GET /1.0/instances/pb1/backups
+    assert_equal "$(head -n 1 <<<"$output" | jq -c .metadata)" '["/1.0/instances/pb1/backups/b1"]'
+    run api POST /1.0/instances/pb1/backups '{"name": "a/b"}'
+    assert_line --index 1 400
+    op=$(api DELETE /1.0/instances/pb1/backups/b1 | head -n 1 | jq -r .operation)
+    assert_equal "$(op_wait "$op")" Success
+    assert_equal "$(ls -A "$MINICTR_DIR/containers/pb1/backups")" ""
+    run api GET /1.0/instances/pb1/backups/b1/export
+    assert_line --index 1 404
+    # A join token from the API, which the server then takes once.
+    run lxc config trust add --name viaapi
+    assert_success
+    assert_line --index 0 "Client viaapi certificate add token:"
+    tok=${lines[1]}
+    assert_equal "$(base64 -d <<<"$tok" | jq -r '.client_name + " " + .addresses[0]')" "viaapi 127.0.0.1:$port"
+    assert_equal "$(base64 -d <<<"$tok" | jq -r .fingerprint)" \
+        "$(openssl x509 -in "$MINICTR_DIR/server.crt" -outform DER | sha256sum | cut -d' ' -f1)"
+    LXD_CONF=$WORK/c1 lxc remote add r1 "$tok"
+    assert_equal "$(LXD_CONF=$WORK/c1 lxc list r1: -c n --format csv | tr '\n' ' ')" "pb1 pb2 pb3 "
+    run mc config trust list --format csv
+    assert_output --regexp '^client,viaapi,[0-9a-f]{12}$'
+}
+
+@test "minictr on REMOTE: names: publish, image export (checked against the fingerprint), alias rename, file create, export and import, config trust" {
+    local fp sfp port cfp
+    export MINICTR_CONF=$WORK/client-conf
+    port=$(free_port)
+    serve
+    mc remote add sock "unix://$SOCK"
+    mc launch busybox sock:q1
+    mc exec q1 -- sh -c 'echo mark > /root/m'
+    # A "REMOTE:" alone, then a filter that is not a name.
+    assert_equal "$(mc image list sock: busybox --format csv | cut -d, -f1)" busybox
+    run mc publish sock:q1 --alias qimg
+    assert_failure
+    assert_output "minictr: container \`q1\` is running; publish --force freezes it while it is read"
+    run mc publish sock:q1 --alias qimg -f os=custom
+    assert_success
+    fp=$(mc image list qimg --format json | jq -r '.[0].fingerprint')
+    assert_output "Instance published with fingerprint: $fp"
+    assert_equal "$(status_of q1)" Running
+    assert_equal "$(mc image show qimg | sed -n 's/^  os: //p')" custom
+    mc snapshot q1 s0
+    run mc publish sock:q1/s0 --alias qimg2
+    assert_success
+    run mc publish sock:q1/nosnap
+    assert_failure
+    assert_output "minictr: publish \`q1/nosnap\`: Snapshot not found"
+    # Images exported from there: the files as imported, named as here.
+    mkdir "$WORK/ex" "$WORK/lx" "$WORK/ex2"
+    run mc image export sock:qimg "$WORK/ex"
+    assert_output "Image exported successfully!"
+    mc image export qimg "$WORK/lx"
+    assert_equal "$(ls "$WORK/ex")" "$fp.tar.gz"
+    cmp "$WORK/ex/$fp.tar.gz" "$WORK/lx/$fp.tar.gz"
+    make_split "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" xz squashfs-xz
+    mc image import "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" --alias spl
+    sfp=$(cat "$WORK/meta.tar.xz" "$WORK/rootfs.squashfs" | sha256sum | cut -d' ' -f1)
+    mc image export sock:spl "$WORK/ex"
+    cmp "$WORK/meta.tar.xz" "$WORK/ex/meta-$sfp.tar.xz"
+    cmp "$WORK/rootfs.squashfs" "$WORK/ex/$sfp.squashfs"
+    mc image export sock:spl "$WORK/ex/one"
+    cmp "$WORK/meta.tar.xz" "$WORK/ex/one"
+    cmp "$WORK/rootfs.squashfs" "$WORK/ex/one.root"
+    # Changed on the server's disk: refused before anything is written.
+    printf X | dd of="$MINICTR_DIR/images/$sfp/orig/rootfs" bs=1 seek=100 conv=notrunc status=none
+    run mc image export sock:spl "$WORK/ex2"
+    assert_failure
+    assert_output --regexp "^minictr: remote \`sock\`: the export of image ${sfp:0:12} does not match its fingerprint \(got [0-9a-f]{12}\); nothing was written$"
+    assert_equal "$(ls -A "$WORK/ex2")" ""
+    mc image delete spl
+    mc image alias rename sock:qimg2 qimg3
+    assert_equal "$(mc image alias list --format csv | cut -d, -f1 | tr '\n' ' ')" "busybox qimg qimg3 "
+    # Files created there, as the local create makes them.
+    mc file create sock:q1/root/f --mode 600 --uid 5
+    mc file create sock:q1/root/d/
+    mc file create sock:q1/root/l --type symlink /root/m
+    mc file create -p sock:q1/root/a/b/c
+    assert_equal "$(mc exec q1 -- stat -c '%n %F %a %u' /root/f /root/d /root/l /root/a/b /root/a/b/c)" \
+        "$(printf '/root/f regular empty file 600 5\n/root/d directory 755 0\n/root/l symbolic link 777 0\n/root/a/b directory 755 0\n/root/a/b/c regular empty file 644 0')"
+    assert_equal "$(mc exec q1 -- readlink /root/l)" /root/m
+    run mc file create sock:q1/root/f
+    assert_failure
+    assert_output "minictr: \`q1/root/f\` already exists (use --force to replace it)"
+    mc file create -f sock:q1/root/f
+    assert_equal "$(mc exec q1 -- stat -c '%a %u' /root/f)" "644 0"
+    run mc file create sock:q1/root/d
+    assert_failure
+    assert_output "minictr: \`q1/root/d\` already exists (use --force to replace it)"
+    run mc file create -f sock:q1/root/d
+    assert_failure
+    assert_output "minictr: create \`q1/root/d\`: Is a directory"
+    run mc file create sock:q1/root/d/
+    assert_failure
+    assert_output "minictr: \`q1/root/d/\` already exists"
+    mc file create -f sock:q1/root/d/
+    # Backups made there, fetched, and not left there.
+    run mc export sock:q1 "$WORK/q1.tar.gz"
+    assert_output "Backup exported successfully to $WORK/q1.tar.gz"
+    assert_equal "$(ls -A "$MINICTR_DIR/containers/q1/backups")" ""
+    run mc import "$WORK/q1.tar.gz" sock:q2
+    assert_output "Container q2 imported"
+    assert_equal "$(mc file pull q2/root/m -)" mark
+    assert_equal "$(mc snapshot list q2 --format csv | cut -d, -f1)" s0
+    run mc import "$WORK/q1.tar.gz" sock:
+    assert_failure
+    assert_output "minictr: import \`uploaded backup\`: container \`q1\` already exists"
+    run mc import --allow-privileged "$WORK/q1.tar.gz" sock:q3
+    assert_equal "$status" 2
+    assert_output "minictr: import --allow-privileged: not on a remote (its server refuses a privileged backup; import it there with \`minictr import\`)"
+    run mc export sock:nosuch "$WORK/n.tar.gz"
+    assert_failure
+    assert_output "minictr: Instance not found"
+    [ ! -e "$WORK/n.tar.gz" ]
+    # Trust there: a token needs the server's address.
+    run mc config trust add sock: --name there
+    assert_failure
+    assert_output "minictr: Can't issue a token: the server does not listen on the network (set core.https_address)"
+    mc config set core.https_address "127.0.0.1:$port"
+    run mc config trust add sock: --name there
+    assert_line --index 0 "Client there certificate add token:"
+    assert_equal "$(base64 -d <<<"${lines[1]}" | jq -r '.client_name + " " + .addresses[0]')" "there 127.0.0.1:$port"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k.pem" -out "$WORK/c.pem" \
+        -days 1 -subj /CN=t 2>/dev/null
+    cfp=$(openssl x509 -in "$WORK/c.pem" -outform DER | sha256sum | cut -d' ' -f1)
+    run mc config trust add-certificate sock: "$WORK/c.pem" --name other
+    assert_output "Certificate $cfp trusted"
+    assert_equal "$(mc config trust list sock: --format csv)" "client,other,${cfp:0:12}"
+    assert_equal "$(mc config trust list --format csv)" "client,other,${cfp:0:12}"
+    run mc config trust add-certificate sock: "$WORK/k.pem"
+    assert_failure
+    assert_output "minictr: \`$WORK/k.pem\` is not a PEM certificate"
+    mc config trust remove "sock:${cfp:0:12}"
+    assert_equal "$(mc config trust list --format csv)" ""
+    mc delete -f sock:q1 sock:q2
+    mc remote remove sock
+}
+
 @test "lxc network create, set, show, list, delete through the API (the CLI's bridge, refused while used)" {
     serve
     lxc network create n1 ipv4.address=10.213.7.1/24 ipv4.nat=false
@@ -1096,9 +1313,9 @@ wait_gone() {
     assert_equal "$(status_of r1)" Frozen
     mc stop -f sock:r1
     # What a remote cannot do is refused in one line, before anything.
-    run mc publish sock:r1 --alias nope
+    run mc image verify sock:busybox
     assert_equal "$status" 2
-    assert_output "minictr: \`minictr publish\` does not work on remote \`sock\` (on a remote: list, info, console, launch, init, start, stop, restart, pause, resume, delete, copy, move, exec, snapshot, restore, file push, file pull, file delete, file edit, config show, config get, config set, config unset, config edit, config device add, config device remove, config device list, config device show, config device get, config device set, config device unset, config device override, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, profile device add, profile device remove, profile device list, profile device show, profile device get, profile device set, profile device unset, image import, image list, image info, image show, image delete, image alias create, image alias delete, image alias list, network list, network show, network info, network get, network set, network unset, network edit, network create, network delete, network list-leases, network attach, network detach, network attach-profile, network detach-profile)"
+    assert_output "minictr: \`minictr image verify\` does not work on remote \`sock\` (on a remote: list, info, console, launch, init, start, stop, restart, pause, resume, delete, copy, move, exec, snapshot, restore, publish, export, import, file push, file pull, file delete, file edit, file create, config show, config get, config set, config unset, config edit, config device add, config device remove, config device list, config device show, config device get, config device set, config device unset, config device override, config trust add, config trust add-certificate, config trust list, config trust remove, profile list, profile show, profile get, profile set, profile unset, profile edit, profile create, profile delete, profile copy, profile rename, profile add, profile remove, profile assign, profile device add, profile device remove, profile device list, profile device show, profile device get, profile device set, profile device unset, image import, image list, image info, image show, image delete, image export, image alias create, image alias delete, image alias list, image alias rename, network list, network show, network info, network get, network set, network unset, network edit, network create, network delete, network list-leases, network attach, network detach, network attach-profile, network detach-profile)"
     run mc list nowhere:
     assert_equal "$status" 2
     assert_output "minictr: unknown remote \`nowhere\` in \`nowhere:\` (see \`minictr remote list\`)"
