@@ -1,5 +1,6 @@
 #include "api/host.h"
 #include "runtime/info.h"
+#include "runtime/trust.h"
 #include "lib/utils.h"
 
 #include <string.h>
@@ -35,7 +36,7 @@ mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const cha
                  struct mc_api_resp *r)
 {
   mc_error_t err = NULL;
-  json_t *host = mc_host_info (ctx->store, &err), *env, *ext, *features, *v;
+  json_t *host = mc_host_info (ctx->store, &err), *env, *ext, *features, *v, *config;
   const char *k;
   char name[256] = "";
   size_t i;
@@ -72,8 +73,61 @@ mc_api_host_get (struct mc_api_ctx *ctx, const struct mc_api_req *req, const cha
                    (int) getpid (), "storage", "dir", "storage_version", "overlayfs", "cgroup_layout",
                    json_object_get (host, "cgroup_layout"), "kernel_features", features);
   json_decref (host);
-  mc_api_sync (r, json_pack ("{s:o, s:s, s:s, s:s, s:b, s:[s], s:{}, s:o}", "api_extensions", ext, "api_status",
+  if ((config = mc_server_config_load (ctx->store, &err)) == NULL)
+    {
+      json_decref (ext);
+      json_decref (env);
+      return mc_api_fail (r, 500, &err);
+    }
+  mc_api_sync (r, json_pack ("{s:o, s:s, s:s, s:s, s:b, s:[s], s:o, s:o}", "api_extensions", ext, "api_status",
                              "stable", "api_version", "1.0", "auth", "trusted", "public", 0, "auth_methods", "tls",
-                             "config", "environment", env));
+                             "config", config, "environment", env));
   return 0;
+}
+
+/* PUT (REPLACE: the keys left out are unset) or PATCH /1.0 {config}: the
+ * server's own keys (core.*), every one checked before any is changed.
+ * A new core.https_address is listened on from the server's next start.  */
+static int
+host_change (struct mc_api_ctx *ctx, const struct mc_api_req *req, bool replace, struct mc_api_resp *r)
+{
+  json_t *given = json_object_get (req->body, "config"), *v;
+  cleanup_json json_t *old = NULL;
+  mc_error_t err = NULL;
+  const char *k;
+
+  if (!json_is_object (req->body) || (given && !json_is_null (given) && !json_is_object (given)))
+    return mc_api_error (r, 400, "Invalid server config: expected {\"config\": {KEY: VALUE}}");
+  json_object_foreach (given, k, v)
+    if (!json_is_string (v) && !json_is_null (v))
+      return mc_api_error (r, 400, "Invalid value for `%s`: a string", k);
+    else if (mc_server_config_check (k, json_string_value (v), &err) < 0)
+      return mc_api_fail (r, 400, &err);
+  if ((old = mc_server_config_load (ctx->store, &err)) == NULL)
+    return mc_api_fail (r, 500, &err);
+  json_object_foreach (given, k, v)
+    if (mc_server_config_set (ctx->store, k, json_string_value (v), &err) < 0)
+      return mc_api_fail (r, 500, &err);
+  if (replace)
+    json_object_foreach (old, k, v)
+      if (json_object_get (given, k) == NULL && mc_server_config_set (ctx->store, k, NULL, &err) < 0)
+        return mc_api_fail (r, 500, &err);
+  mc_api_sync (r, NULL);
+  return 0;
+}
+
+int
+mc_api_host_put (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                 struct mc_api_resp *r)
+{
+  (void) args;
+  return host_change (ctx, req, true, r);
+}
+
+int
+mc_api_host_patch (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
+                   struct mc_api_resp *r)
+{
+  (void) args;
+  return host_change (ctx, req, false, r);
 }

@@ -51,6 +51,8 @@ static const struct route
   handler_fn fn;
 } routes[] = {
   { "GET", "/1.0", mc_api_host_get },
+  { "PUT", "/1.0", mc_api_host_put },
+  { "PATCH", "/1.0", mc_api_host_patch },
   { "GET", "/1.0/instances", mc_api_instances_list },
   { "POST", "/1.0/instances", mc_api_instances_post },
   { "GET", "/1.0/instances/*", mc_api_instance_get },

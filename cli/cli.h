@@ -221,8 +221,9 @@ int cli_cmd_export (const struct cli_command *cmd, int argc, char **argv, mc_err
 int cli_cmd_import (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_serve (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_config_trust (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
-/* `config get|set|unset core.KEY`: the server's own keys.  */
-int cli_server_config (const char *verb, const char *key, const char *value, mc_error_t *err);
+/* `config get|set|unset core.KEY`: the server's own keys (REMOTE's,
+ * through the API, or the local store's with REMOTE NULL).  */
+int cli_server_config (const char *remote, const char *verb, const char *key, const char *value, mc_error_t *err);
 int cli_cmd_publish (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 int cli_cmd_move (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err);
 

@@ -216,7 +216,7 @@ cmd_get (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     return r < 0 ? -1 : 0;
   /* A server key has no container: `config get core.https_address`.  */
   if (argc - optind == 1 && strncmp (argv[optind], "core.", 5) == 0)
-    return cli_server_config ("get", argv[optind], NULL, err);
+    return cli_server_config (remote, "get", argv[optind], NULL, err);
   if (argc - optind != 2)
     return mc_make_usage_error (err, "config get: expected NAME KEY, or a server key (core.*)");
   if (remote)
@@ -293,7 +293,7 @@ cmd_set (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (argc - optind == 2 && strncmp (argv[optind], "core.", 5) == 0)
-    return cli_server_config ("set", argv[optind], argv[optind + 1], err);
+    return cli_server_config (remote, "set", argv[optind], argv[optind + 1], err);
   /* `set NAME KEY VALUE`, or `set NAME KEY=VALUE...` */
   if (parse_pairs (cmd, argc, argv, optind + 1, &change, &keys, &values, err) < 0)
     return -1;
@@ -314,7 +314,7 @@ cmd_unset (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err
   if (r != 0)
     return r < 0 ? -1 : 0;
   if (argc - optind == 1 && strncmp (argv[optind], "core.", 5) == 0)
-    return cli_server_config ("unset", argv[optind], NULL, err);
+    return cli_server_config (remote, "unset", argv[optind], NULL, err);
   if (argc - optind < 2)
     return mc_make_usage_error (err, "config unset: expected NAME KEY..., or a server key (core.*)");
   change.keys = (const char *const *) argv + optind + 1;

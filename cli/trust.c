@@ -13,12 +13,29 @@
 #include <string.h>
 
 int
-cli_server_config (const char *verb, const char *key, const char *value, mc_error_t *err)
+cli_server_config (const char *remote, const char *verb, const char *key, const char *value, mc_error_t *err)
 {
   cleanup_json json_t *config = NULL;
   struct mc_store s;
   int r;
 
+  if (remote)
+    {
+      /* The server's keys there: GET /1.0's config; PATCH /1.0 ("": unset).  */
+      cleanup_json json_t *server = NULL, *body = NULL;
+      const char *v;
+
+      if (strcmp (verb, "get") != 0)
+        {
+          body = json_pack ("{s:{s:s}}", "config", key, value ? value : "");
+          return cli_remote_call (remote, "PATCH", "/1.0", body, NULL, err);
+        }
+      if ((server = cli_remote_get (remote, "/1.0", err)) == NULL)
+        return -1;
+      v = json_string_value (json_object_get (json_object_get (server, "config"), key));
+      printf ("%s\n", v ? v : "");
+      return 0;
+    }
   if (mc_store_open (&s, err) < 0)
     return -1;
   if (strcmp (verb, "get") == 0)

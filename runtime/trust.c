@@ -49,6 +49,17 @@ address_valid (const char *a)
 }
 
 int
+mc_server_config_check (const char *key, const char *value, mc_error_t *err)
+{
+  if (strcmp (key, "core.https_address") != 0)
+    return mc_make_error (err, 0, "unknown server config key `%s` (minictr's: core.https_address)", key);
+  if (value && *value && !address_valid (value))
+    return mc_make_error (err, 0, "invalid value `%s` for `%s`: expected HOST:PORT, [IPV6]:PORT or :PORT", value,
+                          key);
+  return 0;
+}
+
+int
 mc_server_config_set (struct mc_store *s, const char *key, const char *value, mc_error_t *err)
 {
   cleanup_json json_t *config = NULL, *doc = NULL;
@@ -56,11 +67,8 @@ mc_server_config_set (struct mc_store *s, const char *key, const char *value, mc
   cleanup_close int lock = -1;
   size_t len;
 
-  if (strcmp (key, "core.https_address") != 0)
-    return mc_make_error (err, 0, "unknown server config key `%s` (minictr's: core.https_address)", key);
-  if (value && *value && !address_valid (value))
-    return mc_make_error (err, 0, "invalid value `%s` for `%s`: expected HOST:PORT, [IPV6]:PORT or :PORT", value,
-                          key);
+  if (mc_server_config_check (key, value, err) < 0)
+    return -1;
   if ((lock = mc_lock_at (s->rootfd, ".server.lock", true, false, err)) < 0
       || (config = mc_server_config_load (s, err)) == NULL)
     return -1;

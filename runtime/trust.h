@@ -27,6 +27,8 @@ json_t *mc_server_config_load (struct mc_store *s, mc_error_t *err);
 /* Set (VALUE) or unset (NULL) a server key; the known ones only
  * (core.https_address: HOST:PORT, [V6]:PORT or :PORT).  */
 int mc_server_config_set (struct mc_store *s, const char *key, const char *value, mc_error_t *err);
+/* Whether KEY is a known one and VALUE (NULL or "": unset) valid for it.  */
+int mc_server_config_check (const char *key, const char *value, mc_error_t *err);
 
 /* The server's certificate and key files (allocated paths), made if
  * missing, and the certificate's fingerprint.  */

@@ -487,6 +487,15 @@ op_wait() {
     mc config set core.https_address "127.0.0.1:$port"
     mc launch busybox pb1
     serve
+    # The server's config through /1.0 (lxc's GET, then PUT of the whole).
+    assert_equal "$(lxc config get core.https_address)" "127.0.0.1:$port"
+    run lxc config set core.https_address nowhere
+    assert_failure
+    assert_output "Error: invalid value \`nowhere\` for \`core.https_address\`: expected HOST:PORT, [IPV6]:PORT or :PORT"
+    lxc config unset core.https_address
+    assert_equal "$(mc config get core.https_address)" ""
+    lxc config set core.https_address "127.0.0.1:$port"
+    assert_equal "$(mc config get core.https_address)" "127.0.0.1:$port"
     mc exec pb1 -- sh -c 'echo published > /root/m'
     # Running: LXD's client refuses, or with --force stops it and starts it
     # again around the publish.
@@ -673,7 +682,13 @@ op_wait() {
     run mc config trust add sock: --name there
     assert_failure
     assert_output "minictr: Can't issue a token: the server does not listen on the network (set core.https_address)"
-    mc config set core.https_address "127.0.0.1:$port"
+    # The server's own keys, set there (PATCH /1.0).
+    mc config set sock: core.https_address "127.0.0.1:$port"
+    assert_equal "$(mc config get core.https_address)" "127.0.0.1:$port"
+    assert_equal "$(mc config get sock: core.https_address)" "127.0.0.1:$port"
+    run mc config set sock: core.nonsense 1
+    assert_failure
+    assert_output "minictr: unknown server config key \`core.nonsense\` (minictr's: core.https_address)"
     run mc config trust add sock: --name there
     assert_line --index 0 "Client there certificate add token:"
     assert_equal "$(base64 -d <<<"${lines[1]}" | jq -r '.client_name + " " + .addresses[0]')" "there 127.0.0.1:$port"
