@@ -32,6 +32,8 @@ struct request
   char why[256];
 };
 
+/* The most of a body sent, or of an answer read, at once.  */
+#define CLIENT_BUF (64u << 10)
 static struct request *current;
 
 #define ANSWER_MAX (64u << 20)
@@ -119,7 +121,9 @@ static int
 callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
   struct request *r = current;
-  unsigned char buf[LWS_PRE + 16384];
+  /* One piece of a body, or of an answer read (static: one request at
+     a time, and 64 KiB is more than a stack frame should take).  */
+  static unsigned char buf[LWS_PRE + CLIENT_BUF];
 
   if (r == NULL)
     return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
@@ -379,6 +383,12 @@ client_context (struct mc_client *c, bool tls, const struct lws_protocols *proto
   info.gid = (gid_t) -1;
   info.uid = (uid_t) -1;
   info.timeout_secs = 3600; /* an operation's wait may be long */
+  /* A body goes out 64 KiB at a time (libwebsockets' default, 4 KiB,
+     would take a poll per 4 KiB), and a context's tables are sized for the
+     few descriptors a request uses (libwebsockets would size them by
+     `ulimit -n`, and clear them, for every request).  */
+  info.pt_serv_buf_size = CLIENT_BUF;
+  info.fd_limit_per_thread = 64;
   info.connect_timeout_secs = 20;
   if (tls)
     {

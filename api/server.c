@@ -278,6 +278,28 @@ unlink_waiter (struct server *srv, struct conn *c)
   c->wait_op = NULL;
 }
 
+/* C waits for OP: linked among the waiters, and its input no longer
+ * polled for (libwebsockets reads nothing during a transaction, so a
+ * peer that went away would leave the socket readable, polled in a loop;
+ * not polled for, a closed unix socket still shows as hung up, and the
+ * connection is closed).  */
+static void
+park (struct server *srv, struct conn *c, struct mc_op *op)
+{
+  c->wait_op = op;
+  c->next_waiter = srv->waiters;
+  srv->waiters = c;
+  sym_lws_rx_flow_control (c->wsi, 0);
+}
+
+/* C's wait is over: its input polled for again (the next request).  */
+static void
+unpark (struct server *srv, struct conn *c)
+{
+  unlink_waiter (srv, c);
+  sym_lws_rx_flow_control (c->wsi, 1);
+}
+
 static void
 unlink_listener (struct server *srv, struct conn *c)
 {
@@ -605,9 +627,7 @@ operations (struct server *srv, struct conn *c, struct mc_api_resp *r)
     }
   /* Parked until it ends, or until ?timeout= seconds (-1: no limit).  */
   timeout = mc_api_query (&req, "timeout");
-  c->wait_op = op;
-  c->next_waiter = srv->waiters;
-  srv->waiters = c;
+  park (srv, c, op);
   if (timeout && atoi (timeout) >= 0)
     sym_lws_set_timer_usecs (c->wsi, (lws_usec_t) atoi (timeout) * LWS_USEC_PER_SEC);
   return 1;
@@ -687,10 +707,8 @@ dispatch (struct server *srv, struct conn *c)
   if (r.op && r.sync_op && r.op->status_code == 103)
     {
       /* The answer is the operation's outcome.  */
-      c->wait_op = r.op;
       c->wait_sync = true;
-      c->next_waiter = srv->waiters;
-      srv->waiters = c;
+      park (srv, c, r.op);
       mc_api_resp_release (&r);
       return;
     }
@@ -731,14 +749,14 @@ op_ended (struct server *srv, struct mc_op *op)
       next = c->next_waiter;
       if (c->wait_op == op && c->has_file_fd)
         {
-          unlink_waiter (srv, c);
+          unpark (srv, c);
           file_answer (c, op);
         }
       else if (c->wait_op == op)
         {
           struct mc_api_resp r = c->wait_sync ? sync_answer (op) : wait_answer (op);
 
-          unlink_waiter (srv, c);
+          unpark (srv, c);
           sym_lws_set_timer_usecs (c->wsi, LWS_SET_TIMER_USEC_CANCEL);
           respond (c, &r);
           mc_api_resp_release (&r);
@@ -746,7 +764,11 @@ op_ended (struct server *srv, struct mc_op *op)
     }
 }
 
-/* Write what is due on C: the headers, then the body in pieces.  */
+/* Write what is due on C: the headers, then the body in pieces.  A
+ * failure is -1, which has libwebsockets close the connection (for an
+ * HTTP_WRITEABLE callback it takes only a negative value as that: a
+ * positive one would leave a connection whose peer went away alive, its
+ * socket readable and never read, polled in a loop).  */
 static int
 write_http (struct conn *c)
 {
@@ -763,18 +785,18 @@ write_http (struct conn *c)
 
       if (sym_lws_add_http_common_headers (c->wsi, (unsigned int) c->status,
                                            c->ctype ? c->ctype : "application/json", c->out_len, &p, end))
-        return 1;
+        return -1;
       json_object_foreach (c->out_headers, hk, hv)
         if (sym_lws_add_http_header_by_name (c->wsi, (const unsigned char *) hk,
                                              (const unsigned char *) json_string_value (hv),
                                              (int) strlen (json_string_value (hv)), &p, end))
-          return 1;
+          return -1;
       if ((c->location
               && sym_lws_add_http_header_by_name (c->wsi, (const unsigned char *) "Location:",
                                                   (const unsigned char *) c->location, (int) strlen (c->location),
                                                   &p, end))
           || sym_lws_finalize_write_http_header (c->wsi, start, &p, end))
-        return 1;
+        return -1;
       c->headers_sent = true;
       sym_lws_callback_on_writable (c->wsi);
       return 0;
@@ -796,19 +818,19 @@ write_http (struct conn *c)
           if (r < 0 && errno == EINTR)
             continue;
           if (r < 0)
-            return 1;
+            return -1;
           if (r == 0)
             c->cur_out_fd++;
           got += (size_t) r;
         }
       if (got != n
           || sym_lws_write (c->wsi, fbuf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
-        return 1;
+        return -1;
     }
   else if (sym_lws_write (c->wsi, (unsigned char *) c->out + LWS_PRE + c->out_sent, n,
                           final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
            != (int) n)
-    return 1;
+    return -1;
   c->out_sent += n;
   if (!final)
     {
@@ -1112,7 +1134,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
         {
           struct mc_api_resp r = wait_answer (c->wait_op);
 
-          unlink_waiter (srv, c);
+          unpark (srv, c);
           respond (c, &r);
           mc_api_resp_release (&r);
         }
@@ -1393,7 +1415,7 @@ mc_api_serve (const struct mc_api_options *o, mc_error_t *err)
   srv.ctx.store = &srv.store;
   srv.ctx.version = o->version;
   the_server = &srv;
-  sym_lws_set_log_level (LLL_ERR, NULL);
+  sym_lws_set_log_level (getenv ("MC_LWS_DEBUG") ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO | LLL_DEBUG : LLL_ERR, NULL);
   /* The socket is made with no access for others, before its owner and
      mode are set: no window in which anyone could connect.  */
   old_umask = umask (077);

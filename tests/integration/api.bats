@@ -155,6 +155,54 @@ api() {
     assert_equal "$(head -n 1 <<<"$output" | jq -c '[.metadata.status, .metadata.metadata.return]')" '["Success",0]'
 }
 
+# The server's descriptors, and its CPU ticks (user + system).
+server_fds() {
+    find "/proc/$SERVER_PID/fd" -mindepth 1 | wc -l
+}
+server_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
+}
+
+@test "a client that goes away (mid-answer, or while it waits for an operation) costs the server nothing: its connection closed, no busy loop" {
+    local fds t0 op _
+    mc launch busybox g1
+    head -c 4000000 /dev/urandom >"$WORK/big"
+    mc file push "$WORK/big" g1/root/big
+    serve
+    curl -s --unix-socket "$SOCK" http://lxd/1.0 >/dev/null
+    fds=$(server_fds)
+    # Ten clients that read the headers of a 4 MB answer and hang up.
+    python3 - "$SOCK" <<'PY'
+import socket, sys
+for _ in range(10):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(b"GET /1.0/instances/g1/files?path=/root/big HTTP/1.1\r\nHost: lxd\r\n\r\n")
+    s.recv(200)
+    s.close()
+PY
+    # A client that waits for a running operation and hangs up.
+    op=$(curl -s --unix-socket "$SOCK" -X POST -d '{"command": ["sleep", "3"], "wait-for-websocket": false}' \
+        http://lxd/1.0/instances/g1/exec | jq -r .operation)
+    run timeout 0.5 curl -s --unix-socket "$SOCK" "http://lxd$op/wait"
+    assert_equal "$status" 124
+    # Every one of their connections is closed...
+    for _ in $(seq 100); do
+        [ "$(server_fds)" = "$fds" ] && break
+        sleep 0.05
+    done
+    assert_equal "$(server_fds)" "$fds"
+    # ... and the server idles (a loop polling a dead socket takes a whole CPU: 100 ticks a second).
+    t0=$(server_ticks)
+    sleep 1
+    [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second while idle"
+    # The operation was not disturbed, and the next client is served.
+    assert_equal "$(curl -s --unix-socket "$SOCK" "http://lxd$op/wait" | jq -r .metadata.status)" Success
+    lxc exec g1 -- cat /root/big >"$WORK/back"
+    assert_equal "$(stat -c %s "$WORK/back")" 4000000
+    cmp "$WORK/big" "$WORK/back"
+}
+
 @test "the socket is root's (and the minictr group's); a second server is refused; SIGTERM leaves the containers running" {
     local mode
     mc launch busybox k1
