@@ -78,9 +78,11 @@ remove_backup (int bfd, const char *backup, mc_error_t *err)
   return 0;
 }
 
-/* NAME's backups, LXD's objects, the expired ones removed on the way.  */
+/* NAME's backups, LXD's objects; the expired ones left out, and removed
+ * when PRUNE (the caller holds NAME's lock: a backup being made under the
+ * same name is never removed by someone else).  */
 static json_t *
-backup_list (struct mc_store *s, const char *name, mc_error_t *err)
+backup_list (struct mc_store *s, const char *name, bool prune, mc_error_t *err)
 {
   cleanup_close int bfd = backups_dir (s, name, false, err);
   cleanup_json json_t *names = NULL;
@@ -111,11 +113,13 @@ backup_list (struct mc_store *s, const char *name, mc_error_t *err)
       exp = parse_time (json_string_value (json_object_get (rec, "expires_at")));
       if (exp > 0 && exp <= now)
         {
-          if (remove_backup (bfd, b, &e) < 0)
+          if (prune && remove_backup (bfd, b, &e) < 0)
             mc_error_release (&e);
           json_decref (rec);
           continue;
         }
+      /* Its name is its file's, whatever the record says.  */
+      json_object_set_new (rec, "name", json_string (b));
       /* (YAML's scalars load as strings)  */
       only = json_is_true (json_object_get (rec, "instance_only"))
              || is_true_text (json_string_value (json_object_get (rec, "instance_only")));
@@ -137,7 +141,7 @@ mc_api_backups_list (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
 
   if (!mc_container_exists (ctx->store, args[0]))
     return mc_api_error (r, 404, "Instance not found");
-  if ((all = backup_list (ctx->store, args[0], &err)) == NULL)
+  if ((all = backup_list (ctx->store, args[0], false, &err)) == NULL)
     return mc_api_fail (r, 500, &err);
   if (mc_api_recursion (req) > 0)
     {
@@ -158,7 +162,7 @@ static json_t *
 backup_get (struct mc_store *s, const char *name, const char *backup)
 {
   mc_error_t err = NULL;
-  json_t *all = backup_list (s, name, &err), *b, *found = NULL;
+  json_t *all = backup_list (s, name, false, &err), *b, *found = NULL;
   size_t i;
 
   mc_error_release (&err);
@@ -184,7 +188,7 @@ make_backup (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *er
   if (lock < 0 || (bfd = backups_dir (s, name, true, err)) < 0)
     return -1;
   /* (the expired ones go first)  */
-  if ((old = backup_list (s, name, err)) == NULL)
+  if ((old = backup_list (s, name, true, err)) == NULL)
     return -1;
   if (faccessat (bfd, rec_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return mc_make_error (err, 0, "Backup `%s` of `%s` already exists", backup, name);
@@ -210,7 +214,7 @@ static char *
 next_backup_name (struct mc_store *s, const char *name)
 {
   mc_error_t err = NULL;
-  json_t *all = backup_list (s, name, &err), *b;
+  json_t *all = backup_list (s, name, false, &err), *b;
   long next = 0;
   size_t i;
 

@@ -8,8 +8,8 @@
  *   containers/NAME/backups/BACKUP.yaml     {name, created_at, expires_at,
  *                                            instance_only}
  *
- * An expired backup is removed when the list is next read or a backup is
- * next made.  `lxc import` is POST /1.0/instances with the tarball as an
+ * An expired backup is no longer listed, and is removed when a backup of
+ * its container is next made (under the container's lock).  `lxc import` is POST /1.0/instances with the tarball as an
  * application/octet-stream body (mc_api_instances_import).  */
 #ifndef MINICTR_API_BACKUPS_H
 #define MINICTR_API_BACKUPS_H

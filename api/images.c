@@ -416,8 +416,25 @@ mc_api_alias_rename (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   const char *to = json_string_value (json_object_get (req->body, "name"));
   mc_error_t err = NULL;
 
+  cleanup_json json_t *all = NULL;
+  bool from_found = false, to_found = false;
+  json_t *a;
+  size_t i;
+
   if (to == NULL || *to == '\0')
     return mc_api_error (r, 400, "Invalid alias rename: a new `name` is required");
+  /* LXD's statuses: 404 for no such alias, 409 for a name taken.  */
+  if ((all = mc_alias_list (ctx->store, &err)) == NULL)
+    return mc_api_fail (r, 500, &err);
+  json_array_foreach (all, i, a)
+    {
+      from_found |= strcmp (json_string_value (json_object_get (a, "name")), args[0]) == 0;
+      to_found |= strcmp (json_string_value (json_object_get (a, "name")), to) == 0;
+    }
+  if (!from_found)
+    return mc_api_error (r, 404, "alias `%s` not found", args[0]);
+  if (to_found)
+    return mc_api_error (r, 409, "alias `%s` already exists", to);
   if (mc_alias_rename (ctx->store, args[0], to, &err) < 0)
     return mc_api_fail (r, 400, &err);
   mc_api_sync (r, NULL);

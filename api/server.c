@@ -633,6 +633,15 @@ operations (struct server *srv, struct conn *c, struct mc_api_resp *r)
   return 1;
 }
 
+/* What an untrusted client over HTTPS may ask: the server's description
+ * and the join token's exchange, nothing else (LXD's rule).  */
+static bool
+untrusted_may (const struct conn *c)
+{
+  return (strcmp (c->method, "GET") == 0 && (strcmp (c->path, "/1.0") == 0 || strcmp (c->path, "/") == 0))
+         || (strcmp (c->method, "POST") == 0 && strcmp (c->path, "/1.0/certificates") == 0);
+}
+
 static void
 dispatch (struct server *srv, struct conn *c)
 {
@@ -646,10 +655,7 @@ dispatch (struct server *srv, struct conn *c)
   size_t i, j;
 
   c->dispatched = true;
-  /* An untrusted client over HTTPS: the server's description and the
-     join token's exchange, nothing else (LXD's rule).  */
-  if (!c->trusted && !(strcmp (c->method, "GET") == 0 && (strcmp (c->path, "/1.0") == 0 || strcmp (c->path, "/") == 0))
-      && !(strcmp (c->method, "POST") == 0 && strcmp (c->path, "/1.0/certificates") == 0))
+  if (!c->trusted && !untrusted_may (c))
     mc_api_error (&r, 403, "not authorized");
   else if (c->too_big)
     mc_api_error (&r, 413, "Request body too large (over %u bytes)", BODY_MAX);
@@ -1080,6 +1086,14 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 
           c->chunked = sym_lws_hdr_copy (wsi, te, sizeof (te), WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0
                        && strstr (te, "chunked") != NULL;
+        }
+      /* Refused before its body is read, let alone stored; the
+         connection ends with the answer.  */
+      if (!c->trusted && !untrusted_may (c))
+        {
+          c->close_after = true;
+          dispatch (srv, c);
+          return 0;
         }
       if (strcmp (c->method, "POST") == 0 && spooled_path (c->path, c->content_type))
         {

@@ -861,7 +861,10 @@ cmd_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
       enum mc_file_type type = a.type;
 
       if (parse_refs (argv + optind, 1, &ref, err) < 0)
-        return -1;
+        {
+          free (a.remote);
+          return -1;
+        }
       if (!a.type_given && ref.dir)
         type = MC_FILE_TYPE_DIRECTORY;
       r = remote_create (&a, &ref, type, c.target, err);

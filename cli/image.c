@@ -578,14 +578,20 @@ write_export (const char *dest, const char *data, size_t len, bool *written, mc_
   return 0;
 }
 
-/* NAME, a file name the server gave, as a name in a directory: its last
- * component, or FALLBACK when that is empty, `.` or `..`.  */
+/* NAME, a file name the server gave, as a name in the target directory:
+ * taken only when it is FALLBACK (the fingerprint, or meta- and the
+ * fingerprint) and an extension, as LXD names them, so a server cannot
+ * pick which file of the user's it replaces (`.bashrc`); else FALLBACK.  */
 static const char *
 export_file_name (const char *name, const char *fallback)
 {
-  const char *base = last_component (name);
+  size_t n = strlen (fallback);
+  const char *ext = name + n;
 
-  return *base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0 ? fallback : base;
+  if (strncmp (name, fallback, n) != 0 || (*ext != '\0' && *ext != '.') || strchr (ext, '/') != NULL
+      || strlen (ext) > 32)
+    return fallback;
+  return name;
 }
 
 /* FP's files from REMOTE (LXD's GET /1.0/images/FP/export: the unified

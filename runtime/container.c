@@ -73,8 +73,16 @@ mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
 bool
 mc_container_exists (struct mc_store *s, const char *name)
 {
-  cleanup_free char *path = xasprintf ("containers/%s", name);
+  cleanup_free char *path = NULL;
+  mc_error_t err = NULL;
 
+  /* Not a name (`..`, `.tmp-import-1`): not a container.  */
+  if (mc_container_name_validate (name, &err) < 0)
+    {
+      mc_error_release (&err);
+      return false;
+    }
+  path = xasprintf ("containers/%s", name);
   return faccessat (s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 

@@ -182,6 +182,40 @@ check_trust (int bdir, const char *rel, mc_error_t *err)
   return ret;
 }
 
+/* An entry of backup/snapshots/ that backup/index.yaml's SNAPS does not
+ * list is an error.  */
+static int
+unlisted_snapshot (int bdir, json_t *snaps, mc_error_t *err)
+{
+  cleanup_dir DIR *d = mc_opendir_at (bdir, "snapshots");
+  cleanup_free char *first = NULL;
+  struct dirent *de;
+  json_t *v;
+  size_t i;
+
+  if (d == NULL)
+    return errno == ENOENT ? 0 : mc_make_error (err, errno, "backup: read snapshots/");
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      bool listed = false;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      json_array_foreach (snaps, i, v)
+        if (strcmp (json_string_value (v), de->d_name) == 0)
+          listed = true;
+      /* (the first by name is named: the same on every file system)  */
+      if (!listed && (first == NULL || strcmp (de->d_name, first) < 0))
+        {
+          free (first);
+          first = xstrdup (de->d_name);
+        }
+    }
+  if (errno != 0)
+    return mc_make_error (err, errno, "backup: read snapshots/");
+  return first ? mc_make_error (err, 0, "backup: snapshots/%s is not in backup/index.yaml", first) : 0;
+}
+
 /* What the unpacked backup/ must hold before it becomes a container.  */
 static int
 check_backup (struct mc_store *s, int bdir, json_t *index, bool allow_privileged, mc_error_t *err)
@@ -220,10 +254,16 @@ check_backup (struct mc_store *s, int bdir, json_t *index, bool allow_privileged
         return mc_make_error (err, 0, "backup: snapshot `%s` has no layer", json_string_value (v));
       free (rel);
       rel = xasprintf ("snapshots/%s/config.yaml", json_string_value (v));
-      if (!allow_privileged && faccessat (bdir, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0
-          && check_trust (bdir, rel, err) < 0)
+      if (fstatat (bdir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (st.st_mode))
+        return mc_make_error (err, 0, "backup: snapshot `%s` has no config.yaml", json_string_value (v));
+      if (!allow_privileged && check_trust (bdir, rel, err) < 0)
         return -1;
     }
+  /* Every snapshot that comes in is one of those checked: a directory the
+     index leaves out would arrive unchecked (and a restore of it would
+     bring its config in).  */
+  if (unlisted_snapshot (bdir, snaps, err) < 0)
+    return -1;
   if (!allow_privileged && check_trust (bdir, "container/config.yaml", err) < 0)
     return -1;
   return 0;

@@ -577,6 +577,13 @@ op_wait() {
     run lxc image alias rename nope x
     assert_failure
     assert_output "Error: alias \`nope\` not found"
+    run lxc image alias rename pimg pimg3
+    assert_failure
+    assert_output "Error: alias \`pimg3\` already exists"
+    run api POST /1.0/images/aliases/nope '{"name": "x"}'
+    assert_line --index 1 404
+    run api POST /1.0/images/aliases/pimg '{"name": "pimg3"}'
+    assert_line --index 1 409
     # Backups: lxc export makes one there, fetches it and deletes it; it
     # holds what the CLI's export writes.
     lxc export pb1 "$WORK/pb1.tar.gz"
@@ -617,6 +624,13 @@ op_wait() {
     run api POST /1.0/instances/pb1/backups '{"name": "a/b"}'
     assert_line --index 1 400
     op=$(api DELETE /1.0/instances/pb1/backups/b1 | head -n 1 | jq -r .operation)
+    assert_equal "$(op_wait "$op")" Success
+    # The expired one goes when the next backup is made (under the lock).
+    assert_equal "$(find "$MINICTR_DIR/containers/pb1/backups" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" "b2.tar.gz b2.yaml "
+    op=$(api POST /1.0/instances/pb1/backups '{}' | head -n 1 | jq -r .operation)
+    assert_equal "$(op_wait "$op")" Success
+    assert_equal "$(find "$MINICTR_DIR/containers/pb1/backups" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" "backup0.tar.gz backup0.yaml "
+    op=$(api DELETE /1.0/instances/pb1/backups/backup0 | head -n 1 | jq -r .operation)
     assert_equal "$(op_wait "$op")" Success
     assert_equal "$(ls -A "$MINICTR_DIR/containers/pb1/backups")" ""
     run api GET /1.0/instances/pb1/backups/b1/export
@@ -756,6 +770,26 @@ op_wait() {
     mc remote remove sock
 }
 
+@test "minictr image export from a remote: the file name the server gives cannot pick which of the user's files is replaced" {
+    local fp _
+    export MINICTR_CONF=$WORK/client-conf
+    head -c 1000 /dev/urandom >"$WORK/body"
+    fp=$(sha256sum "$WORK/body" | cut -d' ' -f1)
+    python3 "$BATS_TEST_DIRNAME/fake-image-server.py" "$WORK/fake.sock" "$WORK/body" &
+    export STARTED_PIDS="${STARTED_PIDS:-} $!"
+    for _ in $(seq 100); do
+        [ -S "$WORK/fake.sock" ] && break
+        sleep 0.05
+    done
+    mc remote add fake "unix://$WORK/fake.sock"
+    mkdir "$WORK/out"
+    echo mine >"$WORK/out/.bashrc"
+    run bash -c 'cd "$1" && "$2" image export "fake:$3"' _ "$WORK/out" "$MINICTR_BIN" "$fp"
+    assert_success
+    assert_equal "$(cat "$WORK/out/.bashrc")" mine
+    cmp "$WORK/body" "$WORK/out/$fp"
+}
+
 @test "lxc network create, set, show, list, delete through the API (the CLI's bridge, refused while used)" {
     serve
     lxc network create n1 ipv4.address=10.213.7.1/24 ipv4.nat=false
@@ -829,6 +863,14 @@ free_port() {
     # No certificate, or an untrusted one: the server's description, 403 else.
     assert_equal "$(curl -sk "https://127.0.0.1:$port/1.0" | jq -r .metadata.auth)" untrusted
     assert_equal "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/1.0/instances")" 403
+    # ... refused before a body is read, let alone stored: 60 MB sent at
+    # 1 MB/s would take a minute to be read.
+    head -c 60000000 /dev/zero >"$WORK/zeros"
+    run timeout 30 curl -sk -o /dev/null -w '%{http_code}' --limit-rate 1M -X POST \
+        -H 'Content-Type: application/octet-stream' --data-binary @"$WORK/zeros" "https://127.0.0.1:$port/1.0/instances"
+    assert_success
+    assert_output 403
+    rm "$WORK/zeros"
     run env LXD_CONF="$WORK/c3" lxc remote add r3 "https://127.0.0.1:$port" --accept-certificate --password nope
     assert_failure
     # Forgotten: refused again.

@@ -228,6 +228,19 @@ layer_listing() {
     run mc import "$WORK/snap.tar.gz"
     assert_failure 1
     assert_output "minictr: import \`$WORK/snap.tar.gz\`: backup/snapshots/s1/config.yaml: security.privileged is true (import with --allow-privileged only a backup you trust)"
+    # ... even one the index leaves out (it would arrive unchecked).
+    mkdir "$WORK/unl"
+    tar -C "$WORK/unl" --numeric-owner -xzpf "$WORK/snap.tar.gz"
+    awk '/^snapshots:/ { print "snapshots: []"; skip = 1; next } skip && /^- / { next } { skip = 0; print }' \
+        "$WORK/unl/backup/index.yaml" >"$WORK/index.yaml"
+    mv "$WORK/index.yaml" "$WORK/unl/backup/index.yaml"
+    assert_equal "$(grep -c '^snapshots: \[\]$' "$WORK/unl/backup/index.yaml")" 1
+    tar -C "$WORK/unl" --numeric-owner -czf "$WORK/unlisted.tar.gz" backup
+    run mc import "$WORK/unlisted.tar.gz"
+    assert_failure 1
+    assert_output "minictr: import \`$WORK/unlisted.tar.gz\`: backup: snapshots/s0 is not in backup/index.yaml"
+    run find "$MINICTR_DIR/containers" -mindepth 1 -maxdepth 1 ! -name .idmap.lock
+    assert_output ""
     run mc import "$WORK/priv.tar.gz" --allow-privileged
     assert_success
     assert_output "Container p1 imported"
