@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #define SOURCE_BUFSIZE (1 << 20)
 
@@ -200,7 +203,7 @@ entry_wanted (enum mc_unpack_kind kind, const char *path)
 {
   size_t first = strcspn (path, "/");
 
-  if (kind == MC_UNPACK_ROOTFS)
+  if (kind == MC_UNPACK_ROOTFS || kind == MC_UNPACK_OCI_LAYER)
     return *path != '\0';
   if (kind == MC_UNPACK_BACKUP)
     return first == 6 && strncmp (path, "backup", 6) == 0;
@@ -300,6 +303,67 @@ prepare_entry (struct archive_entry *e, enum mc_unpack_kind kind,
   return 0;
 }
 
+/* The directory DIR (relative, checked) of the layer being unpacked in
+ * the working directory, opened one component at a time with no symlink
+ * followed, the missing ones made (a whiteout may name a file of a
+ * directory only a lower layer has).  */
+static int
+layer_dir (const char *dir, mc_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (dir);
+  char *comp, *save = NULL;
+  int cur = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+
+  if (cur < 0)
+    return mc_make_error (err, errno, "open the layer's directory");
+  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
+    {
+      if ((fd = openat (cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 && errno == ENOENT
+          && (mkdirat (cur, comp, 0755) == 0 || errno == EEXIST))
+        fd = openat (cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        {
+          int e = errno;
+          struct stat st;
+          bool link = e == ELOOP || (fstatat (cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode));
+
+          close (cur);
+          return link ? mc_make_error (err, 0, "`%s` is reached through a symlink", dir)
+                      : mc_make_error (err, e, "`%s`", dir);
+        }
+      close (cur);
+      cur = fd;
+    }
+  return cur;
+}
+
+/* PATH (checked), an OCI whiteout: `.wh..wh..opq` makes its directory
+ * opaque, `.wh.NAME` hides NAME of the layers below.  */
+static int
+oci_whiteout (const char *path, const char *name, mc_error_t *err)
+{
+  const char *slash = strrchr (path, '/'), *base = slash ? slash + 1 : path;
+  cleanup_free char *dir = slash ? xstrndup (path, (size_t) (slash - path)) : xstrdup (".");
+  cleanup_close int dfd = -1;
+
+  if (strncmp (base, ".wh..wh.", 8) == 0 && strcmp (base, ".wh..wh..opq") != 0)
+    return mc_make_error (err, 0, "`%s`: entry `%s`: an unknown whiteout", name, path);
+  if (strcmp (base, ".wh..wh..opq") != 0
+      && (base[4] == '\0' || strcmp (base + 4, ".") == 0 || strcmp (base + 4, "..") == 0))
+    return mc_make_error (err, 0, "`%s`: entry `%s`: a whiteout of nothing", name, path);
+  if ((dfd = layer_dir (dir, err)) < 0)
+    return mc_error_prefix (err, "`%s`: whiteout `%s`", name, path);
+  if (strcmp (base, ".wh..wh..opq") == 0)
+    {
+      if (fsetxattr (dfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+        return mc_make_error (err, errno, "`%s`: make `%s` opaque", name, dir);
+      return 0;
+    }
+  if (mknodat (dfd, base + 4, S_IFCHR | 0000, makedev (0, 0)) < 0)
+    return mc_make_error (err, errno, "`%s`: whiteout `%s`", name, path);
+  return 0;
+}
+
 static int
 unpack_entries (struct archive *r, struct archive *w, enum mc_unpack_kind kind,
                 const char *name, mc_error_t *err)
@@ -309,10 +373,20 @@ unpack_entries (struct archive *r, struct archive *w, enum mc_unpack_kind kind,
 
   while ((rc = sym_archive_read_next_header (r, &e)) == ARCHIVE_OK)
     {
+      const char *base;
+
       if (prepare_entry (e, kind, name, &wanted, err) < 0)
         return -1;
       if (!wanted)
         continue;
+      base = strrchr (sym_archive_entry_pathname (e), '/');
+      base = base ? base + 1 : sym_archive_entry_pathname (e);
+      if (kind == MC_UNPACK_OCI_LAYER && strncmp (base, ".wh.", 4) == 0)
+        {
+          if (oci_whiteout (sym_archive_entry_pathname (e), name, err) < 0)
+            return -1;
+          continue;
+        }
       if (sym_archive_write_header (w, e) != ARCHIVE_OK)
         return mc_make_error (err, 0, "`%s`: entry `%s`: %s", name,
                               sym_archive_entry_pathname (e), sym_archive_error_string (w));

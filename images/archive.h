@@ -50,6 +50,10 @@ enum mc_unpack_kind
   MC_UNPACK_ROOTFS,  /* a bare root tree */
   MC_UNPACK_BACKUP,  /* a container backup: backup/ only; a layer's
                         overlayfs markers (opaque, whiteout) are kept */
+  MC_UNPACK_OCI_LAYER, /* an OCI image layer: its whiteouts (`.wh.NAME`,
+                          `.wh..wh..opq`) become overlayfs' (a 0:0
+                          character device, an opaque directory), made
+                          in directories reached without a symlink */
 };
 
 /* Unpack the tarball (any compression libarchive detects by content)

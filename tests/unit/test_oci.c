@@ -3,6 +3,7 @@
  * another digest algorithm, a wrong size, a symlinked blob and a nested
  * index with several platforms.  */
 #include "tests/unit/unit.h"
+#include "images/archive.h"
 #include "images/fingerprint.h"
 #include "images/oci.h"
 #include "lib/utils.h"
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct layout
@@ -252,6 +255,120 @@ test_descriptors (void **state)
   drop_layout (&l);
 }
 
+/* The layer SCRIPT makes (shell, in a fresh directory) as a tarball, and
+ * unpacked as an OCI layer into a fresh directory: its fd, or -1 with
+ * *ERR.  *DIR gets the directory (malloc'ed).  */
+static int
+unpack_layer (const char *script, char **dir, mc_error_t *err)
+{
+  char src[] = "/tmp/minictr-layer-src-XXXXXX", dst[] = "/tmp/minictr-layer-XXXXXX";
+  cleanup_free char *cmd = NULL, *tarball = NULL;
+  struct mc_source source;
+  int fd, dfd, ret;
+
+  assert_non_null (mkdtemp (src));
+  assert_non_null (mkdtemp (dst));
+  tarball = xasprintf ("%s.tar", src);
+  cmd = xasprintf ("cd %s && (%s) && tar --xattrs --xattrs-include='*' -cf %s .", src, script, tarball);
+  assert_int_equal (system (cmd), 0);
+  fd = open (tarball, O_RDONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  dfd = open (dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_int_equal (mc_source_init (&source, fd, "layer.tar", NULL, -1, err), 0);
+  ret = mc_tar_unpack (&source, dfd, MC_UNPACK_OCI_LAYER, NULL, err);
+  mc_source_release (&source);
+  close (fd);
+  unlink (tarball);
+  assert_int_equal (mc_rm_rf_at (AT_FDCWD, src, err), 0);
+  *dir = xstrdup (dst);
+  if (ret < 0)
+    {
+      close (dfd);
+      return -1;
+    }
+  return dfd;
+}
+
+static void
+test_whiteouts (void **state)
+{
+  cleanup_free char *srv = NULL;
+  struct stat st;
+  mc_error_t err = NULL;
+  char *dir, buf[8];
+  int dfd;
+
+  (void) state;
+  if (geteuid () != 0)
+    skip ();
+  dfd = unpack_layer ("mkdir -p etc srv deep/er && touch etc/.wh.passwd srv/.wh..wh..opq srv/new deep/er/.wh.gone",
+                      &dir, &err);
+  assert_true (dfd >= 0);
+  /* A whiteout is overlayfs' own: a 0:0 character device.  */
+  assert_int_equal (fstatat (dfd, "etc/passwd", &st, AT_SYMLINK_NOFOLLOW), 0);
+  assert_true (S_ISCHR (st.st_mode));
+  assert_int_equal (st.st_rdev, makedev (0, 0));
+  assert_int_equal (fstatat (dfd, "deep/er/gone", &st, AT_SYMLINK_NOFOLLOW), 0);
+  assert_true (S_ISCHR (st.st_mode));
+  /* The opaque directory keeps what the layer put in it.  */
+  srv = xasprintf ("%s/srv", dir);
+  assert_int_equal (lgetxattr (srv, "trusted.overlay.opaque", buf, sizeof (buf)), 1);
+  assert_int_equal (buf[0], 'y');
+  assert_int_equal (fstatat (dfd, "srv/new", &st, AT_SYMLINK_NOFOLLOW), 0);
+  /* No `.wh.` file is left.  */
+  assert_int_equal (fstatat (dfd, "etc/.wh.passwd", &st, AT_SYMLINK_NOFOLLOW), -1);
+  assert_int_equal (fstatat (dfd, "srv/.wh..wh..opq", &st, AT_SYMLINK_NOFOLLOW), -1);
+  close (dfd);
+  assert_int_equal (mc_rm_rf_at (AT_FDCWD, dir, &err), 0);
+  free (dir);
+}
+
+static void
+test_whiteout_through_symlink (void **state)
+{
+  char victim[] = "/tmp/minictr-victim-XXXXXX", src[] = "/tmp/minictr-layer-src-XXXXXX";
+  char dst[] = "/tmp/minictr-layer-XXXXXX";
+  cleanup_free char *cmd = NULL, *tarball = NULL, *planted = NULL;
+  struct mc_source source;
+  struct stat st;
+  mc_error_t err = NULL;
+  char *dir;
+  int fd, dfd;
+
+  (void) state;
+  if (geteuid () != 0)
+    skip ();
+  assert_non_null (mkdtemp (victim));
+  assert_non_null (mkdtemp (src));
+  assert_non_null (mkdtemp (dst));
+  /* The tar holds `out` (a link to VICTIM), then `out/.wh.passwd`.  */
+  tarball = xasprintf ("%s.tar", src);
+  cmd = xasprintf ("cd %s && ln -s %s out && mkdir d && touch d/.wh.passwd && "
+                   "tar -cf %s out && tar --transform 's,^d/,out/,' -rf %s d/.wh.passwd",
+                   src, victim, tarball, tarball);
+  assert_int_equal (system (cmd), 0);
+  fd = open (tarball, O_RDONLY | O_CLOEXEC);
+  dfd = open (dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_int_equal (mc_source_init (&source, fd, "layer.tar", NULL, -1, &err), 0);
+  assert_int_equal (mc_tar_unpack (&source, dfd, MC_UNPACK_OCI_LAYER, NULL, &err), -1);
+  assert_error_contains (err, "whiteout `out/.wh.passwd`: `out` is reached through a symlink");
+  mc_source_release (&source);
+  close (fd);
+  close (dfd);
+  unlink (tarball);
+  /* Nothing was made where the link points.  */
+  planted = xasprintf ("%s/passwd", victim);
+  assert_int_equal (fstatat (AT_FDCWD, planted, &st, AT_SYMLINK_NOFOLLOW), -1);
+  assert_int_equal (mc_rm_rf_at (AT_FDCWD, src, &err), 0);
+  assert_int_equal (mc_rm_rf_at (AT_FDCWD, dst, &err), 0);
+  assert_int_equal (rmdir (victim), 0);
+  /* A reserved name that is not the opaque marker.  */
+  assert_int_equal (unpack_layer ("touch .wh..wh.plnk", &dir, &err), -1);
+  assert_error_contains (err, "`layer.tar`: entry `.wh..wh.plnk`: an unknown whiteout");
+  assert_int_equal (mc_rm_rf_at (AT_FDCWD, dir, &err), 0);
+  free (dir);
+}
+
 int
 main (void)
 {
@@ -259,6 +376,8 @@ main (void)
     cmocka_unit_test (test_read),
     cmocka_unit_test (test_corrupt),
     cmocka_unit_test (test_descriptors),
+    cmocka_unit_test (test_whiteouts),
+    cmocka_unit_test (test_whiteout_through_symlink),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
