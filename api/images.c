@@ -160,6 +160,21 @@ form_part_file (const char *body, size_t len, const char *boundary, const char *
   return 0;
 }
 
+/* LXD's metadata of an image-making operation: the fingerprint, and the
+ * size (a string, as LXD has it).  */
+static json_t *
+image_created (struct mc_store *s, const char *fp)
+{
+  mc_error_t err = NULL;
+  json_t *img = mc_image_get (s, fp, &err);
+  json_t *out = json_pack ("{s:s, s:o}", "fingerprint", fp, "size",
+                           json_sprintf ("%lld", (long long) json_integer_value (json_object_get (img, "size"))));
+
+  mc_error_release (&err);
+  json_decref (img);
+  return out;
+}
+
 /* In the operation's child: the body is its stdin.  */
 static int
 import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
@@ -211,7 +226,7 @@ import (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
     close (rootfs_fd);
   if (ret < 0)
     return -1;
-  *metadata = json_pack ("{s:s, s:s}", "fingerprint", res.fingerprint, "size", "0");
+  *metadata = image_created (s, res.fingerprint);
   return 0;
 }
 
@@ -255,7 +270,7 @@ publish (struct mc_store *s, json_t *work, json_t **metadata, mc_error_t *err)
     prop_v[i] = json_string_value (json_array_get (props, i));
   if (mc_container_publish (s, &preq, fp, err) < 0)
     return -1;
-  *metadata = json_pack ("{s:s, s:s}", "fingerprint", fp, "size", "0");
+  *metadata = image_created (s, fp);
   return 0;
 }
 

@@ -569,6 +569,14 @@ op_wait() {
     run lxc publish pb1/nosnap
     assert_failure
     assert_output "Error: Snapshot not found"
+    # Straight to the API (a JSON body, whatever its Content-Type says):
+    # the operation's metadata names the image and its size.
+    op=$(api POST /1.0/images '{"source": {"type": "instance", "name": "pb1"}, "aliases": [{"name": "viaapi"}]}' \
+        | head -n 1 | jq -r .operation)
+    run curl -s --unix-socket "$SOCK" "http://lxd$op/wait"
+    assert_equal "$(jq -r '.metadata.metadata | .fingerprint + " " + .size' <<<"$output")" \
+        "$(mc image list viaapi --format json | jq -r '.[0] | .fingerprint + " " + (.size | tostring)')"
+    mc image delete viaapi
     run api POST /1.0/images '{"source": {"type": "url", "name": "x"}}'
     assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "Source type \`url\` is not supported (minictr publishes instances and snapshots; images are imported by upload)"
     assert_line --index 1 400
