@@ -211,7 +211,10 @@ cli_parse_how (const struct cli_command *cmd, int argc, char **argv, bool stop_a
          (`image list r: FILTER`: FILTER is not a name).  */
       int at = i + gone;
 
-      if ((at < 28 && (cmd->names & CLI_NAME (at))) || (last && (cmd->names & CLI_NAMES_LAST))
+      if ((cmd->names & CLI_NAMES_REMOTE_ALONE) && strchr (argv[optind + i], ':') != NULL
+          && argv[optind + i][strlen (argv[optind + i]) - 1] != ':')
+        continue;
+      if ((at < 27 && (cmd->names & CLI_NAME (at))) || (last && (cmd->names & CLI_NAMES_LAST))
           || (!last && (cmd->names & CLI_NAMES_BUT_LAST)) || (at == 0 && (cmd->names & CLI_NAME0_IMAGE)))
         {
           char *remote = NULL;

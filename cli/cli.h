@@ -58,7 +58,10 @@ struct cli_command
  * remote.  cli_parse takes the prefix off and records the remote (a
  * command that cannot act on one refuses it there).  */
 #define CLI_NAME(i) (1u << (i))
-#define CLI_NAMES_ALL 0x0fffffffu      /* every positional argument */
+#define CLI_NAMES_ALL 0x07ffffffu      /* every positional argument */
+/* Of those, only "REMOTE:" alone names a remote: another word with a
+ * colon is not a name (image import's FILE, an OCI layout's PATH:NAME).  */
+#define CLI_NAMES_REMOTE_ALONE 0x08000000u
 #define CLI_NAMES_LAST 0x10000000u     /* the last one (file push's target) */
 #define CLI_NAMES_BUT_LAST 0x20000000u /* all but the last (file pull's sources) */
 /* The first is an image (launch, init): it is on the remote the container

@@ -481,6 +481,15 @@ print_info (json_t *img)
   printf ("Aliases:\n");
   json_array_foreach (json_object_get (img, "aliases"), i, v)
     printf ("    - %s\n", json_string_value (json_object_get (v, "name")));
+  /* An OCI image's layers, base first, shared with the images that list
+     them too.  */
+  if (json_array_size (json_object_get (img, "layers")) > 0)
+    printf ("Layers:\n");
+  json_array_foreach (json_object_get (img, "layers"), i, v)
+    {
+      mc_format_size ((uint64_t) json_integer_value (json_object_get (v, "size")), size, sizeof (size));
+      printf ("    - %s (%s)\n", json_string_value (json_object_get (v, "digest")), size);
+    }
   printf ("Cached: no\nAuto update: disabled\nProfiles:\n    - default\n");
 }
 
@@ -901,11 +910,17 @@ static const struct cli_refused image_export_refused[] = {
 
 static const struct cli_command image_commands[] = {
   { "import", "image import", NULL, "image import FILE [ROOTFS] [--alias ALIAS]...",
-    "Import an LXD image\n\n"
+    "Import an LXD or OCI image\n\n"
     "FILE is a unified tarball, or a metadata tarball followed by ROOTFS (a\n"
     "tarball or squashfs).  Formats and compression are detected by content.\n"
-    "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.",
-    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false, CLI_NAMES_LAST, NULL },
+    "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.\n\n"
+    "FILE may also be an OCI image: a layout directory or an oci-archive\n"
+    "tarball, PATH:NAME for the image of that ref name when it holds several.\n"
+    "Every blob is checked against its digest; the layers are stored once and\n"
+    "shared between images; the fingerprint is the manifest's digest.  (Containers\n"
+    "cannot be launched from OCI images yet.)",
+    "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false,
+    CLI_NAMES_LAST | CLI_NAMES_REMOTE_ALONE, NULL },
   { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml|compact]",
     "List images\n\nA FILTER is an alias or fingerprint prefix, or KEY=VALUE on the image\nproperties.",
     "Flags:\n  -f, --format FORMAT   table (default), csv, json, yaml or compact\n", image_list, format_flags, 0, CLI_ANY, false, CLI_NAME (0), NULL },

@@ -209,6 +209,11 @@ entry_wanted (enum mc_unpack_kind kind, const char *path)
     return first == 6 && strncmp (path, "backup", 6) == 0;
   if (strcmp (path, "metadata.yaml") == 0)
     return 1;
+  /* An OCI archive (oci-archive) is told apart once it is unpacked.  */
+  if (kind == MC_UNPACK_UNIFIED
+      && (strcmp (path, "oci-layout") == 0 || strcmp (path, "index.json") == 0
+          || (first == 5 && strncmp (path, "blobs", 5) == 0)))
+    return 1;
   if (first == 9 && strncmp (path, "templates", 9) == 0)
     return 1;
   return kind == MC_UNPACK_UNIFIED && first == 6 && strncmp (path, "rootfs", 6) == 0;

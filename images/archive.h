@@ -45,7 +45,9 @@ void mc_source_release (struct mc_source *s);
 
 enum mc_unpack_kind
 {
-  MC_UNPACK_UNIFIED, /* metadata.yaml, templates/, rootfs/ */
+  MC_UNPACK_UNIFIED, /* metadata.yaml, templates/, rootfs/; and an OCI
+                        layout's oci-layout, index.json, blobs/ (an
+                        oci-archive is imported from those) */
   MC_UNPACK_META,    /* metadata.yaml, templates/ */
   MC_UNPACK_ROOTFS,  /* a bare root tree */
   MC_UNPACK_BACKUP,  /* a container backup: backup/ only; a layer's

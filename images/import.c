@@ -5,7 +5,9 @@
  * orphaned temp directory that the next store open removes.  */
 #include "images/import.h"
 #include "images/alias.h"
+#include "images/layers.h"
 #include "images/metadata.h"
+#include "images/oci.h"
 #include "images/squashfs.h"
 #include "images/store.h"
 #include "lib/testhook.h"
@@ -31,6 +33,10 @@ struct import_ctx
   json_t *files; /* store.files: [{name, role, size, ext}] */
   struct mc_image_metadata md;
   const char *meta_label, *rootfs_label; /* the files as messages name them */
+  bool oci_layers_added;                 /* an OCI import put layers in the store */
+  /* The file (or directory) read for META_PATH, and an OCI image's ref
+     name when META_PATH is PATH:REF.  */
+  char *input, *oci_ref;
 };
 
 /* How the input PATH (the request's meta_path or rootfs_path) is named:
@@ -183,7 +189,7 @@ unpack_all (struct import_ctx *c, mc_error_t *err)
   const struct mc_import_request *req = c->req;
 
   if (req->rootfs_path == NULL)
-    return import_tarball (c, req->meta_path, "image", c->tmpfd, MC_UNPACK_UNIFIED, err);
+    return import_tarball (c, c->input, "image", c->tmpfd, MC_UNPACK_UNIFIED, err);
   if (import_tarball (c, req->meta_path, "meta", c->tmpfd, MC_UNPACK_META, err) < 0)
     return -1;
   return import_split_rootfs (c, err);
@@ -333,6 +339,142 @@ out:
   return ret;
 }
 
+/* ---- OCI images (docs/oci.md) ------------------------------------------------ */
+
+/* The blob DIGEST of BLOBS copied to the temp dir as NAME, checked again
+ * on the way (a layout in a directory may change after it was read).  */
+static int
+copy_blob (struct import_ctx *c, int blobs, const char *digest, const char *name, mc_error_t *err)
+{
+  cleanup_close int in = openat (blobs, digest + 7, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  char got[MC_FP_HEX_LEN + 1];
+  struct mc_sha256 h;
+  size_t len;
+
+  if (in < 0 || mc_read_fd (in, digest, 4 << 20, &text, &len, err) < 0)
+    return in < 0 ? mc_make_error (err, errno, "`%s`: blob `%s`", c->meta_label, digest) : -1;
+  if (mc_sha256_init (&h, err) < 0)
+    return -1;
+  mc_sha256_update (&h, text, len);
+  mc_sha256_final (&h, got);
+  if (strcmp (got, digest + 7) != 0)
+    return mc_make_error (err, 0, "`%s`: blob `%s` changed while it was read", c->meta_label, digest);
+  return mc_write_file_atomic_at (c->tmpfd, name, text, len, 0644, err);
+}
+
+/* OCI's architecture names as LXD's.  */
+static const char *
+lxd_architecture (const char *oci)
+{
+  static const char *const map[][2] = { { "amd64", "x86_64" }, { "arm64", "aarch64" }, { "386", "i686" },
+                                        { "arm", "armv7l" }, { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+                                        { "riscv64", "riscv64" } };
+  size_t i;
+
+  for (i = 0; i < sizeof (map) / sizeof (map[0]); i++)
+    if (strcmp (oci, map[i][0]) == 0)
+      return map[i][1];
+  return oci;
+}
+
+static json_t *
+oci_record (struct import_ctx *c, const struct mc_oci_image *img)
+{
+  static const char *const desc_keys[] = { "org.opencontainers.image.description",
+                                           "org.opencontainers.image.title" };
+  const char *base = strrchr (c->meta_label, '/'), *desc = NULL;
+  json_t *rec = json_object (), *layers = json_array (), *sizes = json_array ();
+  uint64_t size = 0;
+  size_t i;
+
+  for (i = 0; i < sizeof (desc_keys) / sizeof (desc_keys[0]) && desc == NULL; i++)
+    desc = json_string_value (json_object_get (img->annotations, desc_keys[i]));
+  for (i = 0; i < img->n_layers; i++)
+    {
+      json_array_append_new (layers, json_string (img->layers[i].digest));
+      json_array_append_new (sizes, json_integer ((json_int_t) img->layers[i].size));
+      size += (uint64_t) img->layers[i].size;
+    }
+  json_object_set_new (rec, "fingerprint", json_string (c->fp));
+  json_object_set_new (rec, "type", json_string ("container"));
+  json_object_set_new (rec, "filename", json_string (base && base[1] ? base + 1 : c->meta_label));
+  json_object_set_new (rec, "architecture", json_string (lxd_architecture (img->architecture)));
+  json_object_set_new (rec, "size", json_integer ((json_int_t) size));
+  set_time (rec, "created_at", 0);
+  set_time (rec, "expires_at", 0);
+  set_time (rec, "uploaded_at", (int64_t) time (NULL));
+  set_time (rec, "last_used_at", 0);
+  json_object_set_new (rec, "properties", json_pack ("{s:s, s:s}", "description", desc ? desc : "OCI image",
+                                                     "os", img->os));
+  json_object_set_new (rec, "profiles", json_pack ("[s]", "default"));
+  json_object_set_new (rec, "store", json_pack ("{s:s, s:o, s:o, s:s, s:s, s:s}", "format", "oci", "layers", layers,
+                                                "layer_sizes", sizes, "manifest", img->manifest_digest, "config",
+                                                img->config_digest, "status", "ok"));
+  return rec;
+}
+
+/* The OCI layout in LAYOUTFD (the user's directory, or the archive
+ * unpacked in our temp dir): checked, its layers added to the store (the
+ * record listing them written first: no prune takes them), its manifest
+ * and config kept; then committed as any import.  */
+static int
+import_oci (struct import_ctx *c, int layoutfd, struct mc_import_result *res, mc_error_t *err)
+{
+  static const char *const leftovers[] = { "orig", "blobs", "index.json", "oci-layout" };
+  struct mc_oci_image img;
+  cleanup_close int blobs_dir = -1, blobs = -1;
+  mc_error_t e2 = NULL;
+  json_t *rec;
+  size_t i;
+  int ret;
+
+  if (mc_oci_layout_read (layoutfd, c->meta_label, c->oci_ref, &img, err) < 0)
+    return -1;
+  memcpy (c->fp, img.manifest_digest + 7, MC_FP_HEX_LEN);
+  c->fp[MC_FP_HEX_LEN] = '\0';
+  if ((blobs_dir = openat (layoutfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+      || (blobs = openat (blobs_dir, "sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    ret = mc_make_error (err, errno, "`%s`: blobs/sha256", c->meta_label);
+  else
+    ret = 0;
+  if (ret == 0)
+    ret = copy_blob (c, blobs, img.manifest_digest, "manifest.json", err);
+  if (ret == 0)
+    ret = copy_blob (c, blobs, img.config_digest, "config.json", err);
+  if (ret == 0)
+    {
+      rec = oci_record (c, &img);
+      ret = mc_image_record_save (c->store, c->tmpfd, rec, err);
+      json_decref (rec);
+    }
+  for (i = 0; ret == 0 && i < img.n_layers; i++)
+    {
+      bool existed;
+
+      c->oci_layers_added = true;
+      ret = mc_layer_add (c->store, blobs, c->meta_label, &img.layers[i], &existed, err);
+    }
+  mc_oci_image_release (&img);
+  if (ret < 0)
+    return -1;
+  /* What the archive brought besides (its blobs are the layers now).  */
+  for (i = 0; i < sizeof (leftovers) / sizeof (leftovers[0]); i++)
+    if (mc_rm_rf_at (c->tmpfd, leftovers[i], &e2) < 0)
+      return mc_error_propagate (err, &e2);
+  mc_test_point ("image-import-unpacked");
+  memcpy (res->fingerprint, c->fp, sizeof (c->fp));
+  return commit (c, &res->existed, err);
+}
+
+static bool
+is_directory (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
 static int
 run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
 {
@@ -345,11 +487,39 @@ run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
       return -1;
   if (make_tmpdir (c, err) < 0 || mc_sha256_init (&c->hash, err) < 0)
     return -1;
+  /* An OCI image layout, as a directory.  */
+  if (c->req->rootfs_path == NULL && is_directory (c->input))
+    {
+      cleanup_close int layoutfd = open (c->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+      if (layoutfd < 0)
+        return mc_make_error (err, errno, "open `%s`", c->meta_label);
+      if (!mc_oci_is_layout (layoutfd))
+        return mc_make_error (err, 0, "`%s` is a directory, not an OCI image layout (no oci-layout file)",
+                              c->meta_label);
+      return import_oci (c, layoutfd, res, err);
+    }
   if (unpack_all (c, err) < 0)
     return -1;
   mc_sha256_final (&c->hash, c->fp);
+  /* An oci-archive: a tar of an OCI layout.  */
+  if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && mc_oci_is_layout (c->tmpfd))
+    return import_oci (c, c->tmpfd, res, err);
+  if (c->oci_ref)
+    return mc_make_error (err, 0, "`%s`: not an OCI image (`:%s` names an image of an OCI layout)", c->meta_label,
+                          c->oci_ref);
   if (load_metadata (c, err) < 0 || check_rootfs (c, err) < 0)
     return -1;
+  /* (An LXD image's stray OCI names are not kept.)  */
+  {
+    static const char *const stray[] = { "blobs", "index.json", "oci-layout" };
+    mc_error_t e2 = NULL;
+
+    for (i = 0; i < sizeof (stray) / sizeof (stray[0]); i++)
+      if (mc_rm_rf_at (c->tmpfd, stray[i], &e2) < 0)
+        return mc_error_propagate (err, &e2);
+  }
   mc_test_point ("image-import-unpacked");
   rec = build_record (c);
   ret = mc_image_record_save (c->store, c->tmpfd, rec, err);
@@ -371,6 +541,21 @@ mc_image_import (struct mc_store *s, const struct mc_import_request *req,
   int ret;
 
   c.files = json_array ();
+  c.input = xstrdup (req->meta_path);
+  /* PATH:NAME: the image of that ref name in the OCI layout (or archive)
+     PATH.  */
+  if (req->rootfs_path == NULL && access (req->meta_path, F_OK) < 0 && strrchr (req->meta_path, ':') != NULL)
+    {
+      const char *colon = strrchr (req->meta_path, ':');
+      cleanup_free char *path = xstrndup (req->meta_path, (size_t) (colon - req->meta_path));
+
+      if (colon[1] != '\0' && access (path, F_OK) == 0)
+        {
+          free (c.input);
+          c.input = steal_pointer (&path);
+          c.oci_ref = xstrdup (colon + 1);
+        }
+    }
   ret = run_import (&c, res, err);
   if (c.hash.ctx)
     mc_sha256_release (&c.hash);
@@ -381,11 +566,16 @@ mc_image_import (struct mc_store *s, const struct mc_import_request *req,
       ret = mc_error_propagate (err, &cleanup_err);
     }
   mc_error_release (&cleanup_err);
+  /* A failed OCI import's layers that no image lists go too.  */
+  if (ret < 0 && c.oci_layers_added && mc_layers_prune (s, NULL, &cleanup_err) < 0)
+    mc_error_release (&cleanup_err);
   if (c.origfd >= 0)
     close (c.origfd);
   if (c.tmpfd >= 0)
     close (c.tmpfd);
   free (c.tmpname);
+  free (c.input);
+  free (c.oci_ref);
   json_decref (c.files);
   mc_metadata_release (&c.md);
   return ret;

@@ -2,6 +2,7 @@
 #include "images/archive.h"
 #include "images/fingerprint.h"
 #include "lib/utils.h"
+#include "lib/yamltree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,32 +52,40 @@ layer_tmpdir (struct mc_store *s, char **name, mc_error_t *err)
   return fd;
 }
 
-/* The blob, unpacked into TMPFD while hashed: it must still be DIGEST.  */
+/* The blob, unpacked into TMPFD/tree and copied to TMPFD/blob while
+ * hashed: it must still be DIGEST.  */
 static int
 unpack_checked (int blobs, const char *label, const struct mc_oci_layer *l, int tmpfd, mc_error_t *err)
 {
   cleanup_close int in = openat (blobs, l->digest + 7, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-  cleanup_free char *name = xasprintf ("%s: layer `%s`", label, l->digest);
+  cleanup_close int copy = -1, tree = -1;
+  cleanup_free char *name = xasprintf ("layer %s", l->digest);
   char got[MC_FP_HEX_LEN + 1];
   struct mc_source src;
   struct mc_sha256 h;
   int ret;
 
   if (in < 0)
-    return mc_make_error (err, errno, "%s", name);
+    return mc_make_error (err, errno, "%s: %s", label, name);
+  if ((copy = openat (tmpfd, "blob", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0
+      || mkdirat (tmpfd, "tree", 0755) < 0
+      || (tree = openat (tmpfd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "%s: %s: make its place in the store", label, name);
   if (mc_sha256_init (&h, err) < 0)
     return -1;
-  if (mc_source_init (&src, in, name, &h, -1, err) < 0)
+  if (mc_source_init (&src, in, name, &h, copy, err) < 0)
     {
       mc_sha256_release (&h);
       return -1;
     }
-  ret = mc_tar_unpack (&src, tmpfd, MC_UNPACK_OCI_LAYER, NULL, err);
+  ret = mc_tar_unpack (&src, tree, MC_UNPACK_OCI_LAYER, NULL, err);
+  if (ret == 0 && fsync (copy) < 0)
+    ret = mc_make_error (err, errno, "%s: write its copy", name);
   mc_source_release (&src);
   mc_sha256_final (&h, got);
   if (ret == 0 && strcmp (got, l->digest + 7) != 0)
     ret = mc_make_error (err, 0, "%s changed while it was read (it now hashes to sha256:%.12s...)", name, got);
-  return ret;
+  return ret < 0 ? mc_error_prefix (err, "%s", label) : 0;
 }
 
 int
@@ -140,9 +149,21 @@ mc_layers_in_use (struct mc_store *s, mc_error_t *err)
       json_t *rec, *v;
       size_t i;
 
-      if (!mc_fingerprint_valid (de->d_name))
+      if (mc_str_has_prefix (de->d_name, ".tmp-import-"))
+        {
+          /* An import under way lists its layers before it adds them.  */
+          cleanup_free char *pending = xasprintf ("%s/image.yaml", de->d_name);
+          mc_error_t e = NULL;
+
+          if ((rec = mc_yaml_load_mapping_at (s->imagesfd, pending, &e)) == NULL)
+            {
+              mc_error_release (&e);
+              continue;
+            }
+        }
+      else if (!mc_fingerprint_valid (de->d_name))
         continue;
-      if ((rec = mc_image_record_load (s, de->d_name, err)) == NULL)
+      else if ((rec = mc_image_record_load (s, de->d_name, err)) == NULL)
         {
           json_decref (used);
           return NULL;
@@ -164,7 +185,19 @@ mc_layers_in_use (struct mc_store *s, mc_error_t *err)
 int
 mc_layers_prune (struct mc_store *s, size_t *removed, mc_error_t *err)
 {
-  cleanup_close int lockfd = mc_store_lock (s, err), lfd = -1;
+  cleanup_close int lockfd = mc_store_lock (s, err);
+
+  if (removed)
+    *removed = 0;
+  if (lockfd < 0)
+    return -1;
+  return mc_layers_prune_locked (s, removed, err);
+}
+
+int
+mc_layers_prune_locked (struct mc_store *s, size_t *removed, mc_error_t *err)
+{
+  cleanup_close int lfd = -1;
   cleanup_json json_t *used = NULL;
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
@@ -172,7 +205,7 @@ mc_layers_prune (struct mc_store *s, size_t *removed, mc_error_t *err)
 
   if (removed)
     *removed = 0;
-  if (lockfd < 0 || (used = mc_layers_in_use (s, err)) == NULL || (lfd = layers_dir (s, err)) < 0)
+  if ((used = mc_layers_in_use (s, err)) == NULL || (lfd = layers_dir (s, err)) < 0)
     return -1;
   if ((d = mc_opendir_at (lfd, ".")) == NULL)
     return mc_make_error (err, errno, "open `%s/images/layers`", s->root);

@@ -1,6 +1,8 @@
 /* Deleting, exporting and verifying stored images.  */
 #include "images/manage.h"
 #include "images/alias.h"
+#include "images/fingerprint.h"
+#include "images/layers.h"
 #include "images/store.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
@@ -77,6 +79,113 @@ drop_aliases_of (json_t *aliases, const char *fp)
       json_object_del (aliases, name);
 }
 
+/* Whether REC is an OCI image's (layers in images/layers, docs/oci.md).  */
+static bool
+is_oci (json_t *rec)
+{
+  const char *format = json_string_value (json_object_get (json_object_get (rec, "store"), "format"));
+
+  return format && strcmp (format, "oci") == 0;
+}
+
+bool
+mc_image_is_oci (struct mc_store *s, const char *fp)
+{
+  mc_error_t err = NULL;
+  cleanup_json json_t *rec = mc_image_record_load (s, fp, &err);
+
+  mc_error_release (&err);
+  return rec && is_oci (rec);
+}
+
+/* SRC (beneath SRCFD) copied to DSTFD/DST when DSTFD >= 0, hashed: it
+ * must hash to DIGEST ("sha256:HEX").  *SIZE (may be NULL) gets its size.
+ * A mismatch is EXPORT_CORRUPT, naming WHAT.  */
+static int
+copy_hashed (int srcfd, const char *src, int dstfd, const char *dst, const char *digest, const char *what,
+             int64_t *size, mc_error_t *err)
+{
+  cleanup_close int in = openat (srcfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1;
+  cleanup_free char *buf = xmalloc (COPY_BUFSIZE);
+  char got[MC_FP_HEX_LEN + 1];
+  struct mc_sha256 h;
+  int64_t total = 0;
+  ssize_t n;
+
+  if (in < 0)
+    return mc_make_error (err, errno, "open %s", what);
+  if (dstfd >= 0 && (out = openat (dstfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+    return mc_make_error (err, errno, "create `%s`", dst);
+  if (mc_sha256_init (&h, err) < 0)
+    return -1;
+  while ((n = read (in, buf, COPY_BUFSIZE)) > 0)
+    {
+      mc_sha256_update (&h, buf, (size_t) n);
+      total += n;
+      if (out >= 0 && mc_write_all (out, buf, (size_t) n) < 0)
+        break;
+    }
+  mc_sha256_final (&h, got);
+  if (n != 0 || (out >= 0 && fsync (out) < 0))
+    return mc_make_error (err, errno, "copy %s", what);
+  if (digest == NULL || strncmp (digest, "sha256:", 7) != 0 || strcmp (got, digest + 7) != 0)
+    {
+      mc_make_error (err, 0, "%s no longer matches its digest", what);
+      return EXPORT_CORRUPT;
+    }
+  if (size)
+    *size = total;
+  return 0;
+}
+
+/* Every stored piece of the OCI image FP (REC): its manifest and config,
+ * each layer's blob, hashed against their digests; copied into DSTFD's
+ * blobs/sha256 when DSTFD >= 0.  *MANIFEST_SIZE gets the manifest's.  */
+static int
+oci_pieces (struct mc_store *s, const char *fp, json_t *rec, int dstfd, int64_t *manifest_size, mc_error_t *err)
+{
+  json_t *store = json_object_get (rec, "store"), *l;
+  const char *manifest = json_string_value (json_object_get (store, "manifest"));
+  const char *config = json_string_value (json_object_get (store, "config"));
+  cleanup_close int imgfd = openat (s->imagesfd, fp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int layers = openat (s->imagesfd, "layers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  size_t i;
+  int ret;
+
+  if (imgfd < 0)
+    return mc_make_error (err, errno, "open image `%s`", fp);
+  if (manifest == NULL || strncmp (manifest, "sha256:", 7) != 0 || strcmp (manifest + 7, fp) != 0)
+    {
+      mc_make_error (err, 0, "image %.12s: its record names another manifest", fp);
+      return EXPORT_CORRUPT;
+    }
+  if ((ret = copy_hashed (imgfd, "manifest.json", dstfd, manifest + 7, manifest, "the manifest", manifest_size,
+                          err))
+      < 0)
+    return ret;
+  if ((ret = copy_hashed (imgfd, "config.json", dstfd, config ? config + 7 : "", config, "the config", NULL, err))
+      < 0)
+    return ret;
+  json_array_foreach (json_object_get (store, "layers"), i, l)
+    {
+      const char *digest = json_string_value (l);
+      cleanup_free char *blob = NULL, *what = NULL;
+
+      if (digest == NULL || strncmp (digest, "sha256:", 7) != 0 || !mc_fingerprint_valid (digest + 7))
+        {
+          mc_make_error (err, 0, "image %.12s: a layer with a bad digest", fp);
+          return EXPORT_CORRUPT;
+        }
+      if (layers < 0)
+        return mc_make_error (err, errno, "open `%s/images/layers`", s->root);
+      blob = xasprintf ("%s/blob", digest + 7);
+      what = xasprintf ("layer %.19s", digest);
+      if ((ret = copy_hashed (layers, blob, dstfd, digest + 7, digest, what, NULL, err)) < 0)
+        return ret;
+    }
+  return 0;
+}
+
 /* Rename the image out of sight first (atomic), then remove it; the
  * directory stays flock()ed so a concurrent sweep leaves it to us.  */
 static int
@@ -99,6 +208,7 @@ mc_image_delete (struct mc_store *s, const char *fp, mc_error_t *err)
 {
   cleanup_close int lockfd = mc_store_lock (s, err);
   cleanup_free char *users = NULL;
+  cleanup_json json_t *rec = NULL;
   json_t *aliases;
   int ret;
 
@@ -107,15 +217,18 @@ mc_image_delete (struct mc_store *s, const char *fp, mc_error_t *err)
   users = image_users (s, fp);
   if (users)
     return mc_make_error (err, 0, "image %.12s is in use by: %s", fp, users);
+  if ((rec = mc_image_record_load (s, fp, err)) == NULL)
+    return -1;
   aliases = mc_aliases_load (s, err);
   if (aliases == NULL)
     return -1;
   drop_aliases_of (aliases, fp);
   ret = mc_aliases_save (s, aliases, err);
   json_decref (aliases);
-  if (ret < 0)
+  if (ret < 0 || remove_image_dir (s, fp, err) < 0)
     return -1;
-  return remove_image_dir (s, fp, err);
+  /* An OCI image's layers that no other image lists go with it.  */
+  return is_oci (rec) ? mc_layers_prune_locked (s, NULL, err) : 0;
 }
 
 /* ---- verification ------------------------------------------------------ */
@@ -167,6 +280,21 @@ mc_image_verify (struct mc_store *s, const char *fp, mc_error_t *err)
 
   if (rec == NULL)
     return -1;
+  if (is_oci (rec))
+    {
+      int r = oci_pieces (s, fp, rec, -1, NULL, err);
+
+      if (r == EXPORT_CORRUPT)
+        {
+          mc_error_t e2 = NULL;
+
+          if (set_status (s, fp, rec, "corrupt", &e2) < 0)
+            mc_error_release (&e2);
+          mc_error_prefix (err, "image %.12s is corrupt", fp);
+        }
+      ret = r < 0 ? -1 : set_status (s, fp, rec, "ok", err);
+      goto out;
+    }
   if (hash_stored_files (s, fp, json_object_get (json_object_get (rec, "store"), "files"), got, err) < 0)
     goto out;
   if (strcmp (got, fp) != 0)
@@ -289,6 +417,52 @@ export_files (struct mc_store *s, const char *fp, json_t *files, const char *tar
   return 0;
 }
 
+/* An OCI image as an OCI layout: the directory TARGET (made; or, when
+ * TARGET is a directory, TARGET/FP), built under a temp name and renamed
+ * into place whole.  */
+static int
+oci_export (struct mc_store *s, const char *fp, json_t *rec, const char *target, json_t *written, mc_error_t *err)
+{
+  struct stat st;
+  cleanup_free char *dest = stat (target, &st) == 0 && S_ISDIR (st.st_mode) ? xasprintf ("%s/%s", target, fp)
+                                                                             : xstrdup (target);
+  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", dest, (int) getpid ()), *index = NULL;
+  cleanup_close int tfd = -1, bfd = -1;
+  mc_error_t e2 = NULL;
+  int64_t msize = 0;
+  int ret;
+
+  if (lstat (dest, &st) == 0)
+    return mc_make_error (err, EEXIST, "`%s`", dest);
+  if (mkdir (tmp, 0755) < 0 || (tfd = open (tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+      || mkdirat (tfd, "blobs", 0755) < 0 || mkdirat (tfd, "blobs/sha256", 0755) < 0
+      || (bfd = openat (tfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    ret = mc_make_error (err, errno, "make `%s`", tmp);
+  else
+    ret = oci_pieces (s, fp, rec, bfd, &msize, err);
+  if (ret == 0)
+    {
+      index = xasprintf ("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                         "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%lld}]}\n",
+                         fp, (long long) msize);
+      if (mc_write_file_atomic_at (tfd, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}\n", 31, 0644, err) < 0
+          || mc_write_file_atomic_at (tfd, "index.json", index, strlen (index), 0644, err) < 0)
+        ret = -1;
+    }
+  if (ret == 0 && rename (tmp, dest) < 0)
+    ret = mc_make_error (err, errno, "rename `%s` to `%s`", tmp, dest);
+  if (ret < 0)
+    {
+      if (mc_rm_rf_at (AT_FDCWD, tmp, &e2) < 0)
+        mc_error_release (&e2);
+      if (ret == EXPORT_CORRUPT)
+        mc_error_prefix (err, "image %.12s is corrupt, nothing was exported", fp);
+      return ret;
+    }
+  json_array_append_new (written, json_string (dest));
+  return 0;
+}
+
 int
 mc_image_export (struct mc_store *s, const char *fp, const char *target,
                  json_t **written, mc_error_t *err)
@@ -302,7 +476,8 @@ mc_image_export (struct mc_store *s, const char *fp, const char *target,
       json_decref (out);
       return -1;
     }
-  ret = export_files (s, fp, json_object_get (json_object_get (rec, "store"), "files"), target, out, err);
+  ret = is_oci (rec) ? oci_export (s, fp, rec, target, out, err)
+                     : export_files (s, fp, json_object_get (json_object_get (rec, "store"), "files"), target, out, err);
   if (ret < 0)
     {
       unlink_written (out);

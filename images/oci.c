@@ -141,25 +141,60 @@ json_blob (int blobs, const char *label, json_t *desc, mc_error_t *err)
   return doc;
 }
 
-/* An index's entry for us: a manifest for linux/amd64 (or with no
- * platform), else an index to follow; NULL when none.  */
-static json_t *
-pick (json_t *manifests)
+#define REF_NAME "org.opencontainers.image.ref.name"
+
+static bool
+for_us (json_t *m)
 {
+  json_t *plat = json_object_get (m, "platform");
+  const char *os = json_string_value (json_object_get (plat, "os"));
+  const char *arch = json_string_value (json_object_get (plat, "architecture"));
+
+  return plat == NULL || ((os == NULL || strcmp (os, "linux") == 0) && (arch == NULL || strcmp (arch, "amd64") == 0));
+}
+
+/* An index's entry for us: with REF (the top index only), the one of that
+ * ref name; else one for linux/amd64 (or with no platform), which must be
+ * the only one at the top (several images: name one).  NULL with *ERR.  */
+static json_t *
+pick (json_t *manifests, const char *label, const char *ref, bool top, mc_error_t *err)
+{
+  cleanup_free char *names = NULL;
   json_t *m, *found = NULL;
-  size_t i;
+  size_t i, n = 0;
 
   json_array_foreach (manifests, i, m)
     {
-      json_t *plat = json_object_get (m, "platform");
-      const char *os = json_string_value (json_object_get (plat, "os"));
-      const char *arch = json_string_value (json_object_get (plat, "architecture"));
+      const char *name = json_string_value (json_object_get (json_object_get (m, "annotations"), REF_NAME));
 
-      if (plat == NULL || ((os == NULL || strcmp (os, "linux") == 0) && (arch == NULL || strcmp (arch, "amd64") == 0)))
+      if (ref && top)
         {
-          found = m;
-          break;
+          if (name && strcmp (name, ref) == 0)
+            return m;
         }
+      else if (for_us (m))
+        {
+          if (found == NULL)
+            found = m;
+          n++;
+        }
+      if (top && name)
+        {
+          char *more = xasprintf ("%s%s%s", names ? names : "", names ? ", " : "", name);
+
+          free (names);
+          names = more;
+        }
+    }
+  if (ref && top)
+    mc_make_error (err, 0, "%s: no image `%s` in the layout (its images: %s)", label, ref, names ? names : "none named");
+  else if (found == NULL)
+    mc_make_error (err, 0, "%s: no image for linux/amd64 in the index", label);
+  else if (top && n > 1)
+    {
+      mc_make_error (err, 0, "%s: the layout holds %zu images (%s): name one, as %s:NAME", label, n,
+                     names ? names : "none named", label);
+      return NULL;
     }
   return found;
 }
@@ -172,9 +207,11 @@ media_type_is (json_t *desc, const char *a, const char *b)
   return mt && (strcmp (mt, a) == 0 || (b && strcmp (mt, b) == 0));
 }
 
-/* The manifest the layout's index leads to, and its digest.  */
+/* The manifest the layout's index leads to (REF: the image of that ref
+ * name), and its digest.  */
 static json_t *
-find_manifest (int dirfd, int blobs, const char *label, char digest[MC_OCI_DIGEST_LEN + 1], mc_error_t *err)
+find_manifest (int dirfd, int blobs, const char *label, const char *ref, char digest[MC_OCI_DIGEST_LEN + 1],
+               mc_error_t *err)
 {
   cleanup_free char *text = NULL;
   json_t *index, *desc;
@@ -194,10 +231,11 @@ find_manifest (int dirfd, int blobs, const char *label, char digest[MC_OCI_DIGES
     {
       json_t *next;
 
-      if ((desc = pick (json_object_get (index, "manifests"))) == NULL)
+      bool is_manifest, is_index;
+
+      if ((desc = pick (json_object_get (index, "manifests"), label, ref, depth == 0, err)) == NULL)
         {
           json_decref (index);
-          mc_make_error (err, 0, "%s: no image for linux/amd64 in the index", label);
           return NULL;
         }
       next = json_blob (blobs, label, desc, err);
@@ -207,11 +245,14 @@ find_manifest (int dirfd, int blobs, const char *label, char digest[MC_OCI_DIGES
           return NULL;
         }
       snprintf (digest, MC_OCI_DIGEST_LEN + 1, "%s", json_string_value (json_object_get (desc, "digest")));
+      is_manifest = media_type_is (desc, MT_MANIFEST, MT_DOCKER_MANIFEST)
+                    || (!json_object_get (desc, "mediaType") && json_object_get (next, "layers"));
+      is_index = media_type_is (desc, MT_INDEX, MT_DOCKER_LIST) || json_object_get (next, "manifests");
+      /* (DESC is INDEX's: read before INDEX goes)  */
       json_decref (index);
-      if (media_type_is (desc, MT_MANIFEST, MT_DOCKER_MANIFEST)
-          || (!json_object_get (desc, "mediaType") && json_object_get (next, "layers")))
+      if (is_manifest)
         return next;
-      if (!media_type_is (desc, MT_INDEX, MT_DOCKER_LIST) && !json_object_get (next, "manifests"))
+      if (!is_index)
         {
           json_decref (next);
           mc_make_error (err, 0, "%s: blob `%s` is neither a manifest nor an index", label, digest);
@@ -243,7 +284,7 @@ layer_type_known (const char *mt)
 }
 
 int
-mc_oci_layout_read (int dirfd, const char *label, struct mc_oci_image *img, mc_error_t *err)
+mc_oci_layout_read (int dirfd, const char *label, const char *ref, struct mc_oci_image *img, mc_error_t *err)
 {
   cleanup_close int blobs_dir = -1, blobs = -1;
   cleanup_json json_t *manifest = NULL, *config = NULL;
@@ -259,10 +300,12 @@ mc_oci_layout_read (int dirfd, const char *label, struct mc_oci_image *img, mc_e
     return mc_make_error (err, errno == ELOOP || errno == ENOTDIR ? 0 : errno,
                           "%s: no blobs/sha256 directory%s", label,
                           errno == ELOOP || errno == ENOTDIR ? " (a symlink, or not a directory)" : "");
-  if ((manifest = find_manifest (dirfd, blobs, label, img->manifest_digest, err)) == NULL)
+  if ((manifest = find_manifest (dirfd, blobs, label, ref, img->manifest_digest, err)) == NULL)
     return -1;
   if ((config = json_blob (blobs, label, json_object_get (manifest, "config"), err)) == NULL)
     return -1;
+  snprintf (img->config_digest, sizeof (img->config_digest), "%s",
+            json_string_value (json_object_get (json_object_get (manifest, "config"), "digest")));
   layers = json_object_get (manifest, "layers");
   if (!json_is_array (layers) || json_array_size (layers) == 0)
     return mc_make_error (err, 0, "%s: manifest `%s` has no layers", label, img->manifest_digest);
@@ -296,7 +339,10 @@ mc_oci_layout_read (int dirfd, const char *label, struct mc_oci_image *img, mc_e
     const char *arch = json_string_value (json_object_get (config, "architecture"));
     const char *os = json_string_value (json_object_get (config, "os"));
 
+    json_t *ann = json_object_get (manifest, "annotations");
+
     img->config = json_is_object (c) ? json_incref (c) : json_object ();
+    img->annotations = json_is_object (ann) ? json_incref (ann) : json_object ();
     img->architecture = xstrdup (arch ? arch : "");
     img->os = xstrdup (os ? os : "");
   }
@@ -316,6 +362,7 @@ mc_oci_image_release (struct mc_oci_image *img)
     free (img->layers[i].media_type);
   free (img->layers);
   json_decref (img->config);
+  json_decref (img->annotations);
   free (img->architecture);
   free (img->os);
   memset (img, 0, sizeof (*img));

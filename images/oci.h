@@ -32,6 +32,9 @@ struct mc_oci_layer
 struct mc_oci_image
 {
   char manifest_digest[MC_OCI_DIGEST_LEN + 1];
+  char config_digest[MC_OCI_DIGEST_LEN + 1];
+  /* The manifest's annotations ({} when none).  */
+  json_t *annotations;
   /* The config blob's "config" (Env, Entrypoint, Cmd, WorkingDir, User,
      StopSignal, ...; {} when it has none), and its architecture and os.  */
   json_t *config;
@@ -45,8 +48,10 @@ struct mc_oci_image
 bool mc_oci_is_layout (int dirfd);
 
 /* Read and verify the layout in DIRFD (LABEL names it in errors) into
- * *IMG.  The layers' bytes are hashed too (each read once, whole).  */
-int mc_oci_layout_read (int dirfd, const char *label, struct mc_oci_image *img, mc_error_t *err);
+ * *IMG: the image whose ref name (org.opencontainers.image.ref.name) is
+ * REF, or with REF NULL the only one for linux/amd64.  The layers' bytes
+ * are hashed too (each read once, whole).  */
+int mc_oci_layout_read (int dirfd, const char *label, const char *ref, struct mc_oci_image *img, mc_error_t *err);
 
 void mc_oci_image_release (struct mc_oci_image *img);
 

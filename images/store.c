@@ -301,6 +301,26 @@ image_view (json_t *rec, json_t *aliases, const char *fp)
   json_object_set_new (img, "public", json_false ());
   json_object_set_new (img, "auto_update", json_false ());
   json_object_set_new (img, "cached", json_false ());
+  /* An OCI image's layers (minictr's own field), base first.  */
+  {
+    json_t *store = json_object_get (img, "store"), *layers, *d;
+    size_t i;
+
+    if ((layers = json_object_get (store, "layers")) != NULL)
+      {
+        json_t *out = json_array ();
+
+        json_array_foreach (layers, i, d)
+          {
+            int64_t sz = 0;
+
+            if (mc_json_get_int64 (json_array_get (json_object_get (store, "layer_sizes"), i), &sz) < 0)
+              sz = 0;
+            json_array_append_new (out, json_pack ("{s:O, s:I}", "digest", d, "size", (json_int_t) sz));
+          }
+        json_object_set_new (img, "layers", out);
+      }
+  }
   json_object_del (img, "store");
   attach_aliases (img, aliases, fp);
   return img;

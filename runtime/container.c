@@ -302,6 +302,9 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
 
   if (mc_image_resolve (s, req->image, fp, err) < 0 || mc_image_check_usable (s, fp, err) < 0)
     return -1;
+  if (mc_image_is_oci (s, fp))
+    return mc_make_error (err, 0, "image %.12s is an OCI image: launching containers from OCI images is not "
+                                  "supported yet (import, list, info, verify, export and delete are)", fp);
   if (mc_idmap_host_default (&map, err) < 0 || (img = mc_image_get (s, fp, err)) == NULL)
     return -1;
   cfg = build_config (req, img, fp, &map);

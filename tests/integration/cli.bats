@@ -19,7 +19,7 @@ load helpers
     assert_success
     run mc image --help
     assert_success
-    assert_line --regexp '^  import +Import an LXD image$'
+    assert_line --regexp '^  import +Import an LXD or OCI image$'
     local sub
     for sub in import list info show delete export verify; do
         run mc image "$sub" --help

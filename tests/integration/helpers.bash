@@ -482,3 +482,40 @@ wait_systemd() {
     done
     mc exec "$1" -- timeout 300 systemctl is-system-running --wait || true
 }
+
+# make_oci_layout DIR: an OCI image layout built locally with umoci (no
+# registry, no network) from the built-in busybox image, holding two
+# images: `base` (one layer, the busybox tree; Cmd /bin/sh, Env A=b) and
+# `two` (base, then a layer that removes /bin/vi, adds /etc/hi, and makes
+# /srv opaque with /srv/new in it), sharing the base layer.
+make_oci_layout() {
+    local dir=$1 src
+    src=$(mktemp -d "$BATS_TEST_TMPDIR/oci.XXXXXX")
+    mkdir "$src/bb" "$src/top" "$src/top/bin" "$src/top/etc" "$src/top/srv"
+    tar -C "$src/bb" -xf "$(busybox_image)"
+    tar -C "$src/bb/rootfs" --numeric-owner -cf "$src/base.tar" .
+    touch "$src/top/bin/.wh.vi" "$src/top/srv/.wh..wh..opq"
+    echo hi >"$src/top/etc/hi"
+    echo new >"$src/top/srv/new"
+    tar -C "$src/top" --numeric-owner -cf "$src/top.tar" .
+    umoci init --layout "$dir"
+    umoci new --image "$dir:base"
+    umoci raw add-layer --image "$dir:base" "$src/base.tar"
+    umoci config --image "$dir:base" --config.cmd /bin/sh --config.env A=b
+    umoci tag --image "$dir:base" two
+    umoci raw add-layer --image "$dir:two" "$src/top.tar"
+    rm -rf "$src"
+}
+
+# oci_digest DIR NAME: the manifest digest of image NAME in layout DIR.
+oci_digest() {
+    jq -r --arg n "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+        "$1/index.json"
+}
+
+# oci_layers DIR NAME: its layers' digests, base first, one per line.
+oci_layers() {
+    local m
+    m=$(oci_digest "$1" "$2")
+    jq -r '.layers[].digest' "$1/blobs/sha256/${m#sha256:}"
+}

@@ -135,7 +135,7 @@ first,${fp1:0:12},CONTAINER,"
 
     run mc image import "$WORK"
     assert_failure 1
-    assert_output --partial "is not an image file"
+    assert_output "minictr: \`$WORK\` is a directory, not an OCI image layout (no oci-layout file)"
 
     head -c 10000 /dev/urandom > "$WORK/garbage"
     run mc image import "$WORK/garbage"

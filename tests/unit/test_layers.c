@@ -112,12 +112,17 @@ test_add_and_prune (void **state)
   make_blob (f, "mkdir etc && echo layer > etc/l && touch etc/.wh.gone");
   assert_int_equal (mc_layer_add (&f->store, f->blobs, "img", &f->layer, &existed, &err), 0);
   assert_false (existed);
-  path = xasprintf ("layers/%s/etc/l", f->layer.digest + 7);
+  path = xasprintf ("layers/%s/tree/etc/l", f->layer.digest + 7);
   assert_int_equal (fstatat (f->store.imagesfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
   free (path);
-  path = xasprintf ("layers/%s/etc/gone", f->layer.digest + 7);
+  path = xasprintf ("layers/%s/tree/etc/gone", f->layer.digest + 7);
   assert_int_equal (fstatat (f->store.imagesfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
   assert_true (S_ISCHR (st.st_mode));
+  /* The blob kept, byte for byte.  */
+  free (path);
+  path = xasprintf ("cmp -s %s/blobs/%s %s/state/images/layers/%s/blob", f->root, f->layer.digest + 7, f->root,
+                    f->layer.digest + 7);
+  assert_int_equal (system (path), 0);
   /* A second add reads nothing.  */
   assert_int_equal (mc_layer_add (&f->store, f->blobs, "img", &f->layer, &existed, &err), 0);
   assert_true (existed);

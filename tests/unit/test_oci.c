@@ -144,7 +144,7 @@ test_read (void **state)
     {
       make_layout (&l, how);
       assert_true (mc_oci_is_layout (l.fd));
-      assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), 0);
+      assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), 0);
       assert_string_equal (img.manifest_digest, l.manifest);
       assert_int_equal (img.n_layers, 2);
       assert_string_equal (img.layers[0].digest, l.layer[0]);
@@ -176,19 +176,19 @@ test_corrupt (void **state)
   fd = openat (l.fd, p, O_WRONLY | O_CLOEXEC);
   assert_int_equal (pwrite (fd, "L", 1, 0), 1);
   close (fd);
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   want = xasprintf ("img: blob `%s` does not match its digest", l.layer[1]);
   assert_error_contains (err, want);
   free (want);
   /* Missing.  */
   assert_int_equal (unlinkat (l.fd, p, 0), 0);
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   want = xasprintf ("img: blob `%s` is missing", l.layer[1]);
   assert_error_contains (err, want);
   free (want);
   /* A symlink where the blob was: not followed.  */
   assert_int_equal (symlinkat ("/etc/passwd", l.fd, p), 0);
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   want = xasprintf ("img: blob `%s`", l.layer[1]);
   assert_error_contains (err, want);
   free (want);
@@ -231,7 +231,7 @@ test_descriptors (void **state)
   from = xasprintf ("\"digest\": \"%s\"", l.layer[0]);
   to = xasprintf ("\"digest\": \"sha512:%s%s\"", l.layer[0] + 7, l.layer[0] + 7);
   rewrite_manifest (&l, from, to);
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   assert_error_contains (err, "only sha256 digests are supported");
   free (from);
   free (to);
@@ -241,7 +241,7 @@ test_descriptors (void **state)
   from = xasprintf ("\"digest\": \"%s\", \"size\": 19", l.layer[0]);
   to = xasprintf ("\"digest\": \"%s\", \"size\": 18", l.layer[0]);
   rewrite_manifest (&l, from, to);
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   assert_error_contains (err, "is 19 bytes, its descriptor says 18");
   free (from);
   free (to);
@@ -250,7 +250,7 @@ test_descriptors (void **state)
   make_layout (&l, 0);
   assert_int_equal (unlinkat (l.fd, "oci-layout", 0), 0);
   assert_false (mc_oci_is_layout (l.fd));
-  assert_int_equal (mc_oci_layout_read (l.fd, "img", &img, &err), -1);
+  assert_int_equal (mc_oci_layout_read (l.fd, "img", NULL, &img, &err), -1);
   assert_error_contains (err, "img: not an OCI image layout");
   drop_layout (&l);
 }
