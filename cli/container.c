@@ -155,8 +155,9 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   if (cli_has (&a, "empty"))
     return mc_make_usage_error (err, "%s --empty: a minictr container is made from an image (import a root "
                                 "filesystem as one: `minictr image import META ROOTFS`)", cmd->path);
-  /* One argument is for --empty only (LXD's `init --empty NAME`).  */
-  if (cli_want_args (cmd, argc - optind, 2, 2, err) < 0)
+  /* One argument is for --empty only (LXD's `init --empty NAME`); more
+     than two are an OCI image's command (`-- COMMAND...`: oci.cmd).  */
+  if (cli_want_args (cmd, argc - optind, 2, CLI_ANY, err) < 0)
     return -1;
   req.ephemeral = cli_has (&a, "ephemeral");
   req.device_keys = cli_values (&a, "device", &req.n_device_keys);
@@ -171,6 +172,20 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
     {
       json_decref (req.overrides);
       return -1;
+    }
+  if (argc - optind > 2)
+    {
+      cleanup_json json_t *words = json_array ();
+      cleanup_free char *text = NULL;
+      json_t *config = json_object_get (req.overrides, "config");
+      int k;
+
+      for (k = optind + 2; k < argc; k++)
+        json_array_append_new (words, json_string (argv[k]));
+      if (!json_is_object (config))
+        json_object_set_new (req.overrides, "config", config = json_object ());
+      text = json_dumps (words, JSON_COMPACT);
+      json_object_set_new (config, "oci.cmd", json_string (text));
     }
   /* LXD's --network NET and --storage POOL: an eth0 nic on NET and the
    * root disk from POOL, the container's own (over its profiles').  */
@@ -1494,15 +1509,17 @@ static const struct cli_flag info_flags[] = { { "show-log", 0, false }, { "resou
 
 const struct cli_command cli_container_commands[] = {
   { "launch", "launch", NULL, "launch IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
-    "[< config.yaml]",
-    "Create and start a container from an image\n\nWhen standard input is not a terminal it is read as YAML, as `init` does.",
-    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, 2, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
+    "[< config.yaml] [-- COMMAND...]",
+    "Create and start a container from an image\n\nWhen standard input is not a terminal it is read as YAML, as `init` does.\n"
+    "For an OCI image, COMMAND replaces its Cmd (the oci.cmd key).",
+    CREATE_FLAGS_HELP, cmd_launch, create_flags, 1, CLI_ANY, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
   { "init", "init", "create",
     "init IMAGE NAME [--ephemeral] [--profile P]... [-c KEY=VALUE]... [-d DEV,KEY=VALUE]... [--no-profiles] "
-    "[< config.yaml]",
+    "[< config.yaml] [-- COMMAND...]",
     "Create a container without starting it\n\nWhen standard input is not a terminal it is read as YAML (config,\n"
-    "devices, profiles), as `minictr config show NAME` prints it; -c, -d and --no-profiles apply\non top.",
-    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, 2, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
+    "devices, profiles), as `minictr config show NAME` prints it; -c, -d and --no-profiles apply\non top.\n"
+    "For an OCI image, COMMAND replaces its Cmd (the oci.cmd key).",
+    CREATE_FLAGS_HELP, cmd_init, create_flags, 1, CLI_ANY, false, CLI_NAME0_IMAGE | CLI_NAME (1), NULL },
   { "start", "start", NULL, "start NAME... | --all [--console]", "Start containers (a paused one is resumed)",
     "Flags:\n      --all             Every stopped container\n"
     "      --console         Attach to the console once it runs\n", cmd_start, start_flags, 0, CLI_ANY, false,

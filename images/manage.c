@@ -98,6 +98,63 @@ mc_image_is_oci (struct mc_store *s, const char *fp)
   return rec && is_oci (rec);
 }
 
+char *
+mc_image_lowerdir (struct mc_store *s, const char *fp, mc_error_t *err)
+{
+  cleanup_json json_t *rec = mc_image_record_load (s, fp, err);
+  json_t *layers, *l;
+  char *out = NULL;
+  size_t i, n;
+
+  if (rec == NULL)
+    return NULL;
+  if (!is_oci (rec))
+    return xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  layers = json_object_get (json_object_get (rec, "store"), "layers");
+  if ((n = json_array_size (layers)) == 0)
+    {
+      mc_make_error (err, 0, "image %.12s has no layers", fp);
+      return NULL;
+    }
+  /* overlayfs wants the top first; the record has the base first.  */
+  for (i = n; i-- > 0;)
+    {
+      const char *d = json_string_value (l = json_array_get (layers, i));
+      char *more;
+
+      if (d == NULL || strncmp (d, "sha256:", 7) != 0 || !mc_fingerprint_valid (d + 7))
+        {
+          free (out);
+          mc_make_error (err, 0, "image %.12s: a layer with a bad digest", fp);
+          return NULL;
+        }
+      more = xasprintf ("%s%s%s/images/layers/%s/tree", out ? out : "", out ? ":" : "", s->root, d + 7);
+      free (out);
+      out = more;
+    }
+  return out;
+}
+
+json_t *
+mc_image_oci_config (struct mc_store *s, const char *fp, mc_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/config.json", fp), *text = NULL;
+  cleanup_json json_t *doc = NULL;
+  json_error_t jerr;
+  json_t *c;
+  size_t len;
+
+  if (mc_read_file_at (s->imagesfd, path, 4 << 20, &text, &len, err) < 0)
+    return NULL;
+  if ((doc = json_loadb (text, len, 0, &jerr)) == NULL)
+    {
+      mc_make_error (err, 0, "image %.12s: config.json: %s", fp, jerr.text);
+      return NULL;
+    }
+  c = json_object_get (doc, "config");
+  return json_is_object (c) ? json_incref (c) : json_object ();
+}
+
 /* SRC (beneath SRCFD) copied to DSTFD/DST when DSTFD >= 0, hashed: it
  * must hash to DIGEST ("sha256:HEX").  *SIZE (may be NULL) gets its size.
  * A mismatch is EXPORT_CORRUPT, naming WHAT.  */

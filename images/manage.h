@@ -29,6 +29,15 @@ int mc_image_verify (struct mc_store *s, const char *fp, mc_error_t *err);
 /* Whether FP is an OCI image (its layers in images/layers).  */
 bool mc_image_is_oci (struct mc_store *s, const char *fp);
 
+/* What a container of FP stacks its layer on, as overlayfs' lowerdir
+ * (absolute, malloc'ed): images/FP/rootfs, or an OCI image's layer trees,
+ * top first, joined with `:`.  */
+char *mc_image_lowerdir (struct mc_store *s, const char *fp, mc_error_t *err);
+
+/* An OCI image's process config (its config blob's "config": Entrypoint,
+ * Cmd, Env, WorkingDir, User, StopSignal), {} when it has none.  */
+json_t *mc_image_oci_config (struct mc_store *s, const char *fp, mc_error_t *err);
+
 /* Refuse an image that failed verification; for users of the store.  */
 int mc_image_check_usable (struct mc_store *s, const char *fp, mc_error_t *err);
 

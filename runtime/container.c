@@ -302,9 +302,17 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
 
   if (mc_image_resolve (s, req->image, fp, err) < 0 || mc_image_check_usable (s, fp, err) < 0)
     return -1;
-  if (mc_image_is_oci (s, fp))
-    return mc_make_error (err, 0, "image %.12s is an OCI image: launching containers from OCI images is not "
-                                  "supported yet (import, list, info, verify, export and delete are)", fp);
+  /* oci.* keys (and `launch -- COMMAND`) are for OCI images.  */
+  if (!mc_image_is_oci (s, fp))
+    {
+      const char *key;
+      json_t *v;
+
+      json_object_foreach (json_object_get (req->overrides, "config"), key, v)
+        if (mc_str_has_prefix (key, "oci."))
+          return mc_make_error (err, 0, "%s: image %.12s is not an OCI image (a command after `--`, and oci.* keys, "
+                                        "are for OCI images)", key, fp);
+    }
   if (mc_idmap_host_default (&map, err) < 0 || (img = mc_image_get (s, fp, err)) == NULL)
     return -1;
   cfg = build_config (req, img, fp, &map);
@@ -314,8 +322,14 @@ populate (struct mc_store *s, int dfd, const struct mc_create_request *req,
       json_decref (cfg);
       return -1;
     }
-  rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
-  ret = make_layers (dfd, rootfs, cfg, err);
+  /* (an OCI image's lowers, top first: its base layer's root is the
+     image's root)  */
+  if ((rootfs = mc_image_lowerdir (s, fp, err)) == NULL)
+    {
+      json_decref (cfg);
+      return -1;
+    }
+  ret = make_layers (dfd, strrchr (rootfs, ':') ? strrchr (rootfs, ':') + 1 : rootfs, cfg, err);
   if (ret == 0)
     ret = root_quota (s, dfd, req->name, cfg, err);
   if (ret == 0)

@@ -7,6 +7,8 @@
  * is the host's minictr binary, which a process of the container must
  * never reach through /proc (the CVE-2019-5736 class).  */
 #include "runtime/exec.h"
+#include "images/fingerprint.h"
+#include "images/manage.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/config/config.h"
 #include "runtime/container.h"
@@ -68,9 +70,10 @@ env_set (char ***envp, size_t *n, const char *kv)
   (*envp)[*n] = NULL;
 }
 
-/* LXD's defaults, then environment.* from the config, then --env.  */
+/* LXD's defaults, then an OCI image's Env (IMAGE_ENV, may be NULL), then
+ * environment.* from the config, then --env.  */
 static char **
-build_env (json_t *cfg, const struct mc_exec_request *req)
+build_env (json_t *cfg, json_t *image_env, const struct mc_exec_request *req)
 {
   char **envp = NULL;
   size_t n = 0, i;
@@ -86,6 +89,9 @@ build_env (json_t *cfg, const struct mc_exec_request *req)
       cleanup_free char *t = xasprintf ("TERM=%s", term);
       env_set (&envp, &n, t);
     }
+  json_array_foreach (image_env, i, v)
+    if (json_string_value (v) && strchr (json_string_value (v), '=') != NULL)
+      env_set (&envp, &n, json_string_value (v));
   json_object_foreach (json_object_get (cfg, "config"), key, v)
     if (mc_str_has_prefix (key, "environment.") && json_is_string (v))
       {
@@ -476,7 +482,19 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
                 | CLONE_NEWCGROUP | (mc_proc_own_userns (st.pid) ? CLONE_NEWUSER : 0);
   if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
     return -1;
-  x->envp = build_env (cfg, x->req);
+  {
+    /* An OCI image's Env (only those images have a config.json: nothing
+       more is read for the others).  */
+    const char *fp = mc_config_get (cfg, "volatile.base_image", "");
+    cleanup_free char *oci = xasprintf ("%s/config.json", fp);
+    cleanup_json json_t *img = NULL;
+    mc_error_t e2 = NULL;
+
+    if (mc_fingerprint_valid (fp) && faccessat (s->imagesfd, oci, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+        && (img = mc_image_oci_config (s, fp, &e2)) == NULL)
+      mc_error_release (&e2);
+    x->envp = build_env (cfg, json_object_get (img, "Env"), x->req);
+  }
   x->config = json_incref (json_object_get (cfg, "config"));
   json_decref (cfg);
   /* Where init is in the cgroup2 tree the container organises (systemd:

@@ -1,4 +1,5 @@
 #include "runtime/lifecycle.h"
+#include "images/manage.h"
 #include "runtime/monitor.h"
 #include "runtime/history/snapshot.h"
 #include "runtime/cgroup/cgroup.h"
@@ -59,6 +60,15 @@ wait_pidfd (int fd, int timeout_ms)
   return r > 0;
 }
 
+/* Whether the container (expanded CFG) runs an OCI image's own process.  */
+static bool
+oci_app (struct mc_store *s, json_t *cfg)
+{
+  const char *fp = mc_config_get (cfg, "volatile.base_image", NULL);
+
+  return fp && mc_image_is_oci (s, fp) && strcmp (mc_config_get (cfg, "oci.init", "app"), "system") != 0;
+}
+
 /* systemd wants SIGRTMIN+3; sysvinit and busybox init halt on SIGPWR
  * (LXC's and LXD's defaults).  */
 static int
@@ -78,6 +88,20 @@ stop_signal (struct mc_store *s, const char *name, pid_t pid, int *sig, mc_error
   exe[n > 0 ? n : 0] = '\0';
   if (key)
     ret = mc_parse_signal (key, sig, err);
+  else if (oci_app (s, cfg))
+    {
+      /* An OCI image's process: its StopSignal, else SIGTERM (docker's).  */
+      const char *fp = mc_config_get (cfg, "volatile.base_image", "");
+      cleanup_json json_t *oci = mc_image_oci_config (s, fp, err);
+      const char *want = json_string_value (json_object_get (oci, "StopSignal"));
+
+      if (oci == NULL)
+        ret = -1;
+      else if (want && *want)
+        ret = mc_parse_signal (want, sig, err);
+      else
+        *sig = SIGTERM;
+    }
   else
     *sig = strstr (exe, "systemd") ? SIGRTMIN + 3 : SIGPWR;
   json_decref (cfg);

@@ -682,6 +682,9 @@ render_templates (struct mc_store *s, const char *name, const char *fp, json_t *
   cleanup_free char *image_dir = xasprintf ("%s/images/%s", s->root, fp);
   size_t t;
 
+  /* An OCI image has no metadata.yaml, and so no templates.  */
+  if (mc_image_is_oci (s, fp))
+    return 0;
   for (t = 0; t < 2; t++)
     {
       struct mc_rendered *r = NULL;
@@ -740,9 +743,99 @@ free_spec (struct mc_child_spec *spec)
   free (spec->nics);
   mc_rendered_free (spec->templates, spec->n_templates);
   json_decref (spec->config);
+  json_decref (spec->oci);
   free (spec->name);
   free (spec->cdir);
   free (spec->image_rootfs);
+}
+
+/* oci.entrypoint / oci.cmd: a JSON list of strings, or words split on
+ * blanks; *OUT a new array.  */
+static int
+oci_words (const char *key, const char *value, json_t **out, mc_error_t *err)
+{
+  json_t *list, *v;
+  size_t i;
+
+  if (value[strspn (value, " \t")] == '[')
+    {
+      if ((list = json_loads (value, 0, NULL)) == NULL || !json_is_array (list))
+        {
+          json_decref (list);
+          return mc_make_error (err, 0, "%s: `%s` is not a JSON list of strings", key, value);
+        }
+      json_array_foreach (list, i, v)
+        if (!json_is_string (v))
+          {
+            json_decref (list);
+            return mc_make_error (err, 0, "%s: `%s` is not a JSON list of strings", key, value);
+          }
+      *out = list;
+      return 0;
+    }
+  {
+    cleanup_free char *copy = xstrdup (value);
+    char *w, *save = NULL;
+
+    list = json_array ();
+    for (w = strtok_r (copy, " \t", &save); w; w = strtok_r (NULL, " \t", &save))
+      json_array_append_new (list, json_string (w));
+    *out = list;
+  }
+  return 0;
+}
+
+/* An OCI image FP's process (PID 1), from its config and the container's
+ * CONFIG: Entrypoint + Cmd (oci.entrypoint replaces the first and clears
+ * the second, oci.cmd replaces the second, as docker's --entrypoint and
+ * arguments do), Env with environment.* over it, WorkingDir, User.  */
+static json_t *
+oci_process (struct mc_store *s, const char *fp, json_t *config, mc_error_t *err)
+{
+  cleanup_json json_t *img = mc_image_oci_config (s, fp, err), *argv = NULL, *cmd = NULL, *env = NULL;
+  const char *ep_key = json_string_value (json_object_get (config, "oci.entrypoint"));
+  const char *cmd_key = json_string_value (json_object_get (config, "oci.cmd"));
+  const char *key, *cwd, *user;
+  json_t *v;
+  size_t i;
+
+  if (img == NULL)
+    return NULL;
+  if (ep_key ? oci_words ("oci.entrypoint", ep_key, &argv, err) < 0 : (argv = json_array ()) == NULL)
+    return NULL;
+  if (!ep_key && json_is_array (json_object_get (img, "Entrypoint")))
+    json_array_extend (argv, json_object_get (img, "Entrypoint"));
+  if (cmd_key && oci_words ("oci.cmd", cmd_key, &cmd, err) < 0)
+    return NULL;
+  if (cmd)
+    json_array_extend (argv, cmd);
+  else if (!ep_key && json_is_array (json_object_get (img, "Cmd")))
+    json_array_extend (argv, json_object_get (img, "Cmd"));
+  if (json_array_size (argv) == 0)
+    return mc_make_error (err, 0, "image %.12s has no Entrypoint or Cmd to run: set oci.cmd (or oci.init=system)",
+                          fp),
+           NULL;
+  json_array_foreach (argv, i, v)
+    if (!json_is_string (v))
+      return mc_make_error (err, 0, "image %.12s: its Entrypoint and Cmd must be strings", fp), NULL;
+  /* The image's Env, then environment.* over it, by name.  */
+  env = json_array ();
+  json_array_foreach (json_object_get (img, "Env"), i, v)
+    {
+      const char *e = json_string_value (v);
+      cleanup_free char *name = e ? xstrndup (e, strcspn (e, "=")) : NULL;
+      cleanup_free char *k = name ? xasprintf ("environment.%s", name) : NULL;
+
+      if (e && strchr (e, '=') && json_object_get (config, k) == NULL)
+        json_array_append (env, v);
+    }
+  json_object_foreach (config, key, v)
+    if (mc_str_has_prefix (key, "environment.") && key[12] != '\0' && json_is_string (v))
+      json_array_append_new (env, json_sprintf ("%s=%s", key + 12, json_string_value (v)));
+  cwd = json_string_value (json_object_get (img, "WorkingDir"));
+  user = json_string_value (json_object_get (img, "User"));
+  return json_pack ("{s:O, s:O, s:s, s:s}", "argv", argv, "env", env, "cwd", cwd && *cwd ? cwd : "/", "user",
+                    user ? user : "");
 }
 
 static int
@@ -778,7 +871,12 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   if (ret == 0)
     ret = fill_nics (s, name, local, cfg, spec, err);
   spec->name = xstrdup (name);
-  spec->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  if (ret == 0 && (spec->image_rootfs = mc_image_lowerdir (s, fp, err)) == NULL)
+    ret = -1;
+  /* An OCI image runs its own process, unless oci.init=system.  */
+  if (ret == 0 && mc_image_is_oci (s, fp) && strcmp (mc_config_get (cfg, "oci.init", "app"), "system") != 0
+      && (spec->oci = oci_process (s, fp, spec->config, err)) == NULL)
+    ret = -1;
   spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);
   spec->ephemeral = json_is_true (json_object_get (cfg, "ephemeral"));
   spec->console_fd = -1;

@@ -20,25 +20,108 @@ sys_pivot_root (const char *new_root, const char *put_old)
 
 /* ---- monitor side ------------------------------------------------------ */
 
+/* overlayfs' lowerdir: one path, or several (top first) joined with `:`,
+ * none with a `,` (or empty).  */
+static int
+overlay_lowers (int fs, const char *lowerdir, mc_error_t *err)
+{
+  if (strchr (lowerdir, ',') != NULL || *lowerdir == '\0' || *lowerdir == ':'
+      || lowerdir[strlen (lowerdir) - 1] == ':' || strstr (lowerdir, "::") != NULL)
+    return mc_make_error (err, 0, "overlay lowerdir `%s`: paths with `:` or `,` are not supported", lowerdir);
+  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
+    return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
+  return 0;
+}
+
+/* Kernels or filesystems without idmapped mounts answer EINVAL (the
+ * filesystem lacks FS_ALLOW_IDMAP), ENOSYS (before 5.12) or EPERM.  */
+static bool
+idmap_unsupported_status (int st)
+{
+  return st == EINVAL || st == ENOSYS || st == EPERM || st == EOPNOTSUPP;
+}
+
+static bool
+idmap_unsupported (mc_error_t *err)
+{
+  return idmap_unsupported_status (*err ? (*err)->status : 0);
+}
+
 /* Clone the image rootfs as a detached mount, idmap it to the container's
  * user namespace and attach it at CDIR/lower, in the monitor's private
  * mount namespace only (overlayfs takes layers by path).  */
 static int
-attach_idmapped_lower (const struct mc_rootfs_spec *spec, const char *lower,
+attach_idmapped_lower (const struct mc_rootfs_spec *spec, const char *source, const char *lower,
                        mc_error_t *err)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64) spec->userns_fd };
-  cleanup_close int tree = mc_sys_open_tree (AT_FDCWD, spec->image_rootfs,
-                                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  cleanup_close int tree = mc_sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
   if (tree < 0)
-    return mc_make_error (err, errno, "open_tree `%s`", spec->image_rootfs);
+    return mc_make_error (err, errno, "open_tree `%s`", source);
   if (mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
-    return mc_make_error (err, errno, "idmap `%s` (the filesystem must support idmapped mounts)",
-                          spec->image_rootfs);
+    return mc_make_error (err, errno, "idmap `%s` (the filesystem must support idmapped mounts)", source);
   if (mc_sys_move_mount (tree, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
     return mc_make_error (err, errno, "attach the idmapped rootfs on `%s`", lower);
   return 0;
+}
+
+/* Where the idmapped clone of layer I (0: the top) is attached: CDIR/lower,
+ * then CDIR/lower.1, ... (made when missing).  */
+static char *
+lower_point (const struct mc_rootfs_spec *spec, size_t i, mc_error_t *err)
+{
+  char *p = i == 0 ? xasprintf ("%s/lower", spec->cdir) : xasprintf ("%s/lower.%zu", spec->cdir, i);
+
+  if (i > 0 && mkdir (p, 0700) < 0 && errno != EEXIST)
+    {
+      mc_make_error (err, errno, "mkdir `%s`", p);
+      free (p);
+      return NULL;
+    }
+  return p;
+}
+
+/* Detach the attach points of LOWERDIR (idmapped_layers').  */
+static void
+detach_layers (const char *lowerdir)
+{
+  cleanup_free char *copy = xstrdup (lowerdir);
+  char *point, *save = NULL;
+
+  for (point = strtok_r (copy, ":", &save); point; point = strtok_r (NULL, ":", &save))
+    umount2 (point, MNT_DETACH);
+}
+
+/* An image of several layers (an OCI image: IMAGE_ROOTFS is their list,
+ * top first, `:`-separated), each idmapped and attached in turn: the
+ * lowerdir made of the attach points.  */
+static char *
+idmapped_layers (const struct mc_rootfs_spec *spec, mc_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (spec->image_rootfs);
+  char *layer, *save = NULL, *out = NULL;
+  size_t i = 0;
+
+  for (layer = strtok_r (copy, ":", &save); layer; layer = strtok_r (NULL, ":", &save), i++)
+    {
+      cleanup_free char *point = lower_point (spec, i, err);
+      char *more;
+
+      if (point == NULL || attach_idmapped_lower (spec, layer, point, err) < 0)
+        {
+          if (point && idmap_unsupported_status ((*err)->status))
+            mc_error_prefix (err, "an OCI image's layers need idmapped mounts, and this host cannot make one");
+          if (out)
+            detach_layers (out);
+          free (out);
+          return NULL;
+        }
+      more = xasprintf ("%s%s%s", out ? out : "", out ? ":" : "", point);
+      free (out);
+      out = more;
+    }
+  return out;
 }
 
 static int
@@ -51,16 +134,6 @@ overlay_config (int fs, const char *key, const char *value, mc_error_t *err)
   return 0;
 }
 
-/* Kernels or filesystems without idmapped mounts answer EINVAL (the
- * filesystem lacks FS_ALLOW_IDMAP), ENOSYS (before 5.12) or EPERM.  */
-static bool
-idmap_unsupported (mc_error_t *err)
-{
-  int st = *err ? (*err)->status : 0;
-
-  return st == EINVAL || st == ENOSYS || st == EPERM || st == EOPNOTSUPP;
-}
-
 /* The lower layer for an unprivileged container: the idmapped image
  * rootfs, or the shifted copy where idmapping is not available.  */
 static char *
@@ -69,7 +142,9 @@ unprivileged_lower (const struct mc_rootfs_spec *spec, const char *lower, mc_err
   cleanup_free char *image_dir = xstrdup (spec->image_rootfs);
   char *slash = strrchr (image_dir, '/');
 
-  if (attach_idmapped_lower (spec, lower, err) == 0)
+  if (strchr (spec->image_rootfs, ':') != NULL)
+    return idmapped_layers (spec, err);
+  if (attach_idmapped_lower (spec, spec->image_rootfs, lower, err) == 0)
     return xstrdup (lower);
   if (!idmap_unsupported (err) || slash == NULL)
     return NULL;
@@ -101,7 +176,7 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
   fs = mc_sys_fsopen ("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
     return mc_make_error (err, errno, "fsopen overlay");
-  if (overlay_config (fs, "lowerdir", lowerdir, err) < 0
+  if (overlay_lowers (fs, lowerdir, err) < 0
       || overlay_config (fs, "upperdir", upper, err) < 0
       || overlay_config (fs, "workdir", work, err) < 0)
     return -1;
@@ -115,7 +190,9 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
     return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
   /* overlayfs holds its own clones of the layers: the idmapped lower can
    * go now.  */
-  if (spec->userns_fd >= 0 && strcmp (lowerdir, lower) == 0)
+  if (spec->userns_fd >= 0 && strchr (spec->image_rootfs, ':') != NULL)
+    detach_layers (lowerdir);
+  else if (spec->userns_fd >= 0 && strcmp (lowerdir, lower) == 0)
     umount2 (lower, MNT_DETACH);
   return mfd;
 }

@@ -28,6 +28,7 @@
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -197,6 +198,132 @@ init_env (json_t *config)
   return envp;
 }
 
+/* An OCI image's USER inside the container ("" is root): uid[:gid] or
+ * name[:group], names looked up in the container's /etc/passwd and
+ * /etc/group (no NSS: the files as the image has them).  */
+static int
+oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
+{
+  cleanup_free char *u = xstrdup (user);
+  char *g = strchr (u, ':'), *end;
+  bool gid_known = false;
+  FILE *f;
+
+  *uid = 0;
+  *gid = 0;
+  if (*u == '\0')
+    return 0;
+  if (g)
+    *g++ = '\0';
+  *uid = (uid_t) strtoul (u, &end, 10);
+  if (*u == '\0' || *end != '\0')
+    {
+      struct passwd *pw = NULL;
+
+      if ((f = fopen ("/etc/passwd", "re")) != NULL)
+        {
+          while ((pw = fgetpwent (f)) != NULL && strcmp (pw->pw_name, u) != 0)
+            ;
+          if (pw)
+            *uid = pw->pw_uid, *gid = pw->pw_gid, gid_known = true;
+          fclose (f);
+        }
+      if (pw == NULL)
+        return mc_make_error (err, 0, "the image's user `%s` is not in its /etc/passwd", u);
+    }
+  if (g && *g)
+    {
+      *gid = (gid_t) strtoul (g, &end, 10);
+      if (*end != '\0')
+        {
+          struct group *gr = NULL;
+
+          if ((f = fopen ("/etc/group", "re")) != NULL)
+            {
+              while ((gr = fgetgrent (f)) != NULL && strcmp (gr->gr_name, g) != 0)
+                ;
+              if (gr)
+                *gid = gr->gr_gid;
+              fclose (f);
+            }
+          if (gr == NULL)
+            return mc_make_error (err, 0, "the image's group `%s` is not in its /etc/group", g);
+        }
+    }
+  else if (!gid_known)
+    *gid = (gid_t) *uid;
+  return 0;
+}
+
+/* PID 1 of an OCI image: its process (c->oci: argv, env, cwd, user), found
+ * on the PATH its environment gives, in the container's root.  */
+__attribute__ ((noreturn)) static void
+oci_exec (struct mc_child_spec *c, int sock)
+{
+  json_t *jargv = json_object_get (c->oci, "argv"), *jenv = json_object_get (c->oci, "env"), *v;
+  char **argv = xmalloc0 (sizeof (char *) * (json_array_size (jargv) + 1));
+  char **envp = xmalloc0 (sizeof (char *) * (json_array_size (jenv) + 2));
+  const char *cwd = json_string_value (json_object_get (c->oci, "cwd"));
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  mc_error_t err = NULL;
+  bool has_path = false;
+  size_t i, n = 0;
+  int saved = ENOENT;
+  uid_t uid;
+  gid_t gid;
+
+  json_array_foreach (jargv, i, v)
+    argv[i] = (char *) json_string_value (v);
+  json_array_foreach (jenv, i, v)
+    {
+      envp[n++] = (char *) json_string_value (v);
+      if (mc_str_has_prefix (envp[n - 1], "PATH="))
+        path = envp[n - 1] + 5, has_path = true;
+    }
+  /* (no PATH in the image: the usual one, as docker gives)  */
+  if (!has_path)
+    envp[n++] = (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (chdir (cwd) < 0)
+    {
+      mc_make_error (&err, errno, "the image's working directory `%s`", cwd);
+      mc_sync_die (sock, &err);
+    }
+  if (oci_user (json_string_value (json_object_get (c->oci, "user")), &uid, &gid, &err) < 0)
+    mc_sync_die (sock, &err);
+  if (uid != 0 || gid != 0)
+    {
+      if (setgroups (0, NULL) < 0 && errno != EPERM)
+        mc_make_error (&err, errno, "setgroups");
+      else if (setgid (gid) < 0 || setuid (uid) < 0)
+        mc_make_error (&err, errno, "become the image's user %u:%u", (unsigned) uid, (unsigned) gid);
+      if (err)
+        mc_sync_die (sock, &err);
+    }
+  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (strchr (argv[0], '/'))
+    {
+      execve (argv[0], argv, envp);
+      saved = errno;
+    }
+  else
+    {
+      cleanup_free char *dirs = xstrdup (path);
+      char *d, *save = NULL;
+
+      for (d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+        {
+          cleanup_free char *file = xasprintf ("%s/%s", d, argv[0]);
+
+          execve (file, argv, envp);
+          /* (a file found, but not runnable, is the error to tell)  */
+          if (errno != ENOENT && errno != ENOTDIR)
+            saved = errno;
+        }
+    }
+  mc_make_error (&err, saved, "exec `%s` (the image's process)", argv[0]);
+  mc_sync_die (sock, &err);
+}
+
 __attribute__ ((noreturn)) static void
 child_main (struct mc_child_spec *c, int sock, int ready_fd)
 {
@@ -207,6 +334,8 @@ child_main (struct mc_child_spec *c, int sock, int ready_fd)
   reset_signals ();
   if (child_setup (c, sock, ready_fd, &err) < 0)
     mc_sync_die (sock, &err);
+  if (c->oci)
+    oci_exec (c, sock);
   /* Nothing of the monitor's may cross into the container; the sync
    * socket closes at execve, which tells the monitor we made it.  */
   syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -54,6 +54,9 @@ struct mc_child_spec
   size_t n_templates;
   struct mc_nic *nics; /* nic devices: veth pairs the monitor makes */
   size_t n_nics;
+  /* An OCI image's process, PID 1 instead of /sbin/init (NULL for a
+     system container): {argv: [...], env: ["K=V", ...], cwd, user}.  */
+  json_t *oci;
 };
 
 /* Called once the init exists and its nics are attached, while its

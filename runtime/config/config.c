@@ -68,6 +68,12 @@ static const struct mc_config_key keys[] = {
   { "linux.sysctl.", true, MC_KEY_SYSCTL, NULL, false,
     "linux.sysctl.NAME: a sysctl of the container's own network or IPC namespace (net.*, kernel.shm*, "
     "kernel.msg*, kernel.sem, fs.mqueue.*), set at start" },
+  { "oci.cmd", false, MC_KEY_STRING, NULL, false,
+    "An OCI image's command, replacing its Cmd: a JSON list ([\"sh\", \"-c\", \"...\"]) or words split on blanks" },
+  { "oci.entrypoint", false, MC_KEY_STRING, NULL, false,
+    "An OCI image's entrypoint, replacing its Entrypoint (and its Cmd, unless oci.cmd is set): as oci.cmd" },
+  { "oci.init", false, MC_KEY_OCI_INIT, "app", false,
+    "An OCI image's PID 1: app (its Entrypoint and Cmd) or system (/sbin/init, as for a system container)" },
   { "raw.idmap", false, MC_KEY_IDMAP, NULL, false,
     "Host ids mapped into the container as given, one `uid|gid|both HOST CONTAINER` per line (ranges N-M), "
     "outside the container's own range: e.g. `both 1000 1000` to share a host user's files" },
@@ -451,6 +457,10 @@ check_value (const struct mc_config_key *k, const char *value, mc_error_t *err)
       if (strcmp (value, "hard") == 0 || strcmp (value, "soft") == 0)
         return 0;
       return mc_make_error (err, 0, "expected hard or soft");
+    case MC_KEY_OCI_INIT:
+      if (strcmp (value, "app") == 0 || strcmp (value, "system") == 0)
+        return 0;
+      return mc_make_error (err, 0, "expected app or system");
     case MC_KEY_SIGNAL:
       return mc_config_parse_signal (value, &sig, err);
     case MC_KEY_SCHEDULE:

@@ -33,6 +33,7 @@ enum mc_key_type
   MC_KEY_SIZE,      /* an LXD size ("64MiB") */
   MC_KEY_SYSCALLS,  /* system call names (security.h) */
   MC_KEY_IDMAP,     /* LXD's raw.idmap lines (lib/idmapset.h) */
+  MC_KEY_OCI_INIT,  /* app | system */
 };
 
 struct mc_config_key

@@ -182,7 +182,8 @@ stopped_spec (struct mc_store *s, const char *name, json_t *cfg, struct file_age
   if (mc_image_check_usable (s, fp, err) < 0)
     return -1;
   keep->cdir = xasprintf ("%s/containers/%s", s->root, name);
-  keep->image_rootfs = xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  if ((keep->image_rootfs = mc_image_lowerdir (s, fp, err)) == NULL)
+    return -1;
   spec->cdir = keep->cdir;
   spec->image_rootfs = keep->image_rootfs;
   mc_idmap_of_config (cfg, &spec->idmap_base, &spec->idmap_size);

@@ -34,6 +34,7 @@ struct pub
 {
   const char *upper;       /* the layer: containers/NAME[/snapshots/SNAP]/upper */
   const char *image_dir;   /* images/<fp> */
+  const char *image_lowers; /* its rootfs, or an OCI image's layers (mc_image_lowerdir) */
   bool privileged;
   struct mc_idmap_set ids; /* the container's map: its host ids written back as its own */
   json_t *metadata;
@@ -51,8 +52,21 @@ build_metadata (struct mc_store *s, const struct mc_publish_request *req, json_t
   (void) s;
   if (idir < 0)
     return mc_make_error (err, errno, "open `%s`", image_dir), NULL;
-  if (mc_read_file_at (idir, "metadata.yaml", 1 << 20, &buf, &len, err) < 0
-      || (src = mc_yaml_load (buf, len, "metadata.yaml", err)) == NULL)
+  /* An OCI image has no metadata.yaml: its record's properties instead.  */
+  if (faccessat (idir, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT
+      && faccessat (idir, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      const char *slash = strrchr (image_dir, '/');
+      json_t *rec = mc_image_record_load (s, slash ? slash + 1 : image_dir, err);
+
+      if (rec == NULL)
+        return NULL;
+      src = json_pack ("{s:O, s:O}", "architecture", json_object_get (rec, "architecture"), "properties",
+                       json_object_get (rec, "properties"));
+      json_decref (rec);
+    }
+  else if (mc_read_file_at (idir, "metadata.yaml", 1 << 20, &buf, &len, err) < 0
+           || (src = mc_yaml_load (buf, len, "metadata.yaml", err)) == NULL)
     return NULL;
   props = json_is_object (json_object_get (src, "properties")) ? json_deep_copy (json_object_get (src, "properties"))
                                                                 : json_object ();
@@ -78,7 +92,7 @@ build_metadata (struct mc_store *s, const struct mc_publish_request *req, json_t
 static int
 write_image (const struct pub *p, int out, mc_error_t *err)
 {
-  cleanup_free char *lowers = xasprintf ("%s:%s/rootfs", p->upper, p->image_dir);
+  cleanup_free char *lowers = xasprintf ("%s:%s", p->upper, p->image_lowers);
   cleanup_free char *yaml = NULL;
   cleanup_close int fs = -1, mnt = -1, idir = -1, ufd = -1;
   struct mc_tar_writer *w;
@@ -158,7 +172,7 @@ int
 mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, char fp[65],
                       mc_error_t *err)
 {
-  cleanup_free char *upper = NULL, *image_dir = NULL, *path = NULL;
+  cleanup_free char *upper = NULL, *image_dir = NULL, *path = NULL, *image_lowers = NULL;
   cleanup_close int out = -1;
   struct mc_freeze fz = { NULL, false };
   struct mc_import_result res;
@@ -199,8 +213,11 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
   if (mc_image_check_usable (s, base_fp, err) < 0)
     return -1;
   image_dir = xasprintf ("%s/images/%s", s->root, base_fp);
+  if ((image_lowers = mc_image_lowerdir (s, base_fp, err)) == NULL)
+    return -1;
   p.upper = upper;
   p.image_dir = image_dir;
+  p.image_lowers = image_lowers;
   p.privileged = mc_config_get_bool (cfg, "security.privileged", false);
   if (mc_idmap_set_of_config (cfg, &p.ids, err) < 0)
     return -1;

@@ -485,9 +485,12 @@ wait_systemd() {
 
 # make_oci_layout DIR: an OCI image layout built locally with umoci (no
 # registry, no network) from the built-in busybox image, holding two
-# images: `base` (one layer, the busybox tree; Cmd /bin/sh, Env A=b) and
-# `two` (base, then a layer that removes /bin/vi, adds /etc/hi, and makes
-# /srv opaque with /srv/new in it), sharing the base layer.
+# images that share their base layer:
+#   base  one layer, the busybox tree; Cmd: a shell loop that says
+#         `started` and ends on SIGTERM saying `got TERM`; Env A=b
+#   two   base, then a layer that removes /bin/vi, adds /etc/hi, and makes
+#         /srv opaque with /srv/new in it; User 1000:1000, WorkingDir /srv,
+#         Env GREETING=hello, StopSignal SIGUSR1 (its loop ends on that)
 make_oci_layout() {
     local dir=$1 src
     src=$(mktemp -d "$BATS_TEST_TMPDIR/oci.XXXXXX")
@@ -501,9 +504,13 @@ make_oci_layout() {
     umoci init --layout "$dir"
     umoci new --image "$dir:base"
     umoci raw add-layer --image "$dir:base" "$src/base.tar"
-    umoci config --image "$dir:base" --config.cmd /bin/sh --config.env A=b
+    umoci config --image "$dir:base" --config.cmd /bin/sh --config.cmd=-c \
+        --config.cmd 'trap "echo got TERM; exit 0" TERM; echo started; while :; do sleep 1; done' --config.env A=b
     umoci tag --image "$dir:base" two
     umoci raw add-layer --image "$dir:two" "$src/top.tar"
+    umoci config --image "$dir:two" --config.user 1000:1000 --config.workingdir /srv --config.env GREETING=hello \
+        --config.stopsignal SIGUSR1 --clear=config.cmd --config.cmd /bin/sh --config.cmd=-c \
+        --config.cmd 'trap "echo got USR1; exit 0" USR1; echo started; while :; do sleep 1; done'
     rm -rf "$src"
 }
 

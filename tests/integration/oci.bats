@@ -50,11 +50,95 @@ stored_layers() {
     skopeo copy --quiet "oci:$WORK/lay:two" "oci-archive:$WORK/two.tar"
     run mc image import "$WORK/two.tar" --alias two-a
     assert_output "Image with fingerprint ${two#sha256:} already present; aliases updated"
-    # Launching from one is refused, in one line, leaving nothing.
-    run mc launch two c1
+}
+
+# The console log (\r\n as \n) after `info --show-log`'s Log: line.
+console_log() {
+    mc info --show-log "$1" | sed -n '/^Log:/,$p' | tail -n +3 | tr -d '\r'
+}
+
+# PID 1's command line, its words one per line.
+pid1_cmdline() {
+    mc exec "$1" -- cat /proc/1/cmdline | tr '\0' '\n'
+}
+
+@test "OCI launch: the image's process is PID 1 with its Env, WorkingDir and User over the stacked layers; exec gets the Env; stop sends its StopSignal" {
+    mc image import "$WORK/lay:two" --alias two >/dev/null
+    run mc launch two o1
+    assert_success
+    assert_equal "$(status_of o1)" Running
+    # The image's Cmd, as its user, in its working directory, with its Env.
+    assert_equal "$(pid1_cmdline o1)" "$(printf '/bin/sh\n-c\ntrap "echo got USR1; exit 0" USR1; echo started; while :; do sleep 1; done')"
+    assert_equal "$(mc exec o1 -- sh -c 'grep -E "^(Uid|Gid):" /proc/1/status' | tr -s '\t' ' ')" \
+        "$(printf 'Uid: 1000 1000 1000 1000\nGid: 1000 1000 1000 1000')"
+    assert_equal "$(mc exec o1 -- readlink /proc/1/cwd)" /srv
+    assert_equal "$(mc exec o1 -- sh -c 'tr "\0" "\n" < /proc/1/environ | sort')" \
+        "$(printf 'A=b\nGREETING=hello\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')"
+    # The layers, stacked: a whiteout hides, an opaque directory replaces.
+    run mc exec o1 -- ls /bin/vi
     assert_failure
-    assert_line "minictr: image ${two:7:12} is an OCI image: launching containers from OCI images is not supported yet (import, list, info, verify, export and delete are)"
-    assert_equal "$(mc list --format csv)" ""
+    assert_equal "$(mc exec o1 -- cat /etc/hi)" hi
+    assert_equal "$(mc exec o1 -- ls /srv)" new
+    # exec: LXD's defaults, the image's Env over them, environment.* over that.
+    # shellcheck disable=SC2016
+    assert_equal "$(mc exec o1 -- sh -c 'echo $A $GREETING')" "b hello"
+    mc config set o1 environment.GREETING=set
+    # shellcheck disable=SC2016
+    assert_equal "$(mc exec o1 -- sh -c 'echo $GREETING')" set
+    # stop: the image's StopSignal, on which its loop ends.
+    mc stop o1
+    assert_equal "$(status_of o1)" Stopped
+    assert_equal "$(console_log o1)" "$(printf 'started\ngot USR1')"
+    run mc image delete two
+    assert_failure
+    assert_output "minictr: image $(mc image list two --format csv | cut -d, -f2) is in use by: o1"
+}
+
+@test "OCI launch -- COMMAND replaces Cmd; oci.entrypoint; oci.init=system runs /sbin/init; SIGTERM by default; privileged; snapshot, copy and publish" {
+    mc image import "$WORK/lay:base" --alias base >/dev/null
+    mc launch base o2 -- sleep 1000 >/dev/null
+    assert_equal "$(pid1_cmdline o2)" "$(printf 'sleep\n1000')"
+    assert_equal "$(mc config get o2 oci.cmd)" '["sleep","1000"]'
+    mc launch base o3 -c 'oci.entrypoint=/bin/sleep 999' >/dev/null
+    assert_equal "$(pid1_cmdline o3)" "$(printf '/bin/sleep\n999')"
+    mc launch base o4 -c oci.init=system >/dev/null
+    # (busybox's init names itself `init`)
+    assert_equal "$(pid1_cmdline o4)" init
+    run mc config set o4 oci.init=other
+    assert_failure
+    assert_output "minictr: invalid value \`other\` for \`oci.init\`: expected app or system"
+    # A command is for OCI images only.
+    import_busybox
+    run mc launch busybox o5 -- sh
+    assert_failure
+    assert_line "minictr: oci.cmd: image $(mc image list busybox --format csv | cut -d, -f2) is not an OCI image (a command after \`--\`, and oci.* keys, are for OCI images)"
+    run mc list -c n --format csv
+    refute_line o5
+    # The default stop signal of an image's process is SIGTERM.
+    mc launch base o6 >/dev/null
+    mc stop o6
+    assert_equal "$(console_log o6)" "$(printf 'started\ngot TERM')"
+    # Privileged: the layers as they are.
+    mc launch base o7 -c security.privileged=true >/dev/null
+    assert_equal "$(mc exec o7 -- cat /proc/self/uid_map | tr -s ' ')" " 0 0 4294967295"
+    mc exec o7 -- test -x /bin/vi
+    # Snapshots, copies and publish work as for system containers.
+    mc exec o2 -- sh -c 'echo one > /root/x'
+    mc snapshot o2 s0
+    mc exec o2 -- sh -c 'echo two > /root/x'
+    mc stop -f o2
+    mc restore o2 s0
+    mc copy o2 o8
+    mc start o8
+    assert_equal "$(mc exec o8 -- cat /root/x)" one
+    assert_equal "$(pid1_cmdline o8)" "$(printf 'sleep\n1000')"
+    mc stop -f o8
+    run mc publish o8 --alias pub
+    assert_success
+    mc launch pub o9 >/dev/null
+    assert_equal "$(pid1_cmdline o9)" init
+    assert_equal "$(mc exec o9 -- cat /root/x)" one
+    mc delete -f o2 o3 o4 o6 o7 o8 o9
 }
 
 @test "OCI: an oci-archive imports as its layout does; a layout of several images needs a name; a name that is not there is refused" {
