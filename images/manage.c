@@ -88,28 +88,32 @@ is_oci (json_t *rec)
   return format && strcmp (format, "oci") == 0;
 }
 
+/* Only an OCI image's directory has a config.json (an LXD image's unpack
+ * keeps metadata.yaml, templates/ and rootfs/ only): a check that costs
+ * no read of the record, on every start and exec.  */
 bool
 mc_image_is_oci (struct mc_store *s, const char *fp)
 {
-  mc_error_t err = NULL;
-  cleanup_json json_t *rec = mc_image_record_load (s, fp, &err);
+  cleanup_free char *path = NULL;
 
-  mc_error_release (&err);
-  return rec && is_oci (rec);
+  if (!mc_fingerprint_valid (fp))
+    return false;
+  path = xasprintf ("%s/config.json", fp);
+  return faccessat (s->imagesfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 char *
 mc_image_lowerdir (struct mc_store *s, const char *fp, mc_error_t *err)
 {
-  cleanup_json json_t *rec = mc_image_record_load (s, fp, err);
-  json_t *layers, *l;
+  cleanup_json json_t *rec = NULL;
+  json_t *layers;
   char *out = NULL;
   size_t i, n;
 
-  if (rec == NULL)
-    return NULL;
-  if (!is_oci (rec))
+  if (!mc_image_is_oci (s, fp))
     return xasprintf ("%s/images/%s/rootfs", s->root, fp);
+  if ((rec = mc_image_record_load (s, fp, err)) == NULL)
+    return NULL;
   layers = json_object_get (json_object_get (rec, "store"), "layers");
   if ((n = json_array_size (layers)) == 0)
     {
@@ -119,7 +123,7 @@ mc_image_lowerdir (struct mc_store *s, const char *fp, mc_error_t *err)
   /* overlayfs wants the top first; the record has the base first.  */
   for (i = n; i-- > 0;)
     {
-      const char *d = json_string_value (l = json_array_get (layers, i));
+      const char *d = json_string_value (json_array_get (layers, i));
       char *more;
 
       if (d == NULL || strncmp (d, "sha256:", 7) != 0 || !mc_fingerprint_valid (d + 7))
