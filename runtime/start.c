@@ -198,12 +198,33 @@ init_env (json_t *config)
   return envp;
 }
 
+/* The container's /etc/NAME (passwd, group) as a stream: a regular file
+ * of at most 1 MiB reached with no symlink (the image's own, whatever it
+ * holds; a FIFO or /dev/zero would hang the start), or NULL.  */
+static FILE *
+etc_file (const char *name, char **text)
+{
+  cleanup_close int root = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *path = xasprintf ("etc/%s", name);
+  mc_error_t e = NULL;
+  size_t len;
+
+  *text = NULL;
+  if (root < 0 || mc_read_untrusted_at (root, path, 1 << 20, text, &len, &e) < 0)
+    {
+      mc_error_release (&e);
+      return NULL;
+    }
+  return fmemopen (*text, len, "r");
+}
+
 /* An OCI image's USER inside the container ("" is root): uid[:gid] or
  * name[:group], names looked up in the container's /etc/passwd and
  * /etc/group (no NSS: the files as the image has them).  */
 static int
 oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
 {
+  cleanup_free char *ptext = NULL, *gtext = NULL;
   cleanup_free char *u = xstrdup (user);
   char *g = strchr (u, ':'), *end;
   bool gid_known = false;
@@ -220,7 +241,7 @@ oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
     {
       struct passwd *pw = NULL;
 
-      if ((f = fopen ("/etc/passwd", "re")) != NULL)
+      if ((f = etc_file ("passwd", &ptext)) != NULL)
         {
           while ((pw = fgetpwent (f)) != NULL && strcmp (pw->pw_name, u) != 0)
             ;
@@ -238,7 +259,7 @@ oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
         {
           struct group *gr = NULL;
 
-          if ((f = fopen ("/etc/group", "re")) != NULL)
+          if ((f = etc_file ("group", &gtext)) != NULL)
             {
               while ((gr = fgetgrent (f)) != NULL && strcmp (gr->gr_name, g) != 0)
                 ;

@@ -491,6 +491,8 @@ wait_systemd() {
 #   two   base, then a layer that removes /bin/vi, adds /etc/hi, and makes
 #         /srv opaque with /srv/new in it; User 1000:1000, WorkingDir /srv,
 #         Env GREETING=hello, StopSignal SIGUSR1 (its loop ends on that)
+#   named base, User nobody:nogroup (names of the image's /etc/passwd and
+#         /etc/group)
 make_oci_layout() {
     local dir=$1 src
     src=$(mktemp -d "$BATS_TEST_TMPDIR/oci.XXXXXX")
@@ -511,6 +513,8 @@ make_oci_layout() {
     umoci config --image "$dir:two" --config.user 1000:1000 --config.workingdir /srv --config.env GREETING=hello \
         --config.stopsignal SIGUSR1 --clear=config.cmd --config.cmd /bin/sh --config.cmd=-c \
         --config.cmd 'trap "echo got USR1; exit 0" USR1; echo started; while :; do sleep 1; done'
+    umoci tag --image "$dir:base" named
+    umoci config --image "$dir:named" --config.user nobody:nogroup
     rm -rf "$src"
 }
 

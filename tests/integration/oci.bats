@@ -118,6 +118,12 @@ pid1_cmdline() {
     mc launch base o6 >/dev/null
     mc stop o6
     assert_equal "$(console_log o6)" "$(printf 'started\ngot TERM')"
+    # A User by name: the image's own /etc/passwd and /etc/group say who.
+    mc image import "$WORK/lay:named" --alias named >/dev/null
+    mc launch named o10 >/dev/null
+    assert_equal "$(mc exec o10 -- sh -c 'grep -E "^(Uid|Gid):" /proc/1/status' | tr -s '\t' ' ')" \
+        "$(printf 'Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534')"
+    mc delete -f o10
     # Privileged: the layers as they are.
     mc launch base o7 -c security.privileged=true >/dev/null
     assert_equal "$(mc exec o7 -- cat /proc/self/uid_map | tr -s ' ')" " 0 0 4294967295"
@@ -149,10 +155,10 @@ pid1_cmdline() {
     assert_output "Image imported with fingerprint: ${two#sha256:}"
     run mc image import "$WORK/lay"
     assert_failure
-    assert_output "minictr: $WORK/lay: the layout holds 2 images (base, two): name one, as $WORK/lay:NAME"
+    assert_output "minictr: $WORK/lay: the layout holds 3 images (base, two, named): name one, as $WORK/lay:NAME"
     run mc image import "$WORK/lay:nope"
     assert_failure
-    assert_output "minictr: $WORK/lay:nope: no image \`nope\` in the layout (its images: base, two)"
+    assert_output "minictr: $WORK/lay:nope: no image \`nope\` in the layout (its images: base, two, named)"
     run mc image import "$(busybox_image):x"
     assert_failure
     assert_output "minictr: \`$(busybox_image):x\`: not an OCI image (\`:x\` names an image of an OCI layout)"
