@@ -243,9 +243,8 @@ mc_api_backups_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   const char *expires = json_string_value (json_object_get (req->body, "expires_at"));
   const char *compression = json_string_value (json_object_get (req->body, "compression_algorithm"));
   cleanup_free char *backup = NULL, *url = NULL, *inst = NULL;
-  cleanup_json json_t *work = NULL, *res = NULL, *op_json = NULL;
+  cleanup_json json_t *work = NULL, *res = NULL;
   mc_error_t err = NULL;
-  struct mc_op *op;
 
   if (req->body && !json_is_object (req->body))
     return mc_api_error (r, 400, "Invalid backup: expected a JSON object");
@@ -270,12 +269,7 @@ mc_api_backups_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   inst = xasprintf ("/1.0/instances/%s", args[0]);
   url = xasprintf ("/1.0/instances/%s/backups/%s", args[0], backup);
   res = json_pack ("{s:[s], s:[s]}", "instances", inst, "backups", backup);
-  if ((op = mc_op_run ("Backing up instance", res, make_backup, work, "instance-backup-created", url, &err)) == NULL)
-    return mc_api_fail (r, 500, &err);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  return 0;
+  return mc_op_start ("Backing up instance", res, make_backup, work, "instance-backup-created", url, r);
 }
 
 int
@@ -307,24 +301,16 @@ int
 mc_api_backup_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                       struct mc_api_resp *r)
 {
-  cleanup_json json_t *b = backup_get (ctx->store, args[0], args[1]), *work = NULL, *res = NULL, *op_json = NULL;
+  cleanup_json json_t *b = backup_get (ctx->store, args[0], args[1]), *work = NULL, *res = NULL;
   cleanup_free char *url = xasprintf ("/1.0/instances/%s/backups/%s", args[0], args[1]);
   cleanup_free char *inst = xasprintf ("/1.0/instances/%s", args[0]);
-  mc_error_t err = NULL;
-  struct mc_op *op;
 
   (void) req;
   if (b == NULL)
     return mc_api_error (r, 404, "Backup not found");
   work = json_pack ("{s:s, s:s}", "name", args[0], "backup", args[1]);
   res = json_pack ("{s:[s], s:[s]}", "instances", inst, "backups", args[1]);
-  if ((op = mc_op_run ("Removing instance backup", res, delete_backup, work, "instance-backup-deleted", url,
-                       &err)) == NULL)
-    return mc_api_fail (r, 500, &err);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  return 0;
+  return mc_op_start ("Removing instance backup", res, delete_backup, work, "instance-backup-deleted", url, r);
 }
 
 int

@@ -467,24 +467,16 @@ int
 mc_api_image_delete (struct mc_api_ctx *ctx, const struct mc_api_req *req, const char *const *args,
                      struct mc_api_resp *r)
 {
-  cleanup_json json_t *work = NULL, *op_json = NULL;
+  cleanup_json json_t *work = NULL;
   cleanup_free char *url = NULL;
   char fp[MC_FP_HEX_LEN + 1];
-  mc_error_t err = NULL;
-  struct mc_op *op;
 
   (void) req;
   if (!image_by_fingerprint (ctx, args[0], fp))
     return mc_api_error (r, 404, "Image not found");
   work = json_pack ("{s:s}", "fingerprint", fp);
   url = xasprintf ("/1.0/images/%s", fp);
-  op = mc_op_run ("Deleting image", NULL, delete_image, work, "image-deleted", url, &err);
-  if (op == NULL)
-    return mc_api_fail (r, 500, &err);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  return 0;
+  return mc_op_start ("Deleting image", NULL, delete_image, work, "image-deleted", url, r);
 }
 
 /* TEXT in a file of its own (a part of a raw answer).  */

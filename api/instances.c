@@ -191,9 +191,7 @@ static int
 run_op (const char *what, const char *source, mc_op_fn fn, json_t *work, const char *lifecycle,
         struct mc_api_resp *r)
 {
-  cleanup_json json_t *res = NULL, *op_json = NULL;
-  mc_error_t err = NULL;
-  struct mc_op *op;
+  cleanup_json json_t *res = NULL;
 
   if (strncmp (source, "/1.0/instances/", 15) == 0)
     {
@@ -204,13 +202,7 @@ run_op (const char *what, const char *source, mc_op_fn fn, json_t *work, const c
       res = strchr (rest, '/') ? json_pack ("{s:[s], s:[s]}", "instances", inst, "instances_snapshots", source)
                                : json_pack ("{s:[s]}", "instances", inst);
     }
-  op = mc_op_run (what, res, fn, work, lifecycle, source, &err);
-  if (op == NULL)
-    return mc_api_fail (r, 500, &err);
-  op_json = mc_op_json (op);
-  mc_api_async (r, op_json);
-  r->op = op;
-  return 0;
+  return mc_op_start (what, res, fn, work, lifecycle, source, r);
 }
 
 /* ---- state ---------------------------------------------------------------- */

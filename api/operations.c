@@ -144,6 +144,22 @@ mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args
 }
 
 int
+mc_op_start (const char *description, json_t *resources, mc_op_fn fn, json_t *args, const char *lifecycle,
+             const char *source, struct mc_api_resp *r)
+{
+  cleanup_json json_t *op_json = NULL;
+  mc_error_t err = NULL;
+  struct mc_op *op = mc_op_run (description, resources, fn, args, lifecycle, source, &err);
+
+  if (op == NULL)
+    return mc_api_fail (r, 500, &err);
+  op_json = mc_op_json (op);
+  mc_api_async (r, op_json);
+  r->op = op;
+  return 0;
+}
+
+int
 mc_op_answer (struct mc_op *op, mc_op_fn fn, json_t *args, int in, int out, bool sync, struct mc_api_resp *r)
 {
   cleanup_json json_t *op_json = NULL;

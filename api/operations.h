@@ -51,6 +51,12 @@ void mc_op_failed (struct mc_op *op, const char *why);
 struct mc_op *mc_op_run (const char *description, json_t *resources, mc_op_fn fn, json_t *args,
                          const char *lifecycle, const char *source, mc_error_t *err);
 
+/* mc_op_run, answered as LXD does (202 with the operation; its error
+ * 500 when the child cannot start); R->op is the operation.  */
+struct mc_api_resp;
+int mc_op_start (const char *description, json_t *resources, mc_op_fn fn, json_t *args, const char *lifecycle,
+                 const char *source, struct mc_api_resp *r);
+
 /* Spawn OP's child (FN on ARGS; its stdin IN and stdout OUT, -1 for
  * /dev/null, as its stderr) and answer R with OP: 202, or with SYNC the
  * answer once it ends (LXD's sync answers: files).  A child that cannot
