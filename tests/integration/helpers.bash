@@ -487,10 +487,12 @@ wait_systemd() {
 # registry, no network) from the built-in busybox image, holding two
 # images that share their base layer:
 #   base  one layer, the busybox tree; Cmd: a shell loop that says
-#         `started` and ends on SIGTERM saying `got TERM`; Env A=b
+#         `started` (on the console) and ends on SIGTERM, writing `got TERM`
+#         to /tmp/stopped; Env A=b
 #   two   base, then a layer that removes /bin/vi, adds /etc/hi, and makes
 #         /srv opaque with /srv/new in it; User 1000:1000, WorkingDir /srv,
-#         Env GREETING=hello, StopSignal SIGUSR1 (its loop ends on that)
+#         Env GREETING=hello, StopSignal SIGUSR1 (its loop ends on that,
+#         writing `got USR1` to /tmp/stopped)
 #   named base, User nobody:nogroup (names of the image's /etc/passwd and
 #         /etc/group)
 make_oci_layout() {
@@ -507,12 +509,13 @@ make_oci_layout() {
     umoci new --image "$dir:base"
     umoci raw add-layer --image "$dir:base" "$src/base.tar"
     umoci config --image "$dir:base" --config.cmd /bin/sh --config.cmd=-c \
-        --config.cmd 'trap "echo got TERM; exit 0" TERM; echo started; while :; do sleep 1; done' --config.env A=b
+        --config.cmd 'trap "echo got TERM > /tmp/stopped; exit 0" TERM; echo started; while :; do sleep 1; done' \
+        --config.env A=b
     umoci tag --image "$dir:base" two
     umoci raw add-layer --image "$dir:two" "$src/top.tar"
     umoci config --image "$dir:two" --config.user 1000:1000 --config.workingdir /srv --config.env GREETING=hello \
         --config.stopsignal SIGUSR1 --clear=config.cmd --config.cmd /bin/sh --config.cmd=-c \
-        --config.cmd 'trap "echo got USR1; exit 0" USR1; echo started; while :; do sleep 1; done'
+        --config.cmd 'trap "echo got USR1 > /tmp/stopped; exit 0" USR1; echo started; while :; do sleep 1; done'
     umoci tag --image "$dir:base" named
     umoci config --image "$dir:named" --config.user nobody:nogroup
     rm -rf "$src"
