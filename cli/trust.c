@@ -5,7 +5,6 @@
 #include "cli/output.h"
 #include "images/store.h"
 #include "runtime/trust.h"
-#include "lib/dl.h"
 #include "lib/utils.h"
 
 #include <fcntl.h>
@@ -59,10 +58,8 @@ remote_token (const char *remote, const char *name, mc_error_t *err)
 {
   cleanup_json json_t *body = json_pack ("{s:s, s:s, s:b}", "name", name, "type", "client", "token", 1);
   cleanup_json json_t *md = NULL, *tok = NULL;
-  cleanup_free char *json = NULL;
-  cleanup_free unsigned char *b64 = NULL;
+  cleanup_free char *text = NULL;
   json_t *secret, *fp, *addrs;
-  size_t len;
 
   if (cli_remote_call (remote, "POST", "/1.0/certificates", body, &md, err) < 0)
     return -1;
@@ -73,46 +70,24 @@ remote_token (const char *remote, const char *name, mc_error_t *err)
     return mc_make_error (err, 0, "remote `%s` answered with no join token", remote);
   tok = json_pack ("{s:s, s:O, s:O, s:O, s:s}", "client_name", name, "fingerprint", fp, "addresses", addrs, "secret",
                    secret, "expires_at", "0001-01-01T00:00:00Z");
-  json = json_dumps (tok, JSON_COMPACT);
-  if (json == NULL || mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
+  if ((text = mc_trust_token_encode (tok, err)) == NULL)
     return -1;
-  len = strlen (json);
-  b64 = xmalloc (4 * ((len + 2) / 3) + 1);
-  sym_EVP_EncodeBlock (b64, (const unsigned char *) json, (int) len);
-  printf ("Client %s certificate add token:\n%s\n", name, (char *) b64);
+  printf ("Client %s certificate add token:\n%s\n", name, text);
   return 0;
 }
 
 /* The PEM certificate PEM (from FILE) trusted by REMOTE as NAME: LXD's
- * POST /1.0/certificates with the DER in base64 (the PEM's own lines).  */
+ * POST /1.0/certificates with its DER in base64.  */
 static int
-remote_add_certificate (const char *remote, const char *file, const char *pem, const char *name, mc_error_t *err)
+remote_add_certificate (const char *remote, const char *file, const char *pem, size_t len, const char *name,
+                        mc_error_t *err)
 {
-  static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
-  const char *b = strstr (pem, begin), *e = b ? strstr (b, end) : NULL, *p;
   cleanup_free char *b64 = NULL;
-  cleanup_free unsigned char *der = NULL;
   cleanup_json json_t *body = NULL;
   char fp[MC_CERT_FP_LEN + 1];
-  size_t n = 0;
-  int len;
 
-  if (b == NULL || e == NULL)
-    return mc_make_error (err, 0, "`%s` is not a PEM certificate", file);
-  b64 = xmalloc ((size_t) (e - b) + 1);
-  for (p = b + sizeof (begin) - 1; p < e; p++)
-    if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
-      b64[n++] = *p;
-  b64[n] = '\0';
-  if (mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
+  if (mc_cert_pem_der64 (file, pem, len, &b64, fp, err) < 0)
     return -1;
-  der = xmalloc (n + 1);
-  if (n == 0 || (len = sym_EVP_DecodeBlock (der, (const unsigned char *) b64, (int) n)) <= 0)
-    return mc_make_error (err, 0, "`%s` is not a PEM certificate", file);
-  /* (EVP_DecodeBlock counts the padding's bytes too.)  */
-  len -= (n >= 1 && b64[n - 1] == '=') + (n >= 2 && b64[n - 2] == '=');
-  if (mc_cert_fingerprint_der (der, (size_t) len, fp, err) < 0)
-    return mc_error_prefix (err, "`%s`", file);
   body = json_pack ("{s:s, s:s, s:s}", "type", "client", "certificate", b64, "name", name ? name : "");
   if (cli_remote_call (remote, "POST", "/1.0/certificates", body, NULL, err) < 0)
     return -1;
@@ -164,7 +139,7 @@ trust_add_certificate (const struct cli_command *cmd, int argc, char **argv, mc_
   if (mc_read_file_at (AT_FDCWD, argv[optind], 1 << 20, &pem, &len, err) < 0)
     return -1;
   if (a.remote)
-    return remote_add_certificate (a.remote, argv[optind], pem, cli_value (&a, "name"), err);
+    return remote_add_certificate (a.remote, argv[optind], pem, len, cli_value (&a, "name"), err);
   if (mc_store_open (&s, err) < 0)
     return -1;
   r = mc_trust_add (&s, pem, len, cli_value (&a, "name"), fp, err);

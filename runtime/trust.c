@@ -460,20 +460,56 @@ mc_trust_token_doc (struct mc_store *s, const char *name, const char *address, m
 }
 
 char *
-mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err)
+mc_trust_token_encode (json_t *doc, mc_error_t *err)
 {
-  cleanup_json json_t *tok = mc_trust_token_doc (s, name, address, err);
-  cleanup_free char *json = NULL;
+  cleanup_free char *json = json_dumps (doc, JSON_COMPACT);
   unsigned char *b64;
   size_t jlen;
 
-  if (tok == NULL)
+  if (json == NULL)
+    return mc_make_error (err, 0, "cannot encode the join token"), NULL;
+  if (mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
     return NULL;
-  json = json_dumps (tok, JSON_COMPACT);
   jlen = strlen (json);
   b64 = xmalloc (4 * ((jlen + 2) / 3) + 1);
   sym_EVP_EncodeBlock (b64, (const unsigned char *) json, (int) jlen);
   return (char *) b64;
+}
+
+char *
+mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err)
+{
+  cleanup_json json_t *tok = mc_trust_token_doc (s, name, address, err);
+
+  return tok ? mc_trust_token_encode (tok, err) : NULL;
+}
+
+int
+mc_cert_pem_der64 (const char *label, const char *pem, size_t len, char **b64, char fp[MC_CERT_FP_LEN + 1],
+                   mc_error_t *err)
+{
+  unsigned char *der = NULL;
+  X509 *x;
+  int n;
+
+  if (mc_dl_crypto (err) < 0 || mc_dl_x509 (err) < 0)
+    return -1;
+  if ((x = pem_x509 (pem, len)) == NULL)
+    return mc_make_error (err, 0, "`%s` is not a PEM certificate", label);
+  n = sym_i2d_X509 (x, &der);
+  sym_X509_free (x);
+  if (n <= 0)
+    return mc_make_error (err, 0, "`%s`: cannot encode the certificate", label);
+  *b64 = xmalloc (4 * (((size_t) n + 2) / 3) + 1);
+  sym_EVP_EncodeBlock ((unsigned char *) *b64, der, n);
+  n = mc_cert_fingerprint_der (der, (size_t) n, fp, err);
+  free (der);
+  if (n < 0)
+    {
+      free (*b64);
+      *b64 = NULL;
+    }
+  return n;
 }
 
 int

@@ -57,6 +57,12 @@ bool mc_trust_has (struct mc_store *s, const char *fp);
 /* A join token for NAME (LXD 5.0's: base64 of {client_name, fingerprint,
  * addresses, secret, expires_at}); ADDRESSES: the HTTPS address.  */
 char *mc_trust_token_new (struct mc_store *s, const char *name, const char *address, mc_error_t *err);
+/* A token's JSON document as the text `lxc remote add` takes (base64).  */
+char *mc_trust_token_encode (json_t *doc, mc_error_t *err);
+/* PEM[0..LEN), a certificate (LABEL names it in errors), as its DER in
+ * base64 (*B64, malloc'ed: what LXD's API carries) and its fingerprint.  */
+int mc_cert_pem_der64 (const char *label, const char *pem, size_t len, char **b64, char fp[MC_CERT_FP_LEN + 1],
+                       mc_error_t *err);
 /* The same token, recorded, as its JSON document (the API's operation
  * metadata is made from it).  */
 json_t *mc_trust_token_doc (struct mc_store *s, const char *name, const char *address, mc_error_t *err);
