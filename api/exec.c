@@ -763,6 +763,30 @@ mc_api_exec_op_ended (struct mc_op *op)
   maybe_free (x);
 }
 
+/* What is left in an output stream's fd as it closes.  libwebsockets
+ * closes a raw fd on a hangup that comes without POLLIN, which is how the
+ * hangup comes when reading is paused (the queue past its mark): the last
+ * of the command's output, still in the pipe, would be lost.  At most
+ * DRAIN_MAX, in case the other end still writes.  */
+#define DRAIN_MAX (2u << 20)
+
+static void
+drain (struct mc_exec_session *x, int stream, int fd)
+{
+  int slot = out_slot (x, stream);
+  unsigned char buf[16384];
+  size_t total = 0;
+  ssize_t n;
+
+  if (x->ws[slot] == NULL)
+    return;
+  while (total < DRAIN_MAX && (n = read (fd, buf, sizeof (buf))) > 0)
+    {
+      queue (x, slot, buf, (size_t) n, false, false);
+      total += (size_t) n;
+    }
+}
+
 /* An output stream ended: LXD's barrier, then the websocket closes once
  * the operation is over.  */
 static void
@@ -821,7 +845,10 @@ mc_api_exec_io_callback (struct lws *wsi, enum lws_callback_reasons reason, void
         return 0;
       x->io[io->stream] = NULL;
       if (io->stream != 0 || x->interactive)
-        stream_eof (x, io->stream);
+        {
+          drain (x, io->stream, sym_lws_get_socket_fd (wsi));
+          stream_eof (x, io->stream);
+        }
       io->x = NULL;
       maybe_free (x);
       return 0;

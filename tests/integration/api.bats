@@ -227,7 +227,7 @@ PY
 }
 
 @test "lxc exec through the API: exit codes, stdin, stdout and stderr apart, large streams, a terminal with -t, user, cwd, env" {
-    local sum
+    local sum size state blocked=
     mc launch busybox e1
     serve
     run lxc exec e1 -- sh -c 'exit 7'
@@ -242,6 +242,22 @@ PY
     sum=$(sha256sum <"$WORK/r" | cut -d' ' -f1)
     assert_equal "$(lxc exec e1 -- sha256sum <"$WORK/r" | cut -d' ' -f1)" "$sum"
     assert_equal "$(lxc exec e1 -- cat /dev/zero | head -c 3000000 | wc -c)" 3000000
+    # A reader that does not read until the command is over: past 1 MiB
+    # queued the server stops reading the pipe the command's output comes
+    # through.  Output a little larger each time: at some size the last of
+    # it lands in that pipe after reading stopped, just before the pipe
+    # hangs up; a little larger, and it no longer fits (the relay blocks,
+    # the reader goes on).  Every size arrives whole.
+    mc file push "$WORK/r" e1/root/r
+    for size in $(seq $((1024 * 1024 - 65536)) 16384 $((2 * 1024 * 1024))); do
+        state=$(lxc exec e1 -- head -c "$size" /root/r 2>/dev/null |
+            python3 "$BATS_TEST_DIRNAME/stalled-reader.py" "$SOCK" "$SERVER_PID" 2>&1 >"$WORK/back")
+        assert_equal "$(stat -c %s "$WORK/back")" "$size"
+        cmp -n "$size" "$WORK/r" "$WORK/back"
+        if [ "$state" = blocked ]; then blocked=$size; break; fi
+        assert_equal "$state" ended
+    done
+    [ -n "$blocked" ] || fail "2 MiB of output never filled the server's pipe"
     # Its reader gone, the command ends (SIGPIPE): nothing is left running.
     for _ in $(seq 50); do
         mc exec e1 -- ps | grep -q '[c]at /dev/zero' || break
