@@ -35,29 +35,6 @@ backups_dir (struct mc_store *s, const char *name, bool create, mc_error_t *err)
   return fd;
 }
 
-/* An RFC 3339 time (Go's rendering: fractions, `Z` or an offset) as
- * seconds since the epoch; 0 for LXD's zero time or one not understood
- * (never expires).  */
-static time_t
-parse_time (const char *s)
-{
-  struct tm tm = { 0 };
-  const char *p = s ? strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-  long off = 0;
-  time_t t;
-
-  if (p == NULL || tm.tm_year + 1900 < 1970)
-    return 0;
-  if (*p == '.')
-    p += 1 + strspn (p + 1, "0123456789");
-  if ((*p == '+' || *p == '-') && strlen (p) >= 6 && p[3] == ':')
-    off = (*p == '-' ? -1 : 1) * (atol (p + 1) * 3600 + atol (p + 4) * 60);
-  else if (*p != 'Z')
-    return 0;
-  t = timegm (&tm);
-  return t - off;
-}
-
 static bool
 is_true_text (const char *s)
 {
@@ -110,7 +87,7 @@ backup_list (struct mc_store *s, const char *name, bool prune, mc_error_t *err)
           mc_error_release (&e);
           continue;
         }
-      exp = parse_time (json_string_value (json_object_get (rec, "expires_at")));
+      exp = mc_parse_time (json_string_value (json_object_get (rec, "expires_at")));
       if (exp > 0 && exp <= now)
         {
           if (prune && remove_backup (bfd, b, &e) < 0)
@@ -260,7 +237,7 @@ mc_api_backups_post (struct mc_api_ctx *ctx, const struct mc_api_req *req, const
   backup = given && *given ? xstrdup (given) : next_backup_name (ctx->store, args[0]);
   if (mc_plain_name_validate ("backup", backup, &err) < 0)
     return mc_api_fail (r, 400, &err);
-  if (expires && *expires && parse_time (expires) == 0 && strncmp (expires, "0001-01-01T", 11) != 0)
+  if (expires && *expires && mc_parse_time (expires) == 0 && strncmp (expires, "0001-01-01T", 11) != 0)
     return mc_api_error (r, 400, "Invalid expires_at `%s`: an RFC 3339 time", expires);
   work = json_pack ("{s:s, s:s, s:s, s:b}", "name", args[0], "backup", backup, "expires_at",
                     expires && *expires ? expires : NEVER, "instance_only",

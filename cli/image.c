@@ -234,22 +234,11 @@ prop (json_t *img, const char *key)
   return v ? v : "";
 }
 
-static time_t
-parse_time (const char *s)
-{
-  struct tm tm;
-
-  memset (&tm, 0, sizeof (tm));
-  if (s == NULL || strptime (s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-    return 0;
-  return timegm (&tm);
-}
-
 /* LXD's list layout: "Jan 2, 2006 at 3:04pm (MST)".  */
 static void
 format_upload_date (const char *iso, char *buf, size_t len)
 {
-  time_t t = parse_time (iso);
+  time_t t = (time_t) mc_parse_time (iso);
   struct tm tm;
   char ampm[8];
 
@@ -445,7 +434,7 @@ remote_image (const char *remote, const char *ref, mc_error_t *err)
 static void
 print_time_line (const char *label, const char *iso)
 {
-  time_t t = parse_time (iso);
+  time_t t = (time_t) mc_parse_time (iso);
   char buf[64];
   struct tm tm;
 
@@ -914,11 +903,11 @@ static const struct cli_command image_commands[] = {
     "FILE is a unified tarball, or a metadata tarball followed by ROOTFS (a\n"
     "tarball or squashfs).  Formats and compression are detected by content.\n"
     "The fingerprint is LXD's: sha256 of the file, or of METADATA then ROOTFS.\n\n"
-    "FILE may also be an OCI image: a layout directory or an oci-archive\n"
-    "tarball, PATH:NAME for the image of that ref name when it holds several.\n"
-    "Every blob is checked against its digest; the layers are stored once and\n"
-    "shared between images; the fingerprint is the manifest's digest.  (Containers\n"
-    "cannot be launched from OCI images yet.)",
+    "FILE may also be an OCI image: a layout directory, an oci-archive or a\n"
+    "docker-archive tarball (docker save, podman save); PATH:NAME for the image\n"
+    "of that ref name or tag when it holds several.  Every blob is checked\n"
+    "against its digest; the layers are stored once and shared between images;\n"
+    "the fingerprint is the manifest's digest.",
     "Flags:\n      --alias ALIAS   Add an alias (repeatable)\n", image_import, import_flags, 1, 2, false,
     CLI_NAMES_LAST | CLI_NAMES_REMOTE_ALONE, NULL },
   { "list", "image list", "ls", "image list [FILTER...] [--format table|csv|json|yaml|compact]",

@@ -197,6 +197,20 @@ source_read_cb (struct archive *a, void *data, const void **buf)
   return n;
 }
 
+/* A docker-archive's name for a config or a layer: its first component
+ * (FIRST bytes) 64 hex digits, alone (a directory) or with `.json` or
+ * `.tar`.  */
+static bool
+docker_member (const char *path, size_t first)
+{
+  size_t hex = strspn (path, "0123456789abcdef");
+
+  if (hex != 64)
+    return false;
+  return first == 64 || (first == 69 && strncmp (path + 64, ".json", 5) == 0)
+         || (first == 68 && strncmp (path + 64, ".tar", 4) == 0);
+}
+
 /* Which entries KIND keeps; the others are skipped (still hashed).  */
 static int
 entry_wanted (enum mc_unpack_kind kind, const char *path)
@@ -213,6 +227,10 @@ entry_wanted (enum mc_unpack_kind kind, const char *path)
   if (kind == MC_UNPACK_UNIFIED
       && (strcmp (path, "oci-layout") == 0 || strcmp (path, "index.json") == 0
           || (first == 5 && strncmp (path, "blobs", 5) == 0)))
+    return 1;
+  /* And so is a docker-archive: manifest.json, configs `<hex>.json`,
+     layers `<hex>.tar` or `<id>/layer.tar`.  */
+  if (kind == MC_UNPACK_UNIFIED && (strcmp (path, "manifest.json") == 0 || docker_member (path, first)))
     return 1;
   if (first == 9 && strncmp (path, "templates", 9) == 0)
     return 1;

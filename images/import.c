@@ -7,6 +7,7 @@
 #include "images/alias.h"
 #include "images/layers.h"
 #include "images/metadata.h"
+#include "images/docker_archive.h"
 #include "images/oci.h"
 #include "images/squashfs.h"
 #include "images/store.h"
@@ -401,11 +402,12 @@ oci_record (struct import_ctx *c, const struct mc_oci_image *img)
   json_object_set_new (rec, "filename", json_string (base && base[1] ? base + 1 : c->meta_label));
   json_object_set_new (rec, "architecture", json_string (lxd_architecture (img->architecture)));
   json_object_set_new (rec, "size", json_integer ((json_int_t) size));
-  set_time (rec, "created_at", 0);
+  set_time (rec, "created_at", img->created);
   set_time (rec, "expires_at", 0);
   set_time (rec, "uploaded_at", (int64_t) time (NULL));
   set_time (rec, "last_used_at", 0);
-  json_object_set_new (rec, "properties", json_pack ("{s:s, s:s}", "description", desc ? desc : "OCI image",
+  json_object_set_new (rec, "properties", json_pack ("{s:s, s:s}", "description",
+                                                     desc ? desc : img->ref_name ? img->ref_name : "OCI image",
                                                      "os", img->os));
   json_object_set_new (rec, "profiles", json_pack ("[s]", "default"));
   json_object_set_new (rec, "store", json_pack ("{s:s, s:o, s:o, s:s, s:s, s:s}", "format", "oci", "layers", layers,
@@ -506,19 +508,25 @@ run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
   if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
       && mc_oci_is_layout (c->tmpfd))
     return import_oci (c, c->tmpfd, res, err);
+  /* A docker-archive: made an OCI layout, then read as one.  */
+  if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && mc_docker_archive_is (c->tmpfd))
+    {
+      if (mc_docker_archive_to_oci (c->tmpfd, c->meta_label, c->oci_ref, err) < 0)
+        return -1;
+      return import_oci (c, c->tmpfd, res, err);
+    }
   if (c->oci_ref)
-    return mc_make_error (err, 0, "`%s`: not an OCI image (`:%s` names an image of an OCI layout)", c->meta_label,
-                          c->oci_ref);
+    return mc_make_error (err, 0, "`%s`: not an OCI image or a docker-archive (`:%s` names an image in one)",
+                          c->meta_label, c->oci_ref);
   if (load_metadata (c, err) < 0 || check_rootfs (c, err) < 0)
     return -1;
-  /* (An LXD image's stray OCI names are not kept.)  */
+  /* (An LXD image's stray OCI or docker-archive names are not kept.)  */
   {
-    static const char *const stray[] = { "blobs", "index.json", "oci-layout" };
-    mc_error_t e2 = NULL;
+    static const char *const keep[] = { "orig", "metadata.yaml", "rootfs", "templates" };
 
-    for (i = 0; i < sizeof (stray) / sizeof (stray[0]); i++)
-      if (mc_rm_rf_at (c->tmpfd, stray[i], &e2) < 0)
-        return mc_error_propagate (err, &e2);
+    if (mc_rm_rf_all_but_at (c->tmpfd, keep, sizeof (keep) / sizeof (keep[0]), err) < 0)
+      return -1;
   }
   mc_test_point ("image-import-unpacked");
   rec = build_record (c);
@@ -543,17 +551,23 @@ mc_image_import (struct mc_store *s, const struct mc_import_request *req,
   c.files = json_array ();
   c.input = xstrdup (req->meta_path);
   /* PATH:NAME: the image of that ref name in the OCI layout (or archive)
-     PATH.  */
-  if (req->rootfs_path == NULL && access (req->meta_path, F_OK) < 0 && strrchr (req->meta_path, ':') != NULL)
+     PATH, or of that tag in the docker-archive PATH (tags have colons of
+     their own: the first colon after which PATH exists).  */
+  if (req->rootfs_path == NULL && access (req->meta_path, F_OK) < 0)
     {
-      const char *colon = strrchr (req->meta_path, ':');
-      cleanup_free char *path = xstrndup (req->meta_path, (size_t) (colon - req->meta_path));
+      const char *colon;
 
-      if (colon[1] != '\0' && access (path, F_OK) == 0)
+      for (colon = strchr (req->meta_path, ':'); colon; colon = strchr (colon + 1, ':'))
         {
-          free (c.input);
-          c.input = steal_pointer (&path);
-          c.oci_ref = xstrdup (colon + 1);
+          cleanup_free char *path = xstrndup (req->meta_path, (size_t) (colon - req->meta_path));
+
+          if (colon[1] != '\0' && access (path, F_OK) == 0)
+            {
+              free (c.input);
+              c.input = steal_pointer (&path);
+              c.oci_ref = xstrdup (colon + 1);
+              break;
+            }
         }
     }
   ret = run_import (&c, res, err);

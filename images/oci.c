@@ -211,7 +211,7 @@ media_type_is (json_t *desc, const char *a, const char *b)
  * name), and its digest.  */
 static json_t *
 find_manifest (int dirfd, int blobs, const char *label, const char *ref, char digest[MC_OCI_DIGEST_LEN + 1],
-               mc_error_t *err)
+               char **ref_name, mc_error_t *err)
 {
   cleanup_free char *text = NULL;
   json_t *index, *desc;
@@ -245,6 +245,12 @@ find_manifest (int dirfd, int blobs, const char *label, const char *ref, char di
           return NULL;
         }
       snprintf (digest, MC_OCI_DIGEST_LEN + 1, "%s", json_string_value (json_object_get (desc, "digest")));
+      if (depth == 0)
+        {
+          const char *name = json_string_value (json_object_get (json_object_get (desc, "annotations"), REF_NAME));
+
+          *ref_name = name ? xstrdup (name) : NULL;
+        }
       is_manifest = media_type_is (desc, MT_MANIFEST, MT_DOCKER_MANIFEST)
                     || (!json_object_get (desc, "mediaType") && json_object_get (next, "layers"));
       is_index = media_type_is (desc, MT_INDEX, MT_DOCKER_LIST) || json_object_get (next, "manifests");
@@ -300,7 +306,7 @@ mc_oci_layout_read (int dirfd, const char *label, const char *ref, struct mc_oci
     return mc_make_error (err, errno == ELOOP || errno == ENOTDIR ? 0 : errno,
                           "%s: no blobs/sha256 directory%s", label,
                           errno == ELOOP || errno == ENOTDIR ? " (a symlink, or not a directory)" : "");
-  if ((manifest = find_manifest (dirfd, blobs, label, ref, img->manifest_digest, err)) == NULL)
+  if ((manifest = find_manifest (dirfd, blobs, label, ref, img->manifest_digest, &img->ref_name, err)) == NULL)
     return -1;
   if ((config = json_blob (blobs, label, json_object_get (manifest, "config"), err)) == NULL)
     return -1;
@@ -345,6 +351,7 @@ mc_oci_layout_read (int dirfd, const char *label, const char *ref, struct mc_oci
     img->annotations = json_is_object (ann) ? json_incref (ann) : json_object ();
     img->architecture = xstrdup (arch ? arch : "");
     img->os = xstrdup (os ? os : "");
+    img->created = mc_parse_time (json_string_value (json_object_get (config, "created")));
   }
   return 0;
 
@@ -365,5 +372,6 @@ mc_oci_image_release (struct mc_oci_image *img)
   json_decref (img->annotations);
   free (img->architecture);
   free (img->os);
+  free (img->ref_name);
   memset (img, 0, sizeof (*img));
 }

@@ -5,11 +5,8 @@
  * digest and size as it is read; another algorithm, a missing blob, a
  * mismatch, or a layout that is not one, is an error naming the blob.
  * Blobs are opened beneath the layout's directory, never through a
- * symlink.  The image's identity is its manifest's digest.
- *
- * Issue #16's first piece: what `image import` of an OCI image will be
- * built on (unpacking the layers, sharing them by digest, and launching
- * from them come next); nothing calls it yet but its tests.  */
+ * symlink.  The image's identity is its manifest's digest.  `image
+ * import` (images/import.c) is built on it; docs/oci.md.  */
 #ifndef MINICTR_OCI_H
 #define MINICTR_OCI_H
 
@@ -33,12 +30,15 @@ struct mc_oci_image
 {
   char manifest_digest[MC_OCI_DIGEST_LEN + 1];
   char config_digest[MC_OCI_DIGEST_LEN + 1];
+  /* The index's ref name for it (a docker-archive's tag), or NULL.  */
+  char *ref_name;
   /* The manifest's annotations ({} when none).  */
   json_t *annotations;
   /* The config blob's "config" (Env, Entrypoint, Cmd, WorkingDir, User,
      StopSignal, ...; {} when it has none), and its architecture and os.  */
   json_t *config;
   char *architecture, *os;
+  int64_t created;             /* the config's, 0 when it has none */
   struct mc_oci_layer *layers; /* base first */
   size_t n_layers;
 };

@@ -74,8 +74,7 @@ open_nofollow_walk (int dirfd, const char *path)
 }
 
 int
-mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
-                      size_t *out_len, mc_error_t *err)
+mc_open_untrusted_at (int dirfd, const char *path, mc_error_t *err)
 {
   struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
@@ -95,6 +94,17 @@ mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
     return mc_make_error (err, errno, "stat `%s`", path);
   if (!S_ISREG (st.st_mode))
     return mc_make_error (err, 0, "`%s` is not a regular file", path);
+  return steal_fd (&fd);
+}
+
+int
+mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
+                      size_t *out_len, mc_error_t *err)
+{
+  cleanup_close int fd = mc_open_untrusted_at (dirfd, path, err);
+
+  if (fd < 0)
+    return -1;
   return mc_read_fd (fd, path, max_size, out, out_len, err);
 }
 
@@ -247,6 +257,38 @@ mc_rm_rf_at (int dirfd, const char *name, mc_error_t *err)
 }
 
 int
+mc_rm_rf_all_but_at (int dirfd, const char *const *keep, size_t n_keep, mc_error_t *err)
+{
+  cleanup_free char **names = NULL;
+  size_t n = 0, i, k;
+  struct dirent *de;
+  DIR *d = mc_opendir_at (dirfd, ".");
+  int ret = 0;
+
+  if (d == NULL)
+    return mc_make_error (err, errno, "read a directory to empty it");
+  while ((de = readdir (d)) != NULL)
+    {
+      bool kept = strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0;
+
+      for (k = 0; k < n_keep && !kept; k++)
+        kept = strcmp (de->d_name, keep[k]) == 0;
+      if (kept)
+        continue;
+      names = xrealloc (names, (n + 1) * sizeof (*names));
+      names[n++] = xstrdup (de->d_name);
+    }
+  closedir (d);
+  for (i = 0; i < n; i++)
+    {
+      if (ret == 0 && mc_rm_rf_at (dirfd, names[i], err) < 0)
+        ret = -1;
+      free (names[i]);
+    }
+  return ret;
+}
+
+int
 mc_lock_at (int dirfd, const char *name, bool exclusive, bool nonblock,
             mc_error_t *err)
 {
@@ -361,6 +403,24 @@ mc_format_time (int64_t t, char *buf, size_t len)
       return;
     }
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t
+mc_parse_time (const char *s)
+{
+  struct tm tm = { 0 };
+  const char *p = s ? strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+  long off = 0;
+
+  if (p == NULL || tm.tm_year + 1900 < 1970)
+    return 0;
+  if (*p == '.')
+    p += 1 + strspn (p + 1, "0123456789");
+  if ((*p == '+' || *p == '-') && strlen (p) >= 6 && p[3] == ':')
+    off = (*p == '-' ? -1 : 1) * (atol (p + 1) * 3600 + atol (p + 4) * 60);
+  else if (*p != 'Z')
+    return 0;
+  return (int64_t) timegm (&tm) - off;
 }
 
 void

@@ -46,6 +46,9 @@ int mc_read_file_at (int dirfd, const char *path, size_t max_size,
  * regular file (EINVAL otherwise).  */
 int mc_read_untrusted_at (int dirfd, const char *path, size_t max_size, char **out,
                           size_t *out_len, mc_error_t *err);
+/* Just the open of the same: an fd of a regular file (O_NONBLOCK), or -1
+ * with *ERR set.  */
+int mc_open_untrusted_at (int dirfd, const char *path, mc_error_t *err);
 
 /* The same from an open fd; PATH names it in errors.  */
 int mc_read_fd (int fd, const char *path, size_t max_size, char **out,
@@ -67,6 +70,8 @@ int mc_mkdir_p (const char *path, mode_t mode, mc_error_t *err);
 /* Remove DIRFD/NAME recursively without following any symlink: every step
  * is relative to an O_NOFOLLOW directory fd.  A missing NAME is success. */
 int mc_rm_rf_at (int dirfd, const char *name, mc_error_t *err);
+/* mc_rm_rf_at() of every entry of DIRFD but the N_KEEP names in KEEP.  */
+int mc_rm_rf_all_but_at (int dirfd, const char *const *keep, size_t n_keep, mc_error_t *err);
 
 /* flock(2) DIRFD/NAME (created if needed).  Returns the fd holding the lock,
  * or -1.  With NONBLOCK and the lock held elsewhere, fails with EWOULDBLOCK. */
@@ -93,6 +98,10 @@ bool mc_str_has_prefix (const char *s, const char *prefix);
 
 /* RFC 3339 UTC timestamp, "2026-11-28T22:55:53Z".  */
 void mc_format_time (int64_t t, char *buf, size_t len);
+/* An RFC 3339 time (Go's rendering too: fractions, `Z` or an offset) as
+ * seconds since the epoch; 0 for one before 1970 (LXD's zero time) or
+ * one not understood.  */
+int64_t mc_parse_time (const char *s);
 /* Now, RFC 3339 with nanoseconds (LXD's timestamps: two in one second
  * still sort in the order they were taken).  */
 void mc_format_now_ns (char *buf, size_t len);

@@ -41,9 +41,11 @@ stored_layers() {
     run mc image info two
     assert_line "Fingerprint: ${two#sha256:}"
     assert_line "Architecture: x86_64"
+    # Created: the config's time.
+    assert_line "    Created: $(date -u -d "$(jq -r .created "$WORK/lay/blobs/sha256/$(jq -r .config.digest "$WORK/lay/blobs/sha256/${two#sha256:}" | cut -c8-)")" '+%Y/%m/%d %H:%M UTC')"
     assert_line "    - $(oci_layers "$WORK/lay" two | head -n 1) (1.04MiB)"
     assert_line --regexp "^    - $l \([0-9]+B\)$"
-    assert_equal "$(mc image list --format csv | cut -d, -f1,2,4 | tr '\n' ' ')" "base,${base:7:12},OCI image two,${two:7:12},OCI image "
+    assert_equal "$(mc image list --format csv | cut -d, -f1,2,4 | tr '\n' ' ')" "base,${base:7:12},base two,${two:7:12},two "
     run mc image verify
     assert_output "$(printf '%s: OK\n%s: OK' "${base:7:12}" "${two:7:12}")"
     # The same image as an oci-archive (skopeo's): the same fingerprint.
@@ -162,12 +164,63 @@ pid1_cmdline() {
     assert_output "minictr: $WORK/lay:nope: no image \`nope\` in the layout (its images: base, two, named)"
     run mc image import "$(busybox_image):x"
     assert_failure
-    assert_output "minictr: \`$(busybox_image):x\`: not an OCI image (\`:x\` names an image of an OCI layout)"
+    assert_output "minictr: \`$(busybox_image):x\`: not an OCI image or a docker-archive (\`:x\` names an image in one)"
     mkdir "$WORK/empty"
     run mc image import "$WORK/empty"
     assert_failure
     assert_output "minictr: \`$WORK/empty\` is a directory, not an OCI image layout (no oci-layout file)"
     assert_equal "$(mc image list --format csv | wc -l)" 1
+}
+
+@test "docker-archive import (skopeo's, what podman save writes): a tag picked by PATH:TAG, layers checked against the config's diff_ids, launched as any OCI image; a corrupt one refused, nothing kept" {
+    local fp top
+    skopeo copy --quiet "oci:$WORK/lay:two" "docker-archive:$WORK/d.tar:localhost/two:latest"
+    mkdir "$WORK/d"
+    tar -C "$WORK/d" -xf "$WORK/d.tar"
+    top=$(jq -r '.[0].Layers[1]' "$WORK/d/manifest.json")
+    run mc image import "$WORK/d.tar" --alias dtwo
+    assert_success
+    fp=$(mc image list dtwo --format csv | cut -d, -f2)
+    assert_output --regexp "^Image imported with fingerprint: ${fp}[0-9a-f]{52}$"
+    # Its description is its tag; its layers are its diff_ids.
+    assert_equal "$(mc image list dtwo --format csv | cut -d, -f4)" localhost/two:latest
+    run mc image info dtwo
+    assert_line "    - sha256:${top%.tar} (10.00KiB)"
+    assert_equal "$(stored_layers)" "$(jq -r '.rootfs.diff_ids[]' "$WORK/d/$(jq -r '.[0].Config' "$WORK/d/manifest.json")" | sort | tr '\n' ' ')"
+    run mc image verify dtwo
+    assert_output "$fp: OK"
+    # Launched as the OCI layout's image is: its Cmd, its user, its layers.
+    mc launch dtwo d1
+    assert_equal "$(mc exec d1 -- sh -c 'grep ^Uid: /proc/1/status' | tr -s '\t' ' ')" "Uid: 1000 1000 1000 1000"
+    assert_equal "$(mc exec d1 -- cat /etc/hi)" hi
+    run mc exec d1 -- ls /bin/vi
+    assert_failure
+    mc delete -f d1
+    mc image delete dtwo
+    # Two images in one archive: a tag (podman's localhost/ and :latest
+    # may be left out) picks one.
+    jq '. + [.[0] | .RepoTags = ["example.org/other:1"]]' "$WORK/d/manifest.json" >"$WORK/m" && mv "$WORK/m" "$WORK/d/manifest.json"
+    tar -C "$WORK/d" -cf "$WORK/d2.tar" .
+    run mc image import "$WORK/d2.tar"
+    assert_failure
+    assert_output "minictr: \`$WORK/d2.tar\` holds 2 images: name one as \`$WORK/d2.tar:TAG\` (it has: localhost/two:latest, example.org/other:1)"
+    run mc image import "$WORK/d2.tar:nope"
+    assert_failure
+    assert_output "minictr: \`$WORK/d2.tar:nope\`: no image tagged \`nope\` in the archive (it has: localhost/two:latest, example.org/other:1)"
+    run mc image import "$WORK/d2.tar:two" --alias dtwo
+    assert_output --regexp "^Image imported with fingerprint: $fp"
+    assert_equal "$(mc image list dtwo --format csv | cut -d, -f4)" two
+    mc image delete dtwo
+    # A flipped byte in a layer: refused naming it, nothing kept.
+    printf 'X' | dd of="$WORK/d/$top" bs=1 seek=600 conv=notrunc status=none
+    tar -C "$WORK/d" -cf "$WORK/bad.tar" .
+    run mc image import "$WORK/bad.tar:two"
+    assert_failure
+    assert_output --regexp "^minictr: \`$WORK/bad.tar:two\`: layer \`$top\` does not match its diff_id sha256:${top:0:12}\.\.\. \(its content hashes to sha256:[0-9a-f]{12}\.\.\.; a compressed layer is not a docker-archive's\)$"
+    assert_equal "$(mc image list --format csv | wc -l)" 0
+    assert_equal "$(stored_layers)" ""
+    run find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -name '.tmp-*'
+    assert_output ""
 }
 
 @test "OCI export writes a layout skopeo reads (the same digest); delete keeps a shared layer until its last image goes" {
