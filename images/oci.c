@@ -307,18 +307,24 @@ mc_oci_layout_read (int dirfd, const char *label, const char *ref, struct mc_oci
                           "%s: no blobs/sha256 directory%s", label,
                           errno == ELOOP || errno == ENOTDIR ? " (a symlink, or not a directory)" : "");
   if ((manifest = find_manifest (dirfd, blobs, label, ref, img->manifest_digest, &img->ref_name, err)) == NULL)
-    return -1;
+    goto fail;
   if ((config = json_blob (blobs, label, json_object_get (manifest, "config"), err)) == NULL)
-    return -1;
+    goto fail;
   snprintf (img->config_digest, sizeof (img->config_digest), "%s",
             json_string_value (json_object_get (json_object_get (manifest, "config"), "digest")));
   layers = json_object_get (manifest, "layers");
   if (!json_is_array (layers) || json_array_size (layers) == 0)
-    return mc_make_error (err, 0, "%s: manifest `%s` has no layers", label, img->manifest_digest);
+    {
+      mc_make_error (err, 0, "%s: manifest `%s` has no layers", label, img->manifest_digest);
+      goto fail;
+    }
   diff_ids = json_object_get (json_object_get (config, "rootfs"), "diff_ids");
   if (json_array_size (diff_ids) != json_array_size (layers))
-    return mc_make_error (err, 0, "%s: the config lists %zu layers, the manifest %zu", label,
-                          json_array_size (diff_ids), json_array_size (layers));
+    {
+      mc_make_error (err, 0, "%s: the config lists %zu layers, the manifest %zu", label, json_array_size (diff_ids),
+                     json_array_size (layers));
+      goto fail;
+    }
   img->layers = xmalloc0 (json_array_size (layers) * sizeof (*img->layers));
   json_array_foreach (layers, i, desc)
     {
