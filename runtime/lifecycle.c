@@ -66,7 +66,7 @@ oci_app (struct mc_store *s, json_t *cfg)
 {
   const char *fp = mc_config_get (cfg, "volatile.base_image", NULL);
 
-  return fp && mc_image_is_oci (s, fp) && strcmp (mc_config_get (cfg, "oci.init", "app"), "system") != 0;
+  return fp && mc_image_is_oci (s, fp) && !mc_config_oci_system (cfg);
 }
 
 /* systemd wants SIGRTMIN+3; sysvinit and busybox init halt on SIGPWR

@@ -832,10 +832,24 @@ oci_process (struct mc_store *s, const char *fp, json_t *config, mc_error_t *err
   json_object_foreach (config, key, v)
     if (mc_str_has_prefix (key, "environment.") && key[12] != '\0' && json_is_string (v))
       json_array_append_new (env, json_sprintf ("%s=%s", key + 12, json_string_value (v)));
-  cwd = json_string_value (json_object_get (img, "WorkingDir"));
+  /* WorkingDir and User, or Incus's oci.cwd, oci.uid and oci.gid.  */
+  cwd = json_string_value (json_object_get (config, "oci.cwd"));
+  if (cwd == NULL)
+    cwd = json_string_value (json_object_get (img, "WorkingDir"));
+  if (cwd && *cwd && *cwd != '/')
+    return mc_make_error (err, 0, "oci.cwd: `%s` is not an absolute path", cwd), NULL;
   user = json_string_value (json_object_get (img, "User"));
-  return json_pack ("{s:O, s:O, s:s, s:s}", "argv", argv, "env", env, "cwd", cwd && *cwd ? cwd : "/", "user",
-                    user ? user : "");
+  {
+    const char *uid = json_string_value (json_object_get (config, "oci.uid"));
+    const char *gid = json_string_value (json_object_get (config, "oci.gid"));
+    const char *colon = user ? strchr (user, ':') : NULL;
+    cleanup_free char *u = uid ? xstrdup (uid) : user ? xstrndup (user, colon ? (size_t) (colon - user) : strlen (user))
+                                                      : xstrdup ("");
+    cleanup_free char *g = gid ? xstrdup (gid) : colon ? xstrdup (colon + 1) : NULL;
+    cleanup_free char *who = g ? xasprintf ("%s:%s", *u ? u : "0", g) : xstrdup (u);
+
+    return json_pack ("{s:O, s:O, s:s, s:s}", "argv", argv, "env", env, "cwd", cwd && *cwd ? cwd : "/", "user", who);
+  }
 }
 
 static int
@@ -873,8 +887,8 @@ fill_spec (struct mc_store *s, const char *name, json_t *local, struct mc_child_
   spec->name = xstrdup (name);
   if (ret == 0 && (spec->image_rootfs = mc_image_lowerdir (s, fp, err)) == NULL)
     ret = -1;
-  /* An OCI image runs its own process, unless oci.init=system.  */
-  if (ret == 0 && mc_image_is_oci (s, fp) && strcmp (mc_config_get (cfg, "oci.init", "app"), "system") != 0
+  /* An OCI image runs its own process, unless asked for /sbin/init.  */
+  if (ret == 0 && mc_image_is_oci (s, fp) && !mc_config_oci_system (cfg)
       && (spec->oci = oci_process (s, fp, spec->config, err)) == NULL)
     ret = -1;
   spec->nesting = mc_config_get_bool (cfg, "security.nesting", false);

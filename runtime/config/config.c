@@ -72,8 +72,15 @@ static const struct mc_config_key keys[] = {
     "An OCI image's command, replacing its Cmd: a JSON list ([\"sh\", \"-c\", \"...\"]) or words split on blanks" },
   { "oci.entrypoint", false, MC_KEY_STRING, NULL, false,
     "An OCI image's entrypoint, replacing its Entrypoint (and its Cmd, unless oci.cmd is set): as oci.cmd" },
+  { "oci.cwd", false, MC_KEY_STRING, NULL, false,
+    "An OCI image's process's working directory, replacing its WorkingDir (Incus's key)" },
+  { "oci.gid", false, MC_KEY_UINT, NULL, false,
+    "An OCI image's process's group id, replacing its User's group (Incus's key)" },
   { "oci.init", false, MC_KEY_OCI_INIT, "app", false,
-    "An OCI image's PID 1: app (its Entrypoint and Cmd) or system (/sbin/init, as for a system container)" },
+    "An OCI image's PID 1: app (its Entrypoint and Cmd) or system (/sbin/init, as for a system container; "
+    "Incus's way, oci.entrypoint=/sbin/init, too)" },
+  { "oci.uid", false, MC_KEY_UINT, NULL, false,
+    "An OCI image's process's user id, replacing its User (Incus's key)" },
   { "raw.idmap", false, MC_KEY_IDMAP, NULL, false,
     "Host ids mapped into the container as given, one `uid|gid|both HOST CONTAINER` per line (ranges N-M), "
     "outside the container's own range: e.g. `both 1000 1000` to share a host user's files" },
@@ -408,6 +415,23 @@ mc_config_get (json_t *cfg, const char *key, const char *dflt)
 {
   const char *v = json_string_value (json_object_get (json_object_get (cfg, "config"), key));
   return v ? v : dflt;
+}
+
+bool
+mc_config_oci_system (json_t *cfg)
+{
+  const char *ep = mc_config_get (cfg, "oci.entrypoint", NULL);
+  size_t n;
+
+  if (strcmp (mc_config_get (cfg, "oci.init", "app"), "system") == 0)
+    return true;
+  if (ep == NULL || mc_config_get (cfg, "oci.cmd", NULL) != NULL)
+    return false;
+  ep += strspn (ep, " \t");
+  n = strlen (ep);
+  while (n > 0 && (ep[n - 1] == ' ' || ep[n - 1] == '\t'))
+    n--;
+  return (n == 10 && strncmp (ep, "/sbin/init", 10) == 0) || (n == 14 && strncmp (ep, "[\"/sbin/init\"]", 14) == 0);
 }
 
 bool

@@ -97,7 +97,7 @@ pid1_cmdline() {
     assert_output "minictr: image $(mc image list two --format csv | cut -d, -f2) is in use by: o1"
 }
 
-@test "OCI launch -- COMMAND replaces Cmd; oci.entrypoint; oci.init=system runs /sbin/init; SIGTERM by default; privileged; snapshot, copy and publish" {
+@test "OCI launch -- COMMAND replaces Cmd; oci.entrypoint; oci.init=system runs /sbin/init; Incus's oci.* keys; SIGTERM by default; privileged; snapshot, copy and publish" {
     mc image import "$WORK/lay:base" --alias base >/dev/null
     mc launch base o2 -- sleep 1000 >/dev/null
     assert_equal "$(pid1_cmdline o2)" "$(printf 'sleep\n1000')"
@@ -110,6 +110,19 @@ pid1_cmdline() {
     run mc config set o4 oci.init=other
     assert_failure
     assert_output "minictr: invalid value \`other\` for \`oci.init\`: expected app or system"
+    # Incus's keys: oci.entrypoint=/sbin/init is a system container (its
+    # stop is init's: SIGPWR); oci.cwd, oci.uid and oci.gid.
+    mc launch base o11 -c oci.entrypoint=/sbin/init >/dev/null
+    assert_equal "$(pid1_cmdline o11)" init
+    mc stop o11
+    assert_equal "$(status_of o11)" Stopped
+    mc launch base o12 -c oci.cwd=/tmp -c oci.uid=1000 -c oci.gid=1001 >/dev/null
+    assert_equal "$(mc exec o12 -- readlink /proc/1/cwd)" /tmp
+    assert_equal "$(mc exec o12 -- sh -c 'grep -E "^(Uid|Gid):" /proc/1/status' | tr -s '\t' ' ')" \
+        "$(printf 'Uid: 1000 1000 1000 1000\nGid: 1001 1001 1001 1001')"
+    run mc config set o12 oci.uid=x
+    assert_failure
+    mc delete -f o11 o12
     # A command is for OCI images only.
     import_busybox
     run mc launch busybox o5 -- sh
