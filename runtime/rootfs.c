@@ -20,16 +20,52 @@ sys_pivot_root (const char *new_root, const char *put_old)
 
 /* ---- monitor side ------------------------------------------------------ */
 
+/* fsconfig(2) takes string values of at most 255 bytes (longer ones are
+ * EINVAL).  */
+#define FSCONFIG_STRING_MAX 255
+
 /* overlayfs' lowerdir: one path, or several (top first) joined with `:`,
- * none with a `,` (or empty).  */
+ * none with a `,` (or empty).  Several go in one at a time with
+ * `lowerdir+` (Linux 6.8), so that an image of many layers, or a store
+ * with a long path, is not held to fsconfig's 255 bytes for them all;
+ * an older kernel gets them joined, as long as that fits.  */
 static int
 overlay_lowers (int fs, const char *lowerdir, mc_error_t *err)
 {
+  cleanup_free char *copy = NULL;
+  char *layer, *save = NULL;
+  bool first = true;
+  size_t n = 1;
+  const char *c;
+
   if (strchr (lowerdir, ',') != NULL || *lowerdir == '\0' || *lowerdir == ':'
       || lowerdir[strlen (lowerdir) - 1] == ':' || strstr (lowerdir, "::") != NULL)
     return mc_make_error (err, 0, "overlay lowerdir `%s`: paths with `:` or `,` are not supported", lowerdir);
-  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
-    return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
+  if (strchr (lowerdir, ':') == NULL)
+    {
+      if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
+        return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
+      return 0;
+    }
+  for (c = lowerdir; (c = strchr (c, ':')) != NULL; c++)
+    n++;
+  copy = xstrdup (lowerdir);
+  for (layer = strtok_r (copy, ":", &save); layer; layer = strtok_r (NULL, ":", &save), first = false)
+    if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir+", layer, 0) < 0)
+      {
+        if (!first || errno != EINVAL)
+          return mc_make_error (err, errno, "overlay lowerdir+ `%s`", layer);
+        /* No lowerdir+ here (before Linux 6.8).  */
+        if (strlen (lowerdir) > FSCONFIG_STRING_MAX)
+          return mc_make_error (err, 0,
+                                "overlay lowerdir: the image's %zu layers' paths take %zu bytes, more than this kernel "
+                                "takes at once (%d; Linux 6.8 takes them one by one)",
+                                n, strlen (lowerdir),
+                                FSCONFIG_STRING_MAX);
+        if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
+          return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
+        return 0;
+      }
   return 0;
 }
 
@@ -93,6 +129,45 @@ detach_layers (const char *lowerdir)
     umount2 (point, MNT_DETACH);
 }
 
+/* The shifted copy of image layer (or rootfs) PATH: PATH's directory
+ * holds it, beside PATH.  */
+static char *
+shifted_copy (const struct mc_rootfs_spec *spec, const char *path, mc_error_t *err)
+{
+  cleanup_free char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+
+  if (slash == NULL)
+    return mc_make_error (err, 0, "`%s`: not a path in the store", path), NULL;
+  *slash = '\0';
+  return mc_shifted_tree (dir, slash + 1, spec->idmap_base, spec->idmap_size, err);
+}
+
+/* The lowerdir of IMAGE_ROOTFS's layers' shifted copies (made once per
+ * layer and id map, shared).  */
+static char *
+shifted_layers (const struct mc_rootfs_spec *spec, mc_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (spec->image_rootfs);
+  char *layer, *save = NULL, *out = NULL;
+
+  for (layer = strtok_r (copy, ":", &save); layer; layer = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *shifted = shifted_copy (spec, layer, err);
+      char *more;
+
+      if (shifted == NULL)
+        {
+          free (out);
+          return NULL;
+        }
+      more = xasprintf ("%s%s%s", out ? out : "", out ? ":" : "", shifted);
+      free (out);
+      out = more;
+    }
+  return out;
+}
+
 /* An image of several layers (an OCI image: IMAGE_ROOTFS is their list,
  * top first, `:`-separated), each idmapped and attached in turn: the
  * lowerdir made of the attach points.  */
@@ -110,11 +185,17 @@ idmapped_layers (const struct mc_rootfs_spec *spec, mc_error_t *err)
 
       if (point == NULL || attach_idmapped_lower (spec, layer, point, err) < 0)
         {
-          if (point && idmap_unsupported_status ((*err)->status))
-            mc_error_prefix (err, "an OCI image's layers need idmapped mounts, and this host cannot make one");
           if (out)
             detach_layers (out);
           free (out);
+          /* No idmapped mounts here: every layer's shared shifted copy.  */
+          if (point && i == 0 && idmap_unsupported (err) && !spec->raw_idmap)
+            {
+              mc_error_release (err);
+              return shifted_layers (spec, err);
+            }
+          if (point && idmap_unsupported (err))
+            mc_error_prefix (err, "raw.idmap needs idmapped image layers, and this host cannot make one");
           return NULL;
         }
       more = xasprintf ("%s%s%s", out ? out : "", out ? ":" : "", point);
@@ -139,20 +220,16 @@ overlay_config (int fs, const char *key, const char *value, mc_error_t *err)
 static char *
 unprivileged_lower (const struct mc_rootfs_spec *spec, const char *lower, mc_error_t *err)
 {
-  cleanup_free char *image_dir = xstrdup (spec->image_rootfs);
-  char *slash = strrchr (image_dir, '/');
-
   if (strchr (spec->image_rootfs, ':') != NULL)
     return idmapped_layers (spec, err);
   if (attach_idmapped_lower (spec, spec->image_rootfs, lower, err) == 0)
     return xstrdup (lower);
-  if (!idmap_unsupported (err) || slash == NULL)
+  if (!idmap_unsupported (err))
     return NULL;
   if (spec->raw_idmap)
     return mc_error_prefix (err, "raw.idmap needs an idmapped image layer, and this host cannot make one"), NULL;
   mc_error_release (err);
-  *slash = '\0';
-  return mc_shifted_rootfs (image_dir, spec->idmap_base, spec->idmap_size, err);
+  return shifted_copy (spec, spec->image_rootfs, err);
 }
 
 int
@@ -190,7 +267,7 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
     return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
   /* overlayfs holds its own clones of the layers: the idmapped lower can
    * go now.  */
-  if (spec->userns_fd >= 0 && strchr (spec->image_rootfs, ':') != NULL)
+  if (spec->userns_fd >= 0 && strchr (spec->image_rootfs, ':') != NULL && mc_str_has_prefix (lowerdir, lower))
     detach_layers (lowerdir);
   else if (spec->userns_fd >= 0 && strcmp (lowerdir, lower) == 0)
     umount2 (lower, MNT_DETACH);

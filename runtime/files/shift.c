@@ -255,18 +255,18 @@ copy_dir (struct shift *sh, int src, int dst, const char *path, int depth, mc_er
 }
 
 static int
-build_copy (int imgfd, const char *tmp, uint32_t base, uint32_t size, mc_error_t *err)
+build_copy (int imgfd, const char *tree, const char *tmp, uint32_t base, uint32_t size, mc_error_t *err)
 {
   struct mc_idmap_set to;
   struct shift sh = { .from = NULL, .to = &to, .dst_top = -1 };
-  cleanup_close int src = openat (imgfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int src = openat (imgfd, tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   size_t i;
   int ret;
 
   mc_idmap_set_init (&to, base, size);
   if (src < 0 || fstat (src, &st) < 0)
-    return mc_make_error (err, errno, "open the image rootfs");
+    return mc_make_error (err, errno, "open the image's `%s`", tree);
   if (mkdirat (imgfd, tmp, 0700) < 0)
     return mc_make_error (err, errno, "mkdir `%s`", tmp);
   sh.dst_top = openat (imgfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -283,7 +283,7 @@ build_copy (int imgfd, const char *tmp, uint32_t base, uint32_t size, mc_error_t
 }
 
 char *
-mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error_t *err)
+mc_shifted_tree (const char *image_dir, const char *tree, uint32_t base, uint32_t size, mc_error_t *err)
 {
   cleanup_close int imgfd = open (image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int lock = -1;
@@ -300,7 +300,7 @@ mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size, mc_error
     return xasprintf ("%s/%s", image_dir, name);
   (void) mc_rm_rf_at (imgfd, tmp, &e2);
   mc_error_release (&e2);
-  if (build_copy (imgfd, tmp, base, size, err) < 0 || renameat (imgfd, tmp, imgfd, name) < 0)
+  if (build_copy (imgfd, tree, tmp, base, size, err) < 0 || renameat (imgfd, tmp, imgfd, name) < 0)
     {
       if (*err == NULL)
         mc_make_error (err, errno, "rename `%s`", tmp);

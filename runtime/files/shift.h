@@ -10,11 +10,12 @@
 
 #include <stdint.h>
 
-/* Return (creating it under images/<fp>/.shift.lock if missing) the path
- * of the shifted copy of IMAGE_DIR/rootfs.  Built in a temp directory and
- * renamed into place: a crash leaves no half copy in use.  */
-char *mc_shifted_rootfs (const char *image_dir, uint32_t base, uint32_t size,
-                         mc_error_t *err);
+/* Return (creating it under IMAGE_DIR/.shift.lock if missing) the path
+ * of the shifted copy of IMAGE_DIR/TREE: an LXD image's `rootfs`, an OCI
+ * layer's `tree` (images/layers/<hex>/, whose prune takes the copies
+ * too).  Built in a temp directory and renamed into place: a crash leaves
+ * no half copy in use.  */
+char *mc_shifted_tree (const char *image_dir, const char *tree, uint32_t base, uint32_t size, mc_error_t *err);
 
 /* Which host ids a layer's files are in (a container's upper layer, a
  * snapshot's): "BASE SIZE" in the trusted.minictr.idmap xattr of its

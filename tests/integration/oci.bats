@@ -236,6 +236,58 @@ pid1_cmdline() {
     assert_output ""
 }
 
+@test "OCI without idmapped mounts: each layer gets one shifted copy, shared, whiteouts kept; the stack behaves the same" {
+    local shim l top
+    shim=$(dirname "$MINICTR_BIN")/tests/no_idmap.so
+    [ -f "$shim" ] || fail "no $shim (make unit-bins)"
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+    mc image import "$WORK/lay:two" --alias two >/dev/null
+    LD_PRELOAD=$shim mc launch two w1 >/dev/null
+    LD_PRELOAD=$shim mc launch two w2 >/dev/null
+    # One copy per layer and id map, beside the layer's tree.
+    for l in $(oci_layers "$WORK/lay" two); do
+        run find "$MINICTR_DIR/images/layers/${l#sha256:}" -maxdepth 1 -name 'shifted-*'
+        assert_output "$MINICTR_DIR/images/layers/${l#sha256:}/shifted-$IDMAP_BASE-$IDMAP_COUNT"
+    done
+    l=$(oci_layers "$WORK/lay" two | head -n 1)
+    assert_equal "$(stat -c %u "$MINICTR_DIR/images/layers/${l#sha256:}/shifted-$IDMAP_BASE-$IDMAP_COUNT/bin/busybox")" "$IDMAP_BASE"
+    assert_equal "$(stat -c %u "$MINICTR_DIR/images/layers/${l#sha256:}/tree/bin/busybox")" 0
+    top=$MINICTR_DIR/images/layers/$(oci_layers "$WORK/lay" two | tail -n 1 | cut -c8-)/shifted-$IDMAP_BASE-$IDMAP_COUNT
+    assert_equal "$(stat -c '%F %t:%T' "$top/bin/vi")" "character special file 0:0"
+    assert_equal "$(getfattr --only-values -n trusted.overlay.opaque "$top/srv")" y
+    # Inside: the same stack, the same process, the same user.
+    assert_equal "$(mc exec w1 -- cat /etc/hi)" hi
+    run mc exec w2 -- ls /bin/vi
+    assert_failure
+    assert_equal "$(mc exec w1 -- stat -c %u /bin/busybox)" 0
+    assert_equal "$(mc exec w2 -- sh -c 'grep ^Uid: /proc/1/status' | tr -s '\t' ' ')" "Uid: 1000 1000 1000 1000"
+    assert_equal "$(stat -c %u "/proc/$(init_pid w2)")" $((IDMAP_BASE + 1000))
+    # The copies go with their layers.
+    mc delete -f w1 w2
+    mc image delete two
+    assert_equal "$(stored_layers)" ""
+}
+
+@test "OCI: an image of 12 layers launches, idmapped and shifted (overlayfs gets each layer on its own, past fsconfig's 255 bytes)" {
+    local i shim
+    shim=$(dirname "$MINICTR_BIN")/tests/no_idmap.so
+    umoci tag --image "$WORK/lay:base" many
+    for i in $(seq 1 11); do
+        mkdir -p "$WORK/l$i/etc"
+        echo "$i" >"$WORK/l$i/etc/layer"
+        tar -C "$WORK/l$i" --numeric-owner -cf "$WORK/l$i.tar" .
+        umoci raw add-layer --image "$WORK/lay:many" "$WORK/l$i.tar"
+    done
+    mc image import "$WORK/lay:many" --alias many >/dev/null
+    assert_equal "$(mc image info many | grep -c '^    - sha256:')" 12
+    mc launch many m1 -- sleep 1000 >/dev/null
+    assert_equal "$(mc exec m1 -- cat /etc/layer)" 11
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+    LD_PRELOAD=$shim mc launch many m2 -- sleep 1000 >/dev/null
+    assert_equal "$(mc exec m2 -- cat /etc/layer)" 11
+    mc delete -f m1 m2
+}
+
 @test "OCI export writes a layout skopeo reads (the same digest); delete keeps a shared layer until its last image goes" {
     local base two
     base=$(oci_digest "$WORK/lay" base)
