@@ -61,6 +61,40 @@ tag_matches (const char *tag, const char *ref)
   return strcmp (tag, ref) == 0 || (strncmp (tag, ref, n) == 0 && strcmp (tag + n, ":latest") == 0);
 }
 
+/* The tags of LIST's images, for an error: the first 20, then "...".  */
+static char *
+tag_list (json_t *list)
+{
+  json_t *entry, *tag;
+  size_t i, j, n = 0, len = 0, cap = 256;
+  char *out = xmalloc (cap);
+
+  out[0] = '\0';
+  json_array_foreach (list, i, entry)
+    json_array_foreach (json_object_get (entry, "RepoTags"), j, tag)
+      {
+        const char *t = json_string_value (tag);
+        size_t tl;
+
+        if (t == NULL)
+          continue;
+        if (n++ == 20)
+          t = "...";
+        tl = strlen (t) + 2;
+        if (len + tl + 1 > cap)
+          out = xrealloc (out, cap = 2 * (len + tl + 1));
+        len += (size_t) sprintf (out + len, "%s%s", len ? ", " : "", t);
+        if (n > 20)
+          return out;
+      }
+  if (n == 0)
+    {
+      free (out);
+      return xstrdup ("none");
+    }
+  return out;
+}
+
 /* The entry of manifest.json's list that REF names (or the only one).  */
 static json_t *
 pick (json_t *list, const char *label, const char *ref, mc_error_t *err)
@@ -73,34 +107,25 @@ pick (json_t *list, const char *label, const char *ref, mc_error_t *err)
     return mc_make_error (err, 0, "`%s`: its manifest.json is not a JSON list", label), NULL;
   if (json_array_size (list) == 0)
     return mc_make_error (err, 0, "`%s`: its manifest.json lists no image", label), NULL;
-  json_array_foreach (list, i, entry)
-    {
-      json_array_foreach (json_object_get (entry, "RepoTags"), j, tag)
-        {
-          const char *t = json_string_value (tag);
-
-          if (t == NULL)
-            continue;
-          if (ref && found == NULL && tag_matches (t, ref))
+  if (ref)
+    json_array_foreach (list, i, entry)
+      {
+        json_array_foreach (json_object_get (entry, "RepoTags"), j, tag)
+          if (json_string_value (tag) && tag_matches (json_string_value (tag), ref))
+            break;
+        if (j < json_array_size (json_object_get (entry, "RepoTags")))
+          {
             found = entry;
-          if (tags == NULL)
-            tags = xstrdup (t);
-          else
-            {
-              char *more = xasprintf ("%s, %s", tags, t);
-
-              free (tags);
-              tags = more;
-            }
-        }
-    }
+            break;
+          }
+      }
   if (ref && found == NULL)
-    return mc_make_error (err, 0, "`%s`: no image tagged `%s` in the archive (it has: %s)", label, ref,
-                          tags ? tags : "none"),
-           NULL;
+    return tags = tag_list (list),
+           mc_make_error (err, 0, "`%s`: no image tagged `%s` in the archive (it has: %s)", label, ref, tags), NULL;
   if (ref == NULL && json_array_size (list) > 1)
-    return mc_make_error (err, 0, "`%s` holds %zu images: name one as `%s:TAG` (it has: %s)", label,
-                          json_array_size (list), label, tags ? tags : "none"),
+    return tags = tag_list (list),
+           mc_make_error (err, 0, "`%s` holds %zu images: name one as `%s:TAG` (it has: %s)", label,
+                          json_array_size (list), label, tags),
            NULL;
   if (found == NULL)
     found = json_array_get (list, 0);

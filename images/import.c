@@ -504,11 +504,9 @@ run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
   if (unpack_all (c, err) < 0)
     return -1;
   mc_sha256_final (&c->hash, c->fp);
-  /* An oci-archive: a tar of an OCI layout.  */
-  if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
-      && mc_oci_is_layout (c->tmpfd))
-    return import_oci (c, c->tmpfd, res, err);
-  /* A docker-archive: made an OCI layout, then read as one.  */
+  /* A docker-archive: made an OCI layout, then read as one.  (Docker 25
+     writes an OCI layout too, but its ref names are bare tags, `latest`:
+     its manifest.json's RepoTags are what users name.)  */
   if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
       && mc_docker_archive_is (c->tmpfd))
     {
@@ -516,6 +514,10 @@ run_import (struct import_ctx *c, struct mc_import_result *res, mc_error_t *err)
         return -1;
       return import_oci (c, c->tmpfd, res, err);
     }
+  /* An oci-archive: a tar of an OCI layout.  */
+  if (c->req->rootfs_path == NULL && faccessat (c->tmpfd, "metadata.yaml", F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && mc_oci_is_layout (c->tmpfd))
+    return import_oci (c, c->tmpfd, res, err);
   if (c->oci_ref)
     return mc_make_error (err, 0, "`%s`: not an OCI image or a docker-archive (`:%s` names an image in one)",
                           c->meta_label, c->oci_ref);
@@ -551,13 +553,13 @@ mc_image_import (struct mc_store *s, const struct mc_import_request *req,
   c.files = json_array ();
   c.input = xstrdup (req->meta_path);
   /* PATH:NAME: the image of that ref name in the OCI layout (or archive)
-     PATH, or of that tag in the docker-archive PATH (tags have colons of
-     their own: the first colon after which PATH exists).  */
+     PATH, or of that tag in the docker-archive PATH.  Paths and tags can
+     both hold colons: the longest PATH that exists.  */
   if (req->rootfs_path == NULL && access (req->meta_path, F_OK) < 0)
     {
-      const char *colon;
+      const char *colon = strrchr (req->meta_path, ':');
 
-      for (colon = strchr (req->meta_path, ':'); colon; colon = strchr (colon + 1, ':'))
+      for (; colon; colon = memrchr (req->meta_path, ':', (size_t) (colon - req->meta_path)))
         {
           cleanup_free char *path = xstrndup (req->meta_path, (size_t) (colon - req->meta_path));
 

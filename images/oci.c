@@ -161,7 +161,7 @@ pick (json_t *manifests, const char *label, const char *ref, bool top, mc_error_
 {
   cleanup_free char *names = NULL;
   json_t *m, *found = NULL;
-  size_t i, n = 0;
+  size_t i, n = 0, named = 0;
 
   json_array_foreach (manifests, i, m)
     {
@@ -178,9 +178,10 @@ pick (json_t *manifests, const char *label, const char *ref, bool top, mc_error_
             found = m;
           n++;
         }
-      if (top && name)
+      /* The names, for an error: the first 20.  */
+      if (top && name && named++ < 20)
         {
-          char *more = xasprintf ("%s%s%s", names ? names : "", names ? ", " : "", name);
+          char *more = xasprintf ("%s%s%s%s", names ? names : "", names ? ", " : "", name, named == 20 ? ", ..." : "");
 
           free (names);
           names = more;

@@ -267,7 +267,7 @@ mc_rm_rf_all_but_at (int dirfd, const char *const *keep, size_t n_keep, mc_error
 
   if (d == NULL)
     return mc_make_error (err, errno, "read a directory to empty it");
-  while ((de = readdir (d)) != NULL)
+  while ((errno = 0, de = readdir (d)) != NULL)
     {
       bool kept = strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0;
 
@@ -278,6 +278,8 @@ mc_rm_rf_all_but_at (int dirfd, const char *const *keep, size_t n_keep, mc_error
       names = xrealloc (names, (n + 1) * sizeof (*names));
       names[n++] = xstrdup (de->d_name);
     }
+  if (errno != 0)
+    ret = mc_make_error (err, errno, "read a directory to empty it");
   closedir (d);
   for (i = 0; i < n; i++)
     {

@@ -832,23 +832,27 @@ oci_process (struct mc_store *s, const char *fp, json_t *config, mc_error_t *err
   json_object_foreach (config, key, v)
     if (mc_str_has_prefix (key, "environment.") && key[12] != '\0' && json_is_string (v))
       json_array_append_new (env, json_sprintf ("%s=%s", key + 12, json_string_value (v)));
-  /* WorkingDir and User, or Incus's oci.cwd, oci.uid and oci.gid.  */
+  /* WorkingDir (Docker takes a relative one from /) or Incus's oci.cwd;
+     User, its uid or gid replaced by Incus's oci.uid and oci.gid once it
+     is resolved in the container (start.c).  */
   cwd = json_string_value (json_object_get (config, "oci.cwd"));
+  if (cwd && *cwd != '/')
+    return mc_make_error (err, 0, "oci.cwd: `%s` is not an absolute path", cwd), NULL;
   if (cwd == NULL)
     cwd = json_string_value (json_object_get (img, "WorkingDir"));
-  if (cwd && *cwd && *cwd != '/')
-    return mc_make_error (err, 0, "oci.cwd: `%s` is not an absolute path", cwd), NULL;
   user = json_string_value (json_object_get (img, "User"));
   {
     const char *uid = json_string_value (json_object_get (config, "oci.uid"));
     const char *gid = json_string_value (json_object_get (config, "oci.gid"));
-    const char *colon = user ? strchr (user, ':') : NULL;
-    cleanup_free char *u = uid ? xstrdup (uid) : user ? xstrndup (user, colon ? (size_t) (colon - user) : strlen (user))
-                                                      : xstrdup ("");
-    cleanup_free char *g = gid ? xstrdup (gid) : colon ? xstrdup (colon + 1) : NULL;
-    cleanup_free char *who = g ? xasprintf ("%s:%s", *u ? u : "0", g) : xstrdup (u);
+    cleanup_free char *dir = cwd && *cwd && *cwd != '/' ? xasprintf ("/%s", cwd) : xstrdup (cwd && *cwd ? cwd : "/");
+    json_t *proc = json_pack ("{s:O, s:O, s:s, s:s}", "argv", argv, "env", env, "cwd", dir, "user",
+                              uid && gid ? "" : user ? user : "");
 
-    return json_pack ("{s:O, s:O, s:s, s:s}", "argv", argv, "env", env, "cwd", cwd && *cwd ? cwd : "/", "user", who);
+    if (uid)
+      json_object_set_new (proc, "uid", json_integer ((json_int_t) strtoull (uid, NULL, 10)));
+    if (gid)
+      json_object_set_new (proc, "gid", json_integer ((json_int_t) strtoull (gid, NULL, 10)));
+    return proc;
   }
 }
 

@@ -25,47 +25,35 @@ sys_pivot_root (const char *new_root, const char *put_old)
 #define FSCONFIG_STRING_MAX 255
 
 /* overlayfs' lowerdir: one path, or several (top first) joined with `:`,
- * none with a `,` (or empty).  Several go in one at a time with
- * `lowerdir+` (Linux 6.8), so that an image of many layers, or a store
- * with a long path, is not held to fsconfig's 255 bytes for them all;
- * an older kernel gets them joined, as long as that fits.  */
+ * none with a `,` (or empty).  The joined string when it fits in
+ * fsconfig's 255 bytes (every kernel takes it); past that, one layer at a
+ * time with `lowerdir+` (Linux 6.8; 6.5 to 6.7 refuse it at once, older
+ * kernels only when the overlay is created: *ONE_BY_ONE says it was used,
+ * for that error to say why).  */
 static int
-overlay_lowers (int fs, const char *lowerdir, mc_error_t *err)
+overlay_lowers (int fs, const char *lowerdir, bool *one_by_one, mc_error_t *err)
 {
   cleanup_free char *copy = NULL;
   char *layer, *save = NULL;
-  bool first = true;
-  size_t n = 1;
-  const char *c;
 
+  *one_by_one = false;
   if (strchr (lowerdir, ',') != NULL || *lowerdir == '\0' || *lowerdir == ':'
       || lowerdir[strlen (lowerdir) - 1] == ':' || strstr (lowerdir, "::") != NULL)
     return mc_make_error (err, 0, "overlay lowerdir `%s`: paths with `:` or `,` are not supported", lowerdir);
-  if (strchr (lowerdir, ':') == NULL)
+  if (strlen (lowerdir) <= FSCONFIG_STRING_MAX || strchr (lowerdir, ':') == NULL)
     {
       if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
         return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
       return 0;
     }
-  for (c = lowerdir; (c = strchr (c, ':')) != NULL; c++)
-    n++;
+  *one_by_one = true;
   copy = xstrdup (lowerdir);
-  for (layer = strtok_r (copy, ":", &save); layer; layer = strtok_r (NULL, ":", &save), first = false)
+  for (layer = strtok_r (copy, ":", &save); layer; layer = strtok_r (NULL, ":", &save))
     if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir+", layer, 0) < 0)
-      {
-        if (!first || errno != EINVAL)
-          return mc_make_error (err, errno, "overlay lowerdir+ `%s`", layer);
-        /* No lowerdir+ here (before Linux 6.8).  */
-        if (strlen (lowerdir) > FSCONFIG_STRING_MAX)
-          return mc_make_error (err, 0,
-                                "overlay lowerdir: the image's %zu layers' paths take %zu bytes, more than this kernel "
-                                "takes at once (%d; Linux 6.8 takes them one by one)",
-                                n, strlen (lowerdir),
-                                FSCONFIG_STRING_MAX);
-        if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0)
-          return mc_make_error (err, errno, "overlay lowerdir `%s`", lowerdir);
-        return 0;
-      }
+      return mc_make_error (err, errno, "overlay lowerdir+ `%s`%s", layer,
+                            errno == EINVAL ? " (the layers' paths are longer than fsconfig takes at once, and this "
+                                              "kernel takes no lowerdir+: Linux 6.8 does)"
+                                            : "");
   return 0;
 }
 
@@ -195,7 +183,9 @@ idmapped_layers (const struct mc_rootfs_spec *spec, mc_error_t *err)
               return shifted_layers (spec, err);
             }
           if (point && idmap_unsupported (err))
-            mc_error_prefix (err, "raw.idmap needs idmapped image layers, and this host cannot make one");
+            mc_error_prefix (err, spec->raw_idmap
+                                      ? "raw.idmap needs idmapped image layers, and this host cannot make one"
+                                      : "an image layer could not be idmapped where the first one was");
           return NULL;
         }
       more = xasprintf ("%s%s%s", out ? out : "", out ? ":" : "", point);
@@ -241,6 +231,7 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
   cleanup_free char *unpriv_lower = NULL;
   cleanup_close int fs = -1;
   const char *lowerdir = spec->image_rootfs;
+  bool one_by_one = false;
   int mfd;
 
   if (spec->userns_fd >= 0)
@@ -253,12 +244,15 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
   fs = mc_sys_fsopen ("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
     return mc_make_error (err, errno, "fsopen overlay");
-  if (overlay_lowers (fs, lowerdir, err) < 0
+  if (overlay_lowers (fs, lowerdir, &one_by_one, err) < 0
       || overlay_config (fs, "upperdir", upper, err) < 0
       || overlay_config (fs, "workdir", work, err) < 0)
     return -1;
   if (mc_sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return mc_make_error (err, errno, "create the overlay for `%s`", spec->cdir);
+    return mc_make_error (err, errno, "create the overlay for `%s`%s", spec->cdir,
+                          one_by_one && errno == EINVAL ? " (its layers went in one by one, with lowerdir+, which "
+                                                          "needs Linux 6.8: their paths are too long to go at once)"
+                                                        : "");
   /* nodev: a device node that came with an image or a backup, or that a
    * privileged container made in its layer, opens nothing; the
    * container's /dev is a mount of its own.  */

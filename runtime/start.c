@@ -311,6 +311,11 @@ oci_exec (struct mc_child_spec *c, int sock)
     }
   if (oci_user (json_string_value (json_object_get (c->oci, "user")), &uid, &gid, &err) < 0)
     mc_sync_die (sock, &err);
+  /* Incus's oci.uid and oci.gid, over the User.  */
+  if (json_is_integer (json_object_get (c->oci, "uid")))
+    uid = (uid_t) json_integer_value (json_object_get (c->oci, "uid"));
+  if (json_is_integer (json_object_get (c->oci, "gid")))
+    gid = (gid_t) json_integer_value (json_object_get (c->oci, "gid"));
   if (uid != 0 || gid != 0)
     {
       if (setgroups (0, NULL) < 0 && errno != EPERM)

@@ -55,7 +55,8 @@ struct mc_child_spec
   struct mc_nic *nics; /* nic devices: veth pairs the monitor makes */
   size_t n_nics;
   /* An OCI image's process, PID 1 instead of /sbin/init (NULL for a
-     system container): {argv: [...], env: ["K=V", ...], cwd, user}.  */
+     system container): {argv: [...], env: ["K=V", ...], cwd, user} and
+     uid or gid (Incus's oci.uid, oci.gid) over what user resolves to.  */
   json_t *oci;
 };
 

@@ -420,18 +420,26 @@ mc_config_get (json_t *cfg, const char *key, const char *dflt)
 bool
 mc_config_oci_system (json_t *cfg)
 {
+  const char *init = mc_config_get (cfg, "oci.init", NULL);
   const char *ep = mc_config_get (cfg, "oci.entrypoint", NULL);
+  cleanup_json json_t *list = NULL;
   size_t n;
 
-  if (strcmp (mc_config_get (cfg, "oci.init", "app"), "system") == 0)
-    return true;
+  if (init)
+    return strcmp (init, "system") == 0;
   if (ep == NULL || mc_config_get (cfg, "oci.cmd", NULL) != NULL)
     return false;
   ep += strspn (ep, " \t");
+  if (*ep == '[')
+    {
+      list = json_loads (ep, 0, NULL);
+      return json_array_size (list) == 1 && json_is_string (json_array_get (list, 0))
+             && strcmp (json_string_value (json_array_get (list, 0)), "/sbin/init") == 0;
+    }
   n = strlen (ep);
   while (n > 0 && (ep[n - 1] == ' ' || ep[n - 1] == '\t'))
     n--;
-  return (n == 10 && strncmp (ep, "/sbin/init", 10) == 0) || (n == 14 && strncmp (ep, "[\"/sbin/init\"]", 14) == 0);
+  return n == 10 && strncmp (ep, "/sbin/init", 10) == 0;
 }
 
 bool

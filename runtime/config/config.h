@@ -87,8 +87,9 @@ const char *mc_config_get (json_t *cfg, const char *key, const char *dflt);
 /* The same as a boolean: true, 1 and yes are true.  */
 bool mc_config_get_bool (json_t *cfg, const char *key, bool dflt);
 /* Whether CFG (a container's, expanded) asks an OCI image for a system
- * container: oci.init=system, or Incus's way, oci.entrypoint=/sbin/init
- * (alone, as words or a JSON list) with no oci.cmd.  */
+ * container: oci.init=system, or, with no oci.init, Incus's way:
+ * oci.entrypoint=/sbin/init (alone, as words or a JSON list) with no
+ * oci.cmd.  */
 bool mc_config_oci_system (json_t *cfg);
 
 #endif

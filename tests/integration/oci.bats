@@ -131,7 +131,15 @@ pid1_cmdline() {
         "$(printf 'Uid: 1000 1000 1000 1000\nGid: 1001 1001 1001 1001')"
     run mc config set o12 oci.uid=x
     assert_failure
-    mc delete -f o11 o12
+    # oci.uid alone keeps the group the image's User resolves to.
+    mc image import "$WORK/lay:named" --alias named >/dev/null
+    mc launch named o13 -c oci.uid=1000 >/dev/null
+    assert_equal "$(mc exec o13 -- sh -c 'grep -E "^(Uid|Gid):" /proc/1/status' | tr -s '\t' ' ')" \
+        "$(printf 'Uid: 1000 1000 1000 1000\nGid: 65534 65534 65534 65534')"
+    # The entrypoint as a JSON list, spaced, is Incus's system container too.
+    mc launch base o14 -c 'oci.entrypoint=[ "/sbin/init" ]' >/dev/null
+    assert_equal "$(pid1_cmdline o14)" init
+    mc delete -f o11 o12 o13 o14
     # A command is for OCI images only.
     import_busybox
     run mc launch busybox o5 -- sh
@@ -233,6 +241,16 @@ pid1_cmdline() {
     assert_output --regexp "^Image imported with fingerprint: $fp"
     assert_equal "$(mc image list dtwo --format csv | cut -d, -f4)" two
     mc image delete dtwo
+    # Docker 25 writes an OCI layout beside manifest.json, with bare tags
+    # (`latest`) as its ref names: the RepoTags are what is matched.
+    printf '{"imageLayoutVersion": "1.0.0"}' >"$WORK/d/oci-layout"
+    printf '{"schemaVersion": 2, "manifests": [{"annotations": {"org.opencontainers.image.ref.name": "latest"}}]}' \
+        >"$WORK/d/index.json"
+    tar -C "$WORK/d" -cf "$WORK/d3.tar" .
+    run mc image import "$WORK/d3.tar:example.org/other:1" --alias dtwo
+    assert_output --regexp "^Image imported with fingerprint: $fp"
+    mc image delete dtwo
+    rm "$WORK/d/oci-layout" "$WORK/d/index.json"
     # A flipped byte in a layer: refused naming it, nothing kept.
     printf 'X' | dd of="$WORK/d/$top" bs=1 seek=600 conv=notrunc status=none
     tar -C "$WORK/d" -cf "$WORK/bad.tar" .
