@@ -30,19 +30,6 @@ mc_docker_archive_is (int dirfd)
   return json_is_array (doc);
 }
 
-/* sha256 of LEN bytes at DATA, as 64 hex digits.  */
-static int
-hash_bytes (const void *data, size_t len, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err)
-{
-  struct mc_sha256 h;
-
-  if (mc_sha256_init (&h, err) < 0)
-    return -1;
-  mc_sha256_update (&h, data, len);
-  mc_sha256_final (&h, hex);
-  return 0;
-}
-
 static bool
 is_hex64 (const char *s, size_t len)
 {
@@ -178,7 +165,7 @@ config_blob (int dirfd, int blobs, const char *label, const char *path, char hex
     return mc_make_error (err, 0, "`%s`: config `%s` is not named by its sha256", label, path);
   if (mc_read_untrusted_at (dirfd, path, DOCKER_JSON_MAX, &text, &len, err) < 0)
     return mc_error_prefix (err, "`%s`: config", label), -1;
-  if (hash_bytes (text, len, hex, err) < 0)
+  if (mc_sha256_bytes (text, len, hex, err) < 0)
     return -1;
   if (strncmp (hex, base, MC_FP_HEX_LEN) != 0)
     return mc_make_error (err, 0, "`%s`: config `%s` does not match its name (its content hashes to sha256:%.12s...)",
@@ -197,7 +184,6 @@ layer_blob (int dirfd, int blobs, const char *label, const char *path, const cha
 {
   cleanup_close int fd = -1;
   char hex[MC_FP_HEX_LEN + 1];
-  struct mc_sha256 h;
   struct stat st;
 
   if (diff_id == NULL || strncmp (diff_id, "sha256:", 7) != 0 || !is_hex64 (diff_id + 7, strlen (diff_id + 7)))
@@ -206,14 +192,8 @@ layer_blob (int dirfd, int blobs, const char *label, const char *path, const cha
     return mc_error_prefix (err, "`%s`: layer", label), -1;
   if (fstat (fd, &st) < 0)
     return mc_make_error (err, errno, "stat `%s`", path);
-  if (mc_sha256_init (&h, err) < 0)
+  if (mc_sha256_fd (fd, path, hex, err) < 0)
     return -1;
-  if (mc_sha256_update_fd (&h, fd, path, err) < 0)
-    {
-      mc_sha256_release (&h);
-      return -1;
-    }
-  mc_sha256_final (&h, hex);
   if (strcmp (hex, diff_id + 7) != 0)
     return mc_make_error (err, 0,
                           "`%s`: layer `%s` does not match its diff_id %.19s... (its content hashes to "
@@ -275,7 +255,7 @@ mc_docker_archive_to_oci (int dirfd, const char *label, const char *ref, mc_erro
                         "application/vnd.oci.image.config.v1+json", "digest", digest, "size", (json_int_t) cfg_size,
                         "layers", layer_descs);
   manifest_text = json_dumps (manifest, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (hash_bytes (manifest_text, strlen (manifest_text), m_hex, err) < 0
+  if (mc_sha256_bytes (manifest_text, strlen (manifest_text), m_hex, err) < 0
       || write_blob (blobs, m_hex, manifest_text, strlen (manifest_text), err) < 0)
     return -1;
   snprintf (digest, sizeof (digest), "sha256:%s", m_hex);

@@ -75,6 +75,34 @@ mc_sha256_update_fd (struct mc_sha256 *h, int fd, const char *name, mc_error_t *
     }
 }
 
+int
+mc_sha256_fd (int fd, const char *name, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err)
+{
+  struct mc_sha256 h;
+
+  if (mc_sha256_init (&h, err) < 0)
+    return -1;
+  if (mc_sha256_update_fd (&h, fd, name, err) < 0)
+    {
+      mc_sha256_release (&h);
+      return -1;
+    }
+  mc_sha256_final (&h, hex);
+  return 0;
+}
+
+int
+mc_sha256_bytes (const void *buf, size_t len, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err)
+{
+  struct mc_sha256 h;
+
+  if (mc_sha256_init (&h, err) < 0)
+    return -1;
+  mc_sha256_update (&h, buf, len);
+  mc_sha256_final (&h, hex);
+  return 0;
+}
+
 bool
 mc_fingerprint_prefix_valid (const char *s)
 {

@@ -28,6 +28,11 @@ void mc_sha256_release (struct mc_sha256 *h);
 int mc_sha256_update_fd (struct mc_sha256 *h, int fd, const char *name,
                          mc_error_t *err);
 
+/* The sha256 of the whole of FD (NAME in errors), or of LEN bytes at
+ * BUF, as 64 hex digits in HEX.  */
+int mc_sha256_fd (int fd, const char *name, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err);
+int mc_sha256_bytes (const void *buf, size_t len, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err);
+
 /* True when S is a full fingerprint: 64 lowercase hex digits.  */
 bool mc_fingerprint_valid (const char *s);
 /* True when S could be a fingerprint prefix: 1..64 lowercase hex digits.  */

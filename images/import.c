@@ -350,15 +350,12 @@ copy_blob (struct import_ctx *c, int blobs, const char *digest, const char *name
   cleanup_close int in = openat (blobs, digest + 7, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
   cleanup_free char *text = NULL;
   char got[MC_FP_HEX_LEN + 1];
-  struct mc_sha256 h;
   size_t len;
 
   if (in < 0 || mc_read_fd (in, digest, 4 << 20, &text, &len, err) < 0)
     return in < 0 ? mc_make_error (err, errno, "`%s`: blob `%s`", c->meta_label, digest) : -1;
-  if (mc_sha256_init (&h, err) < 0)
+  if (mc_sha256_bytes (text, len, got, err) < 0)
     return -1;
-  mc_sha256_update (&h, text, len);
-  mc_sha256_final (&h, got);
   if (strcmp (got, digest + 7) != 0)
     return mc_make_error (err, 0, "`%s`: blob `%s` changed while it was read", c->meta_label, digest);
   return mc_write_file_atomic_at (c->tmpfd, name, text, len, 0644, err);

@@ -93,7 +93,6 @@ static int
 blob_verify (int fd, const char *label, const char *digest, int64_t size, mc_error_t *err)
 {
   char got[MC_FP_HEX_LEN + 1];
-  struct mc_sha256 h;
   struct stat st;
 
   if (fstat (fd, &st) < 0)
@@ -101,14 +100,8 @@ blob_verify (int fd, const char *label, const char *digest, int64_t size, mc_err
   if (st.st_size != size)
     return mc_make_error (err, 0, "%s: blob `%s` is %lld bytes, its descriptor says %lld", label, digest,
                           (long long) st.st_size, (long long) size);
-  if (mc_sha256_init (&h, err) < 0)
+  if (mc_sha256_fd (fd, digest, got, err) < 0)
     return -1;
-  if (mc_sha256_update_fd (&h, fd, digest, err) < 0)
-    {
-      mc_sha256_release (&h);
-      return -1;
-    }
-  mc_sha256_final (&h, got);
   if (strcmp (got, digest + 7) != 0)
     return mc_make_error (err, 0, "%s: blob `%s` does not match its digest (its content hashes to sha256:%.12s...)",
                           label, digest, got);

@@ -100,14 +100,7 @@ mc_cert_base64_pem (const char *b64)
 int
 mc_cert_fingerprint_der (const unsigned char *der, size_t len, char fp[MC_CERT_FP_LEN + 1], mc_error_t *err)
 {
-  struct mc_sha256 h;
-
-  if (mc_sha256_init (&h, err) < 0)
-    return -1;
-  mc_sha256_update (&h, der, len);
-  mc_sha256_final (&h, fp);
-  mc_sha256_release (&h);
-  return 0;
+  return mc_sha256_bytes (der, len, fp, err);
 }
 
 static int

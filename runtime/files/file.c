@@ -674,19 +674,10 @@ static int
 hash_file (const char *path, char hex[MC_FP_HEX_LEN + 1], mc_error_t *err)
 {
   cleanup_close int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  struct mc_sha256 h;
 
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", path);
-  if (mc_sha256_init (&h, err) < 0)
-    return -1;
-  if (mc_sha256_update_fd (&h, fd, path, err) < 0)
-    {
-      mc_sha256_release (&h);
-      return -1;
-    }
-  mc_sha256_final (&h, hex);
-  return 0;
+  return mc_sha256_fd (fd, path, hex, err);
 }
 
 static int
