@@ -68,6 +68,18 @@ console_log() {
     mc info --show-log "$1" | sed -n '/^Log:/,$p' | tail -n +3 | tr -d '\r'
 }
 
+# Wait until NAME's PID 1 catches signal SIGNUM (its shell has set its
+# trap: a stop sent before would end it untrapped).
+wait_trapped() {
+    local _ mask
+    for _ in $(seq 100); do
+        mask=$(mc exec "$1" -- sed -n 's/^SigCgt:\t*//p' /proc/1/status 2>/dev/null || true)
+        [ -n "$mask" ] && (( (16#$mask >> ($2 - 1)) & 1 )) && return 0
+        sleep 0.05
+    done
+    fail "PID 1 of $1 never caught signal $2"
+}
+
 # PID 1's command line, its words one per line.
 pid1_cmdline() {
     mc exec "$1" -- cat /proc/1/cmdline | tr '\0' '\n'
@@ -97,6 +109,7 @@ pid1_cmdline() {
     # shellcheck disable=SC2016
     assert_equal "$(mc exec o1 -- sh -c 'echo $GREETING')" set
     # stop: the image's StopSignal, on which its loop ends.
+    wait_trapped o1 10
     mc stop o1
     assert_equal "$(status_of o1)" Stopped
     assert_equal "$(console_log o1 | head -n 1)" started
@@ -149,6 +162,7 @@ pid1_cmdline() {
     refute_line o5
     # The default stop signal of an image's process is SIGTERM.
     mc launch base o6 >/dev/null
+    wait_trapped o6 15
     mc stop o6
     assert_equal "$(mc file pull o6/tmp/stopped -)" "got TERM"
     # A User by name: the image's own /etc/passwd and /etc/group say who.
