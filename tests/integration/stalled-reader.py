@@ -15,9 +15,14 @@ inp, out = sys.stdin.buffer, sys.stdout.buffer
 
 
 def running():
-    doc = subprocess.run(["curl", "-s", "--unix-socket", sock, "http://lxd/1.0/operations"],
-                         capture_output=True, stdin=subprocess.DEVNULL, check=True).stdout
-    return json.loads(doc)["metadata"].get("running")
+    r = subprocess.run(["curl", "-s", "-m", "30", "--unix-socket", sock, "http://lxd/1.0/operations"],
+                       capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    if r.returncode != 0:
+        # Seen once under ASan: the server spinning in libwebsockets'
+        # forced service while this reader stalls.  Fail, do not hang.
+        print("server-unresponsive", file=sys.stderr)
+        sys.exit(1)
+    return json.loads(r.stdout)["metadata"].get("running")
 
 
 def relay_write():
