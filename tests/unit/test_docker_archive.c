@@ -25,24 +25,11 @@ struct archive
 };
 
 static void
-write_file (int dirfd, const char *path, const char *data, size_t len)
-{
-  int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-  assert_true (fd >= 0);
-  assert_int_equal (mc_write_all (fd, data, len), 0);
-  close (fd);
-}
-
-static void
 hex_of (const char *data, size_t len, char hex[MC_FP_HEX_LEN + 1])
 {
-  struct mc_sha256 h;
   mc_error_t err = NULL;
 
-  assert_int_equal (mc_sha256_init (&h, &err), 0);
-  mc_sha256_update (&h, data, len);
-  mc_sha256_final (&h, hex);
+  assert_int_equal (mc_sha256_bytes (data, len, hex, &err), 0);
 }
 
 /* Two layers (`<hex>.tar`), a config naming them, and a manifest.json
@@ -62,7 +49,7 @@ make_archive (struct archive *a, const char *tags)
     {
       hex_of (layers[i], strlen (layers[i]), a->layer_hex[i]);
       snprintf (name, sizeof (name), "%s.tar", a->layer_hex[i]);
-      write_file (a->fd, name, layers[i], strlen (layers[i]));
+      unit_write_at (a->fd, name, layers[i], strlen (layers[i]));
     }
   snprintf (config, sizeof (config),
             "{\"architecture\": \"amd64\", \"os\": \"linux\", \"created\": \"2024-05-06T07:08:09.123Z\", "
@@ -71,12 +58,12 @@ make_archive (struct archive *a, const char *tags)
             a->layer_hex[0], a->layer_hex[1]);
   hex_of (config, strlen (config), hex);
   snprintf (a->config_name, sizeof (a->config_name), "%s.json", hex);
-  write_file (a->fd, a->config_name, config, strlen (config));
+  unit_write_at (a->fd, a->config_name, config, strlen (config));
   snprintf (manifest, sizeof (manifest),
             "[{\"Config\": \"%s\", \"RepoTags\": %s, \"Layers\": [\"%s.tar\", \"%s.tar\"]}]", a->config_name, tags,
             a->layer_hex[0], a->layer_hex[1]);
-  write_file (a->fd, "manifest.json", manifest, strlen (manifest));
-  write_file (a->fd, "repositories", "{}", 2);
+  unit_write_at (a->fd, "manifest.json", manifest, strlen (manifest));
+  unit_write_at (a->fd, "repositories", "{}", 2);
 }
 
 static void
@@ -134,7 +121,7 @@ test_refused (void **state)
   /* A layer that is not what the config says.  */
   make_archive (&a, "[\"x:1\"]");
   snprintf (name, sizeof (name), "%s.tar", a.layer_hex[1]);
-  write_file (a.fd, name, "top layer byteZ", 15);
+  unit_write_at (a.fd, name, "top layer byteZ", 15);
   assert_int_equal (mc_docker_archive_to_oci (a.fd, "a.tar", NULL, &err), -1);
   {
     char *want = xasprintf ("`a.tar`: layer `%s.tar` does not match its diff_id sha256:%.12s...", a.layer_hex[1],
@@ -146,7 +133,7 @@ test_refused (void **state)
   drop_archive (&a);
   /* A config that is not what its name says.  */
   make_archive (&a, "[\"x:1\"]");
-  write_file (a.fd, a.config_name, "{}", 2);
+  unit_write_at (a.fd, a.config_name, "{}", 2);
   assert_int_equal (mc_docker_archive_to_oci (a.fd, "a.tar", NULL, &err), -1);
   assert_error_contains (err, "does not match its name");
   drop_archive (&a);
@@ -165,12 +152,12 @@ test_refused (void **state)
   {
     const char *two = "[{\"RepoTags\": [\"a:1\"]}, {\"RepoTags\": [\"b:2\"]}]";
 
-    write_file (a.fd, "manifest.json", two, strlen (two));
+    unit_write_at (a.fd, "manifest.json", two, strlen (two));
   }
   assert_int_equal (mc_docker_archive_to_oci (a.fd, "a.tar", NULL, &err), -1);
   assert_error_contains (err, "`a.tar` holds 2 images: name one as `a.tar:TAG` (it has: a:1, b:2)");
   /* A manifest.json that is not a list is not a docker-archive.  */
-  write_file (a.fd, "manifest.json", "{}", 2);
+  unit_write_at (a.fd, "manifest.json", "{}", 2);
   assert_false (mc_docker_archive_is (a.fd));
   drop_archive (&a);
 }

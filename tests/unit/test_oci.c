@@ -25,16 +25,6 @@ struct layout
   char manifest[MC_OCI_DIGEST_LEN + 1];
 };
 
-static void
-write_file (int dirfd, const char *path, const char *data, size_t len)
-{
-  int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-  assert_true (fd >= 0);
-  assert_int_equal (mc_write_all (fd, data, len), 0);
-  close (fd);
-}
-
 /* DATA as a blob; its digest in DIGEST.  */
 static void
 blob (struct layout *l, const char *data, size_t len, char digest[MC_OCI_DIGEST_LEN + 1])
@@ -48,7 +38,7 @@ blob (struct layout *l, const char *data, size_t len, char digest[MC_OCI_DIGEST_
   mc_sha256_final (&h, hex);
   snprintf (digest, MC_OCI_DIGEST_LEN + 1, "sha256:%s", hex);
   snprintf (path, sizeof (path), "blobs/sha256/%s", hex);
-  write_file (l->fd, path, data, len);
+  unit_write_at (l->fd, path, data, len);
 }
 
 /* A JSON blob of TEXT; its descriptor (MEDIA_TYPE) as JSON text in DESC.  */
@@ -77,7 +67,7 @@ make_layout (struct layout *l, int index_how)
   assert_true (l->fd >= 0);
   assert_int_equal (mkdirat (l->fd, "blobs", 0755), 0);
   assert_int_equal (mkdirat (l->fd, "blobs/sha256", 0755), 0);
-  write_file (l->fd, "oci-layout", "{\"imageLayoutVersion\": \"1.0.0\"}", 31);
+  unit_write_at (l->fd, "oci-layout", "{\"imageLayoutVersion\": \"1.0.0\"}", 31);
   for (i = 0; i < 2; i++)
     {
       blob (l, layers[i], strlen (layers[i]), l->layer[i]);
@@ -112,7 +102,7 @@ make_layout (struct layout *l, int index_how)
       json_blob (l, inner, "application/vnd.oci.image.index.v1+json", idesc, sizeof (idesc), idig);
       snprintf (index, sizeof (index), "{\"schemaVersion\": 2, \"manifests\": [%s]}", idesc);
     }
-  write_file (l->fd, "index.json", index, strlen (index));
+  unit_write_at (l->fd, "index.json", index, strlen (index));
 }
 
 static void
@@ -214,7 +204,7 @@ rewrite_manifest (struct layout *l, const char *from, const char *to)
   json_blob (l, out, "application/vnd.oci.image.manifest.v1+json", mdesc, sizeof (mdesc), dig);
   free (out);
   index = xasprintf ("{\"schemaVersion\": 2, \"manifests\": [%s]}", mdesc);
-  write_file (l->fd, "index.json", index, strlen (index));
+  unit_write_at (l->fd, "index.json", index, strlen (index));
 }
 
 static void
