@@ -2,6 +2,7 @@
  * libwebsockets context of its own, one connection, run until the answer
  * is whole.  */
 #include "api/client.h"
+#include "api/wsflow.h"
 #include "lib/cleanup.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -677,11 +678,49 @@ queue_size (struct exec_client *x)
 
 static void stdin_ended (struct exec_client *x);
 
+/* What a websocket of the exec session sends when it may: the control
+ * message, stdin, stdin's end.  */
+static int
+exec_ws_write (struct exec_client *x, struct lws *wsi, int slot)
+{
+  if (slot == WS_CONTROL && x->ctl_len > 0)
+    {
+      size_t n = x->ctl_len;
+
+      x->ctl_len = 0;
+      if (sym_lws_write (wsi, (unsigned char *) x->ctl + LWS_PRE, n, LWS_WRITE_TEXT) < (int) n)
+        return -1;
+    }
+  else if (slot == 0 && x->in_len > 0)
+    {
+      size_t n = x->in_len < sizeof (x->out) - LWS_PRE ? x->in_len : sizeof (x->out) - LWS_PRE;
+
+      memcpy (x->out + LWS_PRE, x->in_q, n);
+      memmove (x->in_q, x->in_q + n, x->in_len - n);
+      x->in_len -= n;
+      if (sym_lws_write (wsi, x->out + LWS_PRE, n, LWS_WRITE_BINARY) < (int) n)
+        return -1;
+      if (x->in_wsi && x->in_len < IN_QUEUE_HIGH / 2)
+        sym_lws_rx_flow_control (x->in_wsi, 1);
+      if (x->in_len > 0 || x->in_eof)
+        sym_lws_callback_on_writable (wsi);
+    }
+  else if (slot == 0 && x->in_eof && !x->in_eof_sent)
+    {
+      /* LXD's end of a stream: an empty text message.  */
+      x->in_eof_sent = true;
+      if (sym_lws_write (wsi, x->out + LWS_PRE, 0, LWS_WRITE_TEXT) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
   struct exec_client *x = exec_current;
   int slot = user ? *(int *) user : -1;
+  int r;
 
   if (x == NULL || slot < 0)
     return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
@@ -722,36 +761,10 @@ exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user,
       }
 
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-      if (slot == WS_CONTROL && x->ctl_len > 0)
-        {
-          size_t n = x->ctl_len;
-
-          x->ctl_len = 0;
-          if (sym_lws_write (wsi, (unsigned char *) x->ctl + LWS_PRE, n, LWS_WRITE_TEXT) < (int) n)
-            return -1;
-        }
-      else if (slot == 0 && x->in_len > 0)
-        {
-          size_t n = x->in_len < sizeof (x->out) - LWS_PRE ? x->in_len : sizeof (x->out) - LWS_PRE;
-
-          memcpy (x->out + LWS_PRE, x->in_q, n);
-          memmove (x->in_q, x->in_q + n, x->in_len - n);
-          x->in_len -= n;
-          if (sym_lws_write (wsi, x->out + LWS_PRE, n, LWS_WRITE_BINARY) < (int) n)
-            return -1;
-          if (x->in_wsi && x->in_len < IN_QUEUE_HIGH / 2)
-            sym_lws_rx_flow_control (x->in_wsi, 1);
-          if (x->in_len > 0 || x->in_eof)
-            sym_lws_callback_on_writable (wsi);
-        }
-      else if (slot == 0 && x->in_eof && !x->in_eof_sent)
-        {
-          /* LXD's end of a stream: an empty text message.  */
-          x->in_eof_sent = true;
-          if (sym_lws_write (wsi, x->out + LWS_PRE, 0, LWS_WRITE_TEXT) < 0)
-            return -1;
-        }
-      return 0;
+      mc_wsflow_writable (wsi);
+      r = exec_ws_write (x, wsi, slot);
+      mc_wsflow_wrote (wsi);
+      return r;
 
     case LWS_CALLBACK_CLIENT_CLOSED:
       x->closed[slot] = true;

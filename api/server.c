@@ -15,6 +15,7 @@
 #include "api/operations.h"
 #include "api/profiles.h"
 #include "api/response.h"
+#include "api/wsflow.h"
 #include "runtime/trust.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -770,6 +771,23 @@ op_ended (struct server *srv, struct mc_op *op)
     }
 }
 
+/* An answer the peer does not read fills its socket; meanwhile the peer
+ * may shut down its sending side.  libwebsockets reads nothing during a
+ * transaction, so that end of input would leave the socket readable,
+ * and it polled in a loop, until the socket drains.  So while an answer
+ * is under way, every PEER_CHECK_USEC the socket is peeked at: its end
+ * (a peer that stopped asking stops being answered, as nginx does) closes
+ * the connection.  */
+#define PEER_CHECK_USEC 20000
+
+static bool
+peer_ended (struct conn *c)
+{
+  char b;
+
+  return recv (sym_lws_get_socket_fd (c->wsi), &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* Write what is due on C: the headers, then the body in pieces.  A
  * failure is -1, which has libwebsockets close the connection (for an
  * HTTP_WRITEABLE callback it takes only a negative value as that: a
@@ -841,8 +859,11 @@ write_http (struct conn *c)
   if (!final)
     {
       sym_lws_callback_on_writable (c->wsi);
+      /* (While the peer does not read: watch for it going, below.)  */
+      sym_lws_set_timer_usecs (c->wsi, PEER_CHECK_USEC);
       return 0;
     }
+  sym_lws_set_timer_usecs (c->wsi, LWS_SET_TIMER_USEC_CANCEL);
   if (c->close_after)
     return -1;
   conn_reset (c);
@@ -1062,6 +1083,7 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
 {
   struct server *srv = the_server;
   struct conn *c = user;
+  int ret;
 
   switch (reason)
     {
@@ -1152,6 +1174,13 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
           respond (c, &r);
           mc_api_resp_release (&r);
         }
+      /* An answer under way (write_http).  */
+      else if (c->headers_sent)
+        {
+          if (peer_ended (c))
+            return -1;
+          sym_lws_set_timer_usecs (wsi, PEER_CHECK_USEC);
+        }
       return 0;
 
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
@@ -1175,9 +1204,10 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
       return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
-      if (c->exec)
-        return mc_api_exec_ws_writable (c->exec, c->exec_slot);
-      return ws_write (c);
+      mc_wsflow_writable (wsi);
+      ret = c->exec ? mc_api_exec_ws_writable (c->exec, c->exec_slot) : ws_write (c);
+      mc_wsflow_wrote (wsi);
+      return ret;
 
     case LWS_CALLBACK_RECEIVE:
       if (c->exec)
@@ -1255,7 +1285,9 @@ callback_listen (struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 }
 
 static const struct lws_protocols protocols[] = {
-  { "http", callback_http, sizeof (struct conn), 4096, 0, NULL, 0 },
+  /* tx_packet_size: a write goes to the socket whole (up to 64 KiB, the
+     largest we make), not 4 KiB at a time with the rest held (wsflow.h).  */
+  { "http", callback_http, sizeof (struct conn), 4096, 0, NULL, 65536 + 64 },
   { "mc-op", callback_op_pipe, sizeof (struct pipe_conn), 0, 0, NULL, 0 },
   { "mc-listen", callback_listen, 0, 0, 0, NULL, 0 },
   { "mc-exec-io", mc_api_exec_io_callback, sizeof (struct mc_exec_io), 0, 0, NULL, 0 },

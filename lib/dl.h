@@ -212,6 +212,7 @@
   X (lws_http_client_read)                                                    \
   X (lws_http_transaction_completed)                                          \
   X (lws_is_final_fragment)                                                   \
+  X (lws_partial_buffered)                                                    \
   X (lws_rx_flow_control)                                                     \
   X (lws_service)                                                             \
   X (lws_set_log_level)                                                       \

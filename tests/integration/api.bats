@@ -164,7 +164,7 @@ server_ticks() {
 }
 
 @test "a client that goes away (mid-answer, or while it waits for an operation) costs the server nothing: its connection closed, no busy loop" {
-    local fds t0 op _
+    local fds t0 op half _
     mc launch busybox g1
     head -c 4000000 /dev/urandom >"$WORK/big"
     mc file push "$WORK/big" g1/root/big
@@ -196,6 +196,31 @@ PY
     t0=$(server_ticks)
     sleep 1
     [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second while idle"
+    # A client that stops reading a 4 MB answer, then shuts down its
+    # sending side and keeps the socket, unread: a client that stopped
+    # asking is no longer answered.  The server closes the connection (the
+    # client still holds its end) and idles.  (libwebsockets reads nothing
+    # during an answer: the socket, readable at the client's end, was
+    # polled in a loop while the answer could not go on.)
+    python3 "$BATS_TEST_DIRNAME/half-close.py" "$SOCK" "/1.0/instances/g1/files?path=/root/big" \
+        "$WORK/half-closed" "$WORK/release" 3>&- &
+    half=$!
+    STARTED_PIDS="${STARTED_PIDS:-} $half"
+    for _ in $(seq 100); do
+        [ -e "$WORK/half-closed" ] && break
+        sleep 0.1
+    done
+    [ -e "$WORK/half-closed" ] || fail "the half-closing client never filled its socket"
+    for _ in $(seq 100); do
+        [ "$(server_fds)" = "$fds" ] && break
+        sleep 0.05
+    done
+    assert_equal "$(server_fds)" "$fds"
+    t0=$(server_ticks)
+    sleep 1
+    [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second after a client half-closed"
+    touch "$WORK/release"
+    wait "$half"
     # The operation was not disturbed, and the next client is served.
     assert_equal "$(curl -s --unix-socket "$SOCK" "http://lxd$op/wait" | jq -r .metadata.status)" Success
     lxc exec g1 -- cat /root/big >"$WORK/back"
