@@ -151,6 +151,7 @@ json_t *cli_edit_yaml (json_t *doc, const char *what, mc_error_t *err);
 
 int cli_image (int argc, char **argv, mc_error_t *err);
 int cli_admin (int argc, char **argv, mc_error_t *err);
+int cli_oci (int argc, char **argv, mc_error_t *err);
 int cli_remote (int argc, char **argv, mc_error_t *err);
 
 /* REMOTE: names (cli/remote.c).  *REMOTE: the remote PREFIX (LEN bytes,

@@ -19,6 +19,7 @@ static const struct
   { "image", "images", "Manage images", cli_image },
   { "admin", NULL, "Set up the host (admin init --auto)", cli_admin },
   { "remote", NULL, "Manage the servers the CLI can drive (LXD's REST API)", cli_remote },
+  { "oci", NULL, "Run containers from OCI bundles, as runc does (spec)", cli_oci },
 };
 
 #define N_GROUPS (sizeof (groups) / sizeof (groups[0]))
