@@ -70,7 +70,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LIBSRCS := lib/cleanup.c lib/error.c lib/utils.c lib/yamltree.c \
 	runtime/template.c images/metadata.c images/archive.c images/fingerprint.c lib/dl.c \
-	images/oci.c images/docker_archive.c
+	images/oci.c images/docker_archive.c runtime/oci/bundle.c
 
 .PHONY: all deps deps-test deps-bench test check-unit check-host check-vm \
 	check-asan demo install clean lint bench bench-ab fuzz
