@@ -207,6 +207,7 @@ fuzz: deps-test $(FUZZ_BINS)
 
 install: all
 	install -D -m 0755 $(BUILDDIR)/minictr $(DESTDIR)$(BINDIR)/minictr
+	ln -sf minictr $(DESTDIR)$(BINDIR)/minictr-runc
 	sed 's|/usr/local/bin/minictr|$(BINDIR)/minictr|' contrib/systemd/minictr-boot.service \
 		> $(BUILDDIR)/minictr-boot.service
 	install -D -m 0644 $(BUILDDIR)/minictr-boot.service \

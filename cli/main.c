@@ -79,6 +79,13 @@ main (int argc, char **argv)
   bool found;
   int r;
 
+  /* As `minictr-runc`, runc's command line: `minictr oci ...`.  */
+  if (strcmp (strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0], "minictr-runc") == 0)
+    {
+      argv[0] = (char *) "oci";
+      return cli_oci (argc, argv, &err) < 0 ? mc_error_report (&err) : (fflush (stdout) == 0 ? 0 : 1);
+    }
+
   /* LXD's global flags before the command: `lxc --project default exec ...`. */
   while (argc > 1 && (strncmp (argv[1], "--project", 9) == 0 || strcmp (argv[1], "--force-local") == 0))
     {

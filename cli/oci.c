@@ -1,15 +1,28 @@
-/* `minictr oci ...`: runc's command line over minictr's start path, for
- * the OCI tools that drive a runtime (podman, containerd).  So far: `spec`
- * (runtime/oci/bundle.h); the container commands follow (docs/oci.md).  */
+/* `minictr oci ...` (or minictr called as `minictr-runc`): runc's command
+ * line over minictr's start path, for the OCI tools that drive a runtime
+ * (podman, containerd): runc's global flags, then `spec`, `create`,
+ * `start`, `state`, `kill`, `delete` (runtime/oci/).  */
 #include "cli/cli.h"
 #include "runtime/oci/bundle.h"
+#include "runtime/oci/runc.h"
 #include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+/* runc's global flags.  */
+static struct
+{
+  const char *root;
+  const char *log;
+  bool log_json;
+} g = { MC_OCI_DEFAULT_ROOT, NULL, false };
 
 static const struct cli_flag spec_flags[] = {
   { "bundle", 'b', true },
@@ -40,6 +53,98 @@ oci_spec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   return mc_write_file_atomic_at (dirfd, "config.json", text, strlen (text), 0644, err);
 }
 
+static const struct cli_flag create_flags[] = {
+  { "bundle", 'b', true },
+  { "pid-file", 0, true },
+  { "console-socket", 0, true },
+  { "no-pivot", 0, false },
+  { "no-new-keyring", 0, false },
+  { "preserve-fds", 0, true },
+  { NULL, 0, false },
+};
+
+static int
+oci_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_has (&a, "console-socket"))
+    return mc_make_usage_error (err, "--console-socket (a terminal) is not supported by minictr yet");
+  if (cli_value (&a, "preserve-fds") && strcmp (cli_value (&a, "preserve-fds"), "0") != 0)
+    return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
+  return mc_oci_create (g.root, argv[a.first], cli_value (&a, "bundle") ? cli_value (&a, "bundle") : ".",
+                        cli_value (&a, "pid-file"), err);
+}
+
+static int
+oci_start (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  return mc_oci_start (g.root, argv[a.first], err);
+}
+
+static int
+oci_state (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *state = NULL;
+  cleanup_free char *text = NULL;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if ((state = mc_oci_state (g.root, argv[a.first], err)) == NULL)
+    return -1;
+  text = json_dumps (state, JSON_INDENT (2));
+  printf ("%s\n", text);
+  return 0;
+}
+
+/* A signal by name (KILL, SIGKILL) or number.  */
+static int
+parse_signal (const char *s, mc_error_t *err)
+{
+  char *end;
+  long n;
+  int i;
+
+  n = strtol (s, &end, 10);
+  if (*s && *end == '\0' && n > 0 && n < NSIG)
+    return (int) n;
+  if (strncmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (i = 1; i < NSIG; i++)
+    if (sigabbrev_np (i) && strcmp (sigabbrev_np (i), s) == 0)
+      return i;
+  return mc_make_usage_error (err, "unknown signal `%s`", s);
+}
+
+static const struct cli_flag kill_flags[] = { { "all", 'a', false }, { NULL, 0, false } };
+
+static int
+oci_kill (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  int sig = SIGTERM;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (a.n == 2 && (sig = parse_signal (argv[a.first + 1], err)) < 0)
+    return -1;
+  return mc_oci_kill (g.root, argv[a.first], sig, cli_has (&a, "all"), err);
+}
+
+static const struct cli_flag delete_flags[] = { { "force", 'f', false }, { NULL, 0, false } };
+
+static int
+oci_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  return mc_oci_delete (g.root, argv[a.first], cli_has (&a, "force"), err);
+}
+
 static const struct cli_command oci_commands[] = {
   { "spec", "oci spec", NULL, "oci spec [--rootless] [--bundle DIR]",
     "Write a new config.json for an OCI bundle, as runc's `spec`\n\n"
@@ -50,12 +155,104 @@ static const struct cli_command oci_commands[] = {
     "      --rootless     For a user without root: a user namespace mapping root to\n"
     "                     you, /sys bound from the host, no cgroup settings\n",
     oci_spec, spec_flags, 0, 0, false, 0, NULL },
+  { "create", "oci create", NULL, "oci create [--bundle DIR] [--pid-file FILE] ID",
+    "Create a container from an OCI bundle: its process waits for `start`\n\n"
+    "The bundle's config.json is read whole first: what minictr does not carry out\n"
+    "is refused by name.  The container's process is this command's child, and\n"
+    "its subreaper's once it exits.",
+    "Flags:\n"
+    "  -b, --bundle DIR         The bundle directory (default: the current one)\n"
+    "      --pid-file FILE      Write the process's PID there\n"
+    "      --console-socket S   Refused: terminals are not supported yet\n"
+    "      --no-pivot, --no-new-keyring\n"
+    "                           Accepted (minictr always pivots, and never makes a\n"
+    "                           session keyring)\n"
+    "      --preserve-fds N     Only 0\n",
+    oci_create, create_flags, 1, 1, false, 0, NULL },
+  { "start", "oci start", NULL, "oci start ID", "Let a created container's process run", NULL, oci_start, NULL,
+    1, 1, false, 0, NULL },
+  { "state", "oci state", NULL, "oci state ID",
+    "Print a container's OCI state (JSON): status created, running, paused or stopped", NULL, oci_state, NULL, 1,
+    1, false, 0, NULL },
+  { "kill", "oci kill", NULL, "oci kill [--all] ID [SIGNAL]",
+    "Send a signal (default SIGTERM) to a container's process", "Flags:\n  -a, --all   To every process of its cgroup\n",
+    oci_kill, kill_flags, 1, 2, false, 0, NULL },
+  { "delete", "oci delete", NULL, "oci delete [--force] ID",
+    "Delete a stopped (or created) container: its cgroup and state", "Flags:\n  -f, --force   A running one too (killed)\n",
+    oci_delete, delete_flags, 1, 1, false, 0, NULL },
 };
+
+/* runc's --log: errors also go there, as text or as runc's JSON lines
+ * (conmon and containerd read them).  */
+static void
+log_error (const char *msg)
+{
+  char when[64];
+  time_t now = time (NULL);
+  struct tm tm;
+  FILE *f;
+
+  if (g.log == NULL || (f = fopen (g.log, "ae")) == NULL)
+    return;
+  gmtime_r (&now, &tm);
+  strftime (when, sizeof (when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (g.log_json)
+    {
+      cleanup_json json_t *line = json_pack ("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+      cleanup_free char *text = json_dumps (line, JSON_COMPACT);
+
+      fprintf (f, "%s\n", text);
+    }
+  else
+    fprintf (f, "%s error: %s\n", when, msg);
+  fclose (f);
+}
 
 int
 cli_oci (int argc, char **argv, mc_error_t *err)
 {
+  int r;
+
+  /* The global flags, before the command.  */
+  while (argc > 1 && strncmp (argv[1], "--", 2) == 0 && argv[1][2])
+    {
+      const char *flag = argv[1] + 2, *eq = strchr (flag, '='), *value = eq ? eq + 1 : NULL;
+      size_t len = eq ? (size_t) (eq - flag) : strlen (flag);
+      bool takes = (len == 4 && strncmp (flag, "root", 4) == 0) || (len == 3 && strncmp (flag, "log", 3) == 0)
+                   || (len == 10 && strncmp (flag, "log-format", 10) == 0);
+      int used = 1;
+
+      if (strcmp (flag, "help") == 0)
+        break;
+      if (takes && value == NULL)
+        {
+          if (argc < 3)
+            return mc_make_usage_error (err, "flag `--%s` needs a value", flag);
+          value = argv[2];
+          used = 2;
+        }
+      if (len == 4 && strncmp (flag, "root", 4) == 0)
+        g.root = value;
+      else if (len == 3 && strncmp (flag, "log", 3) == 0)
+        g.log = value;
+      else if (len == 10 && strncmp (flag, "log-format", 10) == 0)
+        {
+          if (strcmp (value, "json") != 0 && strcmp (value, "text") != 0)
+            return mc_make_usage_error (err, "--log-format: `json` or `text`, not `%s`", value);
+          g.log_json = strcmp (value, "json") == 0;
+        }
+      else if (strcmp (flag, "systemd-cgroup") != 0 && strcmp (flag, "debug") != 0)
+        return mc_make_usage_error (err, "unknown flag `--%.*s` (see `minictr oci --help`)", (int) len, flag);
+      argv[used] = argv[0];
+      argv += used;
+      argc -= used;
+    }
   optind = 0;
-  return cli_dispatch ("oci", "Run containers from OCI bundles, as runc does.", oci_commands,
-                       sizeof (oci_commands) / sizeof (oci_commands[0]), argc, argv, err);
+  r = cli_dispatch ("oci", "Run containers from OCI bundles, as runc does.\n\n"
+                    "Global flags (before the command): --root DIR (default " MC_OCI_DEFAULT_ROOT "), --log FILE,\n"
+                    "--log-format text|json, --systemd-cgroup (a cgroupsPath in systemd's form is refused yet), --debug.",
+                    oci_commands, sizeof (oci_commands) / sizeof (oci_commands[0]), argc, argv, err);
+  if (r < 0 && *err)
+    log_error ((*err)->msg);
+  return r;
 }

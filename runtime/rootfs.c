@@ -386,7 +386,8 @@ mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_owner
     }
   /* By path: the pty is the monitor's, and this namespace is a copy of
    * the monitor's.  */
-  if (bind_dev_file (devfd, "console", console_path, o, err) < 0 || dev_links (devfd, o, err) < 0)
+  /* (No console: an OCI runtime container's stdio is its creator's.)  */
+  if ((console_path[0] && bind_dev_file (devfd, "console", console_path, o, err) < 0) || dev_links (devfd, o, err) < 0)
     return -1;
   /* gid=: the container's tty group (5), as the host sees it.  */
   if (mount_at (devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts_opts, err) < 0)
@@ -477,6 +478,37 @@ host_has_cgroup2 (void)
       return false;
     }
   return strncmp (buf, "0::", 3) == 0 || strstr (buf, "\n0::") != NULL;
+}
+
+int
+mc_rootfs_prepare_bind (const char *root, bool readonly, mc_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  int tree = mc_sys_open_tree (AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+  if (tree < 0)
+    return mc_make_error (err, errno, "the bundle's root `%s`", root);
+  if (readonly && mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    {
+      mc_make_error (err, errno, "make the bundle's root `%s` read-only", root);
+      close (tree);
+      return -1;
+    }
+  return tree;
+}
+
+int
+mc_rootfs_mount_mqueue (int rootfd, const struct mc_owner *o, mc_error_t *err)
+{
+  cleanup_close int devfd = openat (rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (devfd < 0)
+    return mc_make_error (err, errno, "open the container's /dev");
+  if (mkdirat (devfd, "mqueue", 0755) < 0 && errno != EEXIST)
+    return mc_make_error (err, errno, "mkdir /dev/mqueue");
+  if (give_to (devfd, "mqueue", o, err) < 0)
+    return -1;
+  return mount_at (devfd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 }
 
 int

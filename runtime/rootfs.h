@@ -27,6 +27,10 @@ struct mc_rootfs_spec
  * shared shifted copy of shift.h).  */
 int mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err);
 
+/* The same for an OCI bundle's ROOT: the directory itself, bound
+ * (recursively; read-only when READONLY), ids as they are.  */
+int mc_rootfs_prepare_bind (const char *root, bool readonly, mc_error_t *err);
+
 /* Who the container's root is on the host: what the tree builder
  * creates (mount points, /dev entries) is handed to it.  */
 struct mc_owner
@@ -55,6 +59,9 @@ int mc_rootfs_mount_proc_of (int rootfd, pid_t pid, mc_error_t *err);
  * console pty CONSOLE_PATH, a devpts instance of its own and /dev/shm.  */
 int mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_owner *o,
                          mc_error_t *err);
+
+/* /dev/mqueue: by a process in the container's ipc namespace.  */
+int mc_rootfs_mount_mqueue (int rootfd, const struct mc_owner *o, mc_error_t *err);
 
 /* Make ROOTFD the root of this mount namespace; the old root is
  * detached.  */

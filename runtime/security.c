@@ -360,6 +360,48 @@ mc_caps_drop_default (mc_error_t *err)
   return drop_from_process (known, n, err);
 }
 
+/* An OCI process's capabilities (runtime/oci/bundle.h's five sets; bit
+ * N is capability N).  First, as root with CAP_SETPCAP: the bounding set
+ * cut down to its set.  */
+int
+mc_caps_oci_bound (const uint64_t sets[5], mc_error_t *err)
+{
+  cap_value_t cap;
+
+  for (cap = 0; cap <= 63 && cap_known_to_kernel (cap); cap++)
+    if (!(sets[0] & (UINT64_C (1) << cap)) && cap_drop_bound (cap) < 0)
+      return mc_make_error (err, errno, "drop capability %d from the bounding set", (int) cap);
+  return 0;
+}
+
+/* Then, once the process has its ids (PR_SET_KEEPCAPS kept the
+ * permitted set through setuid): effective, permitted and inheritable as
+ * given, and the ambient ones raised.  */
+int
+mc_caps_oci_set (const uint64_t sets[5], mc_error_t *err)
+{
+  static const cap_flag_t flags[3] = { CAP_EFFECTIVE, CAP_INHERITABLE, CAP_PERMITTED };
+  cleanup_cap cap_t caps = cap_init ();
+  cap_value_t cap;
+  int i;
+
+  if (caps == NULL)
+    return mc_make_error (err, errno, "cap_init");
+  for (cap = 0; cap <= 63 && cap_known_to_kernel (cap); cap++)
+    for (i = 0; i < 3; i++)
+      if ((sets[i + 1] & (UINT64_C (1) << cap)) && cap_set_flag (caps, flags[i], 1, &cap, CAP_SET) < 0)
+        return mc_make_error (err, errno, "capability %d", (int) cap);
+  if (cap_set_proc (caps) < 0)
+    return mc_make_error (err, errno, "set the process's capabilities");
+  if (cap_reset_ambient () < 0 && errno != EINVAL)
+    return mc_make_error (err, errno, "clear the ambient capabilities");
+  for (cap = 0; cap <= 63 && cap_known_to_kernel (cap); cap++)
+    if ((sets[4] & (UINT64_C (1) << cap)) && cap_set_ambient (cap, CAP_SET) < 0)
+      return mc_make_error (err, errno, "raise ambient capability %d (it must be permitted and inheritable)",
+                            (int) cap);
+  return 0;
+}
+
 /* ==== masked and read-only paths ====================================== */
 
 /* The OCI runtime-spec defaults (runc's and crun's), which LXD's
@@ -675,6 +717,23 @@ mc_mask_paths (bool readonly_too, mc_error_t *err)
       return -1;
   for (i = 0; i < N_ELEMENTS (masked_paths); i++)
     if (mask_path (masked_paths[i], nullfd, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+mc_mask_paths_given (char *const *masked, char *const *readonly, mc_error_t *err)
+{
+  cleanup_close int nullfd = open_null_device (err);
+  size_t i;
+
+  if (nullfd < 0)
+    return -1;
+  for (i = 0; readonly && readonly[i]; i++)
+    if (readonly_path (readonly[i], err) < 0)
+      return -1;
+  for (i = 0; masked && masked[i]; i++)
+    if (mask_path (masked[i], nullfd, err) < 0)
       return -1;
   return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The errno a refused forced unmount gets.  LXC's `reject_force_umount`
  * (behind LXD's default policy) answers EACCES; minictr answers EPERM,
@@ -59,6 +60,12 @@ int mc_seccomp_apply (json_t *config, mc_error_t *err);
  * skips the units that need them, such as debugfs' mount.)  */
 int mc_caps_drop_default (mc_error_t *err);
 
+/* An OCI process's capability sets (bounding, effective, inheritable,
+ * permitted, ambient; bit N is capability N): the bounding set, done as
+ * root before the process takes its ids; the others after.  */
+int mc_caps_oci_bound (const uint64_t sets[5], mc_error_t *err);
+int mc_caps_oci_set (const uint64_t sets[5], mc_error_t *err);
+
 /* Chrooted in the container's tree with /proc, /sys and /dev mounted:
  * hide the OCI default masked paths (/dev/null bound over files, an
  * empty read-only tmpfs over directories) and, with READONLY_TOO, make
@@ -66,5 +73,7 @@ int mc_caps_drop_default (mc_error_t *err);
  * nosuid/nodev/noexec/atime flags).  Paths that do not exist are
  * skipped; a path reached through a symlink is an error.  */
 int mc_mask_paths (bool readonly_too, mc_error_t *err);
+/* The same with the lists given (an OCI bundle's; NULL-terminated).  */
+int mc_mask_paths_given (char *const *masked, char *const *readonly, mc_error_t *err);
 
 #endif

@@ -32,7 +32,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -136,7 +139,9 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
     return mc_make_error (err, errno, "unshare the mount namespace");
   if (chdir ("/") < 0 || (rootfd = open ("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return mc_make_error (err, errno, "open the container's root");
-  if (sethostname (c->name, strlen (c->name)) < 0)
+  if (c->run == NULL && sethostname (c->name, strlen (c->name)) < 0)
+    return mc_make_error (err, errno, "sethostname");
+  if (c->run && c->run->hostname && sethostname (c->run->hostname, strlen (c->run->hostname)) < 0)
     return mc_make_error (err, errno, "sethostname");
   if (loopback_up (err) < 0)
     return -1;
@@ -146,8 +151,12 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
     if (mc_rootfs_write_file (rootfd, c->templates[i].path, c->templates[i].content,
                               c->templates[i].create_only, err) < 0)
       return mc_error_prefix (err, "image template for `%s`", c->templates[i].path);
-  if (take_console (c->console_fd, err) < 0)
+  if (c->console_fd >= 0 && take_console (c->console_fd, err) < 0)
     return -1;
+  /* An OCI process's capabilities are set as it takes its ids (oci_exec);
+     the filter goes first, while the process may still load it.  */
+  if (c->run)
+    return mc_seccomp_apply (c->config, err);
   if (mc_caps_drop_default (err) < 0)
     return -1;
   return mc_seccomp_apply (c->config, err);
@@ -276,6 +285,68 @@ oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
   return 0;
 }
 
+/* PROG as execvp would find it on PATH: an executable regular file;
+ * NULL when there is none.  */
+static char *
+find_program (const char *prog, const char *path)
+{
+  cleanup_free char *dirs = NULL;
+  char *d, *save = NULL;
+  struct stat st;
+
+  if (strchr (prog, '/'))
+    return stat (prog, &st) == 0 && S_ISREG (st.st_mode) && access (prog, X_OK) == 0 ? xstrdup (prog) : NULL;
+  dirs = xstrdup (path);
+  for (d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      char *file = xasprintf ("%s/%s", d, prog);
+
+      if (stat (file, &st) == 0 && S_ISREG (st.st_mode) && access (file, X_OK) == 0)
+        return file;
+      free (file);
+    }
+  return NULL;
+}
+
+/* An OCI runtime container's process takes its ids and capabilities as
+ * its bundle says, then tells its creator it is ready (the sync socket
+ * closes) and waits for `start` (exec.fifo opened for writing) before the
+ * exec.  From here errors go to its stderr, the creator being gone.  */
+static void
+run_process (const struct mc_oci_run *run, uid_t uid, gid_t gid, int sock)
+{
+  mc_error_t err = NULL;
+  char fifo[64];
+  int fd;
+
+  if (run->umask >= 0)
+    umask ((mode_t) run->umask);
+  if (mc_caps_oci_bound (run->caps, &err) < 0)
+    mc_sync_die (sock, &err);
+  if (setgroups (run->n_groups, run->groups) < 0)
+    mc_make_error (&err, errno, "setgroups");
+  else if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid (gid, gid, gid) < 0
+           || setresuid (uid, uid, uid) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    mc_make_error (&err, errno, "become the process's user %u:%u", (unsigned) uid, (unsigned) gid);
+  if (err || mc_caps_oci_set (run->caps, &err) < 0)
+    mc_sync_die (sock, &err);
+  if (run->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      mc_make_error (&err, errno, "no_new_privs");
+      mc_sync_die (sock, &err);
+    }
+  close (sock);
+  snprintf (fifo, sizeof (fifo), "/proc/self/fd/%d", run->start_fifo);
+  fd = open (fifo, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, "0", 1) != 1)
+    {
+      fprintf (stderr, "minictr: wait for start: %s\n", strerror (errno));
+      _exit (127);
+    }
+  close (fd);
+  close (run->start_fifo);
+}
+
 /* PID 1 of an OCI image: its process (c->oci: argv, env, cwd, user), found
  * on the PATH its environment gives, in the container's root.  */
 __attribute__ ((noreturn)) static void
@@ -316,7 +387,23 @@ oci_exec (struct mc_child_spec *c, int sock)
     uid = (uid_t) json_integer_value (json_object_get (c->oci, "uid"));
   if (json_is_integer (json_object_get (c->oci, "gid")))
     gid = (gid_t) json_integer_value (json_object_get (c->oci, "gid"));
-  if (uid != 0 || gid != 0)
+  if (c->run)
+    {
+      /* runc's check: the program is found before `create` returns.  */
+      cleanup_free char *found = find_program (argv[0], path);
+
+      if (found == NULL)
+        {
+          mc_make_error (&err, ENOENT, "`%s` (process.args[0]): no such program in the container", argv[0]);
+          mc_sync_die (sock, &err);
+        }
+      run_process (c->run, uid, gid, sock);
+      syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+      execve (found, argv, envp);
+      fprintf (stderr, "minictr: exec `%s`: %s\n", found, strerror (errno));
+      _exit (127);
+    }
+  else if (uid != 0 || gid != 0)
     {
       if (setgroups (0, NULL) < 0 && errno != EPERM)
         mc_make_error (&err, errno, "setgroups");
@@ -584,7 +671,8 @@ build_tree (struct builder *b, mc_error_t *err)
       spec.userns_fd = userns;
     }
   /* Host paths first: the rest happens in the container's namespaces.  */
-  if ((mfd = mc_rootfs_prepare (&spec, err)) < 0 || prepare_disks (b, userns, &disk_fds, err) < 0)
+  mfd = c->run ? mc_rootfs_prepare_bind (c->run->root, c->run->root_readonly, err) : mc_rootfs_prepare (&spec, err);
+  if (mfd < 0 || prepare_disks (b, userns, &disk_fds, err) < 0)
     return -1;
   if ((rootfd = mc_rootfs_attach (c->cdir, mfd, err)) < 0)
     return -1;
@@ -596,6 +684,9 @@ build_tree (struct builder *b, mc_error_t *err)
     return -1;
   if ((mask_after = mount_proc (b, rootfd, err)) < 0 || write_sysctls (b, rootfd, err) < 0)
     return -1;
+  if (c->run && c->run->mqueue
+      && (join_ns (b->init, "ipc", CLONE_NEWIPC, err) < 0 || mc_rootfs_mount_mqueue (rootfd, &b->owner, err) < 0))
+    return -1;
   /* After /proc: lxcfs' files go over /proc's.  */
   for (i = 0; i < c->n_disks; i++)
     if (mc_rootfs_mount_disk (rootfd, c->disks[i].path, disk_fds[i], &b->owner, err) < 0)
@@ -603,7 +694,9 @@ build_tree (struct builder *b, mc_error_t *err)
   if (mc_rootfs_pivot (rootfd, err) < 0)
     return -1;
   /* Pivoted: absolute paths are the container's now.  */
-  if (mask_after && !c->nesting && mc_mask_paths (c->privileged, err) < 0)
+  if (mask_after && !c->nesting
+      && (c->run ? mc_mask_paths_given (c->run->masked, c->run->readonly, err) : mc_mask_paths (c->privileged, err))
+             < 0)
     return -1;
   return 0;
 }

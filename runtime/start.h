@@ -27,6 +27,26 @@ struct mc_disk
   bool readonly, shift, device;
 };
 
+/* A container of the OCI runtime CLI (runtime/oci/runc.c): its root is a
+ * directory of its bundle, bound (no overlay, no id shift); its process
+ * gets the bundle's capability sets, groups and umask; it waits for
+ * `start` before it execs; stdio is the creator's.  */
+struct mc_oci_run
+{
+  const char *root;
+  bool root_readonly;
+  const char *hostname; /* NULL: the host's, as copied into its uts namespace */
+  uint64_t caps[5];     /* bounding, effective, inheritable, permitted, ambient */
+  const gid_t *groups;
+  size_t n_groups;
+  int umask;            /* -1: leave it */
+  bool no_new_privileges;
+  bool mqueue;          /* /dev/mqueue, of its ipc namespace */
+  char *const *masked, *const *readonly; /* paths, NULL-terminated */
+  int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
+                           waits for `start`) just before the exec */
+};
+
 struct mc_child_spec
 {
   char *name;
@@ -58,6 +78,7 @@ struct mc_child_spec
      system container): {argv: [...], env: ["K=V", ...], cwd, user} and
      uid or gid (Incus's oci.uid, oci.gid) over what user resolves to.  */
   json_t *oci;
+  const struct mc_oci_run *run; /* NULL: a container of minictr's own */
 };
 
 /* Called once the init exists and its nics are attached, while its

@@ -62,7 +62,7 @@ bad (mc_error_t *err, const char *fmt, ...)
   va_end (ap);
   if (r < 0)
     abort ();
-  return mc_make_error (err, EINVAL, "config.json: %s", what);
+  return mc_make_error (err, 0, "config.json: %s", what);
 }
 
 /* Keys of OBJ that are not in KEYS: refused, so that nothing asked for
@@ -526,7 +526,7 @@ mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
     return mc_error_prefix (err, "bundle `%s`", dir);
   cfg = json_loadb (text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (cfg == NULL || !json_is_object (cfg))
-    return mc_make_error (err, EINVAL, "config.json: line %d: %s", jerr.line,
+    return mc_make_error (err, 0, "config.json: line %d: %s", jerr.line,
                           cfg ? "not a JSON object" : jerr.text);
   version = json_string_value (json_object_get (cfg, "ociVersion"));
   if (version == NULL || strncmp (version, "1.", 2) != 0)
@@ -630,10 +630,10 @@ mc_oci_spec_default (bool rootless, uid_t uid, gid_t gid)
   for (i = 0; i < N_ELEMENTS (namespaces); i++)
     json_array_append_new (ns, json_pack ("{s:s}", "type", namespaces[i]));
   lx = json_pack (
-      "{s:o, s:[s,s,s,s,s,s,s,s,s,s,s], s:[s,s,s,s,s,s]}", "namespaces", ns, "maskedPaths", "/proc/acpi",
-      "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-      "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap", "readonlyPaths",
-      "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/proc/interrupts");
+      "{s:o, s:[s,s,s,s,s,s,s,s,s,s,s,s], s:[s,s,s,s,s]}", "namespaces", ns, "maskedPaths", "/proc/acpi",
+      "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+      "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap",
+      "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
   if (rootless)
     {
       json_array_append_new (ns, json_pack ("{s:s}", "type", "user"));

@@ -91,8 +91,9 @@ test_default (void **state)
   assert_string_equal (b.mounts[2].type, "devpts");
   assert_string_equal (b.mounts[2].options[2], "newinstance");
   assert_string_equal (b.masked_paths[0], "/proc/acpi");
-  assert_string_equal (b.readonly_paths[5], "/proc/interrupts");
-  assert_null (b.readonly_paths[6]);
+  assert_string_equal (b.masked_paths[2], "/proc/interrupts");
+  assert_string_equal (b.readonly_paths[4], "/proc/sysrq-trigger");
+  assert_null (b.readonly_paths[5]);
   assert_int_equal (b.memory_limit, -1);
   assert_int_equal (b.pids_limit, -1);
   assert_null (b.cgroups_path);

@@ -1,0 +1,27 @@
+/* The OCI runtime's container commands (runc's): a container of a bundle
+ * made by `create` (namespaces, cgroup, root, its process waiting), let
+ * run by `start`, read by `state`, signalled by `kill`, removed by
+ * `delete`.  Each container is a directory ROOT/ID holding state.json and,
+ * until `start`, exec.fifo.  No process of minictr's stays: the
+ * container's process is the creator's child, and becomes its subreaper's
+ * (conmon, containerd's shim) when `create` exits, as with runc.  It is
+ * made by the same start path as minictr's own containers (start.h).  */
+#ifndef MINICTR_OCI_RUNC_H
+#define MINICTR_OCI_RUNC_H
+
+#include "lib/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define MC_OCI_DEFAULT_ROOT "/run/minictr-runc"
+
+int mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file, mc_error_t *err);
+int mc_oci_start (const char *root, const char *id, mc_error_t *err);
+/* The OCI state: ociVersion, id, status (created, running, paused,
+ * stopped), pid (0 once stopped), bundle, annotations.  */
+json_t *mc_oci_state (const char *root, const char *id, mc_error_t *err);
+int mc_oci_kill (const char *root, const char *id, int sig, bool all, mc_error_t *err);
+int mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err);
+
+#endif

@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# The OCI runtime CLI (issue #16): `minictr oci` / `minictr-runc` driven as
+# conmon or containerd's shim drive runc, on a bundle made here from the
+# built-in busybox image: create under a subreaper, start, state, kill,
+# delete; the process as its config.json says; refusals that leave nothing.
+
+load helpers
+
+# helpers' teardown, kept under another name: ours deletes the bundle's
+# containers first.
+eval "$(declare -f teardown | sed '1s/^teardown/mc_teardown/')"
+
+setup() {
+    setup_state
+    RUNC_ROOT=$WORK/runc
+    mkdir -p "$WORK/b" "$WORK/bb"
+    tar -C "$WORK/bb" -xf "$(busybox_image)"
+    mv "$WORK/bb/rootfs" "$WORK/b/rootfs"
+    (cd "$WORK/b" && "$MINICTR_BIN" oci spec)
+    # A process that waits, without a terminal.
+    set_config '.process.terminal = false | .process.args = ["sleep", "1000"]'
+}
+
+teardown() {
+    local d
+    for d in "$RUNC_ROOT"/*/; do
+        [ -d "$d" ] || continue
+        d=${d%/}
+        "$MINICTR_BIN" oci --root "$RUNC_ROOT" delete --force "${d##*/}" || true
+    done
+    mc_teardown
+}
+
+runc() {
+    "$MINICTR_BIN" oci --root "$RUNC_ROOT" "$@"
+}
+
+# set_config JQ: the bundle's config.json through the jq program JQ.
+set_config() {
+    jq "$1" "$WORK/b/config.json" >"$WORK/b/config.json.new"
+    mv "$WORK/b/config.json.new" "$WORK/b/config.json"
+}
+
+# create ID: `create` under a subreaper (tests/integration/subreaper.py),
+# as conmon runs it; its exit code checked.  The container's PID in PID.
+create() {
+    local _
+    python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/$1.exits" "$MINICTR_BIN" oci --root "$RUNC_ROOT" \
+        create --bundle "$WORK/b" --pid-file "$WORK/$1.pid" "$1" 3>&- &
+    STARTED_PIDS="${STARTED_PIDS:-} $!"
+    for _ in $(seq 200); do
+        [ -s "$WORK/$1.exits" ] && break
+        sleep 0.05
+    done
+    [ "$(head -1 "$WORK/$1.exits" | cut -d' ' -f2)" = 0 ] || fail "create $1 failed"
+    PID=$(cat "$WORK/$1.pid")
+}
+
+# status_is ID STATUS: `state` says so within 5 s.
+status_is() {
+    local _
+    for _ in $(seq 100); do
+        [ "$(runc state "$1" | jq -r .status)" = "$2" ] && return 0
+        sleep 0.05
+    done
+    fail "container $1 is $(runc state "$1" | jq -r .status), not $2"
+}
+
+# The path of PID's cgroup in the hierarchy of CONTROLLER (cgroup2 when
+# the host has no v1 hierarchy for it).
+cgroup_dir() {
+    local line
+    line=$(grep -E "^[0-9]+:([^:]*,)?$2(,[^:]*)?:" "/proc/$1/cgroup" || true)
+    if [ -n "$line" ]; then
+        echo "/sys/fs/cgroup/$2${line##*:}"
+    else
+        line=$(grep '^0::' "/proc/$1/cgroup")
+        echo "/sys/fs/cgroup${line#0::}"
+    fi
+}
+
+@test "oci create, start, state, kill, delete: the bundle's process, user, capabilities, hostname, limits and masks" {
+    local cg_mem cg_pids mem_file
+    set_config '.hostname = "oci1" | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10]}
+        | .process.capabilities.inheritable = ["CAP_NET_BIND_SERVICE"]
+        | .process.capabilities.ambient = ["CAP_NET_BIND_SERVICE"]
+        | .linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
+        | .process.args = ["sh", "-c", "trap \"exit 3\" TERM; while :; do sleep 0.1; done"]'
+    create c1
+    # Created: the process exists and waits for `start`, still minictr's.
+    assert_equal "$(runc state c1 | jq -c '{ociVersion, id, status, pid, bundle, annotations}')" \
+        "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":$PID,\"bundle\":\"$WORK/b\",\"annotations\":{}}"
+    [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" != "sh -c "* ]]
+    runc start c1
+    status_is c1 running
+    for _ in $(seq 100); do
+        [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" == "sh -c "* ]] && break
+        sleep 0.05
+    done
+    [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" == "sh -c trap "* ]]
+    # As the config says: ids, groups, no_new_privs; the bounding set of
+    # three (CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_AUDIT_WRITE 29).  A
+    # user that is not root keeps through its exec only its ambient
+    # capabilities (CAP_NET_BIND_SERVICE, also inheritable): as with runc.
+    assert_equal "$(awk '/^(Uid|Gid|Groups):/ { $1 = ""; print }' "/proc/$PID/status" | xargs)" \
+        "1000 1000 1000 1000 1000 1000 1000 1000 10"
+    assert_equal "$(awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { print $2 }' "/proc/$PID/status" | xargs)" \
+        "0000000000000400 0000000000000400 0000000000000400 0000000020000420 0000000000000400"
+    assert_equal "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$PID/status")" 1
+    assert_equal "$(nsenter --target "$PID" --uts hostname)" oci1
+    # Its limits, in its cgroup.
+    cg_mem=$(cgroup_dir "$PID" memory)
+    cg_pids=$(cgroup_dir "$PID" pids)
+    if [ -e "$cg_mem/memory.max" ]; then mem_file=memory.max; else mem_file=memory.limit_in_bytes; fi
+    assert_equal "$(cat "$cg_mem/$mem_file")" 67108864
+    assert_equal "$(cat "$cg_pids/pids.max")" 50
+    # The masks of the config (runc's list, which has /proc/interrupts, not
+    # in minictr's own): it reads as /dev/null.
+    [ "$(wc -c </proc/interrupts)" -gt 0 ]
+    assert_equal "$(nsenter --target "$PID" --all --root --wd=/ sh -c 'wc -c </proc/interrupts')" 0
+    # Running: not deleted without --force, not started twice.
+    run runc delete c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is running: stop it first, or delete --force"
+    run runc start c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is running, not created: it can be started once"
+    # SIGTERM (the default), once its shell catches it (SigCgt bit 14),
+    # ends it; its subreaper reaps it.
+    for _ in $(seq 100); do
+        (( 0x$(awk '/^SigCgt:/ { print $2 }' "/proc/$PID/status") & 0x4000 )) && break
+        sleep 0.05
+    done
+    runc kill c1
+    status_is c1 stopped
+    assert_equal "$(runc state c1 | jq -r .pid)" 0
+    for _ in $(seq 100); do
+        grep -q "^$PID " "$WORK/c1.exits" && break
+        sleep 0.05
+    done
+    assert_equal "$(grep "^$PID " "$WORK/c1.exits")" "$PID 3"
+    run runc kill c1 KILL
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is not running"
+    runc delete c1
+    [ ! -e "$RUNC_ROOT/c1" ]
+    [ ! -e "$cg_mem" ]
+    [ ! -e "$cg_pids" ]
+    run runc state c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` does not exist"
+}
+
+@test "oci: refusals name the problem and leave nothing; delete --force; kill by name; minictr-runc; --log json" {
+    local parent
+    create c1
+    parent=$(dirname "$(cgroup_dir "$PID" pids)")
+    # The same id twice.
+    run runc create --bundle "$WORK/b" c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` already exists"
+    # What minictr does not carry out is refused before anything is made.
+    set_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
+    run runc create --bundle "$WORK/b" c2
+    assert_failure 1
+    assert_output "minictr: config.json: \`linux.seccomp\` is not supported by minictr yet"
+    set_config 'del(.linux.seccomp) | .process.terminal = true'
+    run runc create --bundle "$WORK/b" c2
+    assert_failure 1
+    assert_output "minictr: config.json: \`process.terminal\` (a console socket) is not supported by minictr yet"
+    set_config '.process.terminal = false | .mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs"}]'
+    run runc create --bundle "$WORK/b" c2
+    assert_failure 1
+    assert_output "minictr: config.json: \`mounts[7]\` (tmpfs on /x) is not supported by minictr yet"
+    # A program that is not there: refused at create (as runc), nothing left.
+    set_config 'del(.mounts[7]) | .process.args = ["nonexistent"]'
+    run runc create --bundle "$WORK/b" c2
+    assert_failure 1
+    assert_output "minictr: \`nonexistent\` (process.args[0]): no such program in the container: No such file or directory"
+    [ ! -e "$RUNC_ROOT/c2" ]
+    [ ! -e "$parent/c2" ]
+    run runc create --bundle "$WORK/b" ../x
+    assert_failure 2
+    assert_output "minictr: invalid container id \`../x\`: letters, digits, \`_\`, \`+\`, \`-\` and \`.\` only"
+    # minictr-runc is `minictr oci`.
+    ln -s "$MINICTR_BIN" "$WORK/minictr-runc"
+    assert_equal "$("$WORK/minictr-runc" --root "$RUNC_ROOT" state c1 | jq -r .status)" created
+    # runc's --log: the error as a JSON line too.
+    run "$WORK/minictr-runc" --root "$RUNC_ROOT" --log "$WORK/log.json" --log-format json start nosuch
+    assert_failure 1
+    assert_equal "$(jq -r '.level + " " + .msg' "$WORK/log.json")" "error container \`nosuch\` does not exist"
+    # Signalled by name; a created one deleted without --force.
+    set_config '.process.args = ["sleep", "1000"]'
+    runc start c1
+    status_is c1 running
+    runc kill c1 SIGKILL
+    status_is c1 stopped
+    runc delete c1
+    create c3
+    runc delete c3
+    [ ! -e "$RUNC_ROOT/c3" ]
+    # A running one with --force.
+    create c4
+    runc start c4
+    status_is c4 running
+    runc delete --force c4
+    [ ! -e "$RUNC_ROOT/c4" ]
+    [ ! -e "/proc/$PID" ] || [ "$(awk '{ print $3 }' "/proc/$PID/stat")" = Z ]
+    # Gone, with --force: nothing to do.
+    runc delete --force c4
+}
