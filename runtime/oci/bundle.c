@@ -406,13 +406,21 @@ read_resources (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
     return -1;
   if (mem)
     {
-      if (ONLY_KEYS (mem, "linux.resources.memory", err, "limit") < 0)
+      if (ONLY_KEYS (mem, "linux.resources.memory", err, "limit", "swap") < 0)
         return -1;
       v = json_object_get (mem, "limit");
       if (v && (!json_is_integer (v) || (json_integer_value (v) <= 0 && json_integer_value (v) != -1)))
         return bad (err, "`linux.resources.memory.limit` is not a size in bytes (or -1)");
       if (v && json_integer_value (v) > 0)
         b->memory_limit = json_integer_value (v);
+      /* swap: memory and swap together, as runc and cgroup1's memsw.  */
+      v = json_object_get (mem, "swap");
+      if (v && (!json_is_integer (v) || (json_integer_value (v) <= 0 && json_integer_value (v) != -1)))
+        return bad (err, "`linux.resources.memory.swap` is not a size in bytes (or -1)");
+      if (v && json_integer_value (v) > 0 && (b->memory_limit < 0 || json_integer_value (v) < b->memory_limit))
+        return bad (err, "`linux.resources.memory.swap` (memory and swap) is below `limit`, or has none");
+      if (v)
+        b->memory_swap = json_integer_value (v);
     }
   if (pids)
     {
@@ -477,7 +485,7 @@ read_linux (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
   if (lx == NULL)
     return bad (err, "`linux` is missing");
   if (ONLY_KEYS (lx, "linux", err, "namespaces", "uidMappings", "gidMappings", "resources", "cgroupsPath",
-                 "maskedPaths", "readonlyPaths", "mountLabel", "rootfsPropagation")
+                 "maskedPaths", "readonlyPaths", "mountLabel", "rootfsPropagation", "sysctl")
           < 0
       || read_namespaces (lx, b, err) < 0 || read_resources (lx, b, err) < 0
       || get_strv (lx, "maskedPaths", "linux", &b->masked_paths, err) < 0
@@ -496,6 +504,21 @@ read_linux (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
   if (v && !(json_is_string (v) && (strcmp (json_string_value (v), "private") == 0
                                     || strcmp (json_string_value (v), "rprivate") == 0)))
     return bad (err, "`linux.rootfsPropagation`: only `private` or `rprivate` (minictr's) is supported");
+  v = json_object_get (lx, "sysctl");
+  if (v && !json_is_object (v))
+    return bad (err, "`linux.sysctl` is not an object");
+  b->sysctl = json_object ();
+  {
+    const char *key;
+    json_t *val;
+
+    json_object_foreach (v, key, val)
+      {
+        if (!json_is_string (val))
+          return bad (err, "`linux.sysctl.%s` is not a string", key);
+        json_object_set (b->sysctl, key, val);
+      }
+  }
   if (b->masked_paths == NULL)
     b->masked_paths = xmalloc0 (sizeof (char *));
   if (b->readonly_paths == NULL)
@@ -537,8 +560,6 @@ mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
     return bad (err, "`hooks` are not supported by minictr");
   if (json_object_get (json_object_get (cfg, "linux"), "seccomp"))
     return bad (err, "`linux.seccomp` is not supported by minictr yet");
-  if (json_object_get (json_object_get (cfg, "linux"), "sysctl"))
-    return bad (err, "`linux.sysctl` is not supported by minictr yet");
   if (ONLY_KEYS (cfg, "", err, "ociVersion", "root", "process", "hostname", "mounts", "linux", "annotations") < 0
       || read_root (cfg, b, err) < 0 || read_process (cfg, b, err) < 0 || read_mounts (cfg, b, err) < 0
       || read_linux (cfg, b, err) < 0)
@@ -587,6 +608,7 @@ mc_oci_bundle_release (struct mc_oci_bundle *b)
   strv_free (b->masked_paths);
   strv_free (b->readonly_paths);
   json_decref (b->annotations);
+  json_decref (b->sysctl);
   memset (b, 0, sizeof (*b));
 }
 

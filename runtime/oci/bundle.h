@@ -85,8 +85,10 @@ struct mc_oci_bundle
   size_t n_mounts;
   char *cgroups_path; /* NULL: none given */
   int64_t memory_limit; /* bytes; -1: none */
+  int64_t memory_swap;  /* memory + swap, bytes; -1: unlimited; 0: not given */
   int64_t pids_limit;   /* -1: none */
   char **masked_paths, **readonly_paths; /* NULL-terminated */
+  json_t *sysctl; /* an object of strings, maybe empty */
   json_t *annotations; /* an object, maybe empty */
 };
 

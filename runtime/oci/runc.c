@@ -182,22 +182,54 @@ limits_config (const struct mc_oci_bundle *b)
     [RLIMIT_RTPRIO] = "rtprio", [RLIMIT_RTTIME] = "rttime", [RLIMIT_SIGPENDING] = "sigpending",
     [RLIMIT_STACK] = "stack",
   };
-  json_t *config = json_object ();
+  json_t *config = json_object (), *v;
+  const char *key;
   size_t i;
 
   if (b->memory_limit > 0)
     json_object_set_new (config, "limits.memory", json_sprintf ("%" PRId64 "B", b->memory_limit));
   if (b->pids_limit > 0)
     json_object_set_new (config, "limits.processes", json_sprintf ("%" PRId64, b->pids_limit));
+  /* linux.sysctl: the same keys as LXD's linux.sysctl.*, written by the
+     same code (only those a container's namespaces own are taken).  */
+  json_object_foreach (b->sysctl, key, v)
+    {
+      cleanup_free char *k = xasprintf ("linux.sysctl.%s", key);
+
+      json_object_set (config, k, v);
+    }
   for (i = 0; i < b->n_rlimits; i++)
     {
-      cleanup_free char *key = xasprintf ("limits.kernel.%s", rl_names[b->rlimits[i].resource]);
+      cleanup_free char *k = xasprintf ("limits.kernel.%s", rl_names[b->rlimits[i].resource]);
 
-      json_object_set_new (config, key,
+      json_object_set_new (config, k,
                            json_sprintf ("%llu:%llu", (unsigned long long) b->rlimits[i].limit.rlim_cur,
                                          (unsigned long long) b->rlimits[i].limit.rlim_max));
     }
   return config;
+}
+
+/* memory.swap (memory and swap together): cgroup1's memsw limit; on
+ * cgroup2 the swap alone.  */
+static int
+apply_swap (struct mc_cgroup *cg, const struct mc_oci_bundle *b, mc_error_t *err)
+{
+  char value[32];
+
+  if (b->memory_swap == 0)
+    return 0;
+  if (mc_cgroup_layout (cg) == MC_CGROUP_V2)
+    {
+      if (b->memory_swap < 0)
+        snprintf (value, sizeof (value), "max");
+      else
+        snprintf (value, sizeof (value), "%" PRId64, b->memory_swap - b->memory_limit);
+      return mc_cgroup_write (cg, "memory.swap.max", value, err);
+    }
+  snprintf (value, sizeof (value), "%" PRId64, b->memory_swap);
+  if (mc_cgroup_write (cg, "memory.memsw.limit_in_bytes", value, err) < 0)
+    return mc_error_prefix (err, "linux.resources.memory.swap (the kernel may account no swap)");
+  return 0;
 }
 
 static int
@@ -279,7 +311,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (cgroup_place (b, id, &parent, &name, err) < 0)
     return -1;
   config = limits_config (b);
-  if (mc_cgroup_create (parent, name, cgp, err) < 0 || mc_limits_apply_new (*cgp, config, err) < 0)
+  if (mc_cgroup_create (parent, name, cgp, err) < 0 || mc_limits_apply_new (*cgp, config, err) < 0
+      || apply_swap (*cgp, b, err) < 0)
     return -1;
   oci = json_pack ("{s:[], s:[], s:s, s:s, s:I, s:I}", "argv", "env", "cwd", b->cwd, "user", "", "uid",
                    (json_int_t) b->uid, "gid", (json_int_t) b->gid);

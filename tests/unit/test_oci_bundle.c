@@ -199,6 +199,7 @@ test_refused (void **state)
   refused_with ("ociVersion", json_string ("0.9"), "config.json: `ociVersion` `0.9` is not 1.x");
   refused_with ("hooks", json_object (), "config.json: `hooks` are not supported by minictr");
   refused_with ("linux.seccomp", json_object (), "`linux.seccomp` is not supported by minictr yet");
+  refused_with ("hostname", json_integer (1), "`hostname` is not a string");
   refused_with ("linux.intelRdt", json_object (), "`linux.intelRdt` is not supported by minictr");
   refused_with ("solaris", json_object (), "config.json: `solaris` is not supported by minictr");
   refused_with ("process.args", json_array (), "`process.args` is empty");
@@ -228,6 +229,9 @@ test_refused (void **state)
                 "`linux.uidMappings` without a user namespace");
   refused_with ("linux.resources.memory", json_pack ("{s:i}", "limit", 0), "`linux.resources.memory.limit`");
   refused_with ("linux.resources.cpu", json_object (), "`linux.resources.cpu` is not supported by minictr");
+  refused_with ("linux.resources.memory", json_pack ("{s:i, s:i}", "limit", 2000000, "swap", 1000000),
+                "`linux.resources.memory.swap` (memory and swap) is below `limit`");
+  refused_with ("linux.sysctl", json_pack ("{s:i}", "kernel.shmmax", 1), "`linux.sysctl.kernel.shmmax` is not a string");
   refused_with ("linux.resources.devices", json_pack ("[{s:b, s:s}]", "allow", 1, "access", "rwm"),
                 "allowing every device");
   refused_with ("linux.rootfsPropagation", json_string ("shared"), "`linux.rootfsPropagation`");

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# podman (Debian's, with its conmon) with minictr as its OCI runtime (issue
+# #16): `run --rm`, exit codes, `run -d` + `stop` + `rm`, `-m` and
+# `--pids-limit` in the container's cgroup, `--network none`.  Hermetic:
+# podman's storage (vfs), run and temp dirs, its containers.conf and the
+# runtime's --root are this test's; the image is imported from the built-in
+# busybox rootfs; no registry, no network.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+eval "$(declare -f teardown | sed '1s/^teardown/mc_teardown/')"
+
+setup() {
+    setup_state
+    command -v podman >/dev/null || fail "precondition failed: podman (scripts/install-deps.sh test installs it)"
+    PM_DIR=$WORK/pm
+    mkdir -p "$PM_DIR/tmp" "$WORK/bb"
+    # The runtime as podman and conmon call it, with the test's own root
+    # (podman passes no --root of its own to every call, e.g. its cleanup).
+    printf '#!/bin/sh\nexec "%s" oci --root "%s/runc" "$@"\n' "$MINICTR_BIN" "$PM_DIR" >"$PM_DIR/minictr-runc"
+    chmod +x "$PM_DIR/minictr-runc"
+    # No sysctl podman would add by default, no network, cgroups without
+    # systemd.
+    cat >"$PM_DIR/containers.conf" <<EOF
+[containers]
+default_sysctls = []
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PM_DIR/events.log"
+EOF
+    export CONTAINERS_CONF=$PM_DIR/containers.conf
+    # The containers' cgroups go below minictr's parent for this state dir
+    # (relative: below this process's cgroup, as minictr's own).
+    CG_PARENT=minictr-$(state_id)
+    tar -C "$WORK/bb" -xf "$(busybox_image)"
+    tar -C "$WORK/bb/rootfs" -c . | pm import - bb >/dev/null
+}
+
+teardown() {
+    pm rm --all --force --time 0 >/dev/null 2>&1 || true
+    # The parent podman named (minictr removes only parents of its own).
+    find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "$CG_PARENT" -exec rmdir {} \; 2>/dev/null || true
+    mc_teardown
+}
+
+pm() {
+    podman --root "$PM_DIR/root" --runroot "$PM_DIR/runroot" --storage-driver vfs --tmpdir "$PM_DIR/tmp" \
+        --runtime "$PM_DIR/minictr-runc" "$@"
+}
+
+# podman's run flags of these tests: minictr has no seccomp profiles yet;
+# a cgroup namespace of the container's own (podman's default on cgroup1
+# is the host's, which minictr does not share yet); explicit rlimits (podman's default raises them to 1048576, which needs
+# CAP_SYS_RESOURCE: not every root has it, and this machine's has not);
+# conmon stays in our cgroup.
+pm_run() {
+    pm run --security-opt seccomp=unconfined --cgroupns=private --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 \
+        --cgroups=no-conmon --cgroup-parent="$CG_PARENT" "$@"
+}
+
+@test "podman --runtime minictr-runc: run --rm with its output and exit code, a missing program, --network none" {
+    # shellcheck disable=SC2016 # expanded inside the container
+    run pm_run --rm bb sh -c 'echo "out $(hostname)"; echo err >&2; exit 7'
+    assert_failure 7
+    assert_line --index 0 --regexp '^out [0-9a-f]{12}$'
+    assert_line --index 1 err
+    run -127 pm_run --rm bb nosuchprog
+    assert_output --partial "minictr: \`nosuchprog\` (process.args[0]): no such program in the container"
+    # --network none: a network namespace with loopback only.
+    run pm_run --rm --network none bb ls /sys/class/net
+    assert_success
+    assert_output lo
+    # Nothing left of them: the runtime's state, their cgroups, mounts.
+    assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
+    assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
+    assert_equal "$(grep -c " $WORK" /proc/self/mountinfo)" 0
+}
+
+@test "podman --runtime minictr-runc: run -d, -m and --pids-limit in its cgroup, stop (its StopSignal caught), rm" {
+    local id pid cg mem_file
+    id=$(pm_run -d -m 64m --pids-limit 99 bb sh -c 'trap "exit 5" TERM; while :; do sleep 0.1; done')
+    assert_equal "$(pm inspect -f '{{.State.Status}}' "$id")" running
+    pid=$(pm inspect -f '{{.State.Pid}}' "$id")
+    assert_equal "$("$PM_DIR/minictr-runc" state "$id" | jq -r '.status + " " + (.pid | tostring)')" "running $pid"
+    cg=$(grep -E '^[0-9]+:memory:' "/proc/$pid/cgroup" | cut -d: -f3)
+    if [ -n "$cg" ]; then
+        mem_file=/sys/fs/cgroup/memory$cg/memory.limit_in_bytes
+    else
+        mem_file=/sys/fs/cgroup$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)/memory.max
+    fi
+    assert_equal "$(cat "$mem_file")" 67108864
+    cg=$(grep -E '^[0-9]+:pids:' "/proc/$pid/cgroup" | cut -d: -f3)
+    if [ -n "$cg" ]; then
+        assert_equal "$(cat "/sys/fs/cgroup/pids$cg/pids.max")" 99
+    else
+        assert_equal "$(cat "/sys/fs/cgroup$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)/pids.max")" 99
+    fi
+    [[ "$cg" == *"/$CG_PARENT/libpod-$id" ]] || [ -z "$cg" ]
+    # stop sends SIGTERM: once the shell catches it (SigCgt bit 14), it
+    # exits 5, which podman reports.
+    for _ in $(seq 100); do
+        (( 0x$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status") & 0x4000 )) && break
+        sleep 0.05
+    done
+    pm stop --time 20 "$id" >/dev/null
+    assert_equal "$(pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" "exited 5"
+    pm rm "$id" >/dev/null
+    assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
+    assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
+    assert_equal "$(grep -c " $WORK" /proc/self/mountinfo)" 0
+}
