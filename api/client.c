@@ -2,7 +2,6 @@
  * libwebsockets context of its own, one connection, run until the answer
  * is whole.  */
 #include "api/client.h"
-#include "api/wsflow.h"
 #include "lib/cleanup.h"
 #include "lib/dl.h"
 #include "lib/utils.h"
@@ -720,7 +719,6 @@ exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
   struct exec_client *x = exec_current;
   int slot = user ? *(int *) user : -1;
-  int r;
 
   if (x == NULL || slot < 0)
     return sym_lws_callback_http_dummy (wsi, reason, user, in, len);
@@ -761,10 +759,9 @@ exec_ws_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user,
       }
 
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-      mc_wsflow_writable (wsi);
-      r = exec_ws_write (x, wsi, slot);
-      mc_wsflow_wrote (wsi);
-      return r;
+      /* (Not wsflow.h's hold: with the server's on the same interactive
+         socket, both sides could stop reading at once.)  */
+      return exec_ws_write (x, wsi, slot);
 
     case LWS_CALLBACK_CLIENT_CLOSED:
       x->closed[slot] = true;

@@ -784,8 +784,9 @@ static bool
 peer_ended (struct conn *c)
 {
   char b;
+  ssize_t n = recv (sym_lws_get_socket_fd (c->wsi), &b, 1, MSG_PEEK | MSG_DONTWAIT);
 
-  return recv (sym_lws_get_socket_fd (c->wsi), &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 /* Write what is due on C: the headers, then the body in pieces.  A
@@ -1174,12 +1175,16 @@ callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, vo
           respond (c, &r);
           mc_api_resp_release (&r);
         }
-      /* An answer under way (write_http).  */
+      /* An answer under way (write_http); its peer gone, the connection
+         is dropped at once, with no wait to flush what libwebsockets may
+         hold.  (The cancel of write_http's last timer fires it once more,
+         in libwebsockets 4.1: with no answer under way, it does nothing.)  */
       else if (c->headers_sent)
         {
           if (peer_ended (c))
-            return -1;
-          sym_lws_set_timer_usecs (wsi, PEER_CHECK_USEC);
+            sym_lws_set_timeout (wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+          else
+            sym_lws_set_timer_usecs (wsi, PEER_CHECK_USEC);
         }
       return 0;
 

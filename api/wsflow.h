@@ -16,7 +16,9 @@
  * connection is not read (a reason bit of rx flow control of our own,
  * apart from the callers' own pauses): a hang-up then shows as POLLHUP
  * alone, which libwebsockets closes at once; once the rest is out, the
- * next writable callback reads it again.  Not for HTTP connections: there
+ * next writable callback reads it again.  The server's side only: with
+ * the client's too, an interactive session's one socket could stop being
+ * read at both ends at once.  Not for HTTP connections: there
  * libwebsockets services no POLLOUT while rx is held (api/server.c
  * watches an answer's peer instead).  */
 #ifndef MINICTR_API_WSFLOW_H

@@ -498,6 +498,29 @@ mc_rootfs_prepare_bind (const char *root, bool readonly, mc_error_t *err)
 }
 
 int
+mc_rootfs_readonly (int rootfd, mc_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+  if (mc_sys_mount_setattr (rootfd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+    return mc_make_error (err, errno, "make the root read-only");
+  return 0;
+}
+
+int
+mc_rootfs_cgroup_readonly (int rootfd, mc_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  cleanup_close int fd = openat (rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : mc_make_error (err, errno, "open /sys/fs/cgroup in the container");
+  if (mc_sys_mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+    return mc_make_error (err, errno, "make /sys/fs/cgroup read-only");
+  return 0;
+}
+
+int
 mc_rootfs_mount_mqueue (int rootfd, const struct mc_owner *o, mc_error_t *err)
 {
   cleanup_close int devfd = openat (rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -571,6 +594,25 @@ mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, bool devi
       && mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH, &idmap, sizeof (idmap)) < 0)
     {
       mc_make_error (err, errno, "idmap disk source `%s`", source);
+      close (tree);
+      return -1;
+    }
+  return tree;
+}
+
+int
+mc_rootfs_prepare_bind_mount (const char *source, bool recursive, bool readonly, bool noexec, mc_error_t *err)
+{
+  /* nosuid and nodev always, as for disk devices.  */
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : 0)
+                                         | (noexec ? MOUNT_ATTR_NOEXEC : 0) };
+  int tree = mc_sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+
+  if (tree < 0)
+    return mc_make_error (err, errno, "bind mount source `%s`", source);
+  if (mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof (attr)) < 0)
+    {
+      mc_make_error (err, errno, "bind mount source `%s`: set its flags", source);
       close (tree);
       return -1;
     }

@@ -28,7 +28,8 @@ struct mc_rootfs_spec
 int mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err);
 
 /* The same for an OCI bundle's ROOT: the directory itself, bound
- * (recursively; read-only when READONLY), ids as they are.  */
+ * (recursively; read-only when READONLY), ids as they are.  (A root
+ * read-only is made so at the end instead: mc_rootfs_readonly.)  */
 int mc_rootfs_prepare_bind (const char *root, bool readonly, mc_error_t *err);
 
 /* Who the container's root is on the host: what the tree builder
@@ -60,6 +61,12 @@ int mc_rootfs_mount_proc_of (int rootfd, pid_t pid, mc_error_t *err);
 int mc_rootfs_setup_dev (int rootfd, const char *console_path, const struct mc_owner *o,
                          mc_error_t *err);
 
+/* The mount at ROOTFD (not those on it) made read-only.  */
+int mc_rootfs_readonly (int rootfd, mc_error_t *err);
+
+/* /sys/fs/cgroup, when mounted, made read-only.  */
+int mc_rootfs_cgroup_readonly (int rootfd, mc_error_t *err);
+
 /* /dev/mqueue: by a process in the container's ipc namespace.  */
 int mc_rootfs_mount_mqueue (int rootfd, const struct mc_owner *o, mc_error_t *err);
 
@@ -72,6 +79,10 @@ int mc_rootfs_pivot (int rootfd, mc_error_t *err);
  * it is a DEVICE node minictr made.  */
 int mc_rootfs_prepare_disk (const char *source, bool readonly, bool shift, bool device,
                             int userns_fd, mc_error_t *err);
+/* The same for an OCI bind mount: RECURSIVE (rbind) or the source's own
+ * mount only (bind); NOEXEC also.  */
+int mc_rootfs_prepare_bind_mount (const char *source, bool recursive, bool readonly, bool noexec,
+                                  mc_error_t *err);
 
 /* Attach MFD at PATH inside the root, resolved with RESOLVE_IN_ROOT,
  * creating the mount point (owned by O).  */

@@ -588,7 +588,10 @@ proc_helper (struct builder *b, int rootfd)
       mc_make_error (&err, errno, "chroot into the container's tree");
       mc_sync_die (b->sock, &err);
     }
-  if (!b->c->nesting && mc_mask_paths (b->c->privileged, &err) < 0)
+  if (!b->c->nesting
+      && (b->c->run ? mc_mask_paths_given (b->c->run->masked, b->c->run->readonly, &err)
+                    : mc_mask_paths (b->c->privileged, &err))
+             < 0)
     mc_sync_die (b->sock, &err);
   _exit (0);
 }
@@ -643,7 +646,9 @@ prepare_disks (struct builder *b, int userns, int **fds, mc_error_t *err)
     {
       struct mc_disk *d = &b->c->disks[i];
 
-      (*fds)[i] = mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, d->device, userns, err);
+      (*fds)[i] = d->nonrecursive || d->noexec
+                      ? mc_rootfs_prepare_bind_mount (d->source, !d->nonrecursive, d->readonly, d->noexec, err)
+                      : mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, d->device, userns, err);
       if ((*fds)[i] < 0)
         return -1;
     }
@@ -671,7 +676,7 @@ build_tree (struct builder *b, mc_error_t *err)
       spec.userns_fd = userns;
     }
   /* Host paths first: the rest happens in the container's namespaces.  */
-  mfd = c->run ? mc_rootfs_prepare_bind (c->run->root, c->run->root_readonly, err) : mc_rootfs_prepare (&spec, err);
+  mfd = c->run ? mc_rootfs_prepare_bind (c->run->root, false, err) : mc_rootfs_prepare (&spec, err);
   if (mfd < 0 || prepare_disks (b, userns, &disk_fds, err) < 0)
     return -1;
   if ((rootfd = mc_rootfs_attach (c->cdir, mfd, err)) < 0)
@@ -687,10 +692,16 @@ build_tree (struct builder *b, mc_error_t *err)
   if (c->run && c->run->mqueue
       && (join_ns (b->init, "ipc", CLONE_NEWIPC, err) < 0 || mc_rootfs_mount_mqueue (rootfd, &b->owner, err) < 0))
     return -1;
+  if (c->run && c->run->cgroup_readonly && mc_rootfs_cgroup_readonly (rootfd, err) < 0)
+    return -1;
   /* After /proc: lxcfs' files go over /proc's.  */
   for (i = 0; i < c->n_disks; i++)
     if (mc_rootfs_mount_disk (rootfd, c->disks[i].path, disk_fds[i], &b->owner, err) < 0)
       return -1;
+  /* A read-only root, once its mount points are made (as runc): the
+     root's own mount, not those on it.  */
+  if (c->run && c->run->root_readonly && mc_rootfs_readonly (rootfd, err) < 0)
+    return -1;
   if (mc_rootfs_pivot (rootfd, err) < 0)
     return -1;
   /* Pivoted: absolute paths are the container's now.  */

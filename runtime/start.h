@@ -25,6 +25,7 @@ struct mc_disk
 {
   char *source, *path;
   bool readonly, shift, device;
+  bool nonrecursive, noexec; /* an OCI bind mount's `bind` and `noexec` */
 };
 
 /* A container of the OCI runtime CLI (runtime/oci/runc.c): its root is a
@@ -42,6 +43,7 @@ struct mc_oci_run
   int umask;            /* -1: leave it */
   bool no_new_privileges;
   bool mqueue;          /* /dev/mqueue, of its ipc namespace */
+  bool cgroup_readonly; /* /sys/fs/cgroup read-only */
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
                            waits for `start`) just before the exec */

@@ -385,8 +385,10 @@ read_namespaces (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
     return read_mappings (json_object_get (lx, "uidMappings"), "uidMappings", &b->idmap.uid, err) < 0
                ? -1
                : read_mappings (json_object_get (lx, "gidMappings"), "gidMappings", &b->idmap.gid, err);
-  if (json_array_size (json_object_get (lx, "uidMappings")) || json_array_size (json_object_get (lx, "gidMappings")))
+  if (json_array_size (json_object_get (lx, "uidMappings")))
     return bad (err, "`linux.uidMappings` without a user namespace");
+  if (json_array_size (json_object_get (lx, "gidMappings")))
+    return bad (err, "`linux.gidMappings` without a user namespace");
   return 0;
 }
 

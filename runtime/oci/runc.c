@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,6 +121,19 @@ classify_mount (const struct mc_oci_mount *m, size_t i, enum mount_kind *kind, m
     }
   if (strcmp (m->type, "bind") == 0 || has_option (m, "bind") || has_option (m, "rbind"))
     {
+      /* What a bind mount carries out; nosuid and nodev it always is.  */
+      static const char *const known[] = { "bind", "rbind", "ro", "rw", "nosuid", "nodev", "noexec", "exec",
+                                           "private", "rprivate", "slave", "rslave" };
+      char **o;
+
+      for (o = m->options; *o; o++)
+        {
+          for (j = 0; j < sizeof (known) / sizeof (known[0]) && strcmp (*o, known[j]) != 0; j++)
+            ;
+          if (j == sizeof (known) / sizeof (known[0]))
+            return mc_make_error (err, 0, "config.json: `mounts[%zu]` (bind on %s): option `%s` is not supported "
+                                          "by minictr yet", i, m->destination, *o);
+        }
       *kind = MOUNT_BIND;
       return 0;
     }
@@ -264,6 +279,23 @@ write_json_at (int dirfd, const char *name, json_t *doc, mc_error_t *err)
   return mc_write_file_atomic_at (dirfd, name, text, strlen (text), 0600, err);
 }
 
+/* The bind mounts' sources, freed on every way out of create_in.  */
+struct disks
+{
+  struct mc_disk *d;
+  size_t n;
+};
+
+static void
+disks_free (struct disks *ds)
+{
+  size_t i;
+
+  for (i = 0; i < ds->n; i++)
+    free (ds->d[i].source);
+  free (ds->d);
+}
+
 static int
 create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
            struct mc_cgroup **cgp, mc_error_t *err)
@@ -274,7 +306,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                             .readonly = b->readonly_paths, .start_fifo = -1 };
   struct mc_child_spec spec = { 0 };
   cleanup_free char *parent = NULL, *name = NULL, *created = NULL;
-  cleanup_free struct mc_disk *disks = NULL;
+  __attribute__ ((cleanup (disks_free))) struct disks ds = { 0 };
+  struct mc_disk *disks;
   cleanup_json json_t *config = NULL, *oci = NULL, *state = NULL;
   cleanup_close int fifo = -1;
   unsigned long long started;
@@ -283,7 +316,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   pid_t pid;
 
   memcpy (run.caps, b->caps, sizeof (run.caps));
-  disks = xmalloc0 ((b->n_mounts + 1) * sizeof (*disks));
+  disks = ds.d = xmalloc0 ((b->n_mounts + 1) * sizeof (*disks));
   for (i = 0; i < b->n_mounts; i++)
     {
       struct mc_oci_mount *m = &b->mounts[i];
@@ -292,11 +325,18 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
         return -1;
       if (kind == MOUNT_MQUEUE)
         run.mqueue = true;
+      /* /sys/fs/cgroup as the config says: minictr mounts its own, made
+         read-only when asked.  */
+      if (kind == MOUNT_BUILTIN && strcmp (m->destination, "/sys/fs/cgroup") == 0 && !has_option (m, "rw"))
+        run.cgroup_readonly = true;
       if (kind != MOUNT_BIND)
         continue;
       disks[spec.n_disks].source = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", b->dir, m->source);
+      ds.n = spec.n_disks + 1;
       disks[spec.n_disks].path = m->destination;
       disks[spec.n_disks].readonly = has_option (m, "ro");
+      disks[spec.n_disks].nonrecursive = !has_option (m, "rbind");
+      disks[spec.n_disks].noexec = has_option (m, "noexec");
       spec.n_disks++;
     }
   /* The fifo is opened from inside, as the process's user, by its fd:
@@ -342,11 +382,11 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   spec.oci = oci;
   spec.run = &run;
   pid = mc_spawn_init (&spec, no_known, NULL, err);
-  for (i = 0; i < spec.n_disks; i++)
-    free (disks[i].source);
   if (pid < 0)
     return -1;
   started = start_time_of (pid);
+  if (started == 0)
+    return mc_make_error (err, 0, "container `%s`: its process ended at once", id);
   created = now_rfc3339 ();
   state = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:O, s:I, s:{s:s, s:s, s:s, s:b}}", "ociVersion", "1.0.2", "id",
                      id, "pid", (int) pid, "bundle", b->dir, "created", created, "annotations", b->annotations,
@@ -470,7 +510,8 @@ container_load (const char *root, const char *id, struct container *c, mc_error_
       mc_error_release (err);
     }
   pid = (pid_t) json_integer_value (json_object_get (c->state, "pid"));
-  if (pid > 0 && start_time_of (pid) == (unsigned long long) json_integer_value (json_object_get (c->state, "start_time")))
+  if (pid > 0 && json_integer_value (json_object_get (c->state, "start_time")) > 0
+      && start_time_of (pid) == (unsigned long long) json_integer_value (json_object_get (c->state, "start_time")))
     c->pid = pid;
   fifo = xasprintf ("%s/exec.fifo", c->cdir);
   if (c->pid == 0)
@@ -495,6 +536,7 @@ mc_oci_start (const char *root, const char *id, mc_error_t *err)
   struct container c;
   cleanup_free char *fifo = NULL;
   cleanup_close int fd = -1;
+  cleanup_close int pidfd = -1;
   char byte;
   ssize_t n;
   int r = -1;
@@ -508,16 +550,38 @@ mc_oci_start (const char *root, const char *id, mc_error_t *err)
     }
   fifo = xasprintf ("%s/exec.fifo", c.cdir);
   /* The process waits in its open for writing; ours lets it through,
-     its byte says it got there.  */
-  fd = open (fifo, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+     its byte says it got there.  Should it die first, its pidfd says so.  */
+  fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  pidfd = (int) syscall (SYS_pidfd_open, c.pid, 0);
+  if (fd < 0 || pidfd < 0)
     {
       mc_make_error (err, errno, "`%s`", fifo);
       goto out;
     }
-  do
-    n = read (fd, &byte, 1);
-  while (n < 0 && errno == EINTR);
+  n = -1;
+  for (;;)
+    {
+      struct pollfd p[2] = { { fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[0].revents & POLLIN)
+        {
+          n = read (fd, &byte, 1);
+          if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+          break;
+        }
+      if (p[1].revents)
+        {
+          n = 0;
+          break;
+        }
+    }
   unlink (fifo);
   if (n != 1)
     {
@@ -565,7 +629,13 @@ mc_oci_kill (const char *root, const char *id, int sig, bool all, mc_error_t *er
       if (mc_cgroup_pids (c.cg, &pids, &n, err) < 0)
         goto out;
       for (i = 0; i < n; i++)
-        kill (pids[i], sig);
+        if (pids[i] > 0)
+          kill (pids[i], sig);
+    }
+  else if (c.pid == 0)
+    {
+      mc_make_error (err, 0, "container `%s` is not running", id);
+      goto out;
     }
   else if (kill (c.pid, sig) < 0)
     {
@@ -599,6 +669,8 @@ mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err)
       mc_make_error (err, 0, "container `%s` is %s: stop it first, or delete --force", id, c.status);
       goto out;
     }
+  if (c.cg == NULL && c.pid > 0)
+    kill (c.pid, SIGKILL);
   if (c.cg && (mc_cgroup_kill (c.cg, err) < 0 || mc_cgroup_destroy (c.cg, err) < 0))
     goto out;
   /* minictr's parent goes with its last container, as for minictr's own

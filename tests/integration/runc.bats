@@ -151,6 +151,36 @@ cgroup_dir() {
     assert_output "minictr: container \`c1\` does not exist"
 }
 
+@test "oci: bind mounts as the config says: rbind or bind, ro, noexec (always nosuid, nodev)" {
+    local line
+    mkdir -p "$WORK/data/sub"
+    echo hi >"$WORK/data/f"
+    mount -t tmpfs tmpfs "$WORK/data/sub"
+    MOUNTED="${MOUNTED:-} $WORK/data/sub"
+    set_config '.mounts += [{"destination": "/data", "type": "bind", "source": "'"$WORK"'/data",
+            "options": ["rbind", "ro", "noexec"]},
+        {"destination": "/flat", "type": "bind", "source": "'"$WORK"'/data", "options": ["bind", "rprivate"]}]'
+    create c1
+    runc start c1
+    status_is c1 running
+    line=$(awk '$5 == "/data" { print $6 }' "/proc/$PID/mountinfo")
+    [[ ",$line," == *,ro,* && ",$line," == *,noexec,* && ",$line," == *,nosuid,* && ",$line," == *,nodev,* ]] \
+        || fail "/data mounted $line"
+    line=$(awk '$5 == "/flat" { print $6 }' "/proc/$PID/mountinfo")
+    [[ ",$line," == *,rw,* && ",$line," != *,noexec,* && ",$line," == *,nosuid,* ]] || fail "/flat mounted $line"
+    # rbind brings the tmpfs below; bind does not.
+    assert_equal "$(awk '$5 == "/data/sub" { print $9 }' "/proc/$PID/mountinfo")" tmpfs
+    assert_equal "$(awk '$5 == "/flat/sub" { print $9 }' "/proc/$PID/mountinfo")" ""
+    assert_equal "$(nsenter --target "$PID" --all --root --wd=/ cat /data/f)" hi
+    # The root is read-only (root.readonly), the rw bind on it is not.
+    run nsenter --target "$PID" --all --root --wd=/ touch /newfile
+    assert_failure
+    assert_output --partial "Read-only file system"
+    nsenter --target "$PID" --all --root --wd=/ touch /flat/w
+    [ -e "$WORK/data/w" ]
+    runc delete --force c1
+}
+
 @test "oci: refusals name the problem and leave nothing; delete --force; kill by name; minictr-runc; --log json" {
     local parent
     create c1
@@ -172,6 +202,11 @@ cgroup_dir() {
     run runc create --bundle "$WORK/b" c2
     assert_failure 1
     assert_output "minictr: config.json: \`mounts[7]\` (tmpfs on /x) is not supported by minictr yet"
+    set_config 'del(.mounts[7]) | .mounts += [{"destination": "/x", "type": "bind", "source": "/tmp",
+        "options": ["rbind", "suid"]}]'
+    run runc create --bundle "$WORK/b" c2
+    assert_failure 1
+    assert_output "minictr: config.json: \`mounts[7]\` (bind on /x): option \`suid\` is not supported by minictr yet"
     # A program that is not there: refused at create (as runc), nothing left.
     set_config 'del(.mounts[7]) | .process.args = ["nonexistent"]'
     run runc create --bundle "$WORK/b" c2
@@ -193,6 +228,11 @@ cgroup_dir() {
     set_config '.process.args = ["sleep", "1000"]'
     runc start c1
     status_is c1 running
+    # The config's /sys/fs/cgroup is read-only (`ro`): root in the
+    # container cannot change its own limits.
+    run nsenter --target "$PID" --all --root --wd=/ mkdir /sys/fs/cgroup/x
+    assert_failure
+    assert_output --partial "Read-only file system"
     runc kill c1 SIGKILL
     status_is c1 stopped
     runc delete c1
