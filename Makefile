@@ -185,6 +185,7 @@ bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/exec-files.sh
 	@BUILDDIR=$(BUILDDIR) bench/network.sh
 	@BUILDDIR=$(BUILDDIR) bench/api.sh
+	@BUILDDIR=$(BUILDDIR) bench/oci.sh
 
 bench-ab: deps-bench all
 	@test -n "$(REV)" || { echo "make bench-ab: REV=<revision to compare with> is required" >&2; exit 2; }

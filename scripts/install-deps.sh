@@ -14,7 +14,7 @@ test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            qemu-system-x86 shellcheck util-linux jq attr libcap2-bin
            cppcheck clang libclang-rt-14-dev iproute2 nftables debootstrap
            lxcfs strace ansible lxd-client curl openssl systemd umoci skopeo podman)
-bench_pkgs=(hyperfine lxc debootstrap time iperf3 python3 lxd-client curl)
+bench_pkgs=(hyperfine lxc debootstrap time iperf3 python3 lxd-client curl podman crun runc)
 
 want=()
 case "${1:-build}" in

@@ -21,7 +21,8 @@ setup() {
     printf '#!/bin/sh\nexec "%s" oci --root "%s/runc" "$@"\n' "$MINICTR_BIN" "$PM_DIR" >"$PM_DIR/minictr-runc"
     chmod +x "$PM_DIR/minictr-runc"
     # No sysctl podman would add by default, no network, cgroups without
-    # systemd.
+    # systemd; minictr its only runtime (else podman probes crun, whose
+    # default state dir /run/crun it makes).
     cat >"$PM_DIR/containers.conf" <<EOF
 [containers]
 default_sysctls = []
@@ -30,6 +31,9 @@ netns = "none"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PM_DIR/events.log"
+runtime = "minictr"
+[engine.runtimes]
+minictr = ["$PM_DIR/minictr-runc"]
 EOF
     export CONTAINERS_CONF=$PM_DIR/containers.conf
     # The containers' cgroups go below minictr's parent for this state dir

@@ -1,0 +1,207 @@
+#!/bin/bash
+# bench/oci.sh: minictr as an OCI runtime, side by side with Debian's crun
+# and runc, in one run, on one bundle made from the built-in busybox image:
+#
+#   the runtime alone: create + start + delete of a container running
+#   `true`, with each runtime's own --root      (target: minictr <= 0.80x crun)
+#   podman run --rm IMAGE true with --runtime each of them
+#                                                (target: minictr <= 1.00x crun)
+#
+#   bench/oci.sh           (run as root; about a minute)
+#
+# The same config.json for all three (`minictr oci spec`, no terminal, no
+# seccomp profile: minictr has none yet, so none of them gets one), its
+# cgroup below this script's own, the limits none.  The runtime alone runs
+# under a subreaper, as conmon and containerd's shim run a runtime: it
+# reaps each container's process.  podman (Debian's 4.3, its conmon) runs
+# with private storage (vfs), run and temp dirs, no network, conmon in our
+# cgroup, the image imported from the busybox rootfs; its flags are the
+# ones tests/integration/podman.bats gives (no seccomp profile, a private
+# cgroup namespace, explicit rlimits) for every runtime.
+#
+# Timings: hyperfine -N --warmup 3 --runs $RUNS, medians.
+#
+# Environment: RUNS (timed runs per command, >= 5, default 30),
+# BENCH_STRICT=1 (exit 1 when a target is missed), BUILDDIR (default
+# build).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+cd "$here/.."
+
+RUNS=${RUNS:-30}
+BENCH_STRICT=${BENCH_STRICT:-0}
+BUILDDIR=${BUILDDIR:-build}
+case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
+[ "$RUNS" -ge 5 ] || bench_die "RUNS must be at least 5"
+[ "$(id -u)" = 0 ] || bench_die "run as root"
+minictr=$PWD/$BUILDDIR/minictr
+[ -x "$minictr" ] || bench_die "no $minictr (make)"
+for t in hyperfine crun runc podman python3 jq; do
+    command -v "$t" >/dev/null || bench_die "no $t (scripts/install-deps.sh bench)"
+done
+
+work=
+bench_workdir work
+tag=minictr-bench-oci-$$
+# podman's probe of crun makes crun's default state dir: ours to remove
+# then, when it was not there before.
+crun_dir_was_there=0
+[ ! -e /run/crun ] || crun_dir_was_there=1
+# shellcheck disable=SC2317  # run from the EXIT trap
+cleanup_oci() {
+    local rt
+    for rt in minictr crun runc; do
+        [ -d "$work/root-$rt" ] || continue
+        for c in "$work/root-$rt"/*/; do
+            [ -d "$c" ] || continue
+            c=${c%/}
+            "$work/rt-$rt" delete --force "${c##*/}" >/dev/null 2>&1 || true
+        done
+    done
+    if [ -d "$work/pm" ]; then
+        pm rm --all --force --time 0 >/dev/null 2>&1 || true
+    fi
+    find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$tag" -exec rmdir {} \; 2>/dev/null || true
+    [ "$crun_dir_was_there" = 1 ] || rmdir /run/crun 2>/dev/null || true
+    bench_cleanup
+}
+trap cleanup_oci EXIT
+
+# Each runtime with its own --root, as one command name.
+for rt in minictr crun runc; do
+    case $rt in
+        minictr) bin="$minictr oci" ;;
+        *) bin=$(command -v "$rt") ;;
+    esac
+    printf '#!/bin/sh\nexec %s --root %s/root-%s "$@"\n' "$bin" "$work" "$rt" >"$work/rt-$rt"
+    chmod +x "$work/rt-$rt"
+done
+
+# The bundle: busybox, `true`, no terminal; cgroups below ours (relative).
+scripts/mkimage-busybox.sh "$work/busybox.tar.xz" >/dev/null
+mkdir -p "$work/bb" "$work/bundle"
+tar -C "$work/bb" -xf "$work/busybox.tar.xz"
+mv "$work/bb/rootfs" "$work/bundle/rootfs"
+(cd "$work/bundle" && "$minictr" oci spec)
+jq --arg cg "$tag/c" '.process.terminal = false | .process.args = ["true"] | .linux.cgroupsPath = $cg' \
+    "$work/bundle/config.json" >"$work/bundle/config.json.new"
+mv "$work/bundle/config.json.new" "$work/bundle/config.json"
+
+# One create + start + wait + delete, as a command hyperfine runs.
+cat >"$work/cycle" <<'EOF'
+#!/bin/sh
+# cycle RUNTIME BUNDLE: create, start, delete (forced: the process may
+# not have ended yet; it is killed then, as by a shim).
+set -e
+"$1" create --bundle "$2" c >/dev/null
+"$1" start c
+"$1" delete --force c
+EOF
+chmod +x "$work/cycle"
+
+# A subreaper around hyperfine: the containers' processes come to it.
+cat >"$work/reaper.py" <<'EOF'
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+child = os.fork()
+if child == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+status = 0
+while True:
+    try:
+        pid, st = os.wait()
+    except ChildProcessError:
+        break
+    if pid == child:
+        status = os.waitstatus_to_exitcode(st)
+sys.exit(status)
+EOF
+
+# A runtime that cannot run here is left out, and said so: crun 1.8
+# refuses hybrid cgroup hosts (this one, when cgroup2 is mounted beside
+# the v1 controllers).
+rts=()
+for rt in minictr crun runc; do
+    if python3 "$work/reaper.py" "$work/cycle" "$work/rt-$rt" "$work/bundle" 2>"$work/$rt.err"; then
+        rts+=("$rt")
+    elif [ "$rt" = minictr ]; then
+        bench_die "minictr: create/start/delete of the bundle failed: $(cat "$work/$rt.err")"
+    else
+        echo "$rt cannot run the bundle here, left out: $(tail -1 "$work/$rt.err")"
+        "$work/rt-$rt" delete --force c >/dev/null 2>&1 || true
+    fi
+done
+
+# podman, private, with the image from the same rootfs.
+mkdir -p "$work/pm/tmp"
+cat >"$work/pm/containers.conf" <<EOF
+[containers]
+default_sysctls = []
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$work/pm/events.log"
+EOF
+export CONTAINERS_CONF=$work/pm/containers.conf
+pm() {
+    podman --root "$work/pm/root" --runroot "$work/pm/runroot" --storage-driver vfs --tmpdir "$work/pm/tmp" "$@"
+}
+tar -C "$work/bundle/rootfs" -c . | pm import - bb >/dev/null
+pm_flags="--rm --security-opt seccomp=unconfined --cgroupns=private --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 --cgroups=no-conmon --cgroup-parent=$tag"
+for rt in "${rts[@]}"; do
+    # shellcheck disable=SC2086  # the flags are words
+    pm --runtime "$work/rt-$rt" run $pm_flags bb true >/dev/null || bench_die "podman --runtime $rt run failed"
+done
+
+echo "== minictr as an OCI runtime, beside crun and runc =="
+echo "minictr:   $minictr (built $(stat -c %y "$minictr" | cut -d. -f1)) oci"
+echo "crun:      $(crun --version | head -1) (Debian $(dpkg-query -W -f='${Version}' crun 2>/dev/null || echo '?'))"
+echo "runc:      $(runc --version | head -1) (Debian $(dpkg-query -W -f='${Version}' runc 2>/dev/null || echo '?'))"
+echo "podman:    $(podman --version) with conmon $(dpkg-query -W -f='${Version}' conmon 2>/dev/null || echo '?'), vfs storage"
+echo "bundle:    busybox, \`true\`, runc's default config without a terminal (no seccomp), cgroups below ours"
+echo "machine:   $(nproc) CPUs, Linux $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "tools:     $(hyperfine --version); --warmup 3 --runs $RUNS, -N (no shell); medians"
+echo
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+met() { if awk -v r="$1" -v t="$2" 'BEGIN { exit !(r <= t) }'; then echo met; else echo "NOT met"; fi; }
+missed=0
+
+# measure LABEL TARGET COMMAND_FOR_RUNTIME...: one hyperfine run of the
+# command for every runtime that runs here ({} the runtime's wrapper),
+# medians and ratios to minictr's, the target checked against crun.
+measure() {
+    local label=$1 target=$2 cmd=$3 json=$work/${1// /-}.json args=() i rt m line r
+    for rt in "${rts[@]}"; do
+        args+=(-n "$label ($rt)" "${cmd//\{\}/$work/rt-$rt}")
+    done
+    bench_run python3 "$work/reaper.py" hyperfine -N --style basic --warmup 3 --runs "$RUNS" \
+        --export-json "$json" "${args[@]}" >&2 || bench_die "hyperfine failed ($label)"
+    m=$(bench_median "$json" 0)
+    line="$label: minictr $(ms "$m")"
+    for i in "${!rts[@]}"; do
+        [ "$i" -gt 0 ] || continue
+        rt=${rts[$i]}
+        r=$(ratio "$m" "$(bench_median "$json" "$i")")
+        line+=", ${rt} $(ms "$(bench_median "$json" "$i")") (minictr/$rt ${r}x"
+        if [ "$rt" = crun ]; then
+            line+="; target <= $target: $(met "$r" "$target")"
+            [ "$(met "$r" "$target")" = met ] || missed=1
+        fi
+        line+=")"
+    done
+    [[ " ${rts[*]} " == *" crun "* ]] || line+="; the target (<= ${target}x crun) not measurable here"
+    echo "$line"
+}
+
+measure "runtime alone, create+start+delete" 0.80 "$work/cycle {} $work/bundle"
+measure "podman run --rm bb true" 1.00 \
+    "podman --root $work/pm/root --runroot $work/pm/runroot --storage-driver vfs --tmpdir $work/pm/tmp --runtime {} run $pm_flags bb true"
+if [ "$BENCH_STRICT" = 1 ] && [ "$missed" = 1 ]; then
+    exit 1
+fi
