@@ -162,9 +162,24 @@ server_fds() {
 server_ticks() {
     awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
 }
+# server_settles FDS WHEN: within 5 s the server holds FDS descriptors
+# again (the connections it had to close are closed), and then it idles:
+# at most 10 ticks in a second (a loop polling a dead socket takes a whole
+# CPU, 100 ticks a second).
+server_settles() {
+    local t0 _
+    for _ in $(seq 100); do
+        [ "$(server_fds)" = "$1" ] && break
+        sleep 0.05
+    done
+    assert_equal "$(server_fds)" "$1"
+    t0=$(server_ticks)
+    sleep 1
+    [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second $2"
+}
 
 @test "a client that goes away (mid-answer, or while it waits for an operation) costs the server nothing: its connection closed, no busy loop" {
-    local fds t0 op half _
+    local fds op half _
     mc launch busybox g1
     head -c 4000000 /dev/urandom >"$WORK/big"
     mc file push "$WORK/big" g1/root/big
@@ -186,16 +201,8 @@ PY
         http://lxd/1.0/instances/g1/exec | jq -r .operation)
     run timeout 0.5 curl -s --unix-socket "$SOCK" "http://lxd$op/wait"
     assert_equal "$status" 124
-    # Every one of their connections is closed...
-    for _ in $(seq 100); do
-        [ "$(server_fds)" = "$fds" ] && break
-        sleep 0.05
-    done
-    assert_equal "$(server_fds)" "$fds"
-    # ... and the server idles (a loop polling a dead socket takes a whole CPU: 100 ticks a second).
-    t0=$(server_ticks)
-    sleep 1
-    [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second while idle"
+    # Every one of their connections is closed, and the server idles.
+    server_settles "$fds" "while idle"
     # A client that stops reading a 4 MB answer, then shuts down its
     # sending side and keeps the socket, unread: a client that stopped
     # asking is no longer answered.  The server closes the connection (the
@@ -211,14 +218,7 @@ PY
         sleep 0.1
     done
     [ -e "$WORK/half-closed" ] || fail "the half-closing client never filled its socket"
-    for _ in $(seq 100); do
-        [ "$(server_fds)" = "$fds" ] && break
-        sleep 0.05
-    done
-    assert_equal "$(server_fds)" "$fds"
-    t0=$(server_ticks)
-    sleep 1
-    [ $(( $(server_ticks) - t0 )) -le 10 ] || fail "the server used $(( $(server_ticks) - t0 )) ticks in a second after a client half-closed"
+    server_settles "$fds" "after a client half-closed"
     touch "$WORK/release"
     wait "$half"
     # The operation was not disturbed, and the next client is served.
