@@ -14,7 +14,9 @@ eval "$(declare -f teardown | sed '1s/^teardown/mc_teardown/')"
 setup() {
     setup_state
     command -v podman >/dev/null || fail "precondition failed: podman (scripts/install-deps.sh test installs it)"
-    PM_DIR=$WORK/pm
+    # Short: podman refuses a runroot of more than 50 characters (and the
+    # suite's temp dirs are long).  Removed by teardown.
+    PM_DIR=$(mktemp -d /tmp/mc-pm.XXXXXX)
     mkdir -p "$PM_DIR/tmp" "$WORK/bb"
     # The runtime as podman and conmon call it, with the test's own root
     # (podman passes no --root of its own to every call, e.g. its cleanup).
@@ -46,7 +48,8 @@ EOF
 teardown() {
     pm rm --all --force --time 0 >/dev/null 2>&1 || true
     # The parent podman named (minictr removes only parents of its own).
-    find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "$CG_PARENT" -exec rmdir {} \; 2>/dev/null || true
+    find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$CG_PARENT" -exec rmdir {} \; 2>/dev/null || true
+    [ -z "${PM_DIR:-}" ] || rm -rf "$PM_DIR"
     mc_teardown
 }
 
@@ -80,7 +83,7 @@ pm_run() {
     # Nothing left of them: the runtime's state, their cgroups, mounts.
     assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
     assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
-    assert_equal "$(grep -c " $WORK" /proc/self/mountinfo)" 0
+    assert_equal "$(grep -c " $PM_DIR" /proc/self/mountinfo)" 0
 }
 
 @test "podman --runtime minictr-runc: run -d, -m and --pids-limit in its cgroup, stop (its StopSignal caught), rm" {
@@ -114,5 +117,5 @@ pm_run() {
     pm rm "$id" >/dev/null
     assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
     assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
-    assert_equal "$(grep -c " $WORK" /proc/self/mountinfo)" 0
+    assert_equal "$(grep -c " $PM_DIR" /proc/self/mountinfo)" 0
 }
