@@ -1,7 +1,8 @@
 /* `minictr oci ...` (or minictr called as `minictr-runc`): runc's command
  * line over minictr's start path, for the OCI tools that drive a runtime
  * (podman, containerd): runc's global flags, then `spec`, `create`,
- * `start`, `state`, `kill`, `delete` (runtime/oci/).  */
+ * `start`, `state`, `kill`, `pause`, `resume`, `ps`, `delete`
+ * (runtime/oci/).  */
 #include "cli/cli.h"
 #include "runtime/oci/bundle.h"
 #include "runtime/oci/runc.h"
@@ -145,6 +146,62 @@ oci_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   return mc_oci_delete (g.root, argv[a.first], cli_has (&a, "force"), err);
 }
 
+static int
+oci_pause (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  return mc_oci_pause (g.root, argv[a.first], strcmp (cmd->name, "pause") == 0, err);
+}
+
+static const struct cli_flag ps_flags[] = { { "format", 'f', true }, { NULL, 0, false } };
+
+/* runc's `ps`: --format json, the PIDs; table (the default), a PID and
+ * command line each.  */
+static int
+oci_ps (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *pids = NULL;
+  const char *format;
+  json_t *v;
+  size_t i;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  format = cli_value (&a, "format") ? cli_value (&a, "format") : "table";
+  if (strcmp (format, "json") != 0 && strcmp (format, "table") != 0)
+    return mc_make_usage_error (err, "--format: `table` or `json`, not `%s`", format);
+  if ((pids = mc_oci_pids (g.root, argv[a.first], err)) == NULL)
+    return -1;
+  if (strcmp (format, "json") == 0)
+    {
+      cleanup_free char *text = json_dumps (pids, JSON_COMPACT);
+
+      printf ("%s\n", text);
+      return 0;
+    }
+  printf ("PID CMD\n");
+  json_array_foreach (pids, i, v)
+    {
+      cleanup_free char *path = xasprintf ("/proc/%lld/cmdline", (long long) json_integer_value (v));
+      cleanup_free char *line = NULL;
+      mc_error_t e = NULL;
+      size_t len = 0, j;
+
+      if (mc_read_file_at (AT_FDCWD, path, 4096, &line, &len, &e) < 0)
+        {
+          mc_error_release (&e);
+          continue;
+        }
+      for (j = 0; j + 1 < len; j++)
+        if (line[j] == '\0')
+          line[j] = ' ';
+      printf ("%lld %s\n", (long long) json_integer_value (v), line);
+    }
+  return 0;
+}
+
 static const struct cli_command oci_commands[] = {
   { "spec", "oci spec", NULL, "oci spec [--rootless] [--bundle DIR]",
     "Write a new config.json for an OCI bundle, as runc's `spec`\n\n"
@@ -177,6 +234,14 @@ static const struct cli_command oci_commands[] = {
   { "kill", "oci kill", NULL, "oci kill [--all] ID [SIGNAL]",
     "Send a signal (default SIGTERM) to a container's process", "Flags:\n  -a, --all   To every process of its cgroup\n",
     oci_kill, kill_flags, 1, 2, false, 0, NULL },
+  { "pause", "oci pause", NULL, "oci pause ID", "Freeze every process of a running container (its cgroup)", NULL,
+    oci_pause, NULL, 1, 1, false, 0, NULL },
+  { "resume", "oci resume", NULL, "oci resume ID", "Thaw a paused container", NULL, oci_pause, NULL, 1, 1, false, 0,
+    NULL },
+  { "ps", "oci ps", NULL, "oci ps [--format table|json] ID",
+    "List a container's processes (host PIDs)",
+    "Flags:\n  -f, --format F   table (PID and command line; the default) or json (the PIDs)\n", oci_ps, ps_flags,
+    1, 1, false, 0, NULL },
   { "delete", "oci delete", NULL, "oci delete [--force] ID",
     "Delete a stopped (or created) container: its cgroup and state", "Flags:\n  -f, --force   A running one too (killed)\n",
     oci_delete, delete_flags, 1, 1, false, 0, NULL },

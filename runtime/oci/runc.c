@@ -683,3 +683,42 @@ out:
   container_release (&c);
   return r;
 }
+
+int
+mc_oci_pause (const char *root, const char *id, bool pause, mc_error_t *err)
+{
+  struct container c;
+  int r = -1;
+
+  if (container_load (root, id, &c, err) < 0)
+    goto out;
+  if (strcmp (c.status, pause ? "running" : "paused") != 0 || c.cg == NULL)
+    {
+      mc_make_error (err, 0, "container `%s` is %s, not %s", id, c.status, pause ? "running" : "paused");
+      goto out;
+    }
+  r = mc_cgroup_freeze (c.cg, pause, err);
+out:
+  container_release (&c);
+  return r;
+}
+
+json_t *
+mc_oci_pids (const char *root, const char *id, mc_error_t *err)
+{
+  struct container c;
+  cleanup_free pid_t *pids = NULL;
+  json_t *out = NULL;
+  size_t n = 0, i;
+
+  if (container_load (root, id, &c, err) < 0)
+    goto out;
+  if (c.cg && mc_cgroup_pids (c.cg, &pids, &n, err) < 0)
+    goto out;
+  out = json_array ();
+  for (i = 0; i < n; i++)
+    json_array_append_new (out, json_integer (pids[i]));
+out:
+  container_release (&c);
+  return out;
+}

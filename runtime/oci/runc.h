@@ -23,5 +23,9 @@ int mc_oci_start (const char *root, const char *id, mc_error_t *err);
 json_t *mc_oci_state (const char *root, const char *id, mc_error_t *err);
 int mc_oci_kill (const char *root, const char *id, int sig, bool all, mc_error_t *err);
 int mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err);
+/* Freeze (PAUSE) or thaw a running, or paused, container's cgroup.  */
+int mc_oci_pause (const char *root, const char *id, bool pause, mc_error_t *err);
+/* The host PIDs of the container's cgroup, as a JSON list.  */
+json_t *mc_oci_pids (const char *root, const char *id, mc_error_t *err);
 
 #endif

@@ -195,7 +195,7 @@ cgroup_dir() {
     runc delete --force c1
 }
 
-@test "oci: refusals name the problem and leave nothing; delete --force; kill by name; minictr-runc; --log json" {
+@test "oci: refusals name the problem and leave nothing; pause, resume, ps; delete --force; kill by name; minictr-runc; --log json" {
     create c1
     # The same id twice.
     run runc create --bundle "$WORK/b" c1
@@ -231,16 +231,28 @@ cgroup_dir() {
     run nsenter --target "$PID" --all --root --wd=/ mkdir /sys/fs/cgroup/x
     assert_failure
     assert_output --partial "Read-only file system"
+    # pause and resume freeze and thaw its cgroup; ps lists its processes.
+    runc pause c1
+    status_is c1 paused
+    assert_equal "$(runc ps --format json c1)" "[$PID]"
+    run runc pause c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is paused, not running"
+    runc resume c1
+    status_is c1 running
+    assert_equal "$(runc ps c1)" "$(printf 'PID CMD\n%s sleep 1000' "$PID")"
     runc kill c1 SIGKILL
     status_is c1 stopped
     runc delete c1
     create c3
     runc delete c3
     [ ! -e "$RUNC_ROOT/c3" ]
-    # A running one with --force.
+    # A running one, paused even, with --force.
     create c4
     runc start c4
     status_is c4 running
+    runc pause c4
+    status_is c4 paused
     runc delete --force c4
     [ ! -e "$RUNC_ROOT/c4" ]
     [ ! -e "/proc/$PID" ] || [ "$(awk '{ print $3 }' "/proc/$PID/stat")" = Z ]
