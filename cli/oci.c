@@ -253,14 +253,11 @@ static void
 log_error (const char *msg)
 {
   char when[64];
-  time_t now = time (NULL);
-  struct tm tm;
   FILE *f;
 
   if (g.log == NULL || (f = fopen (g.log, "ae")) == NULL)
     return;
-  gmtime_r (&now, &tm);
-  strftime (when, sizeof (when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  mc_format_time ((int64_t) time (NULL), when, sizeof (when));
   if (g.log_json)
     {
       cleanup_json json_t *line = json_pack ("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);

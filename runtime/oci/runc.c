@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STATE_MAX (1u << 20)
@@ -256,19 +255,6 @@ no_known (pid_t init, void *data, mc_error_t *err)
   return 0;
 }
 
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char buf[64];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static int
 write_json_at (int dirfd, const char *name, json_t *doc, mc_error_t *err)
 {
@@ -305,7 +291,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                             .no_new_privileges = b->no_new_privileges, .masked = b->masked_paths,
                             .readonly = b->readonly_paths, .start_fifo = -1 };
   struct mc_child_spec spec = { 0 };
-  cleanup_free char *parent = NULL, *name = NULL, *created = NULL;
+  cleanup_free char *parent = NULL, *name = NULL;
+  char created[64];
   __attribute__ ((cleanup (disks_free))) struct disks ds = { 0 };
   struct mc_disk *disks;
   cleanup_json json_t *config = NULL, *oci = NULL, *state = NULL;
@@ -387,7 +374,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   started = start_time_of (pid);
   if (started == 0)
     return mc_make_error (err, 0, "container `%s`: its process ended at once", id);
-  created = now_rfc3339 ();
+  mc_format_now_ns (created, sizeof (created));
   state = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:O, s:I, s:{s:s, s:s, s:s, s:b}}", "ociVersion", "1.0.2", "id",
                      id, "pid", (int) pid, "bundle", b->dir, "created", created, "annotations", b->annotations,
                      "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name, "placement",
