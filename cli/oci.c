@@ -1,7 +1,7 @@
 /* `minictr oci ...` (or minictr called as `minictr-runc`): runc's command
  * line over minictr's start path, for the OCI tools that drive a runtime
  * (podman, containerd): runc's global flags, then `spec`, `create`,
- * `start`, `state`, `kill`, `pause`, `resume`, `ps`, `delete`
+ * `start`, `exec`, `state`, `kill`, `pause`, `resume`, `ps`, `delete`
  * (runtime/oci/).  */
 #include "cli/cli.h"
 #include "runtime/oci/bundle.h"
@@ -70,12 +70,44 @@ oci_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   cleanup_args struct cli_args a = { 0 };
 
   CLI_PARSE (cmd, argc, argv, &a, err);
-  if (cli_has (&a, "console-socket"))
-    return mc_make_usage_error (err, "--console-socket (a terminal) is not supported by minictr yet");
   if (cli_value (&a, "preserve-fds") && strcmp (cli_value (&a, "preserve-fds"), "0") != 0)
     return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
   return mc_oci_create (g.root, argv[a.first], cli_value (&a, "bundle") ? cli_value (&a, "bundle") : ".",
-                        cli_value (&a, "pid-file"), err);
+                        cli_value (&a, "pid-file"), cli_value (&a, "console-socket"), err);
+}
+
+static const struct cli_flag exec_flags[] = {
+  { "process", 'p', true },  { "detach", 'd', false }, { "tty", 't', false },       { "console-socket", 0, true },
+  { "pid-file", 0, true },   { "cwd", 0, true },       { "env", 'e', true },        { "user", 'u', true },
+  { "preserve-fds", 0, true }, { NULL, 0, false },
+};
+
+static int
+oci_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  struct mc_oci_exec_opts o = { 0 };
+  int status = 0;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  if (cli_value (&a, "preserve-fds") && strcmp (cli_value (&a, "preserve-fds"), "0") != 0)
+    return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
+  o.process = cli_value (&a, "process");
+  if (o.process && (a.n > 1 || cli_has (&a, "cwd") || cli_has (&a, "env") || cli_has (&a, "user")))
+    return mc_make_usage_error (err, "--process gives the whole process: no command, --cwd, --env or --user with it");
+  o.args = argv + a.first + 1;
+  o.cwd = cli_value (&a, "cwd");
+  o.user = cli_value (&a, "user");
+  o.env = (char **) cli_values (&a, "env", &o.n_env);
+  o.tty = cli_has (&a, "tty");
+  o.detach = cli_has (&a, "detach");
+  o.pid_file = cli_value (&a, "pid-file");
+  o.console_socket = cli_value (&a, "console-socket");
+  if (mc_oci_exec (g.root, argv[a.first], &o, &status, err) < 0)
+    return -1;
+  fflush (stdout);
+  /* Attached, the process's end is ours, as with runc.  */
+  exit (status);
 }
 
 static int
@@ -220,7 +252,8 @@ static const struct cli_command oci_commands[] = {
     "Flags:\n"
     "  -b, --bundle DIR         The bundle directory (default: the current one)\n"
     "      --pid-file FILE      Write the process's PID there\n"
-    "      --console-socket S   Refused: terminals are not supported yet\n"
+    "      --console-socket S   Where to send the terminal's master (a unix socket),\n"
+    "                           with `process.terminal`\n"
     "      --no-pivot, --no-new-keyring\n"
     "                           Accepted (minictr always pivots, and never makes a\n"
     "                           session keyring)\n"
@@ -228,6 +261,22 @@ static const struct cli_command oci_commands[] = {
     oci_create, create_flags, 1, 1, false, 0, NULL },
   { "start", "oci start", NULL, "oci start ID", "Let a created container's process run", NULL, oci_start, NULL,
     1, 1, false, 0, NULL },
+  { "exec", "oci exec", NULL, "oci exec [flags] ID [COMMAND [ARG...]]",
+    "Run another process in a created or running container\n\n"
+    "In all its namespaces and its cgroup, as --process FILE (a runtime-spec Process)\n"
+    "says, or as the bundle's process with COMMAND and the flags' changes.  Attached,\n"
+    "its exit status is this command's.",
+    "Flags:\n"
+    "  -p, --process FILE       The process (JSON), whole\n"
+    "  -d, --detach             Return once it runs (its PID becomes the subreaper's)\n"
+    "  -t, --tty                On a terminal (with --console-socket)\n"
+    "      --console-socket S   Where to send the terminal's master (a unix socket)\n"
+    "      --pid-file FILE      Write its PID there\n"
+    "      --cwd DIR            Its working directory (without --process)\n"
+    "  -e, --env K=V            Add to its environment (without --process)\n"
+    "  -u, --user UID[:GID]     Its user (without --process)\n"
+    "      --preserve-fds N     Only 0\n",
+    oci_exec, exec_flags, 1, CLI_ANY, true, 0, NULL },
   { "state", "oci state", NULL, "oci state ID",
     "Print a container's OCI state (JSON): status created, running, paused or stopped", NULL, oci_state, NULL, 1,
     1, false, 0, NULL },

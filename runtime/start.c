@@ -285,10 +285,8 @@ oci_user (const char *user, uid_t *uid, gid_t *gid, mc_error_t *err)
   return 0;
 }
 
-/* PROG as execvp would find it on PATH: an executable regular file;
- * NULL when there is none.  */
-static char *
-find_program (const char *prog, const char *path)
+char *
+mc_find_program (const char *prog, const char *path)
 {
   cleanup_free char *dirs = NULL;
   char *d, *save = NULL;
@@ -308,6 +306,50 @@ find_program (const char *prog, const char *path)
   return NULL;
 }
 
+int
+mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t *err)
+{
+  if (run->umask >= 0)
+    umask ((mode_t) run->umask);
+  if (mc_caps_oci_bound (run->caps, err) < 0)
+    return -1;
+  if (setgroups (run->n_groups, run->groups) < 0)
+    return mc_make_error (err, errno, "setgroups");
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid (gid, gid, gid) < 0
+      || setresuid (uid, uid, uid) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return mc_make_error (err, errno, "become the process's user %u:%u", (unsigned) uid, (unsigned) gid);
+  if (mc_caps_oci_set (run->caps, err) < 0)
+    return -1;
+  if (run->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return mc_make_error (err, errno, "no_new_privs");
+  return 0;
+}
+
+int
+mc_oci_console (int console_sock, unsigned short rows, unsigned short cols, mc_error_t *err)
+{
+  cleanup_close int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  cleanup_close int slave = -1;
+  struct winsize ws = { .ws_row = rows, .ws_col = cols };
+  int i;
+
+  if (master < 0 || unlockpt (master) < 0)
+    return mc_make_error (err, errno, "open the container's /dev/ptmx");
+  if ((slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+    return mc_make_error (err, errno, "open the pty's other end");
+  if ((rows || cols) && ioctl (slave, TIOCSWINSZ, &ws) < 0)
+    return mc_make_error (err, errno, "set the terminal's size");
+  if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
+    return mc_make_error (err, errno, "make the pty the controlling terminal");
+  for (i = 0; i < 3; i++)
+    if (dup2 (slave, i) < 0)
+      return mc_make_error (err, errno, "dup2 the pty");
+  /* runc's message: the master's name, with the master.  */
+  if (mc_send_with_fd (console_sock, "/dev/ptmx", 9, master) < 0)
+    return mc_make_error (err, errno, "send the terminal to the console socket");
+  return 0;
+}
+
 /* An OCI runtime container's process takes its ids and capabilities as
  * its bundle says, then tells its creator it is ready (the sync socket
  * closes) and waits for `start` (exec.fifo opened for writing) before the
@@ -319,22 +361,11 @@ run_process (const struct mc_oci_run *run, uid_t uid, gid_t gid, int sock)
   char fifo[64];
   int fd;
 
-  if (run->umask >= 0)
-    umask ((mode_t) run->umask);
-  if (mc_caps_oci_bound (run->caps, &err) < 0)
+  if ((run->console_sock >= 0 && mc_oci_console (run->console_sock, run->console_rows, run->console_cols, &err) < 0)
+      || mc_oci_take_user (run, uid, gid, &err) < 0)
     mc_sync_die (sock, &err);
-  if (setgroups (run->n_groups, run->groups) < 0)
-    mc_make_error (&err, errno, "setgroups");
-  else if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid (gid, gid, gid) < 0
-           || setresuid (uid, uid, uid) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-    mc_make_error (&err, errno, "become the process's user %u:%u", (unsigned) uid, (unsigned) gid);
-  if (err || mc_caps_oci_set (run->caps, &err) < 0)
-    mc_sync_die (sock, &err);
-  if (run->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      mc_make_error (&err, errno, "no_new_privs");
-      mc_sync_die (sock, &err);
-    }
+  if (run->console_sock >= 0)
+    close (run->console_sock);
   close (sock);
   snprintf (fifo, sizeof (fifo), "/proc/self/fd/%d", run->start_fifo);
   fd = open (fifo, O_WRONLY | O_CLOEXEC);
@@ -390,7 +421,7 @@ oci_exec (struct mc_child_spec *c, int sock)
   if (c->run)
     {
       /* runc's check: the program is found before `create` returns.  */
-      cleanup_free char *found = find_program (argv[0], path);
+      cleanup_free char *found = mc_find_program (argv[0], path);
 
       if (found == NULL)
         {

@@ -47,7 +47,22 @@ struct mc_oci_run
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
                            waits for `start`) just before the exec */
+  int console_sock;     /* -1, or a socket to send a terminal's master to */
+  unsigned short console_rows, console_cols; /* its size; 0: the default */
 };
+
+/* An OCI process's umask, capability bounding set, groups, ids, other
+ * capability sets and no_new_privs, in that order (as root, in its
+ * namespaces).  */
+int mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t *err);
+/* An OCI process's terminal: a pty of the devpts at /dev (the
+ * container's), our controlling terminal and fds 0-2, its master sent to
+ * CONSOLE_SOCK as runc sends it (the console socket protocol of conmon
+ * and containerd).  */
+int mc_oci_console (int console_sock, unsigned short rows, unsigned short cols, mc_error_t *err);
+/* PROG as execvp would find it on PATH: an executable regular file
+ * (malloc'ed); NULL when there is none.  */
+char *mc_find_program (const char *prog, const char *path);
 
 struct mc_child_spec
 {

@@ -47,6 +47,9 @@ static const struct
   { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+/* What errors are about: config.json, or exec's process file.  */
+static __thread const char *doc_name = "config.json";
+
 static int
 bad (mc_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
@@ -62,7 +65,7 @@ bad (mc_error_t *err, const char *fmt, ...)
   va_end (ap);
   if (r < 0)
     abort ();
-  return mc_make_error (err, 0, "config.json: %s", what);
+  return mc_make_error (err, 0, "%s: %s", doc_name, what);
 }
 
 /* Keys of OBJ that are not in KEYS: refused, so that nothing asked for
@@ -304,14 +307,25 @@ read_process (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
           b->additional_gids[b->n_additional_gids++] = (gid_t) json_integer_value (v);
         }
     }
-  /* oomScoreAdj, consoleSize: not yet carried out; refused rather than
+  /* oomScoreAdj: not yet carried out; refused rather than
      dropped.  apparmorProfile and selinuxLabel: minictr confines with
      namespaces, seccomp and capabilities, not LSM labels (an empty one
      is no request).  */
   if (json_object_get (p, "oomScoreAdj"))
     return bad (err, "`process.oomScoreAdj` is not supported by minictr");
-  if (json_object_get (p, "consoleSize"))
-    return bad (err, "`process.consoleSize` is not supported by minictr");
+  if (get_object (p, "consoleSize", "process", &v, err) < 0)
+    return -1;
+  if (v)
+    {
+      uint64_t rows = 0, cols = 0;
+
+      if (ONLY_KEYS (v, "process.consoleSize", err, "height", "width") < 0
+          || get_uint (v, "height", "process.consoleSize", UINT16_MAX, &present, &rows, err) < 0
+          || get_uint (v, "width", "process.consoleSize", UINT16_MAX, &present, &cols, err) < 0)
+        return -1;
+      b->console_rows = (unsigned short) rows;
+      b->console_cols = (unsigned short) cols;
+    }
   v = json_object_get (p, "apparmorProfile");
   if (v && !(json_is_string (v) && json_string_length (v) == 0))
     return bad (err, "`process.apparmorProfile` is not supported by minictr (no LSM labels)");
@@ -583,6 +597,35 @@ mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
     return bad (err, "`annotations` is not an object");
   b->annotations = v ? json_incref (v) : json_object ();
   return 0;
+}
+
+int
+mc_oci_process_read (const char *path, struct mc_oci_bundle *b, mc_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_json json_t *cfg = NULL;
+  json_error_t jerr;
+  json_t *p;
+  size_t len;
+  int r;
+
+  memset (b, 0, sizeof (*b));
+  b->memory_limit = b->pids_limit = -1;
+  b->umask = -1;
+  if (mc_read_file_at (AT_FDCWD, path, CONFIG_MAX, &text, &len, err) < 0)
+    return mc_error_prefix (err, "--process");
+  p = json_loadb (text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (p == NULL || !json_is_object (p))
+    {
+      json_decref (p);
+      return mc_make_error (err, 0, "--process `%s`: line %d: %s", path, jerr.line,
+                            p ? "not a JSON object" : jerr.text);
+    }
+  cfg = json_pack ("{s:o}", "process", p);
+  doc_name = path;
+  r = read_process (cfg, b, err);
+  doc_name = "config.json";
+  return r;
 }
 
 void

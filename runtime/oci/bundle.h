@@ -73,6 +73,7 @@ struct mc_oci_bundle
   gid_t *additional_gids;
   size_t n_additional_gids;
   bool terminal;
+  unsigned short console_rows, console_cols; /* consoleSize; 0: none given */
   bool no_new_privileges;
   struct mc_oci_rlimit *rlimits;
   size_t n_rlimits;
@@ -96,6 +97,10 @@ struct mc_oci_bundle
  * malformed, or asking for what minictr does not do (a namespace to join
  * by path, seccomp, hooks, ...).  */
 int mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err);
+/* A runtime-spec Process object alone (runc's `exec --process FILE`) into
+ * B's process fields; the others stay empty.  Errors name FILE and then
+ * the field, as `process.FIELD`.  */
+int mc_oci_process_read (const char *path, struct mc_oci_bundle *b, mc_error_t *err);
 void mc_oci_bundle_release (struct mc_oci_bundle *b);
 
 /* The config.json `minictr oci spec` writes, as `runc spec` does: `sh` on

@@ -4,6 +4,7 @@
 #include "runtime/cgroup/limits.h"
 #include "runtime/oci/bundle.h"
 #include "runtime/start.h"
+#include "runtime/sync.h"
 #include "lib/cleanup.h"
 #include "lib/paths.h"
 #include "lib/utils.h"
@@ -11,13 +12,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define STATE_MAX (1u << 20)
@@ -152,9 +160,52 @@ check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
                             "config.json: minictr gives every container its own %s namespace: add it to "
                             "`linux.namespaces`",
                             mc_oci_ns_name ((enum mc_oci_ns) ns));
-  if (b->terminal)
-    return mc_make_error (err, 0, "config.json: `process.terminal` (a console socket) is not supported by "
-                                       "minictr yet");
+  return 0;
+}
+
+/* A console socket (conmon's, containerd's): connected by a path of any
+ * length (through its directory's fd when over sun_path's 107 bytes).  */
+static int
+console_connect (const char *path, mc_error_t *err)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  cleanup_free char *dir = xstrdup (path);
+  cleanup_close int dfd = -1;
+  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  char *slash = strrchr (dir, '/');
+  int r;
+
+  if (fd < 0)
+    return mc_make_error (err, errno, "socket");
+  if (strlen (path) < sizeof (sa.sun_path))
+    memcpy (sa.sun_path, path, strlen (path) + 1);
+  else
+    {
+      if (slash)
+        *slash = '\0';
+      dfd = open (slash ? (dir[0] ? dir : "/") : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        return mc_make_error (err, errno, "--console-socket `%s`", path);
+      r = snprintf (sa.sun_path, sizeof (sa.sun_path), "/proc/self/fd/%d/%s", dfd, slash ? slash + 1 : path);
+      if (r < 0 || (size_t) r >= sizeof (sa.sun_path))
+        return mc_make_error (err, ENAMETOOLONG, "--console-socket `%s`", path);
+    }
+  if (connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0)
+    return mc_make_error (err, errno, "--console-socket `%s`", path);
+  r = fd;
+  fd = -1;
+  return r;
+}
+
+/* runc's rule: a terminal goes to a console socket, which is only for a
+ * terminal.  */
+static int
+check_console (bool terminal, const char *console_socket, const char *what, mc_error_t *err)
+{
+  if (terminal && console_socket == NULL)
+    return mc_make_error (err, 0, "%s asks for a terminal: it needs --console-socket", what);
+  if (!terminal && console_socket)
+    return mc_make_error (err, 0, "--console-socket without a terminal (%s)", what);
   return 0;
 }
 
@@ -284,12 +335,14 @@ disks_free (struct disks *ds)
 
 static int
 create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
-           struct mc_cgroup **cgp, mc_error_t *err)
+           const char *console_socket, struct mc_cgroup **cgp, mc_error_t *err)
 {
   struct mc_oci_run run = { .root = b->root, .root_readonly = b->root_readonly, .hostname = b->hostname,
                             .groups = b->additional_gids, .n_groups = b->n_additional_gids, .umask = b->umask,
                             .no_new_privileges = b->no_new_privileges, .masked = b->masked_paths,
-                            .readonly = b->readonly_paths, .start_fifo = -1 };
+                            .readonly = b->readonly_paths, .start_fifo = -1, .console_sock = -1,
+                            .console_rows = b->console_rows, .console_cols = b->console_cols };
+  cleanup_close int console = -1;
   struct mc_child_spec spec = { 0 };
   cleanup_free char *parent = NULL, *name = NULL;
   char created[64];
@@ -335,6 +388,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (fifo < 0)
     return mc_make_error (err, errno, "`%s/exec.fifo`", cdir);
   run.start_fifo = fifo;
+  if (console_socket && (console = run.console_sock = console_connect (console_socket, err)) < 0)
+    return -1;
   if (cgroup_place (b, id, &parent, &name, err) < 0)
     return -1;
   config = limits_config (b);
@@ -399,7 +454,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
 }
 
 int
-mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file, mc_error_t *err)
+mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file,
+               const char *console_socket, mc_error_t *err)
 {
   struct mc_oci_bundle b;
   cleanup_free char *cdir = NULL;
@@ -410,7 +466,8 @@ mc_oci_create (const char *root, const char *id, const char *bundle, const char 
 
   if (check_id (id, err) < 0)
     return -1;
-  if (mc_oci_bundle_read (bundle, &b, err) < 0 || check_namespaces (&b, err) < 0)
+  if (mc_oci_bundle_read (bundle, &b, err) < 0 || check_namespaces (&b, err) < 0
+      || check_console (b.terminal, console_socket, "config.json's `process.terminal`", err) < 0)
     {
       mc_oci_bundle_release (&b);
       return -1;
@@ -424,7 +481,7 @@ mc_oci_create (const char *root, const char *id, const char *bundle, const char 
       return r;
     }
   cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, cdir, id, &b, pid_file, &cg, err);
+  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, cdir, id, &b, pid_file, console_socket, &cg, err);
   if (r < 0)
     {
       /* Nothing is left of it.  */
@@ -708,4 +765,350 @@ mc_oci_pids (const char *root, const char *id, mc_error_t *err)
 out:
   container_release (&c);
   return out;
+}
+
+/* ---- exec ------------------------------------------------------------------- */
+
+/* The namespaces of PID that are not ours: those exec joins.  */
+static int
+ns_flags_of (pid_t pid, int *flags, mc_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    int flag;
+  } nss[] = {
+    { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },       { "net", CLONE_NEWNET },
+    { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP },
+  };
+  size_t i;
+
+  *flags = 0;
+  for (i = 0; i < sizeof (nss) / sizeof (nss[0]); i++)
+    {
+      char mine[64], theirs[64];
+      struct stat a, b;
+
+      snprintf (mine, sizeof (mine), "/proc/self/ns/%s", nss[i].name);
+      snprintf (theirs, sizeof (theirs), "/proc/%d/ns/%s", (int) pid, nss[i].name);
+      if (stat (mine, &a) < 0 || stat (theirs, &b) < 0)
+        return mc_make_error (err, errno, "the %s namespace of process %d", nss[i].name, (int) pid);
+      if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        *flags |= nss[i].flag;
+    }
+  return 0;
+}
+
+struct exec_ctx
+{
+  const struct mc_oci_bundle *p;
+  struct mc_oci_run run;
+  int pidfd, ns_flags, sock;
+  int *cg_fds;
+  size_t n_cg_fds;
+};
+
+/* The command, in the container's namespaces (forked there by the
+ * helper, so in its PID namespace too): its cgroup, terminal, directory,
+ * rlimits, user and capabilities, then the program.  Whatever fails is
+ * told on SOCK, which a successful execve closes.  */
+__attribute__ ((noreturn)) static void
+exec_command (struct exec_ctx *x)
+{
+  const struct mc_oci_bundle *p = x->p;
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  cleanup_free char *found = NULL;
+  mc_error_t err = NULL;
+  int code = 126;
+  size_t i;
+
+  for (i = 0; p->env[i]; i++)
+    if (mc_str_has_prefix (p->env[i], "PATH="))
+      path = p->env[i] + 5;
+  if (mc_cgroup_enter_self (x->cg_fds, x->n_cg_fds, &err) < 0
+      || (x->run.console_sock >= 0
+          && mc_oci_console (x->run.console_sock, x->run.console_rows, x->run.console_cols, &err) < 0))
+    goto fail;
+  if (chdir (p->cwd) < 0)
+    {
+      mc_make_error (&err, errno, "`%s` (process.cwd)", p->cwd);
+      goto fail;
+    }
+  for (i = 0; i < p->n_rlimits; i++)
+    if (setrlimit ((__rlimit_resource_t) p->rlimits[i].resource, &p->rlimits[i].limit) < 0)
+      {
+        mc_make_error (&err, errno, "`process.rlimits[%zu]`", i);
+        goto fail;
+      }
+  /* As create: the program is found, or the exec fails here, with a
+     message that names it.  */
+  if ((found = mc_find_program (p->args[0], path)) == NULL)
+    {
+      mc_make_error (&err, ENOENT, "`%s` (process.args[0]): no such program in the container", p->args[0]);
+      code = 127;
+      goto fail;
+    }
+  if (mc_oci_take_user (&x->run, p->uid, p->gid, &err) < 0)
+    goto fail;
+  /* A credential change resets "dumpable": until execve, this is the
+     host's binary, holding host fds.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      goto fail;
+    }
+  if (x->run.console_sock >= 0)
+    close (x->run.console_sock);
+  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  execve (found, p->args, p->env);
+  mc_make_error (&err, errno, "exec `%s`", found);
+fail:
+  mc_sync_send (x->sock, MC_SYNC_ERROR, code, err->msg, -1);
+  _exit (code);
+}
+
+static volatile pid_t forward_to;
+
+static void
+on_forwarded (int sig)
+{
+  if (forward_to > 0)
+    kill (forward_to, sig);
+}
+
+/* What a runtime's caller sends to `exec` (containerd's shim, a user's
+ * ^C) is the command's.  */
+static void
+forward_signals (pid_t to)
+{
+  static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+  struct sigaction sa;
+  size_t i;
+
+  memset (&sa, 0, sizeof (sa));
+  sa.sa_handler = on_forwarded;
+  sa.sa_flags = SA_RESTART;
+  forward_to = to;
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaction (forwarded[i], &sa, NULL);
+}
+
+/* The helper: joins the container's namespaces (all at once, by its
+ * process's pidfd), forks the command there, tells its PID and, unless
+ * detached, its end.  */
+__attribute__ ((noreturn)) static void
+exec_helper (struct exec_ctx *x, bool detach)
+{
+  mc_error_t err = NULL;
+  int status;
+  pid_t pid;
+
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+  else if (setns (x->pidfd, x->ns_flags) < 0)
+    mc_make_error (&err, errno, "join the container's namespaces");
+  /* The container's root (from the host's): new files and ptys get
+     owners it maps.  */
+  else if ((x->ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    mc_make_error (&err, errno, "become the container's root");
+  else if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+  if (err)
+    mc_sync_die (x->sock, &err);
+  pid = fork ();
+  if (pid < 0)
+    {
+      mc_make_error (&err, errno, "fork");
+      mc_sync_die (x->sock, &err);
+    }
+  if (pid == 0)
+    exec_command (x);
+  if (x->run.console_sock >= 0)
+    close (x->run.console_sock);
+  mc_sync_send (x->sock, MC_SYNC_PID, (int) pid, NULL, -1);
+  if (detach)
+    _exit (0);
+  forward_signals (pid);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  mc_sync_send (x->sock, MC_SYNC_GO, status, NULL, -1);
+  _exit (0);
+}
+
+/* The CLI's side: the command's host PID (into the pid file), then its
+ * error, if any, and (attached) its end.  */
+static int
+exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, int *status, mc_error_t *err)
+{
+  struct mc_sync_msg msg;
+  bool have_pid = false, ended = false;
+  int r;
+
+  *status = 0;
+  forward_signals (helper);
+  while ((r = mc_sync_recv (x->sock, &msg, NULL, err)) > 0)
+    {
+      if (msg.type == MC_SYNC_ERROR)
+        return mc_make_error (err, 0, "%s", msg.text);
+      if (msg.type == MC_SYNC_PID && !have_pid)
+        {
+          char text[32];
+
+          have_pid = true;
+          snprintf (text, sizeof (text), "%d", msg.status);
+          if (o->pid_file && mc_write_file_atomic_at (AT_FDCWD, o->pid_file, text, strlen (text), 0644, err) < 0)
+            {
+              kill (msg.status, SIGKILL);
+              return -1;
+            }
+          /* Attached, the command's signals go to it straight.  */
+          forward_signals (msg.status);
+        }
+      else if (msg.type == MC_SYNC_GO)
+        {
+          *status = WIFSIGNALED (msg.status) ? 128 + WTERMSIG (msg.status) : WEXITSTATUS (msg.status);
+          ended = true;
+        }
+    }
+  if (r < 0)
+    return -1;
+  if (!have_pid || (!o->detach && !ended))
+    return mc_make_error (err, 0, "the exec helper died");
+  return 0;
+}
+
+/* runc exec's process without --process: the bundle's own, with the
+ * command line's ARGS and changes.  */
+static int
+exec_process_of (const struct container *c, const struct mc_oci_exec_opts *o, struct mc_oci_bundle *p,
+                 mc_error_t *err)
+{
+  const char *bundle = json_string_value (json_object_get (c->state, "bundle"));
+  size_t i, n;
+
+  if (o->args == NULL || o->args[0] == NULL)
+    return mc_make_usage_error (err, "exec: give --process FILE or a command");
+  if (mc_oci_bundle_read (bundle ? bundle : "", p, err) < 0)
+    return mc_error_prefix (err, "the container's bundle");
+  for (i = 0; p->args[i]; i++)
+    free (p->args[i]);
+  free (p->args);
+  for (n = 0; o->args[n]; n++)
+    ;
+  p->args = xmalloc0 ((n + 1) * sizeof (char *));
+  for (i = 0; i < n; i++)
+    p->args[i] = xstrdup (o->args[i]);
+  p->terminal = o->tty;
+  if (o->cwd)
+    {
+      if (o->cwd[0] != '/')
+        return mc_make_usage_error (err, "--cwd `%s` is not an absolute path", o->cwd);
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (n = 0; p->env[n]; n++)
+    ;
+  p->env = xrealloc (p->env, (n + o->n_env + 1) * sizeof (char *));
+  for (i = 0; i < o->n_env; i++)
+    p->env[n++] = xstrdup (o->env[i]);
+  p->env[n] = NULL;
+  if (o->user)
+    {
+      unsigned long uid, gid;
+      char *end;
+
+      errno = 0;
+      uid = strtoul (o->user, &end, 10);
+      gid = *end == ':' ? strtoul (end + 1, &end, 10) : 0;
+      if (errno || *end || o->user[0] == '\0' || uid >= UINT32_MAX || gid >= UINT32_MAX)
+        return mc_make_usage_error (err, "--user `%s`: want UID[:GID], numbers", o->user);
+      p->uid = (uid_t) uid;
+      p->gid = (gid_t) gid;
+    }
+  return 0;
+}
+
+int
+mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o, int *status, mc_error_t *err)
+{
+  struct container c;
+  struct mc_oci_bundle p;
+  struct exec_ctx x = { .p = &p, .pidfd = -1, .sock = -1 };
+  int sv[2] = { -1, -1 };
+  int r = -1, st;
+  pid_t helper;
+
+  memset (&p, 0, sizeof (p));
+  if (container_load (root, id, &c, err) < 0)
+    goto out;
+  if (strcmp (c.status, "running") != 0 && strcmp (c.status, "created") != 0)
+    {
+      mc_make_error (err, 0, "container `%s` is %s: exec needs it created or running", id, c.status);
+      goto out;
+    }
+  if ((o->process ? mc_oci_process_read (o->process, &p, err) : exec_process_of (&c, o, &p, err)) < 0)
+    goto out;
+  if (o->process && o->tty)
+    p.terminal = true;
+  if (check_console (p.terminal, o->console_socket, "the process", err) < 0)
+    goto out;
+  if (c.cg == NULL)
+    {
+      mc_make_error (err, 0, "container `%s`: its cgroup is gone", id);
+      goto out;
+    }
+  /* The pidfd is the container's process's if it still runs after.  */
+  x.pidfd = (int) syscall (SYS_pidfd_open, c.pid, 0);
+  if (x.pidfd < 0 || start_time_of (c.pid) != (unsigned long long) json_integer_value (json_object_get (c.state, "start_time")))
+    {
+      mc_make_error (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (ns_flags_of (c.pid, &x.ns_flags, err) < 0
+      || mc_cgroup_open_self_move_to (c.cg, false, NULL, &x.cg_fds, &x.n_cg_fds, err) < 0)
+    goto out;
+  x.run = (struct mc_oci_run) { .groups = p.additional_gids, .n_groups = p.n_additional_gids, .umask = p.umask,
+                                .no_new_privileges = p.no_new_privileges, .start_fifo = -1, .console_sock = -1,
+                                .console_rows = p.console_rows, .console_cols = p.console_cols };
+  memcpy (x.run.caps, p.caps, sizeof (x.run.caps));
+  if (o->console_socket && (x.run.console_sock = console_connect (o->console_socket, err)) < 0)
+    goto out;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      mc_make_error (err, errno, "socketpair");
+      goto out;
+    }
+  fflush (stdout);
+  fflush (stderr);
+  helper = fork ();
+  if (helper == 0)
+    {
+      close (sv[0]);
+      x.sock = sv[1];
+      exec_helper (&x, o->detach);
+    }
+  if (helper < 0)
+    {
+      mc_make_error (err, errno, "fork");
+      goto out;
+    }
+  close (sv[1]);
+  sv[1] = -1;
+  x.sock = sv[0];
+  r = exec_wait (&x, helper, o, status, err);
+  while (waitpid (helper, &st, 0) < 0 && errno == EINTR)
+    ;
+out:
+  if (sv[0] >= 0)
+    close (sv[0]);
+  if (sv[1] >= 0)
+    close (sv[1]);
+  if (x.pidfd >= 0)
+    close (x.pidfd);
+  if (x.run.console_sock >= 0)
+    close (x.run.console_sock);
+  mc_cgroup_close_self_move (x.cg_fds, x.n_cg_fds);
+  mc_oci_bundle_release (&p);
+  container_release (&c);
+  return r;
 }

@@ -16,7 +16,8 @@
 
 #define MC_OCI_DEFAULT_ROOT "/run/minictr-runc"
 
-int mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file, mc_error_t *err);
+int mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file,
+                   const char *console_socket, mc_error_t *err);
 int mc_oci_start (const char *root, const char *id, mc_error_t *err);
 /* The OCI state: ociVersion, id, status (created, running, paused,
  * stopped), pid (0 once stopped), bundle, annotations.  */
@@ -27,5 +28,21 @@ int mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err
 int mc_oci_pause (const char *root, const char *id, bool pause, mc_error_t *err);
 /* The host PIDs of the container's cgroup, as a JSON list.  */
 json_t *mc_oci_pids (const char *root, const char *id, mc_error_t *err);
+
+/* `exec`: a process of PROCESS (a runtime-spec Process file), or of the
+ * bundle's process with ARGS and the changes, in the container's
+ * namespaces and cgroup.  Attached, *STATUS is its end as a shell tells
+ * it; detached, exec returns once it runs (its exec done).  */
+struct mc_oci_exec_opts
+{
+  const char *process;
+  char **args; /* NULL-terminated; without PROCESS */
+  const char *cwd, *user; /* without PROCESS: --cwd, --user UID[:GID] */
+  char **env;             /* without PROCESS: --env K=V, added */
+  size_t n_env;
+  bool tty, detach;
+  const char *pid_file, *console_socket;
+};
+int mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o, int *status, mc_error_t *err);
 
 #endif

@@ -119,3 +119,31 @@ pm_run() {
     assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
     assert_equal "$(grep -c " $PM_DIR" /proc/self/mountinfo)" 0
 }
+
+@test "podman --runtime minictr-runc: exec into a running container (attached, exit code, -t, -u, -e, -w; a missing program), -t on run" {
+    local id pid
+    id=$(pm_run -d bb sleep 1000)
+    pid=$(pm inspect -f '{{.State.Pid}}' "$id")
+    # shellcheck disable=SC2016 # expanded inside the container
+    run pm exec -u 1000:1000 -e FOO=bar -w /tmp "$id" sh -c 'echo "$(id -u):$(id -g) $FOO $(pwd)"; exit 3'
+    assert_failure 3
+    assert_output "1000:1000 bar /tmp"
+    # In the container's PID namespace and cgroup: its init is PID 1.
+    run pm exec "$id" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; grep -c . /proc/self/cgroup'
+    assert_success
+    assert_line --index 0 "sleep 1000 "
+    run pm exec "$id" sh -c "grep -E '^[0-9]+:(memory|pids):|^0::' /proc/self/cgroup | sort"
+    assert_success
+    assert_equal "$output" "$(grep -E '^[0-9]+:(memory|pids):|^0::' "/proc/$pid/cgroup" | sort | sed 's|:/.*|:/|')"
+    run -127 pm exec "$id" nosuchprog
+    assert_failure 127
+    # -t: a terminal of the container's devpts, through conmon's console socket.
+    run pm exec -t "$id" sh -c 'tty; test -t 0 && echo term'
+    assert_success
+    assert_line --index 0 --regexp '^/dev/pts/[0-9]+.?$'
+    run pm_run --rm -t bb sh -c 'tty; test -t 1 && echo term'
+    assert_success
+    assert_line --index 0 --regexp '^/dev/pts/[0-9]+.?$'
+    pm rm --force --time 0 "$id" >/dev/null
+    assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
+}

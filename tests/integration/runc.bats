@@ -206,7 +206,7 @@ cgroup_dir() {
     refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}' \
         "config.json: \`linux.seccomp\` is not supported by minictr yet"
     refused '.process.terminal = true' \
-        "config.json: \`process.terminal\` (a console socket) is not supported by minictr yet"
+        "config.json's \`process.terminal\` asks for a terminal: it needs --console-socket"
     refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs"}]' \
         "config.json: \`mounts[7]\` (tmpfs on /x) is not supported by minictr yet"
     refused '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "suid"]}]' \
@@ -258,4 +258,101 @@ cgroup_dir() {
     [ ! -e "/proc/$PID" ] || [ "$(awk '{ print $3 }' "/proc/$PID/stat")" = Z ]
     # Gone, with --force: nothing to do.
     runc delete --force c4
+}
+
+# console ID OUT INPUT: a console socket at $WORK/ID.sock, its terminal's
+# output (after the message's text) in OUT once closed, INPUT typed.
+console() {
+    python3 "$BATS_TEST_DIRNAME/console-socket.py" "$WORK/$1.sock" "$2" "$3" 3>&- &
+    STARTED_PIDS="${STARTED_PIDS:-} $!"
+    for _ in $(seq 100); do
+        [ -S "$WORK/$1.sock" ] && return 0
+        sleep 0.05
+    done
+    fail "no console socket $WORK/$1.sock"
+}
+
+# wait_file FILE: FILE exists within 10 s.
+wait_file() {
+    for _ in $(seq 200); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "no $1"
+}
+
+@test "oci exec (attached, detached, --process with user and capabilities, a terminal), create with a terminal" {
+    local pid2
+    create c1
+    runc start c1
+    status_is c1 running
+    # Attached: its output, its exit code; in the container's PID namespace.
+    # shellcheck disable=SC2016 # expanded inside the container
+    run runc exec -e FOO=bar --cwd /tmp c1 sh -c 'echo "$$ $FOO $(pwd) $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
+    assert_failure 3
+    assert_output "2 bar /tmp sleep 1000 "
+    # Detached (as conmon runs it): back once it runs, its PID in the pid
+    # file, in the container's cgroup; reaped by the subreaper.
+    python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/x.exits" "$MINICTR_BIN" oci --root "$RUNC_ROOT" \
+        exec --detach --pid-file "$WORK/x.pid" c1 sh -c 'sleep 1; exit 4' 3>&- &
+    STARTED_PIDS="${STARTED_PIDS:-} $!"
+    wait_file "$WORK/x.exits"
+    pid2=$(cat "$WORK/x.pid")
+    assert_equal "$(cat "/proc/$pid2/cgroup")" "$(cat "/proc/$PID/cgroup")"
+    assert_equal "$(runc ps --format json c1 | jq -c "map(select(. == $PID or . == $pid2))")" "[$PID,$pid2]"
+    assert_equal "$(head -1 "$WORK/x.exits" | cut -d' ' -f2)" 0
+    for _ in $(seq 100); do
+        [ -n "$(sed -n 2p "$WORK/x.exits")" ] && break
+        sleep 0.05
+    done
+    assert_equal "$(sed -n 2p "$WORK/x.exits")" "$pid2 4"
+    # --process: the process whole (user, groups, capabilities, rlimits,
+    # no_new_privs), on a terminal of the container's devpts of the size
+    # asked, through the console socket.
+    cat >"$WORK/p.json" <<'J'
+{"terminal": true, "consoleSize": {"height": 20, "width": 70}, "args": ["sh", "-c", "read x; echo \"got $x $(tty) $(stty size) $(id -u):$(id -g):$(id -G) $(ulimit -n)\"; grep -E '^Cap(Bnd|Amb)|^NoNewPrivs' /proc/self/status"],
+ "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 1000, "gid": 1000, "additionalGids": [5]},
+ "capabilities": {"bounding": ["CAP_KILL", "CAP_CHOWN"], "inheritable": ["CAP_KILL"], "permitted": ["CAP_KILL"],
+                  "effective": ["CAP_KILL"], "ambient": ["CAP_KILL"]},
+ "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 99, "hard": 99}], "noNewPrivileges": true}
+J
+    console e1 "$WORK/e1.out" $'hello\n'
+    runc exec --process "$WORK/p.json" --console-socket "$WORK/e1.sock" c1
+    wait_file "$WORK/e1.out"
+    assert_equal "$(tr -d '\r' <"$WORK/e1.out")" "$(printf '%s\n' /dev/ptmx hello 'got hello /dev/pts/0 20 70 1000:1000:1000 5 99' \
+        $'CapBnd:\t0000000000000021' $'CapAmb:\t0000000000000020' $'NoNewPrivs:\t1')"
+    # Refusals: a terminal with no console socket, a bad process file, a
+    # paused container, a stopped one.
+    run runc exec --process "$WORK/p.json" c1
+    assert_failure 1
+    assert_output "minictr: the process asks for a terminal: it needs --console-socket"
+    echo '{"args": [], "cwd": "/"}' >"$WORK/bad.json"
+    run runc exec --process "$WORK/bad.json" c1
+    assert_failure 1
+    assert_output "minictr: $WORK/bad.json: \`process.args\` is empty: there is nothing to run"
+    runc pause c1
+    status_is c1 paused
+    run runc exec c1 true
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is paused: exec needs it created or running"
+    runc resume c1
+    runc kill c1 KILL
+    status_is c1 stopped
+    run runc exec c1 true
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is stopped: exec needs it created or running"
+    runc delete c1
+    # create with process.terminal: the container's process on a terminal.
+    # shellcheck disable=SC2016 # expanded inside the container
+    set_config '.process.terminal = true | .process.args = ["sh", "-c", "read x; echo got $x; tty"]'
+    console c2 "$WORK/c2.out" $'typed\n'
+    python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/c2.exits" "$MINICTR_BIN" oci --root "$RUNC_ROOT" \
+        create --bundle "$WORK/b" --console-socket "$WORK/c2.sock" c2 3>&- &
+    STARTED_PIDS="${STARTED_PIDS:-} $!"
+    wait_file "$WORK/c2.exits"
+    runc start c2
+    wait_file "$WORK/c2.out"
+    assert_equal "$(tr -d '\r' <"$WORK/c2.out")" "$(printf '%s\n' /dev/ptmx typed 'got typed' /dev/pts/0)"
+    status_is c2 stopped
+    runc delete c2
 }

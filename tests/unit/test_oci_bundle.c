@@ -247,6 +247,44 @@ test_refused (void **state)
   mc_oci_bundle_release (&b);
 }
 
+/* exec's --process: a Process object alone, consoleSize taken; errors
+ * name the file.  */
+static void
+test_process (void **state)
+{
+  char path[128];
+  struct mc_oci_bundle b;
+  mc_error_t err = NULL;
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  static const char good[] = "{\"terminal\": true, \"consoleSize\": {\"height\": 20, \"width\": 70}, "
+                             "\"args\": [\"sh\"], \"cwd\": \"/tmp\", \"user\": {\"uid\": 5, \"gid\": 6}}";
+  static const char wrong[] = "{\"args\": [\"sh\"], \"cwd\": \"/\", \"consoleSize\": {\"rows\": 1}}";
+
+  (void) state;
+  assert_true (fd >= 0);
+  unit_write_at (fd, "p.json", good, strlen (good));
+  snprintf (path, sizeof (path), "%s/p.json", dir);
+  assert_int_equal (mc_oci_process_read (path, &b, &err), 0);
+  assert_true (b.terminal);
+  assert_int_equal (b.console_rows, 20);
+  assert_int_equal (b.console_cols, 70);
+  assert_string_equal (b.args[0], "sh");
+  assert_null (b.args[1]);
+  assert_null (b.env[0]);
+  assert_string_equal (b.cwd, "/tmp");
+  assert_int_equal (b.uid, 5);
+  assert_int_equal (b.gid, 6);
+  assert_int_equal (b.umask, -1);
+  mc_oci_bundle_release (&b);
+  unit_write_at (fd, "p.json", wrong, strlen (wrong));
+  assert_int_equal (mc_oci_process_read (path, &b, &err), -1);
+  assert_error_contains (err, "p.json: `process.consoleSize.rows` is not supported by minictr");
+  mc_oci_bundle_release (&b);
+  /* The next config.json's errors name it again.  */
+  refused_with ("hostname", json_integer (1), "config.json: `hostname` is not a string");
+  close (fd);
+}
+
 int
 main (void)
 {
@@ -255,6 +293,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_rootless, setup, teardown),
     cmocka_unit_test_setup_teardown (test_settings, setup, teardown),
     cmocka_unit_test_setup_teardown (test_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_process, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
