@@ -1,15 +1,19 @@
 /* `minictr oci ...` (or minictr called as `minictr-runc`): runc's command
  * line over minictr's start path, for the OCI tools that drive a runtime
  * (podman, containerd): runc's global flags, then `spec`, `create`,
- * `start`, `exec`, `state`, `kill`, `pause`, `resume`, `ps`, `delete`
+ * `start`, `exec`, `state`, `kill`, `pause`, `resume`, `ps`, `update`,
+ * `features`, `delete`
  * (runtime/oci/).  */
 #include "cli/cli.h"
 #include "runtime/oci/bundle.h"
 #include "runtime/oci/runc.h"
 #include "lib/utils.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <sys/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +78,137 @@ oci_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
     return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
   return mc_oci_create (g.root, argv[a.first], cli_value (&a, "bundle") ? cli_value (&a, "bundle") : ".",
                         cli_value (&a, "pid-file"), cli_value (&a, "console-socket"), err);
+}
+
+static const struct cli_flag update_flags[] = {
+  { "resources", 'r', true }, { "memory", 'm', true }, { "memory-swap", 0, true }, { "pids-limit", 0, true },
+  { NULL, 0, false },
+};
+
+/* A size of runc's flags: bytes, or with a unit (minictr's, or docker's
+ * k, m, g); -1 for none.  */
+static int
+flag_size (const char *flag, const char *s, json_int_t *out, mc_error_t *err)
+{
+  static const char *const docker[] = { "k", "m", "g", "K", "M", "G" };
+  uint64_t v;
+  size_t i;
+  char *end;
+
+  if (strcmp (s, "-1") == 0)
+    {
+      *out = -1;
+      return 0;
+    }
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  for (i = 0; end != s && *end && i < sizeof (docker) / sizeof (docker[0]); i++)
+    if (strcmp (end, docker[i]) == 0 && v < (UINT64_C (1) << 33))
+      {
+        *out = (json_int_t) (v << (10 * (i % 3 + 1)));
+        return 0;
+      }
+  if (mc_parse_size (s, &v, err) < 0)
+    return mc_error_prefix (err, "--%s", flag);
+  if (v > INT64_MAX)
+    return mc_make_error (err, 0, "--%s `%s`: too large", flag, s);
+  *out = (json_int_t) v;
+  return 0;
+}
+
+/* runc's `update`: --resources FILE (or - for stdin), a LinuxResources
+ * object, or the flags.  */
+static int
+oci_update (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *res = NULL;
+  const char *file;
+  json_error_t jerr;
+  json_int_t n;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  file = cli_value (&a, "resources");
+  if (file && (cli_has (&a, "memory") || cli_has (&a, "memory-swap") || cli_has (&a, "pids-limit")))
+    return mc_make_usage_error (err, "--resources gives the resources whole: not with --memory, --memory-swap or --pids-limit");
+  if (file)
+    {
+      res = strcmp (file, "-") == 0 ? json_loadf (stdin, JSON_REJECT_DUPLICATES, &jerr)
+                                    : json_load_file (file, JSON_REJECT_DUPLICATES, &jerr);
+      if (res == NULL)
+        return mc_make_error (err, 0, "--resources `%s`: line %d: %s", file, jerr.line, jerr.text);
+    }
+  else
+    {
+      res = json_object ();
+      if (cli_value (&a, "memory") || cli_value (&a, "memory-swap"))
+        json_object_set_new (res, "memory", json_object ());
+      if (cli_value (&a, "memory"))
+        {
+          if (flag_size ("memory", cli_value (&a, "memory"), &n, err) < 0)
+            return -1;
+          json_object_set_new (json_object_get (res, "memory"), "limit", json_integer (n));
+        }
+      if (cli_value (&a, "memory-swap"))
+        {
+          if (flag_size ("memory-swap", cli_value (&a, "memory-swap"), &n, err) < 0)
+            return -1;
+          json_object_set_new (json_object_get (res, "memory"), "swap", json_integer (n));
+        }
+      if (cli_value (&a, "pids-limit"))
+        {
+          char *end;
+
+          errno = 0;
+          n = strtoll (cli_value (&a, "pids-limit"), &end, 10);
+          if (errno || *end || end == cli_value (&a, "pids-limit"))
+            return mc_make_usage_error (err, "--pids-limit `%s`: not a number", cli_value (&a, "pids-limit"));
+          json_object_set_new (res, "pids", json_pack ("{s:I}", "limit", n));
+        }
+      if (json_object_size (res) == 0)
+        return mc_make_usage_error (err, "update: nothing to change (--resources, --memory, --memory-swap, --pids-limit)");
+    }
+  return mc_oci_update (g.root, argv[a.first], res, err);
+}
+
+/* runc's `features`: what this runtime carries out, for its callers to
+ * choose with (runtime-spec's features document).  */
+static int
+oci_features (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
+{
+  cleanup_args struct cli_args a = { 0 };
+  cleanup_json json_t *doc = NULL;
+  cleanup_free char *text = NULL;
+  json_t *caps;
+  int i;
+
+  CLI_PARSE (cmd, argc, argv, &a, err);
+  caps = json_array ();
+  /* The running kernel's, as libcap knows them.  */
+  for (i = 0; i < (int) cap_max_bits (); i++)
+    {
+      char *name = cap_to_name ((cap_value_t) i), *p;
+
+      if (name)
+        {
+          for (p = name; *p; p++)
+            *p = (char) toupper ((unsigned char) *p);
+          json_array_append_new (caps, json_string (name));
+          cap_free (name);
+        }
+    }
+  doc = json_pack ("{s:s, s:s, s:[], s:[s,s,s,s,s,s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b}, "
+                   "s:{s:b}, s:{s:b}, s:{s:b}}}",
+                   "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", "mountOptions", "bind", "rbind", "ro",
+                   "rw", "nosuid", "nodev", "noexec", "exec", "private", "rprivate", "slave", "rslave", "linux",
+                   "namespaces", "cgroup", "ipc", "mount", "network", "pid", "user", "uts", "capabilities", caps,
+                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0, "apparmor",
+                   "enabled", 0, "selinux", "enabled", 0);
+  text = json_dumps (doc, JSON_INDENT (2));
+  if (text == NULL)
+    return mc_make_error (err, ENOMEM, "features");
+  printf ("%s\n", text);
+  return 0;
 }
 
 static const struct cli_flag exec_flags[] = {
@@ -291,6 +426,19 @@ static const struct cli_command oci_commands[] = {
     "List a container's processes (host PIDs)",
     "Flags:\n  -f, --format F   table (PID and command line; the default) or json (the PIDs)\n", oci_ps, ps_flags,
     1, 1, false, 0, NULL },
+  { "update", "oci update", NULL, "oci update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N] ID",
+    "Change a running container's limits",
+    "Those given change, the others stay.\n\n"
+    "Flags:\n"
+    "  -r, --resources FILE   A runtime-spec LinuxResources object (JSON; - for stdin):\n"
+    "                         memory.limit, memory.swap, pids.limit (-1: none)\n"
+    "  -m, --memory N         Its memory limit, in bytes or with a unit (64m, 64MiB)\n"
+    "      --memory-swap N    Memory and swap together\n"
+    "      --pids-limit N     Its processes at most\n",
+    oci_update, update_flags, 1, 1, false, 0, NULL },
+  { "features", "oci features", NULL, "oci features",
+    "Print what this runtime carries out (the runtime-spec features JSON)", NULL, oci_features, NULL, 0, 0, false,
+    0, NULL },
   { "delete", "oci delete", NULL, "oci delete [--force] ID",
     "Delete a stopped (or created) container: its cgroup and state", "Flags:\n  -f, --force   A running one too (killed)\n",
     oci_delete, delete_flags, 1, 1, false, 0, NULL },

@@ -628,6 +628,24 @@ mc_oci_process_read (const char *path, struct mc_oci_bundle *b, mc_error_t *err)
   return r;
 }
 
+int
+mc_oci_resources_read (json_t *resources, struct mc_oci_bundle *b, mc_error_t *err)
+{
+  cleanup_json json_t *lx = NULL;
+  int r;
+
+  memset (b, 0, sizeof (*b));
+  b->memory_limit = b->pids_limit = -1;
+  b->umask = -1;
+  if (!json_is_object (resources))
+    return mc_make_error (err, 0, "--resources: not a JSON object");
+  lx = json_pack ("{s:O}", "resources", resources);
+  doc_name = "--resources";
+  r = read_resources (lx, b, err);
+  doc_name = "config.json";
+  return r;
+}
+
 void
 mc_oci_bundle_release (struct mc_oci_bundle *b)
 {

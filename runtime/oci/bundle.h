@@ -101,6 +101,9 @@ int mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *er
  * B's process fields; the others stay empty.  Errors name FILE and then
  * the field, as `process.FIELD`.  */
 int mc_oci_process_read (const char *path, struct mc_oci_bundle *b, mc_error_t *err);
+/* A LinuxResources object alone (runc's `update --resources`) into B's
+ * limits, checked as config.json's `linux.resources`.  */
+int mc_oci_resources_read (json_t *resources, struct mc_oci_bundle *b, mc_error_t *err);
 void mc_oci_bundle_release (struct mc_oci_bundle *b);
 
 /* The config.json `minictr oci spec` writes, as `runc spec` does: `sh` on

@@ -430,10 +430,11 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (started == 0)
     return mc_make_error (err, 0, "container `%s`: its process ended at once", id);
   mc_format_now_ns (created, sizeof (created));
-  state = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:O, s:I, s:{s:s, s:s, s:s, s:b}}", "ociVersion", "1.0.2", "id",
-                     id, "pid", (int) pid, "bundle", b->dir, "created", created, "annotations", b->annotations,
-                     "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name, "placement",
-                     mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL);
+  state = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:O, s:I, s:{s:s, s:s, s:s, s:b}, s:O, s:I}", "ociVersion",
+                     "1.0.2", "id", id, "pid", (int) pid, "bundle", b->dir, "created", created, "annotations",
+                     b->annotations, "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name,
+                     "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL, "limits",
+                     config, "memory_swap", (json_int_t) b->memory_swap);
   if (write_json_at (cfd, "state.json", state, err) < 0)
     {
       kill (pid, SIGKILL);
@@ -1109,6 +1110,71 @@ out:
     close (x.run.console_sock);
   mc_cgroup_close_self_move (x.cg_fds, x.n_cg_fds);
   mc_oci_bundle_release (&p);
+  container_release (&c);
+  return r;
+}
+
+/* ---- update ----------------------------------------------------------------- */
+
+int
+mc_oci_update (const char *root, const char *id, json_t *resources, mc_error_t *err)
+{
+  struct container c;
+  struct mc_oci_bundle b;
+  json_t *limits, *mem = json_object_get (resources, "memory"), *pids = json_object_get (resources, "pids");
+  cleanup_free char *cdir_state = NULL;
+  cleanup_close int cfd = -1;
+  int r = -1;
+
+  memset (&b, 0, sizeof (b));
+  if (container_load (root, id, &c, err) < 0 || mc_oci_resources_read (resources, &b, err) < 0)
+    goto out;
+  if (c.pid == 0 || c.cg == NULL)
+    {
+      mc_make_error (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  /* The limits are kept as minictr's config keys: those given change,
+     the others stay, and the whole set is applied (one limits code).  */
+  limits = json_object_get (c.state, "limits");
+  if (!json_is_object (limits))
+    {
+      limits = json_object ();
+      json_object_set_new (c.state, "limits", limits);
+    }
+  if (json_object_get (mem, "limit"))
+    {
+      if (b.memory_limit > 0)
+        json_object_set_new (limits, "limits.memory", json_sprintf ("%" PRId64 "B", b.memory_limit));
+      else
+        json_object_del (limits, "limits.memory");
+    }
+  if (json_object_get (pids, "limit"))
+    {
+      if (b.pids_limit > 0)
+        json_object_set_new (limits, "limits.processes", json_sprintf ("%" PRId64, b.pids_limit));
+      else
+        json_object_del (limits, "limits.processes");
+    }
+  if (b.memory_swap != 0)
+    json_object_set_new (c.state, "memory_swap", json_integer (b.memory_swap));
+  b.memory_swap = json_integer_value (json_object_get (c.state, "memory_swap"));
+  b.memory_limit = -1;
+  if (json_is_string (json_object_get (limits, "limits.memory")))
+    b.memory_limit = strtoll (json_string_value (json_object_get (limits, "limits.memory")), NULL, 10);
+  /* cgroup1 keeps memsw at or over the memory limit: raising both, the
+     memsw first; lowering, the memory first.  */
+  if (apply_swap (c.cg, &b, NULL) < 0 || mc_limits_apply (c.cg, limits, err) < 0 || apply_swap (c.cg, &b, err) < 0)
+    goto out;
+  cfd = open (c.cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd < 0)
+    {
+      mc_make_error (err, errno, "`%s`", c.cdir);
+      goto out;
+    }
+  r = write_json_at (cfd, "state.json", c.state, err);
+out:
+  mc_oci_bundle_release (&b);
   container_release (&c);
   return r;
 }

@@ -44,5 +44,8 @@ struct mc_oci_exec_opts
   const char *pid_file, *console_socket;
 };
 int mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o, int *status, mc_error_t *err);
+/* `update`: RESOURCES (a LinuxResources object: memory limit and swap,
+ * pids limit) changed on a running container; what is not given stays.  */
+int mc_oci_update (const char *root, const char *id, json_t *resources, mc_error_t *err);
 
 #endif

@@ -356,3 +356,51 @@ J
     status_is c2 stopped
     runc delete c2
 }
+
+@test "oci update changes the limits given and keeps the others; features says what minictr carries out" {
+    local cg_mem cg_pids mem_file
+    set_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}'
+    create c1
+    runc start c1
+    status_is c1 running
+    cg_mem=$(cgroup_dir "$PID" memory)
+    cg_pids=$(cgroup_dir "$PID" pids)
+    if [ -e "$cg_mem/memory.max" ]; then mem_file=memory.max; else mem_file=memory.limit_in_bytes; fi
+    runc update --memory 32m c1
+    assert_equal "$(cat "$cg_mem/$mem_file") $(cat "$cg_pids/pids.max")" "33554432 50"
+    echo '{"pids": {"limit": 70}}' | runc update --resources - c1
+    assert_equal "$(cat "$cg_mem/$mem_file") $(cat "$cg_pids/pids.max")" "33554432 70"
+    # -1: no limit.
+    echo '{"memory": {"limit": -1}, "pids": {"limit": -1}}' >"$WORK/r.json"
+    runc update --resources "$WORK/r.json" c1
+    assert_equal "$(cat "$cg_pids/pids.max")" max
+    if [ "$mem_file" = memory.max ]; then
+        assert_equal "$(cat "$cg_mem/memory.max")" max
+    else
+        # cgroup1's "none": the largest page-aligned value.
+        assert_equal "$(cat "$cg_mem/memory.limit_in_bytes")" 9223372036854771712
+    fi
+    # What it does not carry out is refused by name, nothing changed.
+    echo '{"cpu": {"shares": 512}, "pids": {"limit": 5}}' >"$WORK/r.json"
+    run runc update --resources "$WORK/r.json" c1
+    assert_failure 1
+    assert_output "minictr: --resources: \`linux.resources.cpu\` is not supported by minictr"
+    assert_equal "$(cat "$cg_pids/pids.max")" max
+    run runc update --memory lots c1
+    assert_failure 1
+    assert_output --partial "minictr: --memory: invalid size \`lots\`"
+    runc kill c1 KILL
+    status_is c1 stopped
+    run runc update --pids-limit 5 c1
+    assert_failure 1
+    assert_output "minictr: container \`c1\` is not running"
+    runc delete c1
+    # features: the namespaces, the running kernel's capabilities (as
+    # libcap names them), cgroups, no seccomp, hooks or LSM yet.
+    run runc features
+    assert_success
+    assert_equal "$(jq -c '[.ociVersionMin, .hooks, .linux.namespaces, .linux.cgroup, .linux.seccomp.enabled]' <<<"$output")" \
+        '["1.0.0",[],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},false]'
+    assert_equal "$(jq '.linux.capabilities | length' <<<"$output")" "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))"
+    assert_equal "$(jq -r '.linux.capabilities[0]' <<<"$output")" CAP_CHOWN
+}
