@@ -431,7 +431,8 @@ static const struct cli_command oci_commands[] = {
     "Those given change, the others stay.\n\n"
     "Flags:\n"
     "  -r, --resources FILE   A runtime-spec LinuxResources object (JSON; - for stdin):\n"
-    "                         memory.limit, memory.swap, pids.limit (-1: none)\n"
+    "                         memory.limit, memory.swap, pids.limit (-1: none), cpu\n"
+    "                         shares, quota, period, cpus, mems\n"
     "  -m, --memory N         Its memory limit, in bytes or with a unit (64m, 64MiB)\n"
     "      --memory-swap N    Memory and swap together\n"
     "      --pids-limit N     Its processes at most\n",

@@ -551,9 +551,101 @@ mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
 }
 
 int
-mc_rootfs_mount_sys (int rootfd, mc_error_t *err)
+mc_rootfs_mount_sys (int rootfd, int cgroup_dirfd, mc_error_t *err)
 {
-  return mount_sys (rootfd, host_has_cgroup2 (), err);
+  cleanup_close int tree = -1;
+  cleanup_close int target = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  char link[64], path[PATH_MAX];
+  ssize_t n;
+
+  if (cgroup_dirfd < 0)
+    return mount_sys (rootfd, host_has_cgroup2 (), err);
+  /* The host's cgroup namespace: a cgroup2 mount would show its whole
+     tree, so the container's own cgroup is bound there (as runc does).  */
+  if (mount_sys (rootfd, false, err) < 0)
+    return -1;
+  target = openat (rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    return 0;
+  /* By its path: the fd was opened in the host's mount namespace, whose
+     mounts cannot be cloned from here; the same path names our copy.  */
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", cgroup_dirfd);
+  n = readlink (link, path, sizeof (path) - 1);
+  if (n <= 0 || (size_t) n >= sizeof (path) - 1)
+    return mc_make_error (err, n < 0 ? errno : ENAMETOOLONG, "the container's cgroup directory");
+  path[n] = '\0';
+  tree = mc_sys_open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0 || mc_sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+    return mc_make_error (err, errno, "bind the container's cgroup on /sys/fs/cgroup");
+  if (mc_sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return mc_make_error (err, errno, "mount the container's cgroup on /sys/fs/cgroup");
+  return 0;
+}
+
+int
+mc_rootfs_prepare_tmpfs (char *const *options, const struct mc_owner *o, mc_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    uint64_t set, clear;
+  } flags[] = {
+    { "ro", MOUNT_ATTR_RDONLY, 0 },
+    { "rw", 0, MOUNT_ATTR_RDONLY },
+    { "noexec", MOUNT_ATTR_NOEXEC, 0 },
+    { "exec", 0, MOUNT_ATTR_NOEXEC },
+    { "nosuid", 0, 0 },
+    { "nodev", 0, 0 },
+    { "strictatime", MOUNT_ATTR_STRICTATIME, 0 },
+    { "relatime", MOUNT_ATTR_RELATIME, 0 },
+    { "noatime", MOUNT_ATTR_NOATIME, 0 },
+  };
+  cleanup_close int fs = mc_sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  char owner[32];
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  char *const *opt;
+  size_t i;
+  int mnt;
+
+  if (fs < 0)
+    return mc_make_error (err, errno, "fsopen tmpfs");
+  for (opt = options; opt && *opt; opt++)
+    {
+      const char *eq = strchr (*opt, '=');
+
+      for (i = 0; i < sizeof (flags) / sizeof (flags[0]) && strcmp (*opt, flags[i].name) != 0; i++)
+        ;
+      if (i < sizeof (flags) / sizeof (flags[0]))
+        {
+          /* One atime mode: the last given.  */
+          if (flags[i].set & (MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME | MOUNT_ATTR_NOATIME))
+            attrs &= ~(uint64_t) (MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME | MOUNT_ATTR_NOATIME);
+          attrs = (attrs | flags[i].set) & ~flags[i].clear;
+          continue;
+        }
+      if (eq == NULL)
+        return mc_make_error (err, EINVAL, "tmpfs option `%s`", *opt);
+      {
+        cleanup_free char *key = xstrndup (*opt, (size_t) (eq - *opt));
+
+        if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0)
+          return mc_make_error (err, errno, "tmpfs option `%s`", *opt);
+      }
+    }
+  /* Its root, the container's root's.  */
+  snprintf (owner, sizeof (owner), "%u", (unsigned) o->uid);
+  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "uid", owner, 0) < 0)
+    return mc_make_error (err, errno, "tmpfs uid=%s", owner);
+  snprintf (owner, sizeof (owner), "%u", (unsigned) o->gid);
+  if (mc_sys_fsconfig (fs, FSCONFIG_SET_STRING, "gid", owner, 0) < 0)
+    return mc_make_error (err, errno, "tmpfs gid=%s", owner);
+  if (mc_sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return mc_make_error (err, errno, "create a tmpfs");
+  mnt = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, (unsigned int) attrs);
+  if (mnt < 0)
+    return mc_make_error (err, errno, "fsmount a tmpfs");
+  return mnt;
 }
 
 int

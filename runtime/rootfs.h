@@ -47,8 +47,18 @@ struct mc_owner
 int mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err);
 
 /* /sys (read-only, with cgroup2 at /sys/fs/cgroup when the host has it):
- * in the container's network namespace, and cgroup namespace.  */
-int mc_rootfs_mount_sys (int rootfd, mc_error_t *err);
+ * in the container's network namespace, and cgroup namespace.  With
+ * CGROUP_DIRFD (the container's cgroup2 directory; -1: none), that
+ * directory bound at /sys/fs/cgroup instead: for a container in the
+ * host's cgroup namespace, where a cgroup2 mount would show the whole
+ * tree.  */
+int mc_rootfs_mount_sys (int rootfd, int cgroup_dirfd, mc_error_t *err);
+
+/* A tmpfs made from OPTIONS (mount(8)'s: ro, noexec, the atime modes;
+ * the others as the filesystem's, such as mode= and size=), always
+ * nosuid and nodev, its root owned by O: detached, for
+ * mc_rootfs_mount_disk.  */
+int mc_rootfs_prepare_tmpfs (char *const *options, const struct mc_owner *o, mc_error_t *err);
 
 /* /proc: by a process of the container's PID namespace.  */
 int mc_rootfs_mount_proc (int rootfd, mc_error_t *err);

@@ -118,7 +118,7 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
    * builder mounts cgroup2 from it).  */
   if (mc_cgroup_enter_self (c->cgroup_fds, c->n_cgroup_fds, err) < 0)
     return -1;
-  if (unshare (CLONE_NEWCGROUP) < 0)
+  if (!(c->run && c->run->cgroupns_host) && unshare (CLONE_NEWCGROUP) < 0)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
   /* The builder mounts cgroup2 from that namespace: tell it.  */
   if (write (ready_fd, "1", 1) != 1)
@@ -677,9 +677,12 @@ prepare_disks (struct builder *b, int userns, int **fds, mc_error_t *err)
     {
       struct mc_disk *d = &b->c->disks[i];
 
-      (*fds)[i] = d->nonrecursive || d->noexec
-                      ? mc_rootfs_prepare_bind_mount (d->source, !d->nonrecursive, d->readonly, d->noexec, err)
-                      : mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, d->device, userns, err);
+      if (d->tmpfs)
+        (*fds)[i] = mc_rootfs_prepare_tmpfs (d->options, &b->owner, err);
+      else if (d->nonrecursive || d->noexec)
+        (*fds)[i] = mc_rootfs_prepare_bind_mount (d->source, !d->nonrecursive, d->readonly, d->noexec, err);
+      else
+        (*fds)[i] = mc_rootfs_prepare_disk (d->source, d->readonly, d->shift, d->device, userns, err);
       if ((*fds)[i] < 0)
         return -1;
     }
@@ -697,9 +700,14 @@ build_tree (struct builder *b, mc_error_t *err)
   cleanup_close int mfd = -1;
   cleanup_close int rootfd = -1;
   cleanup_free int *disk_fds = NULL;
+  cleanup_close int cgroup_dirfd = -1;
   int mask_after;
   size_t i;
 
+  /* In the host's cgroup namespace, the container's own cgroup is what
+     it sees at /sys/fs/cgroup.  */
+  if (c->run && c->run->cgroupns_host)
+    cgroup_dirfd = mc_cgroup_unified_dirfd (c->cgroup);
   if (!c->privileged)
     {
       if ((userns = open_userns (b->init, err)) < 0)
@@ -716,7 +724,7 @@ build_tree (struct builder *b, mc_error_t *err)
     return -1;
   if (wait_ready (b, err) < 0 || join_ns (b->init, "net", CLONE_NEWNET, err) < 0
       || join_ns (b->init, "cgroup", CLONE_NEWCGROUP, err) < 0
-      || mc_rootfs_mount_sys (rootfd, err) < 0)
+      || mc_rootfs_mount_sys (rootfd, cgroup_dirfd, err) < 0)
     return -1;
   if ((mask_after = mount_proc (b, rootfd, err)) < 0 || write_sysctls (b, rootfd, err) < 0)
     return -1;

@@ -26,6 +26,8 @@ struct mc_disk
   char *source, *path;
   bool readonly, shift, device;
   bool nonrecursive, noexec; /* an OCI bind mount's `bind` and `noexec` */
+  bool tmpfs;                /* a tmpfs (no source), made with OPTIONS */
+  char *const *options;
 };
 
 /* A container of the OCI runtime CLI (runtime/oci/runc.c): its root is a
@@ -44,6 +46,7 @@ struct mc_oci_run
   bool no_new_privileges;
   bool mqueue;          /* /dev/mqueue, of its ipc namespace */
   bool cgroup_readonly; /* /sys/fs/cgroup read-only */
+  bool cgroupns_host;   /* no cgroup namespace of its own */
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
                            waits for `start`) just before the exec */

@@ -13,7 +13,8 @@ test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            squashfs-tools-ng zstd xz-utils bzip2 gzip cpio kmod e2fsprogs
            qemu-system-x86 shellcheck util-linux jq attr libcap2-bin
            cppcheck clang libclang-rt-14-dev iproute2 nftables debootstrap
-           lxcfs strace ansible lxd-client curl openssl systemd umoci skopeo podman)
+           lxcfs strace ansible lxd-client curl openssl systemd umoci skopeo podman
+           containerd)
 bench_pkgs=(hyperfine lxc debootstrap time iperf3 python3 lxd-client curl podman crun runc)
 
 want=()

@@ -409,17 +409,65 @@ read_namespaces (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
 static int
 read_resources (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
 {
-  json_t *r = NULL, *mem = NULL, *pids = NULL, *v;
+  json_t *r = NULL, *mem = NULL, *pids = NULL, *cpu = NULL, *v;
   size_t i;
 
   if (get_object (lx, "resources", "linux", &r, err) < 0)
     return -1;
   if (r == NULL)
     return 0;
-  if (ONLY_KEYS (r, "linux.resources", err, "memory", "pids", "devices") < 0
+  if (ONLY_KEYS (r, "linux.resources", err, "memory", "pids", "cpu", "devices") < 0
       || get_object (r, "memory", "linux.resources", &mem, err) < 0
-      || get_object (r, "pids", "linux.resources", &pids, err) < 0)
+      || get_object (r, "pids", "linux.resources", &pids, err) < 0
+      || get_object (r, "cpu", "linux.resources", &cpu, err) < 0)
     return -1;
+  if (cpu)
+    {
+      bool present;
+      uint64_t n = 0;
+
+      if (ONLY_KEYS (cpu, "linux.resources.cpu", err, "shares", "quota", "period", "cpus", "mems",
+                     "realtimeRuntime", "realtimePeriod")
+              < 0
+          || get_uint (cpu, "shares", "linux.resources.cpu", 262144, &present, &b->cpu_shares, err) < 0
+          || get_uint (cpu, "period", "linux.resources.cpu", 1000000, &present, &b->cpu_period, err) < 0)
+        return -1;
+      if (b->cpu_shares == 1)
+        return bad (err, "`linux.resources.cpu.shares` is below 2");
+      if (b->cpu_period && b->cpu_period < 1000)
+        return bad (err, "`linux.resources.cpu.period` is below 1000 (microseconds)");
+      v = json_object_get (cpu, "quota");
+      if (v && (!json_is_integer (v) || (json_integer_value (v) < 1000 && json_integer_value (v) != -1
+                                         && json_integer_value (v) != 0)))
+        return bad (err, "`linux.resources.cpu.quota` is not a time in microseconds of at least 1000 (or -1)");
+      b->cpu_quota = v ? json_integer_value (v) : 0;
+      for (i = 0; i < 2; i++)
+        {
+          const char *key = i ? "mems" : "cpus";
+          const char *p;
+
+          v = json_object_get (cpu, key);
+          if (v == NULL || (json_is_string (v) && json_string_length (v) == 0))
+            continue;
+          if (!json_is_string (v))
+            return bad (err, "`linux.resources.cpu.%s` is not a string", key);
+          for (p = json_string_value (v); *p; p++)
+            if (!strchr ("0123456789,-", *p))
+              return bad (err, "`linux.resources.cpu.%s` `%s` is not a list of numbers and ranges", key,
+                          json_string_value (v));
+          *(i ? &b->cpu_mems : &b->cpu_cpus) = xstrdup (json_string_value (v));
+        }
+      /* Real-time scheduling: not carried out; 0 is no request.  */
+      if (get_uint (cpu, "realtimeRuntime", "linux.resources.cpu", UINT64_MAX >> 1, &present, &n, err) < 0)
+        return -1;
+      if (n)
+        return bad (err, "`linux.resources.cpu.realtimeRuntime` is not supported by minictr");
+      n = 0;
+      if (get_uint (cpu, "realtimePeriod", "linux.resources.cpu", UINT64_MAX >> 1, &present, &n, err) < 0)
+        return -1;
+      if (n)
+        return bad (err, "`linux.resources.cpu.realtimePeriod` is not supported by minictr");
+    }
   if (mem)
     {
       if (ONLY_KEYS (mem, "linux.resources.memory", err, "limit", "swap") < 0)
@@ -668,6 +716,8 @@ mc_oci_bundle_release (struct mc_oci_bundle *b)
     }
   free (b->mounts);
   free (b->cgroups_path);
+  free (b->cpu_cpus);
+  free (b->cpu_mems);
   strv_free (b->masked_paths);
   strv_free (b->readonly_paths);
   json_decref (b->annotations);

@@ -88,6 +88,10 @@ struct mc_oci_bundle
   int64_t memory_limit; /* bytes; -1: none */
   int64_t memory_swap;  /* memory + swap, bytes; -1: unlimited; 0: not given */
   int64_t pids_limit;   /* -1: none */
+  uint64_t cpu_shares;  /* 0: not given */
+  int64_t cpu_quota;    /* microseconds per period; -1: none; 0: not given */
+  uint64_t cpu_period;  /* microseconds; 0: not given */
+  char *cpu_cpus, *cpu_mems; /* cpusets; NULL: not given */
   char **masked_paths, **readonly_paths; /* NULL-terminated */
   json_t *sysctl; /* an object of strings, maybe empty */
   json_t *annotations; /* an object, maybe empty */

@@ -82,6 +82,7 @@ enum mount_kind
   MOUNT_BUILTIN,
   MOUNT_MQUEUE,
   MOUNT_BIND,
+  MOUNT_TMPFS,
 };
 
 static bool
@@ -126,6 +127,29 @@ classify_mount (const struct mc_oci_mount *m, size_t i, enum mount_kind *kind, m
       *kind = MOUNT_BUILTIN;
       return 0;
     }
+  if (strcmp (m->type, "tmpfs") == 0 && !has_option (m, "bind") && !has_option (m, "rbind"))
+    {
+      /* What a tmpfs carries out; nosuid and nodev it always is.  */
+      static const char *const flags[] = { "ro", "rw", "nosuid", "nodev", "noexec", "exec", "strictatime", "relatime",
+                                           "noatime" };
+      static const char *const data[] = { "mode=", "size=", "nr_inodes=", "nr_blocks=" };
+      char **o;
+
+      for (o = m->options; *o; o++)
+        {
+          bool known = false;
+
+          for (j = 0; j < sizeof (flags) / sizeof (flags[0]) && !known; j++)
+            known = strcmp (*o, flags[j]) == 0;
+          for (j = 0; j < sizeof (data) / sizeof (data[0]) && !known; j++)
+            known = mc_str_has_prefix (*o, data[j]) && (*o)[strlen (data[j])] != '\0';
+          if (!known)
+            return mc_make_error (err, 0, "config.json: `mounts[%zu]` (tmpfs on %s): option `%s` is not supported "
+                                          "by minictr yet", i, m->destination, *o);
+        }
+      *kind = MOUNT_TMPFS;
+      return 0;
+    }
   if (strcmp (m->type, "bind") == 0 || has_option (m, "bind") || has_option (m, "rbind"))
     {
       /* What a bind mount carries out; nosuid and nodev it always is.  */
@@ -148,14 +172,15 @@ classify_mount (const struct mc_oci_mount *m, size_t i, enum mount_kind *kind, m
                         m->type[0] ? m->type : "no type", m->destination);
 }
 
-/* What minictr always makes: every namespace but the user one.  */
+/* What minictr always makes: every namespace but the user one, and the
+ * cgroup one, which may be the host's.  */
 static int
 check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
 {
   int ns;
 
   for (ns = 0; ns < MC_OCI_NS_N; ns++)
-    if (ns != MC_OCI_NS_USER && !b->ns[ns])
+    if (ns != MC_OCI_NS_USER && ns != MC_OCI_NS_CGROUP && !b->ns[ns])
       return mc_make_error (err, 0,
                             "config.json: minictr gives every container its own %s namespace: add it to "
                             "`linux.namespaces`",
@@ -297,6 +322,61 @@ apply_swap (struct mc_cgroup *cg, const struct mc_oci_bundle *b, mc_error_t *err
   return 0;
 }
 
+/* linux.resources.cpu, as given (shares, quota and period, cpusets):
+ * cgroup1's files, or cgroup2's with the shares as a weight by runc's
+ * conversion (2..262144 onto 1..10000).  */
+static int
+apply_cpu (struct mc_cgroup *cg, const struct mc_oci_bundle *b, mc_error_t *err)
+{
+  bool v2 = mc_cgroup_layout (cg) == MC_CGROUP_V2;
+  char value[64];
+
+  if (b->cpu_shares)
+    {
+      if (v2)
+        snprintf (value, sizeof (value), "%" PRIu64, 1 + ((b->cpu_shares - 2) * 9999) / 262142);
+      else
+        snprintf (value, sizeof (value), "%" PRIu64, b->cpu_shares);
+      if (mc_cgroup_write (cg, v2 ? "cpu.weight" : "cpu.shares", value, err) < 0)
+        return mc_error_prefix (err, "linux.resources.cpu.shares");
+    }
+  if (b->cpu_quota || b->cpu_period)
+    {
+      if (v2)
+        {
+          char quota[24];
+
+          if (b->cpu_quota > 0)
+            snprintf (quota, sizeof (quota), "%" PRId64, b->cpu_quota);
+          else
+            snprintf (quota, sizeof (quota), "max");
+          snprintf (value, sizeof (value), "%s %" PRIu64, quota, b->cpu_period ? b->cpu_period : 100000);
+          if (mc_cgroup_write (cg, "cpu.max", value, err) < 0)
+            return mc_error_prefix (err, "linux.resources.cpu");
+        }
+      else
+        {
+          if (b->cpu_period)
+            {
+              snprintf (value, sizeof (value), "%" PRIu64, b->cpu_period);
+              if (mc_cgroup_write (cg, "cpu.cfs_period_us", value, err) < 0)
+                return mc_error_prefix (err, "linux.resources.cpu.period");
+            }
+          if (b->cpu_quota)
+            {
+              snprintf (value, sizeof (value), "%" PRId64, b->cpu_quota);
+              if (mc_cgroup_write (cg, "cpu.cfs_quota_us", value, err) < 0)
+                return mc_error_prefix (err, "linux.resources.cpu.quota");
+            }
+        }
+    }
+  if (b->cpu_cpus && mc_cgroup_write (cg, "cpuset.cpus", b->cpu_cpus, err) < 0)
+    return mc_error_prefix (err, "linux.resources.cpu.cpus");
+  if (b->cpu_mems && mc_cgroup_write (cg, "cpuset.mems", b->cpu_mems, err) < 0)
+    return mc_error_prefix (err, "linux.resources.cpu.mems");
+  return 0;
+}
+
 static int
 no_known (pid_t init, void *data, mc_error_t *err)
 {
@@ -341,7 +421,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                             .groups = b->additional_gids, .n_groups = b->n_additional_gids, .umask = b->umask,
                             .no_new_privileges = b->no_new_privileges, .masked = b->masked_paths,
                             .readonly = b->readonly_paths, .start_fifo = -1, .console_sock = -1,
-                            .console_rows = b->console_rows, .console_cols = b->console_cols };
+                            .console_rows = b->console_rows, .console_cols = b->console_cols,
+                            .cgroupns_host = !b->ns[MC_OCI_NS_CGROUP] };
   cleanup_close int console = -1;
   struct mc_child_spec spec = { 0 };
   cleanup_free char *parent = NULL, *name = NULL;
@@ -369,6 +450,14 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
          read-only when asked.  */
       if (kind == MOUNT_BUILTIN && strcmp (m->destination, "/sys/fs/cgroup") == 0 && !has_option (m, "rw"))
         run.cgroup_readonly = true;
+      if (kind == MOUNT_TMPFS)
+        {
+          disks[spec.n_disks].path = m->destination;
+          disks[spec.n_disks].tmpfs = true;
+          disks[spec.n_disks].options = m->options;
+          ds.n = ++spec.n_disks;
+          continue;
+        }
       if (kind != MOUNT_BIND)
         continue;
       disks[spec.n_disks].source = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", b->dir, m->source);
@@ -394,7 +483,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
     return -1;
   config = limits_config (b);
   if (mc_cgroup_create (parent, name, cgp, err) < 0 || mc_limits_apply_new (*cgp, config, err) < 0
-      || apply_swap (*cgp, b, err) < 0)
+      || apply_swap (*cgp, b, err) < 0 || apply_cpu (*cgp, b, err) < 0)
     return -1;
   oci = json_pack ("{s:[], s:[], s:s, s:s, s:I, s:I}", "argv", "env", "cwd", b->cwd, "user", "", "uid",
                    (json_int_t) b->uid, "gid", (json_int_t) b->gid);
@@ -474,7 +563,14 @@ mc_oci_create (const char *root, const char *id, const char *bundle, const char 
       return -1;
     }
   cdir = xasprintf ("%s/%s", root, id);
-  if ((mkdir (root, 0700) < 0 && errno != EEXIST) || mkdir (cdir, 0700) < 0)
+  /* --root and its parents made as needed (containerd's shim names
+     ROOT/NAMESPACE).  */
+  if (mc_mkdir_p (root, 0700, err) < 0)
+    {
+      mc_oci_bundle_release (&b);
+      return -1;
+    }
+  if (mkdir (cdir, 0700) < 0)
     {
       r = errno == EEXIST ? mc_make_error (err, 0, "container `%s` already exists", id)
                           : mc_make_error (err, errno, "`%s`", cdir);
@@ -1164,7 +1260,8 @@ mc_oci_update (const char *root, const char *id, json_t *resources, mc_error_t *
     b.memory_limit = strtoll (json_string_value (json_object_get (limits, "limits.memory")), NULL, 10);
   /* cgroup1 keeps memsw at or over the memory limit: raising both, the
      memsw first; lowering, the memory first.  */
-  if (apply_swap (c.cg, &b, NULL) < 0 || mc_limits_apply (c.cg, limits, err) < 0 || apply_swap (c.cg, &b, err) < 0)
+  if (apply_swap (c.cg, &b, NULL) < 0 || mc_limits_apply (c.cg, limits, err) < 0 || apply_swap (c.cg, &b, err) < 0
+      || apply_cpu (c.cg, &b, err) < 0)
     goto out;
   cfd = open (c.cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cfd < 0)

@@ -59,12 +59,11 @@ pm() {
 }
 
 # podman's run flags of these tests: minictr has no seccomp profiles yet;
-# a cgroup namespace of the container's own (podman's default on cgroup1
-# is the host's, which minictr does not share yet); explicit rlimits (podman's default raises them to 1048576, which needs
+# explicit rlimits (podman's default raises them to 1048576, which needs
 # CAP_SYS_RESOURCE: not every root has it, and this machine's has not);
 # conmon stays in our cgroup.
 pm_run() {
-    pm run --security-opt seccomp=unconfined --cgroupns=private --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 \
+    pm run --security-opt seccomp=unconfined --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 \
         --cgroups=no-conmon --cgroup-parent="$CG_PARENT" "$@"
 }
 
@@ -76,6 +75,17 @@ pm_run() {
     assert_line --index 1 err
     run -127 pm_run --rm bb nosuchprog
     assert_output --partial "minictr: \`nosuchprog\` (process.args[0]): no such program in the container"
+    # The cgroup namespace: podman's default on cgroup1, the host's (the
+    # container's own cgroup bound at /sys/fs/cgroup); or its own.
+    if grep -q '^0::' /proc/self/cgroup; then
+        run pm_run --rm --cgroupns=host bb sh -c 'tail -1 /proc/self/cgroup; ls /sys/fs/cgroup/cgroup.procs'
+        assert_success
+        assert_line --index 0 --regexp "^0::.*/$CG_PARENT/libpod-[0-9a-f]{64}\$"
+        assert_line --index 1 /sys/fs/cgroup/cgroup.procs
+        run pm_run --rm --cgroupns=private bb tail -1 /proc/self/cgroup
+        assert_success
+        assert_output 0::/
+    fi
     # --network none: a network namespace with loopback only.
     run pm_run --rm --network none bb ls /sys/class/net
     assert_success
@@ -132,9 +142,11 @@ pm_run() {
     run pm exec "$id" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; grep -c . /proc/self/cgroup'
     assert_success
     assert_line --index 0 "sleep 1000 "
-    run pm exec "$id" sh -c "grep -E '^[0-9]+:(memory|pids):|^0::' /proc/self/cgroup | sort"
+    # ... and in its process's cgroups, every hierarchy.
+    run pm exec "$id" sh -c 'cat /proc/self/cgroup; echo; cat /proc/1/cgroup'
     assert_success
-    assert_equal "$output" "$(grep -E '^[0-9]+:(memory|pids):|^0::' "/proc/$pid/cgroup" | sort | sed 's|:/.*|:/|')"
+    assert_equal "${output%%$'\n\n'*}" "${output#*$'\n\n'}"
+    assert_equal "$(grep -c . <<<"${output%%$'\n\n'*}")" "$(grep -c . "/proc/$pid/cgroup")"
     run -127 pm exec "$id" nosuchprog
     assert_failure 127
     # -t: a terminal of the container's devpts, through conmon's console socket.

@@ -165,15 +165,19 @@ cgroup_dir() {
     assert_output "minictr: container \`c1\` does not exist"
 }
 
-@test "oci: bind mounts as the config says: rbind or bind, ro, noexec (always nosuid, nodev)" {
-    local line
+@test "oci: bind mounts as the config says: rbind or bind, ro, noexec (always nosuid, nodev); tmpfs; the host's cgroup namespace; cpu" {
+    local line cg
     mkdir -p "$WORK/data/sub"
     echo hi >"$WORK/data/f"
     mount -t tmpfs tmpfs "$WORK/data/sub"
     MOUNTED="${MOUNTED:-} $WORK/data/sub"
     set_config '.mounts += [{"destination": "/data", "type": "bind", "source": "'"$WORK"'/data",
             "options": ["rbind", "ro", "noexec"]},
-        {"destination": "/flat", "type": "bind", "source": "'"$WORK"'/data", "options": ["bind", "rprivate"]}]'
+        {"destination": "/flat", "type": "bind", "source": "'"$WORK"'/data", "options": ["bind", "rprivate"]},
+        {"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=700", "size=1m"]},
+        {"destination": "/flat/t", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "noexec"]}]
+        | .linux.namespaces |= map(select(.type != "cgroup"))
+        | .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}'
     create c1
     runc start c1
     status_is c1 running
@@ -186,6 +190,26 @@ cgroup_dir() {
     assert_equal "$(awk '$5 == "/data/sub" { print $9 }' "/proc/$PID/mountinfo")" tmpfs
     assert_equal "$(awk '$5 == "/flat/sub" { print $9 }' "/proc/$PID/mountinfo")" ""
     assert_equal "$(nsenter --target "$PID" --all --root --wd=/ cat /data/f)" hi
+    # tmpfs mounts, in the config's order (the second on a bind mount),
+    # owned by the container's root.
+    line=$(awk '$5 == "/run" { for (i = 7; $i != "-"; i++); print $(i + 1), $6, $NF }' "/proc/$PID/mountinfo")
+    [[ "$line" == "tmpfs rw,nosuid,nodev "*size=1024k* && "$line" == *mode=700* ]] || fail "/run mounted $line"
+    line=$(awk '$5 == "/flat/t" { for (i = 7; $i != "-"; i++); print $(i + 1), $6 }' "/proc/$PID/mountinfo")
+    [[ "$line" == "tmpfs ro,nosuid,nodev,noexec,"* ]] || fail "/flat/t mounted $line"
+    # No cgroup namespace in the config: the host's, with the container's
+    # own cgroup at /sys/fs/cgroup (when the host has cgroup2).
+    assert_equal "$(readlink "/proc/$PID/ns/cgroup")" "$(readlink /proc/self/ns/cgroup)"
+    if grep -q '^0::' /proc/self/cgroup; then
+        line=$(awk '$5 == "/sys/fs/cgroup" { print $4 }' "/proc/$PID/mountinfo")
+        assert_equal "$line" "$(grep '^0::' "/proc/$PID/cgroup" | cut -d: -f3)"
+    fi
+    # cpu: shares, quota and period.
+    cg=$(cgroup_dir "$PID" cpu)
+    if [ -e "$cg/cpu.max" ]; then
+        assert_equal "$(cat "$cg/cpu.max") $(cat "$cg/cpu.weight")" "50000 100000 20"
+    else
+        assert_equal "$(cat "$cg/cpu.cfs_quota_us") $(cat "$cg/cpu.cfs_period_us") $(cat "$cg/cpu.shares")" "50000 100000 512"
+    fi
     # The root is read-only (root.readonly), the rw bind on it is not.
     run nsenter --target "$PID" --all --root --wd=/ touch /newfile
     assert_failure
@@ -207,8 +231,12 @@ cgroup_dir() {
         "config.json: \`linux.seccomp\` is not supported by minictr yet"
     refused '.process.terminal = true' \
         "config.json's \`process.terminal\` asks for a terminal: it needs --console-socket"
-    refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs"}]' \
-        "config.json: \`mounts[7]\` (tmpfs on /x) is not supported by minictr yet"
+    refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]}]' \
+        "config.json: \`mounts[7]\` (tmpfs on /x): option \`uid=5\` is not supported by minictr yet"
+    refused '.mounts += [{"destination": "/x", "type": "ext4", "source": "/dev/sda1"}]' \
+        "config.json: \`mounts[7]\` (ext4 on /x) is not supported by minictr yet"
+    refused '.linux.resources.cpu = {"realtimeRuntime": 5}' \
+        "config.json: \`linux.resources.cpu.realtimeRuntime\` is not supported by minictr"
     refused '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "suid"]}]' \
         "config.json: \`mounts[7]\` (bind on /x): option \`suid\` is not supported by minictr yet"
     refused '.process.args = ["nonexistent"]' \
@@ -381,10 +409,10 @@ J
         assert_equal "$(cat "$cg_mem/memory.limit_in_bytes")" 9223372036854771712
     fi
     # What it does not carry out is refused by name, nothing changed.
-    echo '{"cpu": {"shares": 512}, "pids": {"limit": 5}}' >"$WORK/r.json"
+    echo '{"blockIO": {"weight": 10}, "pids": {"limit": 5}}' >"$WORK/r.json"
     run runc update --resources "$WORK/r.json" c1
     assert_failure 1
-    assert_output "minictr: --resources: \`linux.resources.cpu\` is not supported by minictr"
+    assert_output "minictr: --resources: \`linux.resources.blockIO\` is not supported by minictr"
     assert_equal "$(cat "$cg_pids/pids.max")" max
     run runc update --memory lots c1
     assert_failure 1

@@ -228,7 +228,11 @@ test_refused (void **state)
   refused_with ("linux.uidMappings", json_pack ("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 1000, "size", 1),
                 "`linux.uidMappings` without a user namespace");
   refused_with ("linux.resources.memory", json_pack ("{s:i}", "limit", 0), "`linux.resources.memory.limit`");
-  refused_with ("linux.resources.cpu", json_object (), "`linux.resources.cpu` is not supported by minictr");
+  refused_with ("linux.resources.cpu", json_pack ("{s:i}", "realtimePeriod", 5),
+                "`linux.resources.cpu.realtimePeriod` is not supported by minictr");
+  refused_with ("linux.resources.cpu", json_pack ("{s:s}", "cpus", "0;1"), "`linux.resources.cpu.cpus` `0;1` is not a list");
+  refused_with ("linux.resources.cpu", json_pack ("{s:i}", "quota", 5), "`linux.resources.cpu.quota` is not a time");
+  refused_with ("linux.resources.blockIO", json_object (), "`linux.resources.blockIO` is not supported by minictr");
   refused_with ("linux.resources.memory", json_pack ("{s:i, s:i}", "limit", 2000000, "swap", 1000000),
                 "`linux.resources.memory.swap` (memory and swap) is below `limit`");
   refused_with ("linux.sysctl", json_pack ("{s:i}", "kernel.shmmax", 1), "`linux.sysctl.kernel.shmmax` is not a string");
