@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "runtime/oci/bundle.h"
 #include "runtime/oci/runc.h"
+#include "runtime/oci/seccomp.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
@@ -198,11 +199,11 @@ oci_features (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
         }
     }
   doc = json_pack ("{s:s, s:s, s:[], s:[s,s,s,s,s,s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b}, "
-                   "s:{s:b}, s:{s:b}, s:{s:b}}}",
+                   "s:o, s:{s:b}, s:{s:b}}}",
                    "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", "mountOptions", "bind", "rbind", "ro",
                    "rw", "nosuid", "nodev", "noexec", "exec", "private", "rprivate", "slave", "rslave", "linux",
                    "namespaces", "cgroup", "ipc", "mount", "network", "pid", "user", "uts", "capabilities", caps,
-                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0, "apparmor",
+                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp", mc_oci_seccomp_features (), "apparmor",
                    "enabled", 0, "selinux", "enabled", 0);
   text = json_dumps (doc, JSON_INDENT (2));
   if (text == NULL)

@@ -12,6 +12,7 @@
 #include "runtime/start.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/oci/seccomp.h"
 #include "runtime/config/config.h"
 #include "runtime/config/idmap.h"
 #include "lib/paths.h"
@@ -156,7 +157,7 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
   /* An OCI process's capabilities are set as it takes its ids (oci_exec);
      the filter goes first, while the process may still load it.  */
   if (c->run)
-    return mc_seccomp_apply (c->config, err);
+    return c->run->seccomp ? mc_oci_seccomp_load (c->run->seccomp, err) : mc_seccomp_apply (c->config, err);
   if (mc_caps_drop_default (err) < 0)
     return -1;
   return mc_seccomp_apply (c->config, err);

@@ -34,6 +34,8 @@ struct mc_disk
  * directory of its bundle, bound (no overlay, no id shift); its process
  * gets the bundle's capability sets, groups and umask; it waits for
  * `start` before it execs; stdio is the creator's.  */
+struct mc_oci_seccomp;
+
 struct mc_oci_run
 {
   const char *root;
@@ -47,6 +49,7 @@ struct mc_oci_run
   bool mqueue;          /* /dev/mqueue, of its ipc namespace */
   bool cgroup_readonly; /* /sys/fs/cgroup read-only */
   bool cgroupns_host;   /* no cgroup namespace of its own */
+  struct mc_oci_seccomp *seccomp; /* the config's filter; NULL: minictr's default */
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
                            waits for `start`) just before the exec */

@@ -549,7 +549,7 @@ read_linux (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
   if (lx == NULL)
     return bad (err, "`linux` is missing");
   if (ONLY_KEYS (lx, "linux", err, "namespaces", "uidMappings", "gidMappings", "resources", "cgroupsPath",
-                 "maskedPaths", "readonlyPaths", "mountLabel", "rootfsPropagation", "sysctl")
+                 "maskedPaths", "readonlyPaths", "mountLabel", "rootfsPropagation", "sysctl", "seccomp")
           < 0
       || read_namespaces (lx, b, err) < 0 || read_resources (lx, b, err) < 0
       || get_strv (lx, "maskedPaths", "linux", &b->masked_paths, err) < 0
@@ -618,12 +618,13 @@ mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
   version = json_string_value (json_object_get (cfg, "ociVersion"));
   if (version == NULL || strncmp (version, "1.", 2) != 0)
     return bad (err, "`ociVersion` `%s` is not 1.x", version ? version : "(none)");
-  /* hooks and seccomp: not yet carried out, so a config that has them is
-     refused (a filter it counts on must never be missing).  */
+  /* hooks: not yet carried out, so a config that has them is refused.  */
   if (json_object_get (cfg, "hooks"))
     return bad (err, "`hooks` are not supported by minictr");
-  if (json_object_get (json_object_get (cfg, "linux"), "seccomp"))
-    return bad (err, "`linux.seccomp` is not supported by minictr yet");
+  /* seccomp: kept as given, compiled by runtime/oci/seccomp.c.  */
+  v = json_object_get (json_object_get (cfg, "linux"), "seccomp");
+  if (v && !json_is_null (v))
+    b->seccomp = json_incref (v);
   if (ONLY_KEYS (cfg, "", err, "ociVersion", "root", "process", "hostname", "mounts", "linux", "annotations") < 0
       || read_root (cfg, b, err) < 0 || read_process (cfg, b, err) < 0 || read_mounts (cfg, b, err) < 0
       || read_linux (cfg, b, err) < 0)
@@ -722,6 +723,7 @@ mc_oci_bundle_release (struct mc_oci_bundle *b)
   strv_free (b->readonly_paths);
   json_decref (b->annotations);
   json_decref (b->sysctl);
+  json_decref (b->seccomp);
   memset (b, 0, sizeof (*b));
 }
 

@@ -95,6 +95,7 @@ struct mc_oci_bundle
   char **masked_paths, **readonly_paths; /* NULL-terminated */
   json_t *sysctl; /* an object of strings, maybe empty */
   json_t *annotations; /* an object, maybe empty */
+  json_t *seccomp;     /* linux.seccomp as given (seccomp.h); NULL: none */
 };
 
 /* Read DIR/config.json into B.  An error names the field at fault:

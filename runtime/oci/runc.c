@@ -3,6 +3,8 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/limits.h"
 #include "runtime/oci/bundle.h"
+#include "runtime/oci/seccomp.h"
+#include "runtime/security.h"
 #include "runtime/start.h"
 #include "runtime/sync.h"
 #include "lib/cleanup.h"
@@ -413,6 +415,12 @@ disks_free (struct disks *ds)
   free (ds->d);
 }
 
+static void
+seccomp_freep (struct mc_oci_seccomp **f)
+{
+  mc_oci_seccomp_free (*f);
+}
+
 static int
 create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
            const char *console_socket, struct mc_cgroup **cgp, mc_error_t *err)
@@ -424,6 +432,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                             .console_rows = b->console_rows, .console_cols = b->console_cols,
                             .cgroupns_host = !b->ns[MC_OCI_NS_CGROUP] };
   cleanup_close int console = -1;
+  __attribute__ ((cleanup (seccomp_freep))) struct mc_oci_seccomp *filter = NULL;
   struct mc_child_spec spec = { 0 };
   cleanup_free char *parent = NULL, *name = NULL;
   char created[64];
@@ -477,6 +486,9 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (fifo < 0)
     return mc_make_error (err, errno, "`%s/exec.fifo`", cdir);
   run.start_fifo = fifo;
+  if (mc_oci_seccomp_compile (b->seccomp, &run.seccomp, err) < 0)
+    return -1;
+  filter = run.seccomp;
   if (console_socket && (console = run.console_sock = console_connect (console_socket, err)) < 0)
     return -1;
   if (cgroup_place (b, id, &parent, &name, err) < 0)
@@ -524,6 +536,9 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                      b->annotations, "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name,
                      "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL, "limits",
                      config, "memory_swap", (json_int_t) b->memory_swap);
+  /* exec's processes get the same filter.  */
+  if (state && b->seccomp)
+    json_object_set (state, "seccomp", b->seccomp);
   if (write_json_at (cfd, "state.json", state, err) < 0)
     {
       kill (pid, SIGKILL);
@@ -945,7 +960,10 @@ exec_command (struct exec_ctx *x)
       code = 127;
       goto fail;
     }
-  if (mc_oci_take_user (&x->run, p->uid, p->gid, &err) < 0)
+  /* The container's filter (or minictr's default, as its process got),
+     while this process may still load it; then its user.  */
+  if ((x->run.seccomp ? mc_oci_seccomp_load (x->run.seccomp, &err) : mc_seccomp_apply_default (&err)) < 0
+      || mc_oci_take_user (&x->run, p->uid, p->gid, &err) < 0)
     goto fail;
   /* A credential change resets "dumpable": until execve, this is the
      host's binary, holding host fds.  */
@@ -1168,6 +1186,8 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
                                 .no_new_privileges = p.no_new_privileges, .start_fifo = -1, .console_sock = -1,
                                 .console_rows = p.console_rows, .console_cols = p.console_cols };
   memcpy (x.run.caps, p.caps, sizeof (x.run.caps));
+  if (mc_oci_seccomp_compile (json_object_get (c.state, "seccomp"), &x.run.seccomp, err) < 0)
+    goto out;
   if (o->console_socket && (x.run.console_sock = console_connect (o->console_socket, err)) < 0)
     goto out;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -1205,6 +1225,7 @@ out:
   if (x.run.console_sock >= 0)
     close (x.run.console_sock);
   mc_cgroup_close_self_move (x.cg_fds, x.n_cg_fds);
+  mc_oci_seccomp_free (x.run.seccomp);
   mc_oci_bundle_release (&p);
   container_release (&c);
   return r;

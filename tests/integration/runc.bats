@@ -227,8 +227,7 @@ cgroup_dir() {
     assert_output "minictr: container \`c1\` already exists"
     # What minictr does not carry out is refused before anything is made;
     # a program that is not there, at create (as runc).
-    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}' \
-        "config.json: \`linux.seccomp\` is not supported by minictr yet"
+    refused '.hooks = {"prestart": []}' "config.json: \`hooks\` are not supported by minictr"
     refused '.process.terminal = true' \
         "config.json's \`process.terminal\` asks for a terminal: it needs --console-socket"
     refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]}]' \
@@ -424,11 +423,43 @@ J
     assert_output "minictr: container \`c1\` is not running"
     runc delete c1
     # features: the namespaces, the running kernel's capabilities (as
-    # libcap names them), cgroups, no seccomp, hooks or LSM yet.
+    # libcap names them), cgroups, seccomp's actions; no hooks or LSM yet.
     run runc features
     assert_success
-    assert_equal "$(jq -c '[.ociVersionMin, .hooks, .linux.namespaces, .linux.cgroup, .linux.seccomp.enabled]' <<<"$output")" \
-        '["1.0.0",[],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},false]'
+    assert_equal "$(jq -c '[.ociVersionMin, .hooks, .linux.namespaces, .linux.cgroup, .linux.seccomp.enabled, (.linux.seccomp.actions | length)]' <<<"$output")" \
+        '["1.0.0",[],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},true,8]'
     assert_equal "$(jq '.linux.capabilities | length' <<<"$output")" "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))"
     assert_equal "$(jq -r '.linux.capabilities[0]' <<<"$output")" CAP_CHOWN
+}
+
+@test "oci: linux.seccomp as given (actions, errnos, argument comparisons), for exec too; refusals" {
+    # mkdir fails with EACCES (13); kill with signal 10 (SIGUSR1) with
+    # EPERM; a syscall libseccomp does not know is skipped, as runc.
+    set_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+                     {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]},
+                     {"names": ["no_such_syscall_at_all"], "action": "SCMP_ACT_KILL"}]}'
+    create c1
+    runc start c1
+    status_is c1 running
+    assert_equal "$(awk '/^Seccomp:/ { print $2 }' "/proc/$PID/status")" 2
+    run runc exec c1 sh -c 'grep ^Seccomp: /proc/self/status; mkdir /tmp/x; kill -USR1 $$; kill -0 $$ && echo zero-ok'
+    assert_success
+    assert_output "$(printf '%s\n' $'Seccomp:\t2' "mkdir: can't create directory '/tmp/x': Permission denied" \
+        "sh: can't kill pid 2: Operation not permitted" zero-ok)"
+    runc delete --force c1
+    # What a filter cannot be, or minictr does not carry out, is refused by
+    # name, and nothing is made.
+    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY"}' \
+        "config.json: \`linux.seccomp.defaultAction\` SCMP_ACT_NOTIFY (a seccomp agent) is not supported by minictr"
+    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_FOO"}]}' \
+        "config.json: \`linux.seccomp.syscalls[0].action\`: unknown action \`SCMP_ACT_FOO\`"
+    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}' \
+        "config.json: \`linux.seccomp.architectures[0]\`: unknown architecture \`SCMP_ARCH_VAX\`"
+    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}' \
+        "config.json: \`linux.seccomp.syscalls[0].args[0].index\` is not 0 to 5"
+    refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock"}' \
+        "config.json: \`linux.seccomp.listenerPath\` (a seccomp agent) is not supported by minictr"
 }

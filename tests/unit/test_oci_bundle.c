@@ -198,7 +198,7 @@ test_refused (void **state)
   assert_error_contains (err, "bundle `/nonexistent-bundle`");
   refused_with ("ociVersion", json_string ("0.9"), "config.json: `ociVersion` `0.9` is not 1.x");
   refused_with ("hooks", json_object (), "config.json: `hooks` are not supported by minictr");
-  refused_with ("linux.seccomp", json_object (), "`linux.seccomp` is not supported by minictr yet");
+  refused_with ("linux.intelRdt", json_object (), "`linux.intelRdt` is not supported by minictr");
   refused_with ("hostname", json_integer (1), "`hostname` is not a string");
   refused_with ("linux.intelRdt", json_object (), "`linux.intelRdt` is not supported by minictr");
   refused_with ("solaris", json_object (), "config.json: `solaris` is not supported by minictr");
