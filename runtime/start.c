@@ -119,6 +119,13 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
    * builder mounts cgroup2 from it).  */
   if (mc_cgroup_enter_self (c->cgroup_fds, c->n_cgroup_fds, err) < 0)
     return -1;
+  /* An OCI config's namespaces joined by path (a pod's), before the
+     builder, told we are ready, reads ours.  */
+  for (i = 0; c->run && i < c->run->n_join; i++)
+    if (setns (c->run->join_fds[i], c->run->join_flags[i]) < 0)
+      return mc_make_error (err, errno, "join the config's %s namespace",
+                            c->run->join_flags[i] == CLONE_NEWNET ? "network"
+                            : c->run->join_flags[i] == CLONE_NEWIPC ? "ipc" : "uts");
   if (!(c->run && c->run->cgroupns_host) && unshare (CLONE_NEWCGROUP) < 0)
     return mc_make_error (err, errno, "unshare the cgroup namespace");
   /* The builder mounts cgroup2 from that namespace: tell it.  */
@@ -757,6 +764,9 @@ clone_flags (const struct mc_child_spec *c)
 {
   int flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PARENT;
 
+  /* An OCI config's namespaces kept (the host's, or joined later).  */
+  if (c->run)
+    flags &= ~c->run->ns_kept;
   return c->privileged ? flags : flags | CLONE_NEWUSER;
 }
 

@@ -49,6 +49,13 @@ struct mc_oci_run
   bool mqueue;          /* /dev/mqueue, of its ipc namespace */
   bool cgroup_readonly; /* /sys/fs/cgroup read-only */
   bool cgroupns_host;   /* no cgroup namespace of its own */
+  /* The namespaces it does not get new (CLONE_NEW* flags): the host's,
+     or, for those in JOIN_FDS (the same order as JOIN_FLAGS), another's
+     by path (a pod's), joined by the process first thing.  */
+  int ns_kept;
+  int join_fds[3];
+  int join_flags[3];
+  size_t n_join;
   struct mc_oci_seccomp *seccomp; /* the config's filter; NULL: minictr's default */
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which

@@ -389,8 +389,17 @@ read_namespaces (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
       if (b->ns[t])
         return bad (err, "`linux.namespaces`: `%s` is there twice", type);
       if (json_object_get (v, "path"))
-        return bad (err, "`linux.namespaces[%zu]`: joining a %s namespace by path is not supported by minictr",
-                    i, type);
+        {
+          const char *path = json_string_value (json_object_get (v, "path"));
+
+          /* A pod's: its network, ipc and uts namespaces, joined.  */
+          if (t != MC_OCI_NS_NETWORK && t != MC_OCI_NS_IPC && t != MC_OCI_NS_UTS)
+            return bad (err, "`linux.namespaces[%zu]`: joining a %s namespace by path is not supported by minictr",
+                        i, type);
+          if (path == NULL || path[0] != '/')
+            return bad (err, "`linux.namespaces[%zu].path` is not an absolute path", i);
+          b->ns_path[t] = xstrdup (path);
+        }
       b->ns[t] = true;
     }
   if (!b->ns[MC_OCI_NS_MOUNT])
@@ -724,6 +733,8 @@ mc_oci_bundle_release (struct mc_oci_bundle *b)
   json_decref (b->annotations);
   json_decref (b->sysctl);
   json_decref (b->seccomp);
+  for (i = 0; i < MC_OCI_NS_N; i++)
+    free (b->ns_path[i]);
   memset (b, 0, sizeof (*b));
 }
 

@@ -80,7 +80,8 @@ struct mc_oci_bundle
   uint64_t caps[MC_OCI_CAPS_N];
 
   /* linux */
-  bool ns[MC_OCI_NS_N];
+  bool ns[MC_OCI_NS_N];          /* false: the host's (the caller's) */
+  char *ns_path[MC_OCI_NS_N];    /* joined by path (network, ipc, uts); NULL: a new one */
   struct mc_idmap_set idmap; /* with a user namespace */
   struct mc_oci_mount *mounts;
   size_t n_mounts;

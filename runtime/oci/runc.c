@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -174,19 +176,82 @@ classify_mount (const struct mc_oci_mount *m, size_t i, enum mount_kind *kind, m
                         m->type[0] ? m->type : "no type", m->destination);
 }
 
-/* What minictr always makes: every namespace but the user one, and the
- * cgroup one, which may be the host's.  */
+/* The namespaces a config may keep (the host's: those not in its list)
+ * or join by path: network, ipc, uts, and pid and cgroup kept.  Not with
+ * a user namespace (whose root has no rights on the host's; the cgroup
+ * one aside: the container's own cgroup is what it sees), and never a
+ * sysctl of a namespace that is the host's.  */
 static int
 check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
 {
+  static const struct
+  {
+    enum mc_oci_ns ns;
+    const char *const prefixes[4];
+  } owned[] = {
+    { MC_OCI_NS_NETWORK, { "net.", NULL } },
+    { MC_OCI_NS_IPC, { "kernel.msg", "kernel.sem", "kernel.shm", "fs.mqueue." } },
+    { MC_OCI_NS_UTS, { "kernel.hostname", "kernel.domainname", NULL } },
+  };
+  const char *key;
+  json_t *v;
+  size_t i, j;
   int ns;
 
   for (ns = 0; ns < MC_OCI_NS_N; ns++)
-    if (ns != MC_OCI_NS_USER && ns != MC_OCI_NS_CGROUP && !b->ns[ns])
-      return mc_make_error (err, 0,
-                            "config.json: minictr gives every container its own %s namespace: add it to "
-                            "`linux.namespaces`",
-                            mc_oci_ns_name ((enum mc_oci_ns) ns));
+    {
+      if (ns == MC_OCI_NS_USER || ns == MC_OCI_NS_CGROUP || (b->ns[ns] && b->ns_path[ns] == NULL))
+        continue;
+      if (b->ns[MC_OCI_NS_USER])
+        return mc_make_error (err, 0,
+                              "config.json: a user namespace with the %s namespace %s is not supported by minictr",
+                              mc_oci_ns_name ((enum mc_oci_ns) ns), b->ns[ns] ? "joined by path" : "of the host");
+    }
+  for (i = 0; i < sizeof (owned) / sizeof (owned[0]); i++)
+    if (!b->ns[owned[i].ns])
+      json_object_foreach (b->sysctl, key, v)
+        for (j = 0; j < 4 && owned[i].prefixes[j]; j++)
+          if (mc_str_has_prefix (key, owned[i].prefixes[j]))
+            return mc_make_error (err, 0, "config.json: `linux.sysctl.%s` would change the host's %s namespace", key,
+                                  mc_oci_ns_name (owned[i].ns));
+  return 0;
+}
+
+/* The namespaces of a config that are not new: kept (clone flags left
+ * out) and, with a path, opened to be joined.  */
+static int
+namespaces_kept (const struct mc_oci_bundle *b, struct mc_oci_run *run, int *fds, mc_error_t *err)
+{
+  static const struct
+  {
+    enum mc_oci_ns ns;
+    int flag;
+  } kept[] = {
+    { MC_OCI_NS_NETWORK, CLONE_NEWNET }, { MC_OCI_NS_IPC, CLONE_NEWIPC }, { MC_OCI_NS_UTS, CLONE_NEWUTS },
+    { MC_OCI_NS_PID, CLONE_NEWPID },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof (kept) / sizeof (kept[0]); i++)
+    {
+      const char *path = b->ns_path[kept[i].ns];
+      int fd, type;
+
+      if (b->ns[kept[i].ns] && path == NULL)
+        continue;
+      run->ns_kept |= kept[i].flag;
+      if (path == NULL)
+        continue;
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return mc_make_error (err, errno, "config.json: the %s namespace `%s`", mc_oci_ns_name (kept[i].ns), path);
+      fds[run->n_join] = fd;
+      type = ioctl (fd, NS_GET_NSTYPE);
+      run->join_fds[run->n_join] = fd;
+      run->join_flags[run->n_join++] = kept[i].flag;
+      if (type != kept[i].flag)
+        return mc_make_error (err, 0, "config.json: `%s` is not a %s namespace", path, mc_oci_ns_name (kept[i].ns));
+    }
   return 0;
 }
 
@@ -421,6 +486,16 @@ seccomp_freep (struct mc_oci_seccomp **f)
   mc_oci_seccomp_free (*f);
 }
 
+static void
+close_fds (int (*fds)[4])
+{
+  size_t i;
+
+  for (i = 0; i < 4; i++)
+    if ((*fds)[i] >= 0)
+      close ((*fds)[i]);
+}
+
 static int
 create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
            const char *console_socket, struct mc_cgroup **cgp, mc_error_t *err)
@@ -433,6 +508,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                             .cgroupns_host = !b->ns[MC_OCI_NS_CGROUP] };
   cleanup_close int console = -1;
   __attribute__ ((cleanup (seccomp_freep))) struct mc_oci_seccomp *filter = NULL;
+  __attribute__ ((cleanup (close_fds))) int ns_fds[4] = { -1, -1, -1, -1 };
   struct mc_child_spec spec = { 0 };
   cleanup_free char *parent = NULL, *name = NULL;
   char created[64];
@@ -489,6 +565,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (mc_oci_seccomp_compile (b->seccomp, &run.seccomp, err) < 0)
     return -1;
   filter = run.seccomp;
+  if (namespaces_kept (b, &run, ns_fds, err) < 0)
+    return -1;
   if (console_socket && (console = run.console_sock = console_connect (console_socket, err)) < 0)
     return -1;
   if (cgroup_place (b, id, &parent, &name, err) < 0)

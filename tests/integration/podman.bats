@@ -66,7 +66,8 @@ pm_run() {
         --cgroups=no-conmon --cgroup-parent="$CG_PARENT" "$@"
 }
 
-@test "podman --runtime minictr-runc: run --rm with its output and exit code, a missing program, --network none" {
+@test "podman --runtime minictr-runc: run --rm with its output and exit code, a missing program, seccomp, cgroupns, --network none, host, container:" {
+    local id
     # shellcheck disable=SC2016 # expanded inside the container
     run pm_run --rm bb sh -c 'echo "out $(hostname)"; echo err >&2; exit 7'
     assert_failure 7
@@ -99,6 +100,17 @@ pm_run() {
     run pm_run --rm --network none bb ls /sys/class/net
     assert_success
     assert_output lo
+    # --network host: the host's network namespace; --network container:
+    # another container's, joined by path.
+    run pm_run --rm --network host bb readlink /proc/self/ns/net
+    assert_success
+    assert_output "$(readlink /proc/self/ns/net)"
+    id=$(pm_run -d bb sleep 1000)
+    run pm_run --rm --network "container:$id" bb readlink /proc/self/ns/net
+    assert_success
+    assert_output "$(readlink "/proc/$(pm inspect -f '{{.State.Pid}}' "$id")/ns/net")"
+    [ "$output" != "$(readlink /proc/self/ns/net)" ]
+    pm rm --force --time 0 "$id" >/dev/null
     # Nothing left of them: the runtime's state, their cgroups, mounts.
     assert_equal "$(find "$PM_DIR/runc" -mindepth 1 | wc -l)" 0
     assert_equal "$(find /sys/fs/cgroup -maxdepth 7 -type d -path "*/$CG_PARENT/*" | wc -l)" 0
