@@ -6,18 +6,22 @@
 #   `true`, with each runtime's own --root      (target: minictr <= 0.80x crun)
 #   podman run --rm IMAGE true with --runtime each of them
 #                                                (target: minictr <= 1.00x crun)
+#   ctr run --rm --rootfs DIR ID true with --runc-binary each of them
 #
-#   bench/oci.sh           (run as root; about a minute)
+#   bench/oci.sh           (run as root; about two minutes)
 #
 # The same config.json for all three (`minictr oci spec`, no terminal, no
-# seccomp profile: minictr has none yet, so none of them gets one), its
-# cgroup below this script's own, the limits none.  The runtime alone runs
-# under a subreaper, as conmon and containerd's shim run a runtime: it
-# reaps each container's process.  podman (Debian's 4.3, its conmon) runs
-# with private storage (vfs), run and temp dirs, no network, conmon in our
-# cgroup, the image imported from the busybox rootfs; its flags are the
-# ones tests/integration/podman.bats gives (no seccomp profile, a private
-# cgroup namespace, explicit rlimits) for every runtime.
+# seccomp profile), its cgroup below this script's own, the limits none.
+# The runtime alone runs under a subreaper, as conmon and containerd's
+# shim run a runtime: it reaps each container's process.  podman
+# (Debian's 4.3, its conmon) runs with private storage (vfs), run and temp
+# dirs, no network, conmon in our cgroup, the image imported from the
+# busybox rootfs, with podman's defaults otherwise (its seccomp profile,
+# compiled by each runtime; the host's cgroup namespace on cgroup1) and
+# the explicit rlimits tests/integration/podman.bats gives.  containerd
+# (Debian's 1.6, its runc shim v2) is a daemon of this script's own
+# (private root, state and sockets, under the subreaper), ctr's default
+# spec on the same rootfs.
 #
 # Timings: hyperfine -N --warmup 3 --runs $RUNS, medians.
 #
@@ -39,7 +43,7 @@ case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
 [ "$(id -u)" = 0 ] || bench_die "run as root"
 minictr=$PWD/$BUILDDIR/minictr
 [ -x "$minictr" ] || bench_die "no $minictr (make)"
-for t in hyperfine crun runc podman python3 jq; do
+for t in hyperfine crun runc podman containerd ctr python3 jq; do
     command -v "$t" >/dev/null || bench_die "no $t (scripts/install-deps.sh bench)"
 done
 
@@ -64,6 +68,26 @@ cleanup_oci() {
     if [ -d "$work/pm" ]; then
         pm rm --all --force --time 0 >/dev/null 2>&1 || true
     fi
+    if [ -n "${ctd_pid:-}" ]; then
+        for t in $(c task ls -q 2>/dev/null); do
+            c task kill -s KILL "$t" >/dev/null 2>&1 || true
+            sleep 0.2
+            c task delete "$t" >/dev/null 2>&1 || true
+        done
+        for t in $(c container ls -q 2>/dev/null); do
+            c container delete "$t" >/dev/null 2>&1 || true
+        done
+        kill "$ctd_pid" 2>/dev/null || true
+        for _ in $(seq 100); do
+            [ -e "/proc/$reaper_pid" ] || break
+            sleep 0.05
+        done
+        # (a containerd that did not stop in 5 s)
+        kill -KILL "$ctd_pid" 2>/dev/null || true
+    fi
+    for t in ${run_made:-}; do
+        rm -rf "$t"
+    done
     find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$tag" -exec rmdir {} \; 2>/dev/null || true
     [ "$crun_dir_was_there" = 1 ] || rmdir /run/crun 2>/dev/null || true
     bench_cleanup
@@ -151,17 +175,58 @@ pm() {
     podman --root "$work/pm/root" --runroot "$work/pm/runroot" --storage-driver vfs --tmpdir "$work/pm/tmp" "$@"
 }
 tar -C "$work/bundle/rootfs" -c . | pm import - bb >/dev/null
-pm_flags="--rm --security-opt seccomp=unconfined --cgroupns=private --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 --cgroups=no-conmon --cgroup-parent=$tag"
+pm_flags="--rm --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 --cgroups=no-conmon --cgroup-parent=$tag"
 for rt in "${rts[@]}"; do
     # shellcheck disable=SC2086  # the flags are words
     pm --runtime "$work/rt-$rt" run $pm_flags bb true >/dev/null || bench_die "podman --runtime $rt run failed"
+done
+
+# containerd, private, under a subreaper that reaps its shims; the
+# runtimes as ctr's --runc-binary (the shim gives --root itself).
+run_made=""
+for c in /run/containerd /run/containerd/s /run/containerd/fifo; do
+    [ -e "$c" ] || run_made="$c $run_made"
+done
+cat >"$work/containerd.toml" <<TOML
+version = 2
+root = "$work/ctd/root"
+state = "$work/ctd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
+  "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "$work/ctd.sock"
+[ttrpc]
+  address = "$work/ctd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$work/ctd/opt"
+TOML
+c() { ctr -a "$work/ctd.sock" -n bench "$@"; }
+python3 "$work/reaper.py" containerd --config "$work/containerd.toml" >"$work/containerd.log" 2>&1 &
+reaper_pid=$!
+for _ in $(seq 200); do
+    ctd_pid=$(pgrep -P "$reaper_pid" || true)
+    [ -n "$ctd_pid" ] && c version >/dev/null 2>&1 && break
+    sleep 0.05
+done
+c version >/dev/null || bench_die "containerd did not start: $(tail -3 "$work/containerd.log")"
+for rt in "${rts[@]}"; do
+    case $rt in
+        minictr) printf '#!/bin/sh\nexec %s oci "$@"\n' "$minictr" >"$work/bin-$rt" ;;
+        *) printf '#!/bin/sh\nexec %s "$@"\n' "$(command -v "$rt")" >"$work/bin-$rt" ;;
+    esac
+    chmod +x "$work/bin-$rt"
+    c run --rm --runc-binary "$work/bin-$rt" --runc-root "$work/ctr-root-$rt" --cgroup "$tag/ctr" \
+        --rootfs "$work/bundle/rootfs" ctr1 /bin/true >/dev/null || bench_die "ctr run --runc-binary $rt failed"
 done
 
 echo "== minictr as an OCI runtime, beside crun and runc =="
 echo "minictr:   $minictr (built $(stat -c %y "$minictr" | cut -d. -f1)) oci"
 echo "crun:      $(crun --version | head -1) (Debian $(dpkg-query -W -f='${Version}' crun 2>/dev/null || echo '?'))"
 echo "runc:      $(runc --version | head -1) (Debian $(dpkg-query -W -f='${Version}' runc 2>/dev/null || echo '?'))"
-echo "podman:    $(podman --version) with conmon $(dpkg-query -W -f='${Version}' conmon 2>/dev/null || echo '?'), vfs storage"
+echo "podman:    $(podman --version) with conmon $(dpkg-query -W -f='${Version}' conmon 2>/dev/null || echo '?'), vfs storage, podman's seccomp profile"
+echo "ctr:       containerd $(dpkg-query -W -f='${Version}' containerd 2>/dev/null || echo '?'), runc shim v2, ctr's default spec, --rootfs"
 echo "bundle:    busybox, \`true\`, runc's default config without a terminal (no seccomp), cgroups below ours"
 echo "machine:   $(nproc) CPUs, Linux $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tools:     $(hyperfine --version); --warmup 3 --runs $RUNS, -N (no shell); medians"
@@ -172,13 +237,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 met() { if awk -v r="$1" -v t="$2" 'BEGIN { exit !(r <= t) }'; then echo met; else echo "NOT met"; fi; }
 missed=0
 
-# measure LABEL TARGET COMMAND_FOR_RUNTIME...: one hyperfine run of the
-# command for every runtime that runs here ({} the runtime's wrapper),
+# measure LABEL TARGET COMMAND [KIND]: one hyperfine run of the command
+# for every runtime that runs here ({} the runtime's wrapper: rt-, with
+# its --root, or bin-, without),
 # medians and ratios to minictr's, the target checked against crun.
 measure() {
-    local label=$1 target=$2 cmd=$3 json=$work/${1// /-}.json args=() i rt m line r
+    local label=$1 target=$2 cmd=$3 kind=${4:-rt} json=$work/${1// /-}.json args=() i rt m line r
     for rt in "${rts[@]}"; do
-        args+=(-n "$label ($rt)" "${cmd//\{\}/$work/rt-$rt}")
+        args+=(-n "$label ($rt)" "${cmd//\{\}/$work/$kind-$rt}")
     done
     bench_run python3 "$work/reaper.py" hyperfine -N --style basic --warmup 3 --runs "$RUNS" \
         --export-json "$json" "${args[@]}" >&2 || bench_die "hyperfine failed ($label)"
@@ -202,6 +268,8 @@ measure() {
 measure "runtime alone, create+start+delete" 0.80 "$work/cycle {} $work/bundle"
 measure "podman run --rm bb true" 1.00 \
     "podman --root $work/pm/root --runroot $work/pm/runroot --storage-driver vfs --tmpdir $work/pm/tmp --runtime {} run $pm_flags bb true"
+measure "ctr run --rm true" 1.00 \
+    "ctr -a $work/ctd.sock -n bench run --rm --runc-binary {} --runc-root $work/ctr-root --cgroup $tag/ctr --rootfs $work/bundle/rootfs ctr1 /bin/true" bin
 if [ "$BENCH_STRICT" = 1 ] && [ "$missed" = 1 ]; then
     exit 1
 fi

@@ -84,6 +84,8 @@ teardown() {
             [ -e "/proc/$REAPER_PID" ] || break
             sleep 0.05
         done
+        # (a containerd that did not stop in 10 s)
+        [ -z "${CTD_PID:-}" ] || kill -KILL "$CTD_PID" 2>/dev/null || true
         kill "$REAPER_PID" 2>/dev/null || true
     fi
     find /sys/fs/cgroup -maxdepth 7 -depth -type d -path "*/${CG_PARENT:-none}*" -exec rmdir {} \; 2>/dev/null || true
