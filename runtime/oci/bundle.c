@@ -599,6 +599,64 @@ read_linux (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
   return 0;
 }
 
+/* hooks: each list checked (an absolute path, args and env lists of
+ * strings, a timeout of whole seconds); kept as given.  Those run in the
+ * container's namespaces (createContainer, startContainer) are refused
+ * while minictr does not run them.  */
+static int
+read_hooks (json_t *hooks, struct mc_oci_bundle *b, mc_error_t *err)
+{
+  static const char *const kinds[] = { "prestart", "createRuntime", "poststart", "poststop" };
+  json_t *list, *h, *v;
+  size_t i, k;
+
+  if (hooks == NULL || json_is_null (hooks))
+    return 0;
+  if (ONLY_KEYS (hooks, "hooks", err, "prestart", "createRuntime", "createContainer", "startContainer",
+                 "poststart", "poststop")
+      < 0)
+    return -1;
+  if (json_array_size (json_object_get (hooks, "createContainer")))
+    return bad (err, "`hooks.createContainer` (run in the container's namespaces) is not supported by minictr");
+  if (json_array_size (json_object_get (hooks, "startContainer")))
+    return bad (err, "`hooks.startContainer` (run in the container's namespaces) is not supported by minictr");
+  for (k = 0; k < sizeof (kinds) / sizeof (kinds[0]); k++)
+    {
+      list = json_object_get (hooks, kinds[k]);
+      if (list == NULL || json_is_null (list))
+        continue;
+      if (!json_is_array (list))
+        return bad (err, "`hooks.%s` is not a list", kinds[k]);
+      json_array_foreach (list, i, h)
+        {
+          const char *path = json_string_value (json_object_get (h, "path"));
+          cleanup_free char *where = xasprintf ("hooks.%s[%zu]", kinds[k], i);
+          char **strv = NULL;
+          bool present;
+          uint64_t n;
+
+          if (ONLY_KEYS (h, where, err, "path", "args", "env", "timeout") < 0)
+            return -1;
+          if (path == NULL || path[0] != '/')
+            return bad (err, "`%s.path` is not an absolute path", where);
+          if (get_strv (h, "args", where, &strv, err) < 0)
+            return -1;
+          strv_free (strv);
+          strv = NULL;
+          if (get_strv (h, "env", where, &strv, err) < 0)
+            return -1;
+          strv_free (strv);
+          v = json_object_get (h, "timeout");
+          if (get_uint (h, "timeout", where, 86400, &present, &n, err) < 0)
+            return -1;
+          if (v && present && n == 0)
+            return bad (err, "`%s.timeout` is not a number of seconds over 0", where);
+        }
+    }
+  b->hooks = json_incref (hooks);
+  return 0;
+}
+
 int
 mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
 {
@@ -627,14 +685,15 @@ mc_oci_bundle_read (const char *dir, struct mc_oci_bundle *b, mc_error_t *err)
   version = json_string_value (json_object_get (cfg, "ociVersion"));
   if (version == NULL || strncmp (version, "1.", 2) != 0)
     return bad (err, "`ociVersion` `%s` is not 1.x", version ? version : "(none)");
-  /* hooks: not yet carried out, so a config that has them is refused.  */
-  if (json_object_get (cfg, "hooks"))
-    return bad (err, "`hooks` are not supported by minictr");
+  if (read_hooks (json_object_get (cfg, "hooks"), b, err) < 0)
+    return -1;
   /* seccomp: kept as given, compiled by runtime/oci/seccomp.c.  */
   v = json_object_get (json_object_get (cfg, "linux"), "seccomp");
   if (v && !json_is_null (v))
     b->seccomp = json_incref (v);
-  if (ONLY_KEYS (cfg, "", err, "ociVersion", "root", "process", "hostname", "mounts", "linux", "annotations") < 0
+  if (ONLY_KEYS (cfg, "", err, "ociVersion", "root", "process", "hostname", "mounts", "linux", "annotations",
+                 "hooks")
+          < 0
       || read_root (cfg, b, err) < 0 || read_process (cfg, b, err) < 0 || read_mounts (cfg, b, err) < 0
       || read_linux (cfg, b, err) < 0)
     return -1;
@@ -733,6 +792,7 @@ mc_oci_bundle_release (struct mc_oci_bundle *b)
   json_decref (b->annotations);
   json_decref (b->sysctl);
   json_decref (b->seccomp);
+  json_decref (b->hooks);
   for (i = 0; i < MC_OCI_NS_N; i++)
     free (b->ns_path[i]);
   memset (b, 0, sizeof (*b));

@@ -97,6 +97,7 @@ struct mc_oci_bundle
   json_t *sysctl; /* an object of strings, maybe empty */
   json_t *annotations; /* an object, maybe empty */
   json_t *seccomp;     /* linux.seccomp as given (seccomp.h); NULL: none */
+  json_t *hooks;       /* hooks as given, checked; NULL: none */
 };
 
 /* Read DIR/config.json into B.  An error names the field at fault:

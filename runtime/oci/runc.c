@@ -480,6 +480,114 @@ disks_free (struct disks *ds)
   free (ds->d);
 }
 
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* The OCI state a hook reads on its stdin.  */
+static json_t *
+hook_state (json_t *annotations, const char *id, const char *status, pid_t pid, const char *bundle)
+{
+  return json_pack ("{s:s, s:s, s:s, s:i, s:s, s:O}", "ociVersion", "1.0.2", "id", id, "status", status, "pid",
+                    (int) pid, "bundle", bundle, "annotations", annotations ? annotations : json_object ());
+}
+
+/* Run the hooks of KIND in order, STATE on each one's stdin, its stdout
+ * and stderr ours; the first that fails (exits with another code than 0,
+ * is killed, or outlives its timeout, then killed) is the error.  */
+static int
+run_hooks (json_t *hooks, const char *kind, json_t *state, mc_error_t *err)
+{
+  json_t *list = json_object_get (hooks, kind), *h, *v;
+  cleanup_free char *text = json_dumps (state, JSON_COMPACT);
+  size_t i, j;
+
+  json_array_foreach (list, i, h)
+    {
+      const char *path = json_string_value (json_object_get (h, "path"));
+      json_t *args = json_object_get (h, "args"), *env = json_object_get (h, "env");
+      json_int_t timeout = json_integer_value (json_object_get (h, "timeout"));
+      cleanup_free char **argv = xmalloc0 ((json_array_size (args) + 2) * sizeof (char *));
+      cleanup_free char **envp = xmalloc0 ((json_array_size (env) + 1) * sizeof (char *));
+      cleanup_close int pidfd = -1;
+      struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+      int fds[2], status;
+      pid_t pid;
+
+      json_array_foreach (args, j, v)
+        argv[j] = (char *) json_string_value (v);
+      if (argv[0] == NULL)
+        argv[0] = (char *) path;
+      json_array_foreach (env, j, v)
+        envp[j] = (char *) json_string_value (v);
+      if (pipe2 (fds, O_CLOEXEC) < 0)
+        return mc_make_error (err, errno, "pipe");
+      fflush (stdout);
+      fflush (stderr);
+      pid = fork ();
+      if (pid == 0)
+        {
+          if (dup2 (fds[0], 0) < 0)
+            _exit (126);
+          syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+          execve (path, argv, envp);
+          fprintf (stderr, "minictr: hook `%s`: %s\n", path, strerror (errno));
+          _exit (127);
+        }
+      close (fds[0]);
+      if (pid < 0)
+        {
+          close (fds[1]);
+          return mc_make_error (err, errno, "fork");
+        }
+      /* A hook that reads nothing closes the pipe: no SIGPIPE for us.  */
+      sigaction (SIGPIPE, &ign, &old);
+      if (mc_write_all (fds[1], text, strlen (text)) < 0 && errno != EPIPE)
+        mc_make_error (err, errno, "write the state to hook `%s`", path);
+      sigaction (SIGPIPE, &old, NULL);
+      close (fds[1]);
+      pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+      if (timeout > 0 && pidfd >= 0)
+        {
+          struct pollfd p = { pidfd, POLLIN, 0 };
+          int r;
+
+          while ((r = poll (&p, 1, (int) (timeout * 1000))) < 0 && errno == EINTR)
+            ;
+          if (r == 0)
+            {
+              kill (pid, SIGKILL);
+              waitpid (pid, &status, 0);
+              mc_error_release (err);
+              return mc_make_error (err, ETIMEDOUT, "`hooks.%s[%zu]` `%s` did not end in %lld s", kind, i, path,
+                                    (long long) timeout);
+            }
+        }
+      while (waitpid (pid, &status, 0) < 0)
+        if (errno != EINTR)
+          return mc_make_error (err, errno, "waitpid");
+      if (*err)
+        return -1;
+      if (WIFSIGNALED (status))
+        return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` was killed by signal %d", kind, i, path,
+                              WTERMSIG (status));
+      if (WEXITSTATUS (status) != 0)
+        return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` exited with %d", kind, i, path, WEXITSTATUS (status));
+    }
+  return 0;
+}
+
+/* The hooks whose failure is only told (poststart, poststop), as runc.  */
+static void
+run_hooks_warn (json_t *hooks, const char *kind, json_t *state)
+{
+  mc_error_t e = NULL;
+
+  if (run_hooks (hooks, kind, state, &e) < 0)
+    {
+      fprintf (stderr, "minictr: warning: %s\n", e->msg);
+      mc_error_release (&e);
+    }
+}
+
 static void
 seccomp_freep (struct mc_oci_seccomp **f)
 {
@@ -614,9 +722,12 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                      b->annotations, "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name,
                      "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL, "limits",
                      config, "memory_swap", (json_int_t) b->memory_swap);
-  /* exec's processes get the same filter.  */
+  /* exec's processes get the same filter; start and delete run the
+     hooks.  */
   if (state && b->seccomp)
     json_object_set (state, "seccomp", b->seccomp);
+  if (state && b->hooks)
+    json_object_set (state, "hooks", b->hooks);
   if (write_json_at (cfd, "state.json", state, err) < 0)
     {
       kill (pid, SIGKILL);
@@ -628,6 +739,19 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
 
       snprintf (text, sizeof (text), "%d", (int) pid);
       if (mc_write_file_atomic_at (AT_FDCWD, pid_file, text, strlen (text), 0644, err) < 0)
+        {
+          kill (pid, SIGKILL);
+          return -1;
+        }
+    }
+  /* prestart and createRuntime: the container's namespaces and tree are
+     made, its process waits for `start` (runc runs them before its
+     pivot_root; here the tree is complete).  A failure removes it.  */
+  if (b->hooks)
+    {
+      cleanup_json json_t *hs = hook_state (b->annotations, id, "creating", pid, b->dir);
+
+      if (run_hooks (b->hooks, "prestart", hs, err) < 0 || run_hooks (b->hooks, "createRuntime", hs, err) < 0)
         {
           kill (pid, SIGKILL);
           return -1;
@@ -822,6 +946,13 @@ mc_oci_start (const char *root, const char *id, mc_error_t *err)
       mc_make_error (err, n < 0 ? errno : 0, "container `%s`: its process went away before it started", id);
       goto out;
     }
+  if (json_object_get (c.state, "hooks"))
+    {
+      cleanup_json json_t *hs = hook_state (json_object_get (c.state, "annotations"), id, "running", c.pid,
+                                            json_string_value (json_object_get (c.state, "bundle")));
+
+      run_hooks_warn (json_object_get (c.state, "hooks"), "poststart", hs);
+    }
   r = 0;
 out:
   container_release (&c);
@@ -912,6 +1043,13 @@ mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err)
   if (c.cg && json_is_true (json_object_get (json_object_get (c.state, "cgroup"), "minictr_parent"))
       && mc_cgroup_remove_parent_of (c.cg, err) < 0)
     goto out;
+  if (json_object_get (c.state, "hooks"))
+    {
+      cleanup_json json_t *hs = hook_state (json_object_get (c.state, "annotations"), id, "stopped", 0,
+                                            json_string_value (json_object_get (c.state, "bundle")));
+
+      run_hooks_warn (json_object_get (c.state, "hooks"), "poststop", hs);
+    }
   r = mc_rm_rf_at (AT_FDCWD, c.cdir, err);
 out:
   container_release (&c);

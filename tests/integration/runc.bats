@@ -237,7 +237,8 @@ cgroup_dir() {
     assert_output "minictr: container \`c1\` already exists"
     # What minictr does not carry out is refused before anything is made;
     # a program that is not there, at create (as runc).
-    refused '.hooks = {"prestart": []}' "config.json: \`hooks\` are not supported by minictr"
+    refused '.hooks = {"createContainer": [{"path": "/bin/true"}]}' \
+        "config.json: \`hooks.createContainer\` (run in the container's namespaces) is not supported by minictr"
     refused '.process.terminal = true' \
         "config.json's \`process.terminal\` asks for a terminal: it needs --console-socket"
     refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]}]' \
@@ -430,11 +431,11 @@ J
     assert_output "minictr: container \`c1\` is not running"
     runc delete c1
     # features: the namespaces, the running kernel's capabilities (as
-    # libcap names them), cgroups, seccomp's actions; no hooks or LSM yet.
+    # libcap names them), cgroups, seccomp's actions, the hooks it runs.
     run runc features
     assert_success
     assert_equal "$(jq -c '[.ociVersionMin, .hooks, .linux.namespaces, .linux.cgroup, .linux.seccomp.enabled, (.linux.seccomp.actions | length)]' <<<"$output")" \
-        '["1.0.0",[],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},true,8]'
+        '["1.0.0",["prestart","createRuntime","poststart","poststop"],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},true,8]'
     assert_equal "$(jq '.linux.capabilities | length' <<<"$output")" "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))"
     assert_equal "$(jq -r '.linux.capabilities[0]' <<<"$output")" CAP_CHOWN
 }
@@ -517,4 +518,43 @@ J
         | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
         "config.json: a user namespace with the network namespace of the host is not supported by minictr"
     runc delete --force c1
+}
+
+@test "oci hooks: prestart and createRuntime at create, poststart at start, poststop at delete, with the state on stdin; a failing one" {
+    # A hook that records its kind, its environment and the state it reads.
+    cat >"$WORK/hook" <<HOOK
+#!/bin/sh
+printf '%s %s %s\n' "\$1" "\${HOOK_ENV:--}" "\$(cat)" >>"$WORK/hooks.log"
+HOOK
+    chmod +x "$WORK/hook"
+    set_config '.hooks = {
+        "prestart": [{"path": "'"$WORK"'/hook", "args": ["hook", "prestart"], "env": ["HOOK_ENV=e1"]}],
+        "createRuntime": [{"path": "'"$WORK"'/hook", "args": ["hook", "createRuntime"], "timeout": 5}],
+        "poststart": [{"path": "'"$WORK"'/hook", "args": ["hook", "poststart"]}],
+        "poststop": [{"path": "'"$WORK"'/hook", "args": ["hook", "poststop"]}]}'
+    create c1
+    # Each with its args and env, the state (id, status, pid, bundle) on
+    # its stdin.
+    assert_equal "$(cut -d' ' -f1-2 "$WORK/hooks.log" | xargs)" "prestart e1 createRuntime -"
+    assert_equal "$(sed -n 1p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid, .bundle]')" \
+        "[\"c1\",\"creating\",$PID,\"$WORK/b\"]"
+    runc start c1
+    assert_equal "$(sed -n 3p "$WORK/hooks.log" | cut -d' ' -f1)" poststart
+    assert_equal "$(sed -n 3p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.status, .pid]')" "[\"running\",$PID]"
+    runc delete --force c1
+    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f1)" poststop
+    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid]')" '["c1","stopped",0]'
+    # A prestart hook that fails fails create, and nothing is left; one
+    # that outlives its timeout is killed.
+    refused '.hooks = {"prestart": [{"path": "/bin/false"}]}' \
+        "\`hooks.prestart[0]\` \`/bin/false\` exited with 1"
+    refused '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
+        "\`hooks.createRuntime[0]\` \`/bin/sleep\` did not end in 1 s: Connection timed out"
+    # A failing poststop hook is told, and delete goes on.
+    set_config '.hooks = {"poststop": [{"path": "/bin/false"}]}'
+    create c2
+    run runc delete c2
+    assert_success
+    assert_output "minictr: warning: \`hooks.poststop[0]\` \`/bin/false\` exited with 1"
+    [ ! -e "$RUNC_ROOT/c2" ]
 }
