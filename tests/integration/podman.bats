@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # podman (Debian's, with its conmon) with minictr as its OCI runtime (issue
-# #16): `run --rm`, exit codes, `run -d` + `stop` + `rm`, `-m` and
-# `--pids-limit` in the container's cgroup, `--network none`.  Hermetic:
+# #16): `run --rm`, exit codes, `run -d` + `exec` + `stop` + `rm`, `-m` and
+# `--pids-limit` in the container's cgroup, `-t`, seccomp, `--network`.  Hermetic:
 # podman's storage (vfs), run and temp dirs, its containers.conf and the
-# runtime's --root are this test's; the image is imported from the built-in
-# busybox rootfs; no registry, no network.
+# runtime's --root are this test's; the image is built here from the
+# built-in busybox rootfs and `podman load`ed; no registry, no network.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -41,8 +41,16 @@ EOF
     # The containers' cgroups go below minictr's parent for this state dir
     # (relative: below this process's cgroup, as minictr's own).
     CG_PARENT=minictr-$(state_id)
+    # The image: the built-in busybox rootfs as one layer (umoci), written
+    # as a docker-archive (skopeo, what `podman save` writes), loaded.
     tar -C "$WORK/bb" -xf "$(busybox_image)"
-    tar -C "$WORK/bb/rootfs" -c . | pm import - bb >/dev/null
+    tar -C "$WORK/bb/rootfs" --numeric-owner -cf "$WORK/bb.tar" .
+    umoci init --layout "$WORK/lay"
+    umoci new --image "$WORK/lay:bb"
+    umoci raw add-layer --image "$WORK/lay:bb" "$WORK/bb.tar"
+    umoci config --image "$WORK/lay:bb" --config.cmd /bin/sh
+    skopeo copy --quiet "oci:$WORK/lay:bb" "docker-archive:$WORK/bb-image.tar:localhost/bb:latest"
+    pm load -q -i "$WORK/bb-image.tar" >/dev/null
 }
 
 teardown() {
