@@ -21,6 +21,8 @@
 #define CG_WAIT_MS 5000
 #define CG_RMDIR_MS 2000
 #define CG_POLL_MS 10
+/* A freeze not done after this many naps (250 ms) is asked again.  */
+#define FREEZE_RETRY_NAPS 25
 /* cgroup.procs can be long, but not this long.  */
 #define CG_FILE_MAX (16 * 1024 * 1024)
 
@@ -1025,6 +1027,8 @@ mc_cgroup_freeze (struct mc_cgroup *cg, bool frozen, mc_error_t *err)
   struct timespec end;
   bool now;
 
+  unsigned int naps = 0;
+
   if (cg->ops->request_freeze (cg, frozen, err) < 0)
     return -1;
   deadline_in (&end, CG_WAIT_MS);
@@ -1039,6 +1043,11 @@ mc_cgroup_freeze (struct mc_cgroup *cg, bool frozen, mc_error_t *err)
                               frozen ? "freeze" : "thaw", mc_cgroup_path (cg, "freezer"),
                               frozen ? "frozen" : "thawed", CG_WAIT_MS / 1000);
       nap ();
+      /* cgroup1's freezer may stay FREEZING when a task was starting
+         (forking, in exec) as it went round them: asked again, it goes
+         round again, as LXC's freeze loop asks.  Harmless on cgroup2.  */
+      if (++naps % FREEZE_RETRY_NAPS == 0 && cg->ops->request_freeze (cg, frozen, err) < 0)
+        return -1;
     }
 }
 
