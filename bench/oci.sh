@@ -187,22 +187,9 @@ run_made=""
 for c in /run/containerd /run/containerd/s /run/containerd/fifo; do
     [ -e "$c" ] || run_made="$c $run_made"
 done
-cat >"$work/containerd.toml" <<TOML
-version = 2
-root = "$work/ctd/root"
-state = "$work/ctd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
-  "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$work/ctd.sock"
-[ttrpc]
-  address = "$work/ctd.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$work/ctd/opt"
-TOML
-c() { ctr -a "$work/ctd.sock" -n bench "$@"; }
+mkdir -p "$work/ctd"
+scripts/containerd-conf.sh "$work/ctd" >"$work/containerd.toml"
+c() { ctr -a "$work/ctd/c.sock" -n bench "$@"; }
 python3 "$work/reaper.py" containerd --config "$work/containerd.toml" >"$work/containerd.log" 2>&1 &
 reaper_pid=$!
 for _ in $(seq 200); do
@@ -269,7 +256,7 @@ measure "runtime alone, create+start+delete" 0.80 "$work/cycle {} $work/bundle"
 measure "podman run --rm bb true" 1.00 \
     "podman --root $work/pm/root --runroot $work/pm/runroot --storage-driver vfs --tmpdir $work/pm/tmp --runtime {} run $pm_flags bb true"
 measure "ctr run --rm true" 1.00 \
-    "ctr -a $work/ctd.sock -n bench run --rm --runc-binary {} --runc-root $work/ctr-root --cgroup $tag/ctr --rootfs $work/bundle/rootfs ctr1 /bin/true" bin
+    "ctr -a $work/ctd/c.sock -n bench run --rm --runc-binary {} --runc-root $work/ctr-root --cgroup $tag/ctr --rootfs $work/bundle/rootfs ctr1 /bin/true" bin
 if [ "$BENCH_STRICT" = 1 ] && [ "$missed" = 1 ]; then
     exit 1
 fi

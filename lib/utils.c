@@ -606,3 +606,29 @@ mc_plain_name_validate (const char *what, const char *name, mc_error_t *err)
   return 0;
 }
 
+/* ---- signals passed on ------------------------------------------------------ */
+
+static volatile pid_t forward_to;
+
+static void
+on_forwarded (int sig)
+{
+  if (forward_to > 0)
+    kill (forward_to, sig);
+}
+
+void
+mc_forward_signals (pid_t to, bool winch)
+{
+  static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+  struct sigaction sa;
+  size_t i;
+
+  memset (&sa, 0, sizeof (sa));
+  sa.sa_handler = on_forwarded;
+  sa.sa_flags = SA_RESTART;
+  forward_to = to;
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    if (winch || forwarded[i] != SIGWINCH)
+      sigaction (forwarded[i], &sa, NULL);
+}

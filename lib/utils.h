@@ -117,4 +117,9 @@ int mc_run_in_child (int (*fn) (void *arg, mc_error_t *err), void *arg, mc_error
  * the error says "invalid WHAT name".  */
 int mc_plain_name_validate (const char *what, const char *name, mc_error_t *err);
 
+/* Pass on to TO the signals a caller sends to the calling process (HUP,
+ * INT, QUIT, TERM, USR1, USR2, and WINCH when asked): a SIGTERM for an
+ * exec's CLI is one for its command.  Called again, to another.  */
+void mc_forward_signals (pid_t to, bool winch);
+
 #endif

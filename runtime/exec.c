@@ -210,33 +210,10 @@ enter (struct exec_ctx *x, mc_error_t *err)
   return 0;
 }
 
-/* Signals passed on, as LXD's client passes them: a SIGTERM for the CLI
- * (or, through the API's control socket, for the operation) is one for
- * the command, which ends as it chooses to.  The CLI's goes to the
- * helper, the helper's to the command.  */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
-static volatile pid_t forward_to;
-
-static void
-on_forwarded (int sig)
-{
-  if (forward_to > 0)
-    kill (forward_to, sig);
-}
-
-static void
-forward_signals (pid_t to)
-{
-  struct sigaction sa;
-  size_t i;
-
-  memset (&sa, 0, sizeof (sa));
-  sa.sa_handler = on_forwarded;
-  sa.sa_flags = SA_RESTART;
-  forward_to = to;
-  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
-    sigaction (forwarded[i], &sa, NULL);
-}
+/* Signals passed on (mc_forward_signals), as LXD's client passes them: a
+ * SIGTERM for the CLI (or, through the API's control socket, for the
+ * operation) is one for the command, which ends as it chooses to.  The
+ * CLI's goes to the helper, the helper's to the command.  */
 
 __attribute__ ((noreturn)) static void
 helper_main (struct exec_ctx *x)
@@ -255,7 +232,7 @@ helper_main (struct exec_ctx *x)
     }
   if (pid == 0)
     run_command (x, master);
-  forward_signals (pid);
+  mc_forward_signals (pid, false);
   if (master >= 0)
     close (master);
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
@@ -570,7 +547,7 @@ mc_container_exec (struct mc_store *s, const struct mc_exec_request *req, int *s
       pin[0] = pout[1] = -1;
     }
   if (pid > 0)
-    forward_signals (pid);
+    mc_forward_signals (pid, false);
   ret = pid < 0 ? mc_make_error (err, errno, "fork") : wait_result (&x, &pin[1], &pout[0], &perr[0], status, err);
   if (pid > 0)
     waitpid (pid, &st, 0);

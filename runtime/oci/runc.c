@@ -1198,32 +1198,6 @@ fail:
   _exit (code);
 }
 
-static volatile pid_t forward_to;
-
-static void
-on_forwarded (int sig)
-{
-  if (forward_to > 0)
-    kill (forward_to, sig);
-}
-
-/* What a runtime's caller sends to `exec` (containerd's shim, a user's
- * ^C) is the command's.  */
-static void
-forward_signals (pid_t to)
-{
-  static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
-  struct sigaction sa;
-  size_t i;
-
-  memset (&sa, 0, sizeof (sa));
-  sa.sa_handler = on_forwarded;
-  sa.sa_flags = SA_RESTART;
-  forward_to = to;
-  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
-    sigaction (forwarded[i], &sa, NULL);
-}
-
 /* The helper: joins the container's namespaces (all at once, by its
  * process's pidfd), forks the command there, tells its PID and, unless
  * detached, its end.  */
@@ -1259,7 +1233,7 @@ exec_helper (struct exec_ctx *x, bool detach)
   mc_sync_send (x->sock, MC_SYNC_PID, (int) pid, NULL, -1);
   if (detach)
     _exit (0);
-  forward_signals (pid);
+  mc_forward_signals (pid, true);
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   mc_sync_send (x->sock, MC_SYNC_GO, status, NULL, -1);
@@ -1276,7 +1250,7 @@ exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, i
   int r;
 
   *status = 0;
-  forward_signals (helper);
+  mc_forward_signals (helper, true);
   while ((r = mc_sync_recv (x->sock, &msg, NULL, err)) > 0)
     {
       if (msg.type == MC_SYNC_ERROR)
@@ -1293,7 +1267,7 @@ exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, i
               return -1;
             }
           /* Attached, the command's signals go to it straight.  */
-          forward_signals (msg.status);
+          mc_forward_signals (msg.status, true);
         }
       else if (msg.type == MC_SYNC_GO)
         {

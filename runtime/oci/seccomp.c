@@ -4,7 +4,6 @@
 #include "lib/utils.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -55,23 +54,8 @@ static const char *const arches[] = {
   "SCMP_ARCH_S390X",   "SCMP_ARCH_RISCV64",
 };
 
-static int
-bad (mc_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static int
-bad (mc_error_t *err, const char *fmt, ...)
-{
-  cleanup_free char *what = NULL;
-  va_list ap;
-  int r;
-
-  va_start (ap, fmt);
-  r = vasprintf (&what, fmt, ap);
-  va_end (ap);
-  if (r < 0)
-    abort ();
-  return mc_make_error (err, 0, "config.json: `linux.seccomp%s", what);
-}
+/* An error about the profile: FMT goes on from "`linux.seccomp".  */
+#define bad(err, fmt, ...) mc_make_error (err, 0, "config.json: `linux.seccomp" fmt, ##__VA_ARGS__)
 
 /* OBJ's ACTION (and errnoRet) at WHERE: *OUT.  */
 static int

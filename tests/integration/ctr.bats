@@ -26,21 +26,7 @@ setup() {
     for d in /run/containerd /run/containerd/s /run/containerd/fifo; do
         [ -e "$d" ] || RUN_MADE="$d $RUN_MADE"
     done
-    cat >"$CTD_DIR/config.toml" <<EOF
-version = 2
-root = "$CTD_DIR/root"
-state = "$CTD_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
-  "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$CTD_DIR/c.sock"
-[ttrpc]
-  address = "$CTD_DIR/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CTD_DIR/opt"
-EOF
+    "$BATS_TEST_DIRNAME/../../scripts/containerd-conf.sh" "$CTD_DIR" >"$CTD_DIR/config.toml"
     # Under a subreaper that reaps the shims (which leave containerd for
     # the nearest one: on a host whose PID 1 reaps nothing, they would
     # stay zombies); it ends once containerd and they all have.
