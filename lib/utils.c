@@ -2,12 +2,14 @@
 #include "lib/syscalls.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -631,4 +633,39 @@ mc_forward_signals (pid_t to, bool winch)
   for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
     if (winch || forwarded[i] != SIGWINCH)
       sigaction (forwarded[i], &sa, NULL);
+}
+
+/* ---- fds closed before an exec ------------------------------------------------- */
+
+static int
+close_span (unsigned int lo, unsigned int hi, bool cloexec)
+{
+  return lo > hi ? 0 : mc_sys_close_range (lo, hi, cloexec ? CLOSE_RANGE_CLOEXEC : 0);
+}
+
+void
+mc_close_fds_from (int from, int keep, bool cloexec)
+{
+  struct rlimit rl;
+  long i, max;
+
+  if (keep < from)
+    keep = -1;
+  if (keep < 0 ? close_span ((unsigned int) from, ~0U, cloexec) == 0
+               : (close_span ((unsigned int) from, (unsigned int) keep - 1, cloexec) == 0
+                  && close_span ((unsigned int) keep + 1, ~0U, cloexec) == 0))
+    return;
+  /* No close_range (an old kernel, or a seccomp profile that denies it):
+     one by one, up to the fd limit.  */
+  max = getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (1 << 20)
+            ? (long) rl.rlim_cur
+            : 1 << 20;
+  for (i = from; i < max; i++)
+    if (i != keep)
+      {
+        if (cloexec)
+          fcntl ((int) i, F_SETFD, FD_CLOEXEC);
+        else
+          close ((int) i);
+      }
 }

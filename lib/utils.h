@@ -122,4 +122,10 @@ int mc_plain_name_validate (const char *what, const char *name, mc_error_t *err)
  * exec's CLI is one for its command.  Called again, to another.  */
 void mc_forward_signals (pid_t to, bool winch);
 
+/* Every fd from FROM up but KEEP (-1: none) closed, or with CLOEXEC
+ * marked close-on-exec: close_range, or one by one when it is refused
+ * (an old kernel; a container's seccomp profile that denies it), so that
+ * no fd of ours ever reaches a container's program.  */
+void mc_close_fds_from (int from, int keep, bool cloexec);
+
 #endif

@@ -372,9 +372,17 @@ run_process (const struct mc_oci_run *run, uid_t uid, gid_t gid, int sock)
   if ((run->console_sock >= 0 && mc_oci_console (run->console_sock, run->console_rows, run->console_cols, &err) < 0)
       || mc_oci_take_user (run, uid, gid, &err) < 0)
     mc_sync_die (sock, &err);
-  if (run->console_sock >= 0)
-    close (run->console_sock);
-  close (sock);
+  /* It may wait for `start` a long time, with processes of its container
+     exec'd beside it (as root, with its capabilities): until its exec
+     it is the host's binary, so not dumpable (no /proc/PID/fd or exe of
+     it for them), and it keeps no fd of ours but the fifo's (the sync
+     socket's closing tells its creator it is ready).  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      mc_sync_die (sock, &err);
+    }
+  mc_close_fds_from (3, run->start_fifo, false);
   snprintf (fifo, sizeof (fifo), "/proc/self/fd/%d", run->start_fifo);
   fd = open (fifo, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write (fd, "0", 1) != 1)
@@ -437,7 +445,7 @@ oci_exec (struct mc_child_spec *c, int sock)
           mc_sync_die (sock, &err);
         }
       run_process (c->run, uid, gid, sock);
-      syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+      mc_close_fds_from (3, -1, true);
       execve (found, argv, envp);
       fprintf (stderr, "minictr: exec `%s`: %s\n", found, strerror (errno));
       _exit (127);

@@ -417,7 +417,11 @@ apply_cpu (struct mc_cgroup *cg, const struct mc_oci_bundle *b, mc_error_t *err)
             snprintf (quota, sizeof (quota), "%" PRId64, b->cpu_quota);
           else
             snprintf (quota, sizeof (quota), "max");
-          snprintf (value, sizeof (value), "%s %" PRIu64, quota, b->cpu_period ? b->cpu_period : 100000);
+          /* Without a period, the quota alone: the cgroup's period stays.  */
+          if (b->cpu_period)
+            snprintf (value, sizeof (value), "%s %" PRIu64, quota, b->cpu_period);
+          else
+            snprintf (value, sizeof (value), "%s", quota);
           if (mc_cgroup_write (cg, "cpu.max", value, err) < 0)
             return mc_error_prefix (err, "linux.resources.cpu");
         }
@@ -442,6 +446,37 @@ apply_cpu (struct mc_cgroup *cg, const struct mc_oci_bundle *b, mc_error_t *err)
   if (b->cpu_mems && mc_cgroup_write (cg, "cpuset.mems", b->cpu_mems, err) < 0)
     return mc_error_prefix (err, "linux.resources.cpu.mems");
   return 0;
+}
+
+/* The cpu resources as state.json keeps them, for `update` to apply
+ * again after the whole limits set (which resets cpu).  */
+static json_t *
+cpu_state (const struct mc_oci_bundle *b)
+{
+  json_t *o = json_pack ("{s:I, s:I, s:I}", "shares", (json_int_t) b->cpu_shares, "quota", (json_int_t) b->cpu_quota,
+                         "period", (json_int_t) b->cpu_period);
+
+  if (b->cpu_cpus)
+    json_object_set_new (o, "cpus", json_string (b->cpu_cpus));
+  if (b->cpu_mems)
+    json_object_set_new (o, "mems", json_string (b->cpu_mems));
+  return o;
+}
+
+/* B's cpu resources: those it was given over those ST kept.  */
+static void
+cpu_merge (struct mc_oci_bundle *b, json_t *st)
+{
+  if (b->cpu_shares == 0)
+    b->cpu_shares = (uint64_t) json_integer_value (json_object_get (st, "shares"));
+  if (b->cpu_quota == 0)
+    b->cpu_quota = json_integer_value (json_object_get (st, "quota"));
+  if (b->cpu_period == 0)
+    b->cpu_period = (uint64_t) json_integer_value (json_object_get (st, "period"));
+  if (b->cpu_cpus == NULL && json_is_string (json_object_get (st, "cpus")))
+    b->cpu_cpus = xstrdup (json_string_value (json_object_get (st, "cpus")));
+  if (b->cpu_mems == NULL && json_is_string (json_object_get (st, "mems")))
+    b->cpu_mems = xstrdup (json_string_value (json_object_get (st, "mems")));
 }
 
 static int
@@ -728,6 +763,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
     json_object_set (state, "seccomp", b->seccomp);
   if (state && b->hooks)
     json_object_set (state, "hooks", b->hooks);
+  if (state)
+    json_object_set_new (state, "cpu", cpu_state (b));
   if (write_json_at (cfd, "state.json", state, err) < 0)
     {
       kill (pid, SIGKILL);
@@ -1190,7 +1227,7 @@ exec_command (struct exec_ctx *x)
     }
   if (x->run.console_sock >= 0)
     close (x->run.console_sock);
-  syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  mc_close_fds_from (3, -1, true);
   execve (found, p->args, p->env);
   mc_make_error (&err, errno, "exec `%s`", found);
 fail:
@@ -1466,6 +1503,8 @@ mc_oci_update (const char *root, const char *id, json_t *resources, mc_error_t *
   if (b.memory_swap != 0)
     json_object_set_new (c.state, "memory_swap", json_integer (b.memory_swap));
   b.memory_swap = json_integer_value (json_object_get (c.state, "memory_swap"));
+  cpu_merge (&b, json_object_get (c.state, "cpu"));
+  json_object_set_new (c.state, "cpu", cpu_state (&b));
   b.memory_limit = -1;
   if (json_is_string (json_object_get (limits, "limits.memory")))
     b.memory_limit = strtoll (json_string_value (json_object_get (limits, "limits.memory")), NULL, 10);

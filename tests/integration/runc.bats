@@ -322,13 +322,24 @@ wait_file() {
 @test "oci exec (attached, detached, --process with user and capabilities, a terminal), create with a terminal" {
     local pid2
     create c1
+    # Waiting for `start`, the process holds no fd of ours but the fifo's
+    # (0-2 and one), and a process exec'd beside it (root, with the same
+    # capabilities) cannot reach its fds or exe: it is not dumpable until
+    # it execs (the CVE-2019-5736 class).
+    assert_equal "$(find "/proc/$PID/fd" -mindepth 1 | wc -l)" 4
+    run runc exec c1 cat /proc/1/fd/0
+    assert_failure
+    assert_output "cat: can't open '/proc/1/fd/0': Permission denied"
+    run runc exec c1 readlink /proc/1/exe
+    assert_failure
+    assert_output ""
     runc start c1
     status_is c1 running
     # Attached: its output, its exit code; in the container's PID namespace.
     # shellcheck disable=SC2016 # expanded inside the container
-    run runc exec -e FOO=bar --cwd /tmp c1 sh -c 'echo "$$ $FOO $(pwd) $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
+    run runc exec -e FOO=bar --cwd /tmp c1 sh -c 'echo "$FOO $(pwd) $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
     assert_failure 3
-    assert_output "2 bar /tmp sleep 1000 "
+    assert_output "bar /tmp sleep 1000 "
     # Detached (as conmon runs it): back once it runs, its PID in the pid
     # file, in the container's cgroup; reaped by the subreaper.
     python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/x.exits" "$MINICTR_BIN" oci --root "$RUNC_ROOT" \
@@ -393,16 +404,30 @@ J
 }
 
 @test "oci update changes the limits given and keeps the others; features says what minictr carries out" {
-    local cg_mem cg_pids mem_file
-    set_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}'
+    local cg_mem cg_pids cg_cpu mem_file
+    set_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
+        | .linux.resources.cpu = {"shares": 512, "quota": 50000}'
     create c1
     runc start c1
     status_is c1 running
     cg_mem=$(cgroup_dir "$PID" memory)
     cg_pids=$(cgroup_dir "$PID" pids)
+    cg_cpu=$(cgroup_dir "$PID" cpu)
     if [ -e "$cg_mem/memory.max" ]; then mem_file=memory.max; else mem_file=memory.limit_in_bytes; fi
     runc update --memory 32m c1
     assert_equal "$(cat "$cg_mem/$mem_file") $(cat "$cg_pids/pids.max")" "33554432 50"
+    # The cpu resources of create stay (the whole limits set is applied).
+    if [ -e "$cg_cpu/cpu.max" ]; then
+        assert_equal "$(cat "$cg_cpu/cpu.max") $(cat "$cg_cpu/cpu.weight")" "50000 100000 20"
+    else
+        assert_equal "$(cat "$cg_cpu/cpu.cfs_quota_us") $(cat "$cg_cpu/cpu.shares")" "50000 512"
+    fi
+    echo '{"cpu": {"quota": 20000}}' | runc update --resources - c1
+    if [ -e "$cg_cpu/cpu.max" ]; then
+        assert_equal "$(cat "$cg_cpu/cpu.max") $(cat "$cg_cpu/cpu.weight")" "20000 100000 20"
+    else
+        assert_equal "$(cat "$cg_cpu/cpu.cfs_quota_us") $(cat "$cg_cpu/cpu.shares")" "20000 512"
+    fi
     echo '{"pids": {"limit": 70}}' | runc update --resources - c1
     assert_equal "$(cat "$cg_mem/$mem_file") $(cat "$cg_pids/pids.max")" "33554432 70"
     # -1: no limit.
