@@ -762,10 +762,21 @@ collect_pids (int dfd, const char *shown, struct pid_list *l, mc_error_t *err)
   cleanup_free char *s = NULL;
   cleanup_close int fd = openat (dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 
+  /* A cgroup removed since it was opened (a systemd host removes an
+     empty scope's tree, maybe while we look: its files then read ENODEV)
+     holds no process: only an empty cgroup can be removed.  */
+  if (fd < 0 && (errno == ENOENT || errno == ENODEV))
+    return 0;
   if (fd < 0)
     return mc_make_error (err, errno, "open `%s`", procs);
-  if (mc_read_fd (fd, procs, CG_FILE_MAX, &s, NULL, err) < 0
-      || parse_procs (s, procs, l, err) < 0)
+  if (mc_read_fd (fd, procs, CG_FILE_MAX, &s, NULL, err) < 0)
+    {
+      if ((*err)->status != ENODEV)
+        return -1;
+      mc_error_release (err);
+      return 0;
+    }
+  if (parse_procs (s, procs, l, err) < 0)
     return -1;
   return for_each_child (dfd, shown, collect_child, l, err);
 }

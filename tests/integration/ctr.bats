@@ -66,12 +66,15 @@ teardown() {
         kill "$CTD_PID" 2>/dev/null || true
     fi
     if [ -n "${REAPER_PID:-}" ]; then
+        # The subreaper's children (containerd, shims) gone within 10 s,
+        # else killed; then the subreaper.
         for _ in $(seq 200); do
-            [ -e "/proc/$REAPER_PID" ] || break
+            [ -n "$(pgrep -P "$REAPER_PID")" ] || break
             sleep 0.05
         done
-        # (a containerd that did not stop in 10 s)
-        [ -z "${CTD_PID:-}" ] || kill -KILL "$CTD_PID" 2>/dev/null || true
+        for id in $(pgrep -P "$REAPER_PID"); do
+            kill -KILL "$id" 2>/dev/null || true
+        done
         kill "$REAPER_PID" 2>/dev/null || true
     fi
     find /sys/fs/cgroup -maxdepth 7 -depth -type d -path "*/${CG_PARENT:-none}*" -exec rmdir {} \; 2>/dev/null || true
