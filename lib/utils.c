@@ -615,8 +615,11 @@ static volatile pid_t forward_to;
 static void
 on_forwarded (int sig)
 {
+  int saved = errno;
+
   if (forward_to > 0)
     kill (forward_to, sig);
+  errno = saved;
 }
 
 void

@@ -551,7 +551,7 @@ mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
 }
 
 int
-mc_rootfs_mount_sys (int rootfd, int cgroup_dirfd, mc_error_t *err)
+mc_rootfs_mount_sys (int rootfd, bool host_cgroupns, int cgroup_dirfd, mc_error_t *err)
 {
   cleanup_close int tree = -1;
   cleanup_close int target = -1;
@@ -559,8 +559,11 @@ mc_rootfs_mount_sys (int rootfd, int cgroup_dirfd, mc_error_t *err)
   char link[64], path[PATH_MAX];
   ssize_t n;
 
+  /* In the host's cgroup namespace with no cgroup2 directory of its own
+     (a host without cgroup2): no cgroup2 mount, which would show the
+     host's whole tree.  */
   if (cgroup_dirfd < 0)
-    return mount_sys (rootfd, host_has_cgroup2 (), err);
+    return mount_sys (rootfd, !host_cgroupns && host_has_cgroup2 (), err);
   /* The host's cgroup namespace: a cgroup2 mount would show its whole
      tree, so the container's own cgroup is bound there (as runc does).  */
   if (mount_sys (rootfd, false, err) < 0)

@@ -47,12 +47,13 @@ struct mc_owner
 int mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err);
 
 /* /sys (read-only, with cgroup2 at /sys/fs/cgroup when the host has it):
- * in the container's network namespace, and cgroup namespace.  With
+ * in the container's network namespace, and cgroup namespace (HOST_CGROUPNS:
+ * the host's; then never a cgroup2 mount).  With
  * CGROUP_DIRFD (the container's cgroup2 directory; -1: none), that
  * directory bound at /sys/fs/cgroup instead: for a container in the
  * host's cgroup namespace, where a cgroup2 mount would show the whole
  * tree.  */
-int mc_rootfs_mount_sys (int rootfd, int cgroup_dirfd, mc_error_t *err);
+int mc_rootfs_mount_sys (int rootfd, bool host_cgroupns, int cgroup_dirfd, mc_error_t *err);
 
 /* A tmpfs made from OPTIONS (mount(8)'s: ro, noexec, the atime modes;
  * the others as the filesystem's, such as mode= and size=), always

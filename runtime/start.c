@@ -723,7 +723,12 @@ build_tree (struct builder *b, mc_error_t *err)
   /* In the host's cgroup namespace, the container's own cgroup is what
      it sees at /sys/fs/cgroup.  */
   if (c->run && c->run->cgroupns_host)
-    cgroup_dirfd = mc_cgroup_unified_dirfd (c->cgroup);
+    {
+      /* (none only where the host has no cgroup2 at all)  */
+      cgroup_dirfd = mc_cgroup_unified_dirfd (c->cgroup);
+      if (cgroup_dirfd < 0 && errno != ENOENT)
+        return mc_make_error (err, errno, "open the container's cgroup2 directory");
+    }
   if (!c->privileged)
     {
       if ((userns = open_userns (b->init, err)) < 0)
@@ -740,7 +745,7 @@ build_tree (struct builder *b, mc_error_t *err)
     return -1;
   if (wait_ready (b, err) < 0 || join_ns (b->init, "net", CLONE_NEWNET, err) < 0
       || join_ns (b->init, "cgroup", CLONE_NEWCGROUP, err) < 0
-      || mc_rootfs_mount_sys (rootfd, cgroup_dirfd, err) < 0)
+      || mc_rootfs_mount_sys (rootfd, c->run && c->run->cgroupns_host, cgroup_dirfd, err) < 0)
     return -1;
   if ((mask_after = mount_proc (b, rootfd, err)) < 0 || write_sysctls (b, rootfd, err) < 0)
     return -1;

@@ -525,102 +525,108 @@ hook_state (json_t *annotations, const char *id, const char *status, pid_t pid, 
                     (int) pid, "bundle", bundle, "annotations", annotations ? annotations : json_object ());
 }
 
-/* Run the hooks of KIND in order, STATE on each one's stdin, its stdout
- * and stderr ours; the first that fails (exits with another code than 0,
- * is killed, or outlives its timeout, then killed) is the error.  */
+static int run_hook (json_t *h, const char *kind, size_t i, const char *text, mc_error_t *err);
+
+/* Run the hooks of KIND in order, STATE on each one's stdin, their stdout
+ * and stderr ours.  One fails when it exits with another code than 0, is
+ * killed, or outlives its timeout (then killed): the first is the error;
+ * with WARN_ALL (poststart, poststop, as the spec says) each is told as a
+ * warning and the others still run.  */
 static int
-run_hooks (json_t *hooks, const char *kind, json_t *state, mc_error_t *err)
+run_hooks (json_t *hooks, const char *kind, json_t *state, bool warn_all, mc_error_t *err)
 {
-  json_t *list = json_object_get (hooks, kind), *h, *v;
   cleanup_free char *text = json_dumps (state, JSON_COMPACT);
-  size_t i, j;
+  json_t *h;
+  size_t i;
 
-  json_array_foreach (list, i, h)
+  json_array_foreach (json_object_get (hooks, kind), i, h)
     {
-      const char *path = json_string_value (json_object_get (h, "path"));
-      json_t *args = json_object_get (h, "args"), *env = json_object_get (h, "env");
-      json_int_t timeout = json_integer_value (json_object_get (h, "timeout"));
-      cleanup_free char **argv = xmalloc0 ((json_array_size (args) + 2) * sizeof (char *));
-      cleanup_free char **envp = xmalloc0 ((json_array_size (env) + 1) * sizeof (char *));
-      cleanup_close int pidfd = -1;
-      struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-      int fds[2], status;
-      pid_t pid;
+      mc_error_t e = NULL;
 
-      json_array_foreach (args, j, v)
-        argv[j] = (char *) json_string_value (v);
-      if (argv[0] == NULL)
-        argv[0] = (char *) path;
-      json_array_foreach (env, j, v)
-        envp[j] = (char *) json_string_value (v);
-      if (pipe2 (fds, O_CLOEXEC) < 0)
-        return mc_make_error (err, errno, "pipe");
-      fflush (stdout);
-      fflush (stderr);
-      pid = fork ();
-      if (pid == 0)
-        {
-          if (dup2 (fds[0], 0) < 0)
-            _exit (126);
-          syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-          execve (path, argv, envp);
-          fprintf (stderr, "minictr: hook `%s`: %s\n", path, strerror (errno));
-          _exit (127);
-        }
-      close (fds[0]);
-      if (pid < 0)
-        {
-          close (fds[1]);
-          return mc_make_error (err, errno, "fork");
-        }
-      /* A hook that reads nothing closes the pipe: no SIGPIPE for us.  */
-      sigaction (SIGPIPE, &ign, &old);
-      if (mc_write_all (fds[1], text, strlen (text)) < 0 && errno != EPIPE)
-        mc_make_error (err, errno, "write the state to hook `%s`", path);
-      sigaction (SIGPIPE, &old, NULL);
-      close (fds[1]);
-      pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-      if (timeout > 0 && pidfd >= 0)
-        {
-          struct pollfd p = { pidfd, POLLIN, 0 };
-          int r;
-
-          while ((r = poll (&p, 1, (int) (timeout * 1000))) < 0 && errno == EINTR)
-            ;
-          if (r == 0)
-            {
-              kill (pid, SIGKILL);
-              waitpid (pid, &status, 0);
-              mc_error_release (err);
-              return mc_make_error (err, ETIMEDOUT, "`hooks.%s[%zu]` `%s` did not end in %lld s", kind, i, path,
-                                    (long long) timeout);
-            }
-        }
-      while (waitpid (pid, &status, 0) < 0)
-        if (errno != EINTR)
-          return mc_make_error (err, errno, "waitpid");
-      if (*err)
+      if (run_hook (h, kind, i, text, warn_all ? &e : err) == 0)
+        continue;
+      if (!warn_all)
         return -1;
-      if (WIFSIGNALED (status))
-        return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` was killed by signal %d", kind, i, path,
-                              WTERMSIG (status));
-      if (WEXITSTATUS (status) != 0)
-        return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` exited with %d", kind, i, path, WEXITSTATUS (status));
+      fprintf (stderr, "minictr: warning: %s\n", e->msg);
+      mc_error_release (&e);
     }
   return 0;
 }
 
-/* The hooks whose failure is only told (poststart, poststop), as runc.  */
-static void
-run_hooks_warn (json_t *hooks, const char *kind, json_t *state)
+static int
+run_hook (json_t *h, const char *kind, size_t i, const char *text, mc_error_t *err)
 {
-  mc_error_t e = NULL;
+  const char *path = json_string_value (json_object_get (h, "path"));
+  json_t *args = json_object_get (h, "args"), *env = json_object_get (h, "env"), *v;
+  json_int_t timeout = json_integer_value (json_object_get (h, "timeout"));
+  cleanup_free char **argv = xmalloc0 ((json_array_size (args) + 2) * sizeof (char *));
+  cleanup_free char **envp = xmalloc0 ((json_array_size (env) + 1) * sizeof (char *));
+  cleanup_close int pidfd = -1;
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  int fds[2], status;
+  size_t j;
+  pid_t pid;
 
-  if (run_hooks (hooks, kind, state, &e) < 0)
+  json_array_foreach (args, j, v)
+    argv[j] = (char *) json_string_value (v);
+  if (argv[0] == NULL)
+    argv[0] = (char *) path;
+  json_array_foreach (env, j, v)
+    envp[j] = (char *) json_string_value (v);
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return mc_make_error (err, errno, "pipe");
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  if (pid == 0)
     {
-      fprintf (stderr, "minictr: warning: %s\n", e->msg);
-      mc_error_release (&e);
+      if (dup2 (fds[0], 0) < 0)
+        _exit (126);
+      mc_close_fds_from (3, -1, true);
+      execve (path, argv, envp);
+      fprintf (stderr, "minictr: hook `%s`: %s\n", path, strerror (errno));
+      _exit (127);
     }
+  close (fds[0]);
+  if (pid < 0)
+    {
+      close (fds[1]);
+      return mc_make_error (err, errno, "fork");
+    }
+  /* A hook that reads nothing closes the pipe: no SIGPIPE for us.  */
+  sigaction (SIGPIPE, &ign, &old);
+  if (mc_write_all (fds[1], text, strlen (text)) < 0 && errno != EPIPE)
+    mc_make_error (err, errno, "write the state to hook `%s`", path);
+  sigaction (SIGPIPE, &old, NULL);
+  close (fds[1]);
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (timeout > 0 && pidfd >= 0)
+    {
+      struct pollfd p = { pidfd, POLLIN, 0 };
+      int r;
+
+      while ((r = poll (&p, 1, (int) (timeout * 1000))) < 0 && errno == EINTR)
+        ;
+      if (r == 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          mc_error_release (err);
+          return mc_make_error (err, ETIMEDOUT, "`hooks.%s[%zu]` `%s` did not end in %lld s", kind, i, path,
+                                (long long) timeout);
+        }
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return mc_make_error (err, errno, "waitpid");
+  if (*err)
+    return -1;
+  if (WIFSIGNALED (status))
+    return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` was killed by signal %d", kind, i, path,
+                          WTERMSIG (status));
+  if (WEXITSTATUS (status) != 0)
+    return mc_make_error (err, 0, "`hooks.%s[%zu]` `%s` exited with %d", kind, i, path, WEXITSTATUS (status));
+  return 0;
 }
 
 static void
@@ -788,9 +794,12 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
     {
       cleanup_json json_t *hs = hook_state (b->annotations, id, "creating", pid, b->dir);
 
-      if (run_hooks (b->hooks, "prestart", hs, err) < 0 || run_hooks (b->hooks, "createRuntime", hs, err) < 0)
+      if (run_hooks (b->hooks, "prestart", hs, false, err) < 0
+          || run_hooks (b->hooks, "createRuntime", hs, false, err) < 0)
         {
           kill (pid, SIGKILL);
+          if (pid_file)
+            unlink (pid_file);
           return -1;
         }
     }
@@ -988,7 +997,7 @@ mc_oci_start (const char *root, const char *id, mc_error_t *err)
       cleanup_json json_t *hs = hook_state (json_object_get (c.state, "annotations"), id, "running", c.pid,
                                             json_string_value (json_object_get (c.state, "bundle")));
 
-      run_hooks_warn (json_object_get (c.state, "hooks"), "poststart", hs);
+      run_hooks (json_object_get (c.state, "hooks"), "poststart", hs, true, NULL);
     }
   r = 0;
 out:
@@ -1085,7 +1094,7 @@ mc_oci_delete (const char *root, const char *id, bool force, mc_error_t *err)
       cleanup_json json_t *hs = hook_state (json_object_get (c.state, "annotations"), id, "stopped", 0,
                                             json_string_value (json_object_get (c.state, "bundle")));
 
-      run_hooks_warn (json_object_get (c.state, "hooks"), "poststop", hs);
+      run_hooks (json_object_get (c.state, "hooks"), "poststop", hs, true, NULL);
     }
   r = mc_rm_rf_at (AT_FDCWD, c.cdir, err);
 out:
@@ -1291,7 +1300,12 @@ exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, i
   while ((r = mc_sync_recv (x->sock, &msg, NULL, err)) > 0)
     {
       if (msg.type == MC_SYNC_ERROR)
-        return mc_make_error (err, 0, "%s", msg.text);
+        {
+          /* It never ran: no pid file names it.  */
+          if (have_pid && o->pid_file)
+            unlink (o->pid_file);
+          return mc_make_error (err, 0, "%s", msg.text);
+        }
       if (msg.type == MC_SYNC_PID && !have_pid)
         {
           char text[32];

@@ -575,11 +575,12 @@ HOOK
         "\`hooks.prestart[0]\` \`/bin/false\` exited with 1"
     refused '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
         "\`hooks.createRuntime[0]\` \`/bin/sleep\` did not end in 1 s: Connection timed out"
-    # A failing poststop hook is told, and delete goes on.
-    set_config '.hooks = {"poststop": [{"path": "/bin/false"}]}'
+    # A failing poststop hook is told, and the next ones and delete go on.
+    set_config '.hooks = {"poststop": [{"path": "/bin/false"}, {"path": "'"$WORK"'/hook", "args": ["hook", "poststop2"]}]}'
     create c2
     run runc delete c2
     assert_success
     assert_output "minictr: warning: \`hooks.poststop[0]\` \`/bin/false\` exited with 1"
     [ ! -e "$RUNC_ROOT/c2" ]
+    assert_equal "$(tail -1 "$WORK/hooks.log" | cut -d' ' -f1)" poststop2
 }
