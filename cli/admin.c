@@ -157,7 +157,16 @@ admin_boot (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
         }
       json_decref (cfg);
     }
+  r = cli_seal_if_privileged (names, NULL, err);
   json_decref (names);
+  if (r < 0)
+    {
+      for (i = 0; i < n; i++)
+        free (items[i].name);
+      free (items);
+      mc_store_close (&store);
+      return -1;
+    }
   qsort (items, n, sizeof (*items), boot_cmp);
   for (i = 0; i < n; i++)
     {

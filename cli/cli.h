@@ -142,6 +142,14 @@ struct mc_store;
 typedef int (*cli_locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
 int cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err);
 
+/* A privileged container's root is the host's: a command about to run a
+ * program in one of the containers NAMES (a JSON array; unknown names
+ * are left to the command's own error), or in a new container of config
+ * NEW (its profiles and keys; may be NULL), goes on from a sealed copy
+ * of the binary (lib/selfexe.h), which runs the command again from its
+ * start: call it before anything with effects.  */
+int cli_seal_if_privileged (json_t *names, json_t *new_cfg, mc_error_t *err);
+
 /* A YAML mapping from FD (standard input of `edit`, say).  */
 json_t *cli_read_yaml (int fd, const char *name, mc_error_t *err);
 /* DOC in the user's editor on a private temp file (/tmp/minictr-WHAT-*),

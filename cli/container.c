@@ -10,6 +10,10 @@
 #include "runtime/monitor.h"
 #include "cli/output.h"
 #include "runtime/history/snapshot.h"
+#include "runtime/config/config.h"
+#include "runtime/config/profiles.h"
+#include "runtime/config/stacking.h"
+#include "lib/selfexe.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -39,6 +43,43 @@ cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
     close (lock);
   mc_store_close (&store);
   return ret;
+}
+
+int
+cli_seal_if_privileged (json_t *names, json_t *new_cfg, mc_error_t *err)
+{
+  struct mc_store store;
+  bool privileged = false;
+  json_t *n;
+  size_t i;
+
+  if (mc_selfexe_is_sealed (err) != 0)
+    return *err ? -1 : 0;
+  if (mc_store_open (&store, err) < 0)
+    return -1;
+  json_array_foreach (names, i, n)
+    {
+      cleanup_json json_t *cfg = NULL;
+      mc_error_t e = NULL;
+
+      if ((cfg = mc_container_config_expanded (&store, json_string_value (n), &e)) == NULL)
+        mc_error_release (&e);
+      else if (mc_config_get_bool (cfg, "security.privileged", false))
+        privileged = true;
+    }
+  if (new_cfg && !privileged)
+    {
+      cleanup_json json_t *cfg = NULL;
+      mc_error_t e = NULL;
+
+      /* (an error here is the create's to report)  */
+      if ((cfg = mc_config_expand (&store, new_cfg, &e)) == NULL)
+        mc_error_release (&e);
+      else if (mc_config_get_bool (cfg, "security.privileged", false))
+        privileged = true;
+    }
+  mc_store_close (&store);
+  return privileged ? mc_selfexe_ensure_sealed (err) : 0;
 }
 
 static int
@@ -218,6 +259,25 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
       json_decref (req.overrides);
       return -1;
     }
+  if (start)
+    {
+      /* The new container's config as its profiles and keys make it.  */
+      cleanup_json json_t *new_cfg = json_pack ("{s:[]}", "profiles");
+      size_t k;
+
+      if (json_is_object (json_object_get (req.overrides, "config")))
+        json_object_set (new_cfg, "config", json_object_get (req.overrides, "config"));
+
+      for (k = 0; k < (req.profiles ? req.n_profiles : 1); k++)
+        json_array_append_new (json_object_get (new_cfg, "profiles"),
+                               json_string (req.profiles ? req.profiles[k] : "default"));
+      if (cli_seal_if_privileged (NULL, new_cfg, err) < 0)
+        {
+          mc_store_close (&store);
+          json_decref (req.overrides);
+          return -1;
+        }
+    }
   printf ("Creating %s\n", req.name);
   ret = mc_container_create (&store, &req, err);
   json_decref (req.overrides);
@@ -342,7 +402,8 @@ names_only (const struct cli_command *cmd, int argc, char **argv, locked_fn fn, 
                          strcmp (cmd->name, "start") == 0 ? "start" : strcmp (cmd->name, "resume") == 0 ? "unfreeze"
                                                                                                        : "freeze",
                          false, -1, err);
-  if ((names = target_names (cmd, &a, argc, argv, which, err)) == NULL)
+  if ((names = target_names (cmd, &a, argc, argv, which, err)) == NULL
+      || (fn == do_start && cli_seal_if_privileged (names, NULL, err) < 0))
     return -1;
   json_array_foreach (names, i, n)
     if (cli_with_lock (json_string_value (n), fn, data, err) < 0)
@@ -456,7 +517,8 @@ stop_or_restart (const struct cli_command *cmd, int argc, char **argv, bool rest
   if (a.remote)
     return remote_names (cmd, &a, argc, argv, restart ? "restart" : "stop", o.force,
                          cli_has (&a, "timeout") ? o.timeout : -1, err);
-  if ((names = target_names (cmd, &a, argc, argv, ALL_ACTIVE, err)) == NULL)
+  if ((names = target_names (cmd, &a, argc, argv, ALL_ACTIVE, err)) == NULL
+      || (restart && cli_seal_if_privileged (names, NULL, err) < 0))
     return -1;
   json_array_foreach (names, i, n)
     if (cli_with_lock (json_string_value (n), do_stop, &o, err) < 0)
@@ -1416,6 +1478,12 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
       fflush (stdout);
       exit (status);
     }
+  {
+    cleanup_json json_t *names = json_pack ("[s]", o.req.name);
+
+    if (cli_seal_if_privileged (names, NULL, err) < 0)
+      return -1;
+  }
   if (mc_store_open (&store, err) < 0)
     return -1;
   ret = mc_container_exec (&store, &o.req, &status, err);

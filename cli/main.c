@@ -1,5 +1,6 @@
 /* minictr: LXD's container workflow as one daemonless binary.  */
 #include "cli/cli.h"
+#include "lib/selfexe.h"
 #include "lib/utils.h"
 
 #include <stdbool.h>
@@ -79,6 +80,8 @@ main (int argc, char **argv)
   bool found;
   int r;
 
+  /* Kept whole, before the shifts below, for mc_selfexe_ensure_sealed.  */
+  mc_selfexe_set_argv (argv);
   /* As `minictr-runc`, runc's command line: `minictr oci ...`.  */
   if (strcmp (strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0], "minictr-runc") == 0)
     {

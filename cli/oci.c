@@ -8,6 +8,7 @@
 #include "runtime/oci/bundle.h"
 #include "runtime/oci/runc.h"
 #include "runtime/oci/seccomp.h"
+#include "lib/selfexe.h"
 #include "lib/utils.h"
 
 #include <ctype.h>
@@ -77,6 +78,10 @@ oci_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (cli_value (&a, "preserve-fds") && strcmp (cli_value (&a, "preserve-fds"), "0") != 0)
     return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
+  /* Its process runs a program of the container's, whose root may well
+   * be the host's: from a sealed copy of the binary (lib/selfexe.h).  */
+  if (mc_selfexe_ensure_sealed (err) < 0)
+    return -1;
   return mc_oci_create (g.root, argv[a.first], cli_value (&a, "bundle") ? cli_value (&a, "bundle") : ".",
                         cli_value (&a, "pid-file"), cli_value (&a, "console-socket"), err);
 }
@@ -229,6 +234,10 @@ oci_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
   CLI_PARSE (cmd, argc, argv, &a, err);
   if (cli_value (&a, "preserve-fds") && strcmp (cli_value (&a, "preserve-fds"), "0") != 0)
     return mc_make_usage_error (err, "--preserve-fds is not supported by minictr yet");
+  /* Its process runs a program of the container's, whose root may well
+   * be the host's: from a sealed copy of the binary (lib/selfexe.h).  */
+  if (mc_selfexe_ensure_sealed (err) < 0)
+    return -1;
   o.process = cli_value (&a, "process");
   if (o.process && (a.n > 1 || cli_has (&a, "cwd") || cli_has (&a, "env") || cli_has (&a, "user")))
     return mc_make_usage_error (err, "--process gives the whole process: no command, --cwd, --env or --user with it");

@@ -150,3 +150,37 @@ end"
     assert_failure 1
     assert_output "minictr: container \`nosuch\` not found"
 }
+
+@test "privileged: start and exec run from a sealed copy of minictr, so a container root's #!/proc/self/exe never gets the host's binary (CVE-2019-5736)" {
+    local victim=$WORK/minictr-victim sum f pid _
+    # A copy of minictr, so that a failure damages only the copy.
+    cp "$MINICTR_BIN" "$victim"
+    sum=$(sha256sum <"$victim")
+    mkdir "$WORK/h"
+    hostile_rootfs "$WORK/h" "$victim"
+    printf 'config:\n  security.privileged: "true"\n' | mc init busybox pv
+    (cd "$WORK/h" && find . -type f) >"$WORK/h.list"
+    while read -r f; do
+        mc file push -p --mode 0755 "$WORK/h/$f" "pv/${f#./}"
+    done <"$WORK/h.list"
+    "$victim" start pv
+    # The monitor (init's parent) is the sealed copy.
+    pid=$(init_pid pv)
+    assert_equal "$(readlink "/proc/$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")/exe")" "/memfd:minictr (deleted)"
+    # (the preloaded library next to ASan's: it need not come first)
+    "$victim" exec pv --env ASAN_OPTIONS=verify_asan_link_order=0 -- /victim
+    for _ in $(seq 200); do
+        mc exec pv -- test -e /result && break
+        sleep 0.05
+    done
+    # What the container got is the copy, which refuses the write.
+    assert_equal "$(mc exec pv -- cat /result)" "exe /memfd:minictr (deleted)
+write EPERM"
+    assert_equal "$(sha256sum <"$victim")" "$sum"
+    # launch, from a privileged profile, too.
+    mc profile create priv
+    mc profile set priv security.privileged true
+    "$victim" launch busybox pv2 -p default -p priv >/dev/null
+    pid=$(init_pid pv2)
+    assert_equal "$(readlink "/proc/$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")/exe")" "/memfd:minictr (deleted)"
+}

@@ -310,6 +310,25 @@ assert_no_debris() {
 
 # ---- containers -----------------------------------------------------------
 
+# hostile_rootfs DIR BINARY: what a hostile root puts in a container's
+# root DIR to try CVE-2019-5736 on BINARY (tests/integration/hostile-exe.c):
+# BINARY's libraries (as its image may well carry them), a library
+# preloaded into every program, the writer it starts, and /victim, a
+# program that is `#!/proc/self/exe`.  The writer's findings: DIR/result.
+hostile_rootfs() {
+    local dir=$1 lib
+    for lib in $(ldd "$2" | grep -o '/[^ ]*'); do
+        mkdir -p "$dir$(dirname "$lib")"
+        cp -L "$lib" "$dir$lib"
+    done
+    cc -O2 -shared -fPIC -DPRELOAD -o "$dir/hostile-exe.so" "$BATS_TEST_DIRNAME/hostile-exe.c"
+    cc -O2 -o "$dir/hostile-writer" "$BATS_TEST_DIRNAME/hostile-exe.c"
+    mkdir -p "$dir/etc"
+    echo /hostile-exe.so >"$dir/etc/ld.so.preload"
+    printf '#!/proc/self/exe\n' >"$dir/victim"
+    chmod 0755 "$dir/victim"
+}
+
 # The built-in busybox image, built once per test run.
 busybox_image() {
     local img=$BATS_RUN_TMPDIR/busybox.tar.xz root

@@ -4,6 +4,7 @@
 # built-in busybox image: create under a subreaper, start, state, kill,
 # delete; the process as its config.json says; refusals that leave nothing.
 
+# shellcheck disable=SC2030,SC2031
 load helpers
 
 # helpers' teardown, kept under another name: ours deletes the bundle's
@@ -583,4 +584,32 @@ HOOK
     assert_output "minictr: warning: \`hooks.poststop[0]\` \`/bin/false\` exited with 1"
     [ ! -e "$RUNC_ROOT/c2" ]
     assert_equal "$(tail -1 "$WORK/hooks.log" | cut -d' ' -f1)" poststop2
+}
+
+@test "oci exec and create: a container root's #!/proc/self/exe gets a sealed copy of minictr, never the host's binary (CVE-2019-5736)" {
+    local victim=$WORK/minictr-victim sum _
+    # A copy of minictr, so that a failure damages only the copy.
+    cp "$MINICTR_BIN" "$victim"
+    sum=$(sha256sum <"$victim")
+    hostile_rootfs "$WORK/b/rootfs" "$victim"
+    # The default spec: no user namespace, its root the host's root.
+    set_config '.root.readonly = false'
+    "$victim" oci --root "$RUNC_ROOT" create --bundle "$WORK/b" c1 3>&- &
+    STARTED_PIDS="${STARTED_PIDS:-} $!"
+    status_is c1 created
+    # The process waiting for `start` is already the sealed copy.
+    PID=$(runc state c1 | jq -r .pid)
+    assert_equal "$(readlink "/proc/$PID/exe")" "/memfd:minictr (deleted)"
+    runc start c1
+    status_is c1 running
+    # (the preloaded library next to ASan's: it need not come first)
+    "$victim" oci --root "$RUNC_ROOT" exec -e ASAN_OPTIONS=verify_asan_link_order=0 c1 /victim
+    for _ in $(seq 200); do
+        [ -e "$WORK/b/rootfs/result" ] && break
+        sleep 0.05
+    done
+    # What the container got is the copy, which refuses the write.
+    assert_equal "$(cat "$WORK/b/rootfs/result")" "exe /memfd:minictr (deleted)
+write EPERM"
+    assert_equal "$(sha256sum <"$victim")" "$sum"
 }
