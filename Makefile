@@ -152,9 +152,20 @@ $(BUILDDIR)/tests/sock-probe: tests/probe/sock-probe.c
 	@$(if $(Q),echo "  CC      $< (static)")
 	$(Q)gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
 
+# A hostile container root's CVE-2019-5736 attempt: a preloaded library
+# and the writer it starts (dynamic: the container gets minictr's libraries).
+$(BUILDDIR)/tests/hostile-exe.so: tests/probe/hostile-exe.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -shared -fPIC -O2 -DPRELOAD -Wall -Wextra -Werror -o $@ $<
+
+$(BUILDDIR)/tests/hostile-writer: tests/probe/hostile-exe.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
 TEST_HELPERS := $(BUILDDIR)/tests/syscall-probe $(BUILDDIR)/tests/escape-probe $(BUILDDIR)/tests/sock-probe \
 	$(BUILDDIR)/tests/no_idmap.so \
-	$(BUILDDIR)/tests/no_openat2.so
+	$(BUILDDIR)/tests/no_openat2.so \
+	$(BUILDDIR)/tests/hostile-exe.so $(BUILDDIR)/tests/hostile-writer
 
 unit-bins: $(UNIT_BINS) $(TEST_HELPERS)
 

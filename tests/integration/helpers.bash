@@ -311,7 +311,7 @@ assert_no_debris() {
 # ---- containers -----------------------------------------------------------
 
 # hostile_rootfs DIR BINARY: what a hostile root puts in a container's
-# root DIR to try CVE-2019-5736 on BINARY (tests/integration/hostile-exe.c):
+# root DIR to try CVE-2019-5736 on BINARY (tests/probe/hostile-exe.c):
 # BINARY's libraries (as its image may well carry them), a library
 # preloaded into every program, the writer it starts, and /victim, a
 # program that is `#!/proc/self/exe`.  The writer's findings: DIR/result.
@@ -321,8 +321,7 @@ hostile_rootfs() {
         mkdir -p "$dir$(dirname "$lib")"
         cp -L "$lib" "$dir$lib"
     done
-    cc -O2 -shared -fPIC -DPRELOAD -o "$dir/hostile-exe.so" "$BATS_TEST_DIRNAME/hostile-exe.c"
-    cc -O2 -o "$dir/hostile-writer" "$BATS_TEST_DIRNAME/hostile-exe.c"
+    cp "$(dirname "$MINICTR_BIN")/tests/hostile-exe.so" "$(dirname "$MINICTR_BIN")/tests/hostile-writer" "$dir/"
     mkdir -p "$dir/etc"
     echo /hostile-exe.so >"$dir/etc/ld.so.preload"
     printf '#!/proc/self/exe\n' >"$dir/victim"
