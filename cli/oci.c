@@ -29,7 +29,8 @@ static struct
   const char *root;
   const char *log;
   bool log_json;
-} g = { MC_OCI_DEFAULT_ROOT, NULL, false };
+  bool systemd_cgroup;
+} g = { MC_OCI_DEFAULT_ROOT, NULL, false, false };
 
 static const struct cli_flag spec_flags[] = {
   { "bundle", 'b', true },
@@ -83,7 +84,7 @@ oci_create (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
   if (mc_selfexe_ensure_sealed (err) < 0)
     return -1;
   return mc_oci_create (g.root, argv[a.first], cli_value (&a, "bundle") ? cli_value (&a, "bundle") : ".",
-                        cli_value (&a, "pid-file"), cli_value (&a, "console-socket"), err);
+                        cli_value (&a, "pid-file"), cli_value (&a, "console-socket"), g.systemd_cgroup, err);
 }
 
 static const struct cli_flag update_flags[] = {
@@ -512,7 +513,9 @@ cli_oci (int argc, char **argv, mc_error_t *err)
             return mc_make_usage_error (err, "--log-format: `json` or `text`, not `%s`", value);
           g.log_json = strcmp (value, "json") == 0;
         }
-      else if (strcmp (flag, "systemd-cgroup") != 0 && strcmp (flag, "debug") != 0)
+      else if (strcmp (flag, "systemd-cgroup") == 0)
+        g.systemd_cgroup = true;
+      else if (strcmp (flag, "debug") != 0)
         return mc_make_usage_error (err, "unknown flag `--%.*s` (see `minictr oci --help`)", (int) len, flag);
       argv[used] = argv[0];
       argv += used;
@@ -521,7 +524,8 @@ cli_oci (int argc, char **argv, mc_error_t *err)
   optind = 0;
   r = cli_dispatch ("oci", "Run containers from OCI bundles, as runc does.\n\n"
                     "Global flags (before the command): --root DIR (default " MC_OCI_DEFAULT_ROOT "), --log FILE,\n"
-                    "--log-format text|json, --systemd-cgroup (a cgroupsPath in systemd's form is refused yet), --debug.",
+                    "--log-format text|json, --systemd-cgroup (a cgroupsPath SLICE:PREFIX:NAME is systemd's scope\n"
+                    "PREFIX-NAME.scope in SLICE, on a systemd host with cgroup2 alone), --debug.",
                     oci_commands, sizeof (oci_commands) / sizeof (oci_commands[0]), argc, argv, err);
   if (r < 0 && *err)
     log_error ((*err)->msg);

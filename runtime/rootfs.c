@@ -544,6 +544,12 @@ mc_rootfs_attach (const char *cdir, int mount_fd, mc_error_t *err)
     return mc_make_error (err, errno, "make / private");
   if (mc_sys_move_mount (mount_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
     return mc_make_error (err, errno, "attach the root filesystem on `%s`", target);
+  /* A bind of a directory on a shared mount (an OCI bundle's rootfs on a
+   * systemd host, where every mount is shared) is a peer of it: what is
+   * mounted in the container's tree would show in the host's, and
+   * pivot_root refuses a shared new root.  */
+  if (mount (NULL, target, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return mc_make_error (err, errno, "make `%s` private", target);
   rootfd = open (target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return mc_make_error (err, errno, "open `%s`", target);

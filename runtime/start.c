@@ -843,6 +843,11 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
       mc_make_error (&err, errno, "a mount namespace for the container's tree");
       mc_sync_die (msock, &err);
     }
+  if (c->run && c->run->pid_join_fd >= 0 && setns (c->run->pid_join_fd, CLONE_NEWPID) < 0)
+    {
+      mc_make_error (&err, errno, "join the config's pid namespace");
+      mc_sync_die (msock, &err);
+    }
   b.init = clone_container (c, unified_fd, &into_cgroup);
   if (b.init == 0)
     {

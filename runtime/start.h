@@ -56,6 +56,11 @@ struct mc_oci_run
   int join_fds[3];
   int join_flags[3];
   size_t n_join;
+  /* A pid namespace to be born in (a pod's, by path; its CLONE_NEWPID in
+     NS_KEPT): the builder joins it for its children before it clones
+     the process, and so sees the process's PID in its own namespace.
+     -1: none.  */
+  int pid_join_fd;
   struct mc_oci_seccomp *seccomp; /* the config's filter; NULL: minictr's default */
   char *const *masked, *const *readonly; /* paths, NULL-terminated */
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which

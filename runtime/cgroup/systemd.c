@@ -91,9 +91,10 @@ connect_systemd (sd_bus **out)
 
 /* StartTransientUnit(UNIT, "fail", properties, no aux units).  */
 static int
-build_request (sd_bus *bus, sd_bus_message **req, const char *unit, const char *description,
+build_request (sd_bus *bus, sd_bus_message **req, const char *unit, const char *slice, const char *description,
                pid_t pid)
 {
+  bool ours = strcmp (slice, "minictr.slice") == 0;
   int r;
 
   r = sym_sd_bus_message_new_method_call (bus, req, SD_DEST, SD_PATH, SD_MANAGER,
@@ -103,11 +104,12 @@ build_request (sd_bus *bus, sd_bus_message **req, const char *unit, const char *
   if (r >= 0)
     r = sym_sd_bus_message_open_container (*req, 'a', "(sv)");
   if (r >= 0)
-    r = sym_sd_bus_message_append (*req, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s",
-                                   description, "Slice", "s", "minictr.slice", "Delegate", "b",
-                                   1, "PIDs", "au", 1, (uint32_t) pid, "CollectMode", "s",
-                                   "inactive-or-failed", "Before", "as", 1,
-                                   "minictr-boot.service");
+    r = sym_sd_bus_message_append (*req, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
+                                   slice, "Delegate", "b", 1, "PIDs", "au", 1, (uint32_t) pid, "CollectMode",
+                                   "s", "inactive-or-failed");
+  /* (at host shutdown, minictr-boot.service's graceful stop first)  */
+  if (r >= 0 && ours)
+    r = sym_sd_bus_message_append (*req, "(sv)", "Before", "as", 1, "minictr-boot.service");
   if (r >= 0)
     r = sym_sd_bus_message_close_container (*req);
   if (r >= 0)
@@ -118,7 +120,7 @@ build_request (sd_bus *bus, sd_bus_message **req, const char *unit, const char *
 /* Start the scope, then wait for its job's JobRemoved signal (which
  * systemd sends to the client that queued the job).  */
 static int
-start_scope (const char *unit, const char *description, pid_t pid, mc_error_t *err)
+start_scope (const char *unit, const char *slice, const char *description, pid_t pid, mc_error_t *err)
 {
   sd_bus *bus = NULL;
   sd_bus_message *req = NULL, *reply = NULL;
@@ -145,7 +147,7 @@ start_scope (const char *unit, const char *description, pid_t pid, mc_error_t *e
   for (tries = 0;; tries++)
     {
       req = sym_sd_bus_message_unref (req);
-      if ((r = build_request (bus, &req, unit, description, pid)) < 0)
+      if ((r = build_request (bus, &req, unit, slice, description, pid)) < 0)
         {
           bus_error (err, r, NULL, "build the request for", unit);
           goto out;
@@ -205,7 +207,7 @@ out:
 
 struct scope_req
 {
-  const char *unit, *description;
+  const char *unit, *slice, *description;
   pid_t pid;
 };
 
@@ -214,13 +216,28 @@ scope_in_child (void *arg, mc_error_t *err)
 {
   struct scope_req *r = arg;
 
-  return start_scope (r->unit, r->description, r->pid, err);
+  return start_scope (r->unit, r->slice, r->description, r->pid, err);
 }
 
 int
 mc_systemd_scope_enter (const char *unit, const char *description, mc_error_t *err)
 {
-  struct scope_req r = { unit, description, getpid () };
+  return mc_systemd_scope_start (unit, "minictr.slice", description, getpid (), err);
+}
+
+int
+mc_systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid, mc_error_t *err)
+{
+  struct scope_req r = { unit, slice, description, pid };
 
   return mc_run_in_child (scope_in_child, &r, err);
+}
+
+bool
+mc_systemd_cgroup2_host (void)
+{
+  struct statfs sfs;
+
+  return access ("/run/systemd/system", F_OK) == 0 && statfs ("/sys/fs/cgroup", &sfs) == 0
+         && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }

@@ -17,6 +17,7 @@
 #include "lib/error.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* True when containers get their own scope: /run/systemd/system exists
  * (sd_booted), /sys/fs/cgroup is a cgroup2 mount, MINICTR_CGROUP_PARENT
@@ -30,5 +31,14 @@ bool mc_systemd_wanted (void);
  * once systemd has started it.  The D-Bus work happens in a short-lived
  * child: libsystemd is never mapped into the caller.  */
 int mc_systemd_scope_enter (const char *unit, const char *description, mc_error_t *err);
+
+/* The same for process PID, into SLICE (made by systemd if missing), as
+ * runc's systemd cgroup driver makes an OCI container's scope.  */
+int mc_systemd_scope_start (const char *unit, const char *slice, const char *description, pid_t pid,
+                            mc_error_t *err);
+
+/* A host run by systemd (/run/systemd/system) with cgroup2 alone at
+ * /sys/fs/cgroup.  */
+bool mc_systemd_cgroup2_host (void);
 
 #endif

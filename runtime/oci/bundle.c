@@ -392,8 +392,8 @@ read_namespaces (json_t *lx, struct mc_oci_bundle *b, mc_error_t *err)
         {
           const char *path = json_string_value (json_object_get (v, "path"));
 
-          /* A pod's: its network, ipc and uts namespaces, joined.  */
-          if (t != MC_OCI_NS_NETWORK && t != MC_OCI_NS_IPC && t != MC_OCI_NS_UTS)
+          /* A pod's: its network, ipc, uts and pid namespaces, joined.  */
+          if (t != MC_OCI_NS_NETWORK && t != MC_OCI_NS_IPC && t != MC_OCI_NS_UTS && t != MC_OCI_NS_PID)
             return bad (err, "`linux.namespaces[%zu]`: joining a %s namespace by path is not supported by minictr",
                         i, type);
           if (path == NULL || path[0] != '/')

@@ -2,6 +2,7 @@
 #include "runtime/oci/runc.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/cgroup/limits.h"
+#include "runtime/cgroup/systemd.h"
 #include "runtime/oci/bundle.h"
 #include "runtime/oci/seccomp.h"
 #include "runtime/security.h"
@@ -218,9 +219,11 @@ check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
 }
 
 /* The namespaces of a config that are not new: kept (clone flags left
- * out) and, with a path, opened to be joined.  */
+ * out) and, with a path, opened to be joined: by the process itself
+ * (FDS, in RUN's join_fds), but the pid one (*PID_FD), which the process
+ * that clones it joins for it (run.pid_join_fd).  */
 static int
-namespaces_kept (const struct mc_oci_bundle *b, struct mc_oci_run *run, int *fds, mc_error_t *err)
+namespaces_kept (const struct mc_oci_bundle *b, struct mc_oci_run *run, int *fds, int *pid_fd, mc_error_t *err)
 {
   static const struct
   {
@@ -245,10 +248,15 @@ namespaces_kept (const struct mc_oci_bundle *b, struct mc_oci_run *run, int *fds
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         return mc_make_error (err, errno, "config.json: the %s namespace `%s`", mc_oci_ns_name (kept[i].ns), path);
-      fds[run->n_join] = fd;
       type = ioctl (fd, NS_GET_NSTYPE);
-      run->join_fds[run->n_join] = fd;
-      run->join_flags[run->n_join++] = kept[i].flag;
+      if (kept[i].flag == CLONE_NEWPID)
+        *pid_fd = fd;
+      else
+        {
+          fds[run->n_join] = fd;
+          run->join_fds[run->n_join] = fd;
+          run->join_flags[run->n_join++] = kept[i].flag;
+        }
       if (type != kept[i].flag)
         return mc_make_error (err, 0, "config.json: `%s` is not a %s namespace", path, mc_oci_ns_name (kept[i].ns));
     }
@@ -301,14 +309,51 @@ check_console (bool terminal, const char *console_socket, const char *what, mc_e
   return 0;
 }
 
-/* cgroupsPath: "/a/b/c" (from the hierarchies' roots) or "a/b/c" (below
- * the caller's cgroup): PARENT "/a/b" or "a/b", NAME "c"; none: minictr's
- * parent and the id.  */
-static int
-cgroup_place (const struct mc_oci_bundle *b, const char *id, char **parent, char **name, mc_error_t *err)
+/* A systemd slice's cgroup path, as systemd nests it: "a-b.slice" is
+ * "/a.slice/a-b.slice", "-.slice" the root.  NULL for a name that is not
+ * a slice's.  */
+static char *
+slice_path (const char *slice)
 {
-  const char *slash, *p = b->cgroups_path;
+  size_t len = strlen (slice), i;
+  char *out;
 
+  if (strcmp (slice, "-.slice") == 0)
+    return xstrdup ("");
+  if (len <= 6 || strcmp (slice + len - 6, ".slice") != 0 || slice[0] == '-' || strchr (slice, '/')
+      || strstr (slice, "--") || slice[len - 7] == '-')
+    return NULL;
+  out = xstrdup ("");
+  for (i = 0; i < len - 6; i++)
+    if (slice[i] == '-')
+      {
+        char *next = xasprintf ("%s/%.*s.slice", out, (int) i, slice);
+
+        free (out);
+        out = next;
+      }
+  {
+    char *next = xasprintf ("%s/%s", out, slice);
+
+    free (out);
+    out = next;
+  }
+  return out;
+}
+
+/* Where the container's cgroup goes.  cgroupsPath "/a/b/c" (from the
+ * hierarchies' roots) or "a/b/c" (below the caller's cgroup): PARENT
+ * "/a/b" or "a/b", NAME "c"; none: minictr's parent and the id.  With
+ * SYSTEMD (--systemd-cgroup), "SLICE:PREFIX:NAME" as runc reads it: the
+ * scope PREFIX-NAME.scope (*UNIT) in SLICE (*SLICE; system.slice when
+ * empty), whose cgroup is PARENT the slice's path, NAME the unit.  */
+static int
+cgroup_place (const struct mc_oci_bundle *b, const char *id, bool systemd, char **parent, char **name, char **unit,
+              char **slice, mc_error_t *err)
+{
+  const char *slash, *p = b->cgroups_path, *c1, *c2;
+
+  *unit = *slice = NULL;
   if (p == NULL)
     {
       const char *def = mc_cgroup_parent (err);
@@ -319,12 +364,92 @@ cgroup_place (const struct mc_oci_bundle *b, const char *id, char **parent, char
       *name = xstrdup (id);
       return 0;
     }
+  if (systemd)
+    {
+      cleanup_free char *sp = NULL;
+
+      c1 = strchr (p, ':');
+      c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL || strchr (c2 + 1, ':') || c2[1] == '\0' || strchr (c2 + 1, '/'))
+        return mc_make_error (err, 0, "config.json: `linux.cgroupsPath` `%s`: with --systemd-cgroup, want SLICE:PREFIX:NAME",
+                              p);
+      *slice = c1 == p ? xstrdup ("system.slice") : xstrndup (p, (size_t) (c1 - p));
+      if ((sp = slice_path (*slice)) == NULL)
+        {
+          mc_make_error (err, 0, "config.json: `linux.cgroupsPath` `%s`: `%s` is not a slice's name", p, *slice);
+          free (*slice);
+          *slice = NULL;
+          return -1;
+        }
+      if (strlen (c2 + 1) >= 6 && strcmp (c2 + 1 + strlen (c2 + 1) - 6, ".slice") == 0)
+        {
+          free (*slice);
+          *slice = NULL;
+          return mc_make_error (err, 0, "config.json: `linux.cgroupsPath` `%s`: a container in a slice of its own "
+                                        "is not supported by minictr (a scope is)", p);
+        }
+      if (!mc_systemd_cgroup2_host ())
+        {
+          free (*slice);
+          *slice = NULL;
+          return mc_make_error (err, 0, "--systemd-cgroup: this host is not run by systemd with cgroup2 alone "
+                                        "(a cgroupsPath /PARENT/NAME places the container without it)");
+        }
+      *unit = c2 == c1 + 1 ? xasprintf ("%s.scope", c2 + 1)
+                           : xasprintf ("%.*s-%s.scope", (int) (c2 - c1 - 1), c1 + 1, c2 + 1);
+      *parent = xstrdup (*sp ? sp : "/");
+      *name = xstrdup (*unit);
+      return 0;
+    }
   slash = strrchr (p, '/');
   if (slash == NULL || slash[1] == '\0' || slash == p || strstr (p, "..") || strchr (p, ':'))
-    return mc_make_error (err, 0, "config.json: `linux.cgroupsPath` `%s`: want /PARENT/NAME or PARENT/NAME", p);
+    return mc_make_error (err, 0, "config.json: `linux.cgroupsPath` `%s`: want /PARENT/NAME or PARENT/NAME%s", p,
+                          strchr (p, ':') ? " (SLICE:PREFIX:NAME is systemd's form: --systemd-cgroup)" : "");
   *parent = xstrndup (p, (size_t) (slash - p));
   *name = xstrdup (slash + 1);
   return 0;
+}
+
+/* A process that holds the container's scope until its own process is
+ * there (systemd makes a scope only for processes already running): it
+ * waits on a pipe, and ends when we close it, or end.  *FD: the pipe's
+ * end to close.  */
+static pid_t
+scope_holder (int *fd, mc_error_t *err)
+{
+  int p[2];
+  pid_t pid;
+  char c;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return mc_make_error (err, errno, "pipe"), -1;
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return mc_make_error (err, errno, "fork"), -1;
+    }
+  if (pid == 0)
+    {
+      close (p[1]);
+      while (read (p[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (p[0]);
+  *fd = p[1];
+  return pid;
+}
+
+static void
+scope_holder_end (pid_t pid, int fd)
+{
+  if (pid <= 0)
+    return;
+  close (fd);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
 }
 
 /* The bundle's limits as minictr's config keys: the one limits code.  */
@@ -647,8 +772,12 @@ close_fds (int (*fds)[4])
 
 static int
 create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
-           const char *console_socket, struct mc_cgroup **cgp, mc_error_t *err)
+           const char *console_socket, bool systemd_cgroup, struct mc_cgroup **cgp, mc_error_t *err)
 {
+  cleanup_free char *unit = NULL, *slice = NULL;
+  cleanup_close int pid_ns = -1;
+  pid_t holder = -1;
+  int holder_fd = -1;
   struct mc_oci_run run = { .root = b->root, .root_readonly = b->root_readonly, .hostname = b->hostname,
                             .groups = b->additional_gids, .n_groups = b->n_additional_gids, .umask = b->umask,
                             .no_new_privileges = b->no_new_privileges, .masked = b->masked_paths,
@@ -714,16 +843,33 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   if (mc_oci_seccomp_compile (b->seccomp, &run.seccomp, err) < 0)
     return -1;
   filter = run.seccomp;
-  if (namespaces_kept (b, &run, ns_fds, err) < 0)
+  if (namespaces_kept (b, &run, ns_fds, &pid_ns, err) < 0)
     return -1;
   if (console_socket && (console = run.console_sock = console_connect (console_socket, err)) < 0)
     return -1;
-  if (cgroup_place (b, id, &parent, &name, err) < 0)
+  if (cgroup_place (b, id, systemd_cgroup, &parent, &name, &unit, &slice, err) < 0)
     return -1;
   config = limits_config (b);
-  if (mc_cgroup_create (parent, name, cgp, err) < 0 || mc_limits_apply_new (*cgp, config, err) < 0
-      || apply_swap (*cgp, b, err) < 0 || apply_cpu (*cgp, b, err) < 0)
+  if (unit)
+    {
+      cleanup_free char *what = xasprintf ("minictr-runc container %s", id);
+
+      if ((holder = scope_holder (&holder_fd, err)) < 0
+          || mc_systemd_scope_start (unit, slice, what, holder, err) < 0
+          || mc_cgroup_open (parent, name, cgp, err) < 0)
+        {
+          /* (a scope made is systemd's to remove once it is empty)  */
+          scope_holder_end (holder, holder_fd);
+          return -1;
+        }
+    }
+  else if (mc_cgroup_create (parent, name, cgp, err) < 0)
     return -1;
+  if (mc_limits_apply_new (*cgp, config, err) < 0 || apply_swap (*cgp, b, err) < 0 || apply_cpu (*cgp, b, err) < 0)
+    {
+      scope_holder_end (holder, holder_fd);
+      return -1;
+    }
   oci = json_pack ("{s:[], s:[], s:s, s:s, s:I, s:I}", "argv", "env", "cwd", b->cwd, "user", "", "uid",
                    (json_int_t) b->uid, "gid", (json_int_t) b->gid);
   for (i = 0; b->args[i]; i++)
@@ -751,7 +897,10 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   spec.disks = disks;
   spec.oci = oci;
   spec.run = &run;
+  run.pid_join_fd = pid_ns;
   pid = mc_spawn_init (&spec, no_known, NULL, err);
+  /* The scope holds the container's process now: the holder goes.  */
+  scope_holder_end (holder, holder_fd);
   if (pid < 0)
     return -1;
   started = start_time_of (pid);
@@ -763,6 +912,8 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
                      b->annotations, "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name,
                      "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL, "limits",
                      config, "memory_swap", (json_int_t) b->memory_swap);
+  if (state && unit)
+    json_object_set_new (json_object_get (state, "cgroup"), "systemd_unit", json_string (unit));
   /* exec's processes get the same filter; start and delete run the
      hooks.  */
   if (state && b->seccomp)
@@ -808,7 +959,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
 
 int
 mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file,
-               const char *console_socket, mc_error_t *err)
+               const char *console_socket, bool systemd_cgroup, mc_error_t *err)
 {
   struct mc_oci_bundle b;
   cleanup_free char *cdir = NULL;
@@ -841,7 +992,7 @@ mc_oci_create (const char *root, const char *id, const char *bundle, const char 
       return r;
     }
   cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, cdir, id, &b, pid_file, console_socket, &cg, err);
+  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, cdir, id, &b, pid_file, console_socket, systemd_cgroup, &cg, err);
   if (r < 0)
     {
       /* Nothing is left of it.  */
@@ -1423,7 +1574,7 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
   if (ns_flags_of (c.pid, &x.ns_flags, err) < 0
       || mc_cgroup_open_self_move_to (c.cg, false, NULL, &x.cg_fds, &x.n_cg_fds, err) < 0)
     goto out;
-  x.run = (struct mc_oci_run) { .groups = p.additional_gids, .n_groups = p.n_additional_gids, .umask = p.umask,
+  x.run = (struct mc_oci_run) { .pid_join_fd = -1, .groups = p.additional_gids, .n_groups = p.n_additional_gids, .umask = p.umask,
                                 .no_new_privileges = p.no_new_privileges, .start_fifo = -1, .console_sock = -1,
                                 .console_rows = p.console_rows, .console_cols = p.console_cols };
   memcpy (x.run.caps, p.caps, sizeof (x.run.caps));

@@ -16,8 +16,10 @@
 
 #define MC_OCI_DEFAULT_ROOT "/run/minictr-runc"
 
+/* SYSTEMD_CGROUP: runc's --systemd-cgroup, a cgroupsPath SLICE:PREFIX:NAME
+ * is the scope PREFIX-NAME.scope in SLICE that systemd makes for it.  */
 int mc_oci_create (const char *root, const char *id, const char *bundle, const char *pid_file,
-                   const char *console_socket, mc_error_t *err);
+                   const char *console_socket, bool systemd_cgroup, mc_error_t *err);
 int mc_oci_start (const char *root, const char *id, mc_error_t *err);
 /* The OCI state: ociVersion, id, status (created, running, paused,
  * stopped), pid (0 once stopped), bundle, annotations.  */

@@ -32,8 +32,10 @@ teardown() {
     mc_teardown
 }
 
+# (RUNC_FLAGS: more global flags)
 runc() {
-    "$MINICTR_BIN" oci --root "$RUNC_ROOT" "$@"
+    # shellcheck disable=SC2086
+    "$MINICTR_BIN" oci --root "$RUNC_ROOT" ${RUNC_FLAGS:-} "$@"
 }
 
 # set_config JQ: the bundle's config.json through the jq program JQ.
@@ -252,6 +254,18 @@ cgroup_dir() {
         "config.json: \`mounts[7]\` (bind on /x): option \`suid\` is not supported by minictr yet"
     refused '.process.args = ["nonexistent"]' \
         "\`nonexistent\` (process.args[0]): no such program in the container: No such file or directory"
+    # systemd's form of cgroupsPath: only with --systemd-cgroup, and then
+    # only on a host run by systemd with cgroup2 alone (tests/vm/systemd-host.bats).
+    refused '.linux.cgroupsPath = "machine.slice:mct:c9"' \
+        "config.json: \`linux.cgroupsPath\` \`machine.slice:mct:c9\`: want /PARENT/NAME or PARENT/NAME (SLICE:PREFIX:NAME is systemd's form: --systemd-cgroup)"
+    RUNC_FLAGS=--systemd-cgroup refused '.linux.cgroupsPath = "/a/c9"' \
+        "config.json: \`linux.cgroupsPath\` \`/a/c9\`: with --systemd-cgroup, want SLICE:PREFIX:NAME"
+    RUNC_FLAGS=--systemd-cgroup refused '.linux.cgroupsPath = "a/b.slice:mct:c9"' \
+        "config.json: \`linux.cgroupsPath\` \`a/b.slice:mct:c9\`: \`a/b.slice\` is not a slice's name"
+    if [ ! -d /run/systemd/system ] || [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        RUNC_FLAGS=--systemd-cgroup refused '.linux.cgroupsPath = "machine.slice:mct:c9"' \
+            "--systemd-cgroup: this host is not run by systemd with cgroup2 alone (a cgroupsPath /PARENT/NAME places the container without it)"
+    fi
     run runc create --bundle "$WORK/b" ../x
     assert_failure 2
     assert_output "minictr: invalid container id \`../x\`: letters, digits, \`_\`, \`+\`, \`-\` and \`.\` only"
@@ -516,6 +530,22 @@ J
         assert_equal "$(readlink "/proc/$PID/ns/$n")" "$(readlink "/proc/$pid1/ns/$n")"
     done
     [ "$(readlink "/proc/$PID/ns/pid")" != "$(readlink "/proc/$pid1/ns/pid")" ]
+    # c4 joins c1's pid namespace too (podman's --pid container:, a pod's
+    # shared pid namespace): it sees c1's process as PID 1.
+    mkdir -p "$WORK/b4"
+    ln -s "$WORK/b/rootfs" "$WORK/b4/rootfs"
+    jq --arg p "/proc/$pid1/ns" 'del(.hostname) | .linux.namespaces = [{"type": "pid", "path": ($p + "/pid")},
+        {"type": "mount"}, {"type": "network", "path": ($p + "/net")}, {"type": "ipc", "path": ($p + "/ipc")},
+        {"type": "uts", "path": ($p + "/uts")}, {"type": "cgroup"}]' "$WORK/b/config.json" >"$WORK/b4/config.json"
+    create c4 "$WORK/b4"
+    runc start c4
+    assert_equal "$(readlink "/proc/$PID/ns/pid")" "$(readlink "/proc/$pid1/ns/pid")"
+    assert_equal "$(runc exec c4 cat /proc/1/cmdline | tr '\0' ' ')" "sleep 1000 "
+    # (its own PID there: not 1)
+    [ "$(awk '/^NSpid:/ {print $3}' "/proc/$PID/status")" -gt 1 ]
+    # minictr's own processes went back to the host's.
+    assert_equal "$(runc state c4 | jq -r .status)" running
+    runc delete --force c4
     # c3 keeps the host's network, ipc, uts, pid (and cgroup) namespaces.
     mkdir -p "$WORK/b3"
     ln -s "$WORK/b/rootfs" "$WORK/b3/rootfs"
@@ -531,8 +561,10 @@ J
     runc delete --force c3
     runc delete --force c2
     # Refusals, naming the problem, nothing left.
-    refused ".linux.namespaces |= map(if .type == \"pid\" then . + {\"path\": \"/proc/$pid1/ns/pid\"} else . end)" \
-        "config.json: \`linux.namespaces[0]\`: joining a pid namespace by path is not supported by minictr"
+    refused ".linux.namespaces |= map(if .type == \"mount\" then . + {\"path\": \"/proc/$pid1/ns/mnt\"} else . end)" \
+        "config.json: \`linux.namespaces[4]\`: joining a mount namespace by path is not supported by minictr"
+    refused '.linux.namespaces |= map(if .type == "pid" then . + {"path": "/proc/self/ns/net"} else . end)' \
+        "config.json: \`/proc/self/ns/net\` is not a pid namespace"
     refused '.linux.namespaces |= map(if .type == "network" then . + {"path": "/etc/passwd"} else . end)' \
         "config.json: \`/etc/passwd\` is not a network namespace"
     refused '.linux.namespaces |= map(if .type == "network" then . + {"path": "/nonexistent"} else . end)' \
@@ -612,4 +644,24 @@ HOOK
     assert_equal "$(cat "$WORK/b/rootfs/result")" "exe /memfd:minictr (deleted)
 write EPERM"
     assert_equal "$(sha256sum <"$victim")" "$sum"
+}
+
+@test "oci: a bundle on a shared mount (every mount of a systemd host is one): created, and nothing of the container's tree shows outside it" {
+    local sr _
+    # The creator in a mount namespace whose mounts are all shared, as
+    # conmon runs on a systemd host.
+    unshare -m --propagation shared python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/s1.exits" \
+        "$MINICTR_BIN" oci --root "$RUNC_ROOT" create --bundle "$WORK/b" s1 3>&- &
+    sr=$!
+    STARTED_PIDS="${STARTED_PIDS:-} $sr"
+    for _ in $(seq 200); do
+        [ -s "$WORK/s1.exits" ] && break
+        sleep 0.05
+    done
+    assert_equal "$(head -1 "$WORK/s1.exits" | cut -d' ' -f2)" 0
+    runc start s1
+    status_is s1 running
+    # The container's /proc, /dev, /sys are its own: none propagated back.
+    assert_equal "$(grep -c " $WORK/b/rootfs[/ ]" "/proc/$sr/mountinfo")" 0
+    runc delete --force s1
 }

@@ -221,8 +221,8 @@ test_refused (void **state)
   refused_with ("root.path", json_string ("nosuch"), "`root.path`");
   refused_with ("root", NULL, "`root.path` is missing");
   refused_with ("linux.namespaces",
-                json_pack ("[{s:s}, {s:s, s:s}]", "type", "mount", "type", "pid", "path", "/proc/1/ns/pid"),
-                "joining a pid namespace by path is not supported by minictr");
+                json_pack ("[{s:s}, {s:s, s:s}]", "type", "mount", "type", "user", "path", "/proc/1/ns/user"),
+                "joining a user namespace by path is not supported by minictr");
   refused_with ("linux.namespaces",
                 json_pack ("[{s:s}, {s:s, s:s}]", "type", "mount", "type", "network", "path", "net"),
                 "`linux.namespaces[1].path` is not an absolute path");

@@ -223,3 +223,39 @@ api_unit() {
     refute_output --partial "left-over process"
     refute_output --partial "remains running after unit stopped"
 }
+
+@test "minictr oci --systemd-cgroup: a cgroupsPath SLICE:PREFIX:NAME is systemd's scope PREFIX-NAME.scope in SLICE, with the limits; delete leaves no unit" {
+    local b=$WORK/b r=$WORK/runc pid unit=mct-$ID.scope cg _
+    cg=/sys/fs/cgroup/mctest.slice/mctest-sub.slice/$unit
+    UNITS_MADE="mctest.slice"
+    mkdir -p "$b" "$WORK/bb"
+    tar -C "$WORK/bb" -xf "$(busybox_image)"
+    mv "$WORK/bb/rootfs" "$b/rootfs"
+    (cd "$b" && "$MINICTR_BIN" oci spec)
+    jq --arg p "mctest-sub.slice:mct:$ID" '.process.terminal = false | .process.args = ["sleep", "1000"]
+        | .linux.cgroupsPath = $p | .linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}' \
+        "$b/config.json" >"$b/config.json.new"
+    mv "$b/config.json.new" "$b/config.json"
+    # (its process waits for `start`: no pipe of ours may stay open in it)
+    "$MINICTR_BIN" oci --systemd-cgroup --root "$r" create --bundle "$b" --pid-file "$WORK/c1.pid" c1 \
+        >"$WORK/create.out" 2>&1 </dev/null || fail "create: $(cat "$WORK/create.out")"
+    pid=$(cat "$WORK/c1.pid")
+    # The slice nests as systemd nests it; the process alone in the scope.
+    assert_equal "$(cg_of "$pid")" "/mctest.slice/mctest-sub.slice/$unit"
+    assert_equal "$(cat "$cg/cgroup.procs")" "$pid"
+    assert_equal "$(systemctl show -P ActiveState "$unit")" active
+    assert_equal "$(systemctl show -P Delegate "$unit")" yes
+    assert_equal "$(cat "$cg/memory.max")" 67108864
+    assert_equal "$(cat "$cg/pids.max")" 50
+    "$MINICTR_BIN" oci --root "$r" start c1
+    assert_equal "$("$MINICTR_BIN" oci --root "$r" state c1 | jq -r .status)" running
+    "$MINICTR_BIN" oci --root "$r" delete --force c1
+    # Empty, the scope is systemd's to collect.
+    for _ in $(seq 100); do
+        [ "$(systemctl show -P ActiveState "$unit")" = inactive ] && break
+        sleep 0.05
+    done
+    assert_equal "$(systemctl show -P ActiveState "$unit")" inactive
+    [ ! -e "$cg" ]
+    [ ! -e "$r/c1" ]
+}
