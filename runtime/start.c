@@ -162,9 +162,14 @@ child_setup (struct mc_child_spec *c, int sock, int ready_fd, mc_error_t *err)
   if (c->console_fd >= 0 && take_console (c->console_fd, err) < 0)
     return -1;
   /* An OCI process's capabilities are set as it takes its ids (oci_exec);
-     the filter goes first, while the process may still load it.  */
+     the filter goes first, while the process may still load it, but with
+     no_new_privs (which lets it load one as any user), last, just before
+     the exec (run_process), as runc: then a profile need allow only
+     that, not what taking the ids and waiting for `start` call.  */
   if (c->run)
-    return c->run->seccomp ? mc_oci_seccomp_load (c->run->seccomp, err) : mc_seccomp_apply (c->config, err);
+    return !c->run->seccomp                 ? mc_seccomp_apply (c->config, err)
+           : mc_oci_seccomp_last (c->run) ? 0
+                                            : mc_oci_seccomp_load (c->run->seccomp, err);
   if (mc_caps_drop_default (err) < 0)
     return -1;
   return mc_seccomp_apply (c->config, err);
@@ -314,6 +319,12 @@ mc_find_program (const char *prog, const char *path)
   return NULL;
 }
 
+bool
+mc_oci_seccomp_last (const struct mc_oci_run *run)
+{
+  return run->seccomp && run->no_new_privileges;
+}
+
 int
 mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t *err)
 {
@@ -392,6 +403,11 @@ run_process (const struct mc_oci_run *run, uid_t uid, gid_t gid, int sock)
     }
   close (fd);
   close (run->start_fifo);
+  if (mc_oci_seccomp_last (run) && mc_oci_seccomp_load (run->seccomp, &err) < 0)
+    {
+      fprintf (stderr, "minictr: %s\n", err->msg);
+      _exit (127);
+    }
 }
 
 /* PID 1 of an OCI image: its process (c->oci: argv, env, cwd, user), found

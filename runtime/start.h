@@ -69,6 +69,11 @@ struct mc_oci_run
   unsigned short console_rows, console_cols; /* its size; 0: the default */
 };
 
+/* The config's seccomp filter is loaded last, just before the exec: it
+ * has one, and no_new_privs (runc's order; without no_new_privs loading
+ * needs CAP_SYS_ADMIN, so it goes before the ids are taken).  */
+bool mc_oci_seccomp_last (const struct mc_oci_run *run);
+
 /* An OCI process's umask, capability bounding set, groups, ids, other
  * capability sets and no_new_privs, in that order (as root, in its
  * namespaces).  */

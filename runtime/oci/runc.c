@@ -182,17 +182,32 @@ classify_mount (const struct mc_oci_mount *m, size_t i, enum mount_kind *kind, m
  * a user namespace (whose root has no rights on the host's; the cgroup
  * one aside: the container's own cgroup is what it sees), and never a
  * sysctl of a namespace that is the host's.  */
+/* PATH (a namespace joined by path; NULL: none) is our own PROC one: the
+ * host's, given by path.  */
+static bool
+ours_by_path (const char *path, const char *proc)
+{
+  cleanup_free char *self = NULL;
+  struct stat a, b;
+
+  if (path == NULL)
+    return false;
+  self = xasprintf ("/proc/self/ns/%s", proc);
+  return stat (path, &a) == 0 && stat (self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int
 check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
 {
   static const struct
   {
     enum mc_oci_ns ns;
+    const char *proc;
     const char *const prefixes[4];
   } owned[] = {
-    { MC_OCI_NS_NETWORK, { "net.", NULL } },
-    { MC_OCI_NS_IPC, { "kernel.msg", "kernel.sem", "kernel.shm", "fs.mqueue." } },
-    { MC_OCI_NS_UTS, { "kernel.hostname", "kernel.domainname", NULL } },
+    { MC_OCI_NS_NETWORK, "net", { "net.", NULL } },
+    { MC_OCI_NS_IPC, "ipc", { "kernel.msg", "kernel.sem", "kernel.shm", "fs.mqueue." } },
+    { MC_OCI_NS_UTS, "uts", { "kernel.hostname", "kernel.domainname", NULL } },
   };
   const char *key;
   json_t *v;
@@ -209,7 +224,7 @@ check_namespaces (const struct mc_oci_bundle *b, mc_error_t *err)
                               mc_oci_ns_name ((enum mc_oci_ns) ns), b->ns[ns] ? "joined by path" : "of the host");
     }
   for (i = 0; i < sizeof (owned) / sizeof (owned[0]); i++)
-    if (!b->ns[owned[i].ns])
+    if (!b->ns[owned[i].ns] || ours_by_path (b->ns_path[owned[i].ns], owned[i].proc))
       json_object_foreach (b->sysctl, key, v)
         for (j = 0; j < 4 && owned[i].prefixes[j]; j++)
           if (mc_str_has_prefix (key, owned[i].prefixes[j]))
@@ -1375,7 +1390,10 @@ exec_command (struct exec_ctx *x)
     }
   /* The container's filter (or minictr's default, as its process got),
      while this process may still load it; then its user.  */
-  if ((x->run.seccomp ? mc_oci_seccomp_load (x->run.seccomp, &err) : mc_seccomp_apply_default (&err)) < 0
+  if ((!x->run.seccomp                    ? mc_seccomp_apply_default (&err)
+       : mc_oci_seccomp_last (&x->run) ? 0
+                                         : mc_oci_seccomp_load (x->run.seccomp, &err))
+          < 0
       || mc_oci_take_user (&x->run, p->uid, p->gid, &err) < 0)
     goto fail;
   /* A credential change resets "dumpable": until execve, this is the
@@ -1385,6 +1403,9 @@ exec_command (struct exec_ctx *x)
       mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
       goto fail;
     }
+  /* (with no_new_privs, the filter last: see mc_oci_seccomp_last)  */
+  if (mc_oci_seccomp_last (&x->run) && mc_oci_seccomp_load (x->run.seccomp, &err) < 0)
+    goto fail;
   if (x->run.console_sock >= 0)
     close (x->run.console_sock);
   mc_close_fds_from (3, -1, true);

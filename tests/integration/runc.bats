@@ -498,6 +498,19 @@ J
     assert_output "$(printf '%s\n' $'Seccomp:\t2' "mkdir: can't create directory '/tmp/x': Permission denied" \
         "sh: can't kill pid 2: Operation not permitted" zero-ok)"
     runc delete --force c1
+    # With noNewPrivileges the filter comes last, just before the exec (as
+    # runc): a profile that denies what taking the user calls still runs.
+    set_config '.process.noNewPrivileges = true | .process.user = {"uid": 1000, "gid": 1000}
+        | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["setresuid", "setresgid", "setgroups", "capset", "setuid", "setgid"],
+                          "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+    create c2
+    runc start c2
+    status_is c2 running
+    assert_equal "$(awk '/^Seccomp:/ { print $2 }' "/proc/$PID/status")" 2
+    assert_equal "$(awk '/^Uid:/ { print $2 }' "/proc/$PID/status")" 1000
+    assert_equal "$(runc exec c2 id -u)" 1000
+    runc delete --force c2
     # What a filter cannot be, or minictr does not carry out, is refused by
     # name, and nothing is made.
     refused '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY"}' \
@@ -570,6 +583,10 @@ J
     refused '.linux.namespaces |= map(if .type == "network" then . + {"path": "/nonexistent"} else . end)' \
         "config.json: the network namespace \`/nonexistent\`: No such file or directory"
     refused '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}' \
+        "config.json: \`linux.sysctl.net.ipv4.ip_forward\` would change the host's network namespace"
+    # (the host's, given by path, is the host's too)
+    refused '.linux.namespaces |= map(if .type == "network" then . + {"path": "/proc/self/ns/net"} else . end)
+        | .linux.sysctl = {"net.ipv4.ip_forward": "1"}' \
         "config.json: \`linux.sysctl.net.ipv4.ip_forward\` would change the host's network namespace"
     refused '.linux.namespaces |= map(select(.type != "network")) + [{"type": "user"}]
         | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
