@@ -363,12 +363,31 @@ slice_path (const char *slice)
  * scope PREFIX-NAME.scope (*UNIT) in SLICE (*SLICE; system.slice when
  * empty), whose cgroup is PARENT the slice's path, NAME the unit.  */
 static int
-cgroup_place (const struct mc_oci_bundle *b, const char *id, bool systemd, char **parent, char **name, char **unit,
-              char **slice, mc_error_t *err)
+cgroup_place (const struct mc_oci_bundle *b, const char *root, const char *id, bool systemd, char **parent,
+              char **name, char **unit, char **slice, mc_error_t *err)
 {
   const char *slash, *p = b->cgroups_path, *c1, *c2;
 
   *unit = *slice = NULL;
+  /* None, on a systemd host with cgroup2 alone: below the caller's
+     cgroup (a login session's scope, a service's) no controller is
+     delegated, so as minictr's own containers, a delegated scope of its
+     own in minictr.slice, named after the root and the id ('+', which
+     unit names lack, escaped as systemd escapes it).  */
+  if (p == NULL && mc_systemd_wanted ())
+    {
+      cleanup_free char *esc = xmalloc (strlen (id) * 4 + 1);
+      char *o = esc;
+      const char *c;
+
+      for (c = id; *c; c++)
+        o += *c == '+' ? sprintf (o, "\\x2b") : sprintf (o, "%c", *c);
+      *slice = xstrdup ("minictr.slice");
+      *unit = xasprintf ("minictr-runc-%08" PRIx32 "-%s.scope", (uint32_t) mc_hash64 (root), esc);
+      *parent = xstrdup ("/minictr.slice");
+      *name = xstrdup (*unit);
+      return 0;
+    }
   if (p == NULL)
     {
       const char *def = mc_cgroup_parent (err);
@@ -786,8 +805,9 @@ close_fds (int (*fds)[4])
 }
 
 static int
-create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, const char *pid_file,
-           const char *console_socket, bool systemd_cgroup, struct mc_cgroup **cgp, mc_error_t *err)
+create_in (int cfd, const char *root, const char *cdir, const char *id, struct mc_oci_bundle *b,
+           const char *pid_file, const char *console_socket, bool systemd_cgroup, struct mc_cgroup **cgp,
+           mc_error_t *err)
 {
   cleanup_free char *unit = NULL, *slice = NULL;
   cleanup_close int pid_ns = -1;
@@ -862,7 +882,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
     return -1;
   if (console_socket && (console = run.console_sock = console_connect (console_socket, err)) < 0)
     return -1;
-  if (cgroup_place (b, id, systemd_cgroup, &parent, &name, &unit, &slice, err) < 0)
+  if (cgroup_place (b, root, id, systemd_cgroup, &parent, &name, &unit, &slice, err) < 0)
     return -1;
   config = limits_config (b);
   if (unit)
@@ -925,7 +945,7 @@ create_in (int cfd, const char *cdir, const char *id, struct mc_oci_bundle *b, c
   state = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:O, s:I, s:{s:s, s:s, s:s, s:b}, s:O, s:I}", "ociVersion",
                      "1.0.2", "id", id, "pid", (int) pid, "bundle", b->dir, "created", created, "annotations",
                      b->annotations, "start_time", (json_int_t) started, "cgroup", "parent", parent, "name", name,
-                     "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL, "limits",
+                     "placement", mc_cgroup_placement (*cgp), "minictr_parent", b->cgroups_path == NULL && !unit, "limits",
                      config, "memory_swap", (json_int_t) b->memory_swap);
   if (state && unit)
     json_object_set_new (json_object_get (state, "cgroup"), "systemd_unit", json_string (unit));
@@ -1007,12 +1027,12 @@ mc_oci_create (const char *root, const char *id, const char *bundle, const char 
       return r;
     }
   cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, cdir, id, &b, pid_file, console_socket, systemd_cgroup, &cg, err);
+  r = cfd < 0 ? mc_make_error (err, errno, "`%s`", cdir) : create_in (cfd, root, cdir, id, &b, pid_file, console_socket, systemd_cgroup, &cg, err);
   if (r < 0)
     {
       /* Nothing is left of it.  */
       if (cg && (mc_cgroup_kill (cg, &e) < 0 || mc_cgroup_destroy (cg, &e) < 0
-                 || (b.cgroups_path == NULL && mc_cgroup_remove_parent_of (cg, &e) < 0)))
+                 || (b.cgroups_path == NULL && !mc_systemd_wanted () && mc_cgroup_remove_parent_of (cg, &e) < 0)))
         mc_error_release (&e);
       if (mc_rm_rf_at (AT_FDCWD, cdir, &e) < 0)
         mc_error_release (&e);
