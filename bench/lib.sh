@@ -16,6 +16,7 @@
 #   bench_cgroup_dirs NAME          NAME below this process's own cgroup, per hierarchy
 #   bench_cgroup_rmtree NAME        remove the cgroup trees NAME this bench made
 #   bench_smaps_kb PID FIELD…       fields of /proc/PID/smaps_rollup, in kB
+#   bench_in_systemd_vm CMDLINE     CMDLINE (a bench, RUNS given) in the systemd test VM
 
 bench_cleanup_paths=()
 bench_run_pid=
@@ -246,4 +247,21 @@ bench_smaps_kb() {
         { sub(":", "", $1); v[$1] = $2 }
         END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), (w[i] in v ? v[w[i]] : "?"); print "" }' \
         "/proc/$pid/smaps_rollup"
+}
+
+# bench_in_systemd_vm CMDLINE: a bench run inside the systemd test VM
+# (tests/vm/run.sh, MINICTR_VM_FLAVOUR=systemd: Debian bookworm, systemd
+# as PID 1, pure cgroup v2), as CMDLINE says (a shell command line from
+# the repository's top, its environment in it), after the bench packages
+# and the build; RUNS (default 10) is checked and given as RUNS=.  Under
+# TCG (no nested KVM here) absolute times are many times a real host's:
+# the ratios are what such a run measures.
+bench_in_systemd_vm() {
+    local t=$SECONDS
+    RUNS=${RUNS:-10}
+    case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
+    scripts/install-deps.sh bench
+    make -s BUILDDIR="${BUILDDIR:-build}" >&2
+    MINICTR_VM_FLAVOUR=systemd MINICTR_VM_RUN="RUNS=$RUNS BUILDDIR=${BUILDDIR:-build} $1" tests/vm/run.sh
+    echo "(the VM run took $((SECONDS - t)) s)"
 }

@@ -12,13 +12,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 cd "$here/.."
-RUNS=${RUNS:-10}
-case $RUNS in '' | *[!0-9]*) echo "${0##*/}: RUNS must be a number" >&2; exit 1 ;; esac
-scripts/install-deps.sh bench
-make -s BUILDDIR="${BUILDDIR:-build}" >&2
-t=$SECONDS
-MINICTR_VM_FLAVOUR=systemd \
-    MINICTR_VM_RUN="BENCH_NO_BUILD=1 BENCH_LXC_PRIV=0 RUNS=$RUNS BUILDDIR=${BUILDDIR:-build} bench/lifecycle.sh" \
-    tests/vm/run.sh
-echo "(the VM run took $((SECONDS - t)) s)"
+bench_in_systemd_vm "BENCH_NO_BUILD=1 BENCH_LXC_PRIV=0 bench/lifecycle.sh"

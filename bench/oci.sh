@@ -27,7 +27,9 @@
 #
 # Environment: RUNS (timed runs per command, >= 5, default 30),
 # BENCH_STRICT=1 (exit 1 when a target is missed), BUILDDIR (default
-# build).
+# build), BENCH_OCI_PARTS (default "runtime podman ctr": which of the
+# three to measure; bench/oci-systemd-vm.sh measures "runtime" in the
+# systemd VM, a pure cgroup2 host, where crun runs).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,7 +45,12 @@ case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
 [ "$(id -u)" = 0 ] || bench_die "run as root"
 minictr=$PWD/$BUILDDIR/minictr
 [ -x "$minictr" ] || bench_die "no $minictr (make)"
-for t in hyperfine crun runc podman containerd ctr python3 jq; do
+BENCH_OCI_PARTS=${BENCH_OCI_PARTS:-runtime podman ctr}
+part() { [[ " $BENCH_OCI_PARTS " == *" $1 "* ]]; }
+need=(hyperfine crun runc python3 jq)
+! part podman || need+=(podman)
+! part ctr || need+=(containerd ctr)
+for t in "${need[@]}"; do
     command -v "$t" >/dev/null || bench_die "no $t (scripts/install-deps.sh bench)"
 done
 
@@ -160,6 +167,7 @@ for rt in minictr crun runc; do
 done
 
 # podman, private, with the image from the same rootfs.
+if part podman; then
 mkdir -p "$work/pm/tmp"
 cat >"$work/pm/containers.conf" <<EOF
 [containers]
@@ -180,10 +188,12 @@ for rt in "${rts[@]}"; do
     # shellcheck disable=SC2086  # the flags are words
     pm --runtime "$work/rt-$rt" run $pm_flags bb true >/dev/null || bench_die "podman --runtime $rt run failed"
 done
+fi
 
 # containerd, private, under a subreaper that reaps its shims; the
 # runtimes as ctr's --runc-binary (the shim gives --root itself).
 run_made=""
+if part ctr; then
 for c in /run/containerd /run/containerd/s /run/containerd/fifo; do
     [ -e "$c" ] || run_made="$c $run_made"
 done
@@ -207,13 +217,14 @@ for rt in "${rts[@]}"; do
     c run --rm --runc-binary "$work/bin-$rt" --runc-root "$work/ctr-root-$rt" --cgroup "$tag/ctr" \
         --rootfs "$work/bundle/rootfs" ctr1 /bin/true >/dev/null || bench_die "ctr run --runc-binary $rt failed"
 done
+fi
 
 echo "== minictr as an OCI runtime, beside crun and runc =="
 echo "minictr:   $minictr (built $(stat -c %y "$minictr" | cut -d. -f1)) oci"
 echo "crun:      $(crun --version | head -1) (Debian $(dpkg-query -W -f='${Version}' crun 2>/dev/null || echo '?'))"
 echo "runc:      $(runc --version | head -1) (Debian $(dpkg-query -W -f='${Version}' runc 2>/dev/null || echo '?'))"
-echo "podman:    $(podman --version) with conmon $(dpkg-query -W -f='${Version}' conmon 2>/dev/null || echo '?'), vfs storage, podman's seccomp profile"
-echo "ctr:       containerd $(dpkg-query -W -f='${Version}' containerd 2>/dev/null || echo '?'), runc shim v2, ctr's default spec, --rootfs"
+! part podman || echo "podman:    $(podman --version) with conmon $(dpkg-query -W -f='${Version}' conmon 2>/dev/null || echo '?'), vfs storage, podman's seccomp profile"
+! part ctr || echo "ctr:       containerd $(dpkg-query -W -f='${Version}' containerd 2>/dev/null || echo '?'), runc shim v2, ctr's default spec, --rootfs"
 echo "bundle:    busybox, \`true\`, runc's default config without a terminal (no seccomp), cgroups below ours"
 echo "machine:   $(nproc) CPUs, Linux $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tools:     $(hyperfine --version); --warmup 3 --runs $RUNS, -N (no shell); medians"
@@ -252,10 +263,10 @@ measure() {
     echo "$line"
 }
 
-measure "runtime alone, create+start+delete" 0.80 "$work/cycle {} $work/bundle"
-measure "podman run --rm bb true" 1.00 \
+! part runtime || measure "runtime alone, create+start+delete" 0.80 "$work/cycle {} $work/bundle"
+! part podman || measure "podman run --rm bb true" 1.00 \
     "podman --root $work/pm/root --runroot $work/pm/runroot --storage-driver vfs --tmpdir $work/pm/tmp --runtime {} run $pm_flags bb true"
-measure "ctr run --rm true" 1.00 \
+! part ctr || measure "ctr run --rm true" 1.00 \
     "ctr -a $work/ctd/c.sock -n bench run --rm --runc-binary {} --runc-root $work/ctr-root --cgroup $tag/ctr --rootfs $work/bundle/rootfs ctr1 /bin/true" bin
 if [ "$BENCH_STRICT" = 1 ] && [ "$missed" = 1 ]; then
     exit 1

@@ -62,8 +62,9 @@ pkgs=(systemd-sysv udev dbus libpam-systemd kmod procps psmisc util-linux iprout
       # (debootstrap resolves no virtual package: python3-cryptography's
       # python3-cffi-backend-api-* come from python3-cffi-backend)
       ansible python3-cffi-backend
-      # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine
-      lxc hyperfine)
+      # bench/lifecycle-systemd-vm.sh: LXC beside minictr, timed by hyperfine;
+      # bench/oci-systemd-vm.sh: crun and runc beside minictr
+      lxc hyperfine crun runc)
 mapfile -t libs < <(sonames | sort -u)
 [ ${#libs[@]} -gt 0 ] || { say "cannot list the libraries of $bin"; exit 1; }
 for lib in "${libs[@]}"; do
