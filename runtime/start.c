@@ -751,6 +751,12 @@ build_tree (struct builder *b, mc_error_t *err)
         return -1;
       spec.userns_fd = userns;
     }
+  /* What is cloned from the host (the root, the binds) must not be a
+     peer of what it was cloned from: on a systemd host every mount is
+     shared, and a mount made on such a clone in the container's tree
+     would show in the host's.  */
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return mc_make_error (err, errno, "make / private");
   /* Host paths first: the rest happens in the container's namespaces.  */
   mfd = c->run ? mc_rootfs_prepare_bind (c->run->root, false, err) : mc_rootfs_prepare (&spec, err);
   if (mfd < 0 || prepare_disks (b, userns, &disk_fds, err) < 0)

@@ -667,6 +667,10 @@ write EPERM"
 
 @test "oci: a bundle on a shared mount (every mount of a systemd host is one): created, and nothing of the container's tree shows outside it" {
     local sr _
+    # A bind mount, and a tmpfs on it, too.
+    mkdir -p "$WORK/data"
+    set_config '.mounts += [{"destination": "/flat", "type": "bind", "source": "'"$WORK"'/data", "options": ["bind"]},
+        {"destination": "/flat/t", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}]'
     # The creator in a mount namespace whose mounts are all shared, as
     # conmon runs on a systemd host.
     unshare -m --propagation shared python3 "$BATS_TEST_DIRNAME/subreaper.py" "$WORK/s1.exits" \
@@ -680,7 +684,9 @@ write EPERM"
     assert_equal "$(head -1 "$WORK/s1.exits" | cut -d' ' -f2)" 0
     runc start s1
     status_is s1 running
-    # The container's /proc, /dev, /sys are its own: none propagated back.
+    # The container's /proc, /dev, /sys and /flat/t are its own: none
+    # propagated back.
     assert_equal "$(grep -c " $WORK/b/rootfs[/ ]" "/proc/$sr/mountinfo")" 0
+    assert_equal "$(grep -c " $WORK/data[/ ]" "/proc/$sr/mountinfo")" 0
     runc delete --force s1
 }
