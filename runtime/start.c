@@ -12,6 +12,7 @@
 #include "runtime/start.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/oci/hooks.h"
 #include "runtime/oci/seccomp.h"
 #include "runtime/config/config.h"
 #include "runtime/config/idmap.h"
@@ -403,6 +404,18 @@ run_process (const struct mc_oci_run *run, uid_t uid, gid_t gid, int sock)
     }
   close (fd);
   close (run->start_fifo);
+  /* startContainer: started, before the exec, here (the path the
+     container's); then, with no_new_privs, the filter.  */
+  if (json_array_size (json_object_get (run->hooks, "startContainer")) > 0)
+    {
+      cleanup_json json_t *st = mc_oci_hook_state (run->annotations, run->id, "created", getpid (), run->bundle);
+
+      if (mc_oci_run_hooks (run->hooks, "startContainer", st, false, &err) < 0)
+        {
+          fprintf (stderr, "minictr: %s\n", err->msg);
+          _exit (127);
+        }
+    }
   if (mc_oci_seccomp_last (run) && mc_oci_seccomp_load (run->seccomp, &err) < 0)
     {
       fprintf (stderr, "minictr: %s\n", err->msg);
@@ -784,6 +797,19 @@ build_tree (struct builder *b, mc_error_t *err)
      root's own mount, not those on it.  */
   if (c->run && c->run->root_readonly && mc_rootfs_readonly (rootfd, err) < 0)
     return -1;
+  /* createContainer: the tree made, before pivot_root, in the
+     container's namespaces (those we can join: its mount namespace is
+     ours, its pid namespace our children's), the path the host's.  */
+  if (c->run && json_array_size (json_object_get (c->run->hooks, "createContainer")) > 0)
+    {
+      cleanup_json json_t *st = mc_oci_hook_state (c->run->annotations, c->run->id, "creating", b->init,
+                                                   c->run->bundle);
+
+      if (join_ns (b->init, "pid", CLONE_NEWPID, err) < 0 || join_ns (b->init, "uts", CLONE_NEWUTS, err) < 0
+          || join_ns (b->init, "ipc", CLONE_NEWIPC, err) < 0
+          || mc_oci_run_hooks (c->run->hooks, "createContainer", st, false, err) < 0)
+        return -1;
+    }
   if (mc_rootfs_pivot (rootfd, err) < 0)
     return -1;
   /* Pivoted: absolute paths are the container's now.  */

@@ -66,6 +66,10 @@ struct mc_oci_run
   int start_fifo;       /* O_PATH fd of exec.fifo: opened for writing (which
                            waits for `start`) just before the exec */
   int console_sock;     /* -1, or a socket to send a terminal's master to */
+  /* The config's hooks (createContainer and startContainer run here),
+     and what their state says.  */
+  json_t *hooks, *annotations;
+  const char *id, *bundle;
   unsigned short console_rows, console_cols; /* its size; 0: the default */
 };
 

@@ -600,13 +600,12 @@ read_linux (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
 }
 
 /* hooks: each list checked (an absolute path, args and env lists of
- * strings, a timeout of whole seconds); kept as given.  Those run in the
- * container's namespaces (createContainer, startContainer) are refused
- * while minictr does not run them.  */
+ * strings, a timeout of whole seconds); kept as given.  */
 static int
 read_hooks (json_t *hooks, struct mc_oci_bundle *b, mc_error_t *err)
 {
-  static const char *const kinds[] = { "prestart", "createRuntime", "poststart", "poststop" };
+  static const char *const kinds[] = { "prestart", "createRuntime", "createContainer", "startContainer",
+                                       "poststart", "poststop" };
   json_t *list, *h, *v;
   size_t i, k;
 
@@ -616,10 +615,6 @@ read_hooks (json_t *hooks, struct mc_oci_bundle *b, mc_error_t *err)
                  "poststart", "poststop")
       < 0)
     return -1;
-  if (json_array_size (json_object_get (hooks, "createContainer")))
-    return bad (err, "`hooks.createContainer` (run in the container's namespaces) is not supported by minictr");
-  if (json_array_size (json_object_get (hooks, "startContainer")))
-    return bad (err, "`hooks.startContainer` (run in the container's namespaces) is not supported by minictr");
   for (k = 0; k < sizeof (kinds) / sizeof (kinds[0]); k++)
     {
       list = json_object_get (hooks, kinds[k]);

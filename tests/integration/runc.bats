@@ -240,8 +240,6 @@ cgroup_dir() {
     assert_output "minictr: container \`c1\` already exists"
     # What minictr does not carry out is refused before anything is made;
     # a program that is not there, at create (as runc).
-    refused '.hooks = {"createContainer": [{"path": "/bin/true"}]}' \
-        "config.json: \`hooks.createContainer\` (run in the container's namespaces) is not supported by minictr"
     refused '.process.terminal = true' \
         "config.json's \`process.terminal\` asks for a terminal: it needs --console-socket"
     refused '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]}]' \
@@ -597,36 +595,55 @@ J
     runc delete --force c1
 }
 
-@test "oci hooks: prestart and createRuntime at create, poststart at start, poststop at delete, with the state on stdin; a failing one" {
+@test "oci hooks: createContainer, prestart and createRuntime at create, startContainer and poststart at start, poststop at delete, with the state on stdin; a failing one" {
     # A hook that records its kind, its environment and the state it reads.
     cat >"$WORK/hook" <<HOOK
 #!/bin/sh
 printf '%s %s %s\n' "\$1" "\${HOOK_ENV:--}" "\$(cat)" >>"$WORK/hooks.log"
 HOOK
     chmod +x "$WORK/hook"
+    # createContainer's also records the namespaces it runs in.
+    cat >"$WORK/nshook" <<HOOK
+#!/bin/sh
+readlink /proc/self/ns/net /proc/self/ns/pid /proc/self/ns/mnt >"$WORK/ns.log"
+exec "$WORK/hook" "\$@"
+HOOK
+    chmod +x "$WORK/nshook"
     set_config '.hooks = {
         "prestart": [{"path": "'"$WORK"'/hook", "args": ["hook", "prestart"], "env": ["HOOK_ENV=e1"]}],
         "createRuntime": [{"path": "'"$WORK"'/hook", "args": ["hook", "createRuntime"], "timeout": 5}],
+        "createContainer": [{"path": "'"$WORK"'/nshook", "args": ["nshook", "createContainer"]}],
+        "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/shm/start.state"]}],
         "poststart": [{"path": "'"$WORK"'/hook", "args": ["hook", "poststart"]}],
         "poststop": [{"path": "'"$WORK"'/hook", "args": ["hook", "poststop"]}]}'
     create c1
     # Each with its args and env, the state (id, status, pid, bundle) on
-    # its stdin.
-    assert_equal "$(cut -d' ' -f1-2 "$WORK/hooks.log" | xargs)" "prestart e1 createRuntime -"
-    assert_equal "$(sed -n 1p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid, .bundle]')" \
+    # its stdin.  createContainer: in the container's namespaces, before
+    # pivot_root (its path the host's), ahead of prestart and
+    # createRuntime (which minictr runs once the tree is made).
+    assert_equal "$(cut -d' ' -f1-2 "$WORK/hooks.log" | xargs)" "createContainer - prestart e1 createRuntime -"
+    assert_equal "$(grep '^prestart ' "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid, .bundle]')" \
         "[\"c1\",\"creating\",$PID,\"$WORK/b\"]"
+    assert_equal "$(grep '^createContainer ' "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid]')" \
+        "[\"c1\",\"creating\",$PID]"
+    assert_equal "$(cat "$WORK/ns.log")" "$(readlink "/proc/$PID/ns/net" "/proc/$PID/ns/pid" "/proc/$PID/ns/mnt")"
     runc start c1
-    assert_equal "$(sed -n 3p "$WORK/hooks.log" | cut -d' ' -f1)" poststart
-    assert_equal "$(sed -n 3p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.status, .pid]')" "[\"running\",$PID]"
+    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f1)" poststart
+    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.status, .pid]')" "[\"running\",$PID]"
+    # startContainer: in the container, its path the container's, before
+    # the process's exec (its PID there the process's own).
+    assert_equal "$(runc exec c1 cat /dev/shm/start.state | jq -c '[.id, .status, .pid]')" '["c1","created",1]'
     runc delete --force c1
-    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f1)" poststop
-    assert_equal "$(sed -n 4p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid]')" '["c1","stopped",0]'
+    assert_equal "$(sed -n 5p "$WORK/hooks.log" | cut -d' ' -f1)" poststop
+    assert_equal "$(sed -n 5p "$WORK/hooks.log" | cut -d' ' -f3- | jq -c '[.id, .status, .pid]')" '["c1","stopped",0]'
     # A prestart hook that fails fails create, and nothing is left; one
     # that outlives its timeout is killed.
     refused '.hooks = {"prestart": [{"path": "/bin/false"}]}' \
         "\`hooks.prestart[0]\` \`/bin/false\` exited with 1"
     refused '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
         "\`hooks.createRuntime[0]\` \`/bin/sleep\` did not end in 1 s: Connection timed out"
+    refused '.hooks = {"createContainer": [{"path": "/bin/false"}]}' \
+        "\`hooks.createContainer[0]\` \`/bin/false\` exited with 1"
     # A failing poststop hook is told, and the next ones and delete go on.
     set_config '.hooks = {"poststop": [{"path": "/bin/false"}, {"path": "'"$WORK"'/hook", "args": ["hook", "poststop2"]}]}'
     create c2

@@ -197,8 +197,8 @@ test_refused (void **state)
   assert_int_equal (mc_oci_bundle_read ("/nonexistent-bundle", &b, &err), -1);
   assert_error_contains (err, "bundle `/nonexistent-bundle`");
   refused_with ("ociVersion", json_string ("0.9"), "config.json: `ociVersion` `0.9` is not 1.x");
-  refused_with ("hooks", json_pack ("{s:[{s:s}]}", "startContainer", "path", "/bin/true"),
-                "config.json: `hooks.startContainer` (run in the container's namespaces) is not supported by minictr");
+  refused_with ("hooks", json_pack ("{s:[{s:s}]}", "startContainer", "path", "bin/true"),
+                "config.json: `hooks.startContainer[0].path` is not an absolute path");
   refused_with ("hooks", json_pack ("{s:[{s:s}]}", "prestart", "path", "bin/true"),
                 "config.json: `hooks.prestart[0].path` is not an absolute path");
   refused_with ("hooks", json_pack ("{s:[{s:s, s:i}]}", "poststop", "path", "/bin/true", "timeout", 0),
