@@ -204,13 +204,13 @@ oci_features (const struct cli_command *cmd, int argc, char **argv, mc_error_t *
           cap_free (name);
         }
     }
-  doc = json_pack ("{s:s, s:s, s:[s,s,s,s], s:[s,s,s,s,s,s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b}, "
+  doc = json_pack ("{s:s, s:s, s:[s,s,s,s,s,s], s:[s,s,s,s,s,s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b}, "
                    "s:o, s:{s:b}, s:{s:b}}}",
                    "ociVersionMin", "1.0.0", "ociVersionMax", "1.0.2", "hooks", "prestart", "createRuntime",
-                   "poststart", "poststop", "mountOptions", "bind", "rbind", "ro",
+                   "createContainer", "startContainer", "poststart", "poststop", "mountOptions", "bind", "rbind", "ro",
                    "rw", "nosuid", "nodev", "noexec", "exec", "private", "rprivate", "slave", "rslave", "linux",
                    "namespaces", "cgroup", "ipc", "mount", "network", "pid", "user", "uts", "capabilities", caps,
-                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp", mc_oci_seccomp_features (), "apparmor",
+                   "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 0, "seccomp", mc_oci_seccomp_features (), "apparmor",
                    "enabled", 0, "selinux", "enabled", 0);
   text = json_dumps (doc, JSON_INDENT (2));
   if (text == NULL)

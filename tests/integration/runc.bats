@@ -473,7 +473,7 @@ J
     run runc features
     assert_success
     assert_equal "$(jq -c '[.ociVersionMin, .hooks, .linux.namespaces, .linux.cgroup, .linux.seccomp.enabled, (.linux.seccomp.actions | length)]' <<<"$output")" \
-        '["1.0.0",["prestart","createRuntime","poststart","poststop"],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":false,"systemdUser":false},true,8]'
+        '["1.0.0",["prestart","createRuntime","createContainer","startContainer","poststart","poststop"],["cgroup","ipc","mount","network","pid","user","uts"],{"v1":true,"v2":true,"systemd":true,"systemdUser":false},true,8]'
     assert_equal "$(jq '.linux.capabilities | length' <<<"$output")" "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))"
     assert_equal "$(jq -r '.linux.capabilities[0]' <<<"$output")" CAP_CHOWN
 }
