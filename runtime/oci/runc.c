@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define STATE_MAX (1u << 20)
@@ -1371,16 +1372,133 @@ exec_helper (struct exec_ctx *x, bool detach)
 
 /* The CLI's side: the command's host PID (into the pid file), then its
  * error, if any, and (attached) its end.  */
+/* ---- exec -t without a console socket: the terminal is ours ------------------
+
+   runc's exec -t for a user at a terminal: the process's pty master comes
+   to us (a socket pair stands for the console socket), and its bytes go
+   to and from our stdin and stdout, our terminal raw meanwhile, its size
+   the pty's (again at each SIGWINCH).  */
+
+struct tty_relay
+{
+  int rx;           /* our end of the pair the master comes over */
+  int master;       /* -1 until it came, or once it closed */
+  bool got;         /* it came */
+  bool in_open;     /* our stdin not at its end yet */
+  bool raw;         /* our stdin is a terminal we made raw */
+  struct termios saved;
+};
+
+static volatile sig_atomic_t winched;
+
+static void
+on_winch (int sig)
+{
+  (void) sig;
+  winched = 1;
+}
+
+static void
+tty_relay_size (struct tty_relay *t)
+{
+  struct winsize ws;
+
+  if (t->master >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl (t->master, TIOCSWINSZ, &ws);
+}
+
+/* Copy what FROM has (one read) to TO: 1, or 0 at FROM's end (EIO: a pty
+   master whose other end is closed), -1 on error.  */
 static int
-exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, int *status, mc_error_t *err)
+copy_once (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof (buf));
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return 1;
+  if (n < 0 && errno == EIO)
+    return 0;
+  if (n <= 0)
+    return (int) n;
+  return mc_write_all (to, buf, (size_t) n) < 0 ? -1 : 1;
+}
+
+/* Relay until SOCK has a message: 1 then, -2 on error (errno set).  */
+static int
+tty_relay_until_msg (struct tty_relay *t, int sock)
+{
+  for (;;)
+    {
+      struct pollfd p[4] = { { sock, POLLIN, 0 }, { t->rx, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+
+      if (t->master >= 0)
+        {
+          p[2].fd = t->master;
+          if (t->in_open)
+            p[3].fd = STDIN_FILENO;
+        }
+      if (t->got)
+        p[1].fd = -1;
+      if (winched)
+        {
+          winched = 0;
+          tty_relay_size (t);
+        }
+      if (poll (p, 4, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -2;
+        }
+      if (p[2].revents && (p[2].revents & POLLIN ? copy_once (t->master, STDOUT_FILENO) : 0) <= 0)
+        {
+          /* The terminal's other end closed: the command is ending.  */
+          close (t->master);
+          t->master = -1;
+        }
+      if (p[3].revents && copy_once (STDIN_FILENO, t->master) <= 0)
+        t->in_open = false;
+      if (p[1].revents)
+        {
+          char name[16];
+          int fd = -1;
+
+          if (mc_recv_with_fd (t->rx, name, 9, &fd, true) <= 0 || fd < 0)
+            return -2;
+          t->master = fd;
+          t->got = true;
+          tty_relay_size (t);
+        }
+      if (p[0].revents)
+        return 1;
+    }
+}
+
+/* The rest of the command's output, once it has ended; our terminal as
+   it was.  */
+static void
+tty_relay_drain (struct tty_relay *t)
+{
+  struct pollfd p = { t->master, POLLIN, 0 };
+
+  while (t->master >= 0 && poll (&p, 1, 100) > 0 && copy_once (t->master, STDOUT_FILENO) > 0)
+    ;
+  if (t->raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &t->saved);
+}
+
+static int
+exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, struct tty_relay *t, int *status,
+           mc_error_t *err)
 {
   struct mc_sync_msg msg;
   bool have_pid = false, ended = false;
   int r;
 
   *status = 0;
-  mc_forward_signals (helper, true);
-  while ((r = mc_sync_recv (x->sock, &msg, NULL, err)) > 0)
+  mc_forward_signals (helper, t == NULL);
+  while ((r = t ? tty_relay_until_msg (t, x->sock) : 1) > 0 && (r = mc_sync_recv (x->sock, &msg, NULL, err)) > 0)
     {
       if (msg.type == MC_SYNC_ERROR)
         {
@@ -1401,7 +1519,7 @@ exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, i
               return -1;
             }
           /* Attached, the command's signals go to it straight.  */
-          mc_forward_signals (msg.status, true);
+          mc_forward_signals (msg.status, t == NULL);
         }
       else if (msg.type == MC_SYNC_GO)
         {
@@ -1409,8 +1527,10 @@ exec_wait (struct exec_ctx *x, pid_t helper, const struct mc_oci_exec_opts *o, i
           ended = true;
         }
     }
+  if (t)
+    tty_relay_drain (t);
   if (r < 0)
-    return -1;
+    return r == -2 ? mc_make_error (err, errno, "relay the terminal") : -1;
   if (!have_pid || (!o->detach && !ended))
     return mc_make_error (err, 0, "the exec helper died");
   return 0;
@@ -1473,8 +1593,10 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
   struct container c;
   struct mc_oci_bundle p;
   struct exec_ctx x = { .p = &p, .pidfd = -1, .sock = -1 };
-  int sv[2] = { -1, -1 };
+  struct tty_relay relay = { .rx = -1, .master = -1, .in_open = true };
+  int sv[2] = { -1, -1 }, tv[2] = { -1, -1 };
   int r = -1, st;
+  bool own_tty = false;
   pid_t helper;
 
   memset (&p, 0, sizeof (p));
@@ -1489,7 +1611,9 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
     goto out;
   if (o->process && o->tty)
     p.terminal = true;
-  if (check_console (p.terminal, o->console_socket, "the process", err) < 0)
+  /* A terminal with no console socket, attached: ours (runc's exec -t).  */
+  own_tty = p.terminal && o->console_socket == NULL && !o->detach;
+  if (!own_tty && check_console (p.terminal, o->console_socket, "the process", err) < 0)
     goto out;
   if (c.cg == NULL)
     {
@@ -1514,6 +1638,16 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
     goto out;
   if (o->console_socket && (x.run.console_sock = console_connect (o->console_socket, err)) < 0)
     goto out;
+  if (own_tty)
+    {
+      if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tv) < 0)
+        {
+          mc_make_error (err, errno, "socketpair");
+          goto out;
+        }
+      x.run.console_sock = tv[1];
+      relay.rx = tv[0];
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       mc_make_error (err, errno, "socketpair");
@@ -1536,7 +1670,23 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
   close (sv[1]);
   sv[1] = -1;
   x.sock = sv[0];
-  r = exec_wait (&x, helper, o, status, err);
+  if (own_tty)
+    {
+      struct sigaction sa = { .sa_handler = on_winch };
+      struct termios raw;
+
+      /* Only the command holds the other end now: its end is ours.  */
+      close (x.run.console_sock);
+      x.run.console_sock = -1;
+      if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &relay.saved) == 0)
+        {
+          raw = relay.saved;
+          cfmakeraw (&raw);
+          relay.raw = tcsetattr (STDIN_FILENO, TCSANOW, &raw) == 0;
+        }
+      sigaction (SIGWINCH, &sa, NULL);
+    }
+  r = exec_wait (&x, helper, o, own_tty ? &relay : NULL, status, err);
   while (waitpid (helper, &st, 0) < 0 && errno == EINTR)
     ;
 out:
@@ -1544,6 +1694,10 @@ out:
     close (sv[0]);
   if (sv[1] >= 0)
     close (sv[1]);
+  if (relay.rx >= 0)
+    close (relay.rx);
+  if (relay.master >= 0)
+    close (relay.master);
   if (x.pidfd >= 0)
     close (x.pidfd);
   if (x.run.console_sock >= 0)

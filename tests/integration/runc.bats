@@ -383,9 +383,17 @@ J
     wait_file "$WORK/e1.out"
     assert_equal "$(tr -d '\r' <"$WORK/e1.out")" "$(printf '%s\n' /dev/ptmx hello 'got hello /dev/pts/0 20 70 1000:1000:1000 5 99' \
         $'CapBnd:\t0000000000000021' $'CapAmb:\t0000000000000020' $'NoNewPrivs:\t1')"
-    # Refusals: a terminal with no console socket, a bad process file, a
-    # paused container, a stopped one.
-    run runc exec --process "$WORK/p.json" c1
+    # A terminal with no console socket, attached: exec's own stdin and
+    # stdout through it (runc's exec -t at a user's terminal), the exit
+    # status the command's.
+    assert_regex "$(runc exec -t c1 tty </dev/null | tr -d '\r')" '^/dev/pts/[0-9]+$'
+    # shellcheck disable=SC2016 # expanded inside the container
+    run bash -c "printf 'typed\n' | $MINICTR_BIN oci --root $RUNC_ROOT exec -t c1 sh -c 'read x; echo got:\$x; exit 3'"
+    assert_failure 3
+    assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '%s\n' typed got:typed)"
+    # Refusals: a terminal with no console socket, detached; a bad process
+    # file, a paused container, a stopped one.
+    run runc exec -d --process "$WORK/p.json" c1
     assert_failure 1
     assert_output "minictr: the process asks for a terminal: it needs --console-socket"
     echo '{"args": [], "cwd": "/"}' >"$WORK/bad.json"
