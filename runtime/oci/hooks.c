@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 json_t *
@@ -23,6 +24,15 @@ mc_oci_hook_state (json_t *annotations, const char *id, const char *status, pid_
 }
 
 static int run_hook (json_t *h, const char *kind, size_t i, const char *text, mc_error_t *err);
+
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int
 mc_oci_run_hooks (json_t *hooks, const char *kind, json_t *state, bool warn_all, mc_error_t *err)
@@ -85,29 +95,68 @@ run_hook (json_t *h, const char *kind, size_t i, const char *text, mc_error_t *e
       close (fds[1]);
       return mc_make_error (err, errno, "fork");
     }
-  /* A hook that reads nothing closes the pipe: no SIGPIPE for us.  */
-  sigaction (SIGPIPE, &ign, &old);
-  if (mc_write_all (fds[1], text, strlen (text)) < 0 && errno != EPIPE)
-    mc_make_error (err, errno, "write the state to hook `%s`", path);
-  sigaction (SIGPIPE, &old, NULL);
-  close (fds[1]);
+  /* The state written as the hook reads it, within its timeout too (a
+     hook that reads nothing must not hold us past it); one that closes
+     the pipe gets no more, and no SIGPIPE for us.  */
   pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  if (timeout > 0 && pidfd >= 0)
-    {
-      struct pollfd p = { pidfd, POLLIN, 0 };
-      int r;
+  sigaction (SIGPIPE, &ign, &old);
+  fcntl (fds[1], F_SETFL, O_NONBLOCK);
+  {
+    size_t len = strlen (text), done = 0;
+    long long deadline = timeout > 0 ? now_ms () + (long long) timeout * 1000 : -1;
+    bool ended = false, timed_out = false;
 
-      while ((r = poll (&p, 1, (int) (timeout * 1000))) < 0 && errno == EINTR)
-        ;
-      if (r == 0)
-        {
-          kill (pid, SIGKILL);
-          waitpid (pid, &status, 0);
-          mc_error_release (err);
-          return mc_make_error (err, ETIMEDOUT, "`hooks.%s[%zu]` `%s` did not end in %lld s", kind, i, path,
-                                (long long) timeout);
-        }
-    }
+    while (!ended && !timed_out)
+      {
+        struct pollfd p[2] = { { done < len ? fds[1] : -1, POLLOUT, 0 }, { pidfd, POLLIN, 0 } };
+        long long left = deadline < 0 ? -1 : deadline - now_ms ();
+        int r;
+
+        if (done >= len && fds[1] >= 0)
+          {
+            close (fds[1]);
+            fds[1] = -1;
+          }
+        if (pidfd < 0 && done >= len)
+          break; /* (no pidfd: wait without a timeout)  */
+        if (deadline >= 0 && left <= 0)
+          {
+            timed_out = true;
+            break;
+          }
+        r = poll (p, 2, (int) left);
+        if (r < 0 && errno != EINTR)
+          break;
+        if (r <= 0)
+          continue;
+        if (p[1].revents)
+          ended = true;
+        if (p[0].revents)
+          {
+            ssize_t n = write (fds[1], text + done, len - done);
+
+            if (n > 0)
+              done += (size_t) n;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR)
+              {
+                if (errno != EPIPE)
+                  mc_make_error (err, errno, "write the state to hook `%s`", path);
+                done = len;
+              }
+          }
+      }
+    sigaction (SIGPIPE, &old, NULL);
+    if (fds[1] >= 0)
+      close (fds[1]);
+    if (timed_out)
+      {
+        kill (pid, SIGKILL);
+        waitpid (pid, &status, 0);
+        mc_error_release (err);
+        return mc_make_error (err, ETIMEDOUT, "`hooks.%s[%zu]` `%s` did not end in %lld s", kind, i, path,
+                              (long long) timeout);
+      }
+  }
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return mc_make_error (err, errno, "waitpid");

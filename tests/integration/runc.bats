@@ -652,6 +652,10 @@ HOOK
         "\`hooks.createRuntime[0]\` \`/bin/sleep\` did not end in 1 s: Connection timed out"
     refused '.hooks = {"createContainer": [{"path": "/bin/false"}]}' \
         "\`hooks.createContainer[0]\` \`/bin/false\` exited with 1"
+    # ... even when it never reads a state larger than a pipe holds.
+    refused '.annotations = {"big": ("x" * 200000)}
+        | .hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}' \
+        "\`hooks.createRuntime[0]\` \`/bin/sleep\` did not end in 1 s: Connection timed out"
     # A failing poststop hook is told, and the next ones and delete go on.
     set_config '.hooks = {"poststop": [{"path": "/bin/false"}, {"path": "'"$WORK"'/hook", "args": ["hook", "poststop2"]}]}'
     create c2
