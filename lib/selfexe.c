@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,6 +39,34 @@ mc_selfexe_set_argv (char **argv)
   self_argv = xmalloc ((n + 1) * sizeof (char *));
   for (i = 0; i <= n; i++)
     self_argv[i] = argv[i];
+}
+
+/* How much of the binary an exec reads: up to the end of what its
+ * program headers name (the loaded segments, the interpreter's name,
+ * the notes), never the section headers and debug information after
+ * them, often three quarters of the file.  The whole file when it is not
+ * an ELF file of ours that says so plainly.  */
+static off_t
+exec_size (int fd, off_t size)
+{
+  ElfW (Ehdr) eh;
+  ElfW (Phdr) ph;
+  off_t end;
+  size_t i;
+
+  if (pread (fd, &eh, sizeof (eh), 0) != (ssize_t) sizeof (eh) || memcmp (eh.e_ident, ELFMAG, SELFMAG) != 0
+      || eh.e_ident[EI_CLASS] != (sizeof (void *) == 8 ? ELFCLASS64 : ELFCLASS32)
+      || eh.e_phentsize != sizeof (ph) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
+    return size;
+  end = (off_t) (eh.e_phoff + (ElfW (Off)) eh.e_phnum * sizeof (ph));
+  for (i = 0; i < eh.e_phnum; i++)
+    {
+      if (pread (fd, &ph, sizeof (ph), (off_t) (eh.e_phoff + i * sizeof (ph))) != (ssize_t) sizeof (ph))
+        return size;
+      if ((off_t) (ph.p_offset + ph.p_filesz) > end)
+        end = (off_t) (ph.p_offset + ph.p_filesz);
+    }
+  return end > 0 && end <= size ? end : size;
 }
 
 static int
@@ -75,6 +104,7 @@ mc_selfexe_ensure_sealed (mc_error_t *err)
     return 0;
   if (fstat (exe, &st) < 0)
     return mc_make_error (err, errno, "stat /proc/self/exe");
+  st.st_size = exec_size (exe, st.st_size);
   copy = memfd_create ("minictr", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
   if (copy < 0 && errno == EINVAL)
     copy = memfd_create ("minictr", MFD_CLOEXEC | MFD_ALLOW_SEALING);
