@@ -331,6 +331,16 @@ mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t
 {
   if (run->umask >= 0)
     umask ((mode_t) run->umask);
+  /* (while it may still lower it: CAP_SYS_RESOURCE)  */
+  if (run->has_oom_score_adj)
+    {
+      char text[16];
+      cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+      snprintf (text, sizeof (text), "%d", run->oom_score_adj);
+      if (fd < 0 || write (fd, text, strlen (text)) < 0)
+        return mc_make_error (err, errno, "`process.oomScoreAdj` %d", run->oom_score_adj);
+    }
   if (mc_caps_oci_bound (run->caps, err) < 0)
     return -1;
   if (setgroups (run->n_groups, run->groups) < 0)

@@ -46,6 +46,8 @@ struct mc_oci_run
   size_t n_groups;
   int umask;            /* -1: leave it */
   bool no_new_privileges;
+  bool has_oom_score_adj; /* write OOM_SCORE_ADJ to its oom_score_adj */
+  int oom_score_adj;
   bool mqueue;          /* /dev/mqueue, of its ipc namespace */
   bool cgroup_readonly; /* /sys/fs/cgroup read-only */
   bool cgroupns_host;   /* no cgroup namespace of its own */

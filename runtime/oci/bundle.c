@@ -307,12 +307,18 @@ read_process (json_t *cfg, struct mc_oci_bundle *b, mc_error_t *err)
           b->additional_gids[b->n_additional_gids++] = (gid_t) json_integer_value (v);
         }
     }
-  /* oomScoreAdj: not yet carried out; refused rather than
-     dropped.  apparmorProfile and selinuxLabel: minictr confines with
-     namespaces, seccomp and capabilities, not LSM labels (an empty one
-     is no request).  */
-  if (json_object_get (p, "oomScoreAdj"))
-    return bad (err, "`process.oomScoreAdj` is not supported by minictr");
+  /* oomScoreAdj: -1000 to 1000, written by the process itself.
+     apparmorProfile and selinuxLabel: minictr confines with namespaces,
+     seccomp and capabilities, not LSM labels (an empty one is no
+     request).  */
+  v = json_object_get (p, "oomScoreAdj");
+  if (v && !json_is_null (v))
+    {
+      if (!json_is_integer (v) || json_integer_value (v) < -1000 || json_integer_value (v) > 1000)
+        return bad (err, "`process.oomScoreAdj` is not a number from -1000 to 1000");
+      b->has_oom_score_adj = true;
+      b->oom_score_adj = (int) json_integer_value (v);
+    }
   if (get_object (p, "consoleSize", "process", &v, err) < 0)
     return -1;
   if (v)

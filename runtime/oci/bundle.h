@@ -75,6 +75,8 @@ struct mc_oci_bundle
   bool terminal;
   unsigned short console_rows, console_cols; /* consoleSize; 0: none given */
   bool no_new_privileges;
+  bool has_oom_score_adj; /* process.oomScoreAdj given: OOM_SCORE_ADJ */
+  int oom_score_adj;
   struct mc_oci_rlimit *rlimits;
   size_t n_rlimits;
   uint64_t caps[MC_OCI_CAPS_N];

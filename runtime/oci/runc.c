@@ -703,7 +703,8 @@ create_in (int cfd, const char *root, const char *cdir, const char *id, struct m
   int holder_fd = -1;
   struct mc_oci_run run = { .root = b->root, .root_readonly = b->root_readonly, .hostname = b->hostname,
                             .groups = b->additional_gids, .n_groups = b->n_additional_gids, .umask = b->umask,
-                            .no_new_privileges = b->no_new_privileges, .masked = b->masked_paths,
+                            .no_new_privileges = b->no_new_privileges, .has_oom_score_adj = b->has_oom_score_adj,
+                            .oom_score_adj = b->oom_score_adj, .masked = b->masked_paths,
                             .readonly = b->readonly_paths, .start_fifo = -1, .console_sock = -1,
                             .console_rows = b->console_rows, .console_cols = b->console_cols,
                             .cgroupns_host = !b->ns[MC_OCI_NS_CGROUP] };
@@ -1631,7 +1632,8 @@ mc_oci_exec (const char *root, const char *id, const struct mc_oci_exec_opts *o,
       || mc_cgroup_open_self_move_to (c.cg, false, NULL, &x.cg_fds, &x.n_cg_fds, err) < 0)
     goto out;
   x.run = (struct mc_oci_run) { .pid_join_fd = -1, .groups = p.additional_gids, .n_groups = p.n_additional_gids, .umask = p.umask,
-                                .no_new_privileges = p.no_new_privileges, .start_fifo = -1, .console_sock = -1,
+                                .no_new_privileges = p.no_new_privileges, .has_oom_score_adj = p.has_oom_score_adj,
+                                .oom_score_adj = p.oom_score_adj, .start_fifo = -1, .console_sock = -1,
                                 .console_rows = p.console_rows, .console_cols = p.console_cols };
   memcpy (x.run.caps, p.caps, sizeof (x.run.caps));
   if (mc_oci_seccomp_compile (json_object_get (c.state, "seccomp"), &x.run.seccomp, err) < 0)

@@ -108,7 +108,7 @@ cgroup_dir() {
 
 @test "oci create, start, state, kill, delete: the bundle's process, user, capabilities, hostname, limits and masks" {
     local cg_mem cg_pids mem_file
-    set_config '.hostname = "oci1" | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10]}
+    set_config '.hostname = "oci1" | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10]} | .process.oomScoreAdj = 500
         | .process.capabilities.inheritable = ["CAP_NET_BIND_SERVICE"]
         | .process.capabilities.ambient = ["CAP_NET_BIND_SERVICE"]
         | .linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
@@ -120,6 +120,7 @@ cgroup_dir() {
     [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" != "sh -c "* ]]
     runc start c1
     status_is c1 running
+    assert_equal "$(cat "/proc/$PID/oom_score_adj")" 500
     for _ in $(seq 100); do
         [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" == "sh -c "* ]] && break
         sleep 0.05

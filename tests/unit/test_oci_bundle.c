@@ -209,7 +209,7 @@ test_refused (void **state)
   refused_with ("solaris", json_object (), "config.json: `solaris` is not supported by minictr");
   refused_with ("process.args", json_array (), "`process.args` is empty");
   refused_with ("process.cwd", json_string ("tmp"), "`process.cwd` is not an absolute path");
-  refused_with ("process.oomScoreAdj", json_integer (100), "`process.oomScoreAdj` is not supported");
+  refused_with ("process.oomScoreAdj", json_integer (1001), "`process.oomScoreAdj` is not a number from -1000 to 1000");
   refused_with ("process.apparmorProfile", json_string ("x"), "no LSM labels");
   refused_with ("process.rlimits", json_pack ("[{s:s, s:i, s:i}]", "type", "RLIMIT_FOO", "hard", 1, "soft", 1),
                 "`process.rlimits[0]`: unknown type `RLIMIT_FOO`");
