@@ -149,6 +149,10 @@ int cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *e
  * of the binary (lib/selfexe.h), which runs the command again from its
  * start: call it before anything with effects.  */
 int cli_seal_if_privileged (json_t *names, json_t *new_cfg, mc_error_t *err);
+/* The same for `init`/`launch`, which read STDIN_DATA (LEN bytes, or
+ * NULL) from their standard input already: it is theirs again then.  */
+int cli_seal_if_privileged_stdin (json_t *names, json_t *new_cfg, const char *stdin_data, size_t len,
+                                  mc_error_t *err);
 
 /* A YAML mapping from FD (standard input of `edit`, say).  */
 json_t *cli_read_yaml (int fd, const char *name, mc_error_t *err);

@@ -48,6 +48,13 @@ cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
 int
 cli_seal_if_privileged (json_t *names, json_t *new_cfg, mc_error_t *err)
 {
+  return cli_seal_if_privileged_stdin (names, new_cfg, NULL, 0, err);
+}
+
+int
+cli_seal_if_privileged_stdin (json_t *names, json_t *new_cfg, const char *stdin_data, size_t len,
+                              mc_error_t *err)
+{
   struct mc_store store;
   bool privileged = false;
   json_t *n;
@@ -79,7 +86,7 @@ cli_seal_if_privileged (json_t *names, json_t *new_cfg, mc_error_t *err)
         privileged = true;
     }
   mc_store_close (&store);
-  return privileged ? mc_selfexe_ensure_sealed (err) : 0;
+  return privileged ? mc_selfexe_ensure_sealed_stdin (stdin_data, len, err) : 0;
 }
 
 static int
@@ -128,20 +135,20 @@ do_delete (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 /* ---- init / launch ------------------------------------------------------ */
 
 /* `lxc init` reads a YAML config from stdin when stdin is not a terminal. */
+/* *TEXT (may be NULL) gets what was read, *LEN its length.  */
 static int
-read_stdin_config (json_t **out, mc_error_t *err)
+read_stdin_config (json_t **out, char **text, size_t *len, mc_error_t *err)
 {
-  cleanup_free char *buf = NULL;
-  size_t len = 0;
-
   *out = NULL;
+  *text = NULL;
+  *len = 0;
   if (isatty (STDIN_FILENO))
     return 0;
-  if (mc_read_fd (STDIN_FILENO, "standard input", 1 << 20, &buf, &len, err) < 0)
+  if (mc_read_fd (STDIN_FILENO, "standard input", 1 << 20, text, len, err) < 0)
     return -1;
-  if (len == 0)
+  if (*len == 0)
     return 0;
-  *out = mc_yaml_load_mapping (buf, len, "standard input", err);
+  *out = mc_yaml_load_mapping (*text, *len, "standard input", err);
   return *out == NULL ? -1 : 0;
 }
 
@@ -182,6 +189,8 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
 {
   cleanup_args struct cli_args a = { 0 };
   struct mc_create_request req = { .ephemeral = false };
+  cleanup_free char *stdin_text = NULL;
+  size_t stdin_len = 0;
   struct mc_store store;
   int ret;
 
@@ -209,7 +218,8 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
   req.name = argv[optind + 1];
   if (mc_container_name_validate (req.name, err) < 0)
     return -1;
-  if (read_stdin_config (&req.overrides, err) < 0 || cli_create_overrides (&a, &req.overrides, err) < 0)
+  if (read_stdin_config (&req.overrides, &stdin_text, &stdin_len, err) < 0
+      || cli_create_overrides (&a, &req.overrides, err) < 0)
     {
       json_decref (req.overrides);
       return -1;
@@ -271,7 +281,7 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
       for (k = 0; k < (req.profiles ? req.n_profiles : 1); k++)
         json_array_append_new (json_object_get (new_cfg, "profiles"),
                                json_string (req.profiles ? req.profiles[k] : "default"));
-      if (cli_seal_if_privileged (NULL, new_cfg, err) < 0)
+      if (cli_seal_if_privileged_stdin (NULL, new_cfg, stdin_text, stdin_len, err) < 0)
         {
           mc_store_close (&store);
           json_decref (req.overrides);

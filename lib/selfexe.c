@@ -128,3 +128,17 @@ mc_selfexe_ensure_sealed (mc_error_t *err)
   syscall (SYS_execveat, copy, "", self_argv, environ, AT_EMPTY_PATH);
   return mc_make_error (err, errno, "exec the sealed copy of the binary");
 }
+
+int
+mc_selfexe_ensure_sealed_stdin (const char *data, size_t len, mc_error_t *err)
+{
+  cleanup_close int fd = -1;
+  int r;
+
+  if (data == NULL || (r = mc_selfexe_is_sealed (err)) != 0)
+    return data == NULL ? mc_selfexe_ensure_sealed (err) : (r < 0 ? -1 : 0);
+  fd = memfd_create ("stdin", MFD_CLOEXEC);
+  if (fd < 0 || mc_write_all (fd, data, len) < 0 || lseek (fd, 0, SEEK_SET) < 0 || dup2 (fd, STDIN_FILENO) < 0)
+    return mc_make_error (err, errno, "keep standard input for the sealed copy");
+  return mc_selfexe_ensure_sealed (err);
+}

@@ -13,6 +13,8 @@
 
 #include "lib/error.h"
 
+#include <stddef.h>
+
 /* The command line to run again: main's, before it shifts anything.  */
 void mc_selfexe_set_argv (char **argv);
 
@@ -24,5 +26,9 @@ int mc_selfexe_is_sealed (mc_error_t *err);
  * on success).  Call it before anything with effects: the command runs
  * again from its start.  */
 int mc_selfexe_ensure_sealed (mc_error_t *err);
+
+/* The same for a command that has read its standard input already: when
+ * it runs again, its stdin is DATA (LEN bytes; a memfd in its place).  */
+int mc_selfexe_ensure_sealed_stdin (const char *data, size_t len, mc_error_t *err);
 
 #endif

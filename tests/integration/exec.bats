@@ -177,10 +177,12 @@ end"
     assert_equal "$(mc exec pv -- cat /result)" "exe /memfd:minictr (deleted)
 write EPERM"
     assert_equal "$(sha256sum <"$victim")" "$sum"
-    # launch, from a privileged profile, too.
+    # launch, from a privileged profile, too; the config it read from
+    # its stdin is read again by the copy.
     mc profile create priv
     mc profile set priv security.privileged true
-    "$victim" launch busybox pv2 -p default -p priv >/dev/null
+    printf 'config:\n  user.k: v\n' | "$victim" launch busybox pv2 -p default -p priv >/dev/null
     pid=$(init_pid pv2)
     assert_equal "$(readlink "/proc/$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")/exe")" "/memfd:minictr (deleted)"
+    assert_equal "$(mc config get pv2 user.k)" v
 }
