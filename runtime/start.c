@@ -327,20 +327,27 @@ mc_oci_seccomp_last (const struct mc_oci_run *run)
 }
 
 int
+mc_oci_oom_score_adj (const struct mc_oci_run *run, pid_t pid, mc_error_t *err)
+{
+  char path[64], text[16];
+  cleanup_close int fd = -1;
+
+  if (!run->has_oom_score_adj)
+    return 0;
+  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", (int) pid);
+  snprintf (text, sizeof (text), "%d", run->oom_score_adj);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, text, strlen (text)) < 0)
+    return mc_make_error (err, errno, "`process.oomScoreAdj` %d", run->oom_score_adj);
+  return 0;
+}
+
+int
 mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t *err)
 {
   if (run->umask >= 0)
     umask ((mode_t) run->umask);
-  /* (while it may still lower it: CAP_SYS_RESOURCE)  */
-  if (run->has_oom_score_adj)
-    {
-      char text[16];
-      cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
-      snprintf (text, sizeof (text), "%d", run->oom_score_adj);
-      if (fd < 0 || write (fd, text, strlen (text)) < 0)
-        return mc_make_error (err, errno, "`process.oomScoreAdj` %d", run->oom_score_adj);
-    }
   if (mc_caps_oci_bound (run->caps, err) < 0)
     return -1;
   if (setgroups (run->n_groups, run->groups) < 0)
@@ -923,7 +930,10 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
   b.ready = ready[0];
   if (unified_fd >= 0)
     close (unified_fd);
-  if (!c->privileged && mc_idmap_write (b.init, &c->idmap, &err) < 0)
+  /* (from the host's side, as runc: the process, in a user namespace,
+     cannot open its own once it is the container's root)  */
+  if ((!c->privileged && mc_idmap_write (b.init, &c->idmap, &err) < 0)
+      || (c->run && mc_oci_oom_score_adj (c->run, b.init, &err) < 0))
     {
       kill (b.init, SIGKILL);
       mc_sync_die (msock, &err);

@@ -75,6 +75,11 @@ struct mc_oci_run
   unsigned short console_rows, console_cols; /* its size; 0: the default */
 };
 
+/* process.oomScoreAdj, when given, written for PID (from the host's
+ * side: the builder for the container's process, exec's helper for its
+ * own, which the command inherits).  */
+int mc_oci_oom_score_adj (const struct mc_oci_run *run, pid_t pid, mc_error_t *err);
+
 /* The config's seccomp filter is loaded last, just before the exec: it
  * has one, and no_new_privs (runc's order; without no_new_privs loading
  * needs CAP_SYS_ADMIN, so it goes before the ids are taken).  */

@@ -1341,6 +1341,8 @@ exec_helper (struct exec_ctx *x, bool detach)
 
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     mc_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+  else if (mc_oci_oom_score_adj (&x->run, getpid (), &err) < 0)
+    ;
   else if (setns (x->pidfd, x->ns_flags) < 0)
     mc_make_error (&err, errno, "join the container's namespaces");
   /* The container's root (from the host's): new files and ptys get

@@ -121,6 +121,7 @@ cgroup_dir() {
     runc start c1
     status_is c1 running
     assert_equal "$(cat "/proc/$PID/oom_score_adj")" 500
+    assert_equal "$(runc exec c1 cat /proc/self/oom_score_adj)" 500
     for _ in $(seq 100); do
         [[ "$(tr '\0' ' ' <"/proc/$PID/cmdline")" == "sh -c "* ]] && break
         sleep 0.05
@@ -177,6 +178,17 @@ cgroup_dir() {
     run runc state c1
     assert_failure 1
     assert_output "minictr: container \`c1\` does not exist"
+    # In a user namespace too: oomScoreAdj is written from the host's side
+    # (its own /proc files are not the container root's to open).
+    set_config '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "1000"]
+        | .linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+    create c2
+    runc start c2
+    assert_equal "$(cat "/proc/$PID/oom_score_adj")" 500
+    assert_equal "$(runc exec c2 cat /proc/self/oom_score_adj)" 500
+    runc delete --force c2
 }
 
 @test "oci: bind mounts as the config says: rbind or bind, ro, noexec (always nosuid, nodev); tmpfs; the host's cgroup namespace; cpu" {
