@@ -247,6 +247,13 @@ cli_cmd_restore (const struct cli_command *cmd, int argc, char **argv, mc_error_
 
       return cli_remote_instance_call (a.remote, "PUT", argv[optind], "", body, NULL, err);
     }
+  {
+    /* A running container restored is started again.  */
+    cleanup_json json_t *names = json_pack ("[s]", argv[optind]);
+
+    if (cli_seal_if_privileged (names, NULL, err) < 0)
+      return -1;
+  }
   return cli_with_lock (argv[optind], do_restore, &o, err);
 }
 

@@ -810,10 +810,6 @@ build_tree (struct builder *b, mc_error_t *err)
   for (i = 0; i < c->n_disks; i++)
     if (mc_rootfs_mount_disk (rootfd, c->disks[i].path, disk_fds[i], &b->owner, err) < 0)
       return -1;
-  /* A read-only root, once its mount points are made (as runc): the
-     root's own mount, not those on it.  */
-  if (c->run && c->run->root_readonly && mc_rootfs_readonly (rootfd, err) < 0)
-    return -1;
   /* createContainer: the tree made, before pivot_root, in the
      container's namespaces (those we can join: its mount namespace is
      ours, its pid namespace our children's), the path the host's.  */
@@ -827,6 +823,11 @@ build_tree (struct builder *b, mc_error_t *err)
           || mc_oci_run_hooks (c->run->hooks, "createContainer", st, false, err) < 0)
         return -1;
     }
+  /* A read-only root, once its mount points are made and the
+     createContainer hooks ran (as runc): the root's own mount, not
+     those on it.  */
+  if (c->run && c->run->root_readonly && mc_rootfs_readonly (rootfd, err) < 0)
+    return -1;
   if (mc_rootfs_pivot (rootfd, err) < 0)
     return -1;
   /* Pivoted: absolute paths are the container's now.  */

@@ -384,6 +384,9 @@ cgroup_place (const struct mc_oci_bundle *b, const char *root, const char *id, b
 
       for (c = id; *c; c++)
         o += *c == '+' ? sprintf (o, "\\x2b") : sprintf (o, "%c", *c);
+      /* (a unit's name is at most 255 bytes: a long id by its hash)  */
+      if (strlen (esc) > 200)
+        snprintf (esc, strlen (id) * 4 + 1, "%016" PRIx64, mc_hash64 (id));
       *slice = xstrdup ("minictr.slice");
       *unit = xasprintf ("minictr-runc-%08" PRIx32 "-%s.scope", (uint32_t) mc_hash64 (root), esc);
       *parent = xstrdup ("/minictr.slice");
@@ -811,7 +814,10 @@ create_in (int cfd, const char *root, const char *cdir, const char *id, struct m
 
       spec.idmap = b->idmap;
       if (!mc_idmap_to_host (&b->idmap.uid, 0, &host0))
-        return mc_make_error (err, 0, "config.json: `linux.uidMappings` maps no root (container id 0)");
+        {
+          scope_holder_end (holder, holder_fd);
+          return mc_make_error (err, 0, "config.json: `linux.uidMappings` maps no root (container id 0)");
+        }
       spec.idmap_base = host0;
       spec.idmap_size = 1;
     }
@@ -1467,8 +1473,11 @@ tty_relay_until_msg (struct tty_relay *t, int sock)
           char name[16];
           int fd = -1;
 
+          /* (its end closed with no master: the command failed first,
+             and the sync socket says why)  */
+          t->got = true;
           if (mc_recv_with_fd (t->rx, name, 9, &fd, true) <= 0 || fd < 0)
-            return -2;
+            continue;
           t->master = fd;
           t->got = true;
           tty_relay_size (t);
@@ -1487,8 +1496,6 @@ tty_relay_drain (struct tty_relay *t)
 
   while (t->master >= 0 && poll (&p, 1, 100) > 0 && copy_once (t->master, STDOUT_FILENO) > 0)
     ;
-  if (t->raw)
-    tcsetattr (STDIN_FILENO, TCSANOW, &t->saved);
 }
 
 static int
@@ -1702,6 +1709,9 @@ out:
     close (relay.rx);
   if (relay.master >= 0)
     close (relay.master);
+  /* (our terminal as it was, on every way out)  */
+  if (relay.raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &relay.saved);
   if (x.pidfd >= 0)
     close (x.pidfd);
   if (x.run.console_sock >= 0)

@@ -404,6 +404,10 @@ J
     run bash -c "printf 'typed\n' | $MINICTR_BIN oci --root $RUNC_ROOT exec -t c1 sh -c 'read x; echo got:\$x; exit 3'"
     assert_failure 3
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '%s\n' typed got:typed)"
+    # (a command that fails first: its own message, not the relay's)
+    run runc exec -t c1 nonexistent </dev/null
+    assert_failure 1
+    assert_output "minictr: \`nonexistent\` (process.args[0]): no such program in the container: No such file or directory"
     # Refusals: a terminal with no console socket, detached; a bad process
     # file, a paused container, a stopped one.
     run runc exec -d --process "$WORK/p.json" c1
