@@ -1394,6 +1394,8 @@ struct tty_relay
   int master;       /* -1 until it came, or once it closed */
   bool got;         /* it came */
   bool in_open;     /* our stdin not at its end yet */
+  char in[4096];    /* read from our stdin, not yet taken by the master */
+  size_t in_len, in_off;
   bool raw;         /* our stdin is a terminal we made raw */
   struct termios saved;
 };
@@ -1441,10 +1443,15 @@ tty_relay_until_msg (struct tty_relay *t, int sock)
     {
       struct pollfd p[4] = { { sock, POLLIN, 0 }, { t->rx, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 
+      /* Our stdin is read only once the master took what came before
+         (it is non-blocking): a command that reads nothing never stops
+         its output reaching us.  */
       if (t->master >= 0)
         {
           p[2].fd = t->master;
-          if (t->in_open)
+          if (t->in_len > t->in_off)
+            p[2].events |= POLLOUT;
+          else if (t->in_open)
             p[3].fd = STDIN_FILENO;
         }
       if (t->got)
@@ -1460,14 +1467,30 @@ tty_relay_until_msg (struct tty_relay *t, int sock)
             continue;
           return -2;
         }
-      if (p[2].revents && (p[2].revents & POLLIN ? copy_once (t->master, STDOUT_FILENO) : 0) <= 0)
+      if (p[2].revents & POLLOUT)
+        {
+          ssize_t n = write (t->master, t->in + t->in_off, t->in_len - t->in_off);
+
+          if (n > 0)
+            t->in_off += (size_t) n;
+          else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            t->in_off = t->in_len;
+        }
+      if ((p[2].revents & ~POLLOUT) && (p[2].revents & POLLIN ? copy_once (t->master, STDOUT_FILENO) : 0) <= 0)
         {
           /* The terminal's other end closed: the command is ending.  */
           close (t->master);
           t->master = -1;
         }
-      if (p[3].revents && copy_once (STDIN_FILENO, t->master) <= 0)
-        t->in_open = false;
+      if (p[3].revents)
+        {
+          ssize_t n = read (STDIN_FILENO, t->in, sizeof (t->in));
+
+          if (n > 0)
+            t->in_len = (size_t) n, t->in_off = 0;
+          else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            t->in_open = false;
+        }
       if (p[1].revents)
         {
           char name[16];
@@ -1479,7 +1502,7 @@ tty_relay_until_msg (struct tty_relay *t, int sock)
           if (mc_recv_with_fd (t->rx, name, 9, &fd, true) <= 0 || fd < 0)
             continue;
           t->master = fd;
-          t->got = true;
+          fcntl (fd, F_SETFL, O_NONBLOCK);
           tty_relay_size (t);
         }
       if (p[0].revents)

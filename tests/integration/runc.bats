@@ -404,6 +404,13 @@ J
     run bash -c "printf 'typed\n' | $MINICTR_BIN oci --root $RUNC_ROOT exec -t c1 sh -c 'read x; echo got:\$x; exit 3'"
     assert_failure 3
     assert_equal "$(tr -d '\r' <<<"$output")" "$(printf '%s\n' typed got:typed)"
+    # (a command that reads nothing of a large input still gets its output
+    # through)
+    # (the terminal echoes what it took of the input: only the end is
+    # the command's)
+    run timeout 30 bash -c "head -c 100000 /dev/zero | $MINICTR_BIN oci --root $RUNC_ROOT exec -t c1 sh -c 'sleep 0.5; echo done' | tr -d '\\r\\0'"
+    assert_success
+    [ "${output: -4}" = done ] || fail "not done: ${output: -40}"
     # (a command that fails first: its own message, not the relay's)
     run runc exec -t c1 nonexistent </dev/null
     assert_failure 1
