@@ -410,7 +410,7 @@ J
     # the command's)
     run timeout 30 bash -c "head -c 100000 /dev/zero | $MINICTR_BIN oci --root $RUNC_ROOT exec -t c1 sh -c 'sleep 0.5; echo done' | tr -d '\\r\\0'"
     assert_success
-    [ "${output: -4}" = done ] || fail "not done: ${output: -40}"
+    [ "${output: -4}" = "done" ] || fail "not done: ${output: -40}"
     # (a command that fails first: its own message, not the relay's)
     run runc exec -t c1 nonexistent </dev/null
     assert_failure 1
