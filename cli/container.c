@@ -134,8 +134,8 @@ do_delete (struct mc_store *s, const char *name, void *data, mc_error_t *err)
 
 /* ---- init / launch ------------------------------------------------------ */
 
-/* `lxc init` reads a YAML config from stdin when stdin is not a terminal. */
-/* *TEXT (may be NULL) gets what was read, *LEN its length.  */
+/* `lxc init` reads a YAML config from stdin when stdin is not a terminal;
+ * *TEXT gets what was read (NULL: nothing), *LEN its length.  */
 static int
 read_stdin_config (json_t **out, char **text, size_t *len, mc_error_t *err)
 {
@@ -277,7 +277,6 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
 
       if (json_is_object (json_object_get (req.overrides, "config")))
         json_object_set (new_cfg, "config", json_object_get (req.overrides, "config"));
-
       for (k = 0; k < (req.profiles ? req.n_profiles : 1); k++)
         json_array_append_new (json_object_get (new_cfg, "profiles"),
                                json_string (req.profiles ? req.profiles[k] : "default"));
@@ -1488,15 +1487,25 @@ cmd_exec (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
       fflush (stdout);
       exit (status);
     }
-  {
-    cleanup_json json_t *names = json_pack ("[s]", o.req.name);
-
-    if (cli_seal_if_privileged (names, NULL, err) < 0)
-      return -1;
-  }
   if (mc_store_open (&store, err) < 0)
     return -1;
+  /* Its config, loaded once: a privileged container's command runs from
+   * a sealed copy of the binary (lib/selfexe.h), and the runtime takes
+   * the config as it is (a missing container is its error to tell).  */
+  {
+    mc_error_t e = NULL;
+
+    if ((o.req.config = mc_container_config_expanded (&store, o.req.name, &e)) == NULL)
+      mc_error_release (&e);
+    else if (mc_config_get_bool (o.req.config, "security.privileged", false) && mc_selfexe_ensure_sealed (err) < 0)
+      {
+        json_decref (o.req.config);
+        mc_store_close (&store);
+        return -1;
+      }
+  }
   ret = mc_container_exec (&store, &o.req, &status, err);
+  json_decref (o.req.config);
   mc_store_close (&store);
   if (ret < 0)
     return -1;

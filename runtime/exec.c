@@ -457,7 +457,8 @@ prepare (struct mc_store *s, struct exec_ctx *x, mc_error_t *err)
     return mc_make_error (err, 0, "container `%s` is paused", x->req->name);
   x->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET
                 | CLONE_NEWCGROUP | (mc_proc_own_userns (st.pid) ? CLONE_NEWUSER : 0);
-  if ((cfg = mc_container_config_expanded (s, x->req->name, err)) == NULL)
+  if ((cfg = x->req->config ? json_incref (x->req->config) : mc_container_config_expanded (s, x->req->name, err))
+      == NULL)
     return -1;
   {
     /* An OCI image's Env (only those images have a config.json: nothing

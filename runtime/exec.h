@@ -20,6 +20,7 @@ struct mc_exec_request
   gid_t gid;
   bool pty;                 /* a terminal, from the container's own devpts */
   bool no_stdin;            /* nothing of our stdin goes in (LXD's -n): EOF at once */
+  json_t *config;           /* its expanded config, when the caller has it; NULL: loaded */
 };
 
 /* Run the command; *STATUS receives the exit status as a shell reports

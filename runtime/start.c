@@ -347,7 +347,6 @@ mc_oci_take_user (const struct mc_oci_run *run, uid_t uid, gid_t gid, mc_error_t
 {
   if (run->umask >= 0)
     umask ((mode_t) run->umask);
-
   if (mc_caps_oci_bound (run->caps, err) < 0)
     return -1;
   if (setgroups (run->n_groups, run->groups) < 0)

@@ -23,13 +23,10 @@ mc_systemd_wanted (void)
 {
   const char *parent = getenv ("MINICTR_CGROUP_PARENT");
   const char *opt = getenv ("MINICTR_SYSTEMD");
-  struct statfs sfs;
 
   if ((parent && *parent) || (opt && strcmp (opt, "0") == 0))
     return false;
-  if (access ("/run/systemd/system", F_OK) < 0)
-    return false;
-  return statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+  return mc_systemd_cgroup2_host ();
 }
 
 struct job_wait
