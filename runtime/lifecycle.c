@@ -178,15 +178,21 @@ force_stop (const char *name, enum mc_status status, int init_fd, mc_error_t *er
 }
 
 /* The monitor normally removes the cgroup and state; if it was killed,
- * do it here.  */
+ * do it here.  It removes the run state last, after its teardown: with
+ * the state gone, the host ends of the nics and the proxies' nftables
+ * table are gone too (their cleanup loads libnftables in a child, a
+ * good part of a delete's time).  */
 static int
 cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
 {
   struct mc_cgroup *cg = NULL;
+  struct mc_run_state st;
   mc_error_t e = NULL;
   const char *parent;
   json_t *cfg;
+  int recorded = mc_state_read (name, &st, &e);
 
+  mc_error_release (&e);
   if (mc_container_cgroup_open (name, &cg, &e) == 0)
     {
       if (mc_cgroup_kill (cg, err) < 0 || mc_cgroup_destroy (cg, err) < 0)
@@ -206,7 +212,8 @@ cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
   mc_error_release (&e);
   if (mc_state_remove (name, err) < 0)
     return -1;
-  mc_nic_cleanup (s, name);
+  if (recorded != 0)
+    mc_nic_cleanup (s, name);
   cfg = mc_container_config_load (s, name, &e);
   mc_error_release (&e);
   if (cfg && json_is_true (json_object_get (cfg, "ephemeral")))

@@ -43,6 +43,9 @@ struct mc_cgroup
   /* The /proc/PID/cgroup text the paths are relative to, and PARENT.  */
   char *placement;
   char *parent;
+  /* mc_cgroup_create made NAME in every hierarchy (none was reused): its
+   * files hold the kernel's defaults.  */
+  bool made;
 };
 
 struct mc_cgroup_ops

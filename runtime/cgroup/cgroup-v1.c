@@ -45,16 +45,27 @@ copy_from_ancestor (struct mc_cg_hier *h, const char *rel, const char *file,
     }
 }
 
+/* A PARENT level made here gets cgroup.clone_children, so that the kernel
+ * fills the cpuset of each container's cgroup made below it: a write of
+ * cpuset.cpus checks every sibling and, on some kernels, rebuilds the
+ * scheduler domains, which grows with the number of containers.  */
 static int
 v1_init_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *rel,
                bool leaf, mc_error_t *err)
 {
-  (void) cg, (void) leaf;
+  cleanup_free char *cpus = NULL;
+
+  (void) cg;
   if (h->unified || !mc_cg_list_has (h->controllers, ',', "cpuset"))
     return 0;
-  if (copy_from_ancestor (h, rel, "cpuset.cpus", err) < 0)
+  if (leaf && mc_cg_read_at (h, rel, "cpuset.cpus", &cpus, err) < 0)
     return -1;
-  return copy_from_ancestor (h, rel, "cpuset.mems", err);
+  if (cpus && cpus[strspn (cpus, " \n")] != '\0')
+    return 0;
+  if (copy_from_ancestor (h, rel, "cpuset.cpus", err) < 0
+      || copy_from_ancestor (h, rel, "cpuset.mems", err) < 0)
+    return -1;
+  return leaf ? 0 : mc_cg_write_at (h, rel, "cgroup.clone_children", "1", err);
 }
 
 static struct mc_cg_hier *

@@ -605,6 +605,12 @@ mc_cgroup_parent_of (struct mc_cgroup *cg)
   return cg->parent;
 }
 
+bool
+mc_cgroup_is_new (struct mc_cgroup *cg)
+{
+  return cg->made;
+}
+
 enum mc_cgroup_layout
 mc_cgroup_layout (struct mc_cgroup *cg)
 {
@@ -1361,16 +1367,28 @@ mc_cgroup_destroy (struct mc_cgroup *cg, mc_error_t *err)
 }
 
 /* PARENT's last component only.  Child cgroups mean other containers
- * still use it: leave it.  */
+ * still use it: leave it.  The rmdir is tried first, as listing the
+ * children would read one entry per container: EBUSY with no process of
+ * its own in it is a child cgroup, one with processes (never ours, but
+ * ones on their way out) gets the usual retries.  */
 static int
 remove_parent_in (struct mc_cg_hier *h, mc_error_t *err)
 {
   cleanup_free char *shown = xasprintf ("%s/%s", h->mountpoint, h->parent_rel);
-  bool busy = false;
+  cleanup_free char *procs = NULL;
 
-  if (has_children (h, h->parent_rel, &busy, err) < 0)
-    return -1;
-  if (busy)
+  if (unlinkat (h->mountfd, h->parent_rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY)
+    return mc_make_error (err, errno, "rmdir `%s`", shown);
+  if (mc_cg_read_at (h, h->parent_rel, "cgroup.procs", &procs, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      mc_error_release (err);
+      return 0;
+    }
+  if (procs[strspn (procs, " \n")] == '\0')
     return 0;
   return rmdir_retry (h->mountfd, h->parent_rel, shown, err);
 }
@@ -1462,6 +1480,7 @@ mc_cgroup_create_placed (const char *placement, const char *parent, const char *
   if (ret == 0 && reused)
     ret = cg->ops->request_freeze (cg, false, err);
   made_undo_and_free (&made, ret < 0);
+  cg->made = !reused;
   if (ret == 0)
     *out = steal_pointer (&cg);
   return ret;

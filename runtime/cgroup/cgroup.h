@@ -67,6 +67,11 @@ int mc_cgroup_create_placed (const char *placement, const char *parent, const ch
  * move: the cgroup to create the container's below.  */
 int mc_cgroup_split_self (const char *sub, char **placement, mc_error_t *err);
 
+/* Whether CG is one mc_cgroup_create made afresh in every hierarchy
+ * (rather than reused or opened): its files hold the kernel's defaults,
+ * and cpuset.cpus/mems the parent's.  */
+bool mc_cgroup_is_new (struct mc_cgroup *cg);
+
 /* Open an existing cgroup.  ENOENT error when NAME exists in no
  * hierarchy; present in only some (a destroy that was interrupted) is
  * accepted so that destroy can finish the job.  */

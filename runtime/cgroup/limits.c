@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One write.  KEY is the config key behind it (NULL: a reset of an unset
- * key): a reset may meet a file the host does not have (no swap
- * accounting, say), a requested limit may not.  */
 /* Whether CTRL was given to CG: in its cgroup.controllers on cgroup2, a
  * mounted hierarchy on cgroup1.  */
 static bool
@@ -33,12 +30,21 @@ has_controller (struct mc_cgroup *cg, const char *ctrl)
   return false;
 }
 
+/* One write.  KEY is the config key behind it (NULL: a reset of an unset
+ * key): a reset may meet a file the host does not have (no swap
+ * accounting, say), a requested limit may not.  */
 static int
 put (struct mc_cgroup *cg, const char *key, const char *file, const char *value,
      mc_error_t *err)
 {
   cleanup_free char *ctrl = NULL;
 
+  /* A reset of a cgroup made a moment ago would write what is there
+   * already, and some writes cost time that grows with the number of
+   * cgroups on the host (cpu.cfs_quota_us walks every task group, a
+   * cpuset write checks every sibling).  */
+  if (key == NULL && mc_cgroup_is_new (cg))
+    return 0;
   if (mc_cgroup_write (cg, file, value, err) == 0)
     return 0;
   if ((*err)->status == ENOENT && key == NULL)
@@ -118,7 +124,7 @@ apply_cpu (struct mc_cgroup *cg, json_t *config, bool v2, mc_error_t *err)
   if (allow && mc_config_parse_allowance (allow, &quota, &period, err) < 0)
     return mc_error_prefix (err, "limits.cpu.allowance");
 
-  if (set == NULL && !v2 && mc_cgroup_read_parent (cg, "cpuset.cpus", &set, err) < 0)
+  if (set == NULL && !v2 && !mc_cgroup_is_new (cg) && mc_cgroup_read_parent (cg, "cpuset.cpus", &set, err) < 0)
     return -1;
   if (put (cg, cpus ? "limits.cpu" : NULL, "cpuset.cpus", set ? set : "", err) < 0)
     return -1;

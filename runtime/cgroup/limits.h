@@ -11,7 +11,9 @@
  *
  * An unset key writes the kernel's default back ("max", -1, the parent's
  * cpuset), so applying a whole config is idempotent and serves both the
- * start of a container and a live `config set`/`unset`.  */
+ * start of a container and a live `config set`/`unset`; on a cgroup
+ * mc_cgroup_create has just made (mc_cgroup_is_new), which holds the
+ * defaults, those writes are left out.  */
 #ifndef MINICTR_LIMITS_H
 #define MINICTR_LIMITS_H
 
