@@ -2,6 +2,7 @@
  * stop, restart, pause, resume, delete, list, info, console.  */
 #include "cli/cli.h"
 #include "api/client.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
@@ -683,7 +684,7 @@ filter_matches (json_t *c, const char *name, const char *filter)
 /* The containers that pass every filter (LXD: they add up), with their
  * info.  */
 static json_t *
-collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
+collect (struct mc_store *s, char **filters, int nfilters, unsigned what, mc_error_t *err)
 {
   cleanup_json json_t *names = mc_container_names (s, err), *out = NULL;
   json_t *n;
@@ -692,6 +693,10 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
 
   if (names == NULL)
     return NULL;
+  /* Filters on keys may look at anything.  */
+  for (f = 0; f < nfilters; f++)
+    if (strchr (filters[f], '='))
+      what = MC_INFO_ALL;
   out = json_array ();
   json_array_foreach (names, i, n)
     {
@@ -705,7 +710,7 @@ collect (struct mc_store *s, char **filters, int nfilters, mc_error_t *err)
           hit = filter_matches (NULL, name, filters[f]);
       if (!hit)
         continue;
-      if ((info = mc_container_info (s, name, err)) == NULL)
+      if ((info = mc_container_info_some (s, name, what, err)) == NULL)
         return NULL;
       for (f = 0; f < nfilters && hit; f++)
         if (strchr (filters[f], '='))
@@ -1013,6 +1018,31 @@ parse_columns (const char *spec, struct column **out, size_t *n, mc_error_t *err
   return 0;
 }
 
+/* What of each container's info the output shows beyond its files: JSON
+ * and YAML show all of it, a table what its columns need.  */
+static unsigned
+list_needs (enum cli_format fmt, const struct column *cols, size_t n)
+{
+  unsigned what = 0;
+  size_t i;
+
+  if (fmt == CLI_FORMAT_JSON || fmt == CLI_FORMAT_YAML)
+    return MC_INFO_ALL;
+  for (i = 0; i < n; i++)
+    switch (cols[i].letter)
+      {
+      case '4':
+      case '6': what |= MC_INFO_NETWORK; break;
+      case 'm':
+      case 'M':
+      case 'u':
+      case 'N': what |= MC_INFO_USAGE; break;
+      case 'D': what |= MC_INFO_SIZES; break;
+      default: break;
+      }
+  return what;
+}
+
 static void
 add_list_row (struct cli_table *t, json_t *c, const struct column *cols, size_t n)
 {
@@ -1061,7 +1091,12 @@ cmd_list (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
     }
   else
     {
-      all = collect (&store, argv + optind, argc - optind, err);
+      /* Nothing changes during a list: the profiles, image records and
+       * cgroup mounts are read once, not once per container.  */
+      mc_store_cache_begin (&store);
+      mc_cgroup_hold ();
+      all = collect (&store, argv + optind, argc - optind, list_needs (fmt, cols, ncols), err);
+      mc_cgroup_release ();
       mc_store_close (&store);
     }
   if (all == NULL)

@@ -63,7 +63,7 @@ int
 mc_store_open (struct mc_store *s, mc_error_t *err)
 {
   memset (s, 0, sizeof (*s));
-  s->rootfd = s->imagesfd = -1;
+  s->rootfd = s->imagesfd = s->containersfd = -1;
   s->root = xstrdup (mc_state_dir ());
   if (mc_mkdir_p (s->root, 0711, err) < 0)
     goto fail;
@@ -89,9 +89,39 @@ mc_store_close (struct mc_store *s)
     close (s->imagesfd);
   if (s->rootfd >= 0)
     close (s->rootfd);
+  if (s->containersfd >= 0)
+    close (s->containersfd);
+  json_decref (s->cache);
+  s->cache = NULL;
   free (s->root);
   s->root = NULL;
-  s->rootfd = s->imagesfd = -1;
+  s->rootfd = s->imagesfd = s->containersfd = -1;
+}
+
+void
+mc_store_cache_begin (struct mc_store *s)
+{
+  mc_error_t e = NULL;
+
+  if (s->cache == NULL)
+    s->cache = json_object ();
+  /* As mc_containers_dir (runtime/container.c); without it, each open
+   * makes its own.  */
+  if (s->containersfd < 0 && (s->containersfd = mc_store_subdir (s, "containers", 0711, &e)) < 0)
+    mc_error_release (&e);
+}
+
+json_t *
+mc_store_cached (struct mc_store *s, const char *key)
+{
+  return s->cache ? json_incref (json_object_get (s->cache, key)) : NULL;
+}
+
+void
+mc_store_keep (struct mc_store *s, const char *key, json_t *v)
+{
+  if (s->cache && v)
+    json_object_set_new (s->cache, key, json_deep_copy (v));
 }
 
 int
@@ -329,10 +359,12 @@ image_view (json_t *rec, json_t *aliases, const char *fp)
 json_t *
 mc_image_get (struct mc_store *s, const char *fp, mc_error_t *err)
 {
-  json_t *rec = mc_image_record_load (s, fp, err);
-  json_t *aliases, *img;
+  cleanup_free char *key = xasprintf ("image:%s", fp);
+  json_t *rec, *aliases, *img = mc_store_cached (s, key);
 
-  if (rec == NULL)
+  if (img)
+    return img;
+  if ((rec = mc_image_record_load (s, fp, err)) == NULL)
     return NULL;
   aliases = mc_aliases_load (s, err);
   if (aliases == NULL)
@@ -343,6 +375,7 @@ mc_image_get (struct mc_store *s, const char *fp, mc_error_t *err)
   img = image_view (rec, aliases, fp);
   json_decref (rec);
   json_decref (aliases);
+  mc_store_keep (s, key, img);
   return img;
 }
 

@@ -28,12 +28,26 @@ struct mc_store
   char *root;    /* the state directory */
   int rootfd;
   int imagesfd;
+  /* What one read of many objects (`list`) may keep: profiles and image
+   * records by name, and the containers directory; NULL/-1 otherwise. */
+  json_t *cache;
+  int containersfd;
 };
 
 /* Open (creating on first use) the state directory and its image store,
  * and sweep away debris left by killed imports.  */
 int mc_store_open (struct mc_store *s, mc_error_t *err);
 void mc_store_close (struct mc_store *s);
+/* Keep what is read (mc_store_cached, mc_store_keep) until
+ * mc_store_close: for a command that reads every container once and
+ * changes nothing, where the same profiles and image records would
+ * otherwise be read again for each.  */
+void mc_store_cache_begin (struct mc_store *s);
+/* The cached KEY (a new reference to a value every caller shares: not to
+ * be changed), or NULL (not kept, or no cache).  */
+json_t *mc_store_cached (struct mc_store *s, const char *key);
+/* Keep a copy of V under KEY when caching; V is the caller's still.  */
+void mc_store_keep (struct mc_store *s, const char *key, json_t *v);
 /* $MINICTR_DIR/NAME (containers, profiles, networks, images), made with
  * MODE on first use; an fd of it, never through a symlink.  */
 int mc_store_subdir (struct mc_store *s, const char *name, mode_t mode, mc_error_t *err);

@@ -50,13 +50,13 @@ mc_containers_dir (struct mc_store *s, mc_error_t *err)
 int
 mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  cleanup_close int cfd = -1;
-  int fd;
+  cleanup_close int own = -1;
+  int cfd = s->containersfd, fd;
+  struct stat st;
 
   if (mc_container_name_validate (name, err) < 0)
     return -1;
-  cfd = mc_containers_dir (s, err);
-  if (cfd < 0)
+  if (cfd < 0 && (cfd = own = mc_containers_dir (s, err)) < 0)
     return -1;
   fd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT)
@@ -65,8 +65,11 @@ mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err)
     return mc_make_error (err, errno, "open container `%s`", name);
   /* 0700: no host user but root reaches its layer (a setuid file that
    * container root placed there, a host-root-owned one in a privileged
-   * container's).  Containers made by older versions were 0711.  */
-  (void) fchmod (fd, 0700);
+   * container's).  Containers made by older versions were 0711.  A
+   * chmod, even to the same mode, writes the inode (its ctime): only
+   * when needed.  */
+  if (fstat (fd, &st) < 0 || (st.st_mode & 07777) != 0700)
+    (void) fchmod (fd, 0700);
   return fd;
 }
 

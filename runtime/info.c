@@ -69,21 +69,19 @@ missing (struct mc_cgroup *cg, const char *ctrl)
  * What cannot be had is left out and said in `unavailable` (minictr's
  * addition), never shown as zero.  */
 static json_t *
-cgroup_state (const char *name)
+cgroup_state (const char *name, struct mc_cgroup *cg)
 {
   struct mc_cgroup_stats st;
-  struct mc_cgroup *cg = NULL;
   mc_error_t err = NULL;
   json_t *out = json_object (), *why = json_array ();
   pid_t *pids = NULL;
   size_t n = 0;
 
-  if (mc_container_cgroup_open (name, &cg, &err) < 0 || mc_cgroup_stats (cg, &st, &err) < 0)
+  if ((cg == NULL && mc_container_cgroup_open (name, &cg, &err) < 0) || mc_cgroup_stats (cg, &st, &err) < 0)
     {
       json_array_append_new (why, json_sprintf ("cgroup: %s", err->msg));
       json_object_set_new (out, "unavailable", why);
       mc_error_release (&err);
-      mc_cgroup_free (cg);
       return out;
     }
   /* Without the pids controller, count cgroup.procs.  */
@@ -106,14 +104,15 @@ cgroup_state (const char *name)
     json_object_set_new (out, "unavailable", why);
   else
     json_decref (why);
-  mc_cgroup_free (cg);
   return out;
 }
 
 static json_t *
-state_object (struct mc_store *s, const char *name, enum mc_status status, const struct mc_run_state *st)
+state_object (const char *name, json_t *cfg, enum mc_status status, const struct mc_run_state *st,
+              struct mc_cgroup *cg, unsigned what)
 {
-  json_t *state = status == MC_STATUS_STOPPED ? json_object () : cgroup_state (name), *net;
+  json_t *state = status == MC_STATUS_STOPPED || !(what & MC_INFO_USAGE) ? json_object () : cgroup_state (name, cg);
+  json_t *net;
 
   json_object_set_new (state, "status", json_string (mc_status_name (status)));
   json_object_set_new (state, "status_code", json_integer (status_code (status)));
@@ -122,17 +121,19 @@ state_object (struct mc_store *s, const char *name, enum mc_status status, const
     json_object_set_new (state, "processes", json_integer (0));
   /* LXD's state.network: the interfaces inside, read from the
    * container's network namespace.  */
-  if (status != MC_STATUS_STOPPED && (net = mc_nic_state (s, name, st->pid)) != NULL)
+  if (status != MC_STATUS_STOPPED && (what & MC_INFO_NETWORK)
+      && (net = mc_nic_state (name, st->pid, json_object_get (cfg, "expanded_devices"), what & MC_INFO_NETWORK_FULL))
+             != NULL)
     json_object_set_new (state, "network", net);
   return state;
 }
 
 /* Each snapshot: name, when, and what its copy of the layer costs.  */
 static json_t *
-snapshot_layers (struct mc_store *s, const char *name, int cdir)
+snapshot_layers (struct mc_store *s, const char *name, int cdir, bool sizes)
 {
   mc_error_t err = NULL;
-  json_t *list = mc_snapshot_list (s, name, &err), *v;
+  json_t *list = cdir >= 0 ? mc_snapshot_list_at (cdir, name, &err) : mc_snapshot_list (s, name, &err), *v;
   size_t i;
 
   mc_error_release (&err);
@@ -141,47 +142,45 @@ snapshot_layers (struct mc_store *s, const char *name, int cdir)
   json_array_foreach (list, i, v)
     {
       cleanup_free char *rel = xasprintf ("snapshots/%s", json_string_value (json_object_get (v, "name")));
-      cleanup_close int sfd = cdir >= 0 ? openat (cdir, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+      cleanup_close int sfd = cdir >= 0 && sizes ? openat (cdir, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 
       json_object_set_new (v, "path", json_sprintf ("%s/containers/%s/%s/upper", s->root, name, rel));
-      json_object_set_new (v, "size", json_integer ((json_int_t) (sfd >= 0 ? disk_usage_at (sfd, "upper", 0) : 0)));
+      if (sizes)
+        json_object_set_new (v, "size", json_integer ((json_int_t) (sfd >= 0 ? disk_usage_at (sfd, "upper", 0) : 0)));
     }
   return list;
 }
 
 static json_t *
-layers (struct mc_store *s, const char *name, json_t *cfg)
+layers (struct mc_store *s, const char *name, json_t *cfg, int cdir, bool sizes)
 {
   const char *fp = mc_config_get (cfg, "volatile.base_image", "");
   cleanup_free char *upper = xasprintf ("%s/containers/%s/upper", s->root, name);
-  json_t *img_aliases = json_array (), *img;
+  json_t *img_aliases = json_array (), *img, *out;
   mc_error_t err = NULL;
-  cleanup_close int cdir = mc_container_open_dir (s, name, &err);
 
-  mc_error_release (&err);
   img = mc_image_get (s, fp, &err);
   mc_error_release (&err);
   if (img)
     json_array_extend (img_aliases, json_object_get (img, "aliases"));
   json_decref (img);
-  return json_pack ("{s:{s:s, s:o}, s:{s:s, s:I}, s:o}",
-                    "image", "fingerprint", fp, "aliases", img_aliases,
-                    "container", "path", upper, "size",
-                    (json_int_t) (cdir >= 0 ? disk_usage_at (cdir, "upper", 0) : 0),
-                    "snapshots", snapshot_layers (s, name, cdir));
+  out = json_pack ("{s:{s:s, s:o}, s:{s:s}, s:o}", "image", "fingerprint", fp, "aliases", img_aliases,
+                   "container", "path", upper, "snapshots", snapshot_layers (s, name, cdir, sizes));
+  if (sizes)
+    json_object_set_new (json_object_get (out, "container"), "size",
+                         json_integer ((json_int_t) (cdir >= 0 ? disk_usage_at (cdir, "upper", 0) : 0)));
+  return out;
 }
 
 /* How init ended last time (written by the monitor), or null.  */
 static json_t *
-last_exit (struct mc_store *s, const char *name)
+last_exit (int dfd)
 {
   mc_error_t err = NULL;
-  cleanup_close int dfd = mc_container_open_dir (s, name, &err);
   cleanup_free char *buf = NULL;
   json_t *doc = NULL;
   size_t len;
 
-  mc_error_release (&err);
   if (dfd >= 0 && mc_read_file_at (dfd, "last-exit.yaml", 1 << 16, &buf, &len, &err) == 0)
     doc = mc_yaml_load (buf, len, "last-exit.yaml", &err);
   mc_error_release (&err);
@@ -197,21 +196,30 @@ expanded (struct mc_store *s, json_t *cfg)
   cleanup_json json_t *x = mc_config_expand (s, cfg, &e);
 
   mc_error_release (&e);
-  json_object_set_new (cfg, "expanded_config", json_deep_copy (json_object_get (x ? x : cfg, "config")));
-  json_object_set_new (cfg, "expanded_devices", json_deep_copy (json_object_get (x ? x : cfg, "devices")));
+  /* X's own (it goes); CFG's are copied, as they stay CFG's too.  */
+  if (x)
+    {
+      json_object_set (cfg, "expanded_config", json_object_get (x, "config"));
+      json_object_set (cfg, "expanded_devices", json_object_get (x, "devices"));
+      return;
+    }
+  json_object_set_new (cfg, "expanded_config", json_deep_copy (json_object_get (cfg, "config")));
+  json_object_set_new (cfg, "expanded_devices", json_deep_copy (json_object_get (cfg, "devices")));
 }
 
 json_t *
-mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
+mc_container_info_some (struct mc_store *s, const char *name, unsigned what, mc_error_t *err)
 {
-  json_t *cfg = mc_container_config_load (s, name, err);
+  cleanup_close int dfd = mc_container_open_dir (s, name, err);
+  struct mc_cgroup *cg = NULL;
   struct mc_run_state st;
   enum mc_status status;
+  json_t *cfg;
   bool eph;
 
-  if (cfg == NULL)
+  if (dfd < 0 || (cfg = mc_container_config_load_at (dfd, err)) == NULL)
     return NULL;
-  if (mc_container_status (name, &st, &status, err) < 0)
+  if (mc_container_status_cgroup (name, &st, &status, &cg, err) < 0)
     {
       json_decref (cfg);
       return NULL;
@@ -223,11 +231,18 @@ mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
   json_object_set_new (cfg, "status_code", json_integer (status_code (status)));
   json_object_set_new (cfg, "type", json_string ("container"));
   json_object_set_new (cfg, "ephemeral", json_boolean (eph));
-  json_object_set_new (cfg, "state", state_object (s, name, status, &st));
-  json_object_set_new (cfg, "layers", layers (s, name, cfg));
+  json_object_set_new (cfg, "state", state_object (name, cfg, status, &st, cg, what));
+  json_object_set_new (cfg, "layers", layers (s, name, cfg, dfd, what & MC_INFO_SIZES));
   json_object_set (cfg, "snapshots", json_object_get (json_object_get (cfg, "layers"), "snapshots"));
-  json_object_set_new (cfg, "last_exit", last_exit (s, name));
+  json_object_set_new (cfg, "last_exit", last_exit (dfd));
+  mc_cgroup_free (cg);
   return cfg;
+}
+
+json_t *
+mc_container_info (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  return mc_container_info_some (s, name, MC_INFO_ALL, err);
 }
 
 /* ---- the host side (`info` with no name) ------------------------------------ */

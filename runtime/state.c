@@ -146,6 +146,16 @@ load_state (const char *name, json_t **doc, mc_error_t *err)
   return *doc == NULL ? -1 : 1;
 }
 
+static void
+parse_state (json_t *doc, struct mc_run_state *st)
+{
+  st->pid = (pid_t) get_int (doc, "pid");
+  st->pid_start = (uint64_t) get_int (doc, "pid_start");
+  st->monitor = (pid_t) get_int (doc, "monitor");
+  st->monitor_start = (uint64_t) get_int (doc, "monitor_start");
+  st->started_at = get_int (doc, "started_at");
+}
+
 int
 mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
 {
@@ -155,11 +165,7 @@ mc_state_read (const char *name, struct mc_run_state *st, mc_error_t *err)
   memset (st, 0, sizeof (*st));
   if ((r = load_state (name, &doc, err)) <= 0)
     return r;
-  st->pid = (pid_t) get_int (doc, "pid");
-  st->pid_start = (uint64_t) get_int (doc, "pid_start");
-  st->monitor = (pid_t) get_int (doc, "monitor");
-  st->monitor_start = (uint64_t) get_int (doc, "monitor_start");
-  st->started_at = get_int (doc, "started_at");
+  parse_state (doc, st);
   json_decref (doc);
   return 1;
 }
@@ -204,56 +210,72 @@ placement_of (json_t *cgroup)
   return out;
 }
 
+/* The cgroup of NAME where run state DOC (NULL: none) says it is.  */
+static int
+cgroup_open_from (const char *name, json_t *doc, struct mc_cgroup **cg, mc_error_t *err)
+{
+  cleanup_free char *placement = placement_of (json_object_get (doc, "cgroup"));
+  const char *parent = json_string_value (json_object_get (json_object_get (doc, "cgroup"), "parent"));
+
+  if (placement && parent)
+    return mc_cgroup_open_placed (placement, parent, name, cg, err);
+  return (parent = mc_cgroup_parent (err)) == NULL ? -1 : mc_cgroup_open (parent, name, cg, err);
+}
+
 int
 mc_container_cgroup_open (const char *name, struct mc_cgroup **cg, mc_error_t *err)
 {
-  cleanup_free char *placement = NULL;
-  const char *parent;
   json_t *doc = NULL;
   int r;
 
   if ((r = load_state (name, &doc, err)) < 0)
     return -1;
-  placement = placement_of (json_object_get (doc, "cgroup"));
-  parent = json_string_value (json_object_get (json_object_get (doc, "cgroup"), "parent"));
-  if (placement && parent)
-    r = mc_cgroup_open_placed (placement, parent, name, cg, err);
-  else
-    r = (parent = mc_cgroup_parent (err)) == NULL ? -1 : mc_cgroup_open (parent, name, cg, err);
+  r = cgroup_open_from (name, doc, cg, err);
   json_decref (doc);
   return r;
 }
 
-static enum mc_status
-frozen_or_running (const char *name)
+int
+mc_container_status_cgroup (const char *name, struct mc_run_state *st, enum mc_status *status,
+                            struct mc_cgroup **cgp, mc_error_t *err)
 {
   struct mc_cgroup *cg = NULL;
   mc_error_t e = NULL;
   bool frozen = false;
+  json_t *doc = NULL;
+  int r;
 
-  if (mc_container_cgroup_open (name, &cg, &e) == 0)
+  memset (st, 0, sizeof (*st));
+  if (cgp)
+    *cgp = NULL;
+  if ((r = load_state (name, &doc, err)) < 0)
+    return -1;
+  if (r > 0)
+    parse_state (doc, st);
+  if (r == 0 || !mc_proc_alive (st->pid, st->pid_start))
     {
-      if (mc_cgroup_frozen (cg, &frozen, &e) < 0)
-        frozen = false;
-      mc_cgroup_free (cg);
+      *status = MC_STATUS_STOPPED;
+      json_decref (doc);
+      return 0;
     }
+  /* A freezer state that cannot be read is not frozen.  */
+  if (cgroup_open_from (name, doc, &cg, &e) == 0 && mc_cgroup_frozen (cg, &frozen, &e) < 0)
+    frozen = false;
   mc_error_release (&e);
-  return frozen ? MC_STATUS_FROZEN : MC_STATUS_RUNNING;
+  json_decref (doc);
+  *status = frozen ? MC_STATUS_FROZEN : MC_STATUS_RUNNING;
+  if (cgp)
+    *cgp = cg;
+  else
+    mc_cgroup_free (cg);
+  return 0;
 }
 
 int
 mc_container_status (const char *name, struct mc_run_state *st, enum mc_status *status,
                      mc_error_t *err)
 {
-  int r = mc_state_read (name, st, err);
-
-  if (r < 0)
-    return -1;
-  if (r == 0 || !mc_proc_alive (st->pid, st->pid_start))
-    *status = MC_STATUS_STOPPED;
-  else
-    *status = frozen_or_running (name);
-  return 0;
+  return mc_container_status_cgroup (name, st, status, NULL, err);
 }
 
 /* A privileged container shares our user namespace: setns must not be

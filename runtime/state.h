@@ -60,5 +60,10 @@ int mc_container_cgroup_open (const char *name, struct mc_cgroup **cg, mc_error_
  * is frozen.  A state file whose init is gone is reported Stopped.  */
 int mc_container_status (const char *name, struct mc_run_state *st,
                          enum mc_status *status, mc_error_t *err);
+/* The same, and a running or frozen container's cgroup, opened from the
+ * same read of its run state, in *CG (NULL when stopped or when it
+ * cannot be opened); the caller frees it.  */
+int mc_container_status_cgroup (const char *name, struct mc_run_state *st, enum mc_status *status,
+                                struct mc_cgroup **cg, mc_error_t *err);
 
 #endif

@@ -22,6 +22,7 @@ struct mc_cg_hier
                         "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
   bool unified;      /* a cgroup2 hierarchy */
   int mountfd;       /* O_DIRECTORY fd on MOUNTPOINT */
+  bool held_fd;      /* MOUNTFD is mc_cgroup_hold's, not to be closed */
   char *base;        /* the caller's own cgroup below MOUNTPOINT, "" at
                         the root; no leading or trailing '/' */
   size_t fixed_len;  /* leading part of REL that must already exist and

@@ -379,6 +379,147 @@ read_mounts (struct cg_mount **out, size_t *n, mc_error_t *err)
   return 0;
 }
 
+/* ---- holding the layout ------------------------------------------------- */
+
+/* While held (mc_cgroup_hold), by this process only (a child forked
+ * meanwhile may live in other namespaces): the layout, this process's
+ * /proc/self/cgroup, the cgroup mounts and an fd on each mount point,
+ * found once instead of for every cgroup opened.  */
+static struct
+{
+  unsigned holds;
+  pid_t pid;
+  bool filled;
+  enum mc_cgroup_layout layout;
+  char *self;
+  struct cg_mount *m;
+  size_t n;
+  int *fds;          /* by index in M, -1 until opened */
+  struct mc_cgroup *tmpl; /* the hierarchies of the last placement loaded */
+} held;
+
+static bool
+held_here (void)
+{
+  return held.holds > 0 && held.filled && held.pid == getpid ();
+}
+
+static int
+held_detect (enum mc_cgroup_layout *out, mc_error_t *err)
+{
+  size_t i;
+
+  if (held.holds == 0 || held.pid != getpid ())
+    return mc_cgroup_detect (out, err);
+  if (!held.filled)
+    {
+      if (mc_cgroup_detect (&held.layout, err) < 0
+          || mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &held.self, NULL, err) < 0
+          || read_mounts (&held.m, &held.n, err) < 0)
+        return -1;
+      held.fds = xmalloc0 (sizeof (int) * (held.n + 1));
+      for (i = 0; i < held.n; i++)
+        held.fds[i] = -1;
+      held.filled = true;
+    }
+  *out = held.layout;
+  return 0;
+}
+
+/* An fd on the held mount point PATH, opened on first use; -1 when it
+ * cannot be had (the caller opens its own and reports the error).  */
+static int
+held_mountfd (const char *path)
+{
+  size_t i;
+
+  for (i = 0; i < held.n; i++)
+    if (strcmp (held.m[i].mountpoint, path) == 0)
+      {
+        if (held.fds[i] < 0)
+          held.fds[i] = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return held.fds[i];
+      }
+  return -1;
+}
+
+/* Copy the hierarchies of SRC (placement and mounts, not the paths of a
+ * parent or name) into DST, which has none.  */
+static void
+copy_hiers (struct mc_cgroup *dst, const struct mc_cgroup *src)
+{
+  size_t i;
+
+  dst->placement = xstrdup (src->placement);
+  dst->hier = xmalloc0 (sizeof (*dst->hier) * (src->n_hier + 1));
+  for (i = 0; i < src->n_hier; i++)
+    dst->hier[i] = (struct mc_cg_hier) {
+      .mountpoint = xstrdup (src->hier[i].mountpoint),
+      .controllers = xstrdup (src->hier[i].controllers),
+      .unified = src->hier[i].unified,
+      .mountfd = src->hier[i].mountfd,
+      .held_fd = true,
+      .base = xstrdup (src->hier[i].base),
+    };
+  dst->n_hier = src->n_hier;
+}
+
+/* A cgroup just loaded under a hold: the template for the next ones of
+ * the same placement, when all its mount fds are the hold's.  */
+static void
+held_keep (const struct mc_cgroup *cg)
+{
+  size_t i;
+
+  if (!held_here ())
+    return;
+  for (i = 0; i < cg->n_hier; i++)
+    if (!cg->hier[i].held_fd)
+      return;
+  mc_cgroup_free (held.tmpl);
+  held.tmpl = xmalloc0 (sizeof (*held.tmpl));
+  held.tmpl->layout = cg->layout;
+  held.tmpl->parent = xstrdup (cg->parent);
+  copy_hiers (held.tmpl, cg);
+}
+
+/* CG's hierarchies from the template, when PLACEMENT (NULL: ours) is its. */
+static bool
+held_clone (const char *placement, struct mc_cgroup *cg)
+{
+  if (!held_here () || held.tmpl == NULL || held.tmpl->layout != cg->layout
+      || strcmp (held.tmpl->placement, placement ? placement : held.self) != 0)
+    return false;
+  copy_hiers (cg, held.tmpl);
+  return true;
+}
+
+void
+mc_cgroup_hold (void)
+{
+  if (held.holds > 0 && held.pid != getpid ())
+    return;
+  if (held.holds++ == 0)
+    held.pid = getpid ();
+}
+
+void
+mc_cgroup_release (void)
+{
+  size_t i;
+
+  if (held.holds == 0 || held.pid != getpid () || --held.holds > 0)
+    return;
+  mc_cgroup_free (held.tmpl);
+  for (i = 0; held.filled && i < held.n; i++)
+    if (held.fds[i] >= 0)
+      close (held.fds[i]);
+  mounts_free (held.m, held.n);
+  free (held.fds);
+  free (held.self);
+  memset (&held, 0, sizeof (held));
+}
+
 /* A relative cgroup path we can use under a mount: "" or components that
  * are neither empty, "." nor "..".  */
 static bool
@@ -443,9 +584,11 @@ match_mount (const struct cg_mount *m, size_t n, const char *ctrls,
 }
 
 static int
-hier_append (struct mc_cgroup *cg, struct mc_cg_hier *h, mc_error_t *err)
+hier_append (struct mc_cgroup *cg, struct mc_cg_hier *h, bool use_held, mc_error_t *err)
 {
-  h->mountfd = open (h->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  h->held_fd = use_held && (h->mountfd = held_mountfd (h->mountpoint)) >= 0;
+  if (!h->held_fd)
+    h->mountfd = open (h->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (h->mountfd < 0)
     return mc_make_error (err, errno, "open `%s`", h->mountpoint);
   cg->hier = xrealloc (cg->hier, (cg->n_hier + 1) * sizeof (*cg->hier));
@@ -462,7 +605,7 @@ hier_clear (struct mc_cg_hier *h)
   free (h->parent_rel);
   free (h->rel);
   free (h->path);
-  if (h->mountfd >= 0)
+  if (h->mountfd >= 0 && !h->held_fd)
     close (h->mountfd);
 }
 
@@ -470,7 +613,7 @@ hier_clear (struct mc_cg_hier *h)
  * the caller's place in it.  Hierarchies not mounted here are skipped.  */
 static int
 add_hierarchy (struct mc_cgroup *cg, char *line, const struct cg_mount *m,
-               size_t n, mc_error_t *err)
+               size_t n, bool use_held, mc_error_t *err)
 {
   char *ctrls = strchr (line, ':'), *path;
   struct mc_cg_hier h = { .mountfd = -1 };
@@ -493,7 +636,7 @@ add_hierarchy (struct mc_cgroup *cg, char *line, const struct cg_mount *m,
       hier_clear (&h);
       return 0;
     }
-  if (hier_append (cg, &h, err) < 0)
+  if (hier_append (cg, &h, use_held, err) < 0)
     {
       hier_clear (&h);
       return -1;
@@ -509,19 +652,25 @@ load_hierarchies (struct mc_cgroup *cg, const char *placement, mc_error_t *err)
   cleanup_free char *copy = NULL;
   struct cg_mount *m = NULL;
   char *line, *save = NULL;
+  bool use_held = held_here ();
   size_t n = 0;
   int ret = 0;
 
   if (placement)
     cg->placement = xstrdup (placement);
+  else if (use_held)
+    cg->placement = xstrdup (held.self);
   else if (mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &cg->placement, NULL, err) < 0)
     return -1;
-  if (read_mounts (&m, &n, err) < 0)
+  if (use_held)
+    m = held.m, n = held.n;
+  else if (read_mounts (&m, &n, err) < 0)
     return -1;
   copy = xstrdup (cg->placement);
   for (line = strtok_r (copy, "\n", &save); ret == 0 && line; line = strtok_r (NULL, "\n", &save))
-    ret = add_hierarchy (cg, line, m, n, err);
-  mounts_free (m, n);
+    ret = add_hierarchy (cg, line, m, n, use_held, err);
+  if (m != held.m)
+    mounts_free (m, n);
   if (ret == 0 && cg->n_hier == 0)
     ret = mc_make_error (err, ENOENT, "no %s hierarchy is mounted", cg->ops->name);
   return ret;
@@ -564,14 +713,18 @@ cg_new (const char *placement, const char *parent, const char *name, struct mc_c
 
   if (validate_parent (parent, err) < 0
       || (name != NULL && validate_name (name, err) < 0)
-      || mc_cgroup_detect (&layout, err) < 0)
+      || held_detect (&layout, err) < 0)
     return -1;
   cg = xmalloc0 (sizeof (*cg));
   cg->layout = layout;
   cg->ops = layout == MC_CGROUP_V2 ? &mc_cgroup_ops_v2 : &mc_cgroup_ops_v1;
   cg->parent = xstrdup (parent);
-  if (load_hierarchies (cg, placement, err) < 0)
-    return -1;
+  if (!held_clone (placement, cg))
+    {
+      if (load_hierarchies (cg, placement, err) < 0)
+        return -1;
+      held_keep (cg);
+    }
   for (i = 0; i < cg->n_hier; i++)
     set_paths (&cg->hier[i], parent, name);
   *out = steal_pointer (&cg);

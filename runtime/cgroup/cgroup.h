@@ -67,6 +67,13 @@ int mc_cgroup_create_placed (const char *placement, const char *parent, const ch
  * move: the cgroup to create the container's below.  */
 int mc_cgroup_split_self (const char *sub, char **placement, mc_error_t *err);
 
+/* Between these two, this process finds the layout and the mounted
+ * hierarchies once rather than for every cgroup it opens: for a command
+ * that reads many containers' cgroups (`list`) and mounts nothing.
+ * Nested holds count; a child forked meanwhile is not affected.  */
+void mc_cgroup_hold (void);
+void mc_cgroup_release (void);
+
 /* Whether CG is one mc_cgroup_create made afresh in every hierarchy
  * (rather than reused or opened): its files hold the kernel's defaults,
  * and cpuset.cpus/mems the parent's.  */

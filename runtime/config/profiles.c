@@ -76,11 +76,14 @@ json_t *
 mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
 {
   cleanup_close int dfd = -1;
-  cleanup_free char *file = NULL;
+  cleanup_free char *file = NULL, *key = NULL;
   json_t *p;
 
   if (mc_profile_name_validate (name, err) < 0)
     return NULL;
+  key = xasprintf ("profile:%s", name);
+  if ((p = mc_store_cached (s, key)) != NULL)
+    return p;
   if (mc_profiles_install_defaults (s, err) < 0)
     return NULL;
   if ((dfd = mc_store_subdir (s, "profiles", 0700, err)) < 0)
@@ -96,6 +99,7 @@ mc_profile_load (struct mc_store *s, const char *name, mc_error_t *err)
       return NULL;
     }
   normalise (p);
+  mc_store_keep (s, key, p);
   return p;
 }
 

@@ -51,6 +51,8 @@ int mc_snapshots_tick (struct mc_store *s, const char *name, time_t now, json_t 
 
 /* [{name, created_at[, expires_at]}], oldest first.  */
 json_t *mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err);
+/* The same, from container NAME's directory CDIR.  */
+json_t *mc_snapshot_list_at (int cdir, const char *name, mc_error_t *err);
 
 /* {name, created_at, config: the saved configuration}.  */
 json_t *mc_snapshot_get (struct mc_store *s, const char *name, const char *snap,

@@ -32,8 +32,9 @@ struct mc_nl
 
 /* In our own network namespace.  */
 int mc_nl_open (struct mc_nl *nl, mc_error_t *err);
-/* In the network namespace of process PID (host root only).  */
-int mc_nl_open_netns (struct mc_nl *nl, pid_t pid, mc_error_t *err);
+/* In the network namespace of process PID (host root only); SELF_FD is
+ * an fd of our own network namespace, or -1 to open one.  */
+int mc_nl_open_netns (struct mc_nl *nl, pid_t pid, int self_fd, mc_error_t *err);
 void mc_nl_close (struct mc_nl *nl);
 
 /* The index of link NAME; 0 when there is none.  */

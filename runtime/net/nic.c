@@ -718,7 +718,7 @@ configure_inside (const struct mc_nic *nics, size_t n, pid_t pid, mc_error_t *er
   size_t i;
   int ret = 0, idx;
 
-  if (mc_nl_open_netns (&nl, pid, err) < 0)
+  if (mc_nl_open_netns (&nl, pid, -1, err) < 0)
     return -1;
   for (i = 0; ret == 0 && i < n; i++)
     {
@@ -992,26 +992,44 @@ out:
 
 /* ---- state, for list and info -------------------------------------------------------- */
 
+static int self_netns = -1;
+static pid_t self_pid;
+
 json_t *
-mc_nic_state (struct mc_store *s, const char *name, pid_t pid)
+mc_nic_state (const char *name, pid_t pid, json_t *devices, bool full)
 {
   struct mc_nl nl = { 0 };
   struct mc_nl_link *links = NULL;
   struct mc_nl_addr *addrs = NULL;
   size_t nlinks = 0, naddrs = 0, i;
   mc_error_t e = NULL;
-  json_t *out = NULL, *cfg;
+  json_t *out = NULL;
+  bool global = false;
 
-  if (mc_nl_open_netns (&nl, pid, &e) < 0)
+  /* Our own network namespace, kept: `list` asks once per container.  A
+   * process forked since opens its own.  */
+  if (self_pid != getpid ())
+    {
+      if (self_netns >= 0)
+        close (self_netns);
+      self_netns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+      self_pid = getpid ();
+    }
+  if (mc_nl_open_netns (&nl, pid, self_netns, &e) < 0)
     {
       mc_error_release (&e);
       return NULL;
     }
-  if (mc_nl_links (&nl, &links, &nlinks, &e) < 0 || mc_nl_addrs (&nl, AF_UNSPEC, &addrs, &naddrs, &e) < 0)
+  if (mc_nl_addrs (&nl, AF_UNSPEC, &addrs, &naddrs, &e) < 0)
     goto done;
-  cfg = mc_container_config_expanded (s, name, &e);
-  mc_error_release (&e);
+  for (i = 0; i < naddrs; i++)
+    global = global || addrs[i].scope == RT_SCOPE_UNIVERSE;
   out = json_object ();
+  /* The interfaces (their names, counters...) take a second dump, which
+   * a caller after the global addresses alone can do without where
+   * there are none.  */
+  if ((!full && !global) || mc_nl_links (&nl, &links, &nlinks, &e) < 0)
+    goto done;
   for (i = 0; i < nlinks; i++)
     {
       const struct mc_nl_link *l = &links[i];
@@ -1021,7 +1039,7 @@ mc_nic_state (struct mc_store *s, const char *name, pid_t pid)
       json_t *dev;
 
       mc_nl_mac_text (l, mac);
-      json_object_foreach (json_object_get (cfg, "devices"), dname, dev)
+      json_object_foreach (devices, dname, dev)
         {
           const char *ifname = json_string_value (json_object_get (dev, "name"));
 
@@ -1037,7 +1055,6 @@ mc_nic_state (struct mc_store *s, const char *name, pid_t pid)
                          (l->flags & IFF_UP) ? "up" : "down", "type", l->loopback ? "loopback" : "broadcast");
       json_object_set_new (out, l->name, iface);
     }
-  json_decref (cfg);
 done:
   mc_error_release (&e);
   free (links);

@@ -96,10 +96,12 @@ void mc_nic_cleanup (struct mc_store *s, const char *name);
  * container busy with another command (its lock held) is skipped.  */
 void mc_nic_refresh_peers (struct mc_store *s, const char *name);
 
-/* LXD's state.network of a running container (init PID): per interface
- * addresses, counters, hwaddr, host_name, mtu, state, type.  NULL when it
- * cannot be read (not root).  */
-json_t *mc_nic_state (struct mc_store *s, const char *name, pid_t pid);
+/* LXD's state.network of running container NAME (init PID): per
+ * interface addresses, counters, hwaddr, host_name (from DEVICES, its
+ * expanded devices), mtu, state, type.  NULL when it cannot be read (not
+ * root).  Not FULL: {} when no interface has a global address (what
+ * `list`'s address columns show).  */
+json_t *mc_nic_state (const char *name, pid_t pid, json_t *devices, bool full);
 
 /* `config` changes of container NAME (DOC: its new document, expanded):
  * the networks named exist and no static address is another container's. */
