@@ -2,7 +2,7 @@
 # Install what minictr needs from Debian's archive, and only what is missing.
 #   scripts/install-deps.sh build   libraries and tools to compile minictr
 #   scripts/install-deps.sh test    + what the unit, host and VM suites use
-#   scripts/install-deps.sh bench   + hyperfine, LXC and debootstrap for bench/
+#   scripts/install-deps.sh bench   + hyperfine, LXC, debootstrap and gnuplot for bench/
 # Idempotent: when every package is present it runs no apt command at all.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ test_pkgs=(libcmocka-dev bats bats-assert bats-support squashfs-tools
            cppcheck clang libclang-rt-14-dev iproute2 nftables debootstrap
            lxcfs strace ansible lxd-client curl openssl systemd umoci skopeo podman
            containerd)
-bench_pkgs=(hyperfine lxc debootstrap time iperf3 python3 lxd-client curl podman crun runc)
+bench_pkgs=(hyperfine lxc debootstrap time iperf3 python3 lxd-client curl podman crun runc gnuplot-nox)
 
 want=()
 case "${1:-build}" in
