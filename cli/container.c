@@ -451,6 +451,31 @@ do_delete_snapshot (struct mc_store *s, const char *name, void *data, mc_error_t
   return mc_snapshot_delete (s, name, data, err);
 }
 
+/* `delete --force` of several containers: LXD's client deletes them one
+ * after the other, and so do we, but every running one gets its SIGKILL
+ * first, so that their ends (the kernel's teardown of their namespaces
+ * and mounts, their monitors' cleanup) overlap rather than follow each
+ * other.  Only names the deletes will get to are killed: the pass stops
+ * at the first that would fail (and the deletes then stop there too).  */
+static void
+kill_first (char **names, int n)
+{
+  struct mc_store store;
+  mc_error_t e = NULL;
+  int i;
+
+  if (mc_store_open (&store, &e) < 0)
+    {
+      mc_error_release (&e);
+      return;
+    }
+  for (i = 0; i < n && strchr (names[i], '/') == NULL; i++)
+    if (mc_container_kill_for_delete (&store, names[i], &e) < 0)
+      break;
+  mc_error_release (&e);
+  mc_store_close (&store);
+}
+
 static int
 cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *err)
 {
@@ -460,6 +485,8 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
 
   CLI_PARSE (cmd, argc, argv, &a, err);
   force = cli_has (&a, "force");
+  if (force && !cli_has (&a, "interactive") && a.remote == NULL && argc - optind > 1)
+    kill_first (argv + optind, argc - optind);
   for (i = optind; i < argc; i++)
     {
       /* LXD's `delete NAME/SNAP` deletes a snapshot.  */

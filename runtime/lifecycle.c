@@ -318,6 +318,31 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   return mc_container_remove (s, name, err);
 }
 
+int
+mc_container_kill_for_delete (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int lock = mc_container_lock (s, name, err);
+  cleanup_json json_t *cfg = NULL;
+  struct mc_run_state st;
+  enum mc_status status;
+  int init_fd, ret;
+
+  if (lock < 0 || (cfg = mc_container_config_expanded (s, name, err)) == NULL)
+    return -1;
+  if (mc_config_get_bool (cfg, "security.protection.delete", false))
+    return mc_make_error (err, 0, "container `%s` is protected from deletion", name);
+  if (mc_container_status (name, &st, &status, err) < 0)
+    return -1;
+  /* An ephemeral one goes with its stop: left to the delete itself.  */
+  if (status == MC_STATUS_STOPPED || json_is_true (json_object_get (cfg, "ephemeral")))
+    return 0;
+  init_fd = pidfd_for (st.pid, st.pid_start);
+  ret = force_stop (name, status, init_fd, err);
+  if (init_fd >= 0)
+    close (init_fd);
+  return ret;
+}
+
 size_t
 mc_containers_stop_all (struct mc_store *s, const struct mc_stop_item *items, size_t n)
 {

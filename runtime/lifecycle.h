@@ -31,6 +31,11 @@ int mc_container_pause (struct mc_store *s, const char *name, mc_error_t *err);
 int mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err);
 /* Refused while running unless FORCE (then stopped with force first). */
 int mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err);
+/* Under its lock: -1 where mc_container_delete (force) would fail before
+ * stopping NAME (unknown, protected); else, when NAME runs (and is not
+ * ephemeral), SIGKILL to its init without waiting for the end, for a
+ * delete of many that lets their ends overlap.  */
+int mc_container_kill_for_delete (struct mc_store *s, const char *name, mc_error_t *err);
 
 /* What `start`, `stop`, `restart`, `pause` and `resume` do to one
  * container, and LXD's PUT /1.0/instances/NAME/state (its action names:

@@ -143,6 +143,36 @@ Starting c1"
     assert_output ''
 }
 
+@test "delete --force of many: all go; the first that fails stops it, and the ones after it keep running" {
+    local p1 p2 p3 p4
+    mc launch busybox m1
+    mc launch busybox m2
+    mc launch busybox m3 -c security.protection.delete=true
+    mc launch busybox m4
+    p1=$(init_pid m1) p2=$(init_pid m2) p3=$(init_pid m3) p4=$(init_pid m4)
+    # Every running one gets its SIGKILL first (their ends overlap), but
+    # only up to m3, which the deletes then stop at, as one by one would.
+    run mc delete --force m1 m2 m3 m4
+    assert_failure 1
+    assert_output "minictr: container \`m3\` is protected from deletion (security.protection.delete=true): unset it first"
+    for p in "$p1" "$p2"; do
+        kill -0 "$p" 2>/dev/null && fail "init $p still alive"
+    done
+    assert_equal "$(init_pid m3)" "$p3"
+    assert_equal "$(init_pid m4)" "$p4"
+    run mc list -c ns --format csv
+    assert_output "m3,RUNNING
+m4,RUNNING"
+    mc config unset m3 security.protection.delete
+    run mc delete --force m3 m4 nosuch m1
+    assert_failure 1
+    assert_output "minictr: container \`nosuch\` not found"
+    run mc list --format csv
+    assert_output ''
+    run host_leftovers
+    assert_output ''
+}
+
 @test "halt inside leaves it Stopped; reboot inside restarts it" {
     local pid1 pid2 i
     mc launch busybox h1
