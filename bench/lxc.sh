@@ -51,6 +51,7 @@ bench_sbs_fp=
 bench_sbs_rootfs=
 bench_lxc_conf_dir=/usr/share/lxc/config
 bench_lxc_names=()
+bench_lxc_path=
 # LXC keeps lock files in /run/lxc/lock/<lxcpath>/: that tree goes with
 # the run, and so do the parents it creates (the ones missing at setup).
 bench_lxc_lockdir=
@@ -90,6 +91,14 @@ bench_sbs_setup() {
     # Unique to the run: the temp dir's random suffix.
     bench_sbs_tag=minictr-bench-${bench_sbs_work##*.}
     mkdir -p "$bench_sbs_state" "$bench_sbs_lxcpath"
+    # PATH for LXC: $PATH, but /usr/bin and /bin through a dir of links
+    # that leaves newuidmap and newgidmap out (bench_lxc_start).
+    mkdir -p "$bench_sbs_work/lxc-bin"
+    for t in /usr/bin/*; do
+        case ${t##*/} in newuidmap | newgidmap) ;; *) ln -s "$t" "$bench_sbs_work/lxc-bin/" ;; esac
+    done
+    bench_lxc_path=$(printf '%s' "$PATH" | tr ':' '\n' |
+        sed -e "s|^/usr/bin\$|$bench_sbs_work/lxc-bin|" -e "s|^/bin\$|$bench_sbs_work/lxc-bin|" | paste -sd:)
     bench_lxc_lockdir=/run/lxc/lock$bench_sbs_lxcpath
     d=$bench_lxc_lockdir
     while [ "$d" != /run ] && [ ! -e "$d" ]; do
@@ -137,7 +146,10 @@ bench_lxc_is_our_monitor() {
 # lxc-start -d NAME, and wait (10 s at most) for RUNNING; on failure the
 # end of the container's log goes to stderr and the status is 1.
 bench_lxc_start() {
-    if ! lxc-start -P "$bench_sbs_lxcpath" -n "$1" -d ||
+    # LXC maps ids through newuidmap/newgidmap whenever they are on PATH,
+    # root or not, and those want /etc/subuid ranges for root; without
+    # them (bench_lxc_path), LXC as root writes the maps itself.
+    if ! env PATH="$bench_lxc_path" lxc-start -P "$bench_sbs_lxcpath" -n "$1" -d ||
         ! lxc-wait -P "$bench_sbs_lxcpath" -n "$1" -s RUNNING -t 10; then
         tail -n 5 "$bench_sbs_lxcpath/$1/lxc.log" >&2 2>/dev/null
         return 1

@@ -954,6 +954,27 @@ push_hosts (struct mc_store *s, const char *name, const char *content)
     mc_error_release (&e);
 }
 
+/* Whether one of the networks of nic devices DEVICES has no DNS server
+ * of ours (ipv4.dhcp=false): there, the others learn a name only from
+ * their /etc/hosts.  */
+static bool
+has_network_without_dns (struct mc_store *s, json_t *devices)
+{
+  const char *dname;
+  json_t *dev;
+
+  json_object_foreach (devices, dname, dev)
+    {
+      struct mc_network net;
+      mc_error_t e = NULL;
+
+      if (is_nic (dev) && network_of (s, dname, dev, &net, &e) == 0 && net.managed && net.has_ipv4 && !net.dhcp)
+        return true;
+      mc_error_release (&e);
+    }
+  return false;
+}
+
 void
 mc_nic_refresh_peers (struct mc_store *s, const char *name)
 {
@@ -961,7 +982,12 @@ mc_nic_refresh_peers (struct mc_store *s, const char *name)
   json_t *self = mc_container_config_expanded (s, name, &e), *names = NULL, *nics = NULL, *n;
   size_t i;
 
+  /* On a network with its dnsmasq, the others resolve the new name
+   * through it (its dns-hosts, written before this start), as on LXD's:
+   * rewriting each one's /etc/hosts would cost every start a file push
+   * per container, and a launch would slow down as they accumulate.  */
   if (self == NULL || json_array_size (nics = nic_names (json_object_get (self, "devices"))) == 0
+      || !has_network_without_dns (s, json_object_get (self, "devices"))
       || (names = mc_container_names (s, &e)) == NULL)
     goto out;
   json_array_foreach (names, i, n)

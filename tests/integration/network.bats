@@ -86,9 +86,15 @@ overlaps() {
     # The default route goes through the bridge's address.
     run mc exec c1 -- ip route
     assert_line "default via $net.1 dev eth0 "
-    run mc exec c1 -- cat /etc/hosts
+    # /etc/hosts is written at each start: c2's names both; c1, started
+    # first, resolved c2 above through the network's dnsmasq (as LXD's
+    # do): the start of c2 wrote nothing into c1.
+    run mc exec c2 -- cat /etc/hosts
     assert_line "$(printf '%s\tc1.minictr c1' "$a1")"
     assert_line "$(printf '%s\tc2.minictr c2' "$a2")"
+    run mc exec c1 -- cat /etc/hosts
+    assert_line "$(printf '%s\tc1.minictr c1' "$a1")"
+    refute_line --partial c2
     run mc exec c1 -- cat /etc/resolv.conf
     assert_line "search minictr"
     run mc list
@@ -536,6 +542,13 @@ dnsmasq_pid() {
     mc start nd1
     run mc exec nd1 -- cat /etc/resolv.conf
     refute_output --partial nameserver
+    # No DNS there: a later start writes its name into the others' /etc/hosts.
+    mc init busybox nd2 </dev/null
+    mc config device add nd2 eth0 nic network=h2
+    mc start nd2
+    run mc exec nd1 -- cat /etc/hosts
+    assert_line "$(printf '%s\tnd2.minictr nd2' "$(addr_of nd2)")"
+    mc delete --force nd2
     # Switched on later: it starts, and the next start fills its leases.
     mc network set h2 ipv4.dhcp true
     [ -n "$(dnsmasq_pid h2)" ] || fail "dnsmasq did not start"
