@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- validation ------------------------------------------------------------ */
@@ -180,23 +181,183 @@ holder_of (const struct holders *h, struct in_addr a)
   return NULL;
 }
 
-/* The address container CNAME's device DEV has on NET: its static one,
- * else the one recorded for it.  */
-static bool
-recorded_address (json_t *cfg, const char *dev, json_t *d, const struct mc_network *net, struct in_addr *out)
-{
-  cleanup_free char *key = xasprintf ("volatile.%s.ipv4.address", dev);
-  const char *v = json_string_value (json_object_get (d, "ipv4.address"));
-  mc_error_t e = NULL;
+/* ---- the nic index -------------------------------------------------------------------- */
 
-  if (v == NULL)
-    v = mc_config_get (cfg, key, NULL);
-  if (v == NULL || !net->has_ipv4 || mc_ipv4_parse (v, out, &e) < 0)
+/* What collect() needs of every container is the nics of its expanded
+ * config: their network, recorded address and MAC.  Reading every
+ * config.yaml and its profiles at every start made a launch slower as
+ * containers accumulated, so $MINICTR_DIR/.nic-index.json keeps what was
+ * found, per container, with the identity (device, inode, size, mtime,
+ * ctime) of the files it came from: its config.yaml, its profiles, and
+ * the networks directory (a network made, changed or removed renames a
+ * file there).  An entry whose files changed is read again, one of a
+ * container gone is dropped.  It is a cache only: missing or unreadable,
+ * it is rebuilt, and it is written without fsync.  */
+#define NIC_INDEX ".nic-index.json"
+
+static json_t *nic_index;   /* this process's copy, loaded once */
+static pid_t nic_index_pid;
+
+static void
+file_id (int dfd, const char *path, char out[96])
+{
+  struct stat st;
+
+  if (fstatat (dfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
     {
-      mc_error_release (&e);
-      return false;
+      snprintf (out, 96, "-");
+      return;
     }
-  return mc_cidr4_contains (&net->ipv4, *out);
+  snprintf (out, 96, "%llx:%llx:%lld:%lld.%ld:%lld.%ld", (unsigned long long) st.st_dev,
+            (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
+            st.st_mtim.tv_nsec, (long long) st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+/* The profiles' identities, PROFILES (a JSON object) filled as met.  */
+static const char *
+profile_id (struct mc_store *s, json_t *profiles, const char *name)
+{
+  cleanup_free char *path = xasprintf ("profiles/%s.yaml", name);
+  char id[96];
+
+  if (json_object_get (profiles, name) == NULL)
+    {
+      file_id (s->rootfd, path, id);
+      json_object_set_new (profiles, name, json_string (id));
+    }
+  return json_string_value (json_object_get (profiles, name));
+}
+
+/* The index entry of container NAME from its expanded config: {id,
+ * profiles: {name: id}, nics: [{dev, net, addr, fixed, mac}]}.  NULL when
+ * the config cannot be read (deleted meanwhile: not ours to judge).  */
+static json_t *
+index_entry (struct mc_store *s, const char *name, const char *id, json_t *profile_ids)
+{
+  mc_error_t e = NULL;
+  cleanup_json json_t *local = mc_container_config_load (s, name, &e);
+  cleanup_json json_t *cfg = local ? mc_config_expand (s, local, &e) : NULL;
+  json_t *out, *nics, *dev, *p;
+  const char *dname;
+  size_t i;
+
+  mc_error_release (&e);
+  if (cfg == NULL)
+    return NULL;
+  out = json_pack ("{s:s, s:{}, s:[]}", "id", id, "profiles", "nics");
+  json_array_foreach (json_object_get (local, "profiles"), i, p)
+    if (json_is_string (p))
+      json_object_set_new (json_object_get (out, "profiles"), json_string_value (p),
+                           json_string (profile_id (s, profile_ids, json_string_value (p))));
+  nics = json_object_get (out, "nics");
+  json_object_foreach (json_object_get (cfg, "devices"), dname, dev)
+    {
+      cleanup_free char *akey = xasprintf ("volatile.%s.ipv4.address", dname);
+      cleanup_free char *mkey = xasprintf ("volatile.%s.hwaddr", dname);
+      const char *addr = json_string_value (json_object_get (dev, "ipv4.address"));
+      const char *mac = json_string_value (json_object_get (dev, "hwaddr"));
+      struct mc_network dnet;
+
+      if (!is_nic (dev) || network_of (s, dname, dev, &dnet, &e) < 0)
+        {
+          mc_error_release (&e);
+          continue;
+        }
+      json_array_append_new (nics, json_pack ("{s:s, s:s, s:s?, s:b, s:s?}", "dev", dname, "net", dnet.name,
+                                              "addr", addr ? addr : mc_config_get (cfg, akey, NULL), "fixed",
+                                              addr != NULL, "mac", mac ? mac : mc_config_get (cfg, mkey, NULL)));
+    }
+  return out;
+}
+
+/* The index, brought up to date with the containers there are now.  */
+static json_t *
+index_refresh (struct mc_store *s, mc_error_t *err)
+{
+  cleanup_json json_t *names = mc_container_names (s, err), *profile_ids = json_object ();
+  json_t *entries, *n, *e, *p;
+  const char *key, *pname;
+  bool dirty = false, ok;
+  char nets[96], id[96];
+  void *tmp;
+  size_t i;
+
+  if (names == NULL)
+    return NULL;
+  if (nic_index_pid != getpid ())
+    {
+      cleanup_free char *text = NULL;
+      mc_error_t le = NULL;
+      size_t len;
+
+      json_decref (nic_index);
+      nic_index = NULL;
+      if (mc_read_file_at (s->rootfd, NIC_INDEX, 64 << 20, &text, &len, &le) == 0)
+        nic_index = json_loadb (text, len, 0, NULL);
+      mc_error_release (&le);
+      nic_index_pid = getpid ();
+    }
+  file_id (s->rootfd, "networks", nets);
+  if (!json_is_object (nic_index) || !json_is_object (json_object_get (nic_index, "containers"))
+      || !json_equal (json_object_get (nic_index, "networks"), json_string (nets)))
+    {
+      json_decref (nic_index);
+      nic_index = json_pack ("{s:s, s:{}}", "networks", nets, "containers");
+      dirty = true;
+    }
+  entries = json_object_get (nic_index, "containers");
+  json_object_foreach_safe (entries, tmp, key, e)
+    {
+      for (i = 0, ok = false; !ok && i < json_array_size (names); i++)
+        ok = strcmp (json_string_value (json_array_get (names, i)), key) == 0;
+      if (!ok)
+        {
+          json_object_del (entries, key);
+          dirty = true;
+        }
+    }
+  json_array_foreach (names, i, n)
+    {
+      const char *name = json_string_value (n);
+      cleanup_free char *path = xasprintf ("containers/%s/config.yaml", name);
+
+      file_id (s->rootfd, path, id);
+      e = json_object_get (entries, name);
+      ok = e && strcmp (json_string_value (json_object_get (e, "id")) ?: "", id) == 0;
+      json_object_foreach (json_object_get (e, "profiles"), pname, p)
+        ok = ok && strcmp (json_string_value (p) ?: "", profile_id (s, profile_ids, pname)) == 0;
+      if (ok)
+        continue;
+      dirty = true;
+      if ((e = index_entry (s, name, id, profile_ids)) != NULL)
+        json_object_set_new (entries, name, e);
+      else
+        json_object_del (entries, name);
+    }
+  if (dirty)
+    {
+      cleanup_free char *tmpname = xasprintf (NIC_INDEX ".tmp-%d", (int) getpid ());
+      char *text = json_dumps (nic_index, JSON_COMPACT);
+      cleanup_close int fd = openat (s->rootfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+      if (fd >= 0 && text && mc_write_all (fd, text, strlen (text)) == 0
+          && renameat (s->rootfd, tmpname, s->rootfd, NIC_INDEX) == 0)
+        ;
+      else
+        (void) unlinkat (s->rootfd, tmpname, 0);
+      free (text);
+    }
+  return nic_index;
+}
+
+/* By container, then device: the order of the files they go into.  */
+static int
+holder_cmp (const void *a, const void *b)
+{
+  const struct holder *x = a, *y = b;
+  int c = strcmp (x->container, y->container);
+
+  return c ? c : strcmp (x->dev, y->dev);
 }
 
 /* Every address on NET recorded by a container other than EXCEPT (NULL:
@@ -204,58 +365,44 @@ recorded_address (json_t *cfg, const char *dev, json_t *d, const struct mc_netwo
 static int
 collect (struct mc_store *s, const struct mc_network *net, const char *except, struct holders *h, mc_error_t *err)
 {
-  json_t *names = mc_container_names (s, err), *n;
+  json_t *index = index_refresh (s, err), *e, *nic;
+  const char *cname;
   size_t i;
 
-  if (names == NULL)
+  if (index == NULL)
     return -1;
-  json_array_foreach (names, i, n)
+  json_object_foreach (json_object_get (index, "containers"), cname, e)
     {
-      const char *cname = json_string_value (n), *dname;
-      mc_error_t e = NULL;
-      json_t *cfg, *dev;
-
       if (except && strcmp (cname, except) == 0)
         continue;
-      if ((cfg = mc_container_config_expanded (s, cname, &e)) == NULL)
+      json_array_foreach (json_object_get (e, "nics"), i, nic)
         {
-          mc_error_release (&e); /* deleted meanwhile, or unreadable: not ours to judge here */
-          continue;
-        }
-      json_object_foreach (json_object_get (cfg, "devices"), dname, dev)
-        {
-          struct mc_network dnet;
+          const char *addr = json_string_value (json_object_get (nic, "addr"));
+          const char *mac = json_string_value (json_object_get (nic, "mac"));
+          mc_error_t pe = NULL;
           struct in_addr a;
+          uint8_t b[6];
 
-          if (!is_nic (dev) || network_of (s, dname, dev, &dnet, &e) < 0 || strcmp (dnet.name, net->name) != 0)
+          if (strcmp (json_string_value (json_object_get (nic, "net")) ?: "", net->name) != 0 || addr == NULL
+              || !net->has_ipv4 || mc_ipv4_parse (addr, &a, &pe) < 0 || !mc_cidr4_contains (&net->ipv4, a))
             {
-              mc_error_release (&e);
+              mc_error_release (&pe);
               continue;
             }
-          if (!recorded_address (cfg, dname, dev, net, &a))
-            continue;
           h->v = xrealloc (h->v, sizeof (*h->v) * (h->n + 1));
           memset (&h->v[h->n], 0, sizeof (h->v[h->n]));
           h->v[h->n].addr = a;
           h->v[h->n].container = xstrdup (cname);
-          h->v[h->n].dev = xstrdup (dname);
-          h->v[h->n].fixed = json_object_get (dev, "ipv4.address") != NULL;
-          {
-            cleanup_free char *key = xasprintf ("volatile.%s.hwaddr", dname);
-            const char *mac = json_string_value (json_object_get (dev, "hwaddr"));
-            uint8_t b[6];
-
-            if (mac == NULL)
-              mac = mc_config_get (cfg, key, NULL);
-            if (mac && mc_mac_parse (mac, b) == 0)
-              snprintf (h->v[h->n].mac, sizeof (h->v[h->n].mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
-                        b[3], b[4], b[5]);
-          }
+          h->v[h->n].dev = xstrdup (json_string_value (json_object_get (nic, "dev")));
+          h->v[h->n].fixed = json_is_true (json_object_get (nic, "fixed"));
+          if (mac && mc_mac_parse (mac, b) == 0)
+            snprintf (h->v[h->n].mac, sizeof (h->v[h->n].mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+                      b[3], b[4], b[5]);
           h->n++;
         }
-      json_decref (cfg);
     }
-  json_decref (names);
+  if (h->n > 1)
+    qsort (h->v, h->n, sizeof (*h->v), holder_cmp);
   return 0;
 }
 

@@ -101,6 +101,40 @@ overlaps() {
     assert_line --regexp "^\| c1 +\| RUNNING \| $a1 \(eth0\) +\|"
 }
 
+@test "who holds which address comes from the nic index: a config changed behind it, a profile's nic, a deleted container and a damaged index are all seen" {
+    local net
+    mc network create ix0 ipv4.nat=false
+    net=$(net24 ix0)
+    mc init busybox x1 </dev/null
+    mc config device add x1 eth0 nic network=ix0 ipv4.address="$net.20"
+    mc start x1
+    [ -s "$MINICTR_DIR/.nic-index.json" ] || fail "no index"
+    # Its config rewritten behind minictr's back (same size, new address):
+    # the next check reads it again.
+    sed -i "s/$net\.20/$net.21/" "$MINICTR_DIR/containers/x1/config.yaml"
+    mc init busybox x2 </dev/null
+    run mc config device add x2 eth0 nic network=ix0 ipv4.address="$net.21"
+    assert_failure
+    assert_output --partial "ipv4.address $net.21 is already used by container \`x1\`"
+    # A nic that comes from a profile, added to the profile later.
+    mc profile create ixp </dev/null
+    mc init busybox x3 -p default -p ixp </dev/null
+    mc profile device add ixp eth0 nic network=ix0 ipv4.address="$net.30"
+    run mc config device add x2 eth0 nic network=ix0 ipv4.address="$net.30"
+    assert_failure
+    assert_output --partial "ipv4.address $net.30 is already used by container \`x3\`"
+    # A damaged index is rebuilt; a deleted container's address is free.
+    echo garbage >"$MINICTR_DIR/.nic-index.json"
+    mc delete --force x1
+    mc config device add x2 eth0 nic network=ix0 ipv4.address="$net.21"
+    mc start x2
+    assert_equal "$(addr_of x2)" "$net.21"
+    run cat "$(dnsmasq_dir ix0)/dns-hosts"
+    assert_output "$net.21 x2.minictr x2"
+    jq -e '.containers | keys == ["x2", "x3"]' "$MINICTR_DIR/.nic-index.json" >/dev/null ||
+        fail "index: $(cat "$MINICTR_DIR/.nic-index.json")"
+}
+
 @test "list --format json carries state.network; info shows interfaces, addresses and byte counters" {
     local a
     require_open_firewall
