@@ -298,31 +298,30 @@ int
 mc_dnsmasq_set_hosts (struct mc_store *s, const struct mc_dnsmasq_net *net, const struct mc_dhcp_host *hosts, size_t n,
                       mc_error_t *err)
 {
-  cleanup_free char *dir = dir_of (s, net->name), *dhcp = xstrdup (""), *dns = xstrdup ("");
+  cleanup_free char *dir = dir_of (s, net->name), *dhcp = NULL, *dns = NULL;
+  size_t i, dhcp_len = 0, dns_len = 0;
+  FILE *fdhcp = open_memstream (&dhcp, &dhcp_len), *fdns = open_memstream (&dns, &dns_len);
   pid_t pid;
-  size_t i;
 
+  if (fdhcp == NULL || fdns == NULL)
+    abort ();
   for (i = 0; i < n; i++)
     {
-      char ip[INET_ADDRSTRLEN], *more;
+      char ip[INET_ADDRSTRLEN];
 
       inet_ntop (AF_INET, &hosts[i].addr, ip, sizeof (ip));
-      more = xasprintf ("%s%s,%s,%s\n", dhcp, hosts[i].mac, ip, hosts[i].name);
-      free (dhcp);
-      dhcp = more;
-      more = xasprintf ("%s%s %s.%s %s\n", dns, ip, hosts[i].name, net->domain, hosts[i].name);
-      free (dns);
-      dns = more;
+      fprintf (fdhcp, "%s,%s,%s\n", hosts[i].mac, ip, hosts[i].name);
+      fprintf (fdns, "%s %s.%s %s\n", ip, hosts[i].name, net->domain, hosts[i].name);
       if (hosts[i].has_addr6)
         {
           char ip6[INET6_ADDRSTRLEN];
 
           inet_ntop (AF_INET6, &hosts[i].addr6, ip6, sizeof (ip6));
-          more = xasprintf ("%s%s %s.%s %s\n", dns, ip6, hosts[i].name, net->domain, hosts[i].name);
-          free (dns);
-          dns = more;
+          fprintf (fdns, "%s %s.%s %s\n", ip6, hosts[i].name, net->domain, hosts[i].name);
         }
     }
+  if (fclose (fdhcp) != 0 || fclose (fdns) != 0)
+    abort ();
   if (make_dir (dir, err) < 0 || write_file (dir, "dhcp-hosts", dhcp, err) < 0
       || write_file (dir, "dns-hosts", dns, err) < 0)
     return mc_error_prefix (err, "network `%s`", net->name);

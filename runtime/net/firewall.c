@@ -128,20 +128,42 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
 
 /* ---- container ports ---------------------------------------------------------- */
 
-/* The table, its dispatch map and base chain, and the port's chain,
- * flushed: every port command starts so, which makes it idempotent.  */
+/* The table, its base chain and what the chain looks ports up in: the set
+ * of ports whose router advertisements are dropped (every port), and the
+ * map of the ports with filters of their own to their chains.  Re-made on
+ * every port command, which makes each idempotent.  A port with no
+ * filter has no chain: an element that jumps to a chain has the kernel
+ * check the whole table again (loops), each port's chain included, at
+ * every port added, and a start would slow down as containers
+ * accumulate.  */
 static void
-port_prologue (char **cmds, size_t *len, const char *t, const char *host)
+port_prologue (char **cmds, size_t *len, const char *t)
 {
   append (cmds, len,
           "add table bridge %s { comment \"minictr container ports: managed by minictr\"; }\n"
+          "add set bridge %s ra_ports { type ifname; }\n"
           "add map bridge %s ports { type ifname : verdict; }\n"
           "add chain bridge %s prerouting { type filter hook prerouting priority filter; policy accept; }\n"
           "flush chain bridge %s prerouting\n"
-          "add rule bridge %s prerouting iifname vmap @ports\n"
+          "add rule bridge %s prerouting iifname @ra_ports icmpv6 type nd-router-advert drop comment \"no router "
+          "advertisements from containers\"\n"
+          "add rule bridge %s prerouting iifname vmap @ports\n",
+          t, t, t, t, t, t, t);
+}
+
+/* Whatever PORT had: its elements and its chain (`add` first: a delete
+ * of what is not there fails the whole batch).  */
+static void
+port_forget (char **cmds, size_t *len, const char *t, const char *host)
+{
+  append (cmds, len,
+          "add element bridge %s ra_ports { \"%s\" }\n"
+          "delete element bridge %s ra_ports { \"%s\" }\n"
           "add chain bridge %s port-%s\n"
-          "flush chain bridge %s port-%s\n",
-          t, t, t, t, t, t, host, t, host);
+          "add element bridge %s ports { \"%s\" : jump port-%s }\n"
+          "delete element bridge %s ports { \"%s\" }\n"
+          "delete chain bridge %s port-%s\n",
+          t, host, t, host, t, host, t, host, host, t, host, t, host);
 }
 
 int
@@ -156,11 +178,14 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
     return -1;
   snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
             p->mac[4], p->mac[5]);
-  port_prologue (&cmds, &len, t, p->host_name);
-  append (&cmds, &len, "add rule bridge %s port-%s icmpv6 type nd-router-advert drop comment \"no router "
-          "advertisements from containers\"\n", t, p->host_name);
+  port_prologue (&cmds, &len, t);
+  port_forget (&cmds, &len, t, p->host_name);
+  append (&cmds, &len, "add element bridge %s ra_ports { \"%s\" }\n", t, p->host_name);
   if (p->mac_filter || p->ipv4_filter)
-    append (&cmds, &len, "add rule bridge %s port-%s ether type { 8021q, 8021ad } drop\n", t, p->host_name);
+    append (&cmds, &len,
+            "add chain bridge %s port-%s\n"
+            "add rule bridge %s port-%s ether type { 8021q, 8021ad } drop\n",
+            t, p->host_name, t, p->host_name);
   if (p->mac_filter)
     append (&cmds, &len,
             "add rule bridge %s port-%s ether saddr != %s drop comment \"mac_filtering\"\n"
@@ -179,8 +204,9 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
               "add rule bridge %s port-%s ip saddr != %s drop comment \"ipv4_filtering\"\n",
               t, p->host_name, ip, t, p->host_name, t, p->host_name, ip);
     }
-  append (&cmds, &len, "add element bridge %s ports { \"%s\" : jump port-%s }\n", t, p->host_name,
-          p->host_name);
+  if (p->mac_filter || p->ipv4_filter)
+    append (&cmds, &len, "add element bridge %s ports { \"%s\" : jump port-%s }\n", t, p->host_name,
+            p->host_name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "filter for port %s (table bridge %s)", p->host_name, t);
   return 0;
@@ -195,12 +221,8 @@ mc_firewall_port_del (const char *host_name, mc_error_t *err)
 
   if (t == NULL)
     return -1;
-  port_prologue (&cmds, &len, t, host_name);
-  append (&cmds, &len,
-          "add element bridge %s ports { \"%s\" : jump port-%s }\n"
-          "delete element bridge %s ports { \"%s\" }\n"
-          "delete chain bridge %s port-%s\n",
-          t, host_name, host_name, t, host_name, t, host_name);
+  port_prologue (&cmds, &len, t);
+  port_forget (&cmds, &len, t, host_name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "remove the filter of port %s (table bridge %s)", host_name, t);
   return 0;
