@@ -128,42 +128,100 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
 
 /* ---- container ports ---------------------------------------------------------- */
 
-/* The table, its base chain and what the chain looks ports up in: the set
- * of ports whose router advertisements are dropped (every port), and the
- * map of the ports with filters of their own to their chains.  Re-made on
- * every port command, which makes each idempotent.  A port with no
- * filter has no chain: an element that jumps to a chain has the kernel
- * check the whole table again (loops), each port's chain included, at
- * every port added, and a start would slow down as containers
- * accumulate.  */
+/* The table and its base chain, whose rules look the port a frame comes
+ * in by up in sets: `ra_ports` (every port: its router advertisements
+ * are dropped), `mac_ports` with `port_mac` (PORT . MAC it may send
+ * with), `ip_ports` with `port_ip` (PORT . IPv4 it may send from; a port
+ * with no address of its own may only ask one by DHCP).  Re-made on
+ * every port command, which makes each idempotent.  No chain per port:
+ * an element that jumps to a chain has the kernel check the whole table
+ * again (loops), every port's chain included, at each port added, and a
+ * start would slow down as containers accumulate; set elements need no
+ * such check.  */
 static void
 port_prologue (char **cmds, size_t *len, const char *t)
 {
   append (cmds, len,
           "add table bridge %s { comment \"minictr container ports: managed by minictr\"; }\n"
           "add set bridge %s ra_ports { type ifname; }\n"
-          "add map bridge %s ports { type ifname : verdict; }\n"
+          "add set bridge %s mac_ports { type ifname; }\n"
+          "add set bridge %s port_mac { type ifname . ether_addr; }\n"
+          "add set bridge %s ip_ports { type ifname; }\n"
+          "add set bridge %s port_ip { type ifname . ipv4_addr; }\n"
           "add chain bridge %s prerouting { type filter hook prerouting priority filter; policy accept; }\n"
           "flush chain bridge %s prerouting\n"
           "add rule bridge %s prerouting iifname @ra_ports icmpv6 type nd-router-advert drop comment \"no router "
           "advertisements from containers\"\n"
-          "add rule bridge %s prerouting iifname vmap @ports\n",
-          t, t, t, t, t, t, t);
+          "add rule bridge %s prerouting iifname @mac_ports ether type { 8021q, 8021ad } drop\n"
+          "add rule bridge %s prerouting iifname @ip_ports ether type { 8021q, 8021ad } drop\n"
+          "add rule bridge %s prerouting iifname @mac_ports iifname . ether saddr != @port_mac drop comment "
+          "\"mac_filtering\"\n"
+          "add rule bridge %s prerouting iifname @mac_ports iifname . arp saddr ether != @port_mac drop comment "
+          "\"mac_filtering\"\n"
+          "add rule bridge %s prerouting iifname @ip_ports iifname . arp saddr ip != @port_ip drop comment "
+          "\"ipv4_filtering\"\n"
+          "add rule bridge %s prerouting iifname @ip_ports ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 "
+          "udp dport 67 accept comment \"ipv4_filtering: DHCP\"\n"
+          "add rule bridge %s prerouting iifname @ip_ports iifname . ip saddr != @port_ip drop comment "
+          "\"ipv4_filtering\"\n",
+          t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t);
 }
 
-/* Whatever PORT had: its elements and its chain (`add` first: a delete
- * of what is not there fails the whole batch).  */
+/* Whatever PORT had in the sets (`add` first: a delete of what is not
+ * there fails the whole batch), and the chain and map element of older
+ * versions.  */
 static void
 port_forget (char **cmds, size_t *len, const char *t, const char *host)
 {
   append (cmds, len,
           "add element bridge %s ra_ports { \"%s\" }\n"
           "delete element bridge %s ra_ports { \"%s\" }\n"
+          "add element bridge %s mac_ports { \"%s\" }\n"
+          "delete element bridge %s mac_ports { \"%s\" }\n"
+          "add element bridge %s ip_ports { \"%s\" }\n"
+          "delete element bridge %s ip_ports { \"%s\" }\n"
+          "add map bridge %s ports { type ifname : verdict; }\n"
           "add chain bridge %s port-%s\n"
           "add element bridge %s ports { \"%s\" : jump port-%s }\n"
           "delete element bridge %s ports { \"%s\" }\n"
           "delete chain bridge %s port-%s\n",
-          t, host, t, host, t, host, t, host, host, t, host, t, host);
+          t, host, t, host, t, host, t, host, t, host, t, host, t, t, host, t, host, host, t, host, t, host);
+}
+
+/* PORT's elements in port_mac and port_ip, whose other half (its MAC,
+ * its address) a caller that removes a port may not know any more: found
+ * in the sets' JSON listing.  */
+static void
+forget_pairs (char **cmds, size_t *len, const char *t, const char *host)
+{
+  static const char *const sets[] = { "port_mac", "port_ip" };
+  size_t i, k;
+
+  for (i = 0; i < 2; i++)
+    {
+      cleanup_free char *list = xasprintf ("list set bridge %s %s\n", t, sets[i]);
+      cleanup_free char *out = NULL;
+      cleanup_json json_t *doc = NULL;
+      mc_error_t e = NULL;
+      json_t *item, *elem;
+      size_t j;
+
+      if (nft_run (list, true, &out, &e) < 0 || out == NULL || (doc = json_loads (out, 0, NULL)) == NULL)
+        {
+          mc_error_release (&e);
+          continue;
+        }
+      json_array_foreach (json_object_get (doc, "nftables"), j, item)
+        json_array_foreach (json_object_get (json_object_get (item, "set"), "elem"), k, elem)
+          {
+            json_t *pair = json_object_get (elem, "concat");
+            const char *port = json_string_value (json_array_get (pair, 0));
+            const char *value = json_string_value (json_array_get (pair, 1));
+
+            if (port && value && strcmp (port, host) == 0 && value[strspn (value, "0123456789abcdef:.")] == '\0')
+              append (cmds, len, "delete element bridge %s %s { \"%s\" . %s }\n", t, sets[i], host, value);
+          }
+    }
 }
 
 int
@@ -181,32 +239,16 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, p->host_name);
   append (&cmds, &len, "add element bridge %s ra_ports { \"%s\" }\n", t, p->host_name);
-  if (p->mac_filter || p->ipv4_filter)
-    append (&cmds, &len,
-            "add chain bridge %s port-%s\n"
-            "add rule bridge %s port-%s ether type { 8021q, 8021ad } drop\n",
-            t, p->host_name, t, p->host_name);
   if (p->mac_filter)
     append (&cmds, &len,
-            "add rule bridge %s port-%s ether saddr != %s drop comment \"mac_filtering\"\n"
-            "add rule bridge %s port-%s arp saddr ether != %s drop comment \"mac_filtering\"\n",
-            t, p->host_name, mac, t, p->host_name, mac);
+            "add element bridge %s port_mac { \"%s\" . %s }\n"
+            "add element bridge %s mac_ports { \"%s\" }\n",
+            t, p->host_name, mac, t, p->host_name);
   if (p->ipv4_filter)
-    {
-      const char *ip = p->ipv4 ? p->ipv4 : "0.0.0.0";
-
-      /* Without an address of its own (DHCP, which minictr does not
-       * serve), a port may only ask for one.  */
-      append (&cmds, &len,
-              "add rule bridge %s port-%s arp saddr ip != %s drop comment \"ipv4_filtering\"\n"
-              "add rule bridge %s port-%s ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 "
-              "accept comment \"ipv4_filtering: DHCP\"\n"
-              "add rule bridge %s port-%s ip saddr != %s drop comment \"ipv4_filtering\"\n",
-              t, p->host_name, ip, t, p->host_name, t, p->host_name, ip);
-    }
-  if (p->mac_filter || p->ipv4_filter)
-    append (&cmds, &len, "add element bridge %s ports { \"%s\" : jump port-%s }\n", t, p->host_name,
-            p->host_name);
+    append (&cmds, &len,
+            "add element bridge %s port_ip { \"%s\" . %s }\n"
+            "add element bridge %s ip_ports { \"%s\" }\n",
+            t, p->host_name, p->ipv4 ? p->ipv4 : "0.0.0.0", t, p->host_name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "filter for port %s (table bridge %s)", p->host_name, t);
   return 0;
@@ -223,6 +265,7 @@ mc_firewall_port_del (const char *host_name, mc_error_t *err)
     return -1;
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, host_name);
+  forget_pairs (&cmds, &len, t, host_name);
   if (nft_run (cmds, false, NULL, err) < 0)
     return mc_error_prefix (err, "remove the filter of port %s (table bridge %s)", host_name, t);
   return 0;

@@ -69,18 +69,28 @@ take_victims_address() {
     mc exec attacker -- ip link set eth0 address "$amac"
     run mc exec attacker -- ping -c 1 -W 3 "$gw"
     assert_success
-    # The rules, per port, in this state dir's bridge table.
-    table=minictr-$(state_id)
-    run nft list chain bridge "$table" "port-$(host_end attacker)"
-    assert_output --partial "ether saddr != $amac drop"
-    assert_output --partial "arp saddr ip != $(addr_of attacker) drop"
-    assert_output --partial "icmpv6 type nd-router-advert drop"
-    # Stopping removes the port's chain.
+    # The rules, in this state dir's bridge table: each port in sets, with
+    # its own MAC and address (no chain per port).
     local port
-    port=port-$(host_end attacker)
+    table=minictr-$(state_id)
+    port=$(host_end attacker)
+    run nft list chain bridge "$table" prerouting
+    assert_output --partial 'iifname @mac_ports iifname . ether saddr != @port_mac drop'
+    assert_output --partial 'iifname @ip_ports iifname . arp saddr ip != @port_ip drop'
+    assert_output --partial 'iifname @ra_ports icmpv6 type nd-router-advert drop'
+    run nft -j list set bridge "$table" port_mac
+    assert_equal "$(jq -c --arg p "$port" '[.nftables[].set.elem? // empty | .[].concat | select(.[0] == $p)]' <<< "$output")" \
+        "[[\"$port\",\"$amac\"]]"
+    run nft -j list set bridge "$table" port_ip
+    assert_equal "$(jq -c --arg p "$port" '[.nftables[].set.elem? // empty | .[].concat | select(.[0] == $p)]' <<< "$output")" \
+        "[[\"$port\",\"$(addr_of attacker)\"]]"
+    # Stopping removes the port from every set.
     mc stop --force attacker
-    run nft list chain bridge "$table" "$port"
-    assert_failure
+    for set in ra_ports mac_ports ip_ports port_mac port_ip; do
+        run nft list set bridge "$table" "$set"
+        assert_success
+        refute_output --partial "\"$port\""
+    done
 }
 
 @test "security.mac_filtering=false and security.ipv4_filtering=false on a nic let the same attack through (LXD's keys)" {
