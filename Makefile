@@ -7,7 +7,9 @@
 #   make check-asan    the unit and host suites against an ASan+UBSan build
 #   make demo          import the built-in busybox image and show it
 #   make bench         bench/*.sh: timings side by side with LXC and plain tools,
-#                      container-to-container TCP beside host loopback
+#                      container-to-container TCP beside host loopback, and
+#                      DENSITY_N (200; 1000 for the full run) containers on
+#                      one host (bench/density.sh, CSV and plot in bench/results)
 #   make bench-ab REV=R  this tree's build against revision R's, interleaved
 #                      in one run (bench/ab.sh: before/after of a change)
 #   make install       PREFIX=/usr/local DESTDIR=
@@ -18,6 +20,7 @@ BINDIR   ?= $(PREFIX)/bin
 DESTDIR  ?=
 BUILDDIR ?= build
 SANITIZE ?= 0
+DENSITY_N ?= 200
 V        ?= 0
 ifeq ($(V),1)
 Q :=
@@ -197,6 +200,7 @@ bench: deps-bench all
 	@BUILDDIR=$(BUILDDIR) bench/network.sh
 	@BUILDDIR=$(BUILDDIR) bench/api.sh
 	@BUILDDIR=$(BUILDDIR) bench/oci.sh
+	@BUILDDIR=$(BUILDDIR) DENSITY_N=$(DENSITY_N) bench/density.sh
 
 bench-ab: deps-bench all
 	@test -n "$(REV)" || { echo "make bench-ab: REV=<revision to compare with> is required" >&2; exit 2; }
