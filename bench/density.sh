@@ -10,7 +10,8 @@
 #      the other, each timed until RUNNING (lxc-wait), then all stopped.
 #   2. minictr: `minictr launch` of DENSITY_N busybox containers one after
 #      the other, each timed.  At N = 10, 100 and DENSITY_N: `list` (table
-#      and --format json) and `info` of the first (hyperfine medians); at
+#      and --format json) and `info` of the first (hyperfine medians), and
+#      the launch of one more container, deleted again (median); at
 #      N = 10 and DENSITY_N: `exec -- true` into the first, and at the end
 #      into the last.  Then the host memory per idle container, `exec --
 #      true` into every one (each must answer), and one `delete --force`
@@ -34,7 +35,8 @@
 #
 # Environment: DENSITY_N (>= 10, default 200), DENSITY_LXC_N (default
 # min(200, N); 0 leaves LXC out), DENSITY_NIC=0 (leave run 3 out), RUNS
-# (hyperfine runs per figure, default 10), DENSITY_OUT, BENCH_STRICT=1
+# (hyperfine runs per figure, default 10), DENSITY_PROBES (launches of one
+# more container at N = 10, 100 and N, default 20), DENSITY_OUT, BENCH_STRICT=1
 # (exit 1 when a target is missed), BUILDDIR.
 set -euo pipefail
 
@@ -47,11 +49,13 @@ cd "$here/.."
 
 N=${DENSITY_N:-200}
 RUNS=${RUNS:-10}
+PROBES=${DENSITY_PROBES:-20}
 NIC=${DENSITY_NIC:-1}
 BENCH_STRICT=${BENCH_STRICT:-0}
 OUT=${DENSITY_OUT:-bench/results}
 case $N in '' | *[!0-9]*) bench_die "DENSITY_N must be a number" ;; esac
 case $RUNS in '' | *[!0-9]*) bench_die "RUNS must be a number" ;; esac
+case $PROBES in '' | *[!0-9]* | 0) bench_die "DENSITY_PROBES must be a number > 0" ;; esac
 [ "$N" -ge 10 ] || bench_die "DENSITY_N must be at least 10"
 [ "$RUNS" -ge 3 ] || bench_die "RUNS must be at least 3"
 LXC_N=${DENSITY_LXC_N:-$((N < 200 ? N : 200))}
@@ -144,10 +148,25 @@ fi
 
 # ------------------------------------------------------------ 2. minictr
 
-declare -A list_ms json_ms info_ms
+declare -A list_ms json_ms info_ms probe_ms
 exec1_ms_10='' exec1_ms_n='' execn_ms=''
+# The launch of one more container (deleted again) at this N, PROBES
+# times, median: beside the curve, a figure taken at one moment, which
+# drift of the machine over the run does not move.
+probe() {
+    local k t0
+    : >"$work/probe"
+    for k in $(seq "$PROBES"); do
+        t0=$EPOCHREALTIME
+        mc launch busybox probe >/dev/null || bench_die "launch of the probe failed"
+        ms_since "$t0" >>"$work/probe"
+        mc delete --force probe >/dev/null
+    done
+    median_of "$work/probe" 1 "$PROBES"
+}
 checkpoint() {
     local n=$1 v
+    probe_ms[$n]=$(probe)
     hf v "$minictr list"
     list_ms[$n]=$v
     hf v "$minictr list --format json"
@@ -295,6 +314,7 @@ if [ -s "$lat_lxc" ]; then
     echo "  LXC (first $LXC_N)  median of the first $lk: $lf   of the last $lk (n = $((LXC_N - lk + 1))-$LXC_N): $ll   ratio $(bench_ratio "$ll" "$lf")"
     echo "  minictr over the same n: $mf and $ml: $(bench_ratio "$mf" "$lf")x and $(bench_ratio "$ml" "$ll")x LXC's"
 fi
+echo "  one more launch (and delete), median of $PROBES, at N = 10: ${probe_ms[10]}$([ -z "${probe_ms[100]:-}" ] || echo ", N = 100: ${probe_ms[100]}"), N = $N: ${probe_ms[$N]}   ratio $(bench_ratio "${probe_ms[$N]}" "${probe_ms[10]}")"
 echo
 echo "list, info, exec (hyperfine medians, ms)"
 for n in 10 100 "$N"; do

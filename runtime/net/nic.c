@@ -197,6 +197,11 @@ holder_of (const struct holders *h, struct in_addr a)
 
 static json_t *nic_index;   /* this process's copy, loaded once */
 static pid_t nic_index_pid;
+static bool nic_index_dirty;
+/* Within one start (mc_nic_prepare), the index is brought up to date once
+ * and then only the starting container's entry is read again.  */
+static bool nic_index_batch;
+static bool nic_index_fresh;
 
 static void
 file_id (int dfd, const char *path, char out[96])
@@ -270,20 +275,43 @@ index_entry (struct mc_store *s, const char *name, const char *id, json_t *profi
   return out;
 }
 
-/* The index, brought up to date with the containers there are now.  */
+static void
+index_write (struct mc_store *s)
+{
+  cleanup_free char *tmpname = xasprintf (NIC_INDEX ".tmp-%d", (int) getpid ());
+  cleanup_free char *text = NULL;
+  cleanup_close int fd = -1;
+
+  if (!nic_index_dirty || nic_index == NULL)
+    return;
+  nic_index_dirty = false;
+  text = json_dumps (nic_index, JSON_COMPACT);
+  fd = openat (s->rootfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || text == NULL || mc_write_all (fd, text, strlen (text)) < 0
+      || renameat (s->rootfd, tmpname, s->rootfd, NIC_INDEX) < 0)
+    (void) unlinkat (s->rootfd, tmpname, 0);
+}
+
+/* The index, brought up to date with the containers there are now; in a
+ * batch, only on its first use.  */
 static json_t *
 index_refresh (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_json json_t *names = mc_container_names (s, err), *profile_ids = json_object ();
+  cleanup_json json_t *names = NULL, *profile_ids = NULL, *present = NULL;
   json_t *entries, *n, *e, *p;
   const char *key, *pname;
-  bool dirty = false, ok;
+  bool ok;
   char nets[96], id[96];
   void *tmp;
   size_t i;
 
-  if (names == NULL)
+  if (nic_index_batch && nic_index_pid == getpid () && json_is_object (nic_index) && nic_index_fresh)
+    return nic_index;
+  if ((names = mc_container_names (s, err)) == NULL)
     return NULL;
+  profile_ids = json_object ();
+  present = json_object ();
+  nic_index_fresh = nic_index_batch;
   if (nic_index_pid != getpid ())
     {
       cleanup_free char *text = NULL;
@@ -303,19 +331,17 @@ index_refresh (struct mc_store *s, mc_error_t *err)
     {
       json_decref (nic_index);
       nic_index = json_pack ("{s:s, s:{}}", "networks", nets, "containers");
-      dirty = true;
+      nic_index_dirty = true;
     }
   entries = json_object_get (nic_index, "containers");
+  json_array_foreach (names, i, n)
+    json_object_set (present, json_string_value (n), json_true ());
   json_object_foreach_safe (entries, tmp, key, e)
-    {
-      for (i = 0, ok = false; !ok && i < json_array_size (names); i++)
-        ok = strcmp (json_string_value (json_array_get (names, i)), key) == 0;
-      if (!ok)
-        {
-          json_object_del (entries, key);
-          dirty = true;
-        }
-    }
+    if (json_object_get (present, key) == NULL)
+      {
+        json_object_del (entries, key);
+        nic_index_dirty = true;
+      }
   json_array_foreach (names, i, n)
     {
       const char *name = json_string_value (n);
@@ -328,26 +354,34 @@ index_refresh (struct mc_store *s, mc_error_t *err)
         ok = ok && strcmp (json_string_value (p) ?: "", profile_id (s, profile_ids, pname)) == 0;
       if (ok)
         continue;
-      dirty = true;
+      nic_index_dirty = true;
       if ((e = index_entry (s, name, id, profile_ids)) != NULL)
         json_object_set_new (entries, name, e);
       else
         json_object_del (entries, name);
     }
-  if (dirty)
-    {
-      cleanup_free char *tmpname = xasprintf (NIC_INDEX ".tmp-%d", (int) getpid ());
-      char *text = json_dumps (nic_index, JSON_COMPACT);
-      cleanup_close int fd = openat (s->rootfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-      if (fd >= 0 && text && mc_write_all (fd, text, strlen (text)) == 0
-          && renameat (s->rootfd, tmpname, s->rootfd, NIC_INDEX) == 0)
-        ;
-      else
-        (void) unlinkat (s->rootfd, tmpname, 0);
-      free (text);
-    }
+  if (!nic_index_batch)
+    index_write (s);
   return nic_index;
+}
+
+/* Container NAME's entry read again (its config was just saved).  */
+static void
+index_reread (struct mc_store *s, const char *name)
+{
+  cleanup_free char *path = xasprintf ("containers/%s/config.yaml", name);
+  cleanup_json json_t *profile_ids = json_object ();
+  json_t *entries = json_object_get (nic_index, "containers"), *e;
+  char id[96];
+
+  if (entries == NULL)
+    return;
+  file_id (s->rootfd, path, id);
+  if ((e = index_entry (s, name, id, profile_ids)) != NULL)
+    json_object_set_new (entries, name, e);
+  else
+    json_object_del (entries, name);
+  nic_index_dirty = true;
 }
 
 /* By container, then device: the order of the files they go into.  */
@@ -783,6 +817,9 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
     }
   if (ret == 0 && (lock = mc_networks_lock (s, err)) < 0)
     ret = -1;
+  /* One look at every container for all of this start's questions.  */
+  nic_index_batch = true;
+  nic_index_fresh = false;
   json_array_foreach (names, i, n)
     {
       const char *dev = json_string_value (n);
@@ -812,6 +849,8 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
   /* Recorded before the lock goes: the next start sees these as taken. */
   if (ret == 0 && changed)
     ret = mc_container_config_save (s, name, local, err);
+  if (ret == 0 && changed && nic_index_fresh)
+    index_reread (s, name);
   /* The networks' dnsmasq learn every container's lease and name, under
    * the lock too: two starts cannot write them out of order.  */
   for (i = 0; ret == 0 && i < plan->n; i++)
@@ -823,11 +862,6 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
       if (!done && nets[i].dhcp)
         ret = update_dnsmasq (s, &nets[i], err);
     }
-  if (lock >= 0)
-    {
-      close (lock);
-      lock = -1;
-    }
   if (ret == 0)
     {
       json_t *cfg = mc_config_expand (s, local, err);
@@ -838,6 +872,13 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
         ret = -1;
       else
         plan->resolv = render_resolv (nets, plan->n);
+    }
+  nic_index_batch = false;
+  index_write (s);
+  if (lock >= 0)
+    {
+      close (lock);
+      lock = -1;
     }
   holders_release (&mine);
   free (nets);
