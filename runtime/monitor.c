@@ -51,6 +51,8 @@ struct monitor
   int client_fd;
   pid_t init;
   int init_pidfd;
+  int tree_ns;     /* the mount namespace the tree was built in, until the
+                      start is reported (mc_spawn_init), or -1 */
   pid_t proxy;     /* the proxy devices' process, or 0 */
   bool nat_rules;  /* nat=true proxies' DNAT table made */
   /* Where the container's cgroup goes: below PLACEMENT (a /proc/PID/cgroup
@@ -284,7 +286,7 @@ boot (struct monitor *m, mc_error_t *err)
     return -1;
   if (open_pty (m, err) < 0)
     return -1;
-  m->init = mc_spawn_init (&m->spec, record_state, m, err);
+  m->init = mc_spawn_init (&m->spec, record_state, m, &m->tree_ns, err);
   close (m->spec.console_fd);
   m->spec.console_fd = -1;
   if (m->init < 0)
@@ -492,6 +494,9 @@ monitor_main (struct monitor *m)
           _exit (1);
         }
       report (m, NULL);
+      if (m->tree_ns >= 0)
+        close (m->tree_ns);
+      m->tree_ns = -1;
       /* The CLI's heap came along with the fork: give it back.  */
       malloc_trim (0);
       status = relay_until_exit (m);
@@ -998,7 +1003,7 @@ int
 mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
 {
   struct monitor m = { .report_fd = -1, .master = -1, .slave_keep = -1, .log_fd = -1,
-                       .listen_fd = -1, .client_fd = -1, .init_pidfd = -1 };
+                       .listen_fd = -1, .client_fd = -1, .init_pidfd = -1, .tree_ns = -1 };
   json_t *cfg = mc_container_config_load (s, name, err);
   int ret, report_fd;
 

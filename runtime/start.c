@@ -901,6 +901,7 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
                        .owner = { c->privileged ? 0 : c->idmap_base, c->privileged ? 0 : c->idmap_base } };
   bool into_cgroup = false;
   mc_error_t err = NULL;
+  char nspath[64];
   int ready[2];
 
   if (pipe2 (ready, O_CLOEXEC) < 0 || unshare (CLONE_NEWNS) < 0)
@@ -942,7 +943,13 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
     _exit (1);
   if (build_tree (&b, &err) < 0)
     mc_sync_die (msock, &err);
-  if (mc_sync_send (msock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
+  /* With the news, the mount namespace the tree was built in: the child
+   * leaves it for a copy of its own (locking its mounts), and the last
+   * one out waits for an RCU grace period while its mounts go (tens of
+   * ms on a loaded host).  The monitor holds it until the start is
+   * reported, so that this happens after.  */
+  snprintf (nspath, sizeof (nspath), "/proc/%d/ns/mnt", (int) b.init);
+  if (mc_sync_send (msock, MC_SYNC_ROOTFS, 0, NULL, open (nspath, O_RDONLY | O_CLOEXEC)) < 0)
     _exit (1);
   _exit (0);
 }
@@ -951,11 +958,15 @@ builder_main (struct mc_child_spec *c, int unified_fd, int msock, int csock)
 
 /* One message of TYPE from SOCK; a child's error is passed on as is.  */
 static int
-expect (int sock, int type, int *status, const char *who, mc_error_t *err)
+expect (int sock, int type, int *status, int *fd, const char *who, mc_error_t *err)
 {
   struct mc_sync_msg msg;
-  int r = mc_sync_recv (sock, &msg, NULL, err);
+  int got = -1, r = mc_sync_recv (sock, &msg, &got, err);
 
+  if (r > 0 && fd && msg.type == type)
+    *fd = got;
+  else if (got >= 0)
+    close (got);
   if (r < 0)
     return -1;
   if (r > 0 && msg.type == MC_SYNC_ERROR)
@@ -1027,18 +1038,18 @@ set_rlimits (struct mc_child_spec *c, pid_t init, mc_error_t *err)
 }
 
 static int
-drive (struct mc_child_spec *c, mc_init_known_fn known, void *data, pid_t *init, int bsock,
+drive (struct mc_child_spec *c, mc_init_known_fn known, void *data, pid_t *init, int *tree_ns, int bsock,
        int csock, mc_error_t *err)
 {
   int pid = -1;
 
-  if (expect (bsock, MC_SYNC_PID, &pid, "the tree builder", err) < 0)
+  if (expect (bsock, MC_SYNC_PID, &pid, NULL, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;
   *init = (pid_t) pid;
   if (mc_nic_attach (c->nics, c->n_nics, *init, err) < 0 || set_rlimits (c, *init, err) < 0
       || known (*init, data, err) < 0)
     return -1;
-  if (expect (bsock, MC_SYNC_ROOTFS, NULL, "the tree builder", err) < 0)
+  if (expect (bsock, MC_SYNC_ROOTFS, NULL, tree_ns, "the tree builder", err) < 0)
     return prefer_child_error (csock, err), -1;
   if (mc_sync_send (csock, MC_SYNC_ROOTFS, 0, NULL, -1) < 0)
     return mc_make_error (err, errno, "signal the container's first process");
@@ -1065,9 +1076,9 @@ reap (pid_t pid)
 }
 
 pid_t
-mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data, mc_error_t *err)
+mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data, int *tree_ns, mc_error_t *err)
 {
-  int csv[2] = { -1, -1 }, bsv[2] = { -1, -1 }, unified_fd = -1;
+  int csv[2] = { -1, -1 }, bsv[2] = { -1, -1 }, unified_fd = -1, ns = -1;
   pid_t builder, init = -1;
   int r;
 
@@ -1100,9 +1111,13 @@ mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data, mc_e
         close (bsv[0]);
       return -1;
     }
-  r = drive (c, known, data, &init, bsv[0], csv[0], err);
+  r = drive (c, known, data, &init, &ns, bsv[0], csv[0], err);
   close (csv[0]);
   close (bsv[0]);
+  if (r == 0 && tree_ns)
+    *tree_ns = ns;
+  else if (ns >= 0)
+    close (ns);
   if (r < 0)
     {
       kill (builder, SIGKILL);

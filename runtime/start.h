@@ -137,8 +137,12 @@ struct mc_child_spec
  * then, off the start's critical path.  */
 typedef int (*mc_init_known_fn) (pid_t init, void *data, mc_error_t *err);
 
-/* Clone and set up the container's init; returns its host PID.  */
-pid_t mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data,
+/* Clone and set up the container's init; returns its host PID.  With
+ * TREE_NS, *TREE_NS gets an fd of the mount namespace the tree was built
+ * in, which the init left: whoever closes it last waits for its mounts
+ * to go (an RCU grace period), which the caller can do once the start is
+ * reported.  Without, it is closed before returning.  */
+pid_t mc_spawn_init (struct mc_child_spec *c, mc_init_known_fn known, void *data, int *tree_ns,
                      mc_error_t *err);
 
 #endif

@@ -327,7 +327,7 @@ index_refresh (struct mc_store *s, mc_error_t *err)
     }
   file_id (s->rootfd, "networks", nets);
   if (!json_is_object (nic_index) || !json_is_object (json_object_get (nic_index, "containers"))
-      || !json_equal (json_object_get (nic_index, "networks"), json_string (nets)))
+      || strcmp (json_string_value (json_object_get (nic_index, "networks")) ?: "", nets) != 0)
     {
       json_decref (nic_index);
       nic_index = json_pack ("{s:s, s:{}}", "networks", nets, "containers");

@@ -832,7 +832,7 @@ create_in (int cfd, const char *root, const char *cdir, const char *id, struct m
   run.annotations = b->annotations;
   run.id = id;
   run.bundle = b->dir;
-  pid = mc_spawn_init (&spec, no_known, NULL, err);
+  pid = mc_spawn_init (&spec, no_known, NULL, NULL, err);
   /* The scope holds the container's process now: the holder goes.  */
   scope_holder_end (holder, holder_fd);
   if (pid < 0)
