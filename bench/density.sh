@@ -39,6 +39,8 @@
 # more container at N = 10, 100 and N, default 20), DENSITY_OUT, BENCH_STRICT=1
 # (exit 1 when a target is missed), BUILDDIR.
 set -euo pipefail
+# $EPOCHREALTIME and awk's numbers with a decimal point, whatever the locale.
+export LC_ALL=C
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -77,13 +79,18 @@ mc() { "$minictr" "$@"; }
 # scratch filesystem under it).
 # shellcheck disable=SC2317  # the EXIT trap
 density_cleanup() {
-    local names
+    local names name
     set +e
     bench_stop_run
     if [ -d "$state/containers" ]; then
         mapfile -t names < <(find "$state/containers" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n')
-        [ "${#names[@]}" -eq 0 ] || mc delete --force "${names[@]}" >/dev/null 2>&1 ||
-            bench_log "cleanup: delete --force of ${#names[@]} containers failed"
+        # All at once; should one of them stop that, one by one.
+        if [ "${#names[@]}" -gt 0 ] && ! mc delete --force "${names[@]}" >/dev/null 2>&1; then
+            for name in "${names[@]}"; do
+                [ ! -d "$state/containers/$name" ] || mc delete --force "$name" >/dev/null 2>&1 ||
+                    bench_log "cleanup: delete --force $name failed"
+            done
+        fi
     fi
     [ -z "$net" ] || [ ! -f "$state/networks/$net.yaml" ] || mc network delete "$net" >/dev/null ||
         bench_log "cleanup: could not delete network $net"
@@ -160,7 +167,7 @@ probe() {
         t0=$EPOCHREALTIME
         mc launch busybox probe >/dev/null || bench_die "launch of the probe failed"
         ms_since "$t0" >>"$work/probe"
-        mc delete --force probe >/dev/null
+        mc delete --force probe >/dev/null || bench_die "delete of the probe failed"
     done
     median_of "$work/probe" 1 "$PROBES"
 }
@@ -191,9 +198,12 @@ sleep 2
 slab1=$(meminfo_kb Slab) kstack1=$(meminfo_kb KernelStack) ptab1=$(meminfo_kb PageTables)
 pss=0
 while read -r pid; do
+    [ "$pid" -gt 0 ] || bench_die "a container is not running any more (PID $pid)"
     mon=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pid/status")
     for p in "$pid" "$mon"; do
-        pss=$((pss + $(bench_smaps_kb "$p" Pss)))
+        kb=$(bench_smaps_kb "$p" Pss)
+        case $kb in '' | *[!0-9]*) bench_die "no PSS for PID $p" ;; esac
+        pss=$((pss + kb))
     done
 done < <(mc list --format json | jq -r '.[].state.pid')
 checkpoint "$N"
@@ -308,7 +318,7 @@ if [ -s "$lat_nic" ]; then
     echo "  with nic  median of the first $k: $nf   of the last $k: $nl   ratio $(bench_ratio "$nl" "$nf")"
 fi
 if [ -s "$lat_lxc" ]; then
-    lk=$((LXC_N < 100 ? LXC_N / 2 : 50))
+    lk=$((LXC_N < 100 ? (LXC_N + 1) / 2 : 50))
     lf=$(median_of "$lat_lxc" 1 "$lk") ll=$(median_of "$lat_lxc" $((LXC_N - lk + 1)) "$LXC_N")
     mf=$(median_of "$lat_mc" 1 "$lk") ml=$(median_of "$lat_mc" $((LXC_N - lk + 1)) "$LXC_N")
     echo "  LXC (first $LXC_N)  median of the first $lk: $lf   of the last $lk (n = $((LXC_N - lk + 1))-$LXC_N): $ll   ratio $(bench_ratio "$ll" "$lf")"

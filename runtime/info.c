@@ -71,17 +71,21 @@ missing (struct mc_cgroup *cg, const char *ctrl)
 static json_t *
 cgroup_state (const char *name, struct mc_cgroup *cg)
 {
+  struct mc_cgroup *own = NULL;
   struct mc_cgroup_stats st;
   mc_error_t err = NULL;
   json_t *out = json_object (), *why = json_array ();
   pid_t *pids = NULL;
   size_t n = 0;
 
-  if ((cg == NULL && mc_container_cgroup_open (name, &cg, &err) < 0) || mc_cgroup_stats (cg, &st, &err) < 0)
+  if (cg == NULL && mc_container_cgroup_open (name, &own, &err) == 0)
+    cg = own;
+  if (cg == NULL || mc_cgroup_stats (cg, &st, &err) < 0)
     {
       json_array_append_new (why, json_sprintf ("cgroup: %s", err->msg));
       json_object_set_new (out, "unavailable", why);
       mc_error_release (&err);
+      mc_cgroup_free (own);
       return out;
     }
   /* Without the pids controller, count cgroup.procs.  */
@@ -104,6 +108,7 @@ cgroup_state (const char *name, struct mc_cgroup *cg)
     json_object_set_new (out, "unavailable", why);
   else
     json_decref (why);
+  mc_cgroup_free (own);
   return out;
 }
 

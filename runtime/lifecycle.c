@@ -312,8 +312,23 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
     return mc_make_error (err, 0, "container `%s` is running: stop it first, or use --force", name);
   if (status != MC_STATUS_STOPPED && mc_container_stop (s, name, true, 0, err) < 0)
     return -1;
+  /* Its init is gone but its run state is still there: its monitor may
+   * be tearing down still (its SIGKILL came from `kill_first`), or was
+   * killed.  Wait for it, then clean up after it, as a stop does.  */
+  if (status == MC_STATUS_STOPPED && st.pid > 0)
+    {
+      int mon_fd = pidfd_for (st.monitor, st.monitor_start);
+      bool gone = wait_pidfd (mon_fd, MONITOR_WAIT_MS);
+
+      if (mon_fd >= 0)
+        close (mon_fd);
+      if (!gone)
+        return mc_make_error (err, 0, "the monitor of `%s` did not finish its cleanup", name);
+      if (cleanup_after_monitor (s, name, err) < 0)
+        return -1;
+    }
   /* Stopping an ephemeral container has removed it already.  */
-  if (status != MC_STATUS_STOPPED && !mc_container_exists (s, name))
+  if ((status != MC_STATUS_STOPPED || st.pid > 0) && !mc_container_exists (s, name))
     return 0;
   return mc_container_remove (s, name, err);
 }

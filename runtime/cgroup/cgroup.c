@@ -416,7 +416,11 @@ held_detect (enum mc_cgroup_layout *out, mc_error_t *err)
       if (mc_cgroup_detect (&held.layout, err) < 0
           || mc_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 20, &held.self, NULL, err) < 0
           || read_mounts (&held.m, &held.n, err) < 0)
-        return -1;
+        {
+          free (held.self);
+          held.self = NULL;
+          return -1;
+        }
       held.fds = xmalloc0 (sizeof (int) * (held.n + 1));
       for (i = 0; i < held.n; i++)
         held.fds[i] = -1;

@@ -133,7 +133,9 @@ mc_firewall_sync (const struct mc_fw_net *nets, size_t n, mc_error_t *err)
  * are dropped), `mac_ports` with `port_mac` (PORT . MAC it may send
  * with), `ip_ports` with `port_ip` (PORT . IPv4 it may send from; a port
  * with no address of its own may only ask one by DHCP).  Re-made on
- * every port command, which makes each idempotent.  No chain per port:
+ * every port command, which makes each idempotent.  The map `ports`
+ * still sends the ports of containers that older versions started to
+ * their chains, until they stop.  No chain per port:
  * an element that jumps to a chain has the kernel check the whole table
  * again (loops), every port's chain included, at each port added, and a
  * start would slow down as containers accumulate; set elements need no
@@ -148,8 +150,11 @@ port_prologue (char **cmds, size_t *len, const char *t)
           "add set bridge %s port_mac { type ifname . ether_addr; }\n"
           "add set bridge %s ip_ports { type ifname; }\n"
           "add set bridge %s port_ip { type ifname . ipv4_addr; }\n"
+          "add map bridge %s ports { type ifname : verdict; }\n"
           "add chain bridge %s prerouting { type filter hook prerouting priority filter; policy accept; }\n"
           "flush chain bridge %s prerouting\n"
+          "add rule bridge %s prerouting iifname vmap @ports comment \"ports of containers started by older "
+          "versions, until they stop\"\n"
           "add rule bridge %s prerouting iifname @ra_ports icmpv6 type nd-router-advert drop comment \"no router "
           "advertisements from containers\"\n"
           "add rule bridge %s prerouting iifname @mac_ports ether type { 8021q, 8021ad } drop\n"
@@ -164,7 +169,7 @@ port_prologue (char **cmds, size_t *len, const char *t)
           "udp dport 67 accept comment \"ipv4_filtering: DHCP\"\n"
           "add rule bridge %s prerouting iifname @ip_ports iifname . ip saddr != @port_ip drop comment "
           "\"ipv4_filtering\"\n",
-          t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t);
+          t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t);
 }
 
 /* Whatever PORT had in the sets (`add` first: a delete of what is not
@@ -180,12 +185,12 @@ port_forget (char **cmds, size_t *len, const char *t, const char *host)
           "delete element bridge %s mac_ports { \"%s\" }\n"
           "add element bridge %s ip_ports { \"%s\" }\n"
           "delete element bridge %s ip_ports { \"%s\" }\n"
-          "add map bridge %s ports { type ifname : verdict; }\n"
           "add chain bridge %s port-%s\n"
           "add element bridge %s ports { \"%s\" : jump port-%s }\n"
           "delete element bridge %s ports { \"%s\" }\n"
+          "flush chain bridge %s port-%s\n"
           "delete chain bridge %s port-%s\n",
-          t, host, t, host, t, host, t, host, t, host, t, host, t, t, host, t, host, host, t, host, t, host);
+          t, host, t, host, t, host, t, host, t, host, t, host, t, host, t, host, host, t, host, t, host, t, host);
 }
 
 /* PORT's elements in port_mac and port_ip, whose other half (its MAC,
@@ -238,6 +243,9 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
             p->mac[4], p->mac[5]);
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, p->host_name);
+  /* A port of that name may have been left behind with other pairs (a
+     removal that failed): only this start's hold.  */
+  forget_pairs (&cmds, &len, t, p->host_name);
   append (&cmds, &len, "add element bridge %s ra_ports { \"%s\" }\n", t, p->host_name);
   if (p->mac_filter)
     append (&cmds, &len,

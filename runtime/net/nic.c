@@ -616,17 +616,19 @@ append (char **buf, const char *text)
   memcpy (*buf + a, text, b + 1);
 }
 
-/* Every container recorded on NAME's networks (NAME included), by
- * address.  */
+/* /etc/hosts of container NAME (expanded config EXP): its own names, and
+ * those of every container recorded on its networks that have no DNS
+ * server of ours (ipv4.dhcp=false), by address.  */
 static char *
-render_hosts (struct mc_store *s, json_t *exp, mc_error_t *err)
+render_hosts (struct mc_store *s, const char *name, json_t *exp, mc_error_t *err)
 {
   json_t *names = nic_names (json_object_get (exp, "devices")), *n;
   struct entry *e = NULL;
   char *out = NULL;
   size_t ne = 0, i, j, k;
 
-  append (&out, "# Written by minictr at each start: the containers of this container's networks.\n"
+  append (&out, "# Written by minictr at each start: this container, and the others on its networks "
+                "without DNS.\n"
                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
   json_array_foreach (names, i, n)
     {
@@ -647,6 +649,10 @@ render_hosts (struct mc_store *s, json_t *exp, mc_error_t *err)
         {
           char ip[INET_ADDRSTRLEN];
 
+          /* Where the network's dnsmasq answers for the others, a line
+             of theirs here would outlive a change of their address.  */
+          if (net.dhcp && strcmp (all.v[j].container, name) != 0)
+            continue;
           e = xrealloc (e, sizeof (*e) * (ne + 1));
           e[ne].addr = all.v[j].addr;
           inet_ntop (AF_INET, &all.v[j].addr, ip, sizeof (ip));
@@ -866,7 +872,7 @@ mc_nic_prepare (struct mc_store *s, const char *name, json_t *local, json_t *exp
     {
       json_t *cfg = mc_config_expand (s, local, err);
 
-      plan->hosts = cfg ? render_hosts (s, cfg, err) : NULL;
+      plan->hosts = cfg ? render_hosts (s, name, cfg, err) : NULL;
       json_decref (cfg);
       if (plan->hosts == NULL)
         ret = -1;
@@ -1192,7 +1198,7 @@ mc_nic_refresh_peers (struct mc_store *s, const char *name)
           mc_error_release (&e);
           continue;
         }
-      if (shares_network (s, self, cfg) && (hosts = render_hosts (s, cfg, &e)) != NULL)
+      if (shares_network (s, self, cfg) && (hosts = render_hosts (s, peer, cfg, &e)) != NULL)
         push_hosts (s, peer, hosts);
       mc_error_release (&e);
       json_decref (cfg);
@@ -1224,8 +1230,8 @@ mc_nic_state (const char *name, pid_t pid, json_t *devices, bool full)
    * process forked since opens its own.  */
   if (self_pid != getpid ())
     {
-      if (self_netns >= 0)
-        close (self_netns);
+      /* (one inherited from a parent is its, and its number may have
+         been reused here since: not ours to close)  */
       self_netns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
       self_pid = getpid ();
     }
@@ -1236,8 +1242,9 @@ mc_nic_state (const char *name, pid_t pid, json_t *devices, bool full)
     }
   if (mc_nl_addrs (&nl, AF_UNSPEC, &addrs, &naddrs, &e) < 0)
     goto done;
+  /* As mc_nl_addrs_json names them: all but host and link are "global". */
   for (i = 0; i < naddrs; i++)
-    global = global || addrs[i].scope == RT_SCOPE_UNIVERSE;
+    global = global || (addrs[i].scope != RT_SCOPE_HOST && addrs[i].scope != RT_SCOPE_LINK);
   out = json_object ();
   /* The interfaces (their names, counters...) take a second dump, which
    * a caller after the global addresses alone can do without where
