@@ -116,11 +116,11 @@ lat_lxc=$work/lat-lxc
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
 # median and mean of the lines FROM..TO of a file of numbers
 median_of() { sed -n "$2,$3p" "$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# hf VAR CMDLINE: the hyperfine median (ms) of CMDLINE, warm, in VAR.
-# From the main shell (bench_run: Ctrl-C stops hyperfine at once).
+# hf VAR CMDLINE [RUNS]: the hyperfine median (ms) of CMDLINE, warm, in
+# VAR.  From the main shell (bench_run: Ctrl-C stops hyperfine at once).
 hf() {
     local json=$work/hf.json
-    bench_run hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$json" "$2" >/dev/null 2>&1 ||
+    bench_run hyperfine -N --warmup 3 --runs "${3:-$RUNS}" --export-json "$json" "$2" >/dev/null 2>&1 ||
         bench_die "hyperfine failed: $2"
     printf -v "$1" '%s' "$(bench_ms "$(bench_median "$json" 0)")"
 }
@@ -178,7 +178,8 @@ checkpoint() {
     list_ms[$n]=$v
     hf v "$minictr list --format json"
     json_ms[$n]=$v
-    hf v "$minictr info d1"
+    # (a few ms each: more runs, for a median that a stray ms leaves alone)
+    hf v "$minictr info d1" $((RUNS * 4))
     info_ms[$n]=$v
 }
 
@@ -189,7 +190,7 @@ for i in $(seq "$N"); do
     mc launch busybox "d$i" >/dev/null || bench_die "launch of d$i failed (container $i of $N)"
     ms_since "$t0" >>"$lat_mc"
     case $i in
-        10) checkpoint 10; hf exec1_ms_10 "$minictr exec d1 -- true" ;;
+        10) checkpoint 10; hf exec1_ms_10 "$minictr exec d1 -- true" $((RUNS * 4)) ;;
         100) [ "$N" -gt 100 ] && checkpoint 100 ;;
     esac
     [ $((i % 100)) -ne 0 ] || bench_log "  $i launched"
@@ -207,8 +208,8 @@ while read -r pid; do
     done
 done < <(mc list --format json | jq -r '.[].state.pid')
 checkpoint "$N"
-hf exec1_ms_n "$minictr exec d1 -- true"
-hf execn_ms "$minictr exec d$N -- true"
+hf exec1_ms_n "$minictr exec d1 -- true" $((RUNS * 4))
+hf execn_ms "$minictr exec d$N -- true" $((RUNS * 4))
 bench_log "minictr: exec -- true into each of the $N..."
 exec_failed=0
 for i in $(seq "$N"); do

@@ -193,40 +193,23 @@ port_forget (char **cmds, size_t *len, const char *t, const char *host)
           t, host, t, host, t, host, t, host, t, host, t, host, t, host, t, host, host, t, host, t, host, t, host);
 }
 
-/* PORT's elements in port_mac and port_ip, whose other half (its MAC,
- * its address) a caller that removes a port may not know any more: found
- * in the sets' JSON listing.  */
+/* P's pairs in port_mac and port_ip, whichever there are.  */
 static void
-forget_pairs (char **cmds, size_t *len, const char *t, const char *host)
+forget_pairs (char **cmds, size_t *len, const char *t, const struct mc_fw_port *p, const char *mac)
 {
-  static const char *const sets[] = { "port_mac", "port_ip" };
-  size_t i, k;
+  const char *ips[2] = { p->ipv4, "0.0.0.0" };
+  size_t i;
 
+  append (cmds, len,
+          "add element bridge %s port_mac { \"%s\" . %s }\n"
+          "delete element bridge %s port_mac { \"%s\" . %s }\n",
+          t, p->host_name, mac, t, p->host_name, mac);
   for (i = 0; i < 2; i++)
-    {
-      cleanup_free char *list = xasprintf ("list set bridge %s %s\n", t, sets[i]);
-      cleanup_free char *out = NULL;
-      cleanup_json json_t *doc = NULL;
-      mc_error_t e = NULL;
-      json_t *item, *elem;
-      size_t j;
-
-      if (nft_run (list, true, &out, &e) < 0 || out == NULL || (doc = json_loads (out, 0, NULL)) == NULL)
-        {
-          mc_error_release (&e);
-          continue;
-        }
-      json_array_foreach (json_object_get (doc, "nftables"), j, item)
-        json_array_foreach (json_object_get (json_object_get (item, "set"), "elem"), k, elem)
-          {
-            json_t *pair = json_object_get (elem, "concat");
-            const char *port = json_string_value (json_array_get (pair, 0));
-            const char *value = json_string_value (json_array_get (pair, 1));
-
-            if (port && value && strcmp (port, host) == 0 && value[strspn (value, "0123456789abcdef:.")] == '\0')
-              append (cmds, len, "delete element bridge %s %s { \"%s\" . %s }\n", t, sets[i], host, value);
-          }
-    }
+    if (ips[i] && (i == 0 || p->ipv4 == NULL || strcmp (p->ipv4, ips[i]) != 0))
+      append (cmds, len,
+              "add element bridge %s port_ip { \"%s\" . %s }\n"
+              "delete element bridge %s port_ip { \"%s\" . %s }\n",
+              t, p->host_name, ips[i], t, p->host_name, ips[i]);
 }
 
 int
@@ -243,9 +226,6 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
             p->mac[4], p->mac[5]);
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, p->host_name);
-  /* A port of that name may have been left behind with other pairs (a
-     removal that failed): only this start's hold.  */
-  forget_pairs (&cmds, &len, t, p->host_name);
   append (&cmds, &len, "add element bridge %s ra_ports { \"%s\" }\n", t, p->host_name);
   if (p->mac_filter)
     append (&cmds, &len,
@@ -263,19 +243,22 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
 }
 
 int
-mc_firewall_port_del (const char *host_name, mc_error_t *err)
+mc_firewall_port_del (const struct mc_fw_port *p, mc_error_t *err)
 {
   const char *t = mc_firewall_table (err);
   cleanup_free char *cmds = NULL;
   size_t len = 0;
+  char mac[18];
 
   if (t == NULL)
     return -1;
+  snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
+            p->mac[4], p->mac[5]);
   port_prologue (&cmds, &len, t);
-  port_forget (&cmds, &len, t, host_name);
-  forget_pairs (&cmds, &len, t, host_name);
+  port_forget (&cmds, &len, t, p->host_name);
+  forget_pairs (&cmds, &len, t, p, mac);
   if (nft_run (cmds, false, NULL, err) < 0)
-    return mc_error_prefix (err, "remove the filter of port %s (table bridge %s)", host_name, t);
+    return mc_error_prefix (err, "remove the filter of port %s (table bridge %s)", p->host_name, t);
   return 0;
 }
 

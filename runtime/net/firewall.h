@@ -39,8 +39,8 @@ struct mc_fw_net
  * (and 802.1Q-tagged frames, which would carry either past the rules, are
  * dropped).  LXD's security.mac_filtering / security.ipv4_filtering, on
  * by default here.  The rules live in table `bridge minictr[-<id>]`: a
- * base chain at the bridge's prerouting hook dispatches on the input port
- * through a verdict map to one chain per port.  */
+ * base chain at the bridge's prerouting hook looks the input port up in
+ * sets (the ports, and the port . MAC and port . address pairs allowed).  */
 struct mc_fw_port
 {
   const char *host_name;
@@ -49,10 +49,11 @@ struct mc_fw_port
   bool mac_filter, ipv4_filter;
 };
 
-/* Install (or replace) the port's chain, before the container runs.  */
+/* Put the port in the sets, before the container runs.  */
 int mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err);
-/* Remove it; a missing one is fine.  */
-int mc_firewall_port_del (const char *host_name, mc_error_t *err);
+/* Take it out again: its MAC and address as they were added (the filter
+ * flags do not matter); what is not there is fine.  */
+int mc_firewall_port_del (const struct mc_fw_port *p, mc_error_t *err);
 
 /* "minictr" or "minictr-<id>".  */
 const char *mc_firewall_table (mc_error_t *err);

@@ -980,8 +980,18 @@ del_port_filters (void *arg, mc_error_t *err)
   size_t i;
 
   for (i = 0; i < l->n; i++)
-    if (l->nics[i].filtered && mc_firewall_port_del (l->nics[i].host_name, err) < 0)
-      return -1;
+    {
+      const struct mc_nic *c = &l->nics[i];
+      char ip[INET_ADDRSTRLEN];
+      struct mc_fw_port p = { .host_name = c->host_name, .mac = c->mac };
+
+      if (!c->filtered)
+        continue;
+      if (c->has_ipv4)
+        p.ipv4 = inet_ntop (AF_INET, &c->addr, ip, sizeof (ip));
+      if (mc_firewall_port_del (&p, err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -1088,11 +1098,26 @@ mc_nic_cleanup (struct mc_store *s, const char *name)
 
           (void) mc_nl_link_del (&nl, host, &e);
           mc_error_release (&e);
-          /* A port chain exists only where fill_nic said so.  */
+          /* A port filter exists only where fill_nic said so, with the
+             MAC and address recorded.  */
           if (network_of (s, dname, dev, &net, &e) == 0 && !net.macvlan
               && (net.managed || is_str (dev, "security.mac_filtering", "true")
                   || is_str (dev, "security.ipv4_filtering", "true")))
-            (void) mc_firewall_port_del (host, &e);
+            {
+              cleanup_free char *mkey = xasprintf ("volatile.%s.hwaddr", dname);
+              cleanup_free char *akey = xasprintf ("volatile.%s.ipv4.address", dname);
+              const char *mac = json_string_value (json_object_get (dev, "hwaddr"));
+              const char *ip = json_string_value (json_object_get (dev, "ipv4.address"));
+              uint8_t b[6] = { 0 };
+              struct mc_fw_port p = { .host_name = host, .mac = b };
+
+              if (mac == NULL)
+                mac = mc_config_get (cfg, mkey, NULL);
+              if (mac)
+                (void) mc_mac_parse (mac, b);
+              p.ipv4 = ip ? ip : mc_config_get (cfg, akey, NULL);
+              (void) mc_firewall_port_del (&p, &e);
+            }
         }
       mc_error_release (&e);
     }
