@@ -177,6 +177,22 @@ force_stop (const char *name, enum mc_status status, int init_fd, mc_error_t *er
   return kill_all (name, err);
 }
 
+static int cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err);
+
+/* Wait for the monitor (MON_FD, a pidfd, or -1 when it is gone; closed
+ * here) to finish, then clean up after it.  */
+static int
+after_monitor (struct mc_store *s, const char *name, int mon_fd, mc_error_t *err)
+{
+  bool gone = wait_pidfd (mon_fd, MONITOR_WAIT_MS);
+
+  if (mon_fd >= 0)
+    close (mon_fd);
+  if (!gone)
+    return mc_make_error (err, 0, "the monitor of `%s` did not finish its cleanup", name);
+  return cleanup_after_monitor (s, name, err);
+}
+
 /* The monitor normally removes the cgroup and state; if it was killed,
  * do it here.  It removes the run state last, after its teardown: with
  * the state gone, the host ends of the nics and the proxies' nftables
@@ -245,15 +261,15 @@ mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout
     ret = graceful_stop (s, name, &st, init_fd, timeout, err);
   if (ret == 0 && !wait_pidfd (init_fd, MONITOR_WAIT_MS))
     ret = mc_make_error (err, 0, "container `%s` did not stop", name);
-  if (ret == 0 && !wait_pidfd (mon_fd, MONITOR_WAIT_MS))
-    ret = mc_make_error (err, 0, "the monitor of `%s` did not finish its cleanup", name);
   if (init_fd >= 0)
     close (init_fd);
-  if (mon_fd >= 0)
-    close (mon_fd);
   if (ret < 0)
-    return -1;
-  return cleanup_after_monitor (s, name, err);
+    {
+      if (mon_fd >= 0)
+        close (mon_fd);
+      return -1;
+    }
+  return after_monitor (s, name, mon_fd, err);
 }
 
 static int
@@ -290,6 +306,15 @@ mc_container_resume (struct mc_store *s, const char *name, mc_error_t *err)
   return set_frozen (name, MC_STATUS_FROZEN, false, err);
 }
 
+static int
+check_deletable (const char *name, json_t *expanded, mc_error_t *err)
+{
+  if (mc_config_get_bool (expanded, "security.protection.delete", false))
+    return mc_make_error (err, 0, "container `%s` is protected from deletion (security.protection.delete=true): "
+                          "unset it first", name);
+  return 0;
+}
+
 int
 mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_t *err)
 {
@@ -303,10 +328,7 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   close (dfd);
   if ((cfg = mc_container_config_expanded (s, name, err)) == NULL)
     return -1;
-  if (mc_config_get_bool (cfg, "security.protection.delete", false))
-    return mc_make_error (err, 0, "container `%s` is protected from deletion (security.protection.delete=true): "
-                          "unset it first", name);
-  if (mc_container_status (name, &st, &status, err) < 0)
+  if (check_deletable (name, cfg, err) < 0 || mc_container_status (name, &st, &status, err) < 0)
     return -1;
   if (status != MC_STATUS_STOPPED && !force)
     return mc_make_error (err, 0, "container `%s` is running: stop it first, or use --force", name);
@@ -315,18 +337,9 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   /* Its init is gone but its run state is still there: its monitor may
    * be tearing down still (its SIGKILL came from `kill_first`), or was
    * killed.  Wait for it, then clean up after it, as a stop does.  */
-  if (status == MC_STATUS_STOPPED && st.pid > 0)
-    {
-      int mon_fd = pidfd_for (st.monitor, st.monitor_start);
-      bool gone = wait_pidfd (mon_fd, MONITOR_WAIT_MS);
-
-      if (mon_fd >= 0)
-        close (mon_fd);
-      if (!gone)
-        return mc_make_error (err, 0, "the monitor of `%s` did not finish its cleanup", name);
-      if (cleanup_after_monitor (s, name, err) < 0)
-        return -1;
-    }
+  if (status == MC_STATUS_STOPPED && st.pid > 0
+      && after_monitor (s, name, pidfd_for (st.monitor, st.monitor_start), err) < 0)
+    return -1;
   /* Stopping an ephemeral container has removed it already.  */
   if ((status != MC_STATUS_STOPPED || st.pid > 0) && !mc_container_exists (s, name))
     return 0;
@@ -342,11 +355,8 @@ mc_container_kill_for_delete (struct mc_store *s, const char *name, mc_error_t *
   enum mc_status status;
   int init_fd, ret;
 
-  if (lock < 0 || (cfg = mc_container_config_expanded (s, name, err)) == NULL)
-    return -1;
-  if (mc_config_get_bool (cfg, "security.protection.delete", false))
-    return mc_make_error (err, 0, "container `%s` is protected from deletion", name);
-  if (mc_container_status (name, &st, &status, err) < 0)
+  if (lock < 0 || (cfg = mc_container_config_expanded (s, name, err)) == NULL
+      || check_deletable (name, cfg, err) < 0 || mc_container_status (name, &st, &status, err) < 0)
     return -1;
   /* An ephemeral one goes with its stop: left to the delete itself.  */
   if (status == MC_STATUS_STOPPED || json_is_true (json_object_get (cfg, "ephemeral")))

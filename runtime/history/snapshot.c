@@ -229,36 +229,7 @@ by_created (const void *a, const void *b)
                          json_string_value (json_object_get (y, "name")));
 }
 
-static json_t *
-list_in (int sfd, const char *name, mc_error_t *err);
-
-json_t *
-mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err)
-{
-  cleanup_close int sfd = snapshots_dir (s, name, false, err);
-
-  if (sfd == -1)
-    return NULL;
-  if (sfd == -2)
-    return json_array ();
-  return list_in (sfd, name, err);
-}
-
-json_t *
-mc_snapshot_list_at (int cdir, const char *name, mc_error_t *err)
-{
-  cleanup_close int sfd = openat (cdir, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-  if (sfd < 0 && errno == ENOENT)
-    return json_array ();
-  if (sfd < 0)
-    {
-      mc_make_error (err, errno, "open snapshots of `%s`", name);
-      return NULL;
-    }
-  return list_in (sfd, name, err);
-}
-
+/* The snapshots in SFD (container NAME's snapshots/).  */
 static json_t *
 list_in (int sfd, const char *name, mc_error_t *err)
 {
@@ -300,6 +271,34 @@ list_in (int sfd, const char *name, mc_error_t *err)
   free (items);
   return out;
 }
+
+json_t *
+mc_snapshot_list (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int sfd = snapshots_dir (s, name, false, err);
+
+  if (sfd == -1)
+    return NULL;
+  if (sfd == -2)
+    return json_array ();
+  return list_in (sfd, name, err);
+}
+
+json_t *
+mc_snapshot_list_at (int cdir, const char *name, mc_error_t *err)
+{
+  cleanup_close int sfd = openat (cdir, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (sfd < 0 && errno == ENOENT)
+    return json_array ();
+  if (sfd < 0)
+    {
+      mc_make_error (err, errno, "open snapshots of `%s`", name);
+      return NULL;
+    }
+  return list_in (sfd, name, err);
+}
+
 
 json_t *
 mc_snapshot_get (struct mc_store *s, const char *name, const char *snap, mc_error_t *err)

@@ -1,4 +1,5 @@
 #include "runtime/net/firewall.h"
+#include "runtime/net/netaddr.h"
 #include "lib/dl.h"
 #include "lib/paths.h"
 #include "lib/utils.h"
@@ -222,8 +223,7 @@ mc_firewall_port_add (const struct mc_fw_port *p, mc_error_t *err)
 
   if (t == NULL)
     return -1;
-  snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
-            p->mac[4], p->mac[5]);
+  mc_mac_text (p->mac, mac);
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, p->host_name);
   append (&cmds, &len, "add element bridge %s ra_ports { \"%s\" }\n", t, p->host_name);
@@ -252,8 +252,7 @@ mc_firewall_port_del (const struct mc_fw_port *p, mc_error_t *err)
 
   if (t == NULL)
     return -1;
-  snprintf (mac, sizeof (mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1], p->mac[2], p->mac[3],
-            p->mac[4], p->mac[5]);
+  mc_mac_text (p->mac, mac);
   port_prologue (&cmds, &len, t);
   port_forget (&cmds, &len, t, p->host_name);
   forget_pairs (&cmds, &len, t, p, mac);

@@ -108,6 +108,12 @@ mc_ifname_valid (const char *s)
   return true;
 }
 
+void
+mc_mac_text (const uint8_t mac[6], char buf[18])
+{
+  snprintf (buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
 int
 mc_mac_parse (const char *s, uint8_t mac[6])
 {

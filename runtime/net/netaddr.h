@@ -53,6 +53,8 @@ int mc_network_name_validate (const char *name, mc_error_t *err);
 bool mc_ifname_valid (const char *s);
 /* "xx:xx:xx:xx:xx:xx", unicast only: 0, or -1.  */
 int mc_mac_parse (const char *s, uint8_t mac[6]);
+/* MAC as "xx:xx:xx:xx:xx:xx".  */
+void mc_mac_text (const uint8_t mac[6], char buf[18]);
 
 /* ---- picking: the pure part of choosing a subnet or an address ---------- */
 

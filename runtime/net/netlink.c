@@ -1,4 +1,5 @@
 #include "runtime/net/netlink.h"
+#include "runtime/net/netaddr.h"
 #include "lib/utils.h"
 
 #include <arpa/inet.h>
@@ -628,7 +629,6 @@ mc_nl_mac_text (const struct mc_nl_link *l, char buf[18])
 {
   buf[0] = '\0';
   if (l->has_mac)
-    snprintf (buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4],
-              l->mac[5]);
+    mc_mac_text (l->mac, buf);
 }
 

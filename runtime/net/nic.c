@@ -430,8 +430,7 @@ collect (struct mc_store *s, const struct mc_network *net, const char *except, s
           h->v[h->n].dev = xstrdup (json_string_value (json_object_get (nic, "dev")));
           h->v[h->n].fixed = json_is_true (json_object_get (nic, "fixed"));
           if (mac && mc_mac_parse (mac, b) == 0)
-            snprintf (h->v[h->n].mac, sizeof (h->v[h->n].mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
-                      b[3], b[4], b[5]);
+            mc_mac_text (b, h->v[h->n].mac);
           h->n++;
         }
     }
@@ -476,7 +475,7 @@ pick_mac (json_t *local, const char *dev, json_t *d, uint8_t mac[6], bool *chang
   mac[0] = 0x00, mac[1] = 0x16, mac[2] = 0x3e;
   if (getrandom (mac + 3, 3, 0) != 3)
     return mc_make_error (err, errno, "getrandom");
-  snprintf (text, sizeof (text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  mc_mac_text (mac, text);
   record (local, dev, "hwaddr", text, changed);
   return 0;
 }
@@ -1270,12 +1269,17 @@ mc_nic_state (const char *name, pid_t pid, json_t *devices, bool full)
   /* As mc_nl_addrs_json names them: all but host and link are "global". */
   for (i = 0; i < naddrs; i++)
     global = global || (addrs[i].scope != RT_SCOPE_HOST && addrs[i].scope != RT_SCOPE_LINK);
-  out = json_object ();
   /* The interfaces (their names, counters...) take a second dump, which
    * a caller after the global addresses alone can do without where
    * there are none.  */
-  if ((!full && !global) || mc_nl_links (&nl, &links, &nlinks, &e) < 0)
+  if (!full && !global)
+    {
+      out = json_object ();
+      goto done;
+    }
+  if (mc_nl_links (&nl, &links, &nlinks, &e) < 0)
     goto done;
+  out = json_object ();
   for (i = 0; i < nlinks; i++)
     {
       const struct mc_nl_link *l = &links[i];
