@@ -333,7 +333,18 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   if (status != MC_STATUS_STOPPED && !force)
     return mc_make_error (err, 0, "container `%s` is running: stop it first, or use --force", name);
   if (status != MC_STATUS_STOPPED && mc_container_stop (s, name, true, 0, err) < 0)
-    return -1;
+    {
+      /* Its init may have ended since it was looked at (its SIGKILL came
+       * from `kill_first`): then it is a stopped one, as below.  */
+      mc_error_t e = NULL;
+
+      if (mc_container_status (name, &st, &status, &e) < 0 || status != MC_STATUS_STOPPED)
+        {
+          mc_error_release (&e);
+          return -1;
+        }
+      mc_error_release (err);
+    }
   /* Its init is gone but its run state is still there: its monitor may
    * be tearing down still (its SIGKILL came from `kill_first`), or was
    * killed.  Wait for it, then clean up after it, as a stop does.  */
