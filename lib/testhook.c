@@ -2,6 +2,7 @@
 #include "lib/testhook.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,13 @@ mc_test_point (const char *step)
   char tmp[4096], path[4096], fifo[4096], pid[32], c;
   int fd, n;
 
-  if (want == NULL || dir == NULL || strcmp (want, step) != 0)
+  static bool held;
+
+  /* Once per process: a step on a path that is retried holds only the
+   * first time.  */
+  if (held || want == NULL || dir == NULL || strcmp (want, step) != 0)
     return;
+  held = true;
   n = snprintf (pid, sizeof (pid), "%d\n", (int) getpid ());
   if (snprintf (tmp, sizeof (tmp), "%s/.%s.%d", dir, step, (int) getpid ()) >= (int) sizeof (tmp)
       || snprintf (path, sizeof (path), "%s/%s", dir, step) >= (int) sizeof (path)

@@ -125,7 +125,7 @@ host_suite() {
 
 run_host() {
     echo "# host integration (bats)"
-    host_suite host "" tests/integration tests/security
+    host_suite host "" tests/integration tests/security tests/faults
 }
 
 # The suites whose expectations depend on the host's id range, again with
@@ -146,7 +146,7 @@ run_lint() {
     echo "# lint (shellcheck, cppcheck, layers)"
     {
         for f in scripts/*.sh tests/*.sh tests/vm/*.sh bench/*.sh .ci/run \
-                 tests/integration/*.bash tests/integration/*.bats tests/security/*.bash tests/security/*.bats tests/vm/*.bats; do
+                 tests/integration/*.bash tests/integration/*.bats tests/security/*.bash tests/security/*.bats tests/faults/*.bash tests/faults/*.bats tests/vm/*.bats; do
             [ -e "$f" ] || continue
             n=$((n + 1))
             if out=$(shellcheck -x -s bash "$f" 2>&1); then
@@ -226,9 +226,9 @@ run_fuzz() {
 run_vm() {
     local flavour=$1 status suites list
     if [ "$flavour" = systemd ]; then
-        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/integration/runc.bats tests/security tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
+        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/integration/runc.bats tests/security tests/faults/concurrency.bats tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
     else
-        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/vm/dumpable.bats}
+        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/faults tests/vm/dumpable.bats}
     fi
     read -r -a suites <<< "$list"
     echo "# $flavour VM integration (bats inside qemu): ${suites[*]}"

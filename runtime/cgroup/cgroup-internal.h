@@ -54,10 +54,14 @@ struct mc_cgroup_ops
   const char *name;
   /* Whether the backend manages hierarchy H (the host may mount more). */
   bool (*wants) (const struct mc_cg_hier *h);
-  /* Set up REL, a level of H that this process has just created; LEAF
-   * when it is NAME itself rather than a PARENT level.  */
+  /* Set up REL, a level of H; LEAF when it is NAME itself rather than a
+   * PARENT level.  MADE: this process has just created it.  Otherwise it
+   * was there: made by a command running at the same time, which may not
+   * have set it up yet, or by one killed before it did.  Then only what
+   * is missing is set (the same values the maker writes), never anything
+   * a level that is set up already holds.  */
   int (*init_level) (struct mc_cgroup *cg, struct mc_cg_hier *h,
-                     const char *rel, bool leaf, mc_error_t *err);
+                     const char *rel, bool leaf, bool made, mc_error_t *err);
   /* The hierarchy whose files CONTROLLER's files are in, or NULL.  */
   struct mc_cg_hier *(*hier_for) (struct mc_cgroup *cg, const char *controller);
   /* Ask for FROZEN; cgroup.c waits for `frozen` to report it.  */

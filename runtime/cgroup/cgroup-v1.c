@@ -4,6 +4,7 @@
  * controllers but where the container gets a cgroup too (systemd inside
  * the container looks for its own place there).  */
 #include "runtime/cgroup/cgroup-internal.h"
+#include "lib/testhook.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,27 +46,43 @@ copy_from_ancestor (struct mc_cg_hier *h, const char *rel, const char *file,
     }
 }
 
+/* FILE of REL, when it is empty: from the nearest ancestor.  */
+static int
+fill_if_empty (struct mc_cg_hier *h, const char *rel, const char *file,
+               mc_error_t *err)
+{
+  cleanup_free char *v = NULL;
+
+  if (mc_cg_read_at (h, rel, file, &v, err) < 0)
+    return -1;
+  if (v[strspn (v, " \n")] != '\0')
+    return 0;
+  return copy_from_ancestor (h, rel, file, err);
+}
+
 /* A PARENT level made here gets cgroup.clone_children, so that the kernel
  * fills the cpuset of each container's cgroup made below it: a write of
  * cpuset.cpus checks every sibling and, on some kernels, rebuilds the
- * scheduler domains, which grows with the number of containers.  */
+ * scheduler domains, which grows with the number of containers.  A level
+ * that was there gets what it lacks: its maker may not have filled it
+ * yet, and a container's cgroup made before clone_children was set (or
+ * below a parent made elsewhere) starts empty.  The maker writes CPUs,
+ * then nodes, then clone_children, so a cloned leaf has both.  */
 static int
 v1_init_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *rel,
-               bool leaf, mc_error_t *err)
+               bool leaf, bool made, mc_error_t *err)
 {
-  cleanup_free char *cpus = NULL;
-
   (void) cg;
   if (h->unified || !mc_cg_list_has (h->controllers, ',', "cpuset"))
     return 0;
-  if (leaf && mc_cg_read_at (h, rel, "cpuset.cpus", &cpus, err) < 0)
-    return -1;
-  if (cpus && cpus[strspn (cpus, " \n")] != '\0')
-    return 0;
+  if (leaf || !made)
+    return fill_if_empty (h, rel, "cpuset.cpus", err) < 0 ? -1
+           : fill_if_empty (h, rel, "cpuset.mems", err);
+  mc_test_point ("cgroup-parent-made");
   if (copy_from_ancestor (h, rel, "cpuset.cpus", err) < 0
       || copy_from_ancestor (h, rel, "cpuset.mems", err) < 0)
     return -1;
-  return leaf ? 0 : mc_cg_write_at (h, rel, "cgroup.clone_children", "1", err);
+  return mc_cg_write_at (h, rel, "cgroup.clone_children", "1", err);
 }
 
 static struct mc_cg_hier *

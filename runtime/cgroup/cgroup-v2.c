@@ -1,6 +1,7 @@
 /* The cgroup2 backend: one hierarchy, the kernel's own freezer
  * (cgroup.freeze, Linux 5.2+) and cgroup.kill (5.14+).  */
 #include "runtime/cgroup/cgroup-internal.h"
+#include "lib/testhook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,33 +19,47 @@ v2_wants (const struct mc_cg_hier *h)
   return h->unified;
 }
 
-/* Enable in a PARENT level we created what it was given itself, so that
- * NAME below gets it.  Never in NAME: it holds the container's processes
- * and cgroup2 lets no cgroup both hold processes and distribute
- * controllers.  A controller the nearest pre-existing ancestor does not
- * delegate is missing from cgroup.controllers here: we go without it
- * rather than write to a cgroup that is not ours.  */
+/* Enable in a PARENT level what it was given itself, so that NAME below
+ * gets it.  Never in NAME: it holds the container's processes and cgroup2
+ * lets no cgroup both hold processes and distribute controllers.  A
+ * controller the nearest pre-existing ancestor does not delegate is
+ * missing from cgroup.controllers here: we go without it rather than
+ * write to a cgroup that is not ours.  A level that was there (made by a
+ * launch running now, which may not have got this far) gets what is not
+ * enabled yet; should it hold processes of its own (someone else's
+ * cgroup of that name), the kernel refuses with EBUSY and NAME goes
+ * without, as before this level was ours.  */
 static int
 v2_init_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *rel,
-               bool leaf, mc_error_t *err)
+               bool leaf, bool made, mc_error_t *err)
 {
-  cleanup_free char *avail = NULL;
+  cleanup_free char *avail = NULL, *enabled = NULL;
   size_t i;
 
   (void) cg;
   if (leaf)
     return 0;
-  if (mc_cg_read_at (h, rel, "cgroup.controllers", &avail, err) < 0)
+  if (made)
+    mc_test_point ("cgroup-parent-made");
+  if (mc_cg_read_at (h, rel, "cgroup.controllers", &avail, err) < 0
+      || (!made && mc_cg_read_at (h, rel, "cgroup.subtree_control", &enabled, err) < 0))
     return -1;
   for (i = 0; i < sizeof (v2_controllers) / sizeof (v2_controllers[0]); i++)
     {
       cleanup_free char *op = NULL;
 
-      if (!mc_cg_list_has (avail, ' ', v2_controllers[i]))
+      if (!mc_cg_list_has (avail, ' ', v2_controllers[i])
+          || (enabled && mc_cg_list_has (enabled, ' ', v2_controllers[i])))
         continue;
       op = xasprintf ("+%s", v2_controllers[i]);
-      if (mc_cg_write_at (h, rel, "cgroup.subtree_control", op, err) < 0)
-        return mc_error_prefix (err, "enable the %s controller", v2_controllers[i]);
+      if (mc_cg_write_at (h, rel, "cgroup.subtree_control", op, err) == 0)
+        continue;
+      if (!made && (*err)->status == EBUSY)
+        {
+          mc_error_release (err);
+          return 0;
+        }
+      return mc_error_prefix (err, "enable the %s controller", v2_controllers[i]);
     }
   return 0;
 }

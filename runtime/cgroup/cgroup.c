@@ -3,6 +3,7 @@
  * the contract and cgroup-internal.h for the split.  */
 #include "runtime/cgroup/cgroup-internal.h"
 #include "lib/syscalls.h"
+#include "lib/testhook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1027,6 +1028,9 @@ check_unused (struct mc_cg_hier *h, mc_error_t *err)
   return 0;
 }
 
+/* LEVEL of H: made, or found there and set up where it is not yet.  A
+ * reused NAME is set up too: a launch killed between its mkdir and its
+ * setup leaves it empty.  */
 static int
 create_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *level,
               bool leaf, struct made_list *made, bool *reused, mc_error_t *err)
@@ -1034,20 +1038,25 @@ create_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *level,
   if (mkdirat (h->mountfd, level, 0755) == 0)
     {
       made_push (made, h, level);
-      return cg->ops->init_level (cg, h, level, leaf, err);
+      return cg->ops->init_level (cg, h, level, leaf, true, err);
     }
   if (errno != EEXIST)
     return cg_error (err, errno, "mkdir", h, level);
   if (!leaf)
-    return 0;
+    {
+      mc_test_point ("cgroup-parent-exists");
+      return cg->ops->init_level (cg, h, level, false, false, err);
+    }
   *reused = true;
-  return check_unused (h, err);
+  if (check_unused (h, err) < 0)
+    return -1;
+  return cg->ops->init_level (cg, h, level, true, false, err);
 }
 
 /* mkdir every level of REL below the caller's own cgroup, top down.  */
 static int
-create_in (struct mc_cgroup *cg, struct mc_cg_hier *h, struct made_list *made,
-           bool *reused, mc_error_t *err)
+create_levels (struct mc_cgroup *cg, struct mc_cg_hier *h, struct made_list *made,
+               bool *reused, mc_error_t *err)
 {
   const char *rel = h->rel;
   size_t i;
@@ -1064,6 +1073,28 @@ create_in (struct mc_cgroup *cg, struct mc_cg_hier *h, struct made_list *made,
         return -1;
       if (leaf)
         return 0;
+    }
+}
+
+/* The parent levels are shared: the stop of a container that was the
+ * last below them removes them (mc_cgroup_remove_parent), and may do so
+ * between our finding one there and making the level below it, which then
+ * fails with ENOENT.  Then we start again from the top, where the parent
+ * is made anew.  A parent that keeps vanishing means a livelock with
+ * some other process: give up after a few rounds.  */
+static int
+create_in (struct mc_cgroup *cg, struct mc_cg_hier *h, struct made_list *made,
+           bool *reused, mc_error_t *err)
+{
+  int round;
+
+  for (round = 0;; round++)
+    {
+      if (create_levels (cg, h, made, reused, err) == 0)
+        return 0;
+      if ((*err)->status != ENOENT || round == 8)
+        return -1;
+      mc_error_release (err);
     }
 }
 
