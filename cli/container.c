@@ -288,13 +288,17 @@ create_and_maybe_start (const struct cli_command *cmd, int argc, char **argv, bo
           return -1;
         }
     }
+  /* (flushed: in a log that holds stdout and stderr, the progress comes
+     before an error) */
   printf ("Creating %s\n", req.name);
+  fflush (stdout);
   ret = mc_container_create (&store, &req, err);
   json_decref (req.overrides);
   mc_store_close (&store);
   if (ret == 0 && start)
     {
       printf ("Starting %s\n", req.name);
+      fflush (stdout);
       ret = cli_with_lock (req.name, do_start, NULL, err);
     }
   /* LXD's launch --console: attached once it runs.  */

@@ -4,6 +4,7 @@
 #include "images/fingerprint.h"
 #include "images/layers.h"
 #include "images/store.h"
+#include "lib/testhook.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -280,6 +281,7 @@ mc_image_delete (struct mc_store *s, const char *fp, mc_error_t *err)
     return mc_make_error (err, 0, "image %.12s is in use by: %s", fp, users);
   if ((rec = mc_image_record_load (s, fp, err)) == NULL)
     return -1;
+  mc_test_point ("image-delete-checked");
   aliases = mc_aliases_load (s, err);
   if (aliases == NULL)
     return -1;

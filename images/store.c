@@ -130,6 +130,12 @@ mc_store_lock (struct mc_store *s, mc_error_t *err)
   return mc_lock_at (s->imagesfd, ".lock", true, false, err);
 }
 
+int
+mc_store_lock_shared (struct mc_store *s, mc_error_t *err)
+{
+  return mc_lock_at (s->imagesfd, ".lock", false, false, err);
+}
+
 json_t *
 mc_image_record_load (struct mc_store *s, const char *fp, mc_error_t *err)
 {

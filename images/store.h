@@ -62,6 +62,13 @@ json_t *mc_image_get (struct mc_store *s, const char *fp, mc_error_t *err);
 /* Every image, sorted by first alias then fingerprint.  */
 json_t *mc_image_list (struct mc_store *s, mc_error_t *err);
 
+/* The store lock (images/.lock), shared: held by whatever makes a
+ * container on an image from the image's lookup to the container's rename
+ * into place, so that `image delete` (exclusive) either sees the
+ * container among the image's users or has removed the image before the
+ * lookup.  */
+int mc_store_lock_shared (struct mc_store *s, mc_error_t *err);
+
 /* Internal to images/: the aliases file (changed under the store lock),
  * the store lock and the image records.  */
 json_t *mc_aliases_load (struct mc_store *s, mc_error_t *err);

@@ -6,6 +6,7 @@
 #include "images/manage.h"
 #include "runtime/config/profiles.h"
 #include "runtime/files/shift.h"
+#include "lib/testhook.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -374,6 +375,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
 {
   cleanup_close int cfd = -1;
   cleanup_close int dfd = -1;
+  cleanup_close int storelock = -1;
   cleanup_free char *tmp = NULL;
   mc_error_t e2 = NULL;
 
@@ -381,7 +383,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
     return -1;
   if (faccessat (cfd, req->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return mc_make_error (err, 0, "container `%s` already exists", req->name);
-  if (check_request (s, req, err) < 0)
+  if (check_request (s, req, err) < 0 || (storelock = mc_store_lock_shared (s, err)) < 0)
     return -1;
   tmp = xasprintf (".tmp-create-%s-%d", req->name, (int) getpid ());
   if (mkdirat (cfd, tmp, 0700) < 0)
@@ -391,6 +393,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
     mc_make_error (err, errno, "open `%s`", tmp);
   else if (populate (s, dfd, req, err) == 0)
     {
+      mc_test_point ("create-populated");
       if (renameat2 (cfd, tmp, cfd, req->name, RENAME_NOREPLACE) == 0)
         return 0;
       if (errno == EEXIST)

@@ -10,7 +10,7 @@ load ../integration/helpers
 # been started.  OUT/N.out holds line N's stdout and stderr, OUT/N.rc its
 # exit status.  Returns once all have ended.
 parallel() {
-    local out=$1 n=0 line pids=() gofd
+    local out=$1 n=0 line pids=() gofd rc
     mkdir -p "$out"
     exec {gofd}>"$out/.go"
     flock -x "$gofd"
@@ -20,8 +20,9 @@ parallel() {
         (
             exec {gofd}>&-
             flock -s "$out/.go" true
-            "$MINICTR_BIN" $line >"$out/$n.out" 2>&1
-            echo $? >"$out/$n.rc"
+            rc=0
+            "$MINICTR_BIN" $line >"$out/$n.out" 2>&1 || rc=$?
+            echo "$rc" >"$out/$n.rc"
         ) 3>&- &
         pids+=($!)
     done
@@ -110,4 +111,16 @@ assert_cpusets_filled() {
         [ -n "$(tr -d '\n' <"$d/cpuset.mems")" ] || fail "$1: empty cpuset.mems in $d"
         [ -n "$(tr -d '\n' <"${d%/*}/cpuset.cpus")" ] || fail "$1: empty cpuset.cpus in ${d%/*}"
     done
+}
+
+# blocked_or_gone PID: until PID has ended or waits for a flock(2) (a
+# `->` line of its own in /proc/locks).
+blocked_or_gone() {
+    local _
+    for _ in $(seq 600); do
+        kill -0 "$1" 2>/dev/null || return 0
+        grep -qE "^[0-9]+: -> FLOCK +ADVISORY +(READ|WRITE) +$1 " /proc/locks && return 0
+        sleep 0.05
+    done
+    fail "process $1 neither ended nor waits for a lock"
 }
