@@ -333,6 +333,7 @@ commit (struct import_ctx *c, bool *existed, mc_error_t *err)
       mc_make_error (err, errno, "rename the new image into `%s/images/%s`", c->store->root, c->fp);
       goto out;
     }
+  mc_test_point ("image-import-stored");
   add_aliases (c, aliases);
   ret = mc_aliases_save (c->store, aliases, err);
 out:

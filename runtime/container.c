@@ -418,6 +418,7 @@ mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err)
   trash = xasprintf (".tmp-delete-%s-%d", name, (int) getpid ());
   if (renameat (cfd, name, cfd, trash) < 0)
     return mc_make_error (err, errno, "rename container `%s`", name);
+  mc_test_point ("delete-renamed");
   return mc_rm_rf_at (cfd, trash, err);
 }
 

@@ -7,6 +7,7 @@
 #include "runtime/container.h"
 #include "runtime/net/nic.h"
 #include "lib/paths.h"
+#include "lib/testhook.h"
 #include "runtime/config/stacking.h"
 #include "lib/utils.h"
 
@@ -259,6 +260,7 @@ mc_container_stop (struct mc_store *s, const char *name, bool force, int timeout
     ret = force_stop (name, status, init_fd, err);
   else
     ret = graceful_stop (s, name, &st, init_fd, timeout, err);
+  mc_test_point ("stop-signalled");
   if (ret == 0 && !wait_pidfd (init_fd, MONITOR_WAIT_MS))
     ret = mc_make_error (err, 0, "container `%s` did not stop", name);
   if (init_fd >= 0)

@@ -10,6 +10,7 @@
 #include "runtime/cgroup/limits.h"
 #include "images/manage.h"
 #include "lib/paths.h"
+#include "lib/testhook.h"
 #include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/start.h"
@@ -237,7 +238,10 @@ record_state (pid_t init, void *data, mc_error_t *err)
     .cgroup_parent = mc_cgroup_parent_of (m->spec.cgroup),
   };
 
-  return mc_state_write (m->spec.name, &st, err);
+  if (mc_state_write (m->spec.name, &st, err) < 0)
+    return -1;
+  mc_test_point ("start-state-recorded");
+  return 0;
 }
 
 /* Once, before the first boot.  On a systemd host with pure cgroup v2
@@ -276,6 +280,7 @@ boot (struct monitor *m, mc_error_t *err)
   if (mc_cgroup_create_placed (m->placement, m->cg_parent, m->spec.name, &m->spec.cgroup, err)
       < 0)
     return -1;
+  mc_test_point ("start-cgroup-made");
   if (mc_limits_apply_new (m->spec.cgroup, m->spec.config, err) < 0
       || mc_devices_limit (m->spec.cgroup, m->spec.dev_rules, m->spec.n_dev_rules, err) < 0)
     return -1;
@@ -493,6 +498,7 @@ monitor_main (struct monitor *m)
           report (m, &err);
           _exit (1);
         }
+      mc_test_point ("start-booted");
       report (m, NULL);
       if (m->tree_ns >= 0)
         close (m->tree_ns);
@@ -501,6 +507,7 @@ monitor_main (struct monitor *m)
       malloc_trim (0);
       status = relay_until_exit (m);
       record_exit (m, status);
+      mc_test_point ("monitor-exited");
       teardown (m);
       if (!wants_reboot (status))
         break;
@@ -984,6 +991,7 @@ await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc
 
   json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   saved = touch_last_used (s, name, cfg, err);
+  mc_test_point ("start-awaiting");
   if (read_report (report_fd, &boot_err) == 0)
     {
       json_decref (before);

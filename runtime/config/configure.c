@@ -7,6 +7,7 @@
 #include "runtime/cgroup/limits.h"
 #include "runtime/net/nic.h"
 #include "lib/paths.h"
+#include "lib/testhook.h"
 #include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "runtime/state.h"
@@ -337,6 +338,8 @@ mc_container_configure (struct mc_store *s, const char *name, const struct mc_co
    * refuses is not saved, so the next start cannot trip on it.  */
   if (ret == 0 && (ret = apply_live_doc (s, name, doc, err)) < 0)
     restore_live (s, name, cfg);
+  if (ret == 0)
+    mc_test_point ("config-set-applied");
   if (ret == 0 && (ret = mc_container_config_save (s, name, doc, err)) < 0)
     restore_live (s, name, cfg);
   json_decref (doc);

@@ -2,6 +2,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container.h"
 #include "lib/paths.h"
+#include "lib/testhook.h"
 #include "runtime/config/config.h"
 #include "runtime/config/profiles.h"
 #include "runtime/history/schedule.h"
@@ -176,6 +177,8 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool
     }
   ret = mc_freeze_if_running (name, &fz, err);
   if (ret == 0)
+    mc_test_point ("snapshot-frozen");
+  if (ret == 0)
     ret = mc_copy_tree (cdir, "upper", tfd, "upper", err);
   ret = mc_thaw (&fz, ret, err);
   mc_format_now_ns (now, sizeof (now));
@@ -202,6 +205,8 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool
     ret = write_yaml_at (tfd, "snapshot.yaml", meta, err);
   json_decref (meta);
   json_decref (cfg);
+  if (ret == 0)
+    mc_test_point ("snapshot-written");
   if (ret == 0 && renameat2 (sfd, tmp, sfd, sname, RENAME_NOREPLACE) < 0)
     ret = errno == EEXIST ? mc_make_error (err, 0, "snapshot `%s/%s` already exists", name, sname)
                           : mc_make_error (err, errno, "commit snapshot `%s/%s`", name, sname);
@@ -399,6 +404,8 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   ret = mc_copy_tree (fd, "upper", cdir, tmp, err);
   if (ret == 0 && renameat2 (cdir, tmp, cdir, "upper", RENAME_EXCHANGE) < 0)
     ret = mc_make_error (err, errno, "swap in the restored layer");
+  if (ret == 0)
+    mc_test_point ("restore-swapped");
   (void) mc_rm_rf_at (cdir, tmp, &e2);
   mc_error_release (&e2);
   if (ret == 0)

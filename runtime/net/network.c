@@ -4,6 +4,7 @@
 #include "runtime/net/firewall.h"
 #include "runtime/net/netlink.h"
 #include "lib/paths.h"
+#include "lib/testhook.h"
 #include "runtime/config/profiles.h"
 #include "runtime/config/stacking.h"
 #include "lib/utils.h"
@@ -689,6 +690,8 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
     remove_bridge (&nl, net.bridge);
   if (ret == 0 && (ret = sync_firewall (s, NULL, &net, err)) < 0)
     remove_bridge (&nl, net.bridge);
+  if (ret == 0)
+    mc_test_point ("network-bridge-made");
   dm = mc_network_dnsmasq (&net);
   if (ret == 0 && ((net.dhcp && (ret = mc_dnsmasq_ensure (s, &dm, err)) < 0)
                    || (ret = network_save (s, name, doc, err)) < 0))
