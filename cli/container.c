@@ -30,8 +30,9 @@
 
 typedef cli_locked_fn locked_fn;
 
-int
-cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
+/* RECOVER: put right first what a killed command left (cli.h).  */
+static int
+with_lock (const char *name, cli_locked_fn fn, void *data, bool recover, mc_error_t *err)
 {
   struct mc_store store;
   int lock, ret;
@@ -39,11 +40,22 @@ cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
   if (mc_store_open (&store, err) < 0)
     return -1;
   lock = mc_container_lock (&store, name, err);
-  ret = lock < 0 ? -1 : fn (&store, name, data, err);
+  if (lock < 0)
+    ret = -1;
+  else if (recover && mc_snapshot_recover (&store, name, err) < 0)
+    ret = mc_error_prefix (err, "finish what an interrupted command left on `%s`", name);
+  else
+    ret = fn (&store, name, data, err);
   if (lock >= 0)
     close (lock);
   mc_store_close (&store);
   return ret;
+}
+
+int
+cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err)
+{
+  return with_lock (name, fn, data, true, err);
 }
 
 int
@@ -519,8 +531,8 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
             return -1;
           continue;
         }
-      if (cli_with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force,
-                         err)
+      if (with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force, false,
+                     err)
           < 0)
         return -1;
     }

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -389,7 +391,7 @@ mc_container_create (struct mc_store *s, const struct mc_create_request *req,
   if (mkdirat (cfd, tmp, 0700) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   dfd = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
+  if (dfd < 0 || flock (dfd, LOCK_EX) < 0)
     mc_make_error (err, errno, "open `%s`", tmp);
   else if (populate (s, dfd, req, err) == 0)
     {
@@ -410,16 +412,50 @@ int
 mc_container_remove (struct mc_store *s, const char *name, mc_error_t *err)
 {
   cleanup_close int cfd = mc_containers_dir (s, err);
+  cleanup_close int dfd = -1;
   cleanup_free char *trash = NULL;
 
   if (cfd < 0)
     return -1;
-  /* Rename out of sight first, so a half-removed container never shows. */
+  /* Rename out of sight first, so a half-removed container never shows;
+   * flock()ed until removed (sweep_debris).  */
+  dfd = openat (cfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0 || flock (dfd, LOCK_EX) < 0)
+    return mc_make_error (err, errno, "open container `%s`", name);
   trash = xasprintf (".tmp-delete-%s-%d", name, (int) getpid ());
   if (renameat (cfd, name, cfd, trash) < 0)
     return mc_make_error (err, errno, "rename container `%s`", name);
   mc_test_point ("delete-renamed");
   return mc_rm_rf_at (cfd, trash, err);
+}
+
+/* A `.tmp-create-NAME-PID`, `.tmp-delete-NAME-PID` or `.tmp-import-PID`
+ * dir of containers/ is the work of command PID, which holds a flock on it while it lives:
+ * when PID is gone and the lock free, the command was killed, and its
+ * remains go.  (The PID covers the moment between the mkdir and the
+ * flock; the lock, a PID reused meanwhile or one of another PID
+ * namespace.)  */
+static void
+sweep_debris (int cfd, const char *entry)
+{
+  cleanup_close int fd = -1;
+  const char *dash = strrchr (entry, '-');
+  mc_error_t e = NULL;
+  long pid;
+  char *end;
+
+  if (!(mc_str_has_prefix (entry, ".tmp-create-") || mc_str_has_prefix (entry, ".tmp-delete-")
+        || mc_str_has_prefix (entry, ".tmp-import-"))
+      || dash == NULL)
+    return;
+  pid = strtol (dash + 1, &end, 10);
+  if (*end != '\0' || pid <= 0 || (kill ((pid_t) pid, 0) == 0 || errno != ESRCH))
+    return;
+  fd = openat (cfd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0)
+    return;
+  if (mc_rm_rf_at (cfd, entry, &e) < 0)
+    mc_error_release (&e);
 }
 
 json_t *
@@ -436,7 +472,10 @@ mc_container_names (struct mc_store *s, mc_error_t *err)
   while ((de = readdir (d)) != NULL)
     {
       if (de->d_name[0] == '.')
-        continue;
+        {
+          sweep_debris (cfd, de->d_name);
+          continue;
+        }
       names = xrealloc (names, sizeof (char *) * (n + 1));
       names[n++] = xstrdup (de->d_name);
     }

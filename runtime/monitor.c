@@ -443,6 +443,33 @@ finish (struct monitor *m)
     remove_ephemeral (m);
 }
 
+/* <run dir>/NAME/booted: the start got as far as its report, for a CLI
+ * whose monitor dies before it hears the report (booted_without_report).
+ * It goes with the run dir.  */
+static char *
+booted_mark (const char *name)
+{
+  mc_error_t e = NULL;
+  char *dir = mc_state_dir_of (name, false, &e), *path;
+
+  mc_error_release (&e);
+  if (dir == NULL)
+    return NULL;
+  path = xasprintf ("%s/booted", dir);
+  free (dir);
+  return path;
+}
+
+static void
+mark_booted (struct monitor *m)
+{
+  cleanup_free char *path = booted_mark (m->spec.name);
+  int fd;
+
+  if (path && (fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
+    close (fd);
+}
+
 /* Keep nothing of the CLI but the report pipe: in particular not the
  * container's lock, which the CLI held when it forked us.  */
 static void
@@ -498,6 +525,7 @@ monitor_main (struct monitor *m)
           report (m, &err);
           _exit (1);
         }
+      mark_booted (m);
       mc_test_point ("start-booted");
       report (m, NULL);
       if (m->tree_ns >= 0)
@@ -941,7 +969,26 @@ read_report (int fd, mc_error_t *err)
   buf[used] = '\0';
   if (strcmp (buf, "OK") == 0)
     return 0;
-  return mc_make_error (err, 0, "%s", used ? buf : "the monitor died during start");
+  return mc_make_error (err, used ? 0 : ESRCH, "%s", used ? buf : "the monitor died during start");
+}
+
+/* The monitor died without a word (ESRCH from read_report): after the
+ * boot (its mark is there), if the init runs.  The container then runs
+ * without its monitor, as after any monitor loss (stop, exec and delete
+ * cope): the start happened.  */
+static bool
+booted_without_report (const char *name, mc_error_t boot_err)
+{
+  cleanup_free char *mark = NULL;
+  struct mc_run_state st;
+  enum mc_status status = MC_STATUS_STOPPED;
+  mc_error_t e = NULL;
+
+  if (boot_err->status != ESRCH || (mark = booted_mark (name)) == NULL || access (mark, F_OK) < 0)
+    return false;
+  if (mc_container_status (name, &st, &status, &e) < 0)
+    mc_error_release (&e);
+  return status != MC_STATUS_STOPPED;
 }
 
 /* Fork twice: the monitor must be nobody's child but init's, so that the
@@ -992,8 +1039,9 @@ await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc
   json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   saved = touch_last_used (s, name, cfg, err);
   mc_test_point ("start-awaiting");
-  if (read_report (report_fd, &boot_err) == 0)
+  if (read_report (report_fd, &boot_err) == 0 || booted_without_report (name, boot_err))
     {
+      mc_error_release (&boot_err);
       json_decref (before);
       return saved;
     }

@@ -93,7 +93,7 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
   const char *dir = dirname (copy);
   cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fd = -1;
-  struct mc_freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false, NULL };
   struct mc_tar_writer *w;
   int ret;
 

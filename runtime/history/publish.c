@@ -174,7 +174,7 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
 {
   cleanup_free char *upper = NULL, *image_dir = NULL, *path = NULL, *image_lowers = NULL;
   cleanup_close int out = -1;
-  struct mc_freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false, NULL };
   struct mc_import_result res;
   struct mc_import_request ireq = { 0 };
   struct mc_run_state st;

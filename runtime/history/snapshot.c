@@ -66,20 +66,44 @@ open_snapshot (struct mc_store *s, const char *name, const char *snap, mc_error_
 
 /* ---- freezing a running container for a consistent copy -------------- */
 
+/* <run dir>/NAME/snapshot-freeze: NAME was frozen by us for a copy.  */
+static char *
+freeze_mark (const char *name)
+{
+  mc_error_t e = NULL;
+  char *dir = mc_state_dir_of (name, false, &e), *path;
+
+  mc_error_release (&e);
+  if (dir == NULL)
+    return NULL;
+  path = xasprintf ("%s/snapshot-freeze", dir);
+  free (dir);
+  return path;
+}
+
 int
 mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
 {
+  cleanup_free char *mark = NULL;
   struct mc_run_state st;
   enum mc_status status;
+  int fd;
 
   f->cg = NULL;
   f->thaw = false;
+  f->mark = NULL;
   if (mc_container_status (name, &st, &status, err) < 0)
     return -1;
   if (status != MC_STATUS_RUNNING)
     return 0; /* stopped, or paused by the user (and left so) */
   if (mc_container_cgroup_open (name, &f->cg, err) < 0)
     return -1;
+  /* Marked before it is frozen, unmarked once thawed: should we be
+   * killed in between, the next command under the lock thaws it
+   * (mc_snapshot_recover).  It goes with the run dir at the stop.  */
+  if ((mark = freeze_mark (name)) != NULL
+      && (fd = open (mark, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
+    close (fd);
   if (mc_cgroup_freeze (f->cg, true, err) < 0)
     {
       mc_error_t e = NULL;
@@ -88,9 +112,12 @@ mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
       mc_error_release (&e);
       mc_cgroup_free (f->cg);
       f->cg = NULL;
+      if (mark)
+        (void) unlink (mark);
       return mc_error_prefix (err, "freeze container `%s`", name);
     }
   f->thaw = true;
+  f->mark = steal_pointer (&mark);
   return 0;
 }
 
@@ -108,6 +135,10 @@ mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err)
       else
         mc_error_release (&e);
     }
+  else if (f->thaw && f->mark)
+    (void) unlink (f->mark);
+  free (f->mark);
+  f->mark = NULL;
   mc_cgroup_free (f->cg);
   f->cg = NULL;
   return ret;
@@ -154,7 +185,7 @@ mc_snapshot_create (struct mc_store *s, const char *name, const char *snap, bool
 {
   cleanup_close int sfd = -1, cdir = -1, tfd = -1;
   cleanup_free char *sname = NULL, *tmp = NULL;
-  struct mc_freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false, NULL };
   mc_error_t e2 = NULL;
   json_t *cfg = NULL, *meta;
   char now[64];
@@ -371,6 +402,8 @@ fresh_workdir (int cdir, mc_error_t *err)
   return 0;
 }
 
+#define RESTORE_MARK ".restore-pending"
+
 int
 mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_error_t *err)
 {
@@ -381,6 +414,7 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   enum mc_status status;
   mc_error_t e2 = NULL;
   cleanup_json json_t *cfg = NULL, *cur = NULL;
+  bool swapped = false;
   int ret;
 
   if (fd < 0 || mc_container_status (name, &st, &status, err) < 0)
@@ -398,6 +432,11 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   json_object_set (cfg, "last_used_at", json_object_get (cur, "last_used_at"));
   json_object_set (json_object_get (cfg, "config"), "volatile.uuid",
                    json_object_get (json_object_get (cur, "config"), "volatile.uuid"));
+  /* From the swap until the config is saved, the layer and the config
+   * disagree: the mark, durable before the swap, says so to whoever
+   * takes the lock next (mc_snapshot_recover).  */
+  if (mc_write_file_atomic_at (cdir, RESTORE_MARK, snap, strlen (snap), 0600, err) < 0)
+    return mc_error_prefix (err, "restore `%s/%s`", name, snap);
   tmp = xasprintf (".tmp-restore-%d", (int) getpid ());
   (void) mc_rm_rf_at (cdir, tmp, &e2);
   mc_error_release (&e2);
@@ -405,14 +444,78 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   if (ret == 0 && renameat2 (cdir, tmp, cdir, "upper", RENAME_EXCHANGE) < 0)
     ret = mc_make_error (err, errno, "swap in the restored layer");
   if (ret == 0)
-    mc_test_point ("restore-swapped");
+    {
+      swapped = true;
+      mc_test_point ("restore-swapped");
+    }
   (void) mc_rm_rf_at (cdir, tmp, &e2);
   mc_error_release (&e2);
   if (ret == 0)
     ret = fresh_workdir (cdir, err);
   if (ret == 0)
     ret = mc_container_config_save (s, name, cfg, err);
+  /* Done, or failed before the swap (nothing changed): unmarked.  A
+   * failure after the swap stays marked: the next command finishes it. */
+  if (ret == 0 || !swapped)
+    {
+      if (unlinkat (cdir, RESTORE_MARK, 0) < 0 && ret == 0)
+        ret = mc_make_error (err, errno, "remove `%s`", RESTORE_MARK);
+      else if (ret == 0 && fsync (cdir) < 0)
+        ret = mc_make_error (err, errno, "fsync the directory of `%s`", name);
+    }
   return ret < 0 ? mc_error_prefix (err, "restore `%s/%s`", name, snap) : 0;
+}
+
+/* Under NAME's lock: what a killed snapshot, restore or copy left.  */
+int
+mc_snapshot_recover (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int cdir = mc_container_open_dir (s, name, err);
+  cleanup_free char *mark = NULL, *snap = NULL;
+  cleanup_close int sfd = -1;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  mc_error_t e = NULL;
+  size_t len;
+
+  if (cdir < 0)
+    return -1;
+  /* Temp dirs: nobody else works on NAME while we hold its lock.  */
+  if ((d = mc_opendir_at (cdir, ".")) != NULL)
+    while ((de = readdir (d)) != NULL)
+      if (mc_str_has_prefix (de->d_name, ".tmp-restore-") && mc_rm_rf_at (cdir, de->d_name, &e) < 0)
+        mc_error_release (&e);
+  if (d)
+    closedir (steal_pointer (&d));
+  sfd = openat (cdir, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sfd >= 0 && (d = mc_opendir_at (sfd, ".")) != NULL)
+    while ((de = readdir (d)) != NULL)
+      if (mc_str_has_prefix (de->d_name, ".tmp-") && mc_rm_rf_at (sfd, de->d_name, &e) < 0)
+        mc_error_release (&e);
+  /* Left frozen by a snapshot: thawed.  */
+  if ((mark = freeze_mark (name)) != NULL && access (mark, F_OK) == 0)
+    {
+      struct mc_freeze f = { NULL, true, steal_pointer (&mark) };
+
+      if (mc_container_cgroup_open (name, &f.cg, &e) < 0)
+        {
+          /* Stopped meanwhile: nothing is frozen any more.  */
+          mc_error_release (&e);
+          f.thaw = false;
+          (void) unlink (f.mark);
+        }
+      if (mc_thaw (&f, 0, err) < 0)
+        return -1;
+    }
+  /* A restore left between its swap and its config: done again.  */
+  if (mc_read_file_at (cdir, RESTORE_MARK, 4096, &snap, &len, &e) < 0)
+    {
+      bool none = e->status == ENOENT;
+
+      mc_error_release (&e);
+      return none ? 0 : mc_make_error (err, EIO, "read `%s` of container `%s`", RESTORE_MARK, name);
+    }
+  return mc_snapshot_restore (s, name, snap, err);
 }
 
 /* ---- copy and rename ---------------------------------------------------------- */
@@ -477,7 +580,7 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
 {
   cleanup_close int cfd = -1, src = -1, snapfd = -1, dst = -1;
   cleanup_free char *tmp = NULL;
-  struct mc_freeze fz = { NULL, false };
+  struct mc_freeze fz = { NULL, false, NULL };
   mc_error_t e2 = NULL;
   json_t *cfg = NULL;
   int ret = 0;

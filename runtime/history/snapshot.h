@@ -27,7 +27,8 @@
 struct mc_freeze
 {
   struct mc_cgroup *cg;
-  bool thaw; /* we froze it, so we thaw it */
+  bool thaw;  /* we froze it, so we thaw it */
+  char *mark; /* its run dir's snapshot-freeze, while frozen */
 };
 int mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err);
 int mc_thaw (struct mc_freeze *f, int ret, mc_error_t *err);
@@ -64,9 +65,19 @@ int mc_snapshot_rename (struct mc_store *s, const char *name, const char *from,
                         const char *to, mc_error_t *err);
 
 /* Bring back the layer and the configuration of SNAP; NAME must be
- * stopped.  */
+ * stopped.  The layer is swapped before the configuration is saved:
+ * `.restore-pending` (SNAP's name, written durably first, removed last)
+ * says a restore is under way, so that one killed between the two is
+ * done again by mc_snapshot_recover.  */
 int mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap,
                          mc_error_t *err);
+
+/* What a snapshot, restore or copy of NAME killed on its way left: under
+ * NAME's lock (so none is under way), a restore left half done is done
+ * again, a container left frozen by a snapshot (its run dir's
+ * `snapshot-freeze` says so; one the user paused has none) is thawed,
+ * and temp dirs of snapshots and restores go.  */
+int mc_snapshot_recover (struct mc_store *s, const char *name, mc_error_t *err);
 
 struct mc_copy_request
 {

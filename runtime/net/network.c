@@ -651,6 +651,66 @@ check_subnet_free (struct mc_store *s, const struct mc_network *net, mc_error_t 
   return ret;
 }
 
+/* networks/.creating-NAME holds the bridge a create of NAME is making,
+ * from before the bridge exists until NAME.yaml is saved or everything
+ * is rolled back: a create killed in between leaves it, and whoever
+ * takes the networks lock next rolls that create back (the bridge, its
+ * dnsmasq and its rules go), or, with NAME.yaml saved, just drops it.  */
+#define CREATING ".creating-"
+
+static void
+finish_interrupted_creates (struct mc_store *s)
+{
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, NULL);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (dfd < 0 || (d = mc_opendir_at (dfd, ".")) == NULL)
+    return;
+  while ((de = readdir (d)) != NULL)
+    {
+      const char *name = de->d_name + strlen (CREATING);
+      cleanup_free char *bridge = NULL;
+      struct mc_nl nl = { 0 };
+      mc_error_t e = NULL;
+      size_t len;
+
+      if (!mc_str_has_prefix (de->d_name, CREATING) || mc_network_name_validate (name, &e) < 0)
+        {
+          mc_error_release (&e);
+          continue;
+        }
+      if (!mc_network_exists (s, name) && mc_read_file_at (dfd, de->d_name, 64, &bridge, &len, &e) == 0
+          && mc_nl_open (&nl, &e) == 0)
+        {
+          mc_dnsmasq_stop (s, name, true);
+          if (mc_nl_link_index (&nl, bridge, &e) > 0)
+            remove_bridge (&nl, bridge);
+          mc_nl_close (&nl);
+          if (sync_firewall (s, name, NULL, &e) < 0)
+            mc_error_release (&e);
+        }
+      mc_error_release (&e);
+      (void) unlinkat (dfd, de->d_name, 0);
+    }
+}
+
+/* The create's intent (CREATING), written before the bridge is made.  */
+static int
+intent_write (struct mc_store *s, const char *name, const char *bridge, bool on, mc_error_t *err)
+{
+  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, err);
+  cleanup_free char *file = xasprintf (CREATING "%s", name);
+
+  if (dfd < 0)
+    return -1;
+  if (on)
+    return mc_write_file_atomic_at (dfd, file, bridge, strlen (bridge), 0600, err);
+  if (unlinkat (dfd, file, 0) < 0 && errno != ENOENT)
+    return mc_make_error (err, errno, "remove `%s/networks/%s`", s->root, file);
+  return 0;
+}
+
 int
 mc_network_create (struct mc_store *s, const char *name, const char *description, json_t *config,
                    mc_error_t *err)
@@ -659,6 +719,7 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
   struct mc_nl nl = { 0 };
   struct mc_network net;
   struct mc_dnsmasq_net dm;
+  bool intent = false;
   json_t *doc;
   int idx, ret;
 
@@ -674,6 +735,8 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
   ret = validate_config (config, err);
   if (ret == 0 && (lock = mc_networks_lock (s, err)) < 0)
     ret = -1;
+  if (ret == 0)
+    finish_interrupted_creates (s);
   if (ret == 0 && mc_network_exists (s, name))
     ret = mc_make_error (err, 0, "network `%s` already exists", name);
   if (ret == 0)
@@ -686,6 +749,8 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
     ret = mc_nl_open (&nl, err);
   if (ret == 0 && (idx = mc_nl_link_index (&nl, net.bridge, err)) != 0)
     ret = idx < 0 ? -1 : mc_make_error (err, 0, "an interface named `%s` already exists on the host", net.bridge);
+  if (ret == 0 && (ret = intent_write (s, name, net.bridge, true, err)) == 0)
+    intent = true;
   if (ret == 0 && (ret = make_bridge (&nl, &net, err)) < 0)
     remove_bridge (&nl, net.bridge);
   if (ret == 0 && (ret = sync_firewall (s, NULL, &net, err)) < 0)
@@ -701,6 +766,15 @@ mc_network_create (struct mc_store *s, const char *name, const char *description
       mc_dnsmasq_stop (s, name, true);
       remove_bridge (&nl, net.bridge);
       if (sync_firewall (s, name, NULL, &e) < 0)
+        mc_error_release (&e);
+    }
+  /* Made and saved, or rolled back: no intent left (a failure to drop it
+   * is rolled back by the next command, which finds NAME.yaml then).  */
+  if (intent)
+    {
+      mc_error_t e = NULL;
+
+      if (intent_write (s, name, NULL, false, &e) < 0)
         mc_error_release (&e);
     }
   mc_nl_close (&nl);
@@ -784,7 +858,10 @@ mc_network_delete (struct mc_store *s, const char *name, mc_error_t *err)
   json_t *users;
   int ret;
 
-  if (lock < 0 || mc_network_get (s, name, &net, err) < 0)
+  if (lock < 0)
+    return -1;
+  finish_interrupted_creates (s);
+  if (mc_network_get (s, name, &net, err) < 0)
     return -1;
   if ((users = mc_network_used_by (s, name, err)) == NULL)
     return -1;

@@ -124,3 +124,33 @@ blocked_or_gone() {
     done
     fail "process $1 neither ended nor waits for a lock"
 }
+
+# crash_at STEP CMD...: the minictr command CMD, SIGKILLed at STEP (the
+# process that reaches it: the command or its monitor).  CRASH_RC is the
+# command's status, $WORK/held.out its output.
+crash_at() {
+    held "$@"
+    kill -KILL "$HELD_AT"
+    wait_gone "$HELD_AT"
+    wait_held
+    # shellcheck disable=SC2034 # read by the tests
+    CRASH_RC=$HELD_RC
+}
+
+# After a crash: list, image list and network list work, and each names
+# exactly what the store holds (no temp dir of a dead command left, once
+# they have looked).
+assert_consistent() {
+    local output
+    run mc list --format csv -c n
+    assert_success
+    assert_equal "$output" "$(find "$MINICTR_DIR/containers" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null | sort)"
+    run mc image list --format json
+    assert_success
+    assert_equal "$(jq -r '.[].fingerprint' <<<"$output" | sort)" \
+        "$(find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' 2>/dev/null | sort)"
+    run mc network list --format csv
+    assert_success
+    run find "$MINICTR_DIR/containers" "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -name '.tmp-*'
+    assert_output ''
+}
