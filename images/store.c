@@ -47,6 +47,12 @@ sweep_debris (struct mc_store *s, mc_error_t *err)
 }
 
 int
+mc_store_subdir_if_any (struct mc_store *s, const char *name)
+{
+  return openat (s->rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
 mc_store_subdir (struct mc_store *s, const char *name, mode_t mode, mc_error_t *err)
 {
   int fd;

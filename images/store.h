@@ -51,6 +51,10 @@ void mc_store_keep (struct mc_store *s, const char *key, json_t *v);
 /* $MINICTR_DIR/NAME (containers, profiles, networks, images), made with
  * MODE on first use; an fd of it, never through a symlink.  */
 int mc_store_subdir (struct mc_store *s, const char *name, mode_t mode, mc_error_t *err);
+/* The same for a reader: never made; -1 with errno ENOENT when there is
+ * none yet (nothing in it, then: a listing works on a full or read-only
+ * filesystem).  */
+int mc_store_subdir_if_any (struct mc_store *s, const char *name);
 
 /* An alias, else a unique fingerprint prefix.  */
 int mc_image_resolve (struct mc_store *s, const char *ref,

@@ -461,14 +461,16 @@ sweep_debris (int cfd, const char *entry)
 json_t *
 mc_container_names (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int cfd = mc_containers_dir (s, err);
+  cleanup_close int cfd = mc_store_subdir_if_any (s, "containers");
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   char **names = NULL;
   size_t n = 0;
 
+  if (cfd < 0 && errno == ENOENT)
+    return json_array ();
   if (cfd < 0 || (d = mc_opendir_at (cfd, ".")) == NULL)
-    return cfd < 0 ? NULL : (mc_make_error (err, errno, "open containers"), NULL);
+    return mc_make_error (err, errno, "open `%s/containers`", s->root), NULL;
   while ((de = readdir (d)) != NULL)
     {
       if (de->d_name[0] == '.')

@@ -1025,24 +1025,34 @@ fork_monitor (struct monitor *m, mc_error_t *err)
 }
 
 /* While the monitor boots, the CLI saves the config of a started
- * container (create/copy templates applied, last_used_at now): that
- * write is then off the start's critical path.  A failed boot puts the
- * old config back.  The monitor does not touch the config meanwhile: it
- * removes an ephemeral container only under the lock that we hold.  */
+ * container (last_used_at now): that write is then off the start's
+ * critical path.  A failed boot puts the old config back.  The create
+ * or copy templates (volatile.apply_template) count as applied only once
+ * the boot succeeded: dropped by a second save then, so that a boot that
+ * fails where the old config cannot be put back (a full disk) leaves
+ * them to the next start.  The monitor does not touch the config
+ * meanwhile: it removes an ephemeral container only under the lock that
+ * we hold.  */
 static int
 await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc_error_t *err)
 {
   json_t *before = json_deep_copy (cfg);
+  json_t *config = json_object_get (cfg, "config");
+  bool templates = json_object_get (config, "volatile.apply_template") != NULL;
   mc_error_t boot_err = NULL;
   int saved;
 
-  json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   saved = touch_last_used (s, name, cfg, err);
   mc_test_point ("start-awaiting");
   if (read_report (report_fd, &boot_err) == 0 || booted_without_report (name, boot_err))
     {
       mc_error_release (&boot_err);
       json_decref (before);
+      /* The container runs: a failure here leaves the templates to be
+       * applied again at the next start, nothing worse.  */
+      json_object_del (config, "volatile.apply_template");
+      if (saved == 0 && templates && mc_container_config_save (s, name, cfg, err) < 0)
+        mc_error_release (err);
       return saved;
     }
   /* The save's own error, if any: the boot's is the one to report.  */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -259,6 +260,21 @@ mc_rootfs_prepare (const struct mc_rootfs_spec *spec, mc_error_t *err)
   mfd = mc_sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
   if (mfd < 0)
     return mc_make_error (err, errno, "fsmount the overlay for `%s`", spec->cdir);
+  /* overlayfs goes read-only, with only a line in the kernel log, when
+   * it cannot set up its work dir: say why instead of letting the first
+   * write in the container fail with EROFS.  */
+  {
+    struct statvfs vfs, up;
+
+    if (fstatvfs (mfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+      {
+        bool full = statvfs (upper, &up) == 0 && (up.f_bavail == 0 || up.f_favail == 0);
+
+        close (mfd);
+        return mc_make_error (err, full ? ENOSPC : EROFS, "the overlay for `%s` came up read-only%s", spec->cdir,
+                              full ? "" : " (see the kernel log: overlayfs could not set up its work dir)");
+      }
+  }
   /* overlayfs holds its own clones of the layers: the idmapped lower can
    * go now.  */
   if (spec->userns_fd >= 0 && strchr (spec->image_rootfs, ':') != NULL && mc_str_has_prefix (lowerdir, lower))

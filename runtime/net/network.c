@@ -199,11 +199,13 @@ network_save (struct mc_store *s, const char *name, json_t *doc, mc_error_t *err
 json_t *
 mc_network_names (struct mc_store *s, mc_error_t *err)
 {
-  cleanup_close int dfd = mc_store_subdir (s, "networks", 0711, err);
+  cleanup_close int dfd = mc_store_subdir_if_any (s, "networks");
   cleanup_free char *what = NULL;
 
+  if (dfd < 0 && errno == ENOENT)
+    return json_array ();
   if (dfd < 0)
-    return NULL;
+    return mc_make_error (err, errno, "open `%s/networks`", s->root), NULL;
   what = xasprintf ("%s/networks", s->root);
   return mc_yaml_names_at (dfd, what, err);
 }

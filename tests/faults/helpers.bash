@@ -151,6 +151,9 @@ assert_consistent() {
         "$(find "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' 2>/dev/null | sort)"
     run mc network list --format csv
     assert_success
-    run find "$MINICTR_DIR/containers" "$MINICTR_DIR/images" -mindepth 1 -maxdepth 1 -name '.tmp-*'
-    assert_output ''
+    local d
+    for d in "$MINICTR_DIR/containers" "$MINICTR_DIR/images"; do
+        [ ! -d "$d" ] || [ -z "$(find "$d" -mindepth 1 -maxdepth 1 -name '.tmp-*')" ] ||
+            fail "temp dirs left in $d: $(find "$d" -mindepth 1 -maxdepth 1 -name '.tmp-*')"
+    done
 }
