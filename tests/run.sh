@@ -228,7 +228,7 @@ run_vm() {
     if [ "$flavour" = systemd ]; then
         list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/integration/runc.bats tests/security tests/faults/concurrency.bats tests/faults/crash.bats tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
     else
-        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/faults tests/vm/dumpable.bats}
+        list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/faults/cgroup-parent.bats tests/faults/concurrency.bats tests/faults/loss.bats tests/faults/crash.bats tests/vm/dumpable.bats}
     fi
     read -r -a suites <<< "$list"
     echo "# $flavour VM integration (bats inside qemu): ${suites[*]}"

@@ -5,6 +5,7 @@
 #include "images/manage.h"
 #include "runtime/history/snapshot.h"
 #include "images/tarwrite.h"
+#include "lib/testhook.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -95,6 +96,7 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
   cleanup_close int fd = -1;
   struct mc_freeze fz = { NULL, false, NULL };
   struct mc_tar_writer *w;
+  bool unnamed = false, named = false;
   int ret;
 
   if (dfd < 0)
@@ -102,9 +104,16 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
   if (!mc_container_exists (s, name))
     return mc_make_error (err, 0, "container `%s` not found", name);
   tmp = xasprintf (".%s.tmp-%d", basename (base), (int) getpid ());
-  fd = openat (dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  /* Unnamed until it is whole (O_TMPFILE): an export killed on its way
+   * leaves nothing in DIR.  A filesystem without O_TMPFILE gets a named
+   * temp file.  */
+  fd = openat (dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    unnamed = true;
+  else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+    fd = openat (dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    return mc_make_error (err, errno, "create `%s/%s`", dir, tmp);
+    return mc_make_error (err, errno, "create `%s/%s`", dir, unnamed ? "(an unnamed file)" : tmp);
   w = mc_tar_writer_open (fd, true, err);
   ret = w ? 0 : -1;
   if (ret == 0)
@@ -120,9 +129,21 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
   mc_tar_writer_abort (w);
   if (ret == 0 && fsync (fd) < 0)
     ret = mc_make_error (err, errno, "fsync `%s`", path);
+  if (ret == 0)
+    mc_test_point ("export-written");
+  if (ret == 0 && unnamed)
+    {
+      char proc[64];
+
+      snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
+      if (linkat (AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+        ret = mc_make_error (err, errno, "link `%s/%s`", dir, tmp);
+      else
+        named = true;
+    }
   if (ret == 0 && renameat (dfd, tmp, dfd, basename (base)) < 0)
     ret = mc_make_error (err, errno, "rename into `%s`", path);
-  if (ret < 0)
+  if (ret < 0 && (named || !unnamed))
     unlinkat (dfd, tmp, 0);
   return ret < 0 ? mc_error_prefix (err, "export `%s`", name) : 0;
 }
@@ -347,6 +368,8 @@ mc_backup_import (struct mc_store *s, const char *path, const char *label, const
     }
   else if (ret == 0)
     ret = -1;
+  if (ret == 0)
+    mc_test_point ("import-unpacked");
   if (ret == 0 && renameat2 (cfd, tmp, cfd, target, RENAME_NOREPLACE) < 0)
     ret = errno == EEXIST ? mc_make_error (err, 0, "container `%s` already exists", target)
                           : mc_make_error (err, errno, "rename `%s` into place", tmp);

@@ -16,6 +16,7 @@
 #include "runtime/state.h"
 #include "lib/syscalls.h"
 #include "images/tarwrite.h"
+#include "lib/testhook.h"
 #include "lib/utils.h"
 #include "lib/yamltree.h"
 
@@ -233,6 +234,8 @@ mc_container_publish (struct mc_store *s, const struct mc_publish_request *req, 
       ret = req->snap ? 0 : mc_freeze_if_running (req->name, &fz, err);
       if (ret == 0)
         ret = run_child (&p, out, err);
+      if (ret == 0)
+        mc_test_point ("publish-packed");
       if (!req->snap)
         ret = mc_thaw (&fz, ret, err);
     }

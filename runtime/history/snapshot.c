@@ -615,6 +615,8 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
   if (ret == 0)
     ret = write_yaml_at (dst, "config.yaml", cfg, err);
   json_decref (cfg);
+  if (ret == 0)
+    mc_test_point ("copy-populated");
   if (ret == 0 && renameat2 (cfd, tmp, cfd, req->dst, RENAME_NOREPLACE) < 0)
     ret = errno == EEXIST ? mc_make_error (err, 0, "container `%s` already exists", req->dst)
                           : mc_make_error (err, errno, "rename `%s` into place", tmp);

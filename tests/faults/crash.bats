@@ -207,3 +207,55 @@ monitor_killed_in_launch() {
     mc network delete pn0
     [ ! -e "/sys/class/net/$bridge" ] || fail "bridge $bridge left"
 }
+
+@test "copy killed with the new container's temp dir filled: rolled back, the next copy works" {
+    mc launch busybox x1
+    crash_at copy-populated copy x1 x2
+    assert_consistent
+    run mc list --format csv -c n
+    assert_output x1
+    mc copy x1 x2
+    mc start x2
+    assert_equal "$(mc exec x2 -- cat /etc/hostname)" x2
+}
+
+@test "publish --force killed with the container frozen and the image packed: no image, the next command thaws the container" {
+    local before
+    mc launch busybox x1
+    before=$(mc image list --format json | jq -r '.[].fingerprint' | sort)
+    crash_at publish-packed publish x1 --alias p1 --force
+    assert_consistent
+    assert_equal "$(mc image list --format json | jq -r '.[].fingerprint' | sort)" "$before"
+    run mc publish x1 --alias p1 --force
+    assert_success
+    assert_equal "$(status_of x1)" Running
+    assert_equal "$(mc exec x1 -- cat /etc/hostname)" x1
+    mc launch p1 x3
+}
+
+@test "export killed with the tarball written, not yet named: nothing in the target dir, the container is thawed by the next command" {
+    mkdir "$WORK/out"
+    mc launch busybox x1
+    crash_at export-written export x1 "$WORK/out/x1.tar.gz"
+    run find "$WORK/out" -mindepth 1
+    assert_output ''
+    run mc export x1 "$WORK/out/x1.tar.gz"
+    assert_success
+    assert_equal "$(status_of x1)" Running
+    run find "$WORK/out" -mindepth 1
+    assert_output "$WORK/out/x1.tar.gz"
+}
+
+@test "import of a backup killed before its rename: rolled back, the next import works" {
+    mc launch busybox x1
+    mc export x1 "$WORK/x1.tar.gz"
+    mc delete --force x1
+    crash_at import-unpacked import "$WORK/x1.tar.gz"
+    assert_consistent
+    run mc list --format csv
+    assert_output ''
+    run mc import "$WORK/x1.tar.gz"
+    assert_success
+    mc start x1
+    assert_equal "$(mc exec x1 -- cat /etc/hostname)" x1
+}
