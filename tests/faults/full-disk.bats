@@ -162,3 +162,23 @@ fill_at_step() {
     fill_at_step image-import-unpacked "image import $WORK/i.tar --alias i1" "image import $WORK/i.tar --alias i1"
     mc image verify i1
 }
+
+@test "full disk at each step: copy, publish, export, backup import, network create, stop, delete" {
+    # (each check is the same operation under a new name: the held one may
+    # have got through, its rename needing no space)
+    mc launch busybox b1
+    fill_at_step copy-populated "copy b1 b2" "copy b1 c2"
+    fill_at_step publish-packed "publish b1 --alias p1 --force" "publish b1 --alias q1 --force"
+    assert_equal "$(status_of b1)" Running
+    mkdir "$DISK/out"
+    fill_at_step export-written "export b1 $DISK/out/b1.tar.gz" "export b1 $DISK/out/b1.tar.gz"
+    run find "$DISK/out" -mindepth 1
+    assert_output "$DISK/out/b1.tar.gz"
+    mv "$DISK/out/b1.tar.gz" "$WORK/b1.tar.gz"
+    fill_at_step import-unpacked "import $WORK/b1.tar.gz b3" "import $WORK/b1.tar.gz c3"
+    fill_at_step network-bridge-made "network create fd0 ipv4.nat=false ipv6.address=none" \
+        "network create fd1 ipv4.nat=false ipv6.address=none"
+    fill_at_step stop-signalled "stop b1 --force" "start b1"
+    fill_at_step delete-renamed "delete --force b1" "launch busybox b9"
+    assert_equal "$(mc exec b9 -- cat /etc/hostname)" b9
+}
