@@ -393,7 +393,7 @@ delete_one (struct mc_store *s, json_t *args, json_t **metadata, mc_error_t *err
 {
   (void) metadata;
   const char *name = json_string_value (json_object_get (args, "name"));
-  cleanup_close int lock = mc_container_lock (s, name, err);
+  cleanup_close int lock = mc_container_lock_bare (s, name, err);
 
   if (lock < 0)
     return -1;

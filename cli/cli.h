@@ -137,10 +137,9 @@ int cli_dispatch (const char *group, const char *group_summary,
 int cli_want_args (const struct cli_command *cmd, int have, int min, int max,
                    mc_error_t *err);
 
-/* Run FN on NAME with the store open and the container locked, once
- * what a command killed on its way left is put right
- * (mc_snapshot_recover: a restore finished, a snapshot's freeze undone).
- * A delete of NAME does not wait for that: everything goes anyway.  */
+/* Run FN on NAME with the store open and the container locked (and,
+ * with that, what a command killed on its way left put right:
+ * mc_container_lock).  */
 struct mc_store;
 typedef int (*cli_locked_fn) (struct mc_store *s, const char *name, void *data, mc_error_t *err);
 int cli_with_lock (const char *name, cli_locked_fn fn, void *data, mc_error_t *err);

@@ -39,13 +39,8 @@ with_lock (const char *name, cli_locked_fn fn, void *data, bool recover, mc_erro
 
   if (mc_store_open (&store, err) < 0)
     return -1;
-  lock = mc_container_lock (&store, name, err);
-  if (lock < 0)
-    ret = -1;
-  else if (recover && mc_snapshot_recover (&store, name, err) < 0)
-    ret = mc_error_prefix (err, "finish what an interrupted command left on `%s`", name);
-  else
-    ret = fn (&store, name, data, err);
+  lock = recover ? mc_container_lock (&store, name, err) : mc_container_lock_bare (&store, name, err);
+  ret = lock < 0 ? -1 : fn (&store, name, data, err);
   if (lock >= 0)
     close (lock);
   mc_store_close (&store);
@@ -531,7 +526,9 @@ cmd_delete (const struct cli_command *cmd, int argc, char **argv, mc_error_t *er
             return -1;
           continue;
         }
-      if (with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force, false,
+      /* (a snapshot's delete waits for the repair: a restore left half
+         done may need that snapshot) */
+      if (with_lock (argv[i], slash ? do_delete_snapshot : do_delete, slash ? slash + 1 : (void *) &force, slash != NULL,
                      err)
           < 0)
         return -1;

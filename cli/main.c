@@ -1,5 +1,7 @@
 /* minictr: LXD's container workflow as one daemonless binary.  */
 #include "cli/cli.h"
+#include "runtime/container.h"
+#include "runtime/history/snapshot.h"
 #include "lib/selfexe.h"
 #include "lib/utils.h"
 
@@ -82,6 +84,9 @@ main (int argc, char **argv)
 
   /* Kept whole, before the shifts below, for mc_selfexe_ensure_sealed.  */
   mc_selfexe_set_argv (argv);
+  /* Whoever takes a container's lock first finishes or undoes what a
+   * command killed on its way left (docs/RELIABILITY.md).  */
+  mc_container_set_recover (mc_snapshot_recover);
   /* As `minictr-runc`, runc's command line: `minictr oci ...`.  */
   if (strcmp (strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0], "minictr-runc") == 0)
     {

@@ -92,14 +92,34 @@ mc_container_exists (struct mc_store *s, const char *name)
   return faccessat (s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+static mc_container_recover_fn recover_hook;
+
+void
+mc_container_set_recover (mc_container_recover_fn fn)
+{
+  recover_hook = fn;
+}
+
 int
-mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
+mc_container_lock_bare (struct mc_store *s, const char *name, mc_error_t *err)
 {
   cleanup_close int dfd = mc_container_open_dir (s, name, err);
 
   if (dfd < 0)
     return -1;
   return mc_lock_at (dfd, ".lock", true, false, err);
+}
+
+int
+mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err)
+{
+  cleanup_close int lock = mc_container_lock_bare (s, name, err);
+
+  if (lock < 0)
+    return -1;
+  if (recover_hook && recover_hook (s, name, err) < 0)
+    return mc_error_prefix (err, "finish what an interrupted command left on `%s`", name);
+  return steal_fd (&lock);
 }
 
 json_t *

@@ -54,8 +54,16 @@ int mc_container_open_dir (struct mc_store *s, const char *name, mc_error_t *err
 
 bool mc_container_exists (struct mc_store *s, const char *name);
 
-/* Take the container's lock (blocking), after checking it exists.  */
+/* Take the container's lock (blocking), after checking it exists, then
+ * put right what a command killed on its way left on it: the hook set
+ * with mc_container_set_recover (mc_snapshot_recover: a restore
+ * finished, a snapshot's freeze undone; docs/RELIABILITY.md).  Every
+ * command that changes a container goes through here.  */
 int mc_container_lock (struct mc_store *s, const char *name, mc_error_t *err);
+/* The lock alone, for deleting the container: it all goes anyway.  */
+int mc_container_lock_bare (struct mc_store *s, const char *name, mc_error_t *err);
+typedef int (*mc_container_recover_fn) (struct mc_store *s, const char *name, mc_error_t *err);
+void mc_container_set_recover (mc_container_recover_fn fn);
 
 json_t *mc_container_config_load (struct mc_store *s, const char *name, mc_error_t *err);
 int mc_container_config_save (struct mc_store *s, const char *name, json_t *cfg,

@@ -356,13 +356,17 @@ mc_container_delete (struct mc_store *s, const char *name, bool force, mc_error_
   /* Stopping an ephemeral container has removed it already.  */
   if ((status != MC_STATUS_STOPPED || st.pid > 0) && !mc_container_exists (s, name))
     return 0;
+  /* What its run dir may still hold without a run (templates a failed
+   * start left due) goes with it.  */
+  if (status == MC_STATUS_STOPPED && st.pid <= 0 && mc_state_remove (name, err) < 0)
+    return -1;
   return mc_container_remove (s, name, err);
 }
 
 int
 mc_container_kill_for_delete (struct mc_store *s, const char *name, mc_error_t *err)
 {
-  cleanup_close int lock = mc_container_lock (s, name, err);
+  cleanup_close int lock = mc_container_lock_bare (s, name, err);
   cleanup_json json_t *cfg = NULL;
   struct mc_run_state st;
   enum mc_status status;

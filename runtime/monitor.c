@@ -969,22 +969,27 @@ read_report (int fd, mc_error_t *err)
   buf[used] = '\0';
   if (strcmp (buf, "OK") == 0)
     return 0;
-  return mc_make_error (err, used ? 0 : ESRCH, "%s", used ? buf : "the monitor died during start");
+  if (used == 0)
+    {
+      mc_make_error (err, 0, "the monitor died during start");
+      return 1;
+    }
+  return mc_make_error (err, 0, "%s", buf);
 }
 
-/* The monitor died without a word (ESRCH from read_report): after the
- * boot (its mark is there), if the init runs.  The container then runs
- * without its monitor, as after any monitor loss (stop, exec and delete
- * cope): the start happened.  */
+/* The monitor died without a word (read_report said 1): after the boot
+ * (its mark is there: the start removed any older one), if the init
+ * runs.  The container then runs without its monitor, as after any
+ * monitor loss (stop, exec and delete cope): the start happened.  */
 static bool
-booted_without_report (const char *name, mc_error_t boot_err)
+booted_without_report (const char *name)
 {
   cleanup_free char *mark = NULL;
   struct mc_run_state st;
   enum mc_status status = MC_STATUS_STOPPED;
   mc_error_t e = NULL;
 
-  if (boot_err->status != ESRCH || (mark = booted_mark (name)) == NULL || access (mark, F_OK) < 0)
+  if ((mark = booted_mark (name)) == NULL || access (mark, F_OK) < 0)
     return false;
   if (mc_container_status (name, &st, &status, &e) < 0)
     mc_error_release (&e);
@@ -1024,45 +1029,112 @@ fork_monitor (struct monitor *m, mc_error_t *err)
   return pipefd[0];
 }
 
+/* <run dir>/NAME/apply-template: the create or copy templates are still
+ * to be applied (volatile.apply_template's value), for a start whose
+ * boot failed where its config could not be put back (a full disk).  */
+static char *
+template_mark (const char *name, bool create)
+{
+  cleanup_free char *dir = NULL;
+  mc_error_t e = NULL;
+
+  dir = mc_state_dir_of (name, create, &e);
+  mc_error_release (&e);
+  return dir ? xasprintf ("%s/apply-template", dir) : NULL;
+}
+
 /* While the monitor boots, the CLI saves the config of a started
- * container (last_used_at now): that write is then off the start's
- * critical path.  A failed boot puts the old config back.  The create
- * or copy templates (volatile.apply_template) count as applied only once
- * the boot succeeded: dropped by a second save then, so that a boot that
- * fails where the old config cannot be put back (a full disk) leaves
- * them to the next start.  The monitor does not touch the config
- * meanwhile: it removes an ephemeral container only under the lock that
- * we hold.  */
+ * container (create/copy templates applied, last_used_at now): that
+ * write is then off the start's critical path.  A failed boot puts the
+ * old config back; where it cannot (a full disk), the templates still
+ * due are kept in the run dir (template_mark) for the next start.  The
+ * monitor does not touch the config meanwhile: it removes an ephemeral
+ * container only under the lock that we hold.  */
 static int
 await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc_error_t *err)
 {
   json_t *before = json_deep_copy (cfg);
-  json_t *config = json_object_get (cfg, "config");
-  bool templates = json_object_get (config, "volatile.apply_template") != NULL;
+  const char *tmpl = json_string_value (json_object_get (json_object_get (before, "config"), "volatile.apply_template"));
+  cleanup_free char *mark = template_mark (name, false);
   mc_error_t boot_err = NULL;
-  int saved;
+  int saved, r;
 
+  json_object_del (json_object_get (cfg, "config"), "volatile.apply_template");
   saved = touch_last_used (s, name, cfg, err);
   mc_test_point ("start-awaiting");
-  if (read_report (report_fd, &boot_err) == 0 || booted_without_report (name, boot_err))
+  r = read_report (report_fd, &boot_err);
+  if (r == 0 || (r == 1 && booted_without_report (name)))
     {
       mc_error_release (&boot_err);
       json_decref (before);
-      /* The container runs: a failure here leaves the templates to be
-       * applied again at the next start, nothing worse.  */
-      json_object_del (config, "volatile.apply_template");
-      if (saved == 0 && templates && mc_container_config_save (s, name, cfg, err) < 0)
-        mc_error_release (err);
+      if (saved == 0 && mark)
+        (void) unlink (mark);
       return saved;
     }
   /* The save's own error, if any: the boot's is the one to report.  */
   mc_error_release (err);
   if (saved == 0 && mc_container_config_save (s, name, before, err) < 0)
-    mc_error_release (err);
+    {
+      mc_error_release (err);
+      /* (the monitor has removed the run dir: made again for the mark;
+         a delete removes it) */
+      free (mark);
+      if (tmpl && (mark = template_mark (name, true)) != NULL)
+        (void) mc_write_file_atomic_at (AT_FDCWD, mark, tmpl, strlen (tmpl), 0600, err);
+      mc_error_release (err);
+    }
   json_decref (before);
   mc_make_error (err, 0, "%s", boot_err->msg);
   mc_error_release (&boot_err);
   return -1;
+}
+
+/* How long a start waits for an older monitor's cleanup (as a stop
+ * does, runtime/lifecycle.c).  */
+#define MONITOR_CLEANUP_WAIT_MS 10000
+
+/* What the run dir may still hold of a run before (a monitor lost, and
+ * its container ended): its boot mark and a snapshot's freeze mark go;
+ * templates still due are put back into CFG.  An older monitor still
+ * cleaning up after its container is waited for (it removes the run
+ * state and the cgroup the new start is about to make).  */
+static void
+before_start (const char *name, json_t *cfg)
+{
+  cleanup_free char *dir = NULL, *mark = NULL, *tmpl = NULL;
+  struct mc_run_state st;
+  mc_error_t e = NULL;
+  size_t len;
+
+  if (mc_state_read (name, &st, &e) == 1 && mc_proc_alive (st.monitor, st.monitor_start)
+      && !mc_proc_alive (st.pid, st.pid_start))
+    {
+      int fd = (int) syscall (SYS_pidfd_open, st.monitor, 0);
+
+      if (fd >= 0)
+        {
+          struct pollfd p = { fd, POLLIN, 0 };
+
+          (void) poll (&p, 1, MONITOR_CLEANUP_WAIT_MS);
+          close (fd);
+        }
+    }
+  mc_error_release (&e);
+  if ((dir = mc_state_dir_of (name, false, &e)) == NULL)
+    {
+      mc_error_release (&e);
+      return;
+    }
+  mark = xasprintf ("%s/booted", dir);
+  (void) unlink (mark);
+  free (mark);
+  mark = xasprintf ("%s/snapshot-freeze", dir);
+  (void) unlink (mark);
+  free (mark);
+  mark = xasprintf ("%s/apply-template", dir);
+  if (mc_read_file_at (AT_FDCWD, mark, 256, &tmpl, &len, &e) == 0)
+    json_object_set_new (json_object_get (cfg, "config"), "volatile.apply_template", json_string (tmpl));
+  mc_error_release (&e);
 }
 
 int
@@ -1075,6 +1147,7 @@ mc_container_start (struct mc_store *s, const char *name, mc_error_t *err)
 
   if (cfg == NULL)
     return -1;
+  before_start (name, cfg);
   ret = fill_spec (s, name, cfg, &m.spec, err);
   if (ret == 0)
     {

@@ -64,10 +64,11 @@ fill_if_empty (struct mc_cg_hier *h, const char *rel, const char *file,
  * fills the cpuset of each container's cgroup made below it: a write of
  * cpuset.cpus checks every sibling and, on some kernels, rebuilds the
  * scheduler domains, which grows with the number of containers.  A level
- * that was there gets what it lacks: its maker may not have filled it
- * yet, and a container's cgroup made before clone_children was set (or
- * below a parent made elsewhere) starts empty.  The maker writes CPUs,
- * then nodes, then clone_children, so a cloned leaf has both.  */
+ * that was there gets the CPUs and nodes it lacks (clone_children is its
+ * maker's to set): its maker may not have filled it yet, and a
+ * container's cgroup made before clone_children was set (or below a
+ * parent made elsewhere) starts empty.  The maker writes CPUs, then
+ * nodes, then clone_children, so a cloned leaf has both.  */
 static int
 v1_init_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *rel,
                bool leaf, bool made, mc_error_t *err)

@@ -14,6 +14,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,7 +114,7 @@ mc_backup_export (struct mc_store *s, const char *name, const char *path, bool i
   else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
     fd = openat (dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    return mc_make_error (err, errno, "create `%s/%s`", dir, unnamed ? "(an unnamed file)" : tmp);
+    return mc_make_error (err, errno, "create a file in `%s`", dir);
   w = mc_tar_writer_open (fd, true, err);
   ret = w ? 0 : -1;
   if (ret == 0)
@@ -330,7 +331,8 @@ mc_backup_import (struct mc_store *s, const char *path, const char *label, const
   if ((cfd = mc_containers_dir (s, err)) < 0)
     return -1;
   tmp = xasprintf (".tmp-import-%d", (int) getpid ());
-  if (mkdirat (cfd, tmp, 0700) < 0 || (tdir = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+  if (mkdirat (cfd, tmp, 0700) < 0 || (tdir = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
+      || flock (tdir, LOCK_EX) < 0)
     return mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   ret = mc_source_init (&src, in, label, NULL, -1, err);
   if (ret == 0)

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -432,15 +433,15 @@ mc_snapshot_restore (struct mc_store *s, const char *name, const char *snap, mc_
   json_object_set (cfg, "last_used_at", json_object_get (cur, "last_used_at"));
   json_object_set (json_object_get (cfg, "config"), "volatile.uuid",
                    json_object_get (json_object_get (cur, "config"), "volatile.uuid"));
-  /* From the swap until the config is saved, the layer and the config
-   * disagree: the mark, durable before the swap, says so to whoever
-   * takes the lock next (mc_snapshot_recover).  */
-  if (mc_write_file_atomic_at (cdir, RESTORE_MARK, snap, strlen (snap), 0600, err) < 0)
-    return mc_error_prefix (err, "restore `%s/%s`", name, snap);
   tmp = xasprintf (".tmp-restore-%d", (int) getpid ());
   (void) mc_rm_rf_at (cdir, tmp, &e2);
   mc_error_release (&e2);
   ret = mc_copy_tree (fd, "upper", cdir, tmp, err);
+  /* From the swap until the config is saved, the layer and the config
+   * disagree: the mark, durable before the swap, says so to whoever
+   * takes the lock next (mc_snapshot_recover).  */
+  if (ret == 0)
+    ret = mc_write_file_atomic_at (cdir, RESTORE_MARK, snap, strlen (snap), 0600, err);
   if (ret == 0 && renameat2 (cdir, tmp, cdir, "upper", RENAME_EXCHANGE) < 0)
     ret = mc_make_error (err, errno, "swap in the restored layer");
   if (ret == 0)
@@ -472,7 +473,7 @@ mc_snapshot_recover (struct mc_store *s, const char *name, mc_error_t *err)
 {
   cleanup_close int cdir = mc_container_open_dir (s, name, err);
   cleanup_free char *mark = NULL, *snap = NULL;
-  cleanup_close int sfd = -1;
+  cleanup_close int sfd = -1, snapfd = -1;
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   mc_error_t e = NULL;
@@ -507,13 +508,22 @@ mc_snapshot_recover (struct mc_store *s, const char *name, mc_error_t *err)
       if (mc_thaw (&f, 0, err) < 0)
         return -1;
     }
-  /* A restore left between its swap and its config: done again.  */
+  /* A restore left between its swap and its config: done again (it
+   * stopped the container first; every start takes the lock, and so
+   * comes here, before it runs).  */
   if (mc_read_file_at (cdir, RESTORE_MARK, 4096, &snap, &len, &e) < 0)
     {
       bool none = e->status == ENOENT;
 
       mc_error_release (&e);
       return none ? 0 : mc_make_error (err, EIO, "read `%s` of container `%s`", RESTORE_MARK, name);
+    }
+  if (mc_snapshot_name_validate (snap, &e) < 0 || (snapfd = open_snapshot (s, name, snap, &e)) < 0)
+    {
+      /* Nothing to finish it from: said once, and dropped.  */
+      (void) unlinkat (cdir, RESTORE_MARK, 0);
+      mc_error_propagate (err, &e);
+      return mc_error_prefix (err, "the interrupted restore of `%s` cannot be finished", name);
     }
   return mc_snapshot_restore (s, name, snap, err);
 }
@@ -596,7 +606,8 @@ mc_container_copy (struct mc_store *s, const struct mc_copy_request *req, mc_err
   if ((cfg = copy_config (s, req, snapfd, err)) == NULL)
     return -1;
   tmp = xasprintf (".tmp-create-%s-%d", req->dst, (int) getpid ());
-  if (mkdirat (cfd, tmp, 0700) < 0 || (dst = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+  if (mkdirat (cfd, tmp, 0700) < 0 || (dst = openat (cfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
+      || flock (dst, LOCK_EX) < 0)
     ret = mc_make_error (err, errno, "mkdir `%s/containers/%s`", s->root, tmp);
   if (ret == 0 && snapfd >= 0)
     ret = mc_copy_tree (snapfd, "upper", dst, "upper", err);

@@ -677,23 +677,36 @@ finish_interrupted_creates (struct mc_store *s)
       mc_error_t e = NULL;
       size_t len;
 
-      if (!mc_str_has_prefix (de->d_name, CREATING) || mc_network_name_validate (name, &e) < 0)
+      char expect[16];
+      bool done = false;
+
+      /* (a `.creating-NAME.tmp-PID` is the atomic write's own temp file) */
+      if (!mc_str_has_prefix (de->d_name, CREATING) || strstr (name, ".tmp-") != NULL
+          || mc_network_name_validate (name, &e) < 0)
         {
           mc_error_release (&e);
           continue;
         }
-      if (!mc_network_exists (s, name) && mc_read_file_at (dfd, de->d_name, 64, &bridge, &len, &e) == 0
-          && mc_nl_open (&nl, &e) == 0)
+      if (mc_network_exists (s, name))
+        done = true; /* saved: the create got through */
+      else if (mc_read_file_at (dfd, de->d_name, 64, &bridge, &len, &e) == 0
+               && mc_network_bridge_name (name, expect, &e) == 0 && strcmp (bridge, expect) == 0
+               && mc_nl_open (&nl, &e) == 0)
         {
+          /* Only the bridge NAME's create makes (its name from the state
+           * id), and only under the networks lock we hold.  */
           mc_dnsmasq_stop (s, name, true);
           if (mc_nl_link_index (&nl, bridge, &e) > 0)
             remove_bridge (&nl, bridge);
           mc_nl_close (&nl);
           if (sync_firewall (s, name, NULL, &e) < 0)
             mc_error_release (&e);
+          done = true;
         }
       mc_error_release (&e);
-      (void) unlinkat (dfd, de->d_name, 0);
+      /* Kept when the roll back could not run: the next command tries. */
+      if (done)
+        (void) unlinkat (dfd, de->d_name, 0);
     }
 }
 

@@ -3,6 +3,8 @@
 # or fails with one clear line, and the end state is one that some order
 # of the same commands, one after the other, could have left.
 
+# (STARTED_PIDS is per test: teardown reads it in the same subshell)
+# shellcheck disable=SC2030,SC2031
 load helpers
 
 @test "50 parallel launches on a fresh host: all 50 run, each in its own cgroup" {
@@ -121,6 +123,7 @@ assert_clear_failures() {
     held create-populated launch busybox x1
     "$MINICTR_BIN" image delete busybox >"$WORK/delete.out" 2>&1 3>&- &
     local dpid=$!
+    export STARTED_PIDS="${STARTED_PIDS:-} $dpid"
     blocked_or_gone "$dpid"
     release create-populated
     wait_held
@@ -138,6 +141,7 @@ assert_clear_failures() {
     held image-delete-checked image delete busybox
     "$MINICTR_BIN" launch busybox x1 >"$WORK/launch.out" 2>&1 3>&- &
     local lpid=$!
+    export STARTED_PIDS="${STARTED_PIDS:-} $lpid"
     blocked_or_gone "$lpid"
     release image-delete-checked
     wait_held

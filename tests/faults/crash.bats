@@ -85,9 +85,15 @@ monitor_killed_in_launch() {
 @test "start killed while it waits for the monitor: the container comes up anyway" {
     mc init busybox x1
     crash_at start-awaiting start x1
+    # The monitor goes on alone: until it has started the container.
+    local _
+    for _ in $(seq 600); do
+        [ -e "/run/minictr-$(state_id)/x1/booted" ] && break
+        sleep 0.05
+    done
     assert_consistent
-    assert_equal "$(mc exec x1 -- cat /etc/hostname)" x1
     assert_equal "$(status_of x1)" Running
+    assert_equal "$(mc exec x1 -- cat /etc/hostname)" x1
 }
 
 @test "stop killed after its signal: the container stops, the next start works" {
@@ -111,10 +117,12 @@ monitor_killed_in_launch() {
         "$MINICTR_BIN" launch busybox x1 -c limits.memory=64MiB
     "$MINICTR_BIN" stop x1 --force >"$WORK/stop.out" 2>&1 3>&- &
     stop_pid=$!
+    export STARTED_PIDS="${STARTED_PIDS:-} $stop_pid"
     for _ in $(seq 600); do
         [ -s "$WORK/stops/monitor-exited" ] && break
         sleep 0.05
     done
+    [ -s "$WORK/stops/monitor-exited" ] || fail "the monitor never reached monitor-exited: $(cat "$WORK/stop.out")"
     mon=$(cat "$WORK/stops/monitor-exited")
     kill -KILL "$mon"
     wait_gone "$mon"

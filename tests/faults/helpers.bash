@@ -4,6 +4,20 @@
 
 load ../integration/helpers
 
+# The integration suites' teardown, run after every process still held
+# at a step of the test hook is let go (one left waiting on its FIFO
+# would outlive the test).
+eval "integration_$(declare -f teardown)"
+teardown() {
+    local fifo
+    for fifo in "${WORK:-/nonexistent}"/stops/*.go; do
+        [ -p "$fifo" ] || continue
+        # shellcheck disable=SC2016 # $1 is the inner shell's
+        timeout 2 bash -c 'echo >"$1"' _ "$fifo" 2>/dev/null || true
+    done
+    integration_teardown
+}
+
 # parallel OUT < LINES: run each line of stdin as one minictr command (its
 # arguments, split on blanks), all at once: every one waits on a shared
 # flock(1) of OUT/.go that this shell holds exclusively until all have
