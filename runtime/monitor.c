@@ -446,24 +446,10 @@ finish (struct monitor *m)
 /* <run dir>/NAME/booted: the start got as far as its report, for a CLI
  * whose monitor dies before it hears the report (booted_without_report).
  * It goes with the run dir.  */
-static char *
-booted_mark (const char *name)
-{
-  mc_error_t e = NULL;
-  char *dir = mc_state_dir_of (name, false, &e), *path;
-
-  mc_error_release (&e);
-  if (dir == NULL)
-    return NULL;
-  path = xasprintf ("%s/booted", dir);
-  free (dir);
-  return path;
-}
-
 static void
 mark_booted (struct monitor *m)
 {
-  cleanup_free char *path = booted_mark (m->spec.name);
+  cleanup_free char *path = mc_state_file_of (m->spec.name, "booted", false);
   int fd;
 
   if (path && (fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
@@ -989,7 +975,7 @@ booted_without_report (const char *name)
   enum mc_status status = MC_STATUS_STOPPED;
   mc_error_t e = NULL;
 
-  if ((mark = booted_mark (name)) == NULL || access (mark, F_OK) < 0)
+  if ((mark = mc_state_file_of (name, "booted", false)) == NULL || access (mark, F_OK) < 0)
     return false;
   if (mc_container_status (name, &st, &status, &e) < 0)
     mc_error_release (&e);
@@ -1032,22 +1018,13 @@ fork_monitor (struct monitor *m, mc_error_t *err)
 /* <run dir>/NAME/apply-template: the create or copy templates are still
  * to be applied (volatile.apply_template's value), for a start whose
  * boot failed where its config could not be put back (a full disk).  */
-static char *
-template_mark (const char *name, bool create)
-{
-  cleanup_free char *dir = NULL;
-  mc_error_t e = NULL;
-
-  dir = mc_state_dir_of (name, create, &e);
-  mc_error_release (&e);
-  return dir ? xasprintf ("%s/apply-template", dir) : NULL;
-}
+#define TEMPLATE_MARK "apply-template"
 
 /* While the monitor boots, the CLI saves the config of a started
  * container (create/copy templates applied, last_used_at now): that
  * write is then off the start's critical path.  A failed boot puts the
  * old config back; where it cannot (a full disk), the templates still
- * due are kept in the run dir (template_mark) for the next start.  The
+ * due are kept in the run dir (TEMPLATE_MARK) for the next start.  The
  * monitor does not touch the config meanwhile: it removes an ephemeral
  * container only under the lock that we hold.  */
 static int
@@ -1055,7 +1032,7 @@ await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc
 {
   json_t *before = json_deep_copy (cfg);
   const char *tmpl = json_string_value (json_object_get (json_object_get (before, "config"), "volatile.apply_template"));
-  cleanup_free char *mark = template_mark (name, false);
+  cleanup_free char *mark = mc_state_file_of (name, TEMPLATE_MARK, false);
   mc_error_t boot_err = NULL;
   int saved, r;
 
@@ -1079,7 +1056,7 @@ await_boot (struct mc_store *s, const char *name, json_t *cfg, int report_fd, mc
       /* (the monitor has removed the run dir: made again for the mark;
          a delete removes it) */
       free (mark);
-      if (tmpl && (mark = template_mark (name, true)) != NULL)
+      if (tmpl && (mark = mc_state_file_of (name, TEMPLATE_MARK, true)) != NULL)
         (void) mc_write_file_atomic_at (AT_FDCWD, mark, tmpl, strlen (tmpl), 0600, err);
       mc_error_release (err);
     }
@@ -1131,7 +1108,7 @@ before_start (const char *name, json_t *cfg)
   mark = xasprintf ("%s/snapshot-freeze", dir);
   (void) unlink (mark);
   free (mark);
-  mark = xasprintf ("%s/apply-template", dir);
+  mark = xasprintf ("%s/" TEMPLATE_MARK, dir);
   if (mc_read_file_at (AT_FDCWD, mark, 256, &tmpl, &len, &e) == 0)
     json_object_set_new (json_object_get (cfg, "config"), "volatile.apply_template", json_string (tmpl));
   mc_error_release (&e);

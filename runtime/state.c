@@ -73,6 +73,16 @@ mc_state_dir_of (const char *name, bool create, mc_error_t *err)
   return dir;
 }
 
+char *
+mc_state_file_of (const char *name, const char *file, bool create)
+{
+  mc_error_t e = NULL;
+  cleanup_free char *dir = mc_state_dir_of (name, create, &e);
+
+  mc_error_release (&e);
+  return dir ? xasprintf ("%s/%s", dir, file) : NULL;
+}
+
 int
 mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t *err)
 {

@@ -44,6 +44,10 @@ bool mc_proc_own_userns (pid_t pid);
 
 /* <run dir>/NAME, created on demand; the returned path is malloc'ed.  */
 char *mc_state_dir_of (const char *name, bool create, mc_error_t *err);
+/* <run dir>/NAME/FILE (malloc'ed; NULL without a run dir): the marks a
+ * run leaves beside its state (`booted`, `snapshot-freeze`,
+ * `apply-template`; docs/RELIABILITY.md).  CREATE makes NAME's dir.  */
+char *mc_state_file_of (const char *name, const char *file, bool create);
 
 int mc_state_write (const char *name, const struct mc_run_state *st, mc_error_t *err);
 /* 1 and *ST filled when a state file exists, 0 when none.  */

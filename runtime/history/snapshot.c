@@ -68,19 +68,7 @@ open_snapshot (struct mc_store *s, const char *name, const char *snap, mc_error_
 /* ---- freezing a running container for a consistent copy -------------- */
 
 /* <run dir>/NAME/snapshot-freeze: NAME was frozen by us for a copy.  */
-static char *
-freeze_mark (const char *name)
-{
-  mc_error_t e = NULL;
-  char *dir = mc_state_dir_of (name, false, &e), *path;
-
-  mc_error_release (&e);
-  if (dir == NULL)
-    return NULL;
-  path = xasprintf ("%s/snapshot-freeze", dir);
-  free (dir);
-  return path;
-}
+#define FREEZE_MARK "snapshot-freeze"
 
 int
 mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
@@ -102,7 +90,7 @@ mc_freeze_if_running (const char *name, struct mc_freeze *f, mc_error_t *err)
   /* Marked before it is frozen, unmarked once thawed: should we be
    * killed in between, the next command under the lock thaws it
    * (mc_snapshot_recover).  It goes with the run dir at the stop.  */
-  if ((mark = freeze_mark (name)) != NULL
+  if ((mark = mc_state_file_of (name, FREEZE_MARK, false)) != NULL
       && (fd = open (mark, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
     close (fd);
   if (mc_cgroup_freeze (f->cg, true, err) < 0)
@@ -494,7 +482,7 @@ mc_snapshot_recover (struct mc_store *s, const char *name, mc_error_t *err)
       if (mc_str_has_prefix (de->d_name, ".tmp-") && mc_rm_rf_at (sfd, de->d_name, &e) < 0)
         mc_error_release (&e);
   /* Left frozen by a snapshot: thawed.  */
-  if ((mark = freeze_mark (name)) != NULL && access (mark, F_OK) == 0)
+  if ((mark = mc_state_file_of (name, FREEZE_MARK, false)) != NULL && access (mark, F_OK) == 0)
     {
       struct mc_freeze f = { NULL, true, steal_pointer (&mark) };
 

@@ -92,16 +92,6 @@ wait_held() {
     wait "$HELD_PID" || HELD_RC=$?
 }
 
-# gone PID: until PID (not our child) has ended.
-wait_gone() {
-    local _
-    for _ in $(seq 600); do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    fail "process $1 did not end"
-}
-
 # The container's cgroup in the hierarchy that has `memory.max` (cgroup2)
 # or `memory.limit_in_bytes` (cgroup1) and the value it holds.
 memory_limit_of() {

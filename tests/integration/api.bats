@@ -1005,16 +1005,6 @@ wait_for_file() {
     fail "$1 never appeared"
 }
 
-# gone PID: until PID (not our child) has ended.
-wait_gone() {
-    local _
-    for _ in $(seq 600); do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    fail "process $1 did not end"
-}
-
 @test "the server killed during an image import (mid-upload, mid-operation) and during an exec: the store stays consistent, containers untouched, the next server works" {
     local d init images spool child cpid fp _
     mc launch busybox k1

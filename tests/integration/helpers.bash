@@ -426,6 +426,16 @@ host_leftovers() {
     return 0
 }
 
+# wait_gone PID: until PID (not our child) has ended.
+wait_gone() {
+    local _
+    for _ in $(seq 600); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    fail "process $1 did not end"
+}
+
 # Stop whatever a test left running in its state dir (by PID, ours only).
 stop_all_containers() {
     local n running
