@@ -15,6 +15,10 @@ teardown() {
         # shellcheck disable=SC2016 # $1 is the inner shell's
         timeout 2 bash -c 'echo >"$1"' _ "$fifo" 2>/dev/null || true
     done
+    # Containers, then networks, before a state dir on a filesystem of
+    # the test's own (full-disk.bats) is unmounted by the teardown.
+    stop_all_containers
+    delete_networks
     integration_teardown
 }
 
