@@ -56,10 +56,11 @@ struct mc_cgroup_ops
   bool (*wants) (const struct mc_cg_hier *h);
   /* Set up REL, a level of H; LEAF when it is NAME itself rather than a
    * PARENT level.  MADE: this process has just created it.  Otherwise it
-   * was there: made by a command running at the same time, which may not
-   * have set it up yet, or by one killed before it did.  Then only what
-   * is missing is set (the same values the maker writes), never anything
-   * a level that is set up already holds.  */
+   * was there: a parent level named as minictr's own (made by a command
+   * running at the same time, which may not have set it up yet, or by one
+   * killed before it did), or NAME reused.  Then only what is missing is
+   * set (the same values the maker writes), never anything a level that
+   * is set up already holds.  */
   int (*init_level) (struct mc_cgroup *cg, struct mc_cg_hier *h,
                      const char *rel, bool leaf, bool made, mc_error_t *err);
   /* The hierarchy whose files CONTROLLER's files are in, or NULL.  */

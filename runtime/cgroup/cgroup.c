@@ -1028,9 +1028,24 @@ check_unused (struct mc_cg_hier *h, mc_error_t *err)
   return 0;
 }
 
-/* LEVEL of H: made, or found there and set up where it is not yet.  A
- * reused NAME is set up too: a launch killed between its mkdir and its
- * setup leaves it empty.  */
+/* Whether LEVEL is named as minictr names the parent it makes itself
+ * (`minictr-ID`, or `minictr` for the default state dir: paths.c): one
+ * found there was made by another minictr
+ * command (running now, or killed before it set it up), so it is set up
+ * where it lacks something.  Any other level found there (a parent the
+ * user named, a login session's scope) is not ours to change.  */
+static bool
+level_is_ours (const char *level)
+{
+  const char *base = strrchr (level, '/');
+
+  base = base ? base + 1 : level;
+  return strcmp (base, "minictr") == 0 || mc_str_has_prefix (base, "minictr-");
+}
+
+/* LEVEL of H: made, or found there and, if ours, set up where it is not
+ * yet.  A reused NAME is set up too: a launch killed between its mkdir
+ * and its setup leaves it empty.  */
 static int
 create_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *level,
               bool leaf, struct made_list *made, bool *reused, mc_error_t *err)
@@ -1045,7 +1060,7 @@ create_level (struct mc_cgroup *cg, struct mc_cg_hier *h, const char *level,
   if (!leaf)
     {
       mc_test_point ("cgroup-parent-exists");
-      return cg->ops->init_level (cg, h, level, false, false, err);
+      return level_is_ours (level) ? cg->ops->init_level (cg, h, level, false, false, err) : 0;
     }
   *reused = true;
   if (check_unused (h, err) < 0)
