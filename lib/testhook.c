@@ -48,3 +48,16 @@ mc_test_point (const char *step)
     ;
   close (fd);
 }
+
+void
+mc_test_point_of (const char *prefix, const char *name)
+{
+  const char *want = getenv ("MINICTR_TEST_STOP_AT");
+  size_t n = strlen (prefix);
+  char step[256];
+
+  if (want == NULL || strncmp (want, prefix, n) != 0 || strcmp (want + n, name) != 0
+      || snprintf (step, sizeof (step), "%s%s", prefix, name) >= (int) sizeof (step))
+    return;
+  mc_test_point (step);
+}

@@ -13,4 +13,8 @@
 
 void mc_test_point (const char *step);
 
+/* The step PREFIX NAME ("cgroup-opened-" "cgroup.kill"), put together
+ * only when a test asks for it.  */
+void mc_test_point_of (const char *prefix, const char *name);
+
 #endif

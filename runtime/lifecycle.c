@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #define MONITOR_WAIT_MS 10000
+#define SCOPE_TRIM_WAIT_MS 5000
 
 static int
 open_cgroup (const char *name, struct mc_cgroup **cg, mc_error_t *err)
@@ -212,12 +213,23 @@ cleanup_after_monitor (struct mc_store *s, const char *name, mc_error_t *err)
   mc_error_release (&e);
   if (mc_container_cgroup_open (name, &cg, &e) == 0)
     {
-      if (mc_cgroup_kill (cg, err) < 0 || mc_cgroup_destroy (cg, err) < 0)
+      if (mc_cgroup_kill (cg, err) < 0)
         {
           mc_cgroup_free (cg);
           return -1;
         }
-      (void) mc_cgroup_remove_parent_of (cg, &e);
+      /* In the monitor's systemd scope, now empty, the tree is systemd's
+       * to remove: ours racing with it would leave the scope's cgroup
+       * behind.  Ours are for a scope it has not removed.  */
+      if (!mc_cgroup_wait_scope_trimmed (cg, SCOPE_TRIM_WAIT_MS))
+        {
+          if (mc_cgroup_destroy (cg, err) < 0)
+            {
+              mc_cgroup_free (cg);
+              return -1;
+            }
+          (void) mc_cgroup_remove_parent_of (cg, &e);
+        }
       mc_cgroup_free (cg);
     }
   else

@@ -226,7 +226,7 @@ run_fuzz() {
 run_vm() {
     local flavour=$1 status suites list
     if [ "$flavour" = systemd ]; then
-        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/integration/runc.bats tests/security tests/faults/concurrency.bats tests/faults/crash.bats tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
+        list=${MINICTR_VM_SYSTEMD_SUITES:-tests/vm/systemd-host.bats tests/integration/cli.bats tests/integration/container.bats tests/integration/exec.bats tests/integration/config.bats tests/integration/snapshot.bats tests/integration/network.bats tests/integration/proxy.bats tests/integration/systemd.bats tests/integration/ansible.bats tests/integration/runc.bats tests/security tests/faults/concurrency.bats tests/faults/crash.bats tests/faults/loss.bats tests/vm/dumpable.bats tests/vm/reboot.bats tests/vm/reboot.after-reboot.bats}
     else
         list=${MINICTR_VM_SUITES:-tests/vm/cgroup2.bats tests/vm/placement.bats tests/integration/config.bats tests/security tests/faults/cgroup-parent.bats tests/faults/concurrency.bats tests/faults/loss.bats tests/faults/crash.bats tests/vm/dumpable.bats}
     fi

@@ -84,11 +84,14 @@ bool mc_cg_list_has (const char *list, char sep, const char *word);
 char *mc_cg_dirname (const char *rel);
 
 /* Write VALUE to REL/FILE of H (O_WRONLY, never O_CREAT).  REL "" is the
- * mount root.  Errors name the absolute path.  */
+ * mount root.  Errors name the absolute path; a cgroup removed between
+ * the open and the write fails with ENOENT, as at the open.  The test
+ * hook's step `cgroup-opened-FILE` (lib/testhook.h) is between the two. */
 int mc_cg_write_at (struct mc_cg_hier *h, const char *rel, const char *file,
                     const char *value, mc_error_t *err);
 
-/* Read REL/FILE of H whole, NUL-terminated, trailing newline dropped.  */
+/* Read REL/FILE of H whole, NUL-terminated, trailing newline dropped; a
+ * cgroup removed meanwhile fails with ENOENT.  */
 int mc_cg_read_at (struct mc_cg_hier *h, const char *rel, const char *file,
                    char **out, mc_error_t *err);
 

@@ -108,6 +108,16 @@ cg_error (mc_error_t *err, int status, const char *what,
 
 /* ---- file access ------------------------------------------------------ */
 
+/* kernfs answers ENODEV on a file of a cgroup removed since the file was
+ * opened (the monitor's cleanup, or a systemd host trimming an empty
+ * scope, racing with us): to callers that is a cgroup that is gone, as
+ * ENOENT is at the open.  */
+static int
+gone_as_enoent (int status)
+{
+  return status == ENODEV ? ENOENT : status;
+}
+
 int
 mc_cg_write_at (struct mc_cg_hier *h, const char *rel, const char *file,
                 const char *value, mc_error_t *err)
@@ -120,8 +130,9 @@ mc_cg_write_at (struct mc_cg_hier *h, const char *rel, const char *file,
   fd = openat (h->mountfd, sub, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return cg_error (err, errno, "open", h, sub);
+  mc_test_point_of ("cgroup-opened-", file);
   if (mc_write_all (fd, value, strlen (value)) < 0)
-    return cg_error (err, errno, "write", h, sub);
+    return cg_error (err, gone_as_enoent (errno), "write", h, sub);
   return 0;
 }
 
@@ -139,7 +150,10 @@ mc_cg_read_at (struct mc_cg_hier *h, const char *rel, const char *file,
     return cg_error (err, errno, "open", h, sub);
   shown = xasprintf ("%s/%s", h->mountpoint, sub);
   if (mc_read_fd (fd, shown, CG_FILE_MAX, out, &len, err) < 0)
-    return -1;
+    {
+      (*err)->status = gone_as_enoent ((*err)->status);
+      return -1;
+    }
   if (len > 0 && (*out)[len - 1] == '\n')
     (*out)[len - 1] = '\0';
   return 0;
@@ -1312,7 +1326,7 @@ mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err)
 {
   if (cg->ops->kill (cg, err) < 0 || wait_empty (cg, err) < 0)
     {
-      if ((*err)->status == ENOENT && vanished (cg))
+      if (gone_as_enoent ((*err)->status) == ENOENT && vanished (cg))
         {
           mc_error_release (err);
           return 0;
@@ -1621,6 +1635,39 @@ int
 mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err)
 {
   return remove_parent_placed (cg->placement, cg->parent, err);
+}
+
+bool
+mc_cgroup_wait_scope_trimmed (struct mc_cgroup *cg, int ms)
+{
+  struct mc_cg_hier *h = &cg->hier[0];
+  const char *last;
+  struct timespec end;
+
+  if (cg->layout != MC_CGROUP_V2 || cg->n_hier != 1 || *h->base == '\0')
+    return false;
+  last = strrchr (h->base, '/');
+  last = last ? last + 1 : h->base;
+  if (strlen (last) <= strlen (".scope") || strcmp (last + strlen (last) - strlen (".scope"), ".scope") != 0)
+    return false;
+  deadline_in (&end, ms);
+  for (;;)
+    {
+      cleanup_free char *events = NULL;
+      mc_error_t e = NULL;
+      struct stat st;
+
+      if (fstatat (h->mountfd, h->base, &st, 0) < 0 && errno == ENOENT)
+        return true;
+      /* Processes of someone else's in it: it stays.  */
+      if (mc_cg_read_at (h, h->base, "cgroup.events", &events, &e) == 0
+          && strstr (events, "populated 0") == NULL)
+        return false;
+      mc_error_release (&e);
+      if (deadline_passed (&end))
+        return false;
+      nap ();
+    }
 }
 
 char *

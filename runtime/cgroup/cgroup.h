@@ -191,6 +191,15 @@ int mc_cgroup_remove_parent_placed (const char *placement, const char *parent, m
 /* The same for the parent CG was opened below, where CG was placed.  */
 int mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err);
 
+/* Pure cgroup2, where CG was placed below a systemd scope (the monitor's
+ * own, minictr-ID-NAME.scope): whether that scope's cgroup is gone,
+ * waiting up to MS for systemd to remove it.  systemd removes a scope's
+ * whole tree once nothing runs in it; a process removing cgroups of that
+ * tree meanwhile can make its rmdir of the scope fail (EBUSY), and the
+ * scope's cgroup then stays behind with no unit.  False at once when CG
+ * is not below a scope or the scope still holds processes.  */
+bool mc_cgroup_wait_scope_trimmed (struct mc_cgroup *cg, int ms);
+
 /* Absolute path of the cgroup in the hierarchy owning CONTROLLER
  * ("memory", "freezer", "name=systemd" or "systemd"; "" = the cgroup2 one,
  * also on hybrid hosts).  NULL when there is no such hierarchy.  */

@@ -68,6 +68,59 @@ monitor_of() {
     assert_output ''
 }
 
+@test "a cgroup removed between the open and the write of the file that kills it (systemd trimming the scope, or the monitor's cleanup, racing a stop): the stop succeeds" {
+    local pid mon cg file pin="" scope d
+    import_busybox
+    mc launch busybox k1
+    pid=$(init_pid k1)
+    # What the kill writes first: cgroup2's cgroup.kill, cgroup1's
+    # freezer.state (it freezes, then kills).
+    file=freezer.state
+    [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && file=cgroup.kill
+    cg=$(ctr_cgroups k1)
+    [ -n "$cg" ] || fail "no cgroup for k1"
+    if [[ $cg == *.scope/payload/k1 ]]; then
+        # In a systemd scope: a process of ours in it keeps systemd from
+        # removing the scope (and the container's cgroup below it) once
+        # the init is gone, as it otherwise may before the stop opens it.
+        scope=${cg%/payload/k1}
+        sleep 600 3>&- &
+        pin=$!
+        export STARTED_PIDS="${STARTED_PIDS:-} $pin"
+        echo "$pin" >"$scope/monitor/cgroup.procs"
+    fi
+    # With its monitor gone, the stop cleans up after it: it kills what
+    # is left in the cgroup, and is held with the file open.
+    mon=$(monitor_of k1)
+    kill -KILL "$mon"
+    wait_gone "$mon"
+    held "cgroup-opened-$file" stop k1 --force
+    wait_gone "$pid"
+    # Now the cgroup goes, as when systemd trims the scope the init left
+    # empty, or the monitor's own cleanup wins the race: the write then
+    # fails with ENODEV.
+    for d in $cg; do
+        find "$d" -depth -type d -exec rmdir {} +
+        [ ! -e "$d" ] || fail "$d is still there"
+    done
+    release "cgroup-opened-$file"
+    wait_held
+    [ "$HELD_RC" = 0 ] || fail "the stop failed ($HELD_RC): $(cat "$WORK/held.out")"
+    assert_equal "$(cat "$WORK/held.out")" ''
+    assert_equal "$(status_of k1)" Stopped
+    if [ -n "$pin" ]; then
+        kill "$pin"
+        wait "$pin" || true
+    fi
+    run host_leftovers
+    assert_output ''
+    mc start k1
+    assert_equal "$(mc exec k1 -- cat /etc/hostname)" k1
+    mc delete --force k1
+    run host_leftovers
+    assert_output ''
+}
+
 @test "a host reboot (every process killed, the run dir and cgroups wiped): list says Stopped, start works, admin boot brings back the autostart ones" {
     local n pids=() id
     import_busybox
