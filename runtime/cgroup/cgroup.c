@@ -111,11 +111,14 @@ cg_error (mc_error_t *err, int status, const char *what,
 /* kernfs answers ENODEV on a file of a cgroup removed since the file was
  * opened (the monitor's cleanup, or a systemd host trimming an empty
  * scope, racing with us): to callers that is a cgroup that is gone, as
- * ENOENT is at the open.  */
+ * ENOENT is at the open.  Only when SUB is gone indeed: some files answer
+ * ENODEV for what was written (io.max, rdma.max: no such device).  */
 static int
-gone_as_enoent (int status)
+gone_as_enoent (int status, struct mc_cg_hier *h, const char *sub)
 {
-  return status == ENODEV ? ENOENT : status;
+  if (status == ENODEV && faccessat (h->mountfd, sub, F_OK, 0) < 0 && errno == ENOENT)
+    return ENOENT;
+  return status;
 }
 
 int
@@ -132,7 +135,7 @@ mc_cg_write_at (struct mc_cg_hier *h, const char *rel, const char *file,
     return cg_error (err, errno, "open", h, sub);
   mc_test_point_of ("cgroup-opened-", file);
   if (mc_write_all (fd, value, strlen (value)) < 0)
-    return cg_error (err, gone_as_enoent (errno), "write", h, sub);
+    return cg_error (err, gone_as_enoent (errno, h, sub), "write", h, sub);
   return 0;
 }
 
@@ -151,7 +154,8 @@ mc_cg_read_at (struct mc_cg_hier *h, const char *rel, const char *file,
   shown = xasprintf ("%s/%s", h->mountpoint, sub);
   if (mc_read_fd (fd, shown, CG_FILE_MAX, out, &len, err) < 0)
     {
-      (*err)->status = gone_as_enoent ((*err)->status);
+      if (err && *err)
+        (*err)->status = gone_as_enoent ((*err)->status, h, sub);
       return -1;
     }
   if (len > 0 && (*out)[len - 1] == '\n')
@@ -1326,7 +1330,7 @@ mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err)
 {
   if (cg->ops->kill (cg, err) < 0 || wait_empty (cg, err) < 0)
     {
-      if (gone_as_enoent ((*err)->status) == ENOENT && vanished (cg))
+      if (((*err)->status == ENOENT || (*err)->status == ENODEV) && vanished (cg))
         {
           mc_error_release (err);
           return 0;
@@ -1641,14 +1645,22 @@ bool
 mc_cgroup_wait_scope_trimmed (struct mc_cgroup *cg, int ms)
 {
   struct mc_cg_hier *h = &cg->hier[0];
+  size_t n = strlen (h->base);
   const char *last;
   struct timespec end;
 
-  if (cg->layout != MC_CGROUP_V2 || cg->n_hier != 1 || *h->base == '\0')
+  /* Only minictr's own scope, minictr-*.scope, with the container's
+   * cgroup at BASE/payload/NAME: the monitor's, which nothing else uses.
+   * (Another scope, a login session's, may hold the starting command's
+   * cgroup while the container is elsewhere, below an absolute parent.) */
+  if (cg->layout != MC_CGROUP_V2 || cg->n_hier != 1 || n == 0 || h->rel == NULL
+      || strcmp (cg->parent, "payload") != 0 || strncmp (h->rel, h->base, n) != 0
+      || strncmp (h->rel + n, "/payload/", strlen ("/payload/")) != 0)
     return false;
   last = strrchr (h->base, '/');
   last = last ? last + 1 : h->base;
-  if (strlen (last) <= strlen (".scope") || strcmp (last + strlen (last) - strlen (".scope"), ".scope") != 0)
+  if (strncmp (last, "minictr-", strlen ("minictr-")) != 0 || strlen (last) <= strlen (".scope")
+      || strcmp (last + strlen (last) - strlen (".scope"), ".scope") != 0)
     return false;
   deadline_in (&end, ms);
   for (;;)

@@ -73,12 +73,16 @@ monitor_of() {
     import_busybox
     mc launch busybox k1
     pid=$(init_pid k1)
-    # What the kill writes first: cgroup2's cgroup.kill, cgroup1's
-    # freezer.state (it freezes, then kills).
-    file=freezer.state
-    [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && file=cgroup.kill
     cg=$(ctr_cgroups k1)
     [ -n "$cg" ] || fail "no cgroup for k1"
+    # What the kill writes first: cgroup2's cgroup.kill (before Linux
+    # 5.14, cgroup.freeze), cgroup1's freezer.state (it freezes, then
+    # kills).
+    file=freezer.state
+    if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        file=cgroup.freeze
+        [ -e "$cg/cgroup.kill" ] && file=cgroup.kill
+    fi
     if [[ $cg == *.scope/payload/k1 ]]; then
         # In a systemd scope: a process of ours in it keeps systemd from
         # removing the scope (and the container's cgroup below it) once

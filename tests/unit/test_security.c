@@ -551,6 +551,7 @@ compat_signal (long nr, bool filter)
   assert_true (pid >= 0);
   if (pid == 0)
     {
+      fail_fd = STDERR_FILENO;
       default_fatal_signals ();
       if (filter)
         apply_default_or_die ();
