@@ -268,9 +268,9 @@ place (struct monitor *m, mc_error_t *err)
   unit = xasprintf ("%s-%s.scope", parent, m->spec.name);
   what = xasprintf ("minictr container %s", m->spec.name);
   if (mc_systemd_scope_enter (unit, what, err) < 0
-      || mc_cgroup_split_self ("monitor", &m->placement, err) < 0)
+      || mc_cgroup_split_self (MC_SCOPE_MONITOR, &m->placement, err) < 0)
     return -1;
-  m->cg_parent = "payload";
+  m->cg_parent = MC_SCOPE_PAYLOAD;
   return 0;
 }
 

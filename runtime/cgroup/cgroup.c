@@ -1330,7 +1330,7 @@ mc_cgroup_kill (struct mc_cgroup *cg, mc_error_t *err)
 {
   if (cg->ops->kill (cg, err) < 0 || wait_empty (cg, err) < 0)
     {
-      if (((*err)->status == ENOENT || (*err)->status == ENODEV) && vanished (cg))
+      if ((*err)->status == ENOENT && vanished (cg))
         {
           mc_error_release (err);
           return 0;
@@ -1654,8 +1654,8 @@ mc_cgroup_wait_scope_trimmed (struct mc_cgroup *cg, int ms)
    * (Another scope, a login session's, may hold the starting command's
    * cgroup while the container is elsewhere, below an absolute parent.) */
   if (cg->layout != MC_CGROUP_V2 || cg->n_hier != 1 || n == 0 || h->rel == NULL
-      || strcmp (cg->parent, "payload") != 0 || strncmp (h->rel, h->base, n) != 0
-      || strncmp (h->rel + n, "/payload/", strlen ("/payload/")) != 0)
+      || strcmp (cg->parent, MC_SCOPE_PAYLOAD) != 0 || strncmp (h->rel, h->base, n) != 0
+      || h->rel[n] != '/' || strncmp (h->rel + n + 1, MC_SCOPE_PAYLOAD "/", strlen (MC_SCOPE_PAYLOAD "/")) != 0)
     return false;
   last = strrchr (h->base, '/');
   last = last ? last + 1 : h->base;

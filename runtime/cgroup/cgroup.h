@@ -191,6 +191,11 @@ int mc_cgroup_remove_parent_placed (const char *placement, const char *parent, m
 /* The same for the parent CG was opened below, where CG was placed.  */
 int mc_cgroup_remove_parent_of (struct mc_cgroup *cg, mc_error_t *err);
 
+/* In the monitor's systemd scope: its own sub-cgroup, and the parent of
+ * the container's cgroup (runtime/monitor.c).  */
+#define MC_SCOPE_MONITOR "monitor"
+#define MC_SCOPE_PAYLOAD "payload"
+
 /* Pure cgroup2, where CG was placed below a systemd scope (the monitor's
  * own, minictr-ID-NAME.scope): whether that scope's cgroup is gone,
  * waiting up to MS for systemd to remove it.  systemd removes a scope's
